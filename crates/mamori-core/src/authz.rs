@@ -1,0 +1,356 @@
+//! Authorisation, decided here and nowhere else.
+//!
+//! A [`Granted<P>`] can only be made by [`authorize`], after the rule of permission `P` allowed
+//! the actor on the target. Every operation of the store that changes data or reads restricted
+//! data takes a `&Granted<P>` for its permission, so a handler that forgot to ask does not
+//! compile.
+
+use std::marker::PhantomData;
+
+use crate::org::{OrgId, PersonId, UnitId, UserId};
+use crate::role::{Role, Scope};
+
+/// Who is acting: the account, its person and every role the person holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub person_id: PersonId,
+    pub username: String,
+    pub org_id: Option<OrgId>,
+    pub unit_id: Option<UnitId>,
+    pub roles: Vec<(Role, Scope)>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.iter().any(|(r, _)| *r == role)
+    }
+
+    fn has_global(&self, roles: &[Role]) -> bool {
+        self.roles
+            .iter()
+            .any(|(r, s)| roles.contains(r) && *s == Scope::Global)
+    }
+
+    fn officer_of(&self, org: Option<OrgId>) -> bool {
+        org.is_some_and(|org| {
+            self.roles
+                .iter()
+                .any(|(r, s)| *r == Role::SecurityOfficer && *s == Scope::Organisation(org))
+        })
+    }
+
+    fn manager_of(&self, unit: Option<UnitId>) -> bool {
+        unit.is_some_and(|unit| {
+            self.roles
+                .iter()
+                .any(|(r, s)| *r == Role::SecurityManager && *s == Scope::Unit(unit))
+        })
+    }
+
+    /// An actor whose only roles are contractor roles (or none) sees nothing of the directory.
+    fn is_only_contractor(&self) -> bool {
+        self.roles.iter().all(|(r, _)| *r == Role::Contractor)
+    }
+
+    /// The CISO and the 統括情報セキュリティ責任者 run the whole organisation.
+    pub fn is_administrator(&self) -> bool {
+        self.has_global(&[Role::Ciso, Role::SecurityDirector])
+    }
+}
+
+/// The actor was not allowed. Handlers show 403, or 404 where existence itself is restricted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("permission denied")]
+pub struct Denied;
+
+/// A permission: its target and the rule that decides it.
+pub trait Permission {
+    type Target;
+    /// Name used in logs and the audit trail.
+    const NAME: &'static str;
+    fn allows(actor: &Actor, target: &Self::Target) -> bool;
+}
+
+/// Proof that `P` was allowed for the actor. Only [`authorize`] makes one.
+#[derive(Debug)]
+pub struct Granted<P> {
+    actor: UserId,
+    excluded_unit: Option<UnitId>,
+    _permission: PhantomData<fn() -> P>,
+}
+
+impl<P> Granted<P> {
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+
+    /// The unit whose records this grant must not reach: an auditor never audits its own unit.
+    pub fn excluded_unit(&self) -> Option<UnitId> {
+        self.excluded_unit
+    }
+}
+
+/// Decides `P` for the actor on the target.
+pub fn authorize<P: Permission>(actor: &Actor, target: &P::Target) -> Result<Granted<P>, Denied> {
+    if !P::allows(actor, target) {
+        return Err(Denied);
+    }
+    let auditor_only = actor.has(Role::Auditor) && !actor.is_administrator();
+    Ok(Granted {
+        actor: actor.user_id,
+        excluded_unit: if auditor_only { actor.unit_id } else { None },
+        _permission: PhantomData,
+    })
+}
+
+/// Read the directory: organisations, units, and names and titles of people.
+pub struct ViewDirectory;
+impl Permission for ViewDirectory {
+    type Target = ();
+    const NAME: &'static str = "directory.view";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        !actor.is_only_contractor()
+    }
+}
+
+/// Create and edit organisations (機関).
+pub struct ManageOrganisations;
+impl Permission for ManageOrganisations {
+    type Target = ();
+    const NAME: &'static str = "organisation.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// Create and edit units within an organisation.
+pub struct ManageUnits;
+impl Permission for ManageUnits {
+    type Target = OrgId;
+    const NAME: &'static str = "unit.manage";
+    fn allows(actor: &Actor, org: &OrgId) -> bool {
+        actor.is_administrator() || actor.officer_of(Some(*org))
+    }
+}
+
+/// Where a person sits, for rules about people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonPlace {
+    pub person_id: Option<PersonId>,
+    pub org_id: Option<OrgId>,
+    pub unit_id: Option<UnitId>,
+}
+
+/// Create and edit people.
+pub struct ManagePeople;
+impl Permission for ManagePeople {
+    type Target = PersonPlace;
+    const NAME: &'static str = "person.manage";
+    fn allows(actor: &Actor, place: &PersonPlace) -> bool {
+        actor.is_administrator()
+            || actor.officer_of(place.org_id)
+            || actor.manager_of(place.unit_id)
+    }
+}
+
+/// See a person's restricted details (contact details, roles, account).
+pub struct ViewPersonDetail;
+impl Permission for ViewPersonDetail {
+    type Target = PersonPlace;
+    const NAME: &'static str = "person.view_detail";
+    fn allows(actor: &Actor, place: &PersonPlace) -> bool {
+        if place.person_id == Some(actor.person_id) {
+            return true;
+        }
+        if actor.is_administrator()
+            || actor.has_global(&[Role::Csirt])
+            || actor.officer_of(place.org_id)
+            || actor.manager_of(place.unit_id)
+        {
+            return true;
+        }
+        if actor.has(Role::Auditor) && (place.unit_id.is_none() || place.unit_id != actor.unit_id) {
+            return true;
+        }
+        // Staff see colleagues of their own unit.
+        actor.has(Role::Staff) && place.unit_id.is_some() && place.unit_id == actor.unit_id
+    }
+}
+
+/// A role assignment that someone wants to make or remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChange {
+    pub person: PersonPlace,
+    pub role: Role,
+    pub scope: Scope,
+    /// The organisation the scope lies in, when it is an organisation or a unit.
+    pub scope_org: Option<OrgId>,
+}
+
+/// Give or take a role. Nobody changes their own roles (segregation of duties); only the CISO
+/// makes a CISO; an 情報セキュリティ責任者 manages unit-level roles within their organisation.
+pub struct AssignRoles;
+impl Permission for AssignRoles {
+    type Target = RoleChange;
+    const NAME: &'static str = "role.assign";
+    fn allows(actor: &Actor, change: &RoleChange) -> bool {
+        if change.person.person_id == Some(actor.person_id) {
+            return false;
+        }
+        if actor.has_global(&[Role::Ciso]) {
+            return true;
+        }
+        if actor.has_global(&[Role::SecurityDirector]) {
+            return change.role != Role::Ciso;
+        }
+        let unit_level = matches!(
+            change.role,
+            Role::SecurityManager | Role::SystemAdministrator | Role::Staff | Role::Contractor
+        );
+        unit_level
+            && actor.officer_of(change.person.org_id)
+            && (change.scope_org.is_none() || change.scope_org == change.person.org_id)
+    }
+}
+
+/// Create accounts, disable them, reset passwords and second factors.
+pub struct ManageAccounts;
+impl Permission for ManageAccounts {
+    type Target = ();
+    const NAME: &'static str = "account.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// Browse the audit trail. Auditors get a grant that excludes their own unit.
+pub struct ViewAudit;
+impl Permission for ViewAudit {
+    type Target = ();
+    const NAME: &'static str = "audit.view";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.has_global(&[
+            Role::Ciso,
+            Role::SecurityDirector,
+            Role::Auditor,
+            Role::Csirt,
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(person: i64, unit: Option<i64>, roles: &[(Role, Scope)]) -> Actor {
+        Actor {
+            user_id: UserId(person),
+            person_id: PersonId(person),
+            username: format!("u{person}"),
+            org_id: Some(OrgId(1)),
+            unit_id: unit.map(UnitId),
+            roles: roles.to_vec(),
+        }
+    }
+
+    fn place(person: i64, org: i64, unit: i64) -> PersonPlace {
+        PersonPlace {
+            person_id: Some(PersonId(person)),
+            org_id: Some(OrgId(org)),
+            unit_id: Some(UnitId(unit)),
+        }
+    }
+
+    #[test]
+    fn nobody_assigns_their_own_roles() {
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let change = RoleChange {
+            person: place(1, 1, 1),
+            role: Role::Auditor,
+            scope: Scope::Global,
+            scope_org: None,
+        };
+        assert!(authorize::<AssignRoles>(&ciso, &change).is_err());
+        let other = RoleChange {
+            person: place(2, 1, 1),
+            ..change
+        };
+        assert!(authorize::<AssignRoles>(&ciso, &other).is_ok());
+    }
+
+    #[test]
+    fn only_the_ciso_makes_a_ciso() {
+        let director = actor(1, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let change = RoleChange {
+            person: place(2, 1, 1),
+            role: Role::Ciso,
+            scope: Scope::Global,
+            scope_org: None,
+        };
+        assert!(authorize::<AssignRoles>(&director, &change).is_err());
+    }
+
+    #[test]
+    fn officer_manages_unit_roles_in_own_organisation_only() {
+        let officer = actor(
+            1,
+            Some(1),
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let in_org = RoleChange {
+            person: place(2, 1, 5),
+            role: Role::SecurityManager,
+            scope: Scope::Unit(UnitId(5)),
+            scope_org: Some(OrgId(1)),
+        };
+        assert!(authorize::<AssignRoles>(&officer, &in_org).is_ok());
+        let other_org = RoleChange {
+            person: place(2, 2, 7),
+            scope_org: Some(OrgId(2)),
+            ..in_org.clone()
+        };
+        assert!(authorize::<AssignRoles>(&officer, &other_org).is_err());
+        let scope_elsewhere = RoleChange {
+            scope_org: Some(OrgId(2)),
+            ..in_org.clone()
+        };
+        assert!(authorize::<AssignRoles>(&officer, &scope_elsewhere).is_err());
+        let global = RoleChange {
+            role: Role::Auditor,
+            scope: Scope::Global,
+            scope_org: None,
+            ..in_org
+        };
+        assert!(authorize::<AssignRoles>(&officer, &global).is_err());
+    }
+
+    #[test]
+    fn staff_see_only_their_own_unit() {
+        let staff = actor(1, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        assert!(authorize::<ViewPersonDetail>(&staff, &place(2, 1, 10)).is_ok());
+        assert!(authorize::<ViewPersonDetail>(&staff, &place(3, 1, 11)).is_err());
+        assert!(
+            authorize::<ViewPersonDetail>(&staff, &place(1, 1, 99)).is_ok(),
+            "self"
+        );
+    }
+
+    #[test]
+    fn auditors_never_over_their_own_unit() {
+        let auditor = actor(1, Some(10), &[(Role::Auditor, Scope::Global)]);
+        assert!(authorize::<ViewPersonDetail>(&auditor, &place(2, 1, 11)).is_ok());
+        assert!(authorize::<ViewPersonDetail>(&auditor, &place(3, 1, 10)).is_err());
+        let grant = authorize::<ViewAudit>(&auditor, &()).unwrap();
+        assert_eq!(grant.excluded_unit(), Some(UnitId(10)));
+        assert!(authorize::<ManagePeople>(&auditor, &place(2, 1, 11)).is_err());
+    }
+
+    #[test]
+    fn contractors_do_not_browse_the_directory() {
+        let contractor = actor(1, Some(10), &[(Role::Contractor, Scope::Unit(UnitId(10)))]);
+        assert!(authorize::<ViewDirectory>(&contractor, &()).is_err());
+        let nobody = actor(2, None, &[]);
+        assert!(authorize::<ViewDirectory>(&nobody, &()).is_err());
+    }
+}

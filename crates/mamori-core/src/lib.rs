@@ -1,0 +1,21 @@
+//! mamori's domain: the organisation that the basic policy governs, who may do what in it, and the
+//! rules that every other crate obeys. Nothing here does IO, reads the clock or knows about SQL or
+//! HTTP; time and randomness are passed in.
+
+pub mod audit;
+pub mod authz;
+pub mod credentials;
+pub mod org;
+pub mod role;
+pub mod text;
+
+pub use authz::{Actor, Denied, Granted};
+pub use org::{OrgId, PersonId, UnitId, UserId};
+pub use role::{Role, RoleAssignment, Scope};
+pub use text::{FieldError, FieldErrorKind};
+
+/// The time source. Core never reads the clock; callers pass one in so that tests can fix time.
+pub trait Clock: Send + Sync + 'static {
+    /// Milliseconds since the Unix epoch (UTC).
+    fn now_ms(&self) -> i64;
+}

@@ -1,0 +1,333 @@
+//! Persistence for mamori: one [`Store`] trait, backed by SQLite (the embedded default) or
+//! PostgreSQL. SQL lives here and nowhere else.
+//!
+//! Architecture invariant: every change to data is written in the same transaction as its audit
+//! record, so there is no change without a record and no record without its change.
+
+mod sql;
+
+use mamori_core::audit::{AuditEvent, AuditKey, AuditRecord, ChainBreak};
+use mamori_core::authz::{
+    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace,
+    ViewAudit, ViewDirectory, ViewPersonDetail,
+};
+use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
+use mamori_core::role::{Role, RoleAssignment, Scope};
+use mamori_core::text::Name;
+use mamori_core::{Actor, Clock, OrgId, PersonId, UnitId, UserId};
+
+pub use sql::{Backend, SqlStore};
+
+/// Errors of the store. `Conflict` and `NotFound` are the caller's business; `Database` is ours.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken (e.g. a second organisation with the same code).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Unsupported(&'static str),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+    }
+}
+
+/// Who did something, from where: stamped on the audit record of every change.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub address: String,
+}
+
+impl Origin {
+    pub fn of(actor: &Actor, address: &str) -> Self {
+        Self {
+            actor_id: Some(actor.user_id),
+            actor_name: actor.username.clone(),
+            address: address.to_owned(),
+        }
+    }
+
+    /// The operator at the command line.
+    pub fn system(what: &str) -> Self {
+        Self {
+            actor_id: None,
+            actor_name: format!("system:{what}"),
+            address: String::new(),
+        }
+    }
+
+    pub fn event(&self, action: &str, target_kind: &str, target_id: impl ToString) -> AuditEvent {
+        AuditEvent::new(action, target_kind, target_id)
+            .by(self.actor_id, &self.actor_name)
+            .from_address(&self.address)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganisationInput {
+    pub code: String,
+    pub name: Name,
+    pub note: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitInput {
+    pub org_id: OrgId,
+    pub parent_id: Option<UnitId>,
+    pub name: Name,
+    pub note: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonInput {
+    pub name: Name,
+    pub unit_id: Option<UnitId>,
+    pub title: String,
+    pub email: Option<String>,
+    pub phone: String,
+    pub external: bool,
+}
+
+/// What anyone who may browse the directory sees of a person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub name: String,
+    pub title: String,
+    pub org_id: Option<OrgId>,
+    pub unit_id: Option<UnitId>,
+    pub unit_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    pub org_id: Option<OrgId>,
+    pub unit_id: Option<UnitId>,
+    /// Part of the name or title.
+    pub text: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// An account as the login needs it.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: UserId,
+    pub username: String,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub language: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Account {
+    pub user_id: UserId,
+    pub username: String,
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub language: String,
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: mamori_core::text::Username,
+    pub person_id: PersonId,
+    pub password_hash: String,
+    pub language: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_digest: String,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub mfa_pending: bool,
+    pub expires_at: i64,
+    pub address: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: UserId,
+    #[serde(skip)]
+    pub csrf_token: String,
+    pub mfa_pending: bool,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub address: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Actions starting with this text (`login` matches `login.failed`).
+    pub action_prefix: Option<String>,
+    pub actor_name: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Records with a sequence number below this (for paging backwards).
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// Outcome of a full verification of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub checked: u64,
+    pub result: std::result::Result<(), ChainBreak>,
+}
+
+/// Organisation, units, people and role assignments.
+#[async_trait::async_trait]
+pub trait DirectoryStore: Send + Sync {
+    async fn list_organisations(&self, grant: &Granted<ViewDirectory>) -> Result<Vec<Organisation>>;
+    async fn organisation(&self, grant: &Granted<ViewDirectory>, id: OrgId) -> Result<Option<Organisation>>;
+    async fn create_organisation(
+        &self,
+        grant: &Granted<ManageOrganisations>,
+        input: OrganisationInput,
+        origin: &Origin,
+    ) -> Result<Organisation>;
+    async fn update_organisation(
+        &self,
+        grant: &Granted<ManageOrganisations>,
+        id: OrgId,
+        input: OrganisationInput,
+        origin: &Origin,
+    ) -> Result<Organisation>;
+
+    async fn list_units(&self, grant: &Granted<ViewDirectory>, org: Option<OrgId>) -> Result<Vec<Unit>>;
+    async fn unit(&self, grant: &Granted<ViewDirectory>, id: UnitId) -> Result<Option<Unit>>;
+    /// The organisation a unit belongs to, for authorisation decisions.
+    async fn unit_org(&self, id: UnitId) -> Result<Option<OrgId>>;
+    async fn create_unit(&self, grant: &Granted<ManageUnits>, input: UnitInput, origin: &Origin) -> Result<Unit>;
+    async fn update_unit(
+        &self,
+        grant: &Granted<ManageUnits>,
+        id: UnitId,
+        input: UnitInput,
+        origin: &Origin,
+    ) -> Result<Unit>;
+
+    async fn list_people(&self, grant: &Granted<ViewDirectory>, filter: &PeopleFilter) -> Result<(Vec<PersonSummary>, i64)>;
+    /// Where a person sits, for authorisation decisions.
+    async fn person_place(&self, id: PersonId) -> Result<Option<PersonPlace>>;
+    /// A person's restricted details. The read is written to the audit trail.
+    async fn person(&self, grant: &Granted<ViewPersonDetail>, id: PersonId, origin: &Origin) -> Result<Option<Person>>;
+    async fn create_person(&self, grant: &Granted<ManagePeople>, input: PersonInput, origin: &Origin) -> Result<Person>;
+    async fn update_person(
+        &self,
+        grant: &Granted<ManagePeople>,
+        id: PersonId,
+        input: PersonInput,
+        origin: &Origin,
+    ) -> Result<Person>;
+
+    async fn roles_of(&self, grant: &Granted<ViewPersonDetail>, person: PersonId) -> Result<Vec<RoleAssignment>>;
+    async fn assignment(&self, id: AssignmentId) -> Result<Option<RoleAssignment>>;
+    async fn assign_role(
+        &self,
+        grant: &Granted<AssignRoles>,
+        person: PersonId,
+        role: Role,
+        scope: Scope,
+        origin: &Origin,
+    ) -> Result<RoleAssignment>;
+    async fn revoke_role(&self, grant: &Granted<AssignRoles>, id: AssignmentId, origin: &Origin) -> Result<()>;
+}
+
+/// Accounts, sessions, second factors and API tokens.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn count_accounts(&self) -> Result<i64>;
+    /// Creates a person, their account and their role in one step, for the operator's command
+    /// line and the first start. The web never calls this; it has [`AccountStore::create_account`].
+    async fn provision_account(
+        &self,
+        person: PersonInput,
+        account: NewAccount,
+        role: Option<(Role, Scope)>,
+        origin: &Origin,
+    ) -> Result<UserId>;
+    async fn create_account(&self, grant: &Granted<ManageAccounts>, account: NewAccount, origin: &Origin) -> Result<UserId>;
+    async fn list_accounts(&self, grant: &Granted<ManageAccounts>) -> Result<Vec<Account>>;
+    async fn set_account_disabled(
+        &self,
+        grant: &Granted<ManageAccounts>,
+        user: UserId,
+        disabled: bool,
+        origin: &Origin,
+    ) -> Result<()>;
+    async fn account(&self, user: UserId) -> Result<Option<Account>>;
+    async fn credentials_by_name(&self, username: &str) -> Result<Option<Credentials>>;
+    async fn credentials(&self, user: UserId) -> Result<Option<Credentials>>;
+    /// The acting identity of an account: its person and roles. `None` when disabled or gone.
+    async fn actor(&self, user: UserId) -> Result<Option<Actor>>;
+    async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()>;
+    async fn set_language(&self, user: UserId, language: &str, origin: &Origin) -> Result<()>;
+    /// Turns the second factor on (with the digests of fresh recovery codes) or off.
+    async fn set_totp(&self, user: UserId, secret: Option<&str>, recovery_digests: &[String], origin: &Origin) -> Result<()>;
+    /// Records that a TOTP time step was used; false when it (or a later one) already was, so a
+    /// code cannot be replayed.
+    async fn claim_totp_step(&self, user: UserId, step: i64) -> Result<bool>;
+    /// Uses up a recovery code; false when unknown or already used.
+    async fn use_recovery_code(&self, user: UserId, digest: &str) -> Result<bool>;
+    async fn remaining_recovery_codes(&self, user: UserId) -> Result<i64>;
+
+    async fn create_session(&self, session: NewSession) -> Result<i64>;
+    /// A live session by token digest; refreshes its last-seen time.
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>>;
+    async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>>;
+    /// Ends a session of this user; false when it was not theirs or not live.
+    async fn revoke_session(&self, user: UserId, session_id: i64) -> Result<bool>;
+    /// Ends every session of the user except `keep`.
+    async fn revoke_other_sessions(&self, user: UserId, keep: Option<i64>) -> Result<u64>;
+
+    async fn create_api_token(&self, user: UserId, name: &str, token_digest: &str, origin: &Origin) -> Result<i64>;
+    /// The account a live API token belongs to.
+    async fn api_token_user(&self, token_digest: &str) -> Result<Option<UserId>>;
+}
+
+/// The hash-chained audit trail.
+#[async_trait::async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an event that changes nothing else (logins, reads).
+    async fn record(&self, event: AuditEvent) -> Result<AuditRecord>;
+    async fn list_audit(&self, grant: &Granted<ViewAudit>, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+    /// Walks the whole chain with the given key.
+    async fn verify_audit(&self, key: &AuditKey) -> Result<AuditVerification>;
+}
+
+/// Everything mamori keeps.
+#[async_trait::async_trait]
+pub trait Store: DirectoryStore + AccountStore + AuditStore {
+    fn backend(&self) -> Backend;
+    /// A consistent copy of the whole database while it is in use.
+    async fn backup(&self, to: &std::path::Path) -> Result<()>;
+    async fn ping(&self) -> Result<()>;
+}

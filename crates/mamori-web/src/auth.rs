@@ -1,0 +1,640 @@
+//! Logging in and out, the second factor, and the account's own settings.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_core::audit::AuditEvent;
+use mamori_core::credentials::{
+    self, NewPassword, TotpSecret, normalise_recovery_code, random_token, token_digest,
+};
+use mamori_store::{NewSession, Session};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, User, set_cookie};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::pages::{Frame, render};
+
+/// Failed-login throttling, per account name and per client address, over a sliding window.
+/// Kept in memory: each web node throttles what it sees.
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, Vec<i64>>>,
+}
+
+impl Throttle {
+    const WINDOW_MS: i64 = 15 * 60 * 1000;
+    const PER_ACCOUNT: usize = 5;
+    const PER_ADDRESS: usize = 20;
+
+    fn keys(username: &str, address: &str) -> [(String, usize); 2] {
+        [
+            (
+                format!("u:{}", username.to_ascii_lowercase()),
+                Self::PER_ACCOUNT,
+            ),
+            (format!("a:{address}"), Self::PER_ADDRESS),
+        ]
+    }
+
+    /// Whether another attempt may be made now.
+    pub fn allows(&self, username: &str, address: &str, now_ms: i64) -> bool {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        Self::keys(username, address).iter().all(|(key, limit)| {
+            let entry = map.entry(key.clone()).or_default();
+            entry.retain(|t| now_ms - t < Self::WINDOW_MS);
+            entry.len() < *limit
+        })
+    }
+
+    pub fn failed(&self, username: &str, address: &str, now_ms: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            // Bound memory under a spray of random names: drop entries that have expired.
+            map.retain(|_, v| v.iter().any(|t| now_ms - t < Self::WINDOW_MS));
+        }
+        for (key, _) in Self::keys(username, address) {
+            map.entry(key).or_default().push(now_ms);
+        }
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&format!("u:{}", username.to_ascii_lowercase()));
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    frame: Frame,
+    error: Option<&'static str>,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "totp_login.html")]
+struct TotpLoginPage {
+    frame: Frame,
+    error: Option<&'static str>,
+}
+
+pub async fn login_page(ctx: Ctx) -> Response {
+    if ctx.actor.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    Html(render(&LoginPage {
+        frame: Frame::anonymous(&ctx, "login.title"),
+        error: None,
+        username: String::new(),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn login_failed(
+    ctx: &Ctx,
+    username: &str,
+    key: &'static str,
+    status: axum::http::StatusCode,
+) -> Response {
+    let page = LoginPage {
+        frame: Frame::anonymous(ctx, "login.title"),
+        error: Some(key),
+        username: username.chars().take(64).collect(),
+    };
+    (status, Html(render(&page))).into_response()
+}
+
+/// Starts a session for the user and returns the response that sets its cookie. A new token is
+/// made at every login, so a token planted before login is worth nothing (session fixation).
+async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user: mamori_core::UserId,
+    mfa_pending: bool,
+    to: &str,
+) -> Result<Response, AppError> {
+    let token = random_token(&mut rand::rngs::OsRng);
+    let lifetime = if mfa_pending {
+        300
+    } else {
+        state.config.session_lifetime.as_secs()
+    };
+    state
+        .store
+        .create_session(NewSession {
+            token_digest: token_digest(&token),
+            user_id: user,
+            csrf_token: random_token(&mut rand::rngs::OsRng),
+            mfa_pending,
+            expires_at: state.clock.now_ms() + lifetime as i64 * 1000,
+            address: ctx.address.clone(),
+            user_agent: ctx.user_agent.clone(),
+        })
+        .await?;
+    let mut response = Redirect::to(to).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, SESSION_COOKIE, &token, Some(lifetime)),
+    );
+    Ok(response)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now_ms();
+    let username = form.username.trim().to_owned();
+    let audit = |action: &str, reason: &str, user: Option<mamori_core::UserId>| {
+        AuditEvent::new(
+            action,
+            "user",
+            user.map(|u| u.0.to_string()).unwrap_or_default(),
+        )
+        .by(user, &username.chars().take(64).collect::<String>())
+        .from_address(&ctx.address)
+        .with_detail(serde_json::json!({"reason": reason}))
+    };
+    if !state.throttle.allows(&username, &ctx.address, now) {
+        state
+            .store
+            .record(audit("login.failed", "throttled", None))
+            .await?;
+        state.metrics.login("throttled");
+        return Ok(login_failed(
+            &ctx,
+            &username,
+            "login.throttled",
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let found = if username.is_empty() || username.len() > 64 {
+        None
+    } else {
+        state.store.credentials_by_name(&username).await?
+    };
+    // Verify against a dummy hash when the name is unknown, so that timing reveals nothing.
+    let stored = found
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| credentials::dummy_hash().to_owned());
+    let password = form.password;
+    let matches =
+        tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    let creds = match found {
+        Some(creds) if matches && !creds.disabled => creds,
+        other => {
+            let reason = match &other {
+                None => "unknown_user",
+                Some(c) if c.disabled => "disabled",
+                Some(_) => "bad_password",
+            };
+            state.throttle.failed(&username, &ctx.address, now);
+            state
+                .store
+                .record(audit("login.failed", reason, other.map(|c| c.user_id)))
+                .await?;
+            state.metrics.login("failed");
+            return Ok(login_failed(
+                &ctx,
+                &username,
+                "login.failed",
+                axum::http::StatusCode::UNAUTHORIZED,
+            ));
+        }
+    };
+    state.throttle.succeeded(&username);
+    let mfa = creds.totp_secret.is_some();
+    state
+        .store
+        .record(audit(
+            if mfa {
+                "login.password_ok"
+            } else {
+                "login.success"
+            },
+            "",
+            Some(creds.user_id),
+        ))
+        .await?;
+    if !mfa {
+        state.metrics.login("success");
+    }
+    let mut response = start_session(
+        &state,
+        &ctx,
+        creds.user_id,
+        mfa,
+        if mfa { "/login/totp" } else { "/" },
+    )
+    .await?;
+    if let Some(lang) = Lang::parse(&creds.language) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 86400)),
+        );
+    }
+    Ok(response)
+}
+
+fn pending_session(ctx: &Ctx) -> Result<&Session, AppError> {
+    ctx.session
+        .as_ref()
+        .filter(|s| s.mfa_pending)
+        .ok_or(AppError::Unauthenticated)
+}
+
+pub async fn totp_page(ctx: Ctx) -> Result<Response, AppError> {
+    pending_session(&ctx)?;
+    Ok(Html(render(&TotpLoginPage {
+        frame: Frame::anonymous(&ctx, "login.totp_title"),
+        error: None,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn totp_verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let session = pending_session(&ctx)?.clone();
+    let user = session.user_id;
+    let creds = state
+        .store
+        .credentials(user)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let now_s = (state.clock.now_ms() / 1000) as u64;
+    let by_totp = match creds
+        .totp_secret
+        .as_deref()
+        .and_then(TotpSecret::from_base32)
+    {
+        Some(secret) => match secret.verify(&form.code, now_s) {
+            Some(step) => state.store.claim_totp_step(user, step as i64).await?,
+            None => false,
+        },
+        None => false,
+    };
+    let ok = by_totp
+        || (form.code.trim().len() > 6
+            && state
+                .store
+                .use_recovery_code(user, &token_digest(&normalise_recovery_code(&form.code)))
+                .await?);
+    let origin = mamori_store::Origin {
+        actor_id: Some(user),
+        actor_name: creds.username.clone(),
+        address: ctx.address.clone(),
+    };
+    if !ok {
+        state
+            .throttle
+            .failed(&creds.username, &ctx.address, state.clock.now_ms());
+        state
+            .store
+            .record(
+                origin
+                    .event("login.failed", "user", user)
+                    .with_detail(serde_json::json!({"reason": "bad_second_factor"})),
+            )
+            .await?;
+        state.metrics.login("failed");
+        let page = TotpLoginPage {
+            frame: Frame::anonymous(&ctx, "login.totp_title"),
+            error: Some("login.totp_failed"),
+        };
+        return Ok((axum::http::StatusCode::UNAUTHORIZED, Html(render(&page))).into_response());
+    }
+    state.store.revoke_session(user, session.id).await?;
+    let method = if by_totp { "totp" } else { "recovery_code" };
+    state
+        .store
+        .record(
+            origin
+                .event("login.success", "user", user)
+                .with_detail(serde_json::json!({"second_factor": method})),
+        )
+        .await?;
+    state.metrics.login("success");
+    start_session(&state, &ctx, user, false, "/").await
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    if let Some(session) = &ctx.session {
+        state
+            .store
+            .revoke_session(session.user_id, session.id)
+            .await?;
+        let origin = ctx.origin();
+        state
+            .store
+            .record(origin.event("logout", "user", session.user_id))
+            .await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", Some(0)),
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    frame: Frame,
+    username: String,
+    totp_enabled: bool,
+    recovery_left: i64,
+    sessions: Vec<SessionRow>,
+    notice: Option<&'static str>,
+}
+
+struct SessionRow {
+    id: i64,
+    current: bool,
+    address: String,
+    user_agent: String,
+    created: String,
+    last_seen: String,
+}
+
+async fn account_view(
+    state: &AppState,
+    user: &User,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let account = state
+        .store
+        .account(user.actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = user.ctx.session.as_ref().map(|s| s.id);
+    let sessions = state
+        .store
+        .list_sessions(user.actor.user_id)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            id: s.id,
+            current: Some(s.id) == current,
+            address: s.address,
+            user_agent: s.user_agent,
+            created: crate::pages::format_time(s.created_at),
+            last_seen: crate::pages::format_time(s.last_seen_at),
+        })
+        .collect();
+    Ok(Html(render(&AccountPage {
+        frame: Frame::new(user, "account.title"),
+        username: account.username,
+        totp_enabled: account.totp_enabled,
+        recovery_left: state
+            .store
+            .remaining_recovery_codes(user.actor.user_id)
+            .await?,
+        sessions,
+        notice,
+    }))
+    .into_response())
+}
+
+pub async fn account_page(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    account_view(&state, &user, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let creds = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let new = NewPassword::parse(&form.new_password, &creds.username)?;
+    let stored = creds.password_hash.clone();
+    let current = form.current;
+    let (ok, hash) = tokio::task::spawn_blocking(move || {
+        let ok = credentials::verify_password(&current, &stored);
+        (ok, ok.then(|| new.hash(&mut rand::rngs::OsRng)))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(hash) = hash.filter(|_| ok) else {
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "password",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    };
+    state
+        .store
+        .set_password(user.actor.user_id, &hash, &user.ctx.origin())
+        .await?;
+    // Other devices must log in again with the new password.
+    state
+        .store
+        .revoke_other_sessions(user.actor.user_id, user.ctx.session.as_ref().map(|s| s.id))
+        .await?;
+    account_view(&state, &user, Some("account.password_changed")).await
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    language: String,
+}
+
+pub async fn change_language(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, AppError> {
+    let lang = Lang::parse(&form.language).ok_or_else(|| {
+        AppError::invalid(mamori_core::FieldError::new(
+            "language",
+            mamori_core::FieldErrorKind::UnknownValue,
+        ))
+    })?;
+    state
+        .store
+        .set_language(user.actor.user_id, lang.code(), &user.ctx.origin())
+        .await?;
+    let mut response = Redirect::to("/account").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 86400)),
+    );
+    Ok(response)
+}
+
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    if !state.store.revoke_session(user.actor.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let event = user.ctx.origin().event("session.revoke", "session", id);
+    state.store.record(event).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "totp_enrol.html")]
+struct TotpEnrolPage {
+    frame: Frame,
+    secret: String,
+    qr_svg: String,
+    error: Option<&'static str>,
+    recovery_codes: Vec<String>,
+}
+
+/// Renders the otpauth URL as an inline SVG QR code, made here so that no image leaves the host.
+fn qr_svg(url: &str) -> Result<String, AppError> {
+    let code =
+        qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
+fn enrol_page(
+    state: &AppState,
+    user: &User,
+    secret: &str,
+    error: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let parsed = TotpSecret::from_base32(secret)
+        .ok_or_else(|| AppError::Internal("bad enrolment secret".into()))?;
+    let url = parsed.provisioning_url(&state.config.totp_issuer, &user.actor.username);
+    Ok(Html(render(&TotpEnrolPage {
+        frame: Frame::new(user, "totp.enrol"),
+        secret: secret.to_owned(),
+        qr_svg: qr_svg(&url)?,
+        error,
+        recovery_codes: Vec::new(),
+    }))
+    .into_response())
+}
+
+pub async fn totp_enrol_page(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Response, AppError> {
+    let secret = TotpSecret::generate(&mut rand::rngs::OsRng).to_base32();
+    enrol_page(&state, &user, &secret, None)
+}
+
+#[derive(Deserialize)]
+pub struct EnrolForm {
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns the second factor on once the user proved their app has the secret.
+pub async fn totp_enrol(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<EnrolForm>,
+) -> Result<Response, AppError> {
+    let Some(secret) = TotpSecret::from_base32(form.secret.trim()) else {
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "totp_code",
+            mamori_core::FieldErrorKind::InvalidFormat,
+        )));
+    };
+    let now_s = (state.clock.now_ms() / 1000) as u64;
+    if secret.verify(&form.code, now_s).is_none() {
+        return enrol_page(&state, &user, form.secret.trim(), Some("login.totp_failed"));
+    }
+    let codes = credentials::recovery_codes(&mut rand::rngs::OsRng);
+    let digests: Vec<String> = codes.iter().map(|c| token_digest(c)).collect();
+    state
+        .store
+        .set_totp(
+            user.actor.user_id,
+            Some(&secret.to_base32()),
+            &digests,
+            &user.ctx.origin(),
+        )
+        .await?;
+    Ok(Html(render(&TotpEnrolPage {
+        frame: Frame::new(&user, "totp.enrol"),
+        secret: String::new(),
+        qr_svg: String::new(),
+        error: None,
+        recovery_codes: codes,
+    }))
+    .into_response())
+}
+
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    // Turning the factor off needs a current code, so a hijacked session alone cannot do it.
+    let creds = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now_s = (state.clock.now_ms() / 1000) as u64;
+    let valid = creds
+        .totp_secret
+        .as_deref()
+        .and_then(TotpSecret::from_base32)
+        .and_then(|s| s.verify(&form.code, now_s))
+        .is_some();
+    if !valid {
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "totp_code",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
+    state
+        .store
+        .set_totp(user.actor.user_id, None, &[], &user.ctx.origin())
+        .await?;
+    Ok(Redirect::to("/account").into_response())
+}

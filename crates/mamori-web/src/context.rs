@@ -1,0 +1,336 @@
+//! The layer every request passes: who is asking (session cookie or bearer token), in which
+//! language, whether a state-changing request carries its CSRF token, and how errors and
+//! security headers are written on the way out.
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_core::Actor;
+use mamori_core::credentials::{random_token, secrets_equal, token_digest};
+use mamori_store::Session;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "mamori_session";
+pub const PRE_SESSION_COOKIE: &str = "mamori_pre";
+pub const LANG_COOKIE: &str = "mamori_lang";
+/// Largest form body read to find a CSRF token.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// What is known about the request before a handler runs.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub address: String,
+    pub user_agent: String,
+    /// A complete (not second-factor-pending) session, or a pending one on the TOTP page.
+    pub session: Option<Session>,
+    /// The acting identity; only set for complete sessions and valid bearer tokens.
+    pub actor: Option<Actor>,
+    pub via_token: bool,
+    /// The token that forms on this page must carry.
+    pub csrf: String,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn origin(&self) -> mamori_store::Origin {
+        match &self.actor {
+            Some(actor) => mamori_store::Origin::of(actor, &self.address),
+            None => mamori_store::Origin {
+                actor_id: None,
+                actor_name: String::new(),
+                address: self.address.clone(),
+            },
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("request context missing".into()))
+    }
+}
+
+/// A signed-in user: the context with an actor. Handlers that take one are closed to everyone
+/// who has not logged in.
+pub struct User {
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        match ctx.actor.clone() {
+            Some(actor) => Ok(User { ctx, actor }),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the attributes every cookie of ours carries.
+pub fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: Option<u64>,
+) -> HeaderValue {
+    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if state.config.secure_cookies {
+        text.push_str("; Secure");
+    }
+    if let Some(age) = max_age_secs {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&text).expect("cookie values are URL-safe tokens")
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Resolves the identity, checks CSRF, runs the handler and finishes the response.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut request = request;
+    let (ctx, pre_cookie) = match identify(&state, &mut request).await {
+        Ok(found) => found,
+        Err(error) => return finish(&state, error.into_response(), Lang::default(), is_api, None),
+    };
+    let lang = ctx.lang;
+    request.extensions_mut().insert(ctx.clone());
+
+    let response = if is_safe(request.method()) || ctx.via_token {
+        next.run(request).await
+    } else {
+        match check_csrf(&ctx, request).await {
+            Ok(request) => next.run(request).await,
+            Err(error) => error.into_response(),
+        }
+    };
+    finish(&state, response, lang, is_api, pre_cookie)
+}
+
+async fn identify(
+    state: &AppState,
+    request: &mut Request,
+) -> Result<(Ctx, Option<String>), AppError> {
+    let headers = request.headers();
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".to_owned());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let lang = cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default();
+    let mut ctx = Ctx {
+        lang,
+        address,
+        user_agent,
+        session: None,
+        actor: None,
+        via_token: false,
+        csrf: String::new(),
+    };
+
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(AppError::Unauthenticated)?;
+        let user = state
+            .store
+            .api_token_user(&token_digest(token.trim()))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        ctx.actor = Some(
+            state
+                .store
+                .actor(user)
+                .await?
+                .ok_or(AppError::Unauthenticated)?,
+        );
+        ctx.via_token = true;
+        return Ok((ctx, None));
+    }
+
+    if let Some(token) = cookie(headers, SESSION_COOKIE)
+        && let Some(session) = state.store.session(&token_digest(token)).await?
+    {
+        ctx.csrf = session.csrf_token.clone();
+        if !session.mfa_pending {
+            ctx.actor = state.store.actor(session.user_id).await?;
+        }
+        if session.mfa_pending || ctx.actor.is_some() {
+            ctx.session = Some(session);
+            return Ok((ctx, None));
+        }
+    }
+
+    // No session: forms (the login form) are protected by a double-submit cookie.
+    match cookie(headers, PRE_SESSION_COOKIE).filter(|v| v.len() >= 32 && v.len() <= 64) {
+        Some(pre) => {
+            ctx.csrf = pre.to_owned();
+            Ok((ctx, None))
+        }
+        None => {
+            let fresh = random_token(&mut rand::rngs::OsRng);
+            ctx.csrf = fresh.clone();
+            Ok((ctx, Some(fresh)))
+        }
+    }
+}
+
+async fn check_csrf(ctx: &Ctx, request: Request) -> Result<Request, AppError> {
+    let expected = ctx.csrf.as_str();
+    if let Some(sent) = request
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if !expected.is_empty() && secrets_equal(sent, expected) {
+            Ok(request)
+        } else {
+            Err(AppError::Csrf)
+        };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if expected.is_empty() || !secrets_equal(&sent, expected) {
+        return Err(AppError::Csrf);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn finish(
+    state: &AppState,
+    mut response: Response,
+    lang: Lang,
+    is_api: bool,
+    pre_cookie: Option<String>,
+) -> Response {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && response.extensions().get::<AppError>().is_none()
+    {
+        response = AppError::MethodNotAllowed.into_response();
+    }
+    if let Some(error) = response.extensions_mut().remove::<AppError>() {
+        response = render_error(&error, lang, is_api);
+    }
+    state.metrics.observe_status(response.status().as_u16());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(pre) = pre_cookie {
+        headers.append(
+            header::SET_COOKIE,
+            set_cookie(state, PRE_SESSION_COOKIE, &pre, None),
+        );
+    }
+    response
+}
+
+fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
+    let details: Vec<String> = match error {
+        AppError::Invalid(fields) => fields.iter().map(|f| lang.field_error(f)).collect(),
+        _ => Vec::new(),
+    };
+    if is_api {
+        let fields: Vec<_> = match error {
+            AppError::Invalid(fields) => fields
+                .iter()
+                .zip(&details)
+                .map(|(f, m)| serde_json::json!({"field": f.field, "kind": f.kind, "message": m}))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let body = serde_json::json!({
+            "error": error.code(),
+            "message": lang.t(error.message_key()),
+            "fields": fields,
+        });
+        return (error.status(), axum::Json(body)).into_response();
+    }
+    if matches!(error, AppError::Unauthenticated) {
+        return Redirect::to("/login").into_response();
+    }
+    let page = crate::pages::ErrorPage {
+        lang,
+        headline: lang.t(error.message_key()),
+        details,
+    };
+    (error.status(), Html(crate::pages::render(&page))).into_response()
+}

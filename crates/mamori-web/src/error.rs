@@ -1,0 +1,115 @@
+//! Errors of handlers. A handler returns an [`AppError`]; the context layer renders it as a page
+//! or as JSON in the user's language. The message shown is kept apart from the detail logged.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use mamori_core::text::FieldError;
+use mamori_store::StoreError;
+
+#[derive(Debug, Clone)]
+pub enum AppError {
+    NotFound,
+    Forbidden,
+    Unauthenticated,
+    Csrf,
+    MethodNotAllowed,
+    TooLarge,
+    TooManyRequests,
+    /// One or more fields were refused.
+    Invalid(Vec<FieldError>),
+    /// A request that contradicts stored data; the code names which rule.
+    Conflict(&'static str),
+    /// Something of ours failed; the detail goes to the log, never to the user.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Machine-readable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Csrf => "csrf",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::TooLarge => "too_large",
+            AppError::TooManyRequests => "too_many_requests",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(code) => code,
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Message key of the headline shown to the user.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error.not_found",
+            AppError::Forbidden => "error.forbidden",
+            AppError::Unauthenticated => "error.unauthenticated",
+            AppError::Csrf => "error.csrf",
+            AppError::MethodNotAllowed => "error.method",
+            AppError::TooLarge => "error.too_large",
+            AppError::TooManyRequests => "login.throttled",
+            AppError::Invalid(_) => "error.bad_request",
+            AppError::Conflict(_) => "error.conflict",
+            AppError::Internal(_) => "error.internal",
+        }
+    }
+
+    pub fn invalid(error: FieldError) -> Self {
+        AppError::Invalid(vec![error])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(code) => AppError::Conflict(code),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<mamori_core::Denied> for AppError {
+    fn from(_: mamori_core::Denied) -> Self {
+        AppError::Forbidden
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        AppError::invalid(error)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        // The context layer sees this extension and renders the body in the user's language.
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Unknown routes.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

@@ -1,0 +1,398 @@
+//! Japanese first, English by choice. Every text the UI shows is a key here with both languages.
+
+use mamori_core::text::{FieldError, FieldErrorKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim() {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first language of an `Accept-Language` header that we speak, by q-value.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("ja") => Lang::Ja,
+                Some("en") => Lang::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    /// The text of a message key; the key itself when unknown (a test keeps that from happening).
+    pub fn t(self, key: &str) -> &'static str {
+        match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
+            Ok(i) => match self {
+                Lang::Ja => MESSAGES[i].1,
+                Lang::En => MESSAGES[i].2,
+            },
+            Err(_) => "???",
+        }
+    }
+
+    /// A localised sentence for a refused field.
+    pub fn field_error(self, error: &FieldError) -> String {
+        let field = self.t(&format!("field.{}", error.field));
+        match (self, error.kind) {
+            (Lang::Ja, FieldErrorKind::Required) => format!("{field}を入力してください。"),
+            (Lang::Ja, FieldErrorKind::TooLong { max }) => {
+                format!("{field}は{max}文字以内で入力してください。")
+            }
+            (Lang::Ja, FieldErrorKind::TooShort { min }) => {
+                format!("{field}は{min}文字以上で入力してください。")
+            }
+            (Lang::Ja, FieldErrorKind::ControlCharacter) => {
+                format!("{field}に使用できない文字（制御文字・不可視文字）が含まれています。")
+            }
+            (Lang::Ja, FieldErrorKind::InvalidFormat) => {
+                format!("{field}の形式が正しくありません。")
+            }
+            (Lang::Ja, FieldErrorKind::UnknownValue) => {
+                format!("{field}の値が選択肢にありません。")
+            }
+            (Lang::Ja, FieldErrorKind::NotAllowed) => format!("{field}の値は使用できません。"),
+            (Lang::En, FieldErrorKind::Required) => format!("{field} is required."),
+            (Lang::En, FieldErrorKind::TooLong { max }) => {
+                format!("{field} must be at most {max} characters.")
+            }
+            (Lang::En, FieldErrorKind::TooShort { min }) => {
+                format!("{field} must be at least {min} characters.")
+            }
+            (Lang::En, FieldErrorKind::ControlCharacter) => {
+                format!("{field} contains control or invisible characters.")
+            }
+            (Lang::En, FieldErrorKind::InvalidFormat) => {
+                format!("{field} is not in a valid format.")
+            }
+            (Lang::En, FieldErrorKind::UnknownValue) => {
+                format!("{field} is not one of the allowed values.")
+            }
+            (Lang::En, FieldErrorKind::NotAllowed) => format!("{field} cannot be used."),
+        }
+    }
+}
+
+/// (key, 日本語, English), sorted by key.
+static MESSAGES: &[(&str, &str, &str)] = &[
+    ("account.language", "表示言語", "Language"),
+    (
+        "account.password_changed",
+        "パスワードを変更しました。",
+        "Your password was changed.",
+    ),
+    ("account.title", "アカウント", "Account"),
+    ("accounts.create", "アカウントを作成", "Create account"),
+    ("accounts.title", "アカウント管理", "Accounts"),
+    ("action.add", "追加", "Add"),
+    ("action.assign", "付与", "Assign"),
+    ("action.cancel", "取消", "Cancel"),
+    ("action.create", "作成", "Create"),
+    ("action.disable", "無効化", "Disable"),
+    ("action.enable", "有効化", "Enable"),
+    ("action.filter", "絞り込み", "Filter"),
+    ("action.login", "ログイン", "Log in"),
+    ("action.logout", "ログアウト", "Log out"),
+    ("action.next", "次へ", "Next"),
+    ("action.previous", "前へ", "Previous"),
+    ("action.revoke", "取り消す", "Revoke"),
+    ("action.save", "保存", "Save"),
+    ("action.verify", "確認", "Verify"),
+    ("app.name", "守り mamori", "mamori"),
+    (
+        "app.tagline",
+        "情報セキュリティポリシー運用",
+        "Information security policy in operation",
+    ),
+    ("audit.action", "操作", "Action"),
+    ("audit.actor", "実行者", "Actor"),
+    ("audit.address", "接続元", "Address"),
+    ("audit.at", "日時", "Time"),
+    ("audit.detail", "詳細", "Detail"),
+    ("audit.from", "開始日", "From"),
+    ("audit.older", "さらに古い記録", "Older records"),
+    ("audit.seq", "番号", "No."),
+    ("audit.target", "対象", "Target"),
+    ("audit.title", "監査証跡", "Audit trail"),
+    ("audit.to", "終了日", "To"),
+    (
+        "error.bad_request",
+        "入力内容に誤りがあります。",
+        "The request is not valid.",
+    ),
+    (
+        "error.conflict",
+        "同じ内容が既に登録されているか、関連する項目と矛盾しています。",
+        "This conflicts with existing data.",
+    ),
+    (
+        "error.csrf",
+        "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてやり直してください。",
+        "The form expired or was not sent from this site. Reload the page and try again.",
+    ),
+    (
+        "error.forbidden",
+        "この操作を行う権限がありません。",
+        "You are not allowed to do this.",
+    ),
+    (
+        "error.internal",
+        "システムエラーが発生しました。管理者に連絡してください。",
+        "A system error occurred. Please contact the administrator.",
+    ),
+    (
+        "error.method",
+        "この操作はこのページでは使用できません。",
+        "This method is not allowed here.",
+    ),
+    (
+        "error.not_found",
+        "ページが見つかりません。",
+        "Page not found.",
+    ),
+    (
+        "error.too_large",
+        "送信内容が大きすぎます。",
+        "The request is too large.",
+    ),
+    (
+        "error.unauthenticated",
+        "ログインしてください。",
+        "Please log in.",
+    ),
+    ("field.code", "コード", "Code"),
+    ("field.email", "メールアドレス", "E-mail"),
+    (
+        "field.external",
+        "外部（委託事業者等）",
+        "External (contractor etc.)",
+    ),
+    ("field.id", "ID", "ID"),
+    ("field.language", "言語", "Language"),
+    ("field.name", "名称", "Name"),
+    ("field.new_password", "新しいパスワード", "New password"),
+    ("field.note", "備考", "Notes"),
+    ("field.organisation", "機関", "Organisation"),
+    ("field.parent", "上位組織", "Parent unit"),
+    ("field.password", "パスワード", "Password"),
+    ("field.person", "職員", "Person"),
+    ("field.phone", "電話番号", "Phone"),
+    ("field.role", "役割", "Role"),
+    ("field.scope", "範囲", "Scope"),
+    ("field.title", "職名", "Title"),
+    ("field.totp_code", "確認コード", "Verification code"),
+    ("field.unit", "所属", "Unit"),
+    ("field.username", "ユーザー名", "Username"),
+    ("home.title", "ホーム", "Home"),
+    ("home.welcome", "ようこそ", "Welcome"),
+    (
+        "login.failed",
+        "ユーザー名またはパスワードが正しくありません。",
+        "The username or password is incorrect.",
+    ),
+    (
+        "login.recovery_hint",
+        "認証アプリを使えない場合は、リカバリーコードを入力できます。",
+        "If you cannot use your authenticator app, enter a recovery code.",
+    ),
+    (
+        "login.throttled",
+        "ログインの試行が多すぎます。しばらく待ってから再度お試しください。",
+        "Too many login attempts. Please wait and try again.",
+    ),
+    ("login.title", "ログイン", "Log in"),
+    (
+        "login.totp_failed",
+        "確認コードが正しくありません。",
+        "The verification code is incorrect.",
+    ),
+    (
+        "login.totp_title",
+        "二要素認証",
+        "Two-factor authentication",
+    ),
+    ("nav.account", "アカウント", "Account"),
+    ("nav.accounts", "アカウント管理", "Accounts"),
+    ("nav.audit", "監査証跡", "Audit trail"),
+    ("nav.home", "ホーム", "Home"),
+    ("nav.organisations", "組織", "Organisation"),
+    ("nav.people", "職員", "People"),
+    ("org.create", "機関を追加", "Add organisation"),
+    ("org.title", "組織体制", "Organisation"),
+    ("org.units", "部局・課室", "Units"),
+    ("people.create", "職員を追加", "Add person"),
+    (
+        "people.none",
+        "該当する職員はいません。",
+        "No people match.",
+    ),
+    (
+        "people.search",
+        "氏名・職名で検索",
+        "Search by name or title",
+    ),
+    ("people.title", "職員", "People"),
+    ("person.roles", "役割", "Roles"),
+    ("person.title", "職員情報", "Person"),
+    ("role.auditor", "監査人", "Auditor"),
+    (
+        "role.ciso",
+        "最高情報セキュリティ責任者（CISO）",
+        "Chief information security officer (CISO)",
+    ),
+    ("role.contractor", "委託事業者", "Contractor"),
+    ("role.csirt", "CSIRT", "CSIRT"),
+    ("role.none", "役割はありません。", "No roles."),
+    (
+        "role.security_director",
+        "統括情報セキュリティ責任者",
+        "Information security director",
+    ),
+    (
+        "role.security_manager",
+        "情報セキュリティ管理者",
+        "Information security manager",
+    ),
+    (
+        "role.security_officer",
+        "情報セキュリティ責任者",
+        "Information security officer",
+    ),
+    ("role.staff", "職員", "Staff"),
+    (
+        "role.system_administrator",
+        "情報システム管理者",
+        "Information system administrator",
+    ),
+    ("scope.global", "全体", "Whole organisation"),
+    ("scope.organisation", "機関", "Organisation"),
+    ("scope.system", "情報システム", "Information system"),
+    ("scope.unit", "課室", "Unit"),
+    ("sessions.current", "この端末", "This device"),
+    (
+        "sessions.title",
+        "ログイン中のセッション",
+        "Active sessions",
+    ),
+    (
+        "totp.disable",
+        "二要素認証を解除",
+        "Turn off two-factor authentication",
+    ),
+    (
+        "totp.enabled",
+        "二要素認証は有効です。",
+        "Two-factor authentication is on.",
+    ),
+    (
+        "totp.enrol",
+        "二要素認証を設定",
+        "Set up two-factor authentication",
+    ),
+    (
+        "totp.enrol_help",
+        "認証アプリでQRコードを読み取り、表示された6桁のコードを入力してください。",
+        "Scan the QR code with your authenticator app and enter the 6-digit code it shows.",
+    ),
+    (
+        "totp.off",
+        "二要素認証は設定されていません。",
+        "Two-factor authentication is off.",
+    ),
+    (
+        "totp.recovery_codes",
+        "リカバリーコード（一度だけ表示されます。安全な場所に保管してください）",
+        "Recovery codes (shown once; keep them somewhere safe)",
+    ),
+    ("totp.secret", "手入力用のキー", "Key for manual entry"),
+    ("unit.create", "部局・課室を追加", "Add unit"),
+    ("unit.people", "所属職員", "Members"),
+    ("unit.title", "部局・課室", "Unit"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_sorted_and_unique() {
+        for pair in MESSAGES.windows(2) {
+            assert!(
+                pair[0].0 < pair[1].0,
+                "{} must sort before {}",
+                pair[0].0,
+                pair[1].0
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let dirs = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
+        ];
+        let mut missing = Vec::new();
+        for dir in dirs {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for piece in text.split("t(\"").skip(1) {
+                    let key = piece.split('"').next().unwrap();
+                    if key.contains('.') && !key.contains(' ') && Lang::Ja.t(key) == "???" {
+                        missing.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing message keys: {missing:?}");
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("ja,en-US;q=0.9"), Some(Lang::Ja));
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("fr"), None);
+        assert_eq!(Lang::from_accept_language(";;;,q=abc"), None);
+    }
+}

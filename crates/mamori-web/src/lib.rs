@@ -1,0 +1,123 @@
+//! The web application of mamori: HTML pages, the JSON API under `/api/v1`, sessions, CSRF and
+//! the one place where requests meet authorisation.
+//!
+//! Architecture invariant: handlers reach the store's guarded operations only with a
+//! `Granted<P>` from `mamori_core::authz::authorize`; this crate writes no SQL.
+
+mod api;
+mod assets;
+mod auth;
+mod context;
+mod error;
+pub mod i18n;
+mod metrics;
+mod pages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use mamori_core::Clock;
+use mamori_store::Store;
+
+pub use auth::Throttle;
+pub use context::Ctx;
+pub use error::AppError;
+pub use metrics::Metrics;
+
+/// Settings of the web application.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// How long a session lives without a new login.
+    pub session_lifetime: Duration,
+    /// Issuer name shown in authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_lifetime: Duration::from_secs(8 * 3600),
+            totp_issuer: "mamori".to_owned(),
+        }
+    }
+}
+
+/// Everything a handler can reach, built once by the binary.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<WebConfig>,
+    pub throttle: Arc<Throttle>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/login/totp", get(auth::totp_page).post(auth::totp_verify))
+        .route("/logout", post(auth::logout))
+        .route("/account", get(auth::account_page))
+        .route("/account/password", post(auth::change_password))
+        .route("/account/language", post(auth::change_language))
+        .route("/account/sessions/{id}/revoke", post(auth::revoke_session))
+        .route(
+            "/account/totp",
+            get(auth::totp_enrol_page).post(auth::totp_enrol),
+        )
+        .route("/account/totp/disable", post(auth::totp_disable))
+        .route(
+            "/organisations",
+            get(pages::organisations).post(pages::create_organisation),
+        )
+        .route(
+            "/organisations/{id}",
+            get(pages::organisation).post(pages::update_organisation),
+        )
+        .route("/units", post(pages::create_unit))
+        .route("/units/{id}", get(pages::unit).post(pages::update_unit))
+        .route("/people", get(pages::people).post(pages::create_person))
+        .route(
+            "/people/{id}",
+            get(pages::person).post(pages::update_person),
+        )
+        .route("/people/{id}/roles", post(pages::assign_role))
+        .route("/roles/{id}/revoke", post(pages::revoke_role))
+        .route(
+            "/accounts",
+            get(pages::accounts).post(pages::create_account),
+        )
+        .route("/accounts/{id}/disabled", post(pages::set_account_disabled))
+        .route("/audit", get(pages::audit))
+        .route("/static/{file}", get(assets::file))
+        .route("/healthz", get(metrics::healthz))
+        .route("/metrics", get(metrics::metrics));
+
+    pages
+        .nest("/api/v1", api::router())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::layer,
+        ))
+        .with_state(state)
+}

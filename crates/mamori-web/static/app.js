@@ -1,0 +1,8 @@
+// Progressive enhancement only: every page works without this file.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const message = form.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});

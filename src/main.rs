@@ -1,0 +1,402 @@
+//! `mamori`: command-line wiring only. Every feature lives in a library crate.
+
+mod demo;
+mod sanitize_cmd;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use mamori_core::audit::AuditKey;
+use mamori_core::credentials::{NewPassword, random_token, token_digest};
+use mamori_core::role::{Role, Scope, validate_scope};
+use mamori_core::text::{Name, Username};
+use mamori_store::{
+    AccountStore, AuditStore, NewAccount, Origin, PersonInput, SqlStore, Store, SystemClock,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "mamori",
+    version,
+    about = "守り: 情報セキュリティポリシーの運用・無害化・監視"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Webアプリケーションを起動する (run the web application)
+    Serve(ServeArgs),
+    /// アカウントを管理する (manage accounts)
+    #[command(subcommand)]
+    User(UserCommand),
+    /// APIトークンを管理する (manage API tokens)
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// 監査証跡を検証する (verify the audit trail)
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// 稼働中にデータベースをバックアップする (back up the database while mamori runs)
+    Backup(BackupArgs),
+    /// メールを無害化する (sanitize one message)
+    Sanitize(sanitize_cmd::SanitizeArgs),
+}
+
+/// Where mamori keeps its data.
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Data folder: the SQLite database and the audit key.
+    #[arg(long = "data", default_value = "./mamori-data", env = "MAMORI_DATA")]
+    data: PathBuf,
+    /// Database URL (`postgres://…`); the SQLite file in the data folder when absent.
+    #[arg(long, env = "MAMORI_DATABASE_URL")]
+    database: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "MAMORI_LISTEN")]
+    listen: SocketAddr,
+    /// Fill a fresh data folder with a demonstration organisation.
+    #[arg(long)]
+    demo: bool,
+    /// Mark cookies Secure (set when mamori is served over TLS, e.g. behind a reverse proxy).
+    #[arg(long, env = "MAMORI_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (and its person) from the command line.
+    Create(UserCreateArgs),
+}
+
+#[derive(Args)]
+struct UserCreateArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    username: String,
+    /// Display name of the person; the username when absent.
+    #[arg(long)]
+    name: Option<String>,
+    /// Role: ciso, security_director, security_officer, security_manager, system_administrator,
+    /// csirt, auditor, staff, contractor.
+    #[arg(long)]
+    role: Option<String>,
+    /// Scope of the role: global, organisation:ID, unit:ID or system:NAME.
+    #[arg(long)]
+    scope: Option<String>,
+    /// Unit the person belongs to.
+    #[arg(long)]
+    unit: Option<i64>,
+    /// Read the password from standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an account; it is printed once and stored hashed.
+    Create(TokenCreateArgs),
+}
+
+#[derive(Args)]
+struct TokenCreateArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    username: String,
+    /// A name to recognise the token by.
+    #[arg(long, default_value = "cli")]
+    name: String,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; exit 0 when intact, 1 naming the first broken record.
+    Verify(DataArgs),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// File to write the copy to (must not exist).
+    #[arg(long)]
+    to: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Sanitize(args) = cli.command {
+        return sanitize_cmd::run(args);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::User(UserCommand::Create(args)) => user_create(args).await,
+        Command::Token(TokenCommand::Create(args)) => token_create(args).await,
+        Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
+        Command::Backup(args) => backup(args).await,
+        Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
+    }
+}
+
+/// Reads the audit key from the data folder, creating it on first use.
+fn audit_key(data: &Path, create: bool) -> anyhow::Result<AuditKey> {
+    let path = data.join("audit.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return AuditKey::from_hex(&text)
+            .with_context(|| format!("{} is not a valid audit key", path.display()));
+    }
+    if !create {
+        bail!(
+            "{} not found: the audit key is created by the first `mamori serve`",
+            path.display()
+        );
+    }
+    let key = AuditKey::generate(&mut rand::rngs::OsRng);
+    write_private(&path, &key.to_hex())?;
+    Ok(key)
+}
+
+/// Writes a file only the owner can read.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+async fn open_store(args: &DataArgs, create: bool) -> anyhow::Result<Arc<SqlStore>> {
+    if create {
+        std::fs::create_dir_all(&args.data)
+            .with_context(|| format!("creating {}", args.data.display()))?;
+    } else if !args.data.is_dir() {
+        bail!("data folder {} not found", args.data.display());
+    }
+    let key = audit_key(&args.data, create)?;
+    let clock = Arc::new(SystemClock);
+    let store = match &args.database {
+        Some(url) => SqlStore::open(url, key, clock).await,
+        None => SqlStore::open_sqlite(&args.data.join("mamori.db"), key, clock).await,
+    }
+    .context("opening the database")?;
+    Ok(Arc::new(store))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data, true).await?;
+    if store.count_accounts().await? == 0 {
+        let password = random_token(&mut rand::rngs::OsRng)[..20].to_owned();
+        let admin = demo::first_administrator(store.as_ref(), &password).await?;
+        println!("初期管理者を作成しました (initial administrator created)");
+        println!("  ユーザー名 (username): {}", admin);
+        println!("  パスワード (password): {password}");
+        println!(
+            "  ログイン後にパスワードを変更してください (change it after logging in). この表示は一度だけです (shown once)."
+        );
+        if args.demo {
+            let people = demo::fill(store.as_ref()).await?;
+            println!("デモデータを作成しました (demo data created): {people} people");
+            println!(
+                "  デモ利用者のパスワード (demo users' password): {}",
+                demo::DEMO_PASSWORD
+            );
+        }
+    } else if args.demo {
+        println!(
+            "デモデータは空のデータフォルダにのみ作成します (demo data only fills an empty data folder)"
+        );
+    }
+    let config = mamori_web::WebConfig {
+        secure_cookies: args.secure_cookies,
+        ..Default::default()
+    };
+    let state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
+    let app = mamori_web::router(state);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    println!(
+        "mamori: http://{}/ ({})",
+        listener.local_addr()?,
+        store.backend().name()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_scope(role: Role, raw: Option<&str>) -> anyhow::Result<Scope> {
+    let raw = raw.unwrap_or("global");
+    let (kind, id) = match raw.split_once(':') {
+        Some((k, i)) => (k, Some(i)),
+        None => (raw, None),
+    };
+    let scope = Scope::from_parts(kind, id).map_err(|_| {
+        anyhow::anyhow!(
+            "invalid --scope {raw:?}: use global, organisation:ID, unit:ID or system:NAME"
+        )
+    })?;
+    validate_scope(role, &scope)
+        .map_err(|_| anyhow::anyhow!("role {} does not take scope {raw:?}", role.as_str()))?;
+    Ok(scope)
+}
+
+async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
+    let username =
+        Username::parse(&args.username).map_err(|e| anyhow::anyhow!("invalid --username: {e}"))?;
+    let name = Name::parse("name", args.name.as_deref().unwrap_or(&args.username))
+        .map_err(|e| anyhow::anyhow!("invalid --name: {e}"))?;
+    let role = match &args.role {
+        Some(raw) => {
+            let role = Role::parse(raw).map_err(|_| {
+                let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                anyhow::anyhow!("unknown --role {raw:?}; one of: {}", names.join(", "))
+            })?;
+            Some((role, parse_scope(role, args.scope.as_deref())?))
+        }
+        None => None,
+    };
+    if !args.password_stdin {
+        bail!("give the password on standard input with --password-stdin");
+    }
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let password = NewPassword::parse(password, username.as_str())
+        .map_err(|e| anyhow::anyhow!("password refused: {e}"))?;
+    let hash = tokio::task::spawn_blocking(move || password.hash(&mut rand::rngs::OsRng)).await?;
+    let store = open_store(&args.data, true).await?;
+    let person = PersonInput {
+        name,
+        unit_id: args.unit.map(mamori_core::UnitId),
+        title: String::new(),
+        email: None,
+        phone: String::new(),
+        external: matches!(role, Some((Role::Contractor, _))),
+    };
+    let account = NewAccount {
+        username: username.clone(),
+        person_id: mamori_core::PersonId(0),
+        password_hash: hash,
+        language: "ja".into(),
+    };
+    let user = store
+        .provision_account(person, account, role, &Origin::system("user create"))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created user {username} (id {user})");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token_create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data, false).await?;
+    let creds = store
+        .credentials_by_name(&args.username)
+        .await?
+        .with_context(|| format!("no user {:?}", args.username))?;
+    let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
+    store
+        .create_api_token(
+            creds.user_id,
+            &args.name,
+            &token_digest(&token),
+            &Origin::system("token create"),
+        )
+        .await?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
+    let key = audit_key(&args.data, false)?;
+    let store = open_store(&args, false).await?;
+    let report = store.verify_audit(&key).await?;
+    match report.result {
+        Ok(()) => {
+            println!(
+                "監査証跡は完全です (audit trail intact): {} records",
+                report.checked
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            println!("監査証跡の改ざんを検出しました (audit trail broken): {broken}");
+            println!("{} records verified before it", report.checked);
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
+    if args.to.exists() {
+        bail!("{} already exists", args.to.display());
+    }
+    let store = open_store(&args.data, false).await?;
+    store
+        .backup(&args.to)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The copy is useless without the key that seals its audit trail.
+    let key_copy = args.to.with_extension("audit.key");
+    if !key_copy.exists() {
+        std::fs::copy(args.data.data.join("audit.key"), &key_copy)?;
+    }
+    println!(
+        "backup written to {} (audit key: {})",
+        args.to.display(),
+        key_copy.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
