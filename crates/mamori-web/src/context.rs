@@ -55,9 +55,16 @@ impl Ctx {
     }
 }
 
+/// Mark of a state-changing request whose CSRF token was missing or wrong.
+#[derive(Clone)]
+struct CsrfRejected(AppError);
+
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(CsrfRejected(error)) = parts.extensions.get::<CsrfRejected>() {
+            return Err(error.clone());
+        }
         parts
             .extensions
             .get::<Ctx>()
@@ -127,14 +134,17 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let lang = ctx.lang;
     request.extensions_mut().insert(ctx.clone());
 
-    let response = if is_safe(request.method()) || ctx.via_token {
-        next.run(request).await
-    } else {
-        match check_csrf(&ctx, request).await {
-            Ok(request) => next.run(request).await,
-            Err(error) => error.into_response(),
+    // A failed CSRF check is carried to the extractors rather than answered here, so that a
+    // wrong method still gets 405 and an unknown path 404. Every handler takes `Ctx` or `User`,
+    // and both refuse a request that carries this mark.
+    if !is_safe(request.method()) && !ctx.via_token {
+        let (checked, verdict) = check_csrf(&ctx, request).await;
+        request = checked;
+        if let Err(error) = verdict {
+            request.extensions_mut().insert(CsrfRejected(error));
         }
-    };
+    }
+    let response = next.run(request).await;
     finish(&state, response, lang, is_api, pre_cookie)
 }
 
@@ -223,18 +233,20 @@ async fn identify(
     }
 }
 
-async fn check_csrf(ctx: &Ctx, request: Request) -> Result<Request, AppError> {
+async fn check_csrf(ctx: &Ctx, request: Request) -> (Request, Result<(), AppError>) {
     let expected = ctx.csrf.as_str();
+    let matches = |sent: &str| !expected.is_empty() && secrets_equal(sent, expected);
     if let Some(sent) = request
         .headers()
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        return if !expected.is_empty() && secrets_equal(sent, expected) {
-            Ok(request)
+        let verdict = if matches(sent) {
+            Ok(())
         } else {
             Err(AppError::Csrf)
         };
+        return (request, verdict);
     }
     let is_form = request
         .headers()
@@ -242,20 +254,28 @@ async fn check_csrf(ctx: &Ctx, request: Request) -> Result<Request, AppError> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return Err(AppError::Csrf);
+        return (request, Err(AppError::Csrf));
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-        .await
-        .map_err(|_| AppError::TooLarge)?;
+    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return (
+                Request::from_parts(parts, Body::empty()),
+                Err(AppError::TooLarge),
+            );
+        }
+    };
     let sent = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "_csrf")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    if expected.is_empty() || !secrets_equal(&sent, expected) {
-        return Err(AppError::Csrf);
-    }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    let verdict = if matches(&sent) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    };
+    (Request::from_parts(parts, Body::from(bytes)), verdict)
 }
 
 fn finish(
