@@ -8,8 +8,8 @@ mod sql;
 
 use mamori_core::audit::{AuditEvent, AuditKey, AuditRecord, ChainBreak};
 use mamori_core::authz::{
-    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace,
-    ViewAudit, ViewDirectory, ViewPersonDetail,
+    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits,
+    PersonPlace, ViewAudit, ViewDirectory, ViewPersonDetail,
 };
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::role::{Role, RoleAssignment, Scope};
@@ -205,8 +205,13 @@ pub struct AuditVerification {
 /// Organisation, units, people and role assignments.
 #[async_trait::async_trait]
 pub trait DirectoryStore: Send + Sync {
-    async fn list_organisations(&self, grant: &Granted<ViewDirectory>) -> Result<Vec<Organisation>>;
-    async fn organisation(&self, grant: &Granted<ViewDirectory>, id: OrgId) -> Result<Option<Organisation>>;
+    async fn list_organisations(&self, grant: &Granted<ViewDirectory>)
+    -> Result<Vec<Organisation>>;
+    async fn organisation(
+        &self,
+        grant: &Granted<ViewDirectory>,
+        id: OrgId,
+    ) -> Result<Option<Organisation>>;
     async fn create_organisation(
         &self,
         grant: &Granted<ManageOrganisations>,
@@ -221,11 +226,20 @@ pub trait DirectoryStore: Send + Sync {
         origin: &Origin,
     ) -> Result<Organisation>;
 
-    async fn list_units(&self, grant: &Granted<ViewDirectory>, org: Option<OrgId>) -> Result<Vec<Unit>>;
+    async fn list_units(
+        &self,
+        grant: &Granted<ViewDirectory>,
+        org: Option<OrgId>,
+    ) -> Result<Vec<Unit>>;
     async fn unit(&self, grant: &Granted<ViewDirectory>, id: UnitId) -> Result<Option<Unit>>;
     /// The organisation a unit belongs to, for authorisation decisions.
     async fn unit_org(&self, id: UnitId) -> Result<Option<OrgId>>;
-    async fn create_unit(&self, grant: &Granted<ManageUnits>, input: UnitInput, origin: &Origin) -> Result<Unit>;
+    async fn create_unit(
+        &self,
+        grant: &Granted<ManageUnits>,
+        input: UnitInput,
+        origin: &Origin,
+    ) -> Result<Unit>;
     async fn update_unit(
         &self,
         grant: &Granted<ManageUnits>,
@@ -234,12 +248,26 @@ pub trait DirectoryStore: Send + Sync {
         origin: &Origin,
     ) -> Result<Unit>;
 
-    async fn list_people(&self, grant: &Granted<ViewDirectory>, filter: &PeopleFilter) -> Result<(Vec<PersonSummary>, i64)>;
+    async fn list_people(
+        &self,
+        grant: &Granted<ViewDirectory>,
+        filter: &PeopleFilter,
+    ) -> Result<(Vec<PersonSummary>, i64)>;
     /// Where a person sits, for authorisation decisions.
     async fn person_place(&self, id: PersonId) -> Result<Option<PersonPlace>>;
     /// A person's restricted details. The read is written to the audit trail.
-    async fn person(&self, grant: &Granted<ViewPersonDetail>, id: PersonId, origin: &Origin) -> Result<Option<Person>>;
-    async fn create_person(&self, grant: &Granted<ManagePeople>, input: PersonInput, origin: &Origin) -> Result<Person>;
+    async fn person(
+        &self,
+        grant: &Granted<ViewPersonDetail>,
+        id: PersonId,
+        origin: &Origin,
+    ) -> Result<Option<Person>>;
+    async fn create_person(
+        &self,
+        grant: &Granted<ManagePeople>,
+        input: PersonInput,
+        origin: &Origin,
+    ) -> Result<Person>;
     async fn update_person(
         &self,
         grant: &Granted<ManagePeople>,
@@ -248,7 +276,11 @@ pub trait DirectoryStore: Send + Sync {
         origin: &Origin,
     ) -> Result<Person>;
 
-    async fn roles_of(&self, grant: &Granted<ViewPersonDetail>, person: PersonId) -> Result<Vec<RoleAssignment>>;
+    async fn roles_of(
+        &self,
+        grant: &Granted<ViewPersonDetail>,
+        person: PersonId,
+    ) -> Result<Vec<RoleAssignment>>;
     async fn assignment(&self, id: AssignmentId) -> Result<Option<RoleAssignment>>;
     async fn assign_role(
         &self,
@@ -258,7 +290,12 @@ pub trait DirectoryStore: Send + Sync {
         scope: Scope,
         origin: &Origin,
     ) -> Result<RoleAssignment>;
-    async fn revoke_role(&self, grant: &Granted<AssignRoles>, id: AssignmentId, origin: &Origin) -> Result<()>;
+    async fn revoke_role(
+        &self,
+        grant: &Granted<AssignRoles>,
+        id: AssignmentId,
+        origin: &Origin,
+    ) -> Result<()>;
 }
 
 /// Accounts, sessions, second factors and API tokens.
@@ -274,7 +311,12 @@ pub trait AccountStore: Send + Sync {
         role: Option<(Role, Scope)>,
         origin: &Origin,
     ) -> Result<UserId>;
-    async fn create_account(&self, grant: &Granted<ManageAccounts>, account: NewAccount, origin: &Origin) -> Result<UserId>;
+    async fn create_account(
+        &self,
+        grant: &Granted<ManageAccounts>,
+        account: NewAccount,
+        origin: &Origin,
+    ) -> Result<UserId>;
     async fn list_accounts(&self, grant: &Granted<ManageAccounts>) -> Result<Vec<Account>>;
     async fn set_account_disabled(
         &self,
@@ -291,7 +333,13 @@ pub trait AccountStore: Send + Sync {
     async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()>;
     async fn set_language(&self, user: UserId, language: &str, origin: &Origin) -> Result<()>;
     /// Turns the second factor on (with the digests of fresh recovery codes) or off.
-    async fn set_totp(&self, user: UserId, secret: Option<&str>, recovery_digests: &[String], origin: &Origin) -> Result<()>;
+    async fn set_totp(
+        &self,
+        user: UserId,
+        secret: Option<&str>,
+        recovery_digests: &[String],
+        origin: &Origin,
+    ) -> Result<()>;
     /// Records that a TOTP time step was used; false when it (or a later one) already was, so a
     /// code cannot be replayed.
     async fn claim_totp_step(&self, user: UserId, step: i64) -> Result<bool>;
@@ -308,7 +356,13 @@ pub trait AccountStore: Send + Sync {
     /// Ends every session of the user except `keep`.
     async fn revoke_other_sessions(&self, user: UserId, keep: Option<i64>) -> Result<u64>;
 
-    async fn create_api_token(&self, user: UserId, name: &str, token_digest: &str, origin: &Origin) -> Result<i64>;
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_digest: &str,
+        origin: &Origin,
+    ) -> Result<i64>;
     /// The account a live API token belongs to.
     async fn api_token_user(&self, token_digest: &str) -> Result<Option<UserId>>;
 }
@@ -318,7 +372,11 @@ pub trait AccountStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     /// Appends an event that changes nothing else (logins, reads).
     async fn record(&self, event: AuditEvent) -> Result<AuditRecord>;
-    async fn list_audit(&self, grant: &Granted<ViewAudit>, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+    async fn list_audit(
+        &self,
+        grant: &Granted<ViewAudit>,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>>;
     /// Walks the whole chain with the given key.
     async fn verify_audit(&self, key: &AuditKey) -> Result<AuditVerification>;
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use mamori_core::audit::{self, AuditEvent, AuditKey, AuditRecord, Verifier};
 use mamori_core::authz::{
-    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace,
-    ViewAudit, ViewDirectory, ViewPersonDetail,
+    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits,
+    PersonPlace, ViewAudit, ViewDirectory, ViewPersonDetail,
 };
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::role::{Role, RoleAssignment, Scope};
@@ -53,8 +53,16 @@ impl Backend {
     /// Each database owns its numbered migrations. Existing migrations are never edited.
     fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
         match self {
-            Backend::Sqlite => &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))],
-            Backend::Postgres => &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))],
+            Backend::Sqlite => &[(
+                1,
+                "foundation",
+                include_str!("../migrations/sqlite/0001_foundation.sql"),
+            )],
+            Backend::Postgres => &[(
+                1,
+                "foundation",
+                include_str!("../migrations/postgres/0001_foundation.sql"),
+            )],
         }
     }
 }
@@ -66,7 +74,11 @@ impl<'s> MigrationSource<'s> for Embedded {
     fn resolve(
         self,
     ) -> std::pin::Pin<
-        Box<dyn Future<Output = std::result::Result<Vec<Migration>, sqlx::error::BoxDynError>> + Send + 's>,
+        Box<
+            dyn Future<Output = std::result::Result<Vec<Migration>, sqlx::error::BoxDynError>>
+                + Send
+                + 's,
+        >,
     > {
         Box::pin(async move {
             Ok(self
@@ -115,7 +127,11 @@ fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
 fn name_of(row: &AnyRow, column: &str) -> Result<Name> {
     let raw: String = row.try_get(column)?;
     // Stored names were validated on the way in; a row that fails was edited outside mamori.
-    Name::parse("name", &raw).map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("invalid name in column {column}").into())))
+    Name::parse("name", &raw).map_err(|_| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("invalid name in column {column}").into(),
+        ))
+    })
 }
 
 fn opt_id(row: &AnyRow, column: &str) -> Result<Option<i64>> {
@@ -158,12 +174,17 @@ fn assignment_from(row: &AnyRow) -> Result<RoleAssignment> {
     let role: String = row.try_get("role")?;
     let kind: String = row.try_get("scope_kind")?;
     let scope_id: String = row.try_get("scope_id")?;
-    let bad = |what: &str| StoreError::Database(sqlx::Error::Decode(format!("invalid {what} in role_assignments").into()));
+    let bad = |what: &str| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("invalid {what} in role_assignments").into(),
+        ))
+    };
     Ok(RoleAssignment {
         id: AssignmentId(row.try_get("id")?),
         person_id: PersonId(row.try_get("person_id")?),
         role: Role::parse(&role).map_err(|_| bad("role"))?,
-        scope: Scope::from_parts(&kind, (!scope_id.is_empty()).then_some(scope_id.as_str())).map_err(|_| bad("scope"))?,
+        scope: Scope::from_parts(&kind, (!scope_id.is_empty()).then_some(scope_id.as_str()))
+            .map_err(|_| bad("scope"))?,
     })
 }
 
@@ -205,8 +226,7 @@ fn account_from(row: &AnyRow) -> Result<Account> {
     })
 }
 
-const AUDIT_COLUMNS: &str =
-    "seq, at_ms, actor_id, actor_name, action, target_kind, target_id, unit_id, address, detail, prev_mac, mac";
+const AUDIT_COLUMNS: &str = "seq, at_ms, actor_id, actor_name, action, target_kind, target_id, unit_id, address, detail, prev_mac, mac";
 
 fn audit_from(row: &AnyRow) -> Result<AuditRecord> {
     let detail: String = row.try_get("detail")?;
@@ -251,7 +271,10 @@ fn bind_all<'q>(
 
 /// `LIKE` pattern that matches `text` literally anywhere.
 fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -259,7 +282,9 @@ impl SqlStore {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.
     pub async fn open(url: &str, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url).ok_or(StoreError::Unsupported("database URL must start with sqlite: or postgres://"))?;
+        let backend = Backend::from_url(url).ok_or(StoreError::Unsupported(
+            "database URL must start with sqlite: or postgres://",
+        ))?;
         let options = AnyPoolOptions::new()
             .max_connections(match backend {
                 Backend::Sqlite => 8,
@@ -299,9 +324,10 @@ impl SqlStore {
 
     async fn begin_write(&self) -> Result<Write> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, mac")
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, mac")
+                .fetch_one(&mut *tx)
+                .await?;
         Ok(Write {
             tx,
             seq: row.try_get("seq")?,
@@ -377,14 +403,19 @@ impl SqlStore {
     /// Checks a unit's parent: it must exist, be in the same organisation and not be the unit
     /// itself or one of its descendants.
     async fn check_parent(&self, unit: Option<UnitId>, input: &UnitInput) -> Result<()> {
-        let Some(parent) = input.parent_id else { return Ok(()) };
+        let Some(parent) = input.parent_id else {
+            return Ok(());
+        };
         let mut cursor = Some(parent);
         let mut hops = 0;
         while let Some(current) = cursor {
             if Some(current) == unit || hops > 64 {
                 return Err(StoreError::Conflict("unit.parent_cycle"));
             }
-            let found = self.fetch_unit(current).await?.ok_or(StoreError::Conflict("unit.parent_missing"))?;
+            let found = self
+                .fetch_unit(current)
+                .await?
+                .ok_or(StoreError::Conflict("unit.parent_missing"))?;
             if found.org_id != input.org_id {
                 return Err(StoreError::Conflict("unit.parent_other_org"));
             }
@@ -404,7 +435,12 @@ impl SqlStore {
         }
     }
 
-    async fn insert_person(tx: &mut Transaction<'static, Any>, input: &PersonInput, org: Option<OrgId>, now: i64) -> Result<i64> {
+    async fn insert_person(
+        tx: &mut Transaction<'static, Any>,
+        input: &PersonInput,
+        org: Option<OrgId>,
+        now: i64,
+    ) -> Result<i64> {
         let row = sqlx::query(
             "INSERT INTO people (name, org_id, unit_id, title, email, phone, external, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -422,7 +458,11 @@ impl SqlStore {
         Ok(row.try_get("id")?)
     }
 
-    async fn insert_account(tx: &mut Transaction<'static, Any>, account: &NewAccount, now: i64) -> Result<i64> {
+    async fn insert_account(
+        tx: &mut Transaction<'static, Any>,
+        account: &NewAccount,
+        now: i64,
+    ) -> Result<i64> {
         let row = sqlx::query(
             "INSERT INTO users (username, person_id, password_hash, language, created_at, password_changed_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -438,7 +478,13 @@ impl SqlStore {
         Ok(row.try_get("id")?)
     }
 
-    async fn insert_assignment(tx: &mut Transaction<'static, Any>, person: PersonId, role: Role, scope: &Scope, now: i64) -> Result<i64> {
+    async fn insert_assignment(
+        tx: &mut Transaction<'static, Any>,
+        person: PersonId,
+        role: Role,
+        scope: &Scope,
+        now: i64,
+    ) -> Result<i64> {
         let (kind, id) = scope.to_parts();
         let row = sqlx::query(
             "INSERT INTO role_assignments (person_id, role, scope_kind, scope_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -466,7 +512,11 @@ impl DirectoryStore for SqlStore {
             .collect()
     }
 
-    async fn organisation(&self, _: &Granted<ViewDirectory>, id: OrgId) -> Result<Option<Organisation>> {
+    async fn organisation(
+        &self,
+        _: &Granted<ViewDirectory>,
+        id: OrgId,
+    ) -> Result<Option<Organisation>> {
         self.fetch_organisation(id).await
     }
 
@@ -507,7 +557,10 @@ impl DirectoryStore for SqlStore {
         input: OrganisationInput,
         origin: &Origin,
     ) -> Result<Organisation> {
-        let before = self.fetch_organisation(id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .fetch_organisation(id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut write = self.begin_write().await?;
         sqlx::query("UPDATE organisations SET code = $1, name = $2, note = $3, updated_at = $4 WHERE id = $5")
             .bind(&input.code)
@@ -531,18 +584,24 @@ impl DirectoryStore for SqlStore {
         Ok(after)
     }
 
-    async fn list_units(&self, _: &Granted<ViewDirectory>, org: Option<OrgId>) -> Result<Vec<Unit>> {
+    async fn list_units(
+        &self,
+        _: &Granted<ViewDirectory>,
+        org: Option<OrgId>,
+    ) -> Result<Vec<Unit>> {
         let rows = match org {
-            Some(org) => {
-                sqlx::query("SELECT id, org_id, parent_id, name, note FROM units WHERE org_id = $1 ORDER BY id")
-                    .bind(org.0)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+            Some(org) => sqlx::query(
+                "SELECT id, org_id, parent_id, name, note FROM units WHERE org_id = $1 ORDER BY id",
+            )
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await?,
             None => {
-                sqlx::query("SELECT id, org_id, parent_id, name, note FROM units ORDER BY org_id, id")
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(
+                    "SELECT id, org_id, parent_id, name, note FROM units ORDER BY org_id, id",
+                )
+                .fetch_all(&self.pool)
+                .await?
             }
         };
         rows.iter().map(unit_from).collect()
@@ -562,7 +621,12 @@ impl DirectoryStore for SqlStore {
             .map(OrgId))
     }
 
-    async fn create_unit(&self, _: &Granted<ManageUnits>, input: UnitInput, origin: &Origin) -> Result<Unit> {
+    async fn create_unit(
+        &self,
+        _: &Granted<ManageUnits>,
+        input: UnitInput,
+        origin: &Origin,
+    ) -> Result<Unit> {
         if self.fetch_organisation(input.org_id).await?.is_none() {
             return Err(StoreError::Conflict("unit.organisation_missing"));
         }
@@ -594,22 +658,30 @@ impl DirectoryStore for SqlStore {
         Ok(unit)
     }
 
-    async fn update_unit(&self, _: &Granted<ManageUnits>, id: UnitId, input: UnitInput, origin: &Origin) -> Result<Unit> {
+    async fn update_unit(
+        &self,
+        _: &Granted<ManageUnits>,
+        id: UnitId,
+        input: UnitInput,
+        origin: &Origin,
+    ) -> Result<Unit> {
         let before = self.fetch_unit(id).await?.ok_or(StoreError::NotFound)?;
         if before.org_id != input.org_id {
             return Err(StoreError::Conflict("unit.move_between_organisations"));
         }
         self.check_parent(Some(id), &input).await?;
         let mut write = self.begin_write().await?;
-        sqlx::query("UPDATE units SET parent_id = $1, name = $2, note = $3, updated_at = $4 WHERE id = $5")
-            .bind(input.parent_id.map(|u| u.0))
-            .bind(input.name.as_str())
-            .bind(&input.note)
-            .bind(write.at_ms)
-            .bind(id.0)
-            .execute(&mut *write.tx)
-            .await
-            .map_err(|e| conflict(e, "unit.name_taken"))?;
+        sqlx::query(
+            "UPDATE units SET parent_id = $1, name = $2, note = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(input.parent_id.map(|u| u.0))
+        .bind(input.name.as_str())
+        .bind(&input.note)
+        .bind(write.at_ms)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await
+        .map_err(|e| conflict(e, "unit.name_taken"))?;
         let after = Unit {
             id,
             org_id: input.org_id,
@@ -625,7 +697,11 @@ impl DirectoryStore for SqlStore {
         Ok(after)
     }
 
-    async fn list_people(&self, _: &Granted<ViewDirectory>, filter: &PeopleFilter) -> Result<(Vec<PersonSummary>, i64)> {
+    async fn list_people(
+        &self,
+        _: &Granted<ViewDirectory>,
+        filter: &PeopleFilter,
+    ) -> Result<(Vec<PersonSummary>, i64)> {
         let mut clauses = Vec::new();
         let mut args = Vec::new();
         if let Some(org) = filter.org_id {
@@ -650,17 +726,22 @@ impl DirectoryStore for SqlStore {
             format!("WHERE {}", clauses.join(" AND "))
         };
         let count_sql = format!("SELECT COUNT(*) AS n FROM people p {where_sql}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), args.iter().map(clone_arg).collect())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total: i64 = bind_all(
+            sqlx::query(&count_sql),
+            args.iter().map(clone_arg).collect(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         let limit = filter.limit.clamp(1, 500);
         let offset = filter.offset.max(0);
         let list_sql = format!(
             "SELECT p.id, p.name, p.title, p.org_id, p.unit_id, u.name AS unit_name FROM people p \
              LEFT JOIN units u ON u.id = p.unit_id {where_sql} ORDER BY p.name, p.id LIMIT {limit} OFFSET {offset}"
         );
-        let rows = bind_all(sqlx::query(&list_sql), args).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&list_sql), args)
+            .fetch_all(&self.pool)
+            .await?;
         let people = rows
             .iter()
             .map(|row| {
@@ -678,29 +759,46 @@ impl DirectoryStore for SqlStore {
     }
 
     async fn person_place(&self, id: PersonId) -> Result<Option<PersonPlace>> {
-        Ok(sqlx::query("SELECT org_id, unit_id FROM people WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| -> Result<PersonPlace> {
-                Ok(PersonPlace {
-                    person_id: Some(id),
-                    org_id: opt_id(&row, "org_id")?.map(OrgId),
-                    unit_id: opt_id(&row, "unit_id")?.map(UnitId),
+        Ok(
+            sqlx::query("SELECT org_id, unit_id FROM people WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| -> Result<PersonPlace> {
+                    Ok(PersonPlace {
+                        person_id: Some(id),
+                        org_id: opt_id(&row, "org_id")?.map(OrgId),
+                        unit_id: opt_id(&row, "unit_id")?.map(UnitId),
+                    })
                 })
-            })
-            .transpose()?)
+                .transpose()?,
+        )
     }
 
-    async fn person(&self, _: &Granted<ViewPersonDetail>, id: PersonId, origin: &Origin) -> Result<Option<Person>> {
+    async fn person(
+        &self,
+        _: &Granted<ViewPersonDetail>,
+        id: PersonId,
+        origin: &Origin,
+    ) -> Result<Option<Person>> {
         let person = self.fetch_person(id).await?;
         if let Some(person) = &person {
-            self.record(origin.event("person.read", "person", id).in_unit(person.unit_id)).await?;
+            self.record(
+                origin
+                    .event("person.read", "person", id)
+                    .in_unit(person.unit_id),
+            )
+            .await?;
         }
         Ok(person)
     }
 
-    async fn create_person(&self, _: &Granted<ManagePeople>, input: PersonInput, origin: &Origin) -> Result<Person> {
+    async fn create_person(
+        &self,
+        _: &Granted<ManagePeople>,
+        input: PersonInput,
+        origin: &Origin,
+    ) -> Result<Person> {
         let org = self.unit_org_for(input.unit_id).await?;
         let mut write = self.begin_write().await?;
         let id = Self::insert_person(&mut write.tx, &input, org, write.at_ms).await?;
@@ -722,7 +820,13 @@ impl DirectoryStore for SqlStore {
         Ok(person)
     }
 
-    async fn update_person(&self, _: &Granted<ManagePeople>, id: PersonId, input: PersonInput, origin: &Origin) -> Result<Person> {
+    async fn update_person(
+        &self,
+        _: &Granted<ManagePeople>,
+        id: PersonId,
+        input: PersonInput,
+        origin: &Origin,
+    ) -> Result<Person> {
         let before = self.fetch_person(id).await?.ok_or(StoreError::NotFound)?;
         let org = self.unit_org_for(input.unit_id).await?;
         let mut write = self.begin_write().await?;
@@ -758,7 +862,11 @@ impl DirectoryStore for SqlStore {
         Ok(after)
     }
 
-    async fn roles_of(&self, _: &Granted<ViewPersonDetail>, person: PersonId) -> Result<Vec<RoleAssignment>> {
+    async fn roles_of(
+        &self,
+        _: &Granted<ViewPersonDetail>,
+        person: PersonId,
+    ) -> Result<Vec<RoleAssignment>> {
         sqlx::query("SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE person_id = $1 ORDER BY id")
             .bind(person.0)
             .fetch_all(&self.pool)
@@ -769,13 +877,15 @@ impl DirectoryStore for SqlStore {
     }
 
     async fn assignment(&self, id: AssignmentId) -> Result<Option<RoleAssignment>> {
-        sqlx::query("SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(assignment_from)
-            .transpose()
+        sqlx::query(
+            "SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(assignment_from)
+        .transpose()
     }
 
     async fn assign_role(
@@ -786,7 +896,10 @@ impl DirectoryStore for SqlStore {
         scope: Scope,
         origin: &Origin,
     ) -> Result<RoleAssignment> {
-        let place = self.person_place(person).await?.ok_or(StoreError::NotFound)?;
+        let place = self
+            .person_place(person)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         match &scope {
             Scope::Organisation(org) if self.fetch_organisation(*org).await?.is_none() => {
                 return Err(StoreError::Conflict("role.scope_missing"));
@@ -812,7 +925,12 @@ impl DirectoryStore for SqlStore {
         Ok(assignment)
     }
 
-    async fn revoke_role(&self, _: &Granted<AssignRoles>, id: AssignmentId, origin: &Origin) -> Result<()> {
+    async fn revoke_role(
+        &self,
+        _: &Granted<AssignRoles>,
+        id: AssignmentId,
+        origin: &Origin,
+    ) -> Result<()> {
         let assignment = self.assignment(id).await?.ok_or(StoreError::NotFound)?;
         let place = self.person_place(assignment.person_id).await?;
         let mut write = self.begin_write().await?;
@@ -837,13 +955,15 @@ fn clone_arg(arg: &Arg) -> Arg {
 }
 
 const CREDENTIAL_COLUMNS: &str = "id, username, password_hash, totp_secret, language, disabled";
-const SESSION_COLUMNS: &str =
-    "id, user_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, address, user_agent";
+const SESSION_COLUMNS: &str = "id, user_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, address, user_agent";
 
 #[async_trait::async_trait]
 impl AccountStore for SqlStore {
     async fn count_accounts(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     async fn provision_account(
@@ -859,7 +979,14 @@ impl AccountStore for SqlStore {
         account.person_id = PersonId(person_id);
         let user_id = Self::insert_account(&mut write.tx, &account, write.at_ms).await?;
         if let Some((role, scope)) = &role {
-            Self::insert_assignment(&mut write.tx, PersonId(person_id), *role, scope, write.at_ms).await?;
+            Self::insert_assignment(
+                &mut write.tx,
+                PersonId(person_id),
+                *role,
+                scope,
+                write.at_ms,
+            )
+            .await?;
         }
         let event = origin
             .event("account.provision", "user", user_id)
@@ -873,8 +1000,16 @@ impl AccountStore for SqlStore {
         Ok(UserId(user_id))
     }
 
-    async fn create_account(&self, _: &Granted<ManageAccounts>, account: NewAccount, origin: &Origin) -> Result<UserId> {
-        let place = self.person_place(account.person_id).await?.ok_or(StoreError::Conflict("account.person_missing"))?;
+    async fn create_account(
+        &self,
+        _: &Granted<ManageAccounts>,
+        account: NewAccount,
+        origin: &Origin,
+    ) -> Result<UserId> {
+        let place = self
+            .person_place(account.person_id)
+            .await?
+            .ok_or(StoreError::Conflict("account.person_missing"))?;
         let mut write = self.begin_write().await?;
         let taken = sqlx::query("SELECT id FROM users WHERE person_id = $1")
             .bind(account.person_id.0)
@@ -887,7 +1022,9 @@ impl AccountStore for SqlStore {
         let event = origin
             .event("account.create", "user", user_id)
             .in_unit(place.unit_id)
-            .with_detail(serde_json::json!({"username": account.username, "person_id": account.person_id}));
+            .with_detail(
+                serde_json::json!({"username": account.username, "person_id": account.person_id}),
+            );
         self.commit(write, event).await?;
         Ok(UserId(user_id))
     }
@@ -904,7 +1041,13 @@ impl AccountStore for SqlStore {
         .collect()
     }
 
-    async fn set_account_disabled(&self, _: &Granted<ManageAccounts>, user: UserId, disabled: bool, origin: &Origin) -> Result<()> {
+    async fn set_account_disabled(
+        &self,
+        _: &Granted<ManageAccounts>,
+        user: UserId,
+        disabled: bool,
+        origin: &Origin,
+    ) -> Result<()> {
         let mut write = self.begin_write().await?;
         let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
@@ -915,10 +1058,18 @@ impl AccountStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *write.tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *write.tx)
+                .await?;
         }
-        let action = if disabled { "account.disable" } else { "account.enable" };
-        self.commit(write, origin.event(action, "user", user)).await?;
+        let action = if disabled {
+            "account.disable"
+        } else {
+            "account.enable"
+        };
+        self.commit(write, origin.event(action, "user", user))
+            .await?;
         Ok(())
     }
 
@@ -936,23 +1087,27 @@ impl AccountStore for SqlStore {
     }
 
     async fn credentials_by_name(&self, username: &str) -> Result<Option<Credentials>> {
-        sqlx::query(&format!("SELECT {CREDENTIAL_COLUMNS} FROM users WHERE username = $1"))
-            .bind(username.to_ascii_lowercase())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(credentials_from)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username.to_ascii_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(credentials_from)
+        .transpose()
     }
 
     async fn credentials(&self, user: UserId) -> Result<Option<Credentials>> {
-        sqlx::query(&format!("SELECT {CREDENTIAL_COLUMNS} FROM users WHERE id = $1"))
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(credentials_from)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM users WHERE id = $1"
+        ))
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(credentials_from)
+        .transpose()
     }
 
     async fn actor(&self, user: UserId) -> Result<Option<Actor>> {
@@ -995,7 +1150,8 @@ impl AccountStore for SqlStore {
             .bind(user.0)
             .execute(&mut *write.tx)
             .await?;
-        self.commit(write, origin.event("account.password_change", "user", user)).await?;
+        self.commit(write, origin.event("account.password_change", "user", user))
+            .await?;
         Ok(())
     }
 
@@ -1013,7 +1169,13 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn set_totp(&self, user: UserId, secret: Option<&str>, recovery_digests: &[String], origin: &Origin) -> Result<()> {
+    async fn set_totp(
+        &self,
+        user: UserId,
+        secret: Option<&str>,
+        recovery_digests: &[String],
+        origin: &Origin,
+    ) -> Result<()> {
         let mut write = self.begin_write().await?;
         sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
             .bind(secret.map(str::to_owned))
@@ -1031,17 +1193,24 @@ impl AccountStore for SqlStore {
                 .execute(&mut *write.tx)
                 .await?;
         }
-        let action = if secret.is_some() { "account.totp_enable" } else { "account.totp_disable" };
-        self.commit(write, origin.event(action, "user", user)).await?;
+        let action = if secret.is_some() {
+            "account.totp_enable"
+        } else {
+            "account.totp_disable"
+        };
+        self.commit(write, origin.event(action, "user", user))
+            .await?;
         Ok(())
     }
 
     async fn claim_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
-            .bind(step)
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1056,11 +1225,13 @@ impl AccountStore for SqlStore {
     }
 
     async fn remaining_recovery_codes(&self, user: UserId) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-            .bind(user.0)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
     }
 
     async fn create_session(&self, session: NewSession) -> Result<i64> {
@@ -1122,12 +1293,13 @@ impl AccountStore for SqlStore {
     }
 
     async fn revoke_session(&self, user: UserId, session_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
-            .bind(session_id)
-            .bind(user.0)
-            .bind(self.clock.now_ms())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
+                .bind(session_id)
+                .bind(user.0)
+                .bind(self.clock.now_ms())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1140,7 +1312,13 @@ impl AccountStore for SqlStore {
         Ok(done.rows_affected())
     }
 
-    async fn create_api_token(&self, user: UserId, name: &str, token_digest: &str, origin: &Origin) -> Result<i64> {
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_digest: &str,
+        origin: &Origin,
+    ) -> Result<i64> {
         let mut write = self.begin_write().await?;
         let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_digest, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(user.0)
@@ -1159,13 +1337,15 @@ impl AccountStore for SqlStore {
     }
 
     async fn api_token_user(&self, token_digest: &str) -> Result<Option<UserId>> {
-        Ok(sqlx::query("SELECT user_id FROM api_tokens WHERE token_digest = $1 AND revoked_at IS NULL")
-            .bind(token_digest)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| row.try_get::<i64, _>("user_id"))
-            .transpose()?
-            .map(UserId))
+        Ok(sqlx::query(
+            "SELECT user_id FROM api_tokens WHERE token_digest = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_digest)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| row.try_get::<i64, _>("user_id"))
+        .transpose()?
+        .map(UserId))
     }
 }
 
@@ -1176,7 +1356,11 @@ impl AuditStore for SqlStore {
         self.commit(write, event).await
     }
 
-    async fn list_audit(&self, grant: &Granted<ViewAudit>, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+    async fn list_audit(
+        &self,
+        grant: &Granted<ViewAudit>,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
         let mut clauses = Vec::new();
         let mut args = Vec::new();
         if let Some(prefix) = filter.action_prefix.as_deref().filter(|p| !p.is_empty()) {
@@ -1211,7 +1395,9 @@ impl AuditStore for SqlStore {
             format!("WHERE {}", clauses.join(" AND "))
         };
         let limit = filter.limit.clamp(1, 1000);
-        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log {where_sql} ORDER BY seq DESC LIMIT {limit}");
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log {where_sql} ORDER BY seq DESC LIMIT {limit}"
+        );
         bind_all(sqlx::query(&sql), args)
             .fetch_all(&self.pool)
             .await?
@@ -1225,15 +1411,19 @@ impl AuditStore for SqlStore {
         // make an intact trail look truncated or mismatched.
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
         }
         let mut verifier = Verifier::new(key);
         let mut after = 0i64;
         loop {
-            let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 2000"))
-                .bind(after)
-                .fetch_all(&mut *tx)
-                .await?;
+            let rows = sqlx::query(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 2000"
+            ))
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
             if rows.is_empty() {
                 break;
             }
@@ -1248,7 +1438,9 @@ impl AuditStore for SqlStore {
                 after = record.seq;
             }
         }
-        let head = sqlx::query("SELECT seq, mac FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let head = sqlx::query("SELECT seq, mac FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
         tx.rollback().await?;
         let result = verifier.finish(head.try_get("seq")?, &head.try_get::<String, _>("mac")?);
         Ok(AuditVerification {

@@ -6,20 +6,21 @@
 //! `MAMORI_REQUIRE_REAL_TESTS=1`, in which case it fails.
 
 use std::future::Future;
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use mamori_core::audit::{AuditEvent, AuditKey, AuditRecord, ChainBreak};
 use mamori_core::authz::{
-    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits, Permission, PersonPlace,
-    RoleChange, ViewAudit, ViewDirectory, ViewPersonDetail, authorize,
+    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits,
+    Permission, PersonPlace, RoleChange, ViewAudit, ViewDirectory, ViewPersonDetail, authorize,
 };
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AuditFilter, Backend, NewAccount, NewSession, OrganisationInput, Origin, PeopleFilter, PersonInput, SqlStore, Store,
-    StoreError, UnitInput,
+    AuditFilter, Backend, NewAccount, NewSession, OrganisationInput, Origin, PeopleFilter,
+    PersonInput, SqlStore, Store, StoreError, UnitInput,
 };
 use sqlx::{AnyConnection, Connection, Row};
 
@@ -68,12 +69,17 @@ impl Fx {
     /// A connection of its own, outside the store, as someone with database access would have.
     async fn raw(&self) -> AnyConnection {
         sqlx::any::install_default_drivers();
-        AnyConnection::connect(&self.url).await.expect("second connection to the test database")
+        AnyConnection::connect(&self.url)
+            .await
+            .expect("second connection to the test database")
     }
 
     async fn raw_execute(&self, sql: &str) -> u64 {
         let mut conn = self.raw().await;
-        let done = sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let done = sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
         conn.close().await.expect("close second connection");
         done.rows_affected()
     }
@@ -99,24 +105,39 @@ impl Fx {
             limit: 1,
             ..AuditFilter::default()
         };
-        let mut records = self.store().list_audit(&grant::<ViewAudit>(&()), &filter).await.expect("list_audit");
+        let mut records = self
+            .store()
+            .list_audit(&grant::<ViewAudit>(&()), &filter)
+            .await
+            .expect("list_audit");
         records.pop().expect("the trail has a record")
     }
 
     /// Asserts that exactly one record was appended since `before` and that it is `action`.
     async fn assert_one_record(&self, before: i64, action: &str) -> AuditRecord {
-        assert_eq!(self.audit_len().await, before + 1, "{action} must write exactly one audit record");
+        assert_eq!(
+            self.audit_len().await,
+            before + 1,
+            "{action} must write exactly one audit record"
+        );
         let newest = self.newest_record().await;
         assert_eq!(newest.event.action, action);
         newest
     }
 
     async fn assert_no_record(&self, before: i64, what: &str) {
-        assert_eq!(self.audit_len().await, before, "{what} must not write an audit record");
+        assert_eq!(
+            self.audit_len().await,
+            before,
+            "{what} must not write an audit record"
+        );
     }
 
     async fn verify(&self) -> mamori_store::AuditVerification {
-        self.store().verify_audit(&self.key).await.expect("verify_audit")
+        self.store()
+            .verify_audit(&self.key)
+            .await
+            .expect("verify_audit")
     }
 }
 
@@ -135,7 +156,10 @@ where
     store.close().await;
     match outcome {
         Ok(()) => None,
-        Err(err) => Some(err.try_into_panic().unwrap_or_else(|err| Box::new(format!("case did not finish: {err}")))),
+        Err(err) => Some(
+            err.try_into_panic()
+                .unwrap_or_else(|err| Box::new(format!("case did not finish: {err}"))),
+        ),
     }
 }
 
@@ -147,7 +171,9 @@ where
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("mamori.db");
     let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
-    let store = SqlStore::open_sqlite(&path, audit_key(), clock.clone()).await.expect("open SQLite store");
+    let store = SqlStore::open_sqlite(&path, audit_key(), clock.clone())
+        .await
+        .expect("open SQLite store");
     assert_eq!(store.backend(), Backend::Sqlite);
     let fx = Fx {
         store: Arc::new(store),
@@ -172,7 +198,14 @@ fn postgres_admin_url() -> Option<String> {
                      conformance tests need a real server (e.g. postgres://mamori:mamori@127.0.0.1:5432/postgres)"
                 );
             }
-            eprintln!("skipped: set MAMORI_TEST_POSTGRES_URL to run the PostgreSQL conformance tests");
+            // Once per run, and past the test harness's output capture so that it is seen.
+            static NOTICE: std::sync::Once = std::sync::Once::new();
+            NOTICE.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "skipped: set MAMORI_TEST_POSTGRES_URL to run the PostgreSQL conformance tests"
+                );
+            });
             None
         }
     }
@@ -185,7 +218,9 @@ fn with_database(admin: &str, database: &str) -> String {
         None => (admin, None),
     };
     let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
     let mut url = format!("{}/{database}", &base[..path_start]);
     if let Some(query) = query {
         url.push('?');
@@ -199,14 +234,19 @@ where
     F: FnOnce(Fx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(admin) = postgres_admin_url() else { return };
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
     let database = format!("mamori_test_{:016x}", rand::random::<u64>());
     let mut admin_conn = sqlx::PgConnection::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to MAMORI_TEST_POSTGRES_URL: {e}"));
-    sqlx::Executor::execute(&mut admin_conn, format!("CREATE DATABASE {database}").as_str())
-        .await
-        .unwrap_or_else(|e| panic!("cannot create test database {database}: {e}"));
+    sqlx::Executor::execute(
+        &mut admin_conn,
+        format!("CREATE DATABASE {database}").as_str(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot create test database {database}: {e}"));
     let url = with_database(&admin, &database);
     let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
     let failure = match SqlStore::open(&url, audit_key(), clock.clone()).await {
@@ -221,11 +261,15 @@ where
             };
             run_case(fx, case).await
         }
-        Err(err) => Some(Box::new(format!("cannot open the PostgreSQL store: {err}")) as Box<dyn std::any::Any + Send>),
+        Err(err) => Some(Box::new(format!("cannot open the PostgreSQL store: {err}"))
+            as Box<dyn std::any::Any + Send>),
     };
-    sqlx::Executor::execute(&mut admin_conn, format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str())
-        .await
-        .unwrap_or_else(|e| panic!("cannot drop test database {database}: {e}"));
+    sqlx::Executor::execute(
+        &mut admin_conn,
+        format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot drop test database {database}: {e}"));
     admin_conn.close().await.expect("close admin connection");
     if let Some(panic) = failure {
         std::panic::resume_unwind(panic);
@@ -380,7 +424,11 @@ fn unit_input(org: OrgId, parent: Option<UnitId>, title: &str) -> UnitInput {
 
 async fn new_unit(fx: &Fx, org: OrgId, parent: Option<UnitId>, title: &str) -> Unit {
     fx.store()
-        .create_unit(&grant::<ManageUnits>(&org), unit_input(org, parent, title), &origin())
+        .create_unit(
+            &grant::<ManageUnits>(&org),
+            unit_input(org, parent, title),
+            &origin(),
+        )
         .await
         .expect("create unit")
 }
@@ -398,7 +446,11 @@ fn person_input(full_name: &str, unit: Option<UnitId>, title: &str) -> PersonInp
 
 async fn new_person(fx: &Fx, full_name: &str, unit: Option<UnitId>, title: &str) -> Person {
     fx.store()
-        .create_person(&people_grant(unit), person_input(full_name, unit, title), &origin())
+        .create_person(
+            &people_grant(unit),
+            person_input(full_name, unit, title),
+            &origin(),
+        )
         .await
         .expect("create person")
 }
@@ -412,7 +464,12 @@ fn new_account(username: &str) -> NewAccount {
     }
 }
 
-async fn provision(fx: &Fx, username: &str, unit: Option<UnitId>, role: Option<(Role, Scope)>) -> UserId {
+async fn provision(
+    fx: &Fx,
+    username: &str,
+    unit: Option<UnitId>,
+    role: Option<(Role, Scope)>,
+) -> UserId {
     fx.store()
         .provision_account(
             person_input(&format!("Person {username}"), unit, "主事"),
@@ -462,9 +519,20 @@ async fn organisations_crud(fx: Fx) {
     let kanri = new_org(&fx, "KANRI", "管理者").await;
     let kyoiku = new_org(&fx, "KYOIKU", "教育委員会").await;
     assert_ne!(kanri.id, kyoiku.id);
-    assert_eq!(s.list_organisations(&view).await.unwrap(), vec![kanri.clone(), kyoiku.clone()]);
-    assert_eq!(s.organisation(&view, kyoiku.id).await.unwrap(), Some(kyoiku.clone()));
-    assert_eq!(s.organisation(&view, OrgId(kyoiku.id.0 + 100)).await.unwrap(), None);
+    assert_eq!(
+        s.list_organisations(&view).await.unwrap(),
+        vec![kanri.clone(), kyoiku.clone()]
+    );
+    assert_eq!(
+        s.organisation(&view, kyoiku.id).await.unwrap(),
+        Some(kyoiku.clone())
+    );
+    assert_eq!(
+        s.organisation(&view, OrgId(kyoiku.id.0 + 100))
+            .await
+            .unwrap(),
+        None
+    );
 
     let updated = s
         .update_organisation(
@@ -480,7 +548,10 @@ async fn organisations_crud(fx: Fx) {
         .await
         .unwrap();
     assert_eq!(updated.id, kyoiku.id);
-    assert_eq!(s.organisation(&view, kyoiku.id).await.unwrap(), Some(updated.clone()));
+    assert_eq!(
+        s.organisation(&view, kyoiku.id).await.unwrap(),
+        Some(updated.clone())
+    );
     assert_eq!(updated.code, "KYOIKU2");
     assert_eq!(updated.note, "所管: 学校");
 
@@ -531,9 +602,13 @@ async fn organisation_code_conflict(fx: Fx) {
         )
         .await;
     assert_conflict(renamed, "update to a code that is taken");
-    fx.assert_no_record(before, "a refused organisation change").await;
+    fx.assert_no_record(before, "a refused organisation change")
+        .await;
     let view = grant::<ViewDirectory>(&());
-    assert_eq!(s.organisation(&view, gikai.id).await.unwrap().unwrap().code, "GIKAI");
+    assert_eq!(
+        s.organisation(&view, gikai.id).await.unwrap().unwrap().code,
+        "GIKAI"
+    );
     assert_eq!(s.list_organisations(&view).await.unwrap().len(), 2);
 }
 
@@ -548,11 +623,23 @@ async fn units_crud(fx: Fx) {
     assert_eq!(johoka.parent_id, Some(soumu.id));
     assert_eq!(johoka.org_id, kanri.id);
 
-    assert_eq!(s.list_units(&view, Some(kanri.id)).await.unwrap(), vec![soumu.clone(), johoka.clone()]);
-    assert_eq!(s.list_units(&view, Some(kyoiku.id)).await.unwrap(), vec![gakko.clone()]);
+    assert_eq!(
+        s.list_units(&view, Some(kanri.id)).await.unwrap(),
+        vec![soumu.clone(), johoka.clone()]
+    );
+    assert_eq!(
+        s.list_units(&view, Some(kyoiku.id)).await.unwrap(),
+        vec![gakko.clone()]
+    );
     assert_eq!(s.list_units(&view, None).await.unwrap().len(), 3);
-    assert_eq!(s.unit(&view, johoka.id).await.unwrap(), Some(johoka.clone()));
-    assert_eq!(s.unit(&view, UnitId(johoka.id.0 + 100)).await.unwrap(), None);
+    assert_eq!(
+        s.unit(&view, johoka.id).await.unwrap(),
+        Some(johoka.clone())
+    );
+    assert_eq!(
+        s.unit(&view, UnitId(johoka.id.0 + 100)).await.unwrap(),
+        None
+    );
     assert_eq!(s.unit_org(gakko.id).await.unwrap(), Some(kyoiku.id));
     assert_eq!(s.unit_org(UnitId(gakko.id.0 + 100)).await.unwrap(), None);
 
@@ -583,7 +670,11 @@ async fn units_crud(fx: Fx) {
 
     let no_org = OrgId(kyoiku.id.0 + 100);
     let orphan = s
-        .create_unit(&grant::<ManageUnits>(&no_org), unit_input(no_org, None, "宙に浮いた課"), &origin())
+        .create_unit(
+            &grant::<ManageUnits>(&no_org),
+            unit_input(no_org, None, "宙に浮いた課"),
+            &origin(),
+        )
         .await;
     assert_conflict(orphan, "unit in an unknown organisation");
     let no_parent = s
@@ -604,11 +695,20 @@ async fn unit_name_conflict_within_organisation(fx: Fx) {
     let other = new_unit(&fx, kanri.id, None, "人事課").await;
     let before = fx.audit_len().await;
     let twin = s
-        .create_unit(&grant::<ManageUnits>(&kanri.id), unit_input(kanri.id, None, "総務課"), &origin())
+        .create_unit(
+            &grant::<ManageUnits>(&kanri.id),
+            unit_input(kanri.id, None, "総務課"),
+            &origin(),
+        )
         .await;
     assert_conflict(twin, "second unit with the same name in one organisation");
     let renamed = s
-        .update_unit(&grant::<ManageUnits>(&kanri.id), other.id, unit_input(kanri.id, None, "総務課"), &origin())
+        .update_unit(
+            &grant::<ManageUnits>(&kanri.id),
+            other.id,
+            unit_input(kanri.id, None, "総務課"),
+            &origin(),
+        )
         .await;
     assert_conflict(renamed, "rename onto a taken unit name");
     fx.assert_no_record(before, "a refused unit change").await;
@@ -625,11 +725,32 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
     let manage = grant::<ManageUnits>(&org.id);
     let before = fx.audit_len().await;
 
-    let own_parent = s.update_unit(&manage, a.id, unit_input(org.id, Some(a.id), "A部"), &origin()).await;
+    let own_parent = s
+        .update_unit(
+            &manage,
+            a.id,
+            unit_input(org.id, Some(a.id), "A部"),
+            &origin(),
+        )
+        .await;
     assert_conflict(own_parent, "a unit as its own parent");
-    let under_grandchild = s.update_unit(&manage, a.id, unit_input(org.id, Some(c.id), "A部"), &origin()).await;
+    let under_grandchild = s
+        .update_unit(
+            &manage,
+            a.id,
+            unit_input(org.id, Some(c.id), "A部"),
+            &origin(),
+        )
+        .await;
     assert_conflict(under_grandchild, "a unit under its own grandchild");
-    let under_child = s.update_unit(&manage, b.id, unit_input(org.id, Some(c.id), "B課"), &origin()).await;
+    let under_child = s
+        .update_unit(
+            &manage,
+            b.id,
+            unit_input(org.id, Some(c.id), "B課"),
+            &origin(),
+        )
+        .await;
     assert_conflict(under_child, "a unit under its own child");
     fx.assert_no_record(before, "a refused parent change").await;
 
@@ -637,7 +758,15 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
     assert_eq!(s.unit(&view, a.id).await.unwrap().unwrap().parent_id, None);
     // Moving a leaf under another branch is no cycle.
     let d = new_unit(&fx, org.id, None, "D部").await;
-    let moved = s.update_unit(&manage, c.id, unit_input(org.id, Some(d.id), "C係"), &origin()).await.unwrap();
+    let moved = s
+        .update_unit(
+            &manage,
+            c.id,
+            unit_input(org.id, Some(d.id), "C係"),
+            &origin(),
+        )
+        .await
+        .unwrap();
     assert_eq!(moved.parent_id, Some(d.id));
 }
 
@@ -650,20 +779,37 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
     let before = fx.audit_len().await;
 
     let created = s
-        .create_unit(&grant::<ManageUnits>(&kyoiku.id), unit_input(kyoiku.id, Some(soumu.id), "学務課"), &origin())
+        .create_unit(
+            &grant::<ManageUnits>(&kyoiku.id),
+            unit_input(kyoiku.id, Some(soumu.id), "学務課"),
+            &origin(),
+        )
         .await;
     assert_conflict(created, "new unit under a parent of another organisation");
     let updated = s
-        .update_unit(&grant::<ManageUnits>(&kyoiku.id), gakko.id, unit_input(kyoiku.id, Some(soumu.id), "学校教育部"), &origin())
+        .update_unit(
+            &grant::<ManageUnits>(&kyoiku.id),
+            gakko.id,
+            unit_input(kyoiku.id, Some(soumu.id), "学校教育部"),
+            &origin(),
+        )
         .await;
     assert_conflict(updated, "unit moved under a parent of another organisation");
     let moved = s
-        .update_unit(&grant::<ManageUnits>(&kanri.id), gakko.id, unit_input(kanri.id, None, "学校教育部"), &origin())
+        .update_unit(
+            &grant::<ManageUnits>(&kanri.id),
+            gakko.id,
+            unit_input(kanri.id, None, "学校教育部"),
+            &origin(),
+        )
         .await;
     assert_conflict(moved, "unit moved to another organisation");
     fx.assert_no_record(before, "a refused unit change").await;
     let view = grant::<ViewDirectory>(&());
-    assert_eq!(s.list_units(&view, Some(kyoiku.id)).await.unwrap(), vec![gakko]);
+    assert_eq!(
+        s.list_units(&view, Some(kyoiku.id)).await.unwrap(),
+        vec![gakko]
+    );
 }
 
 async fn people_crud(fx: Fx) {
@@ -683,10 +829,17 @@ async fn people_crud(fx: Fx) {
         )
         .await
         .unwrap();
-    assert_eq!(created.org_id, Some(org.id), "a person's organisation follows the unit");
+    assert_eq!(
+        created.org_id,
+        Some(org.id),
+        "a person's organisation follows the unit"
+    );
     assert_eq!(created.unit_id, Some(soumu.id));
 
-    let fetched = s.person(&detail_grant(), created.id, &origin()).await.unwrap();
+    let fetched = s
+        .person(&detail_grant(), created.id, &origin())
+        .await
+        .unwrap();
     assert_eq!(fetched, Some(created.clone()));
     assert_eq!(
         s.person_place(created.id).await.unwrap(),
@@ -712,21 +865,40 @@ async fn people_crud(fx: Fx) {
     assert_eq!(moved.unit_id, Some(jinji.id));
     assert_eq!(moved.email, None);
     assert!(moved.external);
-    assert_eq!(s.person(&detail_grant(), created.id, &origin()).await.unwrap(), Some(moved));
+    assert_eq!(
+        s.person(&detail_grant(), created.id, &origin())
+            .await
+            .unwrap(),
+        Some(moved)
+    );
 
     let unplaced = new_person(&fx, "鈴木 花子", None, "").await;
     assert_eq!(unplaced.org_id, None);
-    assert_eq!(s.person_place(unplaced.id).await.unwrap().unwrap().unit_id, None);
+    assert_eq!(
+        s.person_place(unplaced.id).await.unwrap().unwrap().unit_id,
+        None
+    );
 
     let unknown = PersonId(unplaced.id.0 + 100);
     assert_eq!(s.person_place(unknown).await.unwrap(), None);
     assert_not_found(
-        s.update_person(&people_grant(None), unknown, person_input("誰か", None, ""), &origin()).await,
+        s.update_person(
+            &people_grant(None),
+            unknown,
+            person_input("誰か", None, ""),
+            &origin(),
+        )
+        .await,
         "update of an unknown person",
     );
     let nowhere = UnitId(jinji.id.0 + 100);
     assert_conflict(
-        s.create_person(&people_grant(Some(nowhere)), person_input("佐藤 一郎", Some(nowhere), ""), &origin()).await,
+        s.create_person(
+            &people_grant(Some(nowhere)),
+            person_input("佐藤 一郎", Some(nowhere), ""),
+            &origin(),
+        )
+        .await,
         "person in an unknown unit",
     );
 }
@@ -737,14 +909,21 @@ async fn person_read_is_audited(fx: Fx) {
     let unit = new_unit(&fx, org.id, None, "総務課").await;
     let person = new_person(&fx, "山田 太郎", Some(unit.id), "主査").await;
     let before = fx.audit_len().await;
-    s.person(&detail_grant(), person.id, &origin()).await.unwrap();
+    s.person(&detail_grant(), person.id, &origin())
+        .await
+        .unwrap();
     let record = fx.assert_one_record(before, "person.read").await;
     assert_eq!(record.event.target_id, person.id.to_string());
     assert_eq!(record.event.unit_id, Some(unit.id));
     assert_eq!(record.event.actor_name, "ciso");
 
     let before = fx.audit_len().await;
-    assert_eq!(s.person(&detail_grant(), PersonId(person.id.0 + 100), &origin()).await.unwrap(), None);
+    assert_eq!(
+        s.person(&detail_grant(), PersonId(person.id.0 + 100), &origin())
+            .await
+            .unwrap(),
+        None
+    );
     fx.assert_no_record(before, "a read of nobody").await;
 }
 
@@ -780,14 +959,26 @@ async fn people_listing_filters_search_and_pages(fx: Fx) {
     assert_eq!(names, sorted, "people are listed by name");
 
     let (in_kanri, total) = s
-        .list_people(&view, &PeopleFilter { org_id: Some(kanri.id), ..all.clone() })
+        .list_people(
+            &view,
+            &PeopleFilter {
+                org_id: Some(kanri.id),
+                ..all.clone()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(total, 10);
     assert!(in_kanri.iter().all(|p| p.org_id == Some(kanri.id)));
 
     let (in_jinji, total) = s
-        .list_people(&view, &PeopleFilter { unit_id: Some(jinji.id), ..all.clone() })
+        .list_people(
+            &view,
+            &PeopleFilter {
+                unit_id: Some(jinji.id),
+                ..all.clone()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(total, 3);
@@ -795,7 +986,11 @@ async fn people_listing_filters_search_and_pages(fx: Fx) {
         in_jinji.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
         ["Sato 01", "Sato 02", "Sato 03"]
     );
-    assert!(in_jinji.iter().all(|p| p.unit_name.as_deref() == Some("人事課") && p.title == "係長"));
+    assert!(
+        in_jinji
+            .iter()
+            .all(|p| p.unit_name.as_deref() == Some("人事課") && p.title == "係長")
+    );
 
     let by_name = PeopleFilter {
         text: Some(" ato ".into()),
@@ -837,7 +1032,13 @@ async fn people_listing_filters_search_and_pages(fx: Fx) {
     let mut seen = Vec::new();
     for (offset, expected_len) in [(0, 3), (3, 3), (6, 1), (9, 0)] {
         let (page, total) = s
-            .list_people(&view, &PeopleFilter { offset, ..soumu_only.clone() })
+            .list_people(
+                &view,
+                &PeopleFilter {
+                    offset,
+                    ..soumu_only.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(total, 7, "total at offset {offset}");
@@ -913,12 +1114,24 @@ async fn role_assignment_and_revocation(fx: Fx) {
 
     let manager_scope = Scope::Unit(unit.id);
     let manager = s
-        .assign_role(&role_grant(&person, Role::SecurityManager, &manager_scope), person.id, Role::SecurityManager, manager_scope.clone(), &origin())
+        .assign_role(
+            &role_grant(&person, Role::SecurityManager, &manager_scope),
+            person.id,
+            Role::SecurityManager,
+            manager_scope.clone(),
+            &origin(),
+        )
         .await
         .unwrap();
     let officer_scope = Scope::Organisation(org.id);
     let officer = s
-        .assign_role(&role_grant(&person, Role::SecurityOfficer, &officer_scope), person.id, Role::SecurityOfficer, officer_scope.clone(), &origin())
+        .assign_role(
+            &role_grant(&person, Role::SecurityOfficer, &officer_scope),
+            person.id,
+            Role::SecurityOfficer,
+            officer_scope.clone(),
+            &origin(),
+        )
         .await
         .unwrap();
     let system_scope = Scope::System("jinji-kyuyo".into());
@@ -934,35 +1147,67 @@ async fn role_assignment_and_revocation(fx: Fx) {
         .unwrap();
     assert_eq!(manager.person_id, person.id);
     assert_eq!(manager.scope, manager_scope);
-    assert_eq!(s.roles_of(&view, person.id).await.unwrap(), vec![manager.clone(), officer.clone(), sysadmin.clone()]);
-    assert_eq!(s.assignment(officer.id).await.unwrap(), Some(officer.clone()));
+    assert_eq!(
+        s.roles_of(&view, person.id).await.unwrap(),
+        vec![manager.clone(), officer.clone(), sysadmin.clone()]
+    );
+    assert_eq!(
+        s.assignment(officer.id).await.unwrap(),
+        Some(officer.clone())
+    );
 
     let revoke = role_grant(&person, Role::SecurityOfficer, &officer_scope);
     s.revoke_role(&revoke, officer.id, &origin()).await.unwrap();
     assert_eq!(s.assignment(officer.id).await.unwrap(), None);
-    assert_eq!(s.roles_of(&view, person.id).await.unwrap(), vec![manager, sysadmin]);
-    assert_not_found(s.revoke_role(&revoke, officer.id, &origin()).await, "revoking twice");
+    assert_eq!(
+        s.roles_of(&view, person.id).await.unwrap(),
+        vec![manager, sysadmin]
+    );
     assert_not_found(
-        s.revoke_role(&revoke, AssignmentId(officer.id.0 + 100), &origin()).await,
+        s.revoke_role(&revoke, officer.id, &origin()).await,
+        "revoking twice",
+    );
+    assert_not_found(
+        s.revoke_role(&revoke, AssignmentId(officer.id.0 + 100), &origin())
+            .await,
         "revoking an unknown assignment",
     );
 
     // Scopes and people that do not exist are refused.
     let gone = Scope::Unit(UnitId(unit.id.0 + 100));
     assert_conflict(
-        s.assign_role(&role_grant(&person, Role::Staff, &gone), person.id, Role::Staff, gone.clone(), &origin()).await,
+        s.assign_role(
+            &role_grant(&person, Role::Staff, &gone),
+            person.id,
+            Role::Staff,
+            gone.clone(),
+            &origin(),
+        )
+        .await,
         "role over an unknown unit",
     );
     let gone_org = Scope::Organisation(OrgId(org.id.0 + 100));
     assert_conflict(
-        s.assign_role(&role_grant(&person, Role::SecurityOfficer, &gone_org), person.id, Role::SecurityOfficer, gone_org, &origin())
-            .await,
+        s.assign_role(
+            &role_grant(&person, Role::SecurityOfficer, &gone_org),
+            person.id,
+            Role::SecurityOfficer,
+            gone_org,
+            &origin(),
+        )
+        .await,
         "role over an unknown organisation",
     );
     let nobody = PersonId(person.id.0 + 100);
     assert_not_found(
-        s.assign_role(&role_grant(&person, Role::Staff, &Scope::Unit(unit.id)), nobody, Role::Staff, Scope::Unit(unit.id), &origin())
-            .await,
+        s.assign_role(
+            &role_grant(&person, Role::Staff, &Scope::Unit(unit.id)),
+            nobody,
+            Role::Staff,
+            Scope::Unit(unit.id),
+            &origin(),
+        )
+        .await,
         "role for an unknown person",
     );
 }
@@ -974,20 +1219,30 @@ async fn duplicate_role_assignment_conflicts(fx: Fx) {
     let person = new_person(&fx, "山田 太郎", Some(unit.id), "主査").await;
     let scope = Scope::Unit(unit.id);
     let g = role_grant(&person, Role::Staff, &scope);
-    s.assign_role(&g, person.id, Role::Staff, scope.clone(), &origin()).await.unwrap();
+    s.assign_role(&g, person.id, Role::Staff, scope.clone(), &origin())
+        .await
+        .unwrap();
     let before = fx.audit_len().await;
     assert_conflict(
-        s.assign_role(&g, person.id, Role::Staff, scope.clone(), &origin()).await,
+        s.assign_role(&g, person.id, Role::Staff, scope.clone(), &origin())
+            .await,
         "the same role twice",
     );
-    fx.assert_no_record(before, "a refused role assignment").await;
+    fx.assert_no_record(before, "a refused role assignment")
+        .await;
     let global = role_grant(&person, Role::Auditor, &Scope::Global);
-    s.assign_role(&global, person.id, Role::Auditor, Scope::Global, &origin()).await.unwrap();
+    s.assign_role(&global, person.id, Role::Auditor, Scope::Global, &origin())
+        .await
+        .unwrap();
     assert_conflict(
-        s.assign_role(&global, person.id, Role::Auditor, Scope::Global, &origin()).await,
+        s.assign_role(&global, person.id, Role::Auditor, Scope::Global, &origin())
+            .await,
         "the same global role twice",
     );
-    assert_eq!(s.roles_of(&detail_grant(), person.id).await.unwrap().len(), 2);
+    assert_eq!(
+        s.roles_of(&detail_grant(), person.id).await.unwrap().len(),
+        2
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1000,13 +1255,23 @@ async fn provision_account_and_credentials(fx: Fx) {
     let org = new_org(&fx, "KANRI", "管理者").await;
     let unit = new_unit(&fx, org.id, None, "情報政策課").await;
     let before = fx.audit_len().await;
-    let user = provision(&fx, "Yamada.Taro", Some(unit.id), Some((Role::SecurityManager, Scope::Unit(unit.id)))).await;
+    let user = provision(
+        &fx,
+        "Yamada.Taro",
+        Some(unit.id),
+        Some((Role::SecurityManager, Scope::Unit(unit.id))),
+    )
+    .await;
     let record = fx.assert_one_record(before, "account.provision").await;
     assert_eq!(record.event.target_id, user.to_string());
     assert_eq!(s.count_accounts().await.unwrap(), 1);
 
     for typed in ["yamada.taro", "YAMADA.TARO", "Yamada.Taro"] {
-        let creds = s.credentials_by_name(typed).await.unwrap().unwrap_or_else(|| panic!("login name {typed}"));
+        let creds = s
+            .credentials_by_name(typed)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("login name {typed}"));
         assert_eq!(creds.user_id, user);
         assert_eq!(creds.username, "yamada.taro");
         assert_eq!(creds.password_hash, "$argon2id$hash-of-Yamada.Taro");
@@ -1015,8 +1280,16 @@ async fn provision_account_and_credentials(fx: Fx) {
         assert!(!creds.disabled);
     }
     assert!(s.credentials_by_name("yamada").await.unwrap().is_none());
-    assert!(s.credentials_by_name("yamada.taro%").await.unwrap().is_none());
-    assert_eq!(s.credentials(user).await.unwrap().unwrap().username, "yamada.taro");
+    assert!(
+        s.credentials_by_name("yamada.taro%")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.credentials(user).await.unwrap().unwrap().username,
+        "yamada.taro"
+    );
     assert!(s.credentials(UserId(user.0 + 100)).await.unwrap().is_none());
 
     let account = s.account(user).await.unwrap().unwrap();
@@ -1051,8 +1324,15 @@ async fn provision_account_with_taken_username_changes_nothing(fx: Fx) {
         .await;
     assert_conflict(again, "second account with the same name in other case");
     fx.assert_no_record(before, "a refused provisioning").await;
-    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM people").await, people, "the person was rolled back");
-    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM role_assignments").await, roles);
+    assert_eq!(
+        fx.raw_count("SELECT COUNT(*) FROM people").await,
+        people,
+        "the person was rolled back"
+    );
+    assert_eq!(
+        fx.raw_count("SELECT COUNT(*) FROM role_assignments").await,
+        roles
+    );
     assert_eq!(s.count_accounts().await.unwrap(), 1);
 }
 
@@ -1064,31 +1344,64 @@ async fn create_account_and_list_accounts(fx: Fx) {
     let manage = grant::<ManageAccounts>(&());
     let before = fx.audit_len().await;
     let user = s
-        .create_account(&manage, NewAccount { person_id: person.id, ..new_account("suzuki") }, &origin())
+        .create_account(
+            &manage,
+            NewAccount {
+                person_id: person.id,
+                ..new_account("suzuki")
+            },
+            &origin(),
+        )
         .await
         .unwrap();
     let record = fx.assert_one_record(before, "account.create").await;
     assert_eq!(record.event.unit_id, Some(unit.id));
     assert_conflict(
-        s.create_account(&manage, NewAccount { person_id: person.id, ..new_account("suzuki2") }, &origin()).await,
+        s.create_account(
+            &manage,
+            NewAccount {
+                person_id: person.id,
+                ..new_account("suzuki2")
+            },
+            &origin(),
+        )
+        .await,
         "second account for one person",
     );
     let other = new_person(&fx, "佐藤 次郎", Some(unit.id), "主事").await;
     assert_conflict(
-        s.create_account(&manage, NewAccount { person_id: other.id, ..new_account("SUZUKI") }, &origin()).await,
+        s.create_account(
+            &manage,
+            NewAccount {
+                person_id: other.id,
+                ..new_account("SUZUKI")
+            },
+            &origin(),
+        )
+        .await,
         "taken username",
     );
     assert_conflict(
-        s.create_account(&manage, NewAccount { person_id: PersonId(other.id.0 + 100), ..new_account("ghost") }, &origin())
-            .await,
+        s.create_account(
+            &manage,
+            NewAccount {
+                person_id: PersonId(other.id.0 + 100),
+                ..new_account("ghost")
+            },
+            &origin(),
+        )
+        .await,
         "account for an unknown person",
     );
     let admin = provision(&fx, "admin", None, Some((Role::Ciso, Scope::Global))).await;
     let accounts = s.list_accounts(&manage).await.unwrap();
-    assert_eq!(accounts.iter().map(|a| (a.user_id, a.username.as_str())).collect::<Vec<_>>(), [
-        (admin, "admin"),
-        (user, "suzuki")
-    ]);
+    assert_eq!(
+        accounts
+            .iter()
+            .map(|a| (a.user_id, a.username.as_str()))
+            .collect::<Vec<_>>(),
+        [(admin, "admin"), (user, "suzuki")]
+    );
     assert_eq!(accounts[1].person_name, "鈴木 花子");
     assert_eq!(accounts[1].person_id, person.id);
 }
@@ -1097,38 +1410,73 @@ async fn actor_has_roles_and_disabled_account_has_none(fx: Fx) {
     let s = fx.store();
     let org = new_org(&fx, "KANRI", "管理者").await;
     let unit = new_unit(&fx, org.id, None, "総務課").await;
-    let user = provision(&fx, "tanaka", Some(unit.id), Some((Role::Staff, Scope::Unit(unit.id)))).await;
+    let user = provision(
+        &fx,
+        "tanaka",
+        Some(unit.id),
+        Some((Role::Staff, Scope::Unit(unit.id))),
+    )
+    .await;
     let person_id = s.account(user).await.unwrap().unwrap().person_id;
-    let person = s.person(&detail_grant(), person_id, &origin()).await.unwrap().unwrap();
-    let scope = Scope::Organisation(org.id);
-    s.assign_role(&role_grant(&person, Role::SecurityOfficer, &scope), person_id, Role::SecurityOfficer, scope.clone(), &origin())
+    let person = s
+        .person(&detail_grant(), person_id, &origin())
         .await
+        .unwrap()
         .unwrap();
+    let scope = Scope::Organisation(org.id);
+    s.assign_role(
+        &role_grant(&person, Role::SecurityOfficer, &scope),
+        person_id,
+        Role::SecurityOfficer,
+        scope.clone(),
+        &origin(),
+    )
+    .await
+    .unwrap();
 
-    let actor = s.actor(user).await.unwrap().expect("an enabled account acts");
+    let actor = s
+        .actor(user)
+        .await
+        .unwrap()
+        .expect("an enabled account acts");
     assert_eq!(actor.user_id, user);
     assert_eq!(actor.person_id, person_id);
     assert_eq!(actor.username, "tanaka");
     assert_eq!(actor.org_id, Some(org.id));
     assert_eq!(actor.unit_id, Some(unit.id));
-    assert_eq!(actor.roles, vec![(Role::Staff, Scope::Unit(unit.id)), (Role::SecurityOfficer, scope)]);
+    assert_eq!(
+        actor.roles,
+        vec![
+            (Role::Staff, Scope::Unit(unit.id)),
+            (Role::SecurityOfficer, scope)
+        ]
+    );
     // The loaded roles decide: an officer of the organisation may manage its units.
     assert!(authorize::<ManageUnits>(&actor, &org.id).is_ok());
     assert!(authorize::<ManageOrganisations>(&actor, &()).is_err());
 
     let manage = grant::<ManageAccounts>(&());
     let before = fx.audit_len().await;
-    s.set_account_disabled(&manage, user, true, &origin()).await.unwrap();
+    s.set_account_disabled(&manage, user, true, &origin())
+        .await
+        .unwrap();
     fx.assert_one_record(before, "account.disable").await;
-    assert_eq!(s.actor(user).await.unwrap(), None, "a disabled account does not act");
+    assert_eq!(
+        s.actor(user).await.unwrap(),
+        None,
+        "a disabled account does not act"
+    );
     assert!(s.credentials(user).await.unwrap().unwrap().disabled);
     assert!(s.account(user).await.unwrap().unwrap().disabled);
-    s.set_account_disabled(&manage, user, false, &origin()).await.unwrap();
+    s.set_account_disabled(&manage, user, false, &origin())
+        .await
+        .unwrap();
     assert_eq!(fx.newest_record().await.event.action, "account.enable");
     assert!(s.actor(user).await.unwrap().is_some());
     assert_eq!(s.actor(UserId(user.0 + 100)).await.unwrap(), None);
     assert_not_found(
-        s.set_account_disabled(&manage, UserId(user.0 + 100), true, &origin()).await,
+        s.set_account_disabled(&manage, UserId(user.0 + 100), true, &origin())
+            .await,
         "disabling an unknown account",
     );
 }
@@ -1140,12 +1488,23 @@ async fn password_and_language_changes(fx: Fx) {
     fx.clock.advance(5_000);
     let before = fx.audit_len().await;
     s.set_password(user, "$argon2id$new", &who).await.unwrap();
-    fx.assert_one_record(before, "account.password_change").await;
-    assert_eq!(s.credentials(user).await.unwrap().unwrap().password_hash, "$argon2id$new");
+    fx.assert_one_record(before, "account.password_change")
+        .await;
+    assert_eq!(
+        s.credentials(user).await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
     s.set_language(user, "en", &who).await.unwrap();
     let record = fx.assert_one_record(before + 1, "account.language").await;
     assert_eq!(record.event.detail["language"], "en");
-    assert_eq!(s.credentials_by_name("tanaka").await.unwrap().unwrap().language, "en");
+    assert_eq!(
+        s.credentials_by_name("tanaka")
+            .await
+            .unwrap()
+            .unwrap()
+            .language,
+        "en"
+    );
     assert_eq!(s.account(user).await.unwrap().unwrap().language, "en");
 }
 
@@ -1169,7 +1528,10 @@ async fn sessions_lifecycle(fx: Fx) {
     assert_eq!(session.user_id, user);
     assert_eq!(session.csrf_token, "csrf-digest-1");
     assert!(session.mfa_pending);
-    assert_eq!((session.created_at, session.last_seen_at, session.expires_at), (fx.now(), fx.now(), expires));
+    assert_eq!(
+        (session.created_at, session.last_seen_at, session.expires_at),
+        (fx.now(), fx.now(), expires)
+    );
     assert_eq!(session.address, "198.51.100.7");
     assert_eq!(session.user_agent, "test-agent");
     assert!(s.session("digest-unknown").await.unwrap().is_none());
@@ -1177,26 +1539,63 @@ async fn sessions_lifecycle(fx: Fx) {
     // Looking a session up later refreshes when it was last seen.
     fx.clock.advance(120_000);
     s.session("digest-1").await.unwrap().unwrap();
-    assert_eq!(s.list_sessions(user).await.unwrap()[0].last_seen_at, fx.now());
+    assert_eq!(
+        s.list_sessions(user).await.unwrap()[0].last_seen_at,
+        fx.now()
+    );
 
-    let second = s.create_session(new_session(user, "digest-2", expires)).await.unwrap();
-    let listed: Vec<_> = s.list_sessions(user).await.unwrap().iter().map(|s| s.id).collect();
+    let second = s
+        .create_session(new_session(user, "digest-2", expires))
+        .await
+        .unwrap();
+    let listed: Vec<_> = s
+        .list_sessions(user)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&id) && listed.contains(&second));
-    assert!(s.create_session(new_session(user, "digest-2", expires)).await.is_err(), "digests are unique");
+    assert!(
+        s.create_session(new_session(user, "digest-2", expires))
+            .await
+            .is_err(),
+        "digests are unique"
+    );
 }
 
 async fn session_expiry_follows_the_clock(fx: Fx) {
     let s = fx.store();
     let user = provision(&fx, "tanaka", None, None).await;
-    let short = s.create_session(new_session(user, "short", fx.now() + 60_000)).await.unwrap();
-    let long = s.create_session(new_session(user, "long", fx.now() + 600_000)).await.unwrap();
+    let short = s
+        .create_session(new_session(user, "short", fx.now() + 60_000))
+        .await
+        .unwrap();
+    let long = s
+        .create_session(new_session(user, "long", fx.now() + 600_000))
+        .await
+        .unwrap();
     fx.clock.advance(59_999);
     assert!(s.session("short").await.unwrap().is_some());
     fx.clock.advance(1);
-    assert!(s.session("short").await.unwrap().is_none(), "a session ends at its expiry time");
-    assert_eq!(s.list_sessions(user).await.unwrap().iter().map(|s| s.id).collect::<Vec<_>>(), [long]);
-    assert!(!s.revoke_session(user, short).await.unwrap(), "an expired session is no longer live");
+    assert!(
+        s.session("short").await.unwrap().is_none(),
+        "a session ends at its expiry time"
+    );
+    assert_eq!(
+        s.list_sessions(user)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        [long]
+    );
+    assert!(
+        !s.revoke_session(user, short).await.unwrap(),
+        "an expired session is no longer live"
+    );
     fx.clock.advance(600_000);
     assert!(s.session("long").await.unwrap().is_none());
     assert!(s.list_sessions(user).await.unwrap().is_empty());
@@ -1207,21 +1606,49 @@ async fn revoke_only_own_sessions_and_others(fx: Fx) {
     let alice = provision(&fx, "alice", None, None).await;
     let bob = provision(&fx, "bob", None, None).await;
     let expires = fx.now() + 3_600_000;
-    let a1 = s.create_session(new_session(alice, "a1", expires)).await.unwrap();
-    let a2 = s.create_session(new_session(alice, "a2", expires)).await.unwrap();
-    s.create_session(new_session(alice, "a3", expires)).await.unwrap();
-    let b1 = s.create_session(new_session(bob, "b1", expires)).await.unwrap();
+    let a1 = s
+        .create_session(new_session(alice, "a1", expires))
+        .await
+        .unwrap();
+    let a2 = s
+        .create_session(new_session(alice, "a2", expires))
+        .await
+        .unwrap();
+    s.create_session(new_session(alice, "a3", expires))
+        .await
+        .unwrap();
+    let b1 = s
+        .create_session(new_session(bob, "b1", expires))
+        .await
+        .unwrap();
 
-    assert!(!s.revoke_session(alice, b1).await.unwrap(), "nobody ends another user's session");
+    assert!(
+        !s.revoke_session(alice, b1).await.unwrap(),
+        "nobody ends another user's session"
+    );
     assert!(s.session("b1").await.unwrap().is_some());
     assert!(s.revoke_session(alice, a2).await.unwrap());
     assert!(s.session("a2").await.unwrap().is_none());
-    assert!(!s.revoke_session(alice, a2).await.unwrap(), "a session ends once");
+    assert!(
+        !s.revoke_session(alice, a2).await.unwrap(),
+        "a session ends once"
+    );
 
     assert_eq!(s.revoke_other_sessions(alice, Some(a1)).await.unwrap(), 1);
-    assert_eq!(s.list_sessions(alice).await.unwrap().iter().map(|s| s.id).collect::<Vec<_>>(), [a1]);
+    assert_eq!(
+        s.list_sessions(alice)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        [a1]
+    );
     assert!(s.session("a3").await.unwrap().is_none());
-    assert!(s.session("b1").await.unwrap().is_some(), "other users keep their sessions");
+    assert!(
+        s.session("b1").await.unwrap().is_some(),
+        "other users keep their sessions"
+    );
     assert_eq!(s.revoke_other_sessions(alice, None).await.unwrap(), 1);
     assert!(s.list_sessions(alice).await.unwrap().is_empty());
     assert_eq!(s.list_sessions(bob).await.unwrap().len(), 1);
@@ -1231,9 +1658,15 @@ async fn disabling_an_account_ends_its_sessions(fx: Fx) {
     let s = fx.store();
     let user = provision(&fx, "tanaka", None, None).await;
     let other = provision(&fx, "suzuki", None, None).await;
-    s.create_session(new_session(user, "t1", fx.now() + 60_000)).await.unwrap();
-    s.create_session(new_session(other, "s1", fx.now() + 60_000)).await.unwrap();
-    s.set_account_disabled(&grant::<ManageAccounts>(&()), user, true, &origin()).await.unwrap();
+    s.create_session(new_session(user, "t1", fx.now() + 60_000))
+        .await
+        .unwrap();
+    s.create_session(new_session(other, "s1", fx.now() + 60_000))
+        .await
+        .unwrap();
+    s.set_account_disabled(&grant::<ManageAccounts>(&()), user, true, &origin())
+        .await
+        .unwrap();
     assert!(s.session("t1").await.unwrap().is_none());
     assert!(s.session("s1").await.unwrap().is_some());
 }
@@ -1243,22 +1676,54 @@ async fn totp_step_cannot_be_replayed(fx: Fx) {
     let user = provision(&fx, "tanaka", None, None).await;
     let other = provision(&fx, "suzuki", None, None).await;
     let before = fx.audit_len().await;
-    s.set_totp(user, Some("JBSWY3DPEHPK3PXP"), &[], &Origin::system("tanaka")).await.unwrap();
+    s.set_totp(
+        user,
+        Some("JBSWY3DPEHPK3PXP"),
+        &[],
+        &Origin::system("tanaka"),
+    )
+    .await
+    .unwrap();
     fx.assert_one_record(before, "account.totp_enable").await;
-    assert_eq!(s.credentials(user).await.unwrap().unwrap().totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+    assert_eq!(
+        s.credentials(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .as_deref(),
+        Some("JBSWY3DPEHPK3PXP")
+    );
     assert!(s.account(user).await.unwrap().unwrap().totp_enabled);
 
     let step = 58_800_000;
     assert!(s.claim_totp_step(user, step).await.unwrap());
-    assert!(!s.claim_totp_step(user, step).await.unwrap(), "the same step twice");
-    assert!(!s.claim_totp_step(user, step - 1).await.unwrap(), "an older step");
-    assert!(s.claim_totp_step(other, step).await.unwrap(), "steps are per account");
+    assert!(
+        !s.claim_totp_step(user, step).await.unwrap(),
+        "the same step twice"
+    );
+    assert!(
+        !s.claim_totp_step(user, step - 1).await.unwrap(),
+        "an older step"
+    );
+    assert!(
+        s.claim_totp_step(other, step).await.unwrap(),
+        "steps are per account"
+    );
     assert!(s.claim_totp_step(user, step + 1).await.unwrap());
     assert!(!s.claim_totp_step(user, step).await.unwrap());
 
-    s.set_totp(user, None, &[], &Origin::system("tanaka")).await.unwrap();
-    assert_eq!(fx.newest_record().await.event.action, "account.totp_disable");
-    assert_eq!(s.credentials(user).await.unwrap().unwrap().totp_secret, None);
+    s.set_totp(user, None, &[], &Origin::system("tanaka"))
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.newest_record().await.event.action,
+        "account.totp_disable"
+    );
+    assert_eq!(
+        s.credentials(user).await.unwrap().unwrap().totp_secret,
+        None
+    );
 }
 
 async fn recovery_codes_are_single_use(fx: Fx) {
@@ -1266,22 +1731,46 @@ async fn recovery_codes_are_single_use(fx: Fx) {
     let user = provision(&fx, "tanaka", None, None).await;
     let other = provision(&fx, "suzuki", None, None).await;
     let digests: Vec<String> = ["r1", "r2", "r3"].map(String::from).to_vec();
-    s.set_totp(user, Some("SECRET"), &digests, &Origin::system("tanaka")).await.unwrap();
-    s.set_totp(other, Some("SECRET2"), &["o1".to_string()], &Origin::system("suzuki")).await.unwrap();
+    s.set_totp(user, Some("SECRET"), &digests, &Origin::system("tanaka"))
+        .await
+        .unwrap();
+    s.set_totp(
+        other,
+        Some("SECRET2"),
+        &["o1".to_string()],
+        &Origin::system("suzuki"),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.remaining_recovery_codes(user).await.unwrap(), 3);
 
     assert!(s.use_recovery_code(user, "r2").await.unwrap());
-    assert!(!s.use_recovery_code(user, "r2").await.unwrap(), "a code is used once");
+    assert!(
+        !s.use_recovery_code(user, "r2").await.unwrap(),
+        "a code is used once"
+    );
     assert!(!s.use_recovery_code(user, "nope").await.unwrap());
-    assert!(!s.use_recovery_code(user, "o1").await.unwrap(), "another account's code");
+    assert!(
+        !s.use_recovery_code(user, "o1").await.unwrap(),
+        "another account's code"
+    );
     assert_eq!(s.remaining_recovery_codes(user).await.unwrap(), 2);
     assert_eq!(s.remaining_recovery_codes(other).await.unwrap(), 1);
 
     // Enrolling again replaces the codes.
-    s.set_totp(user, Some("SECRET3"), &["n1".to_string()], &Origin::system("tanaka")).await.unwrap();
+    s.set_totp(
+        user,
+        Some("SECRET3"),
+        &["n1".to_string()],
+        &Origin::system("tanaka"),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.remaining_recovery_codes(user).await.unwrap(), 1);
     assert!(!s.use_recovery_code(user, "r1").await.unwrap());
-    s.set_totp(user, None, &[], &Origin::system("tanaka")).await.unwrap();
+    s.set_totp(user, None, &[], &Origin::system("tanaka"))
+        .await
+        .unwrap();
     assert_eq!(s.remaining_recovery_codes(user).await.unwrap(), 0);
     assert!(!s.use_recovery_code(user, "n1").await.unwrap());
 }
@@ -1290,19 +1779,31 @@ async fn api_tokens(fx: Fx) {
     let s = fx.store();
     let user = provision(&fx, "robot", None, None).await;
     let before = fx.audit_len().await;
-    let id = s.create_api_token(user, "nightly export", "tokendigest-1", &Origin::system("token")).await.unwrap();
+    let id = s
+        .create_api_token(
+            user,
+            "nightly export",
+            "tokendigest-1",
+            &Origin::system("token"),
+        )
+        .await
+        .unwrap();
     let record = fx.assert_one_record(before, "api_token.create").await;
     assert_eq!(record.event.detail["token_id"], id);
     assert_eq!(record.event.detail["name"], "nightly export");
     assert_eq!(s.api_token_user("tokendigest-1").await.unwrap(), Some(user));
     assert_eq!(s.api_token_user("tokendigest-2").await.unwrap(), None);
     assert_eq!(s.api_token_user("").await.unwrap(), None);
-    let second = s.create_api_token(user, "second", "tokendigest-2", &Origin::system("token")).await.unwrap();
+    let second = s
+        .create_api_token(user, "second", "tokendigest-2", &Origin::system("token"))
+        .await
+        .unwrap();
     assert_ne!(id, second);
     assert_eq!(s.api_token_user("tokendigest-2").await.unwrap(), Some(user));
     let before = fx.audit_len().await;
     assert_conflict(
-        s.create_api_token(user, "again", "tokendigest-1", &Origin::system("token")).await,
+        s.create_api_token(user, "again", "tokendigest-1", &Origin::system("token"))
+            .await,
         "a token digest twice",
     );
     fx.assert_no_record(before, "a refused token").await;
@@ -1333,7 +1834,11 @@ async fn every_mutation_writes_exactly_one_audit_record(fx: Fx) {
         "organisation.create",
         s.create_organisation(
             &grant::<ManageOrganisations>(&()),
-            OrganisationInput { code: "KANRI".into(), name: name("管理者"), note: String::new() },
+            OrganisationInput {
+                code: "KANRI".into(),
+                name: name("管理者"),
+                note: String::new()
+            },
             &o
         )
     );
@@ -1342,30 +1847,58 @@ async fn every_mutation_writes_exactly_one_audit_record(fx: Fx) {
         s.update_organisation(
             &grant::<ManageOrganisations>(&()),
             org.id,
-            OrganisationInput { code: "KANRI".into(), name: name("管理者 (区長部局)"), note: String::new() },
+            OrganisationInput {
+                code: "KANRI".into(),
+                name: name("管理者 (区長部局)"),
+                note: String::new()
+            },
             &o
         )
     );
     let unit = audited!(
         "unit.create",
-        s.create_unit(&grant::<ManageUnits>(&org.id), unit_input(org.id, None, "総務課"), &o)
+        s.create_unit(
+            &grant::<ManageUnits>(&org.id),
+            unit_input(org.id, None, "総務課"),
+            &o
+        )
     );
     audited!(
         "unit.update",
-        s.update_unit(&grant::<ManageUnits>(&org.id), unit.id, unit_input(org.id, None, "総務課 (庶務)"), &o)
+        s.update_unit(
+            &grant::<ManageUnits>(&org.id),
+            unit.id,
+            unit_input(org.id, None, "総務課 (庶務)"),
+            &o
+        )
     );
     let person = audited!(
         "person.create",
-        s.create_person(&people_grant(Some(unit.id)), person_input("山田 太郎", Some(unit.id), "主査"), &o)
+        s.create_person(
+            &people_grant(Some(unit.id)),
+            person_input("山田 太郎", Some(unit.id), "主査"),
+            &o
+        )
     );
     audited!(
         "person.update",
-        s.update_person(&people_grant(Some(unit.id)), person.id, person_input("山田 太郎", Some(unit.id), "係長"), &o)
+        s.update_person(
+            &people_grant(Some(unit.id)),
+            person.id,
+            person_input("山田 太郎", Some(unit.id), "係長"),
+            &o
+        )
     );
     let scope = Scope::Unit(unit.id);
     let assignment = audited!(
         "role.assign",
-        s.assign_role(&role_grant(&person, Role::Staff, &scope), person.id, Role::Staff, scope.clone(), &o)
+        s.assign_role(
+            &role_grant(&person, Role::Staff, &scope),
+            person.id,
+            Role::Staff,
+            scope.clone(),
+            &o
+        )
     );
     audited!(
         "role.revoke",
@@ -1373,22 +1906,56 @@ async fn every_mutation_writes_exactly_one_audit_record(fx: Fx) {
     );
     let user = audited!(
         "account.create",
-        s.create_account(&grant::<ManageAccounts>(&()), NewAccount { person_id: person.id, ..new_account("yamada") }, &o)
+        s.create_account(
+            &grant::<ManageAccounts>(&()),
+            NewAccount {
+                person_id: person.id,
+                ..new_account("yamada")
+            },
+            &o
+        )
     );
     audited!(
         "account.provision",
-        s.provision_account(person_input("鈴木 花子", None, ""), new_account("suzuki"), None, &o)
+        s.provision_account(
+            person_input("鈴木 花子", None, ""),
+            new_account("suzuki"),
+            None,
+            &o
+        )
     );
-    audited!("account.disable", s.set_account_disabled(&grant::<ManageAccounts>(&()), user, true, &o));
-    audited!("account.enable", s.set_account_disabled(&grant::<ManageAccounts>(&()), user, false, &o));
-    audited!("account.password_change", s.set_password(user, "$argon2id$other", &o));
+    audited!(
+        "account.disable",
+        s.set_account_disabled(&grant::<ManageAccounts>(&()), user, true, &o)
+    );
+    audited!(
+        "account.enable",
+        s.set_account_disabled(&grant::<ManageAccounts>(&()), user, false, &o)
+    );
+    audited!(
+        "account.password_change",
+        s.set_password(user, "$argon2id$other", &o)
+    );
     audited!("account.language", s.set_language(user, "en", &o));
-    audited!("account.totp_enable", s.set_totp(user, Some("SECRET"), &["c1".to_string()], &o));
+    audited!(
+        "account.totp_enable",
+        s.set_totp(user, Some("SECRET"), &["c1".to_string()], &o)
+    );
     audited!("account.totp_disable", s.set_totp(user, None, &[], &o));
-    audited!("api_token.create", s.create_api_token(user, "export", "digest", &o));
+    audited!(
+        "api_token.create",
+        s.create_api_token(user, "export", "digest", &o)
+    );
     audited!("person.read", s.person(&detail_grant(), person.id, &o));
-    let written = audited!("login.success", s.record(o.event("login.success", "user", user)));
-    assert_eq!(fx.newest_record().await, written, "record() returns what was stored");
+    let written = audited!(
+        "login.success",
+        s.record(o.event("login.success", "user", user))
+    );
+    assert_eq!(
+        fx.newest_record().await,
+        written,
+        "record() returns what was stored"
+    );
 
     assert_eq!(fx.audit_len().await, n);
     let verification = fx.verify().await;
@@ -1404,21 +1971,39 @@ async fn refused_mutations_write_no_audit_record(fx: Fx) {
     let _ = s
         .create_organisation(
             &grant::<ManageOrganisations>(&()),
-            OrganisationInput { code: "KANRI".into(), name: name("重複"), note: String::new() },
+            OrganisationInput {
+                code: "KANRI".into(),
+                name: name("重複"),
+                note: String::new(),
+            },
             &origin(),
         )
         .await
         .unwrap_err();
     let _ = s
-        .create_unit(&grant::<ManageUnits>(&org.id), unit_input(org.id, None, "総務課"), &origin())
+        .create_unit(
+            &grant::<ManageUnits>(&org.id),
+            unit_input(org.id, None, "総務課"),
+            &origin(),
+        )
         .await
         .unwrap_err();
     let _ = s
-        .update_unit(&grant::<ManageUnits>(&org.id), unit.id, unit_input(org.id, Some(unit.id), "総務課"), &origin())
+        .update_unit(
+            &grant::<ManageUnits>(&org.id),
+            unit.id,
+            unit_input(org.id, Some(unit.id), "総務課"),
+            &origin(),
+        )
         .await
         .unwrap_err();
     let _ = s
-        .set_account_disabled(&grant::<ManageAccounts>(&()), UserId(12345), true, &origin())
+        .set_account_disabled(
+            &grant::<ManageAccounts>(&()),
+            UserId(12345),
+            true,
+            &origin(),
+        )
         .await
         .unwrap_err();
     fx.assert_no_record(before, "refused changes").await;
@@ -1442,8 +2027,12 @@ async fn seed_trail(fx: &Fx) -> Vec<AuditRecord> {
         ("person.read", "bob", Some(5), 5),
         ("person.read", "alice", Some(6), 6),
     ] {
-        fx.clock.0.store(START_MS + minutes * 60_000, Ordering::SeqCst);
-        let event = AuditEvent::new(action, "test", minutes).by(None, actor).in_unit(unit.map(UnitId));
+        fx.clock
+            .0
+            .store(START_MS + minutes * 60_000, Ordering::SeqCst);
+        let event = AuditEvent::new(action, "test", minutes)
+            .by(None, actor)
+            .in_unit(unit.map(UnitId));
         written.push(fx.store().record(event).await.expect("record"));
     }
     written
@@ -1456,31 +2045,70 @@ fn actions(records: &[AuditRecord]) -> Vec<&str> {
 async fn list_audit_filters(fx: Fx) {
     let s = fx.store();
     let written = seed_trail(&fx).await;
-    assert_eq!(written.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=7).collect::<Vec<_>>());
+    assert_eq!(
+        written.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=7).collect::<Vec<_>>()
+    );
     let view = grant::<ViewAudit>(&());
-    let all = AuditFilter { limit: 100, ..AuditFilter::default() };
+    let all = AuditFilter {
+        limit: 100,
+        ..AuditFilter::default()
+    };
 
     let everything = s.list_audit(&view, &all).await.unwrap();
     assert_eq!(everything.len(), 7);
     assert_eq!(everything[0], written[6], "newest first, stored as written");
     assert_eq!(everything[6], written[0]);
 
-    let prefix = |p: &str| AuditFilter { action_prefix: Some(p.into()), ..all.clone() };
-    assert_eq!(actions(&s.list_audit(&view, &prefix("login.")).await.unwrap()), ["login.failed", "login.success"]);
+    let prefix = |p: &str| AuditFilter {
+        action_prefix: Some(p.into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        actions(&s.list_audit(&view, &prefix("login.")).await.unwrap()),
+        ["login.failed", "login.success"]
+    );
     assert_eq!(
         actions(&s.list_audit(&view, &prefix("login_")).await.unwrap()),
         ["login_x.other"],
         "'_' in a prefix is literal"
     );
-    assert_eq!(actions(&s.list_audit(&view, &prefix("%")).await.unwrap()), Vec::<&str>::new(), "'%' is literal");
-    assert_eq!(s.list_audit(&view, &prefix("login")).await.unwrap().len(), 4);
-    assert_eq!(s.list_audit(&view, &prefix("LOGIN.")).await.unwrap().len(), 0, "actions are matched exactly");
-    assert_eq!(s.list_audit(&view, &prefix("")).await.unwrap().len(), 7, "an empty prefix is no filter");
+    assert_eq!(
+        actions(&s.list_audit(&view, &prefix("%")).await.unwrap()),
+        Vec::<&str>::new(),
+        "'%' is literal"
+    );
+    assert_eq!(
+        s.list_audit(&view, &prefix("login")).await.unwrap().len(),
+        4
+    );
+    assert_eq!(
+        s.list_audit(&view, &prefix("LOGIN.")).await.unwrap().len(),
+        0,
+        "actions are matched exactly"
+    );
+    assert_eq!(
+        s.list_audit(&view, &prefix("")).await.unwrap().len(),
+        7,
+        "an empty prefix is no filter"
+    );
 
-    let by_bob = AuditFilter { actor_name: Some("bob".into()), ..all.clone() };
-    assert_eq!(actions(&s.list_audit(&view, &by_bob).await.unwrap()), ["person.read", "login.failed"]);
-    let by_nobody = AuditFilter { actor_name: Some("bo".into()), ..all.clone() };
-    assert!(s.list_audit(&view, &by_nobody).await.unwrap().is_empty(), "actor names match whole");
+    let by_bob = AuditFilter {
+        actor_name: Some("bob".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        actions(&s.list_audit(&view, &by_bob).await.unwrap()),
+        ["person.read", "login.failed"]
+    );
+    let by_nobody = AuditFilter {
+        actor_name: Some("bo".into()),
+        ..all.clone()
+    };
+    assert!(
+        s.list_audit(&view, &by_nobody).await.unwrap().is_empty(),
+        "actor names match whole"
+    );
 
     let window = AuditFilter {
         from_ms: Some(START_MS + 60_000),
@@ -1492,7 +2120,10 @@ async fn list_audit_filters(fx: Fx) {
         ["unit.create", "login.failed"],
         "from is inclusive, to exclusive"
     );
-    let since = AuditFilter { from_ms: Some(START_MS + 5 * 60_000), ..all.clone() };
+    let since = AuditFilter {
+        from_ms: Some(START_MS + 5 * 60_000),
+        ..all.clone()
+    };
     assert_eq!(s.list_audit(&view, &since).await.unwrap().len(), 2);
 
     let combined = AuditFilter {
@@ -1514,7 +2145,14 @@ async fn list_audit_pages_backwards(fx: Fx) {
     let mut before_seq = None;
     loop {
         let page = s
-            .list_audit(&view, &AuditFilter { limit: 3, before_seq, ..AuditFilter::default() })
+            .list_audit(
+                &view,
+                &AuditFilter {
+                    limit: 3,
+                    before_seq,
+                    ..AuditFilter::default()
+                },
+            )
             .await
             .unwrap();
         if page.is_empty() {
@@ -1530,7 +2168,15 @@ async fn list_audit_pages_backwards(fx: Fx) {
         limit: 10,
         ..AuditFilter::default()
     };
-    assert_eq!(s.list_audit(&view, &filtered).await.unwrap().iter().map(|r| r.seq).collect::<Vec<_>>(), [6]);
+    assert_eq!(
+        s.list_audit(&view, &filtered)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.seq)
+            .collect::<Vec<_>>(),
+        [6]
+    );
 }
 
 async fn list_audit_excludes_auditors_own_unit(fx: Fx) {
@@ -1545,13 +2191,25 @@ async fn list_audit_excludes_auditors_own_unit(fx: Fx) {
         roles: vec![(Role::Auditor, Scope::Global)],
     };
     let view = authorize::<ViewAudit>(&auditor, &()).expect("auditors view the trail");
-    let all = AuditFilter { limit: 100, ..AuditFilter::default() };
+    let all = AuditFilter {
+        limit: 100,
+        ..AuditFilter::default()
+    };
     let seen = s.list_audit(&view, &all).await.unwrap();
-    assert_eq!(seen.iter().map(|r| r.seq).collect::<Vec<_>>(), [7, 5, 4, 2, 1]);
+    assert_eq!(
+        seen.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [7, 5, 4, 2, 1]
+    );
     assert!(seen.iter().all(|r| r.event.unit_id != Some(UnitId(5))));
     // The exclusion holds under every filter.
-    let by_bob = AuditFilter { actor_name: Some("bob".into()), ..all.clone() };
-    assert_eq!(actions(&s.list_audit(&view, &by_bob).await.unwrap()), ["login.failed"]);
+    let by_bob = AuditFilter {
+        actor_name: Some("bob".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        actions(&s.list_audit(&view, &by_bob).await.unwrap()),
+        ["login.failed"]
+    );
     // An administrator who is also an auditor sees everything.
     let both = Actor {
         roles: vec![(Role::Auditor, Scope::Global), (Role::Ciso, Scope::Global)],
@@ -1573,7 +2231,11 @@ async fn make_trail(fx: &Fx, n: usize) {
 
 async fn verify_audit_intact_chain(fx: Fx) {
     let empty = fx.verify().await;
-    assert_eq!((empty.checked, empty.result), (0, Ok(())), "an empty trail is intact");
+    assert_eq!(
+        (empty.checked, empty.result),
+        (0, Ok(())),
+        "an empty trail is intact"
+    );
     make_trail(&fx, 6).await;
     let v = fx.verify().await;
     assert_eq!((v.checked, v.result), (6, Ok(())));
@@ -1581,31 +2243,54 @@ async fn verify_audit_intact_chain(fx: Fx) {
 
 async fn verify_audit_names_altered_record(fx: Fx) {
     make_trail(&fx, 6).await;
-    assert_eq!(fx.raw_execute("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3").await, 1);
-    assert_eq!(fx.verify().await.result, Err(ChainBreak::Altered { seq: 3 }));
+    assert_eq!(
+        fx.raw_execute("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3")
+            .await,
+        1
+    );
+    assert_eq!(
+        fx.verify().await.result,
+        Err(ChainBreak::Altered { seq: 3 })
+    );
     // The first alteration is the one named.
-    fx.raw_execute("UPDATE audit_log SET detail = '{\"name\":\"x\"}' WHERE seq = 2").await;
+    fx.raw_execute("UPDATE audit_log SET detail = '{\"name\":\"x\"}' WHERE seq = 2")
+        .await;
     let v = fx.verify().await;
     assert_eq!(v.result, Err(ChainBreak::Altered { seq: 2 }));
     assert_eq!(v.checked, 1);
     // Every sealed field counts, the time included.
-    fx.raw_execute("UPDATE audit_log SET at_ms = at_ms + 1 WHERE seq = 1").await;
-    assert_eq!(fx.verify().await.result, Err(ChainBreak::Altered { seq: 1 }));
+    fx.raw_execute("UPDATE audit_log SET at_ms = at_ms + 1 WHERE seq = 1")
+        .await;
+    assert_eq!(
+        fx.verify().await.result,
+        Err(ChainBreak::Altered { seq: 1 })
+    );
 }
 
 async fn verify_audit_names_deleted_middle_record(fx: Fx) {
     make_trail(&fx, 6).await;
-    assert_eq!(fx.raw_execute("DELETE FROM audit_log WHERE seq = 4").await, 1);
+    assert_eq!(
+        fx.raw_execute("DELETE FROM audit_log WHERE seq = 4").await,
+        1
+    );
     let v = fx.verify().await;
-    assert_eq!(v.result, Err(ChainBreak::Missing { seq: 5, expected: 4 }));
+    assert_eq!(
+        v.result,
+        Err(ChainBreak::Missing {
+            seq: 5,
+            expected: 4
+        })
+    );
     assert_eq!(v.checked, 3);
 }
 
 async fn verify_audit_names_inserted_record(fx: Fx) {
     make_trail(&fx, 6).await;
     // Make room at 4 and put a forged record there, linked to record 3 but sealed without the key.
-    fx.raw_execute("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 4").await;
-    fx.raw_execute("UPDATE audit_log SET seq = seq - 99 WHERE seq >= 100").await;
+    fx.raw_execute("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 4")
+        .await;
+    fx.raw_execute("UPDATE audit_log SET seq = seq - 99 WHERE seq >= 100")
+        .await;
     let inserted = fx
         .raw_execute(
             "INSERT INTO audit_log (seq, at_ms, actor_id, actor_name, action, target_kind, target_id, unit_id, address, detail, prev_mac, mac) \
@@ -1614,29 +2299,58 @@ async fn verify_audit_names_inserted_record(fx: Fx) {
         )
         .await;
     assert_eq!(inserted, 1);
-    assert_eq!(fx.verify().await.result, Err(ChainBreak::Altered { seq: 4 }));
+    assert_eq!(
+        fx.verify().await.result,
+        Err(ChainBreak::Altered { seq: 4 })
+    );
     // Removing the forgery again and renumbering back restores the original chain.
     fx.raw_execute("DELETE FROM audit_log WHERE seq = 4").await;
-    fx.raw_execute("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 5").await;
-    fx.raw_execute("UPDATE audit_log SET seq = seq - 101 WHERE seq >= 100").await;
+    fx.raw_execute("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 5")
+        .await;
+    fx.raw_execute("UPDATE audit_log SET seq = seq - 101 WHERE seq >= 100")
+        .await;
     assert_eq!(fx.verify().await.result, Ok(()));
 }
 
 async fn verify_audit_names_truncated_trail(fx: Fx) {
     make_trail(&fx, 6).await;
-    assert_eq!(fx.raw_execute("DELETE FROM audit_log WHERE seq > 4").await, 2);
+    assert_eq!(
+        fx.raw_execute("DELETE FROM audit_log WHERE seq > 4").await,
+        2
+    );
     let v = fx.verify().await;
-    assert_eq!(v.result, Err(ChainBreak::Truncated { last: 4, head: 6, expected: 5 }));
+    assert_eq!(
+        v.result,
+        Err(ChainBreak::Truncated {
+            last: 4,
+            head: 6,
+            expected: 5
+        })
+    );
     assert_eq!(v.checked, 4);
     let all_gone = fx.raw_execute("DELETE FROM audit_log").await;
     assert_eq!(all_gone, 4);
-    assert_eq!(fx.verify().await.result, Err(ChainBreak::Truncated { last: 0, head: 6, expected: 1 }));
+    assert_eq!(
+        fx.verify().await.result,
+        Err(ChainBreak::Truncated {
+            last: 0,
+            head: 6,
+            expected: 1
+        })
+    );
 }
 
 async fn verify_audit_with_wrong_key_fails_at_first_record(fx: Fx) {
     make_trail(&fx, 3).await;
-    let v = fx.store().verify_audit(&AuditKey::from_bytes([7; 32])).await.unwrap();
-    assert_eq!((v.checked, v.result), (0, Err(ChainBreak::Altered { seq: 1 })));
+    let v = fx
+        .store()
+        .verify_audit(&AuditKey::from_bytes([7; 32]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (v.checked, v.result),
+        (0, Err(ChainBreak::Altered { seq: 1 }))
+    );
 }
 
 async fn concurrent_writers_keep_the_chain_valid(fx: Fx) {
@@ -1669,13 +2383,26 @@ async fn concurrent_writers_keep_the_chain_valid(fx: Fx) {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 20);
-    assert_eq!(fx.store().list_units(&grant::<ViewDirectory>(&()), Some(org.id)).await.unwrap().len(), 20);
+    assert_eq!(
+        fx.store()
+            .list_units(&grant::<ViewDirectory>(&()), Some(org.id))
+            .await
+            .unwrap()
+            .len(),
+        20
+    );
     assert_eq!(fx.audit_len().await, 41);
     let v = fx.verify().await;
     assert_eq!((v.checked, v.result), (41, Ok(())));
     let seqs: Vec<i64> = fx
         .store()
-        .list_audit(&grant::<ViewAudit>(&()), &AuditFilter { limit: 100, ..AuditFilter::default() })
+        .list_audit(
+            &grant::<ViewAudit>(&()),
+            &AuditFilter {
+                limit: 100,
+                ..AuditFilter::default()
+            },
+        )
         .await
         .unwrap()
         .iter()
@@ -1696,21 +2423,41 @@ async fn backup(fx: Fx) {
             s.backup(&target).await.expect("backup");
             // The live store goes on after the copy; the copy keeps the state it was taken at.
             new_unit(&fx, org.id, None, "人事課").await;
-            let copy_store = SqlStore::open_sqlite(&target, fx.key.clone(), fx.clock.clone()).await.expect("open the backup");
+            let copy_store = SqlStore::open_sqlite(&target, fx.key.clone(), fx.clock.clone())
+                .await
+                .expect("open the backup");
             let copy: &dyn Store = &copy_store;
             let view = grant::<ViewDirectory>(&());
-            assert_eq!(copy.list_organisations(&view).await.unwrap(), vec![org.clone()]);
+            assert_eq!(
+                copy.list_organisations(&view).await.unwrap(),
+                vec![org.clone()]
+            );
             assert_eq!(copy.list_units(&view, None).await.unwrap(), vec![unit]);
-            let all = PeopleFilter { limit: 10, ..PeopleFilter::default() };
+            let all = PeopleFilter {
+                limit: 10,
+                ..PeopleFilter::default()
+            };
             assert_eq!(copy.list_people(&view, &all).await.unwrap().1, 2);
-            assert_eq!(copy.credentials_by_name("admin").await.unwrap().unwrap().user_id, user);
+            assert_eq!(
+                copy.credentials_by_name("admin")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .user_id,
+                user
+            );
             let v = copy.verify_audit(&fx.key).await.unwrap();
             assert_eq!((v.checked, v.result), (4, Ok(())));
             // The copy is a working store: its chain continues.
-            copy.record(AuditEvent::new("backup.restore_check", "system", "")).await.unwrap();
+            copy.record(AuditEvent::new("backup.restore_check", "system", ""))
+                .await
+                .unwrap();
             assert_eq!(copy.verify_audit(&fx.key).await.unwrap().result, Ok(()));
             copy_store.close().await;
-            assert!(s.backup(&target).await.is_err(), "an existing file is never overwritten");
+            assert!(
+                s.backup(&target).await.is_err(),
+                "an existing file is never overwritten"
+            );
         }
         Backend::Postgres => {
             match s.backup(&target).await {
@@ -1726,11 +2473,16 @@ async fn backup(fx: Fx) {
 async fn reopening_keeps_data_and_chain(fx: Fx) {
     make_trail(&fx, 4).await;
     // Migrations that already ran are not run again; the data and the chain stay.
-    let reopened = SqlStore::open(&fx.url, fx.key.clone(), fx.clock.clone()).await.expect("reopen");
+    let reopened = SqlStore::open(&fx.url, fx.key.clone(), fx.clock.clone())
+        .await
+        .expect("reopen");
     let again: &dyn Store = &reopened;
     let view = grant::<ViewDirectory>(&());
     assert_eq!(again.list_units(&view, None).await.unwrap().len(), 3);
-    again.record(AuditEvent::new("system.start", "system", "")).await.unwrap();
+    again
+        .record(AuditEvent::new("system.start", "system", ""))
+        .await
+        .unwrap();
     reopened.close().await;
     let v = fx.verify().await;
     assert_eq!((v.checked, v.result), (5, Ok(())));
