@@ -2,11 +2,14 @@
 //! rules that every other crate obeys. Nothing here does IO, reads the clock or knows about SQL or
 //! HTTP; time and randomness are passed in.
 
+pub mod asset;
 pub mod audit;
 pub mod authz;
+pub mod classification;
 pub mod credentials;
 pub mod org;
 pub mod role;
+pub mod segment;
 pub mod text;
 
 pub use authz::{Actor, Denied, Granted};

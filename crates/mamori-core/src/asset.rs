@@ -1,0 +1,294 @@
+//! 情報資産 (seed §4(2)) and the rules that flag an asset handled against its class.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classification::{Classification, Dimension, Scales};
+use crate::segment::Segment;
+
+/// What kind of information asset (seed §4(2) ア–ウ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetKind {
+    /// ネットワーク.
+    Network,
+    /// 情報システム.
+    System,
+    /// 設備・機器 (servers, terminals, facilities).
+    Equipment,
+    /// 電磁的記録媒体.
+    Media,
+    /// 情報 (data handled by systems, printed documents included).
+    Information,
+    /// システム関連文書 (仕様書, ネットワーク図 …).
+    Document,
+}
+
+impl AssetKind {
+    pub const ALL: [AssetKind; 6] = [
+        AssetKind::Network,
+        AssetKind::System,
+        AssetKind::Equipment,
+        AssetKind::Media,
+        AssetKind::Information,
+        AssetKind::Document,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetKind::Network => "network",
+            AssetKind::System => "system",
+            AssetKind::Equipment => "equipment",
+            AssetKind::Media => "media",
+            AssetKind::Information => "information",
+            AssetKind::Document => "document",
+        }
+    }
+
+    /// Reads a kind by code or by its Japanese name, as registers write it.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        AssetKind::ALL.into_iter().find(|k| {
+            k.as_str() == raw
+                || match k {
+                    AssetKind::Network => raw == "ネットワーク",
+                    AssetKind::System => raw == "情報システム",
+                    AssetKind::Equipment => matches!(raw, "機器" | "設備" | "設備・機器"),
+                    AssetKind::Media => matches!(raw, "記録媒体" | "電磁的記録媒体"),
+                    AssetKind::Information => raw == "情報",
+                    AssetKind::Document => matches!(raw, "文書" | "システム関連文書"),
+                }
+        })
+    }
+}
+
+/// Where an asset is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// 導入予定.
+    Planned,
+    /// 運用中.
+    InUse,
+    /// 運用終了 (awaiting disposal).
+    Retired,
+    /// 廃棄済み: needs a [`Disposal`] record.
+    Disposed,
+}
+
+/// 廃棄記録: how and by whom an asset was disposed of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disposal {
+    pub method: String,
+    pub by: String,
+    /// Milliseconds since the epoch.
+    pub at_ms: i64,
+}
+
+/// What about an asset breaks the rules of its class or its segment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Flag {
+    /// The class names a level that the scales do not have.
+    UnknownLevel { dimension: Dimension, code: String },
+    /// The asset lives in a segment its class forbids.
+    SegmentForbidden { segment: String, level: String },
+    /// The asset names a segment that does not exist.
+    UnknownSegment { segment: String },
+    /// An address of the asset lies outside its segment's ranges.
+    AddressOutsideSegment { address: IpAddr, segment: String },
+    /// Disposed without a record of how and by whom.
+    DisposalUnrecorded,
+}
+
+/// The facts of an asset that the rules look at.
+pub struct AssetFacts<'a> {
+    pub classification: &'a Classification,
+    pub segment: Option<&'a str>,
+    pub addresses: &'a [IpAddr],
+    pub lifecycle: Lifecycle,
+    pub disposal: Option<&'a Disposal>,
+}
+
+/// Every flag the rules raise for an asset, in a stable order.
+pub fn flags(asset: &AssetFacts<'_>, scales: &Scales, segments: &[Segment]) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    for dimension in Dimension::ALL {
+        let code = asset.classification.code(dimension);
+        if scales.get(dimension).level(code).is_none() {
+            flags.push(Flag::UnknownLevel {
+                dimension,
+                code: code.to_owned(),
+            });
+        }
+    }
+    if let Some(code) = asset.segment {
+        match segments.iter().find(|s| s.code == code) {
+            None => flags.push(Flag::UnknownSegment {
+                segment: code.to_owned(),
+            }),
+            Some(segment) => {
+                if let Ok(levels) = asset.classification.levels(scales) {
+                    for level in levels {
+                        if !level.rules.allows_segment(code) {
+                            flags.push(Flag::SegmentForbidden {
+                                segment: code.to_owned(),
+                                level: level.name.clone(),
+                            });
+                        }
+                    }
+                }
+                for address in asset.addresses {
+                    if !segment.contains(*address) {
+                        flags.push(Flag::AddressOutsideSegment {
+                            address: *address,
+                            segment: code.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if asset.lifecycle == Lifecycle::Disposed
+        && asset
+            .disposal
+            .is_none_or(|d| d.method.trim().is_empty() || d.by.trim().is_empty())
+    {
+        flags.push(Flag::DisposalUnrecorded);
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classification::segment_codes::*;
+    use crate::segment::parse_ranges;
+    use crate::text::Name;
+
+    fn segments() -> Vec<Segment> {
+        [
+            (LGWAN, "10.0.0.0/16"),
+            (INTERNET, "172.16.0.0/16"),
+            (MYNUMBER, "10.9.0.0/16"),
+        ]
+        .iter()
+        .map(|(code, ranges)| Segment {
+            code: (*code).into(),
+            name: Name::parse("name", code).unwrap(),
+            ranges: parse_ranges("ranges", ranges).unwrap(),
+            note: String::new(),
+        })
+        .collect()
+    }
+
+    fn class(c: &str) -> Classification {
+        Classification {
+            confidentiality: c.into(),
+            integrity: "2".into(),
+            availability: "1".into(),
+        }
+    }
+
+    fn check(
+        c: &str,
+        segment: Option<&str>,
+        addresses: &[&str],
+        lifecycle: Lifecycle,
+        disposal: Option<&Disposal>,
+    ) -> Vec<Flag> {
+        let classification = class(c);
+        let addresses: Vec<IpAddr> = addresses.iter().map(|a| a.parse().unwrap()).collect();
+        let facts = AssetFacts {
+            classification: &classification,
+            segment,
+            addresses: &addresses,
+            lifecycle,
+            disposal,
+        };
+        flags(&facts, &Scales::mic_default(false), &segments())
+    }
+
+    #[test]
+    fn a_compliant_asset_has_no_flags() {
+        assert!(check("3", Some(LGWAN), &["10.0.1.5"], Lifecycle::InUse, None).is_empty());
+        assert!(check("1", Some(INTERNET), &["172.16.0.9"], Lifecycle::InUse, None).is_empty());
+        assert!(check("2", None, &[], Lifecycle::Planned, None).is_empty());
+    }
+
+    #[test]
+    fn confidential_asset_in_internet_segment_is_flagged() {
+        assert_eq!(
+            check("3", Some(INTERNET), &[], Lifecycle::InUse, None),
+            vec![Flag::SegmentForbidden {
+                segment: INTERNET.into(),
+                level: "機密性3".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn address_outside_segment_is_flagged() {
+        let flags = check(
+            "1",
+            Some(LGWAN),
+            &["10.0.0.1", "172.16.0.1"],
+            Lifecycle::InUse,
+            None,
+        );
+        assert_eq!(
+            flags,
+            vec![Flag::AddressOutsideSegment {
+                address: "172.16.0.1".parse().unwrap(),
+                segment: LGWAN.into()
+            }]
+        );
+    }
+
+    #[test]
+    fn unknown_level_and_segment_are_flagged() {
+        let flags = check("9", Some("DMZ"), &[], Lifecycle::InUse, None);
+        assert!(flags.contains(&Flag::UnknownLevel {
+            dimension: Dimension::Confidentiality,
+            code: "9".into()
+        }));
+        assert!(flags.contains(&Flag::UnknownSegment {
+            segment: "DMZ".into()
+        }));
+    }
+
+    #[test]
+    fn disposal_needs_a_record() {
+        assert_eq!(
+            check("2", None, &[], Lifecycle::Disposed, None),
+            vec![Flag::DisposalUnrecorded]
+        );
+        let blank = Disposal {
+            method: " ".into(),
+            by: "総務課".into(),
+            at_ms: 0,
+        };
+        assert_eq!(
+            check("2", None, &[], Lifecycle::Disposed, Some(&blank)),
+            vec![Flag::DisposalUnrecorded]
+        );
+        let done = Disposal {
+            method: "物理破壊".into(),
+            by: "総務課 山本".into(),
+            at_ms: 0,
+        };
+        assert!(check("2", None, &[], Lifecycle::Disposed, Some(&done)).is_empty());
+    }
+
+    #[test]
+    fn kinds_parse_from_codes_and_japanese() {
+        assert_eq!(AssetKind::parse("情報システム"), Some(AssetKind::System));
+        assert_eq!(AssetKind::parse("media"), Some(AssetKind::Media));
+        assert_eq!(
+            AssetKind::parse("システム関連文書"),
+            Some(AssetKind::Document)
+        );
+        assert_eq!(AssetKind::parse("ロボット"), None);
+    }
+}

@@ -1,0 +1,472 @@
+//! 情報資産の分類 (seed §6(2)): three independent scales — 機密性, 完全性, 可用性 — whose levels,
+//! names, definitions and handling rules are data. [`Scales::mic_default`] gives the levels of
+//! the MIC guideline; a site edits them or switches on the 3A/3B/3C split of 機密性3.
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::{FieldError, FieldErrorKind};
+
+/// One of the three properties that 情報セキュリティ maintains (seed §2(3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// 機密性.
+    Confidentiality,
+    /// 完全性.
+    Integrity,
+    /// 可用性.
+    Availability,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 3] = [
+        Dimension::Confidentiality,
+        Dimension::Integrity,
+        Dimension::Availability,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Confidentiality => "confidentiality",
+            Dimension::Integrity => "integrity",
+            Dimension::Availability => "availability",
+        }
+    }
+
+    /// The Japanese name used in labels such as 機密性3.
+    pub fn label(self) -> &'static str {
+        match self {
+            Dimension::Confidentiality => "機密性",
+            Dimension::Integrity => "完全性",
+            Dimension::Availability => "可用性",
+        }
+    }
+}
+
+/// Whether an asset of a level may be taken out of the building (庁外持ち出し).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TakeOut {
+    Forbidden,
+    /// 情報セキュリティ管理者の許可を得た場合に限る.
+    WithApproval,
+    Allowed,
+}
+
+/// How assets of a level must be handled (取扱制限).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlingRules {
+    /// Shown in detail only to the owner unit and security roles; others see at most that such
+    /// an asset exists. Reads are written to the audit trail.
+    pub restricted: bool,
+    /// Whether others may see that the asset exists at all (by name, in lists).
+    pub existence_visible: bool,
+    pub encrypt_at_rest: bool,
+    pub encrypt_in_transit: bool,
+    /// Where it may be stored, as the policy words it (e.g. 庁内サーバ, 施錠できる書庫).
+    pub storage: String,
+    /// Codes of the segments it may live in; empty means any segment.
+    pub allowed_segments: Vec<String>,
+    pub take_out: TakeOut,
+    /// How it must be disposed of (e.g. 物理的破壊又は専用ソフトによる完全消去).
+    pub disposal: String,
+}
+
+impl HandlingRules {
+    fn open() -> Self {
+        Self {
+            restricted: false,
+            existence_visible: true,
+            encrypt_at_rest: false,
+            encrypt_in_transit: false,
+            storage: String::new(),
+            allowed_segments: Vec::new(),
+            take_out: TakeOut::Allowed,
+            disposal: String::new(),
+        }
+    }
+
+    /// Whether an asset of this level may live in the segment with this code.
+    pub fn allows_segment(&self, segment: &str) -> bool {
+        self.allowed_segments.is_empty() || self.allowed_segments.iter().any(|s| s == segment)
+    }
+}
+
+/// One level of a scale, e.g. 機密性3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    /// Short code stored with assets and used in imports: `3`, `3A`, `2`, `1`.
+    pub code: String,
+    /// Display name, e.g. `機密性3`.
+    pub name: String,
+    /// The definition from the policy (分類基準).
+    pub definition: String,
+    /// Higher is more sensitive; levels of one scale have distinct ranks.
+    pub rank: u8,
+    pub rules: HandlingRules,
+}
+
+/// The levels of one dimension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scale {
+    pub dimension: Dimension,
+    pub levels: Vec<Level>,
+}
+
+impl Scale {
+    pub fn level(&self, code: &str) -> Option<&Level> {
+        let code = code.trim();
+        self.levels
+            .iter()
+            .find(|l| l.code.eq_ignore_ascii_case(code))
+    }
+
+    /// Reads a level as people write it in a register: `3`, `3A`, `機密性3`, `機密性３` (full-width).
+    pub fn parse_level(&self, field: &'static str, raw: &str) -> Result<&Level, FieldError> {
+        let normalised: String = raw
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                'Ａ'..='Ｚ' => char::from_u32(c as u32 - 'Ａ' as u32 + 'A' as u32).unwrap_or(c),
+                'ａ'..='ｚ' => char::from_u32(c as u32 - 'ａ' as u32 + 'A' as u32).unwrap_or(c),
+                _ => c,
+            })
+            .collect();
+        let code = normalised
+            .strip_prefix(self.dimension.label())
+            .unwrap_or(&normalised);
+        if code.is_empty() {
+            return Err(FieldError::new(field, FieldErrorKind::Required));
+        }
+        self.level(code)
+            .ok_or_else(|| FieldError::new(field, FieldErrorKind::UnknownValue))
+    }
+
+    /// Checks that the scale can be used: at least one level, unique codes and ranks, and codes
+    /// that are short and printable.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let field = "levels";
+        if self.levels.is_empty() {
+            return Err(FieldError::new(field, FieldErrorKind::Required));
+        }
+        for (i, level) in self.levels.iter().enumerate() {
+            if level.code.is_empty()
+                || level.code.len() > 8
+                || !level.code.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                return Err(FieldError::new(field, FieldErrorKind::InvalidFormat));
+            }
+            if self.levels[..i].iter().any(|other| {
+                other.code.eq_ignore_ascii_case(&level.code) || other.rank == level.rank
+            }) {
+                return Err(FieldError::new(field, FieldErrorKind::NotAllowed));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The three scales in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scales {
+    pub confidentiality: Scale,
+    pub integrity: Scale,
+    pub availability: Scale,
+}
+
+/// Codes of the segments named by the MIC three-tier model, used by the default rules.
+pub mod segment_codes {
+    /// マイナンバー利用事務系.
+    pub const MYNUMBER: &str = "MYNUMBER";
+    /// LGWAN接続系.
+    pub const LGWAN: &str = "LGWAN";
+    /// インターネット接続系.
+    pub const INTERNET: &str = "INTERNET";
+}
+
+impl Scales {
+    pub fn get(&self, dimension: Dimension) -> &Scale {
+        match dimension {
+            Dimension::Confidentiality => &self.confidentiality,
+            Dimension::Integrity => &self.integrity,
+            Dimension::Availability => &self.availability,
+        }
+    }
+
+    /// The levels of the MIC guideline (機密性 3/2/1, 完全性 2/1, 可用性 2/1), with handling rules a
+    /// site starts from. With `split_confidentiality_3`, 機密性3 is divided into 3A/3B/3C.
+    pub fn mic_default(split_confidentiality_3: bool) -> Self {
+        use segment_codes::*;
+        let secret_rules = |segments: &[&str]| HandlingRules {
+            restricted: true,
+            existence_visible: false,
+            encrypt_at_rest: true,
+            encrypt_in_transit: true,
+            storage: "庁内の管理区域内のサーバ又は施錠できる保管庫".into(),
+            allowed_segments: segments.iter().map(|s| (*s).to_owned()).collect(),
+            take_out: TakeOut::Forbidden,
+            disposal: "物理的破壊又は復元できない方法による消去、記録を残す".into(),
+        };
+        let level =
+            |code: &str, name: &str, definition: &str, rank: u8, rules: HandlingRules| Level {
+                code: code.into(),
+                name: name.into(),
+                definition: definition.into(),
+                rank,
+                rules,
+            };
+        let mut confidentiality = Vec::new();
+        if split_confidentiality_3 {
+            confidentiality.push(level(
+                "3A",
+                "機密性3A",
+                "機密性3の情報資産のうち、漏えいにより住民の生命・財産・プライバシー等へ重大な影響を及ぼす情報資産（特定個人情報等）",
+                5,
+                secret_rules(&[MYNUMBER]),
+            ));
+            confidentiality.push(level(
+                "3B",
+                "機密性3B",
+                "機密性3の情報資産のうち、漏えいにより行政事務の遂行に重大な影響を及ぼす情報資産",
+                4,
+                secret_rules(&[MYNUMBER, LGWAN]),
+            ));
+            confidentiality.push(level(
+                "3C",
+                "機密性3C",
+                "機密性3の情報資産のうち、3A及び3B以外のもの",
+                3,
+                HandlingRules {
+                    existence_visible: true,
+                    take_out: TakeOut::WithApproval,
+                    ..secret_rules(&[MYNUMBER, LGWAN])
+                },
+            ));
+        } else {
+            confidentiality.push(level(
+                "3",
+                "機密性3",
+                "行政事務で取り扱う情報資産のうち、秘密文書に相当する機密性を要する情報資産",
+                3,
+                secret_rules(&[MYNUMBER, LGWAN]),
+            ));
+        }
+        confidentiality.push(level(
+            "2",
+            "機密性2",
+            "行政事務で取り扱う情報資産のうち、秘密文書に相当する機密性は要しないが、直ちに一般に公表することを前提としていない情報資産",
+            2,
+            HandlingRules {
+                encrypt_in_transit: true,
+                storage: "庁内のサーバ又は保管庫".into(),
+                take_out: TakeOut::WithApproval,
+                disposal: "復元できない方法による消去又は裁断".into(),
+                ..HandlingRules::open()
+            },
+        ));
+        confidentiality.push(level(
+            "1",
+            "機密性1",
+            "機密性2又は機密性3の情報資産以外の情報資産",
+            1,
+            HandlingRules::open(),
+        ));
+        let two_level = |dimension: Dimension, high: &str, low: &str| Scale {
+            dimension,
+            levels: vec![
+                level(
+                    "2",
+                    &format!("{}2", dimension.label()),
+                    high,
+                    2,
+                    HandlingRules {
+                        storage: "バックアップを取得し、別の場所に保管する".into(),
+                        ..HandlingRules::open()
+                    },
+                ),
+                level(
+                    "1",
+                    &format!("{}1", dimension.label()),
+                    low,
+                    1,
+                    HandlingRules::open(),
+                ),
+            ],
+        };
+        Self {
+            confidentiality: Scale {
+                dimension: Dimension::Confidentiality,
+                levels: confidentiality,
+            },
+            integrity: two_level(
+                Dimension::Integrity,
+                "行政事務で取り扱う情報資産のうち、改ざん、誤びゅう又は破損により、住民の権利が侵害される又は行政事務の適確な遂行に支障（軽微なものを除く。）を及ぼすおそれがある情報資産",
+                "完全性2の情報資産以外の情報資産",
+            ),
+            availability: two_level(
+                Dimension::Availability,
+                "行政事務で取り扱う情報資産のうち、滅失、紛失又は当該情報資産が利用不可能であることにより、住民の権利が侵害される又は行政事務の安定的な遂行に支障（軽微なものを除く。）を及ぼすおそれがある情報資産",
+                "可用性2の情報資産以外の情報資産",
+            ),
+        }
+    }
+}
+
+/// An asset's class on the three scales, as level codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classification {
+    pub confidentiality: String,
+    pub integrity: String,
+    pub availability: String,
+}
+
+impl Classification {
+    pub fn code(&self, dimension: Dimension) -> &str {
+        match dimension {
+            Dimension::Confidentiality => &self.confidentiality,
+            Dimension::Integrity => &self.integrity,
+            Dimension::Availability => &self.availability,
+        }
+    }
+
+    /// The levels of this class on the scales, or the first dimension whose code is unknown.
+    pub fn levels<'s>(&self, scales: &'s Scales) -> Result<[&'s Level; 3], Dimension> {
+        let get = |d: Dimension| scales.get(d).level(self.code(d)).ok_or(d);
+        Ok([
+            get(Dimension::Confidentiality)?,
+            get(Dimension::Integrity)?,
+            get(Dimension::Availability)?,
+        ])
+    }
+
+    /// Whether the asset is 機密性3 or one of its split levels (restricted handling applies).
+    pub fn is_restricted(&self, scales: &Scales) -> bool {
+        scales
+            .confidentiality
+            .level(&self.confidentiality)
+            .is_none_or(|l| l.rules.restricted)
+    }
+
+    /// The segments allowed by every level of the class: empty means any.
+    pub fn allows_segment(&self, scales: &Scales, segment: &str) -> bool {
+        match self.levels(scales) {
+            Ok(levels) => levels.iter().all(|l| l.rules.allows_segment(segment)),
+            // An unknown level is treated as the strictest: nowhere is allowed.
+            Err(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn class(c: &str, i: &str, a: &str) -> Classification {
+        Classification {
+            confidentiality: c.into(),
+            integrity: i.into(),
+            availability: a.into(),
+        }
+    }
+
+    #[test]
+    fn default_scales_are_valid() {
+        for split in [false, true] {
+            let scales = Scales::mic_default(split);
+            for d in Dimension::ALL {
+                scales.get(d).validate().unwrap();
+            }
+        }
+    }
+
+    #[rstest]
+    #[case("3", Some("3"))]
+    #[case("機密性3", Some("3"))]
+    #[case("機密性３", Some("3"))]
+    #[case(" 2 ", Some("2"))]
+    #[case("4", None)]
+    #[case("極秘", None)]
+    #[case("", None)]
+    fn parse_confidentiality(#[case] raw: &str, #[case] expected: Option<&str>) {
+        let scales = Scales::mic_default(false);
+        let got = scales
+            .confidentiality
+            .parse_level("confidentiality", raw)
+            .ok()
+            .map(|l| l.code.as_str());
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn split_levels_parse_case_insensitively() {
+        let scales = Scales::mic_default(true);
+        assert_eq!(
+            scales.confidentiality.parse_level("c", "3a").unwrap().code,
+            "3A"
+        );
+        assert_eq!(
+            scales
+                .confidentiality
+                .parse_level("c", "機密性３Ｂ")
+                .unwrap()
+                .code,
+            "3B"
+        );
+        assert!(
+            scales.confidentiality.parse_level("c", "3").is_err(),
+            "plain 3 is gone once split"
+        );
+    }
+
+    #[test]
+    fn confidentiality_3_is_restricted_and_kept_off_the_internet_segment() {
+        let scales = Scales::mic_default(false);
+        let secret = class("3", "2", "2");
+        assert!(secret.is_restricted(&scales));
+        assert!(secret.allows_segment(&scales, segment_codes::LGWAN));
+        assert!(!secret.allows_segment(&scales, segment_codes::INTERNET));
+        let public = class("1", "1", "1");
+        assert!(!public.is_restricted(&scales));
+        assert!(public.allows_segment(&scales, segment_codes::INTERNET));
+    }
+
+    #[test]
+    fn split_3a_lives_only_in_the_mynumber_segment() {
+        let scales = Scales::mic_default(true);
+        let a = class("3A", "2", "2");
+        assert!(a.allows_segment(&scales, segment_codes::MYNUMBER));
+        assert!(!a.allows_segment(&scales, segment_codes::LGWAN));
+        let c = class("3C", "1", "1");
+        assert!(c.is_restricted(&scales));
+        assert!(c.allows_segment(&scales, segment_codes::LGWAN));
+    }
+
+    #[test]
+    fn unknown_levels_are_treated_as_strictest() {
+        let scales = Scales::mic_default(false);
+        let broken = class("9", "1", "1");
+        assert!(broken.is_restricted(&scales));
+        assert!(!broken.allows_segment(&scales, segment_codes::LGWAN));
+        assert_eq!(
+            broken.levels(&scales).unwrap_err(),
+            Dimension::Confidentiality
+        );
+    }
+
+    #[test]
+    fn scales_with_duplicate_codes_or_ranks_are_refused() {
+        let mut scale = Scales::mic_default(false).integrity;
+        scale.levels[1].code = "2".into();
+        assert!(scale.validate().is_err());
+        let mut scale = Scales::mic_default(false).integrity;
+        scale.levels[1].rank = 2;
+        assert!(scale.validate().is_err());
+        let mut scale = Scales::mic_default(false).integrity;
+        scale.levels[0].code = "<b>".into();
+        assert!(scale.validate().is_err());
+        scale.levels.clear();
+        assert!(scale.validate().is_err());
+    }
+}
