@@ -1,0 +1,203 @@
+//! Writing the new message (出力メッセージの生成): header encoding and the text body.
+
+use mail_parser::{Address, HeaderValue, Message};
+
+use crate::text::neutralise_controls;
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(B64[(n >> 18) as usize & 63] as char);
+        out.push(B64[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            B64[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            B64[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+/// RFC 2047 encoded words (UTF-8, B), each at most 75 characters, split on character
+/// boundaries, joined by folding white space.
+pub(crate) fn encode_words(text: &str) -> String {
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+    }
+    words.join("\r\n ")
+}
+
+/// Unstructured header text: plain when it is short printable ASCII that cannot be mistaken
+/// for an encoded word, encoded otherwise.
+pub(crate) fn unstructured(text: &str) -> String {
+    let (clean, _) = neutralise_controls(text);
+    let clean = clean.replace(['\n', '\t'], " ");
+    if clean.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !clean.contains("=?")
+        && clean.len() <= 200
+    {
+        clean
+    } else {
+        encode_words(&clean)
+    }
+}
+
+fn is_safe_addr(a: &str) -> bool {
+    !a.is_empty()
+        && a.len() <= 320
+        && a.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"<>()\",;:\\[]".contains(&b))
+}
+
+fn display_name(name: &str) -> String {
+    let (clean, _) = neutralise_controls(name);
+    let clean = clean.replace(['\n', '\t'], " ").trim().to_string();
+    if clean.bytes().all(|b| (0x20..0x7f).contains(&b)) && !clean.contains("=?") {
+        let escaped = clean.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("\"{escaped}\"")
+    } else {
+        encode_words(&clean)
+    }
+}
+
+/// Address list header value; addresses that are not plain ASCII addr-specs are left out.
+pub(crate) fn addresses(addr: &Address<'_>) -> Option<String> {
+    let list: Vec<String> = addr
+        .iter()
+        .filter_map(|a| {
+            let email = a.address.as_deref()?.trim();
+            if !is_safe_addr(email) {
+                return None;
+            }
+            Some(match a.name.as_deref().map(str::trim) {
+                Some(n) if !n.is_empty() && n != email => format!("{} <{email}>", display_name(n)),
+                _ => format!("<{email}>"),
+            })
+        })
+        .collect();
+    (!list.is_empty()).then(|| list.join(",\r\n "))
+}
+
+fn msg_id(id: &str) -> Option<String> {
+    let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+    (!id.is_empty()
+        && id.len() <= 250
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>'))
+    .then(|| format!("<{id}>"))
+}
+
+fn ids(v: &HeaderValue<'_>) -> Option<String> {
+    let list: Vec<String> = match v {
+        HeaderValue::Text(t) => vec![msg_id(t)?],
+        HeaderValue::TextList(l) => l.iter().filter_map(|t| msg_id(t)).collect(),
+        _ => Vec::new(),
+    };
+    (!list.is_empty()).then(|| list.join("\r\n "))
+}
+
+/// The kept header fields of the original, decoded and re-encoded.
+pub(crate) fn kept_headers(m: &Message<'_>) -> Vec<(&'static str, String)> {
+    let mut h = Vec::new();
+    if let Some(v) = m.from().and_then(addresses) {
+        h.push(("From", v));
+    }
+    if let Some(v) = m.to().and_then(addresses) {
+        h.push(("To", v));
+    }
+    if let Some(v) = m.cc().and_then(addresses) {
+        h.push(("Cc", v));
+    }
+    if let Some(d) = m.date()
+        && d.is_valid()
+    {
+        h.push(("Date", d.to_rfc822()));
+    }
+    if let Some(s) = m.subject() {
+        h.push(("Subject", unstructured(s)));
+    }
+    if let Some(v) = m.message_id().and_then(msg_id) {
+        h.push(("Message-ID", v));
+    }
+    if let Some(v) = ids(m.in_reply_to()) {
+        h.push(("In-Reply-To", v));
+    }
+    if let Some(v) = ids(m.references()) {
+        h.push(("References", v));
+    }
+    h
+}
+
+/// Builds the whole new message.
+pub(crate) fn message(headers: &[(&'static str, String)], sanitized: &str, body: &str) -> Vec<u8> {
+    let mut out = String::new();
+    for (name, value) in headers {
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push_str("\r\n");
+    }
+    out.push_str("MIME-Version: 1.0\r\n");
+    out.push_str("Content-Type: text/plain; charset=UTF-8\r\n");
+    out.push_str("Content-Transfer-Encoding: base64\r\n");
+    out.push_str("X-Mamori-Sanitized: ");
+    out.push_str(sanitized);
+    out.push_str("\r\n\r\n");
+    let crlf = body.replace('\n', "\r\n");
+    let encoded = base64(crlf.as_bytes());
+    for line in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words_split_on_chars() {
+        let s = "あ".repeat(40);
+        let enc = encode_words(&s);
+        for w in enc.split("\r\n ") {
+            assert!(w.len() <= 75, "{w}");
+        }
+        assert_eq!(enc.split("\r\n ").count(), 3);
+    }
+
+    #[test]
+    fn plain_ascii_subject_stays_plain() {
+        assert_eq!(unstructured("Meeting notes"), "Meeting notes");
+        assert!(unstructured("=?x?q?y?=").starts_with("=?UTF-8?B?"));
+    }
+
+    #[test]
+    fn base64_padding() {
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+    }
+}

@@ -1,0 +1,208 @@
+//! 文字コード (charset) handling for Japanese mail: labels, detection of mislabelled text.
+
+use encoding_rs::{EUC_JP, Encoding, ISO_2022_JP, SHIFT_JIS, UTF_8};
+
+/// Resolves a MIME charset label, including the Microsoft and vendor names Japanese mail uses
+/// that the WHATWG label list lacks. encoding_rs's JIS X 0208 index already carries the NEC
+/// row 13 and IBM extensions, so CP50220/CP50221/cp932 text (①, Ⅱ, ㈱, 髙) decodes fully.
+pub(crate) fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
+    let l = label.trim().trim_matches('"').to_ascii_lowercase();
+    let extra = match l.as_str() {
+        "cp932" | "ms932" | "windows-932" | "x-ms-cp932" | "sjis-win" | "sjis-open"
+        | "shift_jisx0213" | "shift_jis-2004" | "x-sjis-ms" => Some(SHIFT_JIS),
+        "cp50220" | "cp50221" | "cp50222" | "iso-2022-jp-ms" | "iso-2022-jp-1"
+        | "iso-2022-jp-2" | "iso-2022-jp-3" | "iso-2022-jp-2004" | "jis" | "x-jis" => {
+            Some(ISO_2022_JP)
+        }
+        "cp51932" | "eucjp-ms" | "eucjp-win" | "euc-jp-ms" | "euc-jis-2004" | "x-euc-jp" => {
+            Some(EUC_JP)
+        }
+        "utf8" => Some(UTF_8),
+        _ => None,
+    };
+    extra.or_else(|| Encoding::for_label(l.as_bytes()))
+}
+
+fn strict(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
+    enc.decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|c| c.into_owned())
+}
+
+fn has_jis_escape(bytes: &[u8]) -> bool {
+    bytes
+        .windows(3)
+        .any(|w| matches!(w, [0x1b, b'$', b'B' | b'@'] | [0x1b, b'(', b'I' | b'J']))
+}
+
+/// How Japanese a text looks: kana and kanji count up, half-width kana and rare symbols down
+/// (EUC-JP misread as Shift_JIS turns into half-width kana).
+fn japanese_score(s: &str) -> i64 {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x3040..=0x30ff | 0x4e00..=0x9fff | 0x3000..=0x303f | 0xff01..=0xff5e => 2,
+            0xff61..=0xff9f => -1,
+            0x80..=0x2fff => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Detects the encoding of non-ASCII bytes among those Japanese mail uses.
+fn sniff(bytes: &[u8]) -> Option<(&'static Encoding, String)> {
+    if has_jis_escape(bytes)
+        && let Some(s) = strict(ISO_2022_JP, bytes)
+    {
+        return Some((ISO_2022_JP, s));
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some((UTF_8, s.to_string()));
+    }
+    let sjis = strict(SHIFT_JIS, bytes);
+    let euc = strict(EUC_JP, bytes);
+    match (sjis, euc) {
+        (Some(a), Some(b)) => {
+            if japanese_score(&b) > japanese_score(&a) {
+                Some((EUC_JP, b))
+            } else {
+                Some((SHIFT_JIS, a))
+            }
+        }
+        (Some(a), None) => Some((SHIFT_JIS, a)),
+        (None, Some(b)) => Some((EUC_JP, b)),
+        (None, None) => None,
+    }
+}
+
+/// Result of decoding one text body.
+pub(crate) struct Decoded {
+    pub text: String,
+    /// The label was wrong, unknown or missing for non-ASCII content and detection decided.
+    pub corrected: Option<String>,
+}
+
+/// Decodes text bytes that claim `label`. The label is trusted when the bytes are valid in it and,
+/// for single-byte labels, when they are not plainly Japanese; otherwise the encoding is detected.
+pub(crate) fn decode_text(bytes: &[u8], label: Option<&str>) -> Decoded {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.is_ascii() && !has_jis_escape(bytes) {
+        return Decoded {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            corrected: None,
+        };
+    }
+    let labelled = label.and_then(encoding_for_label);
+    if let Some(enc) = labelled {
+        let single_byte = enc.is_single_byte();
+        let stateful = enc == ISO_2022_JP;
+        if let Some(s) = strict(enc, bytes) {
+            let plausible = if single_byte {
+                // A Latin label on bytes that are valid UTF-8 or Japanese is a lie.
+                !matches!(sniff(bytes), Some((e, t)) if e != enc && (e == UTF_8 || japanese_score(&t) > 0))
+            } else if stateful {
+                true
+            } else {
+                // ISO-2022-JP bytes are ASCII and valid in every ASCII-compatible label; Japanese
+                // UTF-8 is often valid Shift_JIS too, while real Shift_JIS or EUC-JP text is
+                // almost never valid UTF-8.
+                !has_jis_escape(bytes) && (enc == UTF_8 || std::str::from_utf8(bytes).is_err())
+            };
+            if plausible {
+                return Decoded {
+                    text: s,
+                    corrected: None,
+                };
+            }
+        }
+    }
+    match sniff(bytes) {
+        Some((enc, text)) => Decoded {
+            text,
+            corrected: Some(format!(
+                "labelled {}, decoded as {}",
+                label.unwrap_or("(none)"),
+                enc.name()
+            )),
+        },
+        None => {
+            let enc = labelled.unwrap_or(UTF_8);
+            let (text, _, _) = enc.decode(bytes);
+            Decoded {
+                text: text.into_owned(),
+                corrected: None,
+            }
+        }
+    }
+}
+
+/// Header blocks must be ASCII. When they carry raw 8-bit or raw JIS bytes, returns them decoded
+/// to UTF-8 together with the encoding used.
+pub(crate) fn decode_header_block(bytes: &[u8]) -> Option<(String, &'static str)> {
+    if bytes.is_ascii() && !has_jis_escape(bytes) {
+        return None;
+    }
+    let without_nul: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+    match sniff(&without_nul) {
+        Some((enc, text)) => Some((text, enc.name())),
+        None => Some((
+            String::from_utf8_lossy(&without_nul).into_owned(),
+            "UTF-8 (lossy)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(enc: &'static Encoding, s: &str) -> Vec<u8> {
+        enc.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn iso_2022_jp_with_nec_and_ibm_extensions() {
+        let src = "①Ⅱ㈱髙橋";
+        // NEC row 13: ① 0x2D21, Ⅱ 0x2D36, ㈱ 0x2D6A; NEC-selected IBM extension 髙 0x7C62; 橋 0x3636.
+        let bytes = b"\x1b$B-!-6-j|b66\x1b(B";
+        let d = decode_text(bytes, Some("iso-2022-jp"));
+        assert_eq!(d.text, src);
+        assert!(d.corrected.is_none());
+        let sjis = encode(SHIFT_JIS, src);
+        assert_eq!(decode_text(&sjis, Some("cp932")).text, src);
+    }
+
+    #[test]
+    fn half_width_kana_in_iso_2022_jp() {
+        let d = decode_text(b"\x1b(I12\x1b(B", Some("ISO-2022-JP"));
+        assert_eq!(d.text, "ｱｲ");
+    }
+
+    #[test]
+    fn mislabelled_shift_jis_as_iso_2022_jp() {
+        let bytes = encode(SHIFT_JIS, "請求書をお送りします");
+        let d = decode_text(&bytes, Some("iso-2022-jp"));
+        assert_eq!(d.text, "請求書をお送りします");
+        assert!(d.corrected.is_some());
+    }
+
+    #[test]
+    fn euc_jp_labelled_ascii() {
+        let bytes = encode(EUC_JP, "会議の資料です");
+        let d = decode_text(&bytes, Some("us-ascii"));
+        assert_eq!(d.text, "会議の資料です");
+        assert!(d.corrected.is_some());
+    }
+
+    #[test]
+    fn latin1_stays_latin1() {
+        let d = decode_text(b"caf\xe9 au lait", Some("iso-8859-1"));
+        assert_eq!(d.text, "café au lait");
+        assert!(d.corrected.is_none());
+    }
+
+    #[test]
+    fn utf8_labelled_shift_jis_is_corrected() {
+        let d = decode_text("こんにちは".as_bytes(), Some("shift_jis"));
+        assert_eq!(d.text, "こんにちは");
+        assert!(d.corrected.is_some());
+    }
+}

@@ -1,0 +1,625 @@
+//! The 無害化 walk: scan, cross-check, render text, list removed parts, build the new message.
+
+use std::collections::BTreeSet;
+
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use sha2::{Digest, Sha256};
+
+use crate::build;
+use crate::charset::decode_text;
+use crate::detect::{Detected, detect};
+use crate::html::{MAX_HTML_DEPTH, html_to_text, tidy};
+use crate::policy::{OnAmbiguity, Policy};
+use crate::report::{
+    Action, Ambiguity, AmbiguityKind, RemovalReason, RemovedPart, Report, Verdict,
+};
+use crate::scan::{Body, Entity, Scanner};
+use crate::text::{
+    defang_text, neutralise_controls, neutralise_inline_encodings, visible_file_name,
+};
+use crate::{Outcome, QuarantineIds};
+
+/// How a subtree is rendered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Its text is shown.
+    Show,
+    /// An alternative that was not chosen: text is dropped, other parts are listed as removed.
+    Unchosen,
+}
+
+struct Walk<'a> {
+    text_only: bool,
+    ids: &'a dyn QuarantineIds,
+    message_qid: String,
+    actions: BTreeSet<Action>,
+    removed: Vec<RemovedPart>,
+    ambiguities: Vec<Ambiguity>,
+}
+
+pub(crate) fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+pub(crate) fn quarantine(
+    input: &[u8],
+    message_qid: String,
+    ambiguities: Vec<Ambiguity>,
+) -> Outcome {
+    Outcome {
+        report: Report {
+            verdict: Verdict::Quarantined,
+            quarantine_id: message_qid,
+            message_sha256: sha256_hex(input),
+            message_size: input.len() as u64,
+            actions: vec![Action::Quarantined],
+            removed: Vec::new(),
+            ambiguities,
+        },
+        message: None,
+    }
+}
+
+/// Counts MIME entities in mail-parser's view of the message, nested messages included.
+fn count_parts(m: &Message<'_>) -> usize {
+    m.parts
+        .iter()
+        .map(|p| match &p.body {
+            PartType::Message(inner) => 1 + count_parts(inner),
+            _ => 1,
+        })
+        .sum()
+}
+
+pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Outcome {
+    let digest = sha256_hex(input);
+    let message_qid = ids.message_id(&digest);
+    let mut scanner = Scanner::new(&policy.limits);
+    let root = match scanner.scan_message(input) {
+        Ok(root) => root,
+        Err(limit) => {
+            let mut amb = scanner.ambiguities;
+            amb.push(Ambiguity {
+                kind: AmbiguityKind::LimitExceeded,
+                part: "0".into(),
+                detail: limit.0,
+            });
+            return quarantine(input, message_qid, amb);
+        }
+    };
+    let mut ambiguities = scanner.ambiguities;
+
+    // A second, independent parser must see the same number of entities; a difference is a
+    // parser differential that a reader downstream could exploit.
+    if !ambiguities.iter().any(|a| a.kind.is_structural()) {
+        let ours = count_entities(&root);
+        let theirs = MessageParser::new()
+            .parse(input)
+            .map_or(0, |m| count_parts(&m));
+        if ours != theirs && !input.is_empty() {
+            ambiguities.push(Ambiguity {
+                kind: AmbiguityKind::ParserDifferential,
+                part: "0".into(),
+                detail: format!("scanner found {ours} MIME entities, mail-parser {theirs}"),
+            });
+        }
+    }
+
+    let structural = ambiguities.iter().any(|a| a.kind.is_structural());
+    if structural && policy.on_ambiguity == OnAmbiguity::Quarantine {
+        return quarantine(input, message_qid, ambiguities);
+    }
+
+    let mut walk = Walk {
+        text_only: structural,
+        ids,
+        message_qid: message_qid.clone(),
+        actions: BTreeSet::from([Action::TextConverted]),
+        removed: Vec::new(),
+        ambiguities,
+    };
+    if structural {
+        walk.actions.insert(Action::AmbiguousTextOnly);
+    }
+    let mut sections = Vec::new();
+    walk.render(&root, Mode::Show, false, &mut sections);
+    let headers = MessageParser::new()
+        .parse_headers(&root.header_block)
+        .map(|m| build::kept_headers(&m))
+        .unwrap_or_default();
+
+    let mut body = String::new();
+    if structural {
+        body.push_str(
+            "【警告 (Warning)】このメールは MIME 構造が曖昧なため、本文のテキストのみを抽出しました。\n\
+             (The MIME structure of this message is ambiguous; only its text was extracted.)\n\n",
+        );
+    }
+    if !walk.removed.is_empty() {
+        walk.actions.insert(Action::AttachmentsRemoved);
+        body.push_str(&notice(&walk.removed));
+        body.push_str("\n\n");
+    }
+    body.push_str(&sections.join("\n\n"));
+
+    let (body, controls) = neutralise_controls(&body);
+    let (body, inline) = neutralise_inline_encodings(&body);
+    let (body, links) = defang_text(&body);
+    if controls {
+        walk.actions.insert(Action::ControlsNeutralised);
+    }
+    if inline {
+        walk.actions.insert(Action::InlineEncodingNeutralised);
+    }
+    if links {
+        walk.actions.insert(Action::LinksDefanged);
+    }
+    let mut body = tidy(&body);
+    body.push('\n');
+
+    let actions: Vec<Action> = walk.actions.into_iter().collect();
+    let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
+    let message = build::message(&headers, &names.join("; "), &body);
+    Outcome {
+        report: Report {
+            verdict: Verdict::Sanitized,
+            quarantine_id: message_qid,
+            message_sha256: digest,
+            message_size: input.len() as u64,
+            actions,
+            removed: walk.removed,
+            ambiguities: walk.ambiguities,
+        },
+        message: Some(message),
+    }
+}
+
+fn count_entities(e: &Entity) -> usize {
+    1 + match &e.body {
+        Body::Leaf(_) => 0,
+        Body::Multipart(children) => children.iter().map(count_entities).sum(),
+        Body::Message(_, inner) => count_entities(inner),
+    }
+}
+
+/// Disposition and file name as mail-parser decodes them (RFC 2047 and RFC 2231).
+struct Disposition {
+    attachment: bool,
+    file_name: Option<String>,
+    other_names: Vec<String>,
+}
+
+fn disposition(e: &Entity) -> Disposition {
+    let mut d = Disposition {
+        attachment: false,
+        file_name: None,
+        other_names: Vec::new(),
+    };
+    let Some(m) = MessageParser::new().parse_headers(&e.header_block) else {
+        return d;
+    };
+    let part = m.root_part();
+    let mut names = Vec::new();
+    if let Some(cd) = part.content_disposition() {
+        d.attachment = cd.ctype().eq_ignore_ascii_case("attachment");
+        if let Some(n) = cd.attribute("filename") {
+            names.push(n.to_string());
+        }
+    }
+    if let Some(ct) = part.content_type()
+        && let Some(n) = ct.attribute("name")
+    {
+        names.push(n.to_string());
+    }
+    // Raw parameters the decoder may have merged: a plain and an extended form both present.
+    if let Some(raw) = e.field("content-disposition")
+        && let Some((_, params)) = raw.split_once(';')
+    {
+        let (_, p) = crate::scan::parse_content_type(&format!("x/x;{params}")).unwrap_or_default();
+        for (n, v) in p {
+            if n == "filename" && !v.contains("=?") {
+                names.push(v);
+            }
+        }
+    }
+    names.dedup();
+    let mut unique: Vec<String> = Vec::new();
+    for n in names {
+        if !unique.contains(&n) {
+            unique.push(n);
+        }
+    }
+    let mut it = unique.into_iter();
+    d.file_name = it.next();
+    d.other_names = it.collect();
+    d
+}
+
+fn notice(removed: &[RemovedPart]) -> String {
+    let mut s = String::from(
+        "【無害化通知 (Sanitization notice)】\n\
+         このメールから次の部分を削除しました。原本は隔離IDを添えて管理者に請求できます。\n\
+         (The following parts were removed. The original can be requested from the administrator by its quarantine id.)\n",
+    );
+    for (i, r) in removed.iter().enumerate() {
+        s.push_str(&format!(
+            "\n[{}] ファイル名 (file name): {}\n    申告された形式 (declared type): {}\n    \
+             検出された形式 (detected type): {}\n    サイズ (size): {} バイト (bytes)\n    \
+             SHA-256: {}\n    理由 (reason): {}\n    隔離ID (quarantine id): {}\n",
+            i + 1,
+            r.file_name.as_deref().unwrap_or("(なし / none)"),
+            r.declared_type,
+            r.detected_type,
+            r.size,
+            r.sha256,
+            r.reason.text(),
+            r.quarantine_id,
+        ));
+    }
+    s.push_str("\n----------------------------------------");
+    s
+}
+
+fn is_image(mime: &str) -> bool {
+    mime.starts_with("image/")
+}
+
+impl Walk<'_> {
+    fn note(&mut self, kind: AmbiguityKind, e: &Entity, detail: String) {
+        self.ambiguities.push(Ambiguity {
+            kind,
+            part: e.index.to_string(),
+            detail,
+        });
+    }
+
+    fn remove(&mut self, e: &Entity, content: &[u8], mut reason: RemovalReason, d: &Disposition) {
+        let detected = detect(content);
+        let name_lower = d.file_name.as_deref().unwrap_or("").to_ascii_lowercase();
+        if detected == Detected::Tnef
+            || e.mime_type == "application/ms-tnef"
+            || e.mime_type == "application/vnd.ms-tnef"
+            || name_lower == "winmail.dat"
+        {
+            reason = RemovalReason::Tnef;
+        } else if let Detected::Zip {
+            encrypted: true, ..
+        } = detected
+        {
+            reason = RemovalReason::EncryptedArchive;
+        } else if detected.is_executable() {
+            reason = RemovalReason::Executable;
+        }
+        if !d.other_names.is_empty() {
+            let names: Vec<String> = d.other_names.iter().map(|n| visible_file_name(n)).collect();
+            self.note(
+                AmbiguityKind::ConflictingFileName,
+                e,
+                format!("other file names declared: {}", names.join(", ")),
+            );
+        }
+        let declared = neutralise_controls(&e.declared_type).0.replace('\n', " ");
+        self.removed.push(RemovedPart {
+            part: e.index.to_string(),
+            file_name: d.file_name.as_deref().map(visible_file_name),
+            declared_type: declared,
+            detected_type: detected.mime().to_string(),
+            size: content.len() as u64,
+            sha256: sha256_hex(content),
+            reason,
+            quarantine_id: self.ids.part_id(&self.message_qid, e.index),
+        });
+    }
+
+    fn decode(&mut self, e: &Entity, content: &[u8]) -> String {
+        let mut bytes = content;
+        let owned;
+        if content.contains(&0) {
+            self.note(
+                AmbiguityKind::NulInBody,
+                e,
+                "NUL bytes removed from text".into(),
+            );
+            owned = content
+                .iter()
+                .copied()
+                .filter(|&b| b != 0)
+                .collect::<Vec<u8>>();
+            bytes = &owned;
+        }
+        let mut label = e.param("charset").map(str::to_string);
+        if e.mime_type == "text/html" && label.is_none() {
+            label = meta_charset(bytes);
+        }
+        let d = decode_text(bytes, label.as_deref());
+        if let Some(c) = d.corrected {
+            self.actions.insert(Action::CharsetCorrected);
+            self.note(AmbiguityKind::CharsetMislabelled, e, c);
+        }
+        d.text
+    }
+
+    fn render(&mut self, e: &Entity, mode: Mode, in_related: bool, out: &mut Vec<String>) {
+        match &e.body {
+            Body::Leaf(content) => self.render_leaf(e, content, mode, in_related, out),
+            Body::Multipart(children) => {
+                let sub = e.mime_type.strip_prefix("multipart/").unwrap_or("mixed");
+                if sub == "alternative" && !self.text_only {
+                    let chosen = self.choose_alternative(children);
+                    for (i, child) in children.iter().enumerate() {
+                        let child_mode = if mode == Mode::Show && Some(i) == chosen {
+                            Mode::Show
+                        } else {
+                            Mode::Unchosen
+                        };
+                        self.render(child, child_mode, in_related, out);
+                    }
+                } else {
+                    for child in children {
+                        self.render(child, mode, in_related || sub == "related", out);
+                    }
+                }
+            }
+            Body::Message(raw, inner) => {
+                if self.text_only || mode == Mode::Unchosen {
+                    let d = disposition(e);
+                    let reason = if self.text_only {
+                        RemovalReason::AmbiguousStructure
+                    } else {
+                        RemovalReason::Alternative
+                    };
+                    self.remove(e, raw, reason, &d);
+                    return;
+                }
+                self.actions.insert(Action::NestedMessageExpanded);
+                let mut inner_out = Vec::new();
+                self.render(inner, Mode::Show, false, &mut inner_out);
+                let mut s =
+                    String::from("---------- 添付されたメッセージ (attached message) ----------\n");
+                if let Some(m) = MessageParser::new().parse_headers(&inner.header_block) {
+                    for (name, label) in [
+                        ("From", "差出人 (From)"),
+                        ("To", "宛先 (To)"),
+                        ("Cc", "Cc"),
+                        ("Date", "日付 (Date)"),
+                        ("Subject", "件名 (Subject)"),
+                    ] {
+                        let value = match name {
+                            "From" => m.from().map(addr_text),
+                            "To" => m.to().map(addr_text),
+                            "Cc" => m.cc().map(addr_text),
+                            "Date" => m.date().filter(|d| d.is_valid()).map(|d| d.to_rfc822()),
+                            _ => m.subject().map(str::to_string),
+                        };
+                        if let Some(v) = value.filter(|v| !v.is_empty()) {
+                            s.push_str(&format!("{label}: {}\n", v.replace(['\r', '\n'], " ")));
+                        }
+                    }
+                }
+                s.push('\n');
+                s.push_str(&inner_out.join("\n\n"));
+                s.push_str("\n---------- 添付されたメッセージここまで (end of attached message) ----------");
+                out.push(s);
+            }
+        }
+    }
+
+    /// Index of the alternative to show: a non-empty text/plain, else HTML, else the first.
+    fn choose_alternative(&mut self, children: &[Entity]) -> Option<usize> {
+        let plain = children.iter().position(|c| {
+            matches!(&c.body, Body::Leaf(b) if c.mime_type == "text/plain"
+                && !disposition(c).attachment
+                && !decode_text(b, c.param("charset")).text.trim().is_empty())
+        });
+        plain
+            .or_else(|| children.iter().position(contains_html))
+            .or(if children.is_empty() { None } else { Some(0) })
+    }
+
+    fn render_leaf(
+        &mut self,
+        e: &Entity,
+        content: &[u8],
+        mode: Mode,
+        in_related: bool,
+        out: &mut Vec<String>,
+    ) {
+        let d = disposition(e);
+        let mime = e.mime_type.as_str();
+        let is_body_text = !d.attachment && (mime == "text/plain" || mime == "text/html");
+        if mime == "text/calendar" && !(self.text_only && d.attachment) {
+            let text = self.decode(e, content);
+            self.actions.insert(Action::CalendarConverted);
+            out.push(calendar_text(&text));
+            return;
+        }
+        if is_body_text {
+            if mode == Mode::Unchosen {
+                return;
+            }
+            let text = self.decode(e, content);
+            if mime == "text/html" {
+                let Some(h) = html_to_text(&text) else {
+                    self.note(
+                        AmbiguityKind::HtmlTooDeep,
+                        e,
+                        format!("HTML nested deeper than {MAX_HTML_DEPTH} elements"),
+                    );
+                    out.push(
+                        "[HTML の入れ子が深すぎるため本文を変換できませんでした (HTML nested too deeply to convert)]"
+                            .to_string(),
+                    );
+                    return;
+                };
+                self.actions.insert(Action::HtmlConverted);
+                if h.links > 0 {
+                    self.actions.insert(Action::LinksDefanged);
+                }
+                if h.spoofed_links > 0 {
+                    self.actions.insert(Action::LinkSpoofingWarned);
+                }
+                if !h.text.trim().is_empty() {
+                    out.push(h.text);
+                }
+            } else {
+                let text = if e
+                    .param("format")
+                    .is_some_and(|f| f.eq_ignore_ascii_case("flowed"))
+                {
+                    unflow(
+                        &text,
+                        e.param("delsp")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("yes")),
+                    )
+                } else {
+                    text
+                };
+                let text = text.replace("\r\n", "\n").replace('\r', "\n");
+                if !text.trim().is_empty() {
+                    out.push(text);
+                }
+            }
+            return;
+        }
+        let reason = if self.text_only {
+            RemovalReason::AmbiguousStructure
+        } else if in_related && is_image(mime) {
+            RemovalReason::InlineImage
+        } else if mode == Mode::Unchosen {
+            RemovalReason::Alternative
+        } else if d.attachment || d.file_name.is_some() {
+            RemovalReason::Attachment
+        } else {
+            RemovalReason::Unrenderable
+        };
+        self.remove(e, content, reason, &d);
+    }
+}
+
+fn contains_html(e: &Entity) -> bool {
+    match &e.body {
+        Body::Leaf(_) => e.mime_type == "text/html",
+        Body::Multipart(children) => children.iter().any(contains_html),
+        Body::Message(..) => false,
+    }
+}
+
+fn addr_text(a: &mail_parser::Address<'_>) -> String {
+    a.iter()
+        .map(|x| match (x.name.as_deref(), x.address.as_deref()) {
+            (Some(n), Some(m)) => format!("{n} <{m}>"),
+            (None, Some(m)) => m.to_string(),
+            (Some(n), None) => n.to_string(),
+            (None, None) => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn meta_charset(bytes: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
+    let at = head.find("charset=")? + "charset=".len();
+    let rest = head[at..].trim_start_matches(['"', '\'']);
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
+    (end > 0).then(|| rest[..end].to_string())
+}
+
+/// RFC 3676 format=flowed: soft line breaks joined, space-stuffing removed.
+fn unflow(text: &str, delsp: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        if line.ends_with(' ') && line != "-- " {
+            out.push_str(if delsp { &line[..line.len() - 1] } else { line });
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A readable summary of an iCalendar object (予定表).
+fn calendar_text(ics: &str) -> String {
+    let mut unfolded: Vec<String> = Vec::new();
+    for line in ics.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(cont) = line.strip_prefix([' ', '\t']) {
+            if let Some(last) = unfolded.last_mut() {
+                last.push_str(cont);
+            }
+        } else {
+            unfolded.push(line.to_string());
+        }
+    }
+    let mut s = String::from("[予定表 (calendar)]");
+    let labels = [
+        ("METHOD", "種別 (method)"),
+        ("SUMMARY", "件名 (summary)"),
+        ("DTSTART", "開始 (start)"),
+        ("DTEND", "終了 (end)"),
+        ("LOCATION", "場所 (location)"),
+        ("ORGANIZER", "主催者 (organizer)"),
+        ("ATTENDEE", "出席者 (attendee)"),
+        ("DESCRIPTION", "説明 (description)"),
+    ];
+    for line in &unfolded {
+        let Some((name_params, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name_params
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        if let Some((_, label)) = labels.iter().find(|(n, _)| *n == name) {
+            let value = value
+                .replace("\\n", "\n")
+                .replace("\\N", "\n")
+                .replace("\\,", ",")
+                .replace("\\;", ";")
+                .replace("\\\\", "\\");
+            let value = value
+                .strip_prefix("mailto:")
+                .or_else(|| value.strip_prefix("MAILTO:"))
+                .unwrap_or(&value);
+            s.push_str(&format!("\n{label}: {value}"));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::split_header_body;
+
+    #[test]
+    fn flowed_text_joined() {
+        assert_eq!(
+            unflow("abc \r\ndef\r\n>quote\r\n", false),
+            "abc def\n>quote\n\n"
+        );
+        assert_eq!(unflow("あい \nう\n", true), "あいう\n\n");
+    }
+
+    #[test]
+    fn calendar_summary() {
+        let t = calendar_text(
+            "BEGIN:VEVENT\r\nSUMMARY:定例\r\n 会議\r\nDTSTART;TZID=Asia/Tokyo:20261201T100000\r\nLOCATION:3階\\, 会議室\r\nEND:VEVENT\r\n",
+        );
+        assert_eq!(
+            t,
+            "[予定表 (calendar)]\n件名 (summary): 定例会議\n開始 (start): 20261201T100000\n場所 (location): 3階, 会議室"
+        );
+    }
+
+    #[test]
+    fn header_body_split() {
+        assert_eq!(
+            split_header_body(b"A: b\r\n\r\nbody"),
+            (&b"A: b\r\n"[..], &b"body"[..])
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! 無害化 engine (sanitize): one untrusted RFC 5322 message in, a new text-only message and a
+//! [`Report`] out.
+//!
+//! The engine is pure: it opens no socket or file, reads no clock and draws no random numbers.
+//! Quarantine ids (隔離ID) come from a [`QuarantineIds`] the caller passes in; the default derives
+//! them from the message's SHA-256 and the part's index.
+//!
+//! # What comes out
+//! A message built from scratch: `text/plain; charset=UTF-8` and nothing else. Its headers are
+//! the original's From, To, Cc, Date, Subject, Message-ID, In-Reply-To and References, decoded and
+//! re-encoded, plus `X-Mamori-Sanitized:` listing the [`Action`]s taken. Its body holds a notice
+//! block (無害化通知) for every removed part, then the text of the original: text/plain decoded
+//! from any charset Japanese mail uses, HTML converted to text with links defanged, calendar
+//! invitations summarised, attached messages expanded.
+//!
+//! # Fail closed
+//! A pre-scan reads the MIME structure strictly and checks every [`Limits`] value before any
+//! deeper parsing. Duplicate or conflicting MIME headers, duplicate boundaries, unterminated
+//! multiparts, and a disagreement between the pre-scan and mail-parser about the structure are
+//! structural ambiguities: by [`Policy::on_ambiguity`] the message is quarantined whole (the
+//! default) or only its text is kept. A limit exceeded always quarantines. No path writes the
+//! original bytes of a removed part: removed parts contribute only their hash, size and type.
+//!
+//! # Containment of parser failures
+//! - Panics: [`sanitize`] runs the whole engine on its own thread inside
+//!   [`std::panic::catch_unwind`]; a panic in the engine or in a third-party parser becomes a
+//!   whole-message quarantine with an `internal-error` ambiguity, never a crash of the caller.
+//! - Stack overflow cannot be caught in Rust, so it is prevented: the pre-scan refuses any message
+//!   nested deeper than `max_depth` (validated to at most [`MAX_DEPTH_CEILING`]) before the
+//!   recursive walk and mail-parser run; the HTML converter walks its tree without recursion; and
+//!   the engine thread has a known stack size ([`Policy::stack_bytes`]).
+//! - The gateway may additionally run the engine in a separate worker process so that even an
+//!   abort (for example memory exhaustion) ends only that worker.
+
+#![forbid(unsafe_code)]
+
+mod build;
+mod charset;
+mod detect;
+mod engine;
+mod html;
+mod policy;
+mod report;
+mod scan;
+mod text;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+pub use policy::{Limits, OnAmbiguity, Policy};
+pub use report::{Action, Ambiguity, AmbiguityKind, RemovalReason, RemovedPart, Report, Verdict};
+
+/// Highest `max_depth` a policy may set; keeps the recursive walk far inside the engine stack.
+pub const MAX_DEPTH_CEILING: usize = 64;
+/// Smallest stack the engine thread may be given.
+pub const MIN_STACK_BYTES: usize = 1024 * 1024;
+
+/// A policy value that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("limits.max_depth {0} is above the ceiling {MAX_DEPTH_CEILING}")]
+    DepthTooLarge(usize),
+    #[error("stack_bytes {0} is below the minimum {MIN_STACK_BYTES}")]
+    StackTooSmall(usize),
+    #[error("limits.{0} must be greater than zero")]
+    ZeroLimit(&'static str),
+}
+
+impl Policy {
+    /// Checks that the policy keeps the guarantees documented on this crate.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let l = &self.limits;
+        if l.max_depth > MAX_DEPTH_CEILING {
+            return Err(PolicyError::DepthTooLarge(l.max_depth));
+        }
+        if self.stack_bytes < MIN_STACK_BYTES {
+            return Err(PolicyError::StackTooSmall(self.stack_bytes));
+        }
+        for (name, v) in [
+            ("max_message_bytes", l.max_message_bytes),
+            ("max_parts", l.max_parts),
+            ("max_header_bytes", l.max_header_bytes),
+            ("max_header_line_bytes", l.max_header_line_bytes),
+        ] {
+            if v == 0 {
+                return Err(PolicyError::ZeroLimit(name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Source of 隔離ID (quarantine ids).
+pub trait QuarantineIds: Sync {
+    /// Id of the whole original message, given its SHA-256 in lower-case hex.
+    fn message_id(&self, message_sha256: &str) -> String;
+
+    /// Id of one part, given the message id and the part's pre-order index.
+    fn part_id(&self, message_id: &str, part_index: usize) -> String {
+        format!("{message_id}-p{part_index}")
+    }
+}
+
+/// Ids derived from the message digest: `PREFIX` + the first 24 hex digits of its SHA-256.
+#[derive(Debug, Clone)]
+pub struct DigestIds {
+    pub prefix: String,
+}
+
+impl QuarantineIds for DigestIds {
+    fn message_id(&self, message_sha256: &str) -> String {
+        let n = message_sha256.len().min(24);
+        format!("{}{}", self.prefix, &message_sha256[..n])
+    }
+}
+
+/// The result of sanitizing one message.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub report: Report,
+    /// The new message; `None` when the verdict is [`Verdict::Quarantined`].
+    pub message: Option<Vec<u8>>,
+}
+
+/// Sanitizes one message with ids derived from its digest and `policy.quarantine_id_prefix`.
+pub fn sanitize(input: &[u8], policy: &Policy) -> Outcome {
+    let ids = DigestIds {
+        prefix: policy.quarantine_id_prefix.clone(),
+    };
+    sanitize_with_ids(input, policy, &ids)
+}
+
+/// Sanitizes one message, taking quarantine ids from `ids`. Never panics: see the crate docs.
+pub fn sanitize_with_ids(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Outcome {
+    let fallback_id = || ids.message_id(&engine::sha256_hex(input));
+    if let Err(e) = policy.validate() {
+        return internal_error(input, fallback_id(), format!("invalid policy: {e}"));
+    }
+    let result = std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("mamori-sanitize".into())
+            .stack_size(policy.stack_bytes)
+            .spawn_scoped(scope, || {
+                catch_unwind(AssertUnwindSafe(|| engine::run(input, policy, ids)))
+            });
+        match handle {
+            Ok(h) => h
+                .join()
+                .map_err(|_| "engine thread failed".to_string())
+                .and_then(|r| {
+                    r.map_err(|p| {
+                        let what = p
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_string())
+                            .or_else(|| p.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        format!("panic while sanitizing: {what}")
+                    })
+                }),
+            Err(e) => Err(format!("cannot start engine thread: {e}")),
+        }
+    });
+    match result {
+        Ok(outcome) => outcome,
+        Err(detail) => internal_error(input, fallback_id(), detail),
+    }
+}
+
+fn internal_error(input: &[u8], qid: String, detail: String) -> Outcome {
+    engine::quarantine(
+        input,
+        qid,
+        vec![Ambiguity {
+            kind: AmbiguityKind::InternalError,
+            part: "0".into(),
+            detail,
+        }],
+    )
+}

@@ -1,0 +1,202 @@
+//! 無害化レポート (sanitization report): what was done to one message, serialisable as JSON.
+
+use serde::{Deserialize, Serialize};
+
+/// 判定 (verdict) for a whole message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// 無害化済み: a new text-only message was built.
+    Sanitized,
+    /// 隔離: no output; the original is kept under the quarantine id.
+    Quarantined,
+}
+
+/// One thing the engine did; the list of these is also written to `X-Mamori-Sanitized:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// The message was rebuilt as text/plain (always present in a sanitized message).
+    TextConverted,
+    /// HTML was converted to text.
+    HtmlConverted,
+    /// At least one part was removed.
+    AttachmentsRemoved,
+    /// At least one link was written out defanged.
+    LinksDefanged,
+    /// A link's visible label named another address than its target.
+    LinkSpoofingWarned,
+    /// A calendar invitation was converted to text.
+    CalendarConverted,
+    /// An attached message (message/rfc822) was expanded in the text.
+    NestedMessageExpanded,
+    /// Text whose charset label was wrong or unknown was decoded by detection.
+    CharsetCorrected,
+    /// Invisible or bidi control characters were made visible or removed.
+    ControlsNeutralised,
+    /// Lines that mail readers turn into attachments (uuencode, yEnc, BinHex) were neutralised.
+    InlineEncodingNeutralised,
+    /// Only text was kept from a message with ambiguous structure (policy `extract-text`).
+    AmbiguousTextOnly,
+    /// The whole message was quarantined.
+    Quarantined,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TextConverted => "text-converted",
+            Self::HtmlConverted => "html-converted",
+            Self::AttachmentsRemoved => "attachments-removed",
+            Self::LinksDefanged => "links-defanged",
+            Self::LinkSpoofingWarned => "link-spoofing-warned",
+            Self::CalendarConverted => "calendar-converted",
+            Self::NestedMessageExpanded => "nested-message-expanded",
+            Self::CharsetCorrected => "charset-corrected",
+            Self::ControlsNeutralised => "controls-neutralised",
+            Self::InlineEncodingNeutralised => "inline-encoding-neutralised",
+            Self::AmbiguousTextOnly => "ambiguous-text-only",
+            Self::Quarantined => "quarantined",
+        }
+    }
+}
+
+/// Why a part was removed (削除理由).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemovalReason {
+    /// 添付ファイル: any file; files never cross into the LGWAN segment as they are.
+    Attachment,
+    /// 実行可能ファイル: the content is a program.
+    Executable,
+    /// パスワード付きアーカイブ (PPAP): cannot be inspected.
+    EncryptedArchive,
+    /// TNEF (winmail.dat): a container for other files and rich text.
+    Tnef,
+    /// 埋め込み画像: an image referenced by the HTML.
+    InlineImage,
+    /// 表示されない代替部分: an alternative body that is not text.
+    Alternative,
+    /// 構造が曖昧なため削除: removed because the message structure was ambiguous.
+    AmbiguousStructure,
+    /// 解釈できない部分: a part whose type the engine does not render.
+    Unrenderable,
+}
+
+impl RemovalReason {
+    /// Japanese text with the English in brackets, as shown in the notice block.
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Attachment => "添付ファイルは転送できません (attachments are not forwarded)",
+            Self::Executable => "実行可能ファイル (executable content)",
+            Self::EncryptedArchive => {
+                "パスワード付きアーカイブは検査できません (encrypted archive cannot be inspected)"
+            }
+            Self::Tnef => "TNEF 形式 winmail.dat (TNEF container)",
+            Self::InlineImage => "埋め込み画像 (inline image)",
+            Self::Alternative => "表示されない代替部分 (non-text alternative)",
+            Self::AmbiguousStructure => {
+                "構造が曖昧なため削除 (removed because the MIME structure is ambiguous)"
+            }
+            Self::Unrenderable => "テキスト化できない部分 (part cannot be rendered as text)",
+        }
+    }
+}
+
+/// One removed part (削除した部分).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovedPart {
+    /// Position in the MIME tree, e.g. `1.2` (`0` is the top-level entity).
+    pub part: String,
+    /// File name as declared, with invisible characters made visible (`<U+202E>`).
+    pub file_name: Option<String>,
+    /// Content-Type as declared by the sender.
+    pub declared_type: String,
+    /// Type detected from the content's magic bytes.
+    pub detected_type: String,
+    /// Transfer-decoded size in bytes.
+    pub size: u64,
+    /// SHA-256 of the transfer-decoded content, lower-case hex.
+    pub sha256: String,
+    pub reason: RemovalReason,
+    /// Id under which the original can be requested (隔離ID).
+    pub quarantine_id: String,
+}
+
+/// Kinds of ambiguity (曖昧さ) found while reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmbiguityKind {
+    DuplicateContentType,
+    ConflictingContentType,
+    DuplicateTransferEncoding,
+    ConflictingTransferEncoding,
+    DuplicateBoundary,
+    MissingBoundary,
+    BoundaryPrefix,
+    EncodedBoundary,
+    UnterminatedMultipart,
+    MalformedHeader,
+    NulInHeader,
+    ParserDifferential,
+    LimitExceeded,
+    InternalError,
+    UnknownTransferEncoding,
+    InvalidBase64,
+    EightBitHeader,
+    CharsetMislabelled,
+    ConflictingFileName,
+    NulInBody,
+    HtmlTooDeep,
+}
+
+impl AmbiguityKind {
+    /// Structural ambiguities decide how the message is read and so trigger [`crate::OnAmbiguity`];
+    /// the others are reported but the content is still read without guessing.
+    pub fn is_structural(self) -> bool {
+        matches!(
+            self,
+            Self::DuplicateContentType
+                | Self::ConflictingContentType
+                | Self::DuplicateTransferEncoding
+                | Self::ConflictingTransferEncoding
+                | Self::DuplicateBoundary
+                | Self::MissingBoundary
+                | Self::BoundaryPrefix
+                | Self::EncodedBoundary
+                | Self::UnterminatedMultipart
+                | Self::MalformedHeader
+                | Self::NulInHeader
+                | Self::ParserDifferential
+                | Self::UnknownTransferEncoding
+        )
+    }
+
+    /// Limits and internal errors always quarantine the message.
+    pub fn is_fatal(self) -> bool {
+        matches!(self, Self::LimitExceeded | Self::InternalError)
+    }
+}
+
+/// One ambiguity found, with where and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ambiguity {
+    pub kind: AmbiguityKind,
+    /// Position in the MIME tree (`0` is the top-level entity).
+    pub part: String,
+    pub detail: String,
+}
+
+/// 無害化レポート for one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    /// 隔離ID of the original message; part ids are derived from it.
+    pub quarantine_id: String,
+    /// SHA-256 of the original message bytes, lower-case hex.
+    pub message_sha256: String,
+    pub message_size: u64,
+    pub actions: Vec<Action>,
+    pub removed: Vec<RemovedPart>,
+    pub ambiguities: Vec<Ambiguity>,
+}

@@ -1,0 +1,745 @@
+//! Pre-scan (構造検査): a strict, bounded walk over the raw MIME structure.
+//!
+//! The scanner is the only authority on structure. It splits multiparts on exact delimiter lines,
+//! decodes transfer encodings, enforces every [`Limits`] value before anything deeper is read,
+//! and records each ambiguity it meets instead of resolving it silently. Its recursion depth is
+//! bounded by `max_depth`, which is checked before descending.
+
+use crate::charset;
+use crate::policy::Limits;
+use crate::report::{Ambiguity, AmbiguityKind};
+
+/// A limit was exceeded; scanning stops at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LimitExceeded(pub String);
+
+/// One MIME entity as the scanner read it.
+#[derive(Debug)]
+pub(crate) struct Entity {
+    /// Pre-order index in the whole tree; 0 is the message itself.
+    pub index: usize,
+    /// Header block, converted to UTF-8 when the sender used raw 8-bit or JIS bytes.
+    pub header_block: Vec<u8>,
+    /// Unfolded fields: lower-case name and value.
+    pub fields: Vec<(String, String)>,
+    /// Lower-case `type/subtype` (defaulted as RFC 2045 says when absent or invalid).
+    pub mime_type: String,
+    /// Content-Type as the sender wrote it (for the report), or the default.
+    pub declared_type: String,
+    /// Content-Type parameters, lower-case names, in order.
+    pub params: Vec<(String, String)>,
+    pub body: Body,
+}
+
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// Transfer-decoded content.
+    Leaf(Vec<u8>),
+    Multipart(Vec<Entity>),
+    /// An attached message: its transfer-decoded bytes and the message read from them.
+    Message(Vec<u8>, Box<Entity>),
+}
+
+impl Entity {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub(crate) struct Scanner<'l> {
+    limits: &'l Limits,
+    pub ambiguities: Vec<Ambiguity>,
+    entities: usize,
+    decoded_bytes: usize,
+}
+
+impl<'l> Scanner<'l> {
+    pub fn new(limits: &'l Limits) -> Self {
+        Self {
+            limits,
+            ambiguities: Vec::new(),
+            entities: 0,
+            decoded_bytes: 0,
+        }
+    }
+
+    fn note(&mut self, kind: AmbiguityKind, index: usize, detail: impl Into<String>) {
+        self.ambiguities.push(Ambiguity {
+            kind,
+            part: index.to_string(),
+            detail: detail.into(),
+        });
+    }
+
+    pub fn scan_message(&mut self, raw: &[u8]) -> Result<Entity, LimitExceeded> {
+        if raw.len() > self.limits.max_message_bytes {
+            return Err(LimitExceeded(format!(
+                "message is {} bytes, limit {}",
+                raw.len(),
+                self.limits.max_message_bytes
+            )));
+        }
+        let raw = skip_mbox_from_line(raw);
+        self.scan_entity(raw, 0, None, &[])
+    }
+
+    fn scan_entity(
+        &mut self,
+        raw: &[u8],
+        depth: usize,
+        default_type: Option<&str>,
+        outer_boundaries: &[String],
+    ) -> Result<Entity, LimitExceeded> {
+        let index = self.entities;
+        self.entities += 1;
+        if self.entities > self.limits.max_parts {
+            return Err(LimitExceeded(format!(
+                "more than {} MIME parts",
+                self.limits.max_parts
+            )));
+        }
+        if depth > self.limits.max_depth {
+            return Err(LimitExceeded(format!(
+                "nesting deeper than {}",
+                self.limits.max_depth
+            )));
+        }
+        let (header_raw, body_raw) = split_header_body(raw);
+        if header_raw.len() > self.limits.max_header_bytes {
+            return Err(LimitExceeded(format!(
+                "header block of part {index} is {} bytes, limit {}",
+                header_raw.len(),
+                self.limits.max_header_bytes
+            )));
+        }
+        if header_raw.contains(&0) {
+            self.note(
+                AmbiguityKind::NulInHeader,
+                index,
+                "NUL byte in the header block",
+            );
+        }
+        let header_block = match charset::decode_header_block(header_raw) {
+            Some((text, label)) => {
+                self.note(
+                    AmbiguityKind::EightBitHeader,
+                    index,
+                    format!("raw non-ASCII header bytes decoded as {label}"),
+                );
+                text.into_bytes()
+            }
+            None => header_raw.to_vec(),
+        };
+        let fields = self.parse_fields(&header_block, index)?;
+
+        // Content-Type
+        let ct_values: Vec<&str> = fields
+            .iter()
+            .filter(|(n, _)| n == "content-type")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if ct_values.len() > 1 {
+            let first = normalise_ws(ct_values[0]);
+            let kind = if ct_values.iter().all(|v| normalise_ws(v) == first) {
+                AmbiguityKind::DuplicateContentType
+            } else {
+                AmbiguityKind::ConflictingContentType
+            };
+            self.note(
+                kind,
+                index,
+                format!("{} Content-Type fields", ct_values.len()),
+            );
+        }
+        let default_type = default_type.unwrap_or("text/plain");
+        let (mime_type, params, declared_type) = match ct_values.first() {
+            Some(v) => match parse_content_type(v) {
+                Some((t, p)) => (t, p, v.trim().to_string()),
+                None => (default_type.to_string(), Vec::new(), v.trim().to_string()),
+            },
+            None => (
+                default_type.to_string(),
+                Vec::new(),
+                default_type.to_string(),
+            ),
+        };
+
+        // Content-Transfer-Encoding
+        let cte_values: Vec<String> = fields
+            .iter()
+            .filter(|(n, _)| n == "content-transfer-encoding")
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+            .collect();
+        if cte_values.len() > 1 {
+            let kind = if cte_values.iter().all(|v| *v == cte_values[0]) {
+                AmbiguityKind::DuplicateTransferEncoding
+            } else {
+                AmbiguityKind::ConflictingTransferEncoding
+            };
+            self.note(
+                kind,
+                index,
+                format!("{} Content-Transfer-Encoding fields", cte_values.len()),
+            );
+        }
+        let cte = cte_values.first().cloned().unwrap_or_default();
+
+        let body = if let Some(subtype) = mime_type.strip_prefix("multipart/") {
+            if !matches!(cte.as_str(), "" | "7bit" | "8bit" | "binary") {
+                self.note(
+                    AmbiguityKind::ConflictingTransferEncoding,
+                    index,
+                    format!("multipart entity with transfer encoding {cte}"),
+                );
+            }
+            let boundaries: Vec<&(String, String)> = params
+                .iter()
+                .filter(|(n, _)| n == "boundary" || n.starts_with("boundary*"))
+                .collect();
+            if boundaries.len() > 1 {
+                self.note(
+                    AmbiguityKind::DuplicateBoundary,
+                    index,
+                    format!("{} boundary parameters", boundaries.len()),
+                );
+            }
+            if boundaries.iter().any(|(n, _)| n != "boundary") {
+                self.note(
+                    AmbiguityKind::EncodedBoundary,
+                    index,
+                    "boundary given with RFC 2231 encoding",
+                );
+            }
+            match boundaries.first().map(|(_, v)| v.as_str()) {
+                Some(b) if !b.is_empty() => {
+                    if outer_boundaries
+                        .iter()
+                        .any(|o| o.starts_with(b) || b.starts_with(o.as_str()))
+                    {
+                        self.note(
+                            AmbiguityKind::BoundaryPrefix,
+                            index,
+                            "boundary is a prefix of an enclosing boundary or the reverse",
+                        );
+                    }
+                    let default_child = (subtype == "digest").then_some("message/rfc822");
+                    let mut outer = outer_boundaries.to_vec();
+                    outer.push(b.to_string());
+                    let (chunks, terminated) = split_multipart(body_raw, b.as_bytes());
+                    if !terminated {
+                        self.note(
+                            AmbiguityKind::UnterminatedMultipart,
+                            index,
+                            "no closing boundary delimiter",
+                        );
+                    }
+                    let mut children = Vec::with_capacity(chunks.len());
+                    for chunk in chunks {
+                        children.push(self.scan_entity(chunk, depth + 1, default_child, &outer)?);
+                    }
+                    Body::Multipart(children)
+                }
+                _ => {
+                    self.note(
+                        AmbiguityKind::MissingBoundary,
+                        index,
+                        "multipart without a usable boundary",
+                    );
+                    Body::Leaf(self.decode_body(body_raw, &cte, index)?)
+                }
+            }
+        } else if mime_type == "message/rfc822" || mime_type == "message/global" {
+            let inner = self.decode_body(body_raw, &cte, index)?;
+            let child = self.scan_entity(&inner, depth + 1, None, outer_boundaries)?;
+            Body::Message(inner, Box::new(child))
+        } else {
+            Body::Leaf(self.decode_body(body_raw, &cte, index)?)
+        };
+
+        Ok(Entity {
+            index,
+            header_block,
+            fields,
+            mime_type,
+            declared_type,
+            params,
+            body,
+        })
+    }
+
+    fn parse_fields(
+        &mut self,
+        block: &[u8],
+        index: usize,
+    ) -> Result<Vec<(String, String)>, LimitExceeded> {
+        let text = String::from_utf8_lossy(block);
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut malformed_at: Option<usize> = None;
+        for line in text.split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            if line.starts_with([' ', '\t']) {
+                match fields.last_mut() {
+                    Some((_, v)) => {
+                        v.push(' ');
+                        v.push_str(line.trim_start());
+                    }
+                    None => {
+                        malformed_at.get_or_insert(0);
+                    }
+                }
+            } else if let Some((name, value)) = line.split_once(':') {
+                let trimmed = name.trim_end();
+                if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+                    malformed_at.get_or_insert(fields.len());
+                    continue;
+                }
+                if trimmed.len() != name.len()
+                    && trimmed.to_ascii_lowercase().starts_with("content-")
+                {
+                    self.note(
+                        AmbiguityKind::MalformedHeader,
+                        index,
+                        format!("white space before the colon of {trimmed}"),
+                    );
+                }
+                fields.push((trimmed.to_ascii_lowercase(), value.trim().to_string()));
+            } else {
+                malformed_at.get_or_insert(fields.len());
+            }
+            if let Some((_, v)) = fields.last()
+                && v.len() > self.limits.max_header_line_bytes
+            {
+                return Err(LimitExceeded(format!(
+                    "header field longer than {} bytes in part {index}",
+                    self.limits.max_header_line_bytes
+                )));
+            }
+        }
+        if let Some(at) = malformed_at
+            && fields[at..].iter().any(|(n, _)| n.starts_with("content-"))
+        {
+            self.note(
+                AmbiguityKind::MalformedHeader,
+                index,
+                "a line that is not a header field comes before MIME header fields",
+            );
+        }
+        Ok(fields)
+    }
+
+    fn decode_body(
+        &mut self,
+        raw: &[u8],
+        cte: &str,
+        index: usize,
+    ) -> Result<Vec<u8>, LimitExceeded> {
+        let decoded = match cte {
+            "" | "7bit" | "8bit" | "binary" => raw.to_vec(),
+            "base64" => {
+                let (bytes, clean) = decode_base64(raw);
+                if !clean {
+                    self.note(
+                        AmbiguityKind::InvalidBase64,
+                        index,
+                        "base64 content with characters outside the alphabet or bad padding",
+                    );
+                }
+                bytes
+            }
+            "quoted-printable" => decode_quoted_printable(raw),
+            other => {
+                self.note(
+                    AmbiguityKind::UnknownTransferEncoding,
+                    index,
+                    format!("unknown Content-Transfer-Encoding {other:?}"),
+                );
+                raw.to_vec()
+            }
+        };
+        self.decoded_bytes = self.decoded_bytes.saturating_add(decoded.len());
+        if self.decoded_bytes > self.limits.max_decoded_bytes {
+            return Err(LimitExceeded(format!(
+                "decoded content larger than {} bytes",
+                self.limits.max_decoded_bytes
+            )));
+        }
+        Ok(decoded)
+    }
+}
+
+fn skip_mbox_from_line(raw: &[u8]) -> &[u8] {
+    if raw.starts_with(b"From ") {
+        match raw.iter().position(|&b| b == b'\n') {
+            Some(p) => &raw[p + 1..],
+            None => &[],
+        }
+    } else {
+        raw
+    }
+}
+
+fn normalise_ws(v: &str) -> String {
+    v.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
+}
+
+/// Splits at the first empty line. A part that starts with an empty line has no header fields.
+pub(crate) fn split_header_body(raw: &[u8]) -> (&[u8], &[u8]) {
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = raw[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(raw.len(), |p| pos + p + 1);
+        let line = &raw[pos..end];
+        if line == b"\n" || line == b"\r\n" {
+            return (&raw[..pos], &raw[end..]);
+        }
+        pos = end;
+    }
+    (raw, &[])
+}
+
+/// Lines of `raw` with their start offsets, line ends excluded (CR before LF removed).
+fn lines(raw: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= raw.len() {
+            return None;
+        }
+        let start = pos;
+        let nl = raw[pos..].iter().position(|&b| b == b'\n');
+        let (content_end, next) = match nl {
+            Some(p) => (pos + p, pos + p + 1),
+            None => (raw.len(), raw.len()),
+        };
+        pos = next;
+        let mut line = &raw[start..content_end];
+        if let Some(l) = line.strip_suffix(b"\r") {
+            line = l;
+        }
+        Some((start, next, line))
+    })
+}
+
+/// Splits a multipart body on delimiter lines. Returns the parts and whether a close delimiter
+/// was seen. The line break before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> (Vec<&'a [u8]>, bool) {
+    let mut parts = Vec::new();
+    let mut current: Option<usize> = None;
+    for (start, _next, line) in lines(body) {
+        let Some(rest) = line
+            .strip_prefix(b"--")
+            .and_then(|l| l.strip_prefix(boundary))
+        else {
+            continue;
+        };
+        let (closing, rest) = match rest.strip_prefix(b"--") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if !rest.iter().all(|b| *b == b' ' || *b == b'\t') {
+            continue;
+        }
+        if let Some(s) = current {
+            let mut end = start;
+            if end > s && body[end - 1] == b'\n' {
+                end -= 1;
+                if end > s && body[end - 1] == b'\r' {
+                    end -= 1;
+                }
+            }
+            parts.push(&body[s..end.max(s)]);
+        }
+        if closing {
+            return (parts, true);
+        }
+        current = Some(_next);
+    }
+    if let Some(s) = current {
+        parts.push(&body[s.min(body.len())..]);
+    }
+    (parts, false)
+}
+
+/// Parses `type/subtype; name=value; ...` into a lower-case type and lower-case parameter names.
+/// Comments in parentheses are skipped. Returns `None` when the type is not `token/token`.
+pub(crate) fn parse_content_type(v: &str) -> Option<(String, Vec<(String, String)>)> {
+    let v = strip_comments(v);
+    let mut it = v.splitn(2, ';');
+    let ty = it.next()?.trim().to_ascii_lowercase();
+    let (t, s) = ty.split_once('/')?;
+    let is_token = |x: &str| {
+        !x.is_empty()
+            && x.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
+    };
+    if !is_token(t) || !is_token(s) {
+        return None;
+    }
+    let params = parse_params(it.next().unwrap_or(""));
+    Some((ty, params))
+}
+
+fn strip_comments(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut depth = 0usize;
+    let mut in_quote = false;
+    let mut escaped = false;
+    for c in v.chars() {
+        if escaped {
+            escaped = false;
+            if depth == 0 {
+                out.push(c);
+            }
+            continue;
+        }
+        match c {
+            '\\' if in_quote || depth > 0 => {
+                escaped = true;
+                if depth == 0 {
+                    out.push(c);
+                }
+            }
+            '"' if depth == 0 => {
+                in_quote = !in_quote;
+                out.push(c);
+            }
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote && depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn parse_params(s: &str) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ';') {
+            chars.next();
+        }
+        let mut name = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' || c == ';' {
+                break;
+            }
+            name.push(c);
+            chars.next();
+        }
+        if name.trim().is_empty() && chars.peek().is_none() {
+            break;
+        }
+        let name = name.trim().to_ascii_lowercase();
+        let mut value = String::new();
+        if chars.peek() == Some(&'=') {
+            chars.next();
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            if let Some(n) = chars.next() {
+                                value.push(n);
+                            }
+                        }
+                        '"' => break,
+                        _ => value.push(c),
+                    }
+                }
+                while chars.peek().is_some_and(|c| *c != ';') {
+                    chars.next();
+                }
+            } else {
+                while let Some(&c) = chars.peek() {
+                    if c == ';' {
+                        break;
+                    }
+                    value.push(c);
+                    chars.next();
+                }
+                value = value.trim().to_string();
+            }
+        }
+        if !name.is_empty() {
+            params.push((name, value));
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+    }
+    params
+}
+
+fn b64_value(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Lenient base64: skips anything outside the alphabet. The flag says whether the input was clean.
+pub(crate) fn decode_base64(raw: &[u8]) -> (Vec<u8>, bool) {
+    let mut out = Vec::with_capacity(raw.len() / 4 * 3);
+    let mut clean = true;
+    let mut acc: u32 = 0;
+    let mut n = 0u8;
+    let mut padding = 0usize;
+    for &b in raw {
+        if let Some(v) = b64_value(b) {
+            if padding > 0 {
+                clean = false;
+            }
+            acc = (acc << 6) | u32::from(v);
+            n += 1;
+            if n == 4 {
+                out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+                acc = 0;
+                n = 0;
+            }
+        } else if b == b'=' {
+            padding += 1;
+        } else if !b.is_ascii_whitespace() {
+            clean = false;
+        }
+    }
+    match n {
+        0 => {
+            if padding > 0 {
+                clean = false;
+            }
+        }
+        2 => {
+            out.push((acc >> 4) as u8);
+            clean &= padding == 2;
+        }
+        3 => {
+            out.push((acc >> 10) as u8);
+            out.push((acc >> 2) as u8);
+            clean &= padding == 1;
+        }
+        _ => clean = false,
+    }
+    (out, clean)
+}
+
+/// Quoted-printable; a malformed escape is kept as it is.
+pub(crate) fn decode_quoted_printable(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'=' {
+            let rest = &raw[i + 1..];
+            if rest.starts_with(b"\r\n") {
+                i += 3;
+                continue;
+            }
+            if rest.starts_with(b"\n") {
+                i += 2;
+                continue;
+            }
+            if rest.len() >= 2
+                && let (Some(h), Some(l)) = (hex_val(rest[0]), hex_val(rest[1]))
+            {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+            // soft line break with trailing white space
+            let ws = rest
+                .iter()
+                .take_while(|c| **c == b' ' || **c == b'\t')
+                .count();
+            if ws > 0 && (rest[ws..].starts_with(b"\r\n") || rest[ws..].starts_with(b"\n")) {
+                i += 1 + ws + if rest[ws] == b'\r' { 2 } else { 1 };
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_with_comment_and_quotes() {
+        let (t, p) =
+            parse_content_type("Multipart/Mixed (x; boundary=\"no\"); Boundary=\"a;b\"").unwrap();
+        assert_eq!(t, "multipart/mixed");
+        assert_eq!(p, vec![("boundary".to_string(), "a;b".to_string())]);
+    }
+
+    #[test]
+    fn invalid_content_type_is_none() {
+        assert!(parse_content_type("text").is_none());
+        assert!(parse_content_type("text/").is_none());
+    }
+
+    #[test]
+    fn base64_flags_garbage() {
+        assert_eq!(decode_base64(b"aGVsbG8=\r\n"), (b"hello".to_vec(), true));
+        assert!(!decode_base64(b"aGVs!bG8=").1);
+        assert!(!decode_base64(b"aGVsbG8=aGVs").1);
+    }
+
+    #[test]
+    fn quoted_printable_soft_breaks() {
+        assert_eq!(
+            decode_quoted_printable(b"a=3Db=\r\nc=\nd=ZZ"),
+            b"a=bcd=ZZ".to_vec()
+        );
+    }
+
+    #[test]
+    fn multipart_split_exact_delimiters() {
+        let body = b"pre\r\n--b\r\nA\r\n--bx\r\nstill A\r\n--b  \r\nB\r\n--b--\r\nepilogue";
+        let (parts, closed) = split_multipart(body, b"b");
+        assert!(closed);
+        assert_eq!(parts, vec![&b"A\r\n--bx\r\nstill A"[..], &b"B"[..]]);
+    }
+
+    #[test]
+    fn multipart_without_close_is_flagged() {
+        let (parts, closed) = split_multipart(b"--b\nA\n--b\nB\n", b"b");
+        assert!(!closed);
+        assert_eq!(parts.len(), 2);
+    }
+}

@@ -1,0 +1,253 @@
+//! Text neutralisation: invisible characters, defanged links, inline encodings.
+
+/// Characters that change how text is displayed without being seen: bidi controls, zero-width
+/// characters, and C0/C1 controls other than tab and line feed.
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00..=0x08 | 0x0b..=0x1f | 0x7f..=0x9f
+        | 0x00ad | 0x034f | 0x061c | 0x115f | 0x1160 | 0x17b4 | 0x17b5 | 0x180e
+        | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x206f | 0x3164 | 0xfeff | 0xffa0
+        | 0xfff9..=0xfffb | 0xe0000..=0xe007f)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c as u32, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069)
+}
+
+/// Makes every invisible character of a file name visible as `<U+XXXX>`.
+pub fn visible_file_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if is_invisible(c) || c == '\t' || c == '\n' || c == '\r' {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Body text: bidi controls become visible, other controls (except tab and line feed) are
+/// dropped. Returns whether anything changed.
+pub fn neutralise_controls(text: &str) -> (String, bool) {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+            changed = true;
+        } else if c != '\t' && c != '\n' && (c.is_control() || c == '\u{feff}') {
+            changed = true;
+        } else {
+            out.push(c);
+        }
+    }
+    (out, changed)
+}
+
+/// Some readers turn uuencode, yEnc and BinHex blocks found in plain text into attachments;
+/// their start lines are quoted so that no reader does.
+pub fn neutralise_inline_encodings(text: &str) -> (String, bool) {
+    let mut changed = false;
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if starts_inline_encoding(line) {
+            out.push_str("> ");
+            changed = true;
+        }
+        out.push_str(line);
+    }
+    (out, changed)
+}
+
+fn starts_inline_encoding(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("begin") {
+        // uuencode: "begin 644 name", also "begin-base64 644 name"
+        let rest = rest.strip_prefix("-base64").unwrap_or(rest);
+        let mut words = rest.split_whitespace();
+        return rest.starts_with(' ')
+            && words.next().is_some_and(|m| {
+                !m.is_empty() && m.len() <= 4 && m.bytes().all(|b| (b'0'..=b'7').contains(&b))
+            })
+            && words.next().is_some();
+    }
+    lower.starts_with("=ybegin") || lower.starts_with("(this file must be converted with binhex")
+}
+
+const SCHEMES: [(&str, &str); 3] = [
+    ("https://", "hxxps://"),
+    ("http://", "hxxp://"),
+    ("ftp://", "fxp://"),
+];
+
+fn url_end(s: &str) -> usize {
+    let end = s
+        .char_indices()
+        .find(|(_, c)| {
+            !c.is_ascii()
+                || c.is_ascii_whitespace()
+                || c.is_ascii_control()
+                || matches!(
+                    c,
+                    '<' | '>' | '"' | '\'' | '`' | '{' | '}' | '|' | '\\' | '^'
+                )
+        })
+        .map_or(s.len(), |(i, _)| i);
+    let mut url = &s[..end];
+    while let Some(last) = url.chars().last() {
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']') {
+            url = &url[..url.len() - 1];
+        } else {
+            break;
+        }
+    }
+    url.len()
+}
+
+/// Host of a URL (after any user info), lower-case.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = host.split(':').next()?.trim_end_matches('.');
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Defangs one URL: `https://example.com/a` → `hxxps://example[.]com/a`.
+pub fn defang_url(url: &str) -> String {
+    let lower = url.to_ascii_lowercase();
+    let (scheme, rest) = match SCHEMES.iter().find(|(s, _)| lower.starts_with(s)) {
+        Some((s, d)) => (*d, &url[s.len()..]),
+        None if lower.starts_with("www.") => ("", url),
+        None => return url.to_string(),
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    format!("{scheme}{}{tail}", authority.replace('.', "[.]"))
+}
+
+/// Defangs every URL in free text. Returns whether any was found.
+pub fn defang_text(text: &str) -> (String, bool) {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < text.len() {
+        let rest = &text[i..];
+        let boundary = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
+        let starts = boundary
+            && (SCHEMES.iter().any(|(s, _)| {
+                rest.len() >= s.len()
+                    && rest.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
+            }) || (rest.len() > 4
+                && rest.as_bytes()[..4].eq_ignore_ascii_case(b"www.")
+                && rest.as_bytes()[4].is_ascii_alphanumeric()));
+        if starts {
+            let len = url_end(rest);
+            let url = &rest[..len];
+            if url.contains('.') || url.contains("://") {
+                let d = defang_url(url);
+                changed |= d != url;
+                out.push_str(&d);
+                i += len.max(1);
+                continue;
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    (out, changed)
+}
+
+/// The domain a link label shows, if it shows one (a URL or a bare domain name).
+pub fn label_domain(label: &str) -> Option<String> {
+    for word in label.split(|c: char| {
+        c.is_whitespace()
+            || !c.is_ascii()
+            || matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | '"' | '\'')
+    }) {
+        let w = word.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?'));
+        if w.contains("://") {
+            if let Some(h) = url_host(w) {
+                return Some(h);
+            }
+        } else if !w.contains('@') {
+            let host = w.split('/').next().unwrap_or("");
+            let labels: Vec<&str> = host.split('.').collect();
+            if labels.len() >= 2
+                && labels.iter().all(|l| {
+                    !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+                && labels.last().is_some_and(|tld| {
+                    tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+                })
+            {
+                return Some(host.to_ascii_lowercase());
+            }
+        }
+    }
+    None
+}
+
+/// True when the host a label shows is not the target's host or a parent domain of it.
+pub fn label_mismatch(label: &str, target_host: &str) -> bool {
+    let Some(shown) = label_domain(label) else {
+        return false;
+    };
+    let strip = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_string();
+    let shown = strip(&shown);
+    let target = strip(target_host);
+    !(target == shown || target.ends_with(&format!(".{shown}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defangs_urls_in_text() {
+        let (t, c) = defang_text("見て https://Example.com/a.b?x=1。と www.foo.jp.");
+        assert!(c);
+        assert_eq!(t, "見て hxxps://Example[.]com/a.b?x=1。と www[.]foo[.]jp.");
+        assert_eq!(defang_text(&t).0, t);
+    }
+
+    #[test]
+    fn user_info_host() {
+        assert_eq!(
+            url_host("https://www.bank.jp@evil.example:8080/x").as_deref(),
+            Some("evil.example")
+        );
+        assert_eq!(defang_url("http://a.b@c.d/e.f"), "hxxp://a[.]b@c[.]d/e.f");
+    }
+
+    #[test]
+    fn mismatch_rules() {
+        assert!(label_mismatch(
+            "https://www.city.example.lg.jp/",
+            "evil.example.com"
+        ));
+        assert!(!label_mismatch("example.com", "www.example.com"));
+        assert!(!label_mismatch("こちら", "evil.example.com"));
+        assert!(!label_mismatch("portal.example.com", "portal.example.com"));
+        assert!(label_mismatch("example.com", "example.com.evil.net"));
+    }
+
+    #[test]
+    fn rtlo_made_visible() {
+        assert_eq!(visible_file_name("a\u{202e}fdp.exe"), "a<U+202E>fdp.exe");
+    }
+
+    #[test]
+    fn uuencode_start_quoted() {
+        let (t, c) = neutralise_inline_encodings("x\nbegin 644 evil.exe\nM9\nend");
+        assert!(c);
+        assert_eq!(t, "x\n> begin 644 evil.exe\nM9\nend");
+        assert!(!neutralise_inline_encodings("begin the meeting").1);
+    }
+}
