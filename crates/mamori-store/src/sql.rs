@@ -10,11 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mamori_core::audit::{self, AuditEvent, AuditKey, AuditRecord, Verifier};
+use mamori_core::audit::{self, AuditEvent, AuditKey, AuditRecord, ChainBreak, Verifier};
 use mamori_core::authz::{
     AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits,
     PersonPlace, ViewAudit, ViewDirectory, ViewPersonDetail,
 };
+use mamori_core::credentials::secrets_equal;
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::role::{Role, RoleAssignment, Scope};
 use mamori_core::text::Name;
@@ -53,16 +54,30 @@ impl Backend {
     /// Each database owns its numbered migrations. Existing migrations are never edited.
     fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
         match self {
-            Backend::Sqlite => &[(
-                1,
-                "foundation",
-                include_str!("../migrations/sqlite/0001_foundation.sql"),
-            )],
-            Backend::Postgres => &[(
-                1,
-                "foundation",
-                include_str!("../migrations/postgres/0001_foundation.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "foundation",
+                    include_str!("../migrations/sqlite/0001_foundation.sql"),
+                ),
+                (
+                    2,
+                    "sealed_audit_head",
+                    include_str!("../migrations/sqlite/0002_sealed_audit_head.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "foundation",
+                    include_str!("../migrations/postgres/0001_foundation.sql"),
+                ),
+                (
+                    2,
+                    "sealed_audit_head",
+                    include_str!("../migrations/postgres/0002_sealed_audit_head.sql"),
+                ),
+            ],
         }
     }
 }
@@ -250,6 +265,17 @@ fn audit_from(row: &AnyRow) -> Result<AuditRecord> {
     })
 }
 
+/// The MAC of the chain's head: the newest record's number and MAC, under the audit key.
+fn head_seal(key: &AuditKey, seq: i64, mac: &str) -> String {
+    audit::seal(
+        key,
+        seq,
+        0,
+        &AuditEvent::new("audit.head", "audit_head", seq),
+        mac,
+    )
+}
+
 /// A value bound to a statement that is assembled at run time.
 enum Arg {
     Int(i64),
@@ -314,7 +340,14 @@ impl SqlStore {
 
     /// Opens (creating if needed) the SQLite database at `path`.
     pub async fn open_sqlite(path: &Path, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self> {
-        let url = format!("sqlite://{}?mode=rwc", path.display());
+        // The URL's path is percent-decoded, and `?` and `#` would end it.
+        let path = path
+            .display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        let url = format!("sqlite://{path}?mode=rwc");
         Self::open(&url, key, clock).await
     }
 
@@ -356,8 +389,9 @@ impl SqlStore {
         .bind(&mac)
         .execute(&mut *write.tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET mac = $1 WHERE id = 1")
+        sqlx::query("UPDATE audit_head SET mac = $1, seal = $2 WHERE id = 1")
             .bind(&mac)
+            .bind(head_seal(&self.key, write.seq, &mac))
             .execute(&mut *write.tx)
             .await?;
         write.tx.commit().await?;
@@ -423,6 +457,20 @@ impl SqlStore {
             hops += 1;
         }
         Ok(())
+    }
+
+    /// A role may only be scoped to an organisation or unit that exists.
+    async fn check_scope_exists(&self, scope: &Scope) -> Result<()> {
+        let exists = match scope {
+            Scope::Organisation(org) => self.fetch_organisation(*org).await?.is_some(),
+            Scope::Unit(unit) => self.fetch_unit(*unit).await?.is_some(),
+            Scope::Global | Scope::System(_) => true,
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("role.scope_missing"))
+        }
     }
 
     async fn unit_org_for(&self, unit: Option<UnitId>) -> Result<Option<OrgId>> {
@@ -900,15 +948,7 @@ impl DirectoryStore for SqlStore {
             .person_place(person)
             .await?
             .ok_or(StoreError::NotFound)?;
-        match &scope {
-            Scope::Organisation(org) if self.fetch_organisation(*org).await?.is_none() => {
-                return Err(StoreError::Conflict("role.scope_missing"));
-            }
-            Scope::Unit(unit) if self.fetch_unit(*unit).await?.is_none() => {
-                return Err(StoreError::Conflict("role.scope_missing"));
-            }
-            _ => {}
-        }
+        self.check_scope_exists(&scope).await?;
         let mut write = self.begin_write().await?;
         let id = Self::insert_assignment(&mut write.tx, person, role, &scope, write.at_ms).await?;
         let assignment = RoleAssignment {
@@ -974,6 +1014,9 @@ impl AccountStore for SqlStore {
         origin: &Origin,
     ) -> Result<UserId> {
         let org = self.unit_org_for(person.unit_id).await?;
+        if let Some((_, scope)) = &role {
+            self.check_scope_exists(scope).await?;
+        }
         let mut write = self.begin_write().await?;
         let person_id = Self::insert_person(&mut write.tx, &person, org, write.at_ms).await?;
         account.person_id = PersonId(person_id);
@@ -1144,12 +1187,17 @@ impl AccountStore for SqlStore {
 
     async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()> {
         let mut write = self.begin_write().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-            .bind(password_hash)
-            .bind(write.at_ms)
-            .bind(user.0)
-            .execute(&mut *write.tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(write.at_ms)
+        .bind(user.0)
+        .execute(&mut *write.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         self.commit(write, origin.event("account.password_change", "user", user))
             .await?;
         Ok(())
@@ -1157,11 +1205,14 @@ impl AccountStore for SqlStore {
 
     async fn set_language(&self, user: UserId, language: &str, origin: &Origin) -> Result<()> {
         let mut write = self.begin_write().await?;
-        sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+        let done = sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
             .bind(language)
             .bind(user.0)
             .execute(&mut *write.tx)
             .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         let event = origin
             .event("account.language", "user", user)
             .with_detail(serde_json::json!({"language": language}));
@@ -1177,11 +1228,15 @@ impl AccountStore for SqlStore {
         origin: &Origin,
     ) -> Result<()> {
         let mut write = self.begin_write().await?;
-        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
-            .bind(secret.map(str::to_owned))
-            .bind(user.0)
-            .execute(&mut *write.tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
+                .bind(secret.map(str::to_owned))
+                .bind(user.0)
+                .execute(&mut *write.tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user.0)
             .execute(&mut *write.tx)
@@ -1327,7 +1382,10 @@ impl AccountStore for SqlStore {
             .bind(write.at_ms)
             .fetch_one(&mut *write.tx)
             .await
-            .map_err(|e| conflict(e, "api_token.digest_taken"))?;
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                _ => conflict(e, "api_token.digest_taken"),
+            })?;
         let id: i64 = row.try_get("id")?;
         let event = origin
             .event("api_token.create", "user", user)
@@ -1438,11 +1496,21 @@ impl AuditStore for SqlStore {
                 after = record.seq;
             }
         }
-        let head = sqlx::query("SELECT seq, mac FROM audit_head WHERE id = 1")
+        let head = sqlx::query("SELECT seq, mac, seal FROM audit_head WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;
         tx.rollback().await?;
-        let result = verifier.finish(head.try_get("seq")?, &head.try_get::<String, _>("mac")?);
+        let head_seq: i64 = head.try_get("seq")?;
+        let head_mac: String = head.try_get("mac")?;
+        let head_sealed: String = head.try_get("seal")?;
+        let result = verifier.finish(head_seq, &head_mac).and_then(|checked| {
+            // A head rewound to an older record (after the newest were removed) lacks a valid seal.
+            if head_seq == 0 || secrets_equal(&head_sealed, &head_seal(key, head_seq, &head_mac)) {
+                Ok(checked)
+            } else {
+                Err(ChainBreak::HeadMismatch { seq: head_seq })
+            }
+        });
         Ok(AuditVerification {
             checked: verifier.checked(),
             result: result.map(|_| ()),

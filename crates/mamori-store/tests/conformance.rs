@@ -19,8 +19,8 @@ use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AuditFilter, Backend, NewAccount, NewSession, OrganisationInput, Origin, PeopleFilter,
-    PersonInput, SqlStore, Store, StoreError, UnitInput,
+    AuditFilter, AuditStore, Backend, NewAccount, NewSession, OrganisationInput, Origin,
+    PeopleFilter, PersonInput, SqlStore, Store, StoreError, UnitInput,
 };
 use sqlx::{AnyConnection, Connection, Row};
 
@@ -334,6 +334,7 @@ conformance!(
     verify_audit_names_deleted_middle_record,
     verify_audit_names_inserted_record,
     verify_audit_names_truncated_trail,
+    verify_audit_names_truncation_with_rewound_head,
     verify_audit_with_wrong_key_fails_at_first_record,
     concurrent_writers_keep_the_chain_valid,
     backup,
@@ -2006,6 +2007,25 @@ async fn refused_mutations_write_no_audit_record(fx: Fx) {
         )
         .await
         .unwrap_err();
+    let nobody = UserId(12345);
+    assert_not_found(
+        s.set_password(nobody, "$argon2id$x", &origin()).await,
+        "password of nobody",
+    );
+    assert_not_found(
+        s.set_language(nobody, "en", &origin()).await,
+        "language of nobody",
+    );
+    assert_not_found(
+        s.set_totp(nobody, Some("SECRET"), &["c".to_string()], &origin())
+            .await,
+        "TOTP of nobody",
+    );
+    assert_not_found(
+        s.create_api_token(nobody, "t", "digest", &origin()).await,
+        "token of nobody",
+    );
+    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM recovery_codes").await, 0);
     fx.assert_no_record(before, "refused changes").await;
     // The chain goes on from where it was: no sequence number was used up by the refusals.
     let next = new_unit(&fx, org.id, None, "人事課").await;
@@ -2340,6 +2360,21 @@ async fn verify_audit_names_truncated_trail(fx: Fx) {
     );
 }
 
+async fn verify_audit_names_truncation_with_rewound_head(fx: Fx) {
+    make_trail(&fx, 6).await;
+    fx.raw_execute("DELETE FROM audit_log WHERE seq > 4").await;
+    // Whoever removed the records also points the head at the new last one; without the key the
+    // head's seal cannot follow.
+    fx.raw_execute(
+        "UPDATE audit_head SET seq = 4, mac = (SELECT mac FROM audit_log WHERE seq = 4) WHERE id = 1",
+    )
+    .await;
+    assert_eq!(
+        fx.verify().await.result,
+        Err(ChainBreak::HeadMismatch { seq: 4 })
+    );
+}
+
 async fn verify_audit_with_wrong_key_fails_at_first_record(fx: Fx) {
     make_trail(&fx, 3).await;
     let v = fx
@@ -2486,4 +2521,31 @@ async fn reopening_keeps_data_and_chain(fx: Fx) {
     reopened.close().await;
     let v = fx.verify().await;
     assert_eq!((v.checked, v.result), (5, Ok(())));
+}
+
+/// Data folders may have any name: the file name is not read as part of the database URL.
+#[tokio::test]
+async fn sqlite_file_name_with_url_characters() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("100% #1 ?x");
+    std::fs::create_dir(&folder).expect("folder");
+    let path = folder.join("mamori.db");
+    let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
+    let store = SqlStore::open_sqlite(&path, audit_key(), clock.clone())
+        .await
+        .expect("open");
+    let s: &dyn Store = &store;
+    s.record(AuditEvent::new("system.start", "system", ""))
+        .await
+        .expect("record");
+    store.close().await;
+    assert!(path.exists(), "the database is where it was asked to be");
+    let reopened = SqlStore::open_sqlite(&path, audit_key(), clock)
+        .await
+        .expect("reopen");
+    assert_eq!(
+        reopened.verify_audit(&audit_key()).await.unwrap().checked,
+        1
+    );
+    reopened.close().await;
 }
