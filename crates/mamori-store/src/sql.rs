@@ -435,8 +435,13 @@ impl SqlStore {
     }
 
     /// Checks a unit's parent: it must exist, be in the same organisation and not be the unit
-    /// itself or one of its descendants.
-    async fn check_parent(&self, unit: Option<UnitId>, input: &UnitInput) -> Result<()> {
+    /// itself or one of its descendants. Runs inside the write, so that two concurrent moves
+    /// cannot each pass the check and together make a cycle.
+    async fn check_parent(
+        tx: &mut Transaction<'static, Any>,
+        unit: Option<UnitId>,
+        input: &UnitInput,
+    ) -> Result<()> {
         let Some(parent) = input.parent_id else {
             return Ok(());
         };
@@ -446,10 +451,15 @@ impl SqlStore {
             if Some(current) == unit || hops > 64 {
                 return Err(StoreError::Conflict("unit.parent_cycle"));
             }
-            let found = self
-                .fetch_unit(current)
-                .await?
-                .ok_or(StoreError::Conflict("unit.parent_missing"))?;
+            let found =
+                sqlx::query("SELECT id, org_id, parent_id, name, note FROM units WHERE id = $1")
+                    .bind(current.0)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .as_ref()
+                    .map(unit_from)
+                    .transpose()?
+                    .ok_or(StoreError::Conflict("unit.parent_missing"))?;
             if found.org_id != input.org_id {
                 return Err(StoreError::Conflict("unit.parent_other_org"));
             }
@@ -678,8 +688,8 @@ impl DirectoryStore for SqlStore {
         if self.fetch_organisation(input.org_id).await?.is_none() {
             return Err(StoreError::Conflict("unit.organisation_missing"));
         }
-        self.check_parent(None, &input).await?;
         let mut write = self.begin_write().await?;
+        Self::check_parent(&mut write.tx, None, &input).await?;
         let row = sqlx::query(
             "INSERT INTO units (org_id, parent_id, name, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
         )
@@ -717,8 +727,8 @@ impl DirectoryStore for SqlStore {
         if before.org_id != input.org_id {
             return Err(StoreError::Conflict("unit.move_between_organisations"));
         }
-        self.check_parent(Some(id), &input).await?;
         let mut write = self.begin_write().await?;
+        Self::check_parent(&mut write.tx, Some(id), &input).await?;
         sqlx::query(
             "UPDATE units SET parent_id = $1, name = $2, note = $3, updated_at = $4 WHERE id = $5",
         )

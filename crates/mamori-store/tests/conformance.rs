@@ -305,6 +305,7 @@ conformance!(
     unit_name_conflict_within_organisation,
     unit_parent_cycles_are_refused,
     unit_parent_in_other_organisation_is_refused,
+    concurrent_moves_cannot_make_a_unit_cycle,
     people_crud,
     person_read_is_audited,
     people_listing_filters_search_and_pages,
@@ -811,6 +812,38 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
         s.list_units(&view, Some(kyoiku.id)).await.unwrap(),
         vec![gakko]
     );
+}
+
+async fn concurrent_moves_cannot_make_a_unit_cycle(fx: Fx) {
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    for round in 0..10 {
+        let a = new_unit(&fx, org.id, None, &format!("A{round}")).await;
+        let b = new_unit(&fx, org.id, None, &format!("B{round}")).await;
+        // A under B and B under A, at the same time: one of them must be refused.
+        let mut moves = Vec::new();
+        for (unit, parent) in [(a.clone(), b.id), (b.clone(), a.id)] {
+            let fx = fx.clone();
+            moves.push(tokio::spawn(async move {
+                fx.store()
+                    .update_unit(
+                        &grant::<ManageUnits>(&unit.org_id),
+                        unit.id,
+                        unit_input(unit.org_id, Some(parent), unit.name.as_str()),
+                        &origin(),
+                    )
+                    .await
+            }));
+        }
+        let mut done = 0;
+        for task in moves {
+            match task.await.expect("move task") {
+                Ok(_) => done += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(other) => panic!("round {round}: unexpected {other:?}"),
+            }
+        }
+        assert_eq!(done, 1, "round {round}: exactly one move may succeed");
+    }
 }
 
 async fn people_crud(fx: Fx) {
