@@ -216,10 +216,13 @@ fn disposition(e: &Entity) -> Disposition {
         && let Some((_, params)) = raw.split_once(';')
     {
         let (_, p) = crate::scan::parse_content_type(&format!("x/x;{params}")).unwrap_or_default();
-        for (n, v) in p {
+        for (n, v) in &p {
             if n == "filename" && !v.contains("=?") {
-                names.push(v);
+                names.push(v.clone());
             }
+        }
+        if let Some(v) = rfc2231_value(&p, "filename") {
+            names.push(v);
         }
     }
     names.dedup();
@@ -233,6 +236,68 @@ fn disposition(e: &Entity) -> Disposition {
     d.file_name = it.next();
     d.other_names = it.collect();
     d
+}
+
+/// The RFC 2231 form of a parameter (`name*` or `name*0*`, `name*1*`, ...), decoded.
+fn rfc2231_value(params: &[(String, String)], name: &str) -> Option<String> {
+    let single = format!("{name}*");
+    if let Some((_, v)) = params.iter().find(|(n, _)| *n == single) {
+        return Some(decode_2231(v, true));
+    }
+    let mut pieces: Vec<(usize, bool, &str)> = params
+        .iter()
+        .filter_map(|(n, v)| {
+            let rest = n.strip_prefix(&single)?;
+            let (num, encoded) = match rest.strip_suffix('*') {
+                Some(num) => (num, true),
+                None => (rest, false),
+            };
+            Some((num.parse().ok()?, encoded, v.as_str()))
+        })
+        .collect();
+    if pieces.is_empty() {
+        return None;
+    }
+    pieces.sort_by_key(|p| p.0);
+    let first_encoded = pieces[0].1;
+    let joined: String = pieces
+        .iter()
+        .map(|(_, enc, v)| {
+            if *enc {
+                (*v).to_string()
+            } else {
+                v.replace('%', "%25")
+            }
+        })
+        .collect();
+    Some(decode_2231(&joined, first_encoded))
+}
+
+fn decode_2231(v: &str, with_charset: bool) -> String {
+    let (charset, text) = if with_charset {
+        let mut it = v.splitn(3, '\'');
+        match (it.next(), it.next(), it.next()) {
+            (Some(cs), Some(_lang), Some(t)) => (Some(cs), t),
+            _ => (None, v),
+        }
+    } else {
+        (None, v)
+    };
+    let mut bytes = Vec::with_capacity(text.len());
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(Ok(x)) = text.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))
+        {
+            bytes.push(x);
+            i += 3;
+            continue;
+        }
+        bytes.push(b[i]);
+        i += 1;
+    }
+    decode_text(&bytes, charset).text
 }
 
 fn notice(removed: &[RemovedPart]) -> String {
@@ -397,7 +462,7 @@ impl Walk<'_> {
                     }
                 }
                 s.push('\n');
-                s.push_str(&inner_out.join("\n\n"));
+                s.push_str(inner_out.join("\n\n").trim_end());
                 s.push_str("\n---------- 添付されたメッセージここまで (end of attached message) ----------");
                 out.push(s);
             }

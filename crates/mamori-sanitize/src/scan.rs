@@ -129,7 +129,7 @@ impl<'l> Scanner<'l> {
                 "NUL byte in the header block",
             );
         }
-        let header_block = match charset::decode_header_block(header_raw) {
+        let mut header_block = match charset::decode_header_block(header_raw) {
             Some((text, label)) => {
                 self.note(
                     AmbiguityKind::EightBitHeader,
@@ -140,6 +140,9 @@ impl<'l> Scanner<'l> {
             }
             None => header_raw.to_vec(),
         };
+        if !header_block.is_empty() && !header_block.ends_with(b"\n") {
+            header_block.extend_from_slice(b"\r\n");
+        }
         let fields = self.parse_fields(&header_block, index)?;
 
         // Content-Type

@@ -131,6 +131,9 @@ pub fn defang_url(url: &str) -> String {
 }
 
 /// Defangs every URL in free text. Returns whether any was found.
+///
+/// Only a URL's scheme and host are rewritten; the scan then goes on inside its path, so a URL
+/// nested in another's path is defanged in the same pass and a second pass finds nothing new.
 pub fn defang_text(text: &str) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
@@ -138,23 +141,29 @@ pub fn defang_text(text: &str) -> (String, bool) {
     let bytes = text.as_bytes();
     while i < text.len() {
         let rest = &text[i..];
-        let boundary = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
-        let starts = boundary
-            && (SCHEMES.iter().any(|(s, _)| {
+        let boundary = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'.' | b']'));
+        if boundary {
+            let scheme = SCHEMES.iter().find(|(s, _)| {
                 rest.len() >= s.len()
                     && rest.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
-            }) || (rest.len() > 4
+            });
+            let www = rest.len() > 4
                 && rest.as_bytes()[..4].eq_ignore_ascii_case(b"www.")
-                && rest.as_bytes()[4].is_ascii_alphanumeric()));
-        if starts {
-            let len = url_end(rest);
-            let url = &rest[..len];
-            if url.contains('.') || url.contains("://") {
-                let d = defang_url(url);
-                changed |= d != url;
-                out.push_str(&d);
-                i += len.max(1);
-                continue;
+                && rest.as_bytes()[4].is_ascii_alphanumeric();
+            if scheme.is_some() || www {
+                let url = &rest[..url_end(rest)];
+                let prefix_len = scheme.map_or(0, |(s, _)| s.len());
+                let after = &url[prefix_len..];
+                let host_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+                let head = &url[..prefix_len + host_len];
+                if head.contains('.') || scheme.is_some() {
+                    let d = defang_url(head);
+                    changed |= d != head;
+                    out.push_str(&d);
+                    i += head.len().max(1);
+                    continue;
+                }
             }
         }
         let c = rest.chars().next().unwrap_or(' ');
@@ -214,6 +223,16 @@ mod tests {
         let (t, c) = defang_text("見て https://Example.com/a.b?x=1。と www.foo.jp.");
         assert!(c);
         assert_eq!(t, "見て hxxps://Example[.]com/a.b?x=1。と www[.]foo[.]jp.");
+        assert_eq!(defang_text(&t).0, t);
+    }
+
+    #[test]
+    fn nested_urls_defanged_in_one_pass() {
+        let (t, _) = defang_text("https://x.example/http://a.aa/www.b.cc x.http://y.z");
+        assert_eq!(
+            t,
+            "hxxps://x[.]example/hxxp://a[.]aa/www[.]b[.]cc x.http://y.z"
+        );
         assert_eq!(defang_text(&t).0, t);
     }
 
