@@ -136,8 +136,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 
     // A failed CSRF check is carried to the extractors rather than answered here, so that a
     // wrong method still gets 405 and an unknown path 404. Every handler takes `Ctx` or `User`,
-    // and both refuse a request that carries this mark.
-    if !is_safe(request.method()) && !ctx.via_token {
+    // and both refuse a request that carries this mark. An API request without any identity
+    // has no authority to forge; it is told to authenticate (401) rather than about CSRF.
+    let anonymous_api = is_api && ctx.actor.is_none();
+    if !is_safe(request.method()) && !ctx.via_token && !anonymous_api {
         let (checked, verdict) = check_csrf(&ctx, request).await;
         request = checked;
         if let Err(error) = verdict {

@@ -15,6 +15,10 @@ pub enum AppError {
     MethodNotAllowed,
     TooLarge,
     TooManyRequests,
+    /// A body that is not what it claims to be (broken JSON, a query string that cannot be read).
+    Malformed,
+    /// A body in a format the route does not take.
+    UnsupportedMediaType,
     /// One or more fields were refused.
     Invalid(Vec<FieldError>),
     /// A request that contradicts stored data; the code names which rule.
@@ -32,6 +36,8 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Malformed => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -48,6 +54,8 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::Malformed => "malformed",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(code) => code,
             AppError::Internal(_) => "internal",
@@ -64,6 +72,8 @@ impl AppError {
             AppError::MethodNotAllowed => "error.method",
             AppError::TooLarge => "error.too_large",
             AppError::TooManyRequests => "login.throttled",
+            AppError::Malformed => "error.malformed",
+            AppError::UnsupportedMediaType => "error.media_type",
             AppError::Invalid(_) => "error.bad_request",
             AppError::Conflict(_) => "error.conflict",
             AppError::Internal(_) => "error.internal",

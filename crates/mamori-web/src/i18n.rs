@@ -175,6 +175,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "A system error occurred. Please contact the administrator.",
     ),
     (
+        "error.malformed",
+        "リクエストの形式が正しくありません。JSON の構文やパラメーターを確認してください。",
+        "The request is malformed. Check the JSON syntax and the parameters.",
+    ),
+    (
+        "error.media_type",
+        "この形式の送信内容は受け付けられません。Content-Type: application/json で送信してください。",
+        "This content type is not accepted. Send the body as Content-Type: application/json.",
+    ),
+    (
         "error.method",
         "この操作はこのページでは使用できません。",
         "This method is not allowed here.",
@@ -194,18 +204,24 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "ログインしてください。",
         "Please log in.",
     ),
+    ("field.before", "番号", "Before"),
+    ("field.body", "送信内容", "Request body"),
     ("field.code", "コード", "Code"),
+    ("field.disabled", "無効化", "Disabled"),
     ("field.email", "メールアドレス", "E-mail"),
     (
         "field.external",
         "外部（委託事業者等）",
         "External (contractor etc.)",
     ),
+    ("field.from", "開始日", "From"),
     ("field.id", "ID", "ID"),
     ("field.language", "言語", "Language"),
+    ("field.limit", "件数", "Limit"),
     ("field.name", "名称", "Name"),
     ("field.new_password", "新しいパスワード", "New password"),
     ("field.note", "備考", "Notes"),
+    ("field.offset", "開始位置", "Offset"),
     ("field.organisation", "機関", "Organisation"),
     ("field.parent", "上位組織", "Parent unit"),
     ("field.password", "パスワード", "Password"),
@@ -214,6 +230,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.role", "役割", "Role"),
     ("field.scope", "範囲", "Scope"),
     ("field.title", "職名", "Title"),
+    ("field.to", "終了日", "To"),
     ("field.totp_code", "確認コード", "Verification code"),
     ("field.unit", "所属", "Unit"),
     ("field.username", "ユーザー名", "Username"),
@@ -370,8 +387,13 @@ mod tests {
         for dir in dirs {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-                for piece in text.split("t(\"").skip(1) {
-                    let key = piece.split('"').next().unwrap();
+                for (at, _) in text.match_indices("t(\"") {
+                    // `t("` only, not the end of another name such as `event("`.
+                    let before = text[..at].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let key = text[at + 3..].split('"').next().unwrap();
                     if key.contains('.') && !key.contains(' ') && Lang::Ja.t(key) == "???" {
                         missing.push(key.to_owned());
                     }

@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use mamori_core::Clock;
 use mamori_store::Store;
 
+pub use api::routes as api_routes;
 pub use auth::Throttle;
 pub use context::Ctx;
 pub use error::AppError;

@@ -121,7 +121,7 @@ fn parse_date(field: &'static str, raw: &str) -> Result<Option<i64>, AppError> {
 }
 
 /// An optional numeric id from a form field.
-fn parse_opt_id(field: &'static str, raw: &str) -> Result<Option<i64>, FieldError> {
+pub(crate) fn parse_opt_id(field: &'static str, raw: &str) -> Result<Option<i64>, FieldError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -240,11 +240,11 @@ pub async fn organisations(
 #[derive(Deserialize)]
 pub struct OrganisationForm {
     #[serde(default)]
-    code: String,
+    pub code: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
     #[serde(default)]
-    note: String,
+    pub note: String,
 }
 
 pub fn organisation_input(form: &OrganisationForm) -> Result<OrganisationInput, AppError> {
@@ -324,13 +324,13 @@ pub async fn update_organisation(
 #[derive(Deserialize)]
 pub struct UnitForm {
     #[serde(default)]
-    org_id: String,
+    pub org_id: String,
     #[serde(default)]
-    parent_id: String,
+    pub parent_id: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
     #[serde(default)]
-    note: String,
+    pub note: String,
 }
 
 pub fn unit_input(form: &UnitForm) -> Result<UnitInput, AppError> {
@@ -526,17 +526,17 @@ pub async fn people(
 #[derive(Deserialize)]
 pub struct PersonForm {
     #[serde(default)]
-    name: String,
+    pub name: String,
     #[serde(default)]
-    unit_id: String,
+    pub unit_id: String,
     #[serde(default)]
-    title: String,
+    pub title: String,
     #[serde(default)]
-    email: String,
+    pub email: String,
     #[serde(default)]
-    phone: String,
+    pub phone: String,
     #[serde(default)]
-    external: Option<String>,
+    pub external: Option<String>,
 }
 
 pub fn person_input(form: &PersonForm) -> Result<PersonInput, AppError> {
@@ -567,7 +567,7 @@ pub fn person_input(form: &PersonForm) -> Result<PersonInput, AppError> {
     })
 }
 
-async fn place_for_unit(
+pub(crate) async fn place_for_unit(
     state: &AppState,
     person: Option<PersonId>,
     unit: Option<UnitId>,
@@ -827,11 +827,11 @@ pub async fn accounts(State(state): State<AppState>, user: User) -> Result<Respo
 #[derive(Deserialize)]
 pub struct AccountForm {
     #[serde(default)]
-    username: String,
+    pub username: String,
     #[serde(default)]
-    person_id: String,
+    pub person_id: String,
     #[serde(default)]
-    password: String,
+    pub password: String,
 }
 
 pub async fn new_account(form: AccountForm) -> Result<NewAccount, AppError> {
@@ -923,15 +923,15 @@ pub async fn set_account_disabled(
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
     #[serde(default)]
-    action: String,
+    pub action: String,
     #[serde(default)]
-    actor: String,
+    pub actor: String,
     #[serde(default)]
-    from: String,
+    pub from: String,
     #[serde(default)]
-    to: String,
+    pub to: String,
     #[serde(default)]
-    before: String,
+    pub before: String,
 }
 
 pub struct AuditRow {

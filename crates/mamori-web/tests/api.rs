@@ -1,0 +1,1400 @@
+//! The JSON API under `/api/v1`, driven through the real application on a temporary SQLite
+//! store: every endpoint, its authorisation, bad input and the OpenAPI document.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use mamori_core::audit::AuditKey;
+use mamori_core::credentials::{random_token, token_digest};
+use mamori_core::org::Person;
+use mamori_core::text::{Name, Username};
+use mamori_core::{PersonId, Role, Scope, UnitId, UserId};
+use mamori_store::{
+    AccountStore, NewAccount, NewSession, Origin, PersonInput, SqlStore, Store, SystemClock,
+};
+use mamori_web::{AppState, WebConfig};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    #[track_caller]
+    fn expect(self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        self.body
+    }
+
+    /// Asserts an error reply of the shape every error has, and returns it.
+    #[track_caller]
+    fn error(self, status: StatusCode, code: &str) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.body["error"], code, "body: {}", self.body);
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message missing: {}",
+            self.body
+        );
+        assert!(
+            self.body["fields"].is_array(),
+            "fields missing: {}",
+            self.body
+        );
+        assert!(
+            self.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        self.body
+    }
+}
+
+/// A request under construction.
+struct Call {
+    builder: axum::http::request::Builder,
+    body: Body,
+}
+
+impl Call {
+    fn new(method: Method, path: &str) -> Self {
+        Self {
+            builder: Request::builder().method(method).uri(path),
+            body: Body::empty(),
+        }
+    }
+
+    fn token(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    fn json(self, body: Value) -> Self {
+        self.raw("application/json", body.to_string())
+    }
+
+    fn raw(mut self, content_type: &str, body: impl Into<Body>) -> Self {
+        self.builder = self.builder.header(header::CONTENT_TYPE, content_type);
+        self.body = body.into();
+        self
+    }
+
+    async fn send(self, app: &Router) -> Reply {
+        let request = self.builder.body(self.body).unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{status}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+fn get(path: &str) -> Call {
+    Call::new(Method::GET, path)
+}
+
+fn post(path: &str) -> Call {
+    Call::new(Method::POST, path)
+}
+
+fn patch(path: &str) -> Call {
+    Call::new(Method::PATCH, path)
+}
+
+fn delete(path: &str) -> Call {
+    Call::new(Method::DELETE, path)
+}
+
+/// An account made at the command line, with its person, role and API token.
+struct Member {
+    user: UserId,
+    person: i64,
+    token: String,
+}
+
+/// One organisation with two units: a CISO, a member of staff and an auditor in unit A, and a
+/// person in unit B.
+struct World {
+    _dir: TempDir,
+    store: Arc<SqlStore>,
+    app: Router,
+    ciso: Member,
+    org: i64,
+    unit_a: i64,
+    unit_b: i64,
+    staff_a: Member,
+    colleague_a: i64,
+    auditor_a: Member,
+    person_b: i64,
+}
+
+async fn provision(
+    store: &SqlStore,
+    username: &str,
+    name: &str,
+    unit: Option<i64>,
+    role: Option<(Role, Scope)>,
+) -> Member {
+    let person = PersonInput {
+        name: Name::parse("name", name).unwrap(),
+        unit_id: unit.map(UnitId),
+        title: String::new(),
+        email: Some(format!("{username}@city.example.lg.jp")),
+        phone: String::new(),
+        external: false,
+    };
+    let account = NewAccount {
+        username: Username::parse(username).unwrap(),
+        person_id: PersonId(0),
+        // Members act through their API tokens; no password is ever checked.
+        password_hash: "unused".to_owned(),
+        language: "ja".to_owned(),
+    };
+    let origin = Origin::system("test");
+    let user = store
+        .provision_account(person, account, role, &origin)
+        .await
+        .unwrap();
+    let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
+    store
+        .create_api_token(user, "test", &token_digest(&token), &origin)
+        .await
+        .unwrap();
+    let person = store.account(user).await.unwrap().unwrap().person_id.0;
+    Member {
+        user,
+        person,
+        token,
+    }
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqlStore::open_sqlite(
+            &dir.path().join("mamori.db"),
+            AuditKey::generate(&mut rand::rngs::OsRng),
+            Arc::new(SystemClock),
+        )
+        .await
+        .unwrap(),
+    );
+    let state = AppState::new(
+        store.clone() as Arc<dyn Store>,
+        Arc::new(SystemClock),
+        WebConfig::default(),
+    );
+    let app = mamori_web::router(state);
+    let ciso = provision(
+        &store,
+        "ciso",
+        "情報 統括",
+        None,
+        Some((Role::Ciso, Scope::Global)),
+    )
+    .await;
+
+    let org = post("/api/v1/organisations")
+        .token(&ciso.token)
+        .json(json!({"code": "kanri", "name": "管理者"}))
+        .send(&app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+    let mut units = Vec::new();
+    for name in ["総務課", "情報政策課"] {
+        let unit = post("/api/v1/units")
+            .token(&ciso.token)
+            .json(json!({"org_id": org, "name": name}))
+            .send(&app)
+            .await
+            .expect(StatusCode::CREATED);
+        units.push(unit["id"].as_i64().unwrap());
+    }
+    let (unit_a, unit_b) = (units[0], units[1]);
+
+    let staff_a = provision(
+        &store,
+        "staff.a",
+        "総務 一郎",
+        Some(unit_a),
+        Some((Role::Staff, Scope::Unit(UnitId(unit_a)))),
+    )
+    .await;
+    let colleague_a = provision(&store, "colleague.a", "総務 二郎", Some(unit_a), None)
+        .await
+        .person;
+    let auditor_a = provision(
+        &store,
+        "auditor.a",
+        "監査 花子",
+        Some(unit_a),
+        Some((Role::Auditor, Scope::Global)),
+    )
+    .await;
+    let person_b = post("/api/v1/people")
+        .token(&ciso.token)
+        .json(json!({"name": "政策 三郎", "unit_id": unit_b, "email": "saburo@city.example.lg.jp"}))
+        .send(&app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+
+    World {
+        _dir: dir,
+        store,
+        app,
+        ciso,
+        org,
+        unit_a,
+        unit_b,
+        staff_a,
+        colleague_a,
+        auditor_a,
+        person_b,
+    }
+}
+
+fn ids(list: &Value, key: &str) -> Vec<i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_i64().unwrap())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every endpoint's happy path
+
+#[tokio::test]
+async fn me_describes_the_acting_account() {
+    let w = world().await;
+    let me = get("/api/v1/me")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(me["username"], "ciso");
+    assert_eq!(me["user_id"], w.ciso.user.0);
+    assert_eq!(me["person"]["id"], w.ciso.person);
+    assert_eq!(me["person"]["name"], "情報 統括");
+    assert_eq!(me["roles"], json!([{"role": "ciso", "scope": "global"}]));
+    let permissions = me["permissions"].as_array().unwrap();
+    assert!(permissions.contains(&json!("organisation.manage")));
+    assert!(permissions.contains(&json!("audit.view")));
+
+    let me = get("/api/v1/me")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(me["person"]["unit_id"], w.unit_a);
+    assert_eq!(
+        me["roles"],
+        json!([{"role": "staff", "scope": format!("unit:{}", w.unit_a)}])
+    );
+    assert_eq!(me["permissions"], json!(["directory.view"]));
+}
+
+#[tokio::test]
+async fn organisations_are_listed_created_read_and_patched() {
+    let w = world().await;
+    let reply = post("/api/v1/organisations")
+        .token(&w.ciso.token)
+        .json(json!({"code": "kyoiku", "name": "教育委員会", "note": "学校を含む"}))
+        .send(&w.app)
+        .await;
+    let location = reply.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let created = reply.expect(StatusCode::CREATED);
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(location, format!("/api/v1/organisations/{id}"));
+    assert_eq!(created["code"], "KYOIKU");
+    assert_eq!(created["note"], "学校を含む");
+
+    let list = get("/api/v1/organisations")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(ids(&list, "id").len(), 2);
+    assert!(ids(&list, "id").contains(&w.org));
+
+    let one = get(&location)
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(one, created);
+
+    let patched = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"name": "教育委員会事務局"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(patched["name"], "教育委員会事務局");
+    assert_eq!(patched["code"], "KYOIKU", "fields not given are kept");
+    assert_eq!(patched["note"], "学校を含む");
+
+    post("/api/v1/organisations")
+        .token(&w.ciso.token)
+        .json(json!({"code": "KYOIKU", "name": "二つ目"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "organisation.code_taken");
+    for missing in ["/api/v1/organisations/999999", "/api/v1/organisations/abc"] {
+        get(missing)
+            .token(&w.ciso.token)
+            .send(&w.app)
+            .await
+            .error(StatusCode::NOT_FOUND, "not_found");
+    }
+    patch("/api/v1/organisations/999999")
+        .token(&w.ciso.token)
+        .json(json!({"name": "x"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn units_are_listed_created_read_and_patched() {
+    let w = world().await;
+    let other_org = post("/api/v1/organisations")
+        .token(&w.ciso.token)
+        .json(json!({"code": "GIKAI", "name": "議会"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+    let reply = post("/api/v1/units")
+        .token(&w.ciso.token)
+        .json(json!({"org_id": w.org, "parent_id": w.unit_b, "name": "情報システム係"}))
+        .send(&w.app)
+        .await;
+    let location = reply.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let unit = reply.expect(StatusCode::CREATED);
+    assert_eq!(unit["org_id"], w.org);
+    assert_eq!(unit["parent_id"], w.unit_b);
+    let id = unit["id"].as_i64().unwrap();
+
+    let all = get("/api/v1/units")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(ids(&all, "id").len(), 3);
+    let of_org = get(&format!("/api/v1/units?org={}", w.org))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(ids(&of_org, "id").contains(&id));
+    let of_other = get(&format!("/api/v1/units?org={other_org}"))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(of_other, json!([]));
+    let bad = get("/api/v1/units?org=abc")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(bad["fields"][0]["field"], "organisation");
+
+    assert_eq!(
+        get(&location)
+            .token(&w.staff_a.token)
+            .send(&w.app)
+            .await
+            .expect(StatusCode::OK),
+        unit
+    );
+    let renamed = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"name": "情報化推進係"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(renamed["name"], "情報化推進係");
+    assert_eq!(renamed["parent_id"], w.unit_b, "absent parent is kept");
+    let top = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"parent_id": null}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(top["parent_id"], Value::Null, "null clears the parent");
+    assert_eq!(top["name"], "情報化推進係");
+
+    get("/api/v1/units/999999")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    patch(&location)
+        .token(&w.staff_a.token)
+        .json(json!({"name": "x"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post("/api/v1/units")
+        .token(&w.staff_a.token)
+        .json(json!({"org_id": w.org, "name": "勝手な課"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[tokio::test]
+async fn people_are_listed_created_read_and_patched() {
+    let w = world().await;
+    let reply = post("/api/v1/people")
+        .token(&w.ciso.token)
+        .json(json!({
+            "name": "総務 四郎",
+            "unit_id": w.unit_a,
+            "title": "主事",
+            "email": "shiro@city.example.lg.jp",
+            "phone": "03-1234-5678",
+        }))
+        .send(&w.app)
+        .await;
+    let location = reply.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let person = reply.expect(StatusCode::CREATED);
+    let id = person["id"].as_i64().unwrap();
+    assert_eq!(person["org_id"], w.org);
+    assert_eq!(person["external"], false);
+
+    let page = get(&format!("/api/v1/people?unit={}", w.unit_a))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(page["total"], 4, "{page}");
+    assert_eq!(page["people"].as_array().unwrap().len(), 4);
+    assert!(
+        page["people"][0].get("email").is_none(),
+        "the list shows no contact details"
+    );
+    let first = get(&format!("/api/v1/people?unit={}&limit=2", w.unit_a))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let second = get(&format!(
+        "/api/v1/people?unit={}&limit=2&offset=2",
+        w.unit_a
+    ))
+    .token(&w.staff_a.token)
+    .send(&w.app)
+    .await
+    .expect(StatusCode::OK);
+    assert_eq!(
+        (first["total"].clone(), first["limit"].clone()),
+        (json!(4), json!(2))
+    );
+    let mut seen = ids(&first["people"], "id");
+    seen.extend(ids(&second["people"], "id"));
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 4, "two pages cover everyone once");
+    let found = get("/api/v1/people?q=%E5%9B%9B%E9%83%8E")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["people"][0]["id"], id);
+    let bad = get("/api/v1/people?limit=x&offset=-1&unit=0")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let fields: BTreeSet<_> = bad["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["limit".into(), "offset".into(), "unit".into()])
+    );
+
+    let detail = get(&location)
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(detail["email"], "shiro@city.example.lg.jp");
+    assert_eq!(detail["phone"], "03-1234-5678");
+
+    let patched = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"title": "主任", "email": null, "external": true}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(patched["title"], "主任");
+    assert_eq!(patched["email"], Value::Null);
+    assert_eq!(patched["external"], true);
+    assert_eq!(patched["phone"], "03-1234-5678", "absent fields are kept");
+    let moved = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"unit_id": w.unit_b}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(moved["unit_id"], w.unit_b);
+
+    // The detail read by staff was written to the audit trail.
+    let reads = get("/api/v1/audit?action=person.read&actor=staff.a")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        reads["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["target_id"].as_str() == Some(id.to_string().as_str())),
+        "{reads}"
+    );
+}
+
+#[tokio::test]
+async fn roles_are_listed_assigned_and_revoked() {
+    let w = world().await;
+    let path = format!("/api/v1/people/{}/roles", w.person_b);
+    assert_eq!(
+        get(&path)
+            .token(&w.ciso.token)
+            .send(&w.app)
+            .await
+            .expect(StatusCode::OK),
+        json!([])
+    );
+    let reply = post(&path)
+        .token(&w.ciso.token)
+        .json(json!({"role": "security_manager", "scope": format!("unit:{}", w.unit_b)}))
+        .send(&w.app)
+        .await;
+    assert_eq!(reply.headers[header::LOCATION], path.as_str());
+    let assignment = reply.expect(StatusCode::CREATED);
+    assert_eq!(assignment["role"], "security_manager");
+    assert_eq!(assignment["scope"], format!("unit:{}", w.unit_b));
+    assert_eq!(assignment["person_id"], w.person_b);
+    let system = post(&path)
+        .token(&w.ciso.token)
+        .json(json!({"role": "system_administrator", "scope": "system:jinji-kyuyo"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(system["scope"], "system:jinji-kyuyo");
+    let listed = get(&path)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    let wrong_scope = post(&path)
+        .token(&w.ciso.token)
+        .json(json!({"role": "security_manager", "scope": "global"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(wrong_scope["fields"][0]["field"], "scope");
+    let unknown_role = post(&path)
+        .token(&w.ciso.token)
+        .json(json!({"role": "root", "scope": "global"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(unknown_role["fields"][0]["field"], "role");
+    // Nobody changes their own roles.
+    post(&format!("/api/v1/people/{}/roles", w.ciso.person))
+        .token(&w.ciso.token)
+        .json(json!({"role": "auditor", "scope": "global"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+
+    let revoke = format!("/api/v1/role-assignments/{}", assignment["id"]);
+    let reply = delete(&revoke).token(&w.ciso.token).send(&w.app).await;
+    assert_eq!(reply.body, Value::Null);
+    reply.expect(StatusCode::NO_CONTENT);
+    let listed = get(&path)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(ids(&listed, "id"), vec![system["id"].as_i64().unwrap()]);
+    delete(&revoke)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn accounts_are_listed_created_and_disabled() {
+    let w = world().await;
+    let list = get("/api/v1/accounts")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    assert!(list[0].get("password_hash").is_none());
+
+    let reply = post("/api/v1/accounts")
+        .token(&w.ciso.token)
+        .json(json!({"username": "Saburo", "person_id": w.person_b, "password": "kumo-no-ue-2026"}))
+        .send(&w.app)
+        .await;
+    let location = reply.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let account = reply.expect(StatusCode::CREATED);
+    assert_eq!(account["username"], "saburo");
+    assert_eq!(account["person_id"], w.person_b);
+    assert_eq!(account["disabled"], false);
+    assert!(account["created_at"].as_str().unwrap().ends_with("+09:00"));
+    let user = account["user_id"].as_i64().unwrap();
+    assert_eq!(location, format!("/api/v1/accounts/{user}"));
+
+    let newcomer = post("/api/v1/people")
+        .token(&w.ciso.token)
+        .json(json!({"name": "新人 五郎", "unit_id": w.unit_b}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    post("/api/v1/accounts")
+        .token(&w.ciso.token)
+        .json(json!({"username": "saburo", "person_id": newcomer, "password": "kumo-no-ue-2026"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "account.username_taken");
+    let weak = post("/api/v1/accounts")
+        .token(&w.ciso.token)
+        .json(json!({"username": "goro", "person_id": newcomer, "password": "short"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(weak["fields"][0]["field"], "password");
+    assert_eq!(
+        weak["fields"][0]["message"],
+        "パスワードは12文字以上で入力してください。"
+    );
+
+    let disabled = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"disabled": true}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(disabled["disabled"], true);
+    let enabled = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({"disabled": false}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(enabled["disabled"], false);
+    let missing = patch(&location)
+        .token(&w.ciso.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(missing["fields"][0]["field"], "disabled");
+    assert_eq!(missing["fields"][0]["kind"], "required");
+    patch(&format!("/api/v1/accounts/{}", w.ciso.user.0))
+        .token(&w.ciso.token)
+        .json(json!({"disabled": true}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    patch("/api/v1/accounts/999999")
+        .token(&w.ciso.token)
+        .json(json!({"disabled": true}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // A disabled account's token no longer opens the API.
+    patch(&format!("/api/v1/accounts/{}", w.staff_a.user.0))
+        .token(&w.ciso.token)
+        .json(json!({"disabled": true}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    get("/api/v1/me")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn audit_trail_is_filtered_and_paged() {
+    let w = world().await;
+    let all = get("/api/v1/audit")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let records = all["records"].as_array().unwrap();
+    assert!(records.len() > 5);
+    let seqs: Vec<i64> = records.iter().map(|r| r["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|p| p[0] > p[1]), "newest first");
+    assert_eq!(all["next_before"], Value::Null);
+
+    let created = get("/api/v1/audit?action=organisation.")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let created = created["records"].as_array().unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["action"], "organisation.create");
+    assert_eq!(created[0]["actor_name"], "ciso");
+    assert_eq!(created[0]["target_id"], w.org.to_string());
+
+    let first = get("/api/v1/audit?limit=2")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(first["records"].as_array().unwrap().len(), 2);
+    let before = first["next_before"].as_i64().unwrap();
+    let next = get(&format!("/api/v1/audit?limit=2&before={before}"))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        next["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["seq"].as_i64().unwrap() < before)
+    );
+
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    let dated = get(&format!("/api/v1/audit?from={today}&to={today}&actor=ciso"))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(!dated["records"].as_array().unwrap().is_empty());
+    let old = get("/api/v1/audit?to=2000-01-01")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(old["records"], json!([]));
+
+    let bad = get("/api/v1/audit?from=yesterday&limit=many")
+        .token(&w.ciso.token)
+        .header("accept-language", "en")
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(bad["fields"][0]["field"], "limit");
+    assert_eq!(
+        bad["fields"][0]["message"],
+        "Limit is not in a valid format."
+    );
+    let bad = get("/api/v1/audit?from=yesterday")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(
+        bad["fields"][0]["message"],
+        "開始日の形式が正しくありません。"
+    );
+
+    // Browsing the trail is itself recorded.
+    let views = get("/api/v1/audit?action=audit.view")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(views["records"].as_array().unwrap().len() >= 5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorisation
+
+#[tokio::test]
+async fn staff_cannot_manage_the_organisation() {
+    let w = world().await;
+    let denied = post("/api/v1/organisations")
+        .token(&w.staff_a.token)
+        .json(json!({"code": "X", "name": "勝手な機関"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(denied["message"], "この操作を行う権限がありません。");
+    patch(&format!("/api/v1/organisations/{}", w.org))
+        .token(&w.staff_a.token)
+        .json(json!({"name": "改名"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post("/api/v1/people")
+        .token(&w.staff_a.token)
+        .json(json!({"name": "新人", "unit_id": w.unit_a}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    patch(&format!("/api/v1/people/{}", w.colleague_a))
+        .token(&w.staff_a.token)
+        .json(json!({"title": "課長"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post(&format!("/api/v1/people/{}/roles", w.colleague_a))
+        .token(&w.staff_a.token)
+        .json(json!({"role": "staff", "scope": format!("unit:{}", w.unit_a)}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    for path in ["/api/v1/accounts", "/api/v1/audit"] {
+        get(path)
+            .token(&w.staff_a.token)
+            .send(&w.app)
+            .await
+            .error(StatusCode::FORBIDDEN, "forbidden");
+    }
+    post("/api/v1/accounts")
+        .token(&w.staff_a.token)
+        .json(json!({"username": "x", "person_id": w.colleague_a, "password": "p"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[tokio::test]
+async fn staff_of_one_unit_cannot_see_a_person_of_another() {
+    let w = world().await;
+    // A colleague of the same unit is visible, so the refusals below are about the unit.
+    get(&format!("/api/v1/people/{}", w.colleague_a))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    get(&format!("/api/v1/people/{}/roles", w.colleague_a))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+
+    let other = format!("/api/v1/people/{}", w.person_b);
+    let hidden = get(&other)
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    let absent = get("/api/v1/people/999999")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(hidden, absent, "a hidden person looks like no person");
+    get(&format!("{other}/roles"))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    patch(&other)
+        .token(&w.staff_a.token)
+        .json(json!({"title": "x"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    post(&format!("{other}/roles"))
+        .token(&w.staff_a.token)
+        .json(json!({"role": "staff", "scope": format!("unit:{}", w.unit_b)}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // The person's name is still in the directory, without contact details.
+    let page = get(&format!("/api/v1/people?unit={}", w.unit_b))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(ids(&page["people"], "id"), vec![w.person_b]);
+
+    // A role of the other unit's person cannot be revoked by guessing its id either.
+    let assignment = post(&format!("{other}/roles"))
+        .token(&w.ciso.token)
+        .json(json!({"role": "staff", "scope": format!("unit:{}", w.unit_b)}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    delete(&format!("/api/v1/role-assignments/{}", assignment["id"]))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn an_auditor_never_sees_the_audit_trail_of_its_own_unit() {
+    let w = world().await;
+    // Make records in both units: a read in unit A's and a change in unit B's.
+    get(&format!("/api/v1/people/{}", w.colleague_a))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    patch(&format!("/api/v1/people/{}", w.person_b))
+        .token(&w.ciso.token)
+        .json(json!({"title": "係長"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+
+    let units_in = |page: &Value| -> BTreeSet<Option<i64>> {
+        page["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["unit_id"].as_i64())
+            .collect()
+    };
+    let everything = get("/api/v1/audit?limit=500")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let seen = units_in(&everything);
+    assert!(seen.contains(&Some(w.unit_a)) && seen.contains(&Some(w.unit_b)));
+
+    let audited = get("/api/v1/audit?limit=500")
+        .token(&w.auditor_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let seen = units_in(&audited);
+    assert!(!seen.contains(&Some(w.unit_a)), "{audited}");
+    assert!(seen.contains(&Some(w.unit_b)));
+
+    // Nor the people of its own unit.
+    get(&format!("/api/v1/people/{}", w.colleague_a))
+        .token(&w.auditor_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    get(&format!("/api/v1/people/{}", w.person_b))
+        .token(&w.auditor_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+
+#[tokio::test]
+async fn invalid_bodies_are_refused_with_localised_json_errors() {
+    let w = world().await;
+    let orgs = "/api/v1/organisations";
+
+    let missing = post(orgs)
+        .token(&w.ciso.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(missing["message"], "入力内容に誤りがあります。");
+    assert_eq!(
+        missing["fields"],
+        json!([
+            {"field": "code", "kind": "required", "message": "コードを入力してください。"},
+            {"field": "name", "kind": "required", "message": "名称を入力してください。"},
+        ])
+    );
+    let english = post(orgs)
+        .token(&w.ciso.token)
+        .header("accept-language", "en-GB,en;q=0.9")
+        .json(json!({"code": "OK"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(english["message"], "The request is not valid.");
+    assert_eq!(english["fields"][0]["message"], "Name is required.");
+
+    let wrong_type = post(orgs)
+        .token(&w.ciso.token)
+        .json(json!({"code": "OK", "name": 5}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(wrong_type["fields"][0]["field"], "name");
+    assert_eq!(
+        wrong_type["fields"][0]["message"],
+        "名称の形式が正しくありません。"
+    );
+    let wrong_id = post("/api/v1/units")
+        .token(&w.ciso.token)
+        .json(json!({"org_id": "one", "name": "課"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(wrong_id["fields"][0]["field"], "organisation");
+    let unknown_field = post(orgs)
+        .token(&w.ciso.token)
+        .json(json!({"code": "OK", "name": "機関", "owner": "me"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(unknown_field["fields"][0]["field"], "body");
+    let not_an_object = patch(&format!("{orgs}/{}", w.org))
+        .token(&w.ciso.token)
+        .json(json!(["name"]))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(not_an_object["fields"][0]["field"], "body");
+    let bad_values = post("/api/v1/people")
+        .token(&w.ciso.token)
+        .json(json!({"name": "a\u{202E}b", "unit_id": -3, "email": "nobody", "phone": "<b>"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(
+        bad_values["fields"].as_array().unwrap().len(),
+        4,
+        "{bad_values}"
+    );
+    post("/api/v1/people")
+        .token(&w.ciso.token)
+        .json(json!({"name": "誰か", "unit_id": 999999}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+
+    for broken in [
+        "{\"code\": \"A\", ",
+        "{\"code\": \"A\"} trailing",
+        "",
+        "\u{0}",
+    ] {
+        let reply = post(orgs)
+            .token(&w.ciso.token)
+            .raw("application/json", broken.to_owned())
+            .send(&w.app)
+            .await
+            .error(StatusCode::BAD_REQUEST, "malformed");
+        assert_eq!(
+            reply["message"],
+            "リクエストの形式が正しくありません。JSON の構文やパラメーターを確認してください。"
+        );
+    }
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/jsonx",
+    ] {
+        post(orgs)
+            .token(&w.ciso.token)
+            .raw(content_type, "{\"code\": \"A\", \"name\": \"機関\"}")
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    }
+    let mut no_type = post(orgs).token(&w.ciso.token);
+    no_type.body = Body::from("{\"code\": \"A\", \"name\": \"機関\"}");
+    let english = no_type
+        .header("accept-language", "en")
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert!(
+        english["message"]
+            .as_str()
+            .unwrap()
+            .contains("application/json")
+    );
+    post(orgs)
+        .token(&w.ciso.token)
+        .raw(
+            "application/json; charset=utf-8",
+            "{\"code\": \"CS\", \"name\": \"機関\"}",
+        )
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+
+    let huge = json!({"code": "BIG", "name": "機関", "note": "あ".repeat(1 << 20)});
+    post(orgs)
+        .token(&w.ciso.token)
+        .json(huge)
+        .send(&w.app)
+        .await
+        .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let long = post(orgs)
+        .token(&w.ciso.token)
+        .json(json!({"code": "LONG", "name": "名".repeat(201)}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(
+        long["fields"][0]["message"],
+        "名称は200文字以内で入力してください。"
+    );
+
+    // Nothing of the refused bodies was stored.
+    let list = get(orgs)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(ids(&list, "id").len(), 2);
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_bearer_token_are_unauthenticated() {
+    let w = world().await;
+    let absent = get("/api/v1/me")
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(absent["message"], "ログインしてください。");
+    let english = get("/api/v1/organisations")
+        .header("accept-language", "en")
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(english["message"], "Please log in.");
+    for value in [
+        "Bearer mamori_not-a-token",
+        "Bearer ",
+        "Basic Y2lzbzpwYXNzd29yZA==",
+        "bearer",
+    ] {
+        get("/api/v1/me")
+            .header("authorization", value)
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    // A change without any credentials is told to authenticate, not about CSRF.
+    post("/api/v1/organisations")
+        .json(json!({"code": "ANON", "name": "匿名"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    // A refused token is refused before the body is looked at.
+    post("/api/v1/organisations")
+        .token("mamori_wrong")
+        .raw("application/json", "{broken")
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    get("/api/v1/me")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_cookie_authenticated_api_change_needs_the_csrf_header() {
+    let w = world().await;
+    let session = random_token(&mut rand::rngs::OsRng);
+    let csrf = random_token(&mut rand::rngs::OsRng);
+    let now = chrono::Utc::now().timestamp_millis();
+    w.store
+        .create_session(NewSession {
+            token_digest: token_digest(&session),
+            user_id: w.ciso.user,
+            csrf_token: csrf.clone(),
+            mfa_pending: false,
+            expires_at: now + 3_600_000,
+            address: "local".to_owned(),
+            user_agent: "test".to_owned(),
+        })
+        .await
+        .unwrap();
+    let cookie = format!("mamori_session={session}");
+    let body = json!({"code": "SENKYO", "name": "選挙管理委員会"});
+
+    get("/api/v1/me")
+        .header("cookie", &cookie)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let refused = post("/api/v1/organisations")
+        .header("cookie", &cookie)
+        .json(body.clone())
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "csrf");
+    assert!(refused["message"].as_str().unwrap().contains("再読み込み"));
+    post("/api/v1/organisations")
+        .header("cookie", &cookie)
+        .header("x-csrf-token", "wrong")
+        .json(body.clone())
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "csrf");
+    delete("/api/v1/role-assignments/1")
+        .header("cookie", &cookie)
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "csrf");
+    post("/api/v1/organisations")
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(body)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The OpenAPI document
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_served() {
+    let w = world().await;
+    // The document is public: a client reads it before it has a token.
+    let doc = get("/api/v1/openapi.json")
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(doc["security"], json!([{"bearer": []}]));
+
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method = method.to_ascii_uppercase();
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path} documents no response"
+            );
+            documented.insert((method, path.clone()));
+        }
+    }
+    let served: BTreeSet<(String, String)> = mamori_web::api_routes()
+        .into_iter()
+        .map(|(method, path)| (method.to_string(), path))
+        .collect();
+    assert_eq!(documented, served);
+    assert!(served.len() >= 21, "{served:?}");
+
+    // Each route is really there: an empty body never meets the router's 404 or 405 and never
+    // a 500. Paths without an id cannot answer 404 at all.
+    for (method, path) in &served {
+        let concrete = path.replace("{id}", "999999");
+        let reply = Call::new(method.parse().unwrap(), &concrete)
+            .token(&w.ciso.token)
+            .json(json!({}))
+            .send(&w.app)
+            .await;
+        assert_ne!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert!(
+            reply.status.as_u16() < 500,
+            "{method} {path}: {}",
+            reply.body
+        );
+        if !path.contains("{id}") {
+            assert_ne!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+    }
+
+    // Anything else under the API is a JSON 404 or 405.
+    get("/api/v1/nothing-here")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    delete(&format!("/api/v1/organisations/{}", w.org))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn contractors_do_not_browse_the_directory() {
+    let w = world().await;
+    let contractor = provision(
+        &w.store,
+        "vendor",
+        "委託 業者",
+        Some(w.unit_b),
+        Some((Role::Contractor, Scope::Unit(UnitId(w.unit_b)))),
+    )
+    .await;
+    for path in ["/api/v1/organisations", "/api/v1/units", "/api/v1/people"] {
+        get(path)
+            .token(&contractor.token)
+            .send(&w.app)
+            .await
+            .error(StatusCode::FORBIDDEN, "forbidden");
+    }
+    // Their own record stays theirs to read.
+    let me = get(&format!("/api/v1/people/{}", contractor.person))
+        .token(&contractor.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let person: Person = serde_json::from_value(me).unwrap();
+    assert_eq!(person.unit_id, Some(UnitId(w.unit_b)));
+}
