@@ -1,11 +1,163 @@
 //! `mamori sanitize`: run the 無害化 engine on one message.
+//!
+//! Exit status: 0 a sanitized message was written; 3 the message was quarantined whole and no
+//! output was written; 2 usage, configuration or IO error.
 
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct SanitizeArgs {}
+use anyhow::{Context, bail};
+use mamori_sanitize::{Outcome, Policy, Verdict, sanitize};
 
-pub fn run(_args: SanitizeArgs) -> ExitCode {
-    eprintln!("mamori sanitize: not available yet");
-    ExitCode::from(2)
+const EXIT_QUARANTINED: u8 = 3;
+const EXIT_ERROR: u8 = 2;
+
+#[derive(clap::Args)]
+pub struct SanitizeArgs {
+    /// 入力メッセージ (input message; standard input when absent)
+    input: Option<PathBuf>,
+    /// 無害化したメッセージの出力先 (output file; standard output when absent)
+    #[arg(short = 'o', long = "output", value_name = "OUT.eml")]
+    output: Option<PathBuf>,
+    /// 原本を隔離IDの名前で保存するディレクトリ (directory to keep the original under its quarantine id)
+    #[arg(long, value_name = "DIR")]
+    quarantine: Option<PathBuf>,
+    /// JSON レポートの出力先 (write the JSON report here)
+    #[arg(long, value_name = "REPORT.json")]
+    report: Option<PathBuf>,
+    /// ポリシーと上限値の TOML ファイル (TOML file with policy and limits)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+pub fn run(args: SanitizeArgs) -> ExitCode {
+    match execute(&args) {
+        Ok(Verdict::Sanitized) => ExitCode::SUCCESS,
+        Ok(Verdict::Quarantined) => ExitCode::from(EXIT_QUARANTINED),
+        Err(e) => {
+            eprintln!("mamori sanitize: エラー (error): {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Reads the policy from a TOML file: either the whole file, or its `[sanitize]` table when the
+/// file is the full mamori configuration.
+pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
+    let text = fs::read_to_string(path).with_context(|| {
+        format!(
+            "設定ファイルを読めません (cannot read config) {}",
+            path.display()
+        )
+    })?;
+    let mut table: toml::Table = toml::from_str(&text)
+        .with_context(|| format!("設定ファイルが不正です (invalid config) {}", path.display()))?;
+    let value = match table.remove("sanitize") {
+        Some(v) => v,
+        None => toml::Value::Table(table),
+    };
+    let policy: Policy = value.try_into().with_context(|| {
+        format!(
+            "無害化ポリシーが不正です (invalid sanitize policy) {}",
+            path.display()
+        )
+    })?;
+    policy.validate()?;
+    if !is_safe_file_stem(&policy.quarantine_id_prefix) && !policy.quarantine_id_prefix.is_empty() {
+        bail!("quarantine_id_prefix may only contain ASCII letters, digits, '.', '_' and '-'");
+    }
+    Ok(policy)
+}
+
+fn is_safe_file_stem(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('.')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Writes through a temporary file in the same directory, so that a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .context("出力先がファイルではありません (output is not a file path)")?;
+    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("書き込めません (cannot write) {}", path.display()))
+}
+
+fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
+    let policy = match &args.config {
+        Some(path) => load_policy(path)?,
+        None => Policy::default(),
+    };
+    let input = match &args.input {
+        Some(path) => fs::read(path)
+            .with_context(|| format!("入力を読めません (cannot read input) {}", path.display()))?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(policy.limits.max_message_bytes as u64 + 1)
+                .read_to_end(&mut buf)
+                .context("標準入力を読めません (cannot read standard input)")?;
+            buf
+        }
+    };
+
+    let Outcome { report, message } = sanitize(&input, &policy);
+
+    // The original is stored before anything refers to its quarantine id.
+    if let Some(dir) = &args.quarantine {
+        if !is_safe_file_stem(&report.quarantine_id) {
+            bail!("隔離IDがファイル名に使えません (quarantine id is not a safe file name)");
+        }
+        fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "隔離ディレクトリを作れません (cannot create) {}",
+                dir.display()
+            )
+        })?;
+        write_atomically(&dir.join(format!("{}.eml", report.quarantine_id)), &input)?;
+    }
+    if let Some(path) = &args.report {
+        let mut json = serde_json::to_vec_pretty(&report).context("report")?;
+        json.push(b'\n');
+        write_atomically(path, &json)?;
+    }
+    match (report.verdict, message) {
+        (Verdict::Sanitized, Some(message)) => {
+            match &args.output {
+                Some(path) => write_atomically(path, &message)?,
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&message)
+                        .and_then(|()| out.flush())
+                        .context("標準出力に書けません (cannot write standard output)")?;
+                }
+            }
+            Ok(Verdict::Sanitized)
+        }
+        _ => {
+            eprintln!(
+                "mamori sanitize: 隔離しました (quarantined whole): {}",
+                report.quarantine_id
+            );
+            Ok(Verdict::Quarantined)
+        }
+    }
 }

@@ -1,0 +1,3 @@
+//! End-to-end tests of the `mamori` binary.
+
+mod sanitize_cli;

@@ -1,0 +1,220 @@
+//! `mamori sanitize`: the binary run on real files, standard streams and config files.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn sanitize_cmd(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .arg("sanitize")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mamori starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("stdin written");
+    child.wait_with_output().expect("mamori finishes")
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+fn message_with_pdf() -> Vec<u8> {
+    let b64 = "JVBERi0xLjQKMSAwIG9iajw8Pj5lbmRvYmoKdHJhaWxlcjw8Pj4KJSVFT0YK";
+    format!(
+        "From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: =?UTF-8?B?6LOH5paZ?=\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n資料を送ります。 https://example.com/x\r\n\
+         --b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+const DUPLICATE_BOUNDARY: &[u8] = b"From: a@example.jp\r\nSubject: x\r\n\
+    Content-Type: multipart/mixed; boundary=\"x\"; boundary=\"y\"\r\n\r\n\
+    --x\r\nContent-Type: text/plain\r\n\r\nvisible\r\n--x--\r\n";
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(path).expect("report written")).expect("report is JSON")
+}
+
+#[test]
+fn sanitize_file_writes_output_report_and_quarantined_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.eml");
+    let out = dir.path().join("out.eml");
+    let report = dir.path().join("report.json");
+    let quarantine = dir.path().join("q");
+    fs::write(&input, message_with_pdf()).expect("input");
+    let o = sanitize_cmd(
+        &[
+            input.to_str().expect("utf-8"),
+            "-o",
+            out.to_str().expect("utf-8"),
+            "--report",
+            report.to_str().expect("utf-8"),
+            "--quarantine",
+            quarantine.to_str().expect("utf-8"),
+        ],
+        b"",
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "output went to the file, not stdout");
+
+    let written = String::from_utf8(fs::read(&out).expect("output written")).expect("7-bit");
+    assert!(written.contains("Content-Type: text/plain; charset=UTF-8\r\n"));
+    assert!(
+        written.contains(
+            "X-Mamori-Sanitized: text-converted; attachments-removed; links-defanged\r\n"
+        )
+    );
+    assert!(
+        !written.contains("application/pdf\r\n\r\n"),
+        "no part survives"
+    );
+
+    let r = json(&report);
+    assert_eq!(r["verdict"], "sanitized");
+    let qid = r["quarantine_id"].as_str().expect("id");
+    assert_eq!(r["removed"][0]["file_name"], "a.pdf");
+    assert_eq!(r["removed"][0]["detected_type"], "application/pdf");
+    assert_eq!(r["removed"][0]["size"], PDF.len());
+    assert!(
+        r["removed"][0]["quarantine_id"]
+            .as_str()
+            .expect("part id")
+            .starts_with(qid)
+    );
+    let kept = fs::read(quarantine.join(format!("{qid}.eml"))).expect("original kept");
+    assert_eq!(kept, message_with_pdf());
+}
+
+#[test]
+fn sanitize_reads_stdin_and_writes_stdout() {
+    let o = sanitize_cmd(&[], &message_with_pdf());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).expect("7-bit");
+    assert!(out.starts_with(
+        "From: <a@example.jp>\r\nTo: <b@example.lg.jp>\r\nSubject: =?UTF-8?B?6LOH5paZ?=\r\n"
+    ));
+    assert!(out.contains("\r\n\r\n"));
+}
+
+#[test]
+fn ambiguous_message_is_quarantined_with_exit_3_and_no_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.eml");
+    let report = dir.path().join("r.json");
+    let quarantine = dir.path().join("q");
+    let o = sanitize_cmd(
+        &[
+            "-o",
+            out.to_str().expect("utf-8"),
+            "--report",
+            report.to_str().expect("utf-8"),
+            "--quarantine",
+            quarantine.to_str().expect("utf-8"),
+        ],
+        DUPLICATE_BOUNDARY,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!out.exists(), "no output for a quarantined message");
+    assert!(o.stdout.is_empty());
+    let r = json(&report);
+    assert_eq!(r["verdict"], "quarantined");
+    assert_eq!(r["ambiguities"][0]["kind"], "duplicate-boundary");
+    let qid = r["quarantine_id"].as_str().expect("id");
+    assert_eq!(
+        fs::read(quarantine.join(format!("{qid}.eml"))).expect("original kept"),
+        DUPLICATE_BOUNDARY
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains(qid));
+}
+
+#[test]
+fn config_file_changes_policy_in_its_sanitize_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("mamori.toml");
+    fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n[sanitize]\non_ambiguity = \"extract-text\"\nquarantine_id_prefix = \"gw1-\"\n",
+    )
+    .expect("config");
+    let report = dir.path().join("r.json");
+    let o = sanitize_cmd(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--report",
+            report.to_str().expect("utf-8"),
+        ],
+        DUPLICATE_BOUNDARY,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&report);
+    assert!(r["quarantine_id"].as_str().expect("id").starts_with("gw1-"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ambiguous-text-only"));
+}
+
+#[test]
+fn config_limits_apply_to_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("policy.toml");
+    fs::write(&config, "[limits]\nmax_message_bytes = 100\n").expect("config");
+    let o = sanitize_cmd(
+        &["--config", config.to_str().expect("utf-8")],
+        &message_with_pdf(),
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn usage_config_and_io_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.eml");
+    let o = sanitize_cmd(&[missing.to_str().expect("utf-8")], b"");
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = sanitize_cmd(&["--no-such-flag"], b"");
+    assert_eq!(o.status.code(), Some(2));
+
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, "[limits]\nmax_depth = \"deep\"\n").expect("config");
+    let o = sanitize_cmd(
+        &["--config", bad.to_str().expect("utf-8")],
+        &message_with_pdf(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+
+    let unsafe_prefix = dir.path().join("prefix.toml");
+    fs::write(&unsafe_prefix, "quarantine_id_prefix = \"../x\"\n").expect("config");
+    let o = sanitize_cmd(
+        &["--config", unsafe_prefix.to_str().expect("utf-8")],
+        &message_with_pdf(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
