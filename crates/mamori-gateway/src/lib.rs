@@ -1,0 +1,240 @@
+//! 無害化 gateway: the SMTP relay between the Internet-connected segment and the LGWAN-connected
+//! segment. Mail comes in by SMTP, is spooled durably, turned into text by `mamori-sanitize`, and
+//! delivered to the next hop; the original is kept in quarantine.
+//!
+//! Code map:
+//! - [`reply`]: every SMTP reply code and text, in one table.
+//! - [`codec`]: strict CRLF line splitting (SMTP smuggling defence), shared by server and client.
+//! - [`session`]: the server session as a pure state machine.
+//! - [`server`]: its async driver over any `AsyncRead + AsyncWrite`, STARTTLS, the listener.
+//! - [`spool`]: the durable spool; `250` only after the message is fsync'd.
+//! - [`worker`] and [`client`]: sanitize, quarantine, deliver, retry, DSN.
+//! - [`quarantine`]: the originals with their retention metadata.
+
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod codec;
+pub mod quarantine;
+pub mod reply;
+pub mod server;
+pub mod session;
+pub mod spool;
+pub mod worker;
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+pub use client::NextHop;
+pub use session::SessionConfig;
+pub use spool::{Counts, Spool, SpoolError};
+pub use worker::RetryPolicy;
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: io::Error },
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    #[error("TLS certificate or key {path}: {detail}")]
+    Tls { path: PathBuf, detail: String },
+    #[error("sanitize policy: {0}")]
+    Policy(#[from] mamori_sanitize::PolicyError),
+    #[error("no --accept-domain given: the gateway would accept mail for nobody")]
+    NoDomains,
+}
+
+/// Everything `mamori gateway` is configured with; every value but the addresses, domains and
+/// data folder has a default.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    pub next_hop: String,
+    pub accept_domains: Vec<String>,
+    pub data_dir: PathBuf,
+    pub hostname: String,
+    pub max_message_bytes: usize,
+    pub max_recipients: usize,
+    pub max_errors: u32,
+    pub max_connections: usize,
+    pub idle_timeout: Duration,
+    /// New mail is refused with 452 when the spool's file system has less free space than this.
+    pub min_free_bytes: u64,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub retry: RetryPolicy,
+    pub next_hop_timeout: Duration,
+    /// How long originals are kept in quarantine.
+    pub retention: Duration,
+    pub policy: mamori_sanitize::Policy,
+}
+
+impl GatewayConfig {
+    pub fn new(
+        listen: SocketAddr,
+        next_hop: String,
+        accept_domains: Vec<String>,
+        data_dir: PathBuf,
+    ) -> Self {
+        Self {
+            listen,
+            next_hop,
+            accept_domains,
+            data_dir,
+            hostname: "mamori-gateway".into(),
+            max_message_bytes: 32 * 1024 * 1024,
+            max_recipients: 100,
+            max_errors: 10,
+            max_connections: 500,
+            idle_timeout: Duration::from_secs(300),
+            min_free_bytes: 256 * 1024 * 1024,
+            tls_cert: None,
+            tls_key: None,
+            retry: RetryPolicy::default(),
+            next_hop_timeout: Duration::from_secs(60),
+            retention: Duration::from_secs(30 * 24 * 60 * 60),
+            policy: mamori_sanitize::Policy::default(),
+        }
+    }
+}
+
+/// Loads a PEM certificate chain and private key into a TLS acceptor (ring provider).
+pub fn load_tls(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, GatewayError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let tls_err = |path: &Path, detail: String| GatewayError::Tls {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let certs = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| tls_err(cert, e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| tls_err(cert, e.to_string()))?;
+    if certs.is_empty() {
+        return Err(tls_err(cert, "no certificate found".into()));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| tls_err(key, e.to_string()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_err(cert, e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| tls_err(cert, e.to_string()))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A running gateway: listener and worker.
+pub struct Gateway {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Gateway {
+    /// Opens the spool, binds the listener and starts the worker, which first picks up whatever
+    /// a previous run left in the spool.
+    pub async fn start(config: GatewayConfig) -> Result<Self, GatewayError> {
+        if config.accept_domains.is_empty() {
+            return Err(GatewayError::NoDomains);
+        }
+        config.policy.validate()?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(load_tls(cert, key)?),
+            (None, None) => None,
+            (Some(p), None) | (None, Some(p)) => {
+                return Err(GatewayError::Tls {
+                    path: p.clone(),
+                    detail: "--tls-cert and --tls-key go together".into(),
+                });
+            }
+        };
+        let spool = Arc::new(Spool::open(&config.data_dir, config.min_free_bytes)?);
+        let quarantine = quarantine::Quarantine::open(&config.data_dir)?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| GatewayError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| GatewayError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let wake = Arc::new(Notify::new());
+        let session = Arc::new(SessionConfig {
+            hostname: config.hostname.clone(),
+            accept_domains: config
+                .accept_domains
+                .iter()
+                .map(|d| d.trim_end_matches('.').to_lowercase())
+                .collect(),
+            max_message_bytes: config.max_message_bytes,
+            max_recipients: config.max_recipients,
+            max_errors: config.max_errors,
+            tls_available: tls.is_some(),
+        });
+        let server = Arc::new(server::Server {
+            session,
+            spool: spool.clone(),
+            tls,
+            idle_timeout: config.idle_timeout,
+            wake: wake.clone(),
+        });
+        let worker = worker::Worker {
+            spool,
+            quarantine,
+            next_hop: NextHop {
+                address: config.next_hop.clone(),
+                helo: config.hostname.clone(),
+                timeout: config.next_hop_timeout,
+            },
+            policy: Arc::new(config.policy.clone()),
+            retry: config.retry.clone(),
+            hostname: config.hostname.clone(),
+            retention: config.retention,
+            wake,
+        };
+        let (shutdown, rx) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(server.listen(listener, config.max_connections, rx.clone())),
+            tokio::spawn(worker.run(rx)),
+        ];
+        tracing::info!(listen = %local_addr, next_hop = %config.next_hop,
+            domains = ?config.accept_domains, "gateway started");
+        Ok(Self {
+            local_addr,
+            shutdown,
+            tasks,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting connections and stops the worker after its current message. Sessions in
+    /// progress end when their client does; a message without 250 is the client's to resend.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Queue counts of the spool under `data` (for `mamori gateway status`).
+pub fn status(data: &Path) -> Result<Counts, SpoolError> {
+    Spool::existing(data)?.counts()
+}

@@ -1,0 +1,252 @@
+//! The async driver of [`Session`] over any `AsyncRead + AsyncWrite` stream, and the listener.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::codec::{LineBuffer, LineError, MAX_LINE};
+use crate::reply::Reply;
+use crate::session::{Session, SessionConfig, Step, Transaction};
+use crate::spool::{Envelope, Origin, Spool};
+
+/// Everything a connection needs; one per gateway, shared by all connections.
+pub struct Server {
+    pub session: Arc<SessionConfig>,
+    pub spool: Arc<Spool>,
+    pub tls: Option<TlsAcceptor>,
+    pub idle_timeout: Duration,
+    /// Woken when a message was spooled, so the worker picks it up at once.
+    pub wake: Arc<Notify>,
+}
+
+enum End {
+    Closed,
+    StartTls,
+}
+
+/// One side of a connection: the stream, the lines read so far and the replies not yet sent.
+struct Conn<S> {
+    io: S,
+    lines: LineBuffer,
+    out: Vec<u8>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    fn new(io: S) -> Self {
+        Self {
+            io,
+            lines: LineBuffer::new(MAX_LINE),
+            out: Vec::new(),
+        }
+    }
+
+    fn queue(&mut self, reply: &Reply) {
+        self.out.extend_from_slice(&reply.render());
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.io.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        self.io.flush().await
+    }
+}
+
+impl Server {
+    /// Runs one SMTP connection to its end.
+    pub async fn serve<S>(&self, stream: S, peer: &str) -> io::Result<()>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        let mut session = Session::new(self.session.clone());
+        let mut conn = Conn::new(stream);
+        conn.queue(&session.greeting());
+        match self.run(&mut conn, &mut session, peer).await? {
+            End::Closed => {
+                let _ = conn.io.shutdown().await;
+                Ok(())
+            }
+            End::StartTls => {
+                // STARTTLS command injection (CVE-2011-0411 class): whatever the client sent after
+                // STARTTLS in clear is dropped, never executed inside the TLS session.
+                let dropped = conn.lines.clear();
+                if dropped > 0 {
+                    tracing::warn!(peer, dropped, "bytes pipelined after STARTTLS discarded");
+                }
+                let Some(acceptor) = &self.tls else {
+                    return Ok(());
+                };
+                let handshake = acceptor.accept(conn.io);
+                let tls = match tokio::time::timeout(self.idle_timeout, handshake).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(error)) => {
+                        tracing::info!(peer, %error, "TLS handshake failed");
+                        return Ok(());
+                    }
+                    Err(_) => return Ok(()),
+                };
+                session.tls_started();
+                let mut conn = Conn::new(tls);
+                self.run(&mut conn, &mut session, peer).await?;
+                let _ = conn.io.shutdown().await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn run<S>(&self, conn: &mut Conn<S>, session: &mut Session, peer: &str) -> io::Result<End>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            // Answer every complete line already received (a pipelined group), then flush once
+            // before waiting for more input (RFC 2920).
+            while let Some(line) = conn.lines.next_line() {
+                let step = match line {
+                    Ok(line) if session.in_data() => session.data_line(&line),
+                    Ok(line) => session.command(&line, || self.spool.has_room()),
+                    Err(LineError::TooLong) => session.line_too_long(),
+                    Err(kind) => {
+                        tracing::warn!(
+                            peer,
+                            ?kind,
+                            in_data = session.in_data(),
+                            "bare CR or LF refused (SMTP smuggling defence)"
+                        );
+                        Step::Close(Reply::BareLineEnding)
+                    }
+                };
+                match step {
+                    Step::Continue => {}
+                    Step::Reply(reply) => conn.queue(&reply),
+                    Step::StartData => conn.queue(&Reply::StartMailInput),
+                    Step::Message(transaction, message) => {
+                        let reply = self.accept(transaction, message, peer).await;
+                        conn.queue(&reply);
+                    }
+                    Step::StartTls => {
+                        conn.queue(&Reply::ReadyToStartTls);
+                        conn.flush().await?;
+                        return Ok(End::StartTls);
+                    }
+                    Step::Close(reply) => {
+                        conn.queue(&reply);
+                        conn.flush().await?;
+                        return Ok(End::Closed);
+                    }
+                }
+            }
+            conn.flush().await?;
+            let n = match tokio::time::timeout(self.idle_timeout, conn.io.read(&mut buf)).await {
+                Ok(read) => read?,
+                Err(_) => {
+                    conn.queue(&Reply::IdleTimeout);
+                    conn.flush().await?;
+                    return Ok(End::Closed);
+                }
+            };
+            if n == 0 {
+                return Ok(End::Closed);
+            }
+            conn.lines.push(&buf[..n]);
+        }
+    }
+
+    /// Spools a finished message; 250 only once it is on disk.
+    async fn accept(&self, t: Transaction, message: Vec<u8>, peer: &str) -> Reply {
+        let envelope = Envelope {
+            queue_id: new_queue_id(),
+            from: t.from,
+            recipients: t.recipients,
+            helo: t.helo,
+            peer: peer.to_string(),
+            tls: t.tls,
+            smtputf8: t.smtputf8,
+            received_ms: now_ms(),
+            size: message.len() as u64,
+            origin: Origin::Inbound,
+        };
+        let spool = self.spool.clone();
+        let env = envelope.clone();
+        let stored = tokio::task::spawn_blocking(move || spool.store(&env, &message)).await;
+        match stored {
+            Ok(Ok(())) => {
+                tracing::info!(
+                    queue_id = %envelope.queue_id,
+                    from = %envelope.from,
+                    recipients = ?envelope.recipients,
+                    size = envelope.size,
+                    peer,
+                    tls = envelope.tls,
+                    "message accepted and spooled"
+                );
+                self.wake.notify_one();
+                Reply::Queued(envelope.queue_id)
+            }
+            Ok(Err(error)) => {
+                tracing::error!(peer, %error, "cannot spool message");
+                if self.spool.has_room() {
+                    Reply::LocalError
+                } else {
+                    Reply::InsufficientStorage
+                }
+            }
+            Err(error) => {
+                tracing::error!(peer, %error, "spool task failed");
+                Reply::LocalError
+            }
+        }
+    }
+
+    /// Accepts connections until `shutdown` turns true.
+    pub async fn listen(
+        self: Arc<Self>,
+        listener: TcpListener,
+        max_connections: usize,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let slots = Arc::new(Semaphore::new(max_connections));
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = shutdown.changed() => return,
+            };
+            let (mut stream, addr) = match accepted {
+                Ok(a) => a,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let server = self.clone();
+            let slot = slots.clone().try_acquire_owned();
+            tokio::spawn(async move {
+                let Ok(_slot) = slot else {
+                    let _ = stream.write_all(&Reply::TooManyConnections.render()).await;
+                    return;
+                };
+                let peer = addr.to_string();
+                if let Err(error) = server.serve(stream, &peer).await {
+                    tracing::debug!(peer, %error, "connection ended with an error");
+                }
+            });
+        }
+    }
+}
+
+/// A queue id: arrival time in hex then random digits, so names sort roughly by arrival.
+pub fn new_queue_id() -> String {
+    format!("{:011x}{:08x}", now_ms(), rand::random::<u32>())
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,582 @@
+//! The SMTP server session (RFC 5321) as a pure state machine: lines in, [`Step`]s out.
+//!
+//! No IO happens here. The driver in [`crate::server`] reads lines with the strict
+//! [`crate::codec::LineBuffer`], feeds them in, writes the replies, spools finished messages and
+//! performs STARTTLS.
+
+use std::sync::Arc;
+
+use crate::reply::Reply;
+
+/// What a session accepts; shared by every connection of one gateway.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Name the gateway gives itself in the greeting and EHLO.
+    pub hostname: String,
+    /// Recipient domains mail is accepted for (lower case); everything else is relaying.
+    pub accept_domains: Vec<String>,
+    /// Largest message accepted, in bytes (advertised as SIZE).
+    pub max_message_bytes: usize,
+    /// Most recipients in one transaction.
+    pub max_recipients: usize,
+    /// Refused commands after which the connection is closed.
+    pub max_errors: u32,
+    /// Whether STARTTLS can be offered (a certificate is configured).
+    pub tls_available: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            hostname: "localhost".into(),
+            accept_domains: Vec::new(),
+            max_message_bytes: 32 * 1024 * 1024,
+            max_recipients: 100,
+            max_errors: 10,
+            tls_available: false,
+        }
+    }
+}
+
+/// The envelope of one accepted transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    /// Reverse path; empty for the null sender `<>`.
+    pub from: String,
+    pub recipients: Vec<String>,
+    pub smtputf8: bool,
+    pub helo: String,
+    pub tls: bool,
+}
+
+/// What the driver must do after one input line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Send this reply and read on.
+    Reply(Reply),
+    /// Send 354 and read message lines with [`Session::data_line`].
+    StartData,
+    /// Send 220, drop anything buffered, and start the TLS handshake.
+    StartTls,
+    /// Send this reply and close the connection.
+    Close(Reply),
+    /// A message line was taken; nothing to send.
+    Continue,
+    /// The message is complete: spool it, then send the reply the spool earns.
+    Message(Transaction, Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Connected, no EHLO/HELO yet (also after STARTTLS).
+    Connected,
+    Greeted,
+    Mail,
+    Data,
+}
+
+/// State of one SMTP connection.
+#[derive(Debug)]
+pub struct Session {
+    config: Arc<SessionConfig>,
+    phase: Phase,
+    helo: String,
+    from: String,
+    smtputf8: bool,
+    recipients: Vec<String>,
+    tls: bool,
+    errors: u32,
+    message: Vec<u8>,
+    /// Why the message being received will be refused at its end, if it will.
+    data_error: Option<Reply>,
+}
+
+impl Session {
+    pub fn new(config: Arc<SessionConfig>) -> Self {
+        Self {
+            config,
+            phase: Phase::Connected,
+            helo: String::new(),
+            from: String::new(),
+            smtputf8: false,
+            recipients: Vec::new(),
+            tls: false,
+            errors: 0,
+            message: Vec::new(),
+            data_error: None,
+        }
+    }
+
+    pub fn greeting(&self) -> Reply {
+        Reply::Greeting(self.config.hostname.clone())
+    }
+
+    pub fn in_data(&self) -> bool {
+        self.phase == Phase::Data
+    }
+
+    pub fn tls_active(&self) -> bool {
+        self.tls
+    }
+
+    /// After the TLS handshake: everything learnt in clear is forgotten (RFC 3207 section 4.2).
+    pub fn tls_started(&mut self) {
+        self.tls = true;
+        self.phase = Phase::Connected;
+        self.helo.clear();
+        self.reset_transaction();
+    }
+
+    fn reset_transaction(&mut self) {
+        if self.phase != Phase::Connected {
+            self.phase = Phase::Greeted;
+        }
+        self.from.clear();
+        self.smtputf8 = false;
+        self.recipients.clear();
+        self.message = Vec::new();
+        self.data_error = None;
+    }
+
+    /// One command line (without CRLF). `room` says whether the spool can take new mail; it is
+    /// asked only for MAIL.
+    pub fn command(&mut self, line: &[u8], room: impl FnOnce() -> bool) -> Step {
+        let step = match std::str::from_utf8(line) {
+            Ok(text) => self.dispatch(text, room),
+            Err(_) => Step::Reply(Reply::SyntaxError),
+        };
+        self.count_errors(step)
+    }
+
+    /// A command line that the codec refused as too long.
+    pub fn line_too_long(&mut self) -> Step {
+        if self.phase == Phase::Data {
+            self.data_error.get_or_insert(Reply::LineTooLong);
+            return Step::Continue;
+        }
+        self.count_errors(Step::Reply(Reply::LineTooLong))
+    }
+
+    fn count_errors(&mut self, step: Step) -> Step {
+        if let Step::Reply(r) = &step
+            && r.is_error()
+        {
+            self.errors += 1;
+            if self.errors >= self.config.max_errors {
+                return Step::Close(Reply::TooManyErrors);
+            }
+        }
+        step
+    }
+
+    fn dispatch(&mut self, line: &str, room: impl FnOnce() -> bool) -> Step {
+        let (verb, arg) = match line.find(' ') {
+            Some(i) => (&line[..i], line[i + 1..].trim()),
+            None => (line, ""),
+        };
+        match verb.to_ascii_uppercase().as_str() {
+            "EHLO" => self.hello(arg, true),
+            "HELO" => self.hello(arg, false),
+            "MAIL" => self.mail(arg, room),
+            "RCPT" => self.rcpt(arg),
+            "DATA" => self.data(arg),
+            "RSET" if arg.is_empty() => {
+                self.reset_transaction();
+                Step::Reply(Reply::Ok)
+            }
+            "NOOP" => Step::Reply(Reply::Ok),
+            "QUIT" if arg.is_empty() => Step::Close(Reply::Bye),
+            "VRFY" if !arg.is_empty() => Step::Reply(Reply::CannotVerify),
+            "HELP" => Step::Reply(Reply::Help),
+            "STARTTLS" => self.starttls(arg),
+            "RSET" | "QUIT" | "VRFY" => Step::Reply(Reply::ParameterSyntax),
+            "EXPN" | "TURN" | "ETRN" | "BDAT" | "AUTH" => Step::Reply(Reply::NotImplemented),
+            _ => Step::Reply(Reply::SyntaxError),
+        }
+    }
+
+    fn hello(&mut self, arg: &str, extended: bool) -> Step {
+        if arg.is_empty() || arg.contains(char::is_whitespace) {
+            return Step::Reply(Reply::ParameterSyntax);
+        }
+        self.phase = Phase::Greeted;
+        self.reset_transaction();
+        self.helo = arg.to_string();
+        let host = self.config.hostname.clone();
+        if !extended {
+            return Step::Reply(Reply::Helo(host));
+        }
+        let mut extensions = vec![
+            "PIPELINING".to_string(),
+            format!("SIZE {}", self.config.max_message_bytes),
+            "8BITMIME".into(),
+            "SMTPUTF8".into(),
+            "ENHANCEDSTATUSCODES".into(),
+        ];
+        if self.config.tls_available && !self.tls {
+            extensions.push("STARTTLS".into());
+        }
+        Step::Reply(Reply::Ehlo { host, extensions })
+    }
+
+    fn mail(&mut self, arg: &str, room: impl FnOnce() -> bool) -> Step {
+        match self.phase {
+            Phase::Connected => return Step::Reply(Reply::NeedHelo),
+            Phase::Mail => return Step::Reply(Reply::NestedMail),
+            Phase::Greeted | Phase::Data => {}
+        }
+        let Some(rest) = strip_prefix_ci(arg, "FROM:") else {
+            return Step::Reply(Reply::ParameterSyntax);
+        };
+        let Some((path, params)) = split_path(rest) else {
+            return Step::Reply(Reply::BadSenderAddress);
+        };
+        let mut smtputf8 = false;
+        for param in params.split_ascii_whitespace() {
+            let (key, value) = param.split_once('=').unwrap_or((param, ""));
+            match key.to_ascii_uppercase().as_str() {
+                "SIZE" => match value.parse::<u64>() {
+                    Ok(n) if n > self.config.max_message_bytes as u64 => {
+                        return Step::Reply(Reply::MessageTooBig);
+                    }
+                    Ok(_) => {}
+                    Err(_) => return Step::Reply(Reply::ParameterSyntax),
+                },
+                "BODY" if matches!(value.to_ascii_uppercase().as_str(), "7BIT" | "8BITMIME") => {}
+                "SMTPUTF8" if value.is_empty() => smtputf8 = true,
+                _ => return Step::Reply(Reply::ParameterNotImplemented),
+            }
+        }
+        if !path.is_empty() && !valid_address(path) {
+            return Step::Reply(Reply::BadSenderAddress);
+        }
+        if !path.is_ascii() && !smtputf8 {
+            return Step::Reply(Reply::NeedSmtpUtf8);
+        }
+        if !room() {
+            return Step::Reply(Reply::InsufficientStorage);
+        }
+        self.from = path.to_string();
+        self.smtputf8 = smtputf8;
+        self.recipients.clear();
+        self.phase = Phase::Mail;
+        Step::Reply(Reply::SenderOk)
+    }
+
+    fn rcpt(&mut self, arg: &str) -> Step {
+        match self.phase {
+            Phase::Connected => return Step::Reply(Reply::NeedHelo),
+            Phase::Greeted | Phase::Data => return Step::Reply(Reply::NeedMail),
+            Phase::Mail => {}
+        }
+        let Some(rest) = strip_prefix_ci(arg, "TO:") else {
+            return Step::Reply(Reply::ParameterSyntax);
+        };
+        let Some((path, params)) = split_path(rest) else {
+            return Step::Reply(Reply::BadRecipientAddress);
+        };
+        if !params.trim().is_empty() {
+            return Step::Reply(Reply::ParameterNotImplemented);
+        }
+        let postmaster = path.eq_ignore_ascii_case("postmaster");
+        if !postmaster && !valid_address(path) {
+            return Step::Reply(Reply::BadRecipientAddress);
+        }
+        if !path.is_ascii() && !self.smtputf8 {
+            return Step::Reply(Reply::NeedSmtpUtf8);
+        }
+        if !postmaster && !self.accepts(path) {
+            return Step::Reply(Reply::RelayDenied);
+        }
+        if self.recipients.len() >= self.config.max_recipients {
+            return Step::Reply(Reply::TooManyRecipients);
+        }
+        self.recipients.push(path.to_string());
+        Step::Reply(Reply::RecipientOk)
+    }
+
+    /// Whether the recipient's domain is one the gateway serves (never an open relay).
+    fn accepts(&self, address: &str) -> bool {
+        let Some((_, domain)) = address.rsplit_once('@') else {
+            return false;
+        };
+        let domain = domain.trim_end_matches('.').to_lowercase();
+        self.config.accept_domains.contains(&domain)
+    }
+
+    fn data(&mut self, arg: &str) -> Step {
+        if !arg.is_empty() {
+            return Step::Reply(Reply::ParameterSyntax);
+        }
+        match self.phase {
+            Phase::Connected => Step::Reply(Reply::NeedHelo),
+            Phase::Greeted | Phase::Data => Step::Reply(Reply::NeedMail),
+            Phase::Mail if self.recipients.is_empty() => Step::Reply(Reply::NeedRecipient),
+            Phase::Mail => {
+                self.phase = Phase::Data;
+                self.message = Vec::new();
+                self.data_error = None;
+                Step::StartData
+            }
+        }
+    }
+
+    fn starttls(&mut self, arg: &str) -> Step {
+        if !arg.is_empty() {
+            return Step::Reply(Reply::ParameterSyntax);
+        }
+        if self.tls {
+            return Step::Reply(Reply::AlreadyInTls);
+        }
+        if !self.config.tls_available {
+            return Step::Reply(Reply::TlsNotAvailable);
+        }
+        match self.phase {
+            Phase::Connected => Step::Reply(Reply::NeedHelo),
+            Phase::Mail | Phase::Data => Step::Reply(Reply::NestedMail),
+            Phase::Greeted => Step::StartTls,
+        }
+    }
+
+    /// One line of message content (without CRLF) while in DATA.
+    pub fn data_line(&mut self, line: &[u8]) -> Step {
+        if line == b"." {
+            let message = std::mem::take(&mut self.message);
+            let refused = self.data_error.take();
+            let transaction = Transaction {
+                from: std::mem::take(&mut self.from),
+                recipients: std::mem::take(&mut self.recipients),
+                smtputf8: self.smtputf8,
+                helo: self.helo.clone(),
+                tls: self.tls,
+            };
+            self.reset_transaction();
+            return match refused {
+                Some(reply) => Step::Reply(reply),
+                None => Step::Message(transaction, message),
+            };
+        }
+        // Dot-unstuffing (RFC 5321 4.5.2).
+        let line = line.strip_prefix(b".").unwrap_or(line);
+        if self.message.len() + line.len() + 2 > self.config.max_message_bytes {
+            self.data_error.get_or_insert(Reply::MessageTooBig);
+            self.message = Vec::new();
+        }
+        if self.data_error.is_none() {
+            self.message.extend_from_slice(line);
+            self.message.extend_from_slice(b"\r\n");
+        }
+        Step::Continue
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s[prefix.len()..].trim_start())
+}
+
+/// Splits `<path> params` into the path without brackets and the parameters.
+fn split_path(s: &str) -> Option<(&str, &str)> {
+    let rest = s.strip_prefix('<')?;
+    let end = rest.find('>')?;
+    let path = &rest[..end];
+    let params = &rest[end + 1..];
+    if !params.is_empty() && !params.starts_with(' ') {
+        return None;
+    }
+    Some((path, params))
+}
+
+/// A mailbox `local@domain` without whitespace, controls, brackets or source routes.
+fn valid_address(path: &str) -> bool {
+    let Some((local, domain)) = path.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && path.len() <= 254
+        && !path.starts_with('@')
+        && !path
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ':'))
+        && !domain.contains('@')
+        && (!local.contains('@') || local.starts_with('"'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn session() -> Session {
+        Session::new(Arc::new(SessionConfig {
+            hostname: "gw.example".into(),
+            accept_domains: vec!["city.example.lg.jp".into()],
+            max_message_bytes: 100,
+            max_recipients: 2,
+            max_errors: 5,
+            tls_available: true,
+        }))
+    }
+
+    fn cmd(s: &mut Session, line: &str) -> Step {
+        s.command(line.as_bytes(), || true)
+    }
+
+    fn ready() -> Session {
+        let mut s = session();
+        assert!(matches!(
+            cmd(&mut s, "EHLO client"),
+            Step::Reply(Reply::Ehlo { .. })
+        ));
+        s
+    }
+
+    #[rstest]
+    #[case("MAIL FROM:<a@b.example>", Reply::SenderOk)]
+    #[case("mail from:<a@b.example>", Reply::SenderOk)]
+    #[case("MAIL FROM: <a@b.example>", Reply::SenderOk)]
+    #[case("MAIL FROM:<>", Reply::SenderOk)]
+    #[case("MAIL FROM:<a@b.example> SIZE=100", Reply::SenderOk)]
+    #[case("MAIL FROM:<a@b.example> SIZE=101", Reply::MessageTooBig)]
+    #[case("MAIL FROM:<a@b.example> SIZE=x", Reply::ParameterSyntax)]
+    #[case("MAIL FROM:<a@b.example> BODY=8BITMIME", Reply::SenderOk)]
+    #[case("MAIL FROM:<a@b.example> RET=FULL", Reply::ParameterNotImplemented)]
+    #[case("MAIL FROM:<ä@b.example>", Reply::NeedSmtpUtf8)]
+    #[case("MAIL FROM:<ä@b.example> SMTPUTF8", Reply::SenderOk)]
+    #[case("MAIL FROM:a@b.example", Reply::BadSenderAddress)]
+    #[case("MAIL FROM:<a b@b.example>", Reply::BadSenderAddress)]
+    #[case("MAIL FROM:<@relay:a@b.example>", Reply::BadSenderAddress)]
+    #[case("MAIL TO:<a@b.example>", Reply::ParameterSyntax)]
+    fn mail_from(#[case] line: &str, #[case] expected: Reply) {
+        let mut s = ready();
+        assert_eq!(cmd(&mut s, line), Step::Reply(expected));
+    }
+
+    #[rstest]
+    #[case("RCPT TO:<user@city.example.lg.jp>", Reply::RecipientOk)]
+    #[case("RCPT TO:<user@CITY.example.lg.jp.>", Reply::RecipientOk)]
+    #[case("RCPT TO:<postmaster>", Reply::RecipientOk)]
+    #[case("RCPT TO:<user@elsewhere.example>", Reply::RelayDenied)]
+    #[case("RCPT TO:<user@sub.city.example.lg.jp>", Reply::RelayDenied)]
+    #[case(
+        "RCPT TO:<user@city.example.lg.jp@evil.example>",
+        Reply::BadRecipientAddress
+    )]
+    #[case(
+        "RCPT TO:<user@city.example.lg.jp> NOTIFY=NEVER",
+        Reply::ParameterNotImplemented
+    )]
+    #[case("RCPT TO:<>", Reply::BadRecipientAddress)]
+    fn rcpt_to(#[case] line: &str, #[case] expected: Reply) {
+        let mut s = ready();
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        assert_eq!(cmd(&mut s, line), Step::Reply(expected));
+    }
+
+    #[test]
+    fn commands_out_of_order_are_refused() {
+        let mut s = session();
+        assert_eq!(
+            cmd(&mut s, "MAIL FROM:<a@b.example>"),
+            Step::Reply(Reply::NeedHelo)
+        );
+        let mut s = ready();
+        assert_eq!(
+            cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>"),
+            Step::Reply(Reply::NeedMail)
+        );
+        assert_eq!(cmd(&mut s, "DATA"), Step::Reply(Reply::NeedMail));
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        assert_eq!(
+            cmd(&mut s, "MAIL FROM:<a@b.example>"),
+            Step::Reply(Reply::NestedMail)
+        );
+        let mut s = ready();
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        assert_eq!(cmd(&mut s, "DATA"), Step::Reply(Reply::NeedRecipient));
+    }
+
+    #[test]
+    fn too_many_errors_close_the_connection() {
+        let mut s = ready();
+        for _ in 0..4 {
+            assert_eq!(cmd(&mut s, "BOGUS"), Step::Reply(Reply::SyntaxError));
+        }
+        assert_eq!(cmd(&mut s, "BOGUS"), Step::Close(Reply::TooManyErrors));
+    }
+
+    #[test]
+    fn recipient_limit_gives_452() {
+        let mut s = ready();
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        cmd(&mut s, "RCPT TO:<a@city.example.lg.jp>");
+        cmd(&mut s, "RCPT TO:<b@city.example.lg.jp>");
+        assert_eq!(
+            cmd(&mut s, "RCPT TO:<c@city.example.lg.jp>"),
+            Step::Reply(Reply::TooManyRecipients)
+        );
+    }
+
+    #[test]
+    fn full_spool_gives_452_at_mail() {
+        let mut s = ready();
+        assert_eq!(
+            s.command(b"MAIL FROM:<a@b.example>", || false),
+            Step::Reply(Reply::InsufficientStorage)
+        );
+    }
+
+    #[test]
+    fn data_is_dot_unstuffed_and_ends_only_at_a_lone_dot() {
+        let mut s = ready();
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
+        assert_eq!(cmd(&mut s, "DATA"), Step::StartData);
+        assert_eq!(s.data_line(b"..leading dot"), Step::Continue);
+        assert_eq!(s.data_line(b". "), Step::Continue);
+        match s.data_line(b".") {
+            Step::Message(t, m) => {
+                assert_eq!(m, b".leading dot\r\n \r\n");
+                assert_eq!(t.recipients, vec!["u@city.example.lg.jp".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!s.in_data());
+        assert_eq!(
+            cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>"),
+            Step::Reply(Reply::NeedMail)
+        );
+    }
+
+    #[test]
+    fn oversized_data_is_refused_at_its_end() {
+        let mut s = ready();
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
+        cmd(&mut s, "DATA");
+        for _ in 0..20 {
+            assert_eq!(s.data_line(b"0123456789"), Step::Continue);
+        }
+        assert_eq!(s.data_line(b"."), Step::Reply(Reply::MessageTooBig));
+    }
+
+    #[test]
+    fn starttls_is_offered_once_and_resets_the_session() {
+        let mut s = ready();
+        assert_eq!(cmd(&mut s, "STARTTLS"), Step::StartTls);
+        s.tls_started();
+        assert_eq!(
+            cmd(&mut s, "MAIL FROM:<a@b.example>"),
+            Step::Reply(Reply::NeedHelo)
+        );
+        match cmd(&mut s, "EHLO client") {
+            Step::Reply(Reply::Ehlo { extensions, .. }) => {
+                assert!(!extensions.iter().any(|e| e == "STARTTLS"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(cmd(&mut s, "STARTTLS"), Step::Reply(Reply::AlreadyInTls));
+    }
+}

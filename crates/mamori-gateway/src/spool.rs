@@ -1,0 +1,417 @@
+//! The durable spool: one file per message, its state given by the directory it lives in.
+//!
+//! ```text
+//! DIR/spool/incoming/   being written; anything here at start-up never got 250 and is removed
+//! DIR/spool/queue/      accepted (fsync'd before 250), waiting for the worker
+//! DIR/spool/deferred/   an attempt failed temporarily; ID.retry holds the schedule
+//! DIR/spool/delivered/  ID.json: the record of a finished message (the original is in quarantine)
+//! DIR/spool/failed/     undeliverable within its lifetime; the sender got a DSN
+//! ```
+//! A message file is `MAMORI-SPOOL 1`, one line of JSON envelope, then the raw message. State
+//! changes are renames followed by an fsync of the directory, so a crash at any point leaves each
+//! message in exactly one state, and every message that got 250 is found again at start-up.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+const MAGIC: &[u8] = b"MAMORI-SPOOL 1\r\n";
+
+/// Spool failure; the session answers it with a 4xx so the client tries again.
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    #[error("spool io on {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("spool file {0} is damaged")]
+    Damaged(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SpoolError + '_ {
+    move |source| SpoolError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where a message originated, which decides how the worker treats it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Received by SMTP from the Internet side: always sanitized before delivery.
+    #[default]
+    Inbound,
+    /// A delivery status notification the gateway wrote itself from scratch.
+    Dsn,
+}
+
+/// The envelope stored with every message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub queue_id: String,
+    /// Reverse path; empty for the null sender.
+    pub from: String,
+    pub recipients: Vec<String>,
+    pub helo: String,
+    pub peer: String,
+    pub tls: bool,
+    pub smtputf8: bool,
+    /// Arrival time, milliseconds since the Unix epoch.
+    pub received_ms: i64,
+    pub size: u64,
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+/// Retry schedule of a deferred message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Retry {
+    pub attempts: u32,
+    pub next_attempt_ms: i64,
+    pub last_error: String,
+}
+
+/// The states a message passes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Incoming,
+    Queued,
+    Deferred,
+    Delivered,
+    Failed,
+}
+
+impl State {
+    pub const ALL: [State; 5] = [
+        State::Incoming,
+        State::Queued,
+        State::Deferred,
+        State::Delivered,
+        State::Failed,
+    ];
+
+    fn dir(self) -> &'static str {
+        match self {
+            State::Incoming => "incoming",
+            State::Queued => "queue",
+            State::Deferred => "deferred",
+            State::Delivered => "delivered",
+            State::Failed => "failed",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Incoming => "incoming",
+            State::Queued => "queued",
+            State::Deferred => "deferred",
+            State::Delivered => "delivered",
+            State::Failed => "failed",
+        }
+    }
+}
+
+/// Number of messages per state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub incoming: usize,
+    pub queued: usize,
+    pub deferred: usize,
+    pub delivered: usize,
+    pub failed: usize,
+}
+
+/// The spool under one data directory.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    root: PathBuf,
+    min_free_bytes: u64,
+}
+
+impl Spool {
+    /// Opens (creating) the spool under `data/spool`. Half-written files of a previous run, which
+    /// never got 250, are removed.
+    pub fn open(data: &Path, min_free_bytes: u64) -> Result<Self, SpoolError> {
+        let root = data.join("spool");
+        for state in State::ALL {
+            let dir = root.join(state.dir());
+            fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        let spool = Self {
+            root,
+            min_free_bytes,
+        };
+        let incoming = spool.dir(State::Incoming);
+        for entry in fs::read_dir(&incoming).map_err(io_err(&incoming))? {
+            let path = entry.map_err(io_err(&incoming))?.path();
+            fs::remove_file(&path).map_err(io_err(&path))?;
+        }
+        Ok(spool)
+    }
+
+    /// Opens an existing spool for reading only (for `gateway status`).
+    pub fn existing(data: &Path) -> Result<Self, SpoolError> {
+        let root = data.join("spool");
+        if !root.is_dir() {
+            return Err(SpoolError::Io {
+                path: root,
+                source: io::Error::new(io::ErrorKind::NotFound, "no spool here"),
+            });
+        }
+        Ok(Self {
+            root,
+            min_free_bytes: 0,
+        })
+    }
+
+    fn dir(&self, state: State) -> PathBuf {
+        self.root.join(state.dir())
+    }
+
+    fn message_path(&self, state: State, id: &str) -> PathBuf {
+        self.dir(state).join(format!("{id}.msg"))
+    }
+
+    /// Whether the spool's file system has room for new mail.
+    pub fn has_room(&self) -> bool {
+        match fs4::available_space(&self.root) {
+            Ok(free) => free >= self.min_free_bytes,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read free space of the spool");
+                false
+            }
+        }
+    }
+
+    /// Stores a new message durably in the queue: written, fsync'd, renamed, directory fsync'd.
+    /// Only after this returns may the session answer 250.
+    pub fn store(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SpoolError> {
+        let tmp = self.message_path(State::Incoming, &envelope.queue_id);
+        let mut bytes = Vec::with_capacity(message.len() + 512);
+        bytes.extend_from_slice(MAGIC);
+        let json = serde_json::to_vec(envelope).map_err(|e| SpoolError::Io {
+            path: tmp.clone(),
+            source: io::Error::other(e),
+        })?;
+        bytes.extend_from_slice(&json);
+        bytes.extend_from_slice(b"\r\n");
+        bytes.extend_from_slice(message);
+        write_synced(&tmp, &bytes)?;
+        let dest = self.message_path(State::Queued, &envelope.queue_id);
+        fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
+        sync_dir(&self.dir(State::Queued))?;
+        sync_dir(&self.dir(State::Incoming))
+    }
+
+    /// Reads a message and its envelope.
+    pub fn load(&self, state: State, id: &str) -> Result<(Envelope, Vec<u8>), SpoolError> {
+        let path = self.message_path(state, id);
+        let bytes = fs::read(&path).map_err(io_err(&path))?;
+        let damaged = || SpoolError::Damaged(path.clone());
+        let rest = bytes.strip_prefix(MAGIC).ok_or_else(damaged)?;
+        let end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(damaged)?;
+        let envelope: Envelope = serde_json::from_slice(&rest[..end]).map_err(|_| damaged())?;
+        Ok((envelope, rest[end + 2..].to_vec()))
+    }
+
+    /// Queue ids of the messages in a state, oldest name first.
+    pub fn list(&self, state: State) -> Result<Vec<String>, SpoolError> {
+        let dir = self.dir(state);
+        let suffix = if state == State::Delivered {
+            ".json"
+        } else {
+            ".msg"
+        };
+        let mut ids = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let name = entry.map_err(io_err(&dir))?.file_name();
+            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(suffix)) {
+                ids.push(id.to_string());
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    pub fn counts(&self) -> Result<Counts, SpoolError> {
+        Ok(Counts {
+            incoming: self.list(State::Incoming)?.len(),
+            queued: self.list(State::Queued)?.len(),
+            deferred: self.list(State::Deferred)?.len(),
+            delivered: self.list(State::Delivered)?.len(),
+            failed: self.list(State::Failed)?.len(),
+        })
+    }
+
+    /// The retry schedule of a deferred message (a fresh one when its file is missing).
+    pub fn retry(&self, id: &str) -> Retry {
+        let path = self.dir(State::Deferred).join(format!("{id}.retry"));
+        fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Moves a message to `deferred` with its new retry schedule.
+    pub fn defer(&self, from: State, id: &str, retry: &Retry) -> Result<(), SpoolError> {
+        let path = self.dir(State::Deferred).join(format!("{id}.retry"));
+        let json = serde_json::to_vec(retry).map_err(|e| SpoolError::Io {
+            path: path.clone(),
+            source: io::Error::other(e),
+        })?;
+        write_atomic(&path, &json)?;
+        if from != State::Deferred {
+            self.rename(from, State::Deferred, id)?;
+        }
+        Ok(())
+    }
+
+    /// Records a finished message and removes it from the spool; `record` is written first so a
+    /// crash in between can only cause a second delivery, never a lost message.
+    pub fn finish(
+        &self,
+        from: State,
+        id: &str,
+        record: &serde_json::Value,
+    ) -> Result<(), SpoolError> {
+        let path = self.dir(State::Delivered).join(format!("{id}.json"));
+        let json = serde_json::to_vec_pretty(record).map_err(|e| SpoolError::Io {
+            path: path.clone(),
+            source: io::Error::other(e),
+        })?;
+        write_atomic(&path, &json)?;
+        let msg = self.message_path(from, id);
+        fs::remove_file(&msg).map_err(io_err(&msg))?;
+        self.remove_retry(from, id);
+        sync_dir(&self.dir(from))
+    }
+
+    /// Moves an undeliverable message to `failed`.
+    pub fn fail(&self, from: State, id: &str) -> Result<(), SpoolError> {
+        self.rename(from, State::Failed, id)?;
+        self.remove_retry(from, id);
+        Ok(())
+    }
+
+    fn remove_retry(&self, from: State, id: &str) {
+        if from == State::Deferred {
+            let _ = fs::remove_file(self.dir(State::Deferred).join(format!("{id}.retry")));
+        }
+    }
+
+    fn rename(&self, from: State, to: State, id: &str) -> Result<(), SpoolError> {
+        let src = self.message_path(from, id);
+        let dest = self.message_path(to, id);
+        fs::rename(&src, &dest).map_err(io_err(&dest))?;
+        sync_dir(&self.dir(to))?;
+        sync_dir(&self.dir(from))
+    }
+}
+
+/// Writes a new file and fsyncs it.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io_err(path))?;
+    file.write_all(bytes).map_err(io_err(path))?;
+    file.sync_all().map_err(io_err(path))
+}
+
+/// Replaces a file atomically: temporary name, fsync, rename, fsync of the directory.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    write_synced(&tmp, bytes)?;
+    fs::rename(&tmp, path).map_err(io_err(path))?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(id: &str) -> Envelope {
+        Envelope {
+            queue_id: id.into(),
+            from: "a@b.example".into(),
+            recipients: vec!["u@city.example.lg.jp".into()],
+            helo: "client".into(),
+            peer: "192.0.2.1:25".into(),
+            tls: false,
+            smtputf8: false,
+            received_ms: 1,
+            size: 5,
+            origin: Origin::Inbound,
+        }
+    }
+
+    #[test]
+    fn a_stored_message_survives_reopening_and_moves_through_its_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        spool.store(&envelope("m1"), b"hello\r\n").unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        assert_eq!(spool.list(State::Queued).unwrap(), vec!["m1".to_string()]);
+        let (env, body) = spool.load(State::Queued, "m1").unwrap();
+        assert_eq!((env, body), (envelope("m1"), b"hello\r\n".to_vec()));
+
+        let retry = Retry {
+            attempts: 1,
+            next_attempt_ms: 42,
+            last_error: "down".into(),
+        };
+        spool.defer(State::Queued, "m1", &retry).unwrap();
+        assert_eq!(spool.retry("m1"), retry);
+        spool
+            .finish(State::Deferred, "m1", &serde_json::json!({"ok": true}))
+            .unwrap();
+        let counts = spool.counts().unwrap();
+        assert_eq!(
+            (counts.queued, counts.deferred, counts.delivered),
+            (0, 0, 1)
+        );
+    }
+
+    #[test]
+    fn half_written_files_are_removed_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        fs::write(spool.message_path(State::Incoming, "x"), b"partial").unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        assert_eq!(spool.counts().unwrap().incoming, 0);
+    }
+
+    #[test]
+    fn an_impossible_free_space_threshold_means_no_room() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!Spool::open(dir.path(), u64::MAX).unwrap().has_room());
+        assert!(Spool::open(dir.path(), 0).unwrap().has_room());
+    }
+
+    #[test]
+    fn a_damaged_spool_file_is_reported_not_guessed_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        fs::write(spool.message_path(State::Queued, "bad"), b"junk").unwrap();
+        assert!(matches!(
+            spool.load(State::Queued, "bad"),
+            Err(SpoolError::Damaged(_))
+        ));
+    }
+}

@@ -1,0 +1,478 @@
+//! The delivery worker: spooled message → 無害化 engine → quarantine of the original → next hop,
+//! with retry, backoff and a DSN when the lifetime runs out.
+//!
+//! Architecture invariant: the bytes sent to the next hop are an [`Outbound`], which is only ever
+//! the engine's output or a message this module wrote from scratch (quarantine notice, DSN). No
+//! path, error or panic included, hands the received bytes to the client.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use mamori_sanitize::{Policy, Verdict};
+use tokio::sync::{Notify, watch};
+
+use crate::client::{self, DeliveryError, NextHop};
+use crate::quarantine::{Quarantine, QuarantineRecord};
+use crate::server::{new_queue_id, now_ms};
+use crate::spool::{Envelope, Origin, Retry, Spool, SpoolError, State};
+
+/// When to try again and when to give up.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Delay after the first failed attempt; doubled after each further one.
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// After this long since arrival, a temporary failure becomes final and the sender gets a DSN.
+    pub lifetime: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            first_delay: Duration::from_secs(60),
+            max_delay: Duration::from_secs(60 * 60),
+            lifetime: Duration::from_secs(5 * 24 * 60 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Delay before attempt `attempts + 1`, given `attempts` failed ones (at least one).
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(30));
+        self.first_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// Bytes allowed to cross to the next hop. See the module's invariant.
+struct Outbound(Vec<u8>);
+
+/// What the engine made of one message.
+struct Verdicted {
+    outbound: Outbound,
+    verdict: &'static str,
+    quarantine_id: String,
+}
+
+pub struct Worker {
+    pub spool: Arc<Spool>,
+    pub quarantine: Quarantine,
+    pub next_hop: NextHop,
+    pub policy: Arc<Policy>,
+    pub retry: RetryPolicy,
+    pub hostname: String,
+    pub retention: Duration,
+    pub wake: Arc<Notify>,
+}
+
+impl Worker {
+    /// Processes the spool until `shutdown` turns true. Messages left by a previous run (queued or
+    /// deferred) are found on the first pass.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let next_due = self.pass().await;
+            let wait = next_due
+                .unwrap_or(Duration::from_secs(5))
+                .min(Duration::from_secs(5));
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// One pass over the queue and the due deferred messages; returns the time until the next
+    /// deferred message is due.
+    async fn pass(&self) -> Option<Duration> {
+        for id in self.spool.list(State::Queued).unwrap_or_default() {
+            self.process(State::Queued, &id, Retry::default()).await;
+        }
+        let mut next: Option<i64> = None;
+        for id in self.spool.list(State::Deferred).unwrap_or_default() {
+            let retry = self.spool.retry(&id);
+            let now = now_ms();
+            if retry.next_attempt_ms <= now {
+                self.process(State::Deferred, &id, retry).await;
+            } else {
+                let wait = retry.next_attempt_ms - now;
+                next = Some(next.map_or(wait, |n| n.min(wait)));
+            }
+        }
+        next.map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+    }
+
+    async fn process(&self, state: State, id: &str, retry: Retry) {
+        let (envelope, raw) = match self.spool.load(state, id) {
+            Ok(m) => m,
+            Err(error) => {
+                tracing::error!(queue_id = id, %error, "cannot read spooled message");
+                if matches!(error, SpoolError::Damaged(_)) {
+                    let _ = self.spool.fail(state, id);
+                }
+                return;
+            }
+        };
+        let verdicted = match envelope.origin {
+            Origin::Dsn => Verdicted {
+                outbound: Outbound(raw),
+                verdict: "generated",
+                quarantine_id: String::new(),
+            },
+            Origin::Inbound => match self.sanitize(&envelope, raw).await {
+                Ok(v) => v,
+                Err(error) => {
+                    // The original could not be kept: do not deliver, try again later.
+                    tracing::error!(queue_id = id, %error, "cannot store the original in quarantine");
+                    self.temporary(state, &envelope, retry, &error.to_string());
+                    return;
+                }
+            },
+        };
+        let result = client::deliver(
+            &self.next_hop,
+            &envelope.from,
+            &envelope.recipients,
+            &verdicted.outbound.0,
+            envelope.smtputf8,
+        )
+        .await;
+        match result {
+            Ok(delivered) => {
+                tracing::info!(
+                    queue_id = id,
+                    from = %envelope.from,
+                    recipients = ?envelope.recipients,
+                    verdict = verdicted.verdict,
+                    quarantine_id = %verdicted.quarantine_id,
+                    status = "delivered",
+                    attempts = retry.attempts + 1,
+                    reply = %delivered.reply,
+                    "message delivered"
+                );
+                let record = serde_json::json!({
+                    "envelope": envelope,
+                    "verdict": verdicted.verdict,
+                    "quarantine_id": verdicted.quarantine_id,
+                    "status": "delivered",
+                    "delivered_ms": now_ms(),
+                    "attempts": retry.attempts + 1,
+                    "accepted": delivered.accepted,
+                    "rejected": delivered.rejected,
+                    "reply": delivered.reply,
+                });
+                if !delivered.rejected.is_empty() {
+                    self.bounce(&envelope, &delivered.rejected, "5.0.0");
+                }
+                if let Err(error) = self.spool.finish(state, id, &record) {
+                    tracing::error!(queue_id = id, %error, "cannot record delivery");
+                }
+            }
+            Err(DeliveryError::Temporary(reason)) => {
+                self.temporary(state, &envelope, retry, &reason);
+            }
+            Err(DeliveryError::Permanent { reply, rejected }) => {
+                tracing::warn!(
+                    queue_id = id,
+                    from = %envelope.from,
+                    recipients = ?envelope.recipients,
+                    verdict = verdicted.verdict,
+                    status = "failed",
+                    reply = %reply,
+                    "next hop refused the message"
+                );
+                let rejected = if rejected.is_empty() {
+                    envelope
+                        .recipients
+                        .iter()
+                        .map(|r| (r.clone(), reply.clone()))
+                        .collect()
+                } else {
+                    rejected
+                };
+                self.bounce(&envelope, &rejected, "5.0.0");
+                if let Err(error) = self.spool.fail(state, id) {
+                    tracing::error!(queue_id = id, %error, "cannot move message to failed");
+                }
+            }
+        }
+    }
+
+    /// A temporary failure: defer with backoff, or give up once the lifetime is over.
+    fn temporary(&self, state: State, envelope: &Envelope, retry: Retry, reason: &str) {
+        let id = envelope.queue_id.as_str();
+        let age = now_ms().saturating_sub(envelope.received_ms);
+        let lifetime = i64::try_from(self.retry.lifetime.as_millis()).unwrap_or(i64::MAX);
+        if age >= lifetime {
+            tracing::warn!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
+                status = "failed", reason, "lifetime expired; returning to sender");
+            let rejected: Vec<(String, String)> = envelope
+                .recipients
+                .iter()
+                .map(|r| (r.clone(), reason.to_string()))
+                .collect();
+            self.bounce(envelope, &rejected, "4.4.7");
+            if let Err(error) = self.spool.fail(state, id) {
+                tracing::error!(queue_id = id, %error, "cannot move message to failed");
+            }
+            return;
+        }
+        let attempts = retry.attempts + 1;
+        let delay = self.retry.delay(attempts);
+        let next = Retry {
+            attempts,
+            next_attempt_ms: now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
+            last_error: reason.to_string(),
+        };
+        tracing::info!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
+            status = "deferred", attempts, delay_ms = delay.as_millis() as u64, reason,
+            "delivery deferred");
+        if let Err(error) = self.spool.defer(state, id, &next) {
+            tracing::error!(queue_id = id, %error, "cannot defer message");
+        }
+    }
+
+    /// Runs the engine where a panic cannot reach the gateway, and keeps the original.
+    async fn sanitize(&self, envelope: &Envelope, raw: Vec<u8>) -> Result<Verdicted, SpoolError> {
+        let raw = Arc::new(raw);
+        let input = raw.clone();
+        let policy = self.policy.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                mamori_sanitize::sanitize(&input, &policy)
+            }))
+        })
+        .await;
+        let fallback_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
+        let (report, message, quarantine_id) = match outcome {
+            Ok(Ok(o)) => {
+                let report = serde_json::to_value(&o.report).unwrap_or_default();
+                let message = match o.report.verdict {
+                    Verdict::Sanitized => o.message,
+                    Verdict::Quarantined => None,
+                };
+                (report, message, o.report.quarantine_id)
+            }
+            _ => {
+                tracing::error!(queue_id = %envelope.queue_id, "engine failed; message quarantined whole");
+                let report = serde_json::json!({
+                    "verdict": "quarantined",
+                    "error": "the engine failed on this message",
+                });
+                (report, None, fallback_id)
+            }
+        };
+        let verdict = if message.is_some() {
+            "sanitized"
+        } else {
+            "quarantined"
+        };
+        let now = now_ms();
+        let record = QuarantineRecord {
+            quarantine_id: quarantine_id.clone(),
+            queue_id: envelope.queue_id.clone(),
+            from: envelope.from.clone(),
+            recipients: envelope.recipients.clone(),
+            received_ms: envelope.received_ms,
+            stored_ms: now,
+            retain_until_ms: now + i64::try_from(self.retention.as_millis()).unwrap_or(0),
+            verdict,
+            report,
+        };
+        let quarantine = self.quarantine.clone();
+        tokio::task::spawn_blocking(move || quarantine.store(&record, &raw))
+            .await
+            .map_err(|e| SpoolError::Io {
+                path: self.quarantine.dir(&quarantine_id),
+                source: std::io::Error::other(e),
+            })??;
+        let outbound = match message {
+            Some(sanitized) => Outbound(sanitized),
+            None => Outbound(self.quarantine_notice(envelope, &quarantine_id)),
+        };
+        Ok(Verdicted {
+            outbound,
+            verdict,
+            quarantine_id,
+        })
+    }
+
+    /// The message recipients get instead of one quarantined whole: written from scratch, it
+    /// carries nothing of the original but the envelope sender and the quarantine id.
+    fn quarantine_notice(&self, envelope: &Envelope, quarantine_id: &str) -> Vec<u8> {
+        let body = format!(
+            "外部から届いたメールは、安全に無害化できないため隔離されました。\n\
+             [A message from outside was quarantined because it could not be sanitized safely.]\n\
+             \n\
+             差出人 (envelope sender): <{}>\n\
+             受付番号 (queue id): {}\n\
+             隔離ID (quarantine id): {}\n\
+             \n\
+             原本が必要な場合は、この隔離IDを添えて情報セキュリティ管理者に申請してください。\n\
+             [To obtain the original, ask your information security manager, quoting the quarantine id.]\n",
+            envelope.from, envelope.queue_id, quarantine_id
+        );
+        let mut head = self.headers(
+            &envelope.recipients.join(", "),
+            "隔離されたメール [message quarantined]",
+            &envelope.queue_id,
+        );
+        head.push_str(&format!(
+            "X-Mamori-Sanitized: quarantined; id={quarantine_id}\r\n"
+        ));
+        head.push_str("MIME-Version: 1.0\r\n");
+        head.push_str("Content-Type: text/plain; charset=UTF-8\r\n");
+        head.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
+        let mut out = head.into_bytes();
+        out.extend_from_slice(base64_lines(body.as_bytes()).as_bytes());
+        out
+    }
+
+    fn headers(&self, to: &str, subject: &str, id: &str) -> String {
+        format!(
+            "From: Mail Delivery System <MAILER-DAEMON@{host}>\r\n\
+             To: {to}\r\n\
+             Subject: {subject}\r\n\
+             Date: {date}\r\n\
+             Message-ID: <{id}.{rand:08x}@{host}>\r\n\
+             Auto-Submitted: auto-replied\r\n",
+            host = self.hostname,
+            subject = encode_word(subject),
+            date = chrono::Utc::now().to_rfc2822(),
+            rand = rand::random::<u32>(),
+        )
+    }
+
+    /// Queues a DSN (RFC 3464) to the envelope sender. Never for the null sender or for a DSN.
+    fn bounce(&self, envelope: &Envelope, failed: &[(String, String)], status: &str) {
+        if envelope.from.is_empty() || envelope.origin == Origin::Dsn {
+            return;
+        }
+        let queue_id = new_queue_id();
+        let bytes = self.dsn(envelope, failed, status, &queue_id);
+        let dsn = Envelope {
+            queue_id: queue_id.clone(),
+            from: String::new(),
+            recipients: vec![envelope.from.clone()],
+            helo: self.hostname.clone(),
+            peer: "local".into(),
+            tls: false,
+            smtputf8: !envelope.from.is_ascii(),
+            received_ms: now_ms(),
+            size: bytes.len() as u64,
+            origin: Origin::Dsn,
+        };
+        match self.spool.store(&dsn, &bytes) {
+            Ok(()) => {
+                tracing::info!(queue_id = %queue_id, for_queue_id = %envelope.queue_id,
+                    to = %envelope.from, "DSN queued");
+                self.wake.notify_one();
+            }
+            Err(error) => {
+                tracing::error!(for_queue_id = %envelope.queue_id, %error, "cannot queue DSN");
+            }
+        }
+    }
+
+    /// The DSN itself: multipart/report with a human-readable part and message/delivery-status.
+    /// The original's content is deliberately not included (it is untrusted).
+    fn dsn(
+        &self,
+        envelope: &Envelope,
+        failed: &[(String, String)],
+        status: &str,
+        queue_id: &str,
+    ) -> Vec<u8> {
+        let boundary = format!("=_mamori_dsn_{queue_id}");
+        let mut text = String::from(
+            "お送りいただいたメールを次の宛先に配送できませんでした。\n\
+             [Your message could not be delivered to the following recipients.]\n\n",
+        );
+        for (rcpt, reason) in failed {
+            text.push_str(&format!("<{rcpt}>: {reason}\n"));
+        }
+        text.push_str(&format!("\nqueue id: {}\n", envelope.queue_id));
+        let arrival = chrono::DateTime::from_timestamp_millis(envelope.received_ms)
+            .unwrap_or_default()
+            .to_rfc2822();
+        let mut status_part = format!(
+            "Reporting-MTA: dns; {}\r\nX-Mamori-Queue-ID: {}\r\nArrival-Date: {arrival}\r\n",
+            self.hostname, envelope.queue_id
+        );
+        for (rcpt, reason) in failed {
+            let diagnostic: String = reason.chars().filter(|c| !c.is_control()).collect();
+            status_part.push_str(&format!(
+                "\r\nFinal-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n\
+                 Diagnostic-Code: smtp; {diagnostic}\r\n"
+            ));
+        }
+        let mut out = self.headers(
+            &format!("<{}>", envelope.from),
+            "配送不能通知 [Undelivered Mail Returned to Sender]",
+            queue_id,
+        );
+        out.push_str("MIME-Version: 1.0\r\n");
+        out.push_str(&format!(
+            "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n"
+        ));
+        out.push_str(&format!(
+            "--{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        ));
+        out.push_str(&base64_lines(text.as_bytes()));
+        out.push_str(&format!(
+            "--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n{status_part}\r\n--{boundary}--\r\n"
+        ));
+        out.into_bytes()
+    }
+}
+
+/// RFC 2047 encoded word for a header value (plain ASCII is left as it is).
+fn encode_word(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    format!(
+        "=?UTF-8?B?{}?=",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+/// Base64 in lines of 76 characters, each ending in CRLF.
+fn base64_lines(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38 + 2);
+    for chunk in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy {
+            first_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(10),
+            lifetime: Duration::from_secs(100),
+        };
+        let delays: Vec<u64> = (1..=6).map(|a| p.delay(a).as_secs()).collect();
+        assert_eq!(delays, vec![1, 2, 4, 8, 10, 10]);
+        assert_eq!(p.delay(u32::MAX), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn base64_lines_are_at_most_76_characters() {
+        let text = base64_lines(&[0xe3; 200]);
+        assert!(text.lines().all(|l| l.len() <= 76));
+        assert!(text.ends_with("\r\n"));
+    }
+}
