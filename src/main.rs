@@ -1,6 +1,7 @@
 //! `mamori`: command-line wiring only. Every feature lives in a library crate.
 
 mod demo;
+mod gateway_cmd;
 mod sanitize_cmd;
 
 use std::io::Read;
@@ -13,10 +14,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use mamori_core::audit::AuditKey;
 use mamori_core::credentials::{NewPassword, random_token, token_digest};
-use mamori_core::role::{Role, Scope, validate_scope};
+use mamori_core::role::{Role, Scope, ScopeKind, validate_scope};
 use mamori_core::text::{Name, Username};
 use mamori_store::{
-    AccountStore, AuditStore, NewAccount, Origin, PersonInput, SqlStore, Store, SystemClock,
+    AccountStore, AuditStore, NewAccount, Origin, PersonInput, SqlStore, Store, StoreError,
+    SystemClock,
 };
 
 #[derive(Parser)]
@@ -47,6 +49,8 @@ enum Command {
     Backup(BackupArgs),
     /// メールを無害化する (sanitize one message)
     Sanitize(sanitize_cmd::SanitizeArgs),
+    /// 無害化ゲートウェイを起動する (run the sanitizing SMTP gateway)
+    Gateway(gateway_cmd::GatewayArgs),
 }
 
 /// Where mamori keeps its data.
@@ -171,6 +175,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create(args)) => token_create(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
+        Command::Gateway(args) => gateway_cmd::run(args).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }
@@ -277,34 +282,54 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_scope(role: Role, raw: Option<&str>) -> anyhow::Result<Scope> {
-    let raw = raw.unwrap_or("global");
+/// The scope of `--role`: `--scope` when given; otherwise the person's `--unit` for roles held
+/// per unit, and `global` for the rest.
+fn parse_scope(role: Role, raw: Option<&str>, unit: Option<i64>) -> anyhow::Result<Scope> {
+    let raw = match (raw, role.scope_kind(), unit) {
+        (Some(raw), _, _) => raw.to_owned(),
+        (None, ScopeKind::Unit, Some(unit)) => format!("unit:{unit}"),
+        (None, _, _) => "global".to_owned(),
+    };
     let (kind, id) = match raw.split_once(':') {
         Some((k, i)) => (k, Some(i)),
-        None => (raw, None),
+        None => (raw.as_str(), None),
     };
     let scope = Scope::from_parts(kind, id).map_err(|_| {
         anyhow::anyhow!(
             "invalid --scope {raw:?}: use global, organisation:ID, unit:ID or system:NAME"
         )
     })?;
-    validate_scope(role, &scope)
-        .map_err(|_| anyhow::anyhow!("role {} does not take scope {raw:?}", role.as_str()))?;
+    validate_scope(role, &scope).map_err(|_| {
+        let needed = match role.scope_kind() {
+            ScopeKind::Global => "--scope global",
+            ScopeKind::Organisation => "--scope organisation:ID",
+            ScopeKind::Unit => "--scope unit:ID (or --unit ID)",
+            ScopeKind::System => "--scope system:NAME",
+        };
+        anyhow::anyhow!("role {} needs {needed}, not {raw:?}", role.as_str())
+    })?;
     Ok(scope)
 }
 
+/// A refused field, said in words rather than as a debug value.
+fn refused(flag: &str, error: &mamori_core::text::FieldError) -> anyhow::Error {
+    anyhow::anyhow!(
+        "invalid {flag}: {}",
+        mamori_web::i18n::Lang::En.field_error(error)
+    )
+}
+
 async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
-    let username =
-        Username::parse(&args.username).map_err(|e| anyhow::anyhow!("invalid --username: {e}"))?;
+    let username = Username::parse(&args.username).map_err(|e| refused("--username", &e))?;
     let name = Name::parse("name", args.name.as_deref().unwrap_or(&args.username))
-        .map_err(|e| anyhow::anyhow!("invalid --name: {e}"))?;
+        .map_err(|e| refused("--name", &e))?;
     let role = match &args.role {
         Some(raw) => {
             let role = Role::parse(raw).map_err(|_| {
                 let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 anyhow::anyhow!("unknown --role {raw:?}; one of: {}", names.join(", "))
             })?;
-            Some((role, parse_scope(role, args.scope.as_deref())?))
+            Some((role, parse_scope(role, args.scope.as_deref(), args.unit)?))
         }
         None => None,
     };
@@ -314,8 +339,12 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']);
-    let password = NewPassword::parse(password, username.as_str())
-        .map_err(|e| anyhow::anyhow!("password refused: {e}"))?;
+    let password = NewPassword::parse(password, username.as_str()).map_err(|e| {
+        anyhow::anyhow!(
+            "password refused: {}",
+            mamori_web::i18n::Lang::En.field_error(&e)
+        )
+    })?;
     let hash = tokio::task::spawn_blocking(move || password.hash(&mut rand::rngs::OsRng)).await?;
     let store = open_store(&args.data, true).await?;
     let person = PersonInput {
@@ -332,10 +361,23 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         password_hash: hash,
         language: "ja".into(),
     };
+    let scope = role.as_ref().map(|(_, scope)| scope.to_parts());
     let user = store
         .provision_account(person, account, role, &Origin::system("user create"))
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| match e {
+            StoreError::Conflict("person.unit_missing") => {
+                anyhow::anyhow!("unit {} does not exist (--unit)", args.unit.unwrap_or(0))
+            }
+            StoreError::Conflict("role.scope_missing") => {
+                let (kind, id) = scope.unwrap_or(("global", None));
+                anyhow::anyhow!("{kind} {} does not exist (--scope)", id.unwrap_or_default())
+            }
+            StoreError::Conflict("account.username_taken") => {
+                anyhow::anyhow!("username {username} is already taken")
+            }
+            other => anyhow::anyhow!("{other}"),
+        })?;
     println!("created user {username} (id {user})");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,3 +1,8 @@
 //! End-to-end tests of the `mamori` binary.
 
 mod sanitize_cli;
+
+// The command line and the web UI in a real browser, sharing the process guards in `support`.
+mod browser;
+mod cli;
+mod support;

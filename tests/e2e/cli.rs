@@ -1,0 +1,551 @@
+//! The command line: `user create`, `token create`, `audit verify` and `backup`, run as the
+//! binary against real data folders, with the server running where a site would have it running.
+
+use std::path::{Path, PathBuf};
+
+use sqlx::{Connection, Row, SqliteConnection};
+
+use crate::support::{PASSWORD, Server, get, run, text};
+
+/// Runs SQL against a data folder's database, as someone with access to the file could.
+fn with_db<T>(data: &Path, work: impl AsyncFnOnce(&mut SqliteConnection) -> T) -> T {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", data.join("mamori.db").display());
+        let mut db = SqliteConnection::connect(&url)
+            .await
+            .expect("database opens");
+        let result = work(&mut db).await;
+        db.close().await.expect("database closes");
+        result
+    })
+}
+
+fn execute(data: &Path, statements: &[&str]) {
+    with_db(data, async |db| {
+        for sql in statements {
+            sqlx::query(sql)
+                .execute(&mut *db)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    });
+}
+
+/// The first column of every row, as text.
+fn column(data: &Path, sql: &str) -> Vec<String> {
+    with_db(data, async |db| {
+        sqlx::query(sql)
+            .fetch_all(&mut *db)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .iter()
+            .map(|row| row.get::<String, _>(0))
+            .collect()
+    })
+}
+
+/// `role scope_kind:scope_id` for each role of the account `username`.
+fn roles_of(data: &Path, username: &str) -> Vec<String> {
+    column(
+        data,
+        &format!(
+            "SELECT r.role || ' ' || r.scope_kind || ':' || r.scope_id FROM role_assignments r \
+             JOIN users u ON u.person_id = r.person_id WHERE u.username = '{username}' ORDER BY r.id"
+        ),
+    )
+}
+
+fn user_create(data: &Path, extra: &[&str], password: &str) -> std::process::Output {
+    let data = data.to_str().expect("UTF-8 path");
+    let mut args = vec!["user", "create", "--data", data];
+    args.extend_from_slice(extra);
+    args.push("--password-stdin");
+    run(&args, &format!("{password}\n"))
+}
+
+fn audit_verify(data: &Path) -> std::process::Output {
+    run(
+        &[
+            "audit",
+            "verify",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+        ],
+        "",
+    )
+}
+
+/// The number of records an intact trail reports.
+fn intact_records(output: &std::process::Output) -> u64 {
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "audit verify failed: {stdout}{}",
+        text(&output.stderr)
+    );
+    stdout
+        .split("intact):")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no record count in {stdout:?}"))
+}
+
+/// A demonstration organisation, so that organisations and units exist to scope roles to.
+fn demo_folder(root: &Path) -> (PathBuf, Server) {
+    let data = root.join("data");
+    let server = Server::start(&data, &["--demo"]);
+    (data, server)
+}
+
+#[test]
+fn user_create_takes_every_role_with_the_scope_it_needs() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, mut server) = demo_folder(root.path());
+    let org = column(
+        &server.data,
+        "SELECT CAST(MIN(id) AS TEXT) FROM organisations",
+    )[0]
+    .clone();
+    let unit = column(&data, "SELECT CAST(MIN(id) AS TEXT) FROM units")[0].clone();
+    let on_org = format!("organisation:{org}");
+    let on_unit = format!("unit:{unit}");
+    let cases: [(&str, Vec<&str>, String); 9] = [
+        ("ciso", vec![], "global:".into()),
+        ("security_director", vec![], "global:".into()),
+        (
+            "security_officer",
+            vec!["--scope", &on_org],
+            format!("organisation:{org}"),
+        ),
+        (
+            "security_manager",
+            vec!["--scope", &on_unit, "--unit", &unit],
+            format!("unit:{unit}"),
+        ),
+        (
+            "system_administrator",
+            vec!["--scope", "system:jinji-kyuyo"],
+            "system:jinji-kyuyo".into(),
+        ),
+        ("csirt", vec![], "global:".into()),
+        ("auditor", vec!["--scope", "global"], "global:".into()),
+        (
+            "staff",
+            vec!["--scope", &on_unit, "--unit", &unit],
+            format!("unit:{unit}"),
+        ),
+        (
+            "contractor",
+            vec!["--scope", &on_unit],
+            format!("unit:{unit}"),
+        ),
+    ];
+    for (role, scope, stored) in cases {
+        let username = format!("cli-{}", role.replace('_', "-"));
+        let mut args = vec![
+            "--username",
+            &username,
+            "--name",
+            "試験 太郎",
+            "--role",
+            role,
+        ];
+        args.extend(scope);
+        let output = user_create(&data, &args, PASSWORD);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{role}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            text(&output.stdout).contains(&format!("created user {username}")),
+            "{role}: {}",
+            text(&output.stdout)
+        );
+        assert_eq!(roles_of(&data, &username), [format!("{role} {stored}")]);
+    }
+    // Created while the server runs, and the server is none the worse for it.
+    server.assert_running();
+    assert_eq!(get(server.addr, "/healthz", &[]).status, 200);
+}
+
+#[test]
+fn user_create_refuses_bad_input_with_a_clear_message_and_exit_2() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, _server) = demo_folder(root.path());
+    let cases: [(&[&str], &str, &str); 8] = [
+        (&["--role", "root"], PASSWORD, "unknown --role \"root\""),
+        (
+            &["--role", "ciso", "--scope", "planet:3"],
+            PASSWORD,
+            "invalid --scope",
+        ),
+        (
+            &["--role", "staff", "--scope", "unit:abc"],
+            PASSWORD,
+            "invalid --scope",
+        ),
+        (
+            &["--role", "ciso", "--scope", "unit:1"],
+            PASSWORD,
+            "role ciso needs --scope global, not \"unit:1\"",
+        ),
+        (
+            &["--role", "staff"],
+            PASSWORD,
+            "role staff needs --scope unit:ID (or --unit ID)",
+        ),
+        (&["--role", "ciso"], "short", "password refused"),
+        (&["--role", "ciso"], "aaaaaaaaaaaaaaaa", "password refused"),
+        (&[], "my-refused-user-password", "password refused"),
+    ];
+    for (extra, password, message) in cases {
+        let mut args = vec!["--username", "refused-user"];
+        args.extend_from_slice(extra);
+        let output = user_create(&data, &args, password);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(message),
+            "{extra:?}: expected {message:?} in {stderr:?}"
+        );
+        assert!(
+            column(
+                &data,
+                "SELECT username FROM users WHERE username = 'refused-user'"
+            )
+            .is_empty(),
+            "{extra:?} created the account anyway"
+        );
+    }
+    let taken = user_create(&data, &["--username", "admin", "--role", "ciso"], PASSWORD);
+    assert_eq!(taken.status.code(), Some(2));
+    assert!(
+        text(&taken.stderr).contains("username admin is already taken"),
+        "{}",
+        text(&taken.stderr)
+    );
+    // The role list is part of the message, so the operator sees what is allowed.
+    let output = user_create(&data, &["--username", "x-user", "--role", "root"], PASSWORD);
+    assert!(text(&output.stderr).contains("security_manager"));
+}
+
+/// `user create` used to store a role scoped to a unit or organisation that does not exist.
+#[test]
+fn user_create_refuses_a_scope_that_names_no_unit_or_organisation() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, _server) = demo_folder(root.path());
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--role", "staff", "--scope", "unit:999999"],
+            "unit 999999 does not exist",
+        ),
+        (
+            &["--role", "security_manager", "--unit", "999999"],
+            "unit 999999 does not exist",
+        ),
+        (
+            &[
+                "--role",
+                "security_officer",
+                "--scope",
+                "organisation:999999",
+            ],
+            "organisation 999999 does not exist",
+        ),
+        (&["--unit", "999999"], "unit 999999 does not exist"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["--username", "dangling-user"];
+        args.extend_from_slice(extra);
+        let output = user_create(&data, &args, PASSWORD);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(message), "{extra:?}: {stderr:?}");
+    }
+    assert_eq!(
+        column(
+            &data,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM role_assignments WHERE scope_id = '999999'"
+        ),
+        ["0"]
+    );
+    assert!(
+        column(
+            &data,
+            "SELECT username FROM users WHERE username = 'dangling-user'"
+        )
+        .is_empty()
+    );
+}
+
+/// Without `--scope`, a role held per unit is scoped to the person's `--unit`.
+#[test]
+fn user_create_scopes_a_unit_role_to_the_persons_unit() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, _server) = demo_folder(root.path());
+    let unit = column(&data, "SELECT CAST(MAX(id) AS TEXT) FROM units")[0].clone();
+    let output = user_create(
+        &data,
+        &[
+            "--username",
+            "unit-staff",
+            "--role",
+            "staff",
+            "--unit",
+            &unit,
+        ],
+        PASSWORD,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        roles_of(&data, "unit-staff"),
+        [format!("staff unit:{unit}")]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT CAST(p.unit_id AS TEXT) FROM people p JOIN users u ON u.person_id = p.id \
+             WHERE u.username = 'unit-staff'"
+        ),
+        [unit]
+    );
+}
+
+/// `user create` used to print refused passwords as `password: TooShort { min: 12 }`.
+#[test]
+fn user_create_names_what_is_wrong_with_a_weak_password() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let output = user_create(&data, &["--username", "weak-user"], "short");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("at least 12 characters"),
+        "the password rule is not spelt out: {stderr:?}"
+    );
+    assert!(!stderr.contains("TooShort"), "debug output: {stderr:?}");
+}
+
+#[test]
+fn token_create_prints_a_token_that_the_running_server_accepts() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let server = Server::start(&data, &[]);
+    let output = run(
+        &[
+            "token",
+            "create",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+            "--username",
+            "admin",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let token = text(&output.stdout).trim().to_owned();
+    assert!(
+        token.starts_with("mamori_") && token.len() > 40,
+        "{token:?}"
+    );
+    let bearer = format!("Bearer {token}");
+    let good = [("Authorization", bearer.as_str())];
+    let bad = [("Authorization", "Bearer mamori_not-a-token")];
+
+    let openapi = get(server.addr, "/api/v1/openapi.json", &good);
+    assert_eq!(openapi.status, 200, "{}", openapi.body);
+    let document: serde_json::Value = serde_json::from_str(&openapi.body).expect("OpenAPI is JSON");
+    assert!(document.get("openapi").is_some(), "{document}");
+    assert_eq!(get(server.addr, "/api/v1/openapi.json", &bad).status, 401);
+    // The token acts as the account it was made for.
+    let me = get(server.addr, "/api/v1/me", &good);
+    assert_eq!(me.status, 200, "{}", me.body);
+    let me: serde_json::Value = serde_json::from_str(&me.body).expect("JSON");
+    assert_eq!(me["username"], "admin", "{me}");
+    assert_eq!(me["roles"][0]["role"], "ciso", "{me}");
+    assert_eq!(get(server.addr, "/api/v1/me", &bad).status, 401);
+    assert_eq!(get(server.addr, "/api/v1/me", &[]).status, 401);
+    // Past authentication, an unknown route is simply not found; a bad token never gets that far.
+    assert_eq!(get(server.addr, "/api/v1/no-such-route", &good).status, 404);
+    assert_eq!(get(server.addr, "/api/v1/no-such-route", &bad).status, 401);
+    // The token is stored hashed, never as issued.
+    let stored = column(&data, "SELECT token_digest FROM api_tokens");
+    assert_eq!(stored.len(), 1);
+    assert!(!stored[0].contains(&token[7..]));
+
+    let unknown = run(
+        &[
+            "token",
+            "create",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+            "--username",
+            "nobody",
+        ],
+        "",
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("no user \"nobody\""));
+}
+
+/// A data folder with some activity in its audit trail, and the server stopped.
+fn active_folder(root: &Path) -> PathBuf {
+    let data = root.join("active");
+    let server = Server::start(&data, &["--demo"]);
+    for name in ["audit-a", "audit-b", "audit-c"] {
+        let output = user_create(&data, &["--username", name, "--role", "csirt"], PASSWORD);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    drop(server);
+    data
+}
+
+/// A copy of a data folder with everything in it, the database's journal files included.
+fn copy_folder(from: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).expect("copy folder");
+    for entry in std::fs::read_dir(from).expect("data folder") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("file copies");
+    }
+    to.to_owned()
+}
+
+/// `audit verify` fails with exit 1 and its report starts with `record N:`.
+fn assert_broken_at(data: &Path, record: &str, also: &str) {
+    let output = audit_verify(data);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "tampering not detected: {stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("broken): record {record}:")),
+        "expected record {record} to be named: {stdout:?}"
+    );
+    assert!(stdout.contains(also), "expected {also:?} in {stdout:?}");
+}
+
+#[test]
+fn audit_verify_names_the_record_that_was_edited_deleted_or_forged() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = active_folder(root.path());
+    let records = intact_records(&audit_verify(&data));
+    assert!(
+        records > 10,
+        "too little activity to tamper with: {records}"
+    );
+
+    let edited = copy_folder(&data, &root.path().join("edited"));
+    execute(
+        &edited,
+        &["UPDATE audit_log SET actor_name = 'someone-else' WHERE seq = 5"],
+    );
+    assert_broken_at(&edited, "5", "altered");
+
+    let deleted = copy_folder(&data, &root.path().join("deleted"));
+    execute(&deleted, &["DELETE FROM audit_log WHERE seq = 7"]);
+    assert_broken_at(&deleted, "8", "7");
+
+    // A record slipped in between 3 and 4, the later ones renumbered to make room for it.
+    let forged = copy_folder(&data, &root.path().join("forged"));
+    execute(
+        &forged,
+        &[
+            "UPDATE audit_log SET seq = -(seq + 1) WHERE seq >= 4",
+            "UPDATE audit_log SET seq = -seq WHERE seq < 0",
+            "INSERT INTO audit_log (seq, at_ms, actor_id, actor_name, action, target_kind, \
+             target_id, unit_id, address, detail, prev_mac, mac) \
+             SELECT 4, at_ms, actor_id, actor_name, 'role.assign', 'person', '1', NULL, address, \
+             '{}', mac, mac FROM audit_log WHERE seq = 3",
+        ],
+    );
+    assert_broken_at(&forged, "4", "altered");
+
+    // Removing the newest records is tampering too.
+    let truncated = copy_folder(&data, &root.path().join("truncated"));
+    execute(
+        &truncated,
+        &[&format!(
+            "DELETE FROM audit_log WHERE seq >= {}",
+            records - 1
+        )],
+    );
+    let output = audit_verify(&truncated);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains(&format!("record {}", records - 1)),
+        "{}",
+        text(&output.stdout)
+    );
+
+    // The untouched folder is still intact: the checks above did not pass by accident.
+    assert_eq!(intact_records(&audit_verify(&data)), records);
+}
+
+#[test]
+fn backup_while_serving_restores_to_a_folder_that_verifies_and_serves() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let mut server = Server::start(&data, &["--demo"]);
+    let copy = root.path().join("backups").join("mamori-backup.db");
+    std::fs::create_dir_all(copy.parent().expect("parent")).expect("backup folder");
+    let output = run(
+        &[
+            "backup",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+            "--to",
+            copy.to_str().expect("UTF-8 path"),
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    server.assert_running();
+    let key = copy.with_extension("audit.key");
+    assert!(copy.is_file() && key.is_file(), "{}", text(&output.stdout));
+    // A second backup to the same file must not overwrite the first.
+    let again = run(
+        &[
+            "backup",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+            "--to",
+            copy.to_str().expect("UTF-8 path"),
+        ],
+        "",
+    );
+    assert_eq!(again.status.code(), Some(2));
+    let live = intact_records(&audit_verify(&data));
+    drop(server);
+
+    // Restore: a new data folder with the copy as mamori.db and the key as audit.key.
+    let restored = root.path().join("restored");
+    std::fs::create_dir_all(&restored).expect("restore folder");
+    std::fs::copy(&copy, restored.join("mamori.db")).expect("database restored");
+    std::fs::copy(&key, restored.join("audit.key")).expect("key restored");
+    assert_eq!(intact_records(&audit_verify(&restored)), live);
+
+    // The restored folder serves the same organisation; no new administrator is made.
+    let server = Server::start(&restored, &[]);
+    assert!(server.admin_password.is_empty());
+    assert_eq!(get(server.addr, "/healthz", &[]).status, 200);
+    drop(server);
+    assert_eq!(
+        column(
+            &restored,
+            "SELECT name FROM organisations WHERE code = 'KANRI'"
+        ),
+        ["管理者"]
+    );
+    assert!(intact_records(&audit_verify(&restored)) >= live);
+}

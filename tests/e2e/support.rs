@@ -1,0 +1,225 @@
+//! What the end-to-end tests share: the `mamori` binary run as a child process that is always
+//! killed, and a minimal HTTP/1.1 client for loopback requests.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long a child process may take to say it is ready.
+const STARTUP: Duration = Duration::from_secs(120);
+
+pub const PASSWORD: &str = "Kiritsubo-2026-Suzaku";
+
+pub fn mamori() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    command.env("RUST_LOG", "warn");
+    // The tests say where everything is; the caller's environment must not.
+    for name in [
+        "MAMORI_DATA",
+        "MAMORI_DATABASE_URL",
+        "MAMORI_LISTEN",
+        "MAMORI_SECURE_COOKIES",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Runs `mamori ARGS` to completion with `stdin` as its standard input.
+pub fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = mamori()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mamori starts");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    input.write_all(stdin.as_bytes()).expect("stdin is written");
+    drop(input);
+    child.wait_with_output().expect("mamori runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A child process that is killed, with everything it started, when the value goes away: on
+/// success, on a failed assertion and on a panic alike.
+pub struct ChildGuard {
+    child: Child,
+    name: &'static str,
+}
+
+impl ChildGuard {
+    /// Starts `command` in a process group of its own, so that its descendants (the browsers a
+    /// WebDriver starts) can be ended together with it.
+    pub fn spawn(name: &'static str, mut command: Command) -> Self {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name} does not start: {e}"));
+        Self { child, name }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn stdout(&mut self) -> std::process::ChildStdout {
+        self.child.stdout.take().expect("stdout is piped")
+    }
+
+    /// Panics when the process has already ended, naming how.
+    pub fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("{} exited early: {status}", self.name);
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        // The whole group: the process itself and whatever it started.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `mamori serve`.
+pub struct Server {
+    pub addr: SocketAddr,
+    /// The first administrator's password, as printed on the first start.
+    pub admin_password: String,
+    pub data: PathBuf,
+    guard: ChildGuard,
+}
+
+impl Server {
+    /// Starts `mamori serve` on a free loopback port with its data in `data`.
+    pub fn start(data: &Path, extra: &[&str]) -> Self {
+        let mut command = mamori();
+        command
+            .arg("serve")
+            .arg("--data")
+            .arg(data)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut guard = ChildGuard::spawn("mamori serve", command);
+        let lines = line_channel(guard.stdout());
+        let mut admin_password = String::new();
+        let addr = loop {
+            let line = match lines.recv_timeout(STARTUP) {
+                Ok(line) => line,
+                Err(_) => {
+                    guard.assert_running();
+                    panic!("mamori serve printed no address within {STARTUP:?}");
+                }
+            };
+            if let Some(password) = line.trim().strip_prefix("パスワード (password):") {
+                admin_password = password.trim().to_owned();
+            }
+            if let Some(rest) = line.strip_prefix("mamori: http://") {
+                let addr = rest.split('/').next().unwrap_or_default();
+                break addr
+                    .parse::<SocketAddr>()
+                    .unwrap_or_else(|e| panic!("address in {line:?}: {e}"));
+            }
+        };
+        Self {
+            addr,
+            admin_password,
+            data: data.to_owned(),
+            guard,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn assert_running(&mut self) {
+        self.guard.assert_running();
+    }
+}
+
+/// Forwards the lines of a child's output to a channel, so that reading can time out.
+fn line_channel(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, guard: &mut ChildGuard) {
+    let deadline = std::time::Instant::now() + STARTUP;
+    while std::time::Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        guard.assert_running();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on port {port} after {STARTUP:?}");
+}
+
+/// A response of [`get`].
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+/// `GET path` with the given extra header lines, over a fresh connection.
+pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("server accepts connections");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout is set");
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .expect("request is sent");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("response is read");
+    let raw = text(&raw);
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {head:?}"));
+    Response {
+        status,
+        body: body.to_owned(),
+    }
+}
