@@ -915,6 +915,123 @@ async fn staff_cannot_manage_the_organisation() {
 }
 
 #[tokio::test]
+async fn an_officer_manages_units_people_and_unit_roles_of_its_own_organisation_only() {
+    let w = world().await;
+    let officer = provision(
+        &w.store,
+        "officer",
+        "責任 太郎",
+        Some(w.unit_a),
+        Some((
+            Role::SecurityOfficer,
+            Scope::Organisation(mamori_core::OrgId(w.org)),
+        )),
+    )
+    .await;
+    let other_org = post("/api/v1/organisations")
+        .token(&w.ciso.token)
+        .json(json!({"code": "JINJI", "name": "人事委員会"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+    let other_unit = post("/api/v1/units")
+        .token(&w.ciso.token)
+        .json(json!({"org_id": other_org, "name": "任用課"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+    let outsider = post("/api/v1/people")
+        .token(&w.ciso.token)
+        .json(json!({"name": "任用 六郎", "unit_id": other_unit}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+
+    // Own organisation: allowed.
+    post("/api/v1/units")
+        .token(&officer.token)
+        .json(json!({"org_id": w.org, "name": "会計課"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    patch(&format!("/api/v1/units/{}", w.unit_b))
+        .token(&officer.token)
+        .json(json!({"note": "庁舎3階"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    post("/api/v1/people")
+        .token(&officer.token)
+        .json(json!({"name": "会計 七子", "unit_id": w.unit_b}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    post(&format!("/api/v1/people/{}/roles", w.person_b))
+        .token(&officer.token)
+        .json(json!({"role": "security_manager", "scope": format!("unit:{}", w.unit_b)}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+
+    // Another organisation, or a role above the unit level: refused.
+    post("/api/v1/units")
+        .token(&officer.token)
+        .json(json!({"org_id": other_org, "name": "勝手な課"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    patch(&format!("/api/v1/units/{other_unit}"))
+        .token(&officer.token)
+        .json(json!({"name": "改名"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post("/api/v1/people")
+        .token(&officer.token)
+        .json(json!({"name": "他所 八郎", "unit_id": other_unit}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    patch(&format!("/api/v1/people/{}", w.person_b))
+        .token(&officer.token)
+        .json(json!({"unit_id": other_unit}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post(&format!("/api/v1/people/{}/roles", w.person_b))
+        .token(&officer.token)
+        .json(json!({"role": "auditor", "scope": "global"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post(&format!("/api/v1/people/{}/roles", w.person_b))
+        .token(&officer.token)
+        .json(json!({"role": "staff", "scope": format!("unit:{other_unit}")}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    // A person of another organisation is not even visible to the officer.
+    post(&format!("/api/v1/people/{outsider}/roles"))
+        .token(&officer.token)
+        .json(json!({"role": "staff", "scope": format!("unit:{other_unit}")}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    post("/api/v1/organisations")
+        .token(&officer.token)
+        .json(json!({"code": "NEW", "name": "新機関"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[tokio::test]
 async fn staff_of_one_unit_cannot_see_a_person_of_another() {
     let w = world().await;
     // A colleague of the same unit is visible, so the refusals below are about the unit.
@@ -1199,10 +1316,9 @@ async fn invalid_bodies_are_refused_with_localised_json_errors() {
 #[tokio::test]
 async fn requests_without_a_valid_bearer_token_are_unauthenticated() {
     let w = world().await;
-    let absent = get("/api/v1/me")
-        .send(&w.app)
-        .await
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let reply = get("/api/v1/me").send(&w.app).await;
+    assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+    let absent = reply.error(StatusCode::UNAUTHORIZED, "unauthenticated");
     assert_eq!(absent["message"], "ログインしてください。");
     let english = get("/api/v1/organisations")
         .header("accept-language", "en")
