@@ -1,6 +1,7 @@
 //! `mamori`: command-line wiring only. Every feature lives in a library crate.
 
 mod demo;
+mod gateway_cmd;
 mod sanitize_cmd;
 
 use std::io::Read;
@@ -48,6 +49,8 @@ enum Command {
     Backup(BackupArgs),
     /// メールを無害化する (sanitize one message)
     Sanitize(sanitize_cmd::SanitizeArgs),
+    /// 無害化ゲートウェイを起動する (run the sanitizing SMTP gateway)
+    Gateway(gateway_cmd::GatewayArgs),
 }
 
 /// Where mamori keeps its data.
@@ -172,6 +175,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create(args)) => token_create(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
+        Command::Gateway(args) => gateway_cmd::run(args).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }

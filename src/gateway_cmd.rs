@@ -1,0 +1,89 @@
+//! `mamori gateway`: the 無害化 SMTP gateway, and `mamori gateway status`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use mamori_gateway::{Gateway, GatewayConfig};
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct GatewayArgs {
+    #[command(subcommand)]
+    command: Option<GatewayCommand>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum GatewayCommand {
+    /// スプールの件数を表示する (show the queue counts)
+    Status(StatusArgs),
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// Data folder holding the spool.
+    #[arg(long = "data", default_value = "./mamori-data", env = "MAMORI_DATA")]
+    data: PathBuf,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Address to accept SMTP on.
+    #[arg(long, required = true, env = "MAMORI_GATEWAY_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Where sanitized mail goes (`HOST:PORT`, the SMTP server on the LGWAN side).
+    #[arg(long, required = true, env = "MAMORI_GATEWAY_NEXT_HOP")]
+    next_hop: Option<String>,
+    /// Recipient domain to accept mail for (repeatable); every other domain is refused.
+    #[arg(long = "accept-domain", required = true, num_args = 1..)]
+    accept_domains: Vec<String>,
+    /// Data folder: the spool and the quarantine live here.
+    #[arg(long = "data", default_value = "./mamori-data", env = "MAMORI_DATA")]
+    data: PathBuf,
+    /// Largest message accepted, in bytes.
+    #[arg(long)]
+    max_size: Option<usize>,
+    /// PEM certificate chain for STARTTLS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for STARTTLS.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Name the gateway gives itself in SMTP.
+    #[arg(long, default_value = "mamori-gateway")]
+    hostname: String,
+}
+
+pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
+    if let Some(GatewayCommand::Status(status)) = args.command {
+        let counts = mamori_gateway::status(&status.data)
+            .with_context(|| format!("reading the spool under {}", status.data.display()))?;
+        println!("queued    {}", counts.queued);
+        println!("deferred  {}", counts.deferred);
+        println!("delivered {}", counts.delivered);
+        println!("failed    {}", counts.failed);
+        println!("incoming  {}", counts.incoming);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let a = args.run;
+    let (Some(listen), Some(next_hop)) = (a.listen, a.next_hop) else {
+        anyhow::bail!("--listen and --next-hop are required");
+    };
+    std::fs::create_dir_all(&a.data).with_context(|| format!("creating {}", a.data.display()))?;
+    let mut config = GatewayConfig::new(listen, next_hop, a.accept_domains, a.data);
+    config.hostname = a.hostname;
+    if let Some(max) = a.max_size {
+        config.max_message_bytes = max;
+    }
+    config.tls_cert = a.tls_cert;
+    config.tls_key = a.tls_key;
+    let gateway = Gateway::start(config).await?;
+    eprintln!("mamori gateway listening on {}", gateway.local_addr());
+    tokio::signal::ctrl_c().await?;
+    gateway.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
