@@ -29,6 +29,7 @@ enum Mode {
 }
 
 struct Walk<'a> {
+    parser: &'a MessageParser,
     text_only: bool,
     ids: &'a dyn QuarantineIds,
     message_qid: String,
@@ -74,6 +75,7 @@ fn count_parts(m: &Message<'_>) -> usize {
 pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Outcome {
     let digest = sha256_hex(input);
     let message_qid = ids.message_id(&digest);
+    let parser = MessageParser::new();
     let mut scanner = Scanner::new(&policy.limits);
     let root = match scanner.scan_message(input) {
         Ok(root) => root,
@@ -93,9 +95,7 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
     // parser differential that a reader downstream could exploit.
     if !ambiguities.iter().any(|a| a.kind.is_structural()) {
         let ours = count_entities(&root);
-        let theirs = MessageParser::new()
-            .parse(input)
-            .map_or(0, |m| count_parts(&m));
+        let theirs = parser.parse(input).map_or(0, |m| count_parts(&m));
         if ours != theirs && !input.is_empty() {
             ambiguities.push(Ambiguity {
                 kind: AmbiguityKind::ParserDifferential,
@@ -111,6 +111,7 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
     }
 
     let mut walk = Walk {
+        parser: &parser,
         text_only: structural,
         ids,
         message_qid: message_qid.clone(),
@@ -123,7 +124,7 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
     }
     let mut sections = Vec::new();
     walk.render(&root, Mode::Show, false, &mut sections);
-    let headers = MessageParser::new()
+    let headers = parser
         .parse_headers(&root.header_block)
         .map(|m| build::kept_headers(&m))
         .unwrap_or_default();
@@ -189,13 +190,13 @@ struct Disposition {
     other_names: Vec<String>,
 }
 
-fn disposition(e: &Entity) -> Disposition {
+fn disposition(parser: &MessageParser, e: &Entity) -> Disposition {
     let mut d = Disposition {
         attachment: false,
         file_name: None,
         other_names: Vec::new(),
     };
-    let Some(m) = MessageParser::new().parse_headers(&e.header_block) else {
+    let Some(m) = parser.parse_headers(&e.header_block) else {
         return d;
     };
     let part = m.root_part();
@@ -427,7 +428,7 @@ impl Walk<'_> {
             }
             Body::Message(raw, inner) => {
                 if self.text_only || mode == Mode::Unchosen {
-                    let d = disposition(e);
+                    let d = disposition(self.parser, e);
                     let reason = if self.text_only {
                         RemovalReason::AmbiguousStructure
                     } else {
@@ -441,7 +442,7 @@ impl Walk<'_> {
                 self.render(inner, Mode::Show, false, &mut inner_out);
                 let mut s =
                     String::from("---------- 添付されたメッセージ (attached message) ----------\n");
-                if let Some(m) = MessageParser::new().parse_headers(&inner.header_block) {
+                if let Some(m) = self.parser.parse_headers(&inner.header_block) {
                     for (name, label) in [
                         ("From", "差出人 (From)"),
                         ("To", "宛先 (To)"),
@@ -473,7 +474,7 @@ impl Walk<'_> {
     fn choose_alternative(&mut self, children: &[Entity]) -> Option<usize> {
         let plain = children.iter().position(|c| {
             matches!(&c.body, Body::Leaf(b) if c.mime_type == "text/plain"
-                && !disposition(c).attachment
+                && !disposition(self.parser, c).attachment
                 && !decode_text(b, c.param("charset")).text.trim().is_empty())
         });
         plain
@@ -489,7 +490,7 @@ impl Walk<'_> {
         in_related: bool,
         out: &mut Vec<String>,
     ) {
-        let d = disposition(e);
+        let d = disposition(self.parser, e);
         let mime = e.mime_type.as_str();
         let is_body_text = !d.attachment && (mime == "text/plain" || mime == "text/html");
         if mime == "text/calendar" && !(self.text_only && d.attachment) {

@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::audit::AuditEvent;
@@ -16,7 +15,7 @@ use mamori_store::{NewSession, Session};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, User, set_cookie};
+use crate::context::{Ctx, Form, Id, LANG_COOKIE, SESSION_COOKIE, User, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::pages::{Frame, render};
@@ -221,8 +220,11 @@ pub async fn login(
             ));
         }
     };
-    state.throttle.succeeded(&username);
     let mfa = creds.totp_secret.is_some();
+    // With a second factor the login has not succeeded yet: failed codes keep counting.
+    if !mfa {
+        state.throttle.succeeded(&username);
+    }
     state
         .store
         .record(audit(
@@ -289,6 +291,36 @@ pub async fn totp_verify(
         .credentials(user)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    let origin = mamori_store::Origin {
+        actor_id: Some(user),
+        actor_name: creds.username.clone(),
+        address: ctx.address.clone(),
+    };
+    // Guessing codes is throttled like guessing passwords: a pending session must not become
+    // an unlimited oracle for six-digit codes.
+    if !state
+        .throttle
+        .allows(&creds.username, &ctx.address, state.clock.now_ms())
+    {
+        state
+            .store
+            .record(
+                origin
+                    .event("login.failed", "user", user)
+                    .with_detail(serde_json::json!({"reason": "throttled"})),
+            )
+            .await?;
+        state.metrics.login("throttled");
+        let page = TotpLoginPage {
+            frame: Frame::anonymous(&ctx, "login.totp_title"),
+            error: Some("login.throttled"),
+        };
+        return Ok((
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            Html(render(&page)),
+        )
+            .into_response());
+    }
     let now_s = (state.clock.now_ms() / 1000) as u64;
     let by_totp = match creds
         .totp_secret
@@ -307,11 +339,6 @@ pub async fn totp_verify(
                 .store
                 .use_recovery_code(user, &token_digest(&normalise_recovery_code(&form.code)))
                 .await?);
-    let origin = mamori_store::Origin {
-        actor_id: Some(user),
-        actor_name: creds.username.clone(),
-        address: ctx.address.clone(),
-    };
     if !ok {
         state
             .throttle
@@ -331,6 +358,7 @@ pub async fn totp_verify(
         };
         return Ok((axum::http::StatusCode::UNAUTHORIZED, Html(render(&page))).into_response());
     }
+    state.throttle.succeeded(&creds.username);
     state.store.revoke_session(user, session.id).await?;
     let method = if by_totp { "totp" } else { "recovery_code" };
     state
@@ -505,7 +533,7 @@ pub async fn change_language(
 pub async fn revoke_session(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     if !state.store.revoke_session(user.actor.user_id, id).await? {
         return Err(AppError::NotFound);
@@ -584,9 +612,9 @@ pub async fn totp_enrol(
         )));
     };
     let now_s = (state.clock.now_ms() / 1000) as u64;
-    if secret.verify(&form.code, now_s).is_none() {
+    let Some(step) = secret.verify(&form.code, now_s) else {
         return enrol_page(&state, &user, form.secret.trim(), Some("login.totp_failed"));
-    }
+    };
     let codes = credentials::recovery_codes(&mut rand::rngs::OsRng);
     let digests: Vec<String> = codes.iter().map(|c| token_digest(c)).collect();
     state
@@ -597,6 +625,11 @@ pub async fn totp_enrol(
             &digests,
             &user.ctx.origin(),
         )
+        .await?;
+    // The code that proved the enrolment is spent: it must not log in a second time.
+    state
+        .store
+        .claim_totp_step(user.actor.user_id, step as i64)
         .await?;
     Ok(Html(render(&TotpEnrolPage {
         frame: Frame::new(&user, "totp.enrol"),

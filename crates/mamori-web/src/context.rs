@@ -3,7 +3,7 @@
 //! security headers are written on the way out.
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::Actor;
 use mamori_core::credentials::{random_token, secrets_equal, token_digest};
 use mamori_store::Session;
+use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -89,6 +90,60 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
             None => Err(AppError::Unauthenticated),
         }
     }
+}
+
+/// The `{id}` of a page's path. An id that is not a positive number names nothing: 404, the
+/// same page as for an id that does not exist.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Id)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// A form body. Whatever axum's own reader would refuse (another content type, a body too large
+/// or of the wrong shape) is refused with our localised error page instead, and so are bytes
+/// that are not UTF-8, which the reader would otherwise turn silently into U+FFFD.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_form(request.headers()) {
+            return Err(AppError::Invalid(Vec::new()));
+        }
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        if form_urlencoded::parse(&bytes)
+            .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
+        {
+            return Err(AppError::Invalid(Vec::new()));
+        }
+        let request = Request::from_parts(parts, Body::from(bytes));
+        axum::Form::<T>::from_request(request, state)
+            .await
+            .map(|axum::Form(value)| Form(value))
+            .map_err(|_| AppError::Invalid(Vec::new()))
+    }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -250,12 +305,7 @@ async fn check_csrf(ctx: &Ctx, request: Request) -> (Request, Result<(), AppErro
         };
         return (request, verdict);
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(request.headers()) {
         return (request, Err(AppError::Csrf));
     }
     let (parts, body) = request.into_parts();
@@ -344,14 +394,7 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             "message": lang.t(error.message_key()),
             "fields": fields,
         });
-        let mut response = (error.status(), axum::Json(body)).into_response();
-        if matches!(error, AppError::Unauthenticated) {
-            // RFC 6750: tell the client which scheme to authenticate with.
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        return response;
+        return (error.status(), axum::Json(body)).into_response();
     }
     if matches!(error, AppError::Unauthenticated) {
         return Redirect::to("/login").into_response();

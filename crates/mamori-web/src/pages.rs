@@ -2,8 +2,7 @@
 //! trail. Every guarded operation asks `authorize` first and hands its grant to the store.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use mamori_core::authz::{
@@ -21,7 +20,7 @@ use mamori_store::{
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::context::{Ctx, User};
+use crate::context::{Ctx, Form, Id, User};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -287,7 +286,7 @@ struct OrganisationPage {
 pub async fn organisation(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ViewDirectory>(&user.actor, &())?;
     let org = state
@@ -309,7 +308,7 @@ pub async fn organisation(
 pub async fn update_organisation(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<OrganisationForm>,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ManageOrganisations>(&user.actor, &())?;
@@ -382,7 +381,7 @@ struct UnitPage {
 pub async fn unit(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ViewDirectory>(&user.actor, &())?;
     let unit = state
@@ -428,7 +427,7 @@ pub async fn unit(
 pub async fn update_unit(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, AppError> {
     let org = state
@@ -640,7 +639,7 @@ impl PersonPage {
 pub async fn person(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     let place = state
         .store
@@ -688,7 +687,7 @@ pub async fn person(
 pub async fn update_person(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<PersonForm>,
 ) -> Result<Response, AppError> {
     let before = state
@@ -751,7 +750,7 @@ pub async fn scope_org(state: &AppState, scope: &Scope) -> Result<Option<OrgId>,
 pub async fn assign_role(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     let place = state
@@ -778,7 +777,7 @@ pub async fn assign_role(
 pub async fn revoke_role(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     let assignment = state
         .store
@@ -893,7 +892,7 @@ pub struct DisabledForm {
 pub async fn set_account_disabled(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<DisabledForm>,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ManageAccounts>(&user.actor, &())?;
