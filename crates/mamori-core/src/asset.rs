@@ -7,6 +7,17 @@ use serde::{Deserialize, Serialize};
 use crate::classification::{Classification, Dimension, Scales};
 use crate::segment::Segment;
 
+/// An asset of the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssetId(pub i64);
+
+impl std::fmt::Display for AssetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What kind of information asset (seed §4(2) ア–ウ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -23,6 +34,30 @@ pub enum AssetKind {
     Information,
     /// システム関連文書 (仕様書, ネットワーク図 …).
     Document,
+}
+
+impl Flag {
+    /// Message key of the flag's explanation.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Flag::UnknownLevel { .. } => "flag.unknown_level",
+            Flag::SegmentForbidden { .. } => "flag.segment_forbidden",
+            Flag::UnknownSegment { .. } => "flag.unknown_segment",
+            Flag::AddressOutsideSegment { .. } => "flag.address_outside_segment",
+            Flag::DisposalUnrecorded => "flag.disposal_unrecorded",
+        }
+    }
+
+    /// What the flag names: the level, segment or address concerned.
+    pub fn subject(&self) -> String {
+        match self {
+            Flag::UnknownLevel { dimension, code } => format!("{}{code}", dimension.label()),
+            Flag::SegmentForbidden { segment, level } => format!("{level} / {segment}"),
+            Flag::UnknownSegment { segment } => segment.clone(),
+            Flag::AddressOutsideSegment { address, segment } => format!("{address} / {segment}"),
+            Flag::DisposalUnrecorded => String::new(),
+        }
+    }
 }
 
 impl AssetKind {
@@ -77,6 +112,38 @@ pub enum Lifecycle {
     Disposed,
 }
 
+impl Lifecycle {
+    pub const ALL: [Lifecycle; 4] = [
+        Lifecycle::Planned,
+        Lifecycle::InUse,
+        Lifecycle::Retired,
+        Lifecycle::Disposed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Planned => "planned",
+            Lifecycle::InUse => "in_use",
+            Lifecycle::Retired => "retired",
+            Lifecycle::Disposed => "disposed",
+        }
+    }
+
+    /// Reads a lifecycle by code or by its Japanese name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        Lifecycle::ALL.into_iter().find(|l| {
+            l.as_str() == raw
+                || match l {
+                    Lifecycle::Planned => matches!(raw, "導入予定" | "計画"),
+                    Lifecycle::InUse => matches!(raw, "運用中" | "使用中"),
+                    Lifecycle::Retired => matches!(raw, "運用終了" | "廃止"),
+                    Lifecycle::Disposed => matches!(raw, "廃棄済み" | "廃棄済" | "廃棄"),
+                }
+        })
+    }
+}
+
 /// 廃棄記録: how and by whom an asset was disposed of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Disposal {
@@ -87,7 +154,7 @@ pub struct Disposal {
 }
 
 /// What about an asset breaks the rules of its class or its segment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Flag {
     /// The class names a level that the scales do not have.
@@ -279,6 +346,31 @@ mod tests {
             at_ms: 0,
         };
         assert!(check("2", None, &[], Lifecycle::Disposed, Some(&done)).is_empty());
+    }
+
+    #[test]
+    fn flags_round_trip_through_json() {
+        let flags = check(
+            "3",
+            Some(INTERNET),
+            &["10.0.0.1"],
+            Lifecycle::Disposed,
+            None,
+        );
+        assert_eq!(flags.len(), 3);
+        let text = serde_json::to_string(&flags).unwrap();
+        let back: Vec<Flag> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, flags);
+    }
+
+    #[test]
+    fn lifecycles_parse_from_codes_and_japanese() {
+        for l in Lifecycle::ALL {
+            assert_eq!(Lifecycle::parse(l.as_str()), Some(l));
+        }
+        assert_eq!(Lifecycle::parse("運用中"), Some(Lifecycle::InUse));
+        assert_eq!(Lifecycle::parse("廃棄済み"), Some(Lifecycle::Disposed));
+        assert_eq!(Lifecycle::parse("紛失"), None);
     }
 
     #[test]

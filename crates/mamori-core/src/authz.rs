@@ -239,6 +239,130 @@ impl Permission for ViewAudit {
     }
 }
 
+/// Where an asset sits and how its class restricts it, for rules about assets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssetPlace {
+    pub owner_unit: Option<UnitId>,
+    pub owner_org: Option<OrgId>,
+    /// The confidentiality level's `rules.restricted` (機密性3, 3A/3B/3C).
+    pub restricted: bool,
+    /// The level's `rules.existence_visible`: others may know the asset exists.
+    pub existence_visible: bool,
+}
+
+impl Actor {
+    /// Whether the actor acts for the security organisation over assets of this unit.
+    fn secures(&self, unit: Option<UnitId>, org: Option<OrgId>) -> bool {
+        self.is_administrator()
+            || self.has_global(&[Role::Csirt])
+            || self.officer_of(org)
+            || self.manager_of(unit)
+    }
+
+    /// Which restricted assets the actor may see in detail: the register's listing hides the
+    /// others (and shows those whose existence the rules make visible without their detail).
+    pub fn asset_visibility(&self) -> AssetVisibility {
+        if self.is_administrator() || self.has_global(&[Role::Csirt]) {
+            return AssetVisibility::All;
+        }
+        let mut units: Vec<UnitId> = self
+            .roles
+            .iter()
+            .filter_map(|(r, s)| match (r, s) {
+                (Role::SecurityManager, Scope::Unit(u)) => Some(*u),
+                _ => None,
+            })
+            .collect();
+        if let Some(own) = self.unit_id
+            && !self.is_only_contractor()
+        {
+            units.push(own);
+        }
+        let orgs = self
+            .roles
+            .iter()
+            .filter_map(|(r, s)| match (r, s) {
+                (Role::SecurityOfficer, Scope::Organisation(o)) => Some(*o),
+                _ => None,
+            })
+            .collect();
+        units.sort();
+        units.dedup();
+        AssetVisibility::Some { units, orgs }
+    }
+}
+
+/// The restricted assets an actor may see in detail (see [`Actor::asset_visibility`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssetVisibility {
+    All,
+    /// Restricted assets owned by these units or by units of these organisations.
+    Some {
+        units: Vec<UnitId>,
+        orgs: Vec<OrgId>,
+    },
+}
+
+impl AssetVisibility {
+    pub fn covers(&self, place: &AssetPlace) -> bool {
+        match self {
+            AssetVisibility::All => true,
+            AssetVisibility::Some { units, orgs } => {
+                place.owner_unit.is_some_and(|u| units.contains(&u))
+                    || place.owner_org.is_some_and(|o| orgs.contains(&o))
+            }
+        }
+    }
+}
+
+/// 情報資産台帳を見る: the register's list and summary (restricted assets are filtered by
+/// [`AssetVisibility`]). Contractors see only what their contract covers, so not the register.
+pub struct ViewAssets;
+impl Permission for ViewAssets {
+    type Target = ();
+    const NAME: &'static str = "asset.view";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        !actor.is_only_contractor()
+    }
+}
+
+/// See one asset in detail. 機密性3 (and 3A/3B/3C, any level whose rules are `restricted`) only
+/// to the owner unit's members and the security roles over it; the store audits every such read.
+pub struct ViewAssetDetail;
+impl Permission for ViewAssetDetail {
+    type Target = AssetPlace;
+    const NAME: &'static str = "asset.view_detail";
+    fn allows(actor: &Actor, place: &AssetPlace) -> bool {
+        if actor.is_only_contractor() {
+            return false;
+        }
+        !place.restricted || actor.asset_visibility().covers(place)
+    }
+}
+
+/// Register, edit, reclassify and dispose of the assets of a unit: its 情報セキュリティ管理者, the
+/// 情報セキュリティ責任者 of its organisation, and the administrators.
+pub struct ManageAssets;
+impl Permission for ManageAssets {
+    type Target = AssetPlace;
+    const NAME: &'static str = "asset.manage";
+    fn allows(actor: &Actor, place: &AssetPlace) -> bool {
+        actor.is_administrator()
+            || actor.officer_of(place.owner_org)
+            || actor.manager_of(place.owner_unit)
+    }
+}
+
+/// Segments, classification scales and bulk imports of the whole register: administrators.
+pub struct ManageRegister;
+impl Permission for ManageRegister {
+    type Target = ();
+    const NAME: &'static str = "register.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,5 +476,120 @@ mod tests {
         assert!(authorize::<ViewDirectory>(&contractor, &()).is_err());
         let nobody = actor(2, None, &[]);
         assert!(authorize::<ViewDirectory>(&nobody, &()).is_err());
+    }
+
+    fn asset(unit: i64, restricted: bool, existence_visible: bool) -> AssetPlace {
+        AssetPlace {
+            owner_unit: Some(UnitId(unit)),
+            owner_org: Some(OrgId(1)),
+            restricted,
+            existence_visible,
+        }
+    }
+
+    #[test]
+    fn restricted_assets_are_for_the_owner_unit_and_security_roles() {
+        let secret = asset(10, true, false);
+        let member = actor(1, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let other = actor(2, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        let manager = actor(
+            3,
+            Some(12),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let other_manager = actor(
+            4,
+            Some(12),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(12)))],
+        );
+        let officer = actor(
+            5,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let other_officer = actor(
+            6,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(2)))],
+        );
+        let csirt = actor(7, None, &[(Role::Csirt, Scope::Global)]);
+        let ciso = actor(8, None, &[(Role::Ciso, Scope::Global)]);
+        let contractor = actor(9, Some(10), &[(Role::Contractor, Scope::Unit(UnitId(10)))]);
+        for allowed in [&member, &manager, &officer, &csirt, &ciso] {
+            assert!(
+                authorize::<ViewAssetDetail>(allowed, &secret).is_ok(),
+                "{}",
+                allowed.username
+            );
+        }
+        for refused in [&other, &other_manager, &other_officer, &contractor] {
+            assert!(
+                authorize::<ViewAssetDetail>(refused, &secret).is_err(),
+                "{}",
+                refused.username
+            );
+        }
+        // An open asset is anyone's but a contractor's.
+        assert!(authorize::<ViewAssetDetail>(&other, &asset(10, false, true)).is_ok());
+        assert!(authorize::<ViewAssetDetail>(&contractor, &asset(10, false, true)).is_err());
+    }
+
+    #[test]
+    fn visibility_names_the_units_and_organisations_an_actor_covers() {
+        let manager = actor(
+            3,
+            Some(12),
+            &[
+                (Role::SecurityManager, Scope::Unit(UnitId(10))),
+                (Role::Staff, Scope::Unit(UnitId(12))),
+            ],
+        );
+        assert_eq!(
+            manager.asset_visibility(),
+            AssetVisibility::Some {
+                units: vec![UnitId(10), UnitId(12)],
+                orgs: vec![]
+            }
+        );
+        let director = actor(1, None, &[(Role::SecurityDirector, Scope::Global)]);
+        assert_eq!(director.asset_visibility(), AssetVisibility::All);
+        let contractor = actor(9, Some(10), &[(Role::Contractor, Scope::Unit(UnitId(10)))]);
+        assert!(
+            !contractor
+                .asset_visibility()
+                .covers(&asset(10, true, false))
+        );
+    }
+
+    #[test]
+    fn assets_are_managed_by_their_unit_manager_officer_and_administrators() {
+        let place = asset(10, false, true);
+        let manager = actor(
+            3,
+            Some(10),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let other_manager = actor(
+            4,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let officer = actor(
+            5,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let staff = actor(1, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let csirt = actor(7, None, &[(Role::Csirt, Scope::Global)]);
+        let director = actor(8, None, &[(Role::SecurityDirector, Scope::Global)]);
+        assert!(authorize::<ManageAssets>(&manager, &place).is_ok());
+        assert!(authorize::<ManageAssets>(&officer, &place).is_ok());
+        assert!(authorize::<ManageAssets>(&director, &place).is_ok());
+        assert!(authorize::<ManageAssets>(&other_manager, &place).is_err());
+        assert!(authorize::<ManageAssets>(&staff, &place).is_err());
+        assert!(authorize::<ManageAssets>(&csirt, &place).is_err());
+        assert!(authorize::<ManageRegister>(&director, &()).is_ok());
+        assert!(authorize::<ManageRegister>(&officer, &()).is_err());
+        assert!(authorize::<ViewAssets>(&staff, &()).is_ok());
     }
 }

@@ -9,6 +9,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::{FieldError, FieldErrorKind, Name};
 
+/// A segment as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SegmentId(pub i64);
+
+impl std::fmt::Display for SegmentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Segment code: 1–32 ASCII letters, digits, `-` or `_`, stored upper-case (`LGWAN`).
+pub fn parse_segment_code(raw: &str) -> Result<String, FieldError> {
+    crate::org::parse_code(raw).map_err(|e| FieldError::new("segment_code", e.kind))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     /// Short code, e.g. `LGWAN`.
