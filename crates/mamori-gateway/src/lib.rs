@@ -65,6 +65,8 @@ pub struct GatewayConfig {
     pub max_recipients: usize,
     pub max_errors: u32,
     pub max_connections: usize,
+    /// Most simultaneous connections from one client address.
+    pub max_connections_per_address: usize,
     pub idle_timeout: Duration,
     /// New mail is refused with 452 when the spool's file system has less free space than this.
     pub min_free_bytes: u64,
@@ -94,6 +96,7 @@ impl GatewayConfig {
             max_recipients: 100,
             max_errors: 10,
             max_connections: 500,
+            max_connections_per_address: 20,
             idle_timeout: Duration::from_secs(300),
             min_free_bytes: 256 * 1024 * 1024,
             tls_cert: None,
@@ -208,7 +211,14 @@ impl Gateway {
         };
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
-            tokio::spawn(server.listen(listener, config.max_connections, rx.clone())),
+            tokio::spawn(server.listen(
+                listener,
+                server::ConnectionLimits {
+                    total: config.max_connections,
+                    per_address: config.max_connections_per_address,
+                },
+                rx.clone(),
+            )),
             tokio::spawn(worker.run(rx)),
         ];
         tracing::info!(listen = %local_addr, next_hop = %config.next_hop,

@@ -1,7 +1,9 @@
 //! The async driver of [`Session`] over any `AsyncRead + AsyncWrite` stream, and the listener.
 
+use std::collections::HashMap;
 use std::io;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -209,10 +211,11 @@ impl Server {
     pub async fn listen(
         self: Arc<Self>,
         listener: TcpListener,
-        max_connections: usize,
+        limits: ConnectionLimits,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let slots = Arc::new(Semaphore::new(max_connections));
+        let slots = Arc::new(Semaphore::new(limits.total));
+        let per_address = Arc::new(Mutex::new(HashMap::<IpAddr, usize>::new()));
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
@@ -228,16 +231,69 @@ impl Server {
             };
             let server = self.clone();
             let slot = slots.clone().try_acquire_owned();
+            let address_slot = AddressSlot::take(&per_address, addr.ip(), limits.per_address);
             tokio::spawn(async move {
-                let Ok(_slot) = slot else {
-                    let _ = stream.write_all(&Reply::TooManyConnections.render()).await;
-                    return;
+                // Both slots live as long as this task, i.e. the connection.
+                let refusal = match (&slot, &address_slot) {
+                    (Err(_), _) => Some(Reply::TooManyConnections),
+                    (_, None) => Some(Reply::TooManyConnectionsFromAddress),
+                    _ => None,
                 };
+                if let Some(reply) = refusal {
+                    tracing::info!(peer = %addr, ?reply, "connection refused by limit");
+                    let _ = stream.write_all(&reply.render()).await;
+                    return;
+                }
                 let peer = addr.to_string();
                 if let Err(error) = server.serve(stream, &peer).await {
                     tracing::debug!(peer, %error, "connection ended with an error");
                 }
             });
+        }
+    }
+}
+
+/// Limits on simultaneous connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub total: usize,
+    pub per_address: usize,
+}
+
+/// One connection counted against its client address; released when dropped.
+struct AddressSlot {
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl AddressSlot {
+    fn take(counts: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr, max: usize) -> Option<Self> {
+        let mut map = counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = map.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Self {
+            counts: counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut map = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
         }
     }
 }

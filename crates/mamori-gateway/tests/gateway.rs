@@ -868,3 +868,46 @@ async fn the_sender_gets_a_dsn_for_refused_and_expired_recipients() {
     gw.stop().await;
     sink.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_per_address_limit_get_421() {
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path(), dead_address().await);
+    cfg.max_connections_per_address = 1;
+    let gw = Gateway::start(cfg).await.unwrap();
+    let mut first = BufReader::new(
+        tokio::net::TcpStream::connect(gw.local_addr())
+            .await
+            .unwrap(),
+    );
+    assert!(reply(&mut first).await.starts_with("220 gw.test"));
+    let mut second = BufReader::new(
+        tokio::net::TcpStream::connect(gw.local_addr())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        reply(&mut second).await,
+        "421 4.7.0 Too many connections from your address, try again later\r\n"
+    );
+    // Once the first one is gone, the address may connect again.
+    assert!(say(&mut first, "QUIT\r\n").await.starts_with("221"));
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut third = BufReader::new(
+            tokio::net::TcpStream::connect(gw.local_addr())
+                .await
+                .unwrap(),
+        );
+        if reply(&mut third).await.starts_with("220 ") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "slot never released"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    gw.stop().await;
+}
