@@ -261,6 +261,26 @@ async fn walk(client: Client, base: String, admin_password: String, screenshot: 
     client.goto(&unit_url).await.expect("unit page");
     wait_for_text(client, "main", "投票 花子").await;
 
+    // English by choice, per user.
+    client
+        .goto(&format!("{base}/account"))
+        .await
+        .expect("account page");
+    // And back, since the choice is remembered by the browser after logging out too.
+    for (code, logout) in [("en", "Log out"), ("ja", "ログアウト")] {
+        element(client, "#language")
+            .await
+            .select_by_value(code)
+            .await
+            .expect("language chosen");
+        click(
+            client,
+            "form[action='/account/language'] button[type='submit']",
+        )
+        .await;
+        wait_for_text(client, "#logout", logout).await;
+    }
+
     // Log out: back at the login page, and the person's page now needs a login again.
     click(client, "#logout").await;
     element(client, "input#username").await;
@@ -302,6 +322,18 @@ async fn browser_login_create_unit_person_role_and_logout() {
             Err(error) => panic!("browser walk did not finish: {error}"),
         }
     }
+    // Everything the browser did went into an audit trail that still verifies.
+    let verified = crate::support::run(
+        &[
+            "audit",
+            "verify",
+            "--data",
+            root.path().join("data").to_str().expect("UTF-8 path"),
+        ],
+        "",
+    );
+    let report = crate::support::text(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{report}");
     // For a person to look at: where to keep the screenshot after the temp dir is gone.
     if let Ok(keep) = std::env::var("MAMORI_E2E_SCREENSHOT") {
         std::fs::copy(&screenshot, keep).expect("screenshot kept");

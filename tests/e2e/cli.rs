@@ -549,3 +549,32 @@ fn backup_while_serving_restores_to_a_folder_that_verifies_and_serves() {
     );
     assert!(intact_records(&audit_verify(&restored)) >= live);
 }
+
+#[test]
+fn audit_verify_and_backup_refuse_a_folder_without_data() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let missing = root.path().join("never-served");
+    let output = audit_verify(&missing);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("audit.key not found"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = run(
+        &[
+            "backup",
+            "--data",
+            missing.to_str().expect("UTF-8 path"),
+            "--to",
+            root.path().join("copy.db").to_str().expect("UTF-8 path"),
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!root.path().join("copy.db").exists());
+    assert!(
+        !missing.exists(),
+        "a refused command created the data folder"
+    );
+}
