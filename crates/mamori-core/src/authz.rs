@@ -251,14 +251,6 @@ pub struct AssetPlace {
 }
 
 impl Actor {
-    /// Whether the actor acts for the security organisation over assets of this unit.
-    fn secures(&self, unit: Option<UnitId>, org: Option<OrgId>) -> bool {
-        self.is_administrator()
-            || self.has_global(&[Role::Csirt])
-            || self.officer_of(org)
-            || self.manager_of(unit)
-    }
-
     /// Which restricted assets the actor may see in detail: the register's listing hides the
     /// others (and shows those whose existence the rules make visible without their detail).
     pub fn asset_visibility(&self) -> AssetVisibility {
