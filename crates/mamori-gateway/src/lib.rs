@@ -196,6 +196,7 @@ impl Gateway {
             wake: wake.clone(),
         });
         let worker = worker::Worker {
+            engine: mamori_sanitize::sanitize,
             spool,
             quarantine,
             next_hop: NextHop {

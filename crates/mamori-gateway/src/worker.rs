@@ -56,7 +56,11 @@ struct Verdicted {
     quarantine_id: String,
 }
 
+/// The engine the worker calls: [`mamori_sanitize::sanitize`] in production.
+pub type Engine = fn(&[u8], &Policy) -> mamori_sanitize::Outcome;
+
 pub struct Worker {
+    pub engine: Engine,
     pub spool: Arc<Spool>,
     pub quarantine: Quarantine,
     pub next_hop: NextHop,
@@ -129,7 +133,7 @@ impl Worker {
                 Err(error) => {
                     // The original could not be kept: do not deliver, try again later.
                     tracing::error!(queue_id = id, %error, "cannot store the original in quarantine");
-                    self.temporary(state, &envelope, retry, &error.to_string());
+                    self.temporary(state, &envelope, retry, "unknown", &error.to_string());
                     return;
                 }
             },
@@ -174,7 +178,7 @@ impl Worker {
                 }
             }
             Err(DeliveryError::Temporary(reason)) => {
-                self.temporary(state, &envelope, retry, &reason);
+                self.temporary(state, &envelope, retry, verdicted.verdict, &reason);
             }
             Err(DeliveryError::Permanent { reply, rejected }) => {
                 tracing::warn!(
@@ -204,13 +208,20 @@ impl Worker {
     }
 
     /// A temporary failure: defer with backoff, or give up once the lifetime is over.
-    fn temporary(&self, state: State, envelope: &Envelope, retry: Retry, reason: &str) {
+    fn temporary(
+        &self,
+        state: State,
+        envelope: &Envelope,
+        retry: Retry,
+        verdict: &str,
+        reason: &str,
+    ) {
         let id = envelope.queue_id.as_str();
         let age = now_ms().saturating_sub(envelope.received_ms);
         let lifetime = i64::try_from(self.retry.lifetime.as_millis()).unwrap_or(i64::MAX);
         if age >= lifetime {
             tracing::warn!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
-                status = "failed", reason, "lifetime expired; returning to sender");
+                verdict, status = "failed", reason, "lifetime expired; returning to sender");
             let rejected: Vec<(String, String)> = envelope
                 .recipients
                 .iter()
@@ -230,7 +241,7 @@ impl Worker {
             last_error: reason.to_string(),
         };
         tracing::info!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
-            status = "deferred", attempts, delay_ms = delay.as_millis() as u64, reason,
+            verdict, status = "deferred", attempts, delay_ms = delay.as_millis() as u64, reason,
             "delivery deferred");
         if let Err(error) = self.spool.defer(state, id, &next) {
             tracing::error!(queue_id = id, %error, "cannot defer message");
@@ -242,10 +253,10 @@ impl Worker {
         let raw = Arc::new(raw);
         let input = raw.clone();
         let policy = self.policy.clone();
+        let engine = self.engine;
+        // The engine contains its own panics; this second fence holds even if it did not.
         let outcome = tokio::task::spawn_blocking(move || {
-            catch_unwind(AssertUnwindSafe(|| {
-                mamori_sanitize::sanitize(&input, &policy)
-            }))
+            catch_unwind(AssertUnwindSafe(|| engine(&input, &policy)))
         })
         .await;
         let fallback_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
@@ -456,6 +467,86 @@ fn base64_lines(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const RAW: &[u8] = b"Subject: x\r\n\r\nSECRET-ORIGINAL-BYTES\r\n";
+
+    fn worker(dir: &std::path::Path, engine: Engine) -> Worker {
+        Worker {
+            engine,
+            spool: Arc::new(Spool::open(dir, 0).unwrap()),
+            quarantine: Quarantine::open(dir).unwrap(),
+            next_hop: NextHop {
+                address: "127.0.0.1:1".into(),
+                helo: "gw.test".into(),
+                timeout: Duration::from_secs(1),
+            },
+            policy: Arc::new(Policy::default()),
+            retry: RetryPolicy::default(),
+            hostname: "gw.test".into(),
+            retention: Duration::from_secs(60),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    fn envelope() -> Envelope {
+        Envelope {
+            queue_id: "q1".into(),
+            from: "a@b.example".into(),
+            recipients: vec!["u@city.example.lg.jp".into()],
+            helo: "c".into(),
+            peer: "test".into(),
+            tls: false,
+            smtputf8: false,
+            received_ms: 0,
+            size: RAW.len() as u64,
+            origin: Origin::Inbound,
+        }
+    }
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// Whatever the engine does, what goes out is a notice the worker wrote, and the original
+    /// is in quarantine.
+    async fn assert_quarantined_whole(engine: Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let w = worker(dir.path(), engine);
+        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        assert_eq!(v.verdict, "quarantined");
+        let out = &v.outbound.0;
+        assert!(!contains(out, b"SECRET-ORIGINAL-BYTES"));
+        assert!(out.starts_with(b"From: Mail Delivery System <MAILER-DAEMON@gw.test>\r\n"));
+        assert!(contains(out, b"X-Mamori-Sanitized: quarantined"));
+        let kept = std::fs::read(w.quarantine.dir(&v.quarantine_id).join("original.eml"));
+        assert_eq!(kept.unwrap(), RAW);
+    }
+
+    #[tokio::test]
+    async fn an_engine_panic_quarantines_the_whole_message() {
+        assert_quarantined_whole(|_, _| panic!("parser exploded")).await;
+    }
+
+    #[tokio::test]
+    async fn a_quarantine_verdict_never_lets_output_through() {
+        assert_quarantined_whole(|input, policy| {
+            let mut outcome = mamori_sanitize::sanitize(input, policy);
+            outcome.report.verdict = Verdict::Quarantined;
+            outcome.message = Some(input.to_vec());
+            outcome
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_sanitized_verdict_sends_the_engine_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = worker(dir.path(), mamori_sanitize::sanitize);
+        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        assert_eq!(v.verdict, "sanitized");
+        let expected = mamori_sanitize::sanitize(RAW, &Policy::default()).message;
+        assert_eq!(Some(v.outbound.0), expected);
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
