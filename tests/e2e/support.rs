@@ -160,9 +160,8 @@ fn line_channel(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if send.send(line).is_err() {
-                break;
-            }
+            // Keep draining after the reader is gone: a child writing to a closed pipe would die.
+            let _ = send.send(line);
         }
     });
     receive
