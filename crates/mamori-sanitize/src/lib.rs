@@ -31,6 +31,12 @@
 //!   the engine thread has a known stack size ([`Policy::stack_bytes`]).
 //! - The gateway may additionally run the engine in a separate worker process so that even an
 //!   abort (for example memory exhaustion) ends only that worker.
+//!
+//! # Bounded work
+//! The engine reads no clock, so a wall-clock limit is the caller's to enforce (by running it in
+//! a worker it can stop). What the engine bounds itself is the work: every stage is linear in the
+//! input except the HTML tree builder, whose quadratic worst case is capped by refusing HTML
+//! nested deeper than 2048 elements before it is parsed.
 
 #![forbid(unsafe_code)]
 

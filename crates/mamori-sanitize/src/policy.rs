@@ -42,7 +42,9 @@ pub enum OnAmbiguity {
     #[default]
     Quarantine,
     /// テキストのみ抽出: keep only the text the scanner found, remove every other part, and put a
-    /// warning at the top of the output.
+    /// warning at the top of the output. Text is read as the strict scanner splits the message,
+    /// so what another reader would take for a part may appear in it as plain text, never as a
+    /// part.
     ExtractText,
 }
 

@@ -131,6 +131,8 @@ pub enum AmbiguityKind {
     ConflictingContentType,
     DuplicateTransferEncoding,
     ConflictingTransferEncoding,
+    DuplicateContentDisposition,
+    ConflictingContentDisposition,
     DuplicateBoundary,
     MissingBoundary,
     BoundaryPrefix,
@@ -160,6 +162,8 @@ impl AmbiguityKind {
                 | Self::ConflictingContentType
                 | Self::DuplicateTransferEncoding
                 | Self::ConflictingTransferEncoding
+                | Self::DuplicateContentDisposition
+                | Self::ConflictingContentDisposition
                 | Self::DuplicateBoundary
                 | Self::MissingBoundary
                 | Self::BoundaryPrefix

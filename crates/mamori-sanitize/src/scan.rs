@@ -24,7 +24,7 @@ pub(crate) struct Entity {
     pub fields: Vec<(String, String)>,
     /// Lower-case `type/subtype` (defaulted as RFC 2045 says when absent or invalid).
     pub mime_type: String,
-    /// Content-Type as the sender wrote it (for the report), or the default.
+    /// The declared `type/subtype`; the raw value (cut to 200 characters) when it is not valid.
     pub declared_type: String,
     /// Content-Type parameters, lower-case names, in order.
     pub params: Vec<(String, String)>,
@@ -164,11 +164,32 @@ impl<'l> Scanner<'l> {
                 format!("{} Content-Type fields", ct_values.len()),
             );
         }
+        let dispositions: Vec<String> = fields
+            .iter()
+            .filter(|(n, _)| n == "content-disposition")
+            .map(|(_, v)| normalise_ws(v))
+            .collect();
+        if dispositions.len() > 1 {
+            let kind = if dispositions.iter().all(|d| *d == dispositions[0]) {
+                AmbiguityKind::DuplicateContentDisposition
+            } else {
+                AmbiguityKind::ConflictingContentDisposition
+            };
+            self.note(
+                kind,
+                index,
+                format!("{} Content-Disposition fields", dispositions.len()),
+            );
+        }
         let default_type = default_type.unwrap_or("text/plain");
         let (mime_type, params, declared_type) = match ct_values.first() {
             Some(v) => match parse_content_type(v) {
-                Some((t, p)) => (t, p, v.trim().to_string()),
-                None => (default_type.to_string(), Vec::new(), v.trim().to_string()),
+                Some((t, p)) => (t.clone(), p, t),
+                None => (
+                    default_type.to_string(),
+                    Vec::new(),
+                    v.trim().chars().take(200).collect(),
+                ),
             },
             None => (
                 default_type.to_string(),
