@@ -426,12 +426,24 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
         bail!("{} already exists", args.to.display());
     }
     let store = open_store(&args.data, false).await?;
+    // The copy is useless without the key that seals its audit trail, and a key file already
+    // beside it must be this installation's, or the copy could never be verified.
+    let key_copy = args.to.with_extension("audit.key");
+    if key_copy.exists() {
+        let ours = audit_key(&args.data.data, false)?.to_hex();
+        let theirs = std::fs::read_to_string(&key_copy)
+            .with_context(|| format!("reading {}", key_copy.display()))?;
+        if AuditKey::from_hex(&theirs).map(|key| key.to_hex()) != Some(ours) {
+            bail!(
+                "{} already exists and holds another audit key; choose another --to",
+                key_copy.display()
+            );
+        }
+    }
     store
         .backup(&args.to)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The copy is useless without the key that seals its audit trail.
-    let key_copy = args.to.with_extension("audit.key");
     if !key_copy.exists() {
         std::fs::copy(args.data.data.join("audit.key"), &key_copy)?;
     }

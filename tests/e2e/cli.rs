@@ -578,3 +578,45 @@ fn audit_verify_and_backup_refuse_a_folder_without_data() {
         "a refused command created the data folder"
     );
 }
+
+/// `backup` used to keep whatever key file was already beside the copy, so a copy could be
+/// paired with another installation's key and never verify.
+#[test]
+fn backup_refuses_a_key_file_beside_the_copy_from_another_installation() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let _server = Server::start(&data, &[]);
+    let copy = root.path().join("nightly.db");
+    let key = root.path().join("nightly.audit.key");
+    std::fs::write(&key, "ab".repeat(32)).expect("foreign key");
+    let backup = |to: &Path| {
+        run(
+            &[
+                "backup",
+                "--data",
+                data.to_str().expect("UTF-8 path"),
+                "--to",
+                to.to_str().expect("UTF-8 path"),
+            ],
+            "",
+        )
+    };
+    let output = backup(&copy);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains("holds another audit key"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!copy.exists(), "the copy was written anyway");
+
+    // This installation's own key beside the copy is fine: a second copy next to the first.
+    std::fs::copy(data.join("audit.key"), &key).expect("own key");
+    let output = backup(&copy);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let restored = root.path().join("restored");
+    std::fs::create_dir_all(&restored).expect("restore folder");
+    std::fs::copy(&copy, restored.join("mamori.db")).expect("database restored");
+    std::fs::copy(&key, restored.join("audit.key")).expect("key restored");
+    intact_records(&audit_verify(&restored));
+}
