@@ -137,7 +137,12 @@ pub fn sanitize(input: &[u8], policy: &Policy) -> Outcome {
 
 /// Sanitizes one message, taking quarantine ids from `ids`. Never panics: see the crate docs.
 pub fn sanitize_with_ids(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Outcome {
-    let fallback_id = || ids.message_id(&engine::sha256_hex(input));
+    // Used only on failure, so a failing id source cannot fail the failure path too.
+    let fallback_id = || {
+        let digest = engine::sha256_hex(input);
+        catch_unwind(AssertUnwindSafe(|| ids.message_id(&digest)))
+            .unwrap_or_else(|_| format!("q-{}", &digest[..24]))
+    };
     if let Err(e) = policy.validate() {
         return internal_error(input, fallback_id(), format!("invalid policy: {e}"));
     }
@@ -181,4 +186,67 @@ fn internal_error(input: &[u8], qid: String, detail: String) -> Outcome {
             detail,
         }],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct PanickingIds;
+
+    impl QuarantineIds for PanickingIds {
+        fn message_id(&self, _: &str) -> String {
+            panic!("id source failed")
+        }
+    }
+
+    #[test]
+    fn panic_inside_the_engine_quarantines_instead_of_unwinding() {
+        let out = sanitize_with_ids(
+            b"Subject: x\r\n\r\nbody\r\n",
+            &Policy::default(),
+            &PanickingIds,
+        );
+        assert_eq!(out.report.verdict, Verdict::Quarantined);
+        assert!(out.message.is_none());
+        assert_eq!(out.report.ambiguities[0].kind, AmbiguityKind::InternalError);
+        assert!(out.report.quarantine_id.starts_with("q-"));
+    }
+
+    #[test]
+    fn invalid_policy_quarantines() {
+        let mut policy = Policy::default();
+        policy.limits.max_depth = MAX_DEPTH_CEILING + 1;
+        assert_eq!(
+            policy.validate(),
+            Err(PolicyError::DepthTooLarge(MAX_DEPTH_CEILING + 1))
+        );
+        let out = sanitize(b"Subject: x\r\n\r\nbody\r\n", &policy);
+        assert_eq!(out.report.verdict, Verdict::Quarantined);
+        assert_eq!(out.report.ambiguities[0].kind, AmbiguityKind::InternalError);
+    }
+
+    #[test]
+    fn ids_derive_from_digest_and_part_index() {
+        let out = sanitize(b"Subject: x\r\n\r\nbody\r\n", &Policy::default());
+        let id = &out.report.quarantine_id;
+        assert_eq!(id, &format!("q-{}", &out.report.message_sha256[..24]));
+        assert_eq!(
+            DigestIds {
+                prefix: "gw-".into()
+            }
+            .part_id(id, 3),
+            format!("{id}-p3")
+        );
+    }
+
+    #[test]
+    fn policy_round_trips_through_toml_names() {
+        let p: Policy =
+            serde_json::from_str(r#"{"on_ambiguity":"extract-text","limits":{"max_depth":4}}"#)
+                .expect("policy");
+        assert_eq!(p.on_ambiguity, OnAmbiguity::ExtractText);
+        assert_eq!(p.limits.max_depth, 4);
+        assert_eq!(p.limits.max_parts, Limits::default().max_parts);
+    }
 }
