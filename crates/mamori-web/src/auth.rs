@@ -475,6 +475,14 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::NotFound)?;
     let new = NewPassword::parse(&form.new_password, &creds.username)?;
+    // A session alone must not become an unlimited oracle for the password it was opened with.
+    let now = state.clock.now_ms();
+    if !state
+        .throttle
+        .allows(&creds.username, &user.ctx.address, now)
+    {
+        return Err(AppError::TooManyRequests);
+    }
     let stored = creds.password_hash.clone();
     let current = form.current;
     let (ok, hash) = tokio::task::spawn_blocking(move || {
@@ -484,6 +492,9 @@ pub async fn change_password(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(hash) = hash.filter(|_| ok) else {
+        state
+            .throttle
+            .failed(&creds.username, &user.ctx.address, now);
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "password",
             mamori_core::FieldErrorKind::NotAllowed,
@@ -652,7 +663,15 @@ pub async fn totp_disable(
         .credentials(user.actor.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now_s = (state.clock.now_ms() / 1000) as u64;
+    // Guessing the code is throttled like guessing it at login.
+    let now = state.clock.now_ms();
+    if !state
+        .throttle
+        .allows(&creds.username, &user.ctx.address, now)
+    {
+        return Err(AppError::TooManyRequests);
+    }
+    let now_s = (now / 1000) as u64;
     let valid = creds
         .totp_secret
         .as_deref()
@@ -660,6 +679,9 @@ pub async fn totp_disable(
         .and_then(|s| s.verify(&form.code, now_s))
         .is_some();
     if !valid {
+        state
+            .throttle
+            .failed(&creds.username, &user.ctx.address, now);
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "totp_code",
             mamori_core::FieldErrorKind::NotAllowed,

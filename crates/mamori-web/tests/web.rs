@@ -2229,3 +2229,66 @@ async fn names_with_markup_are_shown_as_text() {
     let list = app.get("/people", Some(&ciso)).await.text();
     assert!(!list.contains("<script>alert"));
 }
+
+#[tokio::test]
+async fn current_password_guesses_on_the_account_page_are_throttled() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    for _ in 0..5 {
+        let guess = app
+            .post(
+                "/account/password",
+                &staff,
+                &[("current", "a wrong guess"), ("new_password", NEW_PASSWORD)],
+            )
+            .await;
+        assert_eq!(guess.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let right = app
+        .post(
+            "/account/password",
+            &staff,
+            &[("current", PASSWORD), ("new_password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(localised_error_with(&right, Lang::Ja, "login.throttled"));
+    let login = app
+        .try_login("staff", NEW_PASSWORD, Who::Staff.address())
+        .await;
+    assert_eq!(login.status, StatusCode::TOO_MANY_REQUESTS, "not changed");
+    app.clock.advance_secs(16 * 60);
+    let later = app.try_login("staff", PASSWORD, Who::Staff.address()).await;
+    assert_eq!(
+        later.status,
+        StatusCode::SEE_OTHER,
+        "the old password still works"
+    );
+}
+
+#[tokio::test]
+async fn totp_disable_guesses_are_throttled() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    let (secret, _) = enrol_totp(&app, &staff).await;
+    app.clock.advance_secs(60);
+    for _ in 0..5 {
+        let guess = app
+            .post("/account/totp/disable", &staff, &[("code", "000000")])
+            .await;
+        assert_eq!(guess.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let code = secret.code_at(app.clock.unix_secs());
+    let refused = app
+        .post("/account/totp/disable", &staff, &[("code", &code)])
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(localised_error_with(&refused, Lang::Ja, "login.throttled"));
+    let user = app.fx.user(Who::Staff);
+    let creds = app.store.credentials(user).await.unwrap().unwrap();
+    assert!(creds.totp_secret.is_some(), "the factor is still on");
+}
+
+fn localised_error_with(response: &Resp, lang: Lang, key: &str) -> bool {
+    element_text(&response.text(), "error-headline").as_deref() == Some(lang.t(key))
+}
