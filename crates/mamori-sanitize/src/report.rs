@@ -138,6 +138,7 @@ pub enum AmbiguityKind {
     BoundaryPrefix,
     EncodedBoundary,
     UnterminatedMultipart,
+    DelimiterAfterClose,
     MalformedHeader,
     NulInHeader,
     ParserDifferential,
@@ -169,6 +170,7 @@ impl AmbiguityKind {
                 | Self::BoundaryPrefix
                 | Self::EncodedBoundary
                 | Self::UnterminatedMultipart
+                | Self::DelimiterAfterClose
                 | Self::MalformedHeader
                 | Self::NulInHeader
                 | Self::ParserDifferential

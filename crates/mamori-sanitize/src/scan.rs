@@ -259,16 +259,23 @@ impl<'l> Scanner<'l> {
                     let default_child = (subtype == "digest").then_some("message/rfc822");
                     let mut outer = outer_boundaries.to_vec();
                     outer.push(b.to_string());
-                    let (chunks, terminated) = split_multipart(body_raw, b.as_bytes());
-                    if !terminated {
+                    let split = split_multipart(body_raw, b.as_bytes());
+                    if !split.terminated {
                         self.note(
                             AmbiguityKind::UnterminatedMultipart,
                             index,
                             "no closing boundary delimiter",
                         );
                     }
-                    let mut children = Vec::with_capacity(chunks.len());
-                    for chunk in chunks {
+                    if split.delimiter_after_close {
+                        self.note(
+                            AmbiguityKind::DelimiterAfterClose,
+                            index,
+                            "a boundary delimiter follows the closing delimiter",
+                        );
+                    }
+                    let mut children = Vec::with_capacity(split.parts.len());
+                    for chunk in split.parts {
                         children.push(self.scan_entity(chunk, depth + 1, default_child, &outer)?);
                     }
                     Body::Multipart(children)
@@ -461,11 +468,23 @@ fn lines(raw: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8])> {
     })
 }
 
-/// Splits a multipart body on delimiter lines. Returns the parts and whether a close delimiter
-/// was seen. The line break before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
-fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> (Vec<&'a [u8]>, bool) {
+/// How a multipart body split.
+#[derive(Debug, PartialEq, Eq)]
+struct Split<'a> {
+    parts: Vec<&'a [u8]>,
+    /// A close delimiter was seen.
+    terminated: bool,
+    /// Another delimiter of the same boundary follows the close delimiter; readers that do not
+    /// stop at the close delimiter see more parts there.
+    delimiter_after_close: bool,
+}
+
+/// Splits a multipart body on delimiter lines. The line break before a delimiter belongs to the
+/// delimiter (RFC 2046 §5.1.1).
+fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Split<'a> {
     let mut parts = Vec::new();
     let mut current: Option<usize> = None;
+    let mut closed = false;
     for (start, _next, line) in lines(body) {
         let Some(rest) = line
             .strip_prefix(b"--")
@@ -480,6 +499,13 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> (Vec<&'a [u8]>, bool)
         if !rest.iter().all(|b| *b == b' ' || *b == b'\t') {
             continue;
         }
+        if closed {
+            return Split {
+                parts,
+                terminated: true,
+                delimiter_after_close: true,
+            };
+        }
         if let Some(s) = current {
             let mut end = start;
             if end > s && body[end - 1] == b'\n' {
@@ -491,14 +517,20 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> (Vec<&'a [u8]>, bool)
             parts.push(&body[s..end.max(s)]);
         }
         if closing {
-            return (parts, true);
+            closed = true;
+            current = None;
+            continue;
         }
         current = Some(_next);
     }
     if let Some(s) = current {
         parts.push(&body[s.min(body.len())..]);
     }
-    (parts, false)
+    Split {
+        parts,
+        terminated: closed,
+        delimiter_after_close: false,
+    }
 }
 
 /// Parses `type/subtype; name=value; ...` into a lower-case type and lower-case parameter names.
@@ -755,15 +787,22 @@ mod tests {
     #[test]
     fn multipart_split_exact_delimiters() {
         let body = b"pre\r\n--b\r\nA\r\n--bx\r\nstill A\r\n--b  \r\nB\r\n--b--\r\nepilogue";
-        let (parts, closed) = split_multipart(body, b"b");
-        assert!(closed);
-        assert_eq!(parts, vec![&b"A\r\n--bx\r\nstill A"[..], &b"B"[..]]);
+        let split = split_multipart(body, b"b");
+        assert!(split.terminated && !split.delimiter_after_close);
+        assert_eq!(split.parts, vec![&b"A\r\n--bx\r\nstill A"[..], &b"B"[..]]);
     }
 
     #[test]
     fn multipart_without_close_is_flagged() {
-        let (parts, closed) = split_multipart(b"--b\nA\n--b\nB\n", b"b");
-        assert!(!closed);
-        assert_eq!(parts.len(), 2);
+        let split = split_multipart(b"--b\nA\n--b\nB\n", b"b");
+        assert!(!split.terminated);
+        assert_eq!(split.parts.len(), 2);
+    }
+
+    #[test]
+    fn delimiter_after_close_is_flagged() {
+        let split = split_multipart(b"--b\nA\n--b--\n--b\nMZ\n--b--\n", b"b");
+        assert!(split.delimiter_after_close);
+        assert_eq!(split.parts, vec![&b"A"[..]]);
     }
 }
