@@ -2292,3 +2292,109 @@ async fn totp_disable_guesses_are_throttled() {
 fn localised_error_with(response: &Resp, lang: Lang, key: &str) -> bool {
     element_text(&response.text(), "error-headline").as_deref() == Some(lang.t(key))
 }
+
+#[tokio::test]
+async fn sessions_expire_and_second_factor_pending_ones_sooner() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    app.clock.advance_secs(8 * 3600 - 60);
+    assert_eq!(
+        app.get("/account", Some(&staff)).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance_secs(120);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
+
+    let csirt = app.login(Who::Csirt).await;
+    let (secret, _) = enrol_totp(&app, &csirt).await;
+    let pending = pending_login(&app, Who::Csirt).await;
+    app.clock.advance_secs(301);
+    let code = secret.code_at(app.clock.unix_secs());
+    let late = app.post("/login/totp", &pending, &[("code", &code)]).await;
+    assert!(late.set_cookie("mamori_session").is_none());
+    assert!(
+        late.status == StatusCode::FORBIDDEN || late.is_login_redirect(),
+        "{}",
+        late.status
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_other_sessions_of_the_account() {
+    let app = App::new().await;
+    let first = app.login(Who::Staff).await;
+    let second = app.login(Who::Staff).await;
+    let changed = app
+        .post(
+            "/account/password",
+            &first,
+            &[("current", PASSWORD), ("new_password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/account", Some(&first)).await.status,
+        StatusCode::OK
+    );
+    assert!(app.get("/account", Some(&second)).await.is_login_redirect());
+    let old = app.try_login("staff", PASSWORD, Who::Staff.address()).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .try_login("staff", NEW_PASSWORD, Who::Staff.address())
+        .await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_disabled_account_answers_like_an_unknown_name() {
+    let app = App::new().await;
+    let grant = authorize::<mamori_core::authz::ManageAccounts>(&admin_actor(), &()).unwrap();
+    app.store
+        .set_account_disabled(
+            &grant,
+            app.fx.user(Who::NoRole),
+            true,
+            &Origin::system("test"),
+        )
+        .await
+        .unwrap();
+    let visitor = app.visitor(Who::NoRole.address()).await;
+    let disabled = app
+        .post(
+            "/login",
+            &visitor,
+            &[("username", "norole"), ("password", PASSWORD)],
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/login",
+            &visitor,
+            &[("username", "nobody"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(disabled.status, unknown.status);
+    assert_eq!(
+        disabled.text().replace("norole", "NAME"),
+        unknown.text().replace("nobody", "NAME")
+    );
+    assert!(disabled.set_cookie("mamori_session").is_none());
+}
+
+#[tokio::test]
+async fn pages_are_not_cached() {
+    let app = App::new().await;
+    let ciso = app.login(Who::Ciso).await;
+    for path in ["/", "/account", "/people", "/audit", "/login"] {
+        let browser = (path != "/login").then_some(&ciso);
+        let response = app.get(path, browser).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers[header::CACHE_CONTROL],
+            "no-store",
+            "{path}"
+        );
+        assert_eq!(response.headers[header::X_FRAME_OPTIONS], "DENY");
+    }
+}
