@@ -4,6 +4,23 @@ use mail_parser::{Address, HeaderValue, Message};
 
 use crate::text::neutralise_controls;
 
+/// Caps on what is copied into the new header, so that the output always stays within the
+/// default limits and sanitizing it again changes nothing.
+const MAX_SUBJECT_CHARS: usize = 500;
+const MAX_NAME_CHARS: usize = 64;
+const MAX_ADDRESSES: usize = 20;
+const MAX_REFERENCES: usize = 20;
+
+/// Cuts to at most `max` characters, the last being `…` when something was cut.
+fn cap(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max - 1).collect();
+    s.push('…');
+    s
+}
+
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 pub(crate) fn base64(bytes: &[u8]) -> String {
@@ -53,7 +70,7 @@ pub(crate) fn encode_words(text: &str) -> String {
 /// for an encoded word, encoded otherwise.
 pub(crate) fn unstructured(text: &str) -> String {
     let (clean, _) = neutralise_controls(text);
-    let clean = clean.replace(['\n', '\t'], " ");
+    let clean = cap(&clean.replace(['\n', '\t'], " "), MAX_SUBJECT_CHARS);
     if clean.bytes().all(|b| (0x20..0x7f).contains(&b))
         && !clean.contains("=?")
         && clean.len() <= 200
@@ -73,7 +90,7 @@ fn is_safe_addr(a: &str) -> bool {
 
 fn display_name(name: &str) -> String {
     let (clean, _) = neutralise_controls(name);
-    let clean = clean.replace(['\n', '\t'], " ").trim().to_string();
+    let clean = cap(clean.replace(['\n', '\t'], " ").trim(), MAX_NAME_CHARS);
     if clean.bytes().all(|b| (0x20..0x7f).contains(&b)) && !clean.contains("=?") {
         let escaped = clean.replace('\\', "\\\\").replace('"', "\\\"");
         format!("\"{escaped}\"")
@@ -96,6 +113,7 @@ pub(crate) fn addresses(addr: &Address<'_>) -> Option<String> {
                 _ => format!("<{email}>"),
             })
         })
+        .take(MAX_ADDRESSES)
         .collect();
     (!list.is_empty()).then(|| list.join(",\r\n "))
 }
@@ -113,7 +131,10 @@ fn msg_id(id: &str) -> Option<String> {
 fn ids(v: &HeaderValue<'_>) -> Option<String> {
     let list: Vec<String> = match v {
         HeaderValue::Text(t) => vec![msg_id(t)?],
-        HeaderValue::TextList(l) => l.iter().filter_map(|t| msg_id(t)).collect(),
+        HeaderValue::TextList(l) => {
+            let ids: Vec<String> = l.iter().filter_map(|t| msg_id(t)).collect();
+            ids[ids.len().saturating_sub(MAX_REFERENCES)..].to_vec()
+        }
         _ => Vec::new(),
     };
     (!list.is_empty()).then(|| list.join("\r\n "))
@@ -193,6 +214,15 @@ mod tests {
     fn plain_ascii_subject_stays_plain() {
         assert_eq!(unstructured("Meeting notes"), "Meeting notes");
         assert!(unstructured("=?x?q?y?=").starts_with("=?UTF-8?B?"));
+    }
+
+    #[test]
+    fn long_subject_is_capped_once() {
+        let long = "件".repeat(2000);
+        let first = cap(&long, MAX_SUBJECT_CHARS);
+        assert_eq!(first.chars().count(), MAX_SUBJECT_CHARS);
+        assert!(first.ends_with('…'));
+        assert_eq!(cap(&first, MAX_SUBJECT_CHARS), first);
     }
 
     #[test]
