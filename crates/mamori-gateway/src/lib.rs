@@ -73,6 +73,8 @@ pub struct GatewayConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub retry: RetryPolicy,
+    /// Messages sanitized and delivered at the same time.
+    pub delivery_concurrency: usize,
     pub next_hop_timeout: Duration,
     /// How long originals are kept in quarantine.
     pub retention: Duration,
@@ -102,6 +104,7 @@ impl GatewayConfig {
             tls_cert: None,
             tls_key: None,
             retry: RetryPolicy::default(),
+            delivery_concurrency: 4,
             next_hop_timeout: Duration::from_secs(60),
             retention: Duration::from_secs(30 * 24 * 60 * 60),
             policy: mamori_sanitize::Policy::default(),
@@ -197,6 +200,7 @@ impl Gateway {
         });
         let worker = worker::Worker {
             engine: mamori_sanitize::sanitize,
+            concurrency: config.delivery_concurrency,
             spool,
             quarantine,
             next_hop: NextHop {

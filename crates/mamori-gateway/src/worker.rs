@@ -61,6 +61,8 @@ pub type Engine = fn(&[u8], &Policy) -> mamori_sanitize::Outcome;
 
 pub struct Worker {
     pub engine: Engine,
+    /// Messages processed at the same time.
+    pub concurrency: usize,
     pub spool: Arc<Spool>,
     pub quarantine: Quarantine,
     pub next_hop: NextHop,
@@ -75,40 +77,71 @@ impl Worker {
     /// Processes the spool until `shutdown` turns true. Messages left by a previous run (queued or
     /// deferred) are found on the first pass.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            let next_due = self.pass().await;
+            let next_due = this.clone().pass(&shutdown).await;
             let wait = next_due
                 .unwrap_or(Duration::from_secs(5))
                 .min(Duration::from_secs(5));
             tokio::select! {
-                _ = self.wake.notified() => {}
+                _ = this.wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.changed() => return,
             }
         }
     }
 
-    /// One pass over the queue and the due deferred messages; returns the time until the next
-    /// deferred message is due.
-    async fn pass(&self) -> Option<Duration> {
-        for id in self.spool.list(State::Queued).unwrap_or_default() {
-            self.process(State::Queued, &id, Retry::default()).await;
-        }
-        let mut next: Option<i64> = None;
+    /// One pass over the queue and the due deferred messages, `concurrency` at a time; returns
+    /// the time until the next deferred message is due.
+    async fn pass(self: Arc<Self>, shutdown: &watch::Receiver<bool>) -> Option<Duration> {
+        let mut due: Vec<(State, String, Retry)> = self
+            .spool
+            .list(State::Queued)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| (State::Queued, id, Retry::default()))
+            .collect();
+        let now = now_ms();
         for id in self.spool.list(State::Deferred).unwrap_or_default() {
             let retry = self.spool.retry(&id);
-            let now = now_ms();
             if retry.next_attempt_ms <= now {
-                self.process(State::Deferred, &id, retry).await;
-            } else {
-                let wait = retry.next_attempt_ms - now;
-                next = Some(next.map_or(wait, |n| n.min(wait)));
+                due.push((State::Deferred, id, retry));
             }
         }
-        next.map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+        let mut running = tokio::task::JoinSet::new();
+        for (state, id, retry) in due {
+            if *shutdown.borrow() {
+                break;
+            }
+            while running.len() >= self.concurrency.max(1) {
+                running.join_next().await;
+            }
+            let worker = self.clone();
+            running.spawn(async move { worker.process(state, &id, retry).await });
+        }
+        while running.join_next().await.is_some() {}
+        self.next_due()
+    }
+
+    /// Time until the earliest deferred message is due (including those deferred just now).
+    fn next_due(&self) -> Option<Duration> {
+        let now = now_ms();
+        self.spool
+            .list(State::Deferred)
+            .unwrap_or_default()
+            .iter()
+            .map(|id| {
+                self.spool
+                    .retry(id)
+                    .next_attempt_ms
+                    .saturating_sub(now)
+                    .max(0)
+            })
+            .min()
+            .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
     }
 
     async fn process(&self, state: State, id: &str, retry: Retry) {
@@ -473,6 +506,7 @@ mod tests {
     fn worker(dir: &std::path::Path, engine: Engine) -> Worker {
         Worker {
             engine,
+            concurrency: 1,
             spool: Arc::new(Spool::open(dir, 0).unwrap()),
             quarantine: Quarantine::open(dir).unwrap(),
             next_hop: NextHop {
