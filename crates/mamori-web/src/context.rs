@@ -394,7 +394,14 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             "message": lang.t(error.message_key()),
             "fields": fields,
         });
-        return (error.status(), axum::Json(body)).into_response();
+        let mut response = (error.status(), axum::Json(body)).into_response();
+        if matches!(error, AppError::Unauthenticated) {
+            // RFC 6750: tell the client which scheme to authenticate with.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        return response;
     }
     if matches!(error, AppError::Unauthenticated) {
         return Redirect::to("/login").into_response();

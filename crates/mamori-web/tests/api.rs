@@ -1514,3 +1514,206 @@ async fn contractors_do_not_browse_the_directory() {
     let person: Person = serde_json::from_value(me).unwrap();
     assert_eq!(person.unit_id, Some(UnitId(w.unit_b)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The whole matrix of role × route
+
+/// Every role of the security organisation, each held by one account. Targets live in unit B;
+/// the officer's organisation is the world's only one.
+const MATRIX_ROLES: [&str; 8] = [
+    "ciso",
+    "director",
+    "officer",
+    "manager_b",
+    "csirt",
+    "auditor_a",
+    "staff_a",
+    "contractor_b",
+];
+
+/// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
+/// `F` forbidden (403), `N` hidden (404).
+const MATRIX: [(&str, &str); 20] = [
+    ("GET /me", "AAAAAAAA"),
+    ("GET /organisations", "AAAAAAAF"),
+    ("POST /organisations", "AAFFFFFF"),
+    ("GET /organisations/{id}", "AAAAAAAF"),
+    ("PATCH /organisations/{id}", "AAFFFFFF"),
+    ("GET /units", "AAAAAAAF"),
+    ("POST /units", "AAAFFFFF"),
+    ("GET /units/{id}", "AAAAAAAF"),
+    ("PATCH /units/{id}", "AAAFFFFF"),
+    ("GET /people", "AAAAAAAF"),
+    ("POST /people", "AAAAFFFF"),
+    ("GET /people/{id}", "AAAAAANN"),
+    ("PATCH /people/{id}", "AAAAFFNN"),
+    ("GET /people/{id}/roles", "AAAAAANN"),
+    ("POST /people/{id}/roles", "AAAFFFNN"),
+    ("DELETE /role-assignments/{id}", "AAAFFFNN"),
+    ("GET /accounts", "AAFFFFFF"),
+    ("POST /accounts", "AAFFFFFF"),
+    ("PATCH /accounts/{id}", "AAFFFFFF"),
+    ("GET /audit", "AAFFAAFF"),
+];
+
+#[tokio::test]
+async fn every_role_meets_every_route_as_the_rules_say() {
+    let w = world().await;
+    let org = mamori_core::OrgId(w.org);
+    let unit_b = UnitId(w.unit_b);
+    let director = provision(
+        &w.store,
+        "director",
+        "統括 次郎",
+        None,
+        Some((Role::SecurityDirector, Scope::Global)),
+    )
+    .await;
+    let officer = provision(
+        &w.store,
+        "officer",
+        "責任 太郎",
+        Some(w.unit_a),
+        Some((Role::SecurityOfficer, Scope::Organisation(org))),
+    )
+    .await;
+    let manager = provision(
+        &w.store,
+        "manager.b",
+        "管理 三子",
+        Some(w.unit_b),
+        Some((Role::SecurityManager, Scope::Unit(unit_b))),
+    )
+    .await;
+    let csirt = provision(
+        &w.store,
+        "csirt",
+        "対応 四郎",
+        Some(w.unit_a),
+        Some((Role::Csirt, Scope::Global)),
+    )
+    .await;
+    let contractor = provision(
+        &w.store,
+        "vendor.b",
+        "委託 業者",
+        Some(w.unit_b),
+        Some((Role::Contractor, Scope::Unit(unit_b))),
+    )
+    .await;
+    let throwaway = provision(&w.store, "throwaway", "仮 アカウント", Some(w.unit_b), None).await;
+    let tokens = [
+        &w.ciso.token,
+        &director.token,
+        &officer.token,
+        &manager.token,
+        &csirt.token,
+        &w.auditor_a.token,
+        &w.staff_a.token,
+        &contractor.token,
+    ];
+    let roles_of_b = format!("/api/v1/people/{}/roles", w.person_b);
+    let unit_b_scope = format!("unit:{}", w.unit_b);
+
+    let mut wrong = Vec::new();
+    for (route, outcomes) in MATRIX {
+        for (i, (who, expected)) in MATRIX_ROLES.iter().zip(outcomes.chars()).enumerate() {
+            let token = tokens[i];
+            let n = i + 1;
+            // A role assignment left behind by the attempt, to be taken away after it.
+            let mut leftover = None;
+            let call = match route {
+                "GET /me" => get("/api/v1/me"),
+                "GET /organisations" => get("/api/v1/organisations"),
+                "POST /organisations" => post("/api/v1/organisations")
+                    .json(json!({"code": format!("M{n}"), "name": format!("機関{n}")})),
+                "GET /organisations/{id}" => get(&format!("/api/v1/organisations/{}", w.org)),
+                "PATCH /organisations/{id}" => patch(&format!("/api/v1/organisations/{}", w.org))
+                    .json(json!({"note": format!("note {n}")})),
+                "GET /units" => get("/api/v1/units"),
+                "POST /units" => {
+                    post("/api/v1/units").json(json!({"org_id": w.org, "name": format!("課{n}")}))
+                }
+                "GET /units/{id}" => get(&format!("/api/v1/units/{}", w.unit_b)),
+                "PATCH /units/{id}" => patch(&format!("/api/v1/units/{}", w.unit_b))
+                    .json(json!({"note": format!("note {n}")})),
+                "GET /people" => get("/api/v1/people"),
+                "POST /people" => post("/api/v1/people")
+                    .json(json!({"name": format!("職員{n}"), "unit_id": w.unit_b})),
+                "GET /people/{id}" => get(&format!("/api/v1/people/{}", w.person_b)),
+                "PATCH /people/{id}" => patch(&format!("/api/v1/people/{}", w.person_b))
+                    .json(json!({"title": format!("職名{n}")})),
+                "GET /people/{id}/roles" => get(&roles_of_b),
+                "POST /people/{id}/roles" => {
+                    post(&roles_of_b).json(json!({"role": "staff", "scope": unit_b_scope}))
+                }
+                "DELETE /role-assignments/{id}" => {
+                    let assignment = post(&roles_of_b)
+                        .token(&w.ciso.token)
+                        .json(json!({"role": "staff", "scope": unit_b_scope}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::CREATED);
+                    let path = format!("/api/v1/role-assignments/{}", assignment["id"]);
+                    leftover = Some(path.clone());
+                    delete(&path)
+                }
+                "GET /accounts" => get("/api/v1/accounts"),
+                "POST /accounts" => {
+                    let person = post("/api/v1/people")
+                        .token(&w.ciso.token)
+                        .json(json!({"name": format!("新規{n}"), "unit_id": w.unit_b}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::CREATED);
+                    post("/api/v1/accounts").json(json!({
+                        "username": format!("new{n}"),
+                        "person_id": person["id"],
+                        "password": "kumo-no-ue-2026",
+                    }))
+                }
+                "PATCH /accounts/{id}" => patch(&format!("/api/v1/accounts/{}", throwaway.user.0))
+                    .json(json!({"disabled": n % 2 == 0})),
+                "GET /audit" => get("/api/v1/audit"),
+                other => panic!("no request for {other}"),
+            };
+            let reply = call.token(token).send(&w.app).await;
+            let got = match reply.status.as_u16() {
+                200..=299 => 'A',
+                403 => 'F',
+                404 => 'N',
+                _ => '?',
+            };
+            if got != expected {
+                wrong.push(format!(
+                    "{route} as {who}: expected {expected}, got {} {}",
+                    reply.status, reply.body
+                ));
+            }
+            // Leave the target as it was, so that every role meets the same situation.
+            if route == "POST /people/{id}/roles" && got == 'A' {
+                leftover = Some(format!("/api/v1/role-assignments/{}", reply.body["id"]));
+            }
+            if route == "DELETE /role-assignments/{id}" && got == 'A' {
+                leftover = None;
+            }
+            if let Some(path) = leftover {
+                delete(&path)
+                    .token(&w.ciso.token)
+                    .send(&w.app)
+                    .await
+                    .expect(StatusCode::NO_CONTENT);
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // The matrix names every route the API serves except the public document.
+    let named: BTreeSet<String> = MATRIX.iter().map(|(r, _)| (*r).to_owned()).collect();
+    let served: BTreeSet<String> = mamori_web::api_routes()
+        .into_iter()
+        .filter(|(_, path)| path != "/api/v1/openapi.json")
+        .map(|(method, path)| format!("{method} {}", &path["/api/v1".len()..]))
+        .collect();
+    assert_eq!(named, served);
+}
