@@ -654,9 +654,15 @@ pub async fn person(
         .await?
         .ok_or(AppError::NotFound)?;
     let roles = state.store.roles_of(&grant, person.id).await?;
-    let directory = authorize::<ViewDirectory>(&user.actor, &())?;
-    let units = state.store.list_units(&directory, None).await?;
-    let organisations = state.store.list_organisations(&directory).await?;
+    // Everyone may see their own record; the names of units and organisations come with the
+    // directory, which contractors and people without a role do not browse.
+    let (units, organisations) = match authorize::<ViewDirectory>(&user.actor, &()) {
+        Ok(directory) => (
+            state.store.list_units(&directory, None).await?,
+            state.store.list_organisations(&directory).await?,
+        ),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
     let unit_name = person
         .unit_id
         .and_then(|u| units.iter().find(|x| x.id == u))

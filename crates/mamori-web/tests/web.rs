@@ -464,6 +464,14 @@ impl App {
             ("{revocable}", fx.revocable[i].to_string()),
             ("{own_session}", fx.own_spare_session[i].to_string()),
             ("{victim_session}", fx.victim_session.to_string()),
+            (
+                "{self_person}",
+                fx.users
+                    .iter()
+                    .find(|(w, _, _)| *w == who)
+                    .map(|(_, _, p)| p.to_string())
+                    .unwrap_or_else(|| "1".into()),
+            ),
             ("{norole_user}", fx.user(Who::NoRole).to_string()),
             ("{password}", PASSWORD.to_owned()),
             ("{new_password}", NEW_PASSWORD.to_owned()),
@@ -737,6 +745,7 @@ const MATRIX: &[Row] = &[
     row("POST", "/people", "/people", &[("name", "新人 {who}"), ("unit_id", "{unit_b1}")],    [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/people/{id}", "/people/{person_a1}", &[],                                   [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),
     row("GET",  "/people/{id}", "/people/{person_b1}", &[],                                   [200, 200, 404, 404, 404, 200, 200, 404, 404, 404, L  ]),
+    row("GET",  "/people/{id}", "/people/{self_person}", &[],                                 [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
     row("GET",  "/people/{id}", "/people/99999999", &[],                                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
     row("POST", "/people/{id}", "/people/{person_a1}",
         &[("name", "同僚 一郎"), ("unit_id", "{unit_a1}")],                                    [GO,  GO,  GO,  GO,  404, 403, 404, 403, 404, 404, L  ]),
@@ -2200,6 +2209,35 @@ async fn auditors_do_not_see_the_records_of_their_own_unit() {
             .iter()
             .any(|r| r.event.actor_name == "auditor")
     );
+}
+
+#[tokio::test]
+async fn contractors_and_people_without_a_role_see_their_own_record() {
+    let app = App::new().await;
+    for who in [Who::Contractor, Who::NoRole] {
+        let browser = app.login(who).await;
+        let me = app
+            .fx
+            .users
+            .iter()
+            .find(|(w, _, _)| *w == who)
+            .map(|(_, _, p)| *p)
+            .unwrap();
+        let page = app.get(&format!("/people/{me}"), Some(&browser)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", who.name());
+        assert!(page.text().contains(&format!("利用者 {}", who.name())));
+        // A read that was answered is the read that is recorded, and no other.
+        let reads = app.audit("person.read").await;
+        assert!(
+            reads
+                .iter()
+                .any(|r| r.event.actor_name == who.name() && r.event.target_id == me.to_string())
+        );
+        assert_eq!(
+            app.get("/people", Some(&browser)).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
 }
 
 #[tokio::test]
