@@ -109,10 +109,10 @@ fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
         Some(path) => fs::read(path)
             .with_context(|| format!("入力を読めません (cannot read input) {}", path.display()))?,
         None => {
+            // Read whole even past the size limit: a quarantined original must be kept entire.
             let mut buf = Vec::new();
             std::io::stdin()
                 .lock()
-                .take(policy.limits.max_message_bytes as u64 + 1)
                 .read_to_end(&mut buf)
                 .context("標準入力を読めません (cannot read standard input)")?;
             buf

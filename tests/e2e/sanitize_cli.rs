@@ -183,12 +183,29 @@ fn config_limits_apply_to_stdin() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("policy.toml");
     fs::write(&config, "[limits]\nmax_message_bytes = 100\n").expect("config");
+    let quarantine = dir.path().join("q");
+    let report = dir.path().join("r.json");
     let o = sanitize_cmd(
-        &["--config", config.to_str().expect("utf-8")],
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--quarantine",
+            quarantine.to_str().expect("utf-8"),
+            "--report",
+            report.to_str().expect("utf-8"),
+        ],
         &message_with_pdf(),
     );
     assert_eq!(o.status.code(), Some(3));
     assert!(o.stdout.is_empty());
+    let r = json(&report);
+    assert_eq!(r["ambiguities"][0]["kind"], "limit-exceeded");
+    let qid = r["quarantine_id"].as_str().expect("id");
+    assert_eq!(
+        fs::read(quarantine.join(format!("{qid}.eml"))).expect("original kept"),
+        message_with_pdf(),
+        "an over-size original is kept entire"
+    );
 }
 
 #[test]
