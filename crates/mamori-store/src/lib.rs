@@ -7,12 +7,18 @@
 mod sql;
 
 use mamori_core::audit::{AuditEvent, AuditKey, AuditRecord, ChainBreak};
+use std::net::IpAddr;
+
+use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
 use mamori_core::authz::{
-    AssignRoles, Granted, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits,
-    PersonPlace, ViewAudit, ViewDirectory, ViewPersonDetail,
+    AssetPlace, AssetVisibility, AssignRoles, Granted, ManageAccounts, ManageAssets,
+    ManageOrganisations, ManagePeople, ManageRegister, ManageUnits, PersonPlace, ViewAssetDetail,
+    ViewAssets, ViewAudit, ViewDirectory, ViewPersonDetail,
 };
+use mamori_core::classification::{Classification, Scale, Scales};
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::role::{Role, RoleAssignment, Scope};
+use mamori_core::segment::{Segment, SegmentId};
 use mamori_core::text::Name;
 use mamori_core::{Actor, Clock, OrgId, PersonId, UnitId, UserId};
 
@@ -381,9 +387,252 @@ pub trait AuditStore: Send + Sync {
     async fn verify_audit(&self, key: &AuditKey) -> Result<AuditVerification>;
 }
 
+/// A segment as stored: its id and the segment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SegmentEntry {
+    pub id: SegmentId,
+    #[serde(flatten)]
+    pub segment: Segment,
+}
+
+/// What a form or an import says about an asset, apart from its class and disposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetInput {
+    pub kind: AssetKind,
+    pub name: Name,
+    pub owner_unit: UnitId,
+    pub administrator: Option<PersonId>,
+    pub location: String,
+    pub segment: Option<SegmentId>,
+    pub hosts: Vec<String>,
+    pub addresses: Vec<IpAddr>,
+    /// Anything but `Disposed`: disposal goes through [`AssetStore::dispose_asset`] with its record.
+    pub lifecycle: Lifecycle,
+    pub note: String,
+}
+
+/// A new asset: its details, its class and, for imported disposed assets, the disposal record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAsset {
+    pub input: AssetInput,
+    pub classification: Classification,
+    /// With `Some`, the asset is registered as disposed.
+    pub disposal: Option<Disposal>,
+}
+
+/// An asset of the register with the names of what it refers to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Asset {
+    pub id: AssetId,
+    pub kind: AssetKind,
+    pub name: String,
+    pub owner_unit_id: UnitId,
+    pub owner_unit_name: String,
+    pub owner_org_id: OrgId,
+    pub administrator_id: Option<PersonId>,
+    pub administrator_name: Option<String>,
+    pub location: String,
+    pub segment_id: Option<SegmentId>,
+    pub segment_code: Option<String>,
+    pub segment_name: Option<String>,
+    pub hosts: Vec<String>,
+    pub addresses: Vec<IpAddr>,
+    pub lifecycle: Lifecycle,
+    pub disposal: Option<Disposal>,
+    pub note: String,
+    pub classification: Classification,
+    pub flags: Vec<Flag>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One row of the register's list. A restricted asset that the actor may not see in detail but
+/// whose existence is visible is listed with `detail_hidden` and without its where-abouts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AssetRow {
+    pub id: AssetId,
+    pub kind: AssetKind,
+    pub name: String,
+    pub owner_unit_id: UnitId,
+    pub owner_unit_name: String,
+    pub segment_code: Option<String>,
+    pub segment_name: Option<String>,
+    pub lifecycle: Lifecycle,
+    pub classification: Classification,
+    pub flagged: bool,
+    pub detail_hidden: bool,
+    pub updated_at: i64,
+}
+
+/// How the register's list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssetSort {
+    #[default]
+    Name,
+    Kind,
+    /// Most confidential first.
+    Class,
+    /// Most recently changed first.
+    Updated,
+}
+
+impl AssetSort {
+    pub const ALL: [AssetSort; 4] = [
+        AssetSort::Name,
+        AssetSort::Kind,
+        AssetSort::Class,
+        AssetSort::Updated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetSort::Name => "name",
+            AssetSort::Kind => "kind",
+            AssetSort::Class => "class",
+            AssetSort::Updated => "updated",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssetFilter {
+    pub kind: Option<AssetKind>,
+    pub owner_unit: Option<UnitId>,
+    pub segment: Option<SegmentId>,
+    pub confidentiality: Option<String>,
+    pub integrity: Option<String>,
+    pub availability: Option<String>,
+    pub lifecycle: Option<Lifecycle>,
+    /// Part of the name, location, host names, addresses or notes.
+    pub text: Option<String>,
+    pub flagged_only: bool,
+    pub sort: AssetSort,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One bar of the summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SummaryCount {
+    /// Level code, segment code or unit id; empty for "none".
+    pub key: String,
+    pub label: String,
+    pub count: i64,
+}
+
+/// The register in numbers, computed by the database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AssetSummary {
+    pub total: i64,
+    pub flagged: i64,
+    pub by_confidentiality: Vec<SummaryCount>,
+    pub by_segment: Vec<SummaryCount>,
+    pub by_owner_unit: Vec<SummaryCount>,
+}
+
+/// 情報資産台帳: assets, segments and classification scales.
+#[async_trait::async_trait]
+pub trait AssetStore: Send + Sync {
+    /// A page of the register and the number of assets that match. Restricted assets outside
+    /// `visibility` are left out, or listed as hidden where their level lets others know of them.
+    async fn list_assets(
+        &self,
+        grant: &Granted<ViewAssets>,
+        visibility: &AssetVisibility,
+        filter: &AssetFilter,
+    ) -> Result<(Vec<AssetRow>, i64)>;
+    /// Where an asset sits and how its class restricts it, for authorisation decisions.
+    async fn asset_place(&self, id: AssetId) -> Result<Option<AssetPlace>>;
+    /// One asset. A read of a restricted asset is written to the audit trail.
+    async fn asset(
+        &self,
+        grant: &Granted<ViewAssetDetail>,
+        id: AssetId,
+        origin: &Origin,
+    ) -> Result<Option<Asset>>;
+    async fn create_asset(
+        &self,
+        grant: &Granted<ManageAssets>,
+        asset: NewAsset,
+        origin: &Origin,
+    ) -> Result<Asset>;
+    async fn update_asset(
+        &self,
+        grant: &Granted<ManageAssets>,
+        id: AssetId,
+        input: AssetInput,
+        origin: &Origin,
+    ) -> Result<Asset>;
+    async fn reclassify_asset(
+        &self,
+        grant: &Granted<ManageAssets>,
+        id: AssetId,
+        classification: Classification,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<Asset>;
+    async fn dispose_asset(
+        &self,
+        grant: &Granted<ManageAssets>,
+        id: AssetId,
+        disposal: Disposal,
+        origin: &Origin,
+    ) -> Result<Asset>;
+    /// Registers every asset or none, in one transaction with one audit record.
+    async fn import_assets(
+        &self,
+        grant: &Granted<ManageRegister>,
+        assets: Vec<NewAsset>,
+        origin: &Origin,
+    ) -> Result<Vec<AssetId>>;
+    async fn asset_summary(&self, grant: &Granted<ViewAssets>) -> Result<AssetSummary>;
+
+    async fn list_segments(&self, grant: &Granted<ViewAssets>) -> Result<Vec<SegmentEntry>>;
+    async fn segment(
+        &self,
+        grant: &Granted<ViewAssets>,
+        id: SegmentId,
+    ) -> Result<Option<SegmentEntry>>;
+    async fn create_segment(
+        &self,
+        grant: &Granted<ManageRegister>,
+        segment: Segment,
+        origin: &Origin,
+    ) -> Result<SegmentEntry>;
+    /// Changes a segment and re-flags the assets in it.
+    async fn update_segment(
+        &self,
+        grant: &Granted<ManageRegister>,
+        id: SegmentId,
+        segment: Segment,
+        origin: &Origin,
+    ) -> Result<SegmentEntry>;
+    /// Removes a segment that no asset lives in.
+    async fn delete_segment(
+        &self,
+        grant: &Granted<ManageRegister>,
+        id: SegmentId,
+        origin: &Origin,
+    ) -> Result<()>;
+
+    /// The scales in force.
+    async fn scales(&self) -> Result<Scales>;
+    /// Replaces one scale (validated) and re-flags every asset.
+    async fn update_scale(
+        &self,
+        grant: &Granted<ManageRegister>,
+        scale: Scale,
+        origin: &Origin,
+    ) -> Result<Scales>;
+}
+
 /// Everything mamori keeps.
 #[async_trait::async_trait]
-pub trait Store: DirectoryStore + AccountStore + AuditStore {
+pub trait Store: DirectoryStore + AccountStore + AuditStore + AssetStore {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.
     async fn backup(&self, to: &std::path::Path) -> Result<()>;

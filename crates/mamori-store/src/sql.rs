@@ -26,6 +26,8 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::*;
 
+mod assets;
+
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -65,6 +67,11 @@ impl Backend {
                     "sealed_audit_head",
                     include_str!("../migrations/sqlite/0002_sealed_audit_head.sql"),
                 ),
+                (
+                    3,
+                    "asset_register",
+                    include_str!("../migrations/sqlite/0003_asset_register.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -76,6 +83,11 @@ impl Backend {
                     2,
                     "sealed_audit_head",
                     include_str!("../migrations/postgres/0002_sealed_audit_head.sql"),
+                ),
+                (
+                    3,
+                    "asset_register",
+                    include_str!("../migrations/postgres/0003_asset_register.sql"),
                 ),
             ],
         }
@@ -330,12 +342,14 @@ impl SqlStore {
         let pool = options.connect(url).await?;
         let migrator = Migrator::new(Embedded(backend)).await?;
         migrator.run(&pool).await?;
-        Ok(Self {
+        let store = Self {
             pool,
             backend,
             key,
             clock,
-        })
+        };
+        store.initialise_scales().await?;
+        Ok(store)
     }
 
     /// Opens (creating if needed) the SQLite database at `path`.

@@ -340,7 +340,19 @@ conformance!(
     concurrent_writers_keep_the_chain_valid,
     backup,
     reopening_keeps_data_and_chain,
+    assets_crud_and_flags,
+    asset_references_and_levels_are_checked,
+    asset_list_filters_sorts_and_pages,
+    restricted_assets_are_hidden_and_their_reads_audited,
+    segments_crud_and_reflagging,
+    scales_are_validated_and_stored,
+    import_is_all_or_nothing,
+    summary_counts_in_sql,
 );
+
+#[path = "conformance/assets.rs"]
+mod assets;
+use assets::*;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,0 +1,1046 @@
+//! The asset register on SQL: assets, segments and classification scales.
+//!
+//! What the rules flag about an asset depends on its segment's ranges and on the scales, which
+//! SQL cannot judge; so the flags are computed by core when an asset, its segment or the scales
+//! change, and kept with the asset. The list's `flagged only` filter and the summary's flagged
+//! count are then plain SQL.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use mamori_core::asset::{self, AssetFacts, AssetId, AssetKind, Disposal, Flag, Lifecycle};
+use mamori_core::classification::{Dimension, Level, Scale, Scales};
+use mamori_core::segment::{Segment, SegmentId, parse_ranges};
+use sqlx::AnyConnection;
+
+use super::*;
+
+const ASSET_SELECT: &str = "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
+     u.org_id AS owner_org_id, a.administrator_id, p.name AS administrator_name, a.location, \
+     a.segment_id, s.code AS segment_code, s.name AS segment_name, a.hosts, a.addresses, \
+     a.lifecycle, a.disposal_method, a.disposal_by, a.disposal_at, a.note, a.confidentiality, \
+     a.integrity, a.availability, a.flags, a.created_at, a.updated_at \
+     FROM assets a JOIN units u ON u.id = a.owner_unit_id \
+     LEFT JOIN people p ON p.id = a.administrator_id \
+     LEFT JOIN segments s ON s.id = a.segment_id";
+
+/// The confidentiality level of each asset, for restriction and class order.
+const LEVEL_JOIN: &str = "LEFT JOIN classification_levels cl ON cl.dimension = 'confidentiality' \
+     AND cl.code = a.confidentiality";
+
+fn decode(what: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("invalid {what} in the asset register").into(),
+    ))
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+fn parse_addresses(text: &str) -> Result<Vec<IpAddr>> {
+    lines(text)
+        .map(|l| l.parse().map_err(|_| decode("address")))
+        .collect()
+}
+
+fn join_addresses(addresses: &[IpAddr]) -> String {
+    addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn disposal_from(row: &AnyRow) -> Result<Option<Disposal>> {
+    let method: Option<String> = row.try_get("disposal_method")?;
+    let by: Option<String> = row.try_get("disposal_by")?;
+    let at: Option<i64> = row.try_get("disposal_at")?;
+    Ok(match (method, by, at) {
+        (Some(method), Some(by), Some(at_ms)) => Some(Disposal { method, by, at_ms }),
+        _ => None,
+    })
+}
+
+fn classification_from(row: &AnyRow) -> Result<Classification> {
+    Ok(Classification {
+        confidentiality: row.try_get("confidentiality")?,
+        integrity: row.try_get("integrity")?,
+        availability: row.try_get("availability")?,
+    })
+}
+
+fn kind_of(row: &AnyRow) -> Result<AssetKind> {
+    let kind: String = row.try_get("kind")?;
+    AssetKind::parse(&kind).ok_or_else(|| decode("kind"))
+}
+
+fn lifecycle_of(row: &AnyRow) -> Result<Lifecycle> {
+    let lifecycle: String = row.try_get("lifecycle")?;
+    Lifecycle::parse(&lifecycle).ok_or_else(|| decode("lifecycle"))
+}
+
+fn asset_from(row: &AnyRow) -> Result<Asset> {
+    let flags: String = row.try_get("flags")?;
+    let hosts: String = row.try_get("hosts")?;
+    let addresses: String = row.try_get("addresses")?;
+    Ok(Asset {
+        id: AssetId(row.try_get("id")?),
+        kind: kind_of(row)?,
+        name: row.try_get("name")?,
+        owner_unit_id: UnitId(row.try_get("owner_unit_id")?),
+        owner_unit_name: row.try_get("owner_unit_name")?,
+        owner_org_id: OrgId(row.try_get("owner_org_id")?),
+        administrator_id: opt_id(row, "administrator_id")?.map(PersonId),
+        administrator_name: row.try_get("administrator_name")?,
+        location: row.try_get("location")?,
+        segment_id: opt_id(row, "segment_id")?.map(SegmentId),
+        segment_code: row.try_get("segment_code")?,
+        segment_name: row.try_get("segment_name")?,
+        hosts: lines(&hosts).map(str::to_owned).collect(),
+        addresses: parse_addresses(&addresses)?,
+        lifecycle: lifecycle_of(row)?,
+        disposal: disposal_from(row)?,
+        note: row.try_get("note")?,
+        classification: classification_from(row)?,
+        flags: serde_json::from_str(&flags).map_err(|_| decode("flags"))?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn segment_from(row: &AnyRow) -> Result<SegmentEntry> {
+    let ranges: String = row.try_get("ranges")?;
+    Ok(SegmentEntry {
+        id: SegmentId(row.try_get("id")?),
+        segment: Segment {
+            code: row.try_get("code")?,
+            name: name_of(row, "name")?,
+            ranges: parse_ranges("ranges", &ranges).map_err(|_| decode("ranges"))?,
+            note: row.try_get("note")?,
+        },
+    })
+}
+
+fn join_ranges(segment: &Segment) -> String {
+    segment
+        .ranges
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn load_scales(conn: &mut AnyConnection) -> Result<Scales> {
+    let mut scales = Scales::mic_default(false);
+    let rows = sqlx::query("SELECT dimension, levels FROM classification_scales")
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
+        let dimension: String = row.try_get("dimension")?;
+        let levels: String = row.try_get("levels")?;
+        let levels: Vec<Level> = serde_json::from_str(&levels).map_err(|_| decode("scale"))?;
+        let Some(dimension) = Dimension::ALL.into_iter().find(|d| d.as_str() == dimension) else {
+            continue;
+        };
+        let scale = Scale { dimension, levels };
+        match dimension {
+            Dimension::Confidentiality => scales.confidentiality = scale,
+            Dimension::Integrity => scales.integrity = scale,
+            Dimension::Availability => scales.availability = scale,
+        }
+    }
+    Ok(scales)
+}
+
+async fn load_segments(conn: &mut AnyConnection) -> Result<Vec<SegmentEntry>> {
+    sqlx::query("SELECT id, code, name, ranges, note FROM segments ORDER BY code")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(segment_from)
+        .collect()
+}
+
+/// Writes a scale's JSON and its level rows.
+async fn write_scale(conn: &mut AnyConnection, scale: &Scale, now: i64) -> Result<()> {
+    let levels = serde_json::to_string(&scale.levels).map_err(|_| decode("scale"))?;
+    let dimension = scale.dimension.as_str();
+    sqlx::query(
+        "INSERT INTO classification_scales (dimension, levels, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (dimension) DO UPDATE SET levels = $2, updated_at = $3",
+    )
+    .bind(dimension)
+    .bind(levels)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM classification_levels WHERE dimension = $1")
+        .bind(dimension)
+        .execute(&mut *conn)
+        .await?;
+    for level in &scale.levels {
+        sqlx::query(
+            "INSERT INTO classification_levels (dimension, code, name, rank, restricted, existence_visible) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(dimension)
+        .bind(&level.code)
+        .bind(&level.name)
+        .bind(i64::from(level.rank))
+        .bind(i64::from(level.rules.restricted))
+        .bind(i64::from(level.rules.existence_visible))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The flags of an asset under the scales and segments given.
+struct Judge {
+    scales: Scales,
+    segments: Vec<SegmentEntry>,
+    plain: Vec<Segment>,
+}
+
+impl Judge {
+    async fn load(conn: &mut AnyConnection) -> Result<Self> {
+        let scales = load_scales(conn).await?;
+        let segments = load_segments(conn).await?;
+        let plain = segments.iter().map(|s| s.segment.clone()).collect();
+        Ok(Self {
+            scales,
+            segments,
+            plain,
+        })
+    }
+
+    fn code(&self, id: Option<SegmentId>) -> Result<Option<&str>> {
+        match id {
+            None => Ok(None),
+            Some(id) => self
+                .segments
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| Some(s.segment.code.as_str()))
+                .ok_or(StoreError::Conflict("asset.segment_missing")),
+        }
+    }
+
+    fn flags(
+        &self,
+        classification: &Classification,
+        segment: Option<SegmentId>,
+        addresses: &[IpAddr],
+        lifecycle: Lifecycle,
+        disposal: Option<&Disposal>,
+    ) -> Result<Vec<Flag>> {
+        let facts = AssetFacts {
+            classification,
+            segment: self.code(segment)?,
+            addresses,
+            lifecycle,
+            disposal,
+        };
+        Ok(asset::flags(&facts, &self.scales, &self.plain))
+    }
+
+    fn check_levels(&self, classification: &Classification) -> Result<Classification> {
+        // Stored with the scale's own spelling of the code (`3a` → `3A`).
+        let levels = classification
+            .levels(&self.scales)
+            .map_err(|_| StoreError::Conflict("asset.unknown_level"))?;
+        Ok(Classification {
+            confidentiality: levels[0].code.clone(),
+            integrity: levels[1].code.clone(),
+            availability: levels[2].code.clone(),
+        })
+    }
+}
+
+fn flags_text(flags: &[Flag]) -> String {
+    serde_json::to_string(flags).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Checks that what an asset refers to exists.
+async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> {
+    let unit = sqlx::query("SELECT id FROM units WHERE id = $1")
+        .bind(input.owner_unit.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if unit.is_none() {
+        return Err(StoreError::Conflict("asset.unit_missing"));
+    }
+    if let Some(person) = input.administrator {
+        let found = sqlx::query("SELECT id FROM people WHERE id = $1")
+            .bind(person.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::Conflict("asset.administrator_missing"));
+        }
+    }
+    Ok(())
+}
+
+async fn insert_asset(
+    conn: &mut AnyConnection,
+    judge: &Judge,
+    asset: &NewAsset,
+    now: i64,
+) -> Result<i64> {
+    let classification = judge.check_levels(&asset.classification)?;
+    let input = &asset.input;
+    let lifecycle = if asset.disposal.is_some() {
+        Lifecycle::Disposed
+    } else {
+        input.lifecycle
+    };
+    let flags = judge.flags(
+        &classification,
+        input.segment,
+        &input.addresses,
+        lifecycle,
+        asset.disposal.as_ref(),
+    )?;
+    let row = sqlx::query(
+        "INSERT INTO assets (kind, name, owner_unit_id, administrator_id, location, segment_id, hosts, \
+         addresses, lifecycle, disposal_method, disposal_by, disposal_at, note, confidentiality, \
+         integrity, availability, flags, flagged, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) \
+         RETURNING id",
+    )
+    .bind(input.kind.as_str())
+    .bind(input.name.as_str())
+    .bind(input.owner_unit.0)
+    .bind(input.administrator.map(|p| p.0))
+    .bind(&input.location)
+    .bind(input.segment.map(|s| s.0))
+    .bind(input.hosts.join("\n"))
+    .bind(join_addresses(&input.addresses))
+    .bind(lifecycle.as_str())
+    .bind(asset.disposal.as_ref().map(|d| d.method.clone()))
+    .bind(asset.disposal.as_ref().map(|d| d.by.clone()))
+    .bind(asset.disposal.as_ref().map(|d| d.at_ms))
+    .bind(&input.note)
+    .bind(&classification.confidentiality)
+    .bind(&classification.integrity)
+    .bind(&classification.availability)
+    .bind(flags_text(&flags))
+    .bind(i64::from(!flags.is_empty()))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Recomputes the flags of every asset (or of those in one segment) and stores those that
+/// changed.
+async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<SegmentId>) -> Result<()> {
+    let base = "SELECT id, segment_id, addresses, lifecycle, disposal_method, disposal_by, \
+                disposal_at, confidentiality, integrity, availability, flags FROM assets";
+    let rows = match segment {
+        Some(id) => {
+            sqlx::query(&format!("{base} WHERE segment_id = $1"))
+                .bind(id.0)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => sqlx::query(base).fetch_all(&mut *conn).await?,
+    };
+    for row in rows {
+        let addresses: String = row.try_get("addresses")?;
+        let flags = judge.flags(
+            &classification_from(&row)?,
+            opt_id(&row, "segment_id")?.map(SegmentId),
+            &parse_addresses(&addresses)?,
+            lifecycle_of(&row)?,
+            disposal_from(&row)?.as_ref(),
+        )?;
+        let text = flags_text(&flags);
+        let before: String = row.try_get("flags")?;
+        if before != text {
+            sqlx::query("UPDATE assets SET flags = $1, flagged = $2 WHERE id = $3")
+                .bind(text)
+                .bind(i64::from(!flags.is_empty()))
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// `IN (…)` of ids, or a condition that is never true for none.
+fn in_ids(column: &str, ids: &[i64]) -> String {
+    if ids.is_empty() {
+        "1 = 0".to_owned()
+    } else {
+        let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        format!("{column} IN ({})", list.join(", "))
+    }
+}
+
+impl SqlStore {
+    /// Writes the MIC default scales into a database that has none yet. This is the schema's
+    /// starting data, as a migration would write it, so it has no audit record.
+    pub(super) async fn initialise_scales(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        let present = sqlx::query("SELECT COUNT(*) AS n FROM classification_scales")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get::<i64, _>("n")?;
+        if present > 0 {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let defaults = Scales::mic_default(false);
+        for dimension in Dimension::ALL {
+            let scale = defaults.get(dimension);
+            let taken = sqlx::query(
+                "INSERT INTO classification_scales (dimension, levels, updated_at) VALUES ($1, $2, 0) \
+                 ON CONFLICT (dimension) DO NOTHING",
+            )
+            .bind(dimension.as_str())
+            .bind(serde_json::to_string(&scale.levels).map_err(|_| decode("scale"))?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken == 1 {
+                write_scale(&mut tx, scale, 0).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn fetch_asset(&self, id: AssetId) -> Result<Option<Asset>> {
+        sqlx::query(&format!("{ASSET_SELECT} WHERE a.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(asset_from)
+            .transpose()
+    }
+
+    async fn fetch_asset_in(conn: &mut AnyConnection, id: AssetId) -> Result<Asset> {
+        sqlx::query(&format!("{ASSET_SELECT} WHERE a.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .as_ref()
+            .map(asset_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn fetch_segment(&self, id: SegmentId) -> Result<Option<SegmentEntry>> {
+        sqlx::query("SELECT id, code, name, ranges, note FROM segments WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(segment_from)
+            .transpose()
+    }
+}
+
+fn asset_brief(asset: &Asset) -> serde_json::Value {
+    serde_json::json!({
+        "name": asset.name,
+        "kind": asset.kind,
+        "owner_unit_id": asset.owner_unit_id,
+        "segment": asset.segment_code,
+        "lifecycle": asset.lifecycle,
+        "classification": asset.classification,
+    })
+}
+
+#[async_trait::async_trait]
+impl AssetStore for SqlStore {
+    async fn list_assets(
+        &self,
+        _: &Granted<ViewAssets>,
+        visibility: &AssetVisibility,
+        filter: &AssetFilter,
+    ) -> Result<(Vec<AssetRow>, i64)> {
+        let mut clauses = Vec::new();
+        let mut args = Vec::new();
+        let (visible, hidden) = match visibility {
+            AssetVisibility::All => ("1 = 1".to_owned(), "0".to_owned()),
+            AssetVisibility::Some { units, orgs } => {
+                let units: Vec<i64> = units.iter().map(|u| u.0).collect();
+                let orgs: Vec<i64> = orgs.iter().map(|o| o.0).collect();
+                let covered = format!(
+                    "COALESCE(cl.restricted, 1) = 0 OR {} OR {}",
+                    in_ids("a.owner_unit_id", &units),
+                    in_ids("u.org_id", &orgs)
+                );
+                (
+                    format!("({covered} OR COALESCE(cl.existence_visible, 0) = 1)"),
+                    format!("CASE WHEN {covered} THEN 0 ELSE 1 END"),
+                )
+            }
+        };
+        clauses.push(visible);
+        if let Some(kind) = filter.kind {
+            args.push(Arg::Text(kind.as_str().to_owned()));
+            clauses.push(format!("a.kind = ${}", args.len()));
+        }
+        if let Some(unit) = filter.owner_unit {
+            args.push(Arg::Int(unit.0));
+            clauses.push(format!("a.owner_unit_id = ${}", args.len()));
+        }
+        if let Some(segment) = filter.segment {
+            args.push(Arg::Int(segment.0));
+            clauses.push(format!("a.segment_id = ${}", args.len()));
+        }
+        for (column, value) in [
+            ("a.confidentiality", &filter.confidentiality),
+            ("a.integrity", &filter.integrity),
+            ("a.availability", &filter.availability),
+        ] {
+            if let Some(code) = value {
+                args.push(Arg::Text(code.clone()));
+                clauses.push(format!("{column} = ${}", args.len()));
+            }
+        }
+        if let Some(lifecycle) = filter.lifecycle {
+            args.push(Arg::Text(lifecycle.as_str().to_owned()));
+            clauses.push(format!("a.lifecycle = ${}", args.len()));
+        }
+        if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            args.push(Arg::Text(contains_pattern(text.trim())));
+            let n = args.len();
+            let like = |column: &str| format!("LOWER({column}) LIKE LOWER(${n}) ESCAPE '\\'");
+            clauses.push(format!(
+                "({} OR {} OR {} OR {} OR {})",
+                like("a.name"),
+                like("a.location"),
+                like("a.hosts"),
+                like("a.addresses"),
+                like("a.note")
+            ));
+        }
+        if filter.flagged_only {
+            clauses.push("a.flagged = 1".to_owned());
+        }
+        let where_sql = format!("WHERE {}", clauses.join(" AND "));
+        let from = format!(
+            "FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN} \
+             LEFT JOIN segments s ON s.id = a.segment_id"
+        );
+        let total: i64 = bind_all(
+            sqlx::query(&format!("SELECT COUNT(*) AS n {from} {where_sql}")),
+            args.iter().map(clone_arg).collect(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let order = match filter.sort {
+            AssetSort::Name => "a.name, a.id",
+            AssetSort::Kind => "a.kind, a.name, a.id",
+            AssetSort::Class => "COALESCE(cl.rank, 1000) DESC, a.name, a.id",
+            AssetSort::Updated => "a.updated_at DESC, a.id DESC",
+        };
+        let limit = filter.limit.clamp(1, 500);
+        let offset = filter.offset.max(0);
+        let sql = format!(
+            "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
+             s.code AS segment_code, s.name AS segment_name, a.lifecycle, a.confidentiality, \
+             a.integrity, a.availability, a.flagged, a.updated_at, {hidden} AS hidden \
+             {from} {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = bind_all(sqlx::query(&sql), args)
+            .fetch_all(&self.pool)
+            .await?;
+        let list = rows
+            .iter()
+            .map(|row| {
+                let hidden = row.try_get::<i64, _>("hidden")? != 0;
+                Ok(AssetRow {
+                    id: AssetId(row.try_get("id")?),
+                    kind: kind_of(row)?,
+                    name: row.try_get("name")?,
+                    owner_unit_id: UnitId(row.try_get("owner_unit_id")?),
+                    owner_unit_name: row.try_get("owner_unit_name")?,
+                    segment_code: if hidden {
+                        None
+                    } else {
+                        row.try_get("segment_code")?
+                    },
+                    segment_name: if hidden {
+                        None
+                    } else {
+                        row.try_get("segment_name")?
+                    },
+                    lifecycle: lifecycle_of(row)?,
+                    classification: classification_from(row)?,
+                    flagged: !hidden && row.try_get::<i64, _>("flagged")? != 0,
+                    detail_hidden: hidden,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((list, total))
+    }
+
+    async fn asset_place(&self, id: AssetId) -> Result<Option<AssetPlace>> {
+        sqlx::query(&format!(
+            "SELECT a.owner_unit_id, u.org_id, COALESCE(cl.restricted, 1) AS restricted, \
+             COALESCE(cl.existence_visible, 0) AS existence_visible \
+             FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN} WHERE a.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| -> Result<AssetPlace> {
+            Ok(AssetPlace {
+                owner_unit: Some(UnitId(row.try_get("owner_unit_id")?)),
+                owner_org: Some(OrgId(row.try_get("org_id")?)),
+                restricted: row.try_get::<i64, _>("restricted")? != 0,
+                existence_visible: row.try_get::<i64, _>("existence_visible")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn asset(
+        &self,
+        _: &Granted<ViewAssetDetail>,
+        id: AssetId,
+        origin: &Origin,
+    ) -> Result<Option<Asset>> {
+        let Some(asset) = self.fetch_asset(id).await? else {
+            return Ok(None);
+        };
+        let place = self.asset_place(id).await?;
+        if place.is_some_and(|p| p.restricted) {
+            self.record(
+                origin
+                    .event("asset.read", "asset", id)
+                    .in_unit(Some(asset.owner_unit_id))
+                    .with_detail(serde_json::json!({
+                        "name": asset.name,
+                        "confidentiality": asset.classification.confidentiality,
+                    })),
+            )
+            .await?;
+        }
+        Ok(Some(asset))
+    }
+
+    async fn create_asset(
+        &self,
+        _: &Granted<ManageAssets>,
+        asset: NewAsset,
+        origin: &Origin,
+    ) -> Result<Asset> {
+        let mut write = self.begin_write().await?;
+        check_refs(&mut write.tx, &asset.input).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let id = insert_asset(&mut write.tx, &judge, &asset, write.at_ms).await?;
+        let created = Self::fetch_asset_in(&mut write.tx, AssetId(id)).await?;
+        let event = origin
+            .event("asset.create", "asset", id)
+            .in_unit(Some(created.owner_unit_id))
+            .with_detail(asset_brief(&created));
+        self.commit(write, event).await?;
+        Ok(created)
+    }
+
+    async fn update_asset(
+        &self,
+        _: &Granted<ManageAssets>,
+        id: AssetId,
+        input: AssetInput,
+        origin: &Origin,
+    ) -> Result<Asset> {
+        let mut write = self.begin_write().await?;
+        let before = Self::fetch_asset_in(&mut write.tx, id).await?;
+        check_refs(&mut write.tx, &input).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let flags = judge.flags(
+            &before.classification,
+            input.segment,
+            &input.addresses,
+            input.lifecycle,
+            before.disposal.as_ref(),
+        )?;
+        sqlx::query(
+            "UPDATE assets SET kind = $1, name = $2, owner_unit_id = $3, administrator_id = $4, \
+             location = $5, segment_id = $6, hosts = $7, addresses = $8, lifecycle = $9, note = $10, \
+             flags = $11, flagged = $12, updated_at = $13 WHERE id = $14",
+        )
+        .bind(input.kind.as_str())
+        .bind(input.name.as_str())
+        .bind(input.owner_unit.0)
+        .bind(input.administrator.map(|p| p.0))
+        .bind(&input.location)
+        .bind(input.segment.map(|s| s.0))
+        .bind(input.hosts.join("\n"))
+        .bind(join_addresses(&input.addresses))
+        .bind(input.lifecycle.as_str())
+        .bind(&input.note)
+        .bind(flags_text(&flags))
+        .bind(i64::from(!flags.is_empty()))
+        .bind(write.at_ms)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        let after = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let event = origin
+            .event("asset.update", "asset", id)
+            .in_unit(Some(after.owner_unit_id))
+            .with_detail(serde_json::json!({
+                "before": asset_brief(&before),
+                "after": asset_brief(&after),
+            }));
+        self.commit(write, event).await?;
+        Ok(after)
+    }
+
+    async fn reclassify_asset(
+        &self,
+        _: &Granted<ManageAssets>,
+        id: AssetId,
+        classification: Classification,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<Asset> {
+        let mut write = self.begin_write().await?;
+        let before = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let classification = judge.check_levels(&classification)?;
+        let flags = judge.flags(
+            &classification,
+            before.segment_id,
+            &before.addresses,
+            before.lifecycle,
+            before.disposal.as_ref(),
+        )?;
+        sqlx::query(
+            "UPDATE assets SET confidentiality = $1, integrity = $2, availability = $3, flags = $4, \
+             flagged = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(&classification.confidentiality)
+        .bind(&classification.integrity)
+        .bind(&classification.availability)
+        .bind(flags_text(&flags))
+        .bind(i64::from(!flags.is_empty()))
+        .bind(write.at_ms)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        let after = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let event = origin
+            .event("asset.reclassify", "asset", id)
+            .in_unit(Some(after.owner_unit_id))
+            .with_detail(serde_json::json!({
+                "from": before.classification,
+                "to": after.classification,
+                "reason": reason,
+            }));
+        self.commit(write, event).await?;
+        Ok(after)
+    }
+
+    async fn dispose_asset(
+        &self,
+        _: &Granted<ManageAssets>,
+        id: AssetId,
+        disposal: Disposal,
+        origin: &Origin,
+    ) -> Result<Asset> {
+        let mut write = self.begin_write().await?;
+        let before = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let flags = judge.flags(
+            &before.classification,
+            before.segment_id,
+            &before.addresses,
+            Lifecycle::Disposed,
+            Some(&disposal),
+        )?;
+        sqlx::query(
+            "UPDATE assets SET lifecycle = $1, disposal_method = $2, disposal_by = $3, disposal_at = $4, \
+             flags = $5, flagged = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(Lifecycle::Disposed.as_str())
+        .bind(&disposal.method)
+        .bind(&disposal.by)
+        .bind(disposal.at_ms)
+        .bind(flags_text(&flags))
+        .bind(i64::from(!flags.is_empty()))
+        .bind(write.at_ms)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        let after = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let event = origin
+            .event("asset.dispose", "asset", id)
+            .in_unit(Some(after.owner_unit_id))
+            .with_detail(serde_json::json!({"name": after.name, "disposal": disposal}));
+        self.commit(write, event).await?;
+        Ok(after)
+    }
+
+    async fn import_assets(
+        &self,
+        _: &Granted<ManageRegister>,
+        assets: Vec<NewAsset>,
+        origin: &Origin,
+    ) -> Result<Vec<AssetId>> {
+        let mut write = self.begin_write().await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let units: Vec<i64> = sqlx::query("SELECT id FROM units")
+            .fetch_all(&mut *write.tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut people_checked: HashMap<i64, bool> = HashMap::new();
+        let mut ids = Vec::with_capacity(assets.len());
+        for asset in &assets {
+            if !units.contains(&asset.input.owner_unit.0) {
+                return Err(StoreError::Conflict("asset.unit_missing"));
+            }
+            if let Some(person) = asset.input.administrator {
+                let exists = match people_checked.get(&person.0) {
+                    Some(known) => *known,
+                    None => {
+                        let found = sqlx::query("SELECT id FROM people WHERE id = $1")
+                            .bind(person.0)
+                            .fetch_optional(&mut *write.tx)
+                            .await?
+                            .is_some();
+                        people_checked.insert(person.0, found);
+                        found
+                    }
+                };
+                if !exists {
+                    return Err(StoreError::Conflict("asset.administrator_missing"));
+                }
+            }
+            ids.push(AssetId(
+                insert_asset(&mut write.tx, &judge, asset, write.at_ms).await?,
+            ));
+        }
+        let event = origin
+            .event("asset.import", "asset", "")
+            .with_detail(serde_json::json!({
+                "count": ids.len(),
+                "first_id": ids.first(),
+                "last_id": ids.last(),
+            }));
+        self.commit(write, event).await?;
+        Ok(ids)
+    }
+
+    async fn asset_summary(&self, _: &Granted<ViewAssets>) -> Result<AssetSummary> {
+        let totals = sqlx::query(
+            "SELECT COUNT(*) AS n, COUNT(CASE WHEN flagged = 1 THEN 1 END) AS f FROM assets",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let scales = {
+            let mut conn = self.pool.acquire().await?;
+            load_scales(&mut conn).await?
+        };
+        let mut by_confidentiality: Vec<(u8, SummaryCount)> = sqlx::query(
+            "SELECT confidentiality AS k, COUNT(*) AS n FROM assets GROUP BY confidentiality",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| -> Result<(u8, SummaryCount)> {
+            let key: String = row.try_get("k")?;
+            let level = scales.confidentiality.level(&key);
+            Ok((
+                level.map_or(0, |l| l.rank),
+                SummaryCount {
+                    label: level.map_or_else(
+                        || format!("{}{key}", Dimension::Confidentiality.label()),
+                        |l| l.name.clone(),
+                    ),
+                    key,
+                    count: row.try_get("n")?,
+                },
+            ))
+        })
+        .collect::<Result<_>>()?;
+        by_confidentiality.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.key.cmp(&b.1.key)));
+        let by_segment = sqlx::query(
+            "SELECT s.code AS k, s.name AS label, COUNT(*) AS n FROM assets a \
+             LEFT JOIN segments s ON s.id = a.segment_id GROUP BY s.code, s.name ORDER BY n DESC, COALESCE(s.code, '')",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SummaryCount {
+                key: row.try_get::<Option<String>, _>("k")?.unwrap_or_default(),
+                label: row
+                    .try_get::<Option<String>, _>("label")?
+                    .unwrap_or_default(),
+                count: row.try_get("n")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+        let by_owner_unit = sqlx::query(
+            "SELECT u.id AS k, u.name AS label, COUNT(*) AS n FROM assets a \
+             JOIN units u ON u.id = a.owner_unit_id GROUP BY u.id, u.name ORDER BY n DESC, u.name",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SummaryCount {
+                key: row.try_get::<i64, _>("k")?.to_string(),
+                label: row.try_get("label")?,
+                count: row.try_get("n")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+        Ok(AssetSummary {
+            total: totals.try_get("n")?,
+            flagged: totals.try_get("f")?,
+            by_confidentiality: by_confidentiality.into_iter().map(|(_, c)| c).collect(),
+            by_segment,
+            by_owner_unit,
+        })
+    }
+
+    async fn list_segments(&self, _: &Granted<ViewAssets>) -> Result<Vec<SegmentEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        load_segments(&mut conn).await
+    }
+
+    async fn segment(
+        &self,
+        _: &Granted<ViewAssets>,
+        id: SegmentId,
+    ) -> Result<Option<SegmentEntry>> {
+        self.fetch_segment(id).await
+    }
+
+    async fn create_segment(
+        &self,
+        _: &Granted<ManageRegister>,
+        segment: Segment,
+        origin: &Origin,
+    ) -> Result<SegmentEntry> {
+        let mut write = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO segments (code, name, ranges, note, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(&segment.code)
+        .bind(segment.name.as_str())
+        .bind(join_ranges(&segment))
+        .bind(&segment.note)
+        .bind(write.at_ms)
+        .fetch_one(&mut *write.tx)
+        .await
+        .map_err(|e| conflict(e, "segment.code_taken"))?;
+        let entry = SegmentEntry {
+            id: SegmentId(row.try_get("id")?),
+            segment,
+        };
+        let event = origin
+            .event("segment.create", "segment", entry.id)
+            .with_detail(serde_json::json!({"segment": entry}));
+        self.commit(write, event).await?;
+        Ok(entry)
+    }
+
+    async fn update_segment(
+        &self,
+        _: &Granted<ManageRegister>,
+        id: SegmentId,
+        segment: Segment,
+        origin: &Origin,
+    ) -> Result<SegmentEntry> {
+        let before = self.fetch_segment(id).await?.ok_or(StoreError::NotFound)?;
+        let mut write = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE segments SET code = $1, name = $2, ranges = $3, note = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(&segment.code)
+        .bind(segment.name.as_str())
+        .bind(join_ranges(&segment))
+        .bind(&segment.note)
+        .bind(write.at_ms)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await
+        .map_err(|e| conflict(e, "segment.code_taken"))?;
+        let judge = Judge::load(&mut write.tx).await?;
+        reflag(&mut write.tx, &judge, Some(id)).await?;
+        let after = SegmentEntry { id, segment };
+        let event = origin
+            .event("segment.update", "segment", id)
+            .with_detail(serde_json::json!({"before": before, "after": after}));
+        self.commit(write, event).await?;
+        Ok(after)
+    }
+
+    async fn delete_segment(
+        &self,
+        _: &Granted<ManageRegister>,
+        id: SegmentId,
+        origin: &Origin,
+    ) -> Result<()> {
+        let before = self.fetch_segment(id).await?.ok_or(StoreError::NotFound)?;
+        let mut write = self.begin_write().await?;
+        let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM assets WHERE segment_id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *write.tx)
+            .await?
+            .try_get("n")?;
+        if used > 0 {
+            return Err(StoreError::Conflict("segment.in_use"));
+        }
+        sqlx::query("DELETE FROM segments WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *write.tx)
+            .await?;
+        let event = origin
+            .event("segment.delete", "segment", id)
+            .with_detail(serde_json::json!({"segment": before}));
+        self.commit(write, event).await?;
+        Ok(())
+    }
+
+    async fn scales(&self) -> Result<Scales> {
+        let mut conn = self.pool.acquire().await?;
+        load_scales(&mut conn).await
+    }
+
+    async fn update_scale(
+        &self,
+        _: &Granted<ManageRegister>,
+        scale: Scale,
+        origin: &Origin,
+    ) -> Result<Scales> {
+        scale
+            .validate()
+            .map_err(|_| StoreError::Conflict("scale.invalid"))?;
+        let mut write = self.begin_write().await?;
+        let before = load_scales(&mut write.tx).await?;
+        write_scale(&mut write.tx, &scale, write.at_ms).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        reflag(&mut write.tx, &judge, None).await?;
+        let codes = |s: &Scale| s.levels.iter().map(|l| l.code.clone()).collect::<Vec<_>>();
+        let event = origin
+            .event("classification.update", "scale", scale.dimension.as_str())
+            .with_detail(serde_json::json!({
+                "before": codes(before.get(scale.dimension)),
+                "after": codes(&scale),
+            }));
+        let scales = judge.scales;
+        self.commit(write, event).await?;
+        Ok(scales)
+    }
+}

@@ -1,0 +1,846 @@
+//! Cases of the asset register: assets, segments, scales, the list, the summary and imports.
+
+use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
+use mamori_core::authz::{
+    AssetPlace, AssetVisibility, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
+};
+use mamori_core::classification::{Classification, Dimension, Scales, segment_codes};
+use mamori_core::segment::{Segment, SegmentId, parse_ranges};
+use mamori_core::{OrgId, UnitId};
+use mamori_store::{AssetFilter, AssetInput, AssetSort, NewAsset, SegmentEntry, StoreError};
+
+use crate::{Fx, assert_conflict, grant, name, new_org, new_unit, origin};
+
+fn manage() -> mamori_core::Granted<ManageAssets> {
+    grant::<ManageAssets>(&AssetPlace {
+        owner_unit: None,
+        owner_org: None,
+        restricted: false,
+        existence_visible: true,
+    })
+}
+
+fn detail() -> mamori_core::Granted<ViewAssetDetail> {
+    grant::<ViewAssetDetail>(&AssetPlace {
+        owner_unit: None,
+        owner_org: None,
+        restricted: true,
+        existence_visible: false,
+    })
+}
+
+fn view() -> mamori_core::Granted<ViewAssets> {
+    grant::<ViewAssets>(&())
+}
+
+fn register() -> mamori_core::Granted<ManageRegister> {
+    grant::<ManageRegister>(&())
+}
+
+fn class(c: &str, i: &str, a: &str) -> Classification {
+    Classification {
+        confidentiality: c.into(),
+        integrity: i.into(),
+        availability: a.into(),
+    }
+}
+
+fn segment(code: &str, title: &str, ranges: &str) -> Segment {
+    Segment {
+        code: code.into(),
+        name: name(title),
+        ranges: parse_ranges("ranges", ranges).unwrap(),
+        note: String::new(),
+    }
+}
+
+/// An organisation with two units and the three segments of the MIC model.
+struct Register {
+    unit_a: UnitId,
+    unit_b: UnitId,
+    org: OrgId,
+    lgwan: SegmentEntry,
+    internet: SegmentEntry,
+}
+
+async fn register_fixture(fx: &Fx) -> Register {
+    let org = new_org(fx, "KANRI", "管理者").await;
+    let unit_a = new_unit(fx, org.id, None, "総務課").await;
+    let unit_b = new_unit(fx, org.id, None, "情報政策課").await;
+    let s = fx.store();
+    let lgwan = s
+        .create_segment(
+            &register(),
+            segment(segment_codes::LGWAN, "LGWAN接続系", "10.10.0.0/16"),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let internet = s
+        .create_segment(
+            &register(),
+            segment(
+                segment_codes::INTERNET,
+                "インターネット接続系",
+                "172.16.0.0/16",
+            ),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    s.create_segment(
+        &register(),
+        segment(
+            segment_codes::MYNUMBER,
+            "マイナンバー利用事務系",
+            "10.20.0.0/16",
+        ),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    Register {
+        unit_a: unit_a.id,
+        unit_b: unit_b.id,
+        org: org.id,
+        lgwan,
+        internet,
+    }
+}
+
+fn input(title: &str, kind: AssetKind, unit: UnitId, segment: Option<SegmentId>) -> AssetInput {
+    AssetInput {
+        kind,
+        name: name(title),
+        owner_unit: unit,
+        administrator: None,
+        location: "本庁舎3階サーバ室".into(),
+        segment,
+        hosts: vec![],
+        addresses: vec![],
+        lifecycle: Lifecycle::InUse,
+        note: String::new(),
+    }
+}
+
+fn new_asset(input: AssetInput, c: &str) -> NewAsset {
+    NewAsset {
+        input,
+        classification: class(c, "2", "2"),
+        disposal: None,
+    }
+}
+
+pub async fn assets_crud_and_flags(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let before = fx.audit_len().await;
+    let mut server = input(
+        "住民記録システム DBサーバ",
+        AssetKind::Equipment,
+        r.unit_a,
+        Some(r.internet.id),
+    );
+    server.hosts = vec!["jumin-db01".into()];
+    server.addresses = vec!["172.16.3.10".parse().unwrap()];
+    let created = s
+        .create_asset(&manage(), new_asset(server.clone(), "3"), &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "asset.create").await;
+    assert_eq!(created.name, "住民記録システム DBサーバ");
+    assert_eq!(created.owner_unit_name, "総務課");
+    assert_eq!(created.owner_org_id, r.org);
+    assert_eq!(
+        created.segment_code.as_deref(),
+        Some(segment_codes::INTERNET)
+    );
+    assert_eq!(created.hosts, ["jumin-db01"]);
+    assert_eq!(
+        created.flags,
+        vec![Flag::SegmentForbidden {
+            segment: segment_codes::INTERNET.into(),
+            level: "機密性3".into()
+        }]
+    );
+
+    // Moved to LGWAN with an address that is not in it.
+    let mut moved = server.clone();
+    moved.segment = Some(r.lgwan.id);
+    let before = fx.audit_len().await;
+    let updated = s
+        .update_asset(&manage(), created.id, moved, &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "asset.update").await;
+    assert_eq!(
+        updated.flags,
+        vec![Flag::AddressOutsideSegment {
+            address: "172.16.3.10".parse().unwrap(),
+            segment: segment_codes::LGWAN.into()
+        }]
+    );
+    assert!(updated.updated_at >= created.updated_at);
+
+    let before = fx.audit_len().await;
+    let reclassified = s
+        .reclassify_asset(
+            &manage(),
+            created.id,
+            class("1", "1", "1"),
+            "公開情報のみ",
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let record = fx.assert_one_record(before, "asset.reclassify").await;
+    assert_eq!(record.event.detail["reason"], "公開情報のみ");
+    assert_eq!(reclassified.classification, class("1", "1", "1"));
+    assert_eq!(reclassified.flags.len(), 1, "the address is still outside");
+
+    let before = fx.audit_len().await;
+    let disposal = Disposal {
+        method: "物理破壊".into(),
+        by: "総務課 山本".into(),
+        at_ms: fx.now(),
+    };
+    let disposed = s
+        .dispose_asset(&manage(), created.id, disposal.clone(), &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "asset.dispose").await;
+    assert_eq!(disposed.lifecycle, Lifecycle::Disposed);
+    assert_eq!(disposed.disposal, Some(disposal));
+
+    let read = s
+        .asset(&detail(), created.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, disposed);
+    assert!(
+        s.asset(&detail(), AssetId(999_999), &origin())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    crate::assert_not_found(
+        s.update_asset(&manage(), AssetId(999_999), server, &origin())
+            .await,
+        "update of a missing asset",
+    );
+
+    // Disposed without a record (as an import may bring) is flagged.
+    let mut unrecorded = input("旧端末", AssetKind::Equipment, r.unit_b, None);
+    unrecorded.lifecycle = Lifecycle::Disposed;
+    let unrecorded = s
+        .create_asset(&manage(), new_asset(unrecorded, "2"), &origin())
+        .await
+        .unwrap();
+    assert_eq!(unrecorded.flags, vec![Flag::DisposalUnrecorded]);
+    assert_eq!(fx.verify().await.result, Ok(()));
+}
+
+pub async fn asset_references_and_levels_are_checked(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let before = fx.audit_len().await;
+    let ok = input("文書管理システム", AssetKind::System, r.unit_a, None);
+    assert_conflict(
+        s.create_asset(&manage(), new_asset(ok.clone(), "9"), &origin())
+            .await,
+        "unknown level",
+    );
+    assert_conflict(
+        s.create_asset(
+            &manage(),
+            new_asset(
+                AssetInput {
+                    segment: Some(SegmentId(999)),
+                    ..ok.clone()
+                },
+                "2",
+            ),
+            &origin(),
+        )
+        .await,
+        "unknown segment",
+    );
+    assert_conflict(
+        s.create_asset(
+            &manage(),
+            new_asset(
+                AssetInput {
+                    owner_unit: UnitId(999),
+                    ..ok.clone()
+                },
+                "2",
+            ),
+            &origin(),
+        )
+        .await,
+        "unknown unit",
+    );
+    assert_conflict(
+        s.create_asset(
+            &manage(),
+            new_asset(
+                AssetInput {
+                    administrator: Some(mamori_core::PersonId(999)),
+                    ..ok.clone()
+                },
+                "2",
+            ),
+            &origin(),
+        )
+        .await,
+        "unknown administrator",
+    );
+    fx.assert_no_record(before, "refused asset writes").await;
+    // Codes are stored in the scale's own spelling.
+    let lower = s
+        .create_asset(&manage(), new_asset(ok, "1"), &origin())
+        .await
+        .unwrap();
+    assert_eq!(lower.classification.confidentiality, "1");
+}
+
+async fn listed(fx: &Fx, filter: AssetFilter) -> (Vec<String>, i64) {
+    let (rows, total) = fx
+        .store()
+        .list_assets(&view(), &AssetVisibility::All, &filter)
+        .await
+        .unwrap();
+    (rows.into_iter().map(|r| r.name).collect(), total)
+}
+
+pub async fn asset_list_filters_sorts_and_pages(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let rows: [(&str, AssetKind, UnitId, Option<SegmentId>, &str); 6] = [
+        (
+            "庁内LAN",
+            AssetKind::Network,
+            r.unit_b,
+            Some(r.lgwan.id),
+            "2",
+        ),
+        (
+            "住民税システム",
+            AssetKind::System,
+            r.unit_a,
+            Some(r.lgwan.id),
+            "3",
+        ),
+        (
+            "公開Webサーバ",
+            AssetKind::Equipment,
+            r.unit_b,
+            Some(r.internet.id),
+            "1",
+        ),
+        (
+            "ネットワーク構成図",
+            AssetKind::Document,
+            r.unit_b,
+            None,
+            "2",
+        ),
+        (
+            "課税台帳 100%_版",
+            AssetKind::Information,
+            r.unit_a,
+            None,
+            "3",
+        ),
+        (
+            "USBメモリ 12",
+            AssetKind::Media,
+            r.unit_a,
+            Some(r.internet.id),
+            "3",
+        ),
+    ];
+    for (title, kind, unit, segment, c) in rows {
+        fx.clock.advance(1000);
+        s.create_asset(
+            &manage(),
+            new_asset(input(title, kind, unit, segment), c),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    }
+    let base = AssetFilter {
+        limit: 50,
+        ..AssetFilter::default()
+    };
+    let (names, total) = listed(&fx, base.clone()).await;
+    assert_eq!(total, 6);
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "by name by default");
+
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            kind: Some(AssetKind::System),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names, ["住民税システム"]);
+    let (_, total) = listed(
+        &fx,
+        AssetFilter {
+            owner_unit: Some(r.unit_a),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(total, 3);
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            segment: Some(r.internet.id),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names, ["USBメモリ 12", "公開Webサーバ"]);
+    let (_, total) = listed(
+        &fx,
+        AssetFilter {
+            confidentiality: Some("3".into()),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(total, 3);
+    let (_, total) = listed(
+        &fx,
+        AssetFilter {
+            integrity: Some("1".into()),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(total, 0);
+    let (_, total) = listed(
+        &fx,
+        AssetFilter {
+            lifecycle: Some(Lifecycle::InUse),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(total, 6);
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            flagged_only: true,
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names, ["USBメモリ 12"], "機密性3 on the Internet segment");
+    // Text search: case-insensitive, wildcards literal, over location too.
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            text: Some("webサーバ".into()),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names, ["公開Webサーバ"]);
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            text: Some("100%_".into()),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names, ["課税台帳 100%_版"]);
+    let (_, total) = listed(
+        &fx,
+        AssetFilter {
+            text: Some("サーバ室".into()),
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(total, 6);
+
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            sort: AssetSort::Updated,
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names[0], "USBメモリ 12", "newest first");
+    assert_eq!(names[5], "庁内LAN");
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            sort: AssetSort::Class,
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names[3..5], ["ネットワーク構成図", "庁内LAN"]);
+    assert_eq!(names[5], "公開Webサーバ");
+    let (names, _) = listed(
+        &fx,
+        AssetFilter {
+            sort: AssetSort::Kind,
+            ..base.clone()
+        },
+    )
+    .await;
+    assert_eq!(names[0], "ネットワーク構成図", "document sorts first");
+
+    // Pages of two.
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let (names, total) = listed(
+            &fx,
+            AssetFilter {
+                offset: page * 2,
+                limit: 2,
+                ..base.clone()
+            },
+        )
+        .await;
+        assert_eq!(total, 6);
+        assert_eq!(names.len(), 2);
+        seen.extend(names);
+    }
+    assert_eq!(seen, sorted);
+}
+
+pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let secret = s
+        .create_asset(
+            &manage(),
+            new_asset(
+                input("人事給与データ", AssetKind::Information, r.unit_a, None),
+                "3",
+            ),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let open = s
+        .create_asset(
+            &manage(),
+            new_asset(input("庁内報", AssetKind::Information, r.unit_a, None), "1"),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let place = s.asset_place(secret.id).await.unwrap().unwrap();
+    assert_eq!(
+        place,
+        AssetPlace {
+            owner_unit: Some(r.unit_a),
+            owner_org: Some(r.org),
+            restricted: true,
+            existence_visible: false,
+        }
+    );
+    assert!(!s.asset_place(open.id).await.unwrap().unwrap().restricted);
+    assert!(s.asset_place(AssetId(999_999)).await.unwrap().is_none());
+
+    let filter = AssetFilter {
+        limit: 50,
+        ..AssetFilter::default()
+    };
+    let outsider = AssetVisibility::Some {
+        units: vec![r.unit_b],
+        orgs: vec![],
+    };
+    let (rows, total) = s.list_assets(&view(), &outsider, &filter).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].id, open.id);
+    let member = AssetVisibility::Some {
+        units: vec![r.unit_a],
+        orgs: vec![],
+    };
+    assert_eq!(s.list_assets(&view(), &member, &filter).await.unwrap().1, 2);
+    let officer = AssetVisibility::Some {
+        units: vec![],
+        orgs: vec![r.org],
+    };
+    let (rows, _) = s.list_assets(&view(), &officer, &filter).await.unwrap();
+    assert!(rows.iter().all(|r| !r.detail_hidden));
+    assert_eq!(rows.len(), 2);
+
+    // A read of the restricted asset is recorded; a read of the open one is not.
+    let before = fx.audit_len().await;
+    s.asset(&detail(), secret.id, &origin()).await.unwrap();
+    let record = fx.assert_one_record(before, "asset.read").await;
+    assert_eq!(record.event.target_id, secret.id.to_string());
+    assert_eq!(record.event.unit_id, Some(r.unit_a));
+    let before = fx.audit_len().await;
+    s.asset(&detail(), open.id, &origin()).await.unwrap();
+    fx.assert_no_record(before, "reading an open asset").await;
+
+    // With the split on, 3C assets are known to exist but hidden in detail.
+    s.update_scale(
+        &register(),
+        Scales::mic_default(true).confidentiality,
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let c = s
+        .create_asset(
+            &manage(),
+            new_asset(
+                input("会議録（非公開）", AssetKind::Information, r.unit_a, None),
+                "3C",
+            ),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let (rows, total) = s.list_assets(&view(), &outsider, &filter).await.unwrap();
+    assert_eq!(total, 2, "the open asset and the 3C one");
+    let listed = rows.iter().find(|row| row.id == c.id).unwrap();
+    assert!(listed.detail_hidden);
+    assert!(listed.segment_code.is_none());
+    // The old 機密性3 has no level now: it is flagged and treated as restricted.
+    let place = s.asset_place(secret.id).await.unwrap().unwrap();
+    assert!(place.restricted && !place.existence_visible);
+    let again = s
+        .asset(&detail(), secret.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again.flags,
+        vec![Flag::UnknownLevel {
+            dimension: Dimension::Confidentiality,
+            code: "3".into()
+        }]
+    );
+}
+
+pub async fn segments_crud_and_reflagging(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let listed = s.list_segments(&view()).await.unwrap();
+    let codes: Vec<&str> = listed.iter().map(|e| e.segment.code.as_str()).collect();
+    assert_eq!(codes, ["INTERNET", "LGWAN", "MYNUMBER"]);
+    assert_eq!(
+        s.segment(&view(), r.lgwan.id).await.unwrap().unwrap(),
+        r.lgwan
+    );
+    assert_conflict(
+        s.create_segment(&register(), segment("LGWAN", "重複", ""), &origin())
+            .await,
+        "duplicate segment code",
+    );
+
+    let mut terminal = input(
+        "窓口端末 01",
+        AssetKind::Equipment,
+        r.unit_a,
+        Some(r.lgwan.id),
+    );
+    terminal.addresses = vec!["10.30.0.5".parse().unwrap()];
+    let asset = s
+        .create_asset(&manage(), new_asset(terminal, "2"), &origin())
+        .await
+        .unwrap();
+    assert_eq!(asset.flags.len(), 1, "outside 10.10.0.0/16");
+
+    let before = fx.audit_len().await;
+    let widened = s
+        .update_segment(
+            &register(),
+            r.lgwan.id,
+            segment("LGWAN", "LGWAN接続系", "10.10.0.0/16, 10.30.0.0/16"),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "segment.update").await;
+    assert_eq!(widened.segment.ranges.len(), 2);
+    let reread = s
+        .asset(&detail(), asset.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(reread.flags.is_empty(), "re-flagged: {:?}", reread.flags);
+
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.delete_segment(&register(), r.lgwan.id, &origin()).await,
+        "segment in use",
+    );
+    fx.assert_no_record(before, "refused delete").await;
+    s.delete_segment(&register(), r.internet.id, &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "segment.delete").await;
+    assert_eq!(s.list_segments(&view()).await.unwrap().len(), 2);
+    assert!(matches!(
+        s.delete_segment(&register(), r.internet.id, &origin())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn scales_are_validated_and_stored(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    assert_eq!(s.scales().await.unwrap(), Scales::mic_default(false));
+    let mut bad = Scales::mic_default(false).integrity;
+    bad.levels[1].code = "2".into();
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.update_scale(&register(), bad, &origin()).await,
+        "duplicate codes",
+    );
+    fx.assert_no_record(before, "refused scale").await;
+
+    let mut integrity = Scales::mic_default(false).integrity;
+    integrity.levels[0].definition = "改ざんにより住民の権利が侵害されるもの".into();
+    integrity.levels[0].rules.allowed_segments = vec!["MYNUMBER".into()];
+    let asset = s
+        .create_asset(
+            &manage(),
+            new_asset(
+                input(
+                    "財務会計システム",
+                    AssetKind::System,
+                    r.unit_b,
+                    Some(r.lgwan.id),
+                ),
+                "2",
+            ),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert!(asset.flags.is_empty());
+    let before = fx.audit_len().await;
+    let scales = s
+        .update_scale(&register(), integrity.clone(), &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "classification.update").await;
+    assert_eq!(scales.integrity, integrity);
+    assert_eq!(s.scales().await.unwrap().integrity, integrity);
+    let reread = s
+        .asset(&detail(), asset.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reread.flags,
+        vec![Flag::SegmentForbidden {
+            segment: "LGWAN".into(),
+            level: "完全性2".into()
+        }]
+    );
+}
+
+pub async fn import_is_all_or_nothing(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let rows: Vec<NewAsset> = (0..25)
+        .map(|i| {
+            new_asset(
+                input(
+                    &format!("端末 {i:03}"),
+                    AssetKind::Equipment,
+                    if i % 2 == 0 { r.unit_a } else { r.unit_b },
+                    Some(r.lgwan.id),
+                ),
+                "2",
+            )
+        })
+        .collect();
+    let before = fx.audit_len().await;
+    let ids = s
+        .import_assets(&register(), rows.clone(), &origin())
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 25);
+    let record = fx.assert_one_record(before, "asset.import").await;
+    assert_eq!(record.event.detail["count"], 25);
+
+    let mut broken = rows.clone();
+    broken[20].input.owner_unit = UnitId(999);
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.import_assets(&register(), broken, &origin()).await,
+        "a row with an unknown unit",
+    );
+    let mut unknown_level = rows;
+    unknown_level[3].classification.confidentiality = "極秘".into();
+    assert_conflict(
+        s.import_assets(&register(), unknown_level, &origin()).await,
+        "a row with an unknown level",
+    );
+    fx.assert_no_record(before, "refused imports").await;
+    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM assets").await, 25);
+}
+
+pub async fn summary_counts_in_sql(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let empty = s.asset_summary(&view()).await.unwrap();
+    assert_eq!((empty.total, empty.flagged), (0, 0));
+    for (title, unit, segment, c) in [
+        ("A", r.unit_a, Some(r.lgwan.id), "3"),
+        ("B", r.unit_a, Some(r.internet.id), "3"),
+        ("C", r.unit_b, Some(r.internet.id), "1"),
+        ("D", r.unit_b, None, "2"),
+        ("E", r.unit_b, None, "1"),
+    ] {
+        s.create_asset(
+            &manage(),
+            new_asset(input(title, AssetKind::System, unit, segment), c),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    }
+    let summary = s.asset_summary(&view()).await.unwrap();
+    assert_eq!(summary.total, 5);
+    assert_eq!(summary.flagged, 1);
+    let conf: Vec<(&str, &str, i64)> = summary
+        .by_confidentiality
+        .iter()
+        .map(|c| (c.key.as_str(), c.label.as_str(), c.count))
+        .collect();
+    assert_eq!(
+        conf,
+        [
+            ("3", "機密性3", 2),
+            ("2", "機密性2", 1),
+            ("1", "機密性1", 2)
+        ]
+    );
+    let seg: Vec<(&str, i64)> = summary
+        .by_segment
+        .iter()
+        .map(|c| (c.key.as_str(), c.count))
+        .collect();
+    assert_eq!(seg, [("", 2), ("INTERNET", 2), ("LGWAN", 1)]);
+    let units: Vec<(&str, i64)> = summary
+        .by_owner_unit
+        .iter()
+        .map(|c| (c.label.as_str(), c.count))
+        .collect();
+    assert_eq!(units, [("情報政策課", 3), ("総務課", 2)]);
+}
