@@ -54,6 +54,8 @@ struct Verdicted {
     outbound: Outbound,
     verdict: &'static str,
     quarantine_id: String,
+    /// The engine's actions, comma-separated, for the log.
+    actions: String,
 }
 
 /// The engine the worker calls: [`mamori_sanitize::sanitize`] in production.
@@ -159,6 +161,7 @@ impl Worker {
             Origin::Dsn => Verdicted {
                 outbound: Outbound(raw),
                 verdict: "generated",
+                actions: String::new(),
                 quarantine_id: String::new(),
             },
             Origin::Inbound => match self.sanitize(&envelope, raw).await {
@@ -187,6 +190,7 @@ impl Worker {
                     recipients = ?envelope.recipients,
                     verdict = verdicted.verdict,
                     quarantine_id = %verdicted.quarantine_id,
+                    actions = %verdicted.actions,
                     status = "delivered",
                     attempts = retry.attempts + 1,
                     reply = %delivered.reply,
@@ -196,6 +200,7 @@ impl Worker {
                     "envelope": envelope,
                     "verdict": verdicted.verdict,
                     "quarantine_id": verdicted.quarantine_id,
+                    "actions": verdicted.actions,
                     "status": "delivered",
                     "delivered_ms": now_ms(),
                     "attempts": retry.attempts + 1,
@@ -293,14 +298,15 @@ impl Worker {
         })
         .await;
         let fallback_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
-        let (report, message, quarantine_id) = match outcome {
+        let (report, message, quarantine_id, actions) = match outcome {
             Ok(Ok(o)) => {
                 let report = serde_json::to_value(&o.report).unwrap_or_default();
                 let message = match o.report.verdict {
                     Verdict::Sanitized => o.message,
                     Verdict::Quarantined => None,
                 };
-                (report, message, o.report.quarantine_id)
+                let actions: Vec<&str> = o.report.actions.iter().map(|a| a.as_str()).collect();
+                (report, message, o.report.quarantine_id, actions.join(","))
             }
             _ => {
                 tracing::error!(queue_id = %envelope.queue_id, "engine failed; message quarantined whole");
@@ -308,7 +314,7 @@ impl Worker {
                     "verdict": "quarantined",
                     "error": "the engine failed on this message",
                 });
-                (report, None, fallback_id)
+                (report, None, fallback_id, "quarantined".to_string())
             }
         };
         let verdict = if message.is_some() {
@@ -340,6 +346,7 @@ impl Worker {
             None => Outbound(self.quarantine_notice(envelope, &quarantine_id)),
         };
         Ok(Verdicted {
+            actions,
             outbound,
             verdict,
             quarantine_id,
