@@ -38,6 +38,22 @@
 //! input except the HTML tree builder, whose quadratic worst case is capped by refusing HTML
 //! nested deeper than 2048 elements before it is parsed.
 
+//!
+//! # Code map
+//! - `scan`: the strict pre-scan. Sole authority on MIME structure; enforces [`Limits`]; records
+//!   [`Ambiguity`]s. *Invariant:* recursion depth never exceeds `max_depth + 1`.
+//! - `engine`: cross-checks the scan against mail-parser, walks the tree, decides what is shown
+//!   and what is removed, and assembles the report. *Invariant:* a removed part contributes only
+//!   its hash, size, types and name to the output.
+//! - `charset`: labels and detection for the charsets Japanese mail uses.
+//! - `html`: HTML → text over html5ever, walked without recursion.
+//! - `text`: invisible characters, defanged links, inline encodings (uuencode, yEnc, BinHex).
+//! - `detect`: content type from magic bytes, encrypted-zip flag.
+//! - `build`: header re-encoding (RFC 2047) and the new message. *Invariant:* the output is
+//!   7-bit, one `text/plain` part, within the default limits, and a fixed point of the engine
+//!   apart from `X-Mamori-Sanitized:`.
+//! - `policy`, `report`: the public configuration and result types.
+
 #![forbid(unsafe_code)]
 
 mod build;
