@@ -332,8 +332,9 @@ pub fn import_assets(
     parse_assets(&table, scales, existing, lookup).map_err(ImportError::Rows)
 }
 
-/// Validates the rows of a table. The header is the first row that is not blank; blank rows
-/// are skipped.
+/// Validates the rows of a table. The header is found by
+/// [`Template::find_header_row`](crate::Template::find_header_row); rows above it and blank
+/// rows are skipped.
 pub fn parse_assets(
     table: &Table,
     scales: &Scales,
@@ -342,7 +343,7 @@ pub fn parse_assets(
 ) -> Result<Vec<ImportedAsset>, Vec<RowError>> {
     let template = asset_template();
     let is_blank = |row: &Vec<String>| row.iter().all(|c| c.trim().is_empty());
-    let Some(header_row) = table.rows.iter().position(|r| !is_blank(r)) else {
+    let Some(header_row) = template.find_header_row(&table.rows) else {
         return Err(vec![no_data(1)]);
     };
     let map = template.match_headers(&table.rows[header_row], header_row)?;

@@ -234,13 +234,17 @@ fn leading_line_breaks(text: &str) -> usize {
     }
 }
 
-/// Comma, unless the first line has tabs and no commas (a "CSV" saved as Unicode text).
+/// Comma, unless the first record read with commas is a single cell holding tabs (a "CSV"
+/// saved as tab-separated Unicode text).
 fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') && !first.contains(',') {
-        b'\t'
-    } else {
-        b','
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut first = csv::StringRecord::new();
+    match reader.read_record(&mut first) {
+        Ok(true) if first.len() == 1 && first[0].contains('\t') => b'\t',
+        _ => b',',
     }
 }
 
@@ -439,6 +443,12 @@ mod tests {
             table.rows,
             vec![vec!["a".to_owned()], vec![], vec!["b".to_owned()]]
         );
+    }
+
+    #[test]
+    fn a_quoted_tab_does_not_make_a_csv_tab_separated() {
+        let table = read_default(b"\"\tx\ny\",z\n").unwrap();
+        assert_eq!(table.rows, vec![vec!["\tx\ny".to_owned(), "z".to_owned()]]);
     }
 
     #[test]

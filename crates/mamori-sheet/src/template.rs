@@ -76,6 +76,34 @@ impl Template {
         self.columns.iter().position(|c| c.key == key)
     }
 
+    /// The header row of a sheet: the first of its first 20 rows with at least two cells that
+    /// name a column of the template, so a title such as 「情報資産台帳（令和8年度）」 above the
+    /// header is passed over; otherwise the first row that is not blank.
+    pub fn find_header_row(&self, rows: &[Vec<String>]) -> Option<usize> {
+        let headers: Vec<String> = self
+            .columns
+            .iter()
+            .flat_map(|c| {
+                [c.header_ja, c.header_en]
+                    .into_iter()
+                    .chain(c.aliases.iter().copied())
+            })
+            .map(normalise_header)
+            .collect();
+        let matches = |row: &Vec<String>| {
+            row.iter()
+                .filter(|cell| headers.contains(&normalise_header(cell)))
+                .count()
+        };
+        rows.iter()
+            .take(20)
+            .position(|row| matches(row) >= 2)
+            .or_else(|| {
+                rows.iter()
+                    .position(|row| row.iter().any(|c| !c.trim().is_empty()))
+            })
+    }
+
     /// Matches a header row (`header_row` is its 0-based index in the table) against the
     /// template by Japanese or English header or alias, ignoring surrounding spaces, case and
     /// full-width/half-width differences. Unknown, duplicate and missing required headers are
@@ -209,6 +237,20 @@ mod tests {
         assert!(errors[1].message_en.contains("more than once"));
         assert_eq!(errors[2].column, None);
         assert_eq!(errors[2].header.as_deref(), Some("IPアドレス"));
+    }
+
+    #[test]
+    fn the_header_row_is_found_below_a_title() {
+        let rows = vec![
+            cells(&["情報資産台帳（令和8年度）"]),
+            vec![],
+            cells(&["作成: 情報政策課", "ID"]),
+            cells(&["ID", "IPアドレス"]),
+            cells(&["1", "10.0.0.1"]),
+        ];
+        assert_eq!(template().find_header_row(&rows), Some(3));
+        assert_eq!(template().find_header_row(&rows[..3]), Some(0));
+        assert_eq!(template().find_header_row(&[vec![], cells(&[" "])]), None);
     }
 
     #[test]

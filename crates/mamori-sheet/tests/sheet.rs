@@ -321,6 +321,16 @@ fn header_below_blank_rows_keeps_sheet_row_numbers() {
     assert!(errors.iter().all(|e| e.row == 3), "{errors:?}");
 }
 
+#[test]
+fn a_title_above_the_header_is_passed_over() {
+    let mut text = String::from("情報資産台帳（令和8年度）,,\r\n作成: 情報政策課\r\n\r\n");
+    text.push_str(&String::from_utf8(csv(&[GOOD, "x"])).unwrap());
+    let errors = row_errors(text.as_bytes());
+    // The header is row 4, GOOD is row 5, the bad row is row 6.
+    assert!(errors.iter().all(|e| e.row == 6), "{errors:?}");
+    assert!(!errors.is_empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Wrong content
 
