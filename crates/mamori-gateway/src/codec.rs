@@ -192,6 +192,46 @@ mod tests {
         assert_eq!(b.next_line(), Some(Ok(b"ok".to_vec())));
     }
 
+    proptest::proptest! {
+        /// Whatever arrives, in whatever chunks, no line handed out holds a CR or LF or is
+        /// longer than the limit.
+        #[test]
+        fn lines_never_carry_line_break_bytes(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'\r', b'\n', b'.', b'a']), 0..200),
+            chunk in 1usize..7,
+        ) {
+            let mut b = LineBuffer::new(20);
+            for piece in input.chunks(chunk) {
+                b.push(piece);
+                while let Some(line) = b.next_line() {
+                    if let Ok(line) = line {
+                        proptest::prop_assert!(!line.contains(&b'\r') && !line.contains(&b'\n'));
+                        proptest::prop_assert!(line.len() <= 18);
+                    }
+                }
+            }
+        }
+
+        /// Well-formed CRLF lines come back exactly, however the input is cut.
+        #[test]
+        fn crlf_lines_round_trip(
+            lines in proptest::collection::vec("[ -~]{0,30}", 0..20),
+            chunk in 1usize..9,
+        ) {
+            let wire: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\r\n").into_bytes()).collect();
+            let mut b = LineBuffer::new(MAX_LINE);
+            let mut got = Vec::new();
+            for piece in wire.chunks(chunk) {
+                b.push(piece);
+                while let Some(line) = b.next_line() {
+                    got.push(String::from_utf8(line.unwrap()).unwrap());
+                }
+            }
+            proptest::prop_assert_eq!(got, lines);
+        }
+    }
+
     #[test]
     fn a_bare_lf_ending_an_over_long_line_is_still_refused() {
         let mut b = LineBuffer::new(10);
