@@ -216,6 +216,10 @@ fn main() {
         })
         .collect();
     rows.push(("all", corpus.iter().map(|(_, m)| m.as_slice()).collect()));
+    // MAMORI_BENCH_ONLY=<prefix> measures only the rows whose name starts with it (for profiling).
+    if let Ok(only) = std::env::var("MAMORI_BENCH_ONLY") {
+        rows.retain(|(k, _)| k.starts_with(only.as_str()));
+    }
     for (kind, msgs) in rows {
         let bytes: usize = msgs.iter().map(|m| m.len()).sum();
         let s = measure(&msgs, |m| {
