@@ -350,6 +350,7 @@ pub fn parse_assets(
     let mut errors = Vec::new();
     let mut assets = Vec::new();
     let mut first_row_of_id: HashMap<String, usize> = HashMap::new();
+    let mut not_reported = 0usize;
     for (index, cells) in table.rows.iter().enumerate().skip(header_row + 1) {
         if is_blank(cells) {
             continue;
@@ -362,8 +363,24 @@ pub fn parse_assets(
         };
         row.check_unmapped();
         if let Some(asset) = row.asset(scales, existing, lookup, &mut first_row_of_id) {
-            assets.push(asset);
+            // Once a row is wrong nothing is imported, so valid rows need not be kept.
+            if errors.is_empty() {
+                assets.push(asset);
+            }
         }
+        if errors.len() > MAX_REPORTED_ERRORS {
+            not_reported += errors.len() - MAX_REPORTED_ERRORS;
+            errors.truncate(MAX_REPORTED_ERRORS);
+        }
+    }
+    if not_reported > 0 {
+        errors.push(RowError {
+            row: table.rows.len(),
+            column: None,
+            header: None,
+            message_ja: format!("ほかに {not_reported} 件の誤りがあります（最初の {MAX_REPORTED_ERRORS} 件のみ表示）。"),
+            message_en: format!("{not_reported} more problems (only the first {MAX_REPORTED_ERRORS} are listed)."),
+        });
     }
     if assets.is_empty() && errors.is_empty() {
         errors.push(no_data(header_row + 2));
@@ -374,6 +391,10 @@ pub fn parse_assets(
         Err(errors)
     }
 }
+
+/// Problems listed one by one; beyond this, one more entry says how many were left out, so a
+/// file wrong in every row cannot make a list larger than the file.
+pub const MAX_REPORTED_ERRORS: usize = 1_000;
 
 fn no_data(row: usize) -> RowError {
     RowError {

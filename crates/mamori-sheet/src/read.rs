@@ -170,7 +170,6 @@ fn parse_csv(text: &str, limits: &Limits) -> Result<Vec<Vec<String>>, SheetError
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(text))
         .from_reader(text.as_bytes());
     let mut rows: Vec<Vec<String>> = Vec::new();
     // The csv crate skips blank lines; keep their place so row numbers match the sheet. A
@@ -231,20 +230,6 @@ fn leading_line_breaks(text: &str) -> usize {
             }
             _ => return count,
         }
-    }
-}
-
-/// Comma, unless the first record read with commas is a single cell holding tabs (a "CSV"
-/// saved as tab-separated Unicode text).
-fn sniff_delimiter(text: &str) -> u8 {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut first = csv::StringRecord::new();
-    match reader.read_record(&mut first) {
-        Ok(true) if first.len() == 1 && first[0].contains('\t') => b'\t',
-        _ => b',',
     }
 }
 
@@ -446,15 +431,10 @@ mod tests {
     }
 
     #[test]
-    fn a_quoted_tab_does_not_make_a_csv_tab_separated() {
-        let table = read_default(b"\"\tx\ny\",z\n").unwrap();
-        assert_eq!(table.rows, vec![vec!["\tx\ny".to_owned(), "z".to_owned()]]);
-    }
-
-    #[test]
-    fn tab_separated_text_is_read() {
-        let table = read_default("名称\t種別\nサーバ\t機器\n".as_bytes()).unwrap();
-        assert_eq!(table.cell(1, 1), "機器");
+    fn tabs_are_text_not_separators() {
+        let table = read_default(b"a\tb,c\n'\t@\n").unwrap();
+        assert_eq!(table.rows[0], vec!["a\tb".to_owned(), "c".to_owned()]);
+        assert_eq!(table.rows[1], vec!["\t@".to_owned()]);
     }
 
     #[rstest]

@@ -443,6 +443,23 @@ fn invalid_values_are_all_reported_and_no_row_is_returned() {
 }
 
 #[test]
+fn a_file_wrong_in_every_row_reports_a_bounded_list() {
+    let bad = "x,y,z,,,,,,,9,9,9,,,,,";
+    let rows = vec![bad; 600];
+    let errors = row_errors(&csv(&rows));
+    // Each row has at least six problems; the list stops at the limit and counts the rest.
+    assert_eq!(errors.len(), MAX_REPORTED_ERRORS + 1);
+    let last = errors.last().unwrap();
+    assert_eq!(last.column, None);
+    assert!(last.message_ja.contains("ほかに"), "{}", last.message_ja);
+    assert!(
+        errors[..MAX_REPORTED_ERRORS]
+            .iter()
+            .all(|e| e.header.is_some())
+    );
+}
+
+#[test]
 fn data_under_a_blank_header_is_not_dropped() {
     let text = format!("{HEADER},\n{GOOD},秘密のメモ\n");
     let errors = row_errors(text.as_bytes());
