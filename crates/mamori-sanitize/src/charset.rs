@@ -134,6 +134,54 @@ pub(crate) fn decode_text(bytes: &[u8], label: Option<&str>) -> Decoded {
     }
 }
 
+/// Rewrites charset labels in RFC 2047 encoded words (`=?cp932?B?…?=`) and RFC 2231 values
+/// (`filename*=cp932''…`) that mail-parser does not know but Japanese mail uses, to the
+/// canonical name of the same encoding. Returns `None` when nothing changed.
+pub(crate) fn normalise_labels(block: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(block).ok()?;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut changed = false;
+    let mut rest = text;
+    loop {
+        let ew = rest.find("=?").map(|p| (p, 2, '?'));
+        let ext = rest.find("*=").map(|p| (p, 2, '\''));
+        let next = match (ew, ext) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        let Some((pos, skip, end)) = next else {
+            break;
+        };
+        out.push_str(&rest[..pos + skip]);
+        rest = &rest[pos + skip..];
+        let label_end = rest
+            .find(|c: char| c == end || c.is_whitespace() || c == ';' || c == '"')
+            .filter(|&q| q <= 40 && rest[q..].starts_with(end));
+        if let Some(q) = label_end {
+            let (charset, language) = match rest[..q].split_once('*') {
+                Some((c, l)) => (c, Some(l)),
+                None => (&rest[..q], None),
+            };
+            if !charset.is_empty()
+                && mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes())
+                    .is_none()
+                && let Some(enc) = encoding_for_label(charset)
+                && [SHIFT_JIS, EUC_JP, ISO_2022_JP].contains(&enc)
+            {
+                out.push_str(enc.name());
+                if let Some(l) = language {
+                    out.push('*');
+                    out.push_str(l);
+                }
+                rest = &rest[q..];
+                changed = true;
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then(|| out.into_bytes())
+}
+
 /// Header blocks must be ASCII. When they carry raw 8-bit or raw JIS bytes, returns them decoded
 /// to UTF-8 together with the encoding used.
 pub(crate) fn decode_header_block(bytes: &[u8]) -> Option<(String, &'static str)> {
@@ -168,6 +216,17 @@ mod tests {
         assert!(d.corrected.is_none());
         let sjis = encode(SHIFT_JIS, src);
         assert_eq!(decode_text(&sjis, Some("cp932")).text, src);
+    }
+
+    #[test]
+    fn unknown_labels_in_encoded_words_are_renamed() {
+        let out = normalise_labels(b"Subject: =?cp932?B?gZA=?= x\r\nContent-Disposition: attachment; filename*=CP932''%82%A0.txt\r\n")
+            .expect("changed");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Subject: =?Shift_JIS?B?gZA=?= x\r\nContent-Disposition: attachment; filename*=Shift_JIS''%82%A0.txt\r\n"
+        );
+        assert!(normalise_labels(b"Subject: =?utf-8?B?YQ==?= a*=b\r\n").is_none());
     }
 
     #[test]

@@ -140,6 +140,9 @@ impl<'l> Scanner<'l> {
             }
             None => header_raw.to_vec(),
         };
+        if let Some(renamed) = charset::normalise_labels(&header_block) {
+            header_block = renamed;
+        }
         if !header_block.is_empty() && !header_block.ends_with(b"\n") {
             header_block.extend_from_slice(b"\r\n");
         }
