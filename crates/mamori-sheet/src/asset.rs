@@ -16,7 +16,9 @@ use crate::template::{Column, HeaderMap, Language, RowError, Template};
 use crate::write::{CsvEncoding, write_csv, write_xlsx};
 
 /// What the import asks of the register; the web layer answers from the store, so this crate
-/// never touches a database.
+/// never touches a database. The calls are synchronous and made for every row, so an
+/// implementation loads units, people, segments and the registered 管理番号 into memory first
+/// (a `HashMap`/`HashSet` each) rather than querying per row. Names arrive trimmed.
 pub trait Lookup {
     /// The id of the unit (課室) with this name.
     fn unit(&self, name: &str) -> Option<i64>;

@@ -30,8 +30,9 @@ pub enum Language {
     English,
 }
 
-/// A problem with one row (and, where it is about one cell, one column) of an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A problem with one row (and, where it is about one cell, one column) of an import. It
+/// serialises as the API returns it: `{row, column, header, message_ja, message_en}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
     /// 1-based, as the spreadsheet shows it; the header is row 1 when it is the first row.
     pub row: usize,

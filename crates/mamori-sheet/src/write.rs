@@ -58,7 +58,7 @@ pub fn write_csv(rows: &[Vec<String>], encoding: CsvEncoding) -> Result<Vec<u8>,
 fn check_shift_jis(rows: &[Vec<String>]) -> Result<(), SheetError> {
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            if cell.is_ascii() && !cell.contains(['\\', '~']) || survives_shift_jis(cell) {
+            if cell.is_ascii() || survives_shift_jis(cell) {
                 continue;
             }
             let mut buf = [0u8; 4];

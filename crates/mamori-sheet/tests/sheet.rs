@@ -377,6 +377,16 @@ fn unknown_class_labels_name_row_and_column() {
         "{}",
         errors[0].message_ja
     );
+    let json = serde_json::to_value(&errors[0]).unwrap();
+    assert_eq!(json["row"], 3);
+    assert_eq!(json["column"], 10);
+    assert_eq!(json["header"], "機密性");
+    assert!(
+        json["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("Confidentiality")
+    );
 }
 
 #[test]
