@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -56,6 +57,18 @@ struct RunArgs {
     /// Name the gateway gives itself in SMTP.
     #[arg(long, default_value = "mamori-gateway")]
     hostname: String,
+    /// Most recipients in one message.
+    #[arg(long, default_value_t = 100)]
+    max_recipients: usize,
+    /// New mail is refused with 452 when the spool's disk has less free space than this (MiB).
+    #[arg(long, default_value_t = 256)]
+    min_free_mb: u64,
+    /// How long to keep retrying before returning a message to its sender (hours).
+    #[arg(long, default_value_t = 120)]
+    queue_lifetime_hours: u64,
+    /// How long originals are kept in quarantine (days).
+    #[arg(long, default_value_t = 30)]
+    quarantine_days: u64,
 }
 
 pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
@@ -81,9 +94,28 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     }
     config.tls_cert = a.tls_cert;
     config.tls_key = a.tls_key;
+    config.max_recipients = a.max_recipients;
+    config.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
+    config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));
+    config.retention = Duration::from_secs(a.quarantine_days.saturating_mul(86400));
     let gateway = Gateway::start(config).await?;
     eprintln!("mamori gateway listening on {}", gateway.local_addr());
-    tokio::signal::ctrl_c().await?;
+    stop_requested().await?;
     gateway.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: stop after the deliveries in progress.
+async fn stop_requested() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
 }
