@@ -73,6 +73,61 @@ fn sniff(bytes: &[u8]) -> Option<(&'static Encoding, String)> {
     }
 }
 
+/// CP50222 and "8-bit JIS" write half-width katakana as SO … SI shifts or as raw bytes
+/// 0xA1–0xDF inside ISO-2022-JP; rewrites both as `ESC ( I` runs that the ISO-2022-JP decoder
+/// reads. Returns `None` when there is nothing to rewrite or a byte fits neither form.
+fn cp5022x_kana(bytes: &[u8]) -> Option<Vec<u8>> {
+    const ASCII: &[u8] = b"\x1b(B";
+    const KANA: &[u8] = b"\x1b(I";
+    if !bytes
+        .iter()
+        .any(|&b| b == 0x0e || (0xa1..=0xdf).contains(&b))
+    {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    // Escapes are written only before the data they apply to: the decoder rejects two escape
+    // sequences in a row.
+    let mut effective: &[u8] = ASCII;
+    let mut wanted: &[u8] = ASCII;
+    let mut shifted = false;
+    let mut emit = |out: &mut Vec<u8>, designation: &'static [u8], byte: u8| {
+        if effective != designation {
+            out.extend_from_slice(designation);
+            effective = designation;
+        }
+        out.push(byte);
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            0x1b => {
+                wanted = match bytes.get(i..i + 3)? {
+                    b"\x1b(B" => ASCII,
+                    b"\x1b(J" => b"\x1b(J",
+                    b"\x1b(I" => KANA,
+                    b"\x1b$@" => b"\x1b$@",
+                    b"\x1b$B" => b"\x1b$B",
+                    _ => return None,
+                };
+                i += 3;
+                continue;
+            }
+            0x0e => shifted = true,
+            0x0f => shifted = false,
+            0xa1..=0xdf => emit(&mut out, KANA, b - 0x80),
+            0x80..=0xff => return None,
+            _ => emit(&mut out, if shifted { KANA } else { wanted }, b),
+        }
+        i += 1;
+    }
+    if effective != ASCII {
+        out.extend_from_slice(ASCII);
+    }
+    Some(out)
+}
+
 /// Result of decoding one text body.
 pub(crate) struct Decoded {
     pub text: String,
@@ -84,13 +139,21 @@ pub(crate) struct Decoded {
 /// for single-byte labels, when they are not plainly Japanese; otherwise the encoding is detected.
 pub(crate) fn decode_text(bytes: &[u8], label: Option<&str>) -> Decoded {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.is_ascii() && !has_jis_escape(bytes) {
+    if bytes.is_ascii() && !has_jis_escape(bytes) && !bytes.contains(&0x0e) {
         return Decoded {
             text: String::from_utf8_lossy(bytes).into_owned(),
             corrected: None,
         };
     }
     let labelled = label.and_then(encoding_for_label);
+    if labelled == Some(ISO_2022_JP)
+        && let Some(text) = cp5022x_kana(bytes).and_then(|b| strict(ISO_2022_JP, &b))
+    {
+        return Decoded {
+            text,
+            corrected: None,
+        };
+    }
     if let Some(enc) = labelled {
         let single_byte = enc.is_single_byte();
         let stateful = enc == ISO_2022_JP;
@@ -233,6 +296,22 @@ mod tests {
     fn half_width_kana_in_iso_2022_jp() {
         let d = decode_text(b"\x1b(I12\x1b(B", Some("ISO-2022-JP"));
         assert_eq!(d.text, "ｱｲ");
+    }
+
+    #[test]
+    fn cp50222_shifts_and_eight_bit_kana() {
+        assert_eq!(
+            decode_text(b"A\x0e12\x0fB", Some("iso-2022-jp")).text,
+            "AｱｲB"
+        );
+        assert_eq!(
+            decode_text(b"\x1b$B$\"\x1b(B\xb1x", Some("cp50222")).text,
+            "あｱx"
+        );
+        assert_eq!(
+            decode_text(b"\x1b$B$\"\x0e1\x0f$\"\x1b(B", Some("iso-2022-jp")).text,
+            "あｱあ"
+        );
     }
 
     #[test]
