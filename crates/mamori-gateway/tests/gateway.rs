@@ -112,6 +112,50 @@ async fn a_pipelined_session_spools_the_dot_unstuffed_message() {
 }
 
 #[tokio::test]
+async fn several_pipelined_transactions_keep_their_own_envelopes_and_8bit_bodies() {
+    let h = harness();
+    let input = format!(
+        "EHLO c\r\n\
+         MAIL FROM:<one@internet.example> BODY=8BITMIME\r\nRCPT TO:<a@{DOMAIN}>\r\nDATA\r\n\
+         Subject: 一通目\r\n\r\n本文１\r\n.\r\n\
+         MAIL FROM:<two@internet.example>\r\nRCPT TO:<b@{DOMAIN}>\r\nRSET\r\n\
+         MAIL FROM:<三@internet.example> SMTPUTF8\r\nRCPT TO:<c@{DOMAIN}>\r\nDATA\r\n\
+         Subject: 二通目\r\n\r\n本文２\r\n.\r\nQUIT\r\n"
+    );
+    let t = h.converse(input.as_bytes()).await;
+    assert_eq!(
+        codes(&t),
+        vec![
+            220, 250, 250, 250, 354, 250, 250, 250, 250, 250, 250, 354, 250, 221
+        ],
+        "{t}"
+    );
+    let mut queued = h.queued();
+    queued.sort_by(|a, b| a.1.cmp(&b.1));
+    let summary: Vec<(String, Vec<String>, bool)> = queued
+        .iter()
+        .map(|(e, _)| (e.from.clone(), e.recipients.clone(), e.smtputf8))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "one@internet.example".into(),
+                vec![format!("a@{DOMAIN}")],
+                false
+            ),
+            (
+                "三@internet.example".into(),
+                vec![format!("c@{DOMAIN}")],
+                true
+            ),
+        ]
+    );
+    assert_eq!(queued[0].1, "Subject: 一通目\r\n\r\n本文１\r\n".as_bytes());
+    assert_eq!(queued[1].1, "Subject: 二通目\r\n\r\n本文２\r\n".as_bytes());
+}
+
+#[tokio::test]
 async fn ehlo_advertises_the_extensions_and_no_starttls_without_a_certificate() {
     let t = harness().converse(b"EHLO c\r\nQUIT\r\n").await;
     for ext in [
