@@ -3,8 +3,9 @@
 //! register it asks through [`Lookup`], which the web layer implements over the store.
 //!
 //! - Reading ([`read`]): the format is found from the content — XLSX (a zip holding a
-//!   workbook), CSV in UTF-8 with or without BOM, or CSV in Shift_JIS (cp932). Anything else,
-//!   broken encodings and files beyond [`Limits`] are refused with a [`SheetError`] that has a
+//!   workbook), CSV in UTF-8 with or without BOM, CSV in Shift_JIS (cp932), or UTF-16 text with
+//!   a BOM (Excel's 「Unicode テキスト」, tab-separated). Anything else, broken encodings and
+//!   files beyond [`Limits`] are refused with a [`SheetError`] that has a
 //!   Japanese and an English message.
 //! - Writing ([`write_csv`], [`write_xlsx`]): CSV in UTF-8 with BOM or Shift_JIS (a character
 //!   Shift_JIS cannot hold is an error naming its cell), with cells that would start a formula

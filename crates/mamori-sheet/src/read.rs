@@ -44,6 +44,9 @@ pub enum Format {
     },
     /// CSV in Shift_JIS (Windows code page 932).
     CsvShiftJis,
+    /// UTF-16 text with a byte order mark, as Excel saves 「Unicode テキスト」: tab-separated
+    /// when its first line holds a tab, comma-separated otherwise.
+    TextUtf16,
 }
 
 /// The cells of the first worksheet, as text. `rows[0]` is the sheet's row 1, so a row's
@@ -136,13 +139,27 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, SheetError> {
     if text.trim().is_empty() {
         return Err(SheetError::Empty);
     }
-    let rows = parse_csv(&text, limits)?;
+    let rows = parse_csv(&text, format, limits)?;
     Ok(Table { format, rows })
 }
 
 /// UTF-8 when the bytes are valid UTF-8 (a BOM then demands it); otherwise Shift_JIS, refused
 /// when any byte sequence has no Shift_JIS meaning.
 fn decode_text(bytes: &[u8]) -> Result<(String, Format), SheetError> {
+    for (bom, encoding) in [
+        (&[0xFF, 0xFE], encoding_rs::UTF_16LE),
+        (&[0xFE, 0xFF], encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, had_errors) = encoding.decode_without_bom_handling(rest);
+            if had_errors {
+                return Err(SheetError::Encoding {
+                    what: format!("invalid {}", encoding.name()),
+                });
+            }
+            return Ok((text.into_owned(), Format::TextUtf16));
+        }
+    }
     if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
         return match std::str::from_utf8(rest) {
             Ok(text) => Ok((text.to_owned(), Format::CsvUtf8 { bom: true })),
@@ -166,10 +183,19 @@ fn decode_text(bytes: &[u8]) -> Result<(String, Format), SheetError> {
     Ok((text.into_owned(), Format::CsvShiftJis))
 }
 
-fn parse_csv(text: &str, limits: &Limits) -> Result<Vec<Vec<String>>, SheetError> {
+fn parse_csv(text: &str, format: Format, limits: &Limits) -> Result<Vec<Vec<String>>, SheetError> {
+    // Only Excel's Unicode text is tab-separated; a CSV is never sniffed, since a guarded cell
+    // starting with a tab would make a one-column CSV look tab-separated.
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if format == Format::TextUtf16 && first_line.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows: Vec<Vec<String>> = Vec::new();
     // The csv crate skips blank lines; keep their place so row numbers match the sheet. A
@@ -428,6 +454,47 @@ mod tests {
             table.rows,
             vec![vec!["a".to_owned()], vec![], vec!["b".to_owned()]]
         );
+    }
+
+    fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
+        let mut bytes = if little_endian {
+            vec![0xFF, 0xFE]
+        } else {
+            vec![0xFE, 0xFF]
+        };
+        for unit in text.encode_utf16() {
+            bytes.extend(if little_endian {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        bytes
+    }
+
+    #[rstest]
+    #[case::le(true)]
+    #[case::be(false)]
+    fn excel_unicode_text_is_read(#[case] little_endian: bool) {
+        let bytes = utf16("名称\t種別\r\n\"サーバ\n1号機\"\t機器\r\n", little_endian);
+        let table = read_default(&bytes).unwrap();
+        assert_eq!(table.format, Format::TextUtf16);
+        assert_eq!(
+            table.rows[1],
+            vec!["サーバ\n1号機".to_owned(), "機器".to_owned()]
+        );
+        let commas = read_default(&utf16("名称,種別\n", little_endian)).unwrap();
+        assert_eq!(commas.rows[0].len(), 2);
+    }
+
+    #[test]
+    fn broken_utf16_is_refused() {
+        // An unpaired high surrogate.
+        let bytes = [0xFF, 0xFE, b'a', 0, 0x00, 0xD8, b'b', 0];
+        assert!(matches!(
+            read_default(&bytes),
+            Err(SheetError::Encoding { .. })
+        ));
     }
 
     #[test]

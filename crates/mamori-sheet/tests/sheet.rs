@@ -256,6 +256,35 @@ fn shift_jis_as_excel_saves_it_is_read() {
 }
 
 #[test]
+fn excel_unicode_text_is_read() {
+    let text = String::from_utf8(csv(&[GOOD])).unwrap();
+    // Excel's 「Unicode テキスト」: tab-separated UTF-16LE with a BOM.
+    let mut tsv = String::new();
+    let table = read(text.as_bytes(), &Limits::default()).unwrap();
+    for row in &table.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| {
+                if c.contains(['\n', '"', '\t']) {
+                    format!("\"{}\"", c.replace('"', "\"\""))
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        tsv.push_str(&cells.join("\t"));
+        tsv.push_str("\r\n");
+    }
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(tsv.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(
+        read(&bytes, &Limits::default()).unwrap().format,
+        Format::TextUtf16
+    );
+    assert_eq!(import(&bytes).unwrap()[0].asset, sample_asset());
+}
+
+#[test]
 fn utf8_with_bom_is_read() {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend(csv(&[GOOD]));
