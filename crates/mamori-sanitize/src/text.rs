@@ -155,7 +155,12 @@ pub fn defang_text(text: &str) -> (String, bool) {
                 let url = &rest[..url_end(rest)];
                 let prefix_len = scheme.map_or(0, |(s, _)| s.len());
                 let after = &url[prefix_len..];
-                let host_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+                let mut host_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+                // `https://ftp://host`: the "host" is another scheme; defang the outer scheme
+                // alone and scan the inner URL in this same pass.
+                if after[..host_len].ends_with(':') && after[host_len..].starts_with("//") {
+                    host_len = 0;
+                }
                 let head = &url[..prefix_len + host_len];
                 if head.contains('.') || scheme.is_some() {
                     let d = defang_url(head);
@@ -232,6 +237,17 @@ mod tests {
         assert_eq!(
             t,
             "hxxps://x[.]example/hxxp://a[.]aa/www[.]b[.]cc x.http://y.z"
+        );
+        assert_eq!(defang_text(&t).0, t);
+    }
+
+    #[test]
+    fn scheme_in_host_position_is_stable() {
+        // found by the fuzz target: the second pass defanged the inner scheme
+        let (t, _) = defang_text("https://ftp://nk.example.nder@example.jp> https://https://a.b");
+        assert_eq!(
+            t,
+            "hxxps://fxp://nk[.]example[.]nder@example[.]jp> hxxps://hxxps://a[.]b"
         );
         assert_eq!(defang_text(&t).0, t);
     }
