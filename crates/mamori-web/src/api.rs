@@ -81,6 +81,9 @@ fn table() -> Table {
         route(Method::PATCH, "/accounts/{id}", update_account),
         route(Method::GET, "/audit", list_audit),
     ]
+    .into_iter()
+    .chain(crate::assets_api::table())
+    .collect()
 }
 
 pub fn router() -> Router<AppState> {
@@ -207,7 +210,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
-fn created<T: Serialize>(location: String, body: T) -> Response {
+pub(crate) fn created<T: Serialize>(location: String, body: T) -> Response {
     (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -217,7 +220,7 @@ fn created<T: Serialize>(location: String, body: T) -> Response {
 }
 
 /// A time as RFC 3339 in Japan Standard Time.
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     FixedOffset::east_opt(9 * 3600)
         .expect("valid offset")
         .timestamp_millis_opt(ms)
@@ -227,7 +230,7 @@ fn rfc3339(ms: i64) -> String {
 }
 
 /// A count from the query string: empty means `default`, larger than `max` means `max`.
-fn parse_count(
+pub(crate) fn parse_count(
     field: &'static str,
     raw: &str,
     default: i64,
@@ -734,7 +737,14 @@ impl Modify for BearerAuth {
     }
 }
 
-static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+/// The error body, for the other API modules' documentation.
+pub(crate) type ErrorBody = json::Error;
+
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::assets_api::AssetsApiDoc::openapi());
+    doc
+});
 
 /// This document.
 #[utoipa::path(

@@ -6,6 +6,8 @@
 
 mod api;
 mod assets;
+mod assets_api;
+mod assets_pages;
 mod auth;
 mod context;
 mod error;
@@ -109,6 +111,28 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/accounts/{id}/disabled", post(pages::set_account_disabled))
         .route("/audit", get(pages::audit))
+        .route(
+            "/assets",
+            get(assets_pages::assets).post(assets_pages::create_asset),
+        )
+        .route("/assets/summary", get(assets_pages::summary))
+        .route(
+            "/assets/{id}",
+            get(assets_pages::asset).post(assets_pages::update_asset),
+        )
+        .route(
+            "/assets/{id}/reclassify",
+            post(assets_pages::reclassify_asset),
+        )
+        .route("/assets/{id}/dispose", post(assets_pages::dispose_asset))
+        .route(
+            "/segments",
+            get(assets_pages::segments).post(assets_pages::create_segment),
+        )
+        .route("/segments/{id}", post(assets_pages::update_segment))
+        .route("/segments/{id}/delete", post(assets_pages::delete_segment))
+        .route("/classification", get(assets_pages::classification))
+        .route("/classification/split", post(assets_pages::set_split))
         .route("/static/{file}", get(assets::file))
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics));

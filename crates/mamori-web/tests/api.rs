@@ -1533,7 +1533,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 20] = [
+const MATRIX: [(&str, &str); 33] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
     ("POST /organisations", "AAFFFFFF"),
@@ -1554,6 +1554,20 @@ const MATRIX: [(&str, &str); 20] = [
     ("POST /accounts", "AAFFFFFF"),
     ("PATCH /accounts/{id}", "AAFFFFFF"),
     ("GET /audit", "AAFFAAFF"),
+    ("GET /assets", "AAAAAAAF"),
+    ("POST /assets", "AAAAFFFF"),
+    ("GET /assets/summary", "AAAAAAAF"),
+    // A 機密性3 asset of unit B: its unit's manager and the security roles, nobody else.
+    ("GET /assets/{id}", "AAAAANNN"),
+    ("PATCH /assets/{id}", "AAAAFFFN"),
+    ("POST /assets/{id}/reclassify", "AAAAFFFN"),
+    ("POST /assets/{id}/dispose", "AAAAFFFN"),
+    ("GET /segments", "AAAAAAAF"),
+    ("POST /segments", "AAFFFFFF"),
+    ("PATCH /segments/{id}", "AAFFFFFF"),
+    ("DELETE /segments/{id}", "AAFFFFFF"),
+    ("GET /classification", "AAAAAAAF"),
+    ("PUT /classification/split", "AAFFFFFF"),
 ];
 
 #[tokio::test]
@@ -1614,6 +1628,29 @@ async fn every_role_meets_every_route_as_the_rules_say() {
     ];
     let roles_of_b = format!("/api/v1/people/{}/roles", w.person_b);
     let unit_b_scope = format!("unit:{}", w.unit_b);
+    let segment = post("/api/v1/segments")
+        .token(&w.ciso.token)
+        .json(json!({"code": "LGWAN", "name": "LGWAN接続系", "ranges": ["10.10.0.0/16"]}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let asset_of_b = |name: &str, confidentiality: &str| {
+        post("/api/v1/assets").token(&w.ciso.token).json(json!({
+            "kind": "system", "name": name, "owner_unit_id": w.unit_b, "segment": "LGWAN",
+            "confidentiality": confidentiality, "integrity": "2", "availability": "2",
+        }))
+    };
+    let secret_b = asset_of_b("人事給与システム", "3")
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let open_b = asset_of_b("庁内グループウェア", "2")
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -1675,6 +1712,43 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 "PATCH /accounts/{id}" => patch(&format!("/api/v1/accounts/{}", throwaway.user.0))
                     .json(json!({"disabled": n % 2 == 0})),
                 "GET /audit" => get("/api/v1/audit"),
+                "GET /assets" => get("/api/v1/assets?confidentiality=3"),
+                "POST /assets" => post("/api/v1/assets").json(json!({
+                    "kind": "equipment", "name": format!("端末{n}"), "owner_unit_id": w.unit_b,
+                    "confidentiality": "2", "integrity": "1", "availability": "1",
+                })),
+                "GET /assets/summary" => get("/api/v1/assets/summary"),
+                "GET /assets/{id}" => get(&format!("/api/v1/assets/{secret_b}")),
+                "PATCH /assets/{id}" => patch(&format!("/api/v1/assets/{open_b}"))
+                    .json(json!({"note": format!("note {n}")})),
+                "POST /assets/{id}/reclassify" => {
+                    post(&format!("/api/v1/assets/{open_b}/reclassify")).json(json!({
+                        "confidentiality": "2", "integrity": "2", "availability": "2",
+                        "reason": format!("見直し{n}"),
+                    }))
+                }
+                "POST /assets/{id}/dispose" => post(&format!("/api/v1/assets/{open_b}/dispose"))
+                    .json(json!({"method": "物理破壊", "by": format!("担当{n}")})),
+                "GET /segments" => get("/api/v1/segments"),
+                "POST /segments" => post("/api/v1/segments")
+                    .json(json!({"code": format!("SEG{n}"), "name": format!("区画{n}")})),
+                "PATCH /segments/{id}" => patch(&format!("/api/v1/segments/{segment}")).json(
+                    json!({"code": "LGWAN", "name": "LGWAN接続系", "ranges": ["10.10.0.0/16"]}),
+                ),
+                "DELETE /segments/{id}" => {
+                    let made = post("/api/v1/segments")
+                        .token(&w.ciso.token)
+                        .json(json!({"code": format!("TMP{n}"), "name": "一時"}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::CREATED);
+                    delete(&format!("/api/v1/segments/{}", made["id"]))
+                }
+                "GET /classification" => get("/api/v1/classification"),
+                "PUT /classification/split" => {
+                    Call::new(Method::PUT, "/api/v1/classification/split")
+                        .json(json!({"split": false}))
+                }
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;

@@ -142,6 +142,12 @@ struct Fixture {
     own_spare_session: Vec<i64>,
     /// A second session of the account without roles, which nobody else may revoke.
     victim_session: i64,
+    /// The asset register: the LGWAN segment, a 機密性3 asset and an open one of unit A1, and
+    /// an open asset of unit B1.
+    segment: i64,
+    asset_secret_a1: i64,
+    asset_open_a1: i64,
+    asset_open_b1: i64,
 }
 
 impl Fixture {
@@ -464,6 +470,10 @@ impl App {
             ("{revocable}", fx.revocable[i].to_string()),
             ("{own_session}", fx.own_spare_session[i].to_string()),
             ("{victim_session}", fx.victim_session.to_string()),
+            ("{segment}", fx.segment.to_string()),
+            ("{asset_secret_a1}", fx.asset_secret_a1.to_string()),
+            ("{asset_open_a1}", fx.asset_open_a1.to_string()),
+            ("{asset_open_b1}", fx.asset_open_b1.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -657,6 +667,62 @@ async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     let norole = users.iter().find(|(w, _, _)| *w == Who::NoRole).unwrap().1;
     let victim_session = session(norole).await;
 
+    use mamori_store::AssetStore as _;
+    let register = authorize::<mamori_core::authz::ManageRegister>(&admin, &()).unwrap();
+    let segment = store
+        .create_segment(
+            &register,
+            mamori_core::segment::Segment {
+                code: "LGWAN".into(),
+                name: name("LGWAN接続系"),
+                ranges: mamori_core::segment::parse_ranges("ranges", "10.10.0.0/16").unwrap(),
+                note: String::new(),
+            },
+            &origin,
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let new_asset = async |text: &str, unit_id: UnitId, confidentiality: &str| {
+        let place = mamori_core::authz::AssetPlace {
+            owner_unit: Some(unit_id),
+            owner_org: store.unit_org(unit_id).await.unwrap(),
+            restricted: false,
+            existence_visible: true,
+        };
+        let grant = authorize::<mamori_core::authz::ManageAssets>(&admin, &place).unwrap();
+        let asset = mamori_store::NewAsset {
+            input: mamori_store::AssetInput {
+                kind: mamori_core::asset::AssetKind::System,
+                name: name(text),
+                owner_unit: unit_id,
+                administrator: None,
+                location: String::new(),
+                segment: Some(mamori_core::segment::SegmentId(segment)),
+                hosts: Vec::new(),
+                addresses: Vec::new(),
+                lifecycle: mamori_core::asset::Lifecycle::InUse,
+                note: String::new(),
+            },
+            classification: mamori_core::classification::Classification {
+                confidentiality: confidentiality.into(),
+                integrity: "2".into(),
+                availability: "2".into(),
+            },
+            disposal: None,
+        };
+        store
+            .create_asset(&grant, asset, &origin)
+            .await
+            .unwrap()
+            .id
+            .0
+    };
+    let asset_secret_a1 = new_asset("人事給与システム", unit_a1, "3").await;
+    let asset_open_a1 = new_asset("庁内ポータル", unit_a1, "2").await;
+    let asset_open_b1 = new_asset("学務システム", unit_b1, "2").await;
+
     Fixture {
         org_a,
         org_b,
@@ -671,6 +737,10 @@ async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         revocable,
         own_spare_session,
         victim_session,
+        segment,
+        asset_secret_a1,
+        asset_open_a1,
+        asset_open_b1,
     }
 }
 
@@ -763,6 +833,29 @@ const MATRIX: &[Row] = &[
         &[("username", "new-{who}"), ("person_id", "{spare_person}"), ("password", "{new_password}")], [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("POST", "/accounts/{id}/disabled", "/accounts/{norole_user}/disabled", &[("disabled", "false")], [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/audit", "/audit", &[],                                                      [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
+    row("GET",  "/assets", "/assets", &[],                                                    [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
+    row("GET",  "/assets", "/assets?flagged=1&sort=class&confidentiality=3", &[],            [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
+    row("POST", "/assets", "/assets",
+        &[("name", "資産 {who}"), ("kind", "system"), ("owner_unit_id", "{unit_a1}"),
+          ("confidentiality", "2"), ("integrity", "1"), ("availability", "1")],              [GO,  GO,  GO,  GO,  403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/assets/summary", "/assets/summary", &[],                                    [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
+    // 機密性3 of unit A1: its members and the security roles over it; nobody else knows of it.
+    row("GET",  "/assets/{id}", "/assets/{asset_secret_a1}", &[],                             [200, 200, 200, 200, 404, 200, 200, 200, 404, 404, L  ]),
+    row("GET",  "/assets/{id}", "/assets/{asset_open_b1}", &[],                               [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, L  ]),
+    row("POST", "/assets/{id}", "/assets/{asset_open_b1}",
+        &[("name", "学務システム"), ("kind", "system"), ("owner_unit_id", "{unit_b1}"), ("segment", "LGWAN"),
+          ("confidentiality", "2"), ("integrity", "2"), ("availability", "2")],              [GO,  GO,  403, 403, 403, 403, 403, 403, 404, 404, L  ]),
+    row("POST", "/assets/{id}/reclassify", "/assets/{asset_secret_a1}/reclassify",
+        &[("confidentiality", "3"), ("integrity", "2"), ("availability", "2"), ("reason", "{who}")], [GO,  GO,  GO,  GO,  404, 403, 403, 403, 404, 404, L  ]),
+    row("POST", "/assets/{id}/dispose", "/assets/{asset_open_a1}/dispose",
+        &[("method", "物理破壊"), ("by", "{who}")],                                            [GO,  GO,  GO,  GO,  403, 403, 403, 403, 404, 404, L  ]),
+    row("GET",  "/segments", "/segments", &[],                                                [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
+    row("POST", "/segments", "/segments", &[("code", "SEG-{WHO}"), ("name", "区画 {who}")],   [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/segments/{id}", "/segments/{segment}",
+        &[("code", "LGWAN"), ("name", "LGWAN接続系"), ("ranges", "10.10.0.0/16")],            [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/segments/{id}/delete", "/segments/99999999/delete", &[],                    [404, 404, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/classification", "/classification", &[],                                   [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
+    row("POST", "/classification/split", "/classification/split", &[("split", "off")],        [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),

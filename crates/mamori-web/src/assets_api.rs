@@ -1,0 +1,860 @@
+//! The asset register in the JSON API: assets, the summary, segments and the classification
+//! scales. Validation and authorisation are the pages' own (`assets_pages`), so a form and a JSON
+//! body are judged alike.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use mamori_core::asset::AssetId;
+use mamori_core::authz::{ManageAssets, ManageRegister, ViewAssets, authorize};
+use mamori_core::classification::Scales;
+use mamori_core::segment::SegmentId;
+use mamori_store::{Asset, AssetRow, NewAsset, SegmentEntry, SummaryCount};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::api::{ApiJson, ApiQuery, Id, PREFIX, created, parse_count, rfc3339};
+use crate::assets_pages::{
+    AssetForm, AssetQuery, asset_filter, asset_input, classification_input, disposal_input,
+    is_split, manage_grant, reason_input, segment_input, unit_place, visible_place,
+};
+use crate::context::User;
+use crate::error::AppError;
+
+/// The register's routes: method, path below the API prefix, handler.
+pub fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    fn route<H, T>(
+        method: Method,
+        path: &'static str,
+        handler: H,
+    ) -> (Method, &'static str, MethodRouter<AppState>)
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("standard method");
+        (method, path, on(filter, handler))
+    }
+    vec![
+        route(Method::GET, "/assets", list_assets),
+        route(Method::POST, "/assets", create_asset),
+        route(Method::GET, "/assets/summary", summary),
+        route(Method::GET, "/assets/{id}", get_asset),
+        route(Method::PATCH, "/assets/{id}", update_asset),
+        route(Method::POST, "/assets/{id}/reclassify", reclassify_asset),
+        route(Method::POST, "/assets/{id}/dispose", dispose_asset),
+        route(Method::GET, "/segments", list_segments),
+        route(Method::POST, "/segments", create_segment),
+        route(Method::PATCH, "/segments/{id}", update_segment),
+        route(Method::DELETE, "/segments/{id}", delete_segment),
+        route(Method::GET, "/classification", get_classification),
+        route(Method::PUT, "/classification/split", set_split),
+    ]
+}
+
+mod json {
+    use super::*;
+
+    /// 情報資産, as the register holds it.
+    #[derive(Serialize, ToSchema)]
+    pub struct Asset {
+        pub id: i64,
+        /// `network`, `system`, `equipment`, `media`, `information` or `document`.
+        pub kind: String,
+        pub name: String,
+        pub owner_unit_id: i64,
+        pub owner_unit_name: String,
+        pub administrator_id: Option<i64>,
+        pub administrator_name: Option<String>,
+        pub location: String,
+        /// Segment code, e.g. `LGWAN`.
+        pub segment: Option<String>,
+        pub segment_name: Option<String>,
+        pub hosts: Vec<String>,
+        pub addresses: Vec<String>,
+        /// `planned`, `in_use`, `retired` or `disposed`.
+        pub lifecycle: String,
+        pub disposal: Option<Disposal>,
+        pub note: String,
+        pub confidentiality: String,
+        pub integrity: String,
+        pub availability: String,
+        /// What the rules flag: each with a `kind` (`unknown_level`, `segment_forbidden`,
+        /// `unknown_segment`, `address_outside_segment`, `disposal_unrecorded`) and its subject.
+        #[schema(value_type = Vec<Object>)]
+        pub flags: Vec<serde_json::Value>,
+        pub created_at: String,
+        pub updated_at: String,
+    }
+
+    /// 廃棄記録.
+    #[derive(Serialize, ToSchema)]
+    pub struct Disposal {
+        pub method: String,
+        pub by: String,
+        pub at: String,
+    }
+
+    /// One row of the register's list.
+    #[derive(Serialize, ToSchema)]
+    pub struct AssetRow {
+        pub id: i64,
+        pub kind: String,
+        pub name: String,
+        pub owner_unit_id: i64,
+        pub owner_unit_name: String,
+        pub segment: Option<String>,
+        pub lifecycle: String,
+        pub confidentiality: String,
+        pub integrity: String,
+        pub availability: String,
+        pub flagged: bool,
+        /// A restricted asset the caller may know of but not see in detail.
+        pub detail_hidden: bool,
+        pub updated_at: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct AssetPage {
+        pub assets: Vec<AssetRow>,
+        pub total: i64,
+        pub page: i64,
+    }
+
+    /// A new asset.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct AssetCreate {
+        pub kind: String,
+        pub name: String,
+        pub owner_unit_id: i64,
+        #[serde(default)]
+        pub administrator_id: Option<i64>,
+        #[serde(default)]
+        pub location: String,
+        /// Segment code.
+        #[serde(default)]
+        pub segment: Option<String>,
+        #[serde(default)]
+        pub hosts: Vec<String>,
+        #[serde(default)]
+        pub addresses: Vec<String>,
+        /// `planned`, `in_use` (default) or `retired`.
+        #[serde(default)]
+        pub lifecycle: Option<String>,
+        #[serde(default)]
+        pub note: String,
+        /// Level codes, e.g. `3`, `3A`, `2`.
+        pub confidentiality: String,
+        pub integrity: String,
+        pub availability: String,
+    }
+
+    /// Changes to an asset's details; absent fields are kept. The class changes through
+    /// `reclassify`, disposal through `dispose`.
+    #[derive(Deserialize, ToSchema, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct AssetUpdate {
+        pub kind: Option<String>,
+        pub name: Option<String>,
+        pub owner_unit_id: Option<i64>,
+        pub administrator_id: Option<i64>,
+        pub location: Option<String>,
+        /// Segment code; an empty string takes the asset out of any segment.
+        pub segment: Option<String>,
+        pub hosts: Option<Vec<String>>,
+        pub addresses: Option<Vec<String>>,
+        pub lifecycle: Option<String>,
+        pub note: Option<String>,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Reclassify {
+        pub confidentiality: String,
+        pub integrity: String,
+        pub availability: String,
+        #[serde(default)]
+        pub reason: String,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Dispose {
+        pub method: String,
+        pub by: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Count {
+        pub key: String,
+        pub label: String,
+        pub count: i64,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Summary {
+        pub total: i64,
+        pub flagged: i64,
+        pub by_confidentiality: Vec<Count>,
+        pub by_segment: Vec<Count>,
+        pub by_owner_unit: Vec<Count>,
+    }
+
+    /// ネットワークセグメント.
+    #[derive(Serialize, ToSchema)]
+    pub struct Segment {
+        pub id: i64,
+        pub code: String,
+        pub name: String,
+        /// CIDR blocks.
+        pub ranges: Vec<String>,
+        pub note: String,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct SegmentBody {
+        pub code: String,
+        pub name: String,
+        #[serde(default)]
+        pub ranges: Vec<String>,
+        #[serde(default)]
+        pub note: String,
+    }
+
+    /// The three scales: levels with names, definitions and handling rules.
+    #[derive(Serialize, ToSchema)]
+    pub struct Classification {
+        /// Whether 機密性3 is split into 3A/3B/3C.
+        pub split: bool,
+        #[schema(value_type = Object)]
+        pub scales: serde_json::Value,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Split {
+        pub split: bool,
+    }
+
+    /// Filter, order and page of the register.
+    #[derive(Deserialize, IntoParams)]
+    pub struct AssetParams {
+        /// Part of the name, location, host names, addresses or notes.
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub q: String,
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub kind: String,
+        /// Owner unit id.
+        #[serde(default)]
+        #[param(value_type = Option<i64>)]
+        pub unit: String,
+        /// Segment code.
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub segment: String,
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub confidentiality: String,
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub integrity: String,
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub availability: String,
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub lifecycle: String,
+        /// `true` for flagged assets only.
+        #[serde(default)]
+        #[param(value_type = Option<bool>)]
+        pub flagged: String,
+        /// `name` (default), `kind`, `class` or `updated`.
+        #[serde(default)]
+        #[param(value_type = Option<String>)]
+        pub sort: String,
+        #[serde(default)]
+        #[param(value_type = Option<i64>)]
+        pub page: String,
+        /// Page size (default 50, at most 500).
+        #[serde(default)]
+        #[param(value_type = Option<i64>)]
+        pub limit: String,
+    }
+}
+
+impl From<Asset> for json::Asset {
+    fn from(a: Asset) -> Self {
+        Self {
+            id: a.id.0,
+            kind: a.kind.as_str().to_owned(),
+            name: a.name,
+            owner_unit_id: a.owner_unit_id.0,
+            owner_unit_name: a.owner_unit_name,
+            administrator_id: a.administrator_id.map(|p| p.0),
+            administrator_name: a.administrator_name,
+            location: a.location,
+            segment: a.segment_code,
+            segment_name: a.segment_name,
+            hosts: a.hosts,
+            addresses: a.addresses.iter().map(ToString::to_string).collect(),
+            lifecycle: a.lifecycle.as_str().to_owned(),
+            disposal: a.disposal.map(|d| json::Disposal {
+                method: d.method,
+                by: d.by,
+                at: rfc3339(d.at_ms),
+            }),
+            note: a.note,
+            confidentiality: a.classification.confidentiality,
+            integrity: a.classification.integrity,
+            availability: a.classification.availability,
+            flags: a
+                .flags
+                .iter()
+                .filter_map(|f| serde_json::to_value(f).ok())
+                .collect(),
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
+
+impl From<AssetRow> for json::AssetRow {
+    fn from(r: AssetRow) -> Self {
+        Self {
+            id: r.id.0,
+            kind: r.kind.as_str().to_owned(),
+            name: r.name,
+            owner_unit_id: r.owner_unit_id.0,
+            owner_unit_name: r.owner_unit_name,
+            segment: r.segment_code,
+            lifecycle: r.lifecycle.as_str().to_owned(),
+            confidentiality: r.classification.confidentiality,
+            integrity: r.classification.integrity,
+            availability: r.classification.availability,
+            flagged: r.flagged,
+            detail_hidden: r.detail_hidden,
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+impl From<SegmentEntry> for json::Segment {
+    fn from(s: SegmentEntry) -> Self {
+        Self {
+            id: s.id.0,
+            code: s.segment.code,
+            name: s.segment.name.into(),
+            ranges: s.segment.ranges.iter().map(ToString::to_string).collect(),
+            note: s.segment.note,
+        }
+    }
+}
+
+fn counts(list: Vec<SummaryCount>) -> Vec<json::Count> {
+    list.into_iter()
+        .map(|c| json::Count {
+            key: c.key,
+            label: c.label,
+            count: c.count,
+        })
+        .collect()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_assets,
+        create_asset,
+        summary,
+        get_asset,
+        update_asset,
+        reclassify_asset,
+        dispose_asset,
+        list_segments,
+        create_segment,
+        update_segment,
+        delete_segment,
+        get_classification,
+        set_split,
+    ),
+    tags(
+        (name = "assets", description = "情報資産台帳: the asset register, its segments and classification scales"),
+    )
+)]
+pub struct AssetsApiDoc;
+
+// ---------------------------------------------------------------------------------------------
+// Assets
+
+/// The register, filtered, ordered and paged. Restricted assets (機密性3 and its split levels)
+/// of other units are left out, or listed with `detail_hidden` where their level allows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assets",
+    tag = "assets",
+    params(json::AssetParams),
+    responses(
+        (status = 200, body = json::AssetPage),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn list_assets(
+    State(state): State<AppState>,
+    user: User,
+    ApiQuery(params): ApiQuery<json::AssetParams>,
+) -> Result<Json<json::AssetPage>, AppError> {
+    let grant = authorize::<ViewAssets>(&user.actor, &())?;
+    let limit = parse_count("limit", &params.limit, 50, 1, 500)?;
+    let scales = state.store.scales().await?;
+    let segments = state.store.list_segments(&grant).await?;
+    let query = AssetQuery {
+        q: params.q,
+        kind: params.kind,
+        unit: params.unit,
+        segment: params.segment,
+        confidentiality: params.confidentiality,
+        integrity: params.integrity,
+        availability: params.availability,
+        lifecycle: params.lifecycle,
+        flagged: params.flagged,
+        sort: params.sort,
+        page: params.page,
+    };
+    let (filter, page) = asset_filter(&query, &scales, &segments, limit)?;
+    let (rows, total) = state
+        .store
+        .list_assets(&grant, &user.actor.asset_visibility(), &filter)
+        .await?;
+    Ok(Json(json::AssetPage {
+        assets: rows.into_iter().map(Into::into).collect(),
+        total,
+        page,
+    }))
+}
+
+fn form_of(body: json::AssetCreate) -> AssetForm {
+    AssetForm {
+        kind: body.kind,
+        name: body.name,
+        owner_unit_id: body.owner_unit_id.to_string(),
+        administrator_id: body
+            .administrator_id
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        location: body.location,
+        segment: body.segment.unwrap_or_default(),
+        hosts: body.hosts.join("\n"),
+        addresses: body.addresses.join("\n"),
+        lifecycle: body.lifecycle.unwrap_or_default(),
+        note: body.note,
+        confidentiality: body.confidentiality,
+        integrity: body.integrity,
+        availability: body.availability,
+    }
+}
+
+/// Registers an asset. The owner unit's 情報セキュリティ管理者, its organisation's
+/// 情報セキュリティ責任者 and administrators may.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assets",
+    tag = "assets",
+    request_body = json::AssetCreate,
+    responses(
+        (status = 201, body = json::Asset),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 409, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn create_asset(
+    State(state): State<AppState>,
+    user: User,
+    ApiJson(body): ApiJson<json::AssetCreate>,
+) -> Result<Response, AppError> {
+    let view = authorize::<ViewAssets>(&user.actor, &())?;
+    let scales = state.store.scales().await?;
+    let segments = state.store.list_segments(&view).await?;
+    let (input, classification) = asset_input(&form_of(body), &scales, &segments)?;
+    let place = unit_place(state.store.as_ref(), input.owner_unit).await?;
+    let grant = authorize::<ManageAssets>(&user.actor, &place)?;
+    let asset = state
+        .store
+        .create_asset(
+            &grant,
+            NewAsset {
+                input,
+                classification,
+                disposal: None,
+            },
+            &user.ctx.origin(),
+        )
+        .await?;
+    Ok(created(
+        format!("{PREFIX}/assets/{}", asset.id),
+        json::Asset::from(asset),
+    ))
+}
+
+/// One asset. Reading a restricted asset is recorded in the audit trail; others than its unit
+/// and the security roles get 404 (403 where its level lets others know it exists).
+#[utoipa::path(
+    get,
+    path = "/api/v1/assets/{id}",
+    tag = "assets",
+    params(("id" = i64, Path, description = "Asset id")),
+    responses(
+        (status = 200, body = json::Asset),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+    )
+)]
+async fn get_asset(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+) -> Result<Json<json::Asset>, AppError> {
+    let (_, grant) = visible_place(state.store.as_ref(), &user.actor, AssetId(id)).await?;
+    let asset = state
+        .store
+        .asset(&grant, AssetId(id), &user.ctx.origin())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(asset.into()))
+}
+
+/// Changes an asset's details.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/assets/{id}",
+    tag = "assets",
+    params(("id" = i64, Path, description = "Asset id")),
+    request_body = json::AssetUpdate,
+    responses(
+        (status = 200, body = json::Asset),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn update_asset(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    ApiJson(body): ApiJson<json::AssetUpdate>,
+) -> Result<Json<json::Asset>, AppError> {
+    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
+    let view = authorize::<ViewAssets>(&user.actor, &())?;
+    let detail = visible_place(state.store.as_ref(), &user.actor, AssetId(id))
+        .await?
+        .1;
+    let current = state
+        .store
+        .asset(&detail, AssetId(id), &user.ctx.origin())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut form = AssetForm::of(&current);
+    let set = |target: &mut String, value: Option<String>| {
+        if let Some(value) = value {
+            *target = value;
+        }
+    };
+    set(&mut form.kind, body.kind);
+    set(&mut form.name, body.name);
+    set(
+        &mut form.owner_unit_id,
+        body.owner_unit_id.map(|u| u.to_string()),
+    );
+    set(
+        &mut form.administrator_id,
+        body.administrator_id.map(|p| p.to_string()),
+    );
+    set(&mut form.location, body.location);
+    set(&mut form.segment, body.segment);
+    set(&mut form.hosts, body.hosts.map(|h| h.join("\n")));
+    set(&mut form.addresses, body.addresses.map(|a| a.join("\n")));
+    set(&mut form.lifecycle, body.lifecycle);
+    set(&mut form.note, body.note);
+    let scales = state.store.scales().await?;
+    let segments = state.store.list_segments(&view).await?;
+    let (input, _) = asset_input(&form, &scales, &segments)?;
+    let place = unit_place(state.store.as_ref(), input.owner_unit).await?;
+    authorize::<ManageAssets>(&user.actor, &place)?;
+    let asset = state
+        .store
+        .update_asset(&grant, AssetId(id), input, &user.ctx.origin())
+        .await?;
+    Ok(Json(asset.into()))
+}
+
+/// Changes an asset's class, with the reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assets/{id}/reclassify",
+    tag = "assets",
+    params(("id" = i64, Path, description = "Asset id")),
+    request_body = json::Reclassify,
+    responses(
+        (status = 200, body = json::Asset),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn reclassify_asset(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    ApiJson(body): ApiJson<json::Reclassify>,
+) -> Result<Json<json::Asset>, AppError> {
+    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
+    let scales = state.store.scales().await?;
+    let class = classification_input(
+        &AssetForm {
+            confidentiality: body.confidentiality,
+            integrity: body.integrity,
+            availability: body.availability,
+            ..AssetForm::default()
+        },
+        &scales,
+    )?;
+    let reason = reason_input(&body.reason)?;
+    let asset = state
+        .store
+        .reclassify_asset(&grant, AssetId(id), class, &reason, &user.ctx.origin())
+        .await?;
+    Ok(Json(asset.into()))
+}
+
+/// Records that an asset was disposed of: how and by whom.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assets/{id}/dispose",
+    tag = "assets",
+    params(("id" = i64, Path, description = "Asset id")),
+    request_body = json::Dispose,
+    responses(
+        (status = 200, body = json::Asset),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn dispose_asset(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    ApiJson(body): ApiJson<json::Dispose>,
+) -> Result<Json<json::Asset>, AppError> {
+    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
+    let disposal = disposal_input(&body.method, &body.by, state.clock.now_ms())?;
+    let asset = state
+        .store
+        .dispose_asset(&grant, AssetId(id), disposal, &user.ctx.origin())
+        .await?;
+    Ok(Json(asset.into()))
+}
+
+/// The register in numbers: by confidentiality level, by segment, by owner unit, and flagged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assets/summary",
+    tag = "assets",
+    responses(
+        (status = 200, body = json::Summary),
+        (status = 403, body = crate::api::ErrorBody),
+    )
+)]
+async fn summary(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<json::Summary>, AppError> {
+    let grant = authorize::<ViewAssets>(&user.actor, &())?;
+    let s = state.store.asset_summary(&grant).await?;
+    Ok(Json(json::Summary {
+        total: s.total,
+        flagged: s.flagged,
+        by_confidentiality: counts(s.by_confidentiality),
+        by_segment: counts(s.by_segment),
+        by_owner_unit: counts(s.by_owner_unit),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Segments
+
+/// The network segments and their address ranges.
+#[utoipa::path(
+    get,
+    path = "/api/v1/segments",
+    tag = "assets",
+    responses(
+        (status = 200, body = Vec<json::Segment>),
+        (status = 403, body = crate::api::ErrorBody),
+    )
+)]
+async fn list_segments(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<Vec<json::Segment>>, AppError> {
+    let grant = authorize::<ViewAssets>(&user.actor, &())?;
+    let segments = state.store.list_segments(&grant).await?;
+    Ok(Json(segments.into_iter().map(Into::into).collect()))
+}
+
+fn segment_of(body: &json::SegmentBody) -> Result<mamori_core::segment::Segment, AppError> {
+    segment_input(&body.code, &body.name, &body.ranges.join("\n"), &body.note)
+}
+
+/// Adds a segment. Administrators only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/segments",
+    tag = "assets",
+    request_body = json::SegmentBody,
+    responses(
+        (status = 201, body = json::Segment),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 409, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn create_segment(
+    State(state): State<AppState>,
+    user: User,
+    ApiJson(body): ApiJson<json::SegmentBody>,
+) -> Result<Response, AppError> {
+    let grant = authorize::<ManageRegister>(&user.actor, &())?;
+    let segment = segment_of(&body)?;
+    let entry = state
+        .store
+        .create_segment(&grant, segment, &user.ctx.origin())
+        .await?;
+    Ok(created(
+        format!("{PREFIX}/segments/{}", entry.id),
+        json::Segment::from(entry),
+    ))
+}
+
+/// Replaces a segment's code, name, ranges and note; its assets are flagged anew.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/segments/{id}",
+    tag = "assets",
+    params(("id" = i64, Path, description = "Segment id")),
+    request_body = json::SegmentBody,
+    responses(
+        (status = 200, body = json::Segment),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn update_segment(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    ApiJson(body): ApiJson<json::SegmentBody>,
+) -> Result<Json<json::Segment>, AppError> {
+    let grant = authorize::<ManageRegister>(&user.actor, &())?;
+    let segment = segment_of(&body)?;
+    let entry = state
+        .store
+        .update_segment(&grant, SegmentId(id), segment, &user.ctx.origin())
+        .await?;
+    Ok(Json(entry.into()))
+}
+
+/// Removes a segment that no asset lives in.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/segments/{id}",
+    tag = "assets",
+    params(("id" = i64, Path, description = "Segment id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "Assets live in it", body = crate::api::ErrorBody),
+    )
+)]
+async fn delete_segment(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+) -> Result<Response, AppError> {
+    let grant = authorize::<ManageRegister>(&user.actor, &())?;
+    state
+        .store
+        .delete_segment(&grant, SegmentId(id), &user.ctx.origin())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification
+
+fn classification_body(scales: Scales) -> json::Classification {
+    json::Classification {
+        split: is_split(&scales),
+        scales: serde_json::to_value(&scales).unwrap_or_default(),
+    }
+}
+
+/// The classification scales in force, with each level's definition and handling rules.
+#[utoipa::path(
+    get,
+    path = "/api/v1/classification",
+    tag = "assets",
+    responses(
+        (status = 200, body = json::Classification),
+        (status = 403, body = crate::api::ErrorBody),
+    )
+)]
+async fn get_classification(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<json::Classification>, AppError> {
+    authorize::<ViewAssets>(&user.actor, &())?;
+    Ok(Json(classification_body(state.store.scales().await?)))
+}
+
+/// Switches the 3A/3B/3C split of 機密性3 on or off. Administrators only. Assets classified on
+/// the other form are flagged until they are reclassified.
+#[utoipa::path(
+    put,
+    path = "/api/v1/classification/split",
+    tag = "assets",
+    request_body = json::Split,
+    responses(
+        (status = 200, body = json::Classification),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn set_split(
+    State(state): State<AppState>,
+    user: User,
+    ApiJson(body): ApiJson<json::Split>,
+) -> Result<Json<json::Classification>, AppError> {
+    let grant = authorize::<ManageRegister>(&user.actor, &())?;
+    let scales = state
+        .store
+        .update_scale(
+            &grant,
+            Scales::mic_default(body.split).confidentiality,
+            &user.ctx.origin(),
+        )
+        .await?;
+    Ok(Json(classification_body(scales)))
+}
