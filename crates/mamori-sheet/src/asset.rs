@@ -78,7 +78,7 @@ impl CivilDate {
     /// workbook carries) is ignored.
     pub fn parse(raw: &str) -> Option<Self> {
         let text: String = raw.nfkc().collect();
-        let date = text.split_whitespace().next()?;
+        let date = text.split_whitespace().next()?.split('T').next()?;
         let (era_offset, rest) = [("令和", 2018), ("平成", 1988), ("昭和", 1925)]
             .iter()
             .find_map(|(era, offset)| date.strip_prefix(era).map(|rest| (Some(*offset), rest)))
@@ -610,7 +610,8 @@ impl RowParser<'_> {
         lookup: &dyn Lookup,
         first_row_of_id: &mut HashMap<String, usize>,
     ) -> (Option<String>, bool) {
-        let raw = self.raw(ID).trim().to_owned();
+        // Full-width digits typed through an input method are the same 管理番号 as ASCII ones.
+        let raw = self.raw(ID).nfkc().collect::<String>().trim().to_owned();
         if raw.is_empty() {
             return (None, false);
         }
@@ -906,6 +907,7 @@ mod tests {
     #[case("令和8年11月25日", Some((2026, 11, 25)))]
     #[case("平成元年4月1日", Some((1989, 4, 1)))]
     #[case("2026-11-25 00:00:00", Some((2026, 11, 25)))]
+    #[case("2026-11-25T09:30:00", Some((2026, 11, 25)))]
     #[case("2024-02-29", Some((2024, 2, 29)))]
     #[case("2025-02-29", None)]
     #[case("26-11-25", None)]

@@ -143,8 +143,9 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, SheetError> {
     Ok(Table { format, rows })
 }
 
-/// UTF-8 when the bytes are valid UTF-8 (a BOM then demands it); otherwise Shift_JIS, refused
-/// when any byte sequence has no Shift_JIS meaning.
+/// UTF-16 when a UTF-16 byte order mark says so; UTF-8 when the bytes are valid UTF-8 (a UTF-8
+/// BOM then demands it); otherwise Shift_JIS, refused when any byte sequence has no Shift_JIS
+/// meaning. Nothing is guessed beyond that.
 fn decode_text(bytes: &[u8]) -> Result<(String, Format), SheetError> {
     for (bom, encoding) in [
         (&[0xFF, 0xFE], encoding_rs::UTF_16LE),

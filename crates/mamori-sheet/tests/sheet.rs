@@ -441,6 +441,12 @@ fn duplicate_ids_within_the_file_and_against_the_register() {
     assert_eq!(errors[1].row, 4);
     assert!(errors[1].message_en.contains("already registered"));
 
+    // A full-width 管理番号 is the same number.
+    let full_width = GOOD.replacen("0012", "００１２", 1);
+    let errors = row_errors(&csv(&[GOOD, &full_width]));
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message_ja.contains("0012"));
+
     // When the import is allowed to update, the registered id is an update, the duplicate stays wrong.
     let update = import_assets(
         &csv(&[&registered]),
