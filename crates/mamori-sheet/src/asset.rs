@@ -193,6 +193,27 @@ pub enum ExportFormat {
     Csv(CsvEncoding),
 }
 
+impl ExportFormat {
+    /// The `Content-Type` of a download.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ExportFormat::Csv(CsvEncoding::Utf8Bom) => "text/csv; charset=utf-8",
+            ExportFormat::Csv(CsvEncoding::ShiftJis) => "text/csv; charset=Shift_JIS",
+        }
+    }
+
+    /// The file name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv(_) => "csv",
+        }
+    }
+}
+
 const COLUMNS: &[Column] = &[
     col(
         "id",
@@ -992,6 +1013,17 @@ mod tests {
             assert_eq!(t.index_of(key), Some(index));
         }
         assert_eq!(t.columns.len(), 17);
+    }
+
+    #[test]
+    fn download_headers() {
+        assert_eq!(ExportFormat::Xlsx.extension(), "xlsx");
+        assert!(ExportFormat::Xlsx.content_type().ends_with(".sheet"));
+        assert_eq!(
+            ExportFormat::Csv(CsvEncoding::ShiftJis).content_type(),
+            "text/csv; charset=Shift_JIS"
+        );
+        assert_eq!(ExportFormat::Csv(CsvEncoding::Utf8Bom).extension(), "csv");
     }
 
     #[test]
