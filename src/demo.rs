@@ -357,5 +357,190 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
             }
         }
     }
+    fill_register(store, &actor, &origin, &orgs).await?;
     Ok(PEOPLE.len())
+}
+
+/// How many assets the demonstration register holds.
+pub const DEMO_ASSETS: usize = 300;
+
+/// Names of assets by kind, as a 自治体 register words them.
+const ASSET_NAMES: [&[&str]; 6] = [
+    &[
+        "庁内LAN",
+        "無線LAN",
+        "LGWAN接続回線",
+        "インターネット接続回線",
+        "拠点間VPN",
+    ],
+    &[
+        "住民記録システム",
+        "税務システム",
+        "財務会計システム",
+        "人事給与システム",
+        "文書管理システム",
+        "グループウェア",
+        "庶務事務システム",
+        "学齢簿システム",
+        "会議録検索システム",
+        "電子入札システム",
+    ],
+    &[
+        "業務用端末",
+        "ファイルサーバ",
+        "複合機",
+        "ネットワークスイッチ",
+        "UTM",
+        "無害化サーバ",
+    ],
+    &["USBメモリ", "外付けHDD", "LTOテープ", "DVD-R"],
+    &[
+        "住民情報",
+        "課税台帳",
+        "職員名簿",
+        "会議録",
+        "例規集（公開）",
+        "入札結果（公開）",
+    ],
+    &[
+        "ネットワーク構成図",
+        "システム仕様書",
+        "運用手順書",
+        "委託契約書",
+    ],
+];
+
+/// The three segments of the MIC model and a few hundred assets of every kind, class and
+/// segment, some of which break the rules (機密性3 on the Internet segment, addresses outside
+/// their segment, disposed without a record) so that the flags and the summary show something.
+/// Deterministic: the same register every time.
+async fn fill_register(
+    store: &dyn Store,
+    actor: &mamori_core::Actor,
+    origin: &Origin,
+    orgs: &[(OrgId, Vec<UnitId>)],
+) -> anyhow::Result<usize> {
+    use mamori_core::asset::{AssetKind, Disposal, Lifecycle};
+    use mamori_core::authz::ManageRegister;
+    use mamori_core::classification::{Classification, segment_codes};
+    use mamori_core::segment::{Segment, parse_ranges};
+    use mamori_store::{AssetInput, NewAsset};
+
+    let register = authorize::<ManageRegister>(actor, &())?;
+    let segments = [
+        (
+            segment_codes::MYNUMBER,
+            "マイナンバー利用事務系",
+            "10.10.0.0/16",
+            "住民情報系の基幹業務。インターネットとは分離し、LGWANとは必要な通信のみ許可。",
+        ),
+        (
+            segment_codes::LGWAN,
+            "LGWAN接続系",
+            "10.20.0.0/16",
+            "内部事務系。インターネットからのメール・ファイルは無害化を経て取り込む。",
+        ),
+        (
+            segment_codes::INTERNET,
+            "インターネット接続系",
+            "172.16.0.0/16, 192.168.100.0/24",
+            "自治体情報セキュリティクラウド経由でインターネットに接続。",
+        ),
+    ];
+    let mut segment_ids = Vec::new();
+    for (code, title, ranges, note) in segments {
+        let segment = Segment {
+            code: code.into(),
+            name: name(title),
+            ranges: parse_ranges("ranges", ranges).map_err(|e| anyhow::anyhow!("{e}"))?,
+            note: note.into(),
+        };
+        segment_ids.push(store.create_segment(&register, segment, origin).await?.id);
+    }
+    let units: Vec<UnitId> = orgs.iter().flat_map(|(_, u)| u.iter().copied()).collect();
+    let mut assets = Vec::with_capacity(DEMO_ASSETS);
+    for i in 0..DEMO_ASSETS {
+        let kind = AssetKind::ALL[i % 6];
+        let names = ASSET_NAMES[i % 6];
+        let base = names[(i / 6) % names.len()];
+        let confidentiality = match (i * 7) % 10 {
+            0..=2 => "3",
+            3..=6 => "2",
+            _ => "1",
+        };
+        // 0: MYNUMBER, 1: LGWAN, 2: INTERNET.
+        let mut segment = match confidentiality {
+            "3" if i % 4 == 0 => Some(0),
+            "3" | "2" => Some(1),
+            _ if i % 2 == 0 => Some(2),
+            _ => Some(1),
+        };
+        let printed = matches!(kind, AssetKind::Information | AssetKind::Document) && i % 5 == 0;
+        if printed {
+            segment = None;
+        }
+        // Rule breakers.
+        if i % 37 == 5 {
+            segment = Some(2);
+        }
+        let networked = matches!(
+            kind,
+            AssetKind::Equipment | AssetKind::System | AssetKind::Network
+        );
+        let mut addresses = Vec::new();
+        let mut hosts = Vec::new();
+        if networked && let Some(s) = segment {
+            let (a, b) = ((i / 250) as u8, (i % 250 + 1) as u8);
+            let address = if i % 41 == 7 {
+                std::net::Ipv4Addr::new(192, 0, 2, b)
+            } else {
+                match s {
+                    0 => std::net::Ipv4Addr::new(10, 10, a, b),
+                    1 => std::net::Ipv4Addr::new(10, 20, a, b),
+                    _ => std::net::Ipv4Addr::new(172, 16, a, b),
+                }
+            };
+            addresses.push(std::net::IpAddr::V4(address));
+            hosts.push(format!("{}{i:03}", ["nw", "sys", "srv", "", "", ""][i % 6]));
+        }
+        let lifecycle = match i {
+            _ if i % 29 == 11 => Lifecycle::Disposed,
+            _ if i % 13 == 0 => Lifecycle::Retired,
+            _ if i % 19 == 2 => Lifecycle::Planned,
+            _ => Lifecycle::InUse,
+        };
+        let disposal = (i % 17 == 3).then(|| Disposal {
+            method: "専用ソフトによる完全消去の上、物理破壊".into(),
+            by: "情報政策課 伊藤".into(),
+            at_ms: 1_760_000_000_000 + i as i64 * 86_400_000,
+        });
+        assets.push(NewAsset {
+            input: AssetInput {
+                kind,
+                name: name(&format!("{base} {:03}", i + 1)),
+                owner_unit: units[(i * 7) % units.len()],
+                administrator: None,
+                location: [
+                    "本庁舎3階サーバ室",
+                    "本庁舎2階執務室",
+                    "第二庁舎書庫",
+                    "データセンター（委託先）",
+                ][i % 4]
+                    .into(),
+                segment: segment.map(|s| segment_ids[s]),
+                hosts,
+                addresses,
+                lifecycle,
+                note: String::new(),
+            },
+            classification: Classification {
+                confidentiality: confidentiality.into(),
+                integrity: if i % 3 == 0 { "1" } else { "2" }.into(),
+                availability: if i % 4 == 0 { "1" } else { "2" }.into(),
+            },
+            disposal,
+        });
+    }
+    let ids = store.import_assets(&register, assets, origin).await?;
+    Ok(ids.len())
 }
