@@ -56,11 +56,16 @@ impl Entity {
     }
 }
 
+/// Transfer-encoded attached messages nested deeper than this are kept as opaque parts (and so
+/// removed), as mail-parser does; reading them would make the two parsers disagree.
+const MAX_ENCODED_MESSAGE_NESTING: usize = 3;
+
 pub(crate) struct Scanner<'l> {
     limits: &'l Limits,
     pub ambiguities: Vec<Ambiguity>,
     entities: usize,
     decoded_bytes: usize,
+    encoded_messages: usize,
 }
 
 impl<'l> Scanner<'l> {
@@ -70,6 +75,7 @@ impl<'l> Scanner<'l> {
             ambiguities: Vec::new(),
             entities: 0,
             decoded_bytes: 0,
+            encoded_messages: 0,
         }
     }
 
@@ -294,8 +300,15 @@ impl<'l> Scanner<'l> {
             }
         } else if mime_type == "message/rfc822" || mime_type == "message/global" {
             let inner = self.decode_body(body_raw, &cte, index)?;
-            let child = self.scan_entity(&inner, depth + 1, None, outer_boundaries)?;
-            Body::Message(inner, Box::new(child))
+            let encoded = matches!(cte.as_str(), "base64" | "quoted-printable");
+            if encoded && self.encoded_messages >= MAX_ENCODED_MESSAGE_NESTING {
+                Body::Leaf(inner)
+            } else {
+                self.encoded_messages += usize::from(encoded);
+                let child = self.scan_entity(&inner, depth + 1, None, outer_boundaries);
+                self.encoded_messages -= usize::from(encoded);
+                Body::Message(inner, Box::new(child?))
+            }
         } else {
             Body::Leaf(self.decode_body(body_raw, &cte, index)?)
         };
