@@ -664,6 +664,33 @@ fn an_xlsx_with_a_far_away_cell_is_refused_without_laying_out_the_sheet() {
 }
 
 #[test]
+fn xml_entities_in_a_sheet_are_not_expanded() {
+    let mut doctype = String::from(r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">"#);
+    for i in 1..10 {
+        let previous = if i == 1 {
+            "lol".to_owned()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        doctype.push_str(&format!(
+            r#"<!ENTITY lol{i} "{}">"#,
+            format!("&{previous};").repeat(10)
+        ));
+    }
+    doctype.push_str("]>");
+    let xml = format!(
+        r#"{doctype}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{}</row></sheetData></worksheet>"#,
+        inline_cell("A1", "&lol9;")
+    );
+    // The reader knows only XML's own entities, so the declaration is inert and the reference
+    // is an error rather than a billion "lol"s.
+    assert!(matches!(
+        read(&hand_made_xlsx(&xml), &Limits::default()),
+        Err(SheetError::Malformed { .. })
+    ));
+}
+
+#[test]
 fn a_zip_bomb_is_refused_by_its_decompressed_size() {
     let limits = Limits {
         max_decoded_bytes: 1024 * 1024,
