@@ -2,6 +2,7 @@
 
 mod demo;
 mod gateway_cmd;
+mod quarantine_cmd;
 mod sanitize_cmd;
 
 use std::io::Read;
@@ -51,6 +52,9 @@ enum Command {
     Sanitize(sanitize_cmd::SanitizeArgs),
     /// 無害化ゲートウェイを起動する (run the sanitizing SMTP gateway)
     Gateway(gateway_cmd::GatewayArgs),
+    /// 隔離されたメールを管理する (list, show and purge quarantined originals)
+    #[command(subcommand)]
+    Quarantine(quarantine_cmd::QuarantineCommand),
 }
 
 /// Where mamori keeps its data.
@@ -176,6 +180,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Gateway(args) => gateway_cmd::run(args).await,
+        Command::Quarantine(command) => quarantine_cmd::run(command),
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }

@@ -5,4 +5,5 @@ mod sanitize_cli;
 // The command line and the web UI in a real browser, sharing the process guards in `support`.
 mod browser;
 mod cli;
+mod quarantine_cli;
 mod support;

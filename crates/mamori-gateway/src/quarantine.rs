@@ -5,11 +5,15 @@
 //! DIR/quarantine/QID/original.eml   the received bytes, written once
 //! DIR/quarantine/QID/QUEUEID.json   one record per delivery that carried this original
 //! ```
+//!
+//! Reading side (`mamori quarantine list|show|purge`): ids from outside are checked by
+//! [`QuarantineId::parse`] before they touch a path, and a damaged record is an error naming the
+//! file, never a panic and never a reason to delete anything.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::spool::{SpoolError, write_atomic};
 
@@ -83,5 +87,466 @@ impl Quarantine {
         );
         write_atomic(&dir.join(name), &json)?;
         crate::spool::sync_dir(&self.root)
+    }
+}
+
+/// Longest quarantine id accepted from outside (the engine's ids are far shorter).
+pub const MAX_ID_LEN: usize = 128;
+
+/// A quarantine id that is safe to join to a path: 1 to [`MAX_ID_LEN`] characters of
+/// `[A-Za-z0-9_-]`, so no separator, no `..`, no NUL and nothing absolute can get through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineId(String);
+
+/// Why a quarantine id from outside was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidId {
+    #[error("the quarantine id is empty")]
+    Empty,
+    #[error("the quarantine id is longer than {MAX_ID_LEN} characters")]
+    TooLong,
+    #[error("the quarantine id contains a NUL character")]
+    Nul,
+    #[error("the quarantine id must not contain a path ({0:?})")]
+    Path(String),
+    #[error("the quarantine id may hold only A-Z, a-z, 0-9, '-' and '_' ({0:?})")]
+    Character(String),
+}
+
+impl QuarantineId {
+    pub fn parse(raw: &str) -> Result<Self, InvalidId> {
+        let shown = || raw.escape_debug().take(80).collect::<String>();
+        if raw.is_empty() {
+            return Err(InvalidId::Empty);
+        }
+        if raw.contains('\0') {
+            return Err(InvalidId::Nul);
+        }
+        if raw.contains(['/', '\\']) || raw.contains("..") {
+            return Err(InvalidId::Path(shown()));
+        }
+        if raw.len() > MAX_ID_LEN {
+            return Err(InvalidId::TooLong);
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        {
+            return Err(InvalidId::Character(shown()));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for QuarantineId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reading or purging the quarantine failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QuarantineError {
+    #[error("no quarantine folder under {0} (is this the gateway's data folder?)")]
+    NoStore(PathBuf),
+    #[error("quarantine id {0} not found")]
+    NotFound(String),
+    #[error("quarantine io on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("quarantine record {path} is damaged: {detail}")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("quarantine entry {0} has no record yet (still being stored, or left by a crash)")]
+    NoRecord(PathBuf),
+}
+
+fn qio(path: &Path) -> impl FnOnce(std::io::Error) -> QuarantineError + '_ {
+    move |source| QuarantineError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One delivery's record as read back from disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredRecord {
+    pub quarantine_id: String,
+    pub queue_id: String,
+    pub from: String,
+    pub recipients: Vec<String>,
+    pub received_ms: i64,
+    pub stored_ms: i64,
+    pub retain_until_ms: i64,
+    pub verdict: String,
+    pub report: serde_json::Value,
+}
+
+impl StoredRecord {
+    /// Why parts were removed or the message was held, as short words from the report.
+    pub fn reasons(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut push = |v: Option<&serde_json::Value>| {
+            let text = match v {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => return,
+                Some(other) => other.to_string(),
+            };
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        };
+        for part in self.report["removed"].as_array().into_iter().flatten() {
+            push(part.get("reason"));
+        }
+        for amb in self.report["ambiguities"].as_array().into_iter().flatten() {
+            push(amb.get("kind"));
+        }
+        push(self.report.get("error"));
+        out
+    }
+}
+
+/// One quarantine id with every delivery record that carried it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub dir: PathBuf,
+    /// Oldest first; never empty.
+    pub records: Vec<StoredRecord>,
+    /// Size of the kept original, `None` when it is missing.
+    pub original_size: Option<u64>,
+}
+
+impl Entry {
+    pub fn first(&self) -> &StoredRecord {
+        &self.records[0]
+    }
+
+    /// The original may be purged after the latest retention of any delivery that carried it.
+    pub fn retain_until_ms(&self) -> i64 {
+        self.records
+            .iter()
+            .map(|r| r.retain_until_ms)
+            .max()
+            .unwrap_or(i64::MIN)
+    }
+
+    pub fn expired(&self, now_ms: i64) -> bool {
+        self.retain_until_ms() <= now_ms
+    }
+
+    /// Every recipient of every delivery, in order of first appearance.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.records.iter().flat_map(|r| &r.recipients) {
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+
+    pub fn reasons(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.records.iter().flat_map(StoredRecord::reasons) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// `quarantined` when any delivery was held whole, `sanitized` otherwise.
+    pub fn verdict(&self) -> &str {
+        if self.records.iter().any(|r| r.verdict != "sanitized") {
+            "quarantined"
+        } else {
+            "sanitized"
+        }
+    }
+}
+
+/// Read-only and purge access to an existing quarantine store.
+#[derive(Debug, Clone)]
+pub struct QuarantineReader {
+    root: PathBuf,
+}
+
+impl QuarantineReader {
+    /// Opens `DATA/quarantine` without creating it: a mistyped `--data` is an error, not a new store.
+    pub fn existing(data: &Path) -> Result<Self, QuarantineError> {
+        let root = data.join("quarantine");
+        if !root.is_dir() {
+            return Err(QuarantineError::NoStore(data.to_path_buf()));
+        }
+        Ok(Self { root })
+    }
+
+    /// Every entry, ordered by first receipt; damaged entries are returned as errors beside the
+    /// good ones so that one bad file does not hide the rest.
+    pub fn entries(&self) -> Result<Vec<Result<Entry, QuarantineError>>, QuarantineError> {
+        let mut out = Vec::new();
+        for item in fs::read_dir(&self.root).map_err(qio(&self.root))? {
+            let item = item.map_err(qio(&self.root))?;
+            let name = item.file_name();
+            let Some(id) = name.to_str().and_then(|n| QuarantineId::parse(n).ok()) else {
+                continue;
+            };
+            // Never follow a link out of the store.
+            let meta = fs::symlink_metadata(item.path()).map_err(qio(&item.path()))?;
+            if !meta.is_dir() {
+                continue;
+            }
+            out.push(self.load(&id));
+        }
+        out.sort_by_key(|e| match e {
+            Ok(e) => (0, e.first().received_ms, e.id.clone()),
+            Err(_) => (1, 0, String::new()),
+        });
+        Ok(out)
+    }
+
+    /// One entry by id.
+    pub fn get(&self, id: &QuarantineId) -> Result<Entry, QuarantineError> {
+        let dir = self.root.join(id.as_str());
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => self.load(id),
+            Ok(_) => Err(QuarantineError::NotFound(id.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(QuarantineError::NotFound(id.to_string()))
+            }
+            Err(e) => Err(qio(&dir)(e)),
+        }
+    }
+
+    fn load(&self, id: &QuarantineId) -> Result<Entry, QuarantineError> {
+        let dir = self.root.join(id.as_str());
+        let mut records = Vec::new();
+        for item in fs::read_dir(&dir).map_err(qio(&dir))? {
+            let path = item.map_err(qio(&dir))?.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let bytes = fs::read(&path).map_err(qio(&path))?;
+            let record: StoredRecord =
+                serde_json::from_slice(&bytes).map_err(|e| QuarantineError::Damaged {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+            records.push(record);
+        }
+        if records.is_empty() {
+            return Err(QuarantineError::NoRecord(dir));
+        }
+        records.sort_by(|a, b| (a.received_ms, &a.queue_id).cmp(&(b.received_ms, &b.queue_id)));
+        let original_size = fs::metadata(dir.join("original.eml")).ok().map(|m| m.len());
+        Ok(Entry {
+            id: id.to_string(),
+            dir,
+            records,
+            original_size,
+        })
+    }
+
+    /// The kept original's bytes.
+    pub fn original(&self, entry: &Entry) -> Result<Vec<u8>, QuarantineError> {
+        let path = entry.dir.join("original.eml");
+        fs::read(&path).map_err(qio(&path))
+    }
+
+    /// Removes one entry, original and records.
+    pub fn purge(&self, id: &QuarantineId) -> Result<Entry, QuarantineError> {
+        let entry = self.get(id)?;
+        self.remove(&entry)?;
+        Ok(entry)
+    }
+
+    /// Removes every entry whose retention ended at or before `now_ms`. Damaged entries and
+    /// entries without a record are left alone and returned as errors.
+    pub fn purge_expired(
+        &self,
+        now_ms: i64,
+    ) -> Result<(Vec<Entry>, Vec<QuarantineError>), QuarantineError> {
+        let mut removed = Vec::new();
+        let mut skipped = Vec::new();
+        for entry in self.entries()? {
+            match entry {
+                Ok(e) if e.expired(now_ms) => {
+                    self.remove(&e)?;
+                    removed.push(e);
+                }
+                Ok(_) => {}
+                Err(e) => skipped.push(e),
+            }
+        }
+        Ok((removed, skipped))
+    }
+
+    fn remove(&self, entry: &Entry) -> Result<(), QuarantineError> {
+        fs::remove_dir_all(&entry.dir).map_err(qio(&entry.dir))?;
+        crate::spool::sync_dir(&self.root).map_err(|e| match e {
+            SpoolError::Io { path, source } => QuarantineError::Io { path, source },
+            SpoolError::Damaged(p) => QuarantineError::NoRecord(p),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn record(qid: &str, queue: &str, retain_until_ms: i64) -> QuarantineRecord {
+        QuarantineRecord {
+            quarantine_id: qid.into(),
+            queue_id: queue.into(),
+            from: "sender@example.com".into(),
+            recipients: vec!["kacho@example.lg.jp".into()],
+            received_ms: 1_000,
+            stored_ms: 2_000,
+            retain_until_ms,
+            verdict: "sanitized",
+            report: serde_json::json!({
+                "removed": [{"reason": "executable"}, {"reason": "executable"}],
+                "ambiguities": [{"kind": "duplicate-header"}],
+            }),
+        }
+    }
+
+    fn store_with(entries: &[(&str, i64)]) -> (tempfile::TempDir, QuarantineReader) {
+        let dir = tempfile::tempdir().unwrap();
+        let q = Quarantine::open(dir.path()).unwrap();
+        for (i, (qid, until)) in entries.iter().enumerate() {
+            q.store(
+                &record(qid, &format!("queue{i}"), *until),
+                b"original bytes",
+            )
+            .unwrap();
+        }
+        let reader = QuarantineReader::existing(dir.path()).unwrap();
+        (dir, reader)
+    }
+
+    #[rstest]
+    #[case("q-0123abcd")]
+    #[case("gw-queue_01")]
+    #[case(&"a".repeat(MAX_ID_LEN))]
+    fn good_ids_parse(#[case] raw: &str) {
+        assert_eq!(QuarantineId::parse(raw).unwrap().as_str(), raw);
+    }
+
+    #[rstest]
+    #[case("", InvalidId::Empty)]
+    #[case("../etc", InvalidId::Path("../etc".into()))]
+    #[case("..", InvalidId::Path("..".into()))]
+    #[case("/etc/passwd", InvalidId::Path("/etc/passwd".into()))]
+    #[case("q-1/../../x", InvalidId::Path("q-1/../../x".into()))]
+    #[case("a\\b", InvalidId::Path("a\\\\b".into()))]
+    #[case("q-1\0", InvalidId::Nul)]
+    #[case(&"a".repeat(MAX_ID_LEN + 1), InvalidId::TooLong)]
+    #[case("q 1", InvalidId::Character("q 1".into()))]
+    #[case("q.1", InvalidId::Character("q.1".into()))]
+    #[case("隔離", InvalidId::Character("隔離".into()))]
+    fn hostile_ids_are_refused(#[case] raw: &str, #[case] why: InvalidId) {
+        assert_eq!(QuarantineId::parse(raw), Err(why));
+    }
+
+    #[test]
+    fn entries_merge_deliveries_and_summarise_reasons() {
+        let (_dir, reader) = store_with(&[("q-aa", 10), ("q-aa", 50), ("q-bb", 20)]);
+        let entries: Vec<Entry> = reader
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(entries.len(), 2);
+        let aa = entries.iter().find(|e| e.id == "q-aa").unwrap();
+        assert_eq!(aa.records.len(), 2);
+        assert_eq!(aa.retain_until_ms(), 50);
+        assert_eq!(aa.original_size, Some(14));
+        assert_eq!(aa.reasons(), ["executable", "duplicate-header"]);
+        assert_eq!(aa.verdict(), "sanitized");
+    }
+
+    #[test]
+    fn a_damaged_record_is_an_error_naming_the_file_and_others_still_list() {
+        let (dir, reader) = store_with(&[("q-aa", 10), ("q-bb", 20)]);
+        let bad = dir.path().join("quarantine/q-bb/queue1.json");
+        fs::write(&bad, b"{\"quarantine_id\": 3, trailing").unwrap();
+        let entries = reader.entries().unwrap();
+        assert!(entries[0].as_ref().is_ok_and(|e| e.id == "q-aa"));
+        let err = entries[1].as_ref().unwrap_err().to_string();
+        assert!(
+            err.contains("queue1.json") && err.contains("damaged"),
+            "{err}"
+        );
+        let id = QuarantineId::parse("q-bb").unwrap();
+        assert!(matches!(
+            reader.get(&id),
+            Err(QuarantineError::Damaged { .. })
+        ));
+        // Purging by expiry never deletes what it cannot read.
+        let (removed, skipped) = reader.purge_expired(i64::MAX).unwrap();
+        assert_eq!(removed.len(), 1);
+        assert_eq!(skipped.len(), 1);
+        assert!(dir.path().join("quarantine/q-bb/original.eml").exists());
+    }
+
+    #[test]
+    fn purge_expired_removes_only_entries_past_their_latest_retention() {
+        let (dir, reader) = store_with(&[("q-aa", 10), ("q-aa", 50), ("q-bb", 20)]);
+        let (removed, skipped) = reader.purge_expired(30).unwrap();
+        assert!(skipped.is_empty());
+        assert_eq!(
+            removed.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["q-bb"]
+        );
+        assert!(!dir.path().join("quarantine/q-bb").exists());
+        assert!(dir.path().join("quarantine/q-aa/original.eml").exists());
+    }
+
+    #[test]
+    fn purge_by_id_removes_one_and_a_missing_id_is_not_found() {
+        let (dir, reader) = store_with(&[("q-aa", 10), ("q-bb", 20)]);
+        let id = QuarantineId::parse("q-aa").unwrap();
+        assert_eq!(reader.purge(&id).unwrap().id, "q-aa");
+        assert!(!dir.path().join("quarantine/q-aa").exists());
+        assert!(dir.path().join("quarantine/q-bb").exists());
+        assert!(matches!(
+            reader.purge(&id),
+            Err(QuarantineError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn a_missing_store_is_an_error_not_a_new_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("typo");
+        assert!(matches!(
+            QuarantineReader::existing(&missing),
+            Err(QuarantineError::NoStore(_))
+        ));
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn a_symlink_in_the_store_is_not_followed() {
+        let (dir, reader) = store_with(&[("q-aa", 10)]);
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("quarantine/q-link")).unwrap();
+        assert_eq!(reader.entries().unwrap().len(), 1);
+        let id = QuarantineId::parse("q-link").unwrap();
+        assert!(matches!(
+            reader.purge(&id),
+            Err(QuarantineError::NotFound(_))
+        ));
+        assert!(outside.path().exists());
     }
 }
