@@ -37,7 +37,6 @@
 //! a worker it can stop). What the engine bounds itself is the work: every stage is linear in the
 //! input except the HTML tree builder, whose quadratic worst case is capped by refusing HTML
 //! nested deeper than 2048 elements before it is parsed.
-
 //!
 //! # Code map
 //! - `scan`: the strict pre-scan. Sole authority on MIME structure; enforces [`Limits`]; records
