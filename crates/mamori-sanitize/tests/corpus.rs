@@ -305,7 +305,7 @@ fn arb_message() -> impl Strategy<Value = Vec<u8>> {
         arb_text(),
         arb_text(),
         prop_oneof![Just("utf-8"), Just("iso-2022-jp"), Just("shift_jis"), Just("euc-jp"), Just("us-ascii")],
-        prop_oneof![Just("plain"), Just("html"), Just("alternative"), Just("mixed")],
+        prop_oneof![Just("plain"), Just("html"), Just("alternative"), Just("mixed"), Just("forwarded")],
         proptest::collection::vec(any::<u8>(), 0..64),
     )
         .prop_map(|(subject, text, html, cs, shape, attachment)| {
@@ -332,6 +332,13 @@ fn arb_message() -> impl Strategy<Value = Vec<u8>> {
             match shape {
                 "plain" => plain(&mut m),
                 "html" => html_part(&mut m),
+                "forwarded" => {
+                    m.extend_from_slice(b"Content-Type: multipart/mixed; boundary=\"=_f\"\r\n\r\n--=_f\r\n");
+                    plain(&mut m);
+                    m.extend_from_slice(b"--=_f\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@example.jp\r\nSubject: inner\r\nMIME-Version: 1.0\r\n");
+                    html_part(&mut m);
+                    m.extend_from_slice(b"--=_f--\r\n");
+                }
                 _ => {
                     let sub = if shape == "alternative" { "alternative" } else { "mixed" };
                     m.extend_from_slice(format!("Content-Type: multipart/{sub}; boundary=\"=_b\"\r\n\r\n--=_b\r\n").as_bytes());
