@@ -66,6 +66,10 @@ struct RunArgs {
     /// How long to keep retrying before returning a message to its sender (hours).
     #[arg(long, default_value_t = 120)]
     queue_lifetime_hours: u64,
+    /// Delay before the first retry when the next hop is down (seconds); doubled after each
+    /// further failure.
+    #[arg(long, default_value_t = 60)]
+    retry_first_secs: u64,
     /// How long originals are kept in quarantine (days).
     #[arg(long, default_value_t = 30)]
     quarantine_days: u64,
@@ -97,6 +101,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.max_recipients = a.max_recipients;
     config.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));
+    config.retry.first_delay = Duration::from_secs(a.retry_first_secs.max(1));
     config.retention = Duration::from_secs(a.quarantine_days.saturating_mul(86400));
     let gateway = Gateway::start(config).await?;
     eprintln!("mamori gateway listening on {}", gateway.local_addr());

@@ -5,5 +5,6 @@ mod sanitize_cli;
 // The command line and the web UI in a real browser, sharing the process guards in `support`.
 mod browser;
 mod cli;
+mod gateway_crash;
 mod quarantine_cli;
 mod support;
