@@ -531,8 +531,16 @@ impl AssetStore for SqlStore {
             "FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN} \
              LEFT JOIN segments s ON s.id = a.segment_id"
         );
+        // The count joins only what its conditions name: for someone who sees everything, the
+        // register alone.
+        let count_from = match visibility {
+            AssetVisibility::All => "FROM assets a".to_owned(),
+            AssetVisibility::Some { .. } => {
+                format!("FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN}")
+            }
+        };
         let total: i64 = bind_all(
-            sqlx::query(&format!("SELECT COUNT(*) AS n {from} {where_sql}")),
+            sqlx::query(&format!("SELECT COUNT(*) AS n {count_from} {where_sql}")),
             args.iter().map(clone_arg).collect(),
         )
         .fetch_one(&self.pool)
