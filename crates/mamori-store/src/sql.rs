@@ -72,6 +72,11 @@ impl Backend {
                     "asset_register",
                     include_str!("../migrations/sqlite/0003_asset_register.sql"),
                 ),
+                (
+                    4,
+                    "asset_class_rank",
+                    include_str!("../migrations/sqlite/0004_asset_class_rank.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -88,6 +93,11 @@ impl Backend {
                     3,
                     "asset_register",
                     include_str!("../migrations/postgres/0003_asset_register.sql"),
+                ),
+                (
+                    4,
+                    "asset_class_rank",
+                    include_str!("../migrations/postgres/0004_asset_class_rank.sql"),
                 ),
             ],
         }

@@ -245,6 +245,14 @@ impl Judge {
         Ok(asset::flags(&facts, &self.scales, &self.plain))
     }
 
+    /// The rank the register sorts by: the confidentiality level's, unknown levels first.
+    fn class_rank(&self, classification: &Classification) -> i64 {
+        self.scales
+            .confidentiality
+            .level(&classification.confidentiality)
+            .map_or(UNKNOWN_RANK, |l| i64::from(l.rank))
+    }
+
     fn check_levels(&self, classification: &Classification) -> Result<Classification> {
         // Stored with the scale's own spelling of the code (`3a` → `3A`).
         let levels = classification
@@ -257,6 +265,9 @@ impl Judge {
         })
     }
 }
+
+/// Where an unknown confidentiality level sorts: above every level.
+const UNKNOWN_RANK: i64 = 1000;
 
 fn flags_text(flags: &[Flag]) -> String {
     serde_json::to_string(flags).unwrap_or_else(|_| "[]".to_owned())
@@ -306,8 +317,8 @@ async fn insert_asset(
     let row = sqlx::query(
         "INSERT INTO assets (kind, name, owner_unit_id, administrator_id, location, segment_id, hosts, \
          addresses, lifecycle, disposal_method, disposal_by, disposal_at, note, confidentiality, \
-         integrity, availability, flags, flagged, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) \
+         integrity, availability, flags, flagged, created_at, updated_at, class_rank) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20) \
          RETURNING id",
     )
     .bind(input.kind.as_str())
@@ -329,6 +340,7 @@ async fn insert_asset(
     .bind(flags_text(&flags))
     .bind(i64::from(!flags.is_empty()))
     .bind(now)
+    .bind(judge.class_rank(&classification))
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -338,7 +350,7 @@ async fn insert_asset(
 /// changed.
 async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<SegmentId>) -> Result<()> {
     let base = "SELECT id, segment_id, addresses, lifecycle, disposal_method, disposal_by, \
-                disposal_at, confidentiality, integrity, availability, flags FROM assets";
+                disposal_at, confidentiality, integrity, availability, flags, class_rank FROM assets";
     let rows = match segment {
         Some(id) => {
             sqlx::query(&format!("{base} WHERE segment_id = $1"))
@@ -350,8 +362,10 @@ async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<Segment
     };
     for row in rows {
         let addresses: String = row.try_get("addresses")?;
+        let classification = classification_from(&row)?;
+        let rank = judge.class_rank(&classification);
         let flags = judge.flags(
-            &classification_from(&row)?,
+            &classification,
             opt_id(&row, "segment_id")?.map(SegmentId),
             &parse_addresses(&addresses)?,
             lifecycle_of(&row)?,
@@ -359,13 +373,16 @@ async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<Segment
         )?;
         let text = flags_text(&flags);
         let before: String = row.try_get("flags")?;
-        if before != text {
-            sqlx::query("UPDATE assets SET flags = $1, flagged = $2 WHERE id = $3")
-                .bind(text)
-                .bind(i64::from(!flags.is_empty()))
-                .bind(row.try_get::<i64, _>("id")?)
-                .execute(&mut *conn)
-                .await?;
+        if before != text || row.try_get::<i64, _>("class_rank")? != rank {
+            sqlx::query(
+                "UPDATE assets SET flags = $1, flagged = $2, class_rank = $3 WHERE id = $4",
+            )
+            .bind(text)
+            .bind(i64::from(!flags.is_empty()))
+            .bind(rank)
+            .bind(row.try_get::<i64, _>("id")?)
+            .execute(&mut *conn)
+            .await?;
         }
     }
     Ok(())
@@ -549,7 +566,7 @@ impl AssetStore for SqlStore {
         let order = match filter.sort {
             AssetSort::Name => "a.name, a.id",
             AssetSort::Kind => "a.kind, a.name, a.id",
-            AssetSort::Class => "COALESCE(cl.rank, 1000) DESC, a.name, a.id",
+            AssetSort::Class => "a.class_rank DESC, a.name, a.id",
             AssetSort::Updated => "a.updated_at DESC, a.id DESC",
         };
         let limit = filter.limit.clamp(1, 500);
@@ -730,7 +747,7 @@ impl AssetStore for SqlStore {
         )?;
         sqlx::query(
             "UPDATE assets SET confidentiality = $1, integrity = $2, availability = $3, flags = $4, \
-             flagged = $5, updated_at = $6 WHERE id = $7",
+             flagged = $5, updated_at = $6, class_rank = $7 WHERE id = $8",
         )
         .bind(&classification.confidentiality)
         .bind(&classification.integrity)
@@ -738,6 +755,7 @@ impl AssetStore for SqlStore {
         .bind(flags_text(&flags))
         .bind(i64::from(!flags.is_empty()))
         .bind(write.at_ms)
+        .bind(judge.class_rank(&classification))
         .bind(id.0)
         .execute(&mut *write.tx)
         .await?;

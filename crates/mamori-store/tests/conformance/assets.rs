@@ -615,6 +615,20 @@ pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
     let listed = rows.iter().find(|row| row.id == c.id).unwrap();
     assert!(listed.detail_hidden);
     assert!(listed.segment_code.is_none());
+    // Sorted by class, the unknown level comes first (the strictest reading), then 3C.
+    let (rows, _) = s
+        .list_assets(
+            &view(),
+            &AssetVisibility::All,
+            &AssetFilter {
+                sort: AssetSort::Class,
+                ..filter.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let order: Vec<AssetId> = rows.iter().map(|r| r.id).collect();
+    assert_eq!(order, [secret.id, c.id, open.id]);
     // The old 機密性3 has no level now: it is flagged and treated as restricted.
     let place = s.asset_place(secret.id).await.unwrap().unwrap();
     assert!(place.restricted && !place.existence_visible);
