@@ -420,6 +420,23 @@ pub struct NewAsset {
     pub disposal: Option<Disposal>,
 }
 
+/// One row of an import that may also change registered assets: with `id`, the asset with that
+/// id is given everything the row says (details, class and disposal); without, a new asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    pub id: Option<AssetId>,
+    pub asset: NewAsset,
+}
+
+/// What an import did. A row that names an asset and says nothing new about it leaves the asset
+/// untouched (its `updated_at` too) and is counted as unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub created: Vec<AssetId>,
+    pub updated: Vec<AssetId>,
+    pub unchanged: Vec<AssetId>,
+}
+
 /// An asset of the register with the names of what it refers to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Asset {
@@ -589,6 +606,15 @@ pub trait AssetStore: Send + Sync {
         assets: Vec<NewAsset>,
         origin: &Origin,
     ) -> Result<Vec<AssetId>>;
+    /// Registers the rows without an id and rewrites the assets named by the others, every row
+    /// or none, in one transaction with one audit record (`asset.import`). An id that is not
+    /// registered is `NotFound`; an id named twice is a `Conflict`.
+    async fn import_assets_upsert(
+        &self,
+        grant: &Granted<ManageRegister>,
+        rows: Vec<ImportRow>,
+        origin: &Origin,
+    ) -> Result<ImportOutcome>;
     async fn asset_summary(&self, grant: &Granted<ViewAssets>) -> Result<AssetSummary>;
 
     async fn list_segments(&self, grant: &Granted<ViewAssets>) -> Result<Vec<SegmentEntry>>;

@@ -347,6 +347,7 @@ conformance!(
     segments_crud_and_reflagging,
     scales_are_validated_and_stored,
     import_is_all_or_nothing,
+    import_updates_by_id_and_creates_the_rest,
     summary_counts_in_sql,
 );
 

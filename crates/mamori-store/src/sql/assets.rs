@@ -346,6 +346,77 @@ async fn insert_asset(
     Ok(row.try_get("id")?)
 }
 
+/// Gives a registered asset everything an imported row says about it; `false` (and no write)
+/// when the row says nothing new.
+async fn rewrite_asset(
+    conn: &mut AnyConnection,
+    judge: &Judge,
+    before: &Asset,
+    asset: &NewAsset,
+    now: i64,
+) -> Result<bool> {
+    let classification = judge.check_levels(&asset.classification)?;
+    let input = &asset.input;
+    let lifecycle = if asset.disposal.is_some() {
+        Lifecycle::Disposed
+    } else {
+        input.lifecycle
+    };
+    let same = before.kind == input.kind
+        && before.name == input.name.as_str()
+        && before.owner_unit_id == input.owner_unit
+        && before.administrator_id == input.administrator
+        && before.location == input.location
+        && before.segment_id == input.segment
+        && before.hosts == input.hosts
+        && before.addresses == input.addresses
+        && before.lifecycle == lifecycle
+        && before.disposal == asset.disposal
+        && before.note == input.note
+        && before.classification == classification;
+    if same {
+        return Ok(false);
+    }
+    let flags = judge.flags(
+        &classification,
+        input.segment,
+        &input.addresses,
+        lifecycle,
+        asset.disposal.as_ref(),
+    )?;
+    sqlx::query(
+        "UPDATE assets SET kind = $1, name = $2, owner_unit_id = $3, administrator_id = $4, \
+         location = $5, segment_id = $6, hosts = $7, addresses = $8, lifecycle = $9, \
+         disposal_method = $10, disposal_by = $11, disposal_at = $12, note = $13, \
+         confidentiality = $14, integrity = $15, availability = $16, flags = $17, flagged = $18, \
+         updated_at = $19, class_rank = $20 WHERE id = $21",
+    )
+    .bind(input.kind.as_str())
+    .bind(input.name.as_str())
+    .bind(input.owner_unit.0)
+    .bind(input.administrator.map(|p| p.0))
+    .bind(&input.location)
+    .bind(input.segment.map(|s| s.0))
+    .bind(input.hosts.join("\n"))
+    .bind(join_addresses(&input.addresses))
+    .bind(lifecycle.as_str())
+    .bind(asset.disposal.as_ref().map(|d| d.method.clone()))
+    .bind(asset.disposal.as_ref().map(|d| d.by.clone()))
+    .bind(asset.disposal.as_ref().map(|d| d.at_ms))
+    .bind(&input.note)
+    .bind(&classification.confidentiality)
+    .bind(&classification.integrity)
+    .bind(&classification.availability)
+    .bind(flags_text(&flags))
+    .bind(i64::from(!flags.is_empty()))
+    .bind(now)
+    .bind(judge.class_rank(&classification))
+    .bind(before.id.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
 /// Recomputes the flags of every asset (or of those in one segment) and stores those that
 /// changed.
 async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<SegmentId>) -> Result<()> {
@@ -862,6 +933,75 @@ impl AssetStore for SqlStore {
             }));
         self.commit(write, event).await?;
         Ok(ids)
+    }
+
+    async fn import_assets_upsert(
+        &self,
+        _: &Granted<ManageRegister>,
+        rows: Vec<ImportRow>,
+        origin: &Origin,
+    ) -> Result<ImportOutcome> {
+        let mut write = self.begin_write().await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let units: std::collections::HashSet<i64> = sqlx::query("SELECT id FROM units")
+            .fetch_all(&mut *write.tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut people_checked: HashMap<i64, bool> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut outcome = ImportOutcome::default();
+        for row in &rows {
+            let asset = &row.asset;
+            if !units.contains(&asset.input.owner_unit.0) {
+                return Err(StoreError::Conflict("asset.unit_missing"));
+            }
+            if let Some(person) = asset.input.administrator {
+                let exists = match people_checked.get(&person.0) {
+                    Some(known) => *known,
+                    None => {
+                        let found = sqlx::query("SELECT id FROM people WHERE id = $1")
+                            .bind(person.0)
+                            .fetch_optional(&mut *write.tx)
+                            .await?
+                            .is_some();
+                        people_checked.insert(person.0, found);
+                        found
+                    }
+                };
+                if !exists {
+                    return Err(StoreError::Conflict("asset.administrator_missing"));
+                }
+            }
+            let Some(id) = row.id else {
+                outcome.created.push(AssetId(
+                    insert_asset(&mut write.tx, &judge, asset, write.at_ms).await?,
+                ));
+                continue;
+            };
+            if !seen.insert(id.0) {
+                return Err(StoreError::Conflict("asset.import_duplicate_id"));
+            }
+            let before = Self::fetch_asset_in(&mut write.tx, id).await?;
+            if rewrite_asset(&mut write.tx, &judge, &before, asset, write.at_ms).await? {
+                outcome.updated.push(id);
+            } else {
+                outcome.unchanged.push(id);
+            }
+        }
+        let event = origin
+            .event("asset.import", "asset", "")
+            .with_detail(serde_json::json!({
+                "count": outcome.created.len() + outcome.updated.len(),
+                "created": outcome.created.len(),
+                "updated": outcome.updated,
+                "unchanged": outcome.unchanged.len(),
+                "first_id": outcome.created.first(),
+                "last_id": outcome.created.last(),
+            }));
+        self.commit(write, event).await?;
+        Ok(outcome)
     }
 
     async fn asset_summary(&self, _: &Granted<ViewAssets>) -> Result<AssetSummary> {

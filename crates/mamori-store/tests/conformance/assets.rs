@@ -7,9 +7,11 @@ use mamori_core::authz::{
 use mamori_core::classification::{Classification, Dimension, Scales, segment_codes};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{OrgId, UnitId};
-use mamori_store::{AssetFilter, AssetInput, AssetSort, NewAsset, SegmentEntry, StoreError};
+use mamori_store::{
+    AssetFilter, AssetInput, AssetSort, ImportRow, NewAsset, SegmentEntry, StoreError,
+};
 
-use crate::{Fx, assert_conflict, grant, name, new_org, new_unit, origin};
+use crate::{Fx, assert_conflict, assert_not_found, grant, name, new_org, new_unit, origin};
 
 fn manage() -> mamori_core::Granted<ManageAssets> {
     grant::<ManageAssets>(&AssetPlace {
@@ -807,6 +809,152 @@ pub async fn import_is_all_or_nothing(fx: Fx) {
     );
     fx.assert_no_record(before, "refused imports").await;
     assert_eq!(fx.raw_count("SELECT COUNT(*) FROM assets").await, 25);
+}
+
+pub async fn import_updates_by_id_and_creates_the_rest(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let first = s
+        .create_asset(
+            &manage(),
+            new_asset(input("庁内LAN", AssetKind::Network, r.unit_a, None), "2"),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let second = s
+        .create_asset(
+            &manage(),
+            new_asset(input("例規集", AssetKind::Document, r.unit_b, None), "1"),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let as_row = |a: &mamori_store::Asset| ImportRow {
+        id: Some(a.id),
+        asset: NewAsset {
+            input: AssetInput {
+                kind: a.kind,
+                name: name(&a.name),
+                owner_unit: a.owner_unit_id,
+                administrator: a.administrator_id,
+                location: a.location.clone(),
+                segment: a.segment_id,
+                hosts: a.hosts.clone(),
+                addresses: a.addresses.clone(),
+                lifecycle: a.lifecycle,
+                note: a.note.clone(),
+            },
+            classification: a.classification.clone(),
+            disposal: a.disposal.clone(),
+        },
+    };
+
+    // The register as it is: nothing changes, one record all the same.
+    let before = fx.audit_len().await;
+    let outcome = s
+        .import_assets_upsert(
+            &register(),
+            vec![as_row(&first), as_row(&second)],
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert!(outcome.created.is_empty() && outcome.updated.is_empty());
+    assert_eq!(outcome.unchanged, [first.id, second.id]);
+    fx.assert_one_record(before, "asset.import").await;
+    let again = s
+        .asset(&detail(), first.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, first, "an unchanged row leaves the asset untouched");
+
+    // One row reclassifies, moves and disposes the first asset; one row is new.
+    let mut changed = as_row(&first);
+    changed.asset.input.segment = Some(r.lgwan.id);
+    changed.asset.input.addresses = vec!["10.10.1.1".parse().unwrap()];
+    changed.asset.classification = class("3", "2", "1");
+    changed.asset.input.lifecycle = Lifecycle::Disposed;
+    changed.asset.disposal = Some(Disposal {
+        method: "物理破壊".into(),
+        by: "情報 花子".into(),
+        at_ms: 1_790_000_000_000,
+    });
+    let fresh = ImportRow {
+        id: None,
+        asset: new_asset(input("新規端末", AssetKind::Equipment, r.unit_b, None), "1"),
+    };
+    let before = fx.audit_len().await;
+    let outcome = s
+        .import_assets_upsert(
+            &register(),
+            vec![changed.clone(), as_row(&second), fresh],
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.updated, [first.id]);
+    assert_eq!(outcome.unchanged, [second.id]);
+    assert_eq!(outcome.created.len(), 1);
+    let record = fx.assert_one_record(before, "asset.import").await;
+    assert_eq!(record.event.detail["created"], 1);
+    let updated = s
+        .asset(&detail(), first.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.segment_id, Some(r.lgwan.id));
+    assert_eq!(updated.classification, class("3", "2", "1"));
+    assert_eq!(updated.lifecycle, Lifecycle::Disposed);
+    assert_eq!(updated.disposal, changed.asset.disposal);
+    assert_eq!(as_row(&updated), changed, "the row reads back as written");
+    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM assets").await, 3);
+
+    // All or nothing: an unknown id, an id twice or a bad level in the last row change nothing.
+    let count = fx.raw_count("SELECT COUNT(*) FROM assets").await;
+    let before = fx.audit_len().await;
+    let mut renamed = as_row(&second);
+    renamed.asset.input.name = name("例規集（改訂）");
+    let new_row = || ImportRow {
+        id: None,
+        asset: new_asset(input("追加", AssetKind::Media, r.unit_a, None), "1"),
+    };
+    let mut missing = as_row(&second);
+    missing.id = Some(AssetId(999_999));
+    assert_not_found(
+        s.import_assets_upsert(
+            &register(),
+            vec![renamed.clone(), new_row(), missing],
+            &origin(),
+        )
+        .await,
+        "an id that is not registered",
+    );
+    assert_conflict(
+        s.import_assets_upsert(
+            &register(),
+            vec![renamed.clone(), new_row(), renamed.clone()],
+            &origin(),
+        )
+        .await,
+        "an id named twice",
+    );
+    let mut bad_level = as_row(&updated);
+    bad_level.asset.classification.confidentiality = "極秘".into();
+    assert_conflict(
+        s.import_assets_upsert(&register(), vec![renamed, new_row(), bad_level], &origin())
+            .await,
+        "an unknown level",
+    );
+    fx.assert_no_record(before, "refused imports").await;
+    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM assets").await, count);
+    let kept = s
+        .asset(&detail(), second.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.name, "例規集");
 }
 
 pub async fn summary_counts_in_sql(fx: Fx) {
