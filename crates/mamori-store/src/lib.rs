@@ -615,6 +615,16 @@ pub trait AssetStore: Send + Sync {
         rows: Vec<ImportRow>,
         origin: &Origin,
     ) -> Result<ImportOutcome>;
+    /// Every asset of the register, by id, for an import to compare against. Not audited: the
+    /// caller shows none of it.
+    async fn all_assets(&self, grant: &Granted<ManageRegister>) -> Result<Vec<Asset>>;
+    /// Every asset of the register, by id, for a download; the export is written to the audit
+    /// trail (`asset.export`) with the number of assets.
+    async fn export_assets(
+        &self,
+        grant: &Granted<ManageRegister>,
+        origin: &Origin,
+    ) -> Result<Vec<Asset>>;
     async fn asset_summary(&self, grant: &Granted<ViewAssets>) -> Result<AssetSummary>;
 
     async fn list_segments(&self, grant: &Granted<ViewAssets>) -> Result<Vec<SegmentEntry>>;

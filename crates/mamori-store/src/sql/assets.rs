@@ -1004,6 +1004,34 @@ impl AssetStore for SqlStore {
         Ok(outcome)
     }
 
+    async fn all_assets(&self, _: &Granted<ManageRegister>) -> Result<Vec<Asset>> {
+        sqlx::query(&format!("{ASSET_SELECT} ORDER BY a.id"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(asset_from)
+            .collect()
+    }
+
+    async fn export_assets(
+        &self,
+        _: &Granted<ManageRegister>,
+        origin: &Origin,
+    ) -> Result<Vec<Asset>> {
+        let mut write = self.begin_write().await?;
+        let assets = sqlx::query(&format!("{ASSET_SELECT} ORDER BY a.id"))
+            .fetch_all(&mut *write.tx)
+            .await?
+            .iter()
+            .map(asset_from)
+            .collect::<Result<Vec<_>>>()?;
+        let event = origin
+            .event("asset.export", "asset", "")
+            .with_detail(serde_json::json!({"count": assets.len()}));
+        self.commit(write, event).await?;
+        Ok(assets)
+    }
+
     async fn asset_summary(&self, _: &Granted<ViewAssets>) -> Result<AssetSummary> {
         let totals = sqlx::query(
             "SELECT COUNT(*) AS n, COUNT(CASE WHEN flagged = 1 THEN 1 END) AS f FROM assets",

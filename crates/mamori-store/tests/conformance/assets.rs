@@ -955,6 +955,19 @@ pub async fn import_updates_by_id_and_creates_the_rest(fx: Fx) {
         .unwrap()
         .unwrap();
     assert_eq!(kept.name, "例規集");
+
+    // The whole register, by id; the export is audited, the comparison read is not.
+    let before = fx.audit_len().await;
+    let all = s.all_assets(&register()).await.unwrap();
+    fx.assert_no_record(before, "reading the register for an import")
+        .await;
+    let exported = s.export_assets(&register(), &origin()).await.unwrap();
+    assert_eq!(all, exported);
+    assert_eq!(exported.len(), 3);
+    assert!(exported.windows(2).all(|w| w[0].id.0 < w[1].id.0));
+    assert_eq!(exported[0], updated);
+    let record = fx.assert_one_record(before, "asset.export").await;
+    assert_eq!(record.event.detail["count"], 3);
 }
 
 pub async fn summary_counts_in_sql(fx: Fx) {
