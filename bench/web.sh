@@ -22,8 +22,8 @@ trap cleanup EXIT
 
 # Starts mamori with demo data; sets $base and $server.
 start() {
-  local name=$1; shift
-  local port=$2
+  local name=$1 port=$2
+  shift 2
   "$BIN" serve --data "$work/$name" --listen "127.0.0.1:$port" --demo "$@" >"$work/$name.log" 2>&1 &
   server=$!
   base="http://127.0.0.1:$port"
