@@ -475,6 +475,19 @@ struct AssetsPage {
     segments: Vec<SegmentEntry>,
     scales: Scales,
     can_create: bool,
+    /// May export and import the register.
+    can_import: bool,
+    /// After an import: how many assets were registered and updated.
+    imported: Option<(u64, u64)>,
+}
+
+/// What the redirect after an import tells the register page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportNotice {
+    #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
+    updated: Option<String>,
 }
 
 impl AssetsPage {
@@ -522,8 +535,13 @@ pub async fn assets(
     State(state): State<AppState>,
     user: User,
     Query(query): Query<AssetQuery>,
+    Query(notice): Query<ImportNotice>,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ViewAssets>(&user.actor, &())?;
+    let imported = match (&notice.created, &notice.updated) {
+        (Some(c), Some(u)) => c.parse().ok().zip(u.parse().ok()),
+        _ => None,
+    };
     let scales = state.store.scales().await?;
     let segments = state.store.list_segments(&grant).await?;
     let (filter, page) = asset_filter(&query, &scales, &segments, PAGE_SIZE)?;
@@ -555,6 +573,8 @@ pub async fn assets(
         segments,
         scales,
         can_create: manages_any(&user.actor),
+        can_import: authorize::<ManageRegister>(&user.actor, &()).is_ok(),
+        imported,
     }))
     .into_response())
 }

@@ -23,6 +23,8 @@ pub const PRE_SESSION_COOKIE: &str = "mamori_pre";
 pub const LANG_COOKIE: &str = "mamori_lang";
 /// Largest form body read to find a CSRF token.
 const FORM_LIMIT: usize = 1024 * 1024;
+/// Largest file upload (a `multipart/form-data` form, or a file as the body of an API request).
+pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// What is known about the request before a handler runs.
 #[derive(Clone, Debug)]
@@ -136,6 +138,70 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
             .await
             .map(|axum::Form(value)| Form(value))
             .map_err(|_| AppError::Invalid(Vec::new()))
+    }
+}
+
+/// The boundary of a `multipart/form-data` body.
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !value
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return None;
+    }
+    multer::parse_boundary(value).ok()
+}
+
+/// The first field of a multipart body with this name, as bytes; `None` when there is none.
+/// A body that is not well-formed multipart is malformed.
+async fn multipart_field(
+    bytes: axum::body::Bytes,
+    boundary: String,
+    name: &str,
+) -> Result<Option<axum::body::Bytes>, AppError> {
+    let stream = Body::from(bytes).into_data_stream();
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::Malformed)?
+    {
+        if field.name() == Some(name) {
+            return field
+                .bytes()
+                .await
+                .map(Some)
+                .map_err(|_| AppError::Malformed);
+        }
+    }
+    Ok(None)
+}
+
+/// The `file` field of a `multipart/form-data` upload (the CSRF layer has read `_csrf` from the
+/// same body). Another content type, a body beyond [`UPLOAD_LIMIT`] or a form without the file
+/// is refused with our error page.
+pub struct Upload(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let boundary =
+            multipart_boundary(request.headers()).ok_or(AppError::UnsupportedMediaType)?;
+        let bytes = axum::body::to_bytes(request.into_body(), UPLOAD_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        multipart_field(bytes, boundary, "file")
+            .await?
+            .filter(|file| !file.is_empty())
+            .map(Upload)
+            .ok_or_else(|| {
+                AppError::invalid(mamori_core::FieldError::new(
+                    "file",
+                    mamori_core::FieldErrorKind::Required,
+                ))
+            })
     }
 }
 
@@ -305,6 +371,24 @@ async fn check_csrf(ctx: &Ctx, request: Request) -> (Request, Result<(), AppErro
         };
         return (request, verdict);
     }
+    if let Some(boundary) = multipart_boundary(request.headers()) {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, UPLOAD_LIMIT).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return (
+                    Request::from_parts(parts, Body::empty()),
+                    Err(AppError::TooLarge),
+                );
+            }
+        };
+        let verdict = match multipart_field(bytes.clone(), boundary, "_csrf").await {
+            Ok(Some(sent)) if matches(&String::from_utf8_lossy(&sent)) => Ok(()),
+            Ok(_) => Err(AppError::Csrf),
+            Err(error) => Err(error),
+        };
+        return (Request::from_parts(parts, Body::from(bytes)), verdict);
+    }
     if !is_form(request.headers()) {
         return (request, Err(AppError::Csrf));
     }
@@ -378,8 +462,36 @@ fn finish(
 fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
     let details: Vec<String> = match error {
         AppError::Invalid(fields) => fields.iter().map(|f| lang.field_error(f)).collect(),
+        AppError::Sheet(sheet) => sheet_problems(sheet, lang)
+            .into_iter()
+            .map(|p| p.line(lang))
+            .collect(),
         _ => Vec::new(),
     };
+    if is_api && let AppError::Sheet(sheet) = error {
+        let message = match sheet {
+            mamori_sheet::ImportError::File(file) => sheet_message(file, lang),
+            mamori_sheet::ImportError::Rows(_) => lang.t(error.message_key()).to_owned(),
+        };
+        let rows: Vec<_> = sheet_problems(sheet, lang)
+            .into_iter()
+            .filter(|p| p.row.is_some())
+            .map(|p| {
+                serde_json::json!({
+                    "row": p.row,
+                    "column": p.column,
+                    "header": p.header,
+                    "message": p.message,
+                })
+            })
+            .collect();
+        let body = serde_json::json!({
+            "error": error.code(),
+            "message": message,
+            "rows": rows,
+        });
+        return (error.status(), axum::Json(body)).into_response();
+    }
     if is_api {
         let fields: Vec<_> = match error {
             AppError::Invalid(fields) => fields
@@ -412,4 +524,60 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
         details,
     };
     (error.status(), Html(crate::pages::render(&page))).into_response()
+}
+
+/// One problem of a refused sheet, in the user's language.
+struct SheetProblem {
+    row: Option<usize>,
+    /// The column letter (`A`, `B` …).
+    column: Option<String>,
+    header: Option<String>,
+    message: String,
+}
+
+impl SheetProblem {
+    fn line(&self, lang: Lang) -> String {
+        let Some(row) = self.row else {
+            return self.message.clone();
+        };
+        let place = match (lang, &self.column, &self.header) {
+            (Lang::Ja, Some(c), Some(h)) => format!("{row}行目 {c}列（{h}）"),
+            (Lang::Ja, Some(c), None) => format!("{row}行目 {c}列"),
+            (Lang::Ja, None, _) => format!("{row}行目"),
+            (Lang::En, Some(c), Some(h)) => format!("Row {row}, column {c} ({h})"),
+            (Lang::En, Some(c), None) => format!("Row {row}, column {c}"),
+            (Lang::En, None, _) => format!("Row {row}"),
+        };
+        format!("{place}: {}", self.message)
+    }
+}
+
+fn sheet_message(error: &mamori_sheet::SheetError, lang: Lang) -> String {
+    match lang {
+        Lang::Ja => error.message_ja(),
+        Lang::En => error.message_en(),
+    }
+}
+
+fn sheet_problems(error: &mamori_sheet::ImportError, lang: Lang) -> Vec<SheetProblem> {
+    match error {
+        mamori_sheet::ImportError::File(file) => vec![SheetProblem {
+            row: None,
+            column: None,
+            header: None,
+            message: sheet_message(file, lang),
+        }],
+        mamori_sheet::ImportError::Rows(rows) => rows
+            .iter()
+            .map(|r| SheetProblem {
+                row: Some(r.row),
+                column: r.column_letter(),
+                header: r.header.clone(),
+                message: match lang {
+                    Lang::Ja => r.message_ja.clone(),
+                    Lang::En => r.message_en.clone(),
+                },
+            })
+            .collect(),
+    }
 }

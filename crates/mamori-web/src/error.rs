@@ -23,6 +23,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     /// A request that contradicts stored data; the code names which rule.
     Conflict(&'static str),
+    /// A spreadsheet that cannot be imported (or a register that cannot be written in the
+    /// format asked for), with every problem found.
+    Sheet(mamori_sheet::ImportError),
     /// Something of ours failed; the detail goes to the log, never to the user.
     Internal(String),
 }
@@ -40,6 +43,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Sheet(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +62,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(code) => code,
+            AppError::Sheet(_) => "sheet_invalid",
             AppError::Internal(_) => "internal",
         }
     }
@@ -76,6 +81,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "error.media_type",
             AppError::Invalid(_) => "error.bad_request",
             AppError::Conflict(_) => "error.conflict",
+            AppError::Sheet(_) => "error.sheet",
             AppError::Internal(_) => "error.internal",
         }
     }

@@ -8,6 +8,7 @@ mod api;
 mod assets;
 mod assets_api;
 mod assets_pages;
+mod assets_sheet;
 mod auth;
 mod context;
 mod error;
@@ -116,6 +117,8 @@ pub fn router(state: AppState) -> Router {
             get(assets_pages::assets).post(assets_pages::create_asset),
         )
         .route("/assets/summary", get(assets_pages::summary))
+        .route("/assets/export", get(assets_sheet::export_page))
+        .route("/assets/import", post(assets_sheet::import_page))
         .route(
             "/assets/{id}",
             get(assets_pages::asset).post(assets_pages::update_asset),

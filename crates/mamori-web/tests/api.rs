@@ -99,7 +99,12 @@ impl Call {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
-        let body = if bytes.is_empty() {
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        // A download (an exported register) is a file, not JSON.
+        let body = if bytes.is_empty() || (status.is_success() && !is_json) {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|e| {
@@ -1533,7 +1538,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 33] = [
+const MATRIX: [(&str, &str); 35] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
     ("POST /organisations", "AAFFFFFF"),
@@ -1557,6 +1562,8 @@ const MATRIX: [(&str, &str); 33] = [
     ("GET /assets", "AAAAAAAF"),
     ("POST /assets", "AAAAFFFF"),
     ("GET /assets/summary", "AAAAAAAF"),
+    ("GET /assets/export", "AAFFFFFF"),
+    ("POST /assets/import", "AAFFFFFF"),
     // A 機密性3 asset of unit B: its unit's manager and the security roles, nobody else.
     ("GET /assets/{id}", "AAAAANNN"),
     ("PATCH /assets/{id}", "AAAAFFFN"),
@@ -1718,6 +1725,13 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "confidentiality": "2", "integrity": "1", "availability": "1",
                 })),
                 "GET /assets/summary" => get("/api/v1/assets/summary"),
+                "GET /assets/export" => get("/api/v1/assets/export?format=csv"),
+                "POST /assets/import" => post("/api/v1/assets/import").raw(
+                    "text/csv",
+                    format!(
+                        "名称,種別,所有課室,機密性,完全性,可用性\r\n取込端末{n},機器,情報政策課,1,1,1\r\n"
+                    ),
+                ),
                 "GET /assets/{id}" => get(&format!("/api/v1/assets/{secret_b}")),
                 "PATCH /assets/{id}" => patch(&format!("/api/v1/assets/{open_b}"))
                     .json(json!({"note": format!("note {n}")})),

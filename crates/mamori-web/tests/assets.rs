@@ -7,13 +7,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use mamori_core::audit::AuditKey;
-use mamori_core::authz::{ViewAudit, authorize};
+use mamori_core::authz::{ManageRegister, ViewAudit, authorize};
 use mamori_core::credentials::{random_token, token_digest};
 use mamori_core::text::{Name, Username};
 use mamori_core::{PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AccountStore, AuditFilter, AuditStore, NewAccount, NewSession, Origin, PersonInput, SqlStore,
-    Store, SystemClock,
+    AccountStore, AssetStore, AuditFilter, AuditStore, NewAccount, NewSession, Origin, PersonInput,
+    SqlStore, Store, SystemClock,
 };
 use mamori_web::{AppState, WebConfig};
 use serde_json::{Value, json};
@@ -23,6 +23,8 @@ use tower::ServiceExt;
 struct Reply {
     status: StatusCode,
     text: String,
+    bytes: Vec<u8>,
+    location: Option<String>,
 }
 
 impl Reply {
@@ -116,12 +118,18 @@ async fn member(
 async fn send(app: &Router, request: Request<Body>) -> Reply {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned());
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
     Reply {
         status,
         text: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+        location,
     }
 }
 
@@ -165,6 +173,65 @@ impl World {
             .body(Body::from(body.finish()))
             .unwrap();
         send(&self.app, request).await
+    }
+
+    /// A file sent as the body of `POST /api/v1/assets/import`.
+    async fn api_upload(&self, who: &Member, bytes: &[u8], content_type: &str) -> Reply {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/assets/import")
+            .header(header::AUTHORIZATION, format!("Bearer {}", who.token))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(bytes.to_vec()))
+            .unwrap();
+        send(&self.app, request).await
+    }
+
+    /// The import form as a browser sends it: `multipart/form-data` with the CSRF field (when
+    /// given) and the file.
+    async fn upload(
+        &self,
+        who: &Member,
+        csrf: Option<&str>,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let boundary = "----mamoriTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        if let Some(token) = csrf {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/assets/import")
+            .header(header::COOKIE, &who.cookie)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        send(&self.app, request).await
+    }
+
+    /// The whole register as the store holds it, ids and times included.
+    async fn register(&self) -> Vec<mamori_store::Asset> {
+        let admin = self.store.actor(UserId(1)).await.unwrap().unwrap();
+        let grant = authorize::<ManageRegister>(&admin, &()).unwrap();
+        self.store.all_assets(&grant).await.unwrap()
     }
 
     async fn create(
@@ -644,4 +711,287 @@ async fn summary_chart_and_the_split_switch() {
         .await
         .json(StatusCode::OK);
     assert_eq!(classification["split"], true);
+}
+
+/// A register with something in every column: a restricted asset, hosts and addresses, notes
+/// that would start a formula, an asset without a segment and a disposed one.
+async fn varied_register(w: &World) {
+    let server = w
+        .create("住民記録システム", w.unit_a, "LGWAN", "3", &["10.20.1.5"])
+        .await;
+    w.api(
+        &w.ciso,
+        Method::PATCH,
+        &format!("/api/v1/assets/{server}"),
+        Some(json!({
+            "hosts": ["jumin-db01", "jumin-db02"],
+            "location": "本庁舎3階サーバ室",
+            "note": "=SUM(A1:A2) 二重化構成\n保守契約あり",
+        })),
+    )
+    .await
+    .json(StatusCode::OK);
+    w.create("ホームページ", w.unit_b, "INTERNET", "1", &["172.16.0.8"])
+        .await;
+    w.create("例規集（紙）", w.unit_b, "", "2", &[]).await;
+    let old = w.create("旧端末", w.unit_a, "LGWAN", "2", &[]).await;
+    w.api(
+        &w.ciso,
+        Method::POST,
+        &format!("/api/v1/assets/{old}/dispose"),
+        Some(json!({"method": "物理破壊", "by": "情報 花子"})),
+    )
+    .await
+    .json(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn export_then_import_of_the_same_file_leaves_the_register_unchanged() {
+    let w = world().await;
+    varied_register(&w).await;
+    let before = w.register().await;
+    assert_eq!(before.len(), 4);
+    assert!(before.iter().any(|a| a.disposal.is_some()));
+
+    // XLSX through the pages: download, upload the same bytes.
+    let xlsx = w.page(&w.ciso, "/assets/export?format=xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.bytes.starts_with(b"PK"), "an xlsx is a zip package");
+    let reply = w
+        .upload(&w.ciso, Some(&w.ciso.csrf), "台帳.xlsx", &xlsx.bytes)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/assets?created=0&updated=0")
+    );
+    assert_eq!(
+        w.register().await,
+        before,
+        "the xlsx round trip changed the register"
+    );
+    let page = w.page(&w.ciso, "/assets?created=0&updated=0").await;
+    assert!(page.page(StatusCode::OK).contains("id=\"asset-imported\""));
+
+    // CSV in UTF-8 and in Shift_JIS through the API.
+    for format in ["csv", "csv-sjis"] {
+        let csv = w
+            .api(
+                &w.ciso,
+                Method::GET,
+                &format!("/api/v1/assets/export?format={format}"),
+                None,
+            )
+            .await;
+        assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+        let body = w
+            .api_upload(&w.ciso, &csv.bytes, "text/csv")
+            .await
+            .json(StatusCode::OK);
+        assert_eq!(body, json!({"created": 0, "updated": 0}), "{format}");
+        assert_eq!(
+            w.register().await,
+            before,
+            "the {format} round trip changed the register"
+        );
+    }
+
+    // An edited export: one cell changed and one row without an id added, in one import.
+    let csv = w
+        .api(
+            &w.ciso,
+            Method::GET,
+            "/api/v1/assets/export?format=csv",
+            None,
+        )
+        .await;
+    let text = String::from_utf8(csv.bytes.clone()).unwrap();
+    let edited = text.replacen("ホームページ", "公式ホームページ", 1)
+        + ",新しい複合機,機器,情報政策課,,,,,,1,1,1,運用中,,,,\r\n";
+    let body = w
+        .api_upload(&w.ciso, edited.as_bytes(), "text/csv")
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(body, json!({"created": 1, "updated": 1}));
+    let after = w.register().await;
+    assert_eq!(after.len(), 5);
+    assert!(after.iter().any(|a| a.name == "公式ホームページ"));
+    assert!(after.iter().any(|a| a.name == "新しい複合機"));
+    let untouched: Vec<_> = after
+        .iter()
+        .filter(|a| a.name != "公式ホームページ" && a.name != "新しい複合機")
+        .collect();
+    assert_eq!(
+        untouched,
+        before
+            .iter()
+            .filter(|a| a.name != "ホームページ")
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_changes_nothing_and_lists_every_problem_in_japanese() {
+    let w = world().await;
+    varied_register(&w).await;
+    let before = w.register().await;
+    let csv = "管理番号,名称,種別,所有課室,管理者,設置場所,セグメント,ホスト名,IPアドレス,機密性,完全性,可用性,状態,廃棄方法,廃棄者,廃棄日,備考\r\n\
+               ,正しい行,機器,住民課,,,,,,2,2,2,運用中,,,,\r\n\
+               ,存在しない課の資産,機器,存在しない課,,,,,,2,2,2,運用中,,,,\r\n\
+               ,分類が誤り,機器,住民課,,,,,,5,2,2,運用中,,,,\r\n\
+               999999,ない管理番号,機器,住民課,,,,,,2,2,2,運用中,,,,\r\n";
+    let body = w
+        .api_upload(&w.ciso, csv.as_bytes(), "text/csv; charset=utf-8")
+        .await
+        .json(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "sheet_invalid");
+    let rows = body["rows"].as_array().unwrap();
+    let unit = rows
+        .iter()
+        .find(|r| r["row"] == 3)
+        .expect("the unknown unit is listed");
+    assert_eq!(unit["column"], "D");
+    assert_eq!(unit["header"], "所有課室");
+    assert!(
+        unit["message"]
+            .as_str()
+            .unwrap()
+            .contains("登録されていません"),
+        "{unit}"
+    );
+    let class = rows
+        .iter()
+        .find(|r| r["row"] == 4)
+        .expect("the unknown class is listed");
+    assert_eq!(class["column"], "J");
+    assert!(
+        class["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+        "in Japanese: {class}"
+    );
+    assert!(
+        rows.iter().any(|r| r["row"] == 5),
+        "the unknown id is listed: {body}"
+    );
+    assert!(
+        rows.iter().all(|r| r["row"] != 2),
+        "the good row is not: {body}"
+    );
+
+    // The form shows the same list on a page, and nothing changed either way.
+    let page = w
+        .upload(&w.ciso, Some(&w.ciso.csrf), "台帳.csv", csv.as_bytes())
+        .await;
+    let text = page.page(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.contains("3行目 D列（所有課室）"), "{text}");
+    assert!(text.contains("4行目 J列（機密性）"), "{text}");
+    assert_eq!(w.register().await, before);
+    let imports = w
+        .store
+        .list_audit(
+            &authorize::<ViewAudit>(&w.store.actor(UserId(1)).await.unwrap().unwrap(), &())
+                .unwrap(),
+            &AuditFilter {
+                action_prefix: Some("asset.import".into()),
+                limit: 10,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(imports.is_empty(), "a refused import writes no record");
+}
+
+#[tokio::test]
+async fn a_picture_named_xlsx_is_refused_with_a_clear_message() {
+    let w = world().await;
+    varied_register(&w).await;
+    let before = w.register().await;
+    let png: &[u8] =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    let page = w
+        .upload(&w.ciso, Some(&w.ciso.csrf), "台帳.xlsx", png)
+        .await;
+    let text = page.page(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text.contains("表計算ファイル（.xlsx または CSV）ではありません。"),
+        "{text}"
+    );
+    let body = w
+        .api_upload(
+            &w.ciso,
+            png,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .await
+        .json(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "sheet_invalid");
+    assert_eq!(
+        body["message"],
+        "表計算ファイル（.xlsx または CSV）ではありません。"
+    );
+    assert_eq!(body["rows"], json!([]));
+    assert_eq!(w.register().await, before);
+}
+
+#[tokio::test]
+async fn the_import_form_needs_its_csrf_field_and_staff_may_neither_import_nor_export() {
+    let w = world().await;
+    varied_register(&w).await;
+    let before = w.register().await;
+    let csv = w
+        .api(
+            &w.ciso,
+            Method::GET,
+            "/api/v1/assets/export?format=csv",
+            None,
+        )
+        .await
+        .bytes;
+    let edited = String::from_utf8(csv).unwrap() + ",追加,機器,住民課,,,,,,1,1,1,運用中,,,,\r\n";
+    for csrf in [None, Some("wrong-token"), Some("")] {
+        let reply = w.upload(&w.ciso, csrf, "台帳.csv", edited.as_bytes()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "csrf {csrf:?}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(w.register().await, before);
+
+    for who in [&w.staff_a, &w.manager_a] {
+        let reply = w
+            .upload(who, Some(&who.csrf), "台帳.csv", edited.as_bytes())
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+        assert_eq!(
+            w.page(who, "/assets/export?format=csv").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            w.api_upload(who, edited.as_bytes(), "text/csv")
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            w.api(who, Method::GET, "/api/v1/assets/export", None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let list = w.page(who, "/assets").await;
+        assert!(!list.page(StatusCode::OK).contains("asset-import"));
+    }
+    assert_eq!(w.register().await, before);
+    assert!(
+        w.page(&w.ciso, "/assets")
+            .await
+            .page(StatusCode::OK)
+            .contains("id=\"asset-import\"")
+    );
 }

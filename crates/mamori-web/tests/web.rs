@@ -839,6 +839,11 @@ const MATRIX: &[Row] = &[
         &[("name", "資産 {who}"), ("kind", "system"), ("owner_unit_id", "{unit_a1}"),
           ("confidentiality", "2"), ("integrity", "1"), ("availability", "1")],              [GO,  GO,  GO,  GO,  403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/assets/summary", "/assets/summary", &[],                                    [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
+    // The register as a file: administrators only. The import takes a multipart upload, so a
+    // plain form from them is the wrong media type; everyone else is refused before that.
+    row("GET",  "/assets/export", "/assets/export?format=csv", &[],                          [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/assets/export", "/assets/export?format=xlsx", &[],                         [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/assets/import", "/assets/import", &[("file", "名称,種別")],                  [415, 415, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     // 機密性3 of unit A1: its members and the security roles over it; nobody else knows of it.
     row("GET",  "/assets/{id}", "/assets/{asset_secret_a1}", &[],                             [200, 200, 200, 200, 404, 200, 200, 200, 404, 404, L  ]),
     row("GET",  "/assets/{id}", "/assets/{asset_open_b1}", &[],                               [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, L  ]),
