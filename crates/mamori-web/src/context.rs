@@ -372,8 +372,14 @@ async fn check_csrf(ctx: &Ctx, request: Request) -> (Request, Result<(), AppErro
         return (request, verdict);
     }
     if let Some(boundary) = multipart_boundary(request.headers()) {
+        // Only someone signed in may make us hold a whole upload; anyone else, a form's worth.
+        let limit = if ctx.actor.is_some() {
+            UPLOAD_LIMIT
+        } else {
+            FORM_LIMIT
+        };
         let (parts, body) = request.into_parts();
-        let bytes = match axum::body::to_bytes(body, UPLOAD_LIMIT).await {
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(bytes) => bytes,
             Err(_) => {
                 return (

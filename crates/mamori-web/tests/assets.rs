@@ -731,8 +731,27 @@ async fn varied_register(w: &World) {
     )
     .await
     .json(StatusCode::OK);
-    w.create("ホームページ", w.unit_b, "INTERNET", "1", &["172.16.0.8"])
+    let site = w
+        .create("ホームページ", w.unit_b, "INTERNET", "1", &["172.16.0.8"])
         .await;
+    let webmaster = w
+        .api(
+            &w.ciso,
+            Method::POST,
+            "/api/v1/people",
+            Some(json!({"name": "広報 次郎", "unit_id": w.unit_b})),
+        )
+        .await
+        .json(StatusCode::CREATED)["id"]
+        .clone();
+    w.api(
+        &w.ciso,
+        Method::PATCH,
+        &format!("/api/v1/assets/{site}"),
+        Some(json!({"administrator_id": webmaster})),
+    )
+    .await
+    .json(StatusCode::OK);
     w.create("例規集（紙）", w.unit_b, "", "2", &[]).await;
     let old = w.create("旧端末", w.unit_a, "LGWAN", "2", &[]).await;
     w.api(
@@ -752,6 +771,11 @@ async fn export_then_import_of_the_same_file_leaves_the_register_unchanged() {
     let before = w.register().await;
     assert_eq!(before.len(), 4);
     assert!(before.iter().any(|a| a.disposal.is_some()));
+    assert!(
+        before
+            .iter()
+            .any(|a| a.administrator_name.as_deref() == Some("広報 次郎"))
+    );
 
     // XLSX through the pages: download, upload the same bytes.
     let xlsx = w.page(&w.ciso, "/assets/export?format=xlsx").await;
@@ -993,5 +1017,29 @@ async fn the_import_form_needs_its_csrf_field_and_staff_may_neither_import_nor_e
             .await
             .page(StatusCode::OK)
             .contains("id=\"asset-import\"")
+    );
+}
+
+#[tokio::test]
+async fn an_upload_without_a_session_is_refused_at_the_size_of_a_form() {
+    let w = world().await;
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let anonymous = Member::default();
+    let reply = w.upload(&anonymous, Some("x"), "台帳.csv", &big).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.text
+    );
+    // Signed in, the same size is read, and refused for what it is: not a register.
+    let reply = w
+        .upload(&w.ciso, Some(&w.ciso.csrf), "台帳.csv", &big)
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
     );
 }
