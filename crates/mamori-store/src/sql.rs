@@ -1325,6 +1325,13 @@ impl AccountStore for SqlStore {
 
     async fn create_session(&self, session: NewSession) -> Result<i64> {
         let now = self.clock.now_ms();
+        // Expired sessions are never live again; a login clears its account's old ones so the
+        // table does not grow with every login ever made.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+            .bind(session.user_id.0)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         let row = sqlx::query(
             "INSERT INTO sessions (token_digest, user_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, address, user_agent) \
              VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",

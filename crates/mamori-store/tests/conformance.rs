@@ -1646,6 +1646,15 @@ async fn session_expiry_follows_the_clock(fx: Fx) {
     fx.clock.advance(600_000);
     assert!(s.session("long").await.unwrap().is_none());
     assert!(s.list_sessions(user).await.unwrap().is_empty());
+    assert_eq!(fx.raw_count("SELECT COUNT(*) FROM sessions").await, 2);
+    s.create_session(new_session(user, "next", fx.now() + 60_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.raw_count("SELECT COUNT(*) FROM sessions").await,
+        1,
+        "a new login removes the account's expired sessions"
+    );
 }
 
 async fn revoke_only_own_sessions_and_others(fx: Fx) {
