@@ -264,12 +264,15 @@ where
         Err(err) => Some(Box::new(format!("cannot open the PostgreSQL store: {err}"))
             as Box<dyn std::any::Any + Send>),
     };
-    sqlx::Executor::execute(
-        &mut admin_conn,
-        format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("cannot drop test database {database}: {e}"));
+    // An autovacuum worker that the case's writes woke up may still be connected; terminating it
+    // can be refused for a moment, so the drop is retried before it counts as a failure.
+    let drop_sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+    let mut attempt = 0;
+    while let Err(e) = sqlx::Executor::execute(&mut admin_conn, drop_sql.as_str()).await {
+        attempt += 1;
+        assert!(attempt < 50, "cannot drop test database {database}: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     admin_conn.close().await.expect("close admin connection");
     if let Some(panic) = failure {
         std::panic::resume_unwind(panic);
