@@ -635,6 +635,9 @@ impl AssetStore for SqlStore {
         .await?
         .try_get("n")?;
         let order = match filter.sort {
+            // Within one confidentiality level every row has the same rank: ordering by name lets
+            // the (confidentiality, name, id) index deliver the page without a sort.
+            AssetSort::Class if filter.confidentiality.is_some() => "a.name, a.id",
             AssetSort::Name => "a.name, a.id",
             AssetSort::Kind => "a.kind, a.name, a.id",
             AssetSort::Class => "a.class_rank DESC, a.name, a.id",
