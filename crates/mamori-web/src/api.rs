@@ -17,8 +17,8 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use chrono::{FixedOffset, SecondsFormat, TimeZone};
 use mamori_core::authz::{
-    AssignRoles, ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits, Permission,
-    RoleChange, ViewAudit, ViewDirectory, ViewPersonDetail, authorize,
+    ManageAccounts, ManageOrganisations, ManagePeople, ManageUnits, Permission, ViewAudit,
+    ViewDirectory, ViewPersonDetail, authorize,
 };
 use mamori_core::org::AssignmentId;
 use mamori_core::role::{RoleAssignment, Scope};
@@ -1307,28 +1307,19 @@ async fn assign_role(
     Id(id): Id,
     ApiJson(body): ApiJson<json::AssignmentCreate>,
 ) -> Result<Response, AppError> {
-    let place = state
-        .store
-        .person_place(PersonId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
     let system = match body.scope.trim().strip_prefix("system:") {
         Some(name) if body.system.trim().is_empty() => name.to_owned(),
         _ => body.system,
     };
-    let (role, scope) = pages::parse_role_scope(&body.role, &body.scope, &system)?;
-    let change = RoleChange {
-        person: place,
-        role,
-        scope_org: pages::scope_org(&state, &scope).await?,
-        scope: scope.clone(),
-    };
-    let grant = authorize::<AssignRoles>(&user.actor, &change)?;
-    let assignment = state
-        .store
-        .assign_role(&grant, PersonId(id), role, scope, &user.ctx.origin())
-        .await?;
+    let assignment = pages::give_role(
+        &state,
+        &user,
+        PersonId(id),
+        &body.role,
+        &body.scope,
+        &system,
+    )
+    .await?;
     Ok(created(
         format!("{PREFIX}/people/{id}/roles"),
         json::Assignment::from(assignment),
@@ -1352,28 +1343,7 @@ async fn revoke_role(
     user: User,
     Id(id): Id,
 ) -> Result<StatusCode, AppError> {
-    let assignment = state
-        .store
-        .assignment(AssignmentId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let place = state
-        .store
-        .person_place(assignment.person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let change = RoleChange {
-        person: place,
-        role: assignment.role,
-        scope_org: pages::scope_org(&state, &assignment.scope).await?,
-        scope: assignment.scope.clone(),
-    };
-    let grant = authorize::<AssignRoles>(&user.actor, &change)?;
-    state
-        .store
-        .revoke_role(&grant, AssignmentId(id), &user.ctx.origin())
-        .await?;
+    pages::take_role(&state, &user, AssignmentId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

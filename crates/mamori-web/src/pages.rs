@@ -753,41 +753,45 @@ pub async fn scope_org(state: &AppState, scope: &Scope) -> Result<Option<OrgId>,
     })
 }
 
-pub async fn assign_role(
-    State(state): State<AppState>,
-    user: User,
-    Id(id): Id,
-    Form(form): Form<RoleForm>,
-) -> Result<Response, AppError> {
+/// Gives a person a role: 404 when the actor may not see the person, then the rules of
+/// `AssignRoles`. The pages and the API both come here, so the two cannot drift apart.
+pub(crate) async fn give_role(
+    state: &AppState,
+    user: &User,
+    person: PersonId,
+    role: &str,
+    scope: &str,
+    system: &str,
+) -> Result<RoleAssignment, AppError> {
     let place = state
         .store
-        .person_place(PersonId(id))
+        .person_place(person)
         .await?
         .ok_or(AppError::NotFound)?;
     authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let (role, scope) = parse_role_scope(&form.role, &form.scope, &form.system)?;
+    let (role, scope) = parse_role_scope(role, scope, system)?;
     let change = RoleChange {
         person: place,
         role,
-        scope_org: scope_org(&state, &scope).await?,
+        scope_org: scope_org(state, &scope).await?,
         scope: scope.clone(),
     };
     let grant = authorize::<AssignRoles>(&user.actor, &change)?;
-    state
+    Ok(state
         .store
-        .assign_role(&grant, PersonId(id), role, scope, &user.ctx.origin())
-        .await?;
-    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+        .assign_role(&grant, person, role, scope, &user.ctx.origin())
+        .await?)
 }
 
-pub async fn revoke_role(
-    State(state): State<AppState>,
-    user: User,
-    Id(id): Id,
-) -> Result<Response, AppError> {
+/// Takes a role away under the same rules as giving it; returns what was taken.
+pub(crate) async fn take_role(
+    state: &AppState,
+    user: &User,
+    id: AssignmentId,
+) -> Result<RoleAssignment, AppError> {
     let assignment = state
         .store
-        .assignment(AssignmentId(id))
+        .assignment(id)
         .await?
         .ok_or(AppError::NotFound)?;
     let place = state
@@ -799,14 +803,41 @@ pub async fn revoke_role(
     let change = RoleChange {
         person: place,
         role: assignment.role,
-        scope_org: scope_org(&state, &assignment.scope).await?,
+        scope_org: scope_org(state, &assignment.scope).await?,
         scope: assignment.scope.clone(),
     };
     let grant = authorize::<AssignRoles>(&user.actor, &change)?;
     state
         .store
-        .revoke_role(&grant, AssignmentId(id), &user.ctx.origin())
+        .revoke_role(&grant, id, &user.ctx.origin())
         .await?;
+    Ok(assignment)
+}
+
+pub async fn assign_role(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    give_role(
+        &state,
+        &user,
+        PersonId(id),
+        &form.role,
+        &form.scope,
+        &form.system,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+) -> Result<Response, AppError> {
+    let assignment = take_role(&state, &user, AssignmentId(id)).await?;
     Ok(Redirect::to(&format!("/people/{}", assignment.person_id)).into_response())
 }
 
