@@ -32,6 +32,31 @@ pub struct QuarantineRecord {
     pub verdict: &'static str,
     /// The engine's report, or the reason the engine gave none.
     pub report: serde_json::Value,
+    /// `inbound` (Internet → LGWAN, kept by the 無害化 engine) or `outbound` (LGWAN → Internet,
+    /// held by the outbound check for approval). Release goes through the same workflow for both.
+    pub direction: Direction,
+    /// Why an outbound message was held (e.g. `my-number`, `confidentiality-3`); `None` inbound.
+    pub hold_reason: Option<String>,
+}
+
+/// Which way a quarantined message was travelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the Internet-connected segment into the LGWAN-connected segment.
+    #[default]
+    Inbound,
+    /// From the LGWAN-connected segment to the Internet, held by the outbound check.
+    Outbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +210,11 @@ pub struct StoredRecord {
     pub retain_until_ms: i64,
     pub verdict: String,
     pub report: serde_json::Value,
+    /// Records written before the direction was kept are inbound.
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub hold_reason: Option<String>,
 }
 
 impl StoredRecord {
@@ -208,6 +238,9 @@ impl StoredRecord {
             push(amb.get("kind"));
         }
         push(self.report.get("error"));
+        if let Some(hold) = &self.hold_reason {
+            push(Some(&serde_json::Value::String(hold.clone())));
+        }
         out
     }
 }
@@ -260,6 +293,19 @@ impl Entry {
             }
         }
         out
+    }
+
+    /// `outbound` when any delivery was held by the outbound check.
+    pub fn direction(&self) -> Direction {
+        if self
+            .records
+            .iter()
+            .any(|r| r.direction == Direction::Outbound)
+        {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        }
     }
 
     /// `quarantined` when any delivery was held whole, `sanitized` otherwise.
@@ -322,6 +368,25 @@ impl QuarantineReader {
                 Err(QuarantineError::NotFound(id.to_string()))
             }
             Err(e) => Err(qio(&dir)(e)),
+        }
+    }
+
+    /// The entry an id from a notice block names: a message id as it is, or a part id
+    /// (`MESSAGEID-pN`, see `mamori_sanitize::QuarantineIds`) by its message.
+    pub fn resolve(&self, id: &QuarantineId) -> Result<Entry, QuarantineError> {
+        match self.get(id) {
+            Err(QuarantineError::NotFound(_)) => {
+                let message = id.as_str().rsplit_once("-p").and_then(|(head, n)| {
+                    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| QuarantineId::parse(head).ok())
+                        .flatten()
+                });
+                match message {
+                    Some(message) => self.get(&message),
+                    None => Err(QuarantineError::NotFound(id.to_string())),
+                }
+            }
+            other => other,
         }
     }
 
@@ -416,6 +481,8 @@ mod tests {
                 "removed": [{"reason": "executable"}, {"reason": "executable"}],
                 "ambiguities": [{"kind": "duplicate-header"}],
             }),
+            direction: Direction::Inbound,
+            hold_reason: None,
         }
     }
 
@@ -523,6 +590,43 @@ mod tests {
             reader.purge(&id),
             Err(QuarantineError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn a_part_id_resolves_to_its_message_and_nothing_else() {
+        let (_dir, reader) = store_with(&[("q-aa", 10)]);
+        let part = QuarantineId::parse("q-aa-p3").unwrap();
+        assert_eq!(reader.resolve(&part).unwrap().id, "q-aa");
+        for missing in ["q-aa-p", "q-aa-px", "q-bb-p1", "q-a"] {
+            let id = QuarantineId::parse(missing).unwrap();
+            assert!(
+                matches!(reader.resolve(&id), Err(QuarantineError::NotFound(_))),
+                "{missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn records_without_a_direction_are_inbound_and_a_hold_reason_is_a_reason() {
+        let (dir, reader) = store_with(&[("q-aa", 10)]);
+        let path = dir.path().join("quarantine/q-aa/queue0.json");
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        json.as_object_mut().unwrap().remove("direction");
+        json.as_object_mut().unwrap().remove("hold_reason");
+        fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+        let id = QuarantineId::parse("q-aa").unwrap();
+        assert_eq!(reader.get(&id).unwrap().direction(), Direction::Inbound);
+
+        let q = Quarantine::open(dir.path()).unwrap();
+        let mut held = record("q-out", "queue9", 10);
+        held.direction = Direction::Outbound;
+        held.hold_reason = Some("my-number".into());
+        held.report = serde_json::json!({});
+        q.store(&held, b"held").unwrap();
+        let entry = reader.get(&QuarantineId::parse("q-out").unwrap()).unwrap();
+        assert_eq!(entry.direction(), Direction::Outbound);
+        assert_eq!(entry.reasons(), ["my-number"]);
     }
 
     #[test]

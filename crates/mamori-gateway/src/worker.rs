@@ -333,6 +333,8 @@ impl Worker {
             retain_until_ms: now + i64::try_from(self.retention.as_millis()).unwrap_or(0),
             verdict,
             report,
+            direction: crate::quarantine::Direction::Inbound,
+            hold_reason: None,
         };
         let quarantine = self.quarantine.clone();
         tokio::task::spawn_blocking(move || quarantine.store(&record, &raw))
