@@ -8,6 +8,7 @@
 use std::marker::PhantomData;
 
 use crate::org::{OrgId, PersonId, UnitId, UserId};
+use crate::release::{QuarantineParties, ReleaseDecision};
 use crate::role::{Role, Scope};
 
 /// Who is acting: the account, its person and every role the person holds.
@@ -355,6 +356,62 @@ impl Permission for ManageRegister {
     }
 }
 
+/// 隔離されたメールの一覧と申請の承認待ち: the roles that decide releases (情報セキュリティ管理者 of
+/// any unit, 情報セキュリティ責任者, the administrators) and CSIRT. They see envelopes and the
+/// sanitize report, never the original's bytes.
+pub struct ViewQuarantine;
+impl Permission for ViewQuarantine {
+    type Target = ();
+    const NAME: &'static str = "quarantine.view";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+            || actor.has_global(&[Role::Csirt])
+            || actor.has(Role::SecurityOfficer)
+            || actor.has(Role::SecurityManager)
+    }
+}
+
+/// See one quarantined message: whoever may ask for it (see [`RequestRelease`]) and those who
+/// may see the whole quarantine.
+pub struct ViewQuarantineItem;
+impl Permission for ViewQuarantineItem {
+    type Target = QuarantineParties;
+    const NAME: &'static str = "quarantine.view_item";
+    fn allows(actor: &Actor, parties: &QuarantineParties) -> bool {
+        parties.actor_asker().is_some() || ViewQuarantine::allows(actor, &())
+    }
+}
+
+/// 原本の提供を申請する: only someone the message was addressed to (a recipient of inbound mail,
+/// the sender of held outbound mail), matched on the e-mail address of their person record.
+/// Nobody asks on another's behalf, not even an administrator. The caller fills
+/// `actor_email` from the actor's own person record, never from the request.
+pub struct RequestRelease;
+impl Permission for RequestRelease {
+    type Target = QuarantineParties;
+    const NAME: &'static str = "quarantine.release.request";
+    fn allows(_: &Actor, parties: &QuarantineParties) -> bool {
+        parties.actor_asker().is_some()
+    }
+}
+
+/// 原本の提供を承認する: the 情報セキュリティ管理者 of the requester's unit, or a higher role in
+/// the same line (the 情報セキュリティ責任者 of the requester's organisation, the 統括情報セキュリティ
+/// 責任者, the CISO). Never the requester (segregation of duties), whatever roles they hold.
+pub struct ApproveRelease;
+impl Permission for ApproveRelease {
+    type Target = ReleaseDecision;
+    const NAME: &'static str = "quarantine.release.approve";
+    fn allows(actor: &Actor, request: &ReleaseDecision) -> bool {
+        if actor.user_id == request.requester || actor.person_id == request.requester_person {
+            return false;
+        }
+        actor.is_administrator()
+            || actor.officer_of(request.requester_org)
+            || actor.manager_of(request.requester_unit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,5 +640,107 @@ mod tests {
         assert!(authorize::<ManageRegister>(&director, &()).is_ok());
         assert!(authorize::<ManageRegister>(&officer, &()).is_err());
         assert!(authorize::<ViewAssets>(&staff, &()).is_ok());
+    }
+
+    fn decision(requester: i64, unit: i64, org: i64) -> ReleaseDecision {
+        ReleaseDecision {
+            requester: UserId(requester),
+            requester_person: PersonId(requester),
+            requester_unit: Some(UnitId(unit)),
+            requester_org: Some(OrgId(org)),
+        }
+    }
+
+    #[test]
+    fn releases_are_approved_by_the_requesters_security_line_never_by_the_requester() {
+        let request = decision(1, 10, 1);
+        let manager = actor(
+            2,
+            Some(10),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let other_manager = actor(
+            3,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let officer = actor(
+            4,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let other_officer = actor(
+            5,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(2)))],
+        );
+        let ciso = actor(6, None, &[(Role::Ciso, Scope::Global)]);
+        let director = actor(7, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let csirt = actor(8, None, &[(Role::Csirt, Scope::Global)]);
+        let auditor = actor(9, Some(11), &[(Role::Auditor, Scope::Global)]);
+        let colleague = actor(12, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        for allowed in [&manager, &officer, &ciso, &director] {
+            assert!(
+                authorize::<ApproveRelease>(allowed, &request).is_ok(),
+                "{}",
+                allowed.username
+            );
+        }
+        for refused in [&other_manager, &other_officer, &csirt, &auditor, &colleague] {
+            assert!(
+                authorize::<ApproveRelease>(refused, &request).is_err(),
+                "{}",
+                refused.username
+            );
+        }
+        // The requester never approves their own request, not even as the unit's manager or CISO.
+        let own_manager = actor(
+            1,
+            Some(10),
+            &[
+                (Role::SecurityManager, Scope::Unit(UnitId(10))),
+                (Role::Ciso, Scope::Global),
+            ],
+        );
+        assert!(authorize::<ApproveRelease>(&own_manager, &request).is_err());
+        // Nor through a second account of the same person.
+        let same_person = Actor {
+            user_id: UserId(50),
+            ..own_manager
+        };
+        assert!(authorize::<ApproveRelease>(&same_person, &request).is_err());
+    }
+
+    #[test]
+    fn only_an_addressee_asks_for_an_original_and_security_roles_see_the_quarantine() {
+        use crate::release::Direction;
+        let parties = |email: Option<&str>| QuarantineParties {
+            direction: Direction::Inbound,
+            from: "sender@example.com".into(),
+            recipients: vec!["kacho@city.example.lg.jp".into()],
+            actor_email: email.map(Into::into),
+        };
+        let staff = actor(1, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let ciso = actor(6, None, &[(Role::Ciso, Scope::Global)]);
+        let manager = actor(
+            2,
+            Some(10),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let mine = parties(Some("kacho@City.Example.lg.jp"));
+        let theirs = parties(Some("kakari@city.example.lg.jp"));
+        assert!(authorize::<RequestRelease>(&staff, &mine).is_ok());
+        assert!(authorize::<ViewQuarantineItem>(&staff, &mine).is_ok());
+        assert!(authorize::<RequestRelease>(&staff, &theirs).is_err());
+        assert!(authorize::<ViewQuarantineItem>(&staff, &theirs).is_err());
+        assert!(
+            authorize::<RequestRelease>(&ciso, &theirs).is_err(),
+            "no asking on another's behalf"
+        );
+        assert!(authorize::<ViewQuarantineItem>(&ciso, &theirs).is_ok());
+        assert!(authorize::<ViewQuarantineItem>(&manager, &theirs).is_ok());
+        assert!(authorize::<ViewQuarantine>(&manager, &()).is_ok());
+        assert!(authorize::<ViewQuarantine>(&staff, &()).is_err());
+        assert!(authorize::<RequestRelease>(&staff, &parties(None)).is_err());
     }
 }

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod classification;
 pub mod credentials;
 pub mod org;
+pub mod release;
 pub mod role;
 pub mod segment;
 pub mod text;
