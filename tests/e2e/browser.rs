@@ -11,19 +11,19 @@ use serde_json::json;
 use crate::support::{ChildGuard, Server, free_port, wait_for_port};
 
 /// Debian's `chromium` and `chromium-driver`; elsewhere, name them in these variables.
-fn chromium() -> String {
+pub(crate) fn chromium() -> String {
     std::env::var("MAMORI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
 }
 
-fn chromedriver() -> String {
+pub(crate) fn chromedriver() -> String {
     std::env::var("MAMORI_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
 }
 /// How long a page may take to show what the test waits for.
-const PAGE: Duration = Duration::from_secs(30);
+pub(crate) const PAGE: Duration = Duration::from_secs(30);
 
 /// Whether the browser tests can run here. Missing components fail the test when
 /// `MAMORI_REQUIRE_REAL_TESTS=1` (as in CI) and skip it, saying so, otherwise.
-fn browser_available(test: &str) -> bool {
+pub(crate) fn browser_available(test: &str) -> bool {
     let missing: Vec<_> = [chromium(), chromedriver()]
         .into_iter()
         .filter(|path| !Path::new(path).is_file())
@@ -43,7 +43,7 @@ fn browser_available(test: &str) -> bool {
 }
 
 /// A chromedriver on a free port, and a WebDriver session with a fresh headless Chromium.
-async fn browser(profile: &Path) -> (ChildGuard, Client) {
+pub(crate) async fn browser(profile: &Path) -> (ChildGuard, Client) {
     let port = free_port();
     let mut command = Command::new(chromedriver());
     command
@@ -83,7 +83,7 @@ async fn browser(profile: &Path) -> (ChildGuard, Client) {
     (driver, client)
 }
 
-async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
     match client
         .wait()
         .at_most(PAGE)
@@ -95,7 +95,7 @@ async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
-async fn url(client: &Client) -> String {
+pub(crate) async fn url(client: &Client) -> String {
     client
         .current_url()
         .await
@@ -103,7 +103,7 @@ async fn url(client: &Client) -> String {
         .unwrap_or_default()
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     element(client, css)
         .await
         .text()
@@ -111,7 +111,7 @@ async fn text_of(client: &Client, css: &str) -> String {
         .unwrap_or_else(|e| panic!("text of {css}: {e}"))
 }
 
-async fn type_into(client: &Client, css: &str, text: &str) {
+pub(crate) async fn type_into(client: &Client, css: &str, text: &str) {
     element(client, css)
         .await
         .send_keys(text)
@@ -119,7 +119,7 @@ async fn type_into(client: &Client, css: &str, text: &str) {
         .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     element(client, css)
         .await
         .click()
@@ -128,7 +128,7 @@ async fn click(client: &Client, css: &str) {
 }
 
 /// Waits until the element's text contains `wanted`, and returns that text.
-async fn wait_for_text(client: &Client, css: &str, wanted: &str) -> String {
+pub(crate) async fn wait_for_text(client: &Client, css: &str, wanted: &str) -> String {
     let deadline = tokio::time::Instant::now() + PAGE;
     loop {
         let found = match client.find(Locator::Css(css)).await {
