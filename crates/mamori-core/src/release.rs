@@ -214,6 +214,15 @@ pub fn same_address(a: &str, b: &str) -> bool {
     }
 }
 
+/// The form under which two [`same_address`] addresses are equal: the local part as it is, the
+/// domain in lower case without a trailing dot. `None` for text that is not an address.
+pub fn address_key(address: &str) -> Option<String> {
+    let (local, domain) = address.trim().rsplit_once('@')?;
+    let domain = domain.trim_end_matches('.');
+    (!local.is_empty() && !domain.is_empty())
+        .then(|| format!("{local}@{}", domain.to_ascii_lowercase()))
+}
+
 /// The longest 申請理由 or decision note, in characters.
 pub const MAX_REASON_CHARS: usize = 2_000;
 
@@ -261,6 +270,8 @@ mod tests {
     ) {
         assert_eq!(same_address(a, b), same);
         assert_eq!(same_address(b, a), same);
+        let keys = (address_key(a), address_key(b));
+        assert_eq!(keys.0.is_some() && keys.0 == keys.1, same);
     }
 
     fn parties(direction: Direction, email: Option<&str>) -> QuarantineParties {

@@ -15,8 +15,10 @@ use mamori_core::authz::{
     ManageOrganisations, ManagePeople, ManageRegister, ManageUnits, PersonPlace, ViewAssetDetail,
     ViewAssets, ViewAudit, ViewDirectory, ViewPersonDetail,
 };
+use mamori_core::authz::{ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem};
 use mamori_core::classification::{Classification, Scale, Scales};
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
+use mamori_core::release::{Direction, ReleaseId, ReleaseRequest, ReleaseState};
 use mamori_core::role::{Role, RoleAssignment, Scope};
 use mamori_core::segment::{Segment, SegmentId};
 use mamori_core::text::Name;
@@ -666,9 +668,96 @@ pub trait AssetStore: Send + Sync {
     ) -> Result<Scales>;
 }
 
+/// A new 原本の提供申請; the requester is the grant's actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRelease {
+    pub quarantine_id: String,
+    pub direction: Direction,
+    /// The requester's address on the message (checked by [`mamori_core::authz::RequestRelease`]).
+    pub address: String,
+    /// 申請理由, validated by [`mamori_core::release::parse_reason`].
+    pub reason: String,
+}
+
+/// Which release requests to list (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseFilter {
+    pub state: Option<ReleaseState>,
+    pub quarantine_id: Option<String>,
+    pub requester: Option<UserId>,
+    pub limit: i64,
+}
+
+/// What one delivery attempt of an approved release came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseAttempt {
+    /// The next hop accepted the original; its reply.
+    Delivered { reply: String },
+    /// A temporary failure: try again at `next_attempt_at`.
+    Deferred { error: String, next_attempt_at: i64 },
+    /// A permanent failure, or retries ran out.
+    Failed { error: String },
+}
+
+/// 原本の提供申請: requests, decisions and the delivery of released originals. Every state change
+/// is one audit record (`quarantine.release.*`) in the same transaction.
+#[async_trait::async_trait]
+pub trait ReleaseStore: Send + Sync {
+    /// The e-mail address of an account's person, for [`mamori_core::release::QuarantineParties`].
+    async fn account_email(&self, user: UserId) -> Result<Option<String>>;
+    /// Live accounts whose person has this address (domain compared without case).
+    async fn accounts_with_email(&self, address: &str) -> Result<Vec<UserId>>;
+    /// Files a request as the grant's actor. A second open request of the same address for the
+    /// same message is `Conflict("release.already_open")`.
+    async fn request_release(
+        &self,
+        grant: &Granted<RequestRelease>,
+        input: NewRelease,
+        origin: &Origin,
+    ) -> Result<ReleaseRequest>;
+    /// One request, for authorisation decisions and the pages of those allowed to see it.
+    async fn release_request(&self, id: ReleaseId) -> Result<Option<ReleaseRequest>>;
+    /// Requests for the approvers' queue.
+    async fn list_releases(
+        &self,
+        grant: &Granted<ViewQuarantine>,
+        filter: &ReleaseFilter,
+    ) -> Result<Vec<ReleaseRequest>>;
+    /// The requests for one message, for whoever may see that message.
+    async fn releases_of_item(
+        &self,
+        grant: &Granted<ViewQuarantineItem>,
+        quarantine_id: &str,
+    ) -> Result<Vec<ReleaseRequest>>;
+    /// The requests an account filed itself.
+    async fn own_releases(&self, user: UserId, limit: i64) -> Result<Vec<ReleaseRequest>>;
+    /// Approves (due for delivery at once) or rejects a pending request. The store refuses
+    /// the requester as approver again (`Conflict("release.self_approval")`), and a request
+    /// that is no longer pending (`Conflict("release.not_pending")`).
+    async fn decide_release(
+        &self,
+        grant: &Granted<ApproveRelease>,
+        id: ReleaseId,
+        approve: bool,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<ReleaseRequest>;
+    /// Takes the oldest approved request whose attempt is due at `now` for one delivery attempt:
+    /// counts the attempt and holds it for `lease_ms`, so that another worker does not take it
+    /// meanwhile (`quarantine.release.attempt`).
+    async fn claim_release(&self, lease_ms: i64, origin: &Origin) -> Result<Option<ReleaseRequest>>;
+    /// Records what an attempt came to (`quarantine.release.deliver`, `.defer` or `.fail`).
+    async fn record_release_attempt(
+        &self,
+        id: ReleaseId,
+        attempt: ReleaseAttempt,
+        origin: &Origin,
+    ) -> Result<ReleaseRequest>;
+}
+
 /// Everything mamori keeps.
 #[async_trait::async_trait]
-pub trait Store: DirectoryStore + AccountStore + AuditStore + AssetStore {
+pub trait Store: DirectoryStore + AccountStore + AuditStore + AssetStore + ReleaseStore {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.
     async fn backup(&self, to: &std::path::Path) -> Result<()>;

@@ -27,6 +27,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use crate::*;
 
 mod assets;
+mod releases;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,11 @@ impl Backend {
                     "asset_class_rank",
                     include_str!("../migrations/sqlite/0004_asset_class_rank.sql"),
                 ),
+                (
+                    6,
+                    "release_requests",
+                    include_str!("../migrations/sqlite/0006_release_requests.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -98,6 +104,11 @@ impl Backend {
                     4,
                     "asset_class_rank",
                     include_str!("../migrations/postgres/0004_asset_class_rank.sql"),
+                ),
+                (
+                    6,
+                    "release_requests",
+                    include_str!("../migrations/postgres/0006_release_requests.sql"),
                 ),
             ],
         }

@@ -352,11 +352,18 @@ conformance!(
     import_is_all_or_nothing,
     import_updates_by_id_and_creates_the_rest,
     summary_counts_in_sql,
+    release_request_decision_and_delivery_are_each_audited,
+    the_store_refuses_self_approval_whatever_the_grant,
+    release_lists_and_addresses,
 );
 
 #[path = "conformance/assets.rs"]
 mod assets;
 use assets::*;
+
+#[path = "conformance/releases.rs"]
+mod releases;
+use releases::*;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
