@@ -79,6 +79,11 @@ impl Backend {
                     include_str!("../migrations/sqlite/0004_asset_class_rank.sql"),
                 ),
                 (
+                    5,
+                    "asset_search_and_tallies",
+                    include_str!("../migrations/sqlite/0005_asset_search_and_tallies.sql"),
+                ),
+                (
                     6,
                     "release_requests",
                     include_str!("../migrations/sqlite/0006_release_requests.sql"),
@@ -104,6 +109,11 @@ impl Backend {
                     4,
                     "asset_class_rank",
                     include_str!("../migrations/postgres/0004_asset_class_rank.sql"),
+                ),
+                (
+                    5,
+                    "asset_search_and_tallies",
+                    include_str!("../migrations/postgres/0005_asset_search_and_tallies.sql"),
                 ),
                 (
                     6,

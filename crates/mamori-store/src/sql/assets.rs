@@ -273,6 +273,75 @@ fn flags_text(flags: &[Flag]) -> String {
     serde_json::to_string(flags).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The columns the free-text search looks in.
+const SEARCHED: [&str; 5] = ["a.name", "a.location", "a.hosts", "a.addresses", "a.note"];
+
+/// The condition of a free-text search: `text` anywhere in one of the searched columns, ASCII
+/// letters in either case (what SQLite's `LIKE` has always matched, and now PostgreSQL's too),
+/// every other character as it is; `%`, `_` and `\` are literal.
+///
+/// SQLite finds candidates through the FTS5 trigram index `assets_search` and checks each with
+/// `LIKE`; a text shorter than a trigram (one or two characters) has no trigram to look up, so it
+/// is matched by `LIKE` over the register (a scan). PostgreSQL matches by `LIKE` on an
+/// expression that folds ASCII letters, which its trigram (GIN) indexes cover; short texts scan
+/// there too.
+fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
+    // No stored text can hold NUL (PostgreSQL refuses it), so nothing matches.
+    if text.contains('\0') {
+        return "1 = 0".to_owned();
+    }
+    match backend {
+        Backend::Sqlite => {
+            // Each candidate is checked exactly: by LIKE, which folds ASCII letters; a text too
+            // long for a LIKE pattern (SQLite refuses patterns over 50,000 bytes) by `instr`
+            // over the column with its ASCII letters folded (SQLite's LOWER folds only those).
+            let check = if text.len() <= 10_000 {
+                args.push(Arg::Text(contains_pattern(text)));
+                let n = args.len();
+                SEARCHED
+                    .iter()
+                    .map(|column| format!("{column} LIKE ${n} ESCAPE '\\'"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            } else {
+                args.push(Arg::Text(text.to_ascii_lowercase()));
+                let n = args.len();
+                SEARCHED
+                    .iter()
+                    .map(|column| format!("instr(LOWER({column}), ${n}) > 0"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            };
+            if text.chars().count() < 3 {
+                return format!("({check})");
+            }
+            // The index is asked for the text's first characters only (a row holding the whole
+            // text holds them too), as one FTS5 string: every character literal, `"` doubled.
+            let probe: String = text.chars().take(64).collect();
+            args.push(Arg::Text(format!("\"{}\"", probe.replace('"', "\"\""))));
+            format!(
+                "a.id IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ${}) AND ({check})",
+                args.len()
+            )
+        }
+        Backend::Postgres => {
+            args.push(Arg::Text(contains_pattern(&text.to_ascii_lowercase())));
+            let n = args.len();
+            let like = SEARCHED
+                .iter()
+                .map(|column| {
+                    format!(
+                        "translate({column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+                         'abcdefghijklmnopqrstuvwxyz') LIKE ${n}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            format!("({like})")
+        }
+    }
+}
+
 /// Checks that what an asset refers to exists.
 async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> {
     let unit = sqlx::query("SELECT id FROM units WHERE id = $1")
@@ -599,17 +668,7 @@ impl AssetStore for SqlStore {
             clauses.push(format!("a.lifecycle = ${}", args.len()));
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            args.push(Arg::Text(contains_pattern(text.trim())));
-            let n = args.len();
-            let like = |column: &str| format!("LOWER({column}) LIKE LOWER(${n}) ESCAPE '\\'");
-            clauses.push(format!(
-                "({} OR {} OR {} OR {} OR {})",
-                like("a.name"),
-                like("a.location"),
-                like("a.hosts"),
-                like("a.addresses"),
-                like("a.note")
-            ));
+            clauses.push(text_condition(self.backend, text.trim(), &mut args));
         }
         if filter.flagged_only {
             clauses.push("a.flagged = 1".to_owned());

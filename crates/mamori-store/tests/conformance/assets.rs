@@ -1019,3 +1019,317 @@ pub async fn summary_counts_in_sql(fx: Fx) {
         .collect();
     assert_eq!(units, [("情報政策課", 3), ("総務課", 2)]);
 }
+
+/// What the register's text search has always matched: `query` anywhere in the name, location,
+/// host names, addresses or notes, ASCII letters in either case, everything else as it is.
+fn old_like_matches(asset: &mamori_store::Asset, query: &str) -> bool {
+    let query = query.trim().to_ascii_lowercase();
+    let hosts = asset.hosts.join("\n");
+    let addresses = asset
+        .addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    [
+        asset.name.as_str(),
+        &asset.location,
+        &hosts,
+        &addresses,
+        &asset.note,
+    ]
+    .iter()
+    .any(|field| field.to_ascii_lowercase().contains(&query))
+}
+
+async fn searched(fx: &Fx, query: &str) -> (Vec<AssetId>, i64) {
+    let (rows, total) = fx
+        .store()
+        .list_assets(
+            &view(),
+            &AssetVisibility::All,
+            &AssetFilter {
+                text: Some(query.to_owned()),
+                limit: 500,
+                ..AssetFilter::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("search for {query:?}: {e}"));
+    let mut ids: Vec<AssetId> = rows.into_iter().map(|r| r.id).collect();
+    ids.sort_by_key(|id| id.0);
+    (ids, total)
+}
+
+/// Every query finds exactly what the old `LIKE` over the whole register found.
+async fn assert_search_as_before(fx: &Fx, queries: &[String]) {
+    let all = fx.store().all_assets(&register()).await.unwrap();
+    for query in queries {
+        let expected: Vec<AssetId> = all
+            .iter()
+            .filter(|a| !query.trim().is_empty() && old_like_matches(a, query))
+            .map(|a| a.id)
+            .collect();
+        let (found, total) = searched(fx, query).await;
+        let shown: String = query.chars().take(40).collect();
+        if query.trim().is_empty() {
+            let (_, unfiltered) = listed(fx, AssetFilter::default()).await;
+            assert_eq!(total, unfiltered, "an empty query filters nothing");
+            assert_eq!(found.len(), all.len().min(500));
+            continue;
+        }
+        assert_eq!(found, expected, "search for {shown:?}");
+        assert_eq!(total, expected.len() as i64, "count for {shown:?}");
+    }
+    if fx.store().backend() == mamori_store::Backend::Sqlite {
+        // The trigram index holds exactly the register's text.
+        fx.raw_execute(
+            "INSERT INTO assets_search (assets_search, rank) VALUES ('integrity-check', 1)",
+        )
+        .await;
+    }
+}
+
+fn search_queries() -> Vec<String> {
+    let mut queries: Vec<String> = [
+        "jumin-db",
+        "JUMIN-DB01",
+        "Jumin",
+        "db0",
+        "DB",
+        "d",
+        "ｗｅｂ",
+        "Ｗｅｂ",
+        "ＷＥＢ",
+        "ＬＡＮ",
+        "web",
+        "WEB",
+        "サーバ",
+        "サーバ室",
+        "住民",
+        "台",
+        "100%_",
+        "%",
+        "_",
+        "%_",
+        "\\",
+        "\\\\",
+        "a\\b",
+        "'",
+        "\"",
+        "\"quoted\"",
+        "'single'",
+        "\"\"",
+        "*",
+        "star*",
+        "OR",
+        "host OR jumin",
+        "NEAR(",
+        "NEAR(A, B)",
+        "AND NOT",
+        "col:name",
+        "{a b}",
+        "^start",
+        "-host",
+        "+",
+        "σερβερ",
+        "ΣΕΡΒΕΡ",
+        "Ελληνικά",
+        "host09",
+        "host0900",
+        "HOST090001",
+        "10.10.3",
+        "172.16.0.5",
+        "::1",
+        "jumin-db01\njumin-db02",
+        "db01\nJUMIN",
+        "no such thing",
+        "nul\0byte",
+        "\0",
+        "   ",
+        "  jumin  ",
+        "割引 \\ back",
+        "）",
+        "(全角)",
+        "🙂",
+    ]
+    .iter()
+    .map(|q| (*q).to_owned())
+    .collect();
+    // Very long queries: longer than any field, and longer than a LIKE pattern may be.
+    queries.push("host".repeat(3_000));
+    queries.push("x".repeat(60_000));
+    queries.push(format!("{}%", "ア".repeat(20_000)));
+    queries
+}
+
+pub async fn text_search_finds_what_like_found(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let specials: [(&str, &str, &[&str], &[&str], &str); 8] = [
+        (
+            "住民記録システム DBサーバ",
+            "本庁舎3階サーバ室",
+            &["JUMIN-DB01", "jumin-db02"],
+            &["10.10.3.10", "::1"],
+            "Oracle Database 19c",
+        ),
+        (
+            "公開Webサーバ",
+            "DMZ ラック2",
+            &["www.city.example.lg.jp"],
+            &["172.16.0.5"],
+            "50%_割引 \\ backslash a\\b",
+        ),
+        (
+            "課税台帳 100%_版",
+            "書庫",
+            &[],
+            &[],
+            "引用 \"quoted\" and 'single' * star* +",
+        ),
+        ("ＬＡＮ配線図(全角)", "（別館）", &[], &[], "Ｗｅｂ ｗｅｂ"),
+        ("Ελληνικά ΣΕΡΒΕΡ", "", &[], &[], "🙂"),
+        (
+            "NEAR(A, B) OR host AND NOT x",
+            "",
+            &[],
+            &[],
+            "col:name {a b} ^start -host",
+        ),
+        (
+            "端末 host090001",
+            "窓口",
+            &["host090001", "host090002"],
+            &[],
+            "",
+        ),
+        ("Nul 対策", "", &[], &[], "nul byte"),
+    ];
+    for (title, location, hosts, addresses, note) in specials {
+        let mut asset = input(title, AssetKind::Equipment, r.unit_a, None);
+        asset.location = location.into();
+        asset.hosts = hosts.iter().map(|h| (*h).to_owned()).collect();
+        asset.addresses = addresses.iter().map(|a| a.parse().unwrap()).collect();
+        asset.note = note.into();
+        s.create_asset(&manage(), new_asset(asset, "2"), &origin())
+            .await
+            .unwrap();
+    }
+    let generated: Vec<NewAsset> = (0..40)
+        .map(|i| {
+            let mut asset = input(
+                &format!("端末 {i:03}"),
+                AssetKind::Equipment,
+                r.unit_b,
+                Some(r.lgwan.id),
+            );
+            asset.hosts = vec![format!("host{:06}", 89_990 + i)];
+            asset.addresses = vec![format!("10.10.{}.{}", i / 10, i % 10 + 1).parse().unwrap()];
+            new_asset(asset, "1")
+        })
+        .collect();
+    s.import_assets(&register(), generated, &origin())
+        .await
+        .unwrap();
+    let queries = search_queries();
+    assert_search_as_before(&fx, &queries).await;
+
+    // The cases that show what matching is, on both databases alike.
+    let count = |q: &'static str| {
+        let fx = fx.clone();
+        async move { searched(&fx, q).await.1 }
+    };
+    assert_eq!(count("jumin-db").await, 1, "ASCII letters in either case");
+    assert_eq!(count("JUMIN-DB02").await, 1);
+    assert_eq!(
+        count("host09").await,
+        31,
+        "host090000…host090029 and the terminal named host090001"
+    );
+    assert_eq!(count("ｗｅｂ").await, 1);
+    assert_eq!(
+        count("ＷＥＢ").await,
+        0,
+        "full-width letters are not folded"
+    );
+    assert_eq!(count("σερβερ").await, 0, "only ASCII letters are folded");
+    assert_eq!(count("100%_").await, 1, "wildcards are literal");
+    assert_eq!(count("%").await, 2);
+    assert_eq!(count("NEAR(A, B)").await, 1, "FTS syntax is literal");
+    assert_eq!(count("\"quoted\"").await, 1);
+    assert_eq!(count("nul\0byte").await, 0);
+    assert_eq!(
+        count("jumin-db01\njumin-db02").await,
+        1,
+        "across host lines"
+    );
+    assert_eq!(count("dbサーバ").await, 1);
+
+    // After every kind of change the index follows the register.
+    let all = s.all_assets(&register()).await.unwrap();
+    let first = all.iter().find(|a| a.name.starts_with("住民記録")).unwrap();
+    let mut renamed = input("戸籍システム DBサーバ", AssetKind::System, r.unit_b, None);
+    renamed.hosts = vec!["KOSEKI-DB01".into()];
+    renamed.note = "移行済み".into();
+    s.update_asset(&manage(), first.id, renamed, &origin())
+        .await
+        .unwrap();
+    assert_eq!(count("jumin").await, 0, "the old host names are gone");
+    assert_eq!(count("koseki-db").await, 1);
+    s.dispose_asset(
+        &manage(),
+        first.id,
+        Disposal {
+            method: "データ消去".into(),
+            by: "情報政策課".into(),
+            at_ms: fx.now(),
+        },
+        &origin(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count("koseki-db").await,
+        1,
+        "a disposed asset is still found"
+    );
+    s.reclassify_asset(
+        &manage(),
+        first.id,
+        class("3", "2", "2"),
+        "再評価",
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let second = all.iter().find(|a| a.name == "公開Webサーバ").unwrap();
+    let mut row = ImportRow {
+        id: Some(second.id),
+        asset: new_asset(
+            input("公開Webサーバ", AssetKind::Equipment, r.unit_a, None),
+            "1",
+        ),
+    };
+    row.asset.input.note = "CMS 更新予定".into();
+    let fresh = ImportRow {
+        id: None,
+        asset: new_asset(
+            input("新規 Host099999", AssetKind::Equipment, r.unit_a, None),
+            "1",
+        ),
+    };
+    s.import_assets_upsert(&register(), vec![row, fresh], &origin())
+        .await
+        .unwrap();
+    assert_eq!(count("cms 更新").await, 1);
+    assert_eq!(count("50%_割引").await, 0, "the old note is gone");
+    assert_eq!(count("host09").await, 32, "Host099999 in a name");
+    // A row removed from the table leaves the index too.
+    let gone = all.iter().find(|a| a.name == "端末 host090001").unwrap();
+    assert_eq!(count("端末 host0900").await, 1);
+    fx.raw_execute(&format!("DELETE FROM assets WHERE id = {}", gone.id.0))
+        .await;
+    assert_eq!(count("端末 host0900").await, 0);
+    assert_search_as_before(&fx, &queries).await;
+}
