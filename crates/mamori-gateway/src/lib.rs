@@ -10,11 +10,15 @@
 //! - [`spool`]: the durable spool; `250` only after the message is fsync'd.
 //! - [`worker`] and [`client`]: sanitize, quarantine, deliver, retry, DSN.
 //! - [`quarantine`]: the originals with their retention metadata.
+//! - [`metrics`]: Prometheus counters and the `--metrics-listen` endpoint.
+//! - [`outbound`]: the outbound check (個人番号, 機密性3 markings) for mail leaving the LGWAN side.
 
 #![forbid(unsafe_code)]
 
 pub mod client;
 pub mod codec;
+pub mod metrics;
+pub mod outbound;
 pub mod quarantine;
 pub mod reply;
 pub mod server;
@@ -79,6 +83,12 @@ pub struct GatewayConfig {
     /// How long originals are kept in quarantine.
     pub retention: Duration,
     pub policy: mamori_sanitize::Policy,
+    /// Inbound (Internet → LGWAN, the default): sanitize. Outbound (LGWAN → Internet): check
+    /// for 個人番号 and 機密性3 markings, hold what carries any, pass the rest unchanged.
+    pub direction: quarantine::Direction,
+    pub outbound: outbound::OutboundPolicy,
+    /// Where to serve Prometheus `/metrics`; none by default.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl GatewayConfig {
@@ -108,6 +118,9 @@ impl GatewayConfig {
             next_hop_timeout: Duration::from_secs(60),
             retention: Duration::from_secs(30 * 24 * 60 * 60),
             policy: mamori_sanitize::Policy::default(),
+            direction: quarantine::Direction::Inbound,
+            outbound: outbound::OutboundPolicy::default(),
+            metrics_listen: None,
         }
     }
 }
@@ -141,6 +154,8 @@ pub fn load_tls(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, Ga
 /// A running gateway: listener and worker.
 pub struct Gateway {
     local_addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
+    metrics: metrics::GatewayMetrics,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -178,6 +193,20 @@ impl Gateway {
                 addr: config.listen,
                 source,
             })?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| GatewayError::Listen { addr, source })?,
+            ),
+            None => None,
+        };
+        let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
+        let counters = Arc::new(metrics::Metrics::default());
+        let gateway_metrics = metrics::GatewayMetrics {
+            metrics: counters.clone(),
+            spool: spool.clone(),
+        };
         let wake = Arc::new(Notify::new());
         let session = Arc::new(SessionConfig {
             hostname: config.hostname.clone(),
@@ -197,6 +226,7 @@ impl Gateway {
             tls,
             idle_timeout: config.idle_timeout,
             wake: wake.clone(),
+            metrics: counters.clone(),
         });
         let worker = worker::Worker {
             engine: mamori_sanitize::sanitize,
@@ -213,9 +243,12 @@ impl Gateway {
             hostname: config.hostname.clone(),
             retention: config.retention,
             wake,
+            direction: config.direction,
+            outbound: Arc::new(config.outbound.clone()),
+            metrics: counters,
         };
         let (shutdown, rx) = watch::channel(false);
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(server.listen(
                 listener,
                 server::ConnectionLimits {
@@ -224,12 +257,22 @@ impl Gateway {
                 },
                 rx.clone(),
             )),
-            tokio::spawn(worker.run(rx)),
+            tokio::spawn(worker.run(rx.clone())),
         ];
+        if let Some(listener) = metrics_listener {
+            tasks.push(tokio::spawn(metrics::serve(
+                listener,
+                gateway_metrics.clone(),
+                rx,
+            )));
+        }
         tracing::info!(listen = %local_addr, next_hop = %config.next_hop,
-            domains = ?config.accept_domains, "gateway started");
+            domains = ?config.accept_domains, direction = config.direction.as_str(),
+            metrics = ?metrics_addr, "gateway started");
         Ok(Self {
             local_addr,
+            metrics_addr,
+            metrics: gateway_metrics,
             shutdown,
             tasks,
         })
@@ -237,6 +280,16 @@ impl Gateway {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` is served, when `metrics_listen` was set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// The counters in Prometheus text format (for `mamori serve` to add to its `/metrics`).
+    pub fn metrics(&self) -> metrics::GatewayMetrics {
+        self.metrics.clone()
     }
 
     /// Stops accepting connections and stops the worker after its current message. Sessions in

@@ -24,6 +24,7 @@ pub struct Server {
     pub idle_timeout: Duration,
     /// Woken when a message was spooled, so the worker picks it up at once.
     pub wake: Arc<Notify>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 enum End {
@@ -111,6 +112,7 @@ impl Server {
             // Answer every complete line already received (a pipelined group), then flush once
             // before waiting for more input (RFC 2920).
             while let Some(line) = conn.lines.next_line() {
+                let ending_data = session.in_data();
                 let step = match line {
                     Ok(line) if session.in_data() => session.data_line(&line),
                     Ok(line) => session.command(&line, || self.spool.has_room()),
@@ -125,12 +127,24 @@ impl Server {
                         Step::Close(Reply::BareLineEnding)
                     }
                 };
+                if let Step::Reply(reply) | Step::Close(reply) = &step {
+                    self.metrics.reply(reply);
+                    if ending_data {
+                        self.metrics.message(reply, 0);
+                    }
+                }
                 match step {
                     Step::Continue => {}
                     Step::Reply(reply) => conn.queue(&reply),
-                    Step::StartData => conn.queue(&Reply::StartMailInput),
+                    Step::StartData => {
+                        self.metrics.reply(&Reply::StartMailInput);
+                        conn.queue(&Reply::StartMailInput);
+                    }
                     Step::Message(transaction, message) => {
+                        let size = message.len();
                         let reply = self.accept(transaction, message, peer).await;
+                        self.metrics.reply(&reply);
+                        self.metrics.message(&reply, size);
                         conn.queue(&reply);
                     }
                     Step::StartTls => {
@@ -240,10 +254,12 @@ impl Server {
                     _ => None,
                 };
                 if let Some(reply) = refusal {
+                    server.metrics.connection_refused();
                     tracing::info!(peer = %addr, ?reply, "connection refused by limit");
                     let _ = stream.write_all(&reply.render()).await;
                     return;
                 }
+                server.metrics.connection();
                 let peer = addr.to_string();
                 if let Err(error) = server.serve(stream, &peer).await {
                     tracing::debug!(peer, %error, "connection ended with an error");

@@ -3,7 +3,14 @@
 //!
 //! Architecture invariant: the bytes sent to the next hop are an [`Outbound`], which is only ever
 //! the engine's output or a message this module wrote from scratch (quarantine notice, DSN). No
-//! path, error or panic included, hands the received bytes to the client.
+//! path, error or panic included, hands the received bytes to the client — with one exception by
+//! design: in the outbound direction (LGWAN → Internet) a message that the outbound check passed
+//! goes out unchanged; a failing or panicking check holds it.
+//!
+//! Every message ends in one log event at info level or above (`message delivered`, `message
+//! held`, `delivery deferred`, `next hop refused the message`, `lifetime expired`) carrying
+//! `queue_id`, `from`, `recipients`, `verdict`, `actions` and `status`; with `MAMORI_LOG_FORMAT=json`
+//! these are JSON lines.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -14,7 +21,9 @@ use mamori_sanitize::{Policy, Verdict};
 use tokio::sync::{Notify, watch};
 
 use crate::client::{self, DeliveryError, NextHop};
-use crate::quarantine::{Quarantine, QuarantineRecord};
+use crate::metrics::{self, Metrics};
+use crate::outbound::{self, Finding, OutboundPolicy};
+use crate::quarantine::{Direction, Quarantine, QuarantineRecord};
 use crate::server::{new_queue_id, now_ms};
 use crate::spool::{Envelope, Origin, Retry, Spool, SpoolError, State};
 
@@ -73,6 +82,10 @@ pub struct Worker {
     pub hostname: String,
     pub retention: Duration,
     pub wake: Arc<Notify>,
+    /// Inbound: sanitize everything. Outbound: check, and hold or pass unchanged.
+    pub direction: Direction,
+    pub outbound: Arc<OutboundPolicy>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Worker {
@@ -164,6 +177,28 @@ impl Worker {
                 actions: String::new(),
                 quarantine_id: String::new(),
             },
+            Origin::Inbound if self.direction == Direction::Outbound => {
+                match self.check_outbound(&envelope, raw).await {
+                    Ok(Some(v)) => v,
+                    Ok(None) => {
+                        let record = serde_json::json!({
+                            "envelope": envelope,
+                            "verdict": "held",
+                            "status": "held",
+                            "held_ms": now_ms(),
+                        });
+                        if let Err(error) = self.spool.finish(state, id, &record) {
+                            tracing::error!(queue_id = id, %error, "cannot record the hold");
+                        }
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::error!(queue_id = id, %error, "cannot store the held message");
+                        self.temporary(state, &envelope, retry, "unknown", &error.to_string());
+                        return;
+                    }
+                }
+            }
             Origin::Inbound => match self.sanitize(&envelope, raw).await {
                 Ok(v) => v,
                 Err(error) => {
@@ -184,6 +219,11 @@ impl Worker {
         .await;
         match result {
             Ok(delivered) => {
+                let latency_ms = now_ms().saturating_sub(envelope.received_ms).max(0);
+                self.metrics.delivered(
+                    verdicted.outbound.0.len(),
+                    Duration::from_millis(u64::try_from(latency_ms).unwrap_or(0)),
+                );
                 tracing::info!(
                     queue_id = id,
                     from = %envelope.from,
@@ -193,6 +233,8 @@ impl Worker {
                     actions = %verdicted.actions,
                     status = "delivered",
                     attempts = retry.attempts + 1,
+                    size = envelope.size,
+                    latency_ms,
                     reply = %delivered.reply,
                     "message delivered"
                 );
@@ -219,11 +261,13 @@ impl Worker {
                 self.temporary(state, &envelope, retry, verdicted.verdict, &reason);
             }
             Err(DeliveryError::Permanent { reply, rejected }) => {
+                self.metrics.failed();
                 tracing::warn!(
                     queue_id = id,
                     from = %envelope.from,
                     recipients = ?envelope.recipients,
                     verdict = verdicted.verdict,
+                    actions = %verdicted.actions,
                     status = "failed",
                     reply = %reply,
                     "next hop refused the message"
@@ -258,8 +302,10 @@ impl Worker {
         let age = now_ms().saturating_sub(envelope.received_ms);
         let lifetime = i64::try_from(self.retry.lifetime.as_millis()).unwrap_or(i64::MAX);
         if age >= lifetime {
+            self.metrics.failed();
             tracing::warn!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
-                verdict, status = "failed", reason, "lifetime expired; returning to sender");
+                verdict, actions = "", status = "failed", reason,
+                "lifetime expired; returning to sender");
             let rejected: Vec<(String, String)> = envelope
                 .recipients
                 .iter()
@@ -278,8 +324,10 @@ impl Worker {
             next_attempt_ms: now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
             last_error: reason.to_string(),
         };
+        self.metrics.deferred();
         tracing::info!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
-            verdict, status = "deferred", attempts, delay_ms = delay.as_millis() as u64, reason,
+            verdict, actions = "", status = "deferred", attempts,
+            delay_ms = delay.as_millis() as u64, reason,
             "delivery deferred");
         if let Err(error) = self.spool.defer(state, id, &next) {
             tracing::error!(queue_id = id, %error, "cannot defer message");
@@ -318,8 +366,10 @@ impl Worker {
             }
         };
         let verdict = if message.is_some() {
+            self.metrics.verdict(metrics::Verdict::Sanitized);
             "sanitized"
         } else {
+            self.metrics.verdict(metrics::Verdict::Quarantined);
             "quarantined"
         };
         let now = now_ms();
@@ -353,6 +403,84 @@ impl Worker {
             verdict,
             quarantine_id,
         })
+    }
+
+    /// The outbound check: `Some` to deliver the message unchanged, `None` once it is held in
+    /// quarantine for approval. A check that panics holds the message.
+    async fn check_outbound(
+        &self,
+        envelope: &Envelope,
+        raw: Vec<u8>,
+    ) -> Result<Option<Verdicted>, SpoolError> {
+        let raw = Arc::new(raw);
+        let input = raw.clone();
+        let policy = self.outbound.clone();
+        let findings = tokio::task::spawn_blocking(move || {
+            catch_unwind(AssertUnwindSafe(|| outbound::check(&input, &policy)))
+        })
+        .await;
+        let findings = match findings {
+            Ok(Ok(findings)) => findings,
+            _ => vec![Finding::Unreadable {
+                detail: "the outbound check failed on this message".into(),
+            }],
+        };
+        if findings.is_empty() {
+            self.metrics.verdict(metrics::Verdict::Passed);
+            let raw = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
+            return Ok(Some(Verdicted {
+                outbound: Outbound(raw),
+                verdict: "passed",
+                quarantine_id: String::new(),
+                actions: "checked".into(),
+            }));
+        }
+        let mut reasons: Vec<&str> = Vec::new();
+        for kind in findings.iter().map(Finding::kind) {
+            if !reasons.contains(&kind) {
+                reasons.push(kind);
+            }
+        }
+        let reasons = reasons.join(",");
+        let quarantine_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
+        let now = now_ms();
+        let record = QuarantineRecord {
+            quarantine_id: quarantine_id.clone(),
+            queue_id: envelope.queue_id.clone(),
+            from: envelope.from.clone(),
+            recipients: envelope.recipients.clone(),
+            received_ms: envelope.received_ms,
+            stored_ms: now,
+            retain_until_ms: now + i64::try_from(self.retention.as_millis()).unwrap_or(0),
+            verdict: "held",
+            report: serde_json::json!({
+                "verdict": "held",
+                "direction": "outbound",
+                "findings": findings,
+            }),
+            direction: Direction::Outbound,
+            hold_reason: Some(reasons.clone()),
+        };
+        let quarantine = self.quarantine.clone();
+        tokio::task::spawn_blocking(move || quarantine.store(&record, &raw))
+            .await
+            .map_err(|e| SpoolError::Io {
+                path: self.quarantine.dir(&quarantine_id),
+                source: std::io::Error::other(e),
+            })??;
+        self.metrics.verdict(metrics::Verdict::Held);
+        tracing::warn!(
+            queue_id = %envelope.queue_id,
+            from = %envelope.from,
+            recipients = ?envelope.recipients,
+            verdict = "held",
+            quarantine_id = %quarantine_id,
+            actions = %reasons,
+            status = "held",
+            direction = "outbound",
+            "message held for approval"
+        );
+        Ok(None)
     }
 
     /// The message recipients get instead of one quarantined whole: written from scratch, it
@@ -422,6 +550,7 @@ impl Worker {
         };
         match self.spool.store(&dsn, &bytes) {
             Ok(()) => {
+                self.metrics.bounced();
                 tracing::info!(queue_id = %queue_id, for_queue_id = %envelope.queue_id,
                     to = %envelope.from, "DSN queued");
                 self.wake.notify_one();
@@ -528,6 +657,9 @@ mod tests {
             hostname: "gw.test".into(),
             retention: Duration::from_secs(60),
             wake: Arc::new(Notify::new()),
+            direction: Direction::Inbound,
+            outbound: Arc::new(OutboundPolicy::default()),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 

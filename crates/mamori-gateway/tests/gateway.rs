@@ -14,6 +14,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+#[path = "gateway/ops.rs"]
+mod ops;
+
 const DOMAIN: &str = "city.example.lg.jp";
 
 struct Harness {
@@ -37,6 +40,7 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
         tls,
         idle_timeout: idle,
         wake: Arc::new(Notify::new()),
+        metrics: Arc::default(),
     });
     Harness { dir, server }
 }
