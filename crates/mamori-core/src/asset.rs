@@ -45,6 +45,7 @@ impl Flag {
             Flag::UnknownSegment { .. } => "flag.unknown_segment",
             Flag::AddressOutsideSegment { .. } => "flag.address_outside_segment",
             Flag::DisposalUnrecorded => "flag.disposal_unrecorded",
+            Flag::SplitReview { .. } => "flag.split_review",
         }
     }
 
@@ -56,6 +57,10 @@ impl Flag {
             Flag::UnknownSegment { segment } => segment.clone(),
             Flag::AddressOutsideSegment { address, segment } => format!("{address} / {segment}"),
             Flag::DisposalUnrecorded => String::new(),
+            Flag::SplitReview { from, to } => {
+                let label = Dimension::Confidentiality.label();
+                format!("{label}{from} → {label}{to}")
+            }
         }
     }
 }
@@ -167,6 +172,20 @@ pub enum Flag {
     AddressOutsideSegment { address: IpAddr, segment: String },
     /// Disposed without a record of how and by whom.
     DisposalUnrecorded,
+    /// 分割後の再確認が必要: the 3A/3B/3C split (or its undoing) moved the asset from level
+    /// `from` to `to` without anyone judging it. Unlike the other flags this one is not derived
+    /// from the asset's facts: the split sets it, every recomputation keeps it
+    /// ([`carry_review`]), and only a reclassification clears it.
+    SplitReview { from: String, to: String },
+}
+
+/// Keeps the split review flag of `before` in freshly computed `flags`.
+pub fn carry_review(before: &[Flag], flags: &mut Vec<Flag>) {
+    for flag in before {
+        if matches!(flag, Flag::SplitReview { .. }) && !flags.contains(flag) {
+            flags.push(flag.clone());
+        }
+    }
 }
 
 /// The facts of an asset that the rules look at.
@@ -382,5 +401,22 @@ mod tests {
             Some(AssetKind::Document)
         );
         assert_eq!(AssetKind::parse("ロボット"), None);
+    }
+
+    #[test]
+    fn the_split_review_flag_is_kept_by_recomputation() {
+        let review = Flag::SplitReview {
+            from: "3".into(),
+            to: "3A".into(),
+        };
+        assert_eq!(review.subject(), "機密性3 → 機密性3A");
+        let before = vec![Flag::DisposalUnrecorded, review.clone()];
+        let mut fresh = check("1", None, &[], Lifecycle::InUse, None);
+        carry_review(&before, &mut fresh);
+        assert_eq!(fresh, vec![review.clone()]);
+        carry_review(&before, &mut fresh);
+        assert_eq!(fresh, vec![review], "carried once");
+        let text = serde_json::to_string(&fresh).unwrap();
+        assert!(text.contains(r#""kind":"split_review""#), "{text}");
     }
 }

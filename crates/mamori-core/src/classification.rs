@@ -167,6 +167,133 @@ impl Scale {
     }
 }
 
+/// What an editor may change of one level: everything but its code and rank, which assets and
+/// the register's order depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelEdit {
+    pub name: String,
+    pub definition: String,
+    pub rules: HandlingRules,
+}
+
+impl LevelEdit {
+    /// Longest definition (分類基準) a level may carry.
+    pub const MAX_DEFINITION: usize = 2000;
+    /// Longest storage or disposal rule.
+    pub const MAX_RULE: usize = 500;
+
+    /// Checks every field and gives back every refusal at once, with the segment codes trimmed,
+    /// upper-cased and without repeats. `known_segments` are the codes a level may name.
+    pub fn validate(mut self, known_segments: &[&str]) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut text = |field: &'static str, value: &str, max: usize, required: bool| -> String {
+            match crate::text::parse_note(field, value) {
+                Err(e) => {
+                    errors.push(e);
+                    String::new()
+                }
+                Ok(v) if required && v.is_empty() => {
+                    errors.push(FieldError::new(field, FieldErrorKind::Required));
+                    v
+                }
+                Ok(v) if v.chars().count() > max => {
+                    errors.push(FieldError::new(field, FieldErrorKind::TooLong { max }));
+                    v
+                }
+                Ok(v) if field == "level_name" && v.contains(['\n', '\r', '\t']) => {
+                    errors.push(FieldError::new(field, FieldErrorKind::ControlCharacter));
+                    v
+                }
+                Ok(v) => v,
+            }
+        };
+        self.name = text("level_name", &self.name, 50, true);
+        self.definition = text("definition", &self.definition, Self::MAX_DEFINITION, false);
+        self.rules.storage = text("storage", &self.rules.storage, Self::MAX_RULE, false);
+        self.rules.disposal = text("disposal", &self.rules.disposal, Self::MAX_RULE, false);
+        let mut segments: Vec<String> = Vec::new();
+        for raw in &self.rules.allowed_segments {
+            let code = raw.trim().to_ascii_uppercase();
+            if code.is_empty() || segments.contains(&code) {
+                continue;
+            }
+            if !known_segments.iter().any(|k| k.eq_ignore_ascii_case(&code)) {
+                errors.push(FieldError::new(
+                    "allowed_segments",
+                    FieldErrorKind::UnknownValue,
+                ));
+                break;
+            }
+            segments.push(code);
+        }
+        self.rules.allowed_segments = segments;
+        // A level hidden from others must be restricted too: existence is all that is hidden.
+        if !self.rules.existence_visible && !self.rules.restricted {
+            errors.push(FieldError::new(
+                "existence_visible",
+                FieldErrorKind::NotAllowed,
+            ));
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Scale {
+    /// The scale with the level of `code` changed as `edit` says (its code and rank kept).
+    pub fn with_level(&self, code: &str, edit: LevelEdit) -> Option<Scale> {
+        let mut scale = self.clone();
+        let level = scale
+            .levels
+            .iter_mut()
+            .find(|l| l.code.eq_ignore_ascii_case(code.trim()))?;
+        level.name = edit.name;
+        level.definition = edit.definition;
+        level.rules = edit.rules;
+        Some(scale)
+    }
+
+    /// Whether this 機密性 scale has 3A/3B/3C in place of 3.
+    pub fn is_split_3(&self) -> bool {
+        self.level("3").is_none() && self.level("3A").is_some()
+    }
+
+    /// The 機密性 scale with 3 replaced by the MIC default's 3A/3B/3C (or back, with `split`
+    /// false), the other levels kept as the site has them. `None` when it already is so.
+    pub fn with_split_3(&self, split: bool) -> Option<Scale> {
+        if self.dimension != Dimension::Confidentiality || self.is_split_3() == split {
+            return None;
+        }
+        let (old, new): (&[&str], _) = if split {
+            (&["3"], Scales::mic_default(true).confidentiality)
+        } else {
+            (
+                &["3A", "3B", "3C"],
+                Scales::mic_default(false).confidentiality,
+            )
+        };
+        let mut levels: Vec<Level> = new
+            .levels
+            .into_iter()
+            .filter(|l| l.code.starts_with('3'))
+            .collect();
+        levels.extend(
+            self.levels
+                .iter()
+                .filter(|l| !old.iter().any(|o| l.code.eq_ignore_ascii_case(o)))
+                .cloned(),
+        );
+        levels.sort_by_key(|l| std::cmp::Reverse(l.rank));
+        Some(Scale {
+            dimension: self.dimension,
+            levels,
+        })
+    }
+}
+
 /// The three scales in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scales {
@@ -468,5 +595,117 @@ mod tests {
         assert!(scale.validate().is_err());
         scale.levels.clear();
         assert!(scale.validate().is_err());
+    }
+
+    fn edit_of(level: &Level) -> LevelEdit {
+        LevelEdit {
+            name: level.name.clone(),
+            definition: level.definition.clone(),
+            rules: level.rules.clone(),
+        }
+    }
+
+    const KNOWN: &[&str] = &[
+        segment_codes::LGWAN,
+        segment_codes::INTERNET,
+        segment_codes::MYNUMBER,
+    ];
+
+    #[test]
+    fn a_level_edit_keeps_code_and_rank_and_changes_the_rest() {
+        let scale = Scales::mic_default(false).confidentiality;
+        let mut edit = edit_of(scale.level("2").unwrap());
+        edit.name = " 機密性2（庁内限り） ".into();
+        edit.rules.allowed_segments = vec!["lgwan".into(), " LGWAN".into(), "MYNUMBER".into()];
+        edit.rules.take_out = TakeOut::Forbidden;
+        let edit = edit.validate(KNOWN).unwrap();
+        assert_eq!(edit.name, "機密性2（庁内限り）");
+        assert_eq!(edit.rules.allowed_segments, vec!["LGWAN", "MYNUMBER"]);
+        let changed = scale.with_level("2", edit).unwrap();
+        let level = changed.level("2").unwrap();
+        assert_eq!((level.code.as_str(), level.rank), ("2", 2));
+        assert_eq!(level.rules.take_out, TakeOut::Forbidden);
+        assert!(!class("2", "1", "1").allows_segment(
+            &Scales {
+                confidentiality: changed.clone(),
+                ..Scales::mic_default(false)
+            },
+            segment_codes::INTERNET
+        ));
+        changed.validate().unwrap();
+        assert!(
+            scale
+                .with_level("9", edit_of(scale.level("1").unwrap()))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_level_edit_refuses_every_bad_field_at_once() {
+        let scale = Scales::mic_default(false).confidentiality;
+        let mut edit = edit_of(scale.level("3").unwrap());
+        edit.name = "  ".into();
+        edit.definition = "x".repeat(LevelEdit::MAX_DEFINITION + 1);
+        edit.rules.storage = "金庫\u{202e}".into();
+        edit.rules.disposal = "y".repeat(LevelEdit::MAX_RULE + 1);
+        edit.rules.allowed_segments = vec!["DMZ".into()];
+        edit.rules.restricted = false;
+        edit.rules.existence_visible = false;
+        let errors = edit.validate(KNOWN).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field, e.kind)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("level_name", FieldErrorKind::Required),
+                (
+                    "definition",
+                    FieldErrorKind::TooLong {
+                        max: LevelEdit::MAX_DEFINITION
+                    }
+                ),
+                ("storage", FieldErrorKind::ControlCharacter),
+                (
+                    "disposal",
+                    FieldErrorKind::TooLong {
+                        max: LevelEdit::MAX_RULE
+                    }
+                ),
+                ("allowed_segments", FieldErrorKind::UnknownValue),
+                ("existence_visible", FieldErrorKind::NotAllowed),
+            ]
+        );
+        let mut multi_line = edit_of(scale.level("3").unwrap());
+        multi_line.name = "機密性\n3".into();
+        assert_eq!(
+            multi_line.validate(KNOWN).unwrap_err()[0].kind,
+            FieldErrorKind::ControlCharacter
+        );
+    }
+
+    #[test]
+    fn splitting_replaces_3_and_keeps_the_sites_other_levels() {
+        let mut plain = Scales::mic_default(false).confidentiality;
+        plain.levels[1].rules.storage = "庁内サーバのみ".into();
+        assert!(!plain.is_split_3());
+        assert!(plain.with_split_3(false).is_none(), "already unsplit");
+        let split = plain.with_split_3(true).unwrap();
+        split.validate().unwrap();
+        assert!(split.is_split_3());
+        let codes: Vec<_> = split.levels.iter().map(|l| l.code.as_str()).collect();
+        assert_eq!(codes, vec!["3A", "3B", "3C", "2", "1"]);
+        assert_eq!(split.level("2").unwrap().rules.storage, "庁内サーバのみ");
+        assert!(split.with_split_3(true).is_none(), "already split");
+        let back = split.with_split_3(false).unwrap();
+        back.validate().unwrap();
+        let codes: Vec<_> = back.levels.iter().map(|l| l.code.as_str()).collect();
+        assert_eq!(codes, vec!["3", "2", "1"]);
+        assert_eq!(back.level("2").unwrap().rules.storage, "庁内サーバのみ");
+        assert!(
+            Scales::mic_default(false)
+                .integrity
+                .with_split_3(true)
+                .is_none(),
+            "only 機密性 splits"
+        );
     }
 }

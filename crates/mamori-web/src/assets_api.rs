@@ -18,8 +18,9 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use crate::AppState;
 use crate::api::{ApiJson, ApiQuery, Id, PREFIX, created, parse_count, rfc3339};
 use crate::assets_pages::{
-    AssetForm, AssetQuery, asset_filter, asset_input, classification_input, disposal_input,
-    is_split, manage_grant, reason_input, segment_input, unit_place, visible_place,
+    AssetForm, AssetQuery, LevelForm, asset_filter, asset_input, classification_input,
+    dimension_of, disposal_input, is_split, level_edit_input, manage_grant, reason_input,
+    save_level, segment_input, unit_place, visible_place,
 };
 use crate::context::User;
 use crate::error::AppError;
@@ -62,6 +63,11 @@ pub fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         route(Method::DELETE, "/segments/{id}", delete_segment),
         route(Method::GET, "/classification", get_classification),
         route(Method::PUT, "/classification/split", set_split),
+        route(
+            Method::PUT,
+            "/classification/{dimension}/levels/{code}",
+            update_level,
+        ),
     ]
 }
 
@@ -245,6 +251,30 @@ mod json {
         pub scales: serde_json::Value,
     }
 
+    /// One level's name, definition and handling rules (取扱制限). Its code and rank stay.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct LevelBody {
+        pub name: String,
+        #[serde(default)]
+        pub definition: String,
+        /// Shown in detail only to the owner unit and the security roles; reads are audited.
+        pub restricted: bool,
+        /// Others may know that an asset of this level exists.
+        pub existence_visible: bool,
+        pub encrypt_at_rest: bool,
+        pub encrypt_in_transit: bool,
+        #[serde(default)]
+        pub storage: String,
+        /// Codes of the segments an asset of this level may live in; empty means any.
+        #[serde(default)]
+        pub allowed_segments: Vec<String>,
+        /// `forbidden`, `with_approval` or `allowed`.
+        pub take_out: String,
+        #[serde(default)]
+        pub disposal: String,
+    }
+
     #[derive(Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Split {
@@ -395,6 +425,7 @@ fn counts(list: Vec<SummaryCount>) -> Vec<json::Count> {
         delete_segment,
         get_classification,
         set_split,
+        update_level,
     ),
     tags(
         (name = "assets", description = "情報資産台帳: the asset register, its segments and classification scales"),
@@ -868,5 +899,60 @@ async fn set_split(
             &user.ctx.origin(),
         )
         .await?;
+    Ok(Json(classification_body(scales)))
+}
+
+/// Changes one level's name, definition and handling rules. Administrators only. Assets are
+/// re-flagged against the new rules (allowed segments) in the same transaction, which is audited.
+#[utoipa::path(
+    put,
+    path = "/api/v1/classification/{dimension}/levels/{code}",
+    tag = "assets",
+    params(
+        ("dimension" = String, Path, description = "`confidentiality`, `integrity` or `availability`"),
+        ("code" = String, Path, description = "Level code, e.g. `3`, `3A`, `2`"),
+    ),
+    request_body = json::LevelBody,
+    responses(
+        (status = 200, body = json::Classification),
+        (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody),
+    )
+)]
+async fn update_level(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Path((dimension, code)): axum::extract::Path<(String, String)>,
+    ApiJson(body): ApiJson<json::LevelBody>,
+) -> Result<Json<json::Classification>, AppError> {
+    let grant = authorize::<ManageRegister>(&user.actor, &())?;
+    let view = authorize::<ViewAssets>(&user.actor, &())?;
+    let dimension = dimension_of(&dimension)?;
+    let segments = state.store.list_segments(&view).await?;
+    let edit = level_edit_input(
+        &LevelForm {
+            name: body.name,
+            definition: body.definition,
+            restricted: body.restricted,
+            existence_visible: body.existence_visible,
+            encrypt_at_rest: body.encrypt_at_rest,
+            encrypt_in_transit: body.encrypt_in_transit,
+            storage: body.storage,
+            allowed_segments: body.allowed_segments,
+            take_out: body.take_out,
+            disposal: body.disposal,
+        },
+        &segments,
+    )?;
+    let scales = save_level(
+        state.store.as_ref(),
+        &grant,
+        dimension,
+        &code,
+        edit,
+        &user.ctx.origin(),
+    )
+    .await?;
     Ok(Json(classification_body(scales)))
 }

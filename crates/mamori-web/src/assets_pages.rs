@@ -10,7 +10,9 @@ use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
 use mamori_core::authz::{
     AssetPlace, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets, authorize,
 };
-use mamori_core::classification::{Classification, Dimension, Level, Scale, Scales, TakeOut};
+use mamori_core::classification::{
+    Classification, Dimension, HandlingRules, Level, LevelEdit, Scale, Scales, TakeOut,
+};
 use mamori_core::segment::{Segment, SegmentId, parse_addresses, parse_ranges, parse_segment_code};
 use mamori_core::text::{Name, parse_note};
 use mamori_core::{Actor, FieldError, FieldErrorKind, PersonId, UnitId};
@@ -1063,4 +1065,204 @@ pub async fn set_split(
         )
         .await?;
     Ok(Redirect::to("/classification").into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// One level's handling rules (取扱制限)
+
+/// A level's name, definition and handling rules as a form or a JSON body writes them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LevelForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub definition: String,
+    #[serde(default)]
+    pub restricted: bool,
+    #[serde(default)]
+    pub existence_visible: bool,
+    #[serde(default)]
+    pub encrypt_at_rest: bool,
+    #[serde(default)]
+    pub encrypt_in_transit: bool,
+    #[serde(default)]
+    pub storage: String,
+    /// Segment codes; none means any segment.
+    #[serde(default)]
+    pub allowed_segments: Vec<String>,
+    /// `forbidden`, `with_approval` or `allowed`.
+    #[serde(default)]
+    pub take_out: String,
+    #[serde(default)]
+    pub disposal: String,
+}
+
+impl LevelForm {
+    /// Reads a urlencoded form: a checkbox is on when present, and `allowed_segments` repeats
+    /// once per ticked segment.
+    pub fn from_urlencoded(body: &[u8]) -> Self {
+        let mut form = Self::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let on = matches!(value.as_ref(), "on" | "1" | "true");
+            match key.as_ref() {
+                "name" => form.name = value.into_owned(),
+                "definition" => form.definition = value.into_owned(),
+                "restricted" => form.restricted |= on,
+                "existence_visible" => form.existence_visible |= on,
+                "encrypt_at_rest" => form.encrypt_at_rest |= on,
+                "encrypt_in_transit" => form.encrypt_in_transit |= on,
+                "storage" => form.storage = value.into_owned(),
+                "allowed_segments" => form.allowed_segments.push(value.into_owned()),
+                "take_out" => form.take_out = value.into_owned(),
+                "disposal" => form.disposal = value.into_owned(),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// The dimension named in a path (`confidentiality` …); anything else is not found.
+pub fn dimension_of(raw: &str) -> Result<Dimension, AppError> {
+    Dimension::ALL
+        .into_iter()
+        .find(|d| d.as_str() == raw)
+        .ok_or(AppError::NotFound)
+}
+
+/// Checks a level edit: every refused field at once, segment codes against the registered ones.
+pub fn level_edit_input(
+    form: &LevelForm,
+    segments: &[SegmentEntry],
+) -> Result<LevelEdit, AppError> {
+    let mut p = Problems::default();
+    let take_out = p.take(match form.take_out.trim() {
+        "forbidden" => Ok(TakeOut::Forbidden),
+        "with_approval" => Ok(TakeOut::WithApproval),
+        "allowed" => Ok(TakeOut::Allowed),
+        "" => Err(FieldError::new("take_out", FieldErrorKind::Required)),
+        _ => Err(FieldError::new("take_out", FieldErrorKind::UnknownValue)),
+    });
+    let known: Vec<&str> = segments.iter().map(|s| s.segment.code.as_str()).collect();
+    let edit = LevelEdit {
+        name: form.name.clone(),
+        definition: form.definition.clone(),
+        rules: HandlingRules {
+            restricted: form.restricted,
+            existence_visible: form.existence_visible,
+            encrypt_at_rest: form.encrypt_at_rest,
+            encrypt_in_transit: form.encrypt_in_transit,
+            storage: form.storage.clone(),
+            allowed_segments: form.allowed_segments.clone(),
+            take_out: take_out.unwrap_or(TakeOut::Forbidden),
+            disposal: form.disposal.clone(),
+        },
+    };
+    match edit.validate(&known) {
+        Ok(edit) => {
+            p.done()?;
+            Ok(edit)
+        }
+        Err(errors) => {
+            p.0.extend(errors);
+            Err(AppError::Invalid(p.0))
+        }
+    }
+}
+
+/// Saves one level's edit: the scale with that level changed replaces the old one, and the
+/// store re-flags the assets (a changed list of allowed segments flags or clears them) in the
+/// same transaction as its audit record.
+pub async fn save_level(
+    store: &dyn Store,
+    grant: &mamori_core::Granted<ManageRegister>,
+    dimension: Dimension,
+    code: &str,
+    edit: LevelEdit,
+    origin: &mamori_store::Origin,
+) -> Result<Scales, AppError> {
+    let scales = store.scales().await?;
+    let scale = scales
+        .get(dimension)
+        .with_level(code, edit)
+        .ok_or(AppError::NotFound)?;
+    Ok(store.update_scale(grant, scale, origin).await?)
+}
+
+#[derive(Template)]
+#[template(path = "classification_level.html")]
+struct LevelPage {
+    frame: Frame,
+    dimension: Dimension,
+    level: Level,
+    segments: Vec<SegmentEntry>,
+    take_outs: [TakeOut; 3],
+}
+
+impl LevelPage {
+    fn dimension_name(&self) -> &'static str {
+        self.frame
+            .t(&format!("dimension.{}", self.dimension.as_str()))
+    }
+    fn take_out_key(&self, take_out: &TakeOut) -> &'static str {
+        take_out_key(take_out)
+    }
+    fn take_out_code(&self, take_out: &TakeOut) -> &'static str {
+        match take_out {
+            TakeOut::Forbidden => "forbidden",
+            TakeOut::WithApproval => "with_approval",
+            TakeOut::Allowed => "allowed",
+        }
+    }
+    fn allows(&self, code: &str) -> bool {
+        self.level.rules.allowed_segments.iter().any(|s| s == code)
+    }
+}
+
+/// The editor of one level's handling rules, for those who manage the register.
+pub async fn level_page(
+    State(state): State<AppState>,
+    user: User,
+    Path((dimension, code)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    authorize::<ManageRegister>(&user.actor, &())?;
+    let view = authorize::<ViewAssets>(&user.actor, &())?;
+    let dimension = dimension_of(&dimension)?;
+    let scales = state.store.scales().await?;
+    let level = scales
+        .get(dimension)
+        .level(&code)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(render(&LevelPage {
+        frame: Frame::new(&user, "classification.level_title"),
+        dimension,
+        level,
+        segments: state.store.list_segments(&view).await?,
+        take_outs: [TakeOut::Forbidden, TakeOut::WithApproval, TakeOut::Allowed],
+    }))
+    .into_response())
+}
+
+pub async fn update_level(
+    State(state): State<AppState>,
+    user: User,
+    Path((dimension, code)): Path<(String, String)>,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Result<Response, AppError> {
+    let grant = authorize::<ManageRegister>(&user.actor, &())?;
+    let view = authorize::<ViewAssets>(&user.actor, &())?;
+    let dimension = dimension_of(&dimension)?;
+    let segments = state.store.list_segments(&view).await?;
+    let edit = level_edit_input(&LevelForm::from_urlencoded(&body), &segments)?;
+    save_level(
+        state.store.as_ref(),
+        &grant,
+        dimension,
+        &code,
+        edit,
+        &user.ctx.origin(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/classification#scale-{}", dimension.as_str())).into_response())
 }

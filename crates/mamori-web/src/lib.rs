@@ -136,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         .route("/segments/{id}/delete", post(assets_pages::delete_segment))
         .route("/classification", get(assets_pages::classification))
         .route("/classification/split", post(assets_pages::set_split))
+        .route(
+            "/classification/{dimension}/{code}",
+            get(assets_pages::level_page).post(assets_pages::update_level),
+        )
         .route("/static/{file}", get(assets::file))
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics));

@@ -1538,7 +1538,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 35] = [
+const MATRIX: [(&str, &str); 36] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
     ("POST /organisations", "AAFFFFFF"),
@@ -1575,6 +1575,7 @@ const MATRIX: [(&str, &str); 35] = [
     ("DELETE /segments/{id}", "AAFFFFFF"),
     ("GET /classification", "AAAAAAAF"),
     ("PUT /classification/split", "AAFFFFFF"),
+    ("PUT /classification/{dimension}/levels/{code}", "AAFFFFFF"),
 ];
 
 #[tokio::test]
@@ -1763,6 +1764,15 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     Call::new(Method::PUT, "/api/v1/classification/split")
                         .json(json!({"split": false}))
                 }
+                "PUT /classification/{dimension}/levels/{code}" => Call::new(
+                    Method::PUT,
+                    "/api/v1/classification/integrity/levels/1",
+                )
+                .json(json!({
+                    "name": format!("完全性1（{n}）"), "restricted": false,
+                    "existence_visible": true, "encrypt_at_rest": false,
+                    "encrypt_in_transit": false, "take_out": "allowed",
+                })),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;

@@ -1043,3 +1043,237 @@ async fn an_upload_without_a_session_is_refused_at_the_size_of_a_form() {
         reply.text
     );
 }
+
+async fn audit_actions(store: &SqlStore, prefix: &str) -> Vec<Value> {
+    let admin = store.actor(UserId(1)).await.unwrap().unwrap();
+    let grant = authorize::<ViewAudit>(&admin, &()).unwrap();
+    store
+        .list_audit(
+            &grant,
+            &AuditFilter {
+                action_prefix: Some(prefix.into()),
+                limit: 100,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.event.detail)
+        .collect()
+}
+
+#[tokio::test]
+async fn editing_a_levels_allowed_segments_reflags_its_assets_at_once_and_is_audited() {
+    let w = world().await;
+    let portal = w
+        .create("庁内ポータル", w.unit_a, "INTERNET", "2", &[])
+        .await;
+    let ledger = w.create("文書管理", w.unit_a, "LGWAN", "2", &[]).await;
+    let public = w.create("公開Web", w.unit_b, "INTERNET", "1", &[]).await;
+    let flags = |id: i64| {
+        let w = &w;
+        async move {
+            w.api(&w.ciso, Method::GET, &format!("/api/v1/assets/{id}"), None)
+                .await
+                .json(StatusCode::OK)["flags"]
+                .clone()
+        }
+    };
+    assert_eq!(flags(portal).await, json!([]));
+
+    // The editor shows the level as it is, with a box per segment.
+    let html = w.page(&w.ciso, "/classification/confidentiality/2").await;
+    let html = html.page(StatusCode::OK);
+    assert!(html.contains("id=\"level-form\""));
+    assert!(html.contains("value=\"INTERNET\""), "{html}");
+    assert!(!html.contains("value=\"INTERNET\" checked"));
+    let html = w.page(&w.ciso, "/classification").await;
+    assert!(
+        html.page(StatusCode::OK)
+            .contains("href=\"/classification/confidentiality/2\"")
+    );
+    let html = w.page(&w.staff_a, "/classification").await;
+    assert!(!html.page(StatusCode::OK).contains("class=\"level-edit\""));
+
+    // 機密性2 only in LGWAN: the portal in the Internet segment is flagged in the same write.
+    let reply = w
+        .form(
+            &w.ciso,
+            "/classification/confidentiality/2",
+            &[
+                ("name", "機密性2"),
+                ("definition", "公表を前提としない情報資産"),
+                ("existence_visible", "on"),
+                ("encrypt_in_transit", "on"),
+                ("storage", "庁内のサーバ"),
+                ("allowed_segments", "LGWAN"),
+                ("take_out", "with_approval"),
+                ("disposal", "復元できない方法による消去"),
+            ],
+            "ja",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(
+        flags(portal).await,
+        json!([{"kind": "segment_forbidden", "segment": "INTERNET", "level": "機密性2"}])
+    );
+    assert_eq!(flags(ledger).await, json!([]));
+    assert_eq!(flags(public).await, json!([]));
+    let html = w.page(&w.ciso, &format!("/assets/{portal}")).await;
+    let html = html.page(StatusCode::OK);
+    assert!(html.contains("分類上、このセグメントに置くことはできません"));
+    assert!(
+        html.contains("庁内のサーバ"),
+        "the page shows the new rules"
+    );
+    let classification = w
+        .api(&w.staff_a, Method::GET, "/api/v1/classification", None)
+        .await
+        .json(StatusCode::OK);
+    let level = classification["scales"]["confidentiality"]["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == "2")
+        .unwrap()
+        .clone();
+    assert_eq!(level["rank"], 2, "the rank is kept");
+    assert_eq!(level["rules"]["allowed_segments"], json!(["LGWAN"]));
+    assert_eq!(level["rules"]["take_out"], "with_approval");
+    assert_eq!(level["rules"]["restricted"], false);
+    let audited = audit_actions(&w.store, "classification.update").await;
+    assert_eq!(audited.len(), 1, "{audited:?}");
+
+    // Through the API, back to any segment: the flag goes.
+    let reply = w
+        .api(
+            &w.ciso,
+            Method::PUT,
+            "/api/v1/classification/confidentiality/levels/2",
+            Some(json!({
+                "name": "機密性2", "restricted": false, "existence_visible": true,
+                "encrypt_at_rest": false, "encrypt_in_transit": true, "take_out": "allowed",
+                "allowed_segments": [],
+            })),
+        )
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(reply["split"], false);
+    assert_eq!(flags(portal).await, json!([]));
+    assert_eq!(
+        audit_actions(&w.store, "classification.update").await.len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_bad_level_edit_changes_nothing_and_says_why_in_japanese() {
+    let w = world().await;
+    let before = w
+        .api(&w.ciso, Method::GET, "/api/v1/classification", None)
+        .await
+        .json(StatusCode::OK);
+    let reply = w
+        .form(
+            &w.ciso,
+            "/classification/confidentiality/3",
+            &[
+                ("name", " "),
+                ("allowed_segments", "LGWAN"),
+                ("allowed_segments", "DMZ"),
+                ("take_out", "sometimes"),
+                ("disposal", &"消".repeat(501)),
+            ],
+            "ja",
+        )
+        .await;
+    let html = reply.page(StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "段階の名称を入力してください。",
+        "配置できるセグメントの値が選択肢にありません。",
+        "庁外持ち出しの値が選択肢にありません。",
+        "廃棄方法は500文字以内で入力してください。",
+        "存在の開示（閲覧制限のない段階は開示が必要）の値は使用できません。",
+    ] {
+        assert!(html.contains(message), "{message} missing: {html}");
+    }
+    // The API says the same in its error body.
+    let reply = w
+        .api(
+            &w.ciso,
+            Method::PUT,
+            "/api/v1/classification/confidentiality/levels/3",
+            Some(json!({
+                "name": "機密性3", "restricted": true, "existence_visible": false,
+                "encrypt_at_rest": true, "encrypt_in_transit": true, "take_out": "forbidden",
+                "allowed_segments": ["NOWHERE"],
+            })),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("allowed_segments"), "{}", reply.text);
+    // Unknown fields, levels and dimensions are refused too.
+    for (path, body, status) in [
+        (
+            "/api/v1/classification/confidentiality/levels/3",
+            json!({"name": "x", "restricted": true, "existence_visible": true,
+                   "encrypt_at_rest": true, "encrypt_in_transit": true,
+                   "take_out": "forbidden", "rank": 9}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/v1/classification/confidentiality/levels/9",
+            json!({"name": "x", "restricted": true, "existence_visible": true,
+                   "encrypt_at_rest": true, "encrypt_in_transit": true, "take_out": "forbidden"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/classification/secrecy/levels/3",
+            json!({"name": "x", "restricted": true, "existence_visible": true,
+                   "encrypt_at_rest": true, "encrypt_in_transit": true, "take_out": "forbidden"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let reply = w.api(&w.ciso, Method::PUT, path, Some(body)).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.text);
+    }
+    // Without its CSRF field the form is refused, and a manager of one unit may not edit.
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/classification/confidentiality/2")
+        .header(header::COOKIE, &w.ciso.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=x&take_out=allowed&existence_visible=on"))
+        .unwrap();
+    assert_eq!(send(&w.app, request).await.status, StatusCode::FORBIDDEN);
+    let reply = w
+        .form(
+            &w.manager_a,
+            "/classification/confidentiality/2",
+            &[
+                ("name", "x"),
+                ("take_out", "allowed"),
+                ("existence_visible", "on"),
+            ],
+            "ja",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let after = w
+        .api(&w.ciso, Method::GET, "/api/v1/classification", None)
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(before, after, "nothing changed");
+    assert!(
+        audit_actions(&w.store, "classification.update")
+            .await
+            .is_empty()
+    );
+}
