@@ -353,6 +353,7 @@ conformance!(
     import_updates_by_id_and_creates_the_rest,
     summary_counts_in_sql,
     text_search_finds_what_like_found,
+    summary_counts_follow_every_change,
     release_request_decision_and_delivery_are_each_audited,
     the_store_refuses_self_approval_whatever_the_grant,
     release_lists_and_addresses,

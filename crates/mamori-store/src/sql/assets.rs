@@ -273,6 +273,115 @@ fn flags_text(flags: &[Flag]) -> String {
     serde_json::to_string(flags).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// What the summary counts of one asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Counted {
+    confidentiality: String,
+    segment: Option<i64>,
+    unit: i64,
+    flagged: bool,
+}
+
+impl Counted {
+    fn of(asset: &Asset) -> Self {
+        Self {
+            confidentiality: asset.classification.confidentiality.clone(),
+            segment: asset.segment_id.map(|s| s.0),
+            unit: asset.owner_unit_id.0,
+            flagged: !asset.flags.is_empty(),
+        }
+    }
+}
+
+/// The changes one write makes to the summary's counts (`asset_tallies`), written just before
+/// the write commits. Every statement that adds, removes or changes an asset's level, segment,
+/// unit or flags goes with a change here; the conformance suite recounts the register to hold
+/// this.
+#[derive(Default)]
+struct Tally(std::collections::BTreeMap<(&'static str, String), i64>);
+
+impl Tally {
+    fn bump(&mut self, facet: &'static str, code: String, by: i64) {
+        *self.0.entry((facet, code)).or_default() += by;
+    }
+
+    fn count(&mut self, asset: &Counted, by: i64) {
+        self.bump("total", String::new(), by);
+        if asset.flagged {
+            self.bump("flagged", String::new(), by);
+        }
+        self.bump("confidentiality", asset.confidentiality.clone(), by);
+        self.bump(
+            "segment",
+            asset.segment.map(|s| s.to_string()).unwrap_or_default(),
+            by,
+        );
+        self.bump("unit", asset.unit.to_string(), by);
+    }
+
+    fn add(&mut self, asset: &Counted) {
+        self.count(asset, 1);
+    }
+
+    fn change(&mut self, before: &Counted, after: &Counted) {
+        if before != after {
+            self.count(before, -1);
+            self.count(after, 1);
+        }
+    }
+
+    async fn write(self, conn: &mut AnyConnection) -> Result<()> {
+        for ((facet, code), by) in self.0 {
+            if by == 0 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO asset_tallies (facet, code, n) VALUES ($1, $2, $3) \
+                 ON CONFLICT (facet, code) DO UPDATE SET n = asset_tallies.n + excluded.n",
+            )
+            .bind(facet)
+            .bind(code)
+            .bind(by)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The tally that counts the assets `filter` selects, when it is one: for someone who sees the
+/// whole register, no filter or one on a counted facet alone.
+fn tallied(visibility: &AssetVisibility, filter: &AssetFilter) -> Option<(&'static str, String)> {
+    let text = filter.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+    if !matches!(visibility, AssetVisibility::All)
+        || filter.kind.is_some()
+        || filter.integrity.is_some()
+        || filter.availability.is_some()
+        || filter.lifecycle.is_some()
+        || text
+    {
+        return None;
+    }
+    let mut facets = Vec::new();
+    if let Some(code) = &filter.confidentiality {
+        facets.push(("confidentiality", code.clone()));
+    }
+    if let Some(segment) = filter.segment {
+        facets.push(("segment", segment.0.to_string()));
+    }
+    if let Some(unit) = filter.owner_unit {
+        facets.push(("unit", unit.0.to_string()));
+    }
+    if filter.flagged_only {
+        facets.push(("flagged", String::new()));
+    }
+    match facets.len() {
+        0 => Some(("total", String::new())),
+        1 => facets.pop(),
+        _ => None,
+    }
+}
+
 /// The columns the free-text search looks in.
 const SEARCHED: [&str; 5] = ["a.name", "a.location", "a.hosts", "a.addresses", "a.note"];
 
@@ -366,6 +475,7 @@ async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> 
 async fn insert_asset(
     conn: &mut AnyConnection,
     judge: &Judge,
+    tally: &mut Tally,
     asset: &NewAsset,
     now: i64,
 ) -> Result<i64> {
@@ -412,6 +522,12 @@ async fn insert_asset(
     .bind(judge.class_rank(&classification))
     .fetch_one(&mut *conn)
     .await?;
+    tally.add(&Counted {
+        confidentiality: classification.confidentiality,
+        segment: input.segment.map(|s| s.0),
+        unit: input.owner_unit.0,
+        flagged: !flags.is_empty(),
+    });
     Ok(row.try_get("id")?)
 }
 
@@ -420,6 +536,7 @@ async fn insert_asset(
 async fn rewrite_asset(
     conn: &mut AnyConnection,
     judge: &Judge,
+    tally: &mut Tally,
     before: &Asset,
     asset: &NewAsset,
     now: i64,
@@ -446,13 +563,17 @@ async fn rewrite_asset(
     if same {
         return Ok(false);
     }
-    let flags = judge.flags(
+    let mut flags = judge.flags(
         &classification,
         input.segment,
         &input.addresses,
         lifecycle,
         asset.disposal.as_ref(),
     )?;
+    // A row that sets the class is a reclassification: only then does a split review end.
+    if before.classification == classification {
+        asset::carry_review(&before.flags, &mut flags);
+    }
     sqlx::query(
         "UPDATE assets SET kind = $1, name = $2, owner_unit_id = $3, administrator_id = $4, \
          location = $5, segment_id = $6, hosts = $7, addresses = $8, lifecycle = $9, \
@@ -483,14 +604,29 @@ async fn rewrite_asset(
     .bind(before.id.0)
     .execute(&mut *conn)
     .await?;
+    tally.change(
+        &Counted::of(before),
+        &Counted {
+            confidentiality: classification.confidentiality,
+            segment: input.segment.map(|s| s.0),
+            unit: input.owner_unit.0,
+            flagged: !flags.is_empty(),
+        },
+    );
     Ok(true)
 }
 
 /// Recomputes the flags of every asset (or of those in one segment) and stores those that
 /// changed.
-async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<SegmentId>) -> Result<()> {
+async fn reflag(
+    conn: &mut AnyConnection,
+    judge: &Judge,
+    tally: &mut Tally,
+    segment: Option<SegmentId>,
+) -> Result<()> {
     let base = "SELECT id, segment_id, addresses, lifecycle, disposal_method, disposal_by, \
-                disposal_at, confidentiality, integrity, availability, flags, class_rank FROM assets";
+                disposal_at, confidentiality, integrity, availability, flags, flagged, class_rank \
+                FROM assets";
     let rows = match segment {
         Some(id) => {
             sqlx::query(&format!("{base} WHERE segment_id = $1"))
@@ -504,15 +640,17 @@ async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<Segment
         let addresses: String = row.try_get("addresses")?;
         let classification = classification_from(&row)?;
         let rank = judge.class_rank(&classification);
-        let flags = judge.flags(
+        let mut flags = judge.flags(
             &classification,
             opt_id(&row, "segment_id")?.map(SegmentId),
             &parse_addresses(&addresses)?,
             lifecycle_of(&row)?,
             disposal_from(&row)?.as_ref(),
         )?;
-        let text = flags_text(&flags);
         let before: String = row.try_get("flags")?;
+        let was: Vec<Flag> = serde_json::from_str(&before).map_err(|_| decode("flags"))?;
+        asset::carry_review(&was, &mut flags);
+        let text = flags_text(&flags);
         if before != text || row.try_get::<i64, _>("class_rank")? != rank {
             sqlx::query(
                 "UPDATE assets SET flags = $1, flagged = $2, class_rank = $3 WHERE id = $4",
@@ -523,6 +661,10 @@ async fn reflag(conn: &mut AnyConnection, judge: &Judge, segment: Option<Segment
             .bind(row.try_get::<i64, _>("id")?)
             .execute(&mut *conn)
             .await?;
+            let was = row.try_get::<i64, _>("flagged")? != 0;
+            if was != !flags.is_empty() {
+                tally.bump("flagged", String::new(), if was { -1 } else { 1 });
+            }
         }
     }
     Ok(())
@@ -686,13 +828,25 @@ impl AssetStore for SqlStore {
                 format!("FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN}")
             }
         };
-        let total: i64 = bind_all(
-            sqlx::query(&format!("SELECT COUNT(*) AS n {count_from} {where_sql}")),
-            args.iter().map(clone_arg).collect(),
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
+        let total: i64 = match tallied(visibility, filter) {
+            Some((facet, code)) => {
+                sqlx::query("SELECT n FROM asset_tallies WHERE facet = $1 AND code = $2")
+                    .bind(facet)
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|row| row.try_get("n"))
+                    .transpose()?
+                    .unwrap_or(0)
+            }
+            None => bind_all(
+                sqlx::query(&format!("SELECT COUNT(*) AS n {count_from} {where_sql}")),
+                args.iter().map(clone_arg).collect(),
+            )
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?,
+        };
         let order = match filter.sort {
             // Within one confidentiality level every row has the same rank: ordering by name lets
             // the (confidentiality, name, id) index deliver the page without a sort.
@@ -798,7 +952,9 @@ impl AssetStore for SqlStore {
         let mut write = self.begin_write().await?;
         check_refs(&mut write.tx, &asset.input).await?;
         let judge = Judge::load(&mut write.tx).await?;
-        let id = insert_asset(&mut write.tx, &judge, &asset, write.at_ms).await?;
+        let mut tally = Tally::default();
+        let id = insert_asset(&mut write.tx, &judge, &mut tally, &asset, write.at_ms).await?;
+        tally.write(&mut write.tx).await?;
         let created = Self::fetch_asset_in(&mut write.tx, AssetId(id)).await?;
         let event = origin
             .event("asset.create", "asset", id)
@@ -819,13 +975,14 @@ impl AssetStore for SqlStore {
         let before = Self::fetch_asset_in(&mut write.tx, id).await?;
         check_refs(&mut write.tx, &input).await?;
         let judge = Judge::load(&mut write.tx).await?;
-        let flags = judge.flags(
+        let mut flags = judge.flags(
             &before.classification,
             input.segment,
             &input.addresses,
             input.lifecycle,
             before.disposal.as_ref(),
         )?;
+        asset::carry_review(&before.flags, &mut flags);
         sqlx::query(
             "UPDATE assets SET kind = $1, name = $2, owner_unit_id = $3, administrator_id = $4, \
              location = $5, segment_id = $6, hosts = $7, addresses = $8, lifecycle = $9, note = $10, \
@@ -848,6 +1005,9 @@ impl AssetStore for SqlStore {
         .execute(&mut *write.tx)
         .await?;
         let after = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let mut tally = Tally::default();
+        tally.change(&Counted::of(&before), &Counted::of(&after));
+        tally.write(&mut write.tx).await?;
         let event = origin
             .event("asset.update", "asset", id)
             .in_unit(Some(after.owner_unit_id))
@@ -893,6 +1053,9 @@ impl AssetStore for SqlStore {
         .execute(&mut *write.tx)
         .await?;
         let after = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let mut tally = Tally::default();
+        tally.change(&Counted::of(&before), &Counted::of(&after));
+        tally.write(&mut write.tx).await?;
         let event = origin
             .event("asset.reclassify", "asset", id)
             .in_unit(Some(after.owner_unit_id))
@@ -915,13 +1078,14 @@ impl AssetStore for SqlStore {
         let mut write = self.begin_write().await?;
         let before = Self::fetch_asset_in(&mut write.tx, id).await?;
         let judge = Judge::load(&mut write.tx).await?;
-        let flags = judge.flags(
+        let mut flags = judge.flags(
             &before.classification,
             before.segment_id,
             &before.addresses,
             Lifecycle::Disposed,
             Some(&disposal),
         )?;
+        asset::carry_review(&before.flags, &mut flags);
         sqlx::query(
             "UPDATE assets SET lifecycle = $1, disposal_method = $2, disposal_by = $3, disposal_at = $4, \
              flags = $5, flagged = $6, updated_at = $7 WHERE id = $8",
@@ -937,6 +1101,9 @@ impl AssetStore for SqlStore {
         .execute(&mut *write.tx)
         .await?;
         let after = Self::fetch_asset_in(&mut write.tx, id).await?;
+        let mut tally = Tally::default();
+        tally.change(&Counted::of(&before), &Counted::of(&after));
+        tally.write(&mut write.tx).await?;
         let event = origin
             .event("asset.dispose", "asset", id)
             .in_unit(Some(after.owner_unit_id))
@@ -960,6 +1127,7 @@ impl AssetStore for SqlStore {
             .map(|r| r.try_get("id"))
             .collect::<std::result::Result<_, _>>()?;
         let mut people_checked: HashMap<i64, bool> = HashMap::new();
+        let mut tally = Tally::default();
         let mut ids = Vec::with_capacity(assets.len());
         for asset in &assets {
             if !units.contains(&asset.input.owner_unit.0) {
@@ -983,9 +1151,10 @@ impl AssetStore for SqlStore {
                 }
             }
             ids.push(AssetId(
-                insert_asset(&mut write.tx, &judge, asset, write.at_ms).await?,
+                insert_asset(&mut write.tx, &judge, &mut tally, asset, write.at_ms).await?,
             ));
         }
+        tally.write(&mut write.tx).await?;
         let event = origin
             .event("asset.import", "asset", "")
             .with_detail(serde_json::json!({
@@ -1012,6 +1181,7 @@ impl AssetStore for SqlStore {
             .map(|r| r.try_get("id"))
             .collect::<std::result::Result<_, _>>()?;
         let mut people_checked: HashMap<i64, bool> = HashMap::new();
+        let mut tally = Tally::default();
         let mut seen = std::collections::HashSet::new();
         let mut outcome = ImportOutcome::default();
         for row in &rows {
@@ -1038,7 +1208,7 @@ impl AssetStore for SqlStore {
             }
             let Some(id) = row.id else {
                 outcome.created.push(AssetId(
-                    insert_asset(&mut write.tx, &judge, asset, write.at_ms).await?,
+                    insert_asset(&mut write.tx, &judge, &mut tally, asset, write.at_ms).await?,
                 ));
                 continue;
             };
@@ -1046,12 +1216,22 @@ impl AssetStore for SqlStore {
                 return Err(StoreError::Conflict("asset.import_duplicate_id"));
             }
             let before = Self::fetch_asset_in(&mut write.tx, id).await?;
-            if rewrite_asset(&mut write.tx, &judge, &before, asset, write.at_ms).await? {
+            if rewrite_asset(
+                &mut write.tx,
+                &judge,
+                &mut tally,
+                &before,
+                asset,
+                write.at_ms,
+            )
+            .await?
+            {
                 outcome.updated.push(id);
             } else {
                 outcome.unchanged.push(id);
             }
         }
+        tally.write(&mut write.tx).await?;
         let event = origin
             .event("asset.import", "asset", "")
             .with_detail(serde_json::json!({
@@ -1095,45 +1275,51 @@ impl AssetStore for SqlStore {
     }
 
     async fn asset_summary(&self, _: &Granted<ViewAssets>) -> Result<AssetSummary> {
-        let totals = sqlx::query(
-            "SELECT COUNT(*) AS n, COUNT(CASE WHEN flagged = 1 THEN 1 END) AS f FROM assets",
+        // The counts are kept with the register (`asset_tallies`); only the names are joined.
+        let mut conn = self.pool.acquire().await?;
+        let mut total = 0;
+        let mut flagged = 0;
+        let mut confidentiality = Vec::new();
+        for row in sqlx::query(
+            "SELECT facet, code, n FROM asset_tallies \
+             WHERE facet IN ('total', 'flagged', 'confidentiality') AND n <> 0",
         )
-        .fetch_one(&self.pool)
-        .await?;
-        let scales = {
-            let mut conn = self.pool.acquire().await?;
-            load_scales(&mut conn).await?
-        };
-        let mut by_confidentiality: Vec<(u8, SummaryCount)> = sqlx::query(
-            "SELECT confidentiality AS k, COUNT(*) AS n FROM assets GROUP BY confidentiality",
-        )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
-        .iter()
-        .map(|row| -> Result<(u8, SummaryCount)> {
-            let key: String = row.try_get("k")?;
-            let level = scales.confidentiality.level(&key);
-            Ok((
-                level.map_or(0, |l| l.rank),
-                SummaryCount {
-                    label: level.map_or_else(
-                        || format!("{}{key}", Dimension::Confidentiality.label()),
-                        |l| l.name.clone(),
-                    ),
-                    key,
-                    count: row.try_get("n")?,
-                },
-            ))
-        })
-        .collect::<Result<_>>()?;
+        {
+            let facet: String = row.try_get("facet")?;
+            let n: i64 = row.try_get("n")?;
+            match facet.as_str() {
+                "total" => total = n,
+                "flagged" => flagged = n,
+                _ => confidentiality.push((row.try_get::<String, _>("code")?, n)),
+            }
+        }
+        let scales = load_scales(&mut conn).await?;
+        let mut by_confidentiality: Vec<(u8, SummaryCount)> = confidentiality
+            .into_iter()
+            .map(|(key, count)| {
+                let level = scales.confidentiality.level(&key);
+                (
+                    level.map_or(0, |l| l.rank),
+                    SummaryCount {
+                        label: level.map_or_else(
+                            || format!("{}{key}", Dimension::Confidentiality.label()),
+                            |l| l.name.clone(),
+                        ),
+                        key,
+                        count,
+                    },
+                )
+            })
+            .collect();
         by_confidentiality.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.key.cmp(&b.1.key)));
         let by_segment = sqlx::query(
-            // Counted per id through the index first, then named: no join over every asset.
-            "SELECT s.code AS k, s.name AS label, g.n AS n FROM \
-             (SELECT segment_id, COUNT(*) AS n FROM assets GROUP BY segment_id) g \
-             LEFT JOIN segments s ON s.id = g.segment_id ORDER BY g.n DESC, COALESCE(s.code, '')",
+            "SELECT s.code AS k, s.name AS label, t.n AS n FROM asset_tallies t \
+             LEFT JOIN segments s ON CAST(s.id AS TEXT) = t.code \
+             WHERE t.facet = 'segment' AND t.n <> 0 ORDER BY t.n DESC, COALESCE(s.code, '')",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|row| {
@@ -1147,11 +1333,11 @@ impl AssetStore for SqlStore {
         })
         .collect::<Result<_>>()?;
         let by_owner_unit = sqlx::query(
-            "SELECT u.id AS k, u.name AS label, g.n AS n FROM \
-             (SELECT owner_unit_id, COUNT(*) AS n FROM assets GROUP BY owner_unit_id) g \
-             JOIN units u ON u.id = g.owner_unit_id ORDER BY g.n DESC, u.name",
+            "SELECT u.id AS k, u.name AS label, t.n AS n FROM asset_tallies t \
+             JOIN units u ON CAST(u.id AS TEXT) = t.code \
+             WHERE t.facet = 'unit' AND t.n <> 0 ORDER BY t.n DESC, u.name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|row| {
@@ -1163,8 +1349,8 @@ impl AssetStore for SqlStore {
         })
         .collect::<Result<_>>()?;
         Ok(AssetSummary {
-            total: totals.try_get("n")?,
-            flagged: totals.try_get("f")?,
+            total,
+            flagged,
             by_confidentiality: by_confidentiality.into_iter().map(|(_, c)| c).collect(),
             by_segment,
             by_owner_unit,
@@ -1236,7 +1422,9 @@ impl AssetStore for SqlStore {
         .await
         .map_err(|e| conflict(e, "segment.code_taken"))?;
         let judge = Judge::load(&mut write.tx).await?;
-        reflag(&mut write.tx, &judge, Some(id)).await?;
+        let mut tally = Tally::default();
+        reflag(&mut write.tx, &judge, &mut tally, Some(id)).await?;
+        tally.write(&mut write.tx).await?;
         let after = SegmentEntry { id, segment };
         let event = origin
             .event("segment.update", "segment", id)
@@ -1290,7 +1478,9 @@ impl AssetStore for SqlStore {
         let before = load_scales(&mut write.tx).await?;
         write_scale(&mut write.tx, &scale, write.at_ms).await?;
         let judge = Judge::load(&mut write.tx).await?;
-        reflag(&mut write.tx, &judge, None).await?;
+        let mut tally = Tally::default();
+        reflag(&mut write.tx, &judge, &mut tally, None).await?;
+        tally.write(&mut write.tx).await?;
         let codes = |s: &Scale| s.levels.iter().map(|l| l.code.clone()).collect::<Vec<_>>();
         let event = origin
             .event("classification.update", "scale", scale.dimension.as_str())

@@ -1333,3 +1333,300 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
     assert_eq!(count("端末 host0900").await, 0);
     assert_search_as_before(&fx, &queries).await;
 }
+
+/// `(key, count)` rows of a counting query.
+async fn grouped(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    sqlx::query(sql)
+        .fetch_all(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|row| {
+            (
+                sqlx::Row::try_get::<String, _>(row, 0).unwrap(),
+                sqlx::Row::try_get::<i64, _>(row, 1).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The summary and the counts of single-facet lists, against a count of the register itself.
+async fn assert_summary_is_a_recount(fx: &Fx, when: &str) {
+    use std::collections::BTreeMap;
+    let s = fx.store();
+    let summary = s.asset_summary(&view()).await.unwrap();
+    let mut conn = fx.raw().await;
+    let totals = grouped(
+        &mut conn,
+        "SELECT 'total', COUNT(*) FROM assets UNION ALL \
+         SELECT 'flagged', COUNT(*) FROM assets WHERE flagged = 1",
+    )
+    .await;
+    let levels = grouped(
+        &mut conn,
+        "SELECT confidentiality, COUNT(*) FROM assets GROUP BY confidentiality",
+    )
+    .await;
+    let segments = grouped(
+        &mut conn,
+        "SELECT COALESCE(s.code, ''), COUNT(*) FROM assets a \
+         LEFT JOIN segments s ON s.id = a.segment_id GROUP BY s.code",
+    )
+    .await;
+    let units = grouped(
+        &mut conn,
+        "SELECT CAST(owner_unit_id AS TEXT), COUNT(*) FROM assets GROUP BY owner_unit_id",
+    )
+    .await;
+    sqlx::Connection::close(conn).await.unwrap();
+    let map = |counts: &[mamori_store::SummaryCount]| {
+        counts
+            .iter()
+            .map(|c| (c.key.clone(), c.count))
+            .collect::<BTreeMap<String, i64>>()
+    };
+    assert_eq!(summary.total, totals["total"], "total {when}");
+    assert_eq!(summary.flagged, totals["flagged"], "flagged {when}");
+    assert_eq!(map(&summary.by_confidentiality), levels, "levels {when}");
+    assert_eq!(map(&summary.by_segment), segments, "segments {when}");
+    assert_eq!(map(&summary.by_owner_unit), units, "units {when}");
+    assert!(
+        summary
+            .by_segment
+            .windows(2)
+            .all(|w| w[0].count >= w[1].count)
+    );
+    assert!(
+        summary
+            .by_owner_unit
+            .windows(2)
+            .all(|w| w[0].count >= w[1].count)
+    );
+
+    // A list's total read from the counts is the number of rows the list has.
+    let segment_ids: Vec<SegmentId> = s
+        .list_segments(&view())
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    let mut filters = vec![
+        AssetFilter::default(),
+        AssetFilter {
+            flagged_only: true,
+            ..AssetFilter::default()
+        },
+    ];
+    for code in levels.keys().chain(["9".to_owned()].iter()) {
+        filters.push(AssetFilter {
+            confidentiality: Some(code.clone()),
+            ..AssetFilter::default()
+        });
+    }
+    for id in segment_ids {
+        filters.push(AssetFilter {
+            segment: Some(id),
+            ..AssetFilter::default()
+        });
+    }
+    for unit in units.keys() {
+        filters.push(AssetFilter {
+            owner_unit: Some(UnitId(unit.parse().unwrap())),
+            ..AssetFilter::default()
+        });
+    }
+    for filter in filters {
+        let (rows, total) = s
+            .list_assets(
+                &view(),
+                &AssetVisibility::All,
+                &AssetFilter {
+                    limit: 500,
+                    ..filter.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(total, rows.len() as i64, "{filter:?} {when}");
+    }
+}
+
+pub async fn summary_counts_follow_every_change(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let mynumber = s.list_segments(&view()).await.unwrap()[2].id;
+    let segments = [Some(r.lgwan.id), Some(r.internet.id), Some(mynumber), None];
+    let levels = ["1", "2", "3"];
+    assert_summary_is_a_recount(&fx, "when empty").await;
+    let mut ids = Vec::new();
+    for i in 0..36 {
+        let mut asset = input(
+            &format!("資産 {i:02}"),
+            AssetKind::System,
+            if i % 3 == 0 { r.unit_a } else { r.unit_b },
+            segments[i % 4],
+        );
+        // Some addresses outside their segment, so that some assets are flagged.
+        if i % 5 == 0 {
+            asset.addresses = vec!["192.0.2.1".parse().unwrap()];
+        }
+        let created = s
+            .create_asset(&manage(), new_asset(asset, levels[i % 3]), &origin())
+            .await
+            .unwrap();
+        ids.push(created);
+    }
+    assert_summary_is_a_recount(&fx, "after creating").await;
+    assert!(s.asset_summary(&view()).await.unwrap().flagged > 0);
+
+    for (i, asset) in ids.iter().enumerate().filter(|(i, _)| i % 4 == 1) {
+        let mut moved = input(
+            &asset.name,
+            asset.kind,
+            if i % 2 == 0 { r.unit_b } else { r.unit_a },
+            segments[(i + 1) % 4],
+        );
+        moved.addresses = if i % 3 == 0 {
+            vec!["10.10.0.9".parse().unwrap()]
+        } else {
+            vec![]
+        };
+        s.update_asset(&manage(), asset.id, moved, &origin())
+            .await
+            .unwrap();
+    }
+    assert_summary_is_a_recount(&fx, "after updates").await;
+
+    for (i, asset) in ids.iter().enumerate().filter(|(i, _)| i % 3 == 2) {
+        s.reclassify_asset(
+            &manage(),
+            asset.id,
+            class(levels[(i + 1) % 3], "1", "1"),
+            "見直し",
+            &origin(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_summary_is_a_recount(&fx, "after reclassifying").await;
+
+    for asset in ids.iter().step_by(7) {
+        s.dispose_asset(
+            &manage(),
+            asset.id,
+            Disposal {
+                method: "溶解".into(),
+                by: "総務課".into(),
+                at_ms: fx.now(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_summary_is_a_recount(&fx, "after disposals").await;
+
+    let imported: Vec<NewAsset> = (0..30)
+        .map(|i| {
+            new_asset(
+                input(
+                    &format!("取込 {i:02}"),
+                    AssetKind::Media,
+                    if i % 2 == 0 { r.unit_a } else { r.unit_b },
+                    segments[i % 4],
+                ),
+                levels[i % 3],
+            )
+        })
+        .collect();
+    s.import_assets(&register(), imported, &origin())
+        .await
+        .unwrap();
+    assert_summary_is_a_recount(&fx, "after an import").await;
+
+    // An import that changes some, leaves some and adds some; then one refused, changing nothing.
+    let all = s.all_assets(&register()).await.unwrap();
+    let mut rows: Vec<ImportRow> = all
+        .iter()
+        .take(20)
+        .enumerate()
+        .map(|(i, a)| {
+            let mut asset = new_asset(
+                input(
+                    &a.name,
+                    a.kind,
+                    if i % 2 == 0 {
+                        r.unit_b
+                    } else {
+                        a.owner_unit_id
+                    },
+                    segments[(i + 2) % 4],
+                ),
+                levels[(i + 2) % 3],
+            );
+            asset.input.addresses = a.addresses.clone();
+            ImportRow {
+                id: Some(a.id),
+                asset,
+            }
+        })
+        .collect();
+    rows.push(ImportRow {
+        id: None,
+        asset: new_asset(input("追加分", AssetKind::Information, r.unit_a, None), "3"),
+    });
+    s.import_assets_upsert(&register(), rows.clone(), &origin())
+        .await
+        .unwrap();
+    assert_summary_is_a_recount(&fx, "after an updating import").await;
+    rows[5].asset.classification.confidentiality = "極秘".into();
+    assert_conflict(
+        s.import_assets_upsert(&register(), rows, &origin()).await,
+        "an unknown level",
+    );
+    assert_summary_is_a_recount(&fx, "after a refused import").await;
+
+    // Segment and scale changes re-flag assets without touching them one by one.
+    s.update_segment(
+        &register(),
+        r.lgwan.id,
+        segment("LGWAN", "LGWAN接続系", "10.10.0.0/16, 192.0.2.0/24"),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    assert_summary_is_a_recount(&fx, "after widening a segment").await;
+    s.update_scale(
+        &register(),
+        Scales::mic_default(true).confidentiality,
+        &origin(),
+    )
+    .await
+    .unwrap();
+    assert_summary_is_a_recount(&fx, "after switching to 3A/3B/3C").await;
+    assert!(
+        s.asset_summary(&view())
+            .await
+            .unwrap()
+            .by_confidentiality
+            .iter()
+            .any(|c| c.key == "3" && c.label == "機密性3"),
+        "a level no scale knows is still counted, under its code"
+    );
+    for asset in ids.iter().take(12) {
+        s.reclassify_asset(
+            &manage(),
+            asset.id,
+            class("3B", "2", "2"),
+            "細分",
+            &origin(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_summary_is_a_recount(&fx, "after reclassifying to 3B").await;
+}
