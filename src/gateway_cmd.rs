@@ -36,9 +36,19 @@ struct RunArgs {
     /// Address to accept SMTP on.
     #[arg(long, required = true, env = "MAMORI_GATEWAY_LISTEN")]
     listen: Option<SocketAddr>,
-    /// Where sanitized mail goes (`HOST:PORT`, the SMTP server on the LGWAN side).
+    /// Where sanitized mail goes: `HOST:PORT` or `smtp:HOST:PORT` (SMTP), `lmtp:HOST:PORT` (LMTP).
     #[arg(long, required = true, env = "MAMORI_GATEWAY_NEXT_HOP")]
     next_hop: Option<String>,
+    /// STARTTLS to the next hop: `none`, `opportunistic` (when offered, certificate not checked)
+    /// or `required` (verified against --next-hop-ca; never sent in clear).
+    #[arg(long, default_value = "none", env = "MAMORI_GATEWAY_NEXT_HOP_TLS")]
+    next_hop_tls: mamori_gateway::TlsMode,
+    /// PEM CA certificates the next hop's certificate must chain to.
+    #[arg(long)]
+    next_hop_ca: Option<PathBuf>,
+    /// Name the next hop's certificate must carry, when not the host of --next-hop.
+    #[arg(long)]
+    next_hop_tls_name: Option<String>,
     /// Recipient domain to accept mail for (repeatable); every other domain is refused.
     #[arg(long = "accept-domain", required = true, num_args = 1..)]
     accept_domains: Vec<String>,
@@ -98,6 +108,9 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     }
     config.tls_cert = a.tls_cert;
     config.tls_key = a.tls_key;
+    config.next_hop_tls = a.next_hop_tls;
+    config.next_hop_ca_file = a.next_hop_ca;
+    config.next_hop_tls_name = a.next_hop_tls_name;
     config.max_recipients = a.max_recipients;
     config.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));

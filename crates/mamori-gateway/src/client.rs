@@ -1,44 +1,290 @@
-//! A small SMTP client for delivery to the next hop.
+//! A small SMTP and LMTP client for delivery to the next hop.
 //!
 //! Our own rather than `lettre`: delivery needs the exact envelope (null sender, several
 //! recipients with per-recipient results, SMTPUTF8 only when the envelope needs it), a message that
-//! is already formatted bytes, and reply codes classified into temporary and permanent for the
-//! retry logic. That is a hundred lines over the same strict line codec the server uses, whereas
-//! lettre brings its own builder, transport and TLS stack we would not use.
+//! is already formatted bytes, LMTP's one reply per recipient after DATA, and reply codes
+//! classified into temporary and permanent for the retry logic. That is a few hundred lines over
+//! the same strict line codec the server uses, whereas lettre brings its own builder, transport
+//! and TLS stack we would not use.
 
 use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 use crate::codec::{LineBuffer, MAX_LINE};
+
+/// The protocol spoken to the next hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    #[default]
+    Smtp,
+    /// RFC 2033: `LHLO`, and one reply per accepted recipient after DATA.
+    Lmtp,
+}
+
+/// STARTTLS towards the next hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    /// Never: the next hop is reached over a trusted path (e.g. loopback).
+    #[default]
+    None,
+    /// STARTTLS when the next hop offers it, without checking its certificate (protects against
+    /// passive eavesdropping only); in clear otherwise, or when the handshake fails.
+    Opportunistic,
+    /// STARTTLS with a certificate that chains to the configured CA and names the next hop;
+    /// otherwise the message waits (temporary failure), never sent in clear.
+    Required,
+}
+
+impl std::str::FromStr for TlsMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(TlsMode::None),
+            "opportunistic" => Ok(TlsMode::Opportunistic),
+            "required" => Ok(TlsMode::Required),
+            other => Err(format!(
+                "unknown TLS mode {other:?} (none, opportunistic or required)"
+            )),
+        }
+    }
+}
+
+/// Why the next hop's settings are unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum NextHopError {
+    #[error("next hop {0:?}: expected HOST:PORT, smtp:HOST:PORT or lmtp:HOST:PORT")]
+    Address(String),
+    #[error("next hop CA file {path}: {detail}")]
+    CaFile { path: PathBuf, detail: String },
+    #[error("next hop TLS: {0}")]
+    Tls(String),
+}
+
+/// Splits `[smtp:|lmtp:]HOST:PORT` into the protocol and `HOST:PORT`.
+pub fn parse_next_hop(spec: &str) -> Result<(Protocol, String), NextHopError> {
+    let (protocol, address) = if let Some(rest) = spec.strip_prefix("lmtp:") {
+        (Protocol::Lmtp, rest)
+    } else if let Some(rest) = spec.strip_prefix("smtp:") {
+        (Protocol::Smtp, rest)
+    } else {
+        (Protocol::Smtp, spec)
+    };
+    let bad = || NextHopError::Address(spec.to_string());
+    let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty()
+        || host.contains(|c: char| c.is_whitespace() || c == '/')
+        || port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err(bad());
+    }
+    Ok((protocol, address.to_string()))
+}
+
+/// TLS settings for the next hop, built once at start.
+#[derive(Clone)]
+pub struct NextHopTls {
+    pub mode: TlsMode,
+    connector: TlsConnector,
+    /// Name the certificate must carry; the next hop's host when not given.
+    server_name: Option<String>,
+}
+
+impl std::fmt::Debug for NextHopTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NextHopTls")
+            .field("mode", &self.mode)
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NextHopTls {
+    /// `None` for [`TlsMode::None`]. `required` needs a CA file (PEM) to verify against;
+    /// `opportunistic` does not verify, whatever is given.
+    pub fn new(
+        mode: TlsMode,
+        ca_file: Option<&Path>,
+        server_name: Option<String>,
+    ) -> Result<Option<Self>, NextHopError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| NextHopError::Tls(e.to_string()))?;
+        let config = match mode {
+            TlsMode::None => return Ok(None),
+            TlsMode::Opportunistic => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth(),
+            TlsMode::Required => {
+                let Some(path) = ca_file else {
+                    return Err(NextHopError::Tls(
+                        "TLS mode `required` needs a CA file to verify the next hop against".into(),
+                    ));
+                };
+                builder
+                    .with_root_certificates(load_roots(path)?)
+                    .with_no_client_auth()
+            }
+        };
+        if let Some(name) = &server_name {
+            ServerName::try_from(name.as_str())
+                .map_err(|e| NextHopError::Tls(format!("server name {name:?}: {e}")))?;
+        }
+        Ok(Some(Self {
+            mode,
+            connector: TlsConnector::from(Arc::new(config)),
+            server_name,
+        }))
+    }
+}
+
+fn load_roots(path: &Path) -> Result<rustls::RootCertStore, NextHopError> {
+    use rustls::pki_types::pem::PemObject;
+    let err = |detail: String| NextHopError::CaFile {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| err(e.to_string()))? {
+        roots
+            .add(cert.map_err(|e| err(e.to_string()))?)
+            .map_err(|e| err(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(err("no certificate found".into()));
+    }
+    Ok(roots)
+}
+
+/// Opportunistic TLS: any certificate is taken, but the handshake signatures are still checked,
+/// so the session is encrypted to whoever holds the presented key.
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
 
 /// Where and how to deliver.
 #[derive(Debug, Clone)]
 pub struct NextHop {
     /// `HOST:PORT`.
     pub address: String,
-    /// Name sent in EHLO.
+    /// Name sent in EHLO or LHLO.
     pub helo: String,
     /// Limit on connecting and on waiting for each reply.
     pub timeout: Duration,
+    pub protocol: Protocol,
+    /// STARTTLS settings; `None` for clear text.
+    pub tls: Option<NextHopTls>,
 }
 
-/// A delivery that reached the end of DATA for at least one recipient.
+impl NextHop {
+    /// Plain SMTP without TLS to `address`.
+    pub fn smtp(address: impl Into<String>, helo: impl Into<String>, timeout: Duration) -> Self {
+        Self {
+            address: address.into(),
+            helo: helo.into(),
+            timeout,
+            protocol: Protocol::Smtp,
+            tls: None,
+        }
+    }
+
+    fn tls_mode(&self) -> TlsMode {
+        self.tls.as_ref().map_or(TlsMode::None, |t| t.mode)
+    }
+
+    /// The name the next hop's certificate must carry.
+    fn server_name(&self) -> Result<ServerName<'static>, DeliveryError> {
+        let configured = self.tls.as_ref().and_then(|t| t.server_name.clone());
+        let name = configured.unwrap_or_else(|| {
+            let host = self
+                .address
+                .rsplit_once(':')
+                .map_or(self.address.as_str(), |(h, _)| h);
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
+        });
+        ServerName::try_from(name.clone())
+            .map_err(|e| DeliveryError::Temporary(format!("TLS server name {name:?}: {e}")))
+    }
+}
+
+/// One attempt that got past MAIL FROM: what became of each recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivered {
+    /// Recipients the next hop took responsibility for.
     pub accepted: Vec<String>,
-    /// Recipients the next hop refused permanently, with its reply.
+    /// Recipients refused temporarily, with the reply: only these are tried again.
+    pub deferred: Vec<(String, String)>,
+    /// Recipients the next hop refused permanently, with its reply: the sender gets a DSN.
     pub rejected: Vec<(String, String)>,
-    /// The next hop's reply to the end of data.
+    /// The next hop's last reply to the end of data (empty when DATA was never reached).
     pub reply: String,
+    /// Whether the session ran inside TLS.
+    pub tls: bool,
 }
 
-/// A delivery that did not happen.
+/// A delivery that did not happen for any recipient.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DeliveryError {
-    /// Try again later: connection failure, timeout or a 4xx reply.
+    /// Try again later: connection failure, timeout, TLS failure, or a 4xx reply.
     #[error("temporary failure: {0}")]
     Temporary(String),
     /// Do not try again: a 5xx reply to the whole message. Holds per-recipient replies when the
@@ -56,8 +302,12 @@ struct Reply {
     lines: Vec<String>,
 }
 
+/// The connection: TCP, or TLS over TCP after STARTTLS.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
 struct Client {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     lines: LineBuffer,
     timeout: Duration,
 }
@@ -74,6 +324,7 @@ impl Client {
                 let code = text
                     .get(..3)
                     .and_then(|c| c.parse::<u16>().ok())
+                    .filter(|c| (200..600).contains(c))
                     .ok_or_else(|| DeliveryError::Temporary(format!("bad reply: {text}")))?;
                 let last = text.as_bytes().get(3) != Some(&b'-');
                 lines.push(text.get(4..).unwrap_or("").to_string());
@@ -95,10 +346,13 @@ impl Client {
     }
 
     async fn send(&mut self, bytes: &[u8]) -> Result<(), DeliveryError> {
-        tokio::time::timeout(self.timeout, self.stream.write_all(bytes))
-            .await
-            .map_err(|_| DeliveryError::Temporary("timeout writing to next hop".into()))?
-            .map_err(temporary)
+        tokio::time::timeout(self.timeout, async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        })
+        .await
+        .map_err(|_| DeliveryError::Temporary("timeout writing to next hop".into()))?
+        .map_err(temporary)
     }
 
     async fn command(&mut self, line: &str) -> Result<Reply, DeliveryError> {
@@ -108,6 +362,31 @@ impl Client {
 
     async fn quit(&mut self) {
         let _ = self.command("QUIT").await;
+    }
+
+    /// EHLO (HELO if refused) or LHLO; returns the extension keywords in upper case.
+    async fn hello(&mut self, hop: &NextHop) -> Result<Vec<String>, DeliveryError> {
+        let verb = match hop.protocol {
+            Protocol::Smtp => "EHLO",
+            Protocol::Lmtp => "LHLO",
+        };
+        let r = self.command(&format!("{verb} {}", hop.helo)).await?;
+        if r.code == 250 {
+            return Ok(r
+                .lines
+                .iter()
+                .skip(1)
+                .map(|l| l.to_ascii_uppercase())
+                .collect());
+        }
+        if hop.protocol == Protocol::Lmtp {
+            return Err(failure(&r));
+        }
+        let helo = self.command(&format!("HELO {}", hop.helo)).await?;
+        if helo.code != 250 {
+            return Err(failure(&helo));
+        }
+        Ok(Vec::new())
     }
 }
 
@@ -126,8 +405,21 @@ fn failure(reply: &Reply) -> DeliveryError {
     }
 }
 
-/// Delivers one message. Any 4xx for a recipient defers the whole message, so that a later
-/// attempt never duplicates a delivery; a 5xx refuses only that recipient.
+/// Why one attempt ended early.
+enum Failed {
+    Delivery(DeliveryError),
+    /// The TLS handshake failed: with opportunistic TLS, try once more in clear.
+    Handshake(String),
+}
+
+impl From<DeliveryError> for Failed {
+    fn from(e: DeliveryError) -> Self {
+        Failed::Delivery(e)
+    }
+}
+
+/// Delivers one message and says what became of each recipient. A recipient is never both
+/// accepted and deferred, so retrying only [`Delivered::deferred`] never duplicates a delivery.
 pub async fn deliver(
     hop: &NextHop,
     from: &str,
@@ -135,86 +427,193 @@ pub async fn deliver(
     message: &[u8],
     smtputf8: bool,
 ) -> Result<Delivered, DeliveryError> {
+    let tls = hop.tls_mode() != TlsMode::None;
+    match attempt(hop, from, recipients, message, smtputf8, tls).await {
+        Ok(d) => Ok(d),
+        Err(Failed::Delivery(e)) => Err(e),
+        Err(Failed::Handshake(reason)) if hop.tls_mode() == TlsMode::Opportunistic => {
+            tracing::warn!(next_hop = %hop.address, reason, "TLS handshake failed; delivering in clear");
+            match attempt(hop, from, recipients, message, smtputf8, false).await {
+                Ok(d) => Ok(d),
+                Err(Failed::Delivery(e)) => Err(e),
+                Err(Failed::Handshake(reason)) => Err(DeliveryError::Temporary(reason)),
+            }
+        }
+        Err(Failed::Handshake(reason)) => Err(DeliveryError::Temporary(reason)),
+    }
+}
+
+async fn attempt(
+    hop: &NextHop,
+    from: &str,
+    recipients: &[String],
+    message: &[u8],
+    smtputf8: bool,
+    use_tls: bool,
+) -> Result<Delivered, Failed> {
     let stream = tokio::time::timeout(hop.timeout, TcpStream::connect(&hop.address))
         .await
         .map_err(|_| DeliveryError::Temporary("timeout connecting to next hop".into()))?
         .map_err(temporary)?;
     let mut c = Client {
-        stream,
+        stream: Box::new(stream),
         lines: LineBuffer::new(MAX_LINE),
         timeout: hop.timeout,
     };
+    let result = session(&mut c, hop, from, recipients, message, smtputf8, use_tls).await;
+    if !matches!(result, Err(Failed::Handshake(_))) {
+        c.quit().await;
+    }
+    result
+}
+
+async fn session(
+    c: &mut Client,
+    hop: &NextHop,
+    from: &str,
+    recipients: &[String],
+    message: &[u8],
+    smtputf8: bool,
+    use_tls: bool,
+) -> Result<Delivered, Failed> {
     let greeting = c.reply().await?;
     if greeting.code != 220 {
-        c.quit().await;
-        return Err(failure(&greeting));
+        return Err(failure(&greeting).into());
     }
-    let ehlo = c.command(&format!("EHLO {}", hop.helo)).await?;
-    let extensions: Vec<String> = if ehlo.code == 250 {
-        ehlo.lines.iter().map(|l| l.to_ascii_uppercase()).collect()
-    } else {
-        let helo = c.command(&format!("HELO {}", hop.helo)).await?;
-        if helo.code != 250 {
-            c.quit().await;
-            return Err(failure(&helo));
-        }
-        Vec::new()
+    let mut extensions = c.hello(hop).await?;
+    let has = |extensions: &[String], ext: &str| {
+        extensions.iter().any(|e| e.split(' ').next() == Some(ext))
     };
-    let has = |ext: &str| extensions.iter().any(|e| e.split(' ').next() == Some(ext));
+    let mut tls = false;
+    if let (true, Some(settings)) = (use_tls, &hop.tls) {
+        let required = settings.mode == TlsMode::Required;
+        if !has(&extensions, "STARTTLS") {
+            if required {
+                return Err(DeliveryError::Temporary(
+                    "next hop does not offer STARTTLS, which is required".into(),
+                )
+                .into());
+            }
+        } else {
+            let r = c.command("STARTTLS").await?;
+            if r.code != 220 {
+                if required {
+                    return Err(
+                        DeliveryError::Temporary(format!("STARTTLS refused: {}", r.text)).into(),
+                    );
+                }
+            } else {
+                // Bytes after the 220 were sent before TLS and must not be read as inside it.
+                if c.lines.pending() > 0 {
+                    return Err(DeliveryError::Temporary(
+                        "next hop sent data after its STARTTLS reply".into(),
+                    )
+                    .into());
+                }
+                let name = hop.server_name()?;
+                let plain = std::mem::replace(&mut c.stream, Box::new(tokio::io::duplex(1).0));
+                let handshake = settings.connector.connect(name, plain);
+                let stream = match tokio::time::timeout(hop.timeout, handshake).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return Err(Failed::Handshake(format!("TLS handshake: {e}"))),
+                    Err(_) => return Err(Failed::Handshake("TLS handshake timed out".into())),
+                };
+                c.stream = Box::new(stream);
+                tls = true;
+                extensions = c.hello(hop).await?;
+            }
+        }
+    }
     let mut mail = format!("MAIL FROM:<{from}>");
-    if has("8BITMIME") {
+    if has(&extensions, "8BITMIME") {
         mail.push_str(" BODY=8BITMIME");
     }
     if smtputf8 {
-        if !has("SMTPUTF8") {
-            c.quit().await;
+        if !has(&extensions, "SMTPUTF8") {
             return Err(DeliveryError::Permanent {
                 reply: "next hop does not support SMTPUTF8".into(),
                 rejected: Vec::new(),
-            });
+            }
+            .into());
         }
         mail.push_str(" SMTPUTF8");
     }
     let r = c.command(&mail).await?;
     if r.code != 250 {
-        c.quit().await;
-        return Err(failure(&r));
+        return Err(failure(&r).into());
     }
     let mut accepted = Vec::new();
+    let mut deferred = Vec::new();
     let mut rejected = Vec::new();
     for rcpt in recipients {
         let r = c.command(&format!("RCPT TO:<{rcpt}>")).await?;
         match r.code {
             250 | 251 => accepted.push(rcpt.clone()),
             500.. => rejected.push((rcpt.clone(), r.text)),
-            _ => {
-                c.quit().await;
-                return Err(DeliveryError::Temporary(format!("{rcpt}: {}", r.text)));
+            _ => deferred.push((rcpt.clone(), r.text)),
+        }
+    }
+    let mut reply = String::new();
+    if !accepted.is_empty() {
+        let r = c.command("DATA").await?;
+        if r.code != 354 {
+            return Err(failure(&r).into());
+        }
+        c.send(&dot_stuff(message)).await?;
+        match hop.protocol {
+            Protocol::Smtp => {
+                let r = c.reply().await?;
+                reply = r.text.clone();
+                match r.code {
+                    200..300 => {}
+                    500.. => {
+                        rejected.extend(accepted.drain(..).map(|a| (a, r.text.clone())));
+                    }
+                    _ => deferred.extend(accepted.drain(..).map(|a| (a, r.text.clone()))),
+                }
+            }
+            Protocol::Lmtp => {
+                // One reply per accepted recipient, in RCPT order (RFC 2033 4.2). A recipient
+                // whose reply never came may or may not have the message: tried again.
+                let mut taken = Vec::new();
+                for rcpt in accepted.drain(..) {
+                    match c.reply().await {
+                        Ok(r) if (200..300).contains(&r.code) => {
+                            reply = r.text;
+                            taken.push(rcpt);
+                        }
+                        Ok(r) if r.code >= 500 => rejected.push((rcpt, r.text)),
+                        Ok(r) => deferred.push((rcpt, r.text)),
+                        Err(e) => deferred.push((rcpt, e.to_string())),
+                    }
+                }
+                accepted = taken;
             }
         }
     }
-    if accepted.is_empty() {
-        c.quit().await;
+    if accepted.is_empty() && deferred.is_empty() {
         return Err(DeliveryError::Permanent {
-            reply: "every recipient was refused".into(),
+            reply: rejected
+                .first()
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| "every recipient was refused".into()),
             rejected,
-        });
+        }
+        .into());
     }
-    let r = c.command("DATA").await?;
-    if r.code != 354 {
-        c.quit().await;
-        return Err(failure(&r));
-    }
-    c.send(&dot_stuff(message)).await?;
-    let r = c.reply().await?;
-    c.quit().await;
-    if r.code != 250 {
-        return Err(failure(&r));
+    if accepted.is_empty() && rejected.is_empty() {
+        let reasons: Vec<String> = deferred
+            .iter()
+            .map(|(r, why)| format!("{r}: {why}"))
+            .collect();
+        return Err(DeliveryError::Temporary(reasons.join("; ")).into());
     }
     Ok(Delivered {
         accepted,
+        deferred,
         rejected,
-        reply: r.text,
+        reply,
+        tls,
     })
 }
 
@@ -239,6 +638,48 @@ pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[rstest::rstest]
+    #[case("127.0.0.1:25", Some((Protocol::Smtp, "127.0.0.1:25")))]
+    #[case("smtp:mx.lg.example:2525", Some((Protocol::Smtp, "mx.lg.example:2525")))]
+    #[case("lmtp:127.0.0.1:24", Some((Protocol::Lmtp, "127.0.0.1:24")))]
+    #[case("lmtp:[::1]:24", Some((Protocol::Lmtp, "[::1]:24")))]
+    #[case("127.0.0.1", None)]
+    #[case("lmtp:", None)]
+    #[case(":25", None)]
+    #[case("host:0", None)]
+    #[case("host:99999", None)]
+    #[case("host:25x", None)]
+    #[case("lmtp:/var/run/lmtp:24", None)]
+    #[case("ho st:25", None)]
+    #[case("", None)]
+    fn next_hop_addresses(#[case] spec: &str, #[case] expected: Option<(Protocol, &str)>) {
+        let got = parse_next_hop(spec).ok();
+        assert_eq!(got, expected.map(|(p, a)| (p, a.to_string())), "{spec}");
+    }
+
+    #[test]
+    fn tls_modes_parse_and_required_needs_a_ca_file() {
+        assert_eq!("required".parse(), Ok(TlsMode::Required));
+        assert_eq!("opportunistic".parse(), Ok(TlsMode::Opportunistic));
+        assert_eq!("none".parse(), Ok(TlsMode::None));
+        assert!("yes".parse::<TlsMode>().is_err());
+        assert!(
+            NextHopTls::new(TlsMode::None, None, None)
+                .unwrap()
+                .is_none()
+        );
+        assert!(NextHopTls::new(TlsMode::Required, None, None).is_err());
+        let missing = Path::new("/nonexistent/ca.pem");
+        assert!(NextHopTls::new(TlsMode::Required, Some(missing), None).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        assert!(matches!(
+            NextHopTls::new(TlsMode::Required, Some(&empty), None),
+            Err(NextHopError::CaFile { .. })
+        ));
+    }
 
     #[test]
     fn dot_stuffing_doubles_leading_dots_and_normalises_line_ends() {

@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-pub use client::NextHop;
+pub use client::{NextHop, Protocol, TlsMode};
 pub use session::SessionConfig;
 pub use spool::{Counts, Spool, SpoolError};
 pub use worker::RetryPolicy;
@@ -54,6 +54,8 @@ pub enum GatewayError {
     Policy(#[from] mamori_sanitize::PolicyError),
     #[error("no --accept-domain given: the gateway would accept mail for nobody")]
     NoDomains,
+    #[error(transparent)]
+    NextHop(#[from] client::NextHopError),
 }
 
 /// Everything `mamori gateway` is configured with; every value but the addresses, domains and
@@ -61,7 +63,14 @@ pub enum GatewayError {
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     pub listen: SocketAddr,
+    /// `HOST:PORT`, `smtp:HOST:PORT` or `lmtp:HOST:PORT`.
     pub next_hop: String,
+    /// STARTTLS towards the next hop.
+    pub next_hop_tls: TlsMode,
+    /// PEM CA certificates the next hop's certificate must chain to (`required` TLS).
+    pub next_hop_ca_file: Option<PathBuf>,
+    /// Name the next hop's certificate must carry, when not its host.
+    pub next_hop_tls_name: Option<String>,
     pub accept_domains: Vec<String>,
     pub data_dir: PathBuf,
     pub hostname: String,
@@ -101,6 +110,9 @@ impl GatewayConfig {
         Self {
             listen,
             next_hop,
+            next_hop_tls: TlsMode::None,
+            next_hop_ca_file: None,
+            next_hop_tls_name: None,
             accept_domains,
             data_dir,
             hostname: "mamori-gateway".into(),
@@ -167,6 +179,12 @@ impl Gateway {
         if config.accept_domains.is_empty() {
             return Err(GatewayError::NoDomains);
         }
+        let (protocol, next_hop_address) = client::parse_next_hop(&config.next_hop)?;
+        let next_hop_tls = client::NextHopTls::new(
+            config.next_hop_tls,
+            config.next_hop_ca_file.as_deref(),
+            config.next_hop_tls_name.clone(),
+        )?;
         config.policy.validate()?;
         let tls = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => Some(load_tls(cert, key)?),
@@ -234,7 +252,9 @@ impl Gateway {
             spool,
             quarantine,
             next_hop: NextHop {
-                address: config.next_hop.clone(),
+                address: next_hop_address,
+                protocol,
+                tls: next_hop_tls,
                 helo: config.hostname.clone(),
                 timeout: config.next_hop_timeout,
             },

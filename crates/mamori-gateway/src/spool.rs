@@ -70,6 +70,10 @@ pub struct Retry {
     pub attempts: u32,
     pub next_attempt_ms: i64,
     pub last_error: String,
+    /// Recipients still owed the message after a partial delivery; all of the envelope's when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipients: Option<Vec<String>>,
 }
 
 /// The states a message passes through.
@@ -375,6 +379,7 @@ mod tests {
             attempts: 1,
             next_attempt_ms: 42,
             last_error: "down".into(),
+            recipients: Some(vec!["u@city.example.lg.jp".into()]),
         };
         spool.defer(State::Queued, "m1", &retry).unwrap();
         assert_eq!(spool.retry("m1"), retry);

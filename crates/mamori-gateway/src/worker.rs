@@ -160,7 +160,7 @@ impl Worker {
     }
 
     async fn process(&self, state: State, id: &str, retry: Retry) {
-        let (envelope, raw) = match self.spool.load(state, id) {
+        let (mut envelope, raw) = match self.spool.load(state, id) {
             Ok(m) => m,
             Err(error) => {
                 tracing::error!(queue_id = id, %error, "cannot read spooled message");
@@ -170,6 +170,10 @@ impl Worker {
                 return;
             }
         };
+        // After a partial delivery, only the recipients still owed the message.
+        if let Some(pending) = &retry.recipients {
+            envelope.recipients = pending.clone();
+        }
         let verdicted = match envelope.origin {
             Origin::Dsn => Verdicted {
                 outbound: Outbound(raw),
@@ -218,6 +222,23 @@ impl Worker {
         )
         .await;
         match result {
+            Ok(delivered) if !delivered.deferred.is_empty() => {
+                // Some recipients took it: only the temporarily refused ones are tried again.
+                if !delivered.rejected.is_empty() {
+                    self.bounce(&envelope, &delivered.rejected, "5.0.0");
+                }
+                tracing::info!(queue_id = id, accepted = ?delivered.accepted,
+                    rejected = ?delivered.rejected, deferred = ?delivered.deferred,
+                    "delivered to some recipients");
+                let reason: Vec<String> = delivered
+                    .deferred
+                    .iter()
+                    .map(|(r, why)| format!("{r}: {why}"))
+                    .collect();
+                envelope.recipients = delivered.deferred.into_iter().map(|(r, _)| r).collect();
+                let reason = reason.join("; ");
+                self.temporary(state, &envelope, retry, verdicted.verdict, &reason);
+            }
             Ok(delivered) => {
                 let latency_ms = now_ms().saturating_sub(envelope.received_ms).max(0);
                 self.metrics.delivered(
@@ -323,6 +344,7 @@ impl Worker {
             attempts,
             next_attempt_ms: now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
             last_error: reason.to_string(),
+            recipients: Some(envelope.recipients.clone()),
         };
         self.metrics.deferred();
         tracing::info!(queue_id = id, from = %envelope.from, recipients = ?envelope.recipients,
@@ -647,11 +669,7 @@ mod tests {
             concurrency: 1,
             spool: Arc::new(Spool::open(dir, 0).unwrap()),
             quarantine: Quarantine::open(dir).unwrap(),
-            next_hop: NextHop {
-                address: "127.0.0.1:1".into(),
-                helo: "gw.test".into(),
-                timeout: Duration::from_secs(1),
-            },
+            next_hop: NextHop::smtp("127.0.0.1:1", "gw.test", Duration::from_secs(1)),
             policy: Arc::new(Policy::default()),
             retry: RetryPolicy::default(),
             hostname: "gw.test".into(),

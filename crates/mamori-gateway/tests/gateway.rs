@@ -14,6 +14,11 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+#[path = "gateway/next_hop.rs"]
+mod next_hop;
+#[path = "gateway/postfix.rs"]
+mod postfix;
+
 #[path = "gateway/ops.rs"]
 mod ops;
 
@@ -761,11 +766,8 @@ async fn smtplib_mail_reaches_the_next_hop_sanitized() {
 
 /// Sends one message with the gateway's own client (any SMTP client will do).
 async fn send(gw: SocketAddr, rcpts: &[&str], message: &str) {
-    let hop = mamori_gateway::NextHop {
-        address: gw.to_string(),
-        helo: "client.example".into(),
-        timeout: Duration::from_secs(30),
-    };
+    let hop =
+        mamori_gateway::NextHop::smtp(gw.to_string(), "client.example", Duration::from_secs(30));
     let rcpts: Vec<String> = rcpts.iter().map(|r| r.to_string()).collect();
     mamori_gateway::client::deliver(
         &hop,
