@@ -354,6 +354,7 @@ conformance!(
     summary_counts_in_sql,
     text_search_finds_what_like_found,
     summary_counts_follow_every_change,
+    record_all_extends_the_chain,
     release_request_decision_and_delivery_are_each_audited,
     the_store_refuses_self_approval_whatever_the_grant,
     release_lists_and_addresses,

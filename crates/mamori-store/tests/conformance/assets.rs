@@ -1630,3 +1630,43 @@ pub async fn summary_counts_follow_every_change(fx: Fx) {
     }
     assert_summary_is_a_recount(&fx, "after reclassifying to 3B").await;
 }
+
+/// Records appended many at a time are chained and sealed as records appended one by one.
+pub async fn record_all_extends_the_chain(fx: Fx) {
+    let s = &fx.store;
+    let trail = fx.store();
+    let before = fx.audit_len().await;
+    assert_eq!(s.record_all(Vec::new()).await.unwrap(), 0);
+    fx.assert_no_record(before, "an empty batch").await;
+    trail
+        .record(mamori_core::audit::AuditEvent::new(
+            "asset.read",
+            "asset",
+            1,
+        ))
+        .await
+        .unwrap();
+    let batch: Vec<_> = (0..250)
+        .map(|i| {
+            mamori_core::audit::AuditEvent::new("asset.read", "asset", i)
+                .by(None, "bench")
+                .with_detail(serde_json::json!({ "i": i }))
+        })
+        .collect();
+    assert_eq!(s.record_all(batch).await.unwrap(), 250);
+    assert_eq!(fx.audit_len().await, before + 251);
+    let newest = fx.newest_record().await;
+    assert_eq!(newest.event.detail["i"], 249);
+    assert_eq!(newest.seq, before + 251);
+    trail
+        .record(mamori_core::audit::AuditEvent::new(
+            "asset.read",
+            "asset",
+            2,
+        ))
+        .await
+        .unwrap();
+    let verified = fx.verify().await;
+    assert_eq!(verified.result, Ok(()));
+    assert_eq!(verified.checked, (before + 252) as u64);
+}
