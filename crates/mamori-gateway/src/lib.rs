@@ -10,6 +10,7 @@
 //! - [`spool`]: the durable spool; `250` only after the message is fsync'd.
 //! - [`worker`] and [`client`]: sanitize, quarantine, deliver, retry, DSN.
 //! - [`quarantine`]: the originals with their retention metadata.
+//! - [`release`]: delivery of an original whose release was approved (never sanitized again).
 //! - [`metrics`]: Prometheus counters and the `--metrics-listen` endpoint.
 //! - [`outbound`]: the outbound check (個人番号, 機密性3 markings) for mail leaving the LGWAN side.
 
@@ -20,6 +21,7 @@ pub mod codec;
 pub mod metrics;
 pub mod outbound;
 pub mod quarantine;
+pub mod release;
 pub mod reply;
 pub mod server;
 pub mod session;

@@ -21,6 +21,8 @@ mod postfix;
 
 #[path = "gateway/ops.rs"]
 mod ops;
+#[path = "gateway/release.rs"]
+mod release;
 
 const DOMAIN: &str = "city.example.lg.jp";
 
