@@ -15,6 +15,8 @@ mod error;
 pub mod i18n;
 mod metrics;
 mod pages;
+pub mod quarantine;
+mod quarantine_pages;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,8 @@ pub struct WebConfig {
     pub session_lifetime: Duration,
     /// Issuer name shown in authenticator apps.
     pub totp_issuer: String,
+    /// The quarantine of a gateway run by `mamori serve`; without it the quarantine pages are 404.
+    pub quarantine: Option<quarantine::QuarantineConfig>,
 }
 
 impl Default for WebConfig {
@@ -47,6 +51,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(8 * 3600),
             totp_issuer: "mamori".to_owned(),
+            quarantine: None,
         }
     }
 }
@@ -59,11 +64,16 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<Metrics>,
+    pub quarantine: Option<Arc<quarantine::QuarantineService>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         Self {
+            quarantine: config
+                .quarantine
+                .clone()
+                .map(|q| Arc::new(quarantine::QuarantineService::new(q))),
             store,
             clock,
             config: Arc::new(config),
@@ -139,6 +149,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/classification/{dimension}/{code}",
             get(assets_pages::level_page).post(assets_pages::update_level),
+        )
+        .route("/quarantine", get(quarantine_pages::list))
+        .route("/quarantine/releases", get(quarantine_pages::releases))
+        .route(
+            "/quarantine/releases/{id}/decide",
+            post(quarantine_pages::decide),
+        )
+        .route("/quarantine/{id}", get(quarantine_pages::item))
+        .route(
+            "/quarantine/{id}/request",
+            post(quarantine_pages::request),
         )
         .route("/static/{file}", get(assets::file))
         .route("/healthz", get(metrics::healthz))

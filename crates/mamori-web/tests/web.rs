@@ -865,6 +865,14 @@ const MATRIX: &[Row] = &[
     row("GET",  "/classification/{dimension}/{code}", "/classification/secrecy/2", &[],       [404, 404, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("POST", "/classification/{dimension}/{code}", "/classification/integrity/1",
         &[("name", "完全性1"), ("existence_visible", "on"), ("take_out", "allowed")],          [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    // Without a gateway the quarantine pages name nothing; `web/quarantine.rs` drives them with one.
+    row("GET",  "/quarantine", "/quarantine", &[],                                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("GET",  "/quarantine/releases", "/quarantine/releases", &[],                          [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("POST", "/quarantine/releases/{id}/decide", "/quarantine/releases/1/decide",
+        &[("decision", "approve")],                                                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("GET",  "/quarantine/{id}", "/quarantine/q-0123456789abcdef01234567", &[],           [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("POST", "/quarantine/{id}/request", "/quarantine/q-0123456789abcdef01234567/request",
+        &[("reason", "原本が必要")],                                                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -2538,3 +2546,6 @@ async fn pages_are_not_cached() {
         assert_eq!(response.headers[header::X_FRAME_OPTIONS], "DENY");
     }
 }
+
+#[path = "web/quarantine.rs"]
+mod quarantine;

@@ -1,0 +1,438 @@
+//! 隔離メール (quarantined mail) and 原本の提供申請 (release requests): the pages of `mamori serve`
+//! when it runs the gateway. Someone a message was addressed to sees it with its sanitize report
+//! and asks for the original; a security role over them approves or rejects; the release worker
+//! delivers. Every step asks `authorize` and is written to the audit trail by the store.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_core::authz::{
+    ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem, authorize,
+};
+use mamori_core::release::{ReleaseRequest, ReleaseState, parse_reason};
+use mamori_core::{FieldError, FieldErrorKind};
+use mamori_gateway::quarantine::{Entry, QuarantineId};
+use mamori_store::{NewRelease, ReleaseFilter};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::context::{Form, Id, User};
+use crate::error::AppError;
+use crate::pages::{Frame, format_time, render};
+use crate::quarantine::{QuarantineService, direction, parties};
+
+/// Most entries a list shows.
+const LIST_LIMIT: usize = 500;
+
+fn service(state: &AppState) -> Result<&QuarantineService, AppError> {
+    state.quarantine.as_deref().ok_or(AppError::NotFound)
+}
+
+fn internal(error: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("quarantine: {error}"))
+}
+
+/// One entry in a list.
+pub struct EntryRow {
+    pub id: String,
+    pub received: String,
+    pub from: String,
+    pub recipients: String,
+    pub verdict: String,
+    pub direction: &'static str,
+    pub reasons: String,
+    pub expires: String,
+    /// Addressed to the viewer.
+    pub mine: bool,
+}
+
+fn entry_row(entry: &Entry, mine: bool) -> EntryRow {
+    EntryRow {
+        id: entry.id.clone(),
+        received: format_time(entry.first().received_ms),
+        from: entry.first().from.clone(),
+        recipients: entry.recipients().join(", "),
+        verdict: entry.verdict().to_owned(),
+        direction: direction(entry).as_str(),
+        reasons: entry.reasons().join(", "),
+        expires: format_time(entry.retain_until_ms()),
+        mine,
+    }
+}
+
+/// One release request as the pages show it.
+pub struct RequestRow {
+    pub id: i64,
+    pub quarantine_id: String,
+    pub address: String,
+    pub requester: String,
+    pub reason: String,
+    pub state: &'static str,
+    pub approver: String,
+    pub note: String,
+    pub requested: String,
+    pub decided: String,
+    pub attempts: i64,
+    pub result: String,
+    pub can_decide: bool,
+}
+
+fn request_row(user: &User, r: &ReleaseRequest) -> RequestRow {
+    RequestRow {
+        id: r.id.0,
+        quarantine_id: r.quarantine_id.clone(),
+        address: r.address.clone(),
+        requester: r.requester_name.clone(),
+        reason: r.reason.clone(),
+        state: r.state.as_str(),
+        approver: r.approver_name.clone().unwrap_or_default(),
+        note: r.decision_note.clone(),
+        requested: format_time(r.requested_at),
+        decided: r.decided_at.map(format_time).unwrap_or_default(),
+        attempts: r.attempts,
+        result: r.last_result.clone(),
+        can_decide: r.state == ReleaseState::Requested
+            && authorize::<ApproveRelease>(&user.actor, &r.decision()).is_ok(),
+    }
+}
+
+/// Message keys of what the pages show as codes.
+trait Keys {
+    fn state_key(&self, state: &str) -> &'static str {
+        match state {
+            "requested" => "quarantine.state.requested",
+            "approved" => "quarantine.state.approved",
+            "rejected" => "quarantine.state.rejected",
+            "delivered" => "quarantine.state.delivered",
+            _ => "quarantine.state.failed",
+        }
+    }
+
+    fn direction_key(&self, direction: &str) -> &'static str {
+        match direction {
+            "outbound" => "quarantine.direction.outbound",
+            _ => "quarantine.direction.inbound",
+        }
+    }
+}
+
+impl Keys for ListPage {}
+impl Keys for ItemPage {}
+impl Keys for ReleasesPage {}
+
+// ---------------------------------------------------------------------------------------------
+// The list: my quarantined mail, and all of it for the security roles
+
+#[derive(Template)]
+#[template(path = "quarantine_list.html")]
+pub struct ListPage {
+    pub frame: Frame,
+    pub entries: Vec<EntryRow>,
+    pub requests: Vec<RequestRow>,
+    pub can_view_all: bool,
+    pub has_email: bool,
+}
+
+pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let service = service(&state)?;
+    let email = state.store.account_email(user.actor.user_id).await?;
+    let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
+    let entries = service
+        .entries()
+        .await
+        .map_err(internal)?
+        .iter()
+        .filter_map(|e| {
+            let mine = parties(e, email.clone()).actor_asker().is_some();
+            (mine || can_view_all).then(|| entry_row(e, mine))
+        })
+        .take(LIST_LIMIT)
+        .collect();
+    let requests = state
+        .store
+        .own_releases(user.actor.user_id, 100)
+        .await?
+        .iter()
+        .map(|r| request_row(&user, r))
+        .collect();
+    Ok(Html(render(&ListPage {
+        frame: Frame::new(&user, "quarantine.title"),
+        entries,
+        requests,
+        can_view_all,
+        has_email: email.is_some(),
+    }))
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// One entry: its report, its requests, the request form and the approvers' buttons
+
+/// A removed part of the sanitize report.
+pub struct PartRow {
+    pub part: String,
+    pub file_name: String,
+    pub declared: String,
+    pub detected: String,
+    pub size: String,
+    pub sha256: String,
+    pub reason: String,
+    pub quarantine_id: String,
+}
+
+/// An ambiguity the engine found.
+pub struct AmbiguityRow {
+    pub kind: String,
+    pub part: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "quarantine_item.html")]
+pub struct ItemPage {
+    pub frame: Frame,
+    pub entry: EntryRow,
+    pub size: String,
+    pub hold_reason: String,
+    pub error: String,
+    pub parts: Vec<PartRow>,
+    pub ambiguities: Vec<AmbiguityRow>,
+    pub requests: Vec<RequestRow>,
+    pub can_request: bool,
+    /// The address the original would go to (the viewer's, as the message has it).
+    pub request_address: String,
+}
+
+impl ItemPage {
+    /// A removal reason in the viewer's language; the engine's code when we have no text.
+    pub fn reason_text(&self, code: &str) -> String {
+        let key = format!("quarantine.reason.{code}");
+        match self.frame.lang.t(&key) {
+            "???" => code.to_owned(),
+            text => text.to_owned(),
+        }
+    }
+}
+
+fn text_of(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn report_rows(entry: &Entry) -> (Vec<PartRow>, Vec<AmbiguityRow>, String) {
+    // Every delivery of one original has the same report; the first is shown.
+    let report = &entry.first().report;
+    let parts = report["removed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| PartRow {
+            part: text_of(&p["part"]),
+            file_name: text_of(&p["file_name"]),
+            declared: text_of(&p["declared_type"]),
+            detected: text_of(&p["detected_type"]),
+            size: text_of(&p["size"]),
+            sha256: text_of(&p["sha256"]),
+            reason: text_of(&p["reason"]),
+            quarantine_id: text_of(&p["quarantine_id"]),
+        })
+        .collect();
+    let ambiguities = report["ambiguities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| AmbiguityRow {
+            kind: text_of(&a["kind"]),
+            part: text_of(&a["part"]),
+            detail: text_of(&a["detail"]),
+        })
+        .collect();
+    (parts, ambiguities, text_of(&report["error"]))
+}
+
+/// The entry an id from outside names, and the viewer's grant on it. An id that is malformed,
+/// unknown or not the viewer's to see is 404 alike.
+async fn visible_entry(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+) -> Result<(Entry, mamori_core::release::QuarantineParties), AppError> {
+    let service = service(state)?;
+    let id = QuarantineId::parse(raw).map_err(|_| AppError::NotFound)?;
+    let entry = service
+        .entry(&id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let email = state.store.account_email(user.actor.user_id).await?;
+    let parties = parties(&entry, email);
+    Ok((entry, parties))
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let (entry, parties) = visible_entry(&state, &user, &raw).await?;
+    let grant =
+        authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
+    let requests = state.store.releases_of_item(&grant, &entry.id).await?;
+    let event = user
+        .ctx
+        .origin()
+        .event("quarantine.read", "quarantine", &entry.id)
+        .with_detail(serde_json::json!({"asked_as": raw}));
+    state.store.record(event).await?;
+    let own_open = requests
+        .iter()
+        .any(|r| r.requester == user.actor.user_id && r.state.is_open());
+    let can_request = authorize::<RequestRelease>(&user.actor, &parties).is_ok() && !own_open;
+    let (parts, ambiguities, error) = report_rows(&entry);
+    let mine = parties.actor_asker().is_some();
+    Ok(Html(render(&ItemPage {
+        frame: Frame::new(&user, "quarantine.item"),
+        entry: entry_row(&entry, mine),
+        size: entry
+            .original_size
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        hold_reason: entry
+            .records
+            .iter()
+            .find_map(|r| r.hold_reason.clone())
+            .unwrap_or_default(),
+        error,
+        parts,
+        ambiguities,
+        requests: requests.iter().map(|r| request_row(&user, r)).collect(),
+        can_request,
+        request_address: parties.actor_asker().unwrap_or_default().to_owned(),
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn request(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+    Form(form): Form<RequestForm>,
+) -> Result<Response, AppError> {
+    let (entry, parties) = visible_entry(&state, &user, &raw).await?;
+    authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
+    let grant = authorize::<RequestRelease>(&user.actor, &parties)?;
+    let reason = parse_reason("reason", &form.reason, true)?;
+    let address = parties.actor_asker().ok_or(AppError::Forbidden)?.to_owned();
+    state
+        .store
+        .request_release(
+            &grant,
+            NewRelease {
+                quarantine_id: entry.id.clone(),
+                direction: parties.direction,
+                address,
+                reason,
+            },
+            &user.ctx.origin(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/quarantine/{}", entry.id)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The approvers' queue and the decision
+
+#[derive(Template)]
+#[template(path = "quarantine_releases.html")]
+pub struct ReleasesPage {
+    pub frame: Frame,
+    pub pending: Vec<RequestRow>,
+    pub recent: Vec<RequestRow>,
+}
+
+pub async fn releases(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    service(&state)?;
+    let grant = authorize::<ViewQuarantine>(&user.actor, &())?;
+    let pending = state
+        .store
+        .list_releases(
+            &grant,
+            &ReleaseFilter {
+                state: Some(ReleaseState::Requested),
+                limit: 500,
+                ..ReleaseFilter::default()
+            },
+        )
+        .await?;
+    let recent = state
+        .store
+        .list_releases(
+            &grant,
+            &ReleaseFilter {
+                limit: 100,
+                ..ReleaseFilter::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .filter(|r| r.state != ReleaseState::Requested)
+        .collect::<Vec<_>>();
+    Ok(Html(render(&ReleasesPage {
+        frame: Frame::new(&user, "quarantine.releases"),
+        pending: pending.iter().map(|r| request_row(&user, r)).collect(),
+        recent: recent.iter().map(|r| request_row(&user, r)).collect(),
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    let service = service(&state)?;
+    let request = state
+        .store
+        .release_request(mamori_core::release::ReleaseId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let grant = authorize::<ApproveRelease>(&user.actor, &request.decision())?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::invalid(FieldError::new(
+                "decision",
+                FieldErrorKind::UnknownValue,
+            )));
+        }
+    };
+    // A rejection says why; an approval may.
+    let note = parse_reason("note", &form.note, !approve)?;
+    let decided = state
+        .store
+        .decide_release(&grant, request.id, approve, &note, &user.ctx.origin())
+        .await?;
+    if approve {
+        service.wake();
+    }
+    Ok(Redirect::to(&format!("/quarantine/{}", decided.quarantine_id)).into_response())
+}

@@ -1,0 +1,617 @@
+//! 隔離メール and 原本の提供 with a gateway quarantine configured: who sees which message, who may
+//! ask and who may approve (role × route), the whole workflow from request to the original
+//! arriving at a real SMTP sink, retry while the next hop is down, and the audit trail of it.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use mamori_core::authz::{ManagePeople, authorize};
+use mamori_core::release::ReleaseState;
+use mamori_core::{Clock, PersonId};
+use mamori_gateway::NextHop;
+use mamori_gateway::quarantine::{Direction, Quarantine, QuarantineRecord};
+use mamori_store::{DirectoryStore, PersonInput, ReleaseFilter, ReleaseStore};
+use mamori_web::WebConfig;
+use mamori_web::quarantine::{QuarantineConfig, QuarantineService, deliver_due};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+use super::{App, EVERYONE, GO, L, Who, admin_actor, outcome, show};
+
+const DOMAIN: &str = "city.example.lg.jp";
+/// The message to `staff`: its executable was removed.
+const FOR_STAFF: &str = "q-0000000000000000000000a1";
+/// A message to `norole` only.
+const FOR_NOROLE: &str = "q-0000000000000000000000b2";
+/// A message to `manager`.
+const FOR_MANAGER: &str = "q-0000000000000000000000c3";
+/// Outbound mail of `staff`, held for a 個人番号.
+const HELD: &str = "q-0000000000000000000000d4";
+const ORIGINAL: &[u8] = b"From: sender@internet.example\r\nTo: staff@city.example.lg.jp\r\n\
+    Subject: invoice\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+    --b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+    --b\r\nContent-Type: application/x-msdownload; name=run.exe\r\n\r\nMZ-ORIGINAL-PAYLOAD\r\n--b--\r\n";
+
+fn address(who: Who) -> String {
+    format!("{}@{DOMAIN}", who.name())
+}
+
+/// Envelope recipients and the message, as the sink got them.
+type Kept = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
+
+/// A matrix row: method, path, form, expected outcome per user.
+type QuarantineRow = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    [u16; 11],
+);
+
+/// A next hop that keeps what it is given.
+struct Sink {
+    addr: std::net::SocketAddr,
+    got: Kept,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sink {
+    async fn start() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let kept = got.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let mut s = BufReader::new(stream);
+                    let _ = s.get_mut().write_all(b"220 sink\r\n").await;
+                    let mut rcpts = Vec::new();
+                    loop {
+                        let mut line = String::new();
+                        if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let upper = line.to_ascii_uppercase();
+                        let answer = if upper.starts_with("EHLO") {
+                            "250-sink\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("RCPT TO:<") {
+                            rcpts.push(line[9..].split('>').next().unwrap_or("").to_owned());
+                            "250 ok\r\n"
+                        } else if upper.starts_with("DATA") {
+                            let _ = s.get_mut().write_all(b"354 go\r\n").await;
+                            let mut data = Vec::new();
+                            loop {
+                                let mut l = Vec::new();
+                                if s.read_until(b'\n', &mut l).await.unwrap_or(0) == 0
+                                    || l == b".\r\n"
+                                {
+                                    break;
+                                }
+                                data.extend_from_slice(l.strip_prefix(b".").unwrap_or(&l));
+                            }
+                            kept.lock()
+                                .unwrap()
+                                .push((std::mem::take(&mut rcpts), data));
+                            "250 2.0.0 kept\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            let _ = s.get_mut().write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            "250 ok\r\n"
+                        };
+                        if s.get_mut().write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Sink { addr, got, task }
+    }
+}
+
+fn record(qid: &str, from: &str, to: &[String], direction: Direction) -> QuarantineRecord {
+    QuarantineRecord {
+        quarantine_id: qid.into(),
+        queue_id: format!("queue-{qid}"),
+        from: from.into(),
+        recipients: to.to_vec(),
+        received_ms: super::START_MS,
+        stored_ms: super::START_MS,
+        retain_until_ms: super::START_MS + 30 * 86_400_000,
+        verdict: "sanitized",
+        report: serde_json::json!({
+            "verdict": "sanitized",
+            "removed": [{
+                "part": "2", "file_name": "run<U+202E>fdp.exe", "declared_type": "application/x-msdownload",
+                "detected_type": "application/x-msdownload", "size": 19, "sha256": "ab".repeat(32),
+                "reason": "executable", "quarantine_id": format!("{qid}-p2"),
+            }],
+            "ambiguities": [],
+        }),
+        direction,
+        hold_reason: (direction == Direction::Outbound).then(|| "my-number".to_owned()),
+    }
+}
+
+/// The fixture's app with a gateway quarantine holding four messages, and e-mail addresses on
+/// the fixture's people.
+async fn app_with_quarantine(
+    data: &Path,
+    next_hop: std::net::SocketAddr,
+) -> (App, QuarantineConfig) {
+    let q = Quarantine::open(data).unwrap();
+    let to = |who: Who| vec![address(who)];
+    q.store(
+        &record(
+            FOR_STAFF,
+            "sender@internet.example",
+            &[address(Who::Staff), address(Who::NoRole)],
+            Direction::Inbound,
+        ),
+        ORIGINAL,
+    )
+    .unwrap();
+    q.store(
+        &record(
+            FOR_NOROLE,
+            "sender@internet.example",
+            &to(Who::NoRole),
+            Direction::Inbound,
+        ),
+        b"Subject: b\r\n\r\nb\r\n",
+    )
+    .unwrap();
+    q.store(
+        &record(
+            FOR_MANAGER,
+            "sender@internet.example",
+            &to(Who::Manager),
+            Direction::Inbound,
+        ),
+        b"Subject: c\r\n\r\nc\r\n",
+    )
+    .unwrap();
+    q.store(
+        &record(
+            HELD,
+            &address(Who::Staff),
+            &["partner@example.com".to_owned()],
+            Direction::Outbound,
+        ),
+        b"Subject: d\r\n\r\nmy number\r\n",
+    )
+    .unwrap();
+    let mut config = QuarantineConfig::new(
+        data.to_path_buf(),
+        NextHop::smtp(next_hop.to_string(), "mamori.test", Duration::from_secs(5)),
+    );
+    config.first_retry = Duration::from_secs(60);
+    let app = App::with_config(WebConfig {
+        quarantine: Some(config.clone()),
+        ..WebConfig::default()
+    })
+    .await;
+    // Addresses as people are registered, the domain in another case than the mail has it.
+    for (who, _, person) in app.fx.users.clone() {
+        set_email(&app, person, &format!("{}@City.Example.LG.JP", who.name())).await;
+    }
+    (app, config)
+}
+
+async fn set_email(app: &App, person: PersonId, email: &str) {
+    let admin = admin_actor();
+    let place = app.store.person_place(person).await.unwrap().unwrap();
+    let current = app
+        .store
+        .person(
+            &authorize::<mamori_core::authz::ViewPersonDetail>(&admin, &place).unwrap(),
+            person,
+            &mamori_store::Origin::system("fixture"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .update_person(
+            &authorize::<ManagePeople>(&admin, &place).unwrap(),
+            person,
+            PersonInput {
+                name: current.name,
+                unit_id: current.unit_id,
+                title: current.title,
+                email: Some(email.to_owned()),
+                phone: current.phone,
+                external: current.external,
+            },
+            &mamori_store::Origin::system("fixture"),
+        )
+        .await
+        .unwrap();
+}
+
+#[rustfmt::skip]
+const QUARANTINE_MATRIX: &[QuarantineRow] = &[
+    //                                                                        ciso dir  off  mgr  sys  crt  aud  stf  con  none anon
+    ("GET",  "/quarantine", &[],                                             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    ("GET",  "/quarantine/releases", &[],                                    [200, 200, 200, 200, 403, 200, 403, 403, 403, 403, L  ]),
+    // Addressed to staff and norole: they and the security roles see it.
+    ("GET",  "/quarantine/q-0000000000000000000000a1", &[],                  [200, 200, 200, 200, 404, 200, 404, 200, 404, 200, L  ]),
+    // The part id of the notice block leads to the same message.
+    ("GET",  "/quarantine/q-0000000000000000000000a1-p2", &[],               [200, 200, 200, 200, 404, 200, 404, 200, 404, 200, L  ]),
+    ("GET",  "/quarantine/q-0000000000000000000000zz", &[],                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    ("GET",  "/quarantine/..%2F..%2Fetc", &[],                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    // Held outbound mail: its sender asks.
+    ("GET",  "/quarantine/q-0000000000000000000000d4", &[],                  [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),
+    // Only an addressee asks, for themselves; seeing it is not enough.
+    ("POST", "/quarantine/q-0000000000000000000000b2/request", &[("reason", "要る {who}")], [403, 403, 403, 403, 404, 403, 404, 404, 404, GO,  L  ]),
+    ("POST", "/quarantine/releases/99999999/decide", &[("decision", "approve")], [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+];
+
+#[tokio::test]
+async fn quarantine_role_route_matrix() {
+    let sink = Sink::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (app, _) = app_with_quarantine(data.path(), sink.addr).await;
+    let browsers = super::everyone(&app).await;
+    let mut mismatches = String::new();
+    for (method, path, body, expect) in QUARANTINE_MATRIX {
+        for who in EVERYONE {
+            let values: Vec<String> = body.iter().map(|(_, v)| app.fill(v, who)).collect();
+            let pairs: Vec<(&str, &str)> = body
+                .iter()
+                .zip(&values)
+                .map(|((k, _), v)| (*k, v.as_str()))
+                .collect();
+            let response = super::request(&app, method, path, &browsers[who.index()], &pairs).await;
+            let expected = expect[who.index()];
+            let got = outcome(&response);
+            if got != expected {
+                mismatches.push_str(&format!(
+                    "{method} {path} as {}: expected {} got {}\n",
+                    who.name(),
+                    show(expected),
+                    show(got)
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "quarantine matrix:\n{mismatches}");
+    sink.task.abort();
+}
+
+#[tokio::test]
+async fn a_recipient_asks_a_manager_approves_and_the_original_arrives_unsanitized() {
+    let sink = Sink::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (app, config) = app_with_quarantine(data.path(), sink.addr).await;
+    let staff = app.login(Who::Staff).await;
+    let manager = app.login(Who::Manager).await;
+
+    // The staff member's list has their message (and their held outbound one), not others'.
+    let list = app.get("/quarantine", Some(&staff)).await.text();
+    assert!(list.contains(FOR_STAFF) && list.contains(HELD), "{list}");
+    assert!(!list.contains(FOR_NOROLE) && !list.contains(FOR_MANAGER));
+    // The page shows the sanitize report, with the invisible character made visible.
+    let page = app
+        .get(&format!("/quarantine/{FOR_STAFF}"), Some(&staff))
+        .await
+        .text();
+    assert!(page.contains("run&#60;U+202E&#62;fdp.exe"), "{page}");
+    assert!(page.contains("実行可能ファイル"));
+    assert!(page.contains("id=\"release-request\""));
+
+    // A request needs a reason.
+    let empty = app
+        .post(
+            &format!("/quarantine/{FOR_STAFF}/request"),
+            &staff,
+            &[("reason", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let asked = app
+        .post(
+            &format!("/quarantine/{FOR_STAFF}/request"),
+            &staff,
+            &[("reason", "請求書の原本が必要です")],
+        )
+        .await;
+    assert_eq!(
+        (asked.status.as_u16(), asked.location()),
+        (GO, Some(format!("/quarantine/{FOR_STAFF}").as_str()))
+    );
+    let again = app
+        .post(
+            &format!("/quarantine/{FOR_STAFF}/request"),
+            &staff,
+            &[("reason", "もう一度")],
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "one open request per person and message"
+    );
+
+    let requests = app
+        .store
+        .own_releases(app.fx.user(Who::Staff), 10)
+        .await
+        .unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.address, address(Who::Staff));
+
+    // The queue shows it to the manager of the staff member's unit, with the buttons.
+    let queue = app.get("/quarantine/releases", Some(&manager)).await.text();
+    assert!(
+        queue.contains(&format!("id=\"decide-{}\"", request.id)),
+        "{queue}"
+    );
+    // The officer of another organisation's… no: the CSIRT sees it but may not decide.
+    let csirt = app.login(Who::Csirt).await;
+    let seen = app.get("/quarantine/releases", Some(&csirt)).await.text();
+    assert!(seen.contains(&format!("id=\"release-{}\"", request.id)));
+    assert!(!seen.contains(&format!("id=\"decide-{}\"", request.id)));
+    let refused = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &csirt,
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // A rejection says why.
+    let bare = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &manager,
+            &[("decision", "reject")],
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let odd = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &manager,
+            &[("decision", "maybe")],
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let approved = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &manager,
+            &[("decision", "approve"), ("note", "業務上必要")],
+        )
+        .await;
+    assert_eq!(approved.status.as_u16(), GO, "{}", approved.text());
+    let twice = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &manager,
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    // The release worker delivers it to the requester alone, as received, marked released.
+    let service = QuarantineService::new(config);
+    let clock: Arc<dyn Clock> = app.clock.clone();
+    let store: Arc<dyn mamori_store::Store> = app.store.clone();
+    assert_eq!(
+        deliver_due(store.as_ref(), &service, clock.as_ref())
+            .await
+            .unwrap(),
+        1
+    );
+    let got = sink.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, vec![address(Who::Staff)]);
+    let text = String::from_utf8_lossy(&got[0].1).into_owned();
+    assert!(
+        text.starts_with(&format!(
+            "X-Mamori-Released: {FOR_STAFF}; request={}; requested-by=staff; approved-by=manager\r\n",
+            request.id
+        )),
+        "{text}"
+    );
+    assert!(text.contains("MZ-ORIGINAL-PAYLOAD"));
+    let done = app
+        .store
+        .release_request(request.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.state, ReleaseState::Delivered);
+    assert_eq!(
+        deliver_due(store.as_ref(), &service, clock.as_ref())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Every step is in the audit trail, by whom it was done.
+    let trail = app.audit("quarantine.").await;
+    let steps: Vec<(&str, &str)> = trail
+        .iter()
+        .rev()
+        .map(|r| (r.event.action.as_str(), r.event.actor_name.as_str()))
+        .filter(|(a, _)| *a != "quarantine.read")
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("quarantine.release.request", "staff"),
+            ("quarantine.release.approve", "manager"),
+            ("quarantine.release.attempt", "system:release"),
+            ("quarantine.release.deliver", "system:release"),
+        ]
+    );
+    assert!(
+        trail
+            .iter()
+            .any(|r| r.event.action == "quarantine.read" && r.event.actor_name == "staff")
+    );
+    let page = app
+        .get(&format!("/quarantine/{FOR_STAFF}"), Some(&staff))
+        .await
+        .text();
+    assert!(page.contains("配送済み"), "{page}");
+    sink.task.abort();
+}
+
+#[tokio::test]
+async fn nobody_approves_their_own_request_and_a_down_next_hop_is_retried() {
+    let sink = Sink::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (app, config) = app_with_quarantine(data.path(), sink.addr).await;
+    // The manager asks for their own message and may not approve it; the officer may.
+    let manager = app.login(Who::Manager).await;
+    let asked = app
+        .post(
+            &format!("/quarantine/{FOR_MANAGER}/request"),
+            &manager,
+            &[("reason", "原本が必要")],
+        )
+        .await;
+    assert_eq!(asked.status.as_u16(), GO);
+    let request = app
+        .store
+        .own_releases(app.fx.user(Who::Manager), 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let page = app
+        .get(&format!("/quarantine/{FOR_MANAGER}"), Some(&manager))
+        .await
+        .text();
+    assert!(!page.contains(&format!("id=\"decide-{}\"", request.id)));
+    let own = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &manager,
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    let officer = app.login(Who::Officer).await;
+    let approved = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", request.id),
+            &officer,
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status.as_u16(), GO);
+
+    // The next hop is down: the attempt is deferred, then made again once due.
+    let dead = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut down = config.clone();
+    down.next_hop = NextHop::smtp(dead.to_string(), "mamori.test", Duration::from_secs(5));
+    let store: Arc<dyn mamori_store::Store> = app.store.clone();
+    let clock: Arc<dyn Clock> = app.clock.clone();
+    assert_eq!(
+        deliver_due(
+            store.as_ref(),
+            &QuarantineService::new(down),
+            clock.as_ref()
+        )
+        .await
+        .unwrap(),
+        1
+    );
+    let deferred = app
+        .store
+        .release_request(request.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (deferred.state, deferred.attempts),
+        (ReleaseState::Approved, 1)
+    );
+    assert_eq!(deferred.next_attempt_at, Some(app.clock.now_ms() + 60_000));
+    let service = QuarantineService::new(config);
+    assert_eq!(
+        deliver_due(store.as_ref(), &service, clock.as_ref())
+            .await
+            .unwrap(),
+        0,
+        "not due yet"
+    );
+    app.clock.advance_secs(61);
+    assert_eq!(
+        deliver_due(store.as_ref(), &service, clock.as_ref())
+            .await
+            .unwrap(),
+        1
+    );
+    let delivered = app
+        .store
+        .release_request(request.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (delivered.state, delivered.attempts),
+        (ReleaseState::Delivered, 2)
+    );
+    assert_eq!(delivered.approver_name.as_deref(), Some("officer"));
+    assert_eq!(sink.got.lock().unwrap()[0].0, vec![address(Who::Manager)]);
+    let defers = app.audit("quarantine.release.defer").await;
+    assert_eq!(defers.len(), 1);
+
+    // The held outbound message: its sender asks; once approved it goes to its recipients.
+    let staff = app.login(Who::Staff).await;
+    let asked = app
+        .post(
+            &format!("/quarantine/{HELD}/request"),
+            &staff,
+            &[("reason", "送付先の確認済み")],
+        )
+        .await;
+    assert_eq!(asked.status.as_u16(), GO);
+    let held = app
+        .store
+        .list_releases(
+            &authorize::<mamori_core::authz::ViewQuarantine>(&admin_actor(), &()).unwrap(),
+            &ReleaseFilter {
+                state: Some(ReleaseState::Requested),
+                limit: 10,
+                ..ReleaseFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(held.quarantine_id, HELD);
+    let approved = app
+        .post(
+            &format!("/quarantine/releases/{}/decide", held.id),
+            &officer,
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status.as_u16(), GO);
+    assert_eq!(
+        deliver_due(store.as_ref(), &service, clock.as_ref())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        sink.got.lock().unwrap()[1].0,
+        vec!["partner@example.com".to_owned()]
+    );
+    sink.task.abort();
+}
