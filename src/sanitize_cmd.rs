@@ -7,9 +7,10 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use mamori_sanitize::{Outcome, Policy, Verdict, sanitize};
+use mamori_sanitize::{Outcome, Policy, Verdict, sanitize_with_budget};
 
 const EXIT_QUARANTINED: u8 = 3;
 const EXIT_ERROR: u8 = 2;
@@ -30,6 +31,10 @@ pub struct SanitizeArgs {
     /// ポリシーと上限値の TOML ファイル (TOML file with policy and limits)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// 処理時間の上限（秒）。超えたら全体を隔離 (wall-clock limit in seconds; quarantine whole
+    /// when exceeded; default: the policy's limits.time_limit_seconds, 30)
+    #[arg(long = "time-limit", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    time_limit: Option<u64>,
 }
 
 pub fn run(args: SanitizeArgs) -> ExitCode {
@@ -119,7 +124,11 @@ fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
         }
     };
 
-    let Outcome { report, message } = sanitize(&input, &policy);
+    // The clock starts once the input is read: the limit is on the engine's work.
+    let seconds = args.time_limit.unwrap_or(policy.limits.time_limit_seconds);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let Outcome { report, message } =
+        sanitize_with_budget(&input, &policy, &|| Instant::now() >= deadline);
 
     // The original is stored before anything refers to its quarantine id.
     if let Some(dir) = &args.quarantine {

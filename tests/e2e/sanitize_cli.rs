@@ -235,3 +235,95 @@ fn usage_config_and_io_errors_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn corpus_input(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/mamori-sanitize/tests/data")
+        .join(name);
+    fs::read(path).expect("corpus input")
+}
+
+#[test]
+fn disarm_policy_attaches_a_rebuilt_docx_after_the_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("mamori.toml");
+    fs::write(&config, "[sanitize.disarm]\nooxml = \"disarm\"\n").expect("config");
+    let report = dir.path().join("r.json");
+    let o = sanitize_cmd(
+        &[
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--report",
+            report.to_str().expect("utf-8"),
+        ],
+        &corpus_input("disarm_docm_macros.eml"),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).expect("7-bit");
+    assert!(out.contains("Content-Type: multipart/mixed; boundary=\"=_mamori_"));
+    assert!(out.contains("X-Mamori-Sanitized: text-converted; files-disarmed\r\n"));
+    let text_at = out.find("Content-Type: text/plain").expect("text part");
+    let file_at = out
+        .find("Content-Disposition: attachment; filename=\"attachment-1.docx\"")
+        .expect("file part");
+    assert!(text_at < file_at, "the text comes first");
+    let r = json(&report);
+    assert_eq!(r["disarmed"][0]["file_name"], "report.docm");
+    assert_eq!(r["disarmed"][0]["output_name"], "attachment-1.docx");
+    assert_eq!(
+        r["disarmed"][0]["removed_content"][0],
+        "vbaProject.bin (macros)"
+    );
+}
+
+#[test]
+fn bad_disarm_config_is_named_in_the_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (text, named) in [
+        (
+            "[sanitize.disarm]\npdf = \"strip\"\n",
+            "unknown variant `strip`",
+        ),
+        (
+            "[sanitize.disarm]\nexe = \"disarm\"\n",
+            "unknown field `exe`",
+        ),
+        (
+            "[sanitize.disarm]\nmax_image_pixels = 0\n",
+            "disarm.max_image_pixels",
+        ),
+        (
+            "[sanitize.limits]\ntime_limit_seconds = 0\n",
+            "limits.time_limit_seconds",
+        ),
+    ] {
+        let config = dir.path().join("bad.toml");
+        fs::write(&config, text).expect("config");
+        let o = sanitize_cmd(
+            &["--config", config.to_str().expect("utf-8")],
+            &message_with_pdf(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        assert!(o.stdout.is_empty());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(named), "{text}: {err}");
+    }
+}
+
+#[test]
+fn time_limit_must_be_at_least_one_second() {
+    let o = sanitize_cmd(&["--time-limit", "0"], &message_with_pdf());
+    assert_eq!(o.status.code(), Some(2));
+    let o = sanitize_cmd(&["--time-limit", "5"], &message_with_pdf());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -1,6 +1,7 @@
 //! Writing the new message (出力メッセージの生成): header encoding and the text body.
 
 use mail_parser::{Address, HeaderValue, Message};
+use sha2::{Digest, Sha256};
 
 use crate::text::neutralise_controls;
 
@@ -172,8 +173,30 @@ pub(crate) fn kept_headers(m: &Message<'_>) -> Vec<(&'static str, String)> {
     h
 }
 
-/// Builds the whole new message.
-pub(crate) fn message(headers: &[(&'static str, String)], sanitized: &str, body: &str) -> Vec<u8> {
+/// A disarmed file attached to the new message.
+pub(crate) struct File<'a> {
+    /// Generated ASCII name (`attachment-1.pdf`).
+    pub name: &'a str,
+    pub mime: &'a str,
+    pub bytes: &'a [u8],
+}
+
+fn push_base64(out: &mut String, bytes: &[u8]) {
+    let encoded = base64(bytes);
+    for line in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push_str("\r\n");
+    }
+}
+
+/// Builds the whole new message: one text/plain part, or, when files were disarmed,
+/// multipart/mixed with the text first and only the disarmed files after it.
+pub(crate) fn message(
+    headers: &[(&'static str, String)],
+    sanitized: &str,
+    body: &str,
+    files: &[File<'_>],
+) -> Vec<u8> {
     let mut out = String::new();
     for (name, value) in headers {
         out.push_str(name);
@@ -182,17 +205,47 @@ pub(crate) fn message(headers: &[(&'static str, String)], sanitized: &str, body:
         out.push_str("\r\n");
     }
     out.push_str("MIME-Version: 1.0\r\n");
-    out.push_str("Content-Type: text/plain; charset=UTF-8\r\n");
-    out.push_str("Content-Transfer-Encoding: base64\r\n");
+    let crlf = body.replace('\n', "\r\n");
+    if files.is_empty() {
+        out.push_str("Content-Type: text/plain; charset=UTF-8\r\n");
+        out.push_str("Content-Transfer-Encoding: base64\r\n");
+        out.push_str("X-Mamori-Sanitized: ");
+        out.push_str(sanitized);
+        out.push_str("\r\n\r\n");
+        push_base64(&mut out, crlf.as_bytes());
+        return out.into_bytes();
+    }
+    // `_` is not a base64 character, so no line of a part can be the delimiter.
+    let mut digest = Sha256::new();
+    digest.update(crlf.as_bytes());
+    for f in files {
+        digest.update(f.bytes);
+    }
+    let boundary = format!("=_mamori_{}", &hex::encode(digest.finalize())[..24]);
+    out.push_str(&format!(
+        "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n"
+    ));
     out.push_str("X-Mamori-Sanitized: ");
     out.push_str(sanitized);
     out.push_str("\r\n\r\n");
-    let crlf = body.replace('\n', "\r\n");
-    let encoded = base64(crlf.as_bytes());
-    for line in encoded.as_bytes().chunks(76) {
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push_str("\r\n");
+    out.push_str(&format!("--{boundary}\r\n"));
+    out.push_str("Content-Type: text/plain; charset=UTF-8\r\n");
+    out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
+    push_base64(&mut out, crlf.as_bytes());
+    for f in files {
+        out.push_str(&format!("--{boundary}\r\n"));
+        out.push_str(&format!(
+            "Content-Type: {}; name=\"{}\"\r\n",
+            f.mime, f.name
+        ));
+        out.push_str(&format!(
+            "Content-Disposition: attachment; filename=\"{}\"\r\n",
+            f.name
+        ));
+        out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
+        push_base64(&mut out, f.bytes);
     }
+    out.push_str(&format!("--{boundary}--\r\n"));
     out.into_bytes()
 }
 

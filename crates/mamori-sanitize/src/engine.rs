@@ -8,16 +8,17 @@ use sha2::{Digest, Sha256};
 use crate::build;
 use crate::charset::decode_text;
 use crate::detect::{Detected, detect};
-use crate::html::{MAX_HTML_DEPTH, html_to_text, tidy};
+use crate::disarm::{self, Failure};
+use crate::html::{HtmlFailure, MAX_HTML_DEPTH, html_to_text, tidy};
 use crate::policy::{OnAmbiguity, Policy};
 use crate::report::{
-    Action, Ambiguity, AmbiguityKind, RemovalReason, RemovedPart, Report, Verdict,
+    Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
 };
 use crate::scan::{Body, Entity, Scanner};
 use crate::text::{
     defang_text, neutralise_controls, neutralise_inline_encodings, visible_file_name,
 };
-use crate::{Outcome, QuarantineIds};
+use crate::{Budget, Outcome, QuarantineIds};
 
 /// How a subtree is rendered.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,11 +31,17 @@ enum Mode {
 
 struct Walk<'a> {
     parser: &'a MessageParser,
+    policy: &'a Policy,
+    budget: &'a dyn Budget,
+    /// Set once the budget ran out; the walk then stops and the message is quarantined.
+    out_of_time: bool,
     text_only: bool,
     ids: &'a dyn QuarantineIds,
     message_qid: String,
     actions: BTreeSet<Action>,
     removed: Vec<RemovedPart>,
+    /// Files rebuilt without active content, with their new bytes.
+    disarmed: Vec<(DisarmedPart, Vec<u8>)>,
     ambiguities: Vec<Ambiguity>,
 }
 
@@ -55,6 +62,7 @@ pub(crate) fn quarantine(
             message_size: input.len() as u64,
             actions: vec![Action::Quarantined],
             removed: Vec::new(),
+            disarmed: Vec::new(),
             ambiguities,
         },
         message: None,
@@ -72,7 +80,21 @@ fn count_parts(m: &Message<'_>) -> usize {
         .sum()
 }
 
-pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Outcome {
+fn time_limit(input: &[u8], message_qid: String, mut ambiguities: Vec<Ambiguity>) -> Outcome {
+    ambiguities.push(Ambiguity {
+        kind: AmbiguityKind::TimeLimit,
+        part: "0".into(),
+        detail: "the time allowed for this message ran out".into(),
+    });
+    quarantine(input, message_qid, ambiguities)
+}
+
+pub(crate) fn run(
+    input: &[u8],
+    policy: &Policy,
+    ids: &dyn QuarantineIds,
+    budget: &dyn Budget,
+) -> Outcome {
     let digest = sha256_hex(input);
     let message_qid = ids.message_id(&digest);
     let parser = MessageParser::new();
@@ -90,6 +112,9 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
         }
     };
     let mut ambiguities = scanner.ambiguities;
+    if budget.exhausted() {
+        return time_limit(input, message_qid, ambiguities);
+    }
 
     // A second, independent parser must see the same number of entities; a difference is a
     // parser differential that a reader downstream could exploit.
@@ -112,11 +137,15 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
 
     let mut walk = Walk {
         parser: &parser,
+        policy,
+        budget,
+        out_of_time: false,
         text_only: structural,
         ids,
         message_qid: message_qid.clone(),
         actions: BTreeSet::from([Action::TextConverted]),
         removed: Vec::new(),
+        disarmed: Vec::new(),
         ambiguities,
     };
     if structural {
@@ -124,6 +153,9 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
     }
     let mut sections = Vec::new();
     walk.render(&root, Mode::Show, false, &mut sections);
+    if walk.out_of_time || budget.exhausted() {
+        return time_limit(input, message_qid, walk.ambiguities);
+    }
     let headers = parser
         .parse_headers(&root.header_block)
         .map(|m| build::kept_headers(&m))
@@ -138,7 +170,12 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
     }
     if !walk.removed.is_empty() {
         walk.actions.insert(Action::AttachmentsRemoved);
-        body.push_str(&notice(&walk.removed));
+    }
+    if !walk.disarmed.is_empty() {
+        walk.actions.insert(Action::FilesDisarmed);
+    }
+    if !walk.removed.is_empty() || !walk.disarmed.is_empty() {
+        body.push_str(&notice(&walk.removed, &walk.disarmed));
         body.push_str("\n\n");
     }
     body.push_str(&sections.join("\n\n"));
@@ -160,7 +197,17 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
 
     let actions: Vec<Action> = walk.actions.into_iter().collect();
     let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
-    let message = build::message(&headers, &names.join("; "), &body);
+    let files: Vec<build::File<'_>> = walk
+        .disarmed
+        .iter()
+        .map(|(p, bytes)| build::File {
+            name: &p.output_name,
+            mime: &p.output_type,
+            bytes,
+        })
+        .collect();
+    let message = build::message(&headers, &names.join("; "), &body, &files);
+    let disarmed = walk.disarmed.into_iter().map(|(p, _)| p).collect();
     Outcome {
         report: Report {
             verdict: Verdict::Sanitized,
@@ -169,6 +216,7 @@ pub(crate) fn run(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Out
             message_size: input.len() as u64,
             actions,
             removed: walk.removed,
+            disarmed,
             ambiguities: walk.ambiguities,
         },
         message: Some(message),
@@ -301,26 +349,74 @@ fn decode_2231(v: &str, with_charset: bool) -> String {
     decode_text(&bytes, charset).text
 }
 
-fn notice(removed: &[RemovedPart]) -> String {
-    let mut s = String::from(
+fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> String {
+    let mut s = String::from(if disarmed.is_empty() {
         "【無害化通知 (Sanitization notice)】\n\
          このメールから次の部分を削除しました。原本は隔離IDを添えて管理者に請求できます。\n\
-         (The following parts were removed. The original can be requested from the administrator by its quarantine id.)\n",
-    );
-    for (i, r) in removed.iter().enumerate() {
-        s.push_str(&format!(
-            "\n[{}] ファイル名 (file name): {}\n    申告された形式 (declared type): {}\n    \
-             検出された形式 (detected type): {}\n    サイズ (size): {} バイト (bytes)\n    \
-             SHA-256: {}\n    理由 (reason): {}\n    隔離ID (quarantine id): {}\n",
-            i + 1,
-            r.file_name.as_deref().unwrap_or("(なし / none)"),
-            r.declared_type,
-            r.detected_type,
-            r.size,
-            r.sha256,
-            r.reason.text(),
-            r.quarantine_id,
+         (The following parts were removed. The original can be requested from the administrator by its quarantine id.)\n"
+    } else {
+        "【無害化通知 (Sanitization notice)】\n\
+         このメールの次の部分を削除または無害化しました。原本は隔離IDを添えて管理者に請求できます。\n\
+         (The following parts were removed or disarmed. The original can be requested from the administrator by its quarantine id.)\n"
+    });
+    // One list in the order of the original message.
+    let mut entries: Vec<(usize, String)> = Vec::new();
+    let order =
+        |part: &str| -> Vec<usize> { part.split('.').filter_map(|n| n.parse().ok()).collect() };
+    let mut keyed: Vec<(Vec<usize>, String)> = Vec::new();
+    for r in removed {
+        let reason = match &r.detail {
+            Some(d) => format!("{} — {d}", r.reason.text()),
+            None => r.reason.text().to_string(),
+        };
+        keyed.push((
+            order(&r.part),
+            format!(
+                "ファイル名 (file name): {}\n    申告された形式 (declared type): {}\n    \
+                 検出された形式 (detected type): {}\n    サイズ (size): {} バイト (bytes)\n    \
+                 SHA-256: {}\n    理由 (reason): {}\n    隔離ID (quarantine id): {}\n",
+                r.file_name.as_deref().unwrap_or("(なし / none)"),
+                r.declared_type,
+                r.detected_type,
+                r.size,
+                r.sha256,
+                reason,
+                r.quarantine_id,
+            ),
         ));
+    }
+    for (p, _) in disarmed {
+        let what = if p.removed_content.is_empty() {
+            "(なし / none)".to_string()
+        } else {
+            p.removed_content.join(", ")
+        };
+        keyed.push((
+            order(&p.part),
+            format!(
+                "ファイル名 (file name): {}\n    申告された形式 (declared type): {}\n    \
+                 検出された形式 (detected type): {}\n    サイズ (size): {} バイト (bytes)\n    \
+                 SHA-256: {}\n    処置 (action): 無害化して {} として添付 (disarmed and attached as {})\n    \
+                 除去した内容 (removed content): {}\n    隔離ID (quarantine id): {}\n",
+                p.file_name.as_deref().unwrap_or("(なし / none)"),
+                p.declared_type,
+                p.detected_type,
+                p.size,
+                p.sha256,
+                p.output_name,
+                p.output_name,
+                what,
+                p.quarantine_id,
+            ),
+        ));
+    }
+    // Stable: removed parts keep their order when the keys are equal.
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (_, text)) in keyed.into_iter().enumerate() {
+        entries.push((i + 1, text));
+    }
+    for (i, text) in entries {
+        s.push_str(&format!("\n[{i}] {text}"));
     }
     s.push_str("\n----------------------------------------");
     s
@@ -365,6 +461,46 @@ impl Walk<'_> {
             );
         }
         let declared = neutralise_controls(&e.declared_type).0.replace('\n', " ");
+        let mut detail = None;
+        let may_disarm = matches!(
+            reason,
+            RemovalReason::Attachment | RemovalReason::Unrenderable | RemovalReason::InlineImage
+        );
+        if may_disarm && disarm::wanted(detected, &self.policy.disarm) {
+            if self.time_is_up() {
+                return;
+            }
+            match disarm::rebuild(detected, content, &self.policy.disarm, self.budget) {
+                Ok(file) => {
+                    let output_name =
+                        format!("attachment-{}.{}", self.disarmed.len() + 1, file.extension);
+                    let part = DisarmedPart {
+                        part: e.index.to_string(),
+                        file_name: d.file_name.as_deref().map(visible_file_name),
+                        declared_type: declared,
+                        detected_type: detected.mime().to_string(),
+                        size: content.len() as u64,
+                        sha256: sha256_hex(content),
+                        quarantine_id: self.ids.part_id(&self.message_qid, e.index),
+                        output_name,
+                        output_type: file.mime.to_string(),
+                        output_size: file.bytes.len() as u64,
+                        output_sha256: sha256_hex(&file.bytes),
+                        removed_content: file.removed,
+                    };
+                    self.disarmed.push((part, file.bytes));
+                    return;
+                }
+                Err(Failure::OutOfTime) => {
+                    self.out_of_time = true;
+                    return;
+                }
+                Err(Failure::Refused(why)) => {
+                    reason = RemovalReason::NotDisarmable;
+                    detail = Some(why);
+                }
+            }
+        }
         self.removed.push(RemovedPart {
             part: e.index.to_string(),
             file_name: d.file_name.as_deref().map(visible_file_name),
@@ -373,8 +509,15 @@ impl Walk<'_> {
             size: content.len() as u64,
             sha256: sha256_hex(content),
             reason,
+            detail,
             quarantine_id: self.ids.part_id(&self.message_qid, e.index),
         });
+    }
+
+    /// Asks the budget; once it has run out the walk does no more work.
+    fn time_is_up(&mut self) -> bool {
+        self.out_of_time = self.out_of_time || self.budget.exhausted();
+        self.out_of_time
     }
 
     fn decode(&mut self, e: &Entity, content: &[u8]) -> String {
@@ -406,6 +549,9 @@ impl Walk<'_> {
     }
 
     fn render(&mut self, e: &Entity, mode: Mode, in_related: bool, out: &mut Vec<String>) {
+        if self.time_is_up() {
+            return;
+        }
         match &e.body {
             Body::Leaf(content) => self.render_leaf(e, content, mode, in_related, out),
             Body::Multipart(children) => {
@@ -505,17 +651,24 @@ impl Walk<'_> {
             }
             let text = self.decode(e, content);
             if mime == "text/html" {
-                let Some(h) = html_to_text(&text) else {
-                    self.note(
-                        AmbiguityKind::HtmlTooDeep,
-                        e,
-                        format!("HTML nested deeper than {MAX_HTML_DEPTH} elements"),
-                    );
-                    out.push(
+                let h = match html_to_text(&text, self.budget) {
+                    Ok(h) => h,
+                    Err(HtmlFailure::OutOfTime) => {
+                        self.out_of_time = true;
+                        return;
+                    }
+                    Err(HtmlFailure::TooDeep) => {
+                        self.note(
+                            AmbiguityKind::HtmlTooDeep,
+                            e,
+                            format!("HTML nested deeper than {MAX_HTML_DEPTH} elements"),
+                        );
+                        out.push(
                         "[HTML の入れ子が深すぎるため本文を変換できませんでした (HTML nested too deeply to convert)]"
                             .to_string(),
                     );
-                    return;
+                        return;
+                    }
                 };
                 self.actions.insert(Action::HtmlConverted);
                 if h.links > 0 {

@@ -11,6 +11,7 @@ use html5ever::tree_builder::TreeBuilderOpts;
 use html5ever::{ParseOpts, parse_document};
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 
+use crate::Budget;
 use crate::text::{defang_url, label_mismatch, url_host};
 
 /// Text rendered from one HTML document.
@@ -282,10 +283,22 @@ pub(crate) fn estimated_depth(html: &str) -> usize {
     max
 }
 
-/// Converts an HTML document to readable text; `None` when it is nested too deeply to convert.
-pub(crate) fn html_to_text(html: &str) -> Option<HtmlText> {
+/// Why an HTML document was not converted.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum HtmlFailure {
+    /// Nested deeper than [`MAX_HTML_DEPTH`].
+    TooDeep,
+    /// The caller's budget ran out during the walk.
+    OutOfTime,
+}
+
+/// Converts an HTML document to readable text, asking `budget` every few thousand nodes.
+pub(crate) fn html_to_text(html: &str, budget: &dyn Budget) -> Result<HtmlText, HtmlFailure> {
     if estimated_depth(html) > MAX_HTML_DEPTH {
-        return None;
+        return Err(HtmlFailure::TooDeep);
+    }
+    if budget.exhausted() {
+        return Err(HtmlFailure::OutOfTime);
     }
     let opts = ParseOpts {
         tree_builder: TreeBuilderOpts {
@@ -306,7 +319,12 @@ pub(crate) fn html_to_text(html: &str) -> Option<HtmlText> {
         spoofed: 0,
     };
     let mut stack = vec![Step::Enter(Rc::clone(&dom.document))];
+    let mut steps = 0u32;
     while let Some(step) = stack.pop() {
+        steps = steps.wrapping_add(1);
+        if steps.is_multiple_of(4096) && budget.exhausted() {
+            return Err(HtmlFailure::OutOfTime);
+        }
         match step {
             Step::Enter(node) => {
                 let mut enter_children = true;
@@ -341,7 +359,7 @@ pub(crate) fn html_to_text(html: &str) -> Option<HtmlText> {
         }
     }
     let text = tidy(&w.out);
-    Some(HtmlText {
+    Ok(HtmlText {
         text,
         links: w.links,
         spoofed_links: w.spoofed,
@@ -470,12 +488,14 @@ pub(crate) fn tidy(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Unlimited;
 
     #[test]
     fn paragraphs_lists_tables() {
         let t = html_to_text(
             "<p>一行目<br>二行目</p><ul><li>A</li><li>B<ol><li>x</li></ol></li></ul>\
              <table><tr><th>名前</th><th>値</th></tr><tr><td>a</td><td>1</td></tr></table>",
+            &Unlimited,
         )
         .unwrap();
         assert_eq!(
@@ -490,6 +510,7 @@ mod tests {
             "<style>p{}</style><script>alert(1)</script><!-- c --><p>見える</p>\
              <div style='display: none'>隠し</div><span hidden>隠し2</span>\
              <span style='font-size:0px'>ゼロ</span>",
+            &Unlimited,
         )
         .unwrap();
         assert_eq!(t.text, "見える");
@@ -497,9 +518,11 @@ mod tests {
 
     #[test]
     fn link_spoof_warns() {
-        let t =
-            html_to_text("<a href='https://evil.example/login'>https://www.bank.example.jp/</a>")
-                .unwrap();
+        let t = html_to_text(
+            "<a href='https://evil.example/login'>https://www.bank.example.jp/</a>",
+            &Unlimited,
+        )
+        .unwrap();
         assert_eq!(t.spoofed_links, 1);
         assert!(
             t.text.contains("[hxxps://evil[.]example/login]"),
@@ -510,11 +533,23 @@ mod tests {
     }
 
     #[test]
+    fn exhausted_budget_stops_the_walk() {
+        let html = "<p>x</p>".repeat(10_000);
+        assert_eq!(
+            html_to_text(&html, &|| true).err(),
+            Some(HtmlFailure::OutOfTime)
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_refused_before_parsing() {
         let html = "<div>".repeat(100_000) + "深い" + &"</div>".repeat(100_000);
-        assert!(html_to_text(&html).is_none());
+        assert_eq!(
+            html_to_text(&html, &Unlimited).err(),
+            Some(HtmlFailure::TooDeep)
+        );
         let html = "<div>".repeat(MAX_HTML_DEPTH) + "深い" + &"</div>".repeat(MAX_HTML_DEPTH);
-        assert_eq!(html_to_text(&html).unwrap().text, "深い");
+        assert_eq!(html_to_text(&html, &Unlimited).unwrap().text, "深い");
     }
 
     #[test]

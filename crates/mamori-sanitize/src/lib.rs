@@ -13,6 +13,18 @@
 //! from any charset Japanese mail uses, HTML converted to text with links defanged, calendar
 //! invitations summarised, attached messages expanded.
 //!
+//! # File disarm (ファイル無害化, off by default)
+//! [`Policy::disarm`] may allow, per type detected from the content (never the name or the
+//! declared type), a rebuilt copy instead of removal: PDF without JavaScript, OpenAction/AA,
+//! Launch, embedded files, RichMedia and XFA; OOXML without macros, ActiveX, embedded objects,
+//! custom UI and external relationships (a .docm becomes a .docx); PNG and JPEG decoded and
+//! re-encoded without metadata or trailing data. Each is a new file written from what was parsed.
+//! Then the output is `multipart/mixed`: the text part first, then only the disarmed files, each
+//! with a generated name (`attachment-1.pdf`), the detected type and base64; the notice lists each
+//! disarmed file with what was taken out of it. A file that cannot be rebuilt (damaged,
+//! encrypted, over a limit) is removed with the reason. With disarm off the output is exactly
+//! the single text part described above.
+//!
 //! # Fail closed
 //! A pre-scan reads the MIME structure strictly and checks every [`Limits`] value before any
 //! deeper parsing. Duplicate or conflicting MIME headers, duplicate boundaries, unterminated
@@ -25,18 +37,30 @@
 //! - Panics: [`sanitize`] runs the whole engine on its own thread inside
 //!   [`std::panic::catch_unwind`]; a panic in the engine or in a third-party parser becomes a
 //!   whole-message quarantine with an `internal-error` ambiguity, never a crash of the caller.
+//!   Each file rebuild (png, zune-jpeg, jpeg-encoder, zip, quick-xml, lopdf) is fenced once more
+//!   by its own `catch_unwind`, so a panic there removes only that file (`not-disarmable`).
 //! - Stack overflow cannot be caught in Rust, so it is prevented: the pre-scan refuses any message
 //!   nested deeper than `max_depth` (validated to at most [`MAX_DEPTH_CEILING`]) before the
-//!   recursive walk and mail-parser run; the HTML converter walks its tree without recursion; and
-//!   the engine thread has a known stack size ([`Policy::stack_bytes`]).
+//!   recursive walk and mail-parser run; the HTML converter walks its tree without recursion;
+//!   lopdf refuses PDF objects nested deeper than 100 levels and the PDF walk stops at 256; OOXML
+//!   parts are read as a flat event stream; and the engine thread has a known stack size
+//!   ([`Policy::stack_bytes`]).
+//! - Memory: every rebuild checks its limits before it allocates: declared image dimensions
+//!   against [`Disarm::max_image_pixels`], package entries, total uncompressed size (counted as
+//!   read, not as declared) and compression ratio, and each PDF stream inflated while loading.
 //! - The gateway may additionally run the engine in a separate worker process so that even an
 //!   abort (for example memory exhaustion) ends only that worker.
 //!
 //! # Bounded work
-//! The engine reads no clock, so a wall-clock limit is the caller's to enforce (by running it in
-//! a worker it can stop). What the engine bounds itself is the work: every stage is linear in the
-//! input except the HTML tree builder, whose quadratic worst case is capped by refusing HTML
-//! nested deeper than 2048 elements before it is parsed.
+//! The engine reads no clock. A caller that wants a wall-clock limit passes a [`Budget`]
+//! ([`sanitize_with_budget`]); the engine asks it after the pre-scan, at every MIME part, every
+//! few thousand HTML nodes and between the steps of a file rebuild (each package entry, each 1024
+//! PDF objects, before and after decoding an image). Once it answers `true` the message is
+//! quarantined whole with a `time-limit` ambiguity. One third-party call (a PDF load, an image
+//! decode) is not interrupted; it is bounded by the size limits above. `mamori sanitize` and the
+//! gateway build the budget from [`Limits::time_limit_seconds`]. What the engine bounds itself is
+//! the work: every stage is linear in the input except the HTML tree builder, whose quadratic
+//! worst case is capped by refusing HTML nested deeper than 2048 elements before it is parsed.
 //!
 //! # Code map
 //! - `scan`: the strict pre-scan. Sole authority on MIME structure; enforces [`Limits`]; records
@@ -48,9 +72,14 @@
 //! - `html`: HTML → text over html5ever, walked without recursion.
 //! - `text`: invisible characters, defanged links, inline encodings (uuencode, yEnc, BinHex).
 //! - `detect`: content type from magic bytes, encrypted-zip flag.
+//! - `disarm`: file rebuilds (`image`, `ooxml`, `pdf`). *Invariant:* the bytes attached are
+//!   written by an encoder from parsed content, never a slice of the original; a rebuilt file is
+//!   a fixed point of its rebuild (except JPEG, whose re-encoding is lossy).
 //! - `build`: header re-encoding (RFC 2047) and the new message. *Invariant:* the output is
-//!   7-bit, one `text/plain` part, within the default limits, and a fixed point of the engine
-//!   apart from `X-Mamori-Sanitized:`.
+//!   7-bit and, with disarm off, one `text/plain` part, within the default limits, and a fixed
+//!   point of the engine apart from `X-Mamori-Sanitized:`. With disarmed files, sanitizing the
+//!   output again keeps its text and attaches the same files with nothing left to take out
+//!   (only a new notice block is added in front of the text).
 //! - `policy`, `report`: the public configuration and result types.
 
 #![forbid(unsafe_code)]
@@ -58,6 +87,7 @@
 mod build;
 mod charset;
 mod detect;
+mod disarm;
 mod engine;
 mod html;
 mod policy;
@@ -67,8 +97,10 @@ mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-pub use policy::{Limits, OnAmbiguity, Policy};
-pub use report::{Action, Ambiguity, AmbiguityKind, RemovalReason, RemovedPart, Report, Verdict};
+pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy};
+pub use report::{
+    Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
+};
 
 /// Highest `max_depth` a policy may set; keeps the recursive walk far inside the engine stack.
 pub const MAX_DEPTH_CEILING: usize = 64;
@@ -82,7 +114,7 @@ pub enum PolicyError {
     DepthTooLarge(usize),
     #[error("stack_bytes {0} is below the minimum {MIN_STACK_BYTES}")]
     StackTooSmall(usize),
-    #[error("limits.{0} must be greater than zero")]
+    #[error("{0} must be greater than zero")]
     ZeroLimit(&'static str),
 }
 
@@ -96,17 +128,50 @@ impl Policy {
         if self.stack_bytes < MIN_STACK_BYTES {
             return Err(PolicyError::StackTooSmall(self.stack_bytes));
         }
+        let d = &self.disarm;
         for (name, v) in [
-            ("max_message_bytes", l.max_message_bytes),
-            ("max_parts", l.max_parts),
-            ("max_header_bytes", l.max_header_bytes),
-            ("max_header_line_bytes", l.max_header_line_bytes),
+            ("limits.max_message_bytes", l.max_message_bytes as u64),
+            ("limits.max_parts", l.max_parts as u64),
+            ("limits.max_header_bytes", l.max_header_bytes as u64),
+            (
+                "limits.max_header_line_bytes",
+                l.max_header_line_bytes as u64,
+            ),
+            ("limits.time_limit_seconds", l.time_limit_seconds),
+            ("disarm.max_image_pixels", d.max_image_pixels),
+            ("disarm.max_package_entries", d.max_package_entries as u64),
+            ("disarm.max_package_bytes", d.max_package_bytes),
+            ("disarm.max_compression_ratio", d.max_compression_ratio),
         ] {
             if v == 0 {
                 return Err(PolicyError::ZeroLimit(name));
             }
         }
         Ok(())
+    }
+}
+
+/// A caller's time budget (処理時間の上限). The engine reads no clock; it asks the budget at part
+/// boundaries and inside its long loops (HTML walk, file disarm), and quarantines the message
+/// whole with a `time-limit` ambiguity once it answers `true`. Any `Fn() -> bool` is a budget,
+/// e.g. `|| Instant::now() >= deadline`.
+pub trait Budget: Sync {
+    fn exhausted(&self) -> bool;
+}
+
+impl<F: Fn() -> bool + Sync> Budget for F {
+    fn exhausted(&self) -> bool {
+        self()
+    }
+}
+
+/// A budget that never runs out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unlimited;
+
+impl Budget for Unlimited {
+    fn exhausted(&self) -> bool {
+        false
     }
 }
 
@@ -150,8 +215,26 @@ pub fn sanitize(input: &[u8], policy: &Policy) -> Outcome {
     sanitize_with_ids(input, policy, &ids)
 }
 
+/// Sanitizes one message within a time budget, with ids derived from its digest.
+pub fn sanitize_with_budget(input: &[u8], policy: &Policy, budget: &dyn Budget) -> Outcome {
+    let ids = DigestIds {
+        prefix: policy.quarantine_id_prefix.clone(),
+    };
+    sanitize_within(input, policy, &ids, budget)
+}
+
 /// Sanitizes one message, taking quarantine ids from `ids`. Never panics: see the crate docs.
 pub fn sanitize_with_ids(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds) -> Outcome {
+    sanitize_within(input, policy, ids, &Unlimited)
+}
+
+/// Sanitizes one message, taking quarantine ids from `ids`, within `budget`. Never panics.
+pub fn sanitize_within(
+    input: &[u8],
+    policy: &Policy,
+    ids: &dyn QuarantineIds,
+    budget: &dyn Budget,
+) -> Outcome {
     // Used only on failure, so a failing id source cannot fail the failure path too.
     let fallback_id = || {
         let digest = engine::sha256_hex(input);
@@ -166,7 +249,7 @@ pub fn sanitize_with_ids(input: &[u8], policy: &Policy, ids: &dyn QuarantineIds)
             .name("mamori-sanitize".into())
             .stack_size(policy.stack_bytes)
             .spawn_scoped(scope, || {
-                catch_unwind(AssertUnwindSafe(|| engine::run(input, policy, ids)))
+                catch_unwind(AssertUnwindSafe(|| engine::run(input, policy, ids, budget)))
             });
         match handle {
             Ok(h) => h
@@ -252,6 +335,52 @@ mod tests {
             }
             .part_id(id, 3),
             format!("{id}-p3")
+        );
+    }
+
+    fn from_toml(text: &str) -> Result<Policy, String> {
+        toml::from_str::<Policy>(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn disarm_policy_reads_per_type_actions() {
+        let p = from_toml("[disarm]\npdf = \"disarm\"\npng = \"remove\"\n").expect("policy");
+        assert_eq!(p.disarm.pdf, FileAction::Disarm);
+        assert_eq!(p.disarm.png, FileAction::Remove);
+        assert_eq!(p.disarm.ooxml, FileAction::Remove, "remove is the default");
+        assert!(p.disarm.any());
+        assert!(!Policy::default().disarm.any(), "disarm is off by default");
+    }
+
+    #[test]
+    fn bad_disarm_values_are_refused_with_their_name() {
+        let e = from_toml("[disarm]\npdf = \"strip\"\n").unwrap_err();
+        assert!(
+            e.contains("unknown variant `strip`, expected `remove` or `disarm`"),
+            "{e}"
+        );
+        let e = from_toml("[disarm]\nexe = \"disarm\"\n").unwrap_err();
+        assert!(
+            e.contains("unknown field `exe`") && e.contains("`pdf`"),
+            "{e}"
+        );
+        let e = from_toml("[disarm]\npdf = true\n").unwrap_err();
+        assert!(e.contains("pdf"), "{e}");
+        let e = from_toml("[disarm]\nmax_image_pixels = -1\n").unwrap_err();
+        assert!(e.contains("max_image_pixels"), "{e}");
+    }
+
+    #[test]
+    fn zero_limits_are_refused_by_name() {
+        let p = from_toml("[disarm]\nmax_image_pixels = 0\n").expect("parses");
+        assert_eq!(
+            p.validate(),
+            Err(PolicyError::ZeroLimit("disarm.max_image_pixels"))
+        );
+        let p = from_toml("[limits]\ntime_limit_seconds = 0\n").expect("parses");
+        assert_eq!(
+            p.validate().map_err(|e| e.to_string()),
+            Err("limits.time_limit_seconds must be greater than zero".into())
         );
     }
 

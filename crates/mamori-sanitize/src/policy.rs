@@ -19,6 +19,10 @@ pub struct Limits {
     pub max_header_line_bytes: usize,
     /// Largest sum of the transfer-decoded bodies of all entities, in bytes.
     pub max_decoded_bytes: usize,
+    /// Wall-clock limit on sanitizing one message, in seconds. The engine reads no clock: the
+    /// caller turns this into a [`crate::Budget`] (`mamori sanitize` and the gateway do), and
+    /// when the budget runs out the message is quarantined whole (`time-limit`).
+    pub time_limit_seconds: u64,
 }
 
 impl Default for Limits {
@@ -30,6 +34,7 @@ impl Default for Limits {
             max_header_bytes: 64 * 1024,
             max_header_line_bytes: 16 * 1024,
             max_decoded_bytes: 64 * 1024 * 1024,
+            time_limit_seconds: 30,
         }
     }
 }
@@ -58,6 +63,66 @@ pub struct Policy {
     pub quarantine_id_prefix: String,
     /// Stack size of the thread the engine runs on, in bytes.
     pub stack_bytes: usize,
+    /// ファイル無害化 (file disarm): per detected type, whether a disarmed copy replaces removal.
+    pub disarm: Disarm,
+}
+
+/// What happens to an attached file of one detected type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileAction {
+    /// 削除: listed in the notice and removed (the default for every type).
+    #[default]
+    Remove,
+    /// 無害化して添付: rebuilt without active content and attached to the new message; removed
+    /// instead when it cannot be rebuilt.
+    Disarm,
+}
+
+/// ファイル無害化 (CDR) settings. Types are those detected from the content, never the name or the
+/// declared type; a type not listed here is always removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Disarm {
+    /// PDF: JavaScript, OpenAction/AA, Launch, embedded files, RichMedia and XFA removed.
+    pub pdf: FileAction,
+    /// OOXML (docx/xlsx/pptx and docm/xlsm/pptm): macros, ActiveX, embedded objects, custom UI
+    /// and external relationships removed; macro-enabled packages become their plain sibling.
+    pub ooxml: FileAction,
+    /// PNG: decoded and re-encoded without metadata or trailing data.
+    pub png: FileAction,
+    /// JPEG: decoded and re-encoded without metadata or trailing data.
+    pub jpeg: FileAction,
+    /// Most pixels an image may declare; larger images are not decoded (decompression bombs).
+    pub max_image_pixels: u64,
+    /// Most entries an OOXML package may hold.
+    pub max_package_entries: usize,
+    /// Largest sum of the uncompressed sizes of an OOXML package's entries, in bytes.
+    pub max_package_bytes: u64,
+    /// Highest ratio of uncompressed to compressed size of one package entry above 1 MiB.
+    pub max_compression_ratio: u64,
+}
+
+impl Default for Disarm {
+    fn default() -> Self {
+        Self {
+            pdf: FileAction::Remove,
+            ooxml: FileAction::Remove,
+            png: FileAction::Remove,
+            jpeg: FileAction::Remove,
+            max_image_pixels: 40_000_000,
+            max_package_entries: 2_000,
+            max_package_bytes: 128 * 1024 * 1024,
+            max_compression_ratio: 200,
+        }
+    }
+}
+
+impl Disarm {
+    /// Whether any type is disarmed rather than removed.
+    pub fn any(&self) -> bool {
+        [self.pdf, self.ooxml, self.png, self.jpeg].contains(&FileAction::Disarm)
+    }
 }
 
 impl Default for Policy {
@@ -67,6 +132,7 @@ impl Default for Policy {
             on_ambiguity: OnAmbiguity::default(),
             quarantine_id_prefix: "q-".into(),
             stack_bytes: 8 * 1024 * 1024,
+            disarm: Disarm::default(),
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum Action {
     HtmlConverted,
     /// At least one part was removed.
     AttachmentsRemoved,
+    /// At least one file was rebuilt without active content and attached (ファイル無害化).
+    FilesDisarmed,
     /// At least one link was written out defanged.
     LinksDefanged,
     /// A link's visible label named another address than its target.
@@ -48,6 +50,7 @@ impl Action {
             Self::TextConverted => "text-converted",
             Self::HtmlConverted => "html-converted",
             Self::AttachmentsRemoved => "attachments-removed",
+            Self::FilesDisarmed => "files-disarmed",
             Self::LinksDefanged => "links-defanged",
             Self::LinkSpoofingWarned => "link-spoofing-warned",
             Self::CalendarConverted => "calendar-converted",
@@ -81,6 +84,9 @@ pub enum RemovalReason {
     AmbiguousStructure,
     /// 解釈できない部分: a part whose type the engine does not render.
     Unrenderable,
+    /// 無害化できない: policy allows a disarmed copy of this type, but the file could not be
+    /// rebuilt safely (damaged, encrypted, over a limit); `detail` says why.
+    NotDisarmable,
 }
 
 impl RemovalReason {
@@ -99,6 +105,9 @@ impl RemovalReason {
                 "構造が曖昧なため削除 (removed because the MIME structure is ambiguous)"
             }
             Self::Unrenderable => "テキスト化できない部分 (part cannot be rendered as text)",
+            Self::NotDisarmable => {
+                "無害化できないため削除 (removed because it could not be disarmed)"
+            }
         }
     }
 }
@@ -119,8 +128,35 @@ pub struct RemovedPart {
     /// SHA-256 of the transfer-decoded content, lower-case hex.
     pub sha256: String,
     pub reason: RemovalReason,
+    /// Why a file that policy allowed to be disarmed could not be (with [`RemovalReason::NotDisarmable`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// Id under which the original can be requested (隔離ID).
     pub quarantine_id: String,
+}
+
+/// One file rebuilt without active content and attached to the new message (無害化した添付).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisarmedPart {
+    /// Position in the MIME tree of the original.
+    pub part: String,
+    /// File name as declared, with invisible characters made visible.
+    pub file_name: Option<String>,
+    pub declared_type: String,
+    pub detected_type: String,
+    /// Size and SHA-256 of the original (transfer-decoded) file.
+    pub size: u64,
+    pub sha256: String,
+    /// Id under which the original can be requested (隔離ID).
+    pub quarantine_id: String,
+    /// Name the rebuilt file carries in the new message (generated, ASCII).
+    pub output_name: String,
+    /// Content type of the rebuilt file.
+    pub output_type: String,
+    pub output_size: u64,
+    pub output_sha256: String,
+    /// What was taken out, e.g. `JavaScript`, `vbaProject.bin`, `tEXt`; empty when nothing was.
+    pub removed_content: Vec<String>,
 }
 
 /// Kinds of ambiguity (曖昧さ) found while reading the message.
@@ -151,6 +187,8 @@ pub enum AmbiguityKind {
     ConflictingFileName,
     NulInBody,
     HtmlTooDeep,
+    /// The caller's time budget ran out (`time-limit`): the message is quarantined whole.
+    TimeLimit,
 }
 
 impl AmbiguityKind {
@@ -180,7 +218,10 @@ impl AmbiguityKind {
 
     /// Limits and internal errors always quarantine the message.
     pub fn is_fatal(self) -> bool {
-        matches!(self, Self::LimitExceeded | Self::InternalError)
+        matches!(
+            self,
+            Self::LimitExceeded | Self::InternalError | Self::TimeLimit
+        )
     }
 }
 
@@ -204,5 +245,8 @@ pub struct Report {
     pub message_size: u64,
     pub actions: Vec<Action>,
     pub removed: Vec<RemovedPart>,
+    /// Files attached in disarmed form; absent from the JSON when none (disarm is off by default).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disarmed: Vec<DisarmedPart>,
     pub ambiguities: Vec<Ambiguity>,
 }

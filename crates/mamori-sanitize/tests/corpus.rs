@@ -1,12 +1,15 @@
 //! Data-driven corpus: every `tests/data/NAME.eml` has a `NAME.toml` with the expected report and
 //! output text. Also the properties every sanitized output must have.
 
+mod disarm;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use mamori_sanitize::{Outcome, Policy, Verdict, sanitize};
+use mamori_sanitize::{Outcome, Policy, Verdict, sanitize, sanitize_with_budget};
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -25,6 +28,12 @@ struct Case {
     ambiguities: Vec<String>,
     #[serde(default)]
     removed: Vec<BTreeMap<String, toml::Value>>,
+    /// One table per disarmed file, in order; only the keys given are compared.
+    #[serde(default)]
+    disarmed: Vec<BTreeMap<String, toml::Value>>,
+    /// The budget answers "exhausted" after this many questions.
+    #[serde(default)]
+    budget_exhausted_after: Option<usize>,
     /// Exact body of the output.
     #[serde(default)]
     body: Option<String>,
@@ -155,13 +164,52 @@ fn header_value(message: &[u8], name: &str) -> Option<String> {
     }
 }
 
+/// Compares reported parts with the expected tables, key by key.
+fn compare_parts<T: serde::Serialize>(
+    what: &str,
+    got: &[T],
+    want: &[BTreeMap<String, toml::Value>],
+    errors: &mut Vec<String>,
+) {
+    if got.len() != want.len() {
+        errors.push(format!(
+            "{} {what} parts, expected {}",
+            got.len(),
+            want.len()
+        ));
+        return;
+    }
+    for (i, (got, want)) in got.iter().zip(want).enumerate() {
+        let got = serde_json::to_value(got).expect("serialises");
+        for (k, v) in want {
+            let g = &got[k.as_str()];
+            let matches = match v {
+                toml::Value::String(s) => g.as_str() == Some(s.as_str()),
+                toml::Value::Integer(n) => g.as_i64() == Some(*n),
+                other => serde_json::to_value(other).ok().as_ref() == Some(g),
+            };
+            if !matches {
+                errors.push(format!("{what}[{i}].{k} = {g}, expected {v}"));
+            }
+        }
+    }
+}
+
 fn run_case(dir: &Path, name: &str) -> Result<(), String> {
     let input = fs::read(dir.join(format!("{name}.eml"))).map_err(|e| e.to_string())?;
     let spec = fs::read_to_string(dir.join(format!("{name}.toml"))).map_err(|e| e.to_string())?;
     let case: Case = toml::from_str(&spec).map_err(|e| format!("bad case file: {e}"))?;
     let _ = &case.description;
     let policy = policy_for(&case);
-    let Outcome { report, message } = sanitize(&input, &policy);
+    let Outcome { report, message } = match case.budget_exhausted_after {
+        None => sanitize(&input, &policy),
+        Some(n) => {
+            let asked = AtomicUsize::new(0);
+            sanitize_with_budget(&input, &policy, &|| {
+                asked.fetch_add(1, Ordering::Relaxed) >= n
+            })
+        }
+    };
     let mut errors = Vec::new();
     let json = serde_json::to_string_pretty(&report).expect("report serialises");
 
@@ -187,35 +235,20 @@ fn run_case(dir: &Path, name: &str) -> Result<(), String> {
     if got != want {
         errors.push(format!("ambiguities {got:?}, expected {want:?}"));
     }
-    if report.removed.len() != case.removed.len() {
-        errors.push(format!(
-            "{} removed parts, expected {}",
-            report.removed.len(),
-            case.removed.len()
-        ));
-    } else {
-        for (i, (got, want)) in report.removed.iter().zip(&case.removed).enumerate() {
-            let got = serde_json::to_value(got).expect("serialises");
-            for (k, v) in want {
-                let g = &got[k.as_str()];
-                let matches = match v {
-                    toml::Value::String(s) => g.as_str() == Some(s.as_str()),
-                    toml::Value::Integer(n) => g.as_i64() == Some(*n),
-                    other => serde_json::to_value(other).ok().as_ref() == Some(g),
-                };
-                if !matches {
-                    errors.push(format!("removed[{i}].{k} = {g}, expected {v}"));
-                }
-            }
-        }
-    }
+    compare_parts("removed", &report.removed, &case.removed, &mut errors);
+    compare_parts("disarmed", &report.disarmed, &case.disarmed, &mut errors);
     match (&message, report.verdict) {
         (Some(_), Verdict::Quarantined) => errors.push("quarantined but output written".into()),
         (None, Verdict::Sanitized) => errors.push("sanitized but no output".into()),
         _ => {}
     }
     if let Some(message) = &message {
-        match check_output(message, &policy) {
+        let checked = if report.disarmed.is_empty() {
+            check_output(message, &policy)
+        } else {
+            disarm::check_multipart_output(message, &report, &policy).map(|p| p.text)
+        };
+        match checked {
             Err(e) => errors.push(e),
             Ok(body) => {
                 if let Some(want) = &case.body
