@@ -249,7 +249,7 @@ impl Gateway {
             metrics: counters.clone(),
         });
         let worker = worker::Worker {
-            engine: mamori_sanitize::sanitize,
+            engine: mamori_sanitize::sanitize_with_budget,
             concurrency: config.delivery_concurrency,
             spool,
             quarantine,

@@ -14,7 +14,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use mamori_sanitize::{Policy, Verdict};
@@ -67,8 +67,8 @@ struct Verdicted {
     actions: String,
 }
 
-/// The engine the worker calls: [`mamori_sanitize::sanitize`] in production.
-pub type Engine = fn(&[u8], &Policy) -> mamori_sanitize::Outcome;
+/// The engine the worker calls: [`mamori_sanitize::sanitize_with_budget`] in production.
+pub type Engine = fn(&[u8], &Policy, &dyn mamori_sanitize::Budget) -> mamori_sanitize::Outcome;
 
 pub struct Worker {
     pub engine: Engine,
@@ -363,8 +363,11 @@ impl Worker {
         let policy = self.policy.clone();
         let engine = self.engine;
         // The engine contains its own panics; this second fence holds even if it did not.
+        // The time limit (policy limits.time_limit_seconds) counts from the start of the engine.
         let outcome = tokio::task::spawn_blocking(move || {
-            catch_unwind(AssertUnwindSafe(|| engine(&input, &policy)))
+            let deadline = Instant::now() + Duration::from_secs(policy.limits.time_limit_seconds);
+            let budget = || Instant::now() >= deadline;
+            catch_unwind(AssertUnwindSafe(|| engine(&input, &policy, &budget)))
         })
         .await;
         let fallback_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
@@ -717,13 +720,13 @@ mod tests {
 
     #[tokio::test]
     async fn an_engine_panic_quarantines_the_whole_message() {
-        assert_quarantined_whole(|_, _| panic!("parser exploded")).await;
+        assert_quarantined_whole(|_, _, _| panic!("parser exploded")).await;
     }
 
     #[tokio::test]
     async fn a_quarantine_verdict_never_lets_output_through() {
-        assert_quarantined_whole(|input, policy| {
-            let mut outcome = mamori_sanitize::sanitize(input, policy);
+        assert_quarantined_whole(|input, policy, budget| {
+            let mut outcome = mamori_sanitize::sanitize_with_budget(input, policy, budget);
             outcome.report.verdict = Verdict::Quarantined;
             outcome.message = Some(input.to_vec());
             outcome
@@ -734,11 +737,29 @@ mod tests {
     #[tokio::test]
     async fn a_sanitized_verdict_sends_the_engine_output() {
         let dir = tempfile::tempdir().unwrap();
-        let w = worker(dir.path(), mamori_sanitize::sanitize);
+        let w = worker(dir.path(), mamori_sanitize::sanitize_with_budget);
         let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
         assert_eq!(v.verdict, "sanitized");
         let expected = mamori_sanitize::sanitize(RAW, &Policy::default()).message;
         assert_eq!(Some(v.outbound.0), expected);
+    }
+
+    #[tokio::test]
+    async fn the_engine_gets_a_deadline_from_the_policy_time_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        // An engine that works until the deadline passes, as a very slow message would.
+        let mut w = worker(dir.path(), |input, policy, budget| {
+            while !budget.exhausted() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            mamori_sanitize::sanitize_with_budget(input, policy, budget)
+        });
+        let mut policy = Policy::default();
+        policy.limits.time_limit_seconds = 1;
+        w.policy = Arc::new(policy);
+        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        assert_eq!(v.verdict, "quarantined");
+        assert!(!contains(&v.outbound.0, b"SECRET-ORIGINAL-BYTES"));
     }
 
     #[test]
