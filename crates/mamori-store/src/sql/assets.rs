@@ -662,7 +662,8 @@ async fn reflag(
             .execute(&mut *conn)
             .await?;
             let was = row.try_get::<i64, _>("flagged")? != 0;
-            if was != !flags.is_empty() {
+            let flagged = !flags.is_empty();
+            if was != flagged {
                 tally.bump("flagged", String::new(), if was { -1 } else { 1 });
             }
         }

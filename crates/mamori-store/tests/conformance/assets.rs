@@ -1166,7 +1166,15 @@ fn search_queries() -> Vec<String> {
 pub async fn text_search_finds_what_like_found(fx: Fx) {
     let r = register_fixture(&fx).await;
     let s = fx.store();
-    let specials: [(&str, &str, &[&str], &[&str], &str); 8] = [
+    // Name, location, host names, addresses, note.
+    type Texts = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static str,
+    );
+    let specials: [Texts; 8] = [
         (
             "住民記録システム DBサーバ",
             "本庁舎3階サーバ室",
