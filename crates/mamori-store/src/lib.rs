@@ -543,6 +543,16 @@ pub struct SummaryCount {
     pub count: i64,
 }
 
+/// What switching the 3A/3B/3C split did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitOutcome {
+    pub scales: Scales,
+    /// Whether the scale changed (false: it already was as asked).
+    pub changed: bool,
+    /// Assets moved to another level.
+    pub moved: i64,
+}
+
 /// The register in numbers, computed by the database.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AssetSummary {
@@ -666,6 +676,21 @@ pub trait AssetStore: Send + Sync {
         scale: Scale,
         origin: &Origin,
     ) -> Result<Scales>;
+    /// Switches the 3A/3B/3C split of 機密性3 on (`split`) or off in one transaction with its
+    /// audit record (`classification.split`). On: 3 becomes the split levels and every 機密性3
+    /// asset moves to `existing_to` (3A, 3B or 3C) flagged for review (分割後の再確認が必要)
+    /// until it is reclassified. Off: 3A/3B/3C become 3 again and their assets move back. The
+    /// other levels stay as the site has them. Asking for the state already in force changes
+    /// nothing and writes no record.
+    async fn switch_split(
+        &self,
+        grant: &Granted<ManageRegister>,
+        split: bool,
+        existing_to: &str,
+        origin: &Origin,
+    ) -> Result<SplitOutcome>;
+    /// How many assets wait for review after the split.
+    async fn split_review_count(&self, grant: &Granted<ViewAssets>) -> Result<i64>;
 }
 
 /// A new 原本の提供申請; the requester is the grant's actor.

@@ -358,6 +358,8 @@ conformance!(
     release_request_decision_and_delivery_are_each_audited,
     the_store_refuses_self_approval_whatever_the_grant,
     release_lists_and_addresses,
+    the_split_moves_level_3_assets_for_review_and_back,
+    the_split_to_a_chosen_level_keeps_the_sites_other_levels,
 );
 
 #[path = "conformance/assets.rs"]
@@ -367,6 +369,10 @@ use assets::*;
 #[path = "conformance/releases.rs"]
 mod releases;
 use releases::*;
+
+#[path = "conformance/split.rs"]
+mod split;
+use split::*;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -20,7 +20,7 @@ use crate::api::{ApiJson, ApiQuery, Id, PREFIX, created, parse_count, rfc3339};
 use crate::assets_pages::{
     AssetForm, AssetQuery, LevelForm, asset_filter, asset_input, classification_input,
     dimension_of, disposal_input, is_split, level_edit_input, manage_grant, reason_input,
-    save_level, segment_input, unit_place, visible_place,
+    save_level, segment_input, split_input, unit_place, visible_place,
 };
 use crate::context::User;
 use crate::error::AppError;
@@ -279,6 +279,10 @@ mod json {
     #[serde(deny_unknown_fields)]
     pub struct Split {
         pub split: bool,
+        /// Switching on: the level that today's 機密性3 assets become (`3A`, the default, `3B`
+        /// or `3C`); they are flagged `split_review` until reclassified.
+        #[serde(default)]
+        pub existing_to: Option<String>,
     }
 
     /// Filter, order and page of the register.
@@ -872,8 +876,10 @@ async fn get_classification(
     Ok(Json(classification_body(state.store.scales().await?)))
 }
 
-/// Switches the 3A/3B/3C split of 機密性3 on or off. Administrators only. Assets classified on
-/// the other form are flagged until they are reclassified.
+/// Switches the 3A/3B/3C split of 機密性3 on or off. Administrators only. On, every 機密性3 asset
+/// moves to `existing_to` (3A unless chosen) and is flagged `split_review` until reclassified;
+/// off, 3A/3B/3C assets move back to 3. In one transaction with its audit record; asking for the
+/// state in force changes nothing.
 #[utoipa::path(
     put,
     path = "/api/v1/classification/split",
@@ -891,15 +897,13 @@ async fn set_split(
     ApiJson(body): ApiJson<json::Split>,
 ) -> Result<Json<json::Classification>, AppError> {
     let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let scales = state
+    let on = if body.split { "on" } else { "off" };
+    let (split, existing_to) = split_input(on, body.existing_to.as_deref().unwrap_or(""))?;
+    let outcome = state
         .store
-        .update_scale(
-            &grant,
-            Scales::mic_default(body.split).confidentiality,
-            &user.ctx.origin(),
-        )
+        .switch_split(&grant, split, &existing_to, &user.ctx.origin())
         .await?;
-    Ok(Json(classification_body(scales)))
+    Ok(Json(classification_body(outcome.scales)))
 }
 
 /// Changes one level's name, definition and handling rules. Administrators only. Assets are

@@ -858,6 +858,8 @@ fn chart(id: &'static str, title_key: &'static str, counts: &[SummaryCount], non
 struct SummaryPage {
     frame: Frame,
     summary: AssetSummary,
+    /// Assets still to be reviewed after the split (分割後の再確認が必要).
+    review: i64,
     charts: Vec<Chart>,
     label_width: i64,
     chart_width: i64,
@@ -887,9 +889,11 @@ pub async fn summary(State(state): State<AppState>, user: User) -> Result<Respon
             none,
         ),
     ];
+    let review = state.store.split_review_count(&grant).await?;
     Ok(Html(render(&SummaryPage {
         frame: Frame::new(&user, "summary.title"),
         summary,
+        review,
         charts,
         label_width: CHART_LABEL_WIDTH,
         chart_width: CHART_LABEL_WIDTH + CHART_BAR_SPACE + 80,
@@ -994,6 +998,9 @@ struct ClassificationPage {
     scales: Vec<Scale>,
     split: bool,
     can_manage: bool,
+    targets: [&'static str; 3],
+    /// Assets still to be reviewed after the split.
+    review: i64,
 }
 
 impl ClassificationPage {
@@ -1017,7 +1024,7 @@ pub async fn classification(
     State(state): State<AppState>,
     user: User,
 ) -> Result<Response, AppError> {
-    authorize::<ViewAssets>(&user.actor, &())?;
+    let view = authorize::<ViewAssets>(&user.actor, &())?;
     let scales = state.store.scales().await?;
     Ok(Html(render(&ClassificationPage {
         frame: Frame::new(&user, "classification.title"),
@@ -1028,6 +1035,8 @@ pub async fn classification(
             scales.availability,
         ],
         can_manage: authorize::<ManageRegister>(&user.actor, &()).is_ok(),
+        targets: SPLIT_TARGETS,
+        review: state.store.split_review_count(&view).await?,
     }))
     .into_response())
 }
@@ -1036,33 +1045,49 @@ pub async fn classification(
 pub struct SplitForm {
     #[serde(default)]
     pub split: String,
+    /// The split level that today's 機密性3 assets become: 3A (the strictest) unless chosen.
+    #[serde(default)]
+    pub existing_to: String,
 }
 
-/// Switches the 3A/3B/3C split of 機密性3 on or off: the confidentiality scale becomes the MIC
-/// default of that form. Assets classified on the other form are flagged until reclassified.
+/// The levels that 機密性3 assets may be moved to when the split is switched on.
+pub const SPLIT_TARGETS: [&str; 3] = ["3A", "3B", "3C"];
+
+/// Reads a switch of the split: on or off, and where existing 機密性3 assets go (3A by default).
+pub fn split_input(split: &str, existing_to: &str) -> Result<(bool, String), AppError> {
+    let mut p = Problems::default();
+    let on = p.take(match split.trim() {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(FieldError::new("split", FieldErrorKind::UnknownValue)),
+    });
+    let to = p.take(match existing_to.trim() {
+        "" => Ok("3A".to_owned()),
+        raw => SPLIT_TARGETS
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(raw))
+            .map(|t| (*t).to_owned())
+            .ok_or(FieldError::new("existing_to", FieldErrorKind::UnknownValue)),
+    });
+    p.done()?;
+    match (on, to) {
+        (Some(on), Some(to)) => Ok((on, to)),
+        _ => Err(AppError::Internal("validated split missing".into())),
+    }
+}
+
+/// Switches the 3A/3B/3C split of 機密性3 on or off, moving the assets with it in the same
+/// audited write (see [`mamori_store::AssetStore::switch_split`]).
 pub async fn set_split(
     State(state): State<AppState>,
     user: User,
     Form(form): Form<SplitForm>,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let split = match form.split.trim() {
-        "on" | "true" | "1" => true,
-        "off" | "false" | "0" => false,
-        _ => {
-            return Err(AppError::invalid(FieldError::new(
-                "split",
-                FieldErrorKind::UnknownValue,
-            )));
-        }
-    };
+    let (split, existing_to) = split_input(&form.split, &form.existing_to)?;
     state
         .store
-        .update_scale(
-            &grant,
-            Scales::mic_default(split).confidentiality,
-            &user.ctx.origin(),
-        )
+        .switch_split(&grant, split, &existing_to, &user.ctx.origin())
         .await?;
     Ok(Redirect::to("/classification").into_response())
 }

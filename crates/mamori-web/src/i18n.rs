@@ -233,6 +233,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Split 機密性3 into 3A/3B/3C",
     ),
     (
+        "classification.split_help",
+        "細分化すると、今の機密性3の情報資産はすべて選んだ段階に移り、「分割後の再確認が必要」として指摘されます。分類を見直すと指摘は消えます。",
+        "Splitting moves every 機密性3 asset to the level chosen and flags it for review; reclassifying it clears the flag.",
+    ),
+    (
         "classification.split_off",
         "機密性3は細分化されていません。",
         "機密性3 is not split.",
@@ -251,6 +256,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "classification.unsplit",
         "細分化を解除する",
         "Stop splitting",
+    ),
+    (
+        "classification.unsplit_help",
+        "細分化をやめると、3A/3B/3Cの情報資産はすべて機密性3に戻ります。",
+        "Undoing the split moves every 3A/3B/3C asset back to 機密性3.",
     ),
     ("common.no", "不要", "No"),
     ("common.yes", "要", "Yes"),
@@ -340,6 +350,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Existence visible (required for a level without restricted access)",
     ),
     (
+        "field.existing_to",
+        "今の機密性3の情報資産の移行先",
+        "Level for today's 機密性3 assets",
+    ),
+    (
         "field.external",
         "外部（委託事業者等）",
         "External (contractor etc.)",
@@ -397,6 +412,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "flag.segment_forbidden",
         "分類上、このセグメントに置くことはできません",
         "Its class does not allow this segment",
+    ),
+    (
+        "flag.split_review",
+        "分割後の再確認が必要",
+        "To be reviewed after the split",
     ),
     (
         "flag.unknown_level",

@@ -680,7 +680,8 @@ async fn summary_chart_and_the_split_switch() {
     );
     assert!(!html.contains("<script>"), "no inline script");
 
-    // Only administrators switch the split on; assets on the old 機密性3 are then flagged.
+    // Only administrators switch the split on; 機密性3 assets then become 3A (the default) and
+    // wait for review, instead of falling off the scale.
     let reply = w
         .form(
             &w.manager_a,
@@ -690,6 +691,9 @@ async fn summary_chart_and_the_split_switch() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let html = w.page(&w.ciso, "/classification").await;
+    let html = html.page(StatusCode::OK);
+    assert!(html.contains("<option value=\"3A\" selected>"), "{html}");
     let reply = w
         .form(&w.ciso, "/classification/split", &[("split", "on")], "ja")
         .await;
@@ -705,12 +709,178 @@ async fn summary_chart_and_the_split_switch() {
         )
         .await
         .json(StatusCode::OK);
-    assert_eq!(asset["flags"][0]["kind"], "unknown_level");
+    // 3A lives only in マイナンバー利用事務系, so the strictest default also flags the segment.
+    assert_eq!(asset["confidentiality"], "3A");
+    assert_eq!(
+        asset["flags"],
+        json!([
+            {"kind": "segment_forbidden", "segment": "LGWAN", "level": "機密性3A"},
+            {"kind": "split_review", "from": "3", "to": "3A"},
+        ])
+    );
     let classification = w
         .api(&w.staff_b, Method::GET, "/api/v1/classification", None)
         .await
         .json(StatusCode::OK);
     assert_eq!(classification["split"], true);
+}
+
+#[tokio::test]
+async fn switching_the_split_moves_confidentiality_3_assets_for_review_and_back() {
+    let w = world().await;
+    let payroll = w.create("人事給与", w.unit_a, "LGWAN", "3", &[]).await;
+    let web = w.create("公開Web", w.unit_b, "INTERNET", "1", &[]).await;
+    let stray = w.create("税務端末", w.unit_a, "INTERNET", "3", &[]).await;
+    let get = |id: i64| {
+        let w = &w;
+        async move {
+            w.api(&w.ciso, Method::GET, &format!("/api/v1/assets/{id}"), None)
+                .await
+                .json(StatusCode::OK)
+        }
+    };
+
+    // A target that is not a split level is refused with a Japanese message; nothing changes.
+    let reply = w
+        .form(
+            &w.ciso,
+            "/classification/split",
+            &[("split", "on"), ("existing_to", "3D")],
+            "ja",
+        )
+        .await;
+    let html = reply.page(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("今の機密性3の情報資産の移行先の値が選択肢にありません。"),
+        "{html}"
+    );
+    assert_eq!(get(payroll).await["confidentiality"], "3");
+
+    // On, to 3B as chosen: both 機密性3 assets move and wait for review, in one audited write.
+    let reply = w
+        .form(
+            &w.ciso,
+            "/classification/split",
+            &[("split", "on"), ("existing_to", "3B")],
+            "ja",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    let moved = get(payroll).await;
+    assert_eq!(moved["confidentiality"], "3B");
+    assert_eq!(
+        moved["flags"],
+        json!([{"kind": "split_review", "from": "3", "to": "3B"}])
+    );
+    let kinds: Vec<Value> = get(stray).await["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![json!("segment_forbidden"), json!("split_review")]
+    );
+    assert_eq!(get(web).await["flags"], json!([]));
+    let audited = audit_actions(&w.store, "classification.split").await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0]["moved"], 2);
+    assert_eq!(audited[0]["existing_to"], "3B");
+
+    // The flag on the asset page, the count on the summary and on the classification page.
+    let html = w.page(&w.ciso, &format!("/assets/{payroll}")).await;
+    let html = html.page(StatusCode::OK);
+    assert!(
+        html.contains("分割後の再確認が必要: 機密性3 → 機密性3B"),
+        "{html}"
+    );
+    let html = w.page(&w.staff_a, "/assets/summary").await;
+    let html = html.page(StatusCode::OK);
+    assert!(html.contains("id=\"summary-split-review\""), "{html}");
+    assert!(html.contains("分割後の再確認が必要"));
+    let html = w.page(&w.ciso, "/classification").await;
+    assert!(html.page(StatusCode::OK).contains("id=\"split-review\""));
+
+    // Editing details keeps the review; reclassifying (even to the same level) ends it.
+    let reply = w
+        .api(
+            &w.ciso,
+            Method::PATCH,
+            &format!("/api/v1/assets/{payroll}"),
+            Some(json!({"note": "給与計算"})),
+        )
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(reply["flags"][0]["kind"], "split_review");
+    let reply = w
+        .form(
+            &w.manager_a,
+            &format!("/assets/{payroll}/reclassify"),
+            &[
+                ("confidentiality", "3B"),
+                ("integrity", "2"),
+                ("availability", "2"),
+                ("reason", "見直しの結果、3Bで妥当"),
+            ],
+            "ja",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(get(payroll).await["flags"], json!([]));
+    let html = w.page(&w.staff_a, "/assets/summary").await;
+    assert!(
+        html.page(StatusCode::OK)
+            .contains("id=\"summary-split-review\"")
+    );
+
+    // Asking again for the state in force changes nothing and writes no record.
+    let reply = w
+        .api(
+            &w.ciso,
+            Method::PUT,
+            "/api/v1/classification/split",
+            Some(json!({"split": true, "existing_to": "3C"})),
+        )
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(reply["split"], true);
+    assert_eq!(get(stray).await["confidentiality"], "3B");
+    assert_eq!(
+        audit_actions(&w.store, "classification.split").await.len(),
+        1
+    );
+
+    // Off through the API: every split level goes back to 3 and the reviews end.
+    let reply = w
+        .api(
+            &w.ciso,
+            Method::PUT,
+            "/api/v1/classification/split",
+            Some(json!({"split": false})),
+        )
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(reply["split"], false);
+    for id in [payroll, stray] {
+        assert_eq!(get(id).await["confidentiality"], "3");
+    }
+    assert_eq!(get(payroll).await["flags"], json!([]));
+    assert_eq!(
+        get(stray).await["flags"],
+        json!([{"kind": "segment_forbidden", "segment": "INTERNET", "level": "機密性3"}])
+    );
+    let html = w.page(&w.staff_a, "/assets/summary").await;
+    assert!(!html.page(StatusCode::OK).contains("summary-split-review"));
+    let audited = audit_actions(&w.store, "classification.split").await;
+    assert_eq!(audited.len(), 2);
+    assert_eq!(audited[0]["split"], false, "newest first: {audited:?}");
+    assert_eq!(audited[0]["moved"], 2);
+    let summary = w
+        .api(&w.staff_a, Method::GET, "/api/v1/assets/summary", None)
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(summary["flagged"], 1);
 }
 
 /// A register with something in every column: a restricted asset, hosts and addresses, notes

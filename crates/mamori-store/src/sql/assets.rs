@@ -1493,4 +1493,134 @@ impl AssetStore for SqlStore {
         self.commit(write, event).await?;
         Ok(scales)
     }
+
+    async fn switch_split(
+        &self,
+        _: &Granted<ManageRegister>,
+        split: bool,
+        existing_to: &str,
+        origin: &Origin,
+    ) -> Result<SplitOutcome> {
+        let mut write = self.begin_write().await?;
+        let before = load_scales(&mut write.tx).await?;
+        let Some(scale) = before.confidentiality.with_split_3(split) else {
+            // Already as asked: nothing to write, so the transaction is left unused.
+            return Ok(SplitOutcome {
+                scales: before,
+                changed: false,
+                moved: 0,
+            });
+        };
+        scale
+            .validate()
+            .map_err(|_| StoreError::Conflict("scale.invalid"))?;
+        let (from, to): (&[&str], String) = if split {
+            let to = scale
+                .level(existing_to)
+                .filter(|l| l.code.starts_with('3'))
+                .ok_or(StoreError::Conflict("classification.split_target"))?;
+            (&["3"], to.code.clone())
+        } else {
+            (&["3A", "3B", "3C"], "3".to_owned())
+        };
+        write_scale(&mut write.tx, &scale, write.at_ms).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let mut tally = Tally::default();
+        let list = from
+            .iter()
+            .map(|c| format!("'{c}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT id, owner_unit_id, segment_id, addresses, lifecycle, disposal_method, \
+             disposal_by, disposal_at, confidentiality, integrity, availability, flags \
+             FROM assets WHERE confidentiality IN ({list}) ORDER BY id"
+        ))
+        .fetch_all(&mut *write.tx)
+        .await?;
+        let mut moved = 0_i64;
+        for row in &rows {
+            let was = classification_from(row)?;
+            let now = Classification {
+                confidentiality: to.clone(),
+                ..was.clone()
+            };
+            let segment = opt_id(row, "segment_id")?.map(SegmentId);
+            let mut flags = judge.flags(
+                &now,
+                segment,
+                &parse_addresses(&row.try_get::<String, _>("addresses")?)?,
+                lifecycle_of(row)?,
+                disposal_from(row)?.as_ref(),
+            )?;
+            // Moved onto a split level without anyone judging which: to be reviewed. Moved back
+            // to 3 there is nothing left to judge, so an open review ends.
+            if split {
+                flags.push(Flag::SplitReview {
+                    from: was.confidentiality.clone(),
+                    to: to.clone(),
+                });
+            }
+            let id: i64 = row.try_get("id")?;
+            sqlx::query(
+                "UPDATE assets SET confidentiality = $1, flags = $2, flagged = $3, class_rank = $4 \
+                 WHERE id = $5",
+            )
+            .bind(&to)
+            .bind(flags_text(&flags))
+            .bind(i64::from(!flags.is_empty()))
+            .bind(judge.class_rank(&now))
+            .bind(id)
+            .execute(&mut *write.tx)
+            .await?;
+            let previous: Vec<Flag> = serde_json::from_str(&row.try_get::<String, _>("flags")?)
+                .map_err(|_| decode("flags"))?;
+            let unit: i64 = row.try_get("owner_unit_id")?;
+            tally.change(
+                &Counted {
+                    confidentiality: was.confidentiality,
+                    segment: segment.map(|s| s.0),
+                    unit,
+                    flagged: !previous.is_empty(),
+                },
+                &Counted {
+                    confidentiality: to.clone(),
+                    segment: segment.map(|s| s.0),
+                    unit,
+                    flagged: !flags.is_empty(),
+                },
+            );
+            moved += 1;
+        }
+        // Nothing else changed level, but an asset left on a level of the other form (by an
+        // import, say) is judged against the new scale too.
+        reflag(&mut write.tx, &judge, &mut tally, None).await?;
+        tally.write(&mut write.tx).await?;
+        let codes = |s: &Scale| s.levels.iter().map(|l| l.code.clone()).collect::<Vec<_>>();
+        let event = origin
+            .event("classification.split", "scale", Dimension::Confidentiality.as_str())
+            .with_detail(serde_json::json!({
+                "split": split,
+                "existing_to": to,
+                "moved": moved,
+                "before": codes(&before.confidentiality),
+                "after": codes(&scale),
+            }));
+        let scales = judge.scales;
+        self.commit(write, event).await?;
+        Ok(SplitOutcome {
+            scales,
+            changed: true,
+            moved,
+        })
+    }
+
+    async fn split_review_count(&self, _: &Granted<ViewAssets>) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM assets WHERE flagged = 1 AND flags LIKE '%\"split_review\"%'",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
 }
