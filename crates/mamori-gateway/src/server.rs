@@ -14,7 +14,11 @@ use tokio_rustls::TlsAcceptor;
 use crate::codec::{LineBuffer, LineError, MAX_LINE};
 use crate::reply::Reply;
 use crate::session::{Session, SessionConfig, Step, Transaction};
-use crate::spool::{Envelope, Origin, Spool};
+use crate::spool::{Envelope, IncomingMessage, Origin, Spool, SpoolError};
+
+/// Message content is written to the spool in pieces of about this size, so a connection holds
+/// at most this much of a message in memory however large the message is.
+const WRITE_CHUNK: usize = 256 * 1024;
 
 /// Everything a connection needs; one per gateway, shared by all connections.
 pub struct Server {
@@ -108,13 +112,15 @@ impl Server {
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         let mut buf = vec![0u8; 16 * 1024];
+        // The message being received; dropped (its file removed) if the connection ends first.
+        let mut receiving: Option<Receiving> = None;
         loop {
             // Answer every complete line already received (a pipelined group), then flush once
             // before waiting for more input (RFC 2920).
             while let Some(line) = conn.lines.next_line() {
                 let ending_data = session.in_data();
                 let step = match line {
-                    Ok(line) if session.in_data() => session.data_line(&line),
+                    Ok(line) if session.in_data() => session.data_line(line),
                     Ok(line) => session.command(&line, || self.spool.has_room()),
                     Err(LineError::TooLong) => session.line_too_long(),
                     Err(kind) => {
@@ -136,13 +142,33 @@ impl Server {
                 match step {
                     Step::Continue => {}
                     Step::Reply(reply) => conn.queue(&reply),
-                    Step::StartData => {
-                        self.metrics.reply(&Reply::StartMailInput);
-                        conn.queue(&Reply::StartMailInput);
+                    Step::StartData(transaction) => match self.begin(transaction, peer).await {
+                        Ok(r) => {
+                            receiving = Some(r);
+                            self.metrics.reply(&Reply::StartMailInput);
+                            conn.queue(&Reply::StartMailInput);
+                        }
+                        Err(reply) => {
+                            session.data_refused();
+                            self.metrics.reply(&reply);
+                            conn.queue(&reply);
+                        }
+                    },
+                    Step::Content(line) => {
+                        if let Some(r) = receiving.as_mut() {
+                            r.push(&line);
+                            if r.buf.len() >= WRITE_CHUNK {
+                                r.write_out().await;
+                            }
+                        }
                     }
-                    Step::Message(transaction, message) => {
-                        let size = message.len();
-                        let reply = self.accept(transaction, message, peer).await;
+                    Step::EndData(end) => {
+                        let r = receiving.take();
+                        let (reply, size) = match (end, r) {
+                            (Ok(()), Some(r)) => self.commit(r, peer).await,
+                            (Err(reply), r) => (reply, r.map_or(0, |r| r.size())),
+                            (Ok(()), None) => (Reply::LocalError, 0),
+                        };
                         self.metrics.reply(&reply);
                         self.metrics.message(&reply, size);
                         conn.queue(&reply);
@@ -175,8 +201,9 @@ impl Server {
         }
     }
 
-    /// Spools a finished message; 250 only once it is on disk.
-    async fn accept(&self, t: Transaction, message: Vec<u8>, peer: &str) -> Reply {
+    /// Opens the spool file a message is streamed into; the refusal to send instead of 354 when
+    /// it cannot be opened.
+    async fn begin(&self, t: Transaction, peer: &str) -> Result<Receiving, Reply> {
         let envelope = Envelope {
             queue_id: new_queue_id(),
             from: t.from,
@@ -185,15 +212,54 @@ impl Server {
             peer: peer.to_string(),
             tls: t.tls,
             smtputf8: t.smtputf8,
-            received_ms: now_ms(),
-            size: message.len() as u64,
+            received_ms: 0,
+            size: 0,
             origin: Origin::Inbound,
         };
         let spool = self.spool.clone();
-        let env = envelope.clone();
-        let stored = tokio::task::spawn_blocking(move || spool.store(&env, &message)).await;
-        match stored {
-            Ok(Ok(())) => {
+        match tokio::task::spawn_blocking(move || spool.create(&envelope)).await {
+            Ok(Ok(file)) => Ok(Receiving {
+                file: Some(file),
+                buf: Vec::new(),
+                error: None,
+            }),
+            Ok(Err(error)) => {
+                tracing::error!(peer, %error, "cannot start a spool file");
+                Err(self.storage_failure())
+            }
+            Err(error) => {
+                tracing::error!(peer, %error, "spool task failed");
+                Err(Reply::LocalError)
+            }
+        }
+    }
+
+    /// 452 when the spool's disk is (nearly) full, 451 for any other storage failure.
+    fn storage_failure(&self) -> Reply {
+        if self.spool.has_room() {
+            Reply::LocalError
+        } else {
+            Reply::InsufficientStorage
+        }
+    }
+
+    /// Writes the rest of a finished message, fsyncs it and moves it into the queue; 250 only
+    /// once that is done. Returns the reply and the message size.
+    async fn commit(&self, mut r: Receiving, peer: &str) -> (Reply, usize) {
+        r.write_out().await;
+        let size = r.size();
+        let file = match (r.file.take(), r.error.take()) {
+            (Some(file), None) => file,
+            (_, error) => {
+                if let Some(error) = error {
+                    tracing::error!(peer, %error, "cannot spool message");
+                }
+                return (self.storage_failure(), size);
+            }
+        };
+        let committed = tokio::task::spawn_blocking(move || file.commit(now_ms())).await;
+        let reply = match committed {
+            Ok(Ok(envelope)) => {
                 tracing::info!(
                     queue_id = %envelope.queue_id,
                     from = %envelope.from,
@@ -208,17 +274,14 @@ impl Server {
             }
             Ok(Err(error)) => {
                 tracing::error!(peer, %error, "cannot spool message");
-                if self.spool.has_room() {
-                    Reply::LocalError
-                } else {
-                    Reply::InsufficientStorage
-                }
+                self.storage_failure()
             }
             Err(error) => {
                 tracing::error!(peer, %error, "spool task failed");
                 Reply::LocalError
             }
-        }
+        };
+        (reply, size)
     }
 
     /// Accepts connections until `shutdown` turns true.
@@ -265,6 +328,62 @@ impl Server {
                     tracing::debug!(peer, %error, "connection ended with an error");
                 }
             });
+        }
+    }
+}
+
+/// A message being received: its spool file and the content not yet written to it.
+struct Receiving {
+    /// `None` once a write failed (the file is then already removed).
+    file: Option<IncomingMessage>,
+    buf: Vec<u8>,
+    /// The first write failure; the message is then refused at its end.
+    error: Option<SpoolError>,
+}
+
+impl Receiving {
+    fn push(&mut self, line: &[u8]) {
+        if self.file.is_some() {
+            self.buf.extend_from_slice(line);
+            self.buf.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Message bytes received so far.
+    fn size(&self) -> usize {
+        let written = self.file.as_ref().map_or(0, IncomingMessage::size);
+        usize::try_from(written).unwrap_or(usize::MAX) + self.buf.len()
+    }
+
+    /// Writes the buffered content on a blocking thread.
+    async fn write_out(&mut self) {
+        let Some(mut file) = self.file.take() else {
+            self.buf.clear();
+            return;
+        };
+        if self.buf.is_empty() {
+            self.file = Some(file);
+            return;
+        }
+        let mut chunk = std::mem::take(&mut self.buf);
+        let written = tokio::task::spawn_blocking(move || {
+            let result = file.write(&chunk);
+            chunk.clear();
+            (file, chunk, result)
+        })
+        .await;
+        match written {
+            Ok((file, chunk, Ok(()))) => {
+                self.file = Some(file);
+                self.buf = chunk;
+            }
+            Ok((_, _, Err(error))) => self.error = Some(error),
+            Err(error) => {
+                self.error = Some(SpoolError::Io {
+                    path: "incoming".into(),
+                    source: io::Error::other(error),
+                })
+            }
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The SMTP server session (RFC 5321) as a pure state machine: lines in, [`Step`]s out.
 //!
 //! No IO happens here. The driver in [`crate::server`] reads lines with the strict
-//! [`crate::codec::LineBuffer`], feeds them in, writes the replies, spools finished messages and
-//! performs STARTTLS.
+//! [`crate::codec::LineBuffer`], feeds them in, writes the replies, streams message content into
+//! the spool and performs STARTTLS.
 
 use std::sync::Arc;
 
@@ -54,16 +54,21 @@ pub struct Transaction {
 pub enum Step {
     /// Send this reply and read on.
     Reply(Reply),
-    /// Send 354 and read message lines with [`Session::data_line`].
-    StartData,
+    /// Open a spool file for this transaction, send 354 and read message lines with
+    /// [`Session::data_line`]; if the spool cannot take it, call [`Session::data_refused`] and
+    /// send the refusal instead of 354.
+    StartData(Transaction),
     /// Send 220, drop anything buffered, and start the TLS handshake.
     StartTls,
     /// Send this reply and close the connection.
     Close(Reply),
-    /// A message line was taken; nothing to send.
+    /// Nothing to send (a message line that is being dropped, the message being refused).
     Continue,
-    /// The message is complete: spool it, then send the reply the spool earns.
-    Message(Transaction, Vec<u8>),
+    /// One line of message content, dot-unstuffed and without its CRLF: append it and a CRLF.
+    Content(Vec<u8>),
+    /// The message ended. `Ok`: commit it to the queue and send the reply that earns; `Err`:
+    /// discard what was written and send this refusal.
+    EndData(Result<(), Reply>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +91,8 @@ pub struct Session {
     recipients: Vec<String>,
     tls: bool,
     errors: u32,
-    message: Vec<u8>,
+    /// Bytes of the message being received (after dot-unstuffing, CRLFs included).
+    data_bytes: usize,
     /// Why the message being received will be refused at its end, if it will.
     data_error: Option<Reply>,
 }
@@ -102,7 +108,7 @@ impl Session {
             recipients: Vec::new(),
             tls: false,
             errors: 0,
-            message: Vec::new(),
+            data_bytes: 0,
             data_error: None,
         }
     }
@@ -134,8 +140,14 @@ impl Session {
         self.from.clear();
         self.smtputf8 = false;
         self.recipients.clear();
-        self.message = Vec::new();
+        self.data_bytes = 0;
         self.data_error = None;
+    }
+
+    /// The spool could not take the message announced by [`Step::StartData`]: back to the state
+    /// after HELO, as after a refused transaction.
+    pub fn data_refused(&mut self) {
+        self.reset_transaction();
     }
 
     /// One command line (without CRLF). `room` says whether the spool can take new mail; it is
@@ -314,9 +326,15 @@ impl Session {
             Phase::Mail if self.recipients.is_empty() => Step::Reply(Reply::NeedRecipient),
             Phase::Mail => {
                 self.phase = Phase::Data;
-                self.message = Vec::new();
+                self.data_bytes = 0;
                 self.data_error = None;
-                Step::StartData
+                Step::StartData(Transaction {
+                    from: self.from.clone(),
+                    recipients: self.recipients.clone(),
+                    smtputf8: self.smtputf8,
+                    helo: self.helo.clone(),
+                    tls: self.tls,
+                })
             }
         }
     }
@@ -339,34 +357,24 @@ impl Session {
     }
 
     /// One line of message content (without CRLF) while in DATA.
-    pub fn data_line(&mut self, line: &[u8]) -> Step {
+    pub fn data_line(&mut self, mut line: Vec<u8>) -> Step {
         if line == b"." {
-            let message = std::mem::take(&mut self.message);
             let refused = self.data_error.take();
-            let transaction = Transaction {
-                from: std::mem::take(&mut self.from),
-                recipients: std::mem::take(&mut self.recipients),
-                smtputf8: self.smtputf8,
-                helo: self.helo.clone(),
-                tls: self.tls,
-            };
             self.reset_transaction();
-            return match refused {
-                Some(reply) => Step::Reply(reply),
-                None => Step::Message(transaction, message),
-            };
+            return Step::EndData(refused.map_or(Ok(()), Err));
         }
         // Dot-unstuffing (RFC 5321 4.5.2).
-        let line = line.strip_prefix(b".").unwrap_or(line);
-        if self.message.len() + line.len() + 2 > self.config.max_message_bytes {
+        if line.first() == Some(&b'.') {
+            line.remove(0);
+        }
+        self.data_bytes = self.data_bytes.saturating_add(line.len() + 2);
+        if self.data_bytes > self.config.max_message_bytes {
             self.data_error.get_or_insert(Reply::MessageTooBig);
-            self.message = Vec::new();
         }
-        if self.data_error.is_none() {
-            self.message.extend_from_slice(line);
-            self.message.extend_from_slice(b"\r\n");
+        if self.data_error.is_some() {
+            return Step::Continue;
         }
-        Step::Continue
+        Step::Content(line)
     }
 }
 
@@ -533,16 +541,20 @@ mod tests {
         let mut s = ready();
         cmd(&mut s, "MAIL FROM:<a@b.example>");
         cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
-        assert_eq!(cmd(&mut s, "DATA"), Step::StartData);
-        assert_eq!(s.data_line(b"..leading dot"), Step::Continue);
-        assert_eq!(s.data_line(b". "), Step::Continue);
-        match s.data_line(b".") {
-            Step::Message(t, m) => {
-                assert_eq!(m, b".leading dot\r\n \r\n");
+        match cmd(&mut s, "DATA") {
+            Step::StartData(t) => {
                 assert_eq!(t.recipients, vec!["u@city.example.lg.jp".to_string()]);
+                assert_eq!(t.from, "a@b.example");
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            s.data_line(b"..leading dot".to_vec()),
+            Step::Content(b".leading dot".to_vec())
+        );
+        assert_eq!(s.data_line(b". ".to_vec()), Step::Content(b" ".to_vec()));
+        assert_eq!(s.data_line(b"".to_vec()), Step::Content(Vec::new()));
+        assert_eq!(s.data_line(b".".to_vec()), Step::EndData(Ok(())));
         assert!(!s.in_data());
         assert_eq!(
             cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>"),
@@ -556,10 +568,34 @@ mod tests {
         cmd(&mut s, "MAIL FROM:<a@b.example>");
         cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
         cmd(&mut s, "DATA");
-        for _ in 0..20 {
-            assert_eq!(s.data_line(b"0123456789"), Step::Continue);
-        }
-        assert_eq!(s.data_line(b"."), Step::Reply(Reply::MessageTooBig));
+        let steps: Vec<Step> = (0..20)
+            .map(|_| s.data_line(b"0123456789".to_vec()))
+            .collect();
+        // 100 bytes allowed: eight lines of 12 pass, the rest are dropped.
+        assert!(steps[..8].iter().all(|s| matches!(s, Step::Content(_))));
+        assert!(steps[8..].iter().all(|s| *s == Step::Continue));
+        assert_eq!(
+            s.data_line(b".".to_vec()),
+            Step::EndData(Err(Reply::MessageTooBig))
+        );
+    }
+
+    #[test]
+    fn a_refused_data_start_returns_to_the_greeted_state() {
+        let mut s = ready();
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
+        assert!(matches!(cmd(&mut s, "DATA"), Step::StartData(_)));
+        s.data_refused();
+        assert!(!s.in_data());
+        assert_eq!(
+            cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>"),
+            Step::Reply(Reply::NeedMail)
+        );
+        assert_eq!(
+            cmd(&mut s, "MAIL FROM:<a@b.example>"),
+            Step::Reply(Reply::SenderOk)
+        );
     }
 
     #[test]

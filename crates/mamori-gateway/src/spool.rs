@@ -10,9 +10,13 @@
 //! A message file is `MAMORI-SPOOL 1`, one line of JSON envelope, then the raw message. State
 //! changes are renames followed by an fsync of the directory, so a crash at any point leaves each
 //! message in exactly one state, and every message that got 250 is found again at start-up.
+//!
+//! A message is written into `incoming/` as it arrives ([`IncomingMessage`]), so a large message
+//! never sits whole in memory. Room for the envelope line is reserved first (padded with spaces,
+//! which JSON ignores) and filled in once the size is known.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -191,21 +195,49 @@ impl Spool {
     /// Stores a new message durably in the queue: written, fsync'd, renamed, directory fsync'd.
     /// Only after this returns may the session answer 250.
     pub fn store(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SpoolError> {
-        let tmp = self.message_path(State::Incoming, &envelope.queue_id);
-        let mut bytes = Vec::with_capacity(message.len() + 512);
-        bytes.extend_from_slice(MAGIC);
-        let json = serde_json::to_vec(envelope).map_err(|e| SpoolError::Io {
-            path: tmp.clone(),
+        let mut incoming = self.create(envelope)?;
+        incoming.write(message)?;
+        incoming.commit(envelope.received_ms).map(|_| ())
+    }
+
+    /// Starts a new message in `incoming/`, where the worker never looks. The envelope's size and
+    /// arrival time are filled in by [`IncomingMessage::commit`].
+    pub fn create(&self, envelope: &Envelope) -> Result<IncomingMessage, SpoolError> {
+        let path = self.message_path(State::Incoming, &envelope.queue_id);
+        let json_err = |e: serde_json::Error| SpoolError::Io {
+            path: path.clone(),
             source: io::Error::other(e),
-        })?;
-        bytes.extend_from_slice(&json);
-        bytes.extend_from_slice(b"\r\n");
-        bytes.extend_from_slice(message);
-        write_synced(&tmp, &bytes)?;
-        let dest = self.message_path(State::Queued, &envelope.queue_id);
-        fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
-        sync_dir(&self.dir(State::Queued))?;
-        sync_dir(&self.dir(State::Incoming))
+        };
+        // The longest the envelope line can become once size and arrival time are known.
+        let widest = Envelope {
+            size: u64::MAX,
+            received_ms: i64::MIN,
+            ..envelope.clone()
+        };
+        let room = serde_json::to_vec(&widest).map_err(json_err)?.len();
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(io_err(&path))?;
+        let mut incoming = IncomingMessage {
+            path,
+            queue: self.message_path(State::Queued, &envelope.queue_id),
+            file,
+            envelope: envelope.clone(),
+            room,
+            size: 0,
+            committed: false,
+        };
+        let mut head = Vec::with_capacity(MAGIC.len() + room + 2);
+        head.extend_from_slice(MAGIC);
+        head.resize(MAGIC.len() + room, b' ');
+        head.extend_from_slice(b"\r\n");
+        incoming
+            .file
+            .write_all(&head)
+            .map_err(io_err(&incoming.path))?;
+        Ok(incoming)
     }
 
     /// Reads a message and its envelope.
@@ -316,6 +348,76 @@ impl Spool {
     }
 }
 
+/// A message being received. Dropped without [`IncomingMessage::commit`] (refused, connection
+/// lost, write failed), its file is removed: it never got 250 and never reaches the queue.
+#[derive(Debug)]
+pub struct IncomingMessage {
+    path: PathBuf,
+    queue: PathBuf,
+    file: File,
+    envelope: Envelope,
+    /// Bytes reserved for the envelope's JSON.
+    room: usize,
+    size: u64,
+    committed: bool,
+}
+
+impl IncomingMessage {
+    pub fn queue_id(&self) -> &str {
+        &self.envelope.queue_id
+    }
+
+    /// Message bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends message bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), SpoolError> {
+        self.file.write_all(bytes).map_err(io_err(&self.path))?;
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Completes the envelope, fsyncs the file, moves it into the queue and fsyncs both
+    /// directories. Only after this returns may the session answer 250.
+    pub fn commit(mut self, received_ms: i64) -> Result<Envelope, SpoolError> {
+        self.envelope.size = self.size;
+        self.envelope.received_ms = received_ms;
+        let mut json = serde_json::to_vec(&self.envelope).map_err(|e| SpoolError::Io {
+            path: self.path.clone(),
+            source: io::Error::other(e),
+        })?;
+        if json.len() > self.room {
+            return Err(SpoolError::Damaged(self.path.clone()));
+        }
+        json.resize(self.room, b' ');
+        let path = self.path.clone();
+        self.file
+            .seek(SeekFrom::Start(MAGIC.len() as u64))
+            .and_then(|_| self.file.write_all(&json))
+            .and_then(|()| self.file.sync_all())
+            .map_err(io_err(&path))?;
+        fs::rename(&self.path, &self.queue).map_err(io_err(&self.queue))?;
+        self.committed = true;
+        if let Some(dir) = self.queue.parent() {
+            sync_dir(dir)?;
+        }
+        if let Some(dir) = self.path.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(self.envelope.clone())
+    }
+}
+
+impl Drop for IncomingMessage {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// Writes a new file and fsyncs it.
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
     let mut options = OpenOptions::new();
@@ -373,7 +475,12 @@ mod tests {
         let spool = Spool::open(dir.path(), 0).unwrap();
         assert_eq!(spool.list(State::Queued).unwrap(), vec!["m1".to_string()]);
         let (env, body) = spool.load(State::Queued, "m1").unwrap();
-        assert_eq!((env, body), (envelope("m1"), b"hello\r\n".to_vec()));
+        // The size recorded is what was written.
+        let expected = Envelope {
+            size: 7,
+            ..envelope("m1")
+        };
+        assert_eq!((env, body), (expected, b"hello\r\n".to_vec()));
 
         let retry = Retry {
             attempts: 1,
@@ -391,6 +498,51 @@ mod tests {
             (counts.queued, counts.deferred, counts.delivered),
             (0, 0, 1)
         );
+    }
+
+    #[test]
+    fn a_streamed_message_reaches_the_queue_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        let mut incoming = spool.create(&envelope("s1")).unwrap();
+        for piece in [&b"Subject: s\r\n\r\n"[..], b"line one\r\n", b"line two\r\n"] {
+            incoming.write(piece).unwrap();
+            assert_eq!(spool.counts().unwrap().incoming, 1);
+            assert!(spool.list(State::Queued).unwrap().is_empty());
+        }
+        let env = incoming.commit(1_790_000_000_000).unwrap();
+        assert_eq!((env.size, env.received_ms), (34, 1_790_000_000_000));
+        let counts = spool.counts().unwrap();
+        assert_eq!((counts.incoming, counts.queued), (0, 1));
+        let (loaded, body) = spool.load(State::Queued, "s1").unwrap();
+        assert_eq!(loaded, env);
+        assert_eq!(body, b"Subject: s\r\n\r\nline one\r\nline two\r\n");
+    }
+
+    #[test]
+    fn an_abandoned_message_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        let mut incoming = spool.create(&envelope("gone")).unwrap();
+        incoming.write(b"half a message").unwrap();
+        drop(incoming);
+        assert_eq!(spool.counts().unwrap(), Counts::default());
+        // The same queue id is never reused over a live file.
+        let _first = spool.create(&envelope("dup")).unwrap();
+        assert!(spool.create(&envelope("dup")).is_err());
+    }
+
+    #[test]
+    fn the_widest_envelope_fits_its_reserved_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        for (size, received_ms) in [(0, 0), (u64::MAX, i64::MIN), (u64::MAX, i64::MAX)] {
+            let id = format!("w{size}{received_ms}");
+            let mut incoming = spool.create(&envelope(&id)).unwrap();
+            incoming.size = size;
+            let env = incoming.commit(received_ms).unwrap();
+            assert_eq!(spool.load(State::Queued, &id).unwrap().0, env);
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@ use tokio::sync::Notify;
 mod next_hop;
 #[path = "gateway/postfix.rs"]
 mod postfix;
+#[path = "gateway/streaming.rs"]
+mod streaming;
 
 #[path = "gateway/ops.rs"]
 mod ops;
