@@ -107,6 +107,18 @@ impl ReleaseMailer {
             &self.inbound
         };
         let delivered = client::deliver(hop, &from, &order.recipients, &message, smtputf8).await?;
+        // A recipient deferred beside accepted ones: the release is tried again as a whole (an
+        // accepted recipient may get it twice, a deferred one never goes without).
+        if !delivered.deferred.is_empty() {
+            let reasons: Vec<String> = delivered
+                .deferred
+                .iter()
+                .map(|(rcpt, why)| format!("{rcpt}: {why}"))
+                .collect();
+            return Err(ReleaseError::Delivery(DeliveryError::Temporary(
+                reasons.join("; "),
+            )));
+        }
         tracing::info!(quarantine_id = %order.quarantine_id, request = order.request,
             recipients = ?order.recipients, approved_by = %order.approved_by,
             reply = %delivered.reply, "released original delivered");

@@ -144,5 +144,10 @@ async fn release_failures_say_whether_to_try_again() {
         1,
         "nothing released got through"
     );
+    // One recipient deferred beside an accepted one: not recorded as done, tried again.
+    let mut two = order("kacho@city.example.lg.jp");
+    two.recipients.push("tempfail@city.example.lg.jp".into());
+    let err = up.deliver(&two).await.unwrap_err();
+    assert!(err.is_temporary(), "{err}");
     sink.task.abort();
 }
