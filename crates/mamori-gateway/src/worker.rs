@@ -12,6 +12,7 @@
 //! `queue_id`, `from`, `recipients`, `verdict`, `actions` and `status`; with `MAMORI_LOG_FORMAT=json`
 //! these are JSON lines.
 
+use std::collections::{HashSet, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -110,8 +111,40 @@ impl Worker {
     }
 
     /// One pass over the queue and the due deferred messages, `concurrency` at a time; returns
-    /// the time until the next deferred message is due.
+    /// the time until the next deferred message is due. Mail spooled while the pass runs joins
+    /// it (the server's wake-up re-reads the queue), so a busy queue does not wait for the
+    /// slowest message of a batch.
     async fn pass(self: Arc<Self>, shutdown: &watch::Receiver<bool>) -> Option<Duration> {
+        let mut pending: VecDeque<(State, String, Retry)> = self.due().into();
+        let mut seen: HashSet<String> = pending.iter().map(|(_, id, _)| id.clone()).collect();
+        let mut running = tokio::task::JoinSet::new();
+        while !*shutdown.borrow() {
+            while running.len() < self.concurrency.max(1)
+                && let Some((state, id, retry)) = pending.pop_front()
+            {
+                let worker = self.clone();
+                running.spawn(async move { worker.process(state, &id, retry).await });
+            }
+            if running.is_empty() {
+                break;
+            }
+            tokio::select! {
+                _ = running.join_next() => {}
+                _ = self.wake.notified() => {
+                    for item in self.due() {
+                        if seen.insert(item.1.clone()) {
+                            pending.push_back(item);
+                        }
+                    }
+                }
+            }
+        }
+        while running.join_next().await.is_some() {}
+        self.next_due()
+    }
+
+    /// Queued messages, then deferred ones whose next attempt is due.
+    fn due(&self) -> Vec<(State, String, Retry)> {
         let mut due: Vec<(State, String, Retry)> = self
             .spool
             .list(State::Queued)
@@ -126,19 +159,7 @@ impl Worker {
                 due.push((State::Deferred, id, retry));
             }
         }
-        let mut running = tokio::task::JoinSet::new();
-        for (state, id, retry) in due {
-            if *shutdown.borrow() {
-                break;
-            }
-            while running.len() >= self.concurrency.max(1) {
-                running.join_next().await;
-            }
-            let worker = self.clone();
-            running.spawn(async move { worker.process(state, &id, retry).await });
-        }
-        while running.join_next().await.is_some() {}
-        self.next_due()
+        due
     }
 
     /// Time until the earliest deferred message is due (including those deferred just now).
@@ -572,6 +593,7 @@ impl Worker {
             received_ms: now_ms(),
             size: bytes.len() as u64,
             origin: Origin::Dsn,
+            client: None,
         };
         match self.spool.store(&dsn, &bytes) {
             Ok(()) => {
@@ -696,6 +718,7 @@ mod tests {
             received_ms: 0,
             size: RAW.len() as u64,
             origin: Origin::Inbound,
+            client: None,
         }
     }
 
