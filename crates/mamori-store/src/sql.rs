@@ -88,6 +88,11 @@ impl Backend {
                     "release_requests",
                     include_str!("../migrations/sqlite/0006_release_requests.sql"),
                 ),
+                (
+                    7,
+                    "asset_facets",
+                    include_str!("../migrations/sqlite/0007_asset_facets.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -119,6 +124,11 @@ impl Backend {
                     6,
                     "release_requests",
                     include_str!("../migrations/postgres/0006_release_requests.sql"),
+                ),
+                (
+                    7,
+                    "asset_facets",
+                    include_str!("../migrations/postgres/0007_asset_facets.sql"),
                 ),
             ],
         }

@@ -383,7 +383,7 @@ fn tallied(visibility: &AssetVisibility, filter: &AssetFilter) -> Option<(&'stat
 }
 
 /// The columns the free-text search looks in.
-const SEARCHED: [&str; 5] = ["a.name", "a.location", "a.hosts", "a.addresses", "a.note"];
+const SEARCHED: [&str; 5] = ["name", "location", "hosts", "addresses", "note"];
 
 /// The condition of a free-text search: `text` anywhere in one of the searched columns, ASCII
 /// letters in either case (what SQLite's `LIKE` has always matched, and now PostgreSQL's too),
@@ -409,7 +409,7 @@ fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
                 let n = args.len();
                 SEARCHED
                     .iter()
-                    .map(|column| format!("{column} LIKE ${n} ESCAPE '\\'"))
+                    .map(|column| format!("a.{column} LIKE ${n} ESCAPE '\\'"))
                     .collect::<Vec<_>>()
                     .join(" OR ")
             } else {
@@ -417,7 +417,7 @@ fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
                 let n = args.len();
                 SEARCHED
                     .iter()
-                    .map(|column| format!("instr(LOWER({column}), ${n}) > 0"))
+                    .map(|column| format!("instr(LOWER(a.{column}), ${n}) > 0"))
                     .collect::<Vec<_>>()
                     .join(" OR ")
             };
@@ -440,13 +440,16 @@ fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
                 .iter()
                 .map(|column| {
                     format!(
-                        "translate({column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+                        "translate(t.{column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
                          'abcdefghijklmnopqrstuvwxyz') LIKE ${n}"
                     )
                 })
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            format!("({like})")
+            // The matching ids are collected first (through the indexes) and the page is made
+            // of them: with the condition in the outer query, a generic plan may walk the name
+            // index and test every row of the register instead.
+            format!("a.id = ANY(ARRAY(SELECT t.id FROM assets t WHERE {like}))")
         }
     }
 }
@@ -712,6 +715,16 @@ impl SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Refreshes the planner's statistics of the register after an import, so that a list
+    /// filtered on several facets picks the index that fits them (SQLite keeps no statistics
+    /// until asked; PostgreSQL's autovacuum would catch up later). The import has committed by
+    /// then, so a failure here is only logged.
+    async fn analyze_register(&self) {
+        if let Err(err) = sqlx::query("ANALYZE assets").execute(&self.pool).await {
+            tracing::warn!(error = %err, "ANALYZE of the asset register failed");
+        }
     }
 
     async fn fetch_asset(&self, id: AssetId) -> Result<Option<Asset>> {
@@ -1164,6 +1177,7 @@ impl AssetStore for SqlStore {
                 "last_id": ids.last(),
             }));
         self.commit(write, event).await?;
+        self.analyze_register().await;
         Ok(ids)
     }
 
@@ -1244,6 +1258,7 @@ impl AssetStore for SqlStore {
                 "last_id": outcome.created.last(),
             }));
         self.commit(write, event).await?;
+        self.analyze_register().await;
         Ok(outcome)
     }
 
