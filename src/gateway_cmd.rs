@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use mamori_gateway::quarantine::Direction;
 use mamori_gateway::{Gateway, GatewayConfig};
 
 #[derive(Args)]
@@ -83,6 +84,35 @@ struct RunArgs {
     /// How long originals are kept in quarantine (days).
     #[arg(long, default_value_t = 30)]
     quarantine_days: u64,
+    /// 方向: `inbound` (Internet → LGWAN: sanitize) or `outbound` (LGWAN → Internet: check for
+    /// 個人番号 and 機密性3 markings, hold what carries any for approval, pass the rest unchanged).
+    #[arg(long, value_enum, default_value_t = DirectionArg::Inbound, env = "MAMORI_GATEWAY_DIRECTION")]
+    direction: DirectionArg,
+    /// Outbound: a marking that holds a message (repeatable; default 機密性3, which also finds
+    /// 機密性３ and 機密性3A).
+    #[arg(long = "hold-marking")]
+    hold_markings: Vec<String>,
+    /// Outbound: do not look for 個人番号.
+    #[arg(long)]
+    no_my_number_check: bool,
+    /// Most simultaneous SMTP connections.
+    #[arg(long, default_value_t = 500)]
+    max_connections: usize,
+    /// Most simultaneous SMTP connections from one client address.
+    #[arg(long, default_value_t = 20)]
+    max_connections_per_address: usize,
+    /// Messages sanitized and delivered to the next hop at the same time.
+    #[arg(long, default_value_t = 4)]
+    delivery_concurrency: usize,
+    /// Address to serve Prometheus `/metrics` on (plain HTTP; keep it on a management network).
+    #[arg(long, env = "MAMORI_GATEWAY_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DirectionArg {
+    Inbound,
+    Outbound,
 }
 
 pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
@@ -116,8 +146,23 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));
     config.retry.first_delay = Duration::from_secs(a.retry_first_secs.max(1));
     config.retention = Duration::from_secs(a.quarantine_days.saturating_mul(86400));
+    config.direction = match a.direction {
+        DirectionArg::Inbound => Direction::Inbound,
+        DirectionArg::Outbound => Direction::Outbound,
+    };
+    if !a.hold_markings.is_empty() {
+        config.outbound.markings = a.hold_markings;
+    }
+    config.outbound.my_number = !a.no_my_number_check;
+    config.metrics_listen = a.metrics_listen;
+    config.max_connections = a.max_connections.max(1);
+    config.max_connections_per_address = a.max_connections_per_address.max(1);
+    config.delivery_concurrency = a.delivery_concurrency.max(1);
     let gateway = Gateway::start(config).await?;
     eprintln!("mamori gateway listening on {}", gateway.local_addr());
+    if let Some(addr) = gateway.metrics_addr() {
+        eprintln!("mamori gateway metrics on http://{addr}/metrics");
+    }
     stop_requested().await?;
     gateway.stop().await;
     Ok(ExitCode::SUCCESS)
