@@ -50,6 +50,10 @@ struct RunArgs {
     /// Name the next hop's certificate must carry, when not the host of --next-hop.
     #[arg(long)]
     next_hop_tls_name: Option<String>,
+    /// Address or CIDR block of a front MTA allowed to report the original client with
+    /// XFORWARD (repeatable; e.g. 127.0.0.1 behind Postfix).
+    #[arg(long = "xforward-host")]
+    xforward_hosts: Vec<mamori_gateway::AddressRange>,
     /// Recipient domain to accept mail for (repeatable); every other domain is refused.
     #[arg(long = "accept-domain", required = true, num_args = 1..)]
     accept_domains: Vec<String>,
@@ -141,6 +145,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.next_hop_tls = a.next_hop_tls;
     config.next_hop_ca_file = a.next_hop_ca;
     config.next_hop_tls_name = a.next_hop_tls_name;
+    config.xforward_hosts = a.xforward_hosts;
     config.max_recipients = a.max_recipients;
     config.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));

@@ -39,7 +39,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 pub use client::{NextHop, Protocol, TlsMode};
-pub use session::SessionConfig;
+pub use session::{AddressRange, SessionConfig};
 pub use spool::{Counts, Spool, SpoolError};
 pub use worker::RetryPolicy;
 
@@ -73,6 +73,8 @@ pub struct GatewayConfig {
     pub next_hop_ca_file: Option<PathBuf>,
     /// Name the next hop's certificate must carry, when not its host.
     pub next_hop_tls_name: Option<String>,
+    /// Front MTAs allowed to report the original client with XFORWARD (content-filter mode).
+    pub xforward_hosts: Vec<AddressRange>,
     pub accept_domains: Vec<String>,
     pub data_dir: PathBuf,
     pub hostname: String,
@@ -115,6 +117,7 @@ impl GatewayConfig {
             next_hop_tls: TlsMode::None,
             next_hop_ca_file: None,
             next_hop_tls_name: None,
+            xforward_hosts: Vec::new(),
             accept_domains,
             data_dir,
             hostname: "mamori-gateway".into(),
@@ -239,6 +242,7 @@ impl Gateway {
             max_recipients: config.max_recipients,
             max_errors: config.max_errors,
             tls_available: tls.is_some(),
+            xforward_hosts: config.xforward_hosts.clone(),
         });
         let server = Arc::new(server::Server {
             session,

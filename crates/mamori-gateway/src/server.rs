@@ -72,6 +72,11 @@ impl Server {
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         let mut session = Session::new(self.session.clone());
+        if let Ok(addr) = peer.parse::<std::net::SocketAddr>()
+            && self.session.trusts_xforward(addr.ip())
+        {
+            session.trust_xforward();
+        }
         let mut conn = Conn::new(stream);
         conn.queue(&session.greeting());
         match self.run(&mut conn, &mut session, peer).await? {
@@ -215,6 +220,7 @@ impl Server {
             received_ms: 0,
             size: 0,
             origin: Origin::Inbound,
+            client: t.client,
         };
         let spool = self.spool.clone();
         match tokio::task::spawn_blocking(move || spool.create(&envelope)).await {
@@ -266,6 +272,8 @@ impl Server {
                     recipients = ?envelope.recipients,
                     size = envelope.size,
                     peer,
+                    client_addr = envelope.client.as_ref().and_then(|c| c.addr.as_deref()),
+                    client_name = envelope.client.as_ref().and_then(|c| c.name.as_deref()),
                     tls = envelope.tls,
                     "message accepted and spooled"
                 );

@@ -4,9 +4,11 @@
 //! [`crate::codec::LineBuffer`], feeds them in, writes the replies, streams message content into
 //! the spool and performs STARTTLS.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::reply::Reply;
+use crate::spool::ForwardedClient;
 
 /// What a session accepts; shared by every connection of one gateway.
 #[derive(Debug, Clone)]
@@ -23,6 +25,65 @@ pub struct SessionConfig {
     pub max_errors: u32,
     /// Whether STARTTLS can be offered (a certificate is configured).
     pub tls_available: bool,
+    /// Clients allowed to report the original client with XFORWARD (the front MTA in
+    /// content-filter mode); XFORWARD is neither offered nor obeyed for anyone else.
+    pub xforward_hosts: Vec<AddressRange>,
+}
+
+impl SessionConfig {
+    pub fn trusts_xforward(&self, ip: IpAddr) -> bool {
+        self.xforward_hosts.iter().any(|r| r.contains(ip))
+    }
+}
+
+/// An address or a CIDR block (`127.0.0.1`, `127.0.0.0/8`, `::1`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressRange {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl AddressRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for AddressRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not an address or CIDR block");
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
+            None => (s, None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return Err(bad());
+        }
+        Ok(Self { net, prefix })
+    }
 }
 
 impl Default for SessionConfig {
@@ -34,6 +95,7 @@ impl Default for SessionConfig {
             max_recipients: 100,
             max_errors: 10,
             tls_available: false,
+            xforward_hosts: Vec::new(),
         }
     }
 }
@@ -47,6 +109,8 @@ pub struct Transaction {
     pub smtputf8: bool,
     pub helo: String,
     pub tls: bool,
+    /// The original client, when a trusted front MTA reported it with XFORWARD.
+    pub client: Option<ForwardedClient>,
 }
 
 /// What the driver must do after one input line.
@@ -91,6 +155,10 @@ pub struct Session {
     recipients: Vec<String>,
     tls: bool,
     errors: u32,
+    /// The peer may send XFORWARD (see [`SessionConfig::xforward_hosts`]).
+    xforward_trusted: bool,
+    /// What XFORWARD reported for the next transaction.
+    forwarded: Option<ForwardedClient>,
     /// Bytes of the message being received (after dot-unstuffing, CRLFs included).
     data_bytes: usize,
     /// Why the message being received will be refused at its end, if it will.
@@ -108,6 +176,8 @@ impl Session {
             recipients: Vec::new(),
             tls: false,
             errors: 0,
+            xforward_trusted: false,
+            forwarded: None,
             data_bytes: 0,
             data_error: None,
         }
@@ -140,8 +210,14 @@ impl Session {
         self.from.clear();
         self.smtputf8 = false;
         self.recipients.clear();
+        self.forwarded = None;
         self.data_bytes = 0;
         self.data_error = None;
+    }
+
+    /// The peer is a trusted front MTA: offer and obey XFORWARD.
+    pub fn trust_xforward(&mut self) {
+        self.xforward_trusted = true;
     }
 
     /// The spool could not take the message announced by [`Step::StartData`]: back to the state
@@ -201,6 +277,7 @@ impl Session {
             "VRFY" if !arg.is_empty() => Step::Reply(Reply::CannotVerify),
             "HELP" => Step::Reply(Reply::Help),
             "STARTTLS" => self.starttls(arg),
+            "XFORWARD" if self.xforward_trusted => self.xforward(arg),
             "RSET" | "QUIT" | "VRFY" => Step::Reply(Reply::ParameterSyntax),
             "EXPN" | "TURN" | "ETRN" | "BDAT" | "AUTH" => Step::Reply(Reply::NotImplemented),
             _ => Step::Reply(Reply::SyntaxError),
@@ -227,6 +304,9 @@ impl Session {
         ];
         if self.config.tls_available && !self.tls {
             extensions.push("STARTTLS".into());
+        }
+        if self.xforward_trusted {
+            extensions.push("XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT".into());
         }
         Step::Reply(Reply::Ehlo { host, extensions })
     }
@@ -334,9 +414,46 @@ impl Session {
                     smtputf8: self.smtputf8,
                     helo: self.helo.clone(),
                     tls: self.tls,
+                    client: self.forwarded.clone(),
                 })
             }
         }
+    }
+
+    /// XFORWARD (Postfix's XFORWARD_README): attributes of the original client, kept for the
+    /// next transaction. Allowed only between transactions.
+    fn xforward(&mut self, arg: &str) -> Step {
+        match self.phase {
+            Phase::Connected => return Step::Reply(Reply::NeedHelo),
+            Phase::Mail | Phase::Data => return Step::Reply(Reply::NestedMail),
+            Phase::Greeted => {}
+        }
+        if arg.is_empty() {
+            return Step::Reply(Reply::ParameterSyntax);
+        }
+        let mut client = self.forwarded.clone().unwrap_or_default();
+        for attribute in arg.split_ascii_whitespace() {
+            let Some((name, value)) = attribute.split_once('=') else {
+                return Step::Reply(Reply::ParameterSyntax);
+            };
+            let Some(value) = xtext_decode(value) else {
+                return Step::Reply(Reply::ParameterSyntax);
+            };
+            let value = match value.as_str() {
+                "[UNAVAILABLE]" | "[TEMPUNAVAIL]" => None,
+                _ => Some(value),
+            };
+            match name.to_ascii_uppercase().as_str() {
+                "NAME" => client.name = value,
+                "ADDR" => client.addr = value,
+                "PROTO" => client.proto = value,
+                "HELO" => client.helo = value,
+                "SOURCE" | "PORT" | "IDENT" => {}
+                _ => return Step::Reply(Reply::ParameterSyntax),
+            }
+        }
+        self.forwarded = Some(client);
+        Step::Reply(Reply::Ok)
     }
 
     fn starttls(&mut self, arg: &str) -> Step {
@@ -396,6 +513,31 @@ fn split_path(s: &str) -> Option<(&str, &str)> {
     Some((path, params))
 }
 
+/// RFC 3461 xtext (`+XX` for a byte), limited to a short run of visible ASCII.
+fn xtext_decode(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = if bytes[i] == b'+' {
+            let hex = value.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            i += 3;
+            char::from(u8::from_str_radix(hex, 16).ok()?)
+        } else {
+            i += 1;
+            char::from(bytes[i - 1])
+        };
+        if !c.is_ascii_graphic() {
+            return None;
+        }
+        out.push(c);
+    }
+    (!out.is_empty() && out.len() <= 255).then_some(out)
+}
+
 /// A mailbox `local@domain` without whitespace, controls, brackets or source routes.
 fn valid_address(path: &str) -> bool {
     let Some((local, domain)) = path.rsplit_once('@') else {
@@ -425,6 +567,7 @@ mod tests {
             max_recipients: 2,
             max_errors: 5,
             tls_available: true,
+            xforward_hosts: vec!["127.0.0.0/8".parse().unwrap()],
         }))
     }
 
@@ -596,6 +739,103 @@ mod tests {
             cmd(&mut s, "MAIL FROM:<a@b.example>"),
             Step::Reply(Reply::SenderOk)
         );
+    }
+
+    #[test]
+    fn xforward_is_offered_and_obeyed_only_for_a_trusted_peer() {
+        let mut s = ready();
+        assert_eq!(
+            cmd(&mut s, "XFORWARD ADDR=192.0.2.7"),
+            Step::Reply(Reply::SyntaxError)
+        );
+        let mut s = session();
+        s.trust_xforward();
+        match cmd(&mut s, "EHLO mx.example") {
+            Step::Reply(Reply::Ehlo { extensions, .. }) => {
+                assert!(
+                    extensions
+                        .iter()
+                        .any(|e| e.starts_with("XFORWARD NAME ADDR"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let forwarded = [
+            "XFORWARD NAME=mail.sender.example ADDR=192.0.2.7 PROTO=ESMTP",
+            "XFORWARD HELO=sender+2Bhost.example SOURCE=REMOTE PORT=41234 IDENT=[UNAVAILABLE]",
+        ];
+        for line in forwarded {
+            assert_eq!(cmd(&mut s, line), Step::Reply(Reply::Ok), "{line}");
+        }
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        assert_eq!(
+            cmd(&mut s, "XFORWARD ADDR=192.0.2.8"),
+            Step::Reply(Reply::NestedMail)
+        );
+        cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
+        let Step::StartData(t) = cmd(&mut s, "DATA") else {
+            panic!("no DATA")
+        };
+        assert_eq!(
+            t.client,
+            Some(ForwardedClient {
+                name: Some("mail.sender.example".into()),
+                addr: Some("192.0.2.7".into()),
+                proto: Some("ESMTP".into()),
+                helo: Some("sender+host.example".into()),
+            })
+        );
+        assert_eq!(s.data_line(b".".to_vec()), Step::EndData(Ok(())));
+        // Forgotten after the transaction.
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        cmd(&mut s, "RCPT TO:<u@city.example.lg.jp>");
+        let Step::StartData(t) = cmd(&mut s, "DATA") else {
+            panic!("no DATA")
+        };
+        assert_eq!(t.client, None);
+    }
+
+    #[rstest]
+    #[case("XFORWARD", Reply::ParameterSyntax)]
+    #[case("XFORWARD ADDR", Reply::ParameterSyntax)]
+    #[case("XFORWARD COLOUR=red", Reply::ParameterSyntax)]
+    #[case("XFORWARD NAME=a+0Db", Reply::ParameterSyntax)]
+    #[case("XFORWARD NAME=a+2", Reply::ParameterSyntax)]
+    #[case("XFORWARD NAME=a++41", Reply::ParameterSyntax)]
+    #[case("XFORWARD NAME=", Reply::ParameterSyntax)]
+    #[case("XFORWARD NAME=ä", Reply::ParameterSyntax)]
+    #[case("XFORWARD NAME=[TEMPUNAVAIL] ADDR=IPV6:2001:db8::1", Reply::Ok)]
+    fn hostile_xforward_is_refused(#[case] line: &str, #[case] expected: Reply) {
+        let mut s = session();
+        s.trust_xforward();
+        cmd(&mut s, "EHLO mx.example");
+        assert_eq!(cmd(&mut s, line), Step::Reply(expected), "{line}");
+    }
+
+    #[rstest]
+    #[case("127.0.0.0/8", "127.8.9.1", true)]
+    #[case("127.0.0.0/8", "128.0.0.1", false)]
+    #[case("127.0.0.1", "127.0.0.1", true)]
+    #[case("127.0.0.1", "127.0.0.2", false)]
+    #[case("0.0.0.0/0", "203.0.113.9", true)]
+    #[case("127.0.0.0/8", "::ffff:127.0.0.1", true)]
+    #[case("::1", "::1", true)]
+    #[case("fd00::/8", "fd12::1", true)]
+    #[case("fd00::/8", "fe80::1", false)]
+    #[case("::1", "127.0.0.1", false)]
+    fn address_ranges(#[case] range: &str, #[case] ip: &str, #[case] inside: bool) {
+        let r: AddressRange = range.parse().unwrap();
+        assert_eq!(r.contains(ip.parse().unwrap()), inside, "{range} {ip}");
+    }
+
+    #[rstest]
+    #[case("127.0.0.0/33")]
+    #[case("::/129")]
+    #[case("localhost")]
+    #[case("10.0.0.0/x")]
+    #[case("")]
+    fn bad_address_ranges(#[case] range: &str) {
+        assert!(range.parse::<AddressRange>().is_err(), "{range}");
     }
 
     #[test]

@@ -66,6 +66,23 @@ pub struct Envelope {
     pub size: u64,
     #[serde(default)]
     pub origin: Origin,
+    /// The client as a trusted front MTA reported it with XFORWARD (content-filter mode), where
+    /// `peer` and `helo` are the front MTA's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ForwardedClient>,
+}
+
+/// What XFORWARD said about the original client; each item only when the front MTA knew it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardedClient {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proto: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helo: Option<String>,
 }
 
 /// Retry schedule of a deferred message.
@@ -464,6 +481,7 @@ mod tests {
             received_ms: 1,
             size: 5,
             origin: Origin::Inbound,
+            client: None,
         }
     }
 

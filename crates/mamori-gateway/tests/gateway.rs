@@ -44,6 +44,7 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
             max_recipients: 3,
             max_errors: 5,
             tls_available: tls.is_some(),
+            xforward_hosts: Vec::new(),
         }),
         spool,
         tls,

@@ -225,7 +225,9 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
     let reinject = free_port();
     let data = tempfile::tempdir().unwrap();
     let next_hop: SocketAddr = ([127, 0, 0, 1], reinject).into();
-    let gw = Gateway::start(config(data.path(), next_hop)).await.unwrap();
+    let mut cfg = config(data.path(), next_hop);
+    cfg.xforward_hosts = vec!["127.0.0.0/8".parse().unwrap()];
+    let gw = Gateway::start(cfg).await.unwrap();
     let postfix = Postfix::start(gw.local_addr(), reinject, sink.addr);
 
     let port = postfix.smtp;
@@ -269,6 +271,20 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
     assert_eq!(originals.len(), 1);
     let original = String::from_utf8_lossy(&std::fs::read(&originals[0]).unwrap()).into_owned();
     assert!(original.contains("(Postfix) with ESMTP"), "{original}");
+    // Postfix reported the original client with XFORWARD; the spool record keeps it.
+    super::wait_until(data.path(), "delivered", |c| c.delivered >= 1).await;
+    let record = std::fs::read_dir(data.path().join("spool/delivered"))
+        .unwrap()
+        .map(|e| {
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(e.unwrap().path()).unwrap())
+                .unwrap()
+        })
+        .find(|r| r["envelope"]["recipients"][0] == format!("user@{DOMAIN}"))
+        .expect("the delivery record");
+    let client = &record["envelope"]["client"];
+    assert_eq!(client["addr"], "127.0.0.1", "{record}");
+    assert_eq!(client["helo"], "python.example", "{record}");
+    assert_eq!(client["proto"], "ESMTP", "{record}");
     let filtered = postfix
         .log_line(&[
             &format!("to=<user@{DOMAIN}>"),

@@ -23,6 +23,7 @@ fn server(data: &Path, max_message_bytes: usize) -> Arc<Server> {
             max_recipients: 10,
             max_errors: 5,
             tls_available: false,
+            xforward_hosts: Vec::new(),
         }),
         spool: Arc::new(Spool::open(data, 0).unwrap()),
         tls: None,
