@@ -10,13 +10,13 @@ use mamori_core::audit::{AuditEvent, AuditKey, AuditRecord, ChainBreak};
 use std::net::IpAddr;
 
 use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
+use mamori_core::authz::{ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem};
 use mamori_core::authz::{
     AssetPlace, AssetVisibility, AssignRoles, Granted, ManageAccounts, ManageAssets,
     ManageOrganisations, ManagePeople, ManageRegister, ManageUnits, PersonPlace, ViewAssetDetail,
     ViewAssets, ViewAudit, ViewDirectory, ViewPersonDetail,
 };
-use mamori_core::authz::{ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem};
-use mamori_core::classification::{Classification, Scale, Scales};
+use mamori_core::classification::{Classification, Dimension, LevelEdit, Scale, Scales};
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::release::{Direction, ReleaseId, ReleaseRequest, ReleaseState};
 use mamori_core::role::{Role, RoleAssignment, Scope};
@@ -676,6 +676,19 @@ pub trait AssetStore: Send + Sync {
         scale: Scale,
         origin: &Origin,
     ) -> Result<Scales>;
+    /// Changes one level's name, definition and handling rules (its code and rank stay) and
+    /// re-flags the assets of that level, in one transaction with its audit record
+    /// (`classification.level_update`, with the level before and after). `NotFound` for a level
+    /// the scale does not have; `Conflict("level.invalid")` for an edit that
+    /// [`LevelEdit::validate`] refuses against the registered segments.
+    async fn update_level(
+        &self,
+        grant: &Granted<ManageRegister>,
+        dimension: Dimension,
+        code: &str,
+        edit: LevelEdit,
+        origin: &Origin,
+    ) -> Result<Scales>;
     /// Switches the 3A/3B/3C split of 機密性3 on (`split`) or off in one transaction with its
     /// audit record (`classification.split`). On: 3 becomes the split levels and every 機密性3
     /// asset moves to `existing_to` (3A, 3B or 3C) flagged for review (分割後の再確認が必要)
@@ -770,7 +783,8 @@ pub trait ReleaseStore: Send + Sync {
     /// Takes the oldest approved request whose attempt is due at `now` for one delivery attempt:
     /// counts the attempt and holds it for `lease_ms`, so that another worker does not take it
     /// meanwhile (`quarantine.release.attempt`).
-    async fn claim_release(&self, lease_ms: i64, origin: &Origin) -> Result<Option<ReleaseRequest>>;
+    async fn claim_release(&self, lease_ms: i64, origin: &Origin)
+    -> Result<Option<ReleaseRequest>>;
     /// Records what an attempt came to (`quarantine.release.deliver`, `.defer` or `.fail`).
     async fn record_release_attempt(
         &self,

@@ -360,6 +360,7 @@ conformance!(
     release_lists_and_addresses,
     the_split_moves_level_3_assets_for_review_and_back,
     the_split_to_a_chosen_level_keeps_the_sites_other_levels,
+    a_level_edit_reflags_that_levels_assets_in_one_audited_write,
 );
 
 #[path = "conformance/assets.rs"]

@@ -1195,9 +1195,8 @@ pub fn level_edit_input(
     }
 }
 
-/// Saves one level's edit: the scale with that level changed replaces the old one, and the
-/// store re-flags the assets (a changed list of allowed segments flags or clears them) in the
-/// same transaction as its audit record.
+/// Saves one level's edit; the store re-flags the assets of that level (a changed list of
+/// allowed segments flags or clears them) in the same transaction as its audit record.
 pub async fn save_level(
     store: &dyn Store,
     grant: &mamori_core::Granted<ManageRegister>,
@@ -1206,12 +1205,9 @@ pub async fn save_level(
     edit: LevelEdit,
     origin: &mamori_store::Origin,
 ) -> Result<Scales, AppError> {
-    let scales = store.scales().await?;
-    let scale = scales
-        .get(dimension)
-        .with_level(code, edit)
-        .ok_or(AppError::NotFound)?;
-    Ok(store.update_scale(grant, scale, origin).await?)
+    Ok(store
+        .update_level(grant, dimension, code, edit, origin)
+        .await?)
 }
 
 #[derive(Template)]

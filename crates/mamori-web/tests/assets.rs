@@ -1313,8 +1313,14 @@ async fn editing_a_levels_allowed_segments_reflags_its_assets_at_once_and_is_aud
     assert_eq!(level["rules"]["allowed_segments"], json!(["LGWAN"]));
     assert_eq!(level["rules"]["take_out"], "with_approval");
     assert_eq!(level["rules"]["restricted"], false);
-    let audited = audit_actions(&w.store, "classification.update").await;
+    let audited = audit_actions(&w.store, "classification.level_update").await;
     assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0]["before"]["rules"]["allowed_segments"], json!([]));
+    assert_eq!(
+        audited[0]["after"]["rules"]["allowed_segments"],
+        json!(["LGWAN"])
+    );
+    assert_eq!(audited[0]["after"]["rules"]["storage"], "庁内のサーバ");
 
     // Through the API, back to any segment: the flag goes.
     let reply = w
@@ -1333,7 +1339,9 @@ async fn editing_a_levels_allowed_segments_reflags_its_assets_at_once_and_is_aud
     assert_eq!(reply["split"], false);
     assert_eq!(flags(portal).await, json!([]));
     assert_eq!(
-        audit_actions(&w.store, "classification.update").await.len(),
+        audit_actions(&w.store, "classification.level_update")
+            .await
+            .len(),
         2
     );
 }
@@ -1442,7 +1450,7 @@ async fn a_bad_level_edit_changes_nothing_and_says_why_in_japanese() {
         .json(StatusCode::OK);
     assert_eq!(before, after, "nothing changed");
     assert!(
-        audit_actions(&w.store, "classification.update")
+        audit_actions(&w.store, "classification.level_update")
             .await
             .is_empty()
     );

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use mamori_core::asset::{self, AssetFacts, AssetId, AssetKind, Disposal, Flag, Lifecycle};
-use mamori_core::classification::{Dimension, Level, Scale, Scales};
+use mamori_core::classification::{Dimension, Level, LevelEdit, Scale, Scales};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use sqlx::AnyConnection;
 
@@ -619,25 +619,40 @@ async fn rewrite_asset(
     Ok(true)
 }
 
-/// Recomputes the flags of every asset (or of those in one segment) and stores those that
-/// changed.
+/// Which assets a re-flagging looks at.
+enum Reflag<'a> {
+    All,
+    Segment(SegmentId),
+    /// The assets of one level of one dimension.
+    Level(Dimension, &'a str),
+}
+
+/// Recomputes the flags of every asset (or of those in one segment, or of one level) and stores
+/// those that changed.
 async fn reflag(
     conn: &mut AnyConnection,
     judge: &Judge,
     tally: &mut Tally,
-    segment: Option<SegmentId>,
+    which: Reflag<'_>,
 ) -> Result<()> {
     let base = "SELECT id, segment_id, addresses, lifecycle, disposal_method, disposal_by, \
                 disposal_at, confidentiality, integrity, availability, flags, flagged, class_rank \
                 FROM assets";
-    let rows = match segment {
-        Some(id) => {
+    let rows = match which {
+        Reflag::Segment(id) => {
             sqlx::query(&format!("{base} WHERE segment_id = $1"))
                 .bind(id.0)
                 .fetch_all(&mut *conn)
                 .await?
         }
-        None => sqlx::query(base).fetch_all(&mut *conn).await?,
+        // The column is named by the dimension itself, never by outside text.
+        Reflag::Level(dimension, code) => {
+            sqlx::query(&format!("{base} WHERE {} = $1", dimension.as_str()))
+                .bind(code)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Reflag::All => sqlx::query(base).fetch_all(&mut *conn).await?,
     };
     for row in rows {
         let addresses: String = row.try_get("addresses")?;
@@ -1439,7 +1454,7 @@ impl AssetStore for SqlStore {
         .map_err(|e| conflict(e, "segment.code_taken"))?;
         let judge = Judge::load(&mut write.tx).await?;
         let mut tally = Tally::default();
-        reflag(&mut write.tx, &judge, &mut tally, Some(id)).await?;
+        reflag(&mut write.tx, &judge, &mut tally, Reflag::Segment(id)).await?;
         tally.write(&mut write.tx).await?;
         let after = SegmentEntry { id, segment };
         let event = origin
@@ -1495,7 +1510,7 @@ impl AssetStore for SqlStore {
         write_scale(&mut write.tx, &scale, write.at_ms).await?;
         let judge = Judge::load(&mut write.tx).await?;
         let mut tally = Tally::default();
-        reflag(&mut write.tx, &judge, &mut tally, None).await?;
+        reflag(&mut write.tx, &judge, &mut tally, Reflag::All).await?;
         tally.write(&mut write.tx).await?;
         let codes = |s: &Scale| s.levels.iter().map(|l| l.code.clone()).collect::<Vec<_>>();
         let event = origin
@@ -1503,6 +1518,56 @@ impl AssetStore for SqlStore {
             .with_detail(serde_json::json!({
                 "before": codes(before.get(scale.dimension)),
                 "after": codes(&scale),
+            }));
+        let scales = judge.scales;
+        self.commit(write, event).await?;
+        Ok(scales)
+    }
+
+    async fn update_level(
+        &self,
+        _: &Granted<ManageRegister>,
+        dimension: Dimension,
+        code: &str,
+        edit: LevelEdit,
+        origin: &Origin,
+    ) -> Result<Scales> {
+        let mut write = self.begin_write().await?;
+        let before = load_scales(&mut write.tx).await?;
+        let old = before
+            .get(dimension)
+            .level(code)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        let segments = load_segments(&mut write.tx).await?;
+        let known: Vec<&str> = segments.iter().map(|s| s.segment.code.as_str()).collect();
+        let edit = edit
+            .validate(&known)
+            .map_err(|_| StoreError::Conflict("level.invalid"))?;
+        let scale = before
+            .get(dimension)
+            .with_level(&old.code, edit)
+            .ok_or(StoreError::NotFound)?;
+        write_scale(&mut write.tx, &scale, write.at_ms).await?;
+        let judge = Judge::load(&mut write.tx).await?;
+        let mut tally = Tally::default();
+        reflag(
+            &mut write.tx,
+            &judge,
+            &mut tally,
+            Reflag::Level(dimension, &old.code),
+        )
+        .await?;
+        tally.write(&mut write.tx).await?;
+        let event = origin
+            .event(
+                "classification.level_update",
+                "level",
+                format!("{}/{}", dimension.as_str(), old.code),
+            )
+            .with_detail(serde_json::json!({
+                "before": old,
+                "after": scale.level(&old.code),
             }));
         let scales = judge.scales;
         self.commit(write, event).await?;
@@ -1609,11 +1674,15 @@ impl AssetStore for SqlStore {
         }
         // Nothing else changed level, but an asset left on a level of the other form (by an
         // import, say) is judged against the new scale too.
-        reflag(&mut write.tx, &judge, &mut tally, None).await?;
+        reflag(&mut write.tx, &judge, &mut tally, Reflag::All).await?;
         tally.write(&mut write.tx).await?;
         let codes = |s: &Scale| s.levels.iter().map(|l| l.code.clone()).collect::<Vec<_>>();
         let event = origin
-            .event("classification.split", "scale", Dimension::Confidentiality.as_str())
+            .event(
+                "classification.split",
+                "scale",
+                Dimension::Confidentiality.as_str(),
+            )
             .with_detail(serde_json::json!({
                 "split": split,
                 "existing_to": to,

@@ -1,16 +1,18 @@
-//! Cases of the 3A/3B/3C split of 機密性3: switching it moves the assets in the same audited
-//! write, marks them for review until they are reclassified, and switching back undoes it.
+//! Cases of changing the classification scales: one level's handling rules, which re-flag that
+//! level's assets in the same audited write; and the 3A/3B/3C split of 機密性3, which moves the
+//! assets in the same audited write, marks them for review until they are reclassified, and is
+//! undone by switching back.
 
 use mamori_core::asset::{AssetId, AssetKind, Flag, Lifecycle};
 use mamori_core::authz::{
     AssetPlace, AssetVisibility, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
 };
-use mamori_core::classification::{Classification, segment_codes};
+use mamori_core::classification::{Classification, Dimension, LevelEdit, TakeOut, segment_codes};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{Granted, UnitId};
 use mamori_store::{AssetFilter, AssetInput, AssetSort, NewAsset};
 
-use crate::{Fx, assert_conflict, grant, name, new_org, new_unit, origin};
+use crate::{Fx, assert_conflict, assert_not_found, grant, name, new_org, new_unit, origin};
 
 fn register() -> Granted<ManageRegister> {
     grant::<ManageRegister>(&())
@@ -301,5 +303,104 @@ pub async fn the_split_to_a_chosen_level_keeps_the_sites_other_levels(fx: Fx) {
     assert_eq!(two.rules.allowed_segments, vec![segment_codes::LGWAN]);
     // 3B may live in LGWAN: only the review is flagged.
     assert_eq!(flags_of(&fx, tax).await, ("3B".into(), vec![review("3B")]));
+    assert_counts_agree(&fx).await;
+}
+
+pub async fn a_level_edit_reflags_that_levels_assets_in_one_audited_write(fx: Fx) {
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "広報課").await.id;
+    let lgwan = segment(&fx, segment_codes::LGWAN, "10.10.0.0/16").await;
+    let internet = segment(&fx, segment_codes::INTERNET, "172.16.0.0/16").await;
+    let portal = asset(&fx, "庁内ポータル", unit, internet, "2").await;
+    let docs = asset(&fx, "文書管理", unit, lgwan, "2").await;
+    let web = asset(&fx, "公開Web", unit, internet, "1").await;
+    let level = s
+        .scales()
+        .await
+        .unwrap()
+        .confidentiality
+        .level("2")
+        .unwrap()
+        .clone();
+    let edit = |segments: &[&str]| LevelEdit {
+        name: "機密性2".into(),
+        definition: level.definition.clone(),
+        rules: mamori_core::classification::HandlingRules {
+            allowed_segments: segments.iter().map(|s| (*s).to_owned()).collect(),
+            take_out: TakeOut::Forbidden,
+            ..level.rules.clone()
+        },
+    };
+
+    let before = fx.audit_len().await;
+    let scales = s
+        .update_level(
+            &register(),
+            Dimension::Confidentiality,
+            "2",
+            edit(&["lgwan"]),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let changed = scales.confidentiality.level("2").unwrap();
+    assert_eq!(changed.rules.allowed_segments, vec![segment_codes::LGWAN]);
+    assert_eq!(changed.rules.take_out, TakeOut::Forbidden);
+    assert_eq!((changed.code.as_str(), changed.rank), ("2", 2));
+    let record = fx
+        .assert_one_record(before, "classification.level_update")
+        .await;
+    assert_eq!(record.event.target_id, "confidentiality/2");
+    assert_eq!(
+        record.event.detail["before"]["rules"]["take_out"],
+        "with_approval"
+    );
+    assert_eq!(
+        record.event.detail["after"]["rules"]["take_out"],
+        "forbidden"
+    );
+    assert_eq!(
+        flags_of(&fx, portal).await.1,
+        vec![Flag::SegmentForbidden {
+            segment: segment_codes::INTERNET.into(),
+            level: "機密性2".into(),
+        }]
+    );
+    assert_eq!(flags_of(&fx, docs).await.1, vec![]);
+    assert_eq!(flags_of(&fx, web).await.1, vec![]);
+    assert_counts_agree(&fx).await;
+
+    // Refused edits write nothing: an unknown segment, a level the scale does not have.
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.update_level(
+            &register(),
+            Dimension::Confidentiality,
+            "2",
+            edit(&["DMZ"]),
+            &origin(),
+        )
+        .await,
+        "an unknown segment",
+    );
+    assert_not_found(
+        s.update_level(&register(), Dimension::Integrity, "3", edit(&[]), &origin())
+            .await,
+        "a level the scale does not have",
+    );
+    fx.assert_no_record(before, "refused level edits").await;
+
+    // Any segment again: the flag goes.
+    s.update_level(
+        &register(),
+        Dimension::Confidentiality,
+        "2",
+        edit(&[]),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flags_of(&fx, portal).await.1, vec![]);
     assert_counts_agree(&fx).await;
 }
