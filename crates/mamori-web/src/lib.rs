@@ -157,10 +157,7 @@ pub fn router(state: AppState) -> Router {
             post(quarantine_pages::decide),
         )
         .route("/quarantine/{id}", get(quarantine_pages::item))
-        .route(
-            "/quarantine/{id}/request",
-            post(quarantine_pages::request),
-        )
+        .route("/quarantine/{id}/request", post(quarantine_pages::request))
         .route("/static/{file}", get(assets::file))
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics));
