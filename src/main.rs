@@ -185,7 +185,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Gateway(args) => gateway_cmd::run(args).await,
-        Command::Quarantine(command) => quarantine_cmd::run(command),
+        Command::Quarantine(command) => quarantine_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }

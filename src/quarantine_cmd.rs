@@ -1,12 +1,24 @@
-//! `mamori quarantine list|show|purge`: the gateway's kept originals, read from its data folder.
+//! `mamori quarantine list|show|purge`: the gateway's kept originals, read from its data folder;
+//! `mamori quarantine release|deliver`: 原本の提供 at the command line, through the same request,
+//! approval and delivery as the web pages, with the same rules and the same audit records.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use mamori_core::Actor;
+use mamori_core::authz::{ApproveRelease, RequestRelease, authorize};
+use mamori_core::release::{ReleaseDecision, ReleaseId, ReleaseState, parse_reason, same_address};
+use mamori_gateway::NextHop;
 use mamori_gateway::quarantine::{Entry, QuarantineId, QuarantineReader};
+use mamori_store::{
+    AccountStore, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
+};
+use mamori_web::quarantine::{self, QuarantineConfig, QuarantineService, deliver_due};
 
 #[derive(Subcommand)]
 pub enum QuarantineCommand {
@@ -16,6 +28,59 @@ pub enum QuarantineCommand {
     Show(ShowArgs),
     /// 保存期間を過ぎたもの、または指定したものを削除する (purge expired entries, or one by id)
     Purge(PurgeArgs),
+    /// 原本を提供する: 申請と承認を記録し、原本を申請者に配送する (record a request and its approval,
+    /// then deliver the original, unsanitized, to the requesting recipient only)
+    Release(ReleaseArgs),
+    /// 承認済みで配送待ちの原本を配送する (deliver approved releases that are due; `mamori serve`
+    /// with a gateway does this by itself)
+    Deliver(DeliverArgs),
+}
+
+/// Where released originals go.
+#[derive(Args)]
+pub struct NextHopArgs {
+    /// The gateway's next hop (`HOST:PORT`), where released originals are delivered.
+    #[arg(long, env = "MAMORI_GATEWAY_NEXT_HOP")]
+    next_hop: String,
+    /// Name given in EHLO.
+    #[arg(long, default_value = "mamori-gateway")]
+    hostname: String,
+}
+
+#[derive(Args)]
+pub struct ReleaseArgs {
+    /// The data folder holds the database and the gateway's quarantine, as with `mamori serve`.
+    #[command(flatten)]
+    data: crate::DataArgs,
+    /// Quarantine id (隔離ID), of the message or of a part as the notice block names it.
+    id: String,
+    /// The recipient who asked for the original (their person's e-mail address); the original
+    /// goes to this address only. For held outbound mail: its sender.
+    #[arg(long)]
+    recipient: String,
+    /// Login name of the approver: the requester's 情報セキュリティ管理者, or the
+    /// 情報セキュリティ責任者, 統括情報セキュリティ責任者 or CISO over them; never the requester.
+    #[arg(long)]
+    approver: String,
+    /// 申請理由, as the recipient gave it.
+    #[arg(long)]
+    reason: String,
+    /// Login name of the requester, when several accounts have the recipient's address.
+    #[arg(long)]
+    requester: Option<String>,
+    /// The approver's note.
+    #[arg(long, default_value = "")]
+    note: String,
+    #[command(flatten)]
+    hop: NextHopArgs,
+}
+
+#[derive(Args)]
+pub struct DeliverArgs {
+    #[command(flatten)]
+    data: crate::DataArgs,
+    #[command(flatten)]
+    hop: NextHopArgs,
 }
 
 #[derive(Args)]
@@ -92,11 +157,13 @@ fn summary(e: &Entry) -> serde_json::Value {
     })
 }
 
-pub fn run(command: QuarantineCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(command: QuarantineCommand) -> anyhow::Result<ExitCode> {
     match command {
         QuarantineCommand::List(args) => list(&args),
         QuarantineCommand::Show(args) => show(&args),
         QuarantineCommand::Purge(args) => purge(&args),
+        QuarantineCommand::Release(args) => release(args).await,
+        QuarantineCommand::Deliver(args) => deliver(args).await,
     }
 }
 
@@ -225,4 +292,174 @@ fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn service(data: &crate::DataArgs, hop: &NextHopArgs) -> QuarantineService {
+    QuarantineService::new(QuarantineConfig::new(
+        data.data.clone(),
+        NextHop::smtp(
+            hop.next_hop.clone(),
+            hop.hostname.clone(),
+            Duration::from_secs(60),
+        ),
+    ))
+}
+
+/// The live account named `username`, as an actor.
+async fn actor_named(store: &SqlStore, flag: &str, username: &str) -> anyhow::Result<Actor> {
+    let creds = store
+        .credentials_by_name(&username.trim().to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{flag}: no account {username:?}"))?;
+    store
+        .actor(creds.user_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{flag}: account {username:?} is disabled"))
+}
+
+async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
+    let id = parse_id(&args.id)?;
+    let reason =
+        parse_reason("reason", &args.reason, true).map_err(|e| crate::refused("--reason", &e))?;
+    let note = parse_reason("note", &args.note, false).map_err(|e| crate::refused("--note", &e))?;
+    let service = service(&args.data, &args.hop);
+    let entry = service
+        .entry(&id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("quarantine id {id} not found"))?;
+    let store = crate::open_store(&args.data, false).await?;
+
+    // The requester: the account whose person has the recipient's address.
+    let requester = match &args.requester {
+        Some(name) => actor_named(&store, "--requester", name).await?,
+        None => {
+            let users = store.accounts_with_email(&args.recipient).await?;
+            let user = match users.as_slice() {
+                [one] => *one,
+                [] => anyhow::bail!(
+                    "no account has the address {}: the recipient needs an account whose person has it",
+                    args.recipient
+                ),
+                _ => anyhow::bail!(
+                    "several accounts have the address {}; name one with --requester",
+                    args.recipient
+                ),
+            };
+            store
+                .actor(user)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the recipient's account is disabled"))?
+        }
+    };
+    let email = store.account_email(requester.user_id).await?;
+    if !email
+        .as_deref()
+        .is_some_and(|e| same_address(e, &args.recipient))
+    {
+        anyhow::bail!(
+            "--recipient {} is not the address of {}",
+            args.recipient,
+            requester.username
+        );
+    }
+    let parties = quarantine::parties(&entry, email);
+    let ask = authorize::<RequestRelease>(&requester, &parties).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is not among the addresses of {} that may ask for it ({})",
+            args.recipient,
+            entry.id,
+            parties.askers().join(", ")
+        )
+    })?;
+    let approver = actor_named(&store, "--approver", &args.approver).await?;
+    let decision = ReleaseDecision {
+        requester: requester.user_id,
+        requester_person: requester.person_id,
+        requester_unit: requester.unit_id,
+        requester_org: requester.org_id,
+    };
+    // Checked before anything is recorded, so that a refused approver leaves no stray request.
+    let approve = authorize::<ApproveRelease>(&approver, &decision).map_err(|_| {
+        if approver.person_id == requester.person_id {
+            anyhow::anyhow!("the approver may not be the requester (segregation of duties)")
+        } else {
+            anyhow::anyhow!(
+                "{} may not approve releases for {}: only their unit's 情報セキュリティ管理者, the \
+                 情報セキュリティ責任者 of their organisation, the 統括情報セキュリティ責任者 or the CISO",
+                approver.username,
+                requester.username
+            )
+        }
+    })?;
+    let address = parties
+        .actor_asker()
+        .map(str::to_owned)
+        .unwrap_or_else(|| args.recipient.clone());
+    let request = store
+        .request_release(
+            &ask,
+            NewRelease {
+                quarantine_id: entry.id.clone(),
+                direction: parties.direction,
+                address,
+                reason,
+            },
+            &Origin::system("quarantine release"),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict("release.already_open") => anyhow::anyhow!(
+                "{} already has an open request for {}: decide it in the web pages",
+                args.recipient,
+                entry.id
+            ),
+            other => other.into(),
+        })?;
+    // The approver is the actor of the approval's audit record; the command line is where.
+    let origin = Origin::of(&approver, "command line");
+    store
+        .decide_release(&approve, request.id, true, &note, &origin)
+        .await?;
+    println!(
+        "release request {} for {} recorded: requested by {}, approved by {}",
+        request.id, entry.id, requester.username, approver.username
+    );
+    deliver_and_report(&store, &service, request.id).await
+}
+
+async fn deliver_and_report(
+    store: &SqlStore,
+    service: &QuarantineService,
+    id: ReleaseId,
+) -> anyhow::Result<ExitCode> {
+    deliver_due(store, service, &SystemClock).await?;
+    let done = store
+        .release_request(id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("release request {id} vanished"))?;
+    let result = printable(&done.last_result);
+    match done.state {
+        ReleaseState::Delivered => {
+            println!("delivered to {}: {result}", done.address);
+            Ok(ExitCode::SUCCESS)
+        }
+        ReleaseState::Approved => {
+            println!(
+                "not delivered yet ({result}); `mamori serve` with the gateway, or `mamori quarantine deliver`, tries again"
+            );
+            Ok(ExitCode::from(1))
+        }
+        state => {
+            println!("release {}: {result}", state.as_str());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn deliver(args: DeliverArgs) -> anyhow::Result<ExitCode> {
+    let service = service(&args.data, &args.hop);
+    let store = crate::open_store(&args.data, false).await?;
+    let attempted = deliver_due(store.as_ref(), &service, &SystemClock).await?;
+    println!("{attempted} release(s) attempted");
+    Ok(ExitCode::SUCCESS)
 }

@@ -8,4 +8,5 @@ mod browser;
 mod cli;
 mod gateway_crash;
 mod quarantine_cli;
+mod release_cli;
 mod support;
