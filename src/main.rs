@@ -4,6 +4,7 @@ mod demo;
 mod gateway_cmd;
 mod quarantine_cmd;
 mod sanitize_cmd;
+mod serve_gateway;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -81,6 +82,11 @@ struct ServeArgs {
     /// Mark cookies Secure (set when mamori is served over TLS, e.g. behind a reverse proxy).
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Run the 無害化 gateway in this process too, configured by this TOML file (listen,
+    /// next_hop, accept_domains, …), with its spool and quarantine in the data folder; the
+    /// quarantine pages and the release of originals then work.
+    #[arg(long, env = "MAMORI_GATEWAY_CONFIG")]
+    gateway_config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -266,11 +272,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "デモデータは空のデータフォルダにのみ作成します (demo data only fills an empty data folder)"
         );
     }
+    let gateway = match &args.gateway_config {
+        Some(path) => {
+            let config = serve_gateway::GatewayFile::read(path)?.config(&args.data.data);
+            let next_hop = config.next_hop()?;
+            let gateway = mamori_gateway::Gateway::start(config).await?;
+            println!("mamori gateway: smtp://{}", gateway.local_addr());
+            Some((gateway, next_hop))
+        }
+        None => None,
+    };
     let config = mamori_web::WebConfig {
         secure_cookies: args.secure_cookies,
+        quarantine: gateway.as_ref().map(|(_, next_hop)| {
+            mamori_web::quarantine::QuarantineConfig::new(args.data.data.clone(), next_hop.clone())
+        }),
         ..Default::default()
     };
     let state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
+    let (stop_releases, stopped) = tokio::sync::watch::channel(false);
+    let releases = state.quarantine.clone().map(|service| {
+        tokio::spawn(mamori_web::quarantine::release_worker(
+            state.store.clone(),
+            service,
+            state.clock.clone(),
+            stopped,
+        ))
+    });
     let app = mamori_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -288,6 +316,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    let _ = stop_releases.send(true);
+    if let Some(task) = releases {
+        let _ = task.await;
+    }
+    if let Some((gateway, _)) = gateway {
+        gateway.stop().await;
+    }
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,4 +9,5 @@ mod cli;
 mod gateway_crash;
 mod quarantine_cli;
 mod release_cli;
+mod serve_gateway;
 mod support;

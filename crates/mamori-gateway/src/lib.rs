@@ -142,6 +142,26 @@ impl GatewayConfig {
     }
 }
 
+impl GatewayConfig {
+    /// The next hop as the worker delivers to it (protocol, STARTTLS, EHLO name, timeout); a
+    /// release of an original (`mamori serve`) goes the same way.
+    pub fn next_hop(&self) -> Result<NextHop, GatewayError> {
+        let (protocol, address) = client::parse_next_hop(&self.next_hop)?;
+        let tls = client::NextHopTls::new(
+            self.next_hop_tls,
+            self.next_hop_ca_file.as_deref(),
+            self.next_hop_tls_name.clone(),
+        )?;
+        Ok(NextHop {
+            address,
+            protocol,
+            tls,
+            helo: self.hostname.clone(),
+            timeout: self.next_hop_timeout,
+        })
+    }
+}
+
 /// Loads a PEM certificate chain and private key into a TLS acceptor (ring provider).
 pub fn load_tls(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, GatewayError> {
     use rustls::pki_types::pem::PemObject;
@@ -184,12 +204,7 @@ impl Gateway {
         if config.accept_domains.is_empty() {
             return Err(GatewayError::NoDomains);
         }
-        let (protocol, next_hop_address) = client::parse_next_hop(&config.next_hop)?;
-        let next_hop_tls = client::NextHopTls::new(
-            config.next_hop_tls,
-            config.next_hop_ca_file.as_deref(),
-            config.next_hop_tls_name.clone(),
-        )?;
+        let next_hop = config.next_hop()?;
         config.policy.validate()?;
         let tls = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => Some(load_tls(cert, key)?),
@@ -257,13 +272,7 @@ impl Gateway {
             concurrency: config.delivery_concurrency,
             spool,
             quarantine,
-            next_hop: NextHop {
-                address: next_hop_address,
-                protocol,
-                tls: next_hop_tls,
-                helo: config.hostname.clone(),
-                timeout: config.next_hop_timeout,
-            },
+            next_hop,
             policy: Arc::new(config.policy.clone()),
             retry: config.retry.clone(),
             hostname: config.hostname.clone(),

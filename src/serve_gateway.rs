@@ -1,0 +1,226 @@
+//! `mamori serve --gateway-config FILE`: the 無害化 gateway in the same process as the web
+//! application, sharing its data folder, so that the quarantine pages show what it kept and
+//! approved releases go out through its next hop.
+//!
+//! The file is TOML; every value but `listen`, `next_hop` and `accept_domains` has the
+//! default of `mamori gateway`:
+//!
+//! ```toml
+//! listen = "0.0.0.0:25"
+//! next_hop = "lgwan-mail.example.lg.jp:25"   # or smtp:HOST:PORT, lmtp:HOST:PORT
+//! accept_domains = ["city.example.lg.jp"]
+//! hostname = "mamori-gateway"
+//! direction = "inbound"                       # or "outbound"
+//! quarantine_days = 30
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use mamori_gateway::GatewayConfig;
+use mamori_gateway::quarantine::Direction;
+
+#[derive(Debug)]
+pub struct GatewayFile {
+    pub listen: SocketAddr,
+    pub next_hop: String,
+    pub accept_domains: Vec<String>,
+    pub hostname: Option<String>,
+    pub direction: Option<Direction>,
+    pub max_message_bytes: Option<usize>,
+    pub max_recipients: Option<usize>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub min_free_mb: Option<u64>,
+    pub queue_lifetime_hours: Option<u64>,
+    pub retry_first_secs: Option<u64>,
+    pub quarantine_days: Option<u64>,
+}
+
+const KEYS: &[&str] = &[
+    "listen",
+    "next_hop",
+    "accept_domains",
+    "hostname",
+    "direction",
+    "max_message_bytes",
+    "max_recipients",
+    "tls_cert",
+    "tls_key",
+    "min_free_mb",
+    "queue_lifetime_hours",
+    "retry_first_secs",
+    "quarantine_days",
+];
+
+fn text(table: &toml::Table, key: &str) -> anyhow::Result<Option<String>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => anyhow::bail!("{key} must be a string"),
+    }
+}
+
+fn number(table: &toml::Table, key: &str) -> anyhow::Result<Option<u64>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Integer(n)) => u64::try_from(*n)
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{key} must not be negative")),
+        Some(_) => anyhow::bail!("{key} must be a number"),
+    }
+}
+
+impl GatewayFile {
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the gateway configuration {}", path.display()))?;
+        Self::parse(&text)
+            .with_context(|| format!("the gateway configuration {} is invalid", path.display()))
+    }
+
+    pub fn parse(source: &str) -> anyhow::Result<Self> {
+        let table: toml::Table = source.parse()?;
+        if let Some(unknown) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            anyhow::bail!("unknown key {unknown:?}; known keys: {}", KEYS.join(", "));
+        }
+        let required =
+            |key: &str| text(&table, key)?.ok_or_else(|| anyhow::anyhow!("{key} is required"));
+        let listen = required("listen")?;
+        let listen = listen
+            .parse()
+            .map_err(|_| anyhow::anyhow!("listen must be ADDRESS:PORT, not {listen:?}"))?;
+        let accept_domains = match table.get("accept_domains") {
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| anyhow::anyhow!("accept_domains must hold strings"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            _ => anyhow::bail!("accept_domains is required: a list of domains"),
+        };
+        let direction = match text(&table, "direction")?.as_deref() {
+            None => None,
+            Some("inbound") => Some(Direction::Inbound),
+            Some("outbound") => Some(Direction::Outbound),
+            Some(other) => anyhow::bail!("direction must be inbound or outbound, not {other:?}"),
+        };
+        let size = |key: &str| -> anyhow::Result<Option<usize>> {
+            number(&table, key)?
+                .map(|n| usize::try_from(n).map_err(|_| anyhow::anyhow!("{key} is too large")))
+                .transpose()
+        };
+        Ok(Self {
+            listen,
+            next_hop: required("next_hop")?,
+            accept_domains,
+            hostname: text(&table, "hostname")?,
+            direction,
+            max_message_bytes: size("max_message_bytes")?,
+            max_recipients: size("max_recipients")?,
+            tls_cert: text(&table, "tls_cert")?.map(PathBuf::from),
+            tls_key: text(&table, "tls_key")?.map(PathBuf::from),
+            min_free_mb: number(&table, "min_free_mb")?,
+            queue_lifetime_hours: number(&table, "queue_lifetime_hours")?,
+            retry_first_secs: number(&table, "retry_first_secs")?,
+            quarantine_days: number(&table, "quarantine_days")?,
+        })
+    }
+
+    /// The gateway's configuration with its spool and quarantine in `data`.
+    pub fn config(self, data: &Path) -> GatewayConfig {
+        let mut c = GatewayConfig::new(
+            self.listen,
+            self.next_hop,
+            self.accept_domains,
+            data.to_path_buf(),
+        );
+        if let Some(hostname) = self.hostname {
+            c.hostname = hostname;
+        }
+        if let Some(direction) = self.direction {
+            c.direction = direction;
+        }
+        if let Some(max) = self.max_message_bytes {
+            c.max_message_bytes = max;
+        }
+        if let Some(max) = self.max_recipients {
+            c.max_recipients = max;
+        }
+        c.tls_cert = self.tls_cert;
+        c.tls_key = self.tls_key;
+        if let Some(mb) = self.min_free_mb {
+            c.min_free_bytes = mb.saturating_mul(1024 * 1024);
+        }
+        if let Some(hours) = self.queue_lifetime_hours {
+            c.retry.lifetime = Duration::from_secs(hours.saturating_mul(3600));
+        }
+        if let Some(secs) = self.retry_first_secs {
+            c.retry.first_delay = Duration::from_secs(secs.max(1));
+        }
+        if let Some(days) = self.quarantine_days {
+            c.retention = Duration::from_secs(days.saturating_mul(86400));
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_file_takes_the_defaults_and_unknown_keys_are_refused() {
+        let file = GatewayFile::parse(
+            "listen = \"127.0.0.1:2525\"\nnext_hop = \"127.0.0.1:25\"\naccept_domains = [\"city.example.lg.jp\"]\n",
+        )
+        .unwrap();
+        let c = file.config(Path::new("/tmp/data"));
+        assert_eq!(c.data_dir, Path::new("/tmp/data"));
+        assert_eq!(c.hostname, "mamori-gateway");
+        assert_eq!(c.direction, Direction::Inbound);
+        let typo = GatewayFile::parse(
+            "listen = \"127.0.0.1:2525\"\nnext_hop = \"x:25\"\naccept_domains = []\nnext_hops = 1\n",
+        );
+        assert!(typo.unwrap_err().to_string().contains("next_hops"));
+        let full = GatewayFile::parse(
+            "listen = \"127.0.0.1:2525\"\nnext_hop = \"lmtp:127.0.0.1:24\"\naccept_domains = [\"a.jp\"]\n\
+             direction = \"outbound\"\nquarantine_days = 7\nhostname = \"gw\"\n",
+        )
+        .unwrap();
+        let c = full.config(Path::new("/d"));
+        assert_eq!(c.direction, Direction::Outbound);
+        assert_eq!(c.retention, Duration::from_secs(7 * 86400));
+        assert_eq!(c.hostname, "gw");
+        for (bad, why) in [
+            (
+                "next_hop = \"x:25\"\naccept_domains = []\n",
+                "listen is required",
+            ),
+            (
+                "listen = \"nowhere\"\nnext_hop = \"x:25\"\naccept_domains = []\n",
+                "ADDRESS:PORT",
+            ),
+            (
+                "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = \"a.jp\"\n",
+                "a list",
+            ),
+            (
+                "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\ndirection = \"up\"\n",
+                "inbound or outbound",
+            ),
+            (
+                "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\nquarantine_days = -1\n",
+                "negative",
+            ),
+            ("listen = [\n", "TOML"),
+        ] {
+            let err = format!("{:#}", GatewayFile::parse(bad).unwrap_err());
+            assert!(err.contains(why) || why == "TOML", "{bad:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `mamori serve --gateway-config FILE`: the gateway runs in the web application's process; a
+//! message it accepts is delivered sanitized to a real SMTP sink, and the web shows its original
+//! in quarantine, reached by the id in the notice block.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, free_port, get, run, text};
+
+const MESSAGE: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.jp\r\n\
+    Subject: invoice\r\nMessage-ID: <inv@internet.example>\r\nMIME-Version: 1.0\r\n\
+    Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+    --b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nsee attached\r\n\
+    --b1\r\nContent-Type: application/x-msdownload; name=\"run.exe\"\r\n\
+    Content-Disposition: attachment; filename=\"run.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+    TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA==\r\n\
+    --b1--\r\n";
+
+/// A next hop on a thread of its own that keeps each message's data.
+fn sink() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let kept = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut out = stream.try_clone().unwrap();
+            let mut lines = BufReader::new(stream);
+            let _ = out.write_all(b"220 sink\r\n");
+            loop {
+                let mut line = String::new();
+                if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let upper = line.to_ascii_uppercase();
+                let answer = if upper.starts_with("EHLO") {
+                    "250-sink\r\n250 8BITMIME\r\n"
+                } else if upper.starts_with("DATA") {
+                    let _ = out.write_all(b"354 go\r\n");
+                    let mut data = Vec::new();
+                    loop {
+                        let mut l = Vec::new();
+                        if lines.read_until(b'\n', &mut l).unwrap_or(0) == 0 || l == b".\r\n" {
+                            break;
+                        }
+                        data.extend_from_slice(l.strip_prefix(b".").unwrap_or(&l));
+                    }
+                    kept.lock().unwrap().push(data);
+                    "250 2.0.0 kept\r\n"
+                } else if upper.starts_with("QUIT") {
+                    let _ = out.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    "250 ok\r\n"
+                };
+                let _ = out.write_all(answer.as_bytes());
+            }
+        }
+    });
+    (port, got)
+}
+
+/// One SMTP transaction, each reply checked.
+fn smtp_send(port: u16, rcpt: &str, message: &str) {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut out = stream.try_clone().unwrap();
+    let mut replies = BufReader::new(stream);
+    let mut expect = |code: &str| loop {
+        let mut line = String::new();
+        replies.read_line(&mut line).unwrap();
+        assert!(line.starts_with(code), "expected {code}, got {line:?}");
+        if line.as_bytes().get(3) == Some(&b' ') {
+            break;
+        }
+    };
+    expect("220");
+    for (command, code) in [
+        ("EHLO client.example\r\n".to_owned(), "250"),
+        ("MAIL FROM:<sender@internet.example>\r\n".to_owned(), "250"),
+        (format!("RCPT TO:<{rcpt}>\r\n"), "250"),
+        ("DATA\r\n".to_owned(), "354"),
+        (format!("{message}.\r\n"), "250"),
+        ("QUIT\r\n".to_owned(), "221"),
+    ] {
+        out.write_all(command.as_bytes()).unwrap();
+        expect(code);
+    }
+    let mut rest = Vec::new();
+    let _ = replies.read_to_end(&mut rest);
+}
+
+/// Standard base64, ignoring line breaks (the sanitized body is base64 in 76-column lines).
+fn base64_decode(encoded: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut bits, mut count) = (0u32, 0);
+    for c in encoded
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let value = ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .unwrap_or_else(|| panic!("not base64: {c}")) as u32;
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let (sink_port, got) = sink();
+    let smtp_port = free_port();
+    let config = root.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{smtp_port}\"\nnext_hop = \"127.0.0.1:{sink_port}\"\n\
+             accept_domains = [\"city.example.lg.jp\"]\nhostname = \"gw.test\"\n"
+        ),
+    )
+    .unwrap();
+    let mut server = Server::start(&data, &["--gateway-config", config.to_str().unwrap()]);
+    smtp_send(smtp_port, "kacho@city.example.lg.jp", MESSAGE);
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let delivered = loop {
+        if let Some(first) = got.lock().unwrap().first() {
+            break text(first);
+        }
+        server.assert_running();
+        assert!(Instant::now() < deadline, "the sink got nothing");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!delivered.contains("TVqQ"), "{delivered}");
+    assert!(delivered.contains("X-Mamori-Sanitized:"), "{delivered}");
+    // The notice names the removed part by its quarantine id (base64 body: decode the text).
+    let body = delivered.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let notice = text(&base64_decode(body));
+    let part = notice
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("隔離ID (quarantine id): "))
+        .unwrap_or_else(|| panic!("no quarantine id in {notice}"))
+        .to_owned();
+
+    let token = run(
+        &[
+            "token",
+            "create",
+            "--data",
+            data.to_str().unwrap(),
+            "--username",
+            "admin",
+        ],
+        "",
+    );
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let bearer = format!("Bearer {}", text(&token.stdout).trim());
+    let auth = [("Authorization", bearer.as_str())];
+    let list = get(server.addr, "/quarantine", &auth);
+    assert_eq!(list.status, 200, "{}", list.body);
+    let message_id = part
+        .rsplit_once("-p")
+        .map(|(m, _)| m)
+        .unwrap_or(&part)
+        .to_owned();
+    assert!(list.body.contains(&message_id), "{}", list.body);
+    assert!(list.body.contains("kacho@city.example.lg.jp"));
+    // The id from the notice block leads to the message, with what was removed and why.
+    let item = get(server.addr, &format!("/quarantine/{part}"), &auth);
+    assert_eq!(item.status, 200, "{}", item.body);
+    assert!(
+        item.body.contains("run.exe") && item.body.contains("実行可能ファイル"),
+        "{}",
+        item.body
+    );
+    assert_eq!(get(server.addr, "/quarantine/releases", &auth).status, 200);
+    assert_eq!(
+        get(server.addr, "/quarantine", &[]).status,
+        303,
+        "signed out: to the login"
+    );
+}
