@@ -1,12 +1,17 @@
 //! Throughput of the 無害化 engine on a generated corpus of Japanese business mail, against
 //! mail-parser's parse-only throughput on the same corpus in the same run.
 //!
-//! Run: `cargo bench -p mamori-sanitize --bench throughput` (figures go to BENCHMARKS.md).
+//! Then the disarm path: messages with a real PDF, .xlsm, PNG and JPEG, disarmed against removed.
+//!
+//! Run: `cargo bench -p mamori-sanitize --bench throughput` (figures go to BENCHMARKS.md);
+//! `MAMORI_BENCH_ONLY=disarm` measures only the disarm table.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use mamori_sanitize::{Policy, sanitize};
+use std::io::{Cursor, Write};
+
+use mamori_sanitize::{FileAction, Policy, sanitize};
 
 /// Small deterministic generator so every run measures the same corpus.
 struct Lcg(u64);
@@ -167,6 +172,241 @@ fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     c
 }
 
+/// A text PDF of `pages` pages, with an OpenAction script for the disarm to take out.
+fn pdf_file(rng: &mut Lcg, pages: usize) -> Vec<u8> {
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>".to_vec(),
+        Vec::new(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    let mut kids = Vec::new();
+    for _ in 0..pages {
+        let mut content = String::from("BT /F1 9 Tf 40 800 Td 11 TL\n");
+        for _ in 0..60 {
+            let line: String = (0..80)
+                .map(|_| char::from(b'a' + (rng.next() % 26) as u8))
+                .collect();
+            content.push_str(&format!("({line}) '\n"));
+        }
+        content.push_str("ET");
+        let content_id = objects.len() + 2;
+        objects.push(
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            )
+            .into_bytes(),
+        );
+        kids.push(objects.len() + 1);
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>"
+            )
+            .into_bytes(),
+        );
+    }
+    let kids: Vec<String> = kids.iter().map(|k| format!("{k} 0 R")).collect();
+    objects[1] = format!(
+        "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+        kids.join(" ")
+    )
+    .into_bytes();
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// An .xlsm workbook with one sheet of `rows` rows and a VBA project.
+fn xlsm_file(rng: &mut Lcg, rows: usize) -> Vec<u8> {
+    let mut sheet = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+    );
+    for r in 1..=rows {
+        sheet.push_str(&format!("<row r=\"{r}\">"));
+        for c in ["A", "B", "C", "D", "E", "F"] {
+            sheet.push_str(&format!(
+                "<c r=\"{c}{r}\"><v>{}</v></c>",
+                rng.next() % 1_000_000
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let entries: Vec<(&str, Vec<u8>)> = vec![
+        ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_vec()),
+        ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec()),
+        ("xl/workbook.xml", br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec()),
+        ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>"#.to_vec()),
+        ("xl/worksheets/sheet1.xml", sheet.into_bytes()),
+        ("xl/vbaProject.bin", rng.bytes(20_000)),
+    ];
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in &entries {
+        w.start_file(*name, options).expect("entry");
+        w.write_all(data).expect("data");
+    }
+    w.finish().expect("zip").into_inner()
+}
+
+/// A photo-like RGB image: smooth gradients with noise.
+fn pixels(rng: &mut Lcg, width: usize, height: usize) -> Vec<u8> {
+    let mut p = Vec::with_capacity(width * height * 3);
+    for y in 0..height {
+        for x in 0..width {
+            let n = (rng.next() % 16) as usize;
+            p.push(((x * 255 / width + n) % 256) as u8);
+            p.push(((y * 255 / height + n) % 256) as u8);
+            p.push((((x + y) * 127 / (width + height) + n) % 256) as u8);
+        }
+    }
+    p
+}
+
+fn png_file(rng: &mut Lcg, width: u32, height: u32) -> Vec<u8> {
+    let data = pixels(rng, width as usize, height as usize);
+    let mut out = Vec::new();
+    let mut e = png::Encoder::new(&mut out, width, height);
+    e.set_color(png::ColorType::Rgb);
+    e.set_depth(png::BitDepth::Eight);
+    let mut w = e.write_header().expect("png");
+    w.write_chunk(png::chunk::ChunkType(*b"tEXt"), b"Comment\0bench")
+        .expect("tEXt");
+    w.write_image_data(&data).expect("png data");
+    w.finish().expect("png");
+    out
+}
+
+fn jpeg_file(rng: &mut Lcg, width: u16, height: u16) -> Vec<u8> {
+    let data = pixels(rng, usize::from(width), usize::from(height));
+    let mut out = Vec::new();
+    let mut e = jpeg_encoder::Encoder::new(&mut out, 85);
+    e.add_app_segment(1, b"Exif\0\0MM\0*\0\0\0\x08bench".to_vec())
+        .expect("APP1");
+    e.encode(&data, width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("jpeg");
+    out
+}
+
+/// Messages whose attachments are real files of each disarmable type.
+fn disarm_corpus() -> Vec<(&'static str, Vec<u8>)> {
+    let mut rng = Lcg(0x64697361726d);
+    let mut c = Vec::new();
+    for _ in 0..4 {
+        let f = pdf_file(&mut rng, 200);
+        c.push((
+            "PDF 200 pages",
+            with_file(&mut rng, "a.pdf", "application/pdf", f),
+        ));
+        let f = xlsm_file(&mut rng, 20_000);
+        c.push((
+            "xlsm 20,000 rows",
+            with_file(
+                &mut rng,
+                "a.xlsm",
+                "application/vnd.ms-excel.sheet.macroEnabled.12",
+                f,
+            ),
+        ));
+        let f = png_file(&mut rng, 1024, 768);
+        c.push(("PNG 1024×768", with_file(&mut rng, "a.png", "image/png", f)));
+        let f = jpeg_file(&mut rng, 1600, 1200);
+        c.push((
+            "JPEG 1600×1200",
+            with_file(&mut rng, "a.jpg", "image/jpeg", f),
+        ));
+    }
+    c
+}
+
+fn with_file(rng: &mut Lcg, name: &str, ct: &str, file: Vec<u8>) -> Vec<u8> {
+    let t = text(rng, 10);
+    let mut m = headers("資料送付", "multipart/mixed; boundary=\"mix\"").into_bytes();
+    m.extend_from_slice(
+        format!(
+            "\r\n--mix\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+             --mix\r\nContent-Type: {ct}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--mix--\r\n",
+            b64(t.as_bytes()),
+            b64(&file)
+        )
+        .as_bytes(),
+    );
+    m
+}
+
+fn disarm_table() {
+    let corpus = disarm_corpus();
+    let mut remove = Policy::default();
+    remove.limits.max_message_bytes = 64 * 1024 * 1024;
+    let mut disarm = remove.clone();
+    disarm.disarm.pdf = FileAction::Disarm;
+    disarm.disarm.ooxml = FileAction::Disarm;
+    disarm.disarm.png = FileAction::Disarm;
+    disarm.disarm.jpeg = FileAction::Disarm;
+    println!();
+    println!(
+        "| disarm: file in the message | count | MB | disarm msg/s | disarm MB/s | remove MB/s | disarm / remove time |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut kinds: Vec<&str> = corpus.iter().map(|(k, _)| *k).collect();
+    kinds.dedup();
+    kinds.truncate(4);
+    for kind in kinds {
+        let msgs: Vec<&[u8]> = corpus
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, m)| m.as_slice())
+            .collect();
+        for m in &msgs {
+            let out = sanitize(m, &disarm);
+            assert_eq!(
+                out.report.disarmed.len(),
+                1,
+                "{kind}: {:?}",
+                out.report.removed
+            );
+        }
+        let bytes: usize = msgs.iter().map(|m| m.len()).sum();
+        let d = measure(&msgs, |m| {
+            black_box(sanitize(black_box(m), &disarm));
+        });
+        let r = measure(&msgs, |m| {
+            black_box(sanitize(black_box(m), &remove));
+        });
+        println!(
+            "| {kind} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            msgs.len(),
+            bytes as f64 / 1e6,
+            msgs.len() as f64 / d.as_secs_f64(),
+            bytes as f64 / 1e6 / d.as_secs_f64(),
+            bytes as f64 / 1e6 / r.as_secs_f64(),
+            d.as_secs_f64() / r.as_secs_f64()
+        );
+    }
+}
+
 fn vm_hwm_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -220,6 +460,10 @@ fn main() {
     if let Ok(only) = std::env::var("MAMORI_BENCH_ONLY") {
         rows.retain(|(k, _)| k.starts_with(only.as_str()));
     }
+    let disarm_only = std::env::var("MAMORI_BENCH_ONLY").is_ok_and(|o| o == "disarm");
+    if disarm_only {
+        rows.clear();
+    }
     for (kind, msgs) in rows {
         let bytes: usize = msgs.iter().map(|m| m.len()).sum();
         let s = measure(&msgs, |m| {
@@ -238,6 +482,7 @@ fn main() {
             s.as_secs_f64() / p.as_secs_f64()
         );
     }
+    disarm_table();
     let largest = corpus.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
     if let Some(hwm) = vm_hwm_kib() {
         println!(

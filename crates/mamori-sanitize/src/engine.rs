@@ -360,7 +360,6 @@ fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> Stri
          (The following parts were removed or disarmed. The original can be requested from the administrator by its quarantine id.)\n"
     });
     // One list in the order of the original message.
-    let mut entries: Vec<(usize, String)> = Vec::new();
     let order =
         |part: &str| -> Vec<usize> { part.split('.').filter_map(|n| n.parse().ok()).collect() };
     let mut keyed: Vec<(Vec<usize>, String)> = Vec::new();
@@ -413,10 +412,7 @@ fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> Stri
     // Stable: removed parts keep their order when the keys are equal.
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     for (i, (_, text)) in keyed.into_iter().enumerate() {
-        entries.push((i + 1, text));
-    }
-    for (i, text) in entries {
-        s.push_str(&format!("\n[{i}] {text}"));
+        s.push_str(&format!("\n[{}] {text}", i + 1));
     }
     s.push_str("\n----------------------------------------");
     s
@@ -471,6 +467,13 @@ impl Walk<'_> {
                 return;
             }
             match disarm::rebuild(detected, content, &self.policy.disarm, self.budget) {
+                Ok(file) if !self.fits(file.bytes.len()) => {
+                    reason = RemovalReason::NotDisarmable;
+                    detail = Some(
+                        "the disarmed files would make the message larger than limits.max_message_bytes"
+                            .into(),
+                    );
+                }
                 Ok(file) => {
                     let output_name =
                         format!("attachment-{}.{}", self.disarmed.len() + 1, file.extension);
@@ -512,6 +515,14 @@ impl Walk<'_> {
             detail,
             quarantine_id: self.ids.part_id(&self.message_qid, e.index),
         });
+    }
+
+    /// Whether one more file of `len` bytes keeps the output, base64 and all, within the
+    /// message size limit, so that the output can itself be sanitized again.
+    fn fits(&self, len: usize) -> bool {
+        let files: usize = self.disarmed.iter().map(|(_, b)| b.len()).sum::<usize>() + len;
+        let encoded = files.div_ceil(3) * 4 * 78 / 76;
+        encoded.saturating_add(1024 * 1024) <= self.policy.limits.max_message_bytes
     }
 
     /// Asks the budget; once it has run out the walk does no more work.

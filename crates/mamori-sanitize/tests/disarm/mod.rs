@@ -374,6 +374,34 @@ fn files_that_cannot_be_disarmed_are_removed_with_a_reason() {
 }
 
 #[test]
+fn disarmed_files_must_fit_the_message_size_limit() {
+    let input = fixtures::mail(
+        "d",
+        &[("r.docm", "application/octet-stream", fixtures::docm())],
+    );
+    let mut p = disarm_all();
+    // The rebuilt .docx is about 2 KB; the output keeps 1 MiB for the text and headers.
+    p.limits.max_message_bytes = 1024 * 1024 + 10_000;
+    let out = sanitize(&input, &p);
+    assert_eq!(
+        out.report.disarmed.len(),
+        1,
+        "fits: {:?}",
+        out.report.removed
+    );
+    p.limits.max_message_bytes = 1024 * 1024 + 1_000;
+    let out = sanitize(&input, &p);
+    assert_eq!(out.report.removed[0].reason, RemovalReason::NotDisarmable);
+    assert!(
+        out.report.removed[0]
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("max_message_bytes")
+    );
+}
+
+#[test]
 fn package_limits_refuse_before_reading() {
     let input = fixtures::mail(
         "d",
@@ -531,6 +559,29 @@ proptest! {
         prop_assert!(!out.report.ambiguities.iter().any(|a| a.kind == AmbiguityKind::InternalError));
         prop_assert_eq!(out.report.removed.len() + out.report.disarmed.len(), files.len());
         let message = out.message.clone().expect("output");
+        // No run of 24 bytes of a removed file is in the output, raw or decoded, unless another
+        // file of the message (which may have been disarmed) has it too.
+        let mut seen: BTreeSet<&[u8]> = message.windows(24).collect();
+        let decoded = parse_multipart(&message).ok();
+        if let Some(parts) = &decoded {
+            for (_, _, bytes) in &parts.files {
+                seen.extend(bytes.windows(24));
+            }
+        }
+        for r in &out.report.removed {
+            let index: usize = r.part.parse().expect("part index");
+            let original = &files[index - 2].2;
+            let elsewhere: BTreeSet<&[u8]> = files
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != index - 2)
+                .flat_map(|(_, f)| f.2.windows(24))
+                .collect();
+            prop_assert!(
+                !original.windows(24).any(|w| seen.contains(w) && !elsewhere.contains(w)),
+                "bytes of removed part {} in the output", r.part
+            );
+        }
         if out.report.disarmed.is_empty() {
             prop_assert!(message.starts_with(b"From:") && !contains(&message, b"multipart"));
         } else if let Err(e) = check_multipart_output(&message, &out.report, &policy) {
