@@ -39,6 +39,8 @@ pub struct Ctx {
     pub via_token: bool,
     /// The token that forms on this page must carry.
     pub csrf: String,
+    /// `mamori serve` runs a gateway, so the quarantine pages exist.
+    pub quarantine: bool,
 }
 
 impl Ctx {
@@ -305,6 +307,7 @@ async fn identify(
         actor: None,
         via_token: false,
         csrf: String::new(),
+        quarantine: state.quarantine.is_some(),
     };
 
     if let Some(auth) = headers.get(header::AUTHORIZATION) {

@@ -33,6 +33,8 @@ pub struct Frame {
     pub can_directory: bool,
     pub can_accounts: bool,
     pub can_audit: bool,
+    /// 隔離メール: shown to everyone signed in when a gateway runs with `mamori serve`.
+    pub can_quarantine: bool,
 }
 
 impl Frame {
@@ -45,6 +47,7 @@ impl Frame {
             can_directory: authorize::<ViewDirectory>(&user.actor, &()).is_ok(),
             can_accounts: authorize::<ManageAccounts>(&user.actor, &()).is_ok(),
             can_audit: authorize::<ViewAudit>(&user.actor, &()).is_ok(),
+            can_quarantine: user.ctx.quarantine,
         }
     }
 
@@ -57,6 +60,7 @@ impl Frame {
             can_directory: false,
             can_accounts: false,
             can_audit: false,
+            can_quarantine: false,
         }
     }
 

@@ -280,6 +280,59 @@ async fn quarantine_role_route_matrix() {
         }
     }
     assert!(mismatches.is_empty(), "quarantine matrix:\n{mismatches}");
+
+    // Hostile values in every form field and id, by everyone: refused, never a 5xx.
+    let huge = "長".repeat(20_000);
+    let garbage = [
+        "",
+        "-1",
+        "abc\u{0}\u{7}def",
+        "名前\u{202E}fdp.exe",
+        huge.as_str(),
+    ];
+    let mut failures = String::new();
+    for who in EVERYONE {
+        for value in garbage {
+            for (path, field) in [
+                (format!("/quarantine/{FOR_STAFF}/request"), "reason"),
+                (format!("/quarantine/{HELD}/request"), "reason"),
+                ("/quarantine/releases/1/decide".to_owned(), "decision"),
+                ("/quarantine/releases/1/decide".to_owned(), "note"),
+            ] {
+                let r = super::request(
+                    &app,
+                    "POST",
+                    &path,
+                    &browsers[who.index()],
+                    &[(field, value)],
+                )
+                .await;
+                if r.status.is_server_error() {
+                    failures.push_str(&format!("{path} {field} as {}: {}\n", who.name(), r.status));
+                }
+            }
+            let id: String = form_urlencoded::byte_serialize(
+                value.chars().take(300).collect::<String>().as_bytes(),
+            )
+            .collect();
+            let r = super::request(
+                &app,
+                "GET",
+                &format!("/quarantine/{id}"),
+                &browsers[who.index()],
+                &[],
+            )
+            .await;
+            if r.status.is_server_error() {
+                failures.push_str(&format!(
+                    "GET /quarantine/{id:.20} as {}: {}\n",
+                    who.name(),
+                    r.status
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "5xx answers:\n{failures}");
     sink.task.abort();
 }
 
@@ -293,6 +346,10 @@ async fn a_recipient_asks_a_manager_approves_and_the_original_arrives_unsanitize
 
     // The staff member's list has their message (and their held outbound one), not others'.
     let list = app.get("/quarantine", Some(&staff)).await.text();
+    assert!(
+        list.contains("id=\"nav-quarantine\""),
+        "the menu leads there"
+    );
     assert!(list.contains(FOR_STAFF) && list.contains(HELD), "{list}");
     assert!(!list.contains(FOR_NOROLE) && !list.contains(FOR_MANAGER));
     // The page shows the sanitize report, with the invisible character made visible.
@@ -614,4 +671,19 @@ async fn nobody_approves_their_own_request_and_a_down_next_hop_is_retried() {
         vec!["partner@example.com".to_owned()]
     );
     sink.task.abort();
+}
+
+#[tokio::test]
+async fn without_a_gateway_there_is_no_quarantine_in_the_menu_or_behind_it() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    let home = app.get("/", Some(&staff)).await.text();
+    assert!(
+        home.contains("/logout") && !home.contains("nav-quarantine"),
+        "{home}"
+    );
+    assert_eq!(
+        app.get("/quarantine", Some(&staff)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
