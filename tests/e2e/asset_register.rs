@@ -1,8 +1,9 @@
-//! The asset register in a real headless Chromium: a 統括情報セキュリティ責任者 imports an Excel
-//! sheet through the import page, finds one of its assets with the search and filters,
-//! reclassifies it to 機密性3 while it sits in インターネット接続系 (which 機密性3 forbids), sees the
-//! flag on its page, and downloads the register as .xlsx and as Shift_JIS CSV, which hold the
-//! asset with its new class.
+//! The asset register in a real headless Chromium, on the `--demo` register: the CISO (the first
+//! administrator, who manages the register) imports an Excel sheet through the import page,
+//! finds one of its assets with the search and filters, reclassifies it to 機密性3 while it sits
+//! in インターネット接続系 (which 機密性3 forbids), sees the flag on its page, downloads the register
+//! as .xlsx and as Shift_JIS CSV, which hold the asset with its new class, and then switches the
+//! 3A/3B/3C split on, after which the asset's page asks for a review.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -272,6 +273,28 @@ async fn walk(client: Client, base: String, admin_password: String, file: PathBu
         let other = exported_row(&table, LEDGER);
         assert_eq!(cell(&other, "confidentiality"), "2", "{link}: {other:?}");
     }
+
+    // The 3A/3B/3C split, switched on with its default target: the asset becomes 機密性3A and
+    // its page asks for a review.
+    client
+        .goto(&format!("{base}/classification"))
+        .await
+        .expect("classification page");
+    let target = element(client, "#split-existing-to")
+        .await
+        .prop("value")
+        .await
+        .expect("selected target");
+    assert_eq!(
+        target.as_deref(),
+        Some("3A"),
+        "the strictest level by default"
+    );
+    click(client, "#split-submit").await;
+    wait_for_text(client, "#split-review", "分割後の再確認が必要").await;
+    client.goto(&asset_url).await.expect("asset page");
+    let flags = wait_for_text(client, "#asset-flags", "分割後の再確認が必要").await;
+    assert!(flags.contains("機密性3 → 機密性3A"), "{flags}");
 
     // The audit trail names the reclassification with its reason, and both downloads.
     client
