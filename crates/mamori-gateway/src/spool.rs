@@ -446,10 +446,12 @@ pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> 
     file.sync_all().map_err(io_err(path))
 }
 
-/// Replaces a file atomically: temporary name, fsync, rename, fsync of the directory.
+/// Replaces a file atomically: temporary name, fsync, rename, fsync of the directory. The
+/// temporary name is unique, so that two writers of one file (identical messages share a
+/// quarantine id) never rename each other's half-written file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
+    tmp.push(format!(".{:016x}.tmp", rand::random::<u64>()));
     let tmp = PathBuf::from(tmp);
     write_synced(&tmp, bytes)?;
     fs::rename(&tmp, path).map_err(io_err(path))?;
@@ -468,6 +470,29 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrent_atomic_writes_of_one_file_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("original.eml");
+        for _ in 0..50 {
+            let writers: Vec<_> = (0..8)
+                .map(|_| {
+                    let p = path.clone();
+                    std::thread::spawn(move || write_atomic(&p, b"same bytes"))
+                })
+                .collect();
+            for w in writers {
+                w.join().unwrap().unwrap();
+            }
+        }
+        assert_eq!(fs::read(&path).unwrap(), b"same bytes");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
 
     fn envelope(id: &str) -> Envelope {
         Envelope {
