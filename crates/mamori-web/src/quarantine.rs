@@ -241,8 +241,22 @@ async fn attempt(
         Err(error) => return ReleaseAttempt::Failed { error },
     };
     match service.mailer.deliver(&order).await {
-        Ok(delivered) => ReleaseAttempt::Delivered {
+        // Held outbound mail has several recipients: one refused for good does not undo the
+        // delivery to the others, but the record says so.
+        Ok(delivered) if delivered.rejected.is_empty() => ReleaseAttempt::Delivered {
             reply: delivered.reply,
+        },
+        Ok(delivered) => ReleaseAttempt::Delivered {
+            reply: format!(
+                "{}; refused: {}",
+                delivered.reply,
+                delivered
+                    .rejected
+                    .iter()
+                    .map(|(rcpt, why)| format!("{rcpt} ({why})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         },
         Err(error) if error.is_temporary() => {
             let now = clock.now_ms();

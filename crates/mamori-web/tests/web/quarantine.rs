@@ -77,6 +77,8 @@ impl Sink {
                         let upper = line.to_ascii_uppercase();
                         let answer = if upper.starts_with("EHLO") {
                             "250-sink\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("RCPT TO:<NOUSER@") {
+                            "550 5.1.1 no such user\r\n"
                         } else if upper.starts_with("RCPT TO:<") {
                             rcpts.push(line[9..].split('>').next().unwrap_or("").to_owned());
                             "250 ok\r\n"
@@ -179,7 +181,10 @@ async fn app_with_quarantine(
         &record(
             HELD,
             &address(Who::Staff),
-            &["partner@example.com".to_owned()],
+            &[
+                "partner@example.com".to_owned(),
+                "nouser@example.com".to_owned(),
+            ],
             Direction::Outbound,
         ),
         b"Subject: d\r\n\r\nmy number\r\n",
@@ -669,6 +674,15 @@ async fn nobody_approves_their_own_request_and_a_down_next_hop_is_retried() {
     assert_eq!(
         sink.got.lock().unwrap()[1].0,
         vec!["partner@example.com".to_owned()]
+    );
+    // A recipient the next hop refuses for good does not undo the others; the record says so.
+    let done = app.store.release_request(held.id).await.unwrap().unwrap();
+    assert_eq!(done.state, ReleaseState::Delivered);
+    assert!(
+        done.last_result
+            .contains("refused: nouser@example.com (550 5.1.1 no such user)"),
+        "{}",
+        done.last_result
     );
     sink.task.abort();
 }
