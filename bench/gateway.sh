@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The 無害化 gateway against Postfix's plain relay, same load, same sink, same run, on loopback.
+#
+#   bench/gateway.sh            # needs Postfix (postfix, smtp-source, smtp-sink), python3, root
+#   N=5000 SESSIONS=20 CONCURRENT=500 bench/gateway.sh
+#
+# Load: smtp-source, SESSIONS parallel sessions sending N copies of one realistic Japanese
+# message (multipart/alternative ISO-2022-JP text + UTF-8 HTML, a PDF and an xlsx attachment,
+# about 65 kB). Next hop: smtp-sink. "End to end" is from the first connection until the relay's
+# log shows N deliveries accepted by the sink (polled every 0.1 s).
+# Gateway: `mamori gateway` in release, delivering with DELIVERY parallel workers, JSON logs;
+# accept→delivery latency is the `latency_ms` of each `message delivered` log line.
+# Postfix: a private instance (own config and queue directory under a temp dir, high ports,
+# `postfix -c DIR start`) relaying to the same sink; its latency is the `delay=` of each
+# `status=sent` line (arrival → delivery, 10 ms resolution).
+# Then the gateway's peak RSS (VmHWM) with CONCURRENT sessions held open against a slow sink.
+# Prints a Markdown table for BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-5000}
+SESSIONS=${SESSIONS:-20}
+CONCURRENT=${CONCURRENT:-500}
+DELIVERY=${DELIVERY:-20}
+TARGET=${CARGO_TARGET_DIR:-target}
+BASE_PORT=${BASE_PORT:-22500}
+SINK_PORT=$BASE_PORT
+GW_PORT=$((BASE_PORT + 1))
+PF_PORT=$((BASE_PORT + 2))
+DOMAIN=city.example.lg.jp
+cargo build --release --locked -q --bin mamori
+BIN="$TARGET/release/mamori"
+work=$(mktemp -d /tmp/mamori-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/postfix/conf/main.cf" ] && postfix -c "$work/postfix/conf" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 - "$work/message.eml" <<'PY'
+import base64, random, sys
+from email.header import Header
+random.seed(5)
+text = ("いつもお世話になっております。\n令和7年度の予算要求資料をお送りします。\n"
+        "ご確認のほど、よろしくお願いいたします。\n") * 20
+html = ("<html><body><p>いつもお世話になっております。</p><table>"
+        + "".join(f"<tr><td>項目{i}</td><td>{i * 1234}円</td>"
+                  f"<td><a href=\"https://example.jp/doc/{i}\">資料{i}</a></td></tr>" for i in range(60))
+        + "</table><p style=\"color:#333\">総務課</p></body></html>")
+pdf = b"%PDF-1.4\n" + bytes(random.getrandbits(8) for _ in range(24000)) + b"\n%%EOF\n"
+xlsx = b"PK\x03\x04" + bytes(random.getrandbits(8) for _ in range(16000))
+def b64(data):
+    s = base64.b64encode(data).decode()
+    return "\n".join(s[i:i + 76] for i in range(0, len(s), 76))
+subject = Header("令和7年度 予算要求資料の送付について", "utf-8").encode()
+msg = f"""From: soumu@example.jp
+To: kacho@city.example.lg.jp
+Subject: {subject}
+Date: Wed, 26 Nov 2025 10:00:00 +0900
+Message-ID: <bench@example.jp>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="mix"
+
+--mix
+Content-Type: multipart/alternative; boundary="alt"
+
+--alt
+Content-Type: text/plain; charset=ISO-2022-JP
+Content-Transfer-Encoding: 7bit
+
+{text.encode('iso-2022-jp').decode('ascii')}
+--alt
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: base64
+
+{b64(html.encode())}
+--alt--
+
+--mix
+Content-Type: application/pdf; name="yosan.pdf"
+Content-Disposition: attachment; filename="yosan.pdf"
+Content-Transfer-Encoding: base64
+
+{b64(pdf)}
+--mix
+Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name="meisai.xlsx"
+Content-Disposition: attachment; filename="meisai.xlsx"
+Content-Transfer-Encoding: base64
+
+{b64(xlsx)}
+--mix--
+"""
+open(sys.argv[1], "w").write(msg)
+PY
+size=$(wc -c <"$work/message.eml")
+
+sink_pid=""
+# smtp-sink as the next hop; arguments go to smtp-sink.
+start_sink() {
+  smtp-sink -u nobody "$@" "127.0.0.1:$SINK_PORT" 4096 &
+  sink_pid=$!
+  pids+=("$sink_pid")
+  sleep 0.3
+}
+stop_sink() { kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; }
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+    sleep 0.1
+  done
+  echo "nothing listens on $1" >&2; exit 1
+}
+
+now() { date +%s.%N; }
+
+# smtp-source the load to port $1; prints the seconds until file $2 has N lines matching $3.
+load() {
+  local port=$1 log=$2 pattern=$3 t0 t1
+  t0=$(now)
+  smtp-source -s "$SESSIONS" -m "$N" -F "$work/message.eml" -f sender@example.jp \
+    -t "kacho@$DOMAIN" -M bench.example.jp "127.0.0.1:$port"
+  until [ "$(grep -c -- "$pattern" "$log" 2>/dev/null)" -ge "$N" ]; do sleep 0.1; done
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+
+# p50 and p99 of the numbers on stdin, in ms.
+percentiles() {
+  sort -n | awk '{v[NR]=$1} END {
+    p50=v[int(NR*0.50+0.5)]; p99=v[int(NR*0.99+0.5)];
+    if (p50=="") p50=v[NR]; if (p99=="") p99=v[NR];
+    printf "%d %d %d\n", p50, p99, NR }'
+}
+
+# --- the gateway ---------------------------------------------------------------------------
+start_sink
+MAMORI_LOG_FORMAT=json RUST_LOG=info "$BIN" gateway --listen "127.0.0.1:$GW_PORT" \
+  --next-hop "127.0.0.1:$SINK_PORT" --accept-domain "$DOMAIN" --data "$work/gw" \
+  --min-free-mb 0 --delivery-concurrency "$DELIVERY" --max-connections-per-address 1000 \
+  --max-connections 1000 2>"$work/gw.log" &
+gw_pid=$!
+pids+=("$gw_pid")
+wait_port "$GW_PORT"
+gw_secs=$(load "$GW_PORT" "$work/gw.log" '"message delivered"')
+read -r gw_p50 gw_p99 gw_n < <(grep '"message delivered"' "$work/gw.log" \
+  | sed -n 's/.*"latency_ms":\([0-9]*\).*/\1/p' | percentiles)
+gw_rss=$(awk '/VmHWM/ {print $2}' "/proc/$gw_pid/status")
+kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true
+stop_sink
+
+# --- Postfix alone ---------------------------------------------------------------------------
+pf="$work/postfix"
+mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
+chown postfix "$pf/data"
+cat >"$pf/conf/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix-bench.example.jp
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains = $DOMAIN
+relayhost = [127.0.0.1]:$SINK_PORT
+smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+maillog_file = $pf/maillog
+maillog_file_prefixes = $work
+alias_maps =
+alias_database =
+local_recipient_maps =
+default_process_limit = 200
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+syslog_name = postfix-bench
+EOF
+# Debian's master.cf with the SMTP listener on a high port and no chroot (the queue is elsewhere).
+awk -v port="127.0.0.1:$PF_PORT" '
+  /^#/ || /^[ \t]/ || NF < 8 { print; next }
+  { if ($1 == "smtp" && $2 == "inet") $1 = port; $5 = "n"; print }
+' /etc/postfix/master.cf >"$pf/conf/master.cf"
+grep -q '^postlog' "$pf/conf/master.cf" ||
+  echo "postlog   unix-dgram n  -       n       -       1       postlogd" >>"$pf/conf/master.cf"
+postfix -c "$pf/conf" check >/dev/null 2>&1 || true
+start_sink
+postfix -c "$pf/conf" start >/dev/null 2>&1
+wait_port "$PF_PORT"
+pf_secs=$(load "$PF_PORT" "$pf/maillog" 'status=sent')
+read -r pf_p50 pf_p99 pf_n < <(grep 'status=sent' "$pf/maillog" \
+  | sed -n 's/.* delay=\([0-9.]*\),.*/\1/p' | awk '{printf "%d\n", $1 * 1000}' | percentiles)
+postfix -c "$pf/conf" stop >/dev/null 2>&1 || true
+stop_sink
+
+# --- the gateway's memory with many sessions open -------------------------------------------
+# Each session sends 3 messages on one connection, 2 s apart; the sink waits 1 s before each
+# DATA reply, so deliveries queue up too.
+start_sink -w 1
+"$BIN" gateway --listen "127.0.0.1:$GW_PORT" --next-hop "127.0.0.1:$SINK_PORT" \
+  --accept-domain "$DOMAIN" --data "$work/gw-mem" --min-free-mb 0 \
+  --delivery-concurrency "$DELIVERY" --max-connections-per-address 1000 \
+  --max-connections 1000 2>"$work/gw-mem.log" &
+gw_pid=$!
+pids+=("$gw_pid")
+wait_port "$GW_PORT"
+smtp-source -s "$CONCURRENT" -m $((CONCURRENT * 3)) -d -w 2 -F "$work/message.eml" \
+  -f sender@example.jp -t "kacho@$DOMAIN" -M bench.example.jp "127.0.0.1:$GW_PORT" &
+src_pid=$!
+peak_conns=0
+while kill -0 "$src_pid" 2>/dev/null; do
+  c=$(ss -Htn state established "( sport = :$GW_PORT )" | wc -l)
+  [ "$c" -gt "$peak_conns" ] && peak_conns=$c
+  sleep 0.5
+done
+mem_rss=$(awk '/VmHWM/ {print $2}' "/proc/$gw_pid/status")
+kill "$sink_pid" "$gw_pid" 2>/dev/null || true
+
+rate() { echo "scale=0; $N / $1" | bc -l; }
+gw_rate=$(rate "$gw_secs")
+pf_rate=$(rate "$pf_secs")
+ratio=$(echo "scale=2; $pf_secs / $gw_secs" | bc -l)
+printf '\nmessage: %d bytes; %d messages over %d sessions; gateway delivery concurrency %d\n\n' \
+  "$size" "$N" "$SESSIONS" "$DELIVERY"
+echo "| relay | seconds | messages/s | p50 accept→delivery | p99 | delivered logged | peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+printf '| mamori gateway (sanitizing) | %.1f | %s | %d ms | %d ms | %d | %d MB |\n' \
+  "$gw_secs" "$gw_rate" "$gw_p50" "$gw_p99" "$gw_n" $((gw_rss / 1024))
+printf '| Postfix relay | %.1f | %s | %d ms | %d ms | %d | |\n' \
+  "$pf_secs" "$pf_rate" "$pf_p50" "$pf_p99" "$pf_n"
+echo
+echo "gateway / Postfix throughput: $ratio"
+echo "gateway peak RSS with $CONCURRENT sessions (peak $peak_conns established): $((mem_rss / 1024)) MB"
