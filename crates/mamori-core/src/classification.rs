@@ -256,6 +256,43 @@ impl Scale {
         Some(scale)
     }
 
+    /// The scale with segment code `old` replaced by `new` in every level's allowed segments
+    /// (no repeats left), for when a segment's code is changed. `None` when no level names `old`.
+    pub fn with_segment_renamed(&self, old: &str, new: &str) -> Option<Scale> {
+        let mut scale = self.clone();
+        let mut changed = false;
+        for level in &mut scale.levels {
+            let segments = &mut level.rules.allowed_segments;
+            if !segments.iter().any(|s| s.eq_ignore_ascii_case(old)) {
+                continue;
+            }
+            changed = true;
+            let mut renamed: Vec<String> = Vec::with_capacity(segments.len());
+            for code in segments.drain(..) {
+                let code = if code.eq_ignore_ascii_case(old) {
+                    new.to_owned()
+                } else {
+                    code
+                };
+                if !renamed.iter().any(|c| c.eq_ignore_ascii_case(&code)) {
+                    renamed.push(code);
+                }
+            }
+            *segments = renamed;
+        }
+        changed.then_some(scale)
+    }
+
+    /// Whether any level of the scale names segment `code` among its allowed segments.
+    pub fn names_segment(&self, code: &str) -> bool {
+        self.levels.iter().any(|l| {
+            l.rules
+                .allowed_segments
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(code))
+        })
+    }
+
     /// Whether this 機密性 scale has 3A/3B/3C in place of 3.
     pub fn is_split_3(&self) -> bool {
         self.level("3").is_none() && self.level("3A").is_some()
@@ -580,6 +617,33 @@ mod tests {
             broken.levels(&scales).unwrap_err(),
             Dimension::Confidentiality
         );
+    }
+
+    #[test]
+    fn renaming_a_segment_renames_it_in_every_level_without_repeats() {
+        let scale = Scales::mic_default(false).confidentiality;
+        assert!(scale.names_segment("lgwan"));
+        let renamed = scale
+            .with_segment_renamed(segment_codes::LGWAN, "LGWAN2")
+            .unwrap();
+        assert!(!renamed.names_segment(segment_codes::LGWAN));
+        assert!(renamed.names_segment("LGWAN2"));
+        let three = renamed.level("3").unwrap();
+        assert!(three.rules.allows_segment("LGWAN2"));
+        assert!(!three.rules.allows_segment(segment_codes::LGWAN));
+        // Renaming onto a code the level already names leaves it once.
+        let merged = scale
+            .with_segment_renamed(segment_codes::LGWAN, segment_codes::MYNUMBER)
+            .unwrap();
+        let codes = &merged.level("3").unwrap().rules.allowed_segments;
+        assert_eq!(
+            codes
+                .iter()
+                .filter(|c| *c == segment_codes::MYNUMBER)
+                .count(),
+            1
+        );
+        assert!(scale.with_segment_renamed("DMZ", "DMZ2").is_none());
     }
 
     #[test]

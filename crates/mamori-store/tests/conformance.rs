@@ -348,6 +348,7 @@ conformance!(
     asset_list_filters_sorts_and_pages,
     restricted_assets_are_hidden_and_their_reads_audited,
     segments_crud_and_reflagging,
+    renaming_a_segment_keeps_the_levels_that_allow_it,
     scales_are_validated_and_stored,
     import_is_all_or_nothing,
     import_updates_by_id_and_creates_the_rest,

@@ -1452,6 +1452,21 @@ impl AssetStore for SqlStore {
         .execute(&mut *write.tx)
         .await
         .map_err(|e| conflict(e, "segment.code_taken"))?;
+        // The levels name segments by code: a new code is carried into every level that
+        // allowed the old one, in this transaction, so no asset is flagged by the rename.
+        let mut renamed_in: Vec<&str> = Vec::new();
+        if before.segment.code != segment.code {
+            let scales = load_scales(&mut write.tx).await?;
+            for dimension in Dimension::ALL {
+                if let Some(scale) = scales
+                    .get(dimension)
+                    .with_segment_renamed(&before.segment.code, &segment.code)
+                {
+                    write_scale(&mut write.tx, &scale, write.at_ms).await?;
+                    renamed_in.push(dimension.as_str());
+                }
+            }
+        }
         let judge = Judge::load(&mut write.tx).await?;
         let mut tally = Tally::default();
         reflag(&mut write.tx, &judge, &mut tally, Reflag::Segment(id)).await?;
@@ -1459,7 +1474,11 @@ impl AssetStore for SqlStore {
         let after = SegmentEntry { id, segment };
         let event = origin
             .event("segment.update", "segment", id)
-            .with_detail(serde_json::json!({"before": before, "after": after}));
+            .with_detail(serde_json::json!({
+                "before": before,
+                "after": after,
+                "levels_renamed_in": renamed_in,
+            }));
         self.commit(write, event).await?;
         Ok(after)
     }
@@ -1479,6 +1498,15 @@ impl AssetStore for SqlStore {
             .try_get("n")?;
         if used > 0 {
             return Err(StoreError::Conflict("segment.in_use"));
+        }
+        // A level that names the segment would otherwise keep a code no segment has (and a
+        // later segment of that code would silently inherit the permission).
+        let scales = load_scales(&mut write.tx).await?;
+        if Dimension::ALL
+            .into_iter()
+            .any(|d| scales.get(d).names_segment(&before.segment.code))
+        {
+            return Err(StoreError::Conflict("segment.in_rules"));
         }
         sqlx::query("DELETE FROM segments WHERE id = $1")
             .bind(id.0)

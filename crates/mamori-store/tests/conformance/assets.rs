@@ -714,6 +714,92 @@ pub async fn segments_crud_and_reflagging(fx: Fx) {
     ));
 }
 
+/// A segment's code is what the levels name: changing it carries the new code into every level
+/// in the same audited write, so assets of that segment are not flagged by the rename.
+pub async fn renaming_a_segment_keeps_the_levels_that_allow_it(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let mut server = input(
+        "住民記録サーバ",
+        AssetKind::System,
+        r.unit_a,
+        Some(r.lgwan.id),
+    );
+    server.addresses = vec!["10.10.1.5".parse().unwrap()];
+    let asset = s
+        .create_asset(&manage(), new_asset(server, "3"), &origin())
+        .await
+        .unwrap();
+    assert!(
+        asset.flags.is_empty(),
+        "allowed at first: {:?}",
+        asset.flags
+    );
+    let flagged_before = s.asset_summary(&view()).await.unwrap().flagged;
+
+    let before = fx.audit_len().await;
+    s.update_segment(
+        &register(),
+        r.lgwan.id,
+        segment("LGWAN2", "LGWAN接続系", "10.10.0.0/16"),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    fx.assert_one_record(before, "segment.update").await;
+    let scales = s.scales().await.unwrap();
+    for dimension in Dimension::ALL {
+        assert!(
+            !scales.get(dimension).names_segment(segment_codes::LGWAN),
+            "old code left in {dimension:?}"
+        );
+    }
+    let three = scales.confidentiality.level("3").unwrap();
+    assert!(three.rules.allows_segment("LGWAN2"));
+    assert!(three.rules.allows_segment(segment_codes::MYNUMBER));
+    let reread = s
+        .asset(&detail(), asset.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reread.segment_code.as_deref(), Some("LGWAN2"));
+    assert!(
+        reread.flags.is_empty(),
+        "flagged by a rename: {:?}",
+        reread.flags
+    );
+    assert_eq!(
+        s.asset_summary(&view()).await.unwrap().flagged,
+        flagged_before
+    );
+    let (flagged, _) = listed(
+        &fx,
+        AssetFilter {
+            flagged_only: true,
+            ..AssetFilter::default()
+        },
+    )
+    .await;
+    assert!(flagged.is_empty(), "listed as flagged: {flagged:?}");
+
+    // A segment a level names cannot be deleted: a later segment of that code would inherit
+    // the permission. Nothing is written when refused.
+    let mynumber = s
+        .list_segments(&view())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.segment.code == segment_codes::MYNUMBER)
+        .unwrap();
+    let before = fx.audit_len().await;
+    assert!(matches!(
+        s.delete_segment(&register(), mynumber.id, &origin()).await,
+        Err(StoreError::Conflict("segment.in_rules"))
+    ));
+    fx.assert_no_record(before, "refused delete").await;
+    assert_eq!(s.list_segments(&view()).await.unwrap().len(), 3);
+}
+
 pub async fn scales_are_validated_and_stored(fx: Fx) {
     let r = register_fixture(&fx).await;
     let s = fx.store();
