@@ -1099,6 +1099,164 @@ async fn a_file_with_bad_rows_changes_nothing_and_lists_every_problem_in_japanes
     assert!(imports.is_empty(), "a refused import writes no record");
 }
 
+/// Whether a text has kana (a Japanese message, not an English or code one).
+fn has_kana(text: &str) -> bool {
+    text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c))
+}
+
+#[tokio::test]
+async fn malformed_files_through_the_endpoint_change_nothing_and_say_where_in_japanese() {
+    let w = world().await;
+    varied_register(&w).await;
+    let before = w.register().await;
+    let header = "管理番号,名称,種別,所有課室,管理者,設置場所,セグメント,ホスト名,IPアドレス,機密性,完全性,可用性,状態,廃棄方法,廃棄者,廃棄日,備考\r\n";
+    let id = before[0].id.0;
+    let upload = |bytes: Vec<u8>| {
+        let w = &w;
+        async move {
+            w.api_upload(&w.ciso, &bytes, "text/csv")
+                .await
+                .json(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    };
+
+    // Wrong headers: an unknown column and a missing required one, named by column.
+    let body =
+        upload("名称,種別,色,所有課室,機密性,完全性\r\nx,機器,赤,住民課,1,1\r\n".into()).await;
+    assert_eq!(body["error"], "sheet_invalid");
+    let rows = body["rows"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["row"] == 1 && r["column"] == "C" && r["header"] == "色"),
+        "{body}"
+    );
+    assert!(rows.iter().any(|r| r["header"] == "可用性"), "{body}");
+    assert!(
+        rows.iter()
+            .all(|r| has_kana(r["message"].as_str().unwrap())),
+        "{body}"
+    );
+
+    // The same 管理番号 twice: the second row is named.
+    let row = format!("{id},重複した行,機器,住民課,,,,,,2,2,2,運用中,,,,\r\n");
+    let body = upload(format!("{header}{row}{row}").into_bytes()).await;
+    let rows = body["rows"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["row"] == 3 && has_kana(r["message"].as_str().unwrap())),
+        "{body}"
+    );
+
+    // Bytes that are neither UTF-8 nor Shift_JIS.
+    let mut bytes = format!("{header},正しい行,機器,住民課,,,,,,2,2,2,運用中,,,,\r\n").into_bytes();
+    bytes.extend_from_slice(b"\x81\x20\xFF,\xA0\r\n");
+    let body = upload(bytes).await;
+    assert_eq!(body["error"], "sheet_invalid");
+    assert!(
+        body["message"].as_str().unwrap().contains("文字コード"),
+        "{body}"
+    );
+
+    // An enormous cell (over Excel's 32,767 characters) names its row and column.
+    let huge = "あ".repeat(40_000);
+    let body = upload(
+        format!("{header},巨大な備考,機器,住民課,,,,,,2,2,2,運用中,,,,{huge}\r\n").into_bytes(),
+    )
+    .await;
+    assert_eq!(body["error"], "sheet_invalid");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("2 行目 Q 列"), "{message}");
+
+    assert_eq!(w.register().await, before, "nothing changed");
+    assert!(
+        audit_actions(&w.store, "asset.import").await.is_empty(),
+        "a refused import writes no record"
+    );
+}
+
+/// A level whose rules let others know its assets exist (3C once the split is on): others see
+/// the asset in the list without its detail, are refused its page, and nothing is read.
+#[tokio::test]
+async fn others_see_that_an_asset_exists_only_where_its_level_allows() {
+    let w = world().await;
+    w.api(
+        &w.ciso,
+        Method::PUT,
+        "/api/v1/classification/split",
+        Some(json!({"split": true, "existing_to": "3B"})),
+    )
+    .await
+    .json(StatusCode::OK);
+    let known = w.create("児童相談記録", w.unit_a, "LGWAN", "3C", &[]).await;
+    let secret = w
+        .create("住民記録システム", w.unit_a, "LGWAN", "3A", &[])
+        .await;
+
+    let list = w
+        .api(&w.staff_b, Method::GET, "/api/v1/assets", None)
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(list["total"], 1, "{list}");
+    let row = &list["assets"][0];
+    assert_eq!(row["id"], known);
+    assert_eq!(row["detail_hidden"], true);
+    assert_eq!(row["segment"], Value::Null);
+    assert_eq!(row["flagged"], false);
+    let page = w.page(&w.staff_b, "/assets").await;
+    let html = page.page(StatusCode::OK);
+    assert!(html.contains("児童相談記録"));
+    assert!(
+        !html.contains(&format!("href=\"/assets/{known}\"")),
+        "no link to the detail"
+    );
+    assert!(!html.contains("住民記録システム"));
+
+    // Its detail: forbidden (it is known to exist); the 3A one: as if it did not exist.
+    w.api(
+        &w.staff_b,
+        Method::GET,
+        &format!("/api/v1/assets/{known}"),
+        None,
+    )
+    .await
+    .json(StatusCode::FORBIDDEN);
+    w.page(&w.staff_b, &format!("/assets/{known}"))
+        .await
+        .page(StatusCode::FORBIDDEN);
+    w.api(
+        &w.staff_b,
+        Method::GET,
+        &format!("/api/v1/assets/{secret}"),
+        None,
+    )
+    .await
+    .json(StatusCode::NOT_FOUND);
+    assert!(reads_of(&w.store, known).await.is_empty());
+
+    // The owner unit sees both in detail, each read audited.
+    let list = w
+        .api(&w.staff_a, Method::GET, "/api/v1/assets", None)
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(list["total"], 2);
+    assert!(
+        list["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["detail_hidden"] == false)
+    );
+    w.api(
+        &w.staff_a,
+        Method::GET,
+        &format!("/api/v1/assets/{known}"),
+        None,
+    )
+    .await
+    .json(StatusCode::OK);
+    assert_eq!(reads_of(&w.store, known).await, ["staff.a"]);
+}
+
 #[tokio::test]
 async fn a_picture_named_xlsx_is_refused_with_a_clear_message() {
     let w = world().await;
