@@ -11,6 +11,18 @@
 //! changes are renames followed by an fsync of the directory, so a crash at any point leaves each
 //! message in exactly one state, and every message that got 250 is found again at start-up.
 //!
+//! fsyncs per message on the way in and out, and why each is needed:
+//! - the message file, before the rename into `queue/` (its bytes must survive before 250);
+//! - `queue/`, after the rename (the name must survive before 250); shared by every message
+//!   renamed before it started ([`DirSync`], group commit), and each 250 waits for the one
+//!   covering its rename;
+//! - the delivered record and `delivered/` (group commit), before the message file is removed,
+//!   so a finished message always leaves its record.
+//!
+//! Not synced: `incoming/` after the rename out of it (a name left there by a crash never got 250
+//! and is removed at start-up), and the directory after a message file is removed (if a crash
+//! undoes the removal, the message is delivered a second time: at least once, never lost).
+//!
 //! A message is written into `incoming/` as it arrives ([`IncomingMessage`]), so a large message
 //! never sits whole in memory. Room for the envelope line is reserved first (padded with spaces,
 //! which JSON ignores) and filled in once the size is known.
@@ -18,6 +30,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -152,6 +165,10 @@ pub struct Counts {
 pub struct Spool {
     root: PathBuf,
     min_free_bytes: u64,
+    /// Group commit of `queue/` for the messages committed into it.
+    queue_sync: Arc<DirSync>,
+    /// Group commit of `delivered/` for the records of finished messages.
+    delivered_sync: Arc<DirSync>,
 }
 
 impl Spool {
@@ -163,10 +180,7 @@ impl Spool {
             let dir = root.join(state.dir());
             fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         }
-        let spool = Self {
-            root,
-            min_free_bytes,
-        };
+        let spool = Self::at(root, min_free_bytes);
         let incoming = spool.dir(State::Incoming);
         for entry in fs::read_dir(&incoming).map_err(io_err(&incoming))? {
             let path = entry.map_err(io_err(&incoming))?.path();
@@ -184,10 +198,16 @@ impl Spool {
                 source: io::Error::new(io::ErrorKind::NotFound, "no spool here"),
             });
         }
-        Ok(Self {
+        Ok(Self::at(root, 0))
+    }
+
+    fn at(root: PathBuf, min_free_bytes: u64) -> Self {
+        Self {
+            queue_sync: Arc::new(DirSync::new(root.join(State::Queued.dir()))),
+            delivered_sync: Arc::new(DirSync::new(root.join(State::Delivered.dir()))),
             root,
-            min_free_bytes: 0,
-        })
+            min_free_bytes,
+        }
     }
 
     fn dir(&self, state: State) -> PathBuf {
@@ -240,6 +260,7 @@ impl Spool {
         let mut incoming = IncomingMessage {
             path,
             queue: self.message_path(State::Queued, &envelope.queue_id),
+            queue_sync: self.queue_sync.clone(),
             file,
             envelope: envelope.clone(),
             room,
@@ -324,7 +345,9 @@ impl Spool {
     }
 
     /// Records a finished message and removes it from the spool; `record` is written first so a
-    /// crash in between can only cause a second delivery, never a lost message.
+    /// crash in between can only cause a second delivery, never a lost message. The record is
+    /// durable before the removal (file fsync, then `delivered/` by group commit); the removal
+    /// itself is not synced: a crash that undoes it means one more delivery, not a loss.
     pub fn finish(
         &self,
         from: State,
@@ -336,11 +359,11 @@ impl Spool {
             path: path.clone(),
             source: io::Error::other(e),
         })?;
-        write_atomic(&path, &json)?;
+        write_atomic_with(&path, &json, &self.delivered_sync)?;
         let msg = self.message_path(from, id);
         fs::remove_file(&msg).map_err(io_err(&msg))?;
         self.remove_retry(from, id);
-        sync_dir(&self.dir(from))
+        Ok(())
     }
 
     /// Moves an undeliverable message to `failed`.
@@ -371,6 +394,7 @@ impl Spool {
 pub struct IncomingMessage {
     path: PathBuf,
     queue: PathBuf,
+    queue_sync: Arc<DirSync>,
     file: File,
     envelope: Envelope,
     /// Bytes reserved for the envelope's JSON.
@@ -396,8 +420,8 @@ impl IncomingMessage {
         Ok(())
     }
 
-    /// Completes the envelope, fsyncs the file, moves it into the queue and fsyncs both
-    /// directories. Only after this returns may the session answer 250.
+    /// Completes the envelope, fsyncs the file, moves it into the queue and fsyncs the queue
+    /// directory (group commit). Only after this returns may the session answer 250.
     pub fn commit(mut self, received_ms: i64) -> Result<Envelope, SpoolError> {
         self.envelope.size = self.size;
         self.envelope.received_ms = received_ms;
@@ -417,12 +441,9 @@ impl IncomingMessage {
             .map_err(io_err(&path))?;
         fs::rename(&self.path, &self.queue).map_err(io_err(&self.queue))?;
         self.committed = true;
-        if let Some(dir) = self.queue.parent() {
-            sync_dir(dir)?;
-        }
-        if let Some(dir) = self.path.parent() {
-            sync_dir(dir)?;
-        }
+        // `incoming/` is not synced: if a crash brings the old name back, start-up removes it,
+        // and the name in `queue/` is durable once this returns.
+        self.queue_sync.sync()?;
         Ok(self.envelope.clone())
     }
 }
@@ -461,6 +482,81 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> 
     Ok(())
 }
 
+/// [`write_atomic`] whose directory fsync is a group commit (`sync` is the file's directory).
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    sync: &DirSync,
+) -> Result<(), SpoolError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{:016x}.tmp", rand::random::<u64>()));
+    let tmp = PathBuf::from(tmp);
+    write_synced(&tmp, bytes)?;
+    fs::rename(&tmp, path).map_err(io_err(path))?;
+    sync.sync()
+}
+
+/// Group commit of one directory's fsync: a caller that changed a name in the directory calls
+/// [`DirSync::sync`] and returns once an fsync that started after its change has succeeded. While
+/// one fsync runs, the callers that arrive wait and the next single fsync covers all of them.
+#[derive(Debug)]
+pub(crate) struct DirSync {
+    dir: PathBuf,
+    state: Mutex<SyncState>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SyncState {
+    /// Tickets handed out, one per caller, in order.
+    requested: u64,
+    /// Every ticket up to this one is covered by a successful fsync.
+    synced: u64,
+    running: bool,
+}
+
+impl DirSync {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            state: Mutex::new(SyncState::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Blocks until the directory is fsync'd after this call began (its caller's change is
+    /// durable). Blocking: call it from a blocking thread.
+    pub(crate) fn sync(&self) -> Result<(), SpoolError> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.requested += 1;
+        let ticket = state.requested;
+        loop {
+            if state.synced >= ticket {
+                return Ok(());
+            }
+            if !state.running {
+                // Every ticket handed out so far belongs to a change made before this fsync.
+                state.running = true;
+                let target = state.requested;
+                drop(state);
+                let result = sync_dir(&self.dir);
+                state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.running = false;
+                if result.is_ok() {
+                    state.synced = state.synced.max(target);
+                }
+                // On failure the waiters find their ticket uncovered and try an fsync themselves.
+                self.done.notify_all();
+                return result;
+            }
+            state = self
+                .done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
@@ -470,6 +566,38 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_commit_covers_every_caller_and_reports_failure_to_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let sync = Arc::new(DirSync::new(dir.path().to_path_buf()));
+        let callers: Vec<_> = (0..16)
+            .map(|_| {
+                let s = sync.clone();
+                std::thread::spawn(move || (0..20).map(|_| s.sync()).collect::<Vec<_>>())
+            })
+            .collect();
+        for c in callers {
+            assert!(c.join().unwrap().iter().all(Result::is_ok));
+        }
+        let state = sync.state.lock().unwrap();
+        assert_eq!((state.requested, state.synced), (320, 320));
+        assert!(!state.running);
+        drop(state);
+
+        // A directory that cannot be synced fails every caller; none waits forever or succeeds.
+        let missing = Arc::new(DirSync::new(dir.path().join("missing")));
+        let callers: Vec<_> = (0..8)
+            .map(|_| {
+                let s = missing.clone();
+                std::thread::spawn(move || s.sync())
+            })
+            .collect();
+        for c in callers {
+            assert!(c.join().unwrap().is_err());
+        }
+        assert_eq!(missing.state.lock().unwrap().synced, 0);
+    }
 
     #[test]
     fn concurrent_atomic_writes_of_one_file_all_succeed() {
