@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::spool::{SpoolError, write_atomic};
+use crate::spool::{SpoolError, write_synced};
 
 /// Retention metadata stored beside an original.
 #[derive(Debug, Clone, Serialize)]
@@ -89,16 +89,34 @@ impl Quarantine {
         self.root.join(safe)
     }
 
-    /// Stores the original (once per id) and this delivery's record, both fsync'd.
+    /// Stores the original (once per id) and this delivery's record, both durable when this
+    /// returns: the worker delivers, and later removes the message from the spool, only after.
+    ///
+    /// fsyncs: the original (when new) and the record, each before its rename; the id's
+    /// directory once, after both renames; the store's root only when this call created the id's
+    /// directory (right after creating it, so an error there removes the directory again and the
+    /// next attempt creates and syncs it anew).
     pub fn store(&self, record: &QuarantineRecord, original: &[u8]) -> Result<(), SpoolError> {
         let dir = self.dir(&record.quarantine_id);
-        fs::create_dir_all(&dir).map_err(|source| SpoolError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SpoolError::Io { path, source }
+        };
+        match fs::create_dir(&dir) {
+            Ok(()) => {
+                if let Err(error) = crate::spool::sync_dir(&self.root) {
+                    let _ = fs::remove_dir(&dir);
+                    return Err(error);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(&dir)(e)),
+        }
         let eml = dir.join("original.eml");
         if !eml.exists() {
-            write_atomic(&eml, original)?;
+            let tmp = temporary(&eml);
+            write_synced(&tmp, original)?;
+            fs::rename(&tmp, &eml).map_err(io(&eml))?;
         }
         let json = serde_json::to_vec_pretty(record).map_err(|e| SpoolError::Io {
             path: dir.clone(),
@@ -110,9 +128,20 @@ impl Quarantine {
                 .file_name()
                 .map_or_else(|| "record".into(), |n| n.to_string_lossy().into_owned(),)
         );
-        write_atomic(&dir.join(name), &json)?;
-        crate::spool::sync_dir(&self.root)
+        let path = dir.join(name);
+        let tmp = temporary(&path);
+        write_synced(&tmp, &json)?;
+        fs::rename(&tmp, &path).map_err(io(&path))?;
+        // One directory fsync makes both new names durable.
+        crate::spool::sync_dir(&dir)
     }
+}
+
+/// A unique temporary name next to `path` (two workers may store one id at once).
+fn temporary(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{:016x}.tmp", rand::random::<u64>()));
+    PathBuf::from(tmp)
 }
 
 /// Longest quarantine id accepted from outside (the engine's ids are far shorter).

@@ -212,7 +212,7 @@ impl Worker {
                             "status": "held",
                             "held_ms": now_ms(),
                         });
-                        if let Err(error) = self.spool.finish(state, id, &record) {
+                        if let Err(error) = self.finish(state, id, record).await {
                             tracing::error!(queue_id = id, %error, "cannot record the hold");
                         }
                         return;
@@ -295,7 +295,7 @@ impl Worker {
                 if !delivered.rejected.is_empty() {
                     self.bounce(&envelope, &delivered.rejected, "5.0.0");
                 }
-                if let Err(error) = self.spool.finish(state, id, &record) {
+                if let Err(error) = self.finish(state, id, record).await {
                     tracing::error!(queue_id = id, %error, "cannot record delivery");
                 }
             }
@@ -329,6 +329,24 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Records a finished message and removes it from the spool, on a blocking thread: the
+    /// record's directory fsync waits for a group commit shared with the other workers.
+    async fn finish(
+        &self,
+        state: State,
+        id: &str,
+        record: serde_json::Value,
+    ) -> Result<(), SpoolError> {
+        let spool = self.spool.clone();
+        let owned = id.to_string();
+        tokio::task::spawn_blocking(move || spool.finish(state, &owned, &record))
+            .await
+            .map_err(|e| SpoolError::Io {
+                path: id.into(),
+                source: std::io::Error::other(e),
+            })?
     }
 
     /// A temporary failure: defer with backoff, or give up once the lifetime is over.
