@@ -10,7 +10,7 @@ use crate::charset::decode_text;
 use crate::detect::{Detected, detect};
 use crate::disarm::{self, Failure};
 use crate::html::{HtmlFailure, MAX_HTML_DEPTH, html_to_text, tidy};
-use crate::policy::{OnAmbiguity, Policy};
+use crate::policy::{OnAmbiguity, Policy, QuarantineUrl};
 use crate::report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
 };
@@ -175,7 +175,11 @@ pub(crate) fn run(
         walk.actions.insert(Action::FilesDisarmed);
     }
     if !walk.removed.is_empty() || !walk.disarmed.is_empty() {
-        body.push_str(&notice(&walk.removed, &walk.disarmed));
+        body.push_str(&notice(
+            &walk.removed,
+            &walk.disarmed,
+            policy.quarantine_url.as_ref(),
+        ));
         body.push_str("\n\n");
     }
     body.push_str(&sections.join("\n\n"));
@@ -349,16 +353,42 @@ fn decode_2231(v: &str, with_charset: bool) -> String {
     decode_text(&bytes, charset).text
 }
 
-fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> String {
-    let mut s = String::from(if disarmed.is_empty() {
-        "【無害化通知 (Sanitization notice)】\n\
-         このメールから次の部分を削除しました。原本は隔離IDを添えて管理者に請求できます。\n\
-         (The following parts were removed. The original can be requested from the administrator by its quarantine id.)\n"
-    } else {
-        "【無害化通知 (Sanitization notice)】\n\
-         このメールの次の部分を削除または無害化しました。原本は隔離IDを添えて管理者に請求できます。\n\
-         (The following parts were removed or disarmed. The original can be requested from the administrator by its quarantine id.)\n"
+fn notice(
+    removed: &[RemovedPart],
+    disarmed: &[(DisarmedPart, Vec<u8>)],
+    pages: Option<&QuarantineUrl>,
+) -> String {
+    let mut s = String::from(match (disarmed.is_empty(), pages.is_some()) {
+        (true, false) => {
+            "【無害化通知 (Sanitization notice)】\n\
+             このメールから次の部分を削除しました。原本は隔離IDを添えて管理者に請求できます。\n\
+             (The following parts were removed. The original can be requested from the administrator by its quarantine id.)\n"
+        }
+        (false, false) => {
+            "【無害化通知 (Sanitization notice)】\n\
+             このメールの次の部分を削除または無害化しました。原本は隔離IDを添えて管理者に請求できます。\n\
+             (The following parts were removed or disarmed. The original can be requested from the administrator by its quarantine id.)\n"
+        }
+        (true, true) => {
+            "【無害化通知 (Sanitization notice)】\n\
+             このメールから次の部分を削除しました。原本は各部分の隔離ページ (下記のアドレス) から請求できます。\n\
+             (The following parts were removed. The original can be requested on the quarantine page at the address given for each part.)\n"
+        }
+        (false, true) => {
+            "【無害化通知 (Sanitization notice)】\n\
+             このメールの次の部分を削除または無害化しました。原本は各部分の隔離ページ (下記のアドレス) から請求できます。\n\
+             (The following parts were removed or disarmed. The original can be requested on the quarantine page at the address given for each part.)\n"
+        }
     });
+    // The page of a part, printed as text after its id (empty without a configured address).
+    let page = |id: &str| -> String {
+        pages
+            .map(|base| {
+                let url = base.page(id);
+                format!("    隔離ページ: {url}\n    (quarantine page: {url})\n")
+            })
+            .unwrap_or_default()
+    };
     // One list in the order of the original message.
     let order =
         |part: &str| -> Vec<usize> { part.split('.').filter_map(|n| n.parse().ok()).collect() };
@@ -373,7 +403,7 @@ fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> Stri
             format!(
                 "ファイル名 (file name): {}\n    申告された形式 (declared type): {}\n    \
                  検出された形式 (detected type): {}\n    サイズ (size): {} バイト (bytes)\n    \
-                 SHA-256: {}\n    理由 (reason): {}\n    隔離ID (quarantine id): {}\n",
+                 SHA-256: {}\n    理由 (reason): {}\n    隔離ID (quarantine id): {}\n{}",
                 r.file_name.as_deref().unwrap_or("(なし / none)"),
                 r.declared_type,
                 r.detected_type,
@@ -381,6 +411,7 @@ fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> Stri
                 r.sha256,
                 reason,
                 r.quarantine_id,
+                page(&r.quarantine_id),
             ),
         ));
     }
@@ -396,7 +427,7 @@ fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> Stri
                 "ファイル名 (file name): {}\n    申告された形式 (declared type): {}\n    \
                  検出された形式 (detected type): {}\n    サイズ (size): {} バイト (bytes)\n    \
                  SHA-256: {}\n    処置 (action): 無害化して {} として添付 (disarmed and attached as {})\n    \
-                 除去した内容 (removed content): {}\n    隔離ID (quarantine id): {}\n",
+                 除去した内容 (removed content): {}\n    隔離ID (quarantine id): {}\n{}",
                 p.file_name.as_deref().unwrap_or("(なし / none)"),
                 p.declared_type,
                 p.detected_type,
@@ -406,6 +437,7 @@ fn notice(removed: &[RemovedPart], disarmed: &[(DisarmedPart, Vec<u8>)]) -> Stri
                 p.output_name,
                 what,
                 p.quarantine_id,
+                page(&p.quarantine_id),
             ),
         ));
     }

@@ -97,7 +97,7 @@ mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy};
+pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy, QuarantineUrl};
 pub use report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
 };
@@ -392,5 +392,44 @@ mod tests {
         assert_eq!(p.on_ambiguity, OnAmbiguity::ExtractText);
         assert_eq!(p.limits.max_depth, 4);
         assert_eq!(p.limits.max_parts, Limits::default().max_parts);
+    }
+
+    #[test]
+    fn quarantine_url_is_optional_and_validated() {
+        assert_eq!(Policy::default().quarantine_url, None);
+        let p = from_toml("quarantine_url = \"https://mamori.example.lg.jp/quarantine/\"\n")
+            .expect("policy");
+        let url = p.quarantine_url.expect("set");
+        assert_eq!(
+            url.page("q-1-p2"),
+            "https://mamori.example.lg.jp/quarantine/q-1-p2"
+        );
+        assert!(from_toml("quarantine_url = \"HTTP://10.0.0.5:8080/q/\"\n").is_ok());
+        for bad in [
+            "",
+            "javascript:alert(1)",
+            "ftp://mamori.example.lg.jp/",
+            "file:///etc/passwd",
+            "https://",
+            "https:///quarantine/",
+            "https://user@mamori.example.lg.jp/",
+            "https://mamori.example.lg.jp/ q/",
+            "https://mamori.example.lg.jp/\tq/",
+            "https://mamori.example.lg.jp/\nq/",
+            "https://mamori.example.lg.jp/\u{7f}/",
+            "https://mamori.example.lg.jp/\u{202e}/",
+            "https://まもり.example.lg.jp/",
+            "https://mamori.example.lg.jp/<q>/",
+            "https://mamori.example.lg.jp/\"q/",
+        ] {
+            assert!(QuarantineUrl::parse(bad).is_err(), "{bad:?} accepted");
+            let text = format!("quarantine_url = {}\n", toml::Value::from(bad));
+            let e = from_toml(&text).expect_err(bad);
+            assert!(e.contains("quarantine_url"), "{bad:?}: {e}");
+        }
+        let long = format!("https://h/{}", "a".repeat(policy::MAX_QUARANTINE_URL_BYTES));
+        assert!(QuarantineUrl::parse(&long).is_err());
+        // Wrong type is refused, not guessed.
+        assert!(from_toml("quarantine_url = 1\n").is_err());
     }
 }

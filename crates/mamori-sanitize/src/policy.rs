@@ -65,6 +65,71 @@ pub struct Policy {
     pub stack_bytes: usize,
     /// ファイル無害化 (file disarm): per detected type, whether a disarmed copy replaces removal.
     pub disarm: Disarm,
+    /// Base address of the quarantine pages (e.g. `https://mamori.example.lg.jp/quarantine/`).
+    /// When set, the notice block prints, for each part, this address followed by its 隔離ID.
+    pub quarantine_url: Option<QuarantineUrl>,
+}
+
+/// Longest [`QuarantineUrl`] accepted, in bytes.
+pub const MAX_QUARANTINE_URL_BYTES: usize = 512;
+
+/// The base address of the quarantine pages, as the notice block prints it: plain text, never a
+/// link. Only `http://` and `https://` with a host, printable ASCII without spaces (an
+/// internationalised host name goes in its `xn--` form), at most [`MAX_QUARANTINE_URL_BYTES`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct QuarantineUrl(String);
+
+impl QuarantineUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.len() > MAX_QUARANTINE_URL_BYTES {
+            return Err(format!(
+                "quarantine_url is longer than {MAX_QUARANTINE_URL_BYTES} bytes"
+            ));
+        }
+        if let Some(c) = raw.chars().find(|c| !c.is_ascii_graphic()) {
+            return Err(format!(
+                "quarantine_url may hold only printable ASCII without spaces, not {:?}",
+                c
+            ));
+        }
+        if raw.contains(['<', '>', '"', '\\', '`']) {
+            return Err("quarantine_url may not hold < > \" \\ or `".into());
+        }
+        let lower = raw.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))
+            .ok_or("quarantine_url must start with http:// or https://")?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || host.contains('@') {
+            return Err("quarantine_url needs a host and no user name".into());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The page of one 隔離ID.
+    pub fn page(&self, quarantine_id: &str) -> String {
+        format!("{}{quarantine_id}", self.0)
+    }
+}
+
+impl TryFrom<String> for QuarantineUrl {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<QuarantineUrl> for String {
+    fn from(url: QuarantineUrl) -> Self {
+        url.0
+    }
 }
 
 /// What happens to an attached file of one detected type.
@@ -133,6 +198,7 @@ impl Default for Policy {
             quarantine_id_prefix: "q-".into(),
             stack_bytes: 8 * 1024 * 1024,
             disarm: Disarm::default(),
+            quarantine_url: None,
         }
     }
 }
