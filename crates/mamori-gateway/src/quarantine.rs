@@ -554,6 +554,26 @@ mod tests {
     }
 
     #[test]
+    fn a_second_store_of_one_id_keeps_the_first_original_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = Quarantine::open(dir.path()).unwrap();
+        q.store(&record("q-same", "queue1", 10), b"first").unwrap();
+        q.store(&record("q-same", "queue2", 20), b"second").unwrap();
+        let id_dir = q.dir("q-same");
+        assert_eq!(fs::read(id_dir.join("original.eml")).unwrap(), b"first");
+        let mut names: Vec<String> = fs::read_dir(&id_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["original.eml", "queue1.json", "queue2.json"]);
+
+        // A store whose folder is gone is an error the worker defers on, not a success.
+        fs::remove_dir_all(dir.path().join("quarantine")).unwrap();
+        assert!(q.store(&record("q-new", "queue3", 30), b"x").is_err());
+    }
+
+    #[test]
     fn entries_merge_deliveries_and_summarise_reasons() {
         let (_dir, reader) = store_with(&[("q-aa", 10), ("q-aa", 50), ("q-bb", 20)]);
         let entries: Vec<Entry> = reader
