@@ -1002,6 +1002,10 @@ impl AssetStore for SqlStore {
     ) -> Result<Asset> {
         let mut write = self.begin_write().await?;
         let before = Self::fetch_asset_in(&mut write.tx, id).await?;
+        // 廃棄済み is the end of an asset's life: it does not come back into use.
+        if before.lifecycle == Lifecycle::Disposed && input.lifecycle != Lifecycle::Disposed {
+            return Err(StoreError::Conflict("asset.disposed"));
+        }
         check_refs(&mut write.tx, &input).await?;
         let judge = Judge::load(&mut write.tx).await?;
         let mut flags = judge.flags(
@@ -1106,6 +1110,12 @@ impl AssetStore for SqlStore {
     ) -> Result<Asset> {
         let mut write = self.begin_write().await?;
         let before = Self::fetch_asset_in(&mut write.tx, id).await?;
+        // A disposal record is written once; only one missing (as an import may bring) is filled.
+        if before.lifecycle == Lifecycle::Disposed
+            && !before.flags.contains(&Flag::DisposalUnrecorded)
+        {
+            return Err(StoreError::Conflict("asset.disposed"));
+        }
         let judge = Judge::load(&mut write.tx).await?;
         let mut flags = judge.flags(
             &before.classification,

@@ -240,6 +240,41 @@ pub async fn assets_crud_and_flags(fx: Fx) {
         .await
         .unwrap();
     assert_eq!(unrecorded.flags, vec![Flag::DisposalUnrecorded]);
+
+    // A disposed asset does not come back into use, and its record is not overwritten; the
+    // missing record of one imported as disposed may be filled in once.
+    let before = fx.audit_len().await;
+    let mut revived = input("住民記録サーバ", AssetKind::Equipment, r.unit_a, None);
+    revived.lifecycle = Lifecycle::InUse;
+    assert!(matches!(
+        s.update_asset(&manage(), disposed.id, revived, &origin())
+            .await,
+        Err(StoreError::Conflict("asset.disposed"))
+    ));
+    let again = Disposal {
+        method: "売却".into(),
+        by: "誰か".into(),
+        at_ms: fx.now(),
+    };
+    assert!(matches!(
+        s.dispose_asset(&manage(), disposed.id, again.clone(), &origin())
+            .await,
+        Err(StoreError::Conflict("asset.disposed"))
+    ));
+    fx.assert_no_record(before, "refused changes of a disposed asset")
+        .await;
+    let reread = s
+        .asset(&detail(), disposed.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reread, disposed);
+    let filled = s
+        .dispose_asset(&manage(), unrecorded.id, again.clone(), &origin())
+        .await
+        .unwrap();
+    assert_eq!(filled.disposal, Some(again));
+    assert!(filled.flags.is_empty(), "{:?}", filled.flags);
     assert_eq!(fx.verify().await.result, Ok(()));
 }
 
