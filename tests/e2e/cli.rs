@@ -103,6 +103,62 @@ fn demo_folder(root: &Path) -> (PathBuf, Server) {
     (data, server)
 }
 
+/// `serve --demo` fills the register with a few hundred assets of every kind, class, segment and
+/// lifecycle, some breaking each rule, so that the flags and the summary show something.
+#[test]
+fn serve_demo_fills_the_register_across_every_kind_class_and_segment_with_flags() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, _server) = demo_folder(root.path());
+    let count: i64 = column(&data, "SELECT CAST(COUNT(*) AS TEXT) FROM assets")[0]
+        .parse()
+        .unwrap();
+    assert!((200..=2000).contains(&count), "{count} assets");
+    let distinct = |what: &str| {
+        column(
+            &data,
+            &format!("SELECT DISTINCT {what} FROM assets a ORDER BY 1"),
+        )
+    };
+    assert_eq!(
+        distinct("a.kind"),
+        [
+            "document",
+            "equipment",
+            "information",
+            "media",
+            "network",
+            "system"
+        ]
+    );
+    assert_eq!(
+        distinct("a.lifecycle"),
+        ["disposed", "in_use", "planned", "retired"]
+    );
+    assert_eq!(distinct("a.confidentiality"), ["1", "2", "3"]);
+    assert_eq!(distinct("a.integrity"), ["1", "2"]);
+    assert_eq!(distinct("a.availability"), ["1", "2"]);
+    assert_eq!(
+        column(
+            &data,
+            "SELECT DISTINCT s.code FROM assets a JOIN segments s ON s.id = a.segment_id ORDER BY 1"
+        ),
+        ["INTERNET", "LGWAN", "MYNUMBER"]
+    );
+    for kind in [
+        "segment_forbidden",
+        "address_outside_segment",
+        "disposal_unrecorded",
+    ] {
+        let flagged = column(
+            &data,
+            &format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM assets WHERE flagged = 1 AND flags LIKE '%\"{kind}\"%'"
+            ),
+        );
+        assert_ne!(flagged[0], "0", "no demo asset flagged {kind}");
+    }
+}
+
 #[test]
 fn user_create_takes_every_role_with_the_scope_it_needs() {
     let root = tempfile::tempdir().expect("temp dir");
