@@ -83,6 +83,7 @@ fn table() -> Table {
     ]
     .into_iter()
     .chain(crate::assets_api::table())
+    .chain(crate::quarantine_api::table())
     .collect()
 }
 
@@ -179,6 +180,8 @@ fn body_field(json_name: &str) -> &'static str {
         "person_id" => "person",
         "password" => "password",
         "disabled" => "disabled",
+        "reason" => "reason",
+        "decision" => "decision",
         _ => "body",
     }
 }
@@ -743,6 +746,7 @@ pub(crate) type ErrorBody = json::Error;
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::assets_api::AssetsApiDoc::openapi());
+    doc.merge(crate::quarantine_api::QuarantineApiDoc::openapi());
     doc
 });
 

@@ -16,6 +16,7 @@ pub mod i18n;
 mod metrics;
 mod pages;
 pub mod quarantine;
+mod quarantine_api;
 mod quarantine_pages;
 
 use std::sync::Arc;

@@ -133,34 +133,57 @@ pub struct ListPage {
     pub has_email: bool,
 }
 
-pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
-    let service = service(&state)?;
+/// What the list shows a viewer, for the page and the API alike.
+pub(crate) struct ListData {
+    /// The entries the viewer may see, each with whether it was addressed to them.
+    pub entries: Vec<(Entry, bool)>,
+    /// The viewer's own release requests, newest first.
+    pub requests: Vec<ReleaseRequest>,
+    pub can_view_all: bool,
+    pub has_email: bool,
+}
+
+/// The viewer's quarantined mail, or all of it for a role that may view the quarantine.
+pub(crate) async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppError> {
+    let service = service(state)?;
     let email = state.store.account_email(user.actor.user_id).await?;
     let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
     let entries = service
         .entries()
         .await
         .map_err(internal)?
-        .iter()
+        .into_iter()
         .filter_map(|e| {
-            let mine = parties(e, email.clone()).actor_asker().is_some();
-            (mine || can_view_all).then(|| entry_row(e, mine))
+            let mine = parties(&e, email.clone()).actor_asker().is_some();
+            (mine || can_view_all).then_some((e, mine))
         })
         .take(LIST_LIMIT)
         .collect();
-    let requests = state
-        .store
-        .own_releases(user.actor.user_id, 100)
-        .await?
-        .iter()
-        .map(|r| request_row(&user, r))
-        .collect();
-    Ok(Html(render(&ListPage {
-        frame: Frame::new(&user, "quarantine.title"),
+    let requests = state.store.own_releases(user.actor.user_id, 100).await?;
+    Ok(ListData {
         entries,
         requests,
         can_view_all,
         has_email: email.is_some(),
+    })
+}
+
+pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let data = list_data(&state, &user).await?;
+    Ok(Html(render(&ListPage {
+        frame: Frame::new(&user, "quarantine.title"),
+        entries: data
+            .entries
+            .iter()
+            .map(|(e, mine)| entry_row(e, *mine))
+            .collect(),
+        requests: data
+            .requests
+            .iter()
+            .map(|r| request_row(&user, r))
+            .collect(),
+        can_view_all: data.can_view_all,
+        has_email: data.has_email,
     }))
     .into_response())
 }
@@ -272,12 +295,22 @@ async fn visible_entry(
     Ok((entry, parties))
 }
 
-pub async fn item(
-    State(state): State<AppState>,
-    user: User,
-    Path(raw): Path<String>,
-) -> Result<Response, AppError> {
-    let (entry, parties) = visible_entry(&state, &user, &raw).await?;
+/// One entry as a viewer may see it, for the page and the API alike.
+pub(crate) struct ItemData {
+    pub entry: Entry,
+    pub parties: mamori_core::release::QuarantineParties,
+    pub requests: Vec<ReleaseRequest>,
+    /// The viewer may ask for the original now (allowed, and no open request of theirs).
+    pub can_request: bool,
+}
+
+/// The entry an id names, if the viewer may see it; the read is written to the audit trail.
+pub(crate) async fn item_data(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+) -> Result<ItemData, AppError> {
+    let (entry, parties) = visible_entry(state, user, raw).await?;
     let grant =
         authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
     let requests = state.store.releases_of_item(&grant, &entry.id).await?;
@@ -291,6 +324,25 @@ pub async fn item(
         .iter()
         .any(|r| r.requester == user.actor.user_id && r.state.is_open());
     let can_request = authorize::<RequestRelease>(&user.actor, &parties).is_ok() && !own_open;
+    Ok(ItemData {
+        entry,
+        parties,
+        requests,
+        can_request,
+    })
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let ItemData {
+        entry,
+        parties,
+        requests,
+        can_request,
+    } = item_data(&state, &user, &raw).await?;
     let (parts, ambiguities, error) = report_rows(&entry);
     let mine = parties.actor_asker().is_some();
     Ok(Html(render(&ItemPage {
@@ -321,18 +373,19 @@ pub struct RequestForm {
     pub reason: String,
 }
 
-pub async fn request(
-    State(state): State<AppState>,
-    user: User,
-    Path(raw): Path<String>,
-    Form(form): Form<RequestForm>,
-) -> Result<Response, AppError> {
-    let (entry, parties) = visible_entry(&state, &user, &raw).await?;
+/// Asks for the original of the entry `raw` names, for the viewer's address on it.
+pub(crate) async fn request_release(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+    reason: &str,
+) -> Result<ReleaseRequest, AppError> {
+    let (entry, parties) = visible_entry(state, user, raw).await?;
     authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
     let grant = authorize::<RequestRelease>(&user.actor, &parties)?;
-    let reason = parse_reason("reason", &form.reason, true)?;
+    let reason = parse_reason("reason", reason, true)?;
     let address = parties.actor_asker().ok_or(AppError::Forbidden)?.to_owned();
-    state
+    let request = state
         .store
         .request_release(
             &grant,
@@ -345,7 +398,17 @@ pub async fn request(
             &user.ctx.origin(),
         )
         .await?;
-    Ok(Redirect::to(&format!("/quarantine/{}", entry.id)).into_response())
+    Ok(request)
+}
+
+pub async fn request(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+    Form(form): Form<RequestForm>,
+) -> Result<Response, AppError> {
+    let request = request_release(&state, &user, &raw, &form.reason).await?;
+    Ok(Redirect::to(&format!("/quarantine/{}", request.quarantine_id)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,8 +422,13 @@ pub struct ReleasesPage {
     pub recent: Vec<RequestRow>,
 }
 
-pub async fn releases(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
-    service(&state)?;
+/// The requests awaiting a decision and the latest decided ones, for a role that may view the
+/// quarantine.
+pub(crate) async fn releases_data(
+    state: &AppState,
+    user: &User,
+) -> Result<(Vec<ReleaseRequest>, Vec<ReleaseRequest>), AppError> {
+    service(state)?;
     let grant = authorize::<ViewQuarantine>(&user.actor, &())?;
     let pending = state
         .store
@@ -386,6 +454,11 @@ pub async fn releases(State(state): State<AppState>, user: User) -> Result<Respo
         .into_iter()
         .filter(|r| r.state != ReleaseState::Requested)
         .collect::<Vec<_>>();
+    Ok((pending, recent))
+}
+
+pub async fn releases(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let (pending, recent) = releases_data(&state, &user).await?;
     Ok(Html(render(&ReleasesPage {
         frame: Frame::new(&user, "quarantine.releases"),
         pending: pending.iter().map(|r| request_row(&user, r)).collect(),
@@ -402,20 +475,22 @@ pub struct DecideForm {
     pub note: String,
 }
 
-pub async fn decide(
-    State(state): State<AppState>,
-    user: User,
-    Id(id): Id,
-    Form(form): Form<DecideForm>,
-) -> Result<Response, AppError> {
-    let service = service(&state)?;
+/// Approves or rejects a release request (`decision` is `approve` or `reject`).
+pub(crate) async fn decide_release(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    decision: &str,
+    note: &str,
+) -> Result<ReleaseRequest, AppError> {
+    let service = service(state)?;
     let request = state
         .store
         .release_request(mamori_core::release::ReleaseId(id))
         .await?
         .ok_or(AppError::NotFound)?;
     let grant = authorize::<ApproveRelease>(&user.actor, &request.decision())?;
-    let approve = match form.decision.as_str() {
+    let approve = match decision {
         "approve" => true,
         "reject" => false,
         _ => {
@@ -426,7 +501,7 @@ pub async fn decide(
         }
     };
     // A rejection says why; an approval may.
-    let note = parse_reason("note", &form.note, !approve)?;
+    let note = parse_reason("note", note, !approve)?;
     let decided = state
         .store
         .decide_release(&grant, request.id, approve, &note, &user.ctx.origin())
@@ -434,5 +509,15 @@ pub async fn decide(
     if approve {
         service.wake();
     }
+    Ok(decided)
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    let decided = decide_release(&state, &user, id, &form.decision, &form.note).await?;
     Ok(Redirect::to(&format!("/quarantine/{}", decided.quarantine_id)).into_response())
 }

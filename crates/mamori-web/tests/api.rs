@@ -1474,7 +1474,9 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             "{method} {path}: {}",
             reply.body
         );
-        if !path.contains("{id}") {
+        // The quarantine is 404 on a server that runs no gateway (as here); its routes are met
+        // with a gateway in `web::quarantine`.
+        if !path.contains("{id}") && !path.starts_with("/api/v1/quarantine") {
             assert_ne!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
         }
     }

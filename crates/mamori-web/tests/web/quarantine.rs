@@ -701,3 +701,349 @@ async fn without_a_gateway_there_is_no_quarantine_in_the_menu_or_behind_it() {
         StatusCode::NOT_FOUND
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The JSON API of the same workflow, with bearer tokens
+
+/// An API token for each user of the fixture (none for the anonymous caller).
+async fn api_tokens(app: &App) -> Vec<Option<String>> {
+    use mamori_store::AccountStore as _;
+    let mut tokens = vec![None; EVERYONE.len()];
+    for (who, user, _) in app.fx.users.clone() {
+        let token = format!(
+            "mamori_{}",
+            mamori_core::credentials::random_token(&mut rand::rngs::OsRng)
+        );
+        app.store
+            .create_api_token(
+                user,
+                "test",
+                &mamori_core::credentials::token_digest(&token),
+                &mamori_store::Origin::system("fixture"),
+            )
+            .await
+            .unwrap();
+        tokens[who.index()] = Some(token);
+    }
+    tokens
+}
+
+/// One API call: status and body (JSON where there is one).
+async fn api(
+    app: &App,
+    who: Who,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, serde_json::Value, String) {
+    let mut request = axum::http::Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some((content_type, bytes)) => request
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(bytes)),
+        None => request.body(axum::body::Body::empty()),
+    }
+    .unwrap();
+    let response = app.send(request, who.address()).await;
+    let content_type = response
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let json = serde_json::from_slice(&response.bytes).unwrap_or(serde_json::Value::Null);
+    (response.status, json, content_type)
+}
+
+fn json_body(value: serde_json::Value) -> Option<(&'static str, Vec<u8>)> {
+    Some(("application/json", value.to_string().into_bytes()))
+}
+
+/// 401 for the caller without a token.
+const U: u16 = 401;
+
+#[rustfmt::skip]
+const API_MATRIX: &[(&str, &str, Option<&str>, [u16; 11])] = &[
+    //                                                                          ciso dir  off  mgr  sys  crt  aud  stf  con  none anon
+    ("GET",  "/api/v1/quarantine", None,                                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, U  ]),
+    ("GET",  "/api/v1/quarantine/releases", None,                              [200, 200, 200, 200, 403, 200, 403, 403, 403, 403, U  ]),
+    ("GET",  "/api/v1/quarantine/q-0000000000000000000000a1", None,            [200, 200, 200, 200, 404, 200, 404, 200, 404, 200, U  ]),
+    ("GET",  "/api/v1/quarantine/q-0000000000000000000000a1-p2", None,         [200, 200, 200, 200, 404, 200, 404, 200, 404, 200, U  ]),
+    ("GET",  "/api/v1/quarantine/q-0000000000000000000000zz", None,            [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, U  ]),
+    ("GET",  "/api/v1/quarantine/..%2F..%2Fetc", None,                         [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, U  ]),
+    ("GET",  "/api/v1/quarantine/q-0000000000000000000000d4", None,            [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, U  ]),
+    ("POST", "/api/v1/quarantine/q-0000000000000000000000b2/request", Some(r#"{"reason":"要る"}"#),
+                                                                               [403, 403, 403, 403, 404, 403, 404, 404, 404, 201, U  ]),
+    ("POST", "/api/v1/quarantine/releases/99999999/decide", Some(r#"{"decision":"approve"}"#),
+                                                                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, U  ]),
+];
+
+#[tokio::test]
+async fn the_api_serves_the_quarantine_under_the_pages_rules() {
+    let sink = Sink::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (app, _) = app_with_quarantine(data.path(), sink.addr).await;
+    let tokens = api_tokens(&app).await;
+    let token = |who: Who| tokens[who.index()].as_deref();
+    let mut mismatches = String::new();
+    for (method, path, body, expect) in API_MATRIX {
+        for who in EVERYONE {
+            let body = body.map(|b| ("application/json", b.as_bytes().to_vec()));
+            let (status, json, content_type) = api(&app, who, token(who), method, path, body).await;
+            let expected = expect[who.index()];
+            if status.as_u16() != expected {
+                mismatches.push_str(&format!(
+                    "{method} {path} as {}: expected {expected} got {status} {json}\n",
+                    who.name()
+                ));
+            }
+            if !status.is_success()
+                && (!content_type.starts_with("application/json") || json["error"].is_null())
+            {
+                mismatches.push_str(&format!(
+                    "{method} {path} as {}: {status} without a JSON error ({content_type})\n",
+                    who.name()
+                ));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "quarantine API matrix:\n{mismatches}"
+    );
+
+    // The staff member's list has their own mail only; the report comes with one entry.
+    let (_, list, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "GET",
+        "/api/v1/quarantine",
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = list["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&FOR_STAFF) && ids.contains(&HELD), "{list}");
+    assert!(
+        !ids.contains(&FOR_NOROLE) && !ids.contains(&FOR_MANAGER),
+        "{list}"
+    );
+    assert_eq!(list["can_view_all"], false);
+    let path = format!("/api/v1/quarantine/{FOR_STAFF}-p2");
+    let (_, entry, _) = api(&app, Who::Staff, token(Who::Staff), "GET", &path, None).await;
+    assert_eq!(entry["id"], FOR_STAFF, "{entry}");
+    assert_eq!(entry["mine"], true);
+    assert_eq!(entry["can_request"], true);
+    assert_eq!(
+        entry["report"]["removed"][0]["file_name"],
+        "run<U+202E>fdp.exe"
+    );
+    assert_eq!(
+        entry["report"]["removed"][0]["quarantine_id"],
+        format!("{FOR_STAFF}-p2")
+    );
+
+    // Staff asks; they cannot decide it themselves; the manager rejects without a note: 422;
+    // then approves.
+    let path = format!("/api/v1/quarantine/{FOR_STAFF}/request");
+    let (status, made, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "POST",
+        &path,
+        json_body(serde_json::json!({"reason": "請求書の確認"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["state"], "requested");
+    assert_eq!(made["address"], address(Who::Staff));
+    let id = made["id"].as_i64().unwrap();
+    let (status, again, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "POST",
+        &path,
+        json_body(serde_json::json!({"reason": "もう一度"})),
+    )
+    .await;
+    assert!(
+        status.is_client_error(),
+        "a second open request: {status} {again}"
+    );
+    let decide = format!("/api/v1/quarantine/releases/{id}/decide");
+    let (status, refused, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "POST",
+        &decide,
+        json_body(serde_json::json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let (_, queue, _) = api(
+        &app,
+        Who::Manager,
+        token(Who::Manager),
+        "GET",
+        "/api/v1/quarantine/releases",
+        None,
+    )
+    .await;
+    assert!(
+        queue["pending"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id),
+        "{queue}"
+    );
+    let (status, refused, _) = api(
+        &app,
+        Who::Manager,
+        token(Who::Manager),
+        "POST",
+        &decide,
+        json_body(serde_json::json!({"decision": "reject"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["fields"][0]["field"], "note", "{refused}");
+    let (status, decided, _) = api(
+        &app,
+        Who::Manager,
+        token(Who::Manager),
+        "POST",
+        &decide,
+        json_body(serde_json::json!({"decision": "approve", "note": "業務上必要"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["state"], "approved");
+    assert!(decided["approver_name"].is_string(), "{decided}");
+    let stored = app
+        .store
+        .release_request(mamori_core::release::ReleaseId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, ReleaseState::Approved);
+
+    // Hostile input: clear 4xx JSON errors, never a 5xx.
+    let huge = "長".repeat(20_000);
+    let bodies: Vec<(&str, Vec<u8>, u16)> = vec![
+        (
+            "application/json",
+            serde_json::json!({"reason": huge}).to_string().into_bytes(),
+            422,
+        ),
+        ("application/json", "x".repeat(70_000).into_bytes(), 413),
+        ("application/json", br#"{"reason": 5}"#.to_vec(), 422),
+        ("application/json", br#"{"reason": ["a"]}"#.to_vec(), 422),
+        (
+            "application/json",
+            br#"{"reason": "a", "extra": 1}"#.to_vec(),
+            422,
+        ),
+        ("application/json", br#"["a"]"#.to_vec(), 422),
+        ("application/json", br#"{"reason": "#.to_vec(), 400),
+        ("application/json", b"\xff\xfe".to_vec(), 400),
+        ("text/plain", br#"{"reason": "a"}"#.to_vec(), 415),
+        (
+            "application/json",
+            br#"{"reason": "\u0000\u0007"}"#.to_vec(),
+            422,
+        ),
+    ];
+    let targets = [
+        format!("/api/v1/quarantine/{FOR_NOROLE}/request"),
+        "/api/v1/quarantine/releases/1/decide".to_owned(),
+    ];
+    let mut failures = String::new();
+    for target in &targets {
+        for (content_type, bytes, expected) in &bodies {
+            let (status, json, got_type) = api(
+                &app,
+                Who::NoRole,
+                token(Who::NoRole),
+                "POST",
+                target,
+                Some((content_type, bytes.clone())),
+            )
+            .await;
+            // The decision route reads `decision`/`note`; its verdict on a body may differ in
+            // kind but is always a 4xx with a JSON error.
+            let ok = if target.ends_with("/request") {
+                status.as_u16() == *expected
+            } else {
+                status.is_client_error()
+            };
+            if !ok || !got_type.starts_with("application/json") || json["error"].is_null() {
+                failures.push_str(&format!(
+                    "POST {target} {content_type} {:.30}: {status} {json}\n",
+                    String::from_utf8_lossy(bytes)
+                ));
+            }
+        }
+    }
+    // On the staff member's request, which the manager may decide: the body is judged.
+    for (decision, expected) in [
+        (serde_json::json!(true), 422),
+        (serde_json::json!("maybe"), 422),
+        (serde_json::json!(null), 422),
+    ] {
+        let (status, json, _) = api(
+            &app,
+            Who::Manager,
+            token(Who::Manager),
+            "POST",
+            &decide,
+            json_body(serde_json::json!({"decision": decision, "note": "n"})),
+        )
+        .await;
+        if status.as_u16() != expected {
+            failures.push_str(&format!("decision {decision}: {status} {json}\n"));
+        }
+    }
+    for bad in ["0", "-1", "abc", "99999999999999999999", "1.5"] {
+        let (status, json, _) = api(
+            &app,
+            Who::Manager,
+            token(Who::Manager),
+            "POST",
+            &format!("/api/v1/quarantine/releases/{bad}/decide"),
+            json_body(serde_json::json!({"decision": "approve"})),
+        )
+        .await;
+        if status != StatusCode::NOT_FOUND || json["error"].is_null() {
+            failures.push_str(&format!("decide id {bad}: {status} {json}\n"));
+        }
+    }
+    for bad in ["%00", "a%2Fb", "..", "%E2%80%AE", &"q".repeat(300), "%FF"] {
+        let (status, json, _) = api(
+            &app,
+            Who::Ciso,
+            token(Who::Ciso),
+            "GET",
+            &format!("/api/v1/quarantine/{bad}"),
+            None,
+        )
+        .await;
+        if status != StatusCode::NOT_FOUND || json["error"].is_null() {
+            failures.push_str(&format!("GET id {bad:.20}: {status} {json}\n"));
+        }
+    }
+    assert!(failures.is_empty(), "hostile input:\n{failures}");
+    sink.task.abort();
+}
