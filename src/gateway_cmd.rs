@@ -54,6 +54,10 @@ struct RunArgs {
     /// XFORWARD (repeatable; e.g. 127.0.0.1 behind Postfix).
     #[arg(long = "xforward-host")]
     xforward_hosts: Vec<mamori_gateway::AddressRange>,
+    /// Address or CIDR block of internal mail servers that may send to any domain (repeatable;
+    /// the outbound direction, like Postfix's mynetworks). Others may send only to --accept-domain.
+    #[arg(long = "relay-network")]
+    relay_networks: Vec<mamori_gateway::AddressRange>,
     /// Recipient domain to accept mail for (repeatable); every other domain is refused.
     #[arg(long = "accept-domain", required = true, num_args = 1..)]
     accept_domains: Vec<String>,
@@ -146,6 +150,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.next_hop_ca_file = a.next_hop_ca;
     config.next_hop_tls_name = a.next_hop_tls_name;
     config.xforward_hosts = a.xforward_hosts;
+    config.relay_networks = a.relay_networks;
     config.max_recipients = a.max_recipients;
     config.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));

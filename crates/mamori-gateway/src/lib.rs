@@ -75,6 +75,8 @@ pub struct GatewayConfig {
     pub next_hop_tls_name: Option<String>,
     /// Front MTAs allowed to report the original client with XFORWARD (content-filter mode).
     pub xforward_hosts: Vec<AddressRange>,
+    /// Clients allowed to send to any domain (the LGWAN side's mail servers, outbound direction).
+    pub relay_networks: Vec<AddressRange>,
     pub accept_domains: Vec<String>,
     pub data_dir: PathBuf,
     pub hostname: String,
@@ -118,6 +120,7 @@ impl GatewayConfig {
             next_hop_ca_file: None,
             next_hop_tls_name: None,
             xforward_hosts: Vec::new(),
+            relay_networks: Vec::new(),
             accept_domains,
             data_dir,
             hostname: "mamori-gateway".into(),
@@ -258,6 +261,7 @@ impl Gateway {
             max_errors: config.max_errors,
             tls_available: tls.is_some(),
             xforward_hosts: config.xforward_hosts.clone(),
+            relay_networks: config.relay_networks.clone(),
         });
         let server = Arc::new(server::Server {
             session,

@@ -72,10 +72,13 @@ impl Server {
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         let mut session = Session::new(self.session.clone());
-        if let Ok(addr) = peer.parse::<std::net::SocketAddr>()
-            && self.session.trusts_xforward(addr.ip())
-        {
-            session.trust_xforward();
+        if let Ok(addr) = peer.parse::<std::net::SocketAddr>() {
+            if self.session.trusts_xforward(addr.ip()) {
+                session.trust_xforward();
+            }
+            if self.session.permits_relay(addr.ip()) {
+                session.permit_relay();
+            }
         }
         let mut conn = Conn::new(stream);
         conn.queue(&session.greeting());

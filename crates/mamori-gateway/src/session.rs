@@ -28,11 +28,19 @@ pub struct SessionConfig {
     /// Clients allowed to report the original client with XFORWARD (the front MTA in
     /// content-filter mode); XFORWARD is neither offered nor obeyed for anyone else.
     pub xforward_hosts: Vec<AddressRange>,
+    /// Clients that may send to any recipient domain (Postfix's `mynetworks`): the internal mail
+    /// servers of the LGWAN side in the outbound direction. Everyone else may send only to
+    /// [`SessionConfig::accept_domains`].
+    pub relay_networks: Vec<AddressRange>,
 }
 
 impl SessionConfig {
     pub fn trusts_xforward(&self, ip: IpAddr) -> bool {
         self.xforward_hosts.iter().any(|r| r.contains(ip))
+    }
+
+    pub fn permits_relay(&self, ip: IpAddr) -> bool {
+        self.relay_networks.iter().any(|r| r.contains(ip))
     }
 }
 
@@ -96,6 +104,7 @@ impl Default for SessionConfig {
             max_errors: 10,
             tls_available: false,
             xforward_hosts: Vec::new(),
+            relay_networks: Vec::new(),
         }
     }
 }
@@ -157,6 +166,8 @@ pub struct Session {
     errors: u32,
     /// The peer may send XFORWARD (see [`SessionConfig::xforward_hosts`]).
     xforward_trusted: bool,
+    /// The peer is in [`SessionConfig::relay_networks`]: any recipient domain is accepted.
+    relay_permitted: bool,
     /// What XFORWARD reported for the next transaction.
     forwarded: Option<ForwardedClient>,
     /// Bytes of the message being received (after dot-unstuffing, CRLFs included).
@@ -177,6 +188,7 @@ impl Session {
             tls: false,
             errors: 0,
             xforward_trusted: false,
+            relay_permitted: false,
             forwarded: None,
             data_bytes: 0,
             data_error: None,
@@ -218,6 +230,11 @@ impl Session {
     /// The peer is a trusted front MTA: offer and obey XFORWARD.
     pub fn trust_xforward(&mut self) {
         self.xforward_trusted = true;
+    }
+
+    /// The peer is an internal mail server allowed to relay to any domain.
+    pub fn permit_relay(&mut self) {
+        self.relay_permitted = true;
     }
 
     /// The spool could not take the message announced by [`Step::StartData`]: back to the state
@@ -387,11 +404,15 @@ impl Session {
         Step::Reply(Reply::RecipientOk)
     }
 
-    /// Whether the recipient's domain is one the gateway serves (never an open relay).
+    /// Whether the recipient's domain is one the gateway serves, or the peer may relay (never an
+    /// open relay).
     fn accepts(&self, address: &str) -> bool {
         let Some((_, domain)) = address.rsplit_once('@') else {
             return false;
         };
+        if self.relay_permitted {
+            return true;
+        }
         let domain = domain.trim_end_matches('.').to_lowercase();
         self.config.accept_domains.contains(&domain)
     }
@@ -568,6 +589,7 @@ mod tests {
             max_errors: 5,
             tls_available: true,
             xforward_hosts: vec!["127.0.0.0/8".parse().unwrap()],
+            relay_networks: vec!["10.20.0.0/16".parse().unwrap()],
         }))
     }
 
@@ -738,6 +760,34 @@ mod tests {
         assert_eq!(
             cmd(&mut s, "MAIL FROM:<a@b.example>"),
             Step::Reply(Reply::SenderOk)
+        );
+    }
+
+    #[test]
+    fn only_a_relay_network_peer_may_send_to_any_domain() {
+        let config = session().config.clone();
+        assert!(config.permits_relay("10.20.3.4".parse().unwrap()));
+        assert!(!config.permits_relay("10.21.0.1".parse().unwrap()));
+        assert!(!config.permits_relay("192.0.2.1".parse().unwrap()));
+
+        let mut outsider = ready();
+        cmd(&mut outsider, "MAIL FROM:<a@b.example>");
+        assert_eq!(
+            cmd(&mut outsider, "RCPT TO:<someone@elsewhere.example>"),
+            Step::Reply(Reply::RelayDenied)
+        );
+
+        let mut internal = ready();
+        internal.permit_relay();
+        cmd(&mut internal, "MAIL FROM:<staff@city.example.lg.jp>");
+        assert_eq!(
+            cmd(&mut internal, "RCPT TO:<someone@elsewhere.example>"),
+            Step::Reply(Reply::RecipientOk)
+        );
+        // Relaying lifts the domain check only: addresses are still checked.
+        assert_eq!(
+            cmd(&mut internal, "RCPT TO:<no-domain>"),
+            Step::Reply(Reply::BadRecipientAddress)
         );
     }
 

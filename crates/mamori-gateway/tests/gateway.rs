@@ -45,6 +45,7 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
             max_errors: 5,
             tls_available: tls.is_some(),
             xforward_hosts: Vec::new(),
+            relay_networks: Vec::new(),
         }),
         spool,
         tls,

@@ -30,6 +30,53 @@ fn iso_2022_jp(subject: &str, text: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_relay_network_client_sends_outbound_mail_to_any_domain() {
+    let sink = Sink::start("127.0.0.1:0").await;
+    let outside = vec!["partner@elsewhere.example".to_string()];
+    let message = format!(
+        "From: kacho@{DOMAIN}\r\nTo: partner@elsewhere.example\r\nSubject: plain\r\n\
+         Message-ID: <relay@city.example.lg.jp>\r\n\r\nMeeting at ten.\r\n"
+    );
+
+    // Without a relay network the outside domain is refused: never an open relay.
+    let closed = tempfile::tempdir().unwrap();
+    let gw = Gateway::start(outbound_config(closed.path(), sink.addr))
+        .await
+        .unwrap();
+    let hop = mamori_gateway::NextHop::smtp(
+        gw.local_addr().to_string(),
+        "client.example",
+        std::time::Duration::from_secs(30),
+    );
+    let refused = mamori_gateway::client::deliver(
+        &hop,
+        "kacho@city.example.lg.jp",
+        &outside,
+        message.as_bytes(),
+        false,
+    )
+    .await;
+    assert!(
+        !matches!(&refused, Ok(d) if !d.accepted.is_empty()),
+        "{refused:?}"
+    );
+
+    // The LGWAN side's mail server (here: loopback) may send anywhere.
+    let open = tempfile::tempdir().unwrap();
+    let mut cfg = outbound_config(open.path(), sink.addr);
+    cfg.relay_networks = vec!["127.0.0.0/8".parse().unwrap()];
+    let gw = Gateway::start(cfg).await.unwrap();
+    send(gw.local_addr(), &["partner@elsewhere.example"], &message).await;
+    let got = sink.wait_for(1).await;
+    assert_eq!(got[0].recipients, outside);
+    assert_eq!(
+        got[0].data,
+        message.as_bytes(),
+        "passed mail goes out unchanged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbound_mail_with_a_my_number_or_marking_is_held_and_the_rest_passes_unchanged() {
     let sink = Sink::start("127.0.0.1:0").await;
     let data = tempfile::tempdir().unwrap();

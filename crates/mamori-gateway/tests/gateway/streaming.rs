@@ -24,6 +24,7 @@ fn server(data: &Path, max_message_bytes: usize) -> Arc<Server> {
             max_errors: 5,
             tls_available: false,
             xforward_hosts: Vec::new(),
+            relay_networks: Vec::new(),
         }),
         spool: Arc::new(Spool::open(data, 0).unwrap()),
         tls: None,
