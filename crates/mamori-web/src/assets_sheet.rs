@@ -176,17 +176,7 @@ fn unknown_ids(
     assets: &HashMap<i64, Asset>,
     reported: &[RowError],
 ) -> Vec<RowError> {
-    let template = mamori_sheet::asset_template();
-    let Some(header_row) = template.find_header_row(&table.rows) else {
-        return Vec::new();
-    };
-    let Ok(map) = template.match_headers(&table.rows[header_row], header_row) else {
-        return Vec::new();
-    };
-    let Some(column) = template
-        .index_of("id")
-        .and_then(|i| map.positions.get(i).copied().flatten())
-    else {
+    let Some((header_row, column)) = template_column(table, "id") else {
         return Vec::new();
     };
     let mut errors = Vec::new();
@@ -225,6 +215,47 @@ fn unknown_ids(
         });
     }
     errors
+}
+
+/// The header row of the sheet and the 0-based sheet column of one template column.
+fn template_column(table: &mamori_sheet::Table, key: &str) -> Option<(usize, usize)> {
+    let template = mamori_sheet::asset_template();
+    let header_row = template.find_header_row(&table.rows)?;
+    let map = template
+        .match_headers(&table.rows[header_row], header_row)
+        .ok()?;
+    let column = template
+        .index_of(key)
+        .and_then(|i| map.positions.get(i).copied().flatten())?;
+    Some((header_row, column))
+}
+
+/// Rows that would bring a disposed asset back into use: disposal is final, in an import as in
+/// an edit.
+fn undisposing_rows(
+    table: &mamori_sheet::Table,
+    rows: &[ImportedAsset],
+    assets: &HashMap<i64, Asset>,
+) -> Vec<RowError> {
+    let column = template_column(table, "lifecycle").map(|(_, c)| c + 1);
+    rows.iter()
+        .filter(|row| row.asset.lifecycle != Lifecycle::Disposed)
+        .filter_map(|row| {
+            let id = row.asset.id.as_deref()?.parse::<i64>().ok()?;
+            let existing = assets.get(&id)?;
+            (existing.lifecycle == Lifecycle::Disposed).then(|| RowError {
+                row: row.row,
+                column,
+                header: Some("状態".to_owned()),
+                message_ja: format!(
+                    "管理番号「{id}」の情報資産は廃棄済みです。廃棄済みの資産を使用中などに戻すことはできません。"
+                ),
+                message_en: format!(
+                    "The asset with ID {id} has been disposed of; it cannot be brought back into use."
+                ),
+            })
+        })
+        .collect()
 }
 
 /// A valid row as the store's import takes it. What the sheet cannot tell apart (two units or
@@ -342,7 +373,13 @@ async fn import(
     let reported = parsed.as_ref().err().map(Vec::as_slice).unwrap_or_default();
     let unknown = unknown_ids(&table, &assets, reported);
     let imported = match parsed {
-        Ok(imported) if unknown.is_empty() => imported,
+        Ok(imported) if unknown.is_empty() => {
+            let undisposing = undisposing_rows(&table, &imported, &assets);
+            if !undisposing.is_empty() {
+                return Err(AppError::Sheet(ImportError::Rows(undisposing)));
+            }
+            imported
+        }
         Ok(_) => return Err(AppError::Sheet(ImportError::Rows(unknown))),
         Err(mut errors) => {
             if errors.len() < mamori_sheet::MAX_REPORTED_ERRORS {

@@ -1167,6 +1167,26 @@ async fn malformed_files_through_the_endpoint_change_nothing_and_say_where_in_ja
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("2 行目 Q 列"), "{message}");
 
+    // A disposed asset brought back into use: disposal is final, in an import as in an edit.
+    let disposed = before
+        .iter()
+        .find(|a| a.disposal.is_some())
+        .expect("the varied register has a disposed asset")
+        .id
+        .0;
+    let body = upload(
+        format!("{header}{disposed},旧端末,機器,住民課,,,,,,2,2,2,運用中,,,,\r\n").into_bytes(),
+    )
+    .await;
+    let rows = body["rows"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|r| r["row"] == 2
+            && r["column"] == "M"
+            && r["header"] == "状態"
+            && r["message"].as_str().unwrap().contains("廃棄済み")),
+        "{body}"
+    );
+
     assert_eq!(w.register().await, before, "nothing changed");
     assert!(
         audit_actions(&w.store, "asset.import").await.is_empty(),
