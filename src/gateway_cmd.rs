@@ -64,6 +64,10 @@ struct RunArgs {
     /// Data folder: the spool and the quarantine live here.
     #[arg(long = "data", default_value = "./mamori-data", env = "MAMORI_DATA")]
     data: PathBuf,
+    /// TOML file with the sanitize policy and limits, as `mamori sanitize --config` takes it (the
+    /// file itself or its `[sanitize]` table); without it, the safe defaults.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Largest message accepted, in bytes.
     #[arg(long)]
     max_size: Option<usize>,
@@ -140,6 +144,9 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     };
     std::fs::create_dir_all(&a.data).with_context(|| format!("creating {}", a.data.display()))?;
     let mut config = GatewayConfig::new(listen, next_hop, a.accept_domains, a.data);
+    if let Some(path) = &a.config {
+        config.policy = crate::sanitize_cmd::load_policy(path)?;
+    }
     config.hostname = a.hostname;
     if let Some(max) = a.max_size {
         config.max_message_bytes = max;

@@ -52,7 +52,7 @@ enum Command {
     /// メールを無害化する (sanitize one message)
     Sanitize(sanitize_cmd::SanitizeArgs),
     /// 無害化ゲートウェイを起動する (run the sanitizing SMTP gateway)
-    Gateway(gateway_cmd::GatewayArgs),
+    Gateway(Box<gateway_cmd::GatewayArgs>),
     /// 隔離されたメールを管理する (list, show and purge quarantined originals)
     #[command(subcommand)]
     Quarantine(quarantine_cmd::QuarantineCommand),
@@ -190,7 +190,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create(args)) => token_create(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
-        Command::Gateway(args) => gateway_cmd::run(args).await,
+        Command::Gateway(args) => gateway_cmd::run(*args).await,
         Command::Quarantine(command) => quarantine_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
@@ -287,6 +287,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         quarantine: gateway.as_ref().map(|(_, next_hop)| {
             mamori_web::quarantine::QuarantineConfig::new(args.data.data.clone(), next_hop.clone())
         }),
+        gateway_metrics: gateway
+            .as_ref()
+            .map(|(gateway, _)| mamori_web::GatewayCounters(gateway.metrics())),
         ..Default::default()
     };
     let state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);

@@ -12,6 +12,9 @@
 //! hostname = "mamori-gateway"
 //! direction = "inbound"                       # or "outbound"
 //! quarantine_days = 30
+//!
+//! [sanitize]                                  # the policy, as `mamori sanitize --config` takes it
+//! quarantine_url = "https://mamori.city.example.lg.jp/quarantine/"
 //! ```
 
 use std::net::SocketAddr;
@@ -37,6 +40,8 @@ pub struct GatewayFile {
     pub queue_lifetime_hours: Option<u64>,
     pub retry_first_secs: Option<u64>,
     pub quarantine_days: Option<u64>,
+    /// The `[sanitize]` table: the engine's policy and limits.
+    pub policy: Option<mamori_sanitize::Policy>,
 }
 
 const KEYS: &[&str] = &[
@@ -53,6 +58,7 @@ const KEYS: &[&str] = &[
     "queue_lifetime_hours",
     "retry_first_secs",
     "quarantine_days",
+    "sanitize",
 ];
 
 fn text(table: &toml::Table, key: &str) -> anyhow::Result<Option<String>> {
@@ -128,6 +134,12 @@ impl GatewayFile {
             queue_lifetime_hours: number(&table, "queue_lifetime_hours")?,
             retry_first_secs: number(&table, "retry_first_secs")?,
             quarantine_days: number(&table, "quarantine_days")?,
+            policy: table
+                .get("sanitize")
+                .cloned()
+                .map(|v| v.try_into::<mamori_sanitize::Policy>())
+                .transpose()
+                .context("[sanitize] is not a valid sanitize policy")?,
         })
     }
 
@@ -165,6 +177,9 @@ impl GatewayFile {
         if let Some(days) = self.quarantine_days {
             c.retention = Duration::from_secs(days.saturating_mul(86400));
         }
+        if let Some(policy) = self.policy {
+            c.policy = policy;
+        }
         c
     }
 }
@@ -196,6 +211,17 @@ mod tests {
         assert_eq!(c.direction, Direction::Outbound);
         assert_eq!(c.retention, Duration::from_secs(7 * 86400));
         assert_eq!(c.hostname, "gw");
+        assert_eq!(c.policy, mamori_sanitize::Policy::default());
+        let with_policy = GatewayFile::parse(
+            "listen = \"127.0.0.1:2525\"\nnext_hop = \"127.0.0.1:25\"\naccept_domains = [\"a.jp\"]\n\
+             [sanitize]\nquarantine_url = \"https://mamori.a.jp/quarantine/\"\n",
+        )
+        .unwrap();
+        let c = with_policy.config(Path::new("/d"));
+        assert_eq!(
+            c.policy.quarantine_url.as_ref().map(|u| u.as_str()),
+            Some("https://mamori.a.jp/quarantine/")
+        );
         for (bad, why) in [
             (
                 "next_hop = \"x:25\"\naccept_domains = []\n",
@@ -218,6 +244,10 @@ mod tests {
                 "negative",
             ),
             ("listen = [\n", "TOML"),
+            (
+                "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\n[sanitize]\nno_such_rule = 1\n",
+                "[sanitize]",
+            ),
         ] {
             let err = format!("{:#}", GatewayFile::parse(bad).unwrap_err());
             assert!(err.contains(why) || why == "TOML", "{bad:?}: {err}");

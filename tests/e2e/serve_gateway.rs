@@ -194,4 +194,59 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
         303,
         "signed out: to the login"
     );
+    // serve's /metrics carries the gateway's counters beside the web's.
+    let metrics = get(server.addr, "/metrics", &[]);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("mamori_http_responses_total"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .lines()
+            .any(|l| l.starts_with("mamori_gateway_messages_accepted_total") && l.ends_with(" 1")),
+        "{}",
+        metrics.body
+    );
+}
+
+#[test]
+fn a_bad_sanitize_policy_stops_the_gateway_before_it_listens() {
+    let root = tempfile::tempdir().unwrap();
+    let policy = root.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[sanitize]\nquarantine_url = \"javascript:alert(1)\"\n",
+    )
+    .unwrap();
+    let port = free_port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let out = run(
+        &[
+            "gateway",
+            "--listen",
+            &listen,
+            "--next-hop",
+            "127.0.0.1:9",
+            "--accept-domain",
+            "city.example.lg.jp",
+            "--data",
+            root.path().join("data").to_str().unwrap(),
+            "--config",
+            policy.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("無害化ポリシーが不正です") && stderr.contains("policy.toml"),
+        "{stderr}"
+    );
+    assert!(
+        std::net::TcpStream::connect(&listen).is_err(),
+        "nothing listens"
+    );
 }

@@ -44,6 +44,18 @@ pub struct WebConfig {
     pub totp_issuer: String,
     /// The quarantine of a gateway run by `mamori serve`; without it the quarantine pages are 404.
     pub quarantine: Option<quarantine::QuarantineConfig>,
+    /// The counters of a gateway run by `mamori serve`, added to `/metrics`.
+    pub gateway_metrics: Option<GatewayCounters>,
+}
+
+/// A gateway's counters as `/metrics` renders them.
+#[derive(Clone)]
+pub struct GatewayCounters(pub mamori_gateway::metrics::GatewayMetrics);
+
+impl std::fmt::Debug for GatewayCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GatewayCounters")
+    }
 }
 
 impl Default for WebConfig {
@@ -53,6 +65,7 @@ impl Default for WebConfig {
             session_lifetime: Duration::from_secs(8 * 3600),
             totp_issuer: "mamori".to_owned(),
             quarantine: None,
+            gateway_metrics: None,
         }
     }
 }

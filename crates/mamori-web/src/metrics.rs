@@ -74,7 +74,16 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.metrics.render().into_response();
+    let mut text = state.metrics.render();
+    if let Some(gateway) = state.config.gateway_metrics.clone() {
+        // The spool depth is counted from its folders: off the async threads.
+        text.push_str(
+            &tokio::task::spawn_blocking(move || gateway.0.render())
+                .await
+                .unwrap_or_default(),
+        );
+    }
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
