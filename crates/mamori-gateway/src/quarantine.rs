@@ -39,25 +39,8 @@ pub struct QuarantineRecord {
     pub hold_reason: Option<String>,
 }
 
-/// Which way a quarantined message was travelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// From the Internet-connected segment into the LGWAN-connected segment.
-    #[default]
-    Inbound,
-    /// From the LGWAN-connected segment to the Internet, held by the outbound check.
-    Outbound,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Inbound => "inbound",
-            Direction::Outbound => "outbound",
-        }
-    }
-}
+/// Which way a quarantined message was travelling: the release workflow's own type.
+pub use mamori_core::release::Direction;
 
 #[derive(Debug, Clone)]
 pub struct Quarantine {

@@ -125,18 +125,10 @@ impl QuarantineService {
     }
 }
 
-/// The direction of an entry in core's terms.
-pub fn direction(entry: &Entry) -> Direction {
-    match entry.direction() {
-        gq::Direction::Inbound => Direction::Inbound,
-        gq::Direction::Outbound => Direction::Outbound,
-    }
-}
-
 /// The parties of an entry and the actor's own address, for the rules of core.
 pub fn parties(entry: &Entry, actor_email: Option<String>) -> QuarantineParties {
     QuarantineParties {
-        direction: direction(entry),
+        direction: entry.direction(),
         from: entry.first().from.clone(),
         recipients: entry.recipients(),
         actor_email,

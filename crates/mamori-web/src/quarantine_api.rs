@@ -17,7 +17,6 @@ use crate::AppState;
 use crate::api::{ApiJson, Id, PREFIX, created, rfc3339};
 use crate::context::User;
 use crate::error::AppError;
-use crate::quarantine::direction;
 use crate::quarantine_pages::{
     ItemData, decide_release, item_data, list_data, releases_data, request_release,
 };
@@ -156,7 +155,7 @@ fn entry_json(entry: &Entry, mine: bool) -> json::Entry {
         from: entry.first().from.clone(),
         recipients: entry.recipients(),
         verdict: entry.verdict().to_owned(),
-        direction: direction(entry).as_str().to_owned(),
+        direction: entry.direction().as_str().to_owned(),
         reasons: entry.reasons(),
         retain_until: rfc3339(entry.retain_until_ms()),
         mine,

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::context::{Form, Id, User};
 use crate::error::AppError;
 use crate::pages::{Frame, format_time, render};
-use crate::quarantine::{QuarantineService, direction, parties};
+use crate::quarantine::{QuarantineService, parties};
 
 /// Most entries a list shows.
 const LIST_LIMIT: usize = 500;
@@ -53,7 +53,7 @@ fn entry_row(entry: &Entry, mine: bool) -> EntryRow {
         from: entry.first().from.clone(),
         recipients: entry.recipients().join(", "),
         verdict: entry.verdict().to_owned(),
-        direction: direction(entry).as_str(),
+        direction: entry.direction().as_str(),
         reasons: entry.reasons().join(", "),
         expires: format_time(entry.retain_until_ms()),
         mine,
