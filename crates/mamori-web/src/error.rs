@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use mamori_core::text::FieldError;
 use mamori_store::StoreError;
 
+use crate::i18n::Lang;
+
 #[derive(Debug, Clone)]
 pub enum AppError {
     NotFound,
@@ -80,7 +82,7 @@ impl AppError {
             AppError::Malformed => "error.malformed",
             AppError::UnsupportedMediaType => "error.media_type",
             AppError::Invalid(_) => "error.bad_request",
-            AppError::Conflict(_) => "error.conflict",
+            AppError::Conflict(code) => Lang::conflict_key(code).unwrap_or("error.conflict"),
             AppError::Sheet(_) => "error.sheet",
             AppError::Internal(_) => "error.internal",
         }
@@ -128,4 +130,31 @@ impl IntoResponse for AppError {
 /// Unknown routes.
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_with_its_own_text_says_why_and_others_say_conflict() {
+        let disposed = AppError::from(StoreError::Conflict("asset.disposed"));
+        assert_eq!(disposed.status(), StatusCode::CONFLICT);
+        assert_eq!(disposed.message_key(), "conflict.asset.disposed");
+        assert!(Lang::Ja.t(disposed.message_key()).contains("廃棄済み"));
+        assert!(Lang::En.t(disposed.message_key()).contains("disposed"));
+        for code in [
+            "segment.in_rules",
+            "segment.in_use",
+            "release.self_approval",
+        ] {
+            let key = AppError::Conflict(code).message_key();
+            assert_eq!(key, format!("conflict.{code}"));
+            assert_ne!(Lang::Ja.t(key), "???");
+        }
+        assert_eq!(
+            AppError::Conflict("unit.parent_cycle").message_key(),
+            "error.conflict"
+        );
+    }
 }

@@ -65,6 +65,15 @@ impl Lang {
         }
     }
 
+    /// The message key of a refused change's code (`conflict.{code}`), when it has its own text.
+    pub fn conflict_key(code: &str) -> Option<&'static str> {
+        let key = format!("conflict.{code}");
+        MESSAGES
+            .binary_search_by(|(k, _, _)| (*k).cmp(key.as_str()))
+            .ok()
+            .map(|i| MESSAGES[i].0)
+    }
+
     /// A localised sentence for a refused field.
     pub fn field_error(self, error: &FieldError) -> String {
         let field = self.t(&format!("field.{}", error.field));
@@ -264,6 +273,31 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("common.no", "不要", "No"),
     ("common.yes", "要", "Yes"),
+    (
+        "conflict.asset.disposed",
+        "この情報資産は廃棄済みです。廃棄済みの資産を使用中に戻したり、廃棄記録を書き換えたりすることはできません。",
+        "This asset has been disposed of: it cannot return to use and its disposal record cannot be rewritten.",
+    ),
+    (
+        "conflict.release.not_pending",
+        "この申請は既に承認または却下されています。",
+        "This request has already been decided.",
+    ),
+    (
+        "conflict.release.self_approval",
+        "自分が申請した解除を自分で承認することはできません。",
+        "You cannot approve a release you asked for yourself.",
+    ),
+    (
+        "conflict.segment.in_rules",
+        "このセグメントは機密性などの段階の配置ルールで指定されているため削除できません。先に段階の取扱いルールから外してください。",
+        "A classification level's rules name this segment; remove it from those rules first.",
+    ),
+    (
+        "conflict.segment.in_use",
+        "このセグメントに属する情報資産があるため削除できません。",
+        "Assets are placed in this segment, so it cannot be deleted.",
+    ),
     ("dimension.availability", "可用性", "Availability"),
     ("dimension.confidentiality", "機密性", "Confidentiality"),
     ("dimension.integrity", "完全性", "Integrity"),
