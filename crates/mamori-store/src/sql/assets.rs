@@ -269,6 +269,42 @@ impl Judge {
 /// Where an unknown confidentiality level sorts: above every level.
 const UNKNOWN_RANK: i64 = 1000;
 
+/// Binds `$1` to `$20` of an asset row, in the column order the insert and the update share:
+/// kind … note, the three levels, flags, flagged, the time, class rank.
+fn bind_row<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    asset: &'q NewAsset,
+    lifecycle: Lifecycle,
+    classification: &'q Classification,
+    flags: &[Flag],
+    now: i64,
+    judge: &Judge,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let input = &asset.input;
+    let disposal = asset.disposal.as_ref();
+    query
+        .bind(input.kind.as_str())
+        .bind(input.name.as_str())
+        .bind(input.owner_unit.0)
+        .bind(input.administrator.map(|p| p.0))
+        .bind(&input.location)
+        .bind(input.segment.map(|s| s.0))
+        .bind(input.hosts.join("\n"))
+        .bind(join_addresses(&input.addresses))
+        .bind(lifecycle.as_str())
+        .bind(disposal.map(|d| d.method.as_str()))
+        .bind(disposal.map(|d| d.by.as_str()))
+        .bind(disposal.map(|d| d.at_ms))
+        .bind(&input.note)
+        .bind(&classification.confidentiality)
+        .bind(&classification.integrity)
+        .bind(&classification.availability)
+        .bind(flags_text(flags))
+        .bind(i64::from(!flags.is_empty()))
+        .bind(now)
+        .bind(judge.class_rank(classification))
+}
+
 fn flags_text(flags: &[Flag]) -> String {
     serde_json::to_string(flags).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -496,35 +532,16 @@ async fn insert_asset(
         lifecycle,
         asset.disposal.as_ref(),
     )?;
-    let row = sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO assets (kind, name, owner_unit_id, administrator_id, location, segment_id, hosts, \
          addresses, lifecycle, disposal_method, disposal_by, disposal_at, note, confidentiality, \
          integrity, availability, flags, flagged, created_at, updated_at, class_rank) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20) \
          RETURNING id",
-    )
-    .bind(input.kind.as_str())
-    .bind(input.name.as_str())
-    .bind(input.owner_unit.0)
-    .bind(input.administrator.map(|p| p.0))
-    .bind(&input.location)
-    .bind(input.segment.map(|s| s.0))
-    .bind(input.hosts.join("\n"))
-    .bind(join_addresses(&input.addresses))
-    .bind(lifecycle.as_str())
-    .bind(asset.disposal.as_ref().map(|d| d.method.clone()))
-    .bind(asset.disposal.as_ref().map(|d| d.by.clone()))
-    .bind(asset.disposal.as_ref().map(|d| d.at_ms))
-    .bind(&input.note)
-    .bind(&classification.confidentiality)
-    .bind(&classification.integrity)
-    .bind(&classification.availability)
-    .bind(flags_text(&flags))
-    .bind(i64::from(!flags.is_empty()))
-    .bind(now)
-    .bind(judge.class_rank(&classification))
-    .fetch_one(&mut *conn)
-    .await?;
+    );
+    let row = bind_row(query, asset, lifecycle, &classification, &flags, now, judge)
+        .fetch_one(&mut *conn)
+        .await?;
     tally.add(&Counted {
         confidentiality: classification.confidentiality,
         segment: input.segment.map(|s| s.0),
@@ -577,36 +594,17 @@ async fn rewrite_asset(
     if before.classification == classification {
         asset::carry_review(&before.flags, &mut flags);
     }
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE assets SET kind = $1, name = $2, owner_unit_id = $3, administrator_id = $4, \
          location = $5, segment_id = $6, hosts = $7, addresses = $8, lifecycle = $9, \
          disposal_method = $10, disposal_by = $11, disposal_at = $12, note = $13, \
          confidentiality = $14, integrity = $15, availability = $16, flags = $17, flagged = $18, \
          updated_at = $19, class_rank = $20 WHERE id = $21",
-    )
-    .bind(input.kind.as_str())
-    .bind(input.name.as_str())
-    .bind(input.owner_unit.0)
-    .bind(input.administrator.map(|p| p.0))
-    .bind(&input.location)
-    .bind(input.segment.map(|s| s.0))
-    .bind(input.hosts.join("\n"))
-    .bind(join_addresses(&input.addresses))
-    .bind(lifecycle.as_str())
-    .bind(asset.disposal.as_ref().map(|d| d.method.clone()))
-    .bind(asset.disposal.as_ref().map(|d| d.by.clone()))
-    .bind(asset.disposal.as_ref().map(|d| d.at_ms))
-    .bind(&input.note)
-    .bind(&classification.confidentiality)
-    .bind(&classification.integrity)
-    .bind(&classification.availability)
-    .bind(flags_text(&flags))
-    .bind(i64::from(!flags.is_empty()))
-    .bind(now)
-    .bind(judge.class_rank(&classification))
-    .bind(before.id.0)
-    .execute(&mut *conn)
-    .await?;
+    );
+    bind_row(query, asset, lifecycle, &classification, &flags, now, judge)
+        .bind(before.id.0)
+        .execute(&mut *conn)
+        .await?;
     tally.change(
         &Counted::of(before),
         &Counted {
