@@ -284,18 +284,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let config = mamori_web::WebConfig {
         secure_cookies: args.secure_cookies,
-        quarantine: gateway.as_ref().map(|(_, next_hop)| {
-            mamori_web::quarantine::QuarantineConfig::new(args.data.data.clone(), next_hop.clone())
+        extra_metrics: gateway.as_ref().map(|(gateway, _)| {
+            let counters = gateway.metrics();
+            mamori_web::MetricsSource(Arc::new(move || counters.render()))
         }),
-        gateway_metrics: gateway
-            .as_ref()
-            .map(|(gateway, _)| mamori_web::GatewayCounters(gateway.metrics())),
         ..Default::default()
     };
-    let state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
+    let mut state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
     let (stop_releases, stopped) = tokio::sync::watch::channel(false);
-    let releases = state.quarantine.clone().map(|service| {
-        tokio::spawn(mamori_web::quarantine::release_worker(
+    let releases = gateway.as_ref().map(|(_, next_hop)| {
+        let service = Arc::new(mamori_release::QuarantineService::new(
+            mamori_release::QuarantineConfig::new(args.data.data.clone(), next_hop.clone()),
+        ));
+        state = state.clone().with_quarantine(service.clone());
+        tokio::spawn(mamori_release::release_worker(
             state.store.clone(),
             service,
             state.clock.clone(),

@@ -15,10 +15,10 @@ use mamori_core::authz::{ApproveRelease, RequestRelease, authorize};
 use mamori_core::release::{ReleaseDecision, ReleaseId, ReleaseState, parse_reason, same_address};
 use mamori_gateway::NextHop;
 use mamori_gateway::quarantine::{Entry, QuarantineId, QuarantineReader};
+use mamori_release::{QuarantineConfig, QuarantineService, deliver_due};
 use mamori_store::{
     AccountStore, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
 };
-use mamori_web::quarantine::{self, QuarantineConfig, QuarantineService, deliver_due};
 
 #[derive(Subcommand)]
 pub enum QuarantineCommand {
@@ -362,7 +362,7 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
             requester.username
         );
     }
-    let parties = quarantine::parties(&entry, email);
+    let parties = mamori_release::mail(&entry).parties(email);
     let ask = authorize::<RequestRelease>(&requester, &parties).map_err(|_| {
         anyhow::anyhow!(
             "{} is not among the addresses of {} that may ask for it ({})",

@@ -3,6 +3,7 @@
 mod sanitize_cli;
 
 // The command line and the web UI in a real browser, sharing the process guards in `support`.
+mod architecture;
 mod asset_register;
 mod browser;
 mod cli;

@@ -169,6 +169,44 @@ pub struct ReleaseDecision {
     pub requester_org: Option<OrgId>,
 }
 
+/// 隔離メール: one kept original as the workflow sees it, whatever keeps it (the gateway's
+/// quarantine folder today). Every delivery of one original is folded into one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantinedMail {
+    /// 隔離ID of the whole message.
+    pub id: String,
+    pub received_ms: i64,
+    /// Envelope sender.
+    pub from: String,
+    /// Every envelope recipient of every delivery, in order of first appearance.
+    pub recipients: Vec<String>,
+    /// `sanitized` (parts removed) or `quarantined` (the whole message held).
+    pub verdict: String,
+    pub direction: Direction,
+    /// Why parts or the message were kept, each once.
+    pub reasons: Vec<String>,
+    /// The original may be purged after this.
+    pub retain_until_ms: i64,
+    /// Size of the kept original in bytes; `None` when it is missing.
+    pub original_size: Option<u64>,
+    /// Why an outbound message was held.
+    pub hold_reason: Option<String>,
+    /// The 無害化 engine's report (`removed`, `ambiguities`, `actions`, `error`).
+    pub report: serde_json::Value,
+}
+
+impl QuarantinedMail {
+    /// The parties of this message and the actor's own address, for the rules of core.
+    pub fn parties(&self, actor_email: Option<String>) -> QuarantineParties {
+        QuarantineParties {
+            direction: self.direction,
+            from: self.from.clone(),
+            recipients: self.recipients.clone(),
+            actor_email,
+        }
+    }
+}
+
 /// What [`crate::authz::RequestRelease`] and [`crate::authz::ViewQuarantineItem`] decide on:
 /// the message's parties and the actor's own address (from their person record).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use mamori_core::authz::{
 };
 use mamori_core::classification::{Classification, Dimension, LevelEdit, Scale, Scales};
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
-use mamori_core::release::{Direction, ReleaseId, ReleaseRequest, ReleaseState};
+use mamori_core::release::{Direction, QuarantinedMail, ReleaseId, ReleaseRequest, ReleaseState};
 use mamori_core::role::{Role, RoleAssignment, Scope};
 use mamori_core::segment::{Segment, SegmentId};
 use mamori_core::text::Name;
@@ -40,6 +40,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Unsupported(&'static str),
+    /// A store outside the database (the quarantine folder) could not be read.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -792,6 +795,20 @@ pub trait ReleaseStore: Send + Sync {
         attempt: ReleaseAttempt,
         origin: &Origin,
     ) -> Result<ReleaseRequest>;
+}
+
+/// 隔離メール as the pages read it: the kept originals, wherever they are kept. The gateway's
+/// quarantine folder implements it (`mamori-release`); the web reads it only through this trait
+/// and never depends on the gateway.
+#[async_trait::async_trait]
+pub trait QuarantineView: Send + Sync {
+    /// Every readable entry, newest first; damaged entries are left out (and logged).
+    async fn entries(&self) -> Result<Vec<QuarantinedMail>>;
+    /// The entry an id from outside names (a part id of a notice block included); `None` for
+    /// an id that is malformed or names nothing.
+    async fn entry(&self, id: &str) -> Result<Option<QuarantinedMail>>;
+    /// A release was approved: the delivery need not wait for its next poll.
+    fn release_approved(&self) {}
 }
 
 /// Everything mamori keeps.

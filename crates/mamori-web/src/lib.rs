@@ -15,7 +15,6 @@ mod error;
 pub mod i18n;
 mod metrics;
 mod pages;
-pub mod quarantine;
 mod quarantine_api;
 mod quarantine_pages;
 
@@ -25,7 +24,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 use mamori_core::Clock;
-use mamori_store::Store;
+use mamori_store::{QuarantineView, Store};
 
 pub use api::routes as api_routes;
 pub use auth::Throttle;
@@ -42,19 +41,17 @@ pub struct WebConfig {
     pub session_lifetime: Duration,
     /// Issuer name shown in authenticator apps.
     pub totp_issuer: String,
-    /// The quarantine of a gateway run by `mamori serve`; without it the quarantine pages are 404.
-    pub quarantine: Option<quarantine::QuarantineConfig>,
-    /// The counters of a gateway run by `mamori serve`, added to `/metrics`.
-    pub gateway_metrics: Option<GatewayCounters>,
+    /// More counters for `/metrics` in Prometheus text (a gateway run by `mamori serve`).
+    pub extra_metrics: Option<MetricsSource>,
 }
 
-/// A gateway's counters as `/metrics` renders them.
+/// Renders counters in Prometheus text; called off the async threads (it may read folders).
 #[derive(Clone)]
-pub struct GatewayCounters(pub mamori_gateway::metrics::GatewayMetrics);
+pub struct MetricsSource(pub Arc<dyn Fn() -> String + Send + Sync>);
 
-impl std::fmt::Debug for GatewayCounters {
+impl std::fmt::Debug for MetricsSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("GatewayCounters")
+        f.write_str("MetricsSource")
     }
 }
 
@@ -64,8 +61,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(8 * 3600),
             totp_issuer: "mamori".to_owned(),
-            quarantine: None,
-            gateway_metrics: None,
+            extra_metrics: None,
         }
     }
 }
@@ -78,22 +74,27 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<Metrics>,
-    pub quarantine: Option<Arc<quarantine::QuarantineService>>,
+    /// 隔離メール of a gateway run by `mamori serve`; without it the quarantine pages are 404.
+    pub quarantine: Option<Arc<dyn QuarantineView>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         Self {
-            quarantine: config
-                .quarantine
-                .clone()
-                .map(|q| Arc::new(quarantine::QuarantineService::new(q))),
+            quarantine: None,
             store,
             clock,
             config: Arc::new(config),
             throttle: Arc::new(Throttle::default()),
             metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// The quarantine whose pages and release requests `/quarantine` serves.
+    #[must_use]
+    pub fn with_quarantine(mut self, quarantine: Arc<dyn QuarantineView>) -> Self {
+        self.quarantine = Some(quarantine);
+        self
     }
 }
 

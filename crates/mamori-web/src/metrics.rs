@@ -75,10 +75,10 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.metrics.render();
-    if let Some(gateway) = state.config.gateway_metrics.clone() {
-        // The spool depth is counted from its folders: off the async threads.
+    if let Some(extra) = state.config.extra_metrics.clone() {
+        // A gateway counts its spool depth from its folders: off the async threads.
         text.push_str(
-            &tokio::task::spawn_blocking(move || gateway.0.render())
+            &tokio::task::spawn_blocking(move || (extra.0)())
                 .await
                 .unwrap_or_default(),
         );

@@ -8,8 +8,8 @@ use axum::http::Method;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
+use mamori_core::release::QuarantinedMail;
 use mamori_core::release::ReleaseRequest;
-use mamori_gateway::quarantine::Entry;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -148,16 +148,16 @@ mod json {
     }
 }
 
-fn entry_json(entry: &Entry, mine: bool) -> json::Entry {
+fn entry_json(entry: &QuarantinedMail, mine: bool) -> json::Entry {
     json::Entry {
         id: entry.id.clone(),
-        received_at: rfc3339(entry.first().received_ms),
-        from: entry.first().from.clone(),
-        recipients: entry.recipients(),
-        verdict: entry.verdict().to_owned(),
-        direction: entry.direction().as_str().to_owned(),
-        reasons: entry.reasons(),
-        retain_until: rfc3339(entry.retain_until_ms()),
+        received_at: rfc3339(entry.received_ms),
+        from: entry.from.clone(),
+        recipients: entry.recipients.clone(),
+        verdict: entry.verdict.clone(),
+        direction: entry.direction.as_str().to_owned(),
+        reasons: entry.reasons.clone(),
+        retain_until: rfc3339(entry.retain_until_ms),
         mine,
     }
 }
@@ -269,8 +269,8 @@ async fn get_entry(
     Ok(Json(json::EntryDetail {
         entry: entry_json(&entry, mine),
         size: entry.original_size,
-        hold_reason: entry.records.iter().find_map(|r| r.hold_reason.clone()),
-        report: entry.first().report.clone(),
+        hold_reason: entry.hold_reason.clone(),
+        report: entry.report.clone(),
         requests: releases(&requests),
         can_request,
     }))

@@ -9,27 +9,21 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::authz::{
     ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem, authorize,
 };
-use mamori_core::release::{ReleaseRequest, ReleaseState, parse_reason};
+use mamori_core::release::{QuarantinedMail, ReleaseRequest, ReleaseState, parse_reason};
 use mamori_core::{FieldError, FieldErrorKind};
-use mamori_gateway::quarantine::{Entry, QuarantineId};
-use mamori_store::{NewRelease, ReleaseFilter};
+use mamori_store::{NewRelease, QuarantineView, ReleaseFilter};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::context::{Form, Id, User};
 use crate::error::AppError;
 use crate::pages::{Frame, format_time, render};
-use crate::quarantine::{QuarantineService, parties};
 
 /// Most entries a list shows.
 const LIST_LIMIT: usize = 500;
 
-fn service(state: &AppState) -> Result<&QuarantineService, AppError> {
+fn service(state: &AppState) -> Result<&dyn QuarantineView, AppError> {
     state.quarantine.as_deref().ok_or(AppError::NotFound)
-}
-
-fn internal(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(format!("quarantine: {error}"))
 }
 
 /// One entry in a list.
@@ -46,16 +40,16 @@ pub struct EntryRow {
     pub mine: bool,
 }
 
-fn entry_row(entry: &Entry, mine: bool) -> EntryRow {
+fn entry_row(entry: &QuarantinedMail, mine: bool) -> EntryRow {
     EntryRow {
         id: entry.id.clone(),
-        received: format_time(entry.first().received_ms),
-        from: entry.first().from.clone(),
-        recipients: entry.recipients().join(", "),
-        verdict: entry.verdict().to_owned(),
-        direction: entry.direction().as_str(),
-        reasons: entry.reasons().join(", "),
-        expires: format_time(entry.retain_until_ms()),
+        received: format_time(entry.received_ms),
+        from: entry.from.clone(),
+        recipients: entry.recipients.join(", "),
+        verdict: entry.verdict.clone(),
+        direction: entry.direction.as_str(),
+        reasons: entry.reasons.join(", "),
+        expires: format_time(entry.retain_until_ms),
         mine,
     }
 }
@@ -136,7 +130,7 @@ pub struct ListPage {
 /// What the list shows a viewer, for the page and the API alike.
 pub(crate) struct ListData {
     /// The entries the viewer may see, each with whether it was addressed to them.
-    pub entries: Vec<(Entry, bool)>,
+    pub entries: Vec<(QuarantinedMail, bool)>,
     /// The viewer's own release requests, newest first.
     pub requests: Vec<ReleaseRequest>,
     pub can_view_all: bool,
@@ -150,11 +144,10 @@ pub(crate) async fn list_data(state: &AppState, user: &User) -> Result<ListData,
     let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
     let entries = service
         .entries()
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter_map(|e| {
-            let mine = parties(&e, email.clone()).actor_asker().is_some();
+            let mine = e.parties(email.clone()).actor_asker().is_some();
             (mine || can_view_all).then_some((e, mine))
         })
         .take(LIST_LIMIT)
@@ -245,9 +238,8 @@ fn text_of(v: &serde_json::Value) -> String {
     }
 }
 
-fn report_rows(entry: &Entry) -> (Vec<PartRow>, Vec<AmbiguityRow>, String) {
-    // Every delivery of one original has the same report; the first is shown.
-    let report = &entry.first().report;
+fn report_rows(entry: &QuarantinedMail) -> (Vec<PartRow>, Vec<AmbiguityRow>, String) {
+    let report = &entry.report;
     let parts = report["removed"]
         .as_array()
         .into_iter()
@@ -282,22 +274,19 @@ async fn visible_entry(
     state: &AppState,
     user: &User,
     raw: &str,
-) -> Result<(Entry, mamori_core::release::QuarantineParties), AppError> {
-    let service = service(state)?;
-    let id = QuarantineId::parse(raw).map_err(|_| AppError::NotFound)?;
-    let entry = service
-        .entry(&id)
-        .await
-        .map_err(internal)?
+) -> Result<(QuarantinedMail, mamori_core::release::QuarantineParties), AppError> {
+    let entry = service(state)?
+        .entry(raw)
+        .await?
         .ok_or(AppError::NotFound)?;
     let email = state.store.account_email(user.actor.user_id).await?;
-    let parties = parties(&entry, email);
+    let parties = entry.parties(email);
     Ok((entry, parties))
 }
 
 /// One entry as a viewer may see it, for the page and the API alike.
 pub(crate) struct ItemData {
-    pub entry: Entry,
+    pub entry: QuarantinedMail,
     pub parties: mamori_core::release::QuarantineParties,
     pub requests: Vec<ReleaseRequest>,
     /// The viewer may ask for the original now (allowed, and no open request of theirs).
@@ -352,11 +341,7 @@ pub async fn item(
             .original_size
             .map(|s| s.to_string())
             .unwrap_or_default(),
-        hold_reason: entry
-            .records
-            .iter()
-            .find_map(|r| r.hold_reason.clone())
-            .unwrap_or_default(),
+        hold_reason: entry.hold_reason.clone().unwrap_or_default(),
         error,
         parts,
         ambiguities,
@@ -507,7 +492,7 @@ pub(crate) async fn decide_release(
         .decide_release(&grant, request.id, approve, &note, &user.ctx.origin())
         .await?;
     if approve {
-        service.wake();
+        service.release_approved();
     }
     Ok(decided)
 }

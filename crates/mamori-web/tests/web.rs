@@ -265,6 +265,13 @@ impl App {
     }
 
     async fn with_config(config: WebConfig) -> App {
+        Self::build(config, None).await
+    }
+
+    async fn build(
+        config: WebConfig,
+        quarantine: Option<Arc<dyn mamori_store::QuarantineView>>,
+    ) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
         let store = Arc::new(
@@ -278,7 +285,11 @@ impl App {
         );
         let fx = seed(&store, &clock).await;
         let dyn_store: Arc<dyn Store> = store.clone();
-        let router = mamori_web::router(AppState::new(dyn_store, clock.clone(), config));
+        let mut state = AppState::new(dyn_store, clock.clone(), config);
+        if let Some(quarantine) = quarantine {
+            state = state.with_quarantine(quarantine);
+        }
+        let router = mamori_web::router(state);
         App {
             router,
             store,

@@ -12,9 +12,9 @@ use mamori_core::release::ReleaseState;
 use mamori_core::{Clock, PersonId};
 use mamori_gateway::NextHop;
 use mamori_gateway::quarantine::{Direction, Quarantine, QuarantineRecord};
+use mamori_release::{QuarantineConfig, QuarantineService, deliver_due};
 use mamori_store::{DirectoryStore, PersonInput, ReleaseFilter, ReleaseStore};
 use mamori_web::WebConfig;
-use mamori_web::quarantine::{QuarantineConfig, QuarantineService, deliver_due};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -195,10 +195,10 @@ async fn app_with_quarantine(
         NextHop::smtp(next_hop.to_string(), "mamori.test", Duration::from_secs(5)),
     );
     config.first_retry = Duration::from_secs(60);
-    let app = App::with_config(WebConfig {
-        quarantine: Some(config.clone()),
-        ..WebConfig::default()
-    })
+    let app = App::build(
+        WebConfig::default(),
+        Some(Arc::new(QuarantineService::new(config.clone()))),
+    )
     .await;
     // Addresses as people are registered, the domain in another case than the mail has it.
     for (who, _, person) in app.fx.users.clone() {

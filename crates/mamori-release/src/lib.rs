@@ -1,21 +1,23 @@
-//! The gateway's quarantine as the web application (and `mamori quarantine release`) sees it:
-//! reading entries from the gateway's data folder, the parties of an entry for the rules of
-//! core, and the release worker that delivers approved releases with retry and records every
-//! attempt in the store.
+//! 原本の提供 (the release of quarantined originals) as a background job: the gateway's
+//! quarantine read as [`QuarantineView`] for the web pages and `mamori quarantine release`, and
+//! the release worker that delivers approved releases with retry and records every attempt in
+//! the store.
 //!
 //! The quarantine itself stays in the gateway's folder (files, as the standalone gateway keeps
-//! it); the requests and their decisions are in the database, with the audit trail.
+//! it); the requests and their decisions are in the database, with the audit trail. This crate
+//! is the one place where the store and the SMTP side meet, so the web crate needs neither the
+//! gateway nor its mail stack.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mamori_core::Clock;
-use mamori_core::release::{Direction, QuarantineParties, ReleaseRequest, same_address};
+use mamori_core::release::{Direction, QuarantinedMail, ReleaseRequest, same_address};
 use mamori_gateway::NextHop;
 use mamori_gateway::quarantine::{self as gq, Entry, QuarantineError, QuarantineId};
 use mamori_gateway::release::{ReleaseMailer, ReleaseOrder};
-use mamori_store::{Origin, ReleaseAttempt, Store, StoreError};
+use mamori_store::{Origin, QuarantineView, ReleaseAttempt, ReleaseStore, StoreError};
 use tokio::sync::{Notify, watch};
 
 /// Where the gateway keeps its quarantine and where released originals go.
@@ -125,13 +127,49 @@ impl QuarantineService {
     }
 }
 
-/// The parties of an entry and the actor's own address, for the rules of core.
-pub fn parties(entry: &Entry, actor_email: Option<String>) -> QuarantineParties {
-    QuarantineParties {
-        direction: entry.direction(),
+/// An entry of the gateway's folder as the workflow sees it.
+pub fn mail(entry: &Entry) -> QuarantinedMail {
+    QuarantinedMail {
+        id: entry.id.clone(),
+        received_ms: entry.first().received_ms,
         from: entry.first().from.clone(),
         recipients: entry.recipients(),
-        actor_email,
+        verdict: entry.verdict().to_owned(),
+        direction: entry.direction(),
+        reasons: entry.reasons(),
+        retain_until_ms: entry.retain_until_ms(),
+        original_size: entry.original_size,
+        hold_reason: entry.records.iter().find_map(|r| r.hold_reason.clone()),
+        // Every delivery of one original has the same report; the first stands for them.
+        report: entry.first().report.clone(),
+    }
+}
+
+fn unavailable(error: QuarantineError) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+#[async_trait::async_trait]
+impl QuarantineView for QuarantineService {
+    async fn entries(&self) -> Result<Vec<QuarantinedMail>, StoreError> {
+        let entries = QuarantineService::entries(self)
+            .await
+            .map_err(unavailable)?;
+        Ok(entries.iter().map(mail).collect())
+    }
+
+    async fn entry(&self, id: &str) -> Result<Option<QuarantinedMail>, StoreError> {
+        let Ok(id) = QuarantineId::parse(id) else {
+            return Ok(None);
+        };
+        let entry = QuarantineService::entry(self, &id)
+            .await
+            .map_err(unavailable)?;
+        Ok(entry.as_ref().map(mail))
+    }
+
+    fn release_approved(&self) {
+        self.wake();
     }
 }
 
@@ -176,7 +214,7 @@ fn origin() -> Origin {
 
 /// Delivers every release that is due now, one at a time; returns how many were attempted.
 pub async fn deliver_due(
-    store: &dyn Store,
+    store: &dyn ReleaseStore,
     service: &QuarantineService,
     clock: &dyn Clock,
 ) -> Result<usize, StoreError> {
@@ -275,7 +313,7 @@ async fn attempt(
 
 /// Runs until `shutdown` turns true: delivers due releases when woken and every few seconds.
 pub async fn release_worker(
-    store: Arc<dyn Store>,
+    store: Arc<dyn ReleaseStore>,
     service: Arc<QuarantineService>,
     clock: Arc<dyn Clock>,
     mut shutdown: watch::Receiver<bool>,
