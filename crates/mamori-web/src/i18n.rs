@@ -817,10 +817,25 @@ mod tests {
             concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
             concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
         ];
-        let mut missing = Vec::new();
-        for dir in dirs {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).unwrap() {
-                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        for dir in dirs {
+            files(std::path::Path::new(dir), &mut paths);
+        }
+        assert!(paths.len() > 30, "the source tree was not found");
+        let mut missing = Vec::new();
+        {
+            for path in paths {
+                let text = std::fs::read_to_string(path).unwrap();
                 for (at, _) in text.match_indices("t(\"") {
                     // `t("` only, not the end of another name such as `event("`.
                     let before = text[..at].chars().next_back();

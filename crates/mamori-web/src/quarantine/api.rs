@@ -4,45 +4,24 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::Method;
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::routing::{MethodFilter, MethodRouter, on};
 use mamori_core::release::QuarantinedMail;
 use mamori_core::release::ReleaseRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::api::{ApiJson, Id, PREFIX, created, rfc3339};
-use crate::context::User;
-use crate::error::AppError;
-use crate::quarantine_pages::{
+use super::pages::{
     ItemData, decide_release, item_data, list_data, releases_data, request_release,
 };
+use crate::http::AppError;
+use crate::http::AppState;
+use crate::http::User;
+use crate::http::api::{PREFIX, created, rfc3339};
+use crate::http::{ApiJson, Id};
 
-/// The quarantine's routes: method, path below the API prefix, handler.
-pub fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    fn route<H, T>(
-        method: Method,
-        path: &'static str,
-        handler: H,
-    ) -> (Method, &'static str, MethodRouter<AppState>)
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).expect("standard method");
-        (method, path, on(filter, handler))
-    }
-    vec![
-        route(Method::GET, "/quarantine", list_quarantine),
-        route(Method::GET, "/quarantine/releases", list_releases),
-        route(Method::POST, "/quarantine/releases/{id}/decide", decide),
-        route(Method::GET, "/quarantine/{id}", get_entry),
-        route(Method::POST, "/quarantine/{id}/request", request),
-    ]
-}
 
 mod json {
     use super::*;
@@ -221,8 +200,8 @@ pub struct QuarantineApiDoc;
     tag = "quarantine",
     responses(
         (status = 200, body = json::EntryList),
-        (status = 401, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
+        (status = 401, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
     )
 )]
 async fn list_quarantine(
@@ -251,7 +230,7 @@ async fn list_quarantine(
     params(("id" = String, Path, description = "隔離ID of the message or of one of its parts")),
     responses(
         (status = 200, body = json::EntryDetail),
-        (status = 404, body = crate::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
     )
 )]
 async fn get_entry(
@@ -286,10 +265,10 @@ async fn get_entry(
     request_body = json::RequestBody,
     responses(
         (status = 201, body = json::Release),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 409, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn request(
@@ -312,8 +291,8 @@ async fn request(
     tag = "quarantine",
     responses(
         (status = 200, body = json::ReleaseQueue),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
     )
 )]
 async fn list_releases(
@@ -337,10 +316,10 @@ async fn list_releases(
     request_body = json::DecideBody,
     responses(
         (status = 200, body = json::Release),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 409, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn decide(
@@ -351,4 +330,13 @@ async fn decide(
 ) -> Result<Json<json::Release>, AppError> {
     let decided = decide_release(&state, &user, id, &body.decision, &body.note).await?;
     Ok(Json(json::Release::from(&decided)))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(QuarantineApiDoc::openapi())
+        .routes(routes!(list_quarantine))
+        .routes(routes!(get_entry))
+        .routes(routes!(request))
+        .routes(routes!(list_releases))
+        .routes(routes!(decide))
 }

@@ -22,10 +22,10 @@ use mamori_store::{
 };
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::context::User;
-use crate::error::AppError;
-use crate::pages::{Frame, format_time, parse_opt_id, render};
+use crate::http::AppError;
+use crate::http::AppState;
+use crate::http::User;
+use crate::http::{Frame, format_time, parse_opt_id, render};
 
 const PAGE_SIZE: i64 = 50;
 

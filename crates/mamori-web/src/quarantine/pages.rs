@@ -14,10 +14,10 @@ use mamori_core::{FieldError, FieldErrorKind};
 use mamori_store::{NewRelease, QuarantineView, ReleaseFilter};
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::context::{Form, Id, User};
-use crate::error::AppError;
-use crate::pages::{Frame, format_time, render};
+use crate::http::AppError;
+use crate::http::AppState;
+use crate::http::{Form, Id, User};
+use crate::http::{Frame, format_time, render};
 
 /// Most entries a list shows.
 const LIST_LIMIT: usize = 500;

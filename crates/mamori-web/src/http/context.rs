@@ -3,7 +3,7 @@
 //! security headers are written on the way out.
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -12,17 +12,16 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::Actor;
 use mamori_core::credentials::{random_token, secrets_equal, token_digest};
 use mamori_store::Session;
-use serde::de::DeserializeOwned;
 
-use crate::AppState;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::state::AppState;
 use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "mamori_session";
 pub const PRE_SESSION_COOKIE: &str = "mamori_pre";
 pub const LANG_COOKIE: &str = "mamori_lang";
 /// Largest form body read to find a CSRF token.
-const FORM_LIMIT: usize = 1024 * 1024;
+pub const FORM_LIMIT: usize = 1024 * 1024;
 /// Largest file upload (a `multipart/form-data` form, or a file as the body of an API request).
 pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
@@ -78,73 +77,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// A signed-in user: the context with an actor. Handlers that take one are closed to everyone
-/// who has not logged in.
-pub struct User {
-    pub ctx: Ctx,
-    pub actor: Actor,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for User {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        match ctx.actor.clone() {
-            Some(actor) => Ok(User { ctx, actor }),
-            None => Err(AppError::Unauthenticated),
-        }
-    }
-}
-
-/// The `{id}` of a page's path. An id that is not a positive number names nothing: 404, the
-/// same page as for an id that does not exist.
-pub struct Id(pub i64);
-
-impl<S: Send + Sync> FromRequestParts<S> for Id {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| AppError::NotFound)?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(Id)
-            .ok_or(AppError::NotFound)
-    }
-}
-
-/// A form body. Whatever axum's own reader would refuse (another content type, a body too large
-/// or of the wrong shape) is refused with our localised error page instead, and so are bytes
-/// that are not UTF-8, which the reader would otherwise turn silently into U+FFFD.
-pub struct Form<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
-    type Rejection = AppError;
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_form(request.headers()) {
-            return Err(AppError::Invalid(Vec::new()));
-        }
-        let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| AppError::TooLarge)?;
-        if form_urlencoded::parse(&bytes)
-            .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
-        {
-            return Err(AppError::Invalid(Vec::new()));
-        }
-        let request = Request::from_parts(parts, Body::from(bytes));
-        axum::Form::<T>::from_request(request, state)
-            .await
-            .map(|axum::Form(value)| Form(value))
-            .map_err(|_| AppError::Invalid(Vec::new()))
-    }
-}
-
 /// The boundary of a `multipart/form-data` body.
-fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+pub fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     if !value
         .trim_start()
@@ -158,7 +92,7 @@ fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
 
 /// The first field of a multipart body with this name, as bytes; `None` when there is none.
 /// A body that is not well-formed multipart is malformed.
-async fn multipart_field(
+pub async fn multipart_field(
     bytes: axum::body::Bytes,
     boundary: String,
     name: &str,
@@ -181,33 +115,7 @@ async fn multipart_field(
     Ok(None)
 }
 
-/// The `file` field of a `multipart/form-data` upload (the CSRF layer has read `_csrf` from the
-/// same body). Another content type, a body beyond [`UPLOAD_LIMIT`] or a form without the file
-/// is refused with our error page.
-pub struct Upload(pub axum::body::Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for Upload {
-    type Rejection = AppError;
-    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let boundary =
-            multipart_boundary(request.headers()).ok_or(AppError::UnsupportedMediaType)?;
-        let bytes = axum::body::to_bytes(request.into_body(), UPLOAD_LIMIT)
-            .await
-            .map_err(|_| AppError::TooLarge)?;
-        multipart_field(bytes, boundary, "file")
-            .await?
-            .filter(|file| !file.is_empty())
-            .map(Upload)
-            .ok_or_else(|| {
-                AppError::invalid(mamori_core::FieldError::new(
-                    "file",
-                    mamori_core::FieldErrorKind::Required,
-                ))
-            })
-    }
-}
-
-fn is_form(headers: &HeaderMap) -> bool {
+pub fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -527,12 +435,12 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
     if matches!(error, AppError::Unauthenticated) {
         return Redirect::to("/login").into_response();
     }
-    let page = crate::pages::ErrorPage {
+    let page = crate::http::frame::ErrorPage {
         lang,
         headline: lang.t(error.message_key()),
         details,
     };
-    (error.status(), Html(crate::pages::render(&page))).into_response()
+    (error.status(), Html(crate::http::frame::render(&page))).into_response()
 }
 
 /// One problem of a refused sheet, in the user's language.

@@ -22,9 +22,9 @@ use mamori_store::{
 };
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::context::{Upload, User};
-use crate::error::AppError;
+use crate::http::AppError;
+use crate::http::AppState;
+use crate::http::{Upload, User};
 use crate::i18n::Lang;
 
 const DAY_MS: i64 = 86_400_000;
@@ -449,8 +449,8 @@ pub mod api {
     use utoipa::{IntoParams, ToSchema};
 
     use super::*;
-    use crate::api::ApiQuery;
-    use crate::context::UPLOAD_LIMIT;
+    use crate::http::ApiQuery;
+    use crate::http::context::UPLOAD_LIMIT;
 
     #[derive(Debug, Default, Deserialize, IntoParams)]
     pub struct ExportParams {
@@ -499,8 +499,8 @@ pub mod api {
         params(ExportParams),
         responses(
             (status = 200, description = "The file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (status = 403, body = crate::api::ErrorBody),
-            (status = 422, body = crate::api::ErrorBody),
+            (status = 403, body = crate::http::api::ErrorBody),
+            (status = 422, body = crate::http::api::ErrorBody),
         )
     )]
     pub async fn export_assets(
@@ -528,9 +528,9 @@ pub mod api {
         request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
         responses(
             (status = 200, body = ImportResult),
-            (status = 403, body = crate::api::ErrorBody),
-            (status = 409, body = crate::api::ErrorBody),
-            (status = 413, body = crate::api::ErrorBody),
+            (status = 403, body = crate::http::api::ErrorBody),
+            (status = 409, body = crate::http::api::ErrorBody),
+            (status = 413, body = crate::http::api::ErrorBody),
             (status = 422, body = SheetErrorBody),
         )
     )]

@@ -4,18 +4,18 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::AppError;
+use crate::http::AppError;
 
 const FILES: &[(&str, &str, &str)] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../static/app.css"),
+        include_str!("../../static/app.css"),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../static/app.js"),
+        include_str!("../../static/app.js"),
     ),
 ];
 

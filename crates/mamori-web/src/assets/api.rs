@@ -4,9 +4,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
 use mamori_core::asset::AssetId;
 use mamori_core::authz::{ManageAssets, ManageRegister, ViewAssets, authorize};
 use mamori_core::classification::Scales;
@@ -14,62 +13,20 @@ use mamori_core::segment::SegmentId;
 use mamori_store::{Asset, AssetRow, NewAsset, SegmentEntry, SummaryCount};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::api::{ApiJson, ApiQuery, Id, PREFIX, created, parse_count, rfc3339};
-use crate::assets_pages::{
+use super::pages::{
     AssetForm, AssetQuery, LevelForm, asset_filter, asset_input, classification_input,
     dimension_of, disposal_input, is_split, level_edit_input, manage_grant, reason_input,
     save_level, segment_input, split_input, unit_place, visible_place,
 };
-use crate::context::User;
-use crate::error::AppError;
+use crate::http::AppError;
+use crate::http::AppState;
+use crate::http::User;
+use crate::http::api::{PREFIX, created, parse_count, rfc3339};
+use crate::http::{ApiJson, ApiQuery, Id};
 
-/// The register's routes: method, path below the API prefix, handler.
-pub fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    fn route<H, T>(
-        method: Method,
-        path: &'static str,
-        handler: H,
-    ) -> (Method, &'static str, MethodRouter<AppState>)
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).expect("standard method");
-        (method, path, on(filter, handler))
-    }
-    vec![
-        route(Method::GET, "/assets", list_assets),
-        route(Method::POST, "/assets", create_asset),
-        route(Method::GET, "/assets/summary", summary),
-        route(
-            Method::GET,
-            "/assets/export",
-            crate::assets_sheet::api::export_assets,
-        ),
-        route(
-            Method::POST,
-            "/assets/import",
-            crate::assets_sheet::api::import_assets,
-        ),
-        route(Method::GET, "/assets/{id}", get_asset),
-        route(Method::PATCH, "/assets/{id}", update_asset),
-        route(Method::POST, "/assets/{id}/reclassify", reclassify_asset),
-        route(Method::POST, "/assets/{id}/dispose", dispose_asset),
-        route(Method::GET, "/segments", list_segments),
-        route(Method::POST, "/segments", create_segment),
-        route(Method::PATCH, "/segments/{id}", update_segment),
-        route(Method::DELETE, "/segments/{id}", delete_segment),
-        route(Method::GET, "/classification", get_classification),
-        route(Method::PUT, "/classification/split", set_split),
-        route(
-            Method::PUT,
-            "/classification/{dimension}/levels/{code}",
-            update_level,
-        ),
-    ]
-}
 
 mod json {
     use super::*;
@@ -417,8 +374,8 @@ fn counts(list: Vec<SummaryCount>) -> Vec<json::Count> {
         list_assets,
         create_asset,
         summary,
-        crate::assets_sheet::api::export_assets,
-        crate::assets_sheet::api::import_assets,
+        super::sheet::api::export_assets,
+        super::sheet::api::import_assets,
         get_asset,
         update_asset,
         reclassify_asset,
@@ -449,8 +406,8 @@ pub struct AssetsApiDoc;
     params(json::AssetParams),
     responses(
         (status = 200, body = json::AssetPage),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn list_assets(
@@ -517,9 +474,9 @@ fn form_of(body: json::AssetCreate) -> AssetForm {
     request_body = json::AssetCreate,
     responses(
         (status = 201, body = json::Asset),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 409, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn create_asset(
@@ -560,8 +517,8 @@ async fn create_asset(
     params(("id" = i64, Path, description = "Asset id")),
     responses(
         (status = 200, body = json::Asset),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
     )
 )]
 async fn get_asset(
@@ -587,10 +544,10 @@ async fn get_asset(
     request_body = json::AssetUpdate,
     responses(
         (status = 200, body = json::Asset),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 409, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn update_asset(
@@ -652,9 +609,9 @@ async fn update_asset(
     request_body = json::Reclassify,
     responses(
         (status = 200, body = json::Asset),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn reclassify_asset(
@@ -691,9 +648,9 @@ async fn reclassify_asset(
     request_body = json::Dispose,
     responses(
         (status = 200, body = json::Asset),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn dispose_asset(
@@ -718,7 +675,7 @@ async fn dispose_asset(
     tag = "assets",
     responses(
         (status = 200, body = json::Summary),
-        (status = 403, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
     )
 )]
 async fn summary(
@@ -746,7 +703,7 @@ async fn summary(
     tag = "assets",
     responses(
         (status = 200, body = Vec<json::Segment>),
-        (status = 403, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
     )
 )]
 async fn list_segments(
@@ -770,9 +727,9 @@ fn segment_of(body: &json::SegmentBody) -> Result<mamori_core::segment::Segment,
     request_body = json::SegmentBody,
     responses(
         (status = 201, body = json::Segment),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 409, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn create_segment(
@@ -801,10 +758,10 @@ async fn create_segment(
     request_body = json::SegmentBody,
     responses(
         (status = 200, body = json::Segment),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 409, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn update_segment(
@@ -830,9 +787,9 @@ async fn update_segment(
     params(("id" = i64, Path, description = "Segment id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 409, description = "Assets live in it", body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, description = "Assets live in it", body = crate::http::api::ErrorBody),
     )
 )]
 async fn delete_segment(
@@ -865,7 +822,7 @@ fn classification_body(scales: Scales) -> json::Classification {
     tag = "assets",
     responses(
         (status = 200, body = json::Classification),
-        (status = 403, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
     )
 )]
 async fn get_classification(
@@ -887,8 +844,8 @@ async fn get_classification(
     request_body = json::Split,
     responses(
         (status = 200, body = json::Classification),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn set_split(
@@ -919,9 +876,9 @@ async fn set_split(
     request_body = json::LevelBody,
     responses(
         (status = 200, body = json::Classification),
-        (status = 403, body = crate::api::ErrorBody),
-        (status = 404, body = crate::api::ErrorBody),
-        (status = 422, body = crate::api::ErrorBody),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn update_level(
@@ -959,4 +916,20 @@ async fn update_level(
     )
     .await?;
     Ok(Json(classification_body(scales)))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(AssetsApiDoc::openapi())
+        .routes(routes!(list_assets, create_asset))
+        .routes(routes!(summary))
+        .routes(routes!(super::sheet::api::export_assets))
+        .routes(routes!(super::sheet::api::import_assets))
+        .routes(routes!(get_asset, update_asset))
+        .routes(routes!(reclassify_asset))
+        .routes(routes!(dispose_asset))
+        .routes(routes!(list_segments, create_segment))
+        .routes(routes!(update_segment, delete_segment))
+        .routes(routes!(get_classification))
+        .routes(routes!(set_split))
+        .routes(routes!(update_level))
 }

@@ -1,0 +1,201 @@
+//! The one set of extractors every feature uses. Each refusal is an [`AppError`], rendered by the
+//! context layer in the caller's language: as a page for the pages, as the JSON error body under
+//! `/api/v1`.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::header::{self, HeaderMap};
+use axum::http::request::Parts;
+use mamori_core::{Actor, FieldError, FieldErrorKind};
+use serde::de::DeserializeOwned;
+
+use crate::http::context::{
+    Ctx, FORM_LIMIT, UPLOAD_LIMIT, is_form, multipart_boundary, multipart_field,
+};
+use crate::http::error::AppError;
+
+/// Largest JSON body the API reads; every body it takes is a few fields of text.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// A signed-in user: the context with an actor. Handlers that take one are closed to everyone
+/// who has not logged in.
+pub struct User {
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        match ctx.actor.clone() {
+            Some(actor) => Ok(User { ctx, actor }),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+/// The `{id}` of a page's path. An id that is not a positive number names nothing: 404, the
+/// same page as for an id that does not exist.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Id)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// A form body. Whatever axum's own reader would refuse (another content type, a body too large
+/// or of the wrong shape) is refused with our localised error page instead, and so are bytes
+/// that are not UTF-8, which the reader would otherwise turn silently into U+FFFD.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_form(request.headers()) {
+            return Err(AppError::Invalid(Vec::new()));
+        }
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        if form_urlencoded::parse(&bytes)
+            .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
+        {
+            return Err(AppError::Invalid(Vec::new()));
+        }
+        let request = Request::from_parts(parts, Body::from(bytes));
+        axum::Form::<T>::from_request(request, state)
+            .await
+            .map(|axum::Form(value)| Form(value))
+            .map_err(|_| AppError::Invalid(Vec::new()))
+    }
+}
+
+/// The `file` field of a `multipart/form-data` upload (the CSRF layer has read `_csrf` from the
+/// same body). Another content type, a body beyond [`UPLOAD_LIMIT`] or a form without the file
+/// is refused with our error page.
+pub struct Upload(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let boundary =
+            multipart_boundary(request.headers()).ok_or(AppError::UnsupportedMediaType)?;
+        let bytes = axum::body::to_bytes(request.into_body(), UPLOAD_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        multipart_field(bytes, boundary, "file")
+            .await?
+            .filter(|file| !file.is_empty())
+            .map(Upload)
+            .ok_or_else(|| {
+                AppError::invalid(mamori_core::FieldError::new(
+                    "file",
+                    mamori_core::FieldErrorKind::Required,
+                ))
+            })
+    }
+}
+
+/// A JSON object as request body.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes: Bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        // Syntax first, then shape: every body the API takes is one JSON object (serde would
+        // otherwise read an array as a struct's fields in order).
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| AppError::Malformed)?;
+        if !value.is_object() {
+            return Err(AppError::invalid(FieldError::new(
+                "body",
+                FieldErrorKind::InvalidFormat,
+            )));
+        }
+        let value = serde_path_to_error::deserialize(value).map_err(|error| {
+            let field = error
+                .path()
+                .iter()
+                .next()
+                .map(|segment| body_field(&segment.to_string()))
+                .unwrap_or("body");
+            AppError::invalid(FieldError::new(field, FieldErrorKind::InvalidFormat))
+        })?;
+        Ok(ApiJson(value))
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The name under which a refused body field is reported: the same names the pages' validation
+/// uses, so that one message table serves both.
+fn body_field(json_name: &str) -> &'static str {
+    match json_name {
+        "code" => "code",
+        "name" => "name",
+        "note" => "note",
+        "org_id" => "organisation",
+        "parent_id" => "parent",
+        "unit_id" => "unit",
+        "title" => "title",
+        "email" => "email",
+        "phone" => "phone",
+        "external" => "external",
+        "role" => "role",
+        "scope" | "system" => "scope",
+        "username" => "username",
+        "person_id" => "person",
+        "password" => "password",
+        "disabled" => "disabled",
+        "reason" => "reason",
+        "decision" => "decision",
+        _ => "body",
+    }
+}
+
+/// Query parameters.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::try_from_uri(&parts.uri)
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|_| AppError::Malformed)
+    }
+}

@@ -1,0 +1,76 @@
+//! What every handler can reach: the settings and the services the binary built once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mamori_core::Clock;
+use mamori_store::{QuarantineView, Store};
+
+use crate::http::metrics::Metrics;
+use crate::http::throttle::Throttle;
+
+/// Settings of the web application.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// How long a session lives without a new login.
+    pub session_lifetime: Duration,
+    /// Issuer name shown in authenticator apps.
+    pub totp_issuer: String,
+    /// More counters for `/metrics` in Prometheus text (a gateway run by `mamori serve`).
+    pub extra_metrics: Option<MetricsSource>,
+}
+
+/// Renders counters in Prometheus text; called off the async threads (it may read folders).
+#[derive(Clone)]
+pub struct MetricsSource(pub Arc<dyn Fn() -> String + Send + Sync>);
+
+impl std::fmt::Debug for MetricsSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsSource")
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_lifetime: Duration::from_secs(8 * 3600),
+            totp_issuer: "mamori".to_owned(),
+            extra_metrics: None,
+        }
+    }
+}
+
+/// Everything a handler can reach, built once by the binary.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<WebConfig>,
+    pub throttle: Arc<Throttle>,
+    pub metrics: Arc<Metrics>,
+    /// 隔離メール of a gateway run by `mamori serve`; without it the quarantine pages are 404.
+    pub quarantine: Option<Arc<dyn QuarantineView>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        Self {
+            quarantine: None,
+            store,
+            clock,
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// The quarantine whose pages and release requests `/quarantine` serves.
+    #[must_use]
+    pub fn with_quarantine(mut self, quarantine: Arc<dyn QuarantineView>) -> Self {
+        self.quarantine = Some(quarantine);
+        self
+    }
+}
