@@ -1633,3 +1633,33 @@ async fn a_bad_level_edit_changes_nothing_and_says_why_in_japanese() {
             .is_empty()
     );
 }
+
+/// Ids that name nothing on the register's pages get the localised 404 page that every other
+/// page gives, not the framework's plain-text rejection.
+#[tokio::test]
+async fn asset_and_segment_ids_that_are_not_numbers_get_the_localised_404_page() {
+    let w = world().await;
+    for path in [
+        "/assets/abc",
+        "/assets/-1",
+        "/assets/0",
+        "/assets/99999999999999999999",
+        "/classification/%FF/3",
+    ] {
+        let page = w.page(&w.ciso, path).await;
+        let text = page.page(StatusCode::NOT_FOUND);
+        assert!(text.contains("<html"), "{path}: {text}");
+        assert!(has_kana(text), "{path} is not in Japanese: {text}");
+    }
+    for path in [
+        "/assets/abc",
+        "/assets/abc/reclassify",
+        "/assets/abc/dispose",
+        "/segments/abc",
+        "/segments/abc/delete",
+    ] {
+        let reply = w.form(&w.ciso, path, &[], "en").await;
+        let text = reply.page(StatusCode::NOT_FOUND);
+        assert!(text.contains("<html"), "{path}: {text}");
+    }
+}

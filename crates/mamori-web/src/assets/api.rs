@@ -27,7 +27,6 @@ use crate::http::User;
 use crate::http::api::{PREFIX, created, parse_count, rfc3339};
 use crate::http::{ApiJson, ApiQuery, Id};
 
-
 mod json {
     use super::*;
 

@@ -3,8 +3,7 @@
 //! the store; the validation here is shared with the API.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
 use mamori_core::authz::{
@@ -25,7 +24,7 @@ use serde::Deserialize;
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
-use crate::http::{Frame, format_time, parse_opt_id, render};
+use crate::http::{Form, Frame, Id, PathParams, format_time, parse_opt_id, render};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -672,7 +671,7 @@ impl AssetPage {
 pub async fn asset(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     let (place, grant) = visible_place(state.store.as_ref(), &user.actor, AssetId(id)).await?;
     let asset = state
@@ -717,7 +716,7 @@ pub async fn asset(
 pub async fn update_asset(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<AssetForm>,
 ) -> Result<Response, AppError> {
     let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
@@ -754,7 +753,7 @@ pub fn reason_input(raw: &str) -> Result<String, AppError> {
 pub async fn reclassify_asset(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<ReclassifyForm>,
 ) -> Result<Response, AppError> {
     let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
@@ -787,7 +786,7 @@ pub struct DisposeForm {
 pub async fn dispose_asset(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<DisposeForm>,
 ) -> Result<Response, AppError> {
     let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
@@ -963,7 +962,7 @@ pub async fn create_segment(
 pub async fn update_segment(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(form): Form<SegmentForm>,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ManageRegister>(&user.actor, &())?;
@@ -978,7 +977,7 @@ pub async fn update_segment(
 pub async fn delete_segment(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ManageRegister>(&user.actor, &())?;
     state
@@ -1244,7 +1243,7 @@ impl LevelPage {
 pub async fn level_page(
     State(state): State<AppState>,
     user: User,
-    Path((dimension, code)): Path<(String, String)>,
+    PathParams((dimension, code)): PathParams<(String, String)>,
 ) -> Result<Response, AppError> {
     authorize::<ManageRegister>(&user.actor, &())?;
     let view = authorize::<ViewAssets>(&user.actor, &())?;
@@ -1268,7 +1267,7 @@ pub async fn level_page(
 pub async fn update_level(
     State(state): State<AppState>,
     user: User,
-    Path((dimension, code)): Path<(String, String)>,
+    PathParams((dimension, code)): PathParams<(String, String)>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ManageRegister>(&user.actor, &())?;

@@ -54,6 +54,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// The text segments of a page's or an endpoint's path (`{id}` of a quarantine entry,
+/// `{dimension}/{code}` of a level), in order. Anything that cannot be read names nothing: 404.
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| PathParams(value))
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
 /// A form body. Whatever axum's own reader would refuse (another content type, a body too large
 /// or of the wrong shape) is refused with our localised error page instead, and so are bytes
 /// that are not UTF-8, which the reader would otherwise turn silently into U+FFFD.

@@ -16,6 +16,6 @@ pub mod throttle;
 
 pub use context::Ctx;
 pub use error::AppError;
-pub use extract::{ApiJson, ApiQuery, Form, Id, Upload, User};
+pub use extract::{ApiJson, ApiQuery, Form, Id, PathParams, Upload, User};
 pub use frame::{Check, Frame, format_time, parse_date, parse_opt_id, render};
 pub use state::{AppState, MetricsSource, WebConfig};

@@ -3,8 +3,7 @@
 //! judged, authorised and audited alike.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::response::Response;
 use mamori_core::release::QuarantinedMail;
 use mamori_core::release::ReleaseRequest;
@@ -20,8 +19,7 @@ use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
 use crate::http::api::{PREFIX, created, rfc3339};
-use crate::http::{ApiJson, Id};
-
+use crate::http::{ApiJson, Id, PathParams};
 
 mod json {
     use super::*;
@@ -168,21 +166,6 @@ fn releases(list: &[ReleaseRequest]) -> Vec<json::Release> {
     list.iter().map(Into::into).collect()
 }
 
-/// The `{id}` of a quarantine path, checked by the pages' lookup; one that cannot be read names
-/// nothing: 404.
-pub struct QuarantinePath(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for QuarantinePath {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(id)| QuarantinePath(id))
-            .map_err(|_| AppError::NotFound)
-    }
-}
-
 #[derive(OpenApi)]
 #[openapi(
     paths(list_quarantine, list_releases, decide, get_entry, request),
@@ -236,7 +219,7 @@ async fn list_quarantine(
 async fn get_entry(
     State(state): State<AppState>,
     user: User,
-    QuarantinePath(raw): QuarantinePath,
+    PathParams(raw): PathParams<String>,
 ) -> Result<Json<json::EntryDetail>, AppError> {
     let ItemData {
         entry,
@@ -274,7 +257,7 @@ async fn get_entry(
 async fn request(
     State(state): State<AppState>,
     user: User,
-    QuarantinePath(raw): QuarantinePath,
+    PathParams(raw): PathParams<String>,
     ApiJson(body): ApiJson<json::RequestBody>,
 ) -> Result<Response, AppError> {
     let made = request_release(&state, &user, &raw, &body.reason).await?;

@@ -4,7 +4,7 @@
 //! delivers. Every step asks `authorize` and is written to the audit trail by the store.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::authz::{
     ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem, authorize,
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::http::AppError;
 use crate::http::AppState;
-use crate::http::{Form, Id, User};
+use crate::http::{Form, Id, PathParams, User};
 use crate::http::{Frame, format_time, render};
 
 /// Most entries a list shows.
@@ -324,7 +324,7 @@ pub(crate) async fn item_data(
 pub async fn item(
     State(state): State<AppState>,
     user: User,
-    Path(raw): Path<String>,
+    PathParams(raw): PathParams<String>,
 ) -> Result<Response, AppError> {
     let ItemData {
         entry,
@@ -389,7 +389,7 @@ pub(crate) async fn request_release(
 pub async fn request(
     State(state): State<AppState>,
     user: User,
-    Path(raw): Path<String>,
+    PathParams(raw): PathParams<String>,
     Form(form): Form<RequestForm>,
 ) -> Result<Response, AppError> {
     let request = request_release(&state, &user, &raw, &form.reason).await?;
