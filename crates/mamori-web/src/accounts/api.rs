@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::pages::{self, AccountForm};
-use crate::http::api::{ErrorBody, PREFIX, created, ids, rfc3339, scope_text};
+use super::ops::{self, AccountDraft};
+use crate::http::api::{ErrorBody, PREFIX, created, positive_id, rfc3339, scope_text};
 use crate::http::{ApiJson, AppError, AppState, Id, User};
 
 mod json {
@@ -199,17 +199,14 @@ async fn create_account(
     user: User,
     ApiJson(body): ApiJson<json::AccountCreate>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageAccounts>(&user.actor, &())?;
-    let account = pages::new_account(AccountForm {
+    let mut problems = Vec::new();
+    let draft = AccountDraft {
         username: body.username,
-        person_id: ids(body.person_id),
+        person_id: positive_id("person", body.person_id, &mut problems).map(mamori_core::PersonId),
         password: body.password,
-    })
-    .await?;
-    let id = state
-        .store
-        .create_account(&grant, account, &user.ctx.origin())
-        .await?;
+        problems,
+    };
+    let id = ops::create_account(&state, &user, draft).await?;
     let account = state.store.account(id).await?.ok_or(AppError::NotFound)?;
     Ok(created(
         format!("{PREFIX}/accounts/{id}"),
@@ -237,17 +234,10 @@ async fn update_account(
     Id(id): Id,
     ApiJson(body): ApiJson<json::AccountUpdate>,
 ) -> Result<Json<json::Account>, AppError> {
-    let grant = authorize::<ManageAccounts>(&user.actor, &())?;
-    if UserId(id) == user.actor.user_id {
-        return Err(AppError::Forbidden);
-    }
     let disabled = body
         .disabled
-        .ok_or_else(|| FieldError::new("disabled", FieldErrorKind::Required))?;
-    state
-        .store
-        .set_account_disabled(&grant, UserId(id), disabled, &user.ctx.origin())
-        .await?;
+        .ok_or_else(|| FieldError::new("disabled", FieldErrorKind::Required));
+    ops::set_disabled(&state, &user, UserId(id), disabled).await?;
     let account = state
         .store
         .account(UserId(id))

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod ops;
 mod pages;
 
 use axum::Router;

@@ -4,9 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use mamori_core::authz::{
-    ManageOrganisations, ManagePeople, ManageUnits, ViewDirectory, ViewPersonDetail, authorize,
-};
+use mamori_core::authz::{ViewDirectory, ViewPersonDetail, authorize};
 use mamori_core::org::AssignmentId;
 use mamori_core::role::RoleAssignment;
 use mamori_core::{OrgId, PersonId, UnitId};
@@ -16,8 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::pages::{self, OrganisationForm, PersonForm, UnitForm};
-use crate::http::api::{ErrorBody, PREFIX, created, ids, nullable, parse_count, scope_text};
+use super::ops::{self, OrganisationDraft, PersonDraft, RoleDraft, UnitDraft};
+use crate::http::api::{
+    ErrorBody, PREFIX, created, nullable, parse_count, positive_id, scope_text,
+};
 use crate::http::{ApiJson, ApiQuery, AppError, AppState, Id, User, parse_opt_id};
 
 mod json {
@@ -309,16 +309,12 @@ async fn create_organisation(
     user: User,
     ApiJson(body): ApiJson<json::OrganisationCreate>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageOrganisations>(&user.actor, &())?;
-    let input = pages::organisation_input(&OrganisationForm {
-        code: body.code,
-        name: body.name,
-        note: body.note,
-    })?;
-    let org = state
-        .store
-        .create_organisation(&grant, input, &user.ctx.origin())
-        .await?;
+    let draft = OrganisationDraft {
+        code: Some(body.code),
+        name: Some(body.name),
+        note: Some(body.note),
+    };
+    let org = ops::create_organisation(&state, &user, draft).await?;
     Ok(created(
         format!("{PREFIX}/organisations/{}", org.id),
         json::Organisation::from(org),
@@ -372,22 +368,12 @@ async fn update_organisation(
     Id(id): Id,
     ApiJson(body): ApiJson<json::OrganisationUpdate>,
 ) -> Result<Json<json::Organisation>, AppError> {
-    let grant = authorize::<ManageOrganisations>(&user.actor, &())?;
-    let view = authorize::<ViewDirectory>(&user.actor, &())?;
-    let current = state
-        .store
-        .organisation(&view, OrgId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let input = pages::organisation_input(&OrganisationForm {
-        code: body.code.unwrap_or(current.code),
-        name: body.name.unwrap_or_else(|| current.name.into()),
-        note: body.note.unwrap_or(current.note),
-    })?;
-    let org = state
-        .store
-        .update_organisation(&grant, OrgId(id), input, &user.ctx.origin())
-        .await?;
+    let draft = OrganisationDraft {
+        code: body.code,
+        name: body.name,
+        note: body.note,
+    };
+    let org = ops::update_organisation(&state, &user, OrgId(id), draft).await?;
     Ok(Json(org.into()))
 }
 
@@ -435,17 +421,15 @@ async fn create_unit(
     user: User,
     ApiJson(body): ApiJson<json::UnitCreate>,
 ) -> Result<Response, AppError> {
-    let input = pages::unit_input(&UnitForm {
-        org_id: ids(body.org_id),
-        parent_id: ids(body.parent_id),
-        name: body.name,
-        note: body.note,
-    })?;
-    let grant = authorize::<ManageUnits>(&user.actor, &input.org_id)?;
-    let unit = state
-        .store
-        .create_unit(&grant, input, &user.ctx.origin())
-        .await?;
+    let mut problems = Vec::new();
+    let draft = UnitDraft {
+        org_id: positive_id("organisation", body.org_id, &mut problems).map(OrgId),
+        parent_id: Some(positive_id("parent", body.parent_id, &mut problems).map(UnitId)),
+        name: Some(body.name),
+        note: Some(body.note),
+        problems,
+    };
+    let unit = ops::create_unit(&state, &user, draft).await?;
     Ok(created(
         format!("{PREFIX}/units/{}", unit.id),
         json::Unit::from(unit),
@@ -499,29 +483,17 @@ async fn update_unit(
     Id(id): Id,
     ApiJson(body): ApiJson<json::UnitUpdate>,
 ) -> Result<Json<json::Unit>, AppError> {
-    let org = state
-        .store
-        .unit_org(UnitId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant = authorize::<ManageUnits>(&user.actor, &org)?;
-    let view = authorize::<ViewDirectory>(&user.actor, &())?;
-    let current = state
-        .store
-        .unit(&view, UnitId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut input = pages::unit_input(&UnitForm {
-        org_id: org.0.to_string(),
-        parent_id: ids(body.parent_id.unwrap_or(current.parent_id.map(|p| p.0))),
-        name: body.name.unwrap_or_else(|| current.name.into()),
-        note: body.note.unwrap_or(current.note),
-    })?;
-    input.org_id = org;
-    let unit = state
-        .store
-        .update_unit(&grant, UnitId(id), input, &user.ctx.origin())
-        .await?;
+    let mut problems = Vec::new();
+    let draft = UnitDraft {
+        org_id: None,
+        parent_id: body
+            .parent_id
+            .map(|p| positive_id("parent", p, &mut problems).map(UnitId)),
+        name: body.name,
+        note: body.note,
+        problems,
+    };
+    let unit = ops::update_unit(&state, &user, UnitId(id), draft).await?;
     Ok(Json(unit.into()))
 }
 
@@ -597,20 +569,17 @@ async fn create_person(
     user: User,
     ApiJson(body): ApiJson<json::PersonCreate>,
 ) -> Result<Response, AppError> {
-    let input = pages::person_input(&PersonForm {
-        name: body.name,
-        unit_id: ids(body.unit_id),
-        title: body.title,
-        email: body.email.unwrap_or_default(),
-        phone: body.phone,
-        external: body.external.then(|| "true".to_owned()),
-    })?;
-    let place = pages::place_for_unit(&state, None, input.unit_id).await?;
-    let grant = authorize::<ManagePeople>(&user.actor, &place)?;
-    let person = state
-        .store
-        .create_person(&grant, input, &user.ctx.origin())
-        .await?;
+    let mut problems = Vec::new();
+    let draft = PersonDraft {
+        name: Some(body.name),
+        unit_id: Some(positive_id("unit", body.unit_id, &mut problems).map(UnitId)),
+        title: Some(body.title),
+        email: Some(body.email),
+        phone: Some(body.phone),
+        external: Some(body.external),
+        problems,
+    };
+    let person = ops::create_person(&state, &user, draft).await?;
     Ok(created(
         format!("{PREFIX}/people/{}", person.id),
         json::Person::from(person),
@@ -670,36 +639,19 @@ async fn update_person(
     Id(id): Id,
     ApiJson(body): ApiJson<json::PersonUpdate>,
 ) -> Result<Json<json::Person>, AppError> {
-    let before = state
-        .store
-        .person_place(PersonId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let view =
-        authorize::<ViewPersonDetail>(&user.actor, &before).map_err(|_| AppError::NotFound)?;
-    authorize::<ManagePeople>(&user.actor, &before)?;
-    let current = state
-        .store
-        .person(&view, PersonId(id), &user.ctx.origin())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let input = pages::person_input(&PersonForm {
-        name: body.name.unwrap_or_else(|| current.name.into()),
-        unit_id: ids(body.unit_id.unwrap_or(current.unit_id.map(|u| u.0))),
-        title: body.title.unwrap_or(current.title),
-        email: body.email.unwrap_or(current.email).unwrap_or_default(),
-        phone: body.phone.unwrap_or(current.phone),
-        external: body
-            .external
-            .unwrap_or(current.external)
-            .then(|| "true".to_owned()),
-    })?;
-    let after = pages::place_for_unit(&state, Some(PersonId(id)), input.unit_id).await?;
-    let grant = authorize::<ManagePeople>(&user.actor, &after)?;
-    let person = state
-        .store
-        .update_person(&grant, PersonId(id), input, &user.ctx.origin())
-        .await?;
+    let mut problems = Vec::new();
+    let draft = PersonDraft {
+        name: body.name,
+        unit_id: body
+            .unit_id
+            .map(|u| positive_id("unit", u, &mut problems).map(UnitId)),
+        title: body.title,
+        email: body.email,
+        phone: body.phone,
+        external: body.external,
+        problems,
+    };
+    let person = ops::update_person(&state, &user, PersonId(id), draft).await?;
     Ok(Json(person.into()))
 }
 
@@ -759,15 +711,12 @@ async fn assign_role(
         Some(name) if body.system.trim().is_empty() => name.to_owned(),
         _ => body.system,
     };
-    let assignment = pages::give_role(
-        &state,
-        &user,
-        PersonId(id),
-        &body.role,
-        &body.scope,
-        &system,
-    )
-    .await?;
+    let draft = RoleDraft {
+        role: body.role,
+        scope: body.scope,
+        system,
+    };
+    let assignment = ops::give_role(&state, &user, PersonId(id), &draft).await?;
     Ok(created(
         format!("{PREFIX}/people/{id}/roles"),
         json::Assignment::from(assignment),
@@ -791,7 +740,7 @@ async fn revoke_role(
     user: User,
     Id(id): Id,
 ) -> Result<StatusCode, AppError> {
-    pages::take_role(&state, &user, AssignmentId(id)).await?;
+    ops::take_role(&state, &user, AssignmentId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

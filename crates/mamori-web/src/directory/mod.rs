@@ -1,6 +1,7 @@
 //! The directory: organisations (機関), units (部局・課室), people and their roles (seed §4).
 
 mod api;
+mod ops;
 mod pages;
 
 use axum::Router;

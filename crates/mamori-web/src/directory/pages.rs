@@ -8,14 +8,14 @@ use mamori_core::authz::{
     AssignRoles, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace, RoleChange,
     ViewDirectory, ViewPersonDetail, authorize,
 };
-use mamori_core::org::{AssignmentId, Organisation, Person, Unit, parse_code, parse_phone};
-use mamori_core::role::{Role, RoleAssignment, Scope, ScopeKind, validate_scope};
-use mamori_core::text::{parse_email, parse_note};
-use mamori_core::{FieldError, FieldErrorKind, OrgId, PersonId, UnitId};
-use mamori_store::{OrganisationInput, PeopleFilter, PersonInput, PersonSummary, UnitInput};
+use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
+use mamori_core::role::{Role, RoleAssignment, Scope};
+use mamori_core::{OrgId, PersonId, UnitId};
+use mamori_store::{PeopleFilter, PersonSummary};
 use serde::Deserialize;
 
-use crate::http::{AppError, AppState, Check, Form, Frame, Id, User, parse_opt_id, render};
+use super::ops::{self, OrganisationDraft, PersonDraft, RoleDraft, UnitDraft};
+use crate::http::{AppError, AppState, Form, Frame, Id, User, parse_opt_id, render};
 
 // ---------------------------------------------------------------------------------------------
 // Home
@@ -97,30 +97,12 @@ pub struct OrganisationForm {
     pub note: String,
 }
 
-pub fn organisation_input(form: &OrganisationForm) -> Result<OrganisationInput, AppError> {
-    let mut check = Check::new();
-    let code = check.take(parse_code(&form.code));
-    let name = check.name("name", &form.name);
-    let note = check.take(parse_note("note", &form.note));
-    check.done()?;
-    Ok(OrganisationInput {
-        code,
-        name: name.expect("checked"),
-        note,
-    })
-}
-
 pub async fn create_organisation(
     State(state): State<AppState>,
     user: User,
     Form(form): Form<OrganisationForm>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageOrganisations>(&user.actor, &())?;
-    let input = organisation_input(&form)?;
-    let org = state
-        .store
-        .create_organisation(&grant, input, &user.ctx.origin())
-        .await?;
+    let org = ops::create_organisation(&state, &user, form.into()).await?;
     Ok(Redirect::to(&format!("/organisations/{}", org.id)).into_response())
 }
 
@@ -162,13 +144,18 @@ pub async fn update_organisation(
     Id(id): Id,
     Form(form): Form<OrganisationForm>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageOrganisations>(&user.actor, &())?;
-    let input = organisation_input(&form)?;
-    state
-        .store
-        .update_organisation(&grant, OrgId(id), input, &user.ctx.origin())
-        .await?;
+    ops::update_organisation(&state, &user, OrgId(id), form.into()).await?;
     Ok(Redirect::to(&format!("/organisations/{id}")).into_response())
+}
+
+impl From<OrganisationForm> for OrganisationDraft {
+    fn from(form: OrganisationForm) -> Self {
+        OrganisationDraft {
+            code: Some(form.code),
+            name: Some(form.name),
+            note: Some(form.note),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -183,38 +170,39 @@ pub struct UnitForm {
     pub note: String,
 }
 
-pub fn unit_input(form: &UnitForm) -> Result<UnitInput, AppError> {
-    let mut check = Check::new();
-    let org = check.take(parse_opt_id("organisation", &form.org_id));
-    if org.is_none() && check.0.is_empty() {
-        check
-            .0
-            .push(FieldError::new("organisation", FieldErrorKind::Required));
-    }
-    let parent = check.take(parse_opt_id("parent", &form.parent_id));
-    let name = check.name("name", &form.name);
-    let note = check.take(parse_note("note", &form.note));
-    check.done()?;
-    Ok(UnitInput {
-        org_id: OrgId(org.expect("checked")),
-        parent_id: parent.map(UnitId),
-        name: name.expect("checked"),
-        note,
-    })
-}
-
 pub async fn create_unit(
     State(state): State<AppState>,
     user: User,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, AppError> {
-    let input = unit_input(&form)?;
-    let grant = authorize::<ManageUnits>(&user.actor, &input.org_id)?;
-    let unit = state
-        .store
-        .create_unit(&grant, input, &user.ctx.origin())
-        .await?;
+    let unit = ops::create_unit(&state, &user, form.draft(true)).await?;
     Ok(Redirect::to(&format!("/units/{}", unit.id)).into_response())
+}
+
+impl UnitForm {
+    /// The draft of this form; an update keeps the unit's organisation, whatever the form says.
+    fn draft(self, with_org: bool) -> UnitDraft {
+        let mut problems = Vec::new();
+        let mut id = |field, raw: &str| {
+            parse_opt_id(field, raw).unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            })
+        };
+        let org_id = if with_org {
+            id("organisation", &self.org_id).map(OrgId)
+        } else {
+            None
+        };
+        let parent_id = id("parent", &self.parent_id).map(UnitId);
+        UnitDraft {
+            org_id,
+            parent_id: Some(parent_id),
+            name: Some(self.name),
+            note: Some(self.note),
+            problems,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -281,21 +269,7 @@ pub async fn update_unit(
     Id(id): Id,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, AppError> {
-    let org = state
-        .store
-        .unit_org(UnitId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant = authorize::<ManageUnits>(&user.actor, &org)?;
-    let mut input = unit_input(&UnitForm {
-        org_id: org.0.to_string(),
-        ..form
-    })?;
-    input.org_id = org;
-    state
-        .store
-        .update_unit(&grant, UnitId(id), input, &user.ctx.origin())
-        .await?;
+    ops::update_unit(&state, &user, UnitId(id), form.draft(false)).await?;
     Ok(Redirect::to(&format!("/units/{id}")).into_response())
 }
 
@@ -389,65 +363,35 @@ pub struct PersonForm {
     pub external: Option<String>,
 }
 
-pub fn person_input(form: &PersonForm) -> Result<PersonInput, AppError> {
-    let mut check = Check::new();
-    let name = check.name("name", &form.name);
-    let unit = check.take(parse_opt_id("unit", &form.unit_id));
-    let title = if form.title.trim().is_empty() {
-        String::new()
-    } else {
-        check
-            .name("title", &form.title)
-            .map(String::from)
-            .unwrap_or_default()
-    };
-    let email = check.take(parse_email("email", &form.email));
-    let phone = check.take(parse_phone(&form.phone));
-    check.done()?;
-    Ok(PersonInput {
-        name: name.expect("checked"),
-        unit_id: unit.map(UnitId),
-        title,
-        email,
-        phone,
-        external: form
-            .external
-            .as_deref()
-            .is_some_and(|v| v == "on" || v == "true" || v == "1"),
-    })
-}
-
-pub(crate) async fn place_for_unit(
-    state: &AppState,
-    person: Option<PersonId>,
-    unit: Option<UnitId>,
-) -> Result<PersonPlace, AppError> {
-    let org = match unit {
-        Some(unit) => Some(state.store.unit_org(unit).await?.ok_or_else(|| {
-            AppError::invalid(FieldError::new("unit", FieldErrorKind::UnknownValue))
-        })?),
-        None => None,
-    };
-    Ok(PersonPlace {
-        person_id: person,
-        org_id: org,
-        unit_id: unit,
-    })
-}
-
 pub async fn create_person(
     State(state): State<AppState>,
     user: User,
     Form(form): Form<PersonForm>,
 ) -> Result<Response, AppError> {
-    let input = person_input(&form)?;
-    let place = place_for_unit(&state, None, input.unit_id).await?;
-    let grant = authorize::<ManagePeople>(&user.actor, &place)?;
-    let person = state
-        .store
-        .create_person(&grant, input, &user.ctx.origin())
-        .await?;
+    let person = ops::create_person(&state, &user, form.into()).await?;
     Ok(Redirect::to(&format!("/people/{}", person.id)).into_response())
+}
+
+impl From<PersonForm> for PersonDraft {
+    fn from(form: PersonForm) -> Self {
+        let (unit, problems) = match parse_opt_id("unit", &form.unit_id) {
+            Ok(unit) => (unit, Vec::new()),
+            Err(e) => (None, vec![e]),
+        };
+        PersonDraft {
+            name: Some(form.name),
+            unit_id: Some(unit.map(UnitId)),
+            title: Some(form.title),
+            email: Some(Some(form.email)),
+            phone: Some(form.phone),
+            external: Some(
+                form.external
+                    .as_deref()
+                    .is_some_and(|v| v == "on" || v == "true" || v == "1"),
+            ),
+            problems,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -547,21 +491,7 @@ pub async fn update_person(
     Id(id): Id,
     Form(form): Form<PersonForm>,
 ) -> Result<Response, AppError> {
-    let before = state
-        .store
-        .person_place(PersonId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize::<ViewPersonDetail>(&user.actor, &before).map_err(|_| AppError::NotFound)?;
-    let input = person_input(&form)?;
-    let after = place_for_unit(&state, Some(PersonId(id)), input.unit_id).await?;
-    // Moving a person needs the right both where they are and where they go.
-    authorize::<ManagePeople>(&user.actor, &before)?;
-    let grant = authorize::<ManagePeople>(&user.actor, &after)?;
-    state
-        .store
-        .update_person(&grant, PersonId(id), input, &user.ctx.origin())
-        .await?;
+    ops::update_person(&state, &user, PersonId(id), form.into()).await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
 
@@ -577,109 +507,18 @@ pub struct RoleForm {
     system: String,
 }
 
-/// Reads a role and its scope from a form or an API body.
-pub fn parse_role_scope(role: &str, scope: &str, system: &str) -> Result<(Role, Scope), AppError> {
-    let role = Role::parse(role)?;
-    let scope = if role.scope_kind() == ScopeKind::System {
-        Scope::from_parts("system", Some(system))?
-    } else {
-        let (kind, id) = match scope.trim().split_once(':') {
-            Some((k, i)) => (k, Some(i)),
-            None => (scope.trim(), None),
-        };
-        Scope::from_parts(kind, id)?
-    };
-    validate_scope(role, &scope)?;
-    Ok((role, scope))
-}
-
-/// The organisation a scope lies in, for the rule that officers stay within their own.
-pub async fn scope_org(state: &AppState, scope: &Scope) -> Result<Option<OrgId>, AppError> {
-    Ok(match scope {
-        Scope::Organisation(org) => Some(*org),
-        Scope::Unit(unit) => Some(state.store.unit_org(*unit).await?.ok_or_else(|| {
-            AppError::invalid(FieldError::new("scope", FieldErrorKind::UnknownValue))
-        })?),
-        Scope::Global | Scope::System(_) => None,
-    })
-}
-
-/// Gives a person a role: 404 when the actor may not see the person, then the rules of
-/// `AssignRoles`. The pages and the API both come here, so the two cannot drift apart.
-pub(crate) async fn give_role(
-    state: &AppState,
-    user: &User,
-    person: PersonId,
-    role: &str,
-    scope: &str,
-    system: &str,
-) -> Result<RoleAssignment, AppError> {
-    let place = state
-        .store
-        .person_place(person)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let (role, scope) = parse_role_scope(role, scope, system)?;
-    let change = RoleChange {
-        person: place,
-        role,
-        scope_org: scope_org(state, &scope).await?,
-        scope: scope.clone(),
-    };
-    let grant = authorize::<AssignRoles>(&user.actor, &change)?;
-    Ok(state
-        .store
-        .assign_role(&grant, person, role, scope, &user.ctx.origin())
-        .await?)
-}
-
-/// Takes a role away under the same rules as giving it; returns what was taken.
-pub(crate) async fn take_role(
-    state: &AppState,
-    user: &User,
-    id: AssignmentId,
-) -> Result<RoleAssignment, AppError> {
-    let assignment = state
-        .store
-        .assignment(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let place = state
-        .store
-        .person_place(assignment.person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let change = RoleChange {
-        person: place,
-        role: assignment.role,
-        scope_org: scope_org(state, &assignment.scope).await?,
-        scope: assignment.scope.clone(),
-    };
-    let grant = authorize::<AssignRoles>(&user.actor, &change)?;
-    state
-        .store
-        .revoke_role(&grant, id, &user.ctx.origin())
-        .await?;
-    Ok(assignment)
-}
-
 pub async fn assign_role(
     State(state): State<AppState>,
     user: User,
     Id(id): Id,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
-    give_role(
-        &state,
-        &user,
-        PersonId(id),
-        &form.role,
-        &form.scope,
-        &form.system,
-    )
-    .await?;
+    let draft = RoleDraft {
+        role: form.role,
+        scope: form.scope,
+        system: form.system,
+    };
+    ops::give_role(&state, &user, PersonId(id), &draft).await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
 
@@ -688,7 +527,7 @@ pub async fn revoke_role(
     user: User,
     Id(id): Id,
 ) -> Result<Response, AppError> {
-    let assignment = take_role(&state, &user, AssignmentId(id)).await?;
+    let assignment = ops::take_role(&state, &user, AssignmentId(id)).await?;
     Ok(Redirect::to(&format!("/people/{}", assignment.person_id)).into_response())
 }
 

@@ -52,8 +52,20 @@ pub fn parse_count(
         .ok_or_else(|| FieldError::new(field, FieldErrorKind::InvalidFormat))
 }
 
-pub fn ids(value: Option<i64>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
+/// An id from a JSON body: a number that is not positive names nothing, and is refused as the
+/// field it stands for.
+pub fn positive_id(
+    field: &'static str,
+    value: Option<i64>,
+    problems: &mut Vec<FieldError>,
+) -> Option<i64> {
+    match value {
+        Some(id) if id <= 0 => {
+            problems.push(FieldError::new(field, FieldErrorKind::InvalidFormat));
+            None
+        }
+        other => other,
+    }
 }
 
 /// Deserialises a field that may be absent (keep), `null` (clear) or a value (set).
