@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classification::{Classification, Dimension, Scales};
 use crate::segment::Segment;
+use crate::text::{FieldError, FieldErrorKind};
 
 /// An asset of the register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -246,6 +247,54 @@ pub fn flags(asset: &AssetFacts<'_>, scales: &Scales, segments: &[Segment]) -> V
     flags
 }
 
+/// A host name of an asset: labels of letters, digits, `-` (not at either end) and `_` (which
+/// Windows networks use), 1–63 characters each, at most 253 in all; kept in lower case.
+pub fn parse_host(raw: &str) -> Result<String, FieldError> {
+    let host = raw.trim();
+    let valid = host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    if valid {
+        Ok(host.to_ascii_lowercase())
+    } else {
+        Err(FieldError::new("hosts", FieldErrorKind::InvalidFormat))
+    }
+}
+
+/// An asset's host names, at most 256, each once.
+pub fn parse_hosts<I, S>(items: I) -> Result<Vec<String>, FieldError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut hosts: Vec<String> = Vec::new();
+    for item in items {
+        let host = parse_host(item.as_ref())?;
+        if hosts.len() >= 256 {
+            return Err(FieldError::new(
+                "hosts",
+                FieldErrorKind::TooLong { max: 256 },
+            ));
+        }
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    Ok(hosts)
+}
+
+/// 設置場所: one line, at most 200 characters.
+pub fn parse_location(raw: &str) -> Result<String, FieldError> {
+    crate::text::parse_line("location", raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,5 +467,39 @@ mod tests {
         assert_eq!(fresh, vec![review], "carried once");
         let text = serde_json::to_string(&fresh).unwrap();
         assert!(text.contains(r#""kind":"split_review""#), "{text}");
+    }
+
+    #[rstest::rstest]
+    #[case("mail01", true)]
+    #[case("Mail01.City.Example.LG.JP", true)]
+    #[case("win_pc-3", true)]
+    #[case("a..b", false)]
+    #[case(".a", false)]
+    #[case("a.", false)]
+    #[case("-a", false)]
+    #[case("a-", false)]
+    #[case("a b", false)]
+    #[case("ホスト", false)]
+    #[case("", false)]
+    fn host_names_follow_one_rule(#[case] raw: &str, #[case] ok: bool) {
+        assert_eq!(parse_host(raw).is_ok(), ok, "{raw}");
+    }
+
+    #[test]
+    fn hosts_are_lower_case_once_each_and_at_most_256() {
+        assert_eq!(
+            parse_hosts(["Mail", "mail", "web"]).unwrap(),
+            vec!["mail".to_owned(), "web".to_owned()]
+        );
+        let many: Vec<String> = (0..257).map(|i| format!("h{i}")).collect();
+        assert!(parse_hosts(&many).is_err());
+    }
+
+    #[test]
+    fn a_location_is_one_line() {
+        assert_eq!(parse_location("  本庁舎 3階 ").unwrap(), "本庁舎 3階");
+        assert_eq!(parse_location("").unwrap(), "");
+        assert!(parse_location("本庁舎\n3階").is_err());
+        assert!(parse_location(&"長".repeat(201)).is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::text::{FieldError, FieldErrorKind, Name};
+use crate::text::{FieldError, FieldErrorKind, Name, list_items};
 
 /// A segment as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,14 +41,20 @@ impl Segment {
 }
 
 /// Reads address ranges as written in a form or a sheet: CIDR blocks or single addresses,
-/// separated by commas, semicolons, spaces or line breaks. Host bits are cleared
-/// (`10.1.2.3/16` → `10.1.0.0/16`).
+/// separated as [`list_items`] reads them. Host bits are cleared (`10.1.2.3/16` → `10.1.0.0/16`).
 pub fn parse_ranges(field: &'static str, raw: &str) -> Result<Vec<IpNet>, FieldError> {
+    parse_range_list(field, list_items(raw))
+}
+
+/// Address ranges given one by one (a JSON list); each item is one range.
+pub fn parse_range_list<I, S>(field: &'static str, items: I) -> Result<Vec<IpNet>, FieldError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
     let mut ranges = Vec::new();
-    for token in raw
-        .split([',', ';', ' ', '\n', '\r', '\t', '、'])
-        .filter(|t| !t.is_empty())
-    {
+    for item in items {
+        let token = item.as_ref().trim();
         if ranges.len() >= 1000 {
             return Err(FieldError::new(
                 field,
@@ -69,17 +75,25 @@ pub fn parse_ranges(field: &'static str, raw: &str) -> Result<Vec<IpNet>, FieldE
     Ok(ranges)
 }
 
-/// Reads host addresses (no ranges) of an asset.
+/// Reads host addresses (no ranges) of an asset, separated as [`list_items`] reads them.
 pub fn parse_addresses(field: &'static str, raw: &str) -> Result<Vec<IpAddr>, FieldError> {
+    parse_address_list(field, list_items(raw))
+}
+
+/// Host addresses given one by one (a JSON list); each item is one address.
+pub fn parse_address_list<I, S>(field: &'static str, items: I) -> Result<Vec<IpAddr>, FieldError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
     let mut addresses = Vec::new();
-    for token in raw
-        .split([',', ';', ' ', '\n', '\r', '\t', '、'])
-        .filter(|t| !t.is_empty())
-    {
+    for item in items {
         if addresses.len() >= 256 {
             return Err(FieldError::new(field, FieldErrorKind::TooLong { max: 256 }));
         }
-        let addr = token
+        let addr = item
+            .as_ref()
+            .trim()
             .parse::<IpAddr>()
             .map_err(|_| FieldError::new(field, FieldErrorKind::InvalidFormat))?;
         if !addresses.contains(&addr) {

@@ -100,6 +100,22 @@ pub fn parse_note(field: &'static str, raw: &str) -> Result<String, FieldError> 
     Ok(value.replace("\r\n", "\n"))
 }
 
+/// The items of a list typed into one field or cell (host names, addresses, ranges): separated by
+/// commas, semicolons, spaces, tabs, line breaks or the ideographic comma 、.
+pub fn list_items(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split([',', ';', ' ', '\n', '\r', '\t', '、'])
+        .filter(|t| !t.is_empty())
+}
+
+/// A one-line optional text such as an asset's 設置場所: may be empty, at most
+/// [`Name::MAX_CHARS`] characters, no line breaks or other control characters.
+pub fn parse_line(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    Name::parse(field, raw).map(String::from)
+}
+
 /// A login name: 3–64 characters of ASCII letters, digits, `.`, `_`, `-`, `@`, compared in
 /// lower case so that `Tanaka` and `tanaka` cannot both exist.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use mamori_core::asset::{AssetKind, Lifecycle};
 use mamori_core::classification::{Classification, Dimension, Scales};
 use mamori_core::segment::parse_addresses;
-use mamori_core::text::{FieldError, FieldErrorKind, Name, is_forbidden_char, parse_note};
+use mamori_core::text::{
+    FieldError, FieldErrorKind, Name, is_forbidden_char, list_items, parse_note,
+};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::SheetError;
@@ -711,32 +713,8 @@ impl RowParser<'_> {
     }
 
     fn hosts(&mut self) -> Option<Vec<String>> {
-        let mut hosts: Vec<String> = Vec::new();
-        for token in self
-            .raw(HOSTS)
-            .split([',', ';', ' ', '\n', '\r', '\t', '、'])
-            .filter(|t| !t.is_empty())
-        {
-            if !is_host_name(token) {
-                return self.kept(
-                    HOSTS,
-                    Err(FieldError::new("hosts", FieldErrorKind::InvalidFormat)),
-                );
-            }
-            if hosts.len() >= 256 {
-                return self.kept(
-                    HOSTS,
-                    Err(FieldError::new(
-                        "hosts",
-                        FieldErrorKind::TooLong { max: 256 },
-                    )),
-                );
-            }
-            if !hosts.iter().any(|h| h == token) {
-                hosts.push(token.to_owned());
-            }
-        }
-        Some(hosts)
+        let hosts = mamori_core::asset::parse_hosts(list_items(self.raw(HOSTS)));
+        self.kept(HOSTS, hosts)
     }
 
     fn classification(&mut self, scales: &Scales) -> Option<Classification> {
@@ -800,19 +778,6 @@ fn shorten(raw: &str) -> String {
         short.push('…');
     }
     short
-}
-
-fn is_host_name(token: &str) -> bool {
-    token.len() <= 253
-        && token.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
 }
 
 /// 状態 as registers write it, in Japanese or English.
@@ -976,16 +941,6 @@ mod tests {
                 assert_eq!(parse_lifecycle(lifecycle_label(l, language)), Some(l));
             }
         }
-    }
-
-    #[rstest]
-    #[case("web01.city.example.lg.jp", true)]
-    #[case("FS-01", true)]
-    #[case("-bad", false)]
-    #[case("a..b", false)]
-    #[case("サーバ", false)]
-    fn host_names(#[case] raw: &str, #[case] ok: bool) {
-        assert_eq!(is_host_name(raw), ok);
     }
 
     #[test]

@@ -1663,3 +1663,73 @@ async fn asset_and_segment_ids_that_are_not_numbers_get_the_localised_404_page()
         assert!(text.contains("<html"), "{path}: {text}");
     }
 }
+
+/// Host names and locations follow one rule wherever they come from: what the import of an
+/// export would refuse, the API and the page refuse too.
+#[tokio::test]
+async fn hosts_and_locations_that_an_import_refuses_are_refused_by_the_api_and_the_page() {
+    let w = world().await;
+    let base = json!({
+        "kind": "system", "name": "庁内サーバ", "owner_unit_id": w.unit_a,
+        "confidentiality": "2", "integrity": "2", "availability": "2",
+    });
+    for (field, value) in [
+        ("hosts", json!(["a..b"])),
+        ("hosts", json!(["-web"])),
+        ("hosts", json!(["web server"])),
+        ("location", json!("本庁舎\n3階")),
+        ("addresses", json!(["10.0.0.1 10.0.0.2"])),
+    ] {
+        let mut body = base.clone();
+        body[field] = value.clone();
+        let reply = w
+            .api(&w.ciso, Method::POST, "/api/v1/assets", Some(body))
+            .await
+            .json(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = reply["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        assert_eq!(fields, [field], "{value}: {reply}");
+    }
+    let page = w
+        .form(
+            &w.ciso,
+            "/assets",
+            &[
+                ("kind", "system"),
+                ("name", "庁内サーバ"),
+                ("owner_unit_id", &w.unit_a.to_string()),
+                ("hosts", "web01 a..b"),
+                ("confidentiality", "2"),
+                ("integrity", "2"),
+                ("availability", "2"),
+            ],
+            "ja",
+        )
+        .await;
+    page.page(StatusCode::UNPROCESSABLE_ENTITY);
+    // A list typed into the page is split as a sheet cell is, and kept in lower case.
+    let id = w
+        .api(
+            &w.ciso,
+            Method::POST,
+            "/api/v1/assets",
+            Some({
+                let mut body = base.clone();
+                body["hosts"] = json!(["Web01.City.Example.LG.JP", "web01.city.example.lg.jp"]);
+                body
+            }),
+        )
+        .await
+        .json(StatusCode::CREATED)["id"]
+        .as_i64()
+        .unwrap();
+    let asset = w
+        .api(&w.ciso, Method::GET, &format!("/api/v1/assets/{id}"), None)
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(asset["hosts"], json!(["web01.city.example.lg.jp"]));
+}

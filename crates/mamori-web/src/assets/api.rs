@@ -7,25 +7,25 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mamori_core::asset::AssetId;
-use mamori_core::authz::{ManageAssets, ManageRegister, ViewAssets, authorize};
+use mamori_core::authz::{ViewAssets, authorize};
 use mamori_core::classification::Scales;
 use mamori_core::segment::SegmentId;
-use mamori_store::{Asset, AssetRow, NewAsset, SegmentEntry, SummaryCount};
+use mamori_core::{PersonId, UnitId};
+use mamori_store::{Asset, AssetRow, SegmentEntry, SummaryCount};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::pages::{
-    AssetForm, AssetQuery, LevelForm, asset_filter, asset_input, classification_input,
-    dimension_of, disposal_input, is_split, level_edit_input, manage_grant, reason_input,
-    save_level, segment_input, split_input, unit_place, visible_place,
+use super::ops::{
+    self, AssetDraft, AssetQuery, ClassDraft, LevelDraft, SegmentDraft, asset_filter,
 };
+use super::pages::is_split;
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
-use crate::http::api::{PREFIX, created, parse_count, rfc3339};
-use crate::http::{ApiJson, ApiQuery, Id};
+use crate::http::api::{PREFIX, created, parse_count, positive_id, rfc3339};
+use crate::http::{ApiJson, ApiQuery, Id, PathParams};
 
 mod json {
     use super::*;
@@ -443,27 +443,6 @@ async fn list_assets(
     }))
 }
 
-fn form_of(body: json::AssetCreate) -> AssetForm {
-    AssetForm {
-        kind: body.kind,
-        name: body.name,
-        owner_unit_id: body.owner_unit_id.to_string(),
-        administrator_id: body
-            .administrator_id
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
-        location: body.location,
-        segment: body.segment.unwrap_or_default(),
-        hosts: body.hosts.join("\n"),
-        addresses: body.addresses.join("\n"),
-        lifecycle: body.lifecycle.unwrap_or_default(),
-        note: body.note,
-        confidentiality: body.confidentiality,
-        integrity: body.integrity,
-        availability: body.availability,
-    }
-}
-
 /// Registers an asset. The owner unit's 情報セキュリティ管理者, its organisation's
 /// 情報セキュリティ責任者 and administrators may.
 #[utoipa::path(
@@ -483,24 +462,28 @@ async fn create_asset(
     user: User,
     ApiJson(body): ApiJson<json::AssetCreate>,
 ) -> Result<Response, AppError> {
-    let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let scales = state.store.scales().await?;
-    let segments = state.store.list_segments(&view).await?;
-    let (input, classification) = asset_input(&form_of(body), &scales, &segments)?;
-    let place = unit_place(state.store.as_ref(), input.owner_unit).await?;
-    let grant = authorize::<ManageAssets>(&user.actor, &place)?;
-    let asset = state
-        .store
-        .create_asset(
-            &grant,
-            NewAsset {
-                input,
-                classification,
-                disposal: None,
-            },
-            &user.ctx.origin(),
-        )
-        .await?;
+    let mut problems = Vec::new();
+    let draft = AssetDraft {
+        kind: Some(body.kind),
+        name: Some(body.name),
+        owner_unit: Some(positive_id("unit", Some(body.owner_unit_id), &mut problems).map(UnitId)),
+        administrator: Some(
+            positive_id("administrator", body.administrator_id, &mut problems).map(PersonId),
+        ),
+        location: Some(body.location),
+        segment: Some(body.segment.unwrap_or_default()),
+        hosts: Some(body.hosts),
+        addresses: Some(body.addresses),
+        lifecycle: Some(body.lifecycle.unwrap_or_default()),
+        note: Some(body.note),
+        class: Some(ClassDraft {
+            confidentiality: body.confidentiality,
+            integrity: body.integrity,
+            availability: body.availability,
+        }),
+        problems,
+    };
+    let asset = ops::create_asset(&state, &user, draft).await?;
     Ok(created(
         format!("{PREFIX}/assets/{}", asset.id),
         json::Asset::from(asset),
@@ -525,12 +508,7 @@ async fn get_asset(
     user: User,
     Id(id): Id,
 ) -> Result<Json<json::Asset>, AppError> {
-    let (_, grant) = visible_place(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let asset = state
-        .store
-        .asset(&grant, AssetId(id), &user.ctx.origin())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (asset, _) = ops::asset(&state, &user, AssetId(id)).await?;
     Ok(Json(asset.into()))
 }
 
@@ -555,47 +533,26 @@ async fn update_asset(
     Id(id): Id,
     ApiJson(body): ApiJson<json::AssetUpdate>,
 ) -> Result<Json<json::Asset>, AppError> {
-    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let detail = visible_place(state.store.as_ref(), &user.actor, AssetId(id))
-        .await?
-        .1;
-    let current = state
-        .store
-        .asset(&detail, AssetId(id), &user.ctx.origin())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut form = AssetForm::of(&current);
-    let set = |target: &mut String, value: Option<String>| {
-        if let Some(value) = value {
-            *target = value;
-        }
+    let mut problems = Vec::new();
+    let draft = AssetDraft {
+        kind: body.kind,
+        name: body.name,
+        owner_unit: body
+            .owner_unit_id
+            .map(|u| positive_id("unit", Some(u), &mut problems).map(UnitId)),
+        administrator: body
+            .administrator_id
+            .map(|p| positive_id("administrator", Some(p), &mut problems).map(PersonId)),
+        location: body.location,
+        segment: body.segment,
+        hosts: body.hosts,
+        addresses: body.addresses,
+        lifecycle: body.lifecycle,
+        note: body.note,
+        class: None,
+        problems,
     };
-    set(&mut form.kind, body.kind);
-    set(&mut form.name, body.name);
-    set(
-        &mut form.owner_unit_id,
-        body.owner_unit_id.map(|u| u.to_string()),
-    );
-    set(
-        &mut form.administrator_id,
-        body.administrator_id.map(|p| p.to_string()),
-    );
-    set(&mut form.location, body.location);
-    set(&mut form.segment, body.segment);
-    set(&mut form.hosts, body.hosts.map(|h| h.join("\n")));
-    set(&mut form.addresses, body.addresses.map(|a| a.join("\n")));
-    set(&mut form.lifecycle, body.lifecycle);
-    set(&mut form.note, body.note);
-    let scales = state.store.scales().await?;
-    let segments = state.store.list_segments(&view).await?;
-    let (input, _) = asset_input(&form, &scales, &segments)?;
-    let place = unit_place(state.store.as_ref(), input.owner_unit).await?;
-    authorize::<ManageAssets>(&user.actor, &place)?;
-    let asset = state
-        .store
-        .update_asset(&grant, AssetId(id), input, &user.ctx.origin())
-        .await?;
+    let asset = ops::update_asset(&state, &user, AssetId(id), draft).await?;
     Ok(Json(asset.into()))
 }
 
@@ -619,22 +576,12 @@ async fn reclassify_asset(
     Id(id): Id,
     ApiJson(body): ApiJson<json::Reclassify>,
 ) -> Result<Json<json::Asset>, AppError> {
-    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let scales = state.store.scales().await?;
-    let class = classification_input(
-        &AssetForm {
-            confidentiality: body.confidentiality,
-            integrity: body.integrity,
-            availability: body.availability,
-            ..AssetForm::default()
-        },
-        &scales,
-    )?;
-    let reason = reason_input(&body.reason)?;
-    let asset = state
-        .store
-        .reclassify_asset(&grant, AssetId(id), class, &reason, &user.ctx.origin())
-        .await?;
+    let class = ClassDraft {
+        confidentiality: body.confidentiality,
+        integrity: body.integrity,
+        availability: body.availability,
+    };
+    let asset = ops::reclassify_asset(&state, &user, AssetId(id), class, &body.reason).await?;
     Ok(Json(asset.into()))
 }
 
@@ -658,12 +605,7 @@ async fn dispose_asset(
     Id(id): Id,
     ApiJson(body): ApiJson<json::Dispose>,
 ) -> Result<Json<json::Asset>, AppError> {
-    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let disposal = disposal_input(&body.method, &body.by, state.clock.now_ms())?;
-    let asset = state
-        .store
-        .dispose_asset(&grant, AssetId(id), disposal, &user.ctx.origin())
-        .await?;
+    let asset = ops::dispose_asset(&state, &user, AssetId(id), &body.method, &body.by).await?;
     Ok(Json(asset.into()))
 }
 
@@ -714,8 +656,15 @@ async fn list_segments(
     Ok(Json(segments.into_iter().map(Into::into).collect()))
 }
 
-fn segment_of(body: &json::SegmentBody) -> Result<mamori_core::segment::Segment, AppError> {
-    segment_input(&body.code, &body.name, &body.ranges.join("\n"), &body.note)
+impl From<json::SegmentBody> for SegmentDraft {
+    fn from(body: json::SegmentBody) -> Self {
+        SegmentDraft {
+            code: body.code,
+            name: body.name,
+            ranges: body.ranges,
+            note: body.note,
+        }
+    }
 }
 
 /// Adds a segment. Administrators only.
@@ -736,12 +685,7 @@ async fn create_segment(
     user: User,
     ApiJson(body): ApiJson<json::SegmentBody>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let segment = segment_of(&body)?;
-    let entry = state
-        .store
-        .create_segment(&grant, segment, &user.ctx.origin())
-        .await?;
+    let entry = ops::create_segment(&state, &user, body.into()).await?;
     Ok(created(
         format!("{PREFIX}/segments/{}", entry.id),
         json::Segment::from(entry),
@@ -769,12 +713,7 @@ async fn update_segment(
     Id(id): Id,
     ApiJson(body): ApiJson<json::SegmentBody>,
 ) -> Result<Json<json::Segment>, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let segment = segment_of(&body)?;
-    let entry = state
-        .store
-        .update_segment(&grant, SegmentId(id), segment, &user.ctx.origin())
-        .await?;
+    let entry = ops::update_segment(&state, &user, SegmentId(id), body.into()).await?;
     Ok(Json(entry.into()))
 }
 
@@ -796,11 +735,7 @@ async fn delete_segment(
     user: User,
     Id(id): Id,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    state
-        .store
-        .delete_segment(&grant, SegmentId(id), &user.ctx.origin())
-        .await?;
+    ops::delete_segment(&state, &user, SegmentId(id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -852,14 +787,9 @@ async fn set_split(
     user: User,
     ApiJson(body): ApiJson<json::Split>,
 ) -> Result<Json<json::Classification>, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let on = if body.split { "on" } else { "off" };
-    let (split, existing_to) = split_input(on, body.existing_to.as_deref().unwrap_or(""))?;
-    let outcome = state
-        .store
-        .switch_split(&grant, split, &existing_to, &user.ctx.origin())
-        .await?;
-    Ok(Json(classification_body(outcome.scales)))
+    let existing_to = body.existing_to.unwrap_or_default();
+    let scales = ops::set_split(&state, &user, Ok(body.split), &existing_to).await?;
+    Ok(Json(classification_body(scales)))
 }
 
 /// Changes one level's name, definition and handling rules. Administrators only. Assets are
@@ -883,37 +813,22 @@ async fn set_split(
 async fn update_level(
     State(state): State<AppState>,
     user: User,
-    axum::extract::Path((dimension, code)): axum::extract::Path<(String, String)>,
+    PathParams((dimension, code)): PathParams<(String, String)>,
     ApiJson(body): ApiJson<json::LevelBody>,
 ) -> Result<Json<json::Classification>, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let dimension = dimension_of(&dimension)?;
-    let segments = state.store.list_segments(&view).await?;
-    let edit = level_edit_input(
-        &LevelForm {
-            name: body.name,
-            definition: body.definition,
-            restricted: body.restricted,
-            existence_visible: body.existence_visible,
-            encrypt_at_rest: body.encrypt_at_rest,
-            encrypt_in_transit: body.encrypt_in_transit,
-            storage: body.storage,
-            allowed_segments: body.allowed_segments,
-            take_out: body.take_out,
-            disposal: body.disposal,
-        },
-        &segments,
-    )?;
-    let scales = save_level(
-        state.store.as_ref(),
-        &grant,
-        dimension,
-        &code,
-        edit,
-        &user.ctx.origin(),
-    )
-    .await?;
+    let draft = LevelDraft {
+        name: body.name,
+        definition: body.definition,
+        restricted: body.restricted,
+        existence_visible: body.existence_visible,
+        encrypt_at_rest: body.encrypt_at_rest,
+        encrypt_in_transit: body.encrypt_in_transit,
+        storage: body.storage,
+        allowed_segments: body.allowed_segments,
+        take_out: body.take_out,
+        disposal: body.disposal,
+    };
+    let scales = ops::update_level(&state, &user, &dimension, &code, draft).await?;
     Ok(Json(classification_body(scales)))
 }
 

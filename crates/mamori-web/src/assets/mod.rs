@@ -2,6 +2,7 @@
 //! scales, the summary, and the register as a spreadsheet.
 
 mod api;
+mod ops;
 mod pages;
 mod sheet;
 

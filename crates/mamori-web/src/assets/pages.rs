@@ -5,22 +5,18 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
-use mamori_core::authz::{
-    AssetPlace, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets, authorize,
-};
-use mamori_core::classification::{
-    Classification, Dimension, HandlingRules, Level, LevelEdit, Scale, Scales, TakeOut,
-};
-use mamori_core::segment::{Segment, SegmentId, parse_addresses, parse_ranges, parse_segment_code};
-use mamori_core::text::{Name, parse_note};
+use mamori_core::asset::{AssetId, AssetKind, Flag, Lifecycle};
+use mamori_core::authz::{ManageAssets, ManageRegister, ViewAssets, authorize};
+use mamori_core::classification::{Dimension, Level, Scale, Scales, TakeOut};
+use mamori_core::segment::{Segment, SegmentId};
+use mamori_core::text::list_items;
 use mamori_core::{Actor, FieldError, FieldErrorKind, PersonId, UnitId};
-use mamori_store::{
-    Asset, AssetFilter, AssetInput, AssetRow, AssetSort, AssetSummary, NewAsset, SegmentEntry,
-    Store, SummaryCount,
-};
+use mamori_store::{Asset, AssetRow, AssetSort, AssetSummary, SegmentEntry, SummaryCount};
 use serde::Deserialize;
 
+use super::ops::{
+    self, AssetDraft, AssetQuery, ClassDraft, LevelDraft, SPLIT_TARGETS, SegmentDraft, asset_filter,
+};
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
@@ -30,24 +26,6 @@ const PAGE_SIZE: i64 = 50;
 
 // ---------------------------------------------------------------------------------------------
 // Validation shared with the API
-
-/// Collects every refused field, so the user sees them all at once.
-#[derive(Default)]
-struct Problems(Vec<FieldError>);
-
-impl Problems {
-    fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
-    }
-
-    fn done(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(self.0))
-        }
-    }
-}
 
 /// An asset as a form or a JSON body writes it: every value as text.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -82,6 +60,38 @@ pub struct AssetForm {
 }
 
 impl AssetForm {
+    /// The draft of this form: every field set, lists split as typed.
+    fn draft(self) -> AssetDraft {
+        let mut problems = Vec::new();
+        let mut id = |field, raw: &str| {
+            parse_opt_id(field, raw).unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            })
+        };
+        let owner_unit = id("unit", &self.owner_unit_id).map(UnitId);
+        let administrator = id("administrator", &self.administrator_id).map(PersonId);
+        let items = |raw: &str| list_items(raw).map(str::to_owned).collect();
+        AssetDraft {
+            kind: Some(self.kind),
+            name: Some(self.name),
+            owner_unit: Some(owner_unit),
+            administrator: Some(administrator),
+            location: Some(self.location),
+            segment: Some(self.segment),
+            hosts: Some(items(&self.hosts)),
+            addresses: Some(items(&self.addresses)),
+            lifecycle: Some(self.lifecycle),
+            note: Some(self.note),
+            class: Some(ClassDraft {
+                confidentiality: self.confidentiality,
+                integrity: self.integrity,
+                availability: self.availability,
+            }),
+            problems,
+        }
+    }
+
     /// The form that shows an asset as it is.
     pub fn of(asset: &Asset) -> Self {
         Self {
@@ -108,320 +118,6 @@ impl AssetForm {
             availability: asset.classification.availability.clone(),
         }
     }
-}
-
-/// Host names: letters, digits, `-`, `.` (and `_`, which Windows networks use), at most 253 each.
-fn parse_hosts(raw: &str) -> Result<Vec<String>, FieldError> {
-    let mut hosts: Vec<String> = Vec::new();
-    for token in raw
-        .split([',', ';', ' ', '\n', '\r', '\t', '、'])
-        .filter(|t| !t.is_empty())
-    {
-        if hosts.len() >= 256 {
-            return Err(FieldError::new(
-                "hosts",
-                FieldErrorKind::TooLong { max: 256 },
-            ));
-        }
-        if token.len() > 253
-            || !token
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        {
-            return Err(FieldError::new("hosts", FieldErrorKind::InvalidFormat));
-        }
-        let host = token.to_ascii_lowercase();
-        if !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    Ok(hosts)
-}
-
-fn segment_by_code(segments: &[SegmentEntry], raw: &str) -> Result<Option<SegmentId>, FieldError> {
-    let code = raw.trim();
-    if code.is_empty() {
-        return Ok(None);
-    }
-    segments
-        .iter()
-        .find(|s| s.segment.code.eq_ignore_ascii_case(code))
-        .map(|s| Some(s.id))
-        .ok_or_else(|| FieldError::new("segment", FieldErrorKind::UnknownValue))
-}
-
-fn parse_class(
-    scales: &Scales,
-    problems: &mut Problems,
-    form: &AssetForm,
-) -> Option<Classification> {
-    let c = problems.take(
-        scales
-            .confidentiality
-            .parse_level("confidentiality", &form.confidentiality),
-    );
-    let i = problems.take(scales.integrity.parse_level("integrity", &form.integrity));
-    let a = problems.take(
-        scales
-            .availability
-            .parse_level("availability", &form.availability),
-    );
-    Some(Classification {
-        confidentiality: c?.code.clone(),
-        integrity: i?.code.clone(),
-        availability: a?.code.clone(),
-    })
-}
-
-/// Reads an asset's details and class from a form or body.
-pub fn asset_input(
-    form: &AssetForm,
-    scales: &Scales,
-    segments: &[SegmentEntry],
-) -> Result<(AssetInput, Classification), AppError> {
-    let mut p = Problems::default();
-    let kind = p.take(
-        AssetKind::parse(&form.kind).ok_or(FieldError::new("kind", FieldErrorKind::UnknownValue)),
-    );
-    let name = p.take(Name::parse("name", &form.name));
-    let owner_unit = p.take(
-        parse_opt_id("unit", &form.owner_unit_id)
-            .and_then(|u| u.ok_or(FieldError::new("unit", FieldErrorKind::Required))),
-    );
-    let administrator = p.take(parse_opt_id("administrator", &form.administrator_id));
-    let location = p.take(parse_note("location", &form.location).and_then(|l| {
-        if l.chars().count() > 200 {
-            Err(FieldError::new(
-                "location",
-                FieldErrorKind::TooLong { max: 200 },
-            ))
-        } else {
-            Ok(l)
-        }
-    }));
-    let segment = p.take(segment_by_code(segments, &form.segment));
-    let hosts = p.take(parse_hosts(&form.hosts));
-    let addresses = p.take(parse_addresses("addresses", &form.addresses));
-    let lifecycle = p.take(match form.lifecycle.trim() {
-        "" => Ok(Lifecycle::InUse),
-        raw => match Lifecycle::parse(raw) {
-            // Disposal is its own operation, with its record.
-            Some(Lifecycle::Disposed) => {
-                Err(FieldError::new("lifecycle", FieldErrorKind::NotAllowed))
-            }
-            Some(l) => Ok(l),
-            None => Err(FieldError::new("lifecycle", FieldErrorKind::UnknownValue)),
-        },
-    });
-    let note = p.take(parse_note("note", &form.note));
-    let class = parse_class(scales, &mut p, form);
-    p.done()?;
-    let missing = || AppError::Internal("validated asset field missing".into());
-    Ok((
-        AssetInput {
-            kind: kind.ok_or_else(missing)?,
-            name: name.ok_or_else(missing)?,
-            owner_unit: UnitId(owner_unit.ok_or_else(missing)?),
-            administrator: administrator.ok_or_else(missing)?.map(PersonId),
-            location: location.ok_or_else(missing)?,
-            segment: segment.ok_or_else(missing)?,
-            hosts: hosts.ok_or_else(missing)?,
-            addresses: addresses.ok_or_else(missing)?,
-            lifecycle: lifecycle.ok_or_else(missing)?,
-            note: note.ok_or_else(missing)?,
-        },
-        class.ok_or_else(missing)?,
-    ))
-}
-
-/// Reads a class alone (for reclassification).
-pub fn classification_input(form: &AssetForm, scales: &Scales) -> Result<Classification, AppError> {
-    let mut p = Problems::default();
-    let class = parse_class(scales, &mut p, form);
-    p.done()?;
-    class.ok_or_else(|| AppError::Internal("validated class missing".into()))
-}
-
-/// Reads a disposal record.
-pub fn disposal_input(method: &str, by: &str, now_ms: i64) -> Result<Disposal, AppError> {
-    let mut p = Problems::default();
-    let required = |field: &'static str, raw: &str| Name::parse(field, raw).map(String::from);
-    let method = p.take(required("method", method));
-    let by = p.take(required("by", by));
-    p.done()?;
-    match (method, by) {
-        (Some(method), Some(by)) => Ok(Disposal {
-            method,
-            by,
-            at_ms: now_ms,
-        }),
-        _ => Err(AppError::Internal("validated disposal missing".into())),
-    }
-}
-
-/// Reads a segment.
-pub fn segment_input(
-    code: &str,
-    name: &str,
-    ranges: &str,
-    note: &str,
-) -> Result<Segment, AppError> {
-    let mut p = Problems::default();
-    let code = p.take(parse_segment_code(code));
-    let name = p.take(Name::parse("name", name));
-    let ranges = p.take(parse_ranges("ranges", ranges));
-    let note = p.take(parse_note("note", note));
-    p.done()?;
-    match (code, name, ranges, note) {
-        (Some(code), Some(name), Some(ranges), Some(note)) => Ok(Segment {
-            code,
-            name,
-            ranges,
-            note,
-        }),
-        _ => Err(AppError::Internal("validated segment missing".into())),
-    }
-}
-
-/// Where an asset of `unit` would sit, for [`ManageAssets`].
-pub async fn unit_place(store: &dyn Store, unit: UnitId) -> Result<AssetPlace, AppError> {
-    let org = store
-        .unit_org(unit)
-        .await?
-        .ok_or_else(|| AppError::invalid(FieldError::new("unit", FieldErrorKind::UnknownValue)))?;
-    Ok(AssetPlace {
-        owner_unit: Some(unit),
-        owner_org: Some(org),
-        restricted: false,
-        existence_visible: true,
-    })
-}
-
-/// The place of an existing asset that the actor may see in detail. Someone who may not is told
-/// it does not exist, unless its level lets others know that it does (then: forbidden).
-pub async fn visible_place(
-    store: &dyn Store,
-    actor: &Actor,
-    id: AssetId,
-) -> Result<(AssetPlace, mamori_core::Granted<ViewAssetDetail>), AppError> {
-    let place = store.asset_place(id).await?.ok_or(AppError::NotFound)?;
-    match authorize::<ViewAssetDetail>(actor, &place) {
-        Ok(grant) => Ok((place, grant)),
-        Err(_) if place.existence_visible && authorize::<ViewAssets>(actor, &()).is_ok() => {
-            Err(AppError::Forbidden)
-        }
-        Err(_) => Err(AppError::NotFound),
-    }
-}
-
-/// The grant to change an asset, after checking the actor may see it at all.
-pub async fn manage_grant(
-    store: &dyn Store,
-    actor: &Actor,
-    id: AssetId,
-) -> Result<mamori_core::Granted<ManageAssets>, AppError> {
-    let (place, _) = visible_place(store, actor, id).await?;
-    Ok(authorize::<ManageAssets>(actor, &place)?)
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct AssetQuery {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub unit: String,
-    #[serde(default)]
-    pub segment: String,
-    #[serde(default)]
-    pub confidentiality: String,
-    #[serde(default)]
-    pub integrity: String,
-    #[serde(default)]
-    pub availability: String,
-    #[serde(default)]
-    pub lifecycle: String,
-    #[serde(default)]
-    pub flagged: String,
-    #[serde(default)]
-    pub sort: String,
-    #[serde(default)]
-    pub page: String,
-}
-
-/// Reads the list's filter; `limit` is the page size.
-pub fn asset_filter(
-    query: &AssetQuery,
-    scales: &Scales,
-    segments: &[SegmentEntry],
-    limit: i64,
-) -> Result<(AssetFilter, i64), AppError> {
-    let mut p = Problems::default();
-    fn opt(raw: &str) -> Option<&str> {
-        Some(raw.trim()).filter(|r| !r.is_empty())
-    }
-    let kind = p.take(match opt(&query.kind) {
-        None => Ok(None),
-        Some(raw) => AssetKind::parse(raw)
-            .map(Some)
-            .ok_or(FieldError::new("kind", FieldErrorKind::UnknownValue)),
-    });
-    let unit = p.take(parse_opt_id("unit", &query.unit));
-    let segment = p.take(segment_by_code(segments, &query.segment));
-    let mut level = |dimension: Dimension, raw: &str| -> Option<String> {
-        let raw = opt(raw)?;
-        let field = match dimension {
-            Dimension::Confidentiality => "confidentiality",
-            Dimension::Integrity => "integrity",
-            Dimension::Availability => "availability",
-        };
-        p.take(scales.get(dimension).parse_level(field, raw))
-            .map(|l| l.code.clone())
-    };
-    let confidentiality = level(Dimension::Confidentiality, &query.confidentiality);
-    let integrity = level(Dimension::Integrity, &query.integrity);
-    let availability = level(Dimension::Availability, &query.availability);
-    let lifecycle = p.take(match opt(&query.lifecycle) {
-        None => Ok(None),
-        Some(raw) => Lifecycle::parse(raw)
-            .map(Some)
-            .ok_or(FieldError::new("lifecycle", FieldErrorKind::UnknownValue)),
-    });
-    let sort = p.take(match opt(&query.sort) {
-        None => Ok(AssetSort::Name),
-        Some(raw) => {
-            AssetSort::parse(raw).ok_or(FieldError::new("sort", FieldErrorKind::UnknownValue))
-        }
-    });
-    let page = p.take(match opt(&query.page) {
-        None => Ok(1),
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or(FieldError::new("page", FieldErrorKind::InvalidFormat)),
-    });
-    let flagged_only = matches!(query.flagged.trim(), "1" | "true" | "on");
-    p.done()?;
-    let page = page.unwrap_or(1);
-    Ok((
-        AssetFilter {
-            kind: kind.flatten(),
-            owner_unit: unit.flatten().map(UnitId),
-            segment: segment.flatten(),
-            confidentiality,
-            integrity,
-            availability,
-            lifecycle: lifecycle.flatten(),
-            text: opt(&query.q).map(str::to_owned),
-            flagged_only,
-            sort: sort.unwrap_or_default(),
-            offset: (page - 1) * limit,
-            limit,
-        },
-        page,
-    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -585,24 +281,7 @@ pub async fn create_asset(
     user: User,
     Form(form): Form<AssetForm>,
 ) -> Result<Response, AppError> {
-    let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let scales = state.store.scales().await?;
-    let segments = state.store.list_segments(&view).await?;
-    let (input, classification) = asset_input(&form, &scales, &segments)?;
-    let place = unit_place(state.store.as_ref(), input.owner_unit).await?;
-    let grant = authorize::<ManageAssets>(&user.actor, &place)?;
-    let asset = state
-        .store
-        .create_asset(
-            &grant,
-            NewAsset {
-                input,
-                classification,
-                disposal: None,
-            },
-            &user.ctx.origin(),
-        )
-        .await?;
+    let asset = ops::create_asset(&state, &user, form.draft()).await?;
     Ok(Redirect::to(&format!("/assets/{}", asset.id)).into_response())
 }
 
@@ -673,12 +352,7 @@ pub async fn asset(
     user: User,
     Id(id): Id,
 ) -> Result<Response, AppError> {
-    let (place, grant) = visible_place(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let asset = state
-        .store
-        .asset(&grant, AssetId(id), &user.ctx.origin())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (asset, place) = ops::asset(&state, &user, AssetId(id)).await?;
     let scales = state.store.scales().await?;
     let view = authorize::<ViewAssets>(&user.actor, &())?;
     let segments = state.store.list_segments(&view).await?;
@@ -719,18 +393,7 @@ pub async fn update_asset(
     Id(id): Id,
     Form(form): Form<AssetForm>,
 ) -> Result<Response, AppError> {
-    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let scales = state.store.scales().await?;
-    let segments = state.store.list_segments(&view).await?;
-    let (input, _) = asset_input(&form, &scales, &segments)?;
-    // Giving the asset to another unit needs the right over that unit too.
-    let place = unit_place(state.store.as_ref(), input.owner_unit).await?;
-    authorize::<ManageAssets>(&user.actor, &place)?;
-    state
-        .store
-        .update_asset(&grant, AssetId(id), input, &user.ctx.origin())
-        .await?;
+    ops::update_asset(&state, &user, AssetId(id), form.draft()).await?;
     Ok(Redirect::to(&format!("/assets/{id}")).into_response())
 }
 
@@ -746,32 +409,18 @@ pub struct ReclassifyForm {
     pub reason: String,
 }
 
-pub fn reason_input(raw: &str) -> Result<String, AppError> {
-    Ok(parse_note("reason", raw)?)
-}
-
 pub async fn reclassify_asset(
     State(state): State<AppState>,
     user: User,
     Id(id): Id,
     Form(form): Form<ReclassifyForm>,
 ) -> Result<Response, AppError> {
-    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let scales = state.store.scales().await?;
-    let class = classification_input(
-        &AssetForm {
-            confidentiality: form.confidentiality,
-            integrity: form.integrity,
-            availability: form.availability,
-            ..AssetForm::default()
-        },
-        &scales,
-    )?;
-    let reason = reason_input(&form.reason)?;
-    state
-        .store
-        .reclassify_asset(&grant, AssetId(id), class, &reason, &user.ctx.origin())
-        .await?;
+    let class = ClassDraft {
+        confidentiality: form.confidentiality,
+        integrity: form.integrity,
+        availability: form.availability,
+    };
+    ops::reclassify_asset(&state, &user, AssetId(id), class, &form.reason).await?;
     Ok(Redirect::to(&format!("/assets/{id}")).into_response())
 }
 
@@ -789,12 +438,7 @@ pub async fn dispose_asset(
     Id(id): Id,
     Form(form): Form<DisposeForm>,
 ) -> Result<Response, AppError> {
-    let grant = manage_grant(state.store.as_ref(), &user.actor, AssetId(id)).await?;
-    let disposal = disposal_input(&form.method, &form.by, state.clock.now_ms())?;
-    state
-        .store
-        .dispose_asset(&grant, AssetId(id), disposal, &user.ctx.origin())
-        .await?;
+    ops::dispose_asset(&state, &user, AssetId(id), &form.method, &form.by).await?;
     Ok(Redirect::to(&format!("/assets/{id}")).into_response())
 }
 
@@ -950,13 +594,19 @@ pub async fn create_segment(
     user: User,
     Form(form): Form<SegmentForm>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let segment = segment_input(&form.code, &form.name, &form.ranges, &form.note)?;
-    state
-        .store
-        .create_segment(&grant, segment, &user.ctx.origin())
-        .await?;
+    ops::create_segment(&state, &user, form.into()).await?;
     Ok(Redirect::to("/segments").into_response())
+}
+
+impl From<SegmentForm> for SegmentDraft {
+    fn from(form: SegmentForm) -> Self {
+        SegmentDraft {
+            ranges: list_items(&form.ranges).map(str::to_owned).collect(),
+            code: form.code,
+            name: form.name,
+            note: form.note,
+        }
+    }
 }
 
 pub async fn update_segment(
@@ -965,12 +615,7 @@ pub async fn update_segment(
     Id(id): Id,
     Form(form): Form<SegmentForm>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let segment = segment_input(&form.code, &form.name, &form.ranges, &form.note)?;
-    state
-        .store
-        .update_segment(&grant, SegmentId(id), segment, &user.ctx.origin())
-        .await?;
+    ops::update_segment(&state, &user, SegmentId(id), form.into()).await?;
     Ok(Redirect::to("/segments").into_response())
 }
 
@@ -979,11 +624,7 @@ pub async fn delete_segment(
     user: User,
     Id(id): Id,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    state
-        .store
-        .delete_segment(&grant, SegmentId(id), &user.ctx.origin())
-        .await?;
+    ops::delete_segment(&state, &user, SegmentId(id)).await?;
     Ok(Redirect::to("/segments").into_response())
 }
 
@@ -1049,32 +690,6 @@ pub struct SplitForm {
     pub existing_to: String,
 }
 
-/// The levels that 機密性3 assets may be moved to when the split is switched on.
-pub const SPLIT_TARGETS: [&str; 3] = ["3A", "3B", "3C"];
-
-/// Reads a switch of the split: on or off, and where existing 機密性3 assets go (3A by default).
-pub fn split_input(split: &str, existing_to: &str) -> Result<(bool, String), AppError> {
-    let mut p = Problems::default();
-    let on = p.take(match split.trim() {
-        "on" | "true" | "1" => Ok(true),
-        "off" | "false" | "0" => Ok(false),
-        _ => Err(FieldError::new("split", FieldErrorKind::UnknownValue)),
-    });
-    let to = p.take(match existing_to.trim() {
-        "" => Ok("3A".to_owned()),
-        raw => SPLIT_TARGETS
-            .iter()
-            .find(|t| t.eq_ignore_ascii_case(raw))
-            .map(|t| (*t).to_owned())
-            .ok_or(FieldError::new("existing_to", FieldErrorKind::UnknownValue)),
-    });
-    p.done()?;
-    match (on, to) {
-        (Some(on), Some(to)) => Ok((on, to)),
-        _ => Err(AppError::Internal("validated split missing".into())),
-    }
-}
-
 /// Switches the 3A/3B/3C split of 機密性3 on or off, moving the assets with it in the same
 /// audited write (see [`mamori_store::AssetStore::switch_split`]).
 pub async fn set_split(
@@ -1082,131 +697,39 @@ pub async fn set_split(
     user: User,
     Form(form): Form<SplitForm>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let (split, existing_to) = split_input(&form.split, &form.existing_to)?;
-    state
-        .store
-        .switch_split(&grant, split, &existing_to, &user.ctx.origin())
-        .await?;
+    let split = match form.split.trim() {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(FieldError::new("split", FieldErrorKind::UnknownValue)),
+    };
+    ops::set_split(&state, &user, split, &form.existing_to).await?;
     Ok(Redirect::to("/classification").into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
 // One level's handling rules (取扱制限)
 
-/// A level's name, definition and handling rules as a form or a JSON body writes them.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct LevelForm {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub definition: String,
-    #[serde(default)]
-    pub restricted: bool,
-    #[serde(default)]
-    pub existence_visible: bool,
-    #[serde(default)]
-    pub encrypt_at_rest: bool,
-    #[serde(default)]
-    pub encrypt_in_transit: bool,
-    #[serde(default)]
-    pub storage: String,
-    /// Segment codes; none means any segment.
-    #[serde(default)]
-    pub allowed_segments: Vec<String>,
-    /// `forbidden`, `with_approval` or `allowed`.
-    #[serde(default)]
-    pub take_out: String,
-    #[serde(default)]
-    pub disposal: String,
-}
-
-impl LevelForm {
-    /// Reads a urlencoded form: a checkbox is on when present, and `allowed_segments` repeats
-    /// once per ticked segment.
-    pub fn from_urlencoded(body: &[u8]) -> Self {
-        let mut form = Self::default();
-        for (key, value) in form_urlencoded::parse(body) {
-            let on = matches!(value.as_ref(), "on" | "1" | "true");
-            match key.as_ref() {
-                "name" => form.name = value.into_owned(),
-                "definition" => form.definition = value.into_owned(),
-                "restricted" => form.restricted |= on,
-                "existence_visible" => form.existence_visible |= on,
-                "encrypt_at_rest" => form.encrypt_at_rest |= on,
-                "encrypt_in_transit" => form.encrypt_in_transit |= on,
-                "storage" => form.storage = value.into_owned(),
-                "allowed_segments" => form.allowed_segments.push(value.into_owned()),
-                "take_out" => form.take_out = value.into_owned(),
-                "disposal" => form.disposal = value.into_owned(),
-                _ => {}
-            }
-        }
-        form
-    }
-}
-
-/// The dimension named in a path (`confidentiality` …); anything else is not found.
-pub fn dimension_of(raw: &str) -> Result<Dimension, AppError> {
-    Dimension::ALL
-        .into_iter()
-        .find(|d| d.as_str() == raw)
-        .ok_or(AppError::NotFound)
-}
-
-/// Checks a level edit: every refused field at once, segment codes against the registered ones.
-pub fn level_edit_input(
-    form: &LevelForm,
-    segments: &[SegmentEntry],
-) -> Result<LevelEdit, AppError> {
-    let mut p = Problems::default();
-    let take_out = p.take(match form.take_out.trim() {
-        "forbidden" => Ok(TakeOut::Forbidden),
-        "with_approval" => Ok(TakeOut::WithApproval),
-        "allowed" => Ok(TakeOut::Allowed),
-        "" => Err(FieldError::new("take_out", FieldErrorKind::Required)),
-        _ => Err(FieldError::new("take_out", FieldErrorKind::UnknownValue)),
-    });
-    let known: Vec<&str> = segments.iter().map(|s| s.segment.code.as_str()).collect();
-    let edit = LevelEdit {
-        name: form.name.clone(),
-        definition: form.definition.clone(),
-        rules: HandlingRules {
-            restricted: form.restricted,
-            existence_visible: form.existence_visible,
-            encrypt_at_rest: form.encrypt_at_rest,
-            encrypt_in_transit: form.encrypt_in_transit,
-            storage: form.storage.clone(),
-            allowed_segments: form.allowed_segments.clone(),
-            take_out: take_out.unwrap_or(TakeOut::Forbidden),
-            disposal: form.disposal.clone(),
-        },
-    };
-    match edit.validate(&known) {
-        Ok(edit) => {
-            p.done()?;
-            Ok(edit)
-        }
-        Err(errors) => {
-            p.0.extend(errors);
-            Err(AppError::Invalid(p.0))
+/// A level's form: a checkbox is on when present, and `allowed_segments` repeats once per
+/// ticked segment.
+fn level_draft(pairs: Vec<(String, String)>) -> LevelDraft {
+    let mut draft = LevelDraft::default();
+    for (key, value) in pairs {
+        let on = matches!(value.as_str(), "on" | "1" | "true");
+        match key.as_str() {
+            "name" => draft.name = value,
+            "definition" => draft.definition = value,
+            "restricted" => draft.restricted |= on,
+            "existence_visible" => draft.existence_visible |= on,
+            "encrypt_at_rest" => draft.encrypt_at_rest |= on,
+            "encrypt_in_transit" => draft.encrypt_in_transit |= on,
+            "storage" => draft.storage = value,
+            "allowed_segments" => draft.allowed_segments.push(value),
+            "take_out" => draft.take_out = value,
+            "disposal" => draft.disposal = value,
+            _ => {}
         }
     }
-}
-
-/// Saves one level's edit; the store re-flags the assets of that level (a changed list of
-/// allowed segments flags or clears them) in the same transaction as its audit record.
-pub async fn save_level(
-    store: &dyn Store,
-    grant: &mamori_core::Granted<ManageRegister>,
-    dimension: Dimension,
-    code: &str,
-    edit: LevelEdit,
-    origin: &mamori_store::Origin,
-) -> Result<Scales, AppError> {
-    Ok(store
-        .update_level(grant, dimension, code, edit, origin)
-        .await?)
+    draft
 }
 
 #[derive(Template)]
@@ -1247,7 +770,7 @@ pub async fn level_page(
 ) -> Result<Response, AppError> {
     authorize::<ManageRegister>(&user.actor, &())?;
     let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let dimension = dimension_of(&dimension)?;
+    let dimension = ops::dimension_of(&dimension)?;
     let scales = state.store.scales().await?;
     let level = scales
         .get(dimension)
@@ -1268,21 +791,10 @@ pub async fn update_level(
     State(state): State<AppState>,
     user: User,
     PathParams((dimension, code)): PathParams<(String, String)>,
-    axum::extract::RawForm(body): axum::extract::RawForm,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let grant = authorize::<ManageRegister>(&user.actor, &())?;
-    let view = authorize::<ViewAssets>(&user.actor, &())?;
-    let dimension = dimension_of(&dimension)?;
-    let segments = state.store.list_segments(&view).await?;
-    let edit = level_edit_input(&LevelForm::from_urlencoded(&body), &segments)?;
-    save_level(
-        state.store.as_ref(),
-        &grant,
-        dimension,
-        &code,
-        edit,
-        &user.ctx.origin(),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/classification#scale-{}", dimension.as_str())).into_response())
+    let draft = level_draft(pairs);
+    let scales = ops::update_level(&state, &user, &dimension, &code, draft).await?;
+    drop(scales);
+    Ok(Redirect::to(&format!("/classification#scale-{dimension}")).into_response())
 }

@@ -140,6 +140,11 @@ impl Check {
         })
     }
 
+    /// The value, or `None` with its error kept.
+    pub fn keep<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
     pub fn name(&mut self, field: &'static str, raw: &str) -> Option<Name> {
         match Name::parse(field, raw) {
             Ok(n) => Some(n),
