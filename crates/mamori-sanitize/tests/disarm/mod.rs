@@ -347,6 +347,32 @@ fn pdf_loses_every_kind_of_active_content_and_keeps_the_page() {
     );
 }
 
+#[test]
+fn zero_width_characters_in_a_disarmed_file_name_are_visible_in_report_and_notice() {
+    let (out, parts) = run(
+        &fixtures::mail(
+            "zw",
+            &[(
+                "写真\u{200b}.png\u{feff}",
+                "image/png",
+                fixtures::png_with_metadata(),
+            )],
+        ),
+        &disarm_all(),
+    );
+    assert_eq!(
+        out.report.disarmed[0].file_name.as_deref(),
+        Some("写真<U+200B>.png<U+FEFF>")
+    );
+    assert!(
+        parts
+            .text
+            .contains("ファイル名 (file name): 写真<U+200B>.png<U+FEFF>"),
+        "{}",
+        parts.text
+    );
+}
+
 fn removed_reason(input: &[u8]) -> (RemovalReason, String) {
     let out = sanitize(input, &disarm_all());
     assert_eq!(out.report.verdict, Verdict::Sanitized);
