@@ -186,8 +186,7 @@ pub fn pdf_of(objects: &[&[u8]], trailer_extra: &str) -> Vec<u8> {
     out
 }
 
-/// A one-page PDF with every kind of active content the disarm removes, and a plain link
-/// annotation that it keeps.
+/// A one-page PDF with every kind of active content the disarm removes, a web link among them.
 pub fn pdf_active() -> Vec<u8> {
     let content = b"BT /F1 12 Tf 20 100 Td (Hello mamori) Tj ET";
     let content_obj = [
@@ -226,6 +225,47 @@ pub fn pdf_active() -> Vec<u8> {
             b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://www.city.example.lg.jp/) >> >>",
             b"<< /Type /Annot /Subtype /FileAttachment /Rect [10 10 20 20] /FS 9 0 R >>",
             &exe_obj,
+        ],
+        "",
+    )
+}
+
+/// A one-page PDF whose links open web addresses: a link annotation with a URI action written
+/// in it, one whose action is an object of its own (its `/S` spelt `/U#52I`), an internal link
+/// whose action continues (`/Next`) to a URI, and an outline item whose `/S` refers to a name
+/// object. The internal link's own `GoTo` is kept.
+pub fn pdf_uri_links() -> Vec<u8> {
+    let content = b"BT /F1 12 Tf 20 100 Td (Hello mamori) Tj ET";
+    let content_obj = [
+        format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+        content,
+        b"\nendstream",
+    ]
+    .concat();
+    let payload = String::from_utf8_lossy(PAYLOAD);
+    let inline = format!(
+        "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://evil.example/{payload}/inline) >> >>"
+    );
+    let next = format!(
+        "<< /Type /Annot /Subtype /Link /Rect [20 20 30 30] /A << /S /GoTo /D [3 0 R /Fit] /Next << /S /URI /URI (https://evil.example/{payload}/next) >> >> >>"
+    );
+    let outline = format!(
+        "<< /Title (Portal) /Parent 8 0 R /A << /S 11 0 R /URI (https://evil.example/{payload}/outline) >> >>"
+    );
+    let indirect = format!("<< /S /U#52I /URI (https://evil.example/{payload}/indirect) >>");
+    pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R /Outlines 8 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Annots [5 0 R 6 0 R 7 0 R] >>",
+            &content_obj,
+            inline.as_bytes(),
+            b"<< /Type /Annot /Subtype /Link /Rect [10 10 20 20] /A 10 0 R >>",
+            next.as_bytes(),
+            b"<< /Type /Outlines /First 9 0 R /Last 9 0 R /Count 1 >>",
+            outline.as_bytes(),
+            indirect.as_bytes(),
+            b"/URI",
         ],
         "",
     )
@@ -342,6 +382,13 @@ pub fn corpus_inputs() -> Vec<(&'static str, Vec<u8>)> {
         (
             "disarm_pdf_active_content",
             mail("pdf", &[("form.pdf", "application/pdf", pdf_active())]),
+        ),
+        (
+            "disarm_pdf_uri_links",
+            mail(
+                "pdf-links",
+                &[("links.pdf", "application/pdf", pdf_uri_links())],
+            ),
         ),
         (
             "disarm_pdf_encrypted",

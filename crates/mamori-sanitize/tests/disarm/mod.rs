@@ -329,8 +329,8 @@ fn pdf_loses_every_kind_of_active_content_and_keeps_the_page() {
     }
     assert!(contains(pdf, b"Hello mamori"), "page content kept");
     assert!(
-        contains(pdf, b"https://www.city.example.lg.jp/"),
-        "plain link kept"
+        !contains(pdf, b"/URI") && !contains(pdf, b"https://www.city.example.lg.jp/"),
+        "a web link is an action too"
     );
     let doc = lopdf::Document::load_mem(pdf).expect("output is a PDF");
     assert_eq!(doc.get_pages().len(), 1);
@@ -342,6 +342,7 @@ fn pdf_loses_every_kind_of_active_content_and_keeps_the_page() {
             "JavaScript",
             "Launch",
             "OpenAction",
+            "URI (web link)",
             "XFA"
         ]
     );
@@ -371,6 +372,55 @@ fn zero_width_characters_in_a_disarmed_file_name_are_visible_in_report_and_notic
         "{}",
         parts.text
     );
+}
+
+#[test]
+fn pdf_loses_uri_actions_wherever_they_are_and_keeps_internal_links() {
+    let (out, parts) = run(
+        &fixtures::mail(
+            "l",
+            &[("l.pdf", "application/pdf", fixtures::pdf_uri_links())],
+        ),
+        &disarm_all(),
+    );
+    let (_, _, pdf) = &parts.files[0];
+    for bad in [&b"/URI"[..], b"evil.example", PAYLOAD] {
+        assert!(
+            !contains(pdf, bad),
+            "{} survived",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    assert!(contains(pdf, b"Hello mamori"), "page content kept");
+    assert_eq!(out.report.disarmed[0].removed_content, ["URI (web link)"]);
+    assert!(
+        parts
+            .text
+            .contains("除去した内容 (removed content): URI (web link)")
+    );
+    let doc = lopdf::Document::load_mem(pdf).expect("output is a PDF");
+    let page = doc.get_pages()[&1];
+    let annots = doc
+        .get_dictionary(page)
+        .and_then(|p| p.get(b"Annots"))
+        .and_then(lopdf::Object::as_array)
+        .expect("annotations kept");
+    assert_eq!(
+        annots.len(),
+        3,
+        "the link rectangles stay, without their web actions"
+    );
+    let actions: Vec<&lopdf::Dictionary> = annots
+        .iter()
+        .filter_map(|a| doc.get_dictionary(a.as_reference().ok()?).ok())
+        .filter_map(|a| a.get(b"A").ok()?.as_dict().ok())
+        .collect();
+    assert_eq!(actions.len(), 1, "only the internal link keeps an action");
+    assert_eq!(
+        actions[0].get(b"S").and_then(lopdf::Object::as_name).ok(),
+        Some(&b"GoTo"[..])
+    );
+    assert!(!actions[0].has(b"Next"));
 }
 
 fn removed_reason(input: &[u8]) -> (RemovalReason, String) {
