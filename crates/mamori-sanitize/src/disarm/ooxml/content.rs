@@ -755,6 +755,16 @@ mod tests {
     }
 
     #[test]
+    fn a_long_part_asks_the_budget() {
+        let xml = word(&run("a").repeat(5_000));
+        assert!(clean(xml.as_bytes(), "part.xml", &|| false).is_ok());
+        assert!(matches!(
+            clean(xml.as_bytes(), "part.xml", &|| true),
+            Err(Failure::OutOfTime)
+        ));
+    }
+
+    #[test]
     fn a_validation_formula_that_links_out_refuses_the_part() {
         let xml = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dataValidations><dataValidation sqref="A1"><formula1>cmd|'/c calc'!A0</formula1></dataValidation></dataValidations></worksheet>"#;
         assert!(matches!(
