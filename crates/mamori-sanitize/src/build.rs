@@ -3,7 +3,7 @@
 use mail_parser::{Address, HeaderValue, Message};
 use sha2::{Digest, Sha256};
 
-use crate::text::neutralise_controls;
+use crate::text::visible_header_text;
 
 /// Caps on what is copied into the new header, so that the output always stays within the
 /// default limits and sanitizing it again changes nothing.
@@ -70,7 +70,7 @@ pub(crate) fn encode_words(text: &str) -> String {
 /// Unstructured header text: plain when it is short printable ASCII that cannot be mistaken
 /// for an encoded word, encoded otherwise.
 pub(crate) fn unstructured(text: &str) -> String {
-    let (clean, _) = neutralise_controls(text);
+    let clean = visible_header_text(text);
     let clean = cap(&clean.replace(['\n', '\t'], " "), MAX_SUBJECT_CHARS);
     if clean.bytes().all(|b| (0x20..0x7f).contains(&b))
         && !clean.contains("=?")
@@ -90,7 +90,7 @@ fn is_safe_addr(a: &str) -> bool {
 }
 
 fn display_name(name: &str) -> String {
-    let (clean, _) = neutralise_controls(name);
+    let clean = visible_header_text(name);
     let clean = cap(clean.replace(['\n', '\t'], " ").trim(), MAX_NAME_CHARS);
     if clean.bytes().all(|b| (0x20..0x7f).contains(&b)) && !clean.contains("=?") {
         let escaped = clean.replace('\\', "\\\\").replace('"', "\\\"");

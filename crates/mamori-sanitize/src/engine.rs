@@ -17,6 +17,7 @@ use crate::report::{
 use crate::scan::{Body, Entity, Scanner};
 use crate::text::{
     defang_text, neutralise_controls, neutralise_inline_encodings, visible_file_name,
+    visible_header_text,
 };
 use crate::{Budget, Outcome, QuarantineIds};
 
@@ -488,7 +489,7 @@ impl Walk<'_> {
                 format!("other file names declared: {}", names.join(", ")),
             );
         }
-        let declared = neutralise_controls(&e.declared_type).0.replace('\n', " ");
+        let declared = visible_header_text(&e.declared_type).replace('\n', " ");
         let mut detail = None;
         let may_disarm = matches!(
             reason,
@@ -647,7 +648,8 @@ impl Walk<'_> {
                             _ => m.subject().map(str::to_string),
                         };
                         if let Some(v) = value.filter(|v| !v.is_empty()) {
-                            s.push_str(&format!("{label}: {}\n", v.replace(['\r', '\n'], " ")));
+                            let v = visible_header_text(&v.replace(['\r', '\n'], " "));
+                            s.push_str(&format!("{label}: {v}\n"));
                         }
                     }
                 }

@@ -54,8 +54,9 @@
 //! # Bounded work
 //! The engine reads no clock. A caller that wants a wall-clock limit passes a [`Budget`]
 //! ([`sanitize_with_budget`]); the engine asks it after the pre-scan, at every MIME part, every
-//! few thousand HTML nodes and between the steps of a file rebuild (each package entry, each 1024
-//! PDF objects, before and after decoding an image). Once it answers `true` the message is
+//! few thousand HTML nodes and between the steps of a file rebuild (each package entry, every few
+//! thousand XML events of a package part, each 1024 PDF objects, before and after decoding an
+//! image). Once it answers `true` the message is
 //! quarantined whole with a `time-limit` ambiguity. One third-party call (a PDF load, an image
 //! decode) is not interrupted; it is bounded by the size limits above. `mamori sanitize` and the
 //! gateway build the budget from [`Limits::time_limit_seconds`]. What the engine bounds itself is

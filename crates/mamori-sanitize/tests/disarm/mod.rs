@@ -300,6 +300,148 @@ fn docm_becomes_docx_without_macros_controls_objects_or_external_links() {
     );
 }
 
+/// The disarmed package of a one-file message: its entry names, and the text of each entry.
+fn disarmed_package(
+    name: &str,
+    bytes: Vec<u8>,
+) -> (Outcome, Parts, Vec<String>, impl Fn(&str) -> String) {
+    let (out, parts) = run(
+        &fixtures::mail("o", &[(name, "application/octet-stream", bytes)]),
+        &disarm_all(),
+    );
+    let entries = unzip(&parts.files[0].2);
+    let names = entries.iter().map(|(n, _)| n.clone()).collect();
+    let text = move |n: &str| {
+        String::from_utf8(entries.iter().find(|(e, _)| e == n).expect(n).1.clone()).expect("utf-8")
+    };
+    (out, parts, names, text)
+}
+
+#[test]
+fn docx_alt_chunks_go_with_their_parts_relationships_and_content_types() {
+    let (out, parts, names, text) = disarmed_package("plan.docx", fixtures::docx_alt_chunk());
+    assert_eq!(
+        names,
+        [
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "word/document.xml",
+            "word/_rels/document.xml.rels",
+            "word/header1.xml",
+            "word/_rels/header1.xml.rels",
+        ]
+    );
+    let types = text("[Content_Types].xml");
+    assert!(!types.contains("mht") && !types.contains("rfc822") && !types.contains("rtf"));
+    for rels in [
+        "word/_rels/document.xml.rels",
+        "word/_rels/header1.xml.rels",
+    ] {
+        assert!(!text(rels).contains("aFChunk"), "{rels}");
+    }
+    assert!(text("word/_rels/document.xml.rels").contains("Target=\"header1.xml\""));
+    let document = text("word/document.xml");
+    assert!(!document.contains("altChunk") && !text("word/header1.xml").contains("altChunk"));
+    assert!(document.contains("令和8年度 事業計画") && document.contains("以上"));
+    assert!(text("word/header1.xml").contains("庁内限り"));
+    assert!(!contains(&parts.files[0].2, PAYLOAD));
+    assert_eq!(
+        out.report.disarmed[0].removed_content,
+        ["altChunk (imported documents)"]
+    );
+    assert!(
+        parts
+            .text
+            .contains("除去した内容 (removed content): altChunk (imported documents)")
+    );
+}
+
+#[test]
+fn docx_dde_fields_become_their_result_text() {
+    let (out, parts, names, text) = disarmed_package("notice.docx", fixtures::docx_dde_fields());
+    assert_eq!(names.len(), 5, "no part goes: {names:?}");
+    let document = text("word/document.xml");
+    let header = text("word/header1.xml");
+    for xml in [&document, &header] {
+        for bad in ["DDE", "QUOTE", "cmd.exe", "EVIL-PAYLOAD"] {
+            assert!(!xml.contains(bad), "{bad} survived:\n{xml}");
+        }
+    }
+    for result in ["結果A", "結果B", "結果C"] {
+        assert!(document.contains(result), "{result}");
+    }
+    assert!(header.contains("結果D"));
+    // The ordinary fields stay whole.
+    assert!(document.contains(" PAGE ") && document.contains("w:instr=\" MERGEFIELD 氏名 \""));
+    assert_eq!(document.matches("w:fldCharType=").count(), 3);
+    assert_eq!(
+        out.report.disarmed[0].removed_content,
+        ["DDE fields", "fields built from other fields"]
+    );
+    assert!(
+        parts
+            .text
+            .contains("除去した内容 (removed content): DDE fields, fields built from other fields")
+    );
+}
+
+#[test]
+fn xlsx_dde_and_external_links_go_and_cached_values_stay() {
+    let (out, parts, names, text) = disarmed_package("budget.xlsx", fixtures::xlsx_dde_links());
+    assert_eq!(
+        names,
+        [
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "xl/worksheets/sheet1.xml",
+        ]
+    );
+    let types = text("[Content_Types].xml");
+    let rels = text("xl/_rels/workbook.xml.rels");
+    for t in [&types, &rels] {
+        assert!(
+            !t.contains("externalLink") && !t.contains("calcChain"),
+            "{t}"
+        );
+    }
+    let workbook = text("xl/workbook.xml");
+    assert!(!workbook.contains("externalReference") && !workbook.contains("cmd|"));
+    assert!(workbook.contains(r#"<definedName name="total">Sheet1!$C$1</definedName>"#));
+    let sheet = text("xl/worksheets/sheet1.xml");
+    for bad in ["cmd|", "[1]", "[2]", "t=\"shared\""] {
+        assert!(!sheet.contains(bad), "{bad} survived:\n{sheet}");
+    }
+    for kept in [
+        r#"<c r="A1"><v>0</v></c>"#,
+        r#"<c r="B1"><v>5</v></c>"#,
+        r#"<c r="C1"><f>SUM(1,2)</f><v>3</v></c>"#,
+        r#"<c r="D1" t="str"><f>"a|b"</f><v>a|b</v></c>"#,
+        r#"<c r="A3"><v>0</v></c>"#,
+    ] {
+        assert!(sheet.contains(kept), "{kept} lost:\n{sheet}");
+    }
+    assert!(!contains(&parts.files[0].2, PAYLOAD));
+    assert_eq!(
+        out.report.disarmed[0].removed_content,
+        ["DDE links", "links to other workbooks"]
+    );
+}
+
+#[test]
+fn xlsx_data_connections_go_with_their_relationship_and_content_type() {
+    let (out, _, names, text) = disarmed_package("sales.xlsx", fixtures::xlsx_connections());
+    assert!(
+        !names.iter().any(|n| n.contains("connections")),
+        "{names:?}"
+    );
+    assert!(!text("[Content_Types].xml").contains("connections"));
+    assert!(!text("xl/_rels/workbook.xml.rels").contains("connections"));
+    assert!(text("xl/worksheets/sheet1.xml").contains("売上"));
+    assert_eq!(out.report.disarmed[0].removed_content, ["data connections"]);
+}
+
 #[test]
 fn pdf_loses_every_kind_of_active_content_and_keeps_the_page() {
     let (out, parts) = run(
@@ -329,8 +471,8 @@ fn pdf_loses_every_kind_of_active_content_and_keeps_the_page() {
     }
     assert!(contains(pdf, b"Hello mamori"), "page content kept");
     assert!(
-        contains(pdf, b"https://www.city.example.lg.jp/"),
-        "plain link kept"
+        !contains(pdf, b"/URI") && !contains(pdf, b"https://www.city.example.lg.jp/"),
+        "a web link is an action too"
     );
     let doc = lopdf::Document::load_mem(pdf).expect("output is a PDF");
     assert_eq!(doc.get_pages().len(), 1);
@@ -342,9 +484,85 @@ fn pdf_loses_every_kind_of_active_content_and_keeps_the_page() {
             "JavaScript",
             "Launch",
             "OpenAction",
+            "URI (web link)",
             "XFA"
         ]
     );
+}
+
+#[test]
+fn zero_width_characters_in_a_disarmed_file_name_are_visible_in_report_and_notice() {
+    let (out, parts) = run(
+        &fixtures::mail(
+            "zw",
+            &[(
+                "写真\u{200b}.png\u{feff}",
+                "image/png",
+                fixtures::png_with_metadata(),
+            )],
+        ),
+        &disarm_all(),
+    );
+    assert_eq!(
+        out.report.disarmed[0].file_name.as_deref(),
+        Some("写真<U+200B>.png<U+FEFF>")
+    );
+    assert!(
+        parts
+            .text
+            .contains("ファイル名 (file name): 写真<U+200B>.png<U+FEFF>"),
+        "{}",
+        parts.text
+    );
+}
+
+#[test]
+fn pdf_loses_uri_actions_wherever_they_are_and_keeps_internal_links() {
+    let (out, parts) = run(
+        &fixtures::mail(
+            "l",
+            &[("l.pdf", "application/pdf", fixtures::pdf_uri_links())],
+        ),
+        &disarm_all(),
+    );
+    let (_, _, pdf) = &parts.files[0];
+    for bad in [&b"/URI"[..], b"evil.example", PAYLOAD] {
+        assert!(
+            !contains(pdf, bad),
+            "{} survived",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    assert!(contains(pdf, b"Hello mamori"), "page content kept");
+    assert_eq!(out.report.disarmed[0].removed_content, ["URI (web link)"]);
+    assert!(
+        parts
+            .text
+            .contains("除去した内容 (removed content): URI (web link)")
+    );
+    let doc = lopdf::Document::load_mem(pdf).expect("output is a PDF");
+    let page = doc.get_pages()[&1];
+    let annots = doc
+        .get_dictionary(page)
+        .and_then(|p| p.get(b"Annots"))
+        .and_then(lopdf::Object::as_array)
+        .expect("annotations kept");
+    assert_eq!(
+        annots.len(),
+        3,
+        "the link rectangles stay, without their web actions"
+    );
+    let actions: Vec<&lopdf::Dictionary> = annots
+        .iter()
+        .filter_map(|a| doc.get_dictionary(a.as_reference().ok()?).ok())
+        .filter_map(|a| a.get(b"A").ok()?.as_dict().ok())
+        .collect();
+    assert_eq!(actions.len(), 1, "only the internal link keeps an action");
+    assert_eq!(
+        actions[0].get(b"S").and_then(lopdf::Object::as_name).ok(),
+        Some(&b"GoTo"[..])
+    );
+    assert!(!actions[0].has(b"Next"));
 }
 
 fn removed_reason(input: &[u8]) -> (RemovalReason, String) {

@@ -1,11 +1,18 @@
 //! OOXML の無害化: a docx/xlsx/pptx (or its macro-enabled sibling) read entry by entry within
 //! zip-bomb limits, and a new package written without macros (vbaProject), ActiveX controls,
-//! embedded OLE objects and packages, Excel 4.0 macro sheets, custom UI and external
-//! relationships. `[Content_Types].xml` and every `.rels` part are parsed with quick-xml and
-//! written anew from what was parsed; macro-enabled content types become their plain sibling, so
-//! a disarmed .docm is delivered as a .docx. Other parts are copied as they decompress.
+//! embedded OLE objects and packages, Excel 4.0 macro sheets, custom UI, altChunk imports, Excel
+//! external links (DDE, OLE, other workbooks) and data connections, and external relationships.
+//! A part goes with its relationships, the relationships that lead to it and its content type;
+//! the target of an active relationship is active content whatever its name or type.
+//! `[Content_Types].xml` and every `.rels` part are parsed with quick-xml and written anew from
+//! what was parsed; macro-enabled content types become their plain sibling, so a disarmed .docm
+//! is delivered as a .docx. Every other XML part is read whole ([`content`]) and has what is
+//! active inside it cut out (altChunk elements, DDE fields, formulas that link outside the
+//! workbook); other parts are copied as they decompress.
 
-use std::collections::BTreeSet;
+mod content;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read, Write};
 
 use quick_xml::XmlVersion;
@@ -140,7 +147,22 @@ const ACTIVE_TYPES: &[(&str, &str)] = &[
         "application/vnd.ms-word.keymapcustomizations+xml",
         "vbaProject.bin (macros)",
     ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml",
+        CONNECTIONS,
+    ),
 ];
+
+const CONNECTIONS: &str = "data connections";
+
+/// An Excel external link part: a DDE or OLE link, or a link to another workbook.
+const EXTERNAL_LINK_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.externallink+xml";
+
+/// The calculation chain lists the cells with formulas; it goes when formulas do, and Excel
+/// builds it again.
+const CALC_CHAIN_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.calcchain+xml";
 
 /// Active content, by folder in the part name.
 const ACTIVE_FOLDERS: &[(&str, &str)] = &[
@@ -166,6 +188,9 @@ const ACTIVE_RELATIONSHIPS: &[(&str, &str)] = &[
     ("xlmacrosheet", "Excel 4.0 macro sheets"),
     ("xlintlmacrosheet", "Excel 4.0 macro sheets"),
     ("attachedtemplate", "attached template"),
+    ("afchunk", content::ALT_CHUNK),
+    ("connections", CONNECTIONS),
+    ("externallink", content::WORKBOOK_LINKS),
 ];
 
 struct Entry {
@@ -425,7 +450,10 @@ fn rels_source(rels_name: &str) -> Option<String> {
 }
 
 /// Resolves a relationship target against its source part, as a part name without leading `/`.
+/// A target is an IRI: `%20` in it is a space in the zip entry name.
 fn resolve(source: &str, target: &str) -> String {
+    let target = percent_decode(target);
+    let target = target.as_str();
     let mut segments: Vec<&str> = if target.starts_with('/') {
         Vec::new()
     } else {
@@ -445,6 +473,29 @@ fn resolve(source: &str, target: &str) -> String {
     segments.join("/")
 }
 
+/// `%XX` escapes decoded; a malformed escape, or one that is not UTF-8, is left as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
 fn type_of(part: &str, ct: &ContentTypes) -> String {
     let slash = format!("/{part}");
     if let Some((_, t)) = ct
@@ -462,13 +513,29 @@ fn type_of(part: &str, ct: &ContentTypes) -> String {
         .unwrap_or_default()
 }
 
+/// What an external link part links to, for the notice.
+fn external_link(data: &[u8]) -> &'static str {
+    let has = |name: &[u8]| data.windows(name.len()).any(|w| w == name);
+    if has(b"ddeLink") {
+        content::DDE_LINKS
+    } else if has(b"oleLink") {
+        content::OLE_LINKS
+    } else {
+        content::WORKBOOK_LINKS
+    }
+}
+
 /// Why a part is active content, if it is.
-fn active_part(part: &str, ct: &ContentTypes) -> Option<&'static str> {
+fn active_part(e: &Entry, ct: &ContentTypes) -> Option<&'static str> {
+    let part = e.name.as_str();
     let lower = part.to_ascii_lowercase();
     if lower.contains("vbaproject") || lower.ends_with("vbadata.xml") {
         return Some("vbaProject.bin (macros)");
     }
     let t = type_of(part, ct);
+    if t == EXTERNAL_LINK_TYPE {
+        return Some(external_link(&e.data));
+    }
     if let Some((_, what)) = ACTIVE_TYPES.iter().find(|(a, _)| *a == t) {
         return Some(what);
     }
@@ -480,12 +547,34 @@ fn active_part(part: &str, ct: &ContentTypes) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
+/// The last segment of a relationship type, which names it (`.../relationships/aFChunk`).
+fn relationship_name(kind: &str) -> String {
+    kind.rsplit('/').next().unwrap_or("").to_ascii_lowercase()
+}
+
 fn active_relationship(kind: &str) -> Option<&'static str> {
-    let last = kind.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    let last = relationship_name(kind);
     ACTIVE_RELATIONSHIPS
         .iter()
         .find(|(k, _)| *k == last)
         .map(|(_, what)| *what)
+}
+
+/// Whether a part holds XML that Office reads (VML, which is often not well-formed, does not
+/// count: its content type does not end in `xml`).
+fn is_xml_part(part: &str, ct: &ContentTypes) -> bool {
+    type_of(part, ct).ends_with("xml") || part.to_ascii_lowercase().ends_with(".xml")
+}
+
+/// The relationships of a dropped part go with it.
+fn drop_relationships_of_dropped(entries: &[Entry], dropped: &mut BTreeSet<String>) {
+    for e in entries {
+        if let Some(source) = rels_source(&e.name)
+            && dropped.contains(&source.to_ascii_lowercase())
+        {
+            dropped.insert(e.name.to_ascii_lowercase());
+        }
+    }
 }
 
 pub(super) fn ooxml(
@@ -510,6 +599,17 @@ pub(super) fn ooxml(
         _ => return Err(refused("package declares more than one main document")),
     };
 
+    let main_part = ct
+        .overrides
+        .iter()
+        .find(|(_, t)| MAIN_TYPES.iter().any(|(m, ..)| t.eq_ignore_ascii_case(m)))
+        .map(|(p, _)| p.trim_start_matches('/').to_ascii_lowercase())
+        .unwrap_or_default();
+    let by_name: BTreeMap<String, &Entry> = entries
+        .iter()
+        .map(|e| (e.name.to_ascii_lowercase(), e))
+        .collect();
+
     let mut removed: Vec<String> = Vec::new();
     let mut note = |what: &str| {
         if !removed.iter().any(|r| r == what) {
@@ -518,22 +618,16 @@ pub(super) fn ooxml(
     };
     let mut dropped: BTreeSet<String> = BTreeSet::new();
     for e in &entries {
-        if let Some(what) = active_part(&e.name, &ct) {
+        if let Some(what) = active_part(e, &ct) {
             note(what);
             dropped.insert(e.name.to_ascii_lowercase());
         }
     }
-    // The relationships of a dropped part go with it.
-    for e in &entries {
-        if let Some(source) = rels_source(&e.name)
-            && dropped.contains(&source.to_ascii_lowercase())
-        {
-            dropped.insert(e.name.to_ascii_lowercase());
-        }
-    }
+    drop_relationships_of_dropped(&entries, &mut dropped);
 
-    let mut external = 0usize;
-    let mut rewritten: Vec<(String, Vec<u8>)> = Vec::new();
+    // Every relationship part, read once. The target of an active relationship goes, whatever
+    // its name or content type: an altChunk's imported RTF/MHT/HTML, a connections part.
+    let mut relationships: Vec<(&Entry, String, Vec<Relationship>)> = Vec::new();
     for e in &entries {
         if budget.exhausted() {
             return Err(Failure::OutOfTime);
@@ -544,32 +638,109 @@ pub(super) fn ooxml(
         }
         let source = rels_source(&e.name).unwrap_or_default();
         let rels = parse_relationships(&e.data, &e.name)?;
+        for r in rels.iter().filter(|r| !r.external) {
+            let Some(what) = active_relationship(&r.kind) else {
+                continue;
+            };
+            let target = resolve(&source, &r.target).to_ascii_lowercase();
+            if let Some(t) = by_name.get(&target)
+                && dropped.insert(target)
+            {
+                if relationship_name(&r.kind) == "externallink" {
+                    note(external_link(&t.data));
+                } else {
+                    note(what);
+                }
+            }
+        }
+        relationships.push((e, source, rels));
+    }
+
+    // What is active inside the XML parts that stay.
+    let mut rewritten: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut cell_formulas_removed = false;
+    for e in &entries {
+        if budget.exhausted() {
+            return Err(Failure::OutOfTime);
+        }
+        let lower = e.name.to_ascii_lowercase();
+        if dropped.contains(&lower)
+            || lower.ends_with(".rels")
+            || lower == CONTENT_TYPES.to_ascii_lowercase()
+            || !is_xml_part(&e.name, &ct)
+        {
+            continue;
+        }
+        let cleaned = content::clean(&e.data, &e.name, budget)?;
+        for what in cleaned.removed {
+            note(what);
+        }
+        cell_formulas_removed |= cleaned.cell_formulas_removed;
+        if let Some(data) = cleaned.data {
+            rewritten.insert(e.name.clone(), data);
+        }
+    }
+    if cell_formulas_removed {
+        for e in &entries {
+            if type_of(&e.name, &ct) == CALC_CHAIN_TYPE {
+                dropped.insert(e.name.to_ascii_lowercase());
+            }
+        }
+    }
+    drop_relationships_of_dropped(&entries, &mut dropped);
+    if dropped.contains(&main_part) {
+        return Err(refused(
+            "the main document is referred to as active content",
+        ));
+    }
+
+    let mut external = 0usize;
+    for (e, source, rels) in relationships {
+        if dropped.contains(&e.name.to_ascii_lowercase()) {
+            continue;
+        }
         let mut kept = Vec::with_capacity(rels.len());
         for r in rels {
             if r.external {
                 external += 1;
                 continue;
             }
-            if let Some(what) = active_relationship(&r.kind) {
-                note(what);
-                continue;
-            }
             let target = resolve(&source, &r.target).to_ascii_lowercase();
             if dropped.contains(&target) {
                 continue;
             }
+            // An active relationship whose target is not in the package: only it goes.
+            if let Some(what) = active_relationship(&r.kind) {
+                note(what);
+                continue;
+            }
             kept.push(r);
         }
-        rewritten.push((e.name.clone(), write_relationships(&kept)));
+        rewritten.insert(e.name.clone(), write_relationships(&kept));
     }
     if external > 0 {
         note(&format!("external relationships ({external})"));
     }
 
+    let extension_of = |name: &str| {
+        name.rsplit_once('.')
+            .map_or(String::new(), |(_, x)| x.to_ascii_lowercase())
+    };
+    let kept_extensions: BTreeSet<String> = entries
+        .iter()
+        .filter(|e| !dropped.contains(&e.name.to_ascii_lowercase()))
+        .map(|e| extension_of(&e.name))
+        .collect();
+    let dropped_extensions: BTreeSet<String> = dropped.iter().map(|n| extension_of(n)).collect();
     ct.overrides
         .retain(|(part, _)| !dropped.contains(&part.trim_start_matches('/').to_ascii_lowercase()));
-    ct.defaults
-        .retain(|(_, t)| !ACTIVE_TYPES.iter().any(|(a, _)| t.eq_ignore_ascii_case(a)));
+    // A default that only dropped parts used (`mht` for an altChunk) goes with them.
+    ct.defaults.retain(|(ext, t)| {
+        let ext = ext.to_ascii_lowercase();
+        !ACTIVE_TYPES.iter().any(|(a, _)| t.eq_ignore_ascii_case(a))
+            && !t.eq_ignore_ascii_case(EXTERNAL_LINK_TYPE)
+            && (kept_extensions.contains(&ext) || !dropped_extensions.contains(&ext))
+    });
     for (_, t) in &mut ct.overrides {
         if let Some((_, plain, ..)) = MAIN_TYPES.iter().find(|(m, ..)| t.eq_ignore_ascii_case(m))
             && !t.eq_ignore_ascii_case(plain)
@@ -595,8 +766,8 @@ pub(super) fn ooxml(
         if dropped.contains(&lower) || e.name.eq_ignore_ascii_case(CONTENT_TYPES) {
             continue;
         }
-        match rewritten.iter().find(|(n, _)| *n == e.name) {
-            Some((_, data)) => write(&e.name, data)?,
+        match rewritten.get(&e.name) {
+            Some(data) => write(&e.name, data)?,
             None => write(&e.name, &e.data)?,
         }
     }
@@ -636,6 +807,77 @@ mod tests {
             Some("word/document.xml")
         );
         assert_eq!(rels_source("_rels/.rels").as_deref(), Some(""));
+        assert_eq!(
+            resolve("word/document.xml", "my%20chunk.mht"),
+            "word/my chunk.mht"
+        );
+        assert_eq!(resolve("word/document.xml", "100%.xml"), "word/100%.xml");
+    }
+
+    fn package(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .expect("entry");
+            w.write_all(data.as_bytes()).expect("data");
+        }
+        w.finish().expect("zip").into_inner()
+    }
+
+    const TYPES: &str = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="dat" ContentType="application/octet-stream"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    const ROOT: &str = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    const DOCUMENT: &str = r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>"#;
+
+    fn names(bytes: &[u8]) -> Vec<String> {
+        let mut z = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        (0..z.len())
+            .map(|i| {
+                let f = z.by_index(i).expect("entry");
+                f.name().expect("name").into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_target_of_an_active_relationship_goes_whatever_its_name_and_type() {
+        let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="notes.dat"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="my%20chunk.dat"/></Relationships>"#;
+        let bytes = package(&[
+            (CONTENT_TYPES, TYPES),
+            ("_rels/.rels", ROOT),
+            ("word/document.xml", DOCUMENT),
+            ("word/_rels/document.xml.rels", rels),
+            ("word/notes.dat", "macros"),
+            ("word/my chunk.dat", "{\\rtf1}"),
+        ]);
+        let out = ooxml(&bytes, &Disarm::default(), &|| false).expect("disarmed");
+        assert_eq!(
+            names(&out.bytes),
+            [
+                CONTENT_TYPES,
+                "_rels/.rels",
+                "word/document.xml",
+                "word/_rels/document.xml.rels"
+            ]
+        );
+        assert_eq!(
+            out.removed,
+            ["vbaProject.bin (macros)", "altChunk (imported documents)"]
+        );
+    }
+
+    #[test]
+    fn a_main_document_that_is_the_target_of_an_active_relationship_refuses_the_package() {
+        let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="document.xml"/></Relationships>"#;
+        let bytes = package(&[
+            (CONTENT_TYPES, TYPES),
+            ("_rels/.rels", ROOT),
+            ("word/document.xml", DOCUMENT),
+            ("word/_rels/document.xml.rels", rels),
+        ]);
+        assert!(matches!(
+            ooxml(&bytes, &Disarm::default(), &|| false),
+            Err(Failure::Refused(m)) if m.contains("main document")
+        ));
     }
 
     #[test]
