@@ -2,13 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use mamori_core::authz::{Permission, ViewAudit, authorize};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::pages::{self, AuditQuery};
+use super::ops::{self, AuditQuery};
 use crate::http::api::{ErrorBody, parse_count, rfc3339};
 use crate::http::{ApiQuery, AppError, AppState, User};
 
@@ -90,7 +89,6 @@ async fn list_audit(
     user: User,
     ApiQuery(params): ApiQuery<json::AuditParams>,
 ) -> Result<Json<json::AuditPage>, AppError> {
-    let grant = authorize::<ViewAudit>(&user.actor, &())?;
     let limit = parse_count("limit", &params.limit, 100, 1, 500)?;
     let query = AuditQuery {
         action: params.action,
@@ -99,19 +97,7 @@ async fn list_audit(
         to: params.to,
         before: params.before,
     };
-    let filter = pages::audit_filter(&query, limit)?;
-    let records = state.store.list_audit(&grant, &filter).await?;
-    let event = user
-        .ctx
-        .origin()
-        .event(ViewAudit::NAME, "audit", "")
-        .with_detail(serde_json::json!({
-            "action": filter.action_prefix,
-            "actor": filter.actor_name,
-            "from": query.from,
-            "to": query.to,
-        }));
-    state.store.record(event).await?;
+    let (records, _) = ops::list(&state, &user, &query, limit).await?;
     let next_before = (records.len() as i64 == limit)
         .then(|| records.last().map(|r| r.seq))
         .flatten();

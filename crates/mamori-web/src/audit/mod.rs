@@ -1,6 +1,7 @@
 //! The hash-chained audit trail (監査証跡), browsed by those allowed to.
 
 mod api;
+mod ops;
 mod pages;
 
 use axum::Router;

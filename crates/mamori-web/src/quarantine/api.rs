@@ -12,9 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::pages::{
-    ItemData, decide_release, item_data, list_data, releases_data, request_release,
-};
+use super::ops::{ItemData, decide_release, item_data, list_data, releases_data, request_release};
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;

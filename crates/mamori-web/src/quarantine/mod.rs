@@ -2,6 +2,7 @@
 //! a gateway: the pages and API read the quarantine through the store's `QuarantineView`.
 
 mod api;
+mod ops;
 mod pages;
 
 use axum::Router;

@@ -1,0 +1,202 @@
+//! 隔離メール's operations: who sees which message, asking for its original and deciding on a
+//! request. Each one authorises and records, here and nowhere else; the pages and the API show
+//! what they return.
+
+use mamori_core::authz::{
+    ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem, authorize,
+};
+use mamori_core::release::{QuarantinedMail, ReleaseRequest, ReleaseState, parse_reason};
+use mamori_core::{FieldError, FieldErrorKind};
+use mamori_store::{NewRelease, QuarantineView, ReleaseFilter};
+
+use crate::http::{AppError, AppState, User};
+
+/// Most entries a list shows.
+const LIST_LIMIT: usize = 500;
+
+fn service(state: &AppState) -> Result<&dyn QuarantineView, AppError> {
+    state.quarantine.as_deref().ok_or(AppError::NotFound)
+}
+
+/// What the list shows a viewer, for the page and the API alike.
+pub struct ListData {
+    /// The entries the viewer may see, each with whether it was addressed to them.
+    pub entries: Vec<(QuarantinedMail, bool)>,
+    /// The viewer's own release requests, newest first.
+    pub requests: Vec<ReleaseRequest>,
+    pub can_view_all: bool,
+    pub has_email: bool,
+}
+
+/// The viewer's quarantined mail, or all of it for a role that may view the quarantine.
+pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppError> {
+    let service = service(state)?;
+    let email = state.store.account_email(user.actor.user_id).await?;
+    let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
+    let entries = service
+        .entries()
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let mine = e.parties(email.clone()).actor_asker().is_some();
+            (mine || can_view_all).then_some((e, mine))
+        })
+        .take(LIST_LIMIT)
+        .collect();
+    let requests = state.store.own_releases(user.actor.user_id, 100).await?;
+    Ok(ListData {
+        entries,
+        requests,
+        can_view_all,
+        has_email: email.is_some(),
+    })
+}
+
+/// The entry an id from outside names, and the viewer's grant on it. An id that is malformed,
+/// unknown or not the viewer's to see is 404 alike.
+async fn visible_entry(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+) -> Result<(QuarantinedMail, mamori_core::release::QuarantineParties), AppError> {
+    let entry = service(state)?
+        .entry(raw)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let email = state.store.account_email(user.actor.user_id).await?;
+    let parties = entry.parties(email);
+    Ok((entry, parties))
+}
+
+/// One entry as a viewer may see it, for the page and the API alike.
+pub struct ItemData {
+    pub entry: QuarantinedMail,
+    pub parties: mamori_core::release::QuarantineParties,
+    pub requests: Vec<ReleaseRequest>,
+    /// The viewer may ask for the original now (allowed, and no open request of theirs).
+    pub can_request: bool,
+}
+
+/// The entry an id names, if the viewer may see it; the read is written to the audit trail.
+pub async fn item_data(state: &AppState, user: &User, raw: &str) -> Result<ItemData, AppError> {
+    let (entry, parties) = visible_entry(state, user, raw).await?;
+    let grant =
+        authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
+    let requests = state.store.releases_of_item(&grant, &entry.id).await?;
+    let event = user
+        .ctx
+        .origin()
+        .event("quarantine.read", "quarantine", &entry.id)
+        .with_detail(serde_json::json!({"asked_as": raw}));
+    state.store.record(event).await?;
+    let own_open = requests
+        .iter()
+        .any(|r| r.requester == user.actor.user_id && r.state.is_open());
+    let can_request = authorize::<RequestRelease>(&user.actor, &parties).is_ok() && !own_open;
+    Ok(ItemData {
+        entry,
+        parties,
+        requests,
+        can_request,
+    })
+}
+
+/// Asks for the original of the entry `raw` names, for the viewer's address on it.
+pub async fn request_release(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+    reason: &str,
+) -> Result<ReleaseRequest, AppError> {
+    let (entry, parties) = visible_entry(state, user, raw).await?;
+    authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
+    let grant = authorize::<RequestRelease>(&user.actor, &parties)?;
+    let reason = parse_reason("reason", reason, true)?;
+    let address = parties.actor_asker().ok_or(AppError::Forbidden)?.to_owned();
+    let request = state
+        .store
+        .request_release(
+            &grant,
+            NewRelease {
+                quarantine_id: entry.id.clone(),
+                direction: parties.direction,
+                address,
+                reason,
+            },
+            &user.ctx.origin(),
+        )
+        .await?;
+    Ok(request)
+}
+
+/// The requests awaiting a decision and the latest decided ones, for a role that may view the
+/// quarantine.
+pub async fn releases_data(
+    state: &AppState,
+    user: &User,
+) -> Result<(Vec<ReleaseRequest>, Vec<ReleaseRequest>), AppError> {
+    service(state)?;
+    let grant = authorize::<ViewQuarantine>(&user.actor, &())?;
+    let pending = state
+        .store
+        .list_releases(
+            &grant,
+            &ReleaseFilter {
+                state: Some(ReleaseState::Requested),
+                limit: 500,
+                ..ReleaseFilter::default()
+            },
+        )
+        .await?;
+    let recent = state
+        .store
+        .list_releases(
+            &grant,
+            &ReleaseFilter {
+                limit: 100,
+                ..ReleaseFilter::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .filter(|r| r.state != ReleaseState::Requested)
+        .collect::<Vec<_>>();
+    Ok((pending, recent))
+}
+
+/// Approves or rejects a release request (`decision` is `approve` or `reject`).
+pub async fn decide_release(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    decision: &str,
+    note: &str,
+) -> Result<ReleaseRequest, AppError> {
+    let service = service(state)?;
+    let request = state
+        .store
+        .release_request(mamori_core::release::ReleaseId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let grant = authorize::<ApproveRelease>(&user.actor, &request.decision())?;
+    let approve = match decision {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::invalid(FieldError::new(
+                "decision",
+                FieldErrorKind::UnknownValue,
+            )));
+        }
+    };
+    // A rejection says why; an approval may.
+    let note = parse_reason("note", note, !approve)?;
+    let decided = state
+        .store
+        .decide_release(&grant, request.id, approve, &note, &user.ctx.origin())
+        .await?;
+    if approve {
+        service.release_approved();
+    }
+    Ok(decided)
+}
