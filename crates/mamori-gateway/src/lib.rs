@@ -4,6 +4,7 @@
 //!
 //! Code map:
 //! - [`reply`]: every SMTP reply code and text, in one table.
+//! - [`address`]: envelope mailboxes parsed once (local part, domain, onward routes).
 //! - [`codec`]: strict CRLF line splitting (SMTP smuggling defence), shared by server and client.
 //! - [`session`]: the server session as a pure state machine.
 //! - [`server`]: its async driver over any `AsyncRead + AsyncWrite`, STARTTLS, the listener.
@@ -16,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod address;
 pub mod client;
 pub mod codec;
 pub mod metrics;

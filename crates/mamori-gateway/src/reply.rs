@@ -46,6 +46,9 @@ pub enum Reply {
     NestedMail,
     ParameterNotImplemented,
     RelayDenied,
+    /// A recipient that routes onward from its local part (`%`, `!`, a quoted `@`) or through
+    /// a source route: refused whatever its domain, as the next hop might follow the route.
+    RoutedAddress,
     BareLineEnding,
     MessageTooBig,
     NeedSmtpUtf8,
@@ -113,6 +116,11 @@ impl Reply {
                 "MAIL or RCPT parameter not recognised or not implemented",
             ),
             RelayDenied => (550, Some("5.7.1"), "Relaying denied"),
+            RoutedAddress => (
+                550,
+                Some("5.1.3"),
+                "Routed addresses (source routes, %, ! or a quoted @) are not accepted",
+            ),
             BareLineEnding => (
                 550,
                 Some("5.5.2"),
@@ -207,6 +215,7 @@ mod tests {
             Reply::NestedMail,
             Reply::ParameterNotImplemented,
             Reply::RelayDenied,
+            Reply::RoutedAddress,
             Reply::BareLineEnding,
             Reply::MessageTooBig,
             Reply::NeedSmtpUtf8,

@@ -25,6 +25,8 @@ mod streaming;
 mod ops;
 #[path = "gateway/release.rs"]
 mod release;
+#[path = "gateway/routing.rs"]
+mod routing;
 
 const DOMAIN: &str = "city.example.lg.jp";
 
