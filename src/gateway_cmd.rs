@@ -110,7 +110,8 @@ struct RunArgs {
     /// Most simultaneous SMTP connections.
     #[arg(long, default_value_t = 500)]
     max_connections: usize,
-    /// Most simultaneous SMTP connections from one client address.
+    /// Most simultaneous SMTP connections from one client: an IPv4 address, or an IPv6 /64
+    /// (IPv4-mapped IPv6 addresses count as their IPv4 address).
     #[arg(long, default_value_t = 20)]
     max_connections_per_address: usize,
     /// Messages sanitized and delivered to the next hop at the same time.

@@ -86,7 +86,7 @@ pub struct GatewayConfig {
     pub max_recipients: usize,
     pub max_errors: u32,
     pub max_connections: usize,
-    /// Most simultaneous connections from one client address.
+    /// Most simultaneous connections from one client: an IPv4 address, or an IPv6 /64.
     pub max_connections_per_address: usize,
     pub idle_timeout: Duration,
     /// New mail is refused with 452 when the spool's file system has less free space than this.

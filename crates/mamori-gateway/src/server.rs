@@ -406,7 +406,20 @@ pub struct ConnectionLimits {
     pub per_address: usize,
 }
 
-/// One connection counted against its client address; released when dropped.
+/// The client a connection is counted against: its IPv4 address (an IPv4-mapped IPv6 address
+/// folded to it), or the /64 of its IPv6 address, as one IPv6 client usually holds a whole /64
+/// and can pick a new address for every connection.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
+/// One connection counted against its client (see [`client_key`]); released when dropped.
 struct AddressSlot {
     counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
     ip: IpAddr,
@@ -414,6 +427,7 @@ struct AddressSlot {
 
 impl AddressSlot {
     fn take(counts: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr, max: usize) -> Option<Self> {
+        let ip = client_key(ip);
         let mut map = counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -451,4 +465,32 @@ pub fn new_queue_id() -> String {
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv6 client usually holds a whole /64 and could connect from a new address for each
+    /// connection, so the per-address limit counted nothing; IPv4-mapped addresses are the IPv4
+    /// client they carry.
+    #[test]
+    fn ipv6_clients_of_one_64_share_the_per_address_limit() {
+        let counts = Arc::new(Mutex::new(HashMap::new()));
+        let take = |ip: &str| AddressSlot::take(&counts, ip.parse().unwrap(), 1);
+        let first = take("2001:db8:1:2::1");
+        assert!(first.is_some());
+        assert!(take("2001:db8:1:2:ffff:ffff:ffff:fffe").is_none());
+        let other_64 = take("2001:db8:1:3::1");
+        assert!(other_64.is_some());
+        let v4 = take("::ffff:192.0.2.1");
+        assert!(v4.is_some());
+        assert!(take("192.0.2.1").is_none());
+        assert!(take("192.0.2.2").is_some());
+        drop(first);
+        assert!(
+            take("2001:db8:1:2::2").is_some(),
+            "released with the connection"
+        );
+    }
 }
