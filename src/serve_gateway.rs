@@ -12,6 +12,10 @@
 //! hostname = "mamori-gateway"
 //! direction = "inbound"                       # or "outbound"
 //! quarantine_days = 30
+//! session_timeout_secs = 900                  # longest SMTP connection
+//! data_timeout_secs = 600                     # longest DATA phase
+//! min_data_rate = 500                         # bytes/s during DATA after the grace; 0: none
+//! data_rate_grace_secs = 30
 //!
 //! [sanitize]                                  # the policy, as `mamori sanitize --config` takes it
 //! quarantine_url = "https://mamori.city.example.lg.jp/quarantine/"
@@ -40,6 +44,10 @@ pub struct GatewayFile {
     pub queue_lifetime_hours: Option<u64>,
     pub retry_first_secs: Option<u64>,
     pub quarantine_days: Option<u64>,
+    pub session_timeout_secs: Option<u64>,
+    pub data_timeout_secs: Option<u64>,
+    pub min_data_rate: Option<u64>,
+    pub data_rate_grace_secs: Option<u64>,
     /// The `[sanitize]` table: the engine's policy and limits.
     pub policy: Option<mamori_sanitize::Policy>,
 }
@@ -58,6 +66,10 @@ const KEYS: &[&str] = &[
     "queue_lifetime_hours",
     "retry_first_secs",
     "quarantine_days",
+    "session_timeout_secs",
+    "data_timeout_secs",
+    "min_data_rate",
+    "data_rate_grace_secs",
     "sanitize",
 ];
 
@@ -134,6 +146,10 @@ impl GatewayFile {
             queue_lifetime_hours: number(&table, "queue_lifetime_hours")?,
             retry_first_secs: number(&table, "retry_first_secs")?,
             quarantine_days: number(&table, "quarantine_days")?,
+            session_timeout_secs: number(&table, "session_timeout_secs")?,
+            data_timeout_secs: number(&table, "data_timeout_secs")?,
+            min_data_rate: number(&table, "min_data_rate")?,
+            data_rate_grace_secs: number(&table, "data_rate_grace_secs")?,
             policy: table
                 .get("sanitize")
                 .cloned()
@@ -177,6 +193,18 @@ impl GatewayFile {
         if let Some(days) = self.quarantine_days {
             c.retention = Duration::from_secs(days.saturating_mul(86400));
         }
+        if let Some(secs) = self.session_timeout_secs {
+            c.session_timeout = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = self.data_timeout_secs {
+            c.data_timeout = Duration::from_secs(secs.max(1));
+        }
+        if let Some(rate) = self.min_data_rate {
+            c.min_data_rate = rate;
+        }
+        if let Some(secs) = self.data_rate_grace_secs {
+            c.data_rate_grace = Duration::from_secs(secs);
+        }
         if let Some(policy) = self.policy {
             c.policy = policy;
         }
@@ -209,6 +237,28 @@ mod tests {
         .unwrap();
         let c = full.config(Path::new("/d"));
         assert_eq!(c.direction, Direction::Outbound);
+        assert_eq!(c.session_timeout, Duration::from_secs(900));
+        assert_eq!(c.min_data_rate, 500);
+        let limits = GatewayFile::parse(
+            "listen = \"127.0.0.1:2525\"\nnext_hop = \"127.0.0.1:25\"\naccept_domains = [\"a.jp\"]\n\
+             session_timeout_secs = 120\ndata_timeout_secs = 60\nmin_data_rate = 0\ndata_rate_grace_secs = 5\n",
+        )
+        .unwrap()
+        .config(Path::new("/d"));
+        assert_eq!(
+            (
+                limits.session_timeout,
+                limits.data_timeout,
+                limits.min_data_rate,
+                limits.data_rate_grace
+            ),
+            (
+                Duration::from_secs(120),
+                Duration::from_secs(60),
+                0,
+                Duration::from_secs(5)
+            )
+        );
         assert_eq!(c.retention, Duration::from_secs(7 * 86400));
         assert_eq!(c.hostname, "gw");
         assert_eq!(c.policy, mamori_sanitize::Policy::default());

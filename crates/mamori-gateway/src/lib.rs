@@ -88,7 +88,16 @@ pub struct GatewayConfig {
     pub max_connections: usize,
     /// Most simultaneous connections from one client: an IPv4 address, or an IPv6 /64.
     pub max_connections_per_address: usize,
+    /// Longest wait for a client's next command or bytes (Postfix's `smtpd_timeout`).
     pub idle_timeout: Duration,
+    /// Longest SMTP connection, from accept to close.
+    pub session_timeout: Duration,
+    /// Longest DATA phase, from 354 to the end of data.
+    pub data_timeout: Duration,
+    /// Average bytes per second a client must keep up during DATA once `data_rate_grace` has
+    /// passed; 0 for no minimum.
+    pub min_data_rate: u64,
+    pub data_rate_grace: Duration,
     /// New mail is refused with 452 when the spool's file system has less free space than this.
     pub min_free_bytes: u64,
     pub tls_cert: Option<PathBuf>,
@@ -115,6 +124,7 @@ impl GatewayConfig {
         accept_domains: Vec<String>,
         data_dir: PathBuf,
     ) -> Self {
+        let timeouts = server::Timeouts::default();
         Self {
             listen,
             next_hop,
@@ -131,7 +141,11 @@ impl GatewayConfig {
             max_errors: 10,
             max_connections: 500,
             max_connections_per_address: 20,
-            idle_timeout: Duration::from_secs(300),
+            idle_timeout: timeouts.idle,
+            session_timeout: timeouts.session,
+            data_timeout: timeouts.data,
+            min_data_rate: timeouts.min_data_rate,
+            data_rate_grace: timeouts.data_rate_grace,
             min_free_bytes: 256 * 1024 * 1024,
             tls_cert: None,
             tls_key: None,
@@ -269,7 +283,13 @@ impl Gateway {
             session,
             spool: spool.clone(),
             tls,
-            idle_timeout: config.idle_timeout,
+            timeouts: server::Timeouts {
+                idle: config.idle_timeout,
+                session: config.session_timeout,
+                data: config.data_timeout,
+                min_data_rate: config.min_data_rate,
+                data_rate_grace: config.data_rate_grace,
+            },
             wake: wake.clone(),
             metrics: counters.clone(),
         });

@@ -26,6 +26,12 @@ pub enum Reply {
     CannotVerify,
     Bye,
     IdleTimeout,
+    /// The connection reached its time limit.
+    SessionTimeout,
+    /// The DATA phase reached its time limit.
+    DataTimeout,
+    /// Message content arrived more slowly than the minimum rate.
+    DataTooSlow,
     TooManyErrors,
     TooManyConnections,
     TooManyConnectionsFromAddress,
@@ -80,6 +86,21 @@ impl Reply {
             ),
             Bye => (221, Some("2.0.0"), "Bye"),
             IdleTimeout => (421, Some("4.4.2"), "Idle timeout, closing connection"),
+            SessionTimeout => (
+                421,
+                Some("4.4.2"),
+                "Session time limit reached, closing connection",
+            ),
+            DataTimeout => (
+                421,
+                Some("4.4.2"),
+                "Message not received in time, closing connection",
+            ),
+            DataTooSlow => (
+                421,
+                Some("4.4.2"),
+                "Message transfer too slow, closing connection",
+            ),
             TooManyErrors => (421, Some("4.7.0"), "Too many errors, closing connection"),
             TooManyConnections => (421, Some("4.3.2"), "Too many connections, try again later"),
             TooManyConnectionsFromAddress => (
@@ -195,6 +216,9 @@ mod tests {
             Reply::CannotVerify,
             Reply::Bye,
             Reply::IdleTimeout,
+            Reply::SessionTimeout,
+            Reply::DataTimeout,
+            Reply::DataTooSlow,
             Reply::TooManyErrors,
             Reply::TooManyConnections,
             Reply::TooManyConnectionsFromAddress,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, watch};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use crate::codec::{LineBuffer, LineError, MAX_LINE};
@@ -20,12 +21,92 @@ use crate::spool::{Envelope, IncomingMessage, Origin, Spool, SpoolError};
 /// at most this much of a message in memory however large the message is.
 const WRITE_CHUNK: usize = 256 * 1024;
 
+/// Longest wait for the last words to a client being let go (the 421 of a time limit, the TLS
+/// close): it may not be reading.
+const FAREWELL: Duration = Duration::from_secs(10);
+
+/// How long a client may hold a connection. The idle limit alone let a client keep a slot for
+/// ever by sending a byte just before each wait ran out; the session and DATA limits and the
+/// minimum rate bound what a slow client can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest wait for the client's next bytes, or for it to take our replies (Postfix's
+    /// `smtpd_timeout`, 300 s).
+    pub idle: Duration,
+    /// Longest connection, from its start to its close, STARTTLS included.
+    pub session: Duration,
+    /// Longest DATA phase, from 354 to the end of data.
+    pub data: Duration,
+    /// Bytes per second a client must keep up on average from 354 on, once `data_rate_grace`
+    /// has passed (Postfix's `smtpd_min_data_rate`, 500); 0 for no minimum.
+    pub min_data_rate: u64,
+    pub data_rate_grace: Duration,
+}
+
+impl Default for Timeouts {
+    /// A 32 MiB message at 500 kbit/s takes about nine minutes: it fits the DATA limit, and the
+    /// session limit leaves time around it for the commands and another message.
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(300),
+            session: Duration::from_secs(15 * 60),
+            data: Duration::from_secs(10 * 60),
+            min_data_rate: 500,
+            data_rate_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The DATA phase in progress: when it began and the bytes read since.
+struct DataClock {
+    started: Instant,
+    read: u64,
+}
+
+/// `at + d`, or far in the future when that cannot be represented.
+fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d)
+        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+impl Timeouts {
+    /// The first limit that will run out while waiting for the client, and the reply to give
+    /// when it does.
+    fn next_limit(
+        &self,
+        now: Instant,
+        session_end: Instant,
+        data: Option<&DataClock>,
+    ) -> (Instant, Reply) {
+        let mut first = (later(now, self.idle), Reply::IdleTimeout);
+        let mut consider = |at: Instant, reply: Reply| {
+            if at < first.0 {
+                first = (at, reply);
+            }
+        };
+        consider(session_end, Reply::SessionTimeout);
+        if let Some(d) = data {
+            consider(later(d.started, self.data), Reply::DataTimeout);
+            // Each byte read buys 1/rate seconds: the client falls behind once the time since
+            // 354 passes what it has bought (and the grace period).
+            if let Some(ms) = d.read.saturating_mul(1000).checked_div(self.min_data_rate) {
+                let earned = Duration::from_millis(ms);
+                consider(
+                    later(d.started, self.data_rate_grace.max(earned)),
+                    Reply::DataTooSlow,
+                );
+            }
+        }
+        first
+    }
+}
+
 /// Everything a connection needs; one per gateway, shared by all connections.
 pub struct Server {
     pub session: Arc<SessionConfig>,
     pub spool: Arc<Spool>,
     pub tls: Option<TlsAcceptor>,
-    pub idle_timeout: Duration,
+    pub timeouts: Timeouts,
     /// Woken when a message was spooled, so the worker picks it up at once.
     pub wake: Arc<Notify>,
     pub metrics: Arc<crate::metrics::Metrics>,
@@ -63,6 +144,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         self.io.flush().await
     }
+
+    /// Sends the queued replies, giving up at `deadline` on a client that does not read them.
+    async fn flush_by(&mut self, deadline: Instant) -> io::Result<()> {
+        tokio::time::timeout_at(deadline, self.flush())
+            .await
+            .unwrap_or_else(|_| {
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client does not take its replies",
+                ))
+            })
+    }
+
+    /// Closes our side, without waiting long for a client that does not read.
+    async fn close(&mut self) {
+        let _ = tokio::time::timeout(FAREWELL, self.io.shutdown()).await;
+    }
+}
+
+/// How a wait for the client ended.
+enum Input {
+    Read(io::Result<usize>),
+    /// A time limit ran out; this is what to tell the client.
+    Expired(Reply),
 }
 
 impl Server {
@@ -71,6 +176,7 @@ impl Server {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
+        let session_end = later(Instant::now(), self.timeouts.session);
         let mut session = Session::new(self.session.clone());
         if let Ok(addr) = peer.parse::<std::net::SocketAddr>() {
             if self.session.trusts_xforward(addr.ip()) {
@@ -82,9 +188,9 @@ impl Server {
         }
         let mut conn = Conn::new(stream);
         conn.queue(&session.greeting());
-        match self.run(&mut conn, &mut session, peer).await? {
+        match self.run(&mut conn, &mut session, peer, session_end).await? {
             End::Closed => {
-                let _ = conn.io.shutdown().await;
+                conn.close().await;
                 Ok(())
             }
             End::StartTls => {
@@ -98,7 +204,8 @@ impl Server {
                     return Ok(());
                 };
                 let handshake = acceptor.accept(conn.io);
-                let tls = match tokio::time::timeout(self.idle_timeout, handshake).await {
+                let by = later(Instant::now(), self.timeouts.idle).min(session_end);
+                let tls = match tokio::time::timeout_at(by, handshake).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(error)) => {
                         tracing::info!(peer, %error, "TLS handshake failed");
@@ -108,20 +215,27 @@ impl Server {
                 };
                 session.tls_started();
                 let mut conn = Conn::new(tls);
-                self.run(&mut conn, &mut session, peer).await?;
-                let _ = conn.io.shutdown().await;
+                self.run(&mut conn, &mut session, peer, session_end).await?;
+                conn.close().await;
                 Ok(())
             }
         }
     }
 
-    async fn run<S>(&self, conn: &mut Conn<S>, session: &mut Session, peer: &str) -> io::Result<End>
+    async fn run<S>(
+        &self,
+        conn: &mut Conn<S>,
+        session: &mut Session,
+        peer: &str,
+        session_end: Instant,
+    ) -> io::Result<End>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         let mut buf = vec![0u8; 16 * 1024];
         // The message being received; dropped (its file removed) if the connection ends first.
         let mut receiving: Option<Receiving> = None;
+        let mut data: Option<DataClock> = None;
         loop {
             // Answer every complete line already received (a pipelined group), then flush once
             // before waiting for more input (RFC 2920).
@@ -153,6 +267,10 @@ impl Server {
                     Step::StartData(transaction) => match self.begin(transaction, peer).await {
                         Ok(r) => {
                             receiving = Some(r);
+                            data = Some(DataClock {
+                                started: Instant::now(),
+                                read: 0,
+                            });
                             self.metrics.reply(&Reply::StartMailInput);
                             conn.queue(&Reply::StartMailInput);
                         }
@@ -171,6 +289,7 @@ impl Server {
                         }
                     }
                     Step::EndData(end) => {
+                        data = None;
                         let r = receiving.take();
                         let (reply, size) = match (end, r) {
                             (Ok(()), Some(r)) => self.commit(r, peer).await,
@@ -183,30 +302,54 @@ impl Server {
                     }
                     Step::StartTls => {
                         conn.queue(&Reply::ReadyToStartTls);
-                        conn.flush().await?;
+                        conn.flush_by(self.write_deadline(session_end)).await?;
                         return Ok(End::StartTls);
                     }
                     Step::Close(reply) => {
                         conn.queue(&reply);
-                        conn.flush().await?;
+                        conn.flush_by(self.write_deadline(session_end)).await?;
                         return Ok(End::Closed);
                     }
                 }
             }
-            conn.flush().await?;
-            let n = match tokio::time::timeout(self.idle_timeout, conn.io.read(&mut buf)).await {
-                Ok(read) => read?,
-                Err(_) => {
-                    conn.queue(&Reply::IdleTimeout);
-                    conn.flush().await?;
+            conn.flush_by(self.write_deadline(session_end)).await?;
+            let (deadline, expiry) =
+                self.timeouts
+                    .next_limit(Instant::now(), session_end, data.as_ref());
+            let input = tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(deadline) => Input::Expired(expiry),
+                read = conn.io.read(&mut buf) => Input::Read(read),
+            };
+            let n = match input {
+                Input::Read(read) => read?,
+                Input::Expired(reply) => {
+                    tracing::info!(
+                        peer,
+                        ?reply,
+                        in_data = data.is_some(),
+                        read_in_data = data.as_ref().map(|d| d.read),
+                        "time limit reached; closing the connection"
+                    );
+                    self.metrics.reply(&reply);
+                    conn.queue(&reply);
+                    let _ = conn.flush_by(later(Instant::now(), FAREWELL)).await;
                     return Ok(End::Closed);
                 }
             };
             if n == 0 {
                 return Ok(End::Closed);
             }
+            if let Some(d) = data.as_mut() {
+                d.read = d.read.saturating_add(n as u64);
+            }
             conn.lines.push(&buf[..n]);
         }
+    }
+
+    /// How long writing our replies may take: a client that does not read them is let go.
+    fn write_deadline(&self, session_end: Instant) -> Instant {
+        later(Instant::now(), self.timeouts.idle).min(session_end)
     }
 
     /// Opens the spool file a message is streamed into; the refusal to send instead of 354 when

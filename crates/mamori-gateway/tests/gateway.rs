@@ -27,6 +27,8 @@ mod ops;
 mod release;
 #[path = "gateway/routing.rs"]
 mod routing;
+#[path = "gateway/slow_clients.rs"]
+mod slow_clients;
 
 const DOMAIN: &str = "city.example.lg.jp";
 
@@ -51,7 +53,10 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
         }),
         spool,
         tls,
-        idle_timeout: idle,
+        timeouts: mamori_gateway::server::Timeouts {
+            idle,
+            ..Default::default()
+        },
         wake: Arc::new(Notify::new()),
         metrics: Arc::default(),
     });
