@@ -129,6 +129,13 @@ struct RunArgs {
     /// Seconds after 354 before --min-data-rate applies.
     #[arg(long, default_value_t = 30)]
     data_rate_grace_secs: u64,
+    /// Ask the next hop about each recipient of an --accept-domain at RCPT time
+    /// (MAIL FROM:<>, RCPT TO, RSET, QUIT; results cached 7 days if taken, 3 hours if refused):
+    /// a recipient it refuses permanently is refused with 550 5.1.1 instead of bounced later;
+    /// while it cannot tell (unreachable, 4xx), 450 4.1.1. The next hop must check recipients
+    /// at RCPT for this to help.
+    #[arg(long)]
+    verify_recipients: bool,
     /// Messages sanitized and delivered to the next hop at the same time.
     #[arg(long, default_value_t = 4)]
     delivery_concurrency: usize,
@@ -194,6 +201,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.session_timeout = Duration::from_secs(a.session_timeout_secs.max(1));
     config.data_timeout = Duration::from_secs(a.data_timeout_secs.max(1));
     config.min_data_rate = a.min_data_rate;
+    config.verify_recipients = a.verify_recipients;
     config.data_rate_grace = Duration::from_secs(a.data_rate_grace_secs);
     let gateway = Gateway::start(config).await?;
     eprintln!("mamori gateway listening on {}", gateway.local_addr());

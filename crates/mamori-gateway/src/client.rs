@@ -775,6 +775,46 @@ pub async fn deliver_each(
     results
 }
 
+/// What the next hop said of a recipient when asked at RCPT time (recipient verification).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// RCPT was answered 2xx.
+    Accepted,
+    /// RCPT was answered 5xx (the reply), or the next hop could never take the address (a
+    /// UTF-8 address and no SMTPUTF8).
+    Refused(String),
+    /// Nothing can be said: no connection, a 4xx, or a refusal that was not about the
+    /// recipient (of the greeting, the hello, or the null sender).
+    Unknown(String),
+}
+
+/// Asks the next hop whether it would take mail for `recipient`: `MAIL FROM:<>`, `RCPT TO`,
+/// `RSET`, `QUIT`, over the connection a delivery would use (TLS settings included). No
+/// message is sent.
+pub async fn probe(hop: &NextHop, recipient: &str) -> Probe {
+    let mut conn = match Connection::open(hop).await {
+        Ok(conn) => conn,
+        Err(e) => return Probe::Unknown(e.to_string()),
+    };
+    let smtputf8 = !recipient.is_ascii();
+    let probe = if smtputf8 && !has(&conn.extensions, "SMTPUTF8") {
+        Probe::Refused("next hop does not support SMTPUTF8".into())
+    } else {
+        match conn.mail("", smtputf8).await {
+            Err(e) => Probe::Unknown(format!("MAIL FROM:<> not taken: {e}")),
+            Ok(()) => match conn.c.command(&format!("RCPT TO:<{recipient}>")).await {
+                Ok(r) if (200..300).contains(&r.code) => Probe::Accepted,
+                Ok(r) if r.code >= 500 => Probe::Refused(r.text),
+                Ok(r) => Probe::Unknown(r.text),
+                Err(e) => Probe::Unknown(e.to_string()),
+            },
+        }
+    };
+    conn.reset().await;
+    conn.c.quit().await;
+    probe
+}
+
 /// The message as DATA content: every line ending made CRLF, lone CRs dropped, leading dots
 /// doubled, then the end-of-data line.
 pub fn dot_stuff(message: &[u8]) -> Vec<u8> {

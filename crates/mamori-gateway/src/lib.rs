@@ -13,6 +13,7 @@
 //! - [`quarantine`]: the originals with their retention metadata.
 //! - [`release`]: delivery of an original whose release was approved (never sanitized again).
 //! - [`metrics`]: Prometheus counters and the `--metrics-listen` endpoint.
+//! - [`verify`]: recipient verification against the next hop at RCPT time, with its cache.
 //! - [`outbound`]: the outbound check (個人番号, 機密性3 markings) for mail leaving the LGWAN side.
 
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod reply;
 pub mod server;
 pub mod session;
 pub mod spool;
+pub mod verify;
 pub mod worker;
 
 use std::io;
@@ -115,6 +117,10 @@ pub struct GatewayConfig {
     pub outbound: outbound::OutboundPolicy,
     /// Where to serve Prometheus `/metrics`; none by default.
     pub metrics_listen: Option<SocketAddr>,
+    /// Ask the next hop about each recipient of an accepted domain at RCPT time (off by
+    /// default): refused there, refused here (550 5.1.1); unknown, 450 4.1.1.
+    pub verify_recipients: bool,
+    pub verify: verify::VerifyPolicy,
 }
 
 impl GatewayConfig {
@@ -157,6 +163,8 @@ impl GatewayConfig {
             direction: quarantine::Direction::Inbound,
             outbound: outbound::OutboundPolicy::default(),
             metrics_listen: None,
+            verify_recipients: false,
+            verify: verify::VerifyPolicy::default(),
         }
     }
 }
@@ -278,6 +286,13 @@ impl Gateway {
             tls_available: tls.is_some(),
             xforward_hosts: config.xforward_hosts.clone(),
             relay_networks: config.relay_networks.clone(),
+            verify_recipients: config.verify_recipients,
+        });
+        let verifier = config.verify_recipients.then(|| {
+            Arc::new(verify::RecipientVerifier::new(
+                next_hop.clone(),
+                config.verify.clone(),
+            ))
         });
         let server = Arc::new(server::Server {
             session,
@@ -292,6 +307,7 @@ impl Gateway {
             },
             wake: wake.clone(),
             metrics: counters.clone(),
+            verifier,
         });
         let worker = worker::Worker {
             engine: mamori_sanitize::sanitize_with_budget,

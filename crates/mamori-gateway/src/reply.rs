@@ -52,6 +52,10 @@ pub enum Reply {
     NestedMail,
     ParameterNotImplemented,
     RelayDenied,
+    /// The next hop refused the recipient permanently when asked (`--verify-recipients`).
+    UnknownRecipient,
+    /// The next hop could not be asked about the recipient, or gave no answer yet.
+    RecipientNotVerified,
     /// A recipient that routes onward from its local part (`%`, `!`, a quoted `@`) or through
     /// a source route: refused whatever its domain, as the next hop might follow the route.
     RoutedAddress,
@@ -137,6 +141,16 @@ impl Reply {
                 "MAIL or RCPT parameter not recognised or not implemented",
             ),
             RelayDenied => (550, Some("5.7.1"), "Relaying denied"),
+            UnknownRecipient => (
+                550,
+                Some("5.1.1"),
+                "Recipient address rejected: undeliverable address",
+            ),
+            RecipientNotVerified => (
+                450,
+                Some("4.1.1"),
+                "Recipient address not verified yet, try again later",
+            ),
             RoutedAddress => (
                 550,
                 Some("5.1.3"),
@@ -239,6 +253,8 @@ mod tests {
             Reply::NestedMail,
             Reply::ParameterNotImplemented,
             Reply::RelayDenied,
+            Reply::UnknownRecipient,
+            Reply::RecipientNotVerified,
             Reply::RoutedAddress,
             Reply::BareLineEnding,
             Reply::MessageTooBig,

@@ -16,6 +16,7 @@ use crate::codec::{LineBuffer, LineError, MAX_LINE};
 use crate::reply::Reply;
 use crate::session::{Session, SessionConfig, Step, Transaction};
 use crate::spool::{Envelope, IncomingMessage, Origin, Spool, SpoolError};
+use crate::verify::{RecipientVerifier, Verdict};
 
 /// Message content is written to the spool in pieces of about this size, so a connection holds
 /// at most this much of a message in memory however large the message is.
@@ -110,6 +111,8 @@ pub struct Server {
     /// Woken when a message was spooled, so the worker picks it up at once.
     pub wake: Arc<Notify>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Asks the next hop about recipients when [`SessionConfig::verify_recipients`] is set.
+    pub verifier: Option<Arc<RecipientVerifier>>,
 }
 
 enum End {
@@ -255,6 +258,13 @@ impl Server {
                         Step::Close(Reply::BareLineEnding)
                     }
                 };
+                let step = match step {
+                    Step::VerifyRecipient(rcpt) => {
+                        let verdict = self.verify(&rcpt, peer).await;
+                        session.recipient_verified(rcpt, &verdict)
+                    }
+                    step => step,
+                };
                 if let Step::Reply(reply) | Step::Close(reply) = &step {
                     self.metrics.reply(reply);
                     if ending_data {
@@ -262,7 +272,7 @@ impl Server {
                     }
                 }
                 match step {
-                    Step::Continue => {}
+                    Step::Continue | Step::VerifyRecipient(_) => {}
                     Step::Reply(reply) => conn.queue(&reply),
                     Step::StartData(transaction) => match self.begin(transaction, peer).await {
                         Ok(r) => {
@@ -345,6 +355,24 @@ impl Server {
             }
             conn.lines.push(&buf[..n]);
         }
+    }
+
+    /// What the next hop says of a recipient (no verifier: whatever it is, it is taken).
+    async fn verify(&self, rcpt: &str, peer: &str) -> Verdict {
+        let Some(verifier) = &self.verifier else {
+            return Verdict::Deliverable;
+        };
+        let verdict = verifier.verify(rcpt).await;
+        match &verdict {
+            Verdict::Deliverable => {}
+            Verdict::Undeliverable(reply) => {
+                tracing::info!(peer, recipient = rcpt, reply = %reply, "recipient refused: the next hop does not take it");
+            }
+            Verdict::Unknown(why) => {
+                tracing::info!(peer, recipient = rcpt, why = %why, "recipient deferred: not verified");
+            }
+        }
+        verdict
     }
 
     /// How long writing our replies may take: a client that does not read them is let go.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::address::{AddressError, Mailbox};
 use crate::reply::Reply;
 use crate::spool::ForwardedClient;
+use crate::verify::Verdict;
 
 /// What a session accepts; shared by every connection of one gateway.
 #[derive(Debug, Clone)]
@@ -33,6 +34,9 @@ pub struct SessionConfig {
     /// servers of the LGWAN side in the outbound direction. Everyone else may send only to
     /// [`SessionConfig::accept_domains`].
     pub relay_networks: Vec<AddressRange>,
+    /// Ask the next hop about each recipient in [`SessionConfig::accept_domains`] before
+    /// taking it ([`Step::VerifyRecipient`]).
+    pub verify_recipients: bool,
 }
 
 impl SessionConfig {
@@ -106,6 +110,7 @@ impl Default for SessionConfig {
             tls_available: false,
             xforward_hosts: Vec::new(),
             relay_networks: Vec::new(),
+            verify_recipients: false,
         }
     }
 }
@@ -134,6 +139,9 @@ pub enum Step {
     StartData(Transaction),
     /// Send 220, drop anything buffered, and start the TLS handshake.
     StartTls,
+    /// Find out whether the next hop takes this recipient, then hand the verdict to
+    /// [`Session::recipient_verified`] and send the reply it gives.
+    VerifyRecipient(String),
     /// Send this reply and close the connection.
     Close(Reply),
     /// Nothing to send (a message line that is being dropped, the message being refused).
@@ -414,8 +422,29 @@ impl Session {
         if self.recipients.len() >= self.config.max_recipients {
             return Step::Reply(Reply::TooManyRecipients);
         }
+        // Only the next hop's own domains: it cannot know about anyone else's mailboxes.
+        if self.config.verify_recipients
+            && let Some(mailbox) = mailbox
+            && self.config.accept_domains.contains(&mailbox.domain_key())
+        {
+            return Step::VerifyRecipient(path.to_string());
+        }
         self.recipients.push(path.to_string());
         Step::Reply(Reply::RecipientOk)
+    }
+
+    /// What the next hop said of a recipient announced by [`Step::VerifyRecipient`].
+    pub fn recipient_verified(&mut self, recipient: String, verdict: &Verdict) -> Step {
+        let step = match verdict {
+            Verdict::Deliverable if self.phase == Phase::Mail => {
+                self.recipients.push(recipient);
+                Step::Reply(Reply::RecipientOk)
+            }
+            Verdict::Deliverable => Step::Reply(Reply::NeedMail),
+            Verdict::Undeliverable(_) => Step::Reply(Reply::UnknownRecipient),
+            Verdict::Unknown(_) => Step::Reply(Reply::RecipientNotVerified),
+        };
+        self.count_errors(step)
     }
 
     /// Whether the recipient's domain is one the gateway serves, or the peer may relay (never an
@@ -581,6 +610,7 @@ mod tests {
             tls_available: true,
             xforward_hosts: vec!["127.0.0.0/8".parse().unwrap()],
             relay_networks: vec!["10.20.0.0/16".parse().unwrap()],
+            verify_recipients: false,
         }))
     }
 
@@ -666,6 +696,59 @@ mod tests {
         };
         let (code, enhanced, _) = reply.parts();
         assert_eq!((code, enhanced), (550, Some("5.1.3")), "{line}: {reply:?}");
+    }
+
+    #[test]
+    fn with_verification_only_recipients_of_the_accepted_domains_are_asked_about() {
+        let mut config = (*session().config).clone();
+        config.verify_recipients = true;
+        config.max_recipients = 10;
+        let mut s = Session::new(Arc::new(config));
+        s.permit_relay();
+        cmd(&mut s, "EHLO c");
+        cmd(&mut s, "MAIL FROM:<a@b.example>");
+        let ask = |s: &mut Session, rcpt: &str| cmd(s, &format!("RCPT TO:<{rcpt}>"));
+        assert_eq!(
+            ask(&mut s, "u@CITY.example.lg.jp"),
+            Step::VerifyRecipient("u@CITY.example.lg.jp".into())
+        );
+        assert_eq!(
+            s.recipient_verified("u@CITY.example.lg.jp".into(), &Verdict::Deliverable),
+            Step::Reply(Reply::RecipientOk)
+        );
+        let gone = Verdict::Undeliverable("550 5.1.1 no such user".into());
+        assert!(matches!(
+            ask(&mut s, "gone@city.example.lg.jp"),
+            Step::VerifyRecipient(_)
+        ));
+        let refused = s.recipient_verified("gone@city.example.lg.jp".into(), &gone);
+        assert_eq!(refused, Step::Reply(Reply::UnknownRecipient));
+        assert_eq!(Reply::UnknownRecipient.parts().0, 550);
+        let unknown = Verdict::Unknown("connection refused".into());
+        assert!(matches!(
+            ask(&mut s, "later@city.example.lg.jp"),
+            Step::VerifyRecipient(_)
+        ));
+        let deferred = s.recipient_verified("later@city.example.lg.jp".into(), &unknown);
+        assert_eq!(deferred, Step::Reply(Reply::RecipientNotVerified));
+        assert_eq!(Reply::RecipientNotVerified.parts().0, 450);
+        // Not asked: the bare postmaster, and a relay network's mail to other domains.
+        assert_eq!(ask(&mut s, "postmaster"), Step::Reply(Reply::RecipientOk));
+        assert_eq!(
+            ask(&mut s, "partner@elsewhere.example"),
+            Step::Reply(Reply::RecipientOk)
+        );
+        let Step::StartData(t) = cmd(&mut s, "DATA") else {
+            panic!("no DATA");
+        };
+        assert_eq!(
+            t.recipients,
+            vec![
+                "u@CITY.example.lg.jp",
+                "postmaster",
+                "partner@elsewhere.example"
+            ]
+        );
     }
 
     #[test]

@@ -29,6 +29,8 @@ mod release;
 mod routing;
 #[path = "gateway/slow_clients.rs"]
 mod slow_clients;
+#[path = "gateway/verify.rs"]
+mod verify;
 
 const DOMAIN: &str = "city.example.lg.jp";
 
@@ -50,6 +52,7 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
             tls_available: tls.is_some(),
             xforward_hosts: Vec::new(),
             relay_networks: Vec::new(),
+            verify_recipients: false,
         }),
         spool,
         tls,
@@ -59,6 +62,7 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
         },
         wake: Arc::new(Notify::new()),
         metrics: Arc::default(),
+        verifier: None,
     });
     Harness { dir, server }
 }

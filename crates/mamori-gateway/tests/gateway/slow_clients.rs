@@ -28,6 +28,7 @@ fn server(data: &Path, timeouts: Timeouts) -> Arc<Server> {
         timeouts,
         wake: Arc::new(Notify::new()),
         metrics: Arc::default(),
+        verifier: None,
     })
 }
 

@@ -25,6 +25,7 @@ fn server(data: &Path, max_message_bytes: usize) -> Arc<Server> {
             tls_available: false,
             xforward_hosts: Vec::new(),
             relay_networks: Vec::new(),
+            verify_recipients: false,
         }),
         spool: Arc::new(Spool::open(data, 0).unwrap()),
         tls: None,
@@ -34,6 +35,7 @@ fn server(data: &Path, max_message_bytes: usize) -> Arc<Server> {
         },
         wake: Arc::new(Notify::new()),
         metrics: Arc::default(),
+        verifier: None,
     })
 }
 
