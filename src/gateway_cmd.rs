@@ -110,9 +110,32 @@ struct RunArgs {
     /// Most simultaneous SMTP connections.
     #[arg(long, default_value_t = 500)]
     max_connections: usize,
-    /// Most simultaneous SMTP connections from one client address.
+    /// Most simultaneous SMTP connections from one client: an IPv4 address, or an IPv6 /64
+    /// (IPv4-mapped IPv6 addresses count as their IPv4 address).
     #[arg(long, default_value_t = 20)]
     max_connections_per_address: usize,
+    /// Longest SMTP connection (seconds), whatever the client does; a client still connected
+    /// then gets 421 4.4.2.
+    #[arg(long, default_value_t = 900)]
+    session_timeout_secs: u64,
+    /// Longest DATA phase (seconds), from 354 to the end of the message.
+    #[arg(long, default_value_t = 600)]
+    data_timeout_secs: u64,
+    /// Least average rate (bytes per second) at which a message must arrive once
+    /// --data-rate-grace-secs have passed since 354; slower clients get 421 4.4.2. 0 turns the
+    /// minimum off.
+    #[arg(long, default_value_t = 500)]
+    min_data_rate: u64,
+    /// Seconds after 354 before --min-data-rate applies.
+    #[arg(long, default_value_t = 30)]
+    data_rate_grace_secs: u64,
+    /// Ask the next hop about each recipient of an --accept-domain at RCPT time
+    /// (MAIL FROM:<>, RCPT TO, RSET, QUIT; results cached 7 days if taken, 3 hours if refused):
+    /// a recipient it refuses permanently is refused with 550 5.1.1 instead of bounced later;
+    /// while it cannot tell (unreachable, 4xx), 450 4.1.1. The next hop must check recipients
+    /// at RCPT for this to help.
+    #[arg(long)]
+    verify_recipients: bool,
     /// Messages sanitized and delivered to the next hop at the same time.
     #[arg(long, default_value_t = 4)]
     delivery_concurrency: usize,
@@ -175,6 +198,11 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.max_connections = a.max_connections.max(1);
     config.max_connections_per_address = a.max_connections_per_address.max(1);
     config.delivery_concurrency = a.delivery_concurrency.max(1);
+    config.session_timeout = Duration::from_secs(a.session_timeout_secs.max(1));
+    config.data_timeout = Duration::from_secs(a.data_timeout_secs.max(1));
+    config.min_data_rate = a.min_data_rate;
+    config.verify_recipients = a.verify_recipients;
+    config.data_rate_grace = Duration::from_secs(a.data_rate_grace_secs);
     let gateway = Gateway::start(config).await?;
     eprintln!("mamori gateway listening on {}", gateway.local_addr());
     if let Some(addr) = gateway.metrics_addr() {

@@ -12,6 +12,11 @@
 //! hostname = "mamori-gateway"
 //! direction = "inbound"                       # or "outbound"
 //! quarantine_days = 30
+//! session_timeout_secs = 900                  # longest SMTP connection
+//! data_timeout_secs = 600                     # longest DATA phase
+//! min_data_rate = 500                         # bytes/s during DATA after the grace; 0: none
+//! data_rate_grace_secs = 30
+//! verify_recipients = false                   # ask the next hop about recipients at RCPT
 //!
 //! [sanitize]                                  # the policy, as `mamori sanitize --config` takes it
 //! quarantine_url = "https://mamori.city.example.lg.jp/quarantine/"
@@ -40,6 +45,11 @@ pub struct GatewayFile {
     pub queue_lifetime_hours: Option<u64>,
     pub retry_first_secs: Option<u64>,
     pub quarantine_days: Option<u64>,
+    pub session_timeout_secs: Option<u64>,
+    pub data_timeout_secs: Option<u64>,
+    pub min_data_rate: Option<u64>,
+    pub data_rate_grace_secs: Option<u64>,
+    pub verify_recipients: Option<bool>,
     /// The `[sanitize]` table: the engine's policy and limits.
     pub policy: Option<mamori_sanitize::Policy>,
 }
@@ -58,6 +68,11 @@ const KEYS: &[&str] = &[
     "queue_lifetime_hours",
     "retry_first_secs",
     "quarantine_days",
+    "session_timeout_secs",
+    "data_timeout_secs",
+    "min_data_rate",
+    "data_rate_grace_secs",
+    "verify_recipients",
     "sanitize",
 ];
 
@@ -66,6 +81,14 @@ fn text(table: &toml::Table, key: &str) -> anyhow::Result<Option<String>> {
         None => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => anyhow::bail!("{key} must be a string"),
+    }
+}
+
+fn flag(table: &toml::Table, key: &str) -> anyhow::Result<Option<bool>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+        Some(_) => anyhow::bail!("{key} must be true or false"),
     }
 }
 
@@ -134,6 +157,11 @@ impl GatewayFile {
             queue_lifetime_hours: number(&table, "queue_lifetime_hours")?,
             retry_first_secs: number(&table, "retry_first_secs")?,
             quarantine_days: number(&table, "quarantine_days")?,
+            session_timeout_secs: number(&table, "session_timeout_secs")?,
+            data_timeout_secs: number(&table, "data_timeout_secs")?,
+            min_data_rate: number(&table, "min_data_rate")?,
+            data_rate_grace_secs: number(&table, "data_rate_grace_secs")?,
+            verify_recipients: flag(&table, "verify_recipients")?,
             policy: table
                 .get("sanitize")
                 .cloned()
@@ -177,6 +205,21 @@ impl GatewayFile {
         if let Some(days) = self.quarantine_days {
             c.retention = Duration::from_secs(days.saturating_mul(86400));
         }
+        if let Some(secs) = self.session_timeout_secs {
+            c.session_timeout = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = self.data_timeout_secs {
+            c.data_timeout = Duration::from_secs(secs.max(1));
+        }
+        if let Some(rate) = self.min_data_rate {
+            c.min_data_rate = rate;
+        }
+        if let Some(secs) = self.data_rate_grace_secs {
+            c.data_rate_grace = Duration::from_secs(secs);
+        }
+        if let Some(verify) = self.verify_recipients {
+            c.verify_recipients = verify;
+        }
         if let Some(policy) = self.policy {
             c.policy = policy;
         }
@@ -209,6 +252,31 @@ mod tests {
         .unwrap();
         let c = full.config(Path::new("/d"));
         assert_eq!(c.direction, Direction::Outbound);
+        assert_eq!(c.session_timeout, Duration::from_secs(900));
+        assert_eq!(c.min_data_rate, 500);
+        assert!(!c.verify_recipients, "off by default");
+        let limits = GatewayFile::parse(
+            "listen = \"127.0.0.1:2525\"\nnext_hop = \"127.0.0.1:25\"\naccept_domains = [\"a.jp\"]\n\
+             session_timeout_secs = 120\ndata_timeout_secs = 60\nmin_data_rate = 0\ndata_rate_grace_secs = 5\n\
+             verify_recipients = true\n",
+        )
+        .unwrap()
+        .config(Path::new("/d"));
+        assert_eq!(
+            (
+                limits.session_timeout,
+                limits.data_timeout,
+                limits.min_data_rate,
+                limits.data_rate_grace
+            ),
+            (
+                Duration::from_secs(120),
+                Duration::from_secs(60),
+                0,
+                Duration::from_secs(5)
+            )
+        );
+        assert!(limits.verify_recipients);
         assert_eq!(c.retention, Duration::from_secs(7 * 86400));
         assert_eq!(c.hostname, "gw");
         assert_eq!(c.policy, mamori_sanitize::Policy::default());
@@ -244,6 +312,10 @@ mod tests {
                 "negative",
             ),
             ("listen = [\n", "TOML"),
+            (
+                "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\nverify_recipients = 1\n",
+                "true or false",
+            ),
             (
                 "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\n[sanitize]\nno_such_rule = 1\n",
                 "[sanitize]",

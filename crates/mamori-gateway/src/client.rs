@@ -282,7 +282,7 @@ pub struct Delivered {
 }
 
 /// A delivery that did not happen for any recipient.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum DeliveryError {
     /// Try again later: connection failure, timeout, TLS failure, or a 4xx reply.
     #[error("temporary failure: {0}")]
@@ -310,10 +310,24 @@ struct Client {
     stream: Box<dyn Stream>,
     lines: LineBuffer,
     timeout: Duration,
+    /// Why the connection can no longer be used (a read or write failed, timed out, or the next
+    /// hop answered garbage); once set, nothing more is sent.
+    lost: Option<String>,
 }
 
 impl Client {
     async fn reply(&mut self) -> Result<Reply, DeliveryError> {
+        if let Some(reason) = &self.lost {
+            return Err(DeliveryError::Temporary(reason.clone()));
+        }
+        let result = self.read_reply().await;
+        if let Err(DeliveryError::Temporary(reason)) = &result {
+            self.lost = Some(reason.clone());
+        }
+        result
+    }
+
+    async fn read_reply(&mut self) -> Result<Reply, DeliveryError> {
         let mut lines = Vec::new();
         let mut buf = [0u8; 4096];
         loop {
@@ -346,13 +360,20 @@ impl Client {
     }
 
     async fn send(&mut self, bytes: &[u8]) -> Result<(), DeliveryError> {
-        tokio::time::timeout(self.timeout, async {
+        if let Some(reason) = &self.lost {
+            return Err(DeliveryError::Temporary(reason.clone()));
+        }
+        let result = tokio::time::timeout(self.timeout, async {
             self.stream.write_all(bytes).await?;
             self.stream.flush().await
         })
         .await
-        .map_err(|_| DeliveryError::Temporary("timeout writing to next hop".into()))?
-        .map_err(temporary)
+        .map_err(|_| DeliveryError::Temporary("timeout writing to next hop".into()))
+        .and_then(|r| r.map_err(temporary));
+        if let Err(DeliveryError::Temporary(reason)) = &result {
+            self.lost = Some(reason.clone());
+        }
+        result
     }
 
     async fn command(&mut self, line: &str) -> Result<Reply, DeliveryError> {
@@ -361,7 +382,9 @@ impl Client {
     }
 
     async fn quit(&mut self) {
-        let _ = self.command("QUIT").await;
+        if self.lost.is_none() {
+            let _ = self.command("QUIT").await;
+        }
     }
 
     /// EHLO (HELO if refused) or LHLO; returns the extension keywords in upper case.
@@ -405,7 +428,7 @@ fn failure(reply: &Reply) -> DeliveryError {
     }
 }
 
-/// Why one attempt ended early.
+/// Why a connection could not be opened.
 enum Failed {
     Delivery(DeliveryError),
     /// The TLS handshake failed: with opportunistic TLS, try once more in clear.
@@ -418,6 +441,286 @@ impl From<DeliveryError> for Failed {
     }
 }
 
+/// A connection to the next hop that was greeted and said hello, inside TLS when it should be.
+struct Connection {
+    c: Client,
+    extensions: Vec<String>,
+    tls: bool,
+}
+
+impl Connection {
+    /// Connects, falling back to clear text once when an opportunistic handshake fails.
+    async fn open(hop: &NextHop) -> Result<Self, DeliveryError> {
+        let tls = hop.tls_mode() != TlsMode::None;
+        match Self::attempt(hop, tls).await {
+            Ok(c) => Ok(c),
+            Err(Failed::Delivery(e)) => Err(e),
+            Err(Failed::Handshake(reason)) if hop.tls_mode() == TlsMode::Opportunistic => {
+                tracing::warn!(next_hop = %hop.address, reason, "TLS handshake failed; delivering in clear");
+                match Self::attempt(hop, false).await {
+                    Ok(c) => Ok(c),
+                    Err(Failed::Delivery(e)) => Err(e),
+                    Err(Failed::Handshake(reason)) => Err(DeliveryError::Temporary(reason)),
+                }
+            }
+            Err(Failed::Handshake(reason)) => Err(DeliveryError::Temporary(reason)),
+        }
+    }
+
+    async fn attempt(hop: &NextHop, use_tls: bool) -> Result<Self, Failed> {
+        let stream = tokio::time::timeout(hop.timeout, TcpStream::connect(&hop.address))
+            .await
+            .map_err(|_| DeliveryError::Temporary("timeout connecting to next hop".into()))?
+            .map_err(temporary)?;
+        let mut c = Client {
+            stream: Box::new(stream),
+            lines: LineBuffer::new(MAX_LINE),
+            timeout: hop.timeout,
+            lost: None,
+        };
+        match Self::greet(&mut c, hop, use_tls).await {
+            Ok((extensions, tls)) => Ok(Self { c, extensions, tls }),
+            Err(Failed::Delivery(e)) => {
+                c.quit().await;
+                Err(Failed::Delivery(e))
+            }
+            Err(handshake) => Err(handshake),
+        }
+    }
+
+    /// Greeting, hello and STARTTLS; the extensions offered (inside TLS, when it started).
+    async fn greet(
+        c: &mut Client,
+        hop: &NextHop,
+        use_tls: bool,
+    ) -> Result<(Vec<String>, bool), Failed> {
+        let greeting = c.reply().await?;
+        if greeting.code != 220 {
+            return Err(failure(&greeting).into());
+        }
+        let mut extensions = c.hello(hop).await?;
+        let mut tls = false;
+        if let (true, Some(settings)) = (use_tls, &hop.tls) {
+            let required = settings.mode == TlsMode::Required;
+            if !has(&extensions, "STARTTLS") {
+                if required {
+                    return Err(DeliveryError::Temporary(
+                        "next hop does not offer STARTTLS, which is required".into(),
+                    )
+                    .into());
+                }
+            } else {
+                let r = c.command("STARTTLS").await?;
+                if r.code != 220 {
+                    if required {
+                        return Err(DeliveryError::Temporary(format!(
+                            "STARTTLS refused: {}",
+                            r.text
+                        ))
+                        .into());
+                    }
+                } else {
+                    // Bytes after the 220 were sent before TLS and must not be read as inside it.
+                    if c.lines.pending() > 0 {
+                        return Err(DeliveryError::Temporary(
+                            "next hop sent data after its STARTTLS reply".into(),
+                        )
+                        .into());
+                    }
+                    let name = hop.server_name()?;
+                    let plain = std::mem::replace(&mut c.stream, Box::new(tokio::io::duplex(1).0));
+                    let handshake = settings.connector.connect(name, plain);
+                    let stream = match tokio::time::timeout(hop.timeout, handshake).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            return Err(Failed::Handshake(format!("TLS handshake: {e}")));
+                        }
+                        Err(_) => return Err(Failed::Handshake("TLS handshake timed out".into())),
+                    };
+                    c.stream = Box::new(stream);
+                    tls = true;
+                    extensions = c.hello(hop).await?;
+                }
+            }
+        }
+        Ok((extensions, tls))
+    }
+
+    /// `MAIL FROM`, with BODY=8BITMIME when offered and SMTPUTF8 when the envelope needs it.
+    async fn mail(&mut self, from: &str, smtputf8: bool) -> Result<(), DeliveryError> {
+        let mut mail = format!("MAIL FROM:<{from}>");
+        if has(&self.extensions, "8BITMIME") {
+            mail.push_str(" BODY=8BITMIME");
+        }
+        if smtputf8 {
+            if !has(&self.extensions, "SMTPUTF8") {
+                return Err(DeliveryError::Permanent {
+                    reply: "next hop does not support SMTPUTF8".into(),
+                    rejected: Vec::new(),
+                });
+            }
+            mail.push_str(" SMTPUTF8");
+        }
+        let r = self.c.command(&mail).await?;
+        if r.code != 250 {
+            return Err(failure(&r));
+        }
+        Ok(())
+    }
+
+    /// One mail transaction: what became of each recipient.
+    async fn transaction(
+        &mut self,
+        protocol: Protocol,
+        from: &str,
+        recipients: &[String],
+        message: &[u8],
+        smtputf8: bool,
+    ) -> Result<Delivered, DeliveryError> {
+        self.mail(from, smtputf8).await?;
+        let c = &mut self.c;
+        let mut accepted = Vec::new();
+        let mut deferred = Vec::new();
+        let mut rejected = Vec::new();
+        for rcpt in recipients {
+            let r = c.command(&format!("RCPT TO:<{rcpt}>")).await?;
+            match r.code {
+                250 | 251 => accepted.push(rcpt.clone()),
+                500.. => rejected.push((rcpt.clone(), r.text)),
+                _ => deferred.push((rcpt.clone(), r.text)),
+            }
+        }
+        let mut reply = String::new();
+        if !accepted.is_empty() {
+            let r = c.command("DATA").await?;
+            if r.code != 354 {
+                return Err(failure(&r));
+            }
+            c.send(&dot_stuff(message)).await?;
+            match protocol {
+                Protocol::Smtp => {
+                    let r = c.reply().await?;
+                    reply = r.text.clone();
+                    match r.code {
+                        200..300 => {}
+                        500.. => {
+                            rejected.extend(accepted.drain(..).map(|a| (a, r.text.clone())));
+                        }
+                        _ => deferred.extend(accepted.drain(..).map(|a| (a, r.text.clone()))),
+                    }
+                }
+                Protocol::Lmtp => {
+                    // One reply per accepted recipient, in RCPT order (RFC 2033 4.2). A recipient
+                    // whose reply never came may or may not have the message: tried again.
+                    let mut taken = Vec::new();
+                    for rcpt in accepted.drain(..) {
+                        match c.reply().await {
+                            Ok(r) if (200..300).contains(&r.code) => {
+                                reply = r.text;
+                                taken.push(rcpt);
+                            }
+                            Ok(r) if r.code >= 500 => rejected.push((rcpt, r.text)),
+                            Ok(r) => deferred.push((rcpt, r.text)),
+                            Err(e) => deferred.push((rcpt, e.to_string())),
+                        }
+                    }
+                    accepted = taken;
+                }
+            }
+        }
+        Delivered {
+            accepted,
+            deferred,
+            rejected,
+            reply,
+            tls: self.tls,
+        }
+        .outcome()
+    }
+
+    /// Ends an unfinished transaction before the next one (RFC 5321 4.1.1.5).
+    async fn reset(&mut self) {
+        if self.c.lost.is_none()
+            && let Ok(r) = self.c.command("RSET").await
+            && r.code != 250
+        {
+            self.c.lost = Some(format!("RSET refused: {}", r.text));
+        }
+    }
+}
+
+fn has(extensions: &[String], ext: &str) -> bool {
+    extensions.iter().any(|e| e.split(' ').next() == Some(ext))
+}
+
+impl Delivered {
+    /// What the recipients' fates add up to: nobody took it or will (a permanent failure), nobody
+    /// took it yet (a temporary one), or some took it.
+    fn outcome(self) -> Result<Delivered, DeliveryError> {
+        if self.accepted.is_empty() && self.deferred.is_empty() {
+            return Err(DeliveryError::Permanent {
+                reply: self
+                    .rejected
+                    .first()
+                    .map(|(_, r)| r.clone())
+                    .unwrap_or_else(|| "every recipient was refused".into()),
+                rejected: self.rejected,
+            });
+        }
+        if self.accepted.is_empty() && self.rejected.is_empty() {
+            let reasons: Vec<String> = self
+                .deferred
+                .iter()
+                .map(|(r, why)| format!("{r}: {why}"))
+                .collect();
+            return Err(DeliveryError::Temporary(reasons.join("; ")));
+        }
+        Ok(self)
+    }
+
+    /// The outcome of several messages of one envelope, each for some of its recipients, as if
+    /// they were one delivery.
+    pub fn combine(
+        results: impl IntoIterator<Item = (Vec<String>, Result<Delivered, DeliveryError>)>,
+    ) -> Result<Delivered, DeliveryError> {
+        let mut all = Delivered {
+            accepted: Vec::new(),
+            deferred: Vec::new(),
+            rejected: Vec::new(),
+            reply: String::new(),
+            tls: true,
+        };
+        for (recipients, result) in results {
+            match result {
+                Ok(d) => {
+                    all.accepted.extend(d.accepted);
+                    all.deferred.extend(d.deferred);
+                    all.rejected.extend(d.rejected);
+                    if !d.reply.is_empty() {
+                        all.reply = d.reply;
+                    }
+                    all.tls &= d.tls;
+                }
+                Err(DeliveryError::Temporary(why)) => {
+                    all.tls = false;
+                    all.deferred
+                        .extend(recipients.into_iter().map(|r| (r, why.clone())));
+                }
+                Err(DeliveryError::Permanent { reply, rejected }) => {
+                    all.tls = false;
+                    if rejected.is_empty() {
+                        all.rejected
+                            .extend(recipients.into_iter().map(|r| (r, reply.clone())));
+                    } else {
+                        all.rejected.extend(rejected);
+                    }
+                }
+            }
+        }
+        all.outcome()
+    }
+}
+
 /// Delivers one message and says what became of each recipient. A recipient is never both
 /// accepted and deferred, so retrying only [`Delivered::deferred`] never duplicates a delivery.
 pub async fn deliver(
@@ -427,194 +730,89 @@ pub async fn deliver(
     message: &[u8],
     smtputf8: bool,
 ) -> Result<Delivered, DeliveryError> {
-    let tls = hop.tls_mode() != TlsMode::None;
-    match attempt(hop, from, recipients, message, smtputf8, tls).await {
-        Ok(d) => Ok(d),
-        Err(Failed::Delivery(e)) => Err(e),
-        Err(Failed::Handshake(reason)) if hop.tls_mode() == TlsMode::Opportunistic => {
-            tracing::warn!(next_hop = %hop.address, reason, "TLS handshake failed; delivering in clear");
-            match attempt(hop, from, recipients, message, smtputf8, false).await {
-                Ok(d) => Ok(d),
-                Err(Failed::Delivery(e)) => Err(e),
-                Err(Failed::Handshake(reason)) => Err(DeliveryError::Temporary(reason)),
-            }
-        }
-        Err(Failed::Handshake(reason)) => Err(DeliveryError::Temporary(reason)),
-    }
-}
-
-async fn attempt(
-    hop: &NextHop,
-    from: &str,
-    recipients: &[String],
-    message: &[u8],
-    smtputf8: bool,
-    use_tls: bool,
-) -> Result<Delivered, Failed> {
-    let stream = tokio::time::timeout(hop.timeout, TcpStream::connect(&hop.address))
-        .await
-        .map_err(|_| DeliveryError::Temporary("timeout connecting to next hop".into()))?
-        .map_err(temporary)?;
-    let mut c = Client {
-        stream: Box::new(stream),
-        lines: LineBuffer::new(MAX_LINE),
-        timeout: hop.timeout,
-    };
-    let result = session(&mut c, hop, from, recipients, message, smtputf8, use_tls).await;
-    if !matches!(result, Err(Failed::Handshake(_))) {
-        c.quit().await;
-    }
+    let mut conn = Connection::open(hop).await?;
+    let result = conn
+        .transaction(hop.protocol, from, recipients, message, smtputf8)
+        .await;
+    conn.c.quit().await;
     result
 }
 
-async fn session(
-    c: &mut Client,
+/// One message of an envelope: the recipients it is for and its bytes.
+pub struct Addressed<'a> {
+    pub recipients: &'a [String],
+    pub message: &'a [u8],
+}
+
+/// Delivers several messages from one sender over one connection, one transaction each (a
+/// notice written for each recipient); the outcome of each, as [`deliver`] gives it. When the
+/// connection is lost, the messages not yet sent are deferred with the reason.
+pub async fn deliver_each(
     hop: &NextHop,
     from: &str,
-    recipients: &[String],
-    message: &[u8],
+    messages: &[Addressed<'_>],
     smtputf8: bool,
-    use_tls: bool,
-) -> Result<Delivered, Failed> {
-    let greeting = c.reply().await?;
-    if greeting.code != 220 {
-        return Err(failure(&greeting).into());
-    }
-    let mut extensions = c.hello(hop).await?;
-    let has = |extensions: &[String], ext: &str| {
-        extensions.iter().any(|e| e.split(' ').next() == Some(ext))
+) -> Vec<Result<Delivered, DeliveryError>> {
+    let mut conn = match Connection::open(hop).await {
+        Ok(conn) => conn,
+        Err(e) => return messages.iter().map(|_| Err(e.clone())).collect(),
     };
-    let mut tls = false;
-    if let (true, Some(settings)) = (use_tls, &hop.tls) {
-        let required = settings.mode == TlsMode::Required;
-        if !has(&extensions, "STARTTLS") {
-            if required {
-                return Err(DeliveryError::Temporary(
-                    "next hop does not offer STARTTLS, which is required".into(),
-                )
-                .into());
-            }
-        } else {
-            let r = c.command("STARTTLS").await?;
-            if r.code != 220 {
-                if required {
-                    return Err(
-                        DeliveryError::Temporary(format!("STARTTLS refused: {}", r.text)).into(),
-                    );
-                }
-            } else {
-                // Bytes after the 220 were sent before TLS and must not be read as inside it.
-                if c.lines.pending() > 0 {
-                    return Err(DeliveryError::Temporary(
-                        "next hop sent data after its STARTTLS reply".into(),
-                    )
-                    .into());
-                }
-                let name = hop.server_name()?;
-                let plain = std::mem::replace(&mut c.stream, Box::new(tokio::io::duplex(1).0));
-                let handshake = settings.connector.connect(name, plain);
-                let stream = match tokio::time::timeout(hop.timeout, handshake).await {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => return Err(Failed::Handshake(format!("TLS handshake: {e}"))),
-                    Err(_) => return Err(Failed::Handshake("TLS handshake timed out".into())),
-                };
-                c.stream = Box::new(stream);
-                tls = true;
-                extensions = c.hello(hop).await?;
-            }
+    let mut results = Vec::with_capacity(messages.len());
+    for (i, m) in messages.iter().enumerate() {
+        if i > 0 {
+            conn.reset().await;
         }
-    }
-    let mut mail = format!("MAIL FROM:<{from}>");
-    if has(&extensions, "8BITMIME") {
-        mail.push_str(" BODY=8BITMIME");
-    }
-    if smtputf8 {
-        if !has(&extensions, "SMTPUTF8") {
-            return Err(DeliveryError::Permanent {
-                reply: "next hop does not support SMTPUTF8".into(),
-                rejected: Vec::new(),
-            }
-            .into());
+        if let Some(reason) = &conn.c.lost {
+            results.push(Err(DeliveryError::Temporary(reason.clone())));
+            continue;
         }
-        mail.push_str(" SMTPUTF8");
+        let result = conn
+            .transaction(hop.protocol, from, m.recipients, m.message, smtputf8)
+            .await;
+        results.push(result);
     }
-    let r = c.command(&mail).await?;
-    if r.code != 250 {
-        return Err(failure(&r).into());
-    }
-    let mut accepted = Vec::new();
-    let mut deferred = Vec::new();
-    let mut rejected = Vec::new();
-    for rcpt in recipients {
-        let r = c.command(&format!("RCPT TO:<{rcpt}>")).await?;
-        match r.code {
-            250 | 251 => accepted.push(rcpt.clone()),
-            500.. => rejected.push((rcpt.clone(), r.text)),
-            _ => deferred.push((rcpt.clone(), r.text)),
+    conn.c.quit().await;
+    results
+}
+
+/// What the next hop said of a recipient when asked at RCPT time (recipient verification).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// RCPT was answered 2xx.
+    Accepted,
+    /// RCPT was answered 5xx (the reply), or the next hop could never take the address (a
+    /// UTF-8 address and no SMTPUTF8).
+    Refused(String),
+    /// Nothing can be said: no connection, a 4xx, or a refusal that was not about the
+    /// recipient (of the greeting, the hello, or the null sender).
+    Unknown(String),
+}
+
+/// Asks the next hop whether it would take mail for `recipient`: `MAIL FROM:<>`, `RCPT TO`,
+/// `RSET`, `QUIT`, over the connection a delivery would use (TLS settings included). No
+/// message is sent.
+pub async fn probe(hop: &NextHop, recipient: &str) -> Probe {
+    let mut conn = match Connection::open(hop).await {
+        Ok(conn) => conn,
+        Err(e) => return Probe::Unknown(e.to_string()),
+    };
+    let smtputf8 = !recipient.is_ascii();
+    let probe = if smtputf8 && !has(&conn.extensions, "SMTPUTF8") {
+        Probe::Refused("next hop does not support SMTPUTF8".into())
+    } else {
+        match conn.mail("", smtputf8).await {
+            Err(e) => Probe::Unknown(format!("MAIL FROM:<> not taken: {e}")),
+            Ok(()) => match conn.c.command(&format!("RCPT TO:<{recipient}>")).await {
+                Ok(r) if (200..300).contains(&r.code) => Probe::Accepted,
+                Ok(r) if r.code >= 500 => Probe::Refused(r.text),
+                Ok(r) => Probe::Unknown(r.text),
+                Err(e) => Probe::Unknown(e.to_string()),
+            },
         }
-    }
-    let mut reply = String::new();
-    if !accepted.is_empty() {
-        let r = c.command("DATA").await?;
-        if r.code != 354 {
-            return Err(failure(&r).into());
-        }
-        c.send(&dot_stuff(message)).await?;
-        match hop.protocol {
-            Protocol::Smtp => {
-                let r = c.reply().await?;
-                reply = r.text.clone();
-                match r.code {
-                    200..300 => {}
-                    500.. => {
-                        rejected.extend(accepted.drain(..).map(|a| (a, r.text.clone())));
-                    }
-                    _ => deferred.extend(accepted.drain(..).map(|a| (a, r.text.clone()))),
-                }
-            }
-            Protocol::Lmtp => {
-                // One reply per accepted recipient, in RCPT order (RFC 2033 4.2). A recipient
-                // whose reply never came may or may not have the message: tried again.
-                let mut taken = Vec::new();
-                for rcpt in accepted.drain(..) {
-                    match c.reply().await {
-                        Ok(r) if (200..300).contains(&r.code) => {
-                            reply = r.text;
-                            taken.push(rcpt);
-                        }
-                        Ok(r) if r.code >= 500 => rejected.push((rcpt, r.text)),
-                        Ok(r) => deferred.push((rcpt, r.text)),
-                        Err(e) => deferred.push((rcpt, e.to_string())),
-                    }
-                }
-                accepted = taken;
-            }
-        }
-    }
-    if accepted.is_empty() && deferred.is_empty() {
-        return Err(DeliveryError::Permanent {
-            reply: rejected
-                .first()
-                .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| "every recipient was refused".into()),
-            rejected,
-        }
-        .into());
-    }
-    if accepted.is_empty() && rejected.is_empty() {
-        let reasons: Vec<String> = deferred
-            .iter()
-            .map(|(r, why)| format!("{r}: {why}"))
-            .collect();
-        return Err(DeliveryError::Temporary(reasons.join("; ")).into());
-    }
-    Ok(Delivered {
-        accepted,
-        deferred,
-        rejected,
-        reply,
-        tls,
-    })
+    };
+    conn.reset().await;
+    conn.c.quit().await;
+    probe
 }
 
 /// The message as DATA content: every line ending made CRLF, lone CRs dropped, leading dots

@@ -4,6 +4,7 @@
 //!
 //! Code map:
 //! - [`reply`]: every SMTP reply code and text, in one table.
+//! - [`address`]: envelope mailboxes parsed once (local part, domain, onward routes).
 //! - [`codec`]: strict CRLF line splitting (SMTP smuggling defence), shared by server and client.
 //! - [`session`]: the server session as a pure state machine.
 //! - [`server`]: its async driver over any `AsyncRead + AsyncWrite`, STARTTLS, the listener.
@@ -12,10 +13,12 @@
 //! - [`quarantine`]: the originals with their retention metadata.
 //! - [`release`]: delivery of an original whose release was approved (never sanitized again).
 //! - [`metrics`]: Prometheus counters and the `--metrics-listen` endpoint.
+//! - [`verify`]: recipient verification against the next hop at RCPT time, with its cache.
 //! - [`outbound`]: the outbound check (個人番号, 機密性3 markings) for mail leaving the LGWAN side.
 
 #![forbid(unsafe_code)]
 
+pub mod address;
 pub mod client;
 pub mod codec;
 pub mod metrics;
@@ -26,6 +29,7 @@ pub mod reply;
 pub mod server;
 pub mod session;
 pub mod spool;
+pub mod verify;
 pub mod worker;
 
 use std::io;
@@ -84,9 +88,18 @@ pub struct GatewayConfig {
     pub max_recipients: usize,
     pub max_errors: u32,
     pub max_connections: usize,
-    /// Most simultaneous connections from one client address.
+    /// Most simultaneous connections from one client: an IPv4 address, or an IPv6 /64.
     pub max_connections_per_address: usize,
+    /// Longest wait for a client's next command or bytes (Postfix's `smtpd_timeout`).
     pub idle_timeout: Duration,
+    /// Longest SMTP connection, from accept to close.
+    pub session_timeout: Duration,
+    /// Longest DATA phase, from 354 to the end of data.
+    pub data_timeout: Duration,
+    /// Average bytes per second a client must keep up during DATA once `data_rate_grace` has
+    /// passed; 0 for no minimum.
+    pub min_data_rate: u64,
+    pub data_rate_grace: Duration,
     /// New mail is refused with 452 when the spool's file system has less free space than this.
     pub min_free_bytes: u64,
     pub tls_cert: Option<PathBuf>,
@@ -104,6 +117,10 @@ pub struct GatewayConfig {
     pub outbound: outbound::OutboundPolicy,
     /// Where to serve Prometheus `/metrics`; none by default.
     pub metrics_listen: Option<SocketAddr>,
+    /// Ask the next hop about each recipient of an accepted domain at RCPT time (off by
+    /// default): refused there, refused here (550 5.1.1); unknown, 450 4.1.1.
+    pub verify_recipients: bool,
+    pub verify: verify::VerifyPolicy,
 }
 
 impl GatewayConfig {
@@ -113,6 +130,7 @@ impl GatewayConfig {
         accept_domains: Vec<String>,
         data_dir: PathBuf,
     ) -> Self {
+        let timeouts = server::Timeouts::default();
         Self {
             listen,
             next_hop,
@@ -129,7 +147,11 @@ impl GatewayConfig {
             max_errors: 10,
             max_connections: 500,
             max_connections_per_address: 20,
-            idle_timeout: Duration::from_secs(300),
+            idle_timeout: timeouts.idle,
+            session_timeout: timeouts.session,
+            data_timeout: timeouts.data,
+            min_data_rate: timeouts.min_data_rate,
+            data_rate_grace: timeouts.data_rate_grace,
             min_free_bytes: 256 * 1024 * 1024,
             tls_cert: None,
             tls_key: None,
@@ -141,6 +163,8 @@ impl GatewayConfig {
             direction: quarantine::Direction::Inbound,
             outbound: outbound::OutboundPolicy::default(),
             metrics_listen: None,
+            verify_recipients: false,
+            verify: verify::VerifyPolicy::default(),
         }
     }
 }
@@ -262,14 +286,28 @@ impl Gateway {
             tls_available: tls.is_some(),
             xforward_hosts: config.xforward_hosts.clone(),
             relay_networks: config.relay_networks.clone(),
+            verify_recipients: config.verify_recipients,
+        });
+        let verifier = config.verify_recipients.then(|| {
+            Arc::new(verify::RecipientVerifier::new(
+                next_hop.clone(),
+                config.verify.clone(),
+            ))
         });
         let server = Arc::new(server::Server {
             session,
             spool: spool.clone(),
             tls,
-            idle_timeout: config.idle_timeout,
+            timeouts: server::Timeouts {
+                idle: config.idle_timeout,
+                session: config.session_timeout,
+                data: config.data_timeout,
+                min_data_rate: config.min_data_rate,
+                data_rate_grace: config.data_rate_grace,
+            },
             wake: wake.clone(),
             metrics: counters.clone(),
+            verifier,
         });
         let worker = worker::Worker {
             engine: mamori_sanitize::sanitize_with_budget,

@@ -26,6 +26,12 @@ pub enum Reply {
     CannotVerify,
     Bye,
     IdleTimeout,
+    /// The connection reached its time limit.
+    SessionTimeout,
+    /// The DATA phase reached its time limit.
+    DataTimeout,
+    /// Message content arrived more slowly than the minimum rate.
+    DataTooSlow,
     TooManyErrors,
     TooManyConnections,
     TooManyConnectionsFromAddress,
@@ -46,6 +52,13 @@ pub enum Reply {
     NestedMail,
     ParameterNotImplemented,
     RelayDenied,
+    /// The next hop refused the recipient permanently when asked (`--verify-recipients`).
+    UnknownRecipient,
+    /// The next hop could not be asked about the recipient, or gave no answer yet.
+    RecipientNotVerified,
+    /// A recipient that routes onward from its local part (`%`, `!`, a quoted `@`) or through
+    /// a source route: refused whatever its domain, as the next hop might follow the route.
+    RoutedAddress,
     BareLineEnding,
     MessageTooBig,
     NeedSmtpUtf8,
@@ -77,6 +90,21 @@ impl Reply {
             ),
             Bye => (221, Some("2.0.0"), "Bye"),
             IdleTimeout => (421, Some("4.4.2"), "Idle timeout, closing connection"),
+            SessionTimeout => (
+                421,
+                Some("4.4.2"),
+                "Session time limit reached, closing connection",
+            ),
+            DataTimeout => (
+                421,
+                Some("4.4.2"),
+                "Message not received in time, closing connection",
+            ),
+            DataTooSlow => (
+                421,
+                Some("4.4.2"),
+                "Message transfer too slow, closing connection",
+            ),
             TooManyErrors => (421, Some("4.7.0"), "Too many errors, closing connection"),
             TooManyConnections => (421, Some("4.3.2"), "Too many connections, try again later"),
             TooManyConnectionsFromAddress => (
@@ -113,6 +141,21 @@ impl Reply {
                 "MAIL or RCPT parameter not recognised or not implemented",
             ),
             RelayDenied => (550, Some("5.7.1"), "Relaying denied"),
+            UnknownRecipient => (
+                550,
+                Some("5.1.1"),
+                "Recipient address rejected: undeliverable address",
+            ),
+            RecipientNotVerified => (
+                450,
+                Some("4.1.1"),
+                "Recipient address not verified yet, try again later",
+            ),
+            RoutedAddress => (
+                550,
+                Some("5.1.3"),
+                "Routed addresses (source routes, %, ! or a quoted @) are not accepted",
+            ),
             BareLineEnding => (
                 550,
                 Some("5.5.2"),
@@ -187,6 +230,9 @@ mod tests {
             Reply::CannotVerify,
             Reply::Bye,
             Reply::IdleTimeout,
+            Reply::SessionTimeout,
+            Reply::DataTimeout,
+            Reply::DataTooSlow,
             Reply::TooManyErrors,
             Reply::TooManyConnections,
             Reply::TooManyConnectionsFromAddress,
@@ -207,6 +253,9 @@ mod tests {
             Reply::NestedMail,
             Reply::ParameterNotImplemented,
             Reply::RelayDenied,
+            Reply::UnknownRecipient,
+            Reply::RecipientNotVerified,
+            Reply::RoutedAddress,
             Reply::BareLineEnding,
             Reply::MessageTooBig,
             Reply::NeedSmtpUtf8,

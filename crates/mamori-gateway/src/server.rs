@@ -9,26 +9,110 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, watch};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use crate::codec::{LineBuffer, LineError, MAX_LINE};
 use crate::reply::Reply;
 use crate::session::{Session, SessionConfig, Step, Transaction};
 use crate::spool::{Envelope, IncomingMessage, Origin, Spool, SpoolError};
+use crate::verify::{RecipientVerifier, Verdict};
 
 /// Message content is written to the spool in pieces of about this size, so a connection holds
 /// at most this much of a message in memory however large the message is.
 const WRITE_CHUNK: usize = 256 * 1024;
+
+/// Longest wait for the last words to a client being let go (the 421 of a time limit, the TLS
+/// close): it may not be reading.
+const FAREWELL: Duration = Duration::from_secs(10);
+
+/// How long a client may hold a connection. The idle limit alone let a client keep a slot for
+/// ever by sending a byte just before each wait ran out; the session and DATA limits and the
+/// minimum rate bound what a slow client can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest wait for the client's next bytes, or for it to take our replies (Postfix's
+    /// `smtpd_timeout`, 300 s).
+    pub idle: Duration,
+    /// Longest connection, from its start to its close, STARTTLS included.
+    pub session: Duration,
+    /// Longest DATA phase, from 354 to the end of data.
+    pub data: Duration,
+    /// Bytes per second a client must keep up on average from 354 on, once `data_rate_grace`
+    /// has passed (Postfix's `smtpd_min_data_rate`, 500); 0 for no minimum.
+    pub min_data_rate: u64,
+    pub data_rate_grace: Duration,
+}
+
+impl Default for Timeouts {
+    /// A 32 MiB message at 500 kbit/s takes about nine minutes: it fits the DATA limit, and the
+    /// session limit leaves time around it for the commands and another message.
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(300),
+            session: Duration::from_secs(15 * 60),
+            data: Duration::from_secs(10 * 60),
+            min_data_rate: 500,
+            data_rate_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The DATA phase in progress: when it began and the bytes read since.
+struct DataClock {
+    started: Instant,
+    read: u64,
+}
+
+/// `at + d`, or far in the future when that cannot be represented.
+fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d)
+        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+impl Timeouts {
+    /// The first limit that will run out while waiting for the client, and the reply to give
+    /// when it does.
+    fn next_limit(
+        &self,
+        now: Instant,
+        session_end: Instant,
+        data: Option<&DataClock>,
+    ) -> (Instant, Reply) {
+        let mut first = (later(now, self.idle), Reply::IdleTimeout);
+        let mut consider = |at: Instant, reply: Reply| {
+            if at < first.0 {
+                first = (at, reply);
+            }
+        };
+        consider(session_end, Reply::SessionTimeout);
+        if let Some(d) = data {
+            consider(later(d.started, self.data), Reply::DataTimeout);
+            // Each byte read buys 1/rate seconds: the client falls behind once the time since
+            // 354 passes what it has bought (and the grace period).
+            if let Some(ms) = d.read.saturating_mul(1000).checked_div(self.min_data_rate) {
+                let earned = Duration::from_millis(ms);
+                consider(
+                    later(d.started, self.data_rate_grace.max(earned)),
+                    Reply::DataTooSlow,
+                );
+            }
+        }
+        first
+    }
+}
 
 /// Everything a connection needs; one per gateway, shared by all connections.
 pub struct Server {
     pub session: Arc<SessionConfig>,
     pub spool: Arc<Spool>,
     pub tls: Option<TlsAcceptor>,
-    pub idle_timeout: Duration,
+    pub timeouts: Timeouts,
     /// Woken when a message was spooled, so the worker picks it up at once.
     pub wake: Arc<Notify>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Asks the next hop about recipients when [`SessionConfig::verify_recipients`] is set.
+    pub verifier: Option<Arc<RecipientVerifier>>,
 }
 
 enum End {
@@ -63,6 +147,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         self.io.flush().await
     }
+
+    /// Sends the queued replies, giving up at `deadline` on a client that does not read them.
+    async fn flush_by(&mut self, deadline: Instant) -> io::Result<()> {
+        tokio::time::timeout_at(deadline, self.flush())
+            .await
+            .unwrap_or_else(|_| {
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client does not take its replies",
+                ))
+            })
+    }
+
+    /// Closes our side, without waiting long for a client that does not read.
+    async fn close(&mut self) {
+        let _ = tokio::time::timeout(FAREWELL, self.io.shutdown()).await;
+    }
+}
+
+/// How a wait for the client ended.
+enum Input {
+    Read(io::Result<usize>),
+    /// A time limit ran out; this is what to tell the client.
+    Expired(Reply),
 }
 
 impl Server {
@@ -71,6 +179,7 @@ impl Server {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
+        let session_end = later(Instant::now(), self.timeouts.session);
         let mut session = Session::new(self.session.clone());
         if let Ok(addr) = peer.parse::<std::net::SocketAddr>() {
             if self.session.trusts_xforward(addr.ip()) {
@@ -82,9 +191,9 @@ impl Server {
         }
         let mut conn = Conn::new(stream);
         conn.queue(&session.greeting());
-        match self.run(&mut conn, &mut session, peer).await? {
+        match self.run(&mut conn, &mut session, peer, session_end).await? {
             End::Closed => {
-                let _ = conn.io.shutdown().await;
+                conn.close().await;
                 Ok(())
             }
             End::StartTls => {
@@ -98,7 +207,8 @@ impl Server {
                     return Ok(());
                 };
                 let handshake = acceptor.accept(conn.io);
-                let tls = match tokio::time::timeout(self.idle_timeout, handshake).await {
+                let by = later(Instant::now(), self.timeouts.idle).min(session_end);
+                let tls = match tokio::time::timeout_at(by, handshake).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(error)) => {
                         tracing::info!(peer, %error, "TLS handshake failed");
@@ -108,20 +218,27 @@ impl Server {
                 };
                 session.tls_started();
                 let mut conn = Conn::new(tls);
-                self.run(&mut conn, &mut session, peer).await?;
-                let _ = conn.io.shutdown().await;
+                self.run(&mut conn, &mut session, peer, session_end).await?;
+                conn.close().await;
                 Ok(())
             }
         }
     }
 
-    async fn run<S>(&self, conn: &mut Conn<S>, session: &mut Session, peer: &str) -> io::Result<End>
+    async fn run<S>(
+        &self,
+        conn: &mut Conn<S>,
+        session: &mut Session,
+        peer: &str,
+        session_end: Instant,
+    ) -> io::Result<End>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         let mut buf = vec![0u8; 16 * 1024];
         // The message being received; dropped (its file removed) if the connection ends first.
         let mut receiving: Option<Receiving> = None;
+        let mut data: Option<DataClock> = None;
         loop {
             // Answer every complete line already received (a pipelined group), then flush once
             // before waiting for more input (RFC 2920).
@@ -141,6 +258,13 @@ impl Server {
                         Step::Close(Reply::BareLineEnding)
                     }
                 };
+                let step = match step {
+                    Step::VerifyRecipient(rcpt) => {
+                        let verdict = self.verify(&rcpt, peer).await;
+                        session.recipient_verified(rcpt, &verdict)
+                    }
+                    step => step,
+                };
                 if let Step::Reply(reply) | Step::Close(reply) = &step {
                     self.metrics.reply(reply);
                     if ending_data {
@@ -148,11 +272,15 @@ impl Server {
                     }
                 }
                 match step {
-                    Step::Continue => {}
+                    Step::Continue | Step::VerifyRecipient(_) => {}
                     Step::Reply(reply) => conn.queue(&reply),
                     Step::StartData(transaction) => match self.begin(transaction, peer).await {
                         Ok(r) => {
                             receiving = Some(r);
+                            data = Some(DataClock {
+                                started: Instant::now(),
+                                read: 0,
+                            });
                             self.metrics.reply(&Reply::StartMailInput);
                             conn.queue(&Reply::StartMailInput);
                         }
@@ -171,6 +299,7 @@ impl Server {
                         }
                     }
                     Step::EndData(end) => {
+                        data = None;
                         let r = receiving.take();
                         let (reply, size) = match (end, r) {
                             (Ok(()), Some(r)) => self.commit(r, peer).await,
@@ -183,30 +312,72 @@ impl Server {
                     }
                     Step::StartTls => {
                         conn.queue(&Reply::ReadyToStartTls);
-                        conn.flush().await?;
+                        conn.flush_by(self.write_deadline(session_end)).await?;
                         return Ok(End::StartTls);
                     }
                     Step::Close(reply) => {
                         conn.queue(&reply);
-                        conn.flush().await?;
+                        conn.flush_by(self.write_deadline(session_end)).await?;
                         return Ok(End::Closed);
                     }
                 }
             }
-            conn.flush().await?;
-            let n = match tokio::time::timeout(self.idle_timeout, conn.io.read(&mut buf)).await {
-                Ok(read) => read?,
-                Err(_) => {
-                    conn.queue(&Reply::IdleTimeout);
-                    conn.flush().await?;
+            conn.flush_by(self.write_deadline(session_end)).await?;
+            let (deadline, expiry) =
+                self.timeouts
+                    .next_limit(Instant::now(), session_end, data.as_ref());
+            let input = tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(deadline) => Input::Expired(expiry),
+                read = conn.io.read(&mut buf) => Input::Read(read),
+            };
+            let n = match input {
+                Input::Read(read) => read?,
+                Input::Expired(reply) => {
+                    tracing::info!(
+                        peer,
+                        ?reply,
+                        in_data = data.is_some(),
+                        read_in_data = data.as_ref().map(|d| d.read),
+                        "time limit reached; closing the connection"
+                    );
+                    self.metrics.reply(&reply);
+                    conn.queue(&reply);
+                    let _ = conn.flush_by(later(Instant::now(), FAREWELL)).await;
                     return Ok(End::Closed);
                 }
             };
             if n == 0 {
                 return Ok(End::Closed);
             }
+            if let Some(d) = data.as_mut() {
+                d.read = d.read.saturating_add(n as u64);
+            }
             conn.lines.push(&buf[..n]);
         }
+    }
+
+    /// What the next hop says of a recipient (no verifier: whatever it is, it is taken).
+    async fn verify(&self, rcpt: &str, peer: &str) -> Verdict {
+        let Some(verifier) = &self.verifier else {
+            return Verdict::Deliverable;
+        };
+        let verdict = verifier.verify(rcpt).await;
+        match &verdict {
+            Verdict::Deliverable => {}
+            Verdict::Undeliverable(reply) => {
+                tracing::info!(peer, recipient = rcpt, reply = %reply, "recipient refused: the next hop does not take it");
+            }
+            Verdict::Unknown(why) => {
+                tracing::info!(peer, recipient = rcpt, why = %why, "recipient deferred: not verified");
+            }
+        }
+        verdict
+    }
+
+    /// How long writing our replies may take: a client that does not read them is let go.
+    fn write_deadline(&self, session_end: Instant) -> Instant {
+        later(Instant::now(), self.timeouts.idle).min(session_end)
     }
 
     /// Opens the spool file a message is streamed into; the refusal to send instead of 354 when
@@ -406,7 +577,20 @@ pub struct ConnectionLimits {
     pub per_address: usize,
 }
 
-/// One connection counted against its client address; released when dropped.
+/// The client a connection is counted against: its IPv4 address (an IPv4-mapped IPv6 address
+/// folded to it), or the /64 of its IPv6 address, as one IPv6 client usually holds a whole /64
+/// and can pick a new address for every connection.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
+/// One connection counted against its client (see [`client_key`]); released when dropped.
 struct AddressSlot {
     counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
     ip: IpAddr,
@@ -414,6 +598,7 @@ struct AddressSlot {
 
 impl AddressSlot {
     fn take(counts: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr, max: usize) -> Option<Self> {
+        let ip = client_key(ip);
         let mut map = counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -451,4 +636,32 @@ pub fn new_queue_id() -> String {
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv6 client usually holds a whole /64 and could connect from a new address for each
+    /// connection, so the per-address limit counted nothing; IPv4-mapped addresses are the IPv4
+    /// client they carry.
+    #[test]
+    fn ipv6_clients_of_one_64_share_the_per_address_limit() {
+        let counts = Arc::new(Mutex::new(HashMap::new()));
+        let take = |ip: &str| AddressSlot::take(&counts, ip.parse().unwrap(), 1);
+        let first = take("2001:db8:1:2::1");
+        assert!(first.is_some());
+        assert!(take("2001:db8:1:2:ffff:ffff:ffff:fffe").is_none());
+        let other_64 = take("2001:db8:1:3::1");
+        assert!(other_64.is_some());
+        let v4 = take("::ffff:192.0.2.1");
+        assert!(v4.is_some());
+        assert!(take("192.0.2.1").is_none());
+        assert!(take("192.0.2.2").is_some());
+        drop(first);
+        assert!(
+            take("2001:db8:1:2::2").is_some(),
+            "released with the connection"
+        );
+    }
 }

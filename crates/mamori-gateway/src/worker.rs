@@ -59,9 +59,28 @@ impl RetryPolicy {
 /// Bytes allowed to cross to the next hop. See the module's invariant.
 struct Outbound(Vec<u8>);
 
+/// What goes to the next hop for one spooled message.
+enum Outgoing {
+    /// One message for every recipient: the engine's output, a message the outbound check
+    /// passed, a DSN.
+    Shared(Outbound),
+    /// A message of its own for each recipient, in envelope order: a notice the worker wrote
+    /// names only the recipient it goes to, never the others (Bcc recipients among them).
+    Each(Vec<(String, Outbound)>),
+}
+
+impl Outgoing {
+    fn size(&self) -> usize {
+        match self {
+            Outgoing::Shared(m) => m.0.len(),
+            Outgoing::Each(each) => each.iter().map(|(_, m)| m.0.len()).sum(),
+        }
+    }
+}
+
 /// What the engine made of one message.
 struct Verdicted {
-    outbound: Outbound,
+    outgoing: Outgoing,
     verdict: &'static str,
     quarantine_id: String,
     /// The engine's actions, comma-separated, for the log.
@@ -197,7 +216,7 @@ impl Worker {
         }
         let verdicted = match envelope.origin {
             Origin::Dsn => Verdicted {
-                outbound: Outbound(raw),
+                outgoing: Outgoing::Shared(Outbound(raw)),
                 verdict: "generated",
                 actions: String::new(),
                 quarantine_id: String::new(),
@@ -234,14 +253,7 @@ impl Worker {
                 }
             },
         };
-        let result = client::deliver(
-            &self.next_hop,
-            &envelope.from,
-            &envelope.recipients,
-            &verdicted.outbound.0,
-            envelope.smtputf8,
-        )
-        .await;
+        let result = self.deliver(&envelope, &verdicted.outgoing).await;
         match result {
             Ok(delivered) if !delivered.deferred.is_empty() => {
                 // Some recipients took it: only the temporarily refused ones are tried again.
@@ -263,7 +275,7 @@ impl Worker {
             Ok(delivered) => {
                 let latency_ms = now_ms().saturating_sub(envelope.received_ms).max(0);
                 self.metrics.delivered(
-                    verdicted.outbound.0.len(),
+                    verdicted.outgoing.size(),
                     Duration::from_millis(u64::try_from(latency_ms).unwrap_or(0)),
                 );
                 tracing::info!(
@@ -327,6 +339,33 @@ impl Worker {
                 if let Err(error) = self.spool.fail(state, id) {
                     tracing::error!(queue_id = id, %error, "cannot move message to failed");
                 }
+            }
+        }
+    }
+
+    /// Sends what the verdict allows to the next hop: one message to every recipient, or one
+    /// message each over a single connection.
+    async fn deliver(
+        &self,
+        envelope: &Envelope,
+        outgoing: &Outgoing,
+    ) -> Result<client::Delivered, DeliveryError> {
+        let (hop, from, smtputf8) = (&self.next_hop, &envelope.from, envelope.smtputf8);
+        match outgoing {
+            Outgoing::Shared(m) => {
+                client::deliver(hop, from, &envelope.recipients, &m.0, smtputf8).await
+            }
+            Outgoing::Each(each) => {
+                let messages: Vec<client::Addressed<'_>> = each
+                    .iter()
+                    .map(|(rcpt, m)| client::Addressed {
+                        recipients: std::slice::from_ref(rcpt),
+                        message: &m.0,
+                    })
+                    .collect();
+                let results = client::deliver_each(hop, from, &messages, smtputf8).await;
+                let recipients = each.iter().map(|(rcpt, _)| vec![rcpt.clone()]);
+                client::Delivered::combine(recipients.zip(results))
             }
         }
     }
@@ -457,13 +496,22 @@ impl Worker {
                 path: self.quarantine.dir(&quarantine_id),
                 source: std::io::Error::other(e),
             })??;
-        let outbound = match message {
-            Some(sanitized) => Outbound(sanitized),
-            None => Outbound(self.quarantine_notice(envelope, &quarantine_id)),
+        let outgoing = match message {
+            Some(sanitized) => Outgoing::Shared(Outbound(sanitized)),
+            None => Outgoing::Each(
+                envelope
+                    .recipients
+                    .iter()
+                    .map(|rcpt| {
+                        let notice = self.quarantine_notice(envelope, rcpt, &quarantine_id);
+                        (rcpt.clone(), Outbound(notice))
+                    })
+                    .collect(),
+            ),
         };
         Ok(Verdicted {
             actions,
-            outbound,
+            outgoing,
             verdict,
             quarantine_id,
         })
@@ -493,7 +541,7 @@ impl Worker {
             self.metrics.verdict(metrics::Verdict::Passed);
             let raw = Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
             return Ok(Some(Verdicted {
-                outbound: Outbound(raw),
+                outgoing: Outgoing::Shared(Outbound(raw)),
                 verdict: "passed",
                 quarantine_id: String::new(),
                 actions: "checked".into(),
@@ -547,9 +595,15 @@ impl Worker {
         Ok(None)
     }
 
-    /// The message recipients get instead of one quarantined whole: written from scratch, it
-    /// carries nothing of the original but the envelope sender and the quarantine id.
-    fn quarantine_notice(&self, envelope: &Envelope, quarantine_id: &str) -> Vec<u8> {
+    /// The message a recipient gets instead of one quarantined whole: written from scratch, it
+    /// carries nothing of the original but the envelope sender and the quarantine id, and names
+    /// only `recipient` (each recipient gets a notice of their own).
+    fn quarantine_notice(
+        &self,
+        envelope: &Envelope,
+        recipient: &str,
+        quarantine_id: &str,
+    ) -> Vec<u8> {
         let body = format!(
             "外部から届いたメールは、安全に無害化できないため隔離されました。\n\
              [A message from outside was quarantined because it could not be sanitized safely.]\n\
@@ -563,7 +617,7 @@ impl Worker {
             envelope.from, envelope.queue_id, quarantine_id
         );
         let mut head = self.headers(
-            &envelope.recipients.join(", "),
+            &format!("<{recipient}>"),
             "隔離されたメール [message quarantined]",
             &envelope.queue_id,
         );
@@ -744,6 +798,42 @@ mod tests {
         hay.windows(needle.len()).any(|w| w == needle)
     }
 
+    /// The one message that goes out.
+    fn only(outgoing: &Outgoing) -> &[u8] {
+        match outgoing {
+            Outgoing::Shared(m) => &m.0,
+            Outgoing::Each(each) if each.len() == 1 => &each[0].1.0,
+            Outgoing::Each(each) => panic!("{} messages", each.len()),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_recipient_gets_a_quarantine_notice_naming_only_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = worker(dir.path(), |_, _, _| panic!("unreadable"));
+        let mut env = envelope();
+        env.recipients = vec![
+            "a@city.example.lg.jp".into(),
+            "b@city.example.lg.jp".into(),
+            "bcc@city.example.lg.jp".into(),
+        ];
+        let v = w.sanitize(&env, RAW.to_vec()).await.unwrap();
+        let Outgoing::Each(each) = &v.outgoing else {
+            panic!("one notice for everyone");
+        };
+        let to: Vec<&str> = each.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(to, env.recipients);
+        for (rcpt, notice) in each {
+            assert!(contains(
+                &notice.0,
+                format!("\r\nTo: <{rcpt}>\r\n").as_bytes()
+            ));
+            for other in env.recipients.iter().filter(|r| *r != rcpt) {
+                assert!(!contains(&notice.0, other.as_bytes()), "{rcpt}: {other}");
+            }
+        }
+    }
+
     /// Whatever the engine does, what goes out is a notice the worker wrote, and the original
     /// is in quarantine.
     async fn assert_quarantined_whole(engine: Engine) {
@@ -751,7 +841,7 @@ mod tests {
         let w = worker(dir.path(), engine);
         let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
         assert_eq!(v.verdict, "quarantined");
-        let out = &v.outbound.0;
+        let out = only(&v.outgoing);
         assert!(!contains(out, b"SECRET-ORIGINAL-BYTES"));
         assert!(out.starts_with(b"From: Mail Delivery System <MAILER-DAEMON@gw.test>\r\n"));
         assert!(contains(out, b"X-Mamori-Sanitized: quarantined"));
@@ -782,7 +872,7 @@ mod tests {
         let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
         assert_eq!(v.verdict, "sanitized");
         let expected = mamori_sanitize::sanitize(RAW, &Policy::default()).message;
-        assert_eq!(Some(v.outbound.0), expected);
+        assert_eq!(Some(only(&v.outgoing)), expected.as_deref());
     }
 
     #[tokio::test]
@@ -800,7 +890,7 @@ mod tests {
         w.policy = Arc::new(policy);
         let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
         assert_eq!(v.verdict, "quarantined");
-        assert!(!contains(&v.outbound.0, b"SECRET-ORIGINAL-BYTES"));
+        assert!(!contains(only(&v.outgoing), b"SECRET-ORIGINAL-BYTES"));
     }
 
     #[test]

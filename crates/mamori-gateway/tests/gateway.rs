@@ -25,6 +25,12 @@ mod streaming;
 mod ops;
 #[path = "gateway/release.rs"]
 mod release;
+#[path = "gateway/routing.rs"]
+mod routing;
+#[path = "gateway/slow_clients.rs"]
+mod slow_clients;
+#[path = "gateway/verify.rs"]
+mod verify;
 
 const DOMAIN: &str = "city.example.lg.jp";
 
@@ -46,12 +52,17 @@ fn harness_with(min_free: u64, tls: Option<tokio_rustls::TlsAcceptor>, idle: Dur
             tls_available: tls.is_some(),
             xforward_hosts: Vec::new(),
             relay_networks: Vec::new(),
+            verify_recipients: false,
         }),
         spool,
         tls,
-        idle_timeout: idle,
+        timeouts: mamori_gateway::server::Timeouts {
+            idle,
+            ..Default::default()
+        },
         wake: Arc::new(Notify::new()),
         metrics: Arc::default(),
+        verifier: None,
     });
     Harness { dir, server }
 }
@@ -854,12 +865,7 @@ async fn a_message_the_engine_quarantines_is_replaced_by_a_notice() {
     let gw = Gateway::start(config(data.path(), sink.addr))
         .await
         .unwrap();
-    // Two conflicting Content-Type headers: ambiguous MIME, quarantined whole by default.
-    let ambiguous = "From: sender@internet.example\r\nTo: user@city.example.lg.jp\r\n\
-                     Subject: ambiguous\r\nMIME-Version: 1.0\r\n\
-                     Content-Type: text/plain\r\nContent-Type: application/x-msdownload\r\n\r\n\
-                     SMUGGLED-PAYLOAD\r\n";
-    send(gw.local_addr(), &["user@city.example.lg.jp"], ambiguous).await;
+    send(gw.local_addr(), &["user@city.example.lg.jp"], AMBIGUOUS).await;
     let got = sink.wait_for(1).await;
     let raw = String::from_utf8_lossy(&got[0].data).into_owned();
     assert!(!raw.contains("SMUGGLED-PAYLOAD"));
@@ -879,6 +885,62 @@ async fn a_message_the_engine_quarantines_is_replaced_by_a_notice() {
     assert!(
         String::from_utf8_lossy(&std::fs::read(original).unwrap()).contains("SMUGGLED-PAYLOAD")
     );
+    gw.stop().await;
+    sink.task.abort();
+}
+
+/// Two conflicting Content-Type headers: ambiguous MIME, quarantined whole by default.
+const AMBIGUOUS: &str = "From: sender@internet.example\r\nTo: user@city.example.lg.jp\r\n\
+                         Subject: ambiguous\r\nMIME-Version: 1.0\r\n\
+                         Content-Type: text/plain\r\nContent-Type: application/x-msdownload\r\n\r\n\
+                         SMUGGLED-PAYLOAD\r\n";
+
+/// The notice once named every envelope recipient in one `To:` sent to all of them, so each
+/// learnt who else got the message, Bcc recipients included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quarantine_notice_names_only_its_own_recipient() {
+    let sink = Sink::start("127.0.0.1:0").await;
+    let data = tempfile::tempdir().unwrap();
+    let gw = Gateway::start(config(data.path(), sink.addr))
+        .await
+        .unwrap();
+    let rcpts = [
+        "user@city.example.lg.jp",
+        "kacho@city.example.lg.jp",
+        "bcc-auditor@city.example.lg.jp",
+    ];
+    send(gw.local_addr(), &rcpts, AMBIGUOUS).await;
+    let got = sink.wait_for(3).await;
+    assert_eq!(got.len(), 3, "one notice per recipient: {got:?}");
+    let mut seen = Vec::new();
+    for notice in &got {
+        let [own] = notice.recipients.as_slice() else {
+            panic!("a notice for several recipients: {:?}", notice.recipients);
+        };
+        let head = header_block(&notice.data);
+        assert!(head.contains(&format!("\r\nTo: <{own}>\r\n")), "{head}");
+        assert!(head.contains("X-Mamori-Sanitized: quarantined"), "{head}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&notice.data),
+            body_text(&notice.data)
+        );
+        for other in rcpts.iter().filter(|r| *r != own) {
+            assert!(
+                !text.contains(*other),
+                "{own}'s notice names {other}:\n{text}"
+            );
+        }
+        seen.push(own.clone());
+    }
+    seen.sort();
+    let mut expected: Vec<String> = rcpts.iter().map(|r| r.to_string()).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    wait_until(data.path(), "delivered", |c| {
+        c.delivered == 1 && c.queued == 0
+    })
+    .await;
     gw.stop().await;
     sink.task.abort();
 }

@@ -41,6 +41,7 @@ struct HopState {
     /// `later@` is refused with 452 after DATA this many more times.
     later_failures: Mutex<u32>,
     arrived: Notify,
+    connections: std::sync::atomic::AtomicUsize,
 }
 
 /// An SMTP or LMTP next hop. After DATA (LMTP) `later@` gets 452 once and `gone@` gets 550;
@@ -62,6 +63,7 @@ impl Hop {
             transactions: Mutex::new(Vec::new()),
             later_failures: Mutex::new(1),
             arrived: Notify::new(),
+            connections: Default::default(),
         });
         let s = state.clone();
         let task = tokio::spawn(async move {
@@ -104,6 +106,9 @@ async fn hop_connection(
     stream: tokio::net::TcpStream,
     state: Arc<HopState>,
 ) -> std::io::Result<()> {
+    state
+        .connections
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut stream = BufReader::new(stream);
     stream.get_mut().write_all(b"220 hop ESMTP\r\n").await?;
     if let SessionEnd::StartTls(plain) = hop_session(stream, &state, false).await? {
@@ -153,8 +158,11 @@ async fn hop_session<S: AsyncRead + AsyncWrite + Unpin>(
             s.get_mut().write_all(b"220 2.0.0 go ahead\r\n").await?;
             return Ok(SessionEnd::StartTls(s));
         } else if upper.starts_with("MAIL FROM:") {
-            t.from = path_of(&line, 10);
-            t.recipients.clear();
+            t = Transaction {
+                tls,
+                from: path_of(&line, 10),
+                ..Transaction::default()
+            };
             "250 ok\r\n".into()
         } else if upper.starts_with("RCPT TO:") {
             let r = path_of(&line, 8);
@@ -203,6 +211,10 @@ async fn hop_session<S: AsyncRead + AsyncWrite + Unpin>(
             state.transactions.lock().unwrap().push(t.clone());
             state.arrived.notify_waiters();
             replies
+        } else if upper.starts_with("RSET") {
+            t.from.clear();
+            t.recipients.clear();
+            "250 2.0.0 ok\r\n".into()
         } else if upper.starts_with("QUIT") {
             s.get_mut().write_all(b"221 bye\r\n").await?;
             return Ok(SessionEnd::Closed);
@@ -405,6 +417,67 @@ async fn lmtp_gives_each_recipient_its_own_outcome() {
     let r = send(&hop_to(hop.addr, Protocol::Smtp, None), &rcpts).await;
     assert!(matches!(r, Err(DeliveryError::Permanent { .. })), "{r:?}");
     assert_eq!(hop.transactions().len(), 1);
+    hop.task.abort();
+}
+
+/// Messages written for one recipient each go over one connection, a transaction each; a
+/// refusal in one leaves the others to their own outcome.
+#[tokio::test]
+async fn several_messages_share_one_connection_with_a_transaction_each() {
+    let hop = Hop::start(true, TlsOffer::None, None).await;
+    let rcpts = [
+        vec![format!("nouser@{DOMAIN}")],
+        vec![format!("ok@{DOMAIN}")],
+        vec![format!("later@{DOMAIN}")],
+        vec![format!("other@{DOMAIN}")],
+    ];
+    let bodies: Vec<String> = rcpts
+        .iter()
+        .map(|r| format!("Subject: t\r\nTo: <{}>\r\n\r\nbody\r\n", r[0]))
+        .collect();
+    let messages: Vec<client::Addressed<'_>> = rcpts
+        .iter()
+        .zip(&bodies)
+        .map(|(r, b)| client::Addressed {
+            recipients: r,
+            message: b.as_bytes(),
+        })
+        .collect();
+    let hop_config = hop_to(hop.addr, Protocol::Lmtp, None);
+    let results = client::deliver_each(&hop_config, "", &messages, false).await;
+    assert!(
+        matches!(&results[0], Err(DeliveryError::Permanent { rejected, .. }) if rejected.len() == 1),
+        "{:?}",
+        results[0]
+    );
+    assert_eq!(results[1].as_ref().unwrap().accepted, rcpts[1]);
+    assert!(
+        matches!(&results[2], Err(DeliveryError::Temporary(why)) if why.contains("452 4.2.2")),
+        "{:?}",
+        results[2]
+    );
+    assert_eq!(results[3].as_ref().unwrap().accepted, rcpts[3]);
+    let delivered: Vec<Vec<String>> = hop
+        .transactions()
+        .into_iter()
+        .map(|t| t.delivered_to)
+        .collect();
+    assert_eq!(delivered, vec![rcpts[1].clone(), vec![], rcpts[3].clone()]);
+    assert!(hop.transactions()[2].data.windows(5).any(|w| w == b"other"));
+    assert_eq!(
+        hop.state
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+
+    let combined = client::Delivered::combine(rcpts.iter().cloned().zip(results)).unwrap();
+    assert_eq!(
+        combined.accepted,
+        vec![rcpts[1][0].clone(), rcpts[3][0].clone()]
+    );
+    assert_eq!(combined.deferred.len(), 1);
+    assert_eq!(combined.rejected.len(), 1);
     hop.task.abort();
 }
 

@@ -2,6 +2,7 @@
 //! Prometheus endpoint scraped after mail went through, and the per-message JSON log.
 
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use base64::Engine as _;
 use mamori_gateway::quarantine::{Direction, QuarantineId, QuarantineReader};
@@ -269,8 +270,20 @@ async fn the_metrics_endpoint_counts_mail_sent_through_the_gateway() {
     );
     assert_eq!(http_get(metrics, "/healthz").await.1, "ok\n");
     gw.stop().await;
-    // Stopping the gateway closes the metrics listener too.
-    assert!(tokio::net::TcpStream::connect(metrics).await.is_err());
+    // Stopping the gateway closes the metrics listener too. Another test may already have been
+    // given the freed port, so whoever answers there now must not be serving these metrics.
+    if let Ok(mut s) = tokio::net::TcpStream::connect(metrics).await {
+        let _ = s
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
+            .await;
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut out)).await;
+        let answer = String::from_utf8_lossy(&out);
+        assert!(
+            !answer.contains("mamori_gateway_"),
+            "still served: {answer}"
+        );
+    }
     sink.task.abort();
 }
 

@@ -25,12 +25,17 @@ fn server(data: &Path, max_message_bytes: usize) -> Arc<Server> {
             tls_available: false,
             xforward_hosts: Vec::new(),
             relay_networks: Vec::new(),
+            verify_recipients: false,
         }),
         spool: Arc::new(Spool::open(data, 0).unwrap()),
         tls: None,
-        idle_timeout: Duration::from_secs(60),
+        timeouts: mamori_gateway::server::Timeouts {
+            idle: Duration::from_secs(60),
+            ..Default::default()
+        },
         wake: Arc::new(Notify::new()),
         metrics: Arc::default(),
+        verifier: None,
     })
 }
 
