@@ -126,7 +126,7 @@ pub async fn login(
             &ctx,
             &username,
             "login.throttled",
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests.status(),
         ));
     }
     let found = if username.is_empty() || username.len() > 64 {
@@ -162,7 +162,7 @@ pub async fn login(
                 &ctx,
                 &username,
                 "login.failed",
-                axum::http::StatusCode::UNAUTHORIZED,
+                AppError::Unauthenticated.status(),
             ));
         }
     };
@@ -261,11 +261,7 @@ pub async fn totp_verify(
             frame: Frame::anonymous(&ctx, "login.totp_title"),
             error: Some("login.throttled"),
         };
-        return Ok((
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            Html(render(&page)),
-        )
-            .into_response());
+        return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
     }
     let now_s = (state.clock.now_ms() / 1000) as u64;
     let by_totp = match creds
@@ -302,7 +298,7 @@ pub async fn totp_verify(
             frame: Frame::anonymous(&ctx, "login.totp_title"),
             error: Some("login.totp_failed"),
         };
-        return Ok((axum::http::StatusCode::UNAUTHORIZED, Html(render(&page))).into_response());
+        return Ok((AppError::Unauthenticated.status(), Html(render(&page))).into_response());
     }
     state.throttle.succeeded(&creds.username);
     state.store.revoke_session(user, session.id).await?;

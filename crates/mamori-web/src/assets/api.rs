@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mamori_core::asset::AssetId;
 use mamori_core::authz::{ViewAssets, authorize};
@@ -25,6 +24,7 @@ use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
 use crate::http::api::{PREFIX, created, parse_count, positive_id, rfc3339};
+use crate::http::error::status;
 use crate::http::{ApiJson, ApiQuery, Id, PathParams};
 
 mod json {
@@ -736,7 +736,7 @@ async fn delete_segment(
     Id(id): Id,
 ) -> Result<Response, AppError> {
     ops::delete_segment(&state, &user, SegmentId(id)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(status::NO_CONTENT.into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

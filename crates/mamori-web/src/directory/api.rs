@@ -18,6 +18,7 @@ use super::ops::{self, OrganisationDraft, PersonDraft, RoleDraft, UnitDraft};
 use crate::http::api::{
     ErrorBody, PREFIX, created, nullable, parse_count, positive_id, scope_text,
 };
+use crate::http::error::status;
 use crate::http::{ApiJson, ApiQuery, AppError, AppState, Id, User, parse_opt_id};
 
 mod json {
@@ -741,7 +742,7 @@ async fn revoke_role(
     Id(id): Id,
 ) -> Result<StatusCode, AppError> {
     ops::take_role(&state, &user, AssignmentId(id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(status::NO_CONTENT)
 }
 
 // ---------------------------------------------------------------------------------------------

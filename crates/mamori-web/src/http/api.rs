@@ -2,7 +2,7 @@
 //! times as RFC 3339 and the OpenAPI document's frame (security scheme, tags).
 
 use axum::Json;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{FixedOffset, SecondsFormat, TimeZone};
 use mamori_core::role::Scope;
@@ -11,16 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use crate::http::error::status;
+
 /// Where the API is mounted.
 pub const PREFIX: &str = "/api/v1";
 
 pub fn created<T: Serialize>(location: String, body: T) -> Response {
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response()
+    (status::CREATED, [(header::LOCATION, location)], Json(body)).into_response()
 }
 
 /// A time as RFC 3339 in Japan Standard Time.

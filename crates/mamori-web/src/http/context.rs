@@ -4,9 +4,9 @@
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::Method;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::Actor;
@@ -338,7 +338,7 @@ fn finish(
     is_api: bool,
     pre_cookie: Option<String>,
 ) -> Response {
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+    if response.status() == AppError::MethodNotAllowed.status()
         && response.extensions().get::<AppError>().is_none()
     {
         response = AppError::MethodNotAllowed.into_response();

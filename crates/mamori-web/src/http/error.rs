@@ -127,6 +127,18 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The statuses of answers that are not an [`AppError`], chosen here too, so that this file is
+/// the one table of HTTP statuses.
+pub mod status {
+    use axum::http::StatusCode;
+
+    pub const OK: StatusCode = StatusCode::OK;
+    pub const CREATED: StatusCode = StatusCode::CREATED;
+    pub const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
+    /// `/healthz` while the database does not answer.
+    pub const UNHEALTHY: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
+}
+
 /// Unknown routes.
 pub async fn not_found() -> AppError {
     AppError::NotFound

@@ -5,7 +5,9 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
+
+use crate::http::error::status;
 use axum::response::{IntoResponse, Response};
 
 use crate::http::AppState;
@@ -65,10 +67,10 @@ impl Metrics {
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(()) => (status::OK, "ok\n").into_response(),
         Err(error) => {
             tracing::error!(%error, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+            (status::UNHEALTHY, "database unavailable\n").into_response()
         }
     }
 }

@@ -2568,5 +2568,6 @@ async fn pages_are_not_cached() {
     }
 }
 
-#[path = "web/quarantine.rs"]
+mod api;
+mod assets;
 mod quarantine;
