@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use mamori_core::asset::{self, AssetFacts, AssetId, AssetKind, Disposal, Flag, Lifecycle};
-use mamori_core::classification::{Dimension, Level, LevelEdit, Scale, Scales};
+use mamori_core::authz::{
+    AssetPlace, AssetVisibility, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
+};
+use mamori_core::classification::{Classification, Dimension, Level, LevelEdit, Scale, Scales};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use sqlx::AnyConnection;
 

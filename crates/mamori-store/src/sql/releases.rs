@@ -3,6 +3,7 @@
 //! The requester's unit and organisation are read through their account at the time of each
 //! read, so the line of approvers follows the person when they move.
 
+use mamori_core::authz::{ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem};
 use mamori_core::release::{self, Direction, ReleaseId, ReleaseRequest, ReleaseState};
 
 use super::*;
