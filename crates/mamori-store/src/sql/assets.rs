@@ -10,13 +10,22 @@ use std::net::IpAddr;
 
 use mamori_core::asset::{self, AssetFacts, AssetId, AssetKind, Disposal, Flag, Lifecycle};
 use mamori_core::authz::{
-    AssetPlace, AssetVisibility, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
+    AssetPlace, AssetVisibility, Granted, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
 };
 use mamori_core::classification::{Classification, Dimension, Level, LevelEdit, Scale, Scales};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
-use sqlx::AnyConnection;
+use mamori_core::{OrgId, PersonId, UnitId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use super::*;
+use super::{
+    Arg, Backend, SqlStore, bind_all, clone_arg, conflict, contains_pattern, name_of, opt_id,
+};
+use crate::{
+    Asset, AssetFilter, AssetInput, AssetRow, AssetSort, AssetStore, AssetSummary, AuditStore,
+    ImportOutcome, ImportRow, NewAsset, Origin, Result, SegmentEntry, SplitOutcome, StoreError,
+    SummaryCount,
+};
 
 const ASSET_SELECT: &str = "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
      u.org_id AS owner_org_id, a.administrator_id, p.name AS administrator_name, a.location, \

@@ -3,10 +3,16 @@
 //! The requester's unit and organisation are read through their account at the time of each
 //! read, so the line of approvers follows the person when they move.
 
-use mamori_core::authz::{ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem};
+use mamori_core::authz::{
+    ApproveRelease, Granted, RequestRelease, ViewQuarantine, ViewQuarantineItem,
+};
 use mamori_core::release::{self, Direction, ReleaseId, ReleaseRequest, ReleaseState};
+use mamori_core::{OrgId, PersonId, UnitId, UserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
-use super::*;
+use super::{Arg, SqlStore, Write, bind_all, conflict, opt_id};
+use crate::{NewRelease, Origin, ReleaseAttempt, ReleaseFilter, ReleaseStore, Result, StoreError};
 
 const RELEASE_SELECT: &str = "SELECT r.id, r.quarantine_id, r.direction, r.address, r.requester_id, \
      ru.username AS requester_name, ru.person_id AS requester_person, rp.unit_id AS requester_unit, \
