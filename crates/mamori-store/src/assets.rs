@@ -244,7 +244,8 @@ pub trait AssetStore: Send + Sync {
     ) -> Result<Vec<AssetId>>;
     /// Registers the rows without an id and rewrites the assets named by the others, every row
     /// or none, in one transaction with one audit record (`asset.import`). An id that is not
-    /// registered is `NotFound`; an id named twice is a `Conflict`.
+    /// registered is `NotFound`; an id named twice is
+    /// [`Conflict::AssetImportDuplicateId`](crate::Conflict::AssetImportDuplicateId).
     async fn import_assets_upsert(
         &self,
         grant: &Granted<ManageRegister>,
@@ -303,8 +304,8 @@ pub trait AssetStore: Send + Sync {
     /// Changes one level's name, definition and handling rules (its code and rank stay) and
     /// re-flags the assets of that level, in one transaction with its audit record
     /// (`classification.level_update`, with the level before and after). `NotFound` for a level
-    /// the scale does not have; `Conflict("level.invalid")` for an edit that
-    /// [`LevelEdit::validate`] refuses against the registered segments.
+    /// the scale does not have; [`Conflict::LevelInvalid`](crate::Conflict::LevelInvalid) for an
+    /// edit that [`LevelEdit::validate`] refuses against the registered segments.
     async fn update_level(
         &self,
         grant: &Granted<ManageRegister>,

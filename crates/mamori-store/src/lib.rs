@@ -7,6 +7,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod conflict;
 mod directory;
 mod releases;
 mod sql;
@@ -17,6 +18,7 @@ use mamori_core::{Actor, Clock, UserId};
 pub use accounts::*;
 pub use assets::*;
 pub use audit::*;
+pub use conflict::Conflict;
 pub use directory::*;
 pub use releases::*;
 pub use sql::{Backend, SqlStore};
@@ -26,9 +28,9 @@ pub use sql::{Backend, SqlStore};
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was broken (e.g. a second organisation with the same code).
+    /// The change contradicts stored data (e.g. a second organisation with the same code).
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(Conflict),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

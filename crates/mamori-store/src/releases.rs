@@ -48,7 +48,7 @@ pub trait ReleaseStore: Send + Sync {
     /// Live accounts whose person has this address (domain compared without case).
     async fn accounts_with_email(&self, address: &str) -> Result<Vec<UserId>>;
     /// Files a request as the grant's actor. A second open request of the same address for the
-    /// same message is `Conflict("release.already_open")`.
+    /// same message is [`Conflict::ReleaseAlreadyOpen`](crate::Conflict::ReleaseAlreadyOpen).
     async fn request_release(
         &self,
         grant: &Granted<RequestRelease>,
@@ -72,8 +72,9 @@ pub trait ReleaseStore: Send + Sync {
     /// The requests an account filed itself.
     async fn own_releases(&self, user: UserId, limit: i64) -> Result<Vec<ReleaseRequest>>;
     /// Approves (due for delivery at once) or rejects a pending request. The store refuses
-    /// the requester as approver again (`Conflict("release.self_approval")`), and a request
-    /// that is no longer pending (`Conflict("release.not_pending")`).
+    /// the requester as approver again ([`Conflict::ReleaseSelfApproval`](crate::Conflict::ReleaseSelfApproval)), and a
+    /// request that is no longer pending
+    /// ([`Conflict::ReleaseNotPending`](crate::Conflict::ReleaseNotPending)).
     async fn decide_release(
         &self,
         grant: &Granted<ApproveRelease>,

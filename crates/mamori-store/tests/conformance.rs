@@ -19,7 +19,7 @@ use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AuditFilter, AuditStore, Backend, NewAccount, NewSession, OrganisationInput, Origin,
+    AuditFilter, AuditStore, Backend, Conflict, NewAccount, NewSession, OrganisationInput, Origin,
     PeopleFilter, PersonInput, SqlStore, Store, StoreError, UnitInput,
 };
 use sqlx::{AnyConnection, Connection, Row};
@@ -529,10 +529,14 @@ fn new_session(user: UserId, digest: &str, expires_at: i64) -> NewSession {
     }
 }
 
-fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) {
+fn assert_conflict<T: std::fmt::Debug>(
+    result: Result<T, StoreError>,
+    expected: Conflict,
+    what: &str,
+) {
     match result {
-        Err(StoreError::Conflict(_)) => {}
-        other => panic!("{what}: expected StoreError::Conflict, got {other:?}"),
+        Err(StoreError::Conflict(refused)) if refused == expected => {}
+        other => panic!("{what}: expected the conflict {expected}, got {other:?}"),
     }
 }
 
@@ -623,7 +627,11 @@ async fn organisation_code_conflict(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(again, "second organisation with the same code");
+    assert_conflict(
+        again,
+        Conflict::OrganisationCodeTaken,
+        "second organisation with the same code",
+    );
 
     let renamed = s
         .update_organisation(
@@ -637,7 +645,11 @@ async fn organisation_code_conflict(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(renamed, "update to a code that is taken");
+    assert_conflict(
+        renamed,
+        Conflict::OrganisationCodeTaken,
+        "update to a code that is taken",
+    );
     fx.assert_no_record(before, "a refused organisation change")
         .await;
     let view = grant::<ViewDirectory>(&());
@@ -712,7 +724,11 @@ async fn units_crud(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(orphan, "unit in an unknown organisation");
+    assert_conflict(
+        orphan,
+        Conflict::UnitOrganisationMissing,
+        "unit in an unknown organisation",
+    );
     let no_parent = s
         .create_unit(
             &grant::<ManageUnits>(&kanri.id),
@@ -720,7 +736,11 @@ async fn units_crud(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(no_parent, "unit under an unknown parent");
+    assert_conflict(
+        no_parent,
+        Conflict::UnitParentMissing,
+        "unit under an unknown parent",
+    );
 }
 
 async fn unit_name_conflict_within_organisation(fx: Fx) {
@@ -737,7 +757,11 @@ async fn unit_name_conflict_within_organisation(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(twin, "second unit with the same name in one organisation");
+    assert_conflict(
+        twin,
+        Conflict::UnitNameTaken,
+        "second unit with the same name in one organisation",
+    );
     let renamed = s
         .update_unit(
             &grant::<ManageUnits>(&kanri.id),
@@ -746,7 +770,11 @@ async fn unit_name_conflict_within_organisation(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(renamed, "rename onto a taken unit name");
+    assert_conflict(
+        renamed,
+        Conflict::UnitNameTaken,
+        "rename onto a taken unit name",
+    );
     fx.assert_no_record(before, "a refused unit change").await;
     // The same name in another organisation is fine.
     new_unit(&fx, kyoiku.id, None, "総務課").await;
@@ -769,7 +797,11 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(own_parent, "a unit as its own parent");
+    assert_conflict(
+        own_parent,
+        Conflict::UnitParentCycle,
+        "a unit as its own parent",
+    );
     let under_grandchild = s
         .update_unit(
             &manage,
@@ -778,7 +810,11 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(under_grandchild, "a unit under its own grandchild");
+    assert_conflict(
+        under_grandchild,
+        Conflict::UnitParentCycle,
+        "a unit under its own grandchild",
+    );
     let under_child = s
         .update_unit(
             &manage,
@@ -787,7 +823,11 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(under_child, "a unit under its own child");
+    assert_conflict(
+        under_child,
+        Conflict::UnitParentCycle,
+        "a unit under its own child",
+    );
     fx.assert_no_record(before, "a refused parent change").await;
 
     let view = grant::<ViewDirectory>(&());
@@ -821,7 +861,11 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(created, "new unit under a parent of another organisation");
+    assert_conflict(
+        created,
+        Conflict::UnitParentOtherOrg,
+        "new unit under a parent of another organisation",
+    );
     let updated = s
         .update_unit(
             &grant::<ManageUnits>(&kyoiku.id),
@@ -830,7 +874,11 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(updated, "unit moved under a parent of another organisation");
+    assert_conflict(
+        updated,
+        Conflict::UnitParentOtherOrg,
+        "unit moved under a parent of another organisation",
+    );
     let moved = s
         .update_unit(
             &grant::<ManageUnits>(&kanri.id),
@@ -839,7 +887,11 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(moved, "unit moved to another organisation");
+    assert_conflict(
+        moved,
+        Conflict::UnitMoveBetweenOrganisations,
+        "unit moved to another organisation",
+    );
     fx.assert_no_record(before, "a refused unit change").await;
     let view = grant::<ViewDirectory>(&());
     assert_eq!(
@@ -967,6 +1019,7 @@ async fn people_crud(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::PersonUnitMissing,
         "person in an unknown unit",
     );
 }
@@ -1252,6 +1305,7 @@ async fn role_assignment_and_revocation(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::RoleScopeMissing,
         "role over an unknown unit",
     );
     let gone_org = Scope::Organisation(OrgId(org.id.0 + 100));
@@ -1264,6 +1318,7 @@ async fn role_assignment_and_revocation(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::RoleScopeMissing,
         "role over an unknown organisation",
     );
     let nobody = PersonId(person.id.0 + 100);
@@ -1294,6 +1349,7 @@ async fn duplicate_role_assignment_conflicts(fx: Fx) {
     assert_conflict(
         s.assign_role(&g, person.id, Role::Staff, scope.clone(), &origin())
             .await,
+        Conflict::RoleAlreadyAssigned,
         "the same role twice",
     );
     fx.assert_no_record(before, "a refused role assignment")
@@ -1305,6 +1361,7 @@ async fn duplicate_role_assignment_conflicts(fx: Fx) {
     assert_conflict(
         s.assign_role(&global, person.id, Role::Auditor, Scope::Global, &origin())
             .await,
+        Conflict::RoleAlreadyAssigned,
         "the same global role twice",
     );
     assert_eq!(
@@ -1390,7 +1447,11 @@ async fn provision_account_with_taken_username_changes_nothing(fx: Fx) {
             &Origin::system("test"),
         )
         .await;
-    assert_conflict(again, "second account with the same name in other case");
+    assert_conflict(
+        again,
+        Conflict::AccountUsernameTaken,
+        "second account with the same name in other case",
+    );
     fx.assert_no_record(before, "a refused provisioning").await;
     assert_eq!(
         fx.raw_count("SELECT COUNT(*) FROM people").await,
@@ -1434,6 +1495,7 @@ async fn create_account_and_list_accounts(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AccountPersonHasAccount,
         "second account for one person",
     );
     let other = new_person(&fx, "佐藤 次郎", Some(unit.id), "主事").await;
@@ -1447,6 +1509,7 @@ async fn create_account_and_list_accounts(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AccountUsernameTaken,
         "taken username",
     );
     assert_conflict(
@@ -1459,6 +1522,7 @@ async fn create_account_and_list_accounts(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AccountPersonMissing,
         "account for an unknown person",
     );
     let admin = provision(&fx, "admin", None, Some((Role::Ciso, Scope::Global))).await;
@@ -1881,6 +1945,7 @@ async fn api_tokens(fx: Fx) {
     assert_conflict(
         s.create_api_token(user, "again", "tokendigest-1", &Origin::system("token"))
             .await,
+        Conflict::ApiTokenDigestTaken,
         "a token digest twice",
     );
     fx.assert_no_record(before, "a refused token").await;

@@ -9,7 +9,7 @@ use sqlx::{Any, Row, Transaction};
 use super::directory::assignment_from;
 use super::{SqlStore, conflict, opt_id};
 use crate::{
-    Account, AccountStore, Credentials, DirectoryStore, NewAccount, NewSession, Origin,
+    Account, AccountStore, Conflict, Credentials, DirectoryStore, NewAccount, NewSession, Origin,
     PersonInput, Result, Session, StoreError,
 };
 
@@ -71,7 +71,7 @@ impl SqlStore {
         .bind(now)
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| conflict(e, "account.username_taken"))?;
+        .map_err(|e| conflict(e, Conflict::AccountUsernameTaken))?;
         Ok(row.try_get("id")?)
     }
 }
@@ -131,14 +131,14 @@ impl AccountStore for SqlStore {
         let place = self
             .person_place(account.person_id)
             .await?
-            .ok_or(StoreError::Conflict("account.person_missing"))?;
+            .ok_or(StoreError::Conflict(Conflict::AccountPersonMissing))?;
         let mut write = self.begin_write().await?;
         let taken = sqlx::query("SELECT id FROM users WHERE person_id = $1")
             .bind(account.person_id.0)
             .fetch_optional(&mut *write.tx)
             .await?;
         if taken.is_some() {
-            return Err(StoreError::Conflict("account.person_has_account"));
+            return Err(StoreError::Conflict(Conflict::AccountPersonHasAccount));
         }
         let user_id = Self::insert_account(&mut write.tx, &account, write.at_ms).await?;
         let event = origin
@@ -470,7 +470,7 @@ impl AccountStore for SqlStore {
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                _ => conflict(e, "api_token.digest_taken"),
+                _ => conflict(e, Conflict::ApiTokenDigestTaken),
             })?;
         let id: i64 = row.try_get("id")?;
         let event = origin

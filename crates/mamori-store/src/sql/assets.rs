@@ -23,8 +23,8 @@ use super::{
 };
 use crate::{
     Asset, AssetFilter, AssetInput, AssetRow, AssetSort, AssetStore, AssetSummary, AuditStore,
-    ImportOutcome, ImportRow, NewAsset, Origin, Result, SegmentEntry, SplitOutcome, StoreError,
-    SummaryCount,
+    Conflict, ImportOutcome, ImportRow, NewAsset, Origin, Result, SegmentEntry, SplitOutcome,
+    StoreError, SummaryCount,
 };
 
 const ASSET_SELECT: &str = "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
@@ -235,7 +235,7 @@ impl Judge {
                 .iter()
                 .find(|s| s.id == id)
                 .map(|s| Some(s.segment.code.as_str()))
-                .ok_or(StoreError::Conflict("asset.segment_missing")),
+                .ok_or(StoreError::Conflict(Conflict::AssetSegmentMissing)),
         }
     }
 
@@ -269,7 +269,7 @@ impl Judge {
         // Stored with the scale's own spelling of the code (`3a` → `3A`).
         let levels = classification
             .levels(&self.scales)
-            .map_err(|_| StoreError::Conflict("asset.unknown_level"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::AssetUnknownLevel))?;
         Ok(Classification {
             confidentiality: levels[0].code.clone(),
             integrity: levels[1].code.clone(),
@@ -509,7 +509,7 @@ async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> 
         .fetch_optional(&mut *conn)
         .await?;
     if unit.is_none() {
-        return Err(StoreError::Conflict("asset.unit_missing"));
+        return Err(StoreError::Conflict(Conflict::AssetUnitMissing));
     }
     if let Some(person) = input.administrator {
         let found = sqlx::query("SELECT id FROM people WHERE id = $1")
@@ -517,7 +517,7 @@ async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> 
             .fetch_optional(&mut *conn)
             .await?;
         if found.is_none() {
-            return Err(StoreError::Conflict("asset.administrator_missing"));
+            return Err(StoreError::Conflict(Conflict::AssetAdministratorMissing));
         }
     }
     Ok(())
@@ -1014,7 +1014,7 @@ impl AssetStore for SqlStore {
         let before = Self::fetch_asset_in(&mut write.tx, id).await?;
         // 廃棄済み is the end of an asset's life: it does not come back into use.
         if before.lifecycle == Lifecycle::Disposed && input.lifecycle != Lifecycle::Disposed {
-            return Err(StoreError::Conflict("asset.disposed"));
+            return Err(StoreError::Conflict(Conflict::AssetDisposed));
         }
         check_refs(&mut write.tx, &input).await?;
         let judge = Judge::load(&mut write.tx).await?;
@@ -1124,7 +1124,7 @@ impl AssetStore for SqlStore {
         if before.lifecycle == Lifecycle::Disposed
             && !before.flags.contains(&Flag::DisposalUnrecorded)
         {
-            return Err(StoreError::Conflict("asset.disposed"));
+            return Err(StoreError::Conflict(Conflict::AssetDisposed));
         }
         let judge = Judge::load(&mut write.tx).await?;
         let mut flags = judge.flags(
@@ -1180,7 +1180,7 @@ impl AssetStore for SqlStore {
         let mut ids = Vec::with_capacity(assets.len());
         for asset in &assets {
             if !units.contains(&asset.input.owner_unit.0) {
-                return Err(StoreError::Conflict("asset.unit_missing"));
+                return Err(StoreError::Conflict(Conflict::AssetUnitMissing));
             }
             if let Some(person) = asset.input.administrator {
                 let exists = match people_checked.get(&person.0) {
@@ -1196,7 +1196,7 @@ impl AssetStore for SqlStore {
                     }
                 };
                 if !exists {
-                    return Err(StoreError::Conflict("asset.administrator_missing"));
+                    return Err(StoreError::Conflict(Conflict::AssetAdministratorMissing));
                 }
             }
             ids.push(AssetId(
@@ -1237,7 +1237,7 @@ impl AssetStore for SqlStore {
         for row in &rows {
             let asset = &row.asset;
             if !units.contains(&asset.input.owner_unit.0) {
-                return Err(StoreError::Conflict("asset.unit_missing"));
+                return Err(StoreError::Conflict(Conflict::AssetUnitMissing));
             }
             if let Some(person) = asset.input.administrator {
                 let exists = match people_checked.get(&person.0) {
@@ -1253,7 +1253,7 @@ impl AssetStore for SqlStore {
                     }
                 };
                 if !exists {
-                    return Err(StoreError::Conflict("asset.administrator_missing"));
+                    return Err(StoreError::Conflict(Conflict::AssetAdministratorMissing));
                 }
             }
             let Some(id) = row.id else {
@@ -1263,7 +1263,7 @@ impl AssetStore for SqlStore {
                 continue;
             };
             if !seen.insert(id.0) {
-                return Err(StoreError::Conflict("asset.import_duplicate_id"));
+                return Err(StoreError::Conflict(Conflict::AssetImportDuplicateId));
             }
             let before = Self::fetch_asset_in(&mut write.tx, id).await?;
             if rewrite_asset(
@@ -1439,7 +1439,7 @@ impl AssetStore for SqlStore {
         .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "segment.code_taken"))?;
+        .map_err(|e| conflict(e, Conflict::SegmentCodeTaken))?;
         let entry = SegmentEntry {
             id: SegmentId(row.try_get("id")?),
             segment,
@@ -1471,7 +1471,7 @@ impl AssetStore for SqlStore {
         .bind(id.0)
         .execute(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "segment.code_taken"))?;
+        .map_err(|e| conflict(e, Conflict::SegmentCodeTaken))?;
         // The levels name segments by code: a new code is carried into every level that
         // allowed the old one, in this transaction, so no asset is flagged by the rename.
         let mut renamed_in: Vec<&str> = Vec::new();
@@ -1517,7 +1517,7 @@ impl AssetStore for SqlStore {
             .await?
             .try_get("n")?;
         if used > 0 {
-            return Err(StoreError::Conflict("segment.in_use"));
+            return Err(StoreError::Conflict(Conflict::SegmentInUse));
         }
         // A level that names the segment would otherwise keep a code no segment has (and a
         // later segment of that code would silently inherit the permission).
@@ -1526,7 +1526,7 @@ impl AssetStore for SqlStore {
             .into_iter()
             .any(|d| scales.get(d).names_segment(&before.segment.code))
         {
-            return Err(StoreError::Conflict("segment.in_rules"));
+            return Err(StoreError::Conflict(Conflict::SegmentInRules));
         }
         sqlx::query("DELETE FROM segments WHERE id = $1")
             .bind(id.0)
@@ -1552,7 +1552,7 @@ impl AssetStore for SqlStore {
     ) -> Result<Scales> {
         scale
             .validate()
-            .map_err(|_| StoreError::Conflict("scale.invalid"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::ScaleInvalid))?;
         let mut write = self.begin_write().await?;
         let before = load_scales(&mut write.tx).await?;
         write_scale(&mut write.tx, &scale, write.at_ms).await?;
@@ -1591,7 +1591,7 @@ impl AssetStore for SqlStore {
         let known: Vec<&str> = segments.iter().map(|s| s.segment.code.as_str()).collect();
         let edit = edit
             .validate(&known)
-            .map_err(|_| StoreError::Conflict("level.invalid"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::LevelInvalid))?;
         let scale = before
             .get(dimension)
             .with_level(&old.code, edit)
@@ -1641,12 +1641,12 @@ impl AssetStore for SqlStore {
         };
         scale
             .validate()
-            .map_err(|_| StoreError::Conflict("scale.invalid"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::ScaleInvalid))?;
         let (from, to): (&[&str], String) = if split {
             let to = scale
                 .level(existing_to)
                 .filter(|l| l.code.starts_with('3'))
-                .ok_or(StoreError::Conflict("classification.split_target"))?;
+                .ok_or(StoreError::Conflict(Conflict::ClassificationSplitTarget))?;
             (&["3"], to.code.clone())
         } else {
             (&["3A", "3B", "3C"], "3".to_owned())

@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Arg, SqlStore, bind_all, clone_arg, conflict, contains_pattern, name_of, opt_id};
 use crate::{
-    AuditStore, DirectoryStore, OrganisationInput, Origin, PeopleFilter, PersonInput,
+    AuditStore, Conflict, DirectoryStore, OrganisationInput, Origin, PeopleFilter, PersonInput,
     PersonSummary, Result, StoreError, UnitInput,
 };
 
@@ -112,7 +112,7 @@ impl SqlStore {
         let mut hops = 0;
         while let Some(current) = cursor {
             if Some(current) == unit || hops > 64 {
-                return Err(StoreError::Conflict("unit.parent_cycle"));
+                return Err(StoreError::Conflict(Conflict::UnitParentCycle));
             }
             let found =
                 sqlx::query("SELECT id, org_id, parent_id, name, note FROM units WHERE id = $1")
@@ -122,9 +122,9 @@ impl SqlStore {
                     .as_ref()
                     .map(unit_from)
                     .transpose()?
-                    .ok_or(StoreError::Conflict("unit.parent_missing"))?;
+                    .ok_or(StoreError::Conflict(Conflict::UnitParentMissing))?;
             if found.org_id != input.org_id {
-                return Err(StoreError::Conflict("unit.parent_other_org"));
+                return Err(StoreError::Conflict(Conflict::UnitParentOtherOrg));
             }
             cursor = found.parent_id;
             hops += 1;
@@ -142,7 +142,7 @@ impl SqlStore {
         if exists {
             Ok(())
         } else {
-            Err(StoreError::Conflict("role.scope_missing"))
+            Err(StoreError::Conflict(Conflict::RoleScopeMissing))
         }
     }
 
@@ -151,7 +151,7 @@ impl SqlStore {
             None => Ok(None),
             Some(unit) => match self.unit_org(unit).await? {
                 Some(org) => Ok(Some(org)),
-                None => Err(StoreError::Conflict("person.unit_missing")),
+                None => Err(StoreError::Conflict(Conflict::PersonUnitMissing)),
             },
         }
     }
@@ -197,7 +197,7 @@ impl SqlStore {
         .bind(now)
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| conflict(e, "role.already_assigned"))?;
+        .map_err(|e| conflict(e, Conflict::RoleAlreadyAssigned))?;
         Ok(row.try_get("id")?)
     }
 }
@@ -237,7 +237,7 @@ impl DirectoryStore for SqlStore {
         .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "organisation.code_taken"))?;
+        .map_err(|e| conflict(e, Conflict::OrganisationCodeTaken))?;
         let org = Organisation {
             id: OrgId(row.try_get("id")?),
             name: input.name,
@@ -271,7 +271,7 @@ impl DirectoryStore for SqlStore {
             .bind(id.0)
             .execute(&mut *write.tx)
             .await
-            .map_err(|e| conflict(e, "organisation.code_taken"))?;
+            .map_err(|e| conflict(e, Conflict::OrganisationCodeTaken))?;
         let after = Organisation {
             id,
             name: input.name,
@@ -329,7 +329,7 @@ impl DirectoryStore for SqlStore {
         origin: &Origin,
     ) -> Result<Unit> {
         if self.fetch_organisation(input.org_id).await?.is_none() {
-            return Err(StoreError::Conflict("unit.organisation_missing"));
+            return Err(StoreError::Conflict(Conflict::UnitOrganisationMissing));
         }
         let mut write = self.begin_write().await?;
         Self::check_parent(&mut write.tx, None, &input).await?;
@@ -343,7 +343,7 @@ impl DirectoryStore for SqlStore {
         .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "unit.name_taken"))?;
+        .map_err(|e| conflict(e, Conflict::UnitNameTaken))?;
         let unit = Unit {
             id: UnitId(row.try_get("id")?),
             org_id: input.org_id,
@@ -368,7 +368,7 @@ impl DirectoryStore for SqlStore {
     ) -> Result<Unit> {
         let before = self.fetch_unit(id).await?.ok_or(StoreError::NotFound)?;
         if before.org_id != input.org_id {
-            return Err(StoreError::Conflict("unit.move_between_organisations"));
+            return Err(StoreError::Conflict(Conflict::UnitMoveBetweenOrganisations));
         }
         let mut write = self.begin_write().await?;
         Self::check_parent(&mut write.tx, Some(id), &input).await?;
@@ -382,7 +382,7 @@ impl DirectoryStore for SqlStore {
         .bind(id.0)
         .execute(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "unit.name_taken"))?;
+        .map_err(|e| conflict(e, Conflict::UnitNameTaken))?;
         let after = Unit {
             id,
             org_id: input.org_id,

@@ -23,7 +23,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::{Result, Store, StoreError};
+use crate::{Conflict, Result, Store, StoreError};
 
 mod accounts;
 mod assets;
@@ -187,7 +187,8 @@ struct Write {
     at_ms: i64,
 }
 
-fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
+/// A uniqueness rule broken by a statement is the refusal `what`; any other error is ours.
+fn conflict(err: sqlx::Error, what: Conflict) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Database(err),

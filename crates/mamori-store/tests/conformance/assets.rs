@@ -8,7 +8,7 @@ use mamori_core::classification::{Classification, Dimension, Scales, segment_cod
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{OrgId, UnitId};
 use mamori_store::{
-    AssetFilter, AssetInput, AssetSort, ImportRow, NewAsset, SegmentEntry, StoreError,
+    AssetFilter, AssetInput, AssetSort, Conflict, ImportRow, NewAsset, SegmentEntry, StoreError,
 };
 
 use crate::{Fx, assert_conflict, assert_not_found, grant, name, new_org, new_unit, origin};
@@ -249,7 +249,7 @@ pub async fn assets_crud_and_flags(fx: Fx) {
     assert!(matches!(
         s.update_asset(&manage(), disposed.id, revived, &origin())
             .await,
-        Err(StoreError::Conflict("asset.disposed"))
+        Err(StoreError::Conflict(Conflict::AssetDisposed))
     ));
     let again = Disposal {
         method: "売却".into(),
@@ -259,7 +259,7 @@ pub async fn assets_crud_and_flags(fx: Fx) {
     assert!(matches!(
         s.dispose_asset(&manage(), disposed.id, again.clone(), &origin())
             .await,
-        Err(StoreError::Conflict("asset.disposed"))
+        Err(StoreError::Conflict(Conflict::AssetDisposed))
     ));
     fx.assert_no_record(before, "refused changes of a disposed asset")
         .await;
@@ -286,6 +286,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
     assert_conflict(
         s.create_asset(&manage(), new_asset(ok.clone(), "9"), &origin())
             .await,
+        Conflict::AssetUnknownLevel,
         "unknown level",
     );
     assert_conflict(
@@ -301,6 +302,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetSegmentMissing,
         "unknown segment",
     );
     assert_conflict(
@@ -316,6 +318,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetUnitMissing,
         "unknown unit",
     );
     assert_conflict(
@@ -331,6 +334,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetAdministratorMissing,
         "unknown administrator",
     );
     fx.assert_no_record(before, "refused asset writes").await;
@@ -696,6 +700,7 @@ pub async fn segments_crud_and_reflagging(fx: Fx) {
     assert_conflict(
         s.create_segment(&register(), segment("LGWAN", "重複", ""), &origin())
             .await,
+        Conflict::SegmentCodeTaken,
         "duplicate segment code",
     );
 
@@ -734,6 +739,7 @@ pub async fn segments_crud_and_reflagging(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.delete_segment(&register(), r.lgwan.id, &origin()).await,
+        Conflict::SegmentInUse,
         "segment in use",
     );
     fx.assert_no_record(before, "refused delete").await;
@@ -829,7 +835,7 @@ pub async fn renaming_a_segment_keeps_the_levels_that_allow_it(fx: Fx) {
     let before = fx.audit_len().await;
     assert!(matches!(
         s.delete_segment(&register(), mynumber.id, &origin()).await,
-        Err(StoreError::Conflict("segment.in_rules"))
+        Err(StoreError::Conflict(Conflict::SegmentInRules))
     ));
     fx.assert_no_record(before, "refused delete").await;
     assert_eq!(s.list_segments(&view()).await.unwrap().len(), 3);
@@ -844,6 +850,7 @@ pub async fn scales_are_validated_and_stored(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.update_scale(&register(), bad, &origin()).await,
+        Conflict::ScaleInvalid,
         "duplicate codes",
     );
     fx.assert_no_record(before, "refused scale").await;
@@ -920,12 +927,14 @@ pub async fn import_is_all_or_nothing(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.import_assets(&register(), broken, &origin()).await,
+        Conflict::AssetUnitMissing,
         "a row with an unknown unit",
     );
     let mut unknown_level = rows;
     unknown_level[3].classification.confidentiality = "極秘".into();
     assert_conflict(
         s.import_assets(&register(), unknown_level, &origin()).await,
+        Conflict::AssetUnknownLevel,
         "a row with an unknown level",
     );
     fx.assert_no_record(before, "refused imports").await;
@@ -1059,6 +1068,7 @@ pub async fn import_updates_by_id_and_creates_the_rest(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetImportDuplicateId,
         "an id named twice",
     );
     let mut bad_level = as_row(&updated);
@@ -1066,6 +1076,7 @@ pub async fn import_updates_by_id_and_creates_the_rest(fx: Fx) {
     assert_conflict(
         s.import_assets_upsert(&register(), vec![renamed, new_row(), bad_level], &origin())
             .await,
+        Conflict::AssetUnknownLevel,
         "an unknown level",
     );
     fx.assert_no_record(before, "refused imports").await;
@@ -1715,6 +1726,7 @@ pub async fn summary_counts_follow_every_change(fx: Fx) {
     rows[5].asset.classification.confidentiality = "極秘".into();
     assert_conflict(
         s.import_assets_upsert(&register(), rows, &origin()).await,
+        Conflict::AssetUnknownLevel,
         "an unknown level",
     );
     assert_summary_is_a_recount(&fx, "after a refused import").await;
