@@ -309,6 +309,8 @@ conformance!(
     unit_parent_cycles_are_refused,
     unit_parent_in_other_organisation_is_refused,
     concurrent_moves_cannot_make_a_unit_cycle,
+    an_update_records_the_state_it_replaced,
+    a_role_is_revoked_once_however_many_ask_at_once,
     people_crud,
     person_read_is_audited,
     people_listing_filters_search_and_pages,
@@ -349,6 +351,7 @@ conformance!(
     restricted_assets_are_hidden_and_their_reads_audited,
     segments_crud_and_reflagging,
     renaming_a_segment_keeps_the_levels_that_allow_it,
+    a_segment_update_records_the_segment_it_replaced,
     scales_are_validated_and_stored,
     import_is_all_or_nothing,
     import_updates_by_id_and_creates_the_rest,
@@ -930,6 +933,159 @@ async fn concurrent_moves_cannot_make_a_unit_cycle(fx: Fx) {
         }
         assert_eq!(done, 1, "round {round}: exactly one move may succeed");
     }
+}
+
+/// The records of `action` in the trail, oldest first.
+async fn records_of(fx: &Fx, action: &str) -> Vec<AuditRecord> {
+    let filter = AuditFilter {
+        action_prefix: Some(action.into()),
+        limit: 1000,
+        ..AuditFilter::default()
+    };
+    let mut records = fx
+        .store()
+        .list_audit(&grant::<ViewAudit>(&()), &filter)
+        .await
+        .expect("list_audit");
+    records.reverse();
+    records
+}
+
+/// Asserts that the `count` updates recorded as `action` chain in the trail's order: the first
+/// record's before is `first`, and each later one's before is the after of the one before it.
+/// Returns the last after.
+async fn assert_befores_chain(
+    fx: &Fx,
+    action: &str,
+    first: serde_json::Value,
+    count: usize,
+) -> serde_json::Value {
+    let records = records_of(fx, action).await;
+    assert_eq!(records.len(), count, "one {action} record per update");
+    let mut state = first;
+    for record in records {
+        assert_eq!(
+            record.event.detail["before"], state,
+            "{action} #{} recorded a before that is not the state it replaced",
+            record.seq
+        );
+        state = record.event.detail["after"].clone();
+    }
+    state
+}
+
+fn json(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("serialisable")
+}
+
+/// Regression: updates of the directory read the record's before outside their write, so of two
+/// concurrent updates the later could record as its before a state already replaced.
+async fn an_update_records_the_state_it_replaced(fx: Fx) {
+    const UPDATES: usize = 8;
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "総務課").await;
+    let person = new_person(&fx, "山田 太郎", Some(unit.id), "主事").await;
+    let mut tasks = Vec::new();
+    for i in 0..UPDATES {
+        let fx = fx.clone();
+        let (org, unit, person) = (org.id, unit.id, person.id);
+        tasks.push(tokio::spawn(async move {
+            let s = fx.store();
+            s.update_organisation(
+                &grant::<ManageOrganisations>(&()),
+                org,
+                OrganisationInput {
+                    code: "KANRI".into(),
+                    name: name(&format!("管理者 {i}")),
+                    note: String::new(),
+                },
+                &origin(),
+            )
+            .await
+            .expect("update organisation");
+            s.update_unit(
+                &grant::<ManageUnits>(&org),
+                unit,
+                unit_input(org, None, &format!("総務課 {i}")),
+                &origin(),
+            )
+            .await
+            .expect("update unit");
+            s.update_person(
+                &people_grant(Some(unit)),
+                person,
+                person_input("山田 太郎", Some(unit), &format!("主事 {i}")),
+                &origin(),
+            )
+            .await
+            .expect("update person");
+        }));
+    }
+    for task in tasks {
+        task.await.expect("update task");
+    }
+
+    let s = fx.store();
+    let view = grant::<ViewDirectory>(&());
+    let last = assert_befores_chain(&fx, "organisation.update", json(&org), UPDATES).await;
+    let now = s.organisation(&view, org.id).await.unwrap().unwrap();
+    assert_eq!(
+        last,
+        json(&now),
+        "the last after is the organisation as stored"
+    );
+    let last = assert_befores_chain(&fx, "unit.update", json(&unit), UPDATES).await;
+    let now = s.unit(&view, unit.id).await.unwrap().unwrap();
+    assert_eq!(last, json(&now), "the last after is the unit as stored");
+    let last = assert_befores_chain(&fx, "person.update", json(&person), UPDATES).await;
+    let now = s
+        .person(&detail_grant(), person.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last, json(&now), "the last after is the person as stored");
+    assert_eq!(fx.verify().await.result, Ok(()));
+}
+
+/// Regression: a revocation read the assignment outside its write, so two revocations of one
+/// assignment at once both succeeded and both wrote a record of it.
+async fn a_role_is_revoked_once_however_many_ask_at_once(fx: Fx) {
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "総務課").await;
+    let person = new_person(&fx, "山田 太郎", Some(unit.id), "主査").await;
+    let scope = Scope::Unit(unit.id);
+    let assignment = fx
+        .store()
+        .assign_role(
+            &role_grant(&person, Role::SecurityManager, &scope),
+            person.id,
+            Role::SecurityManager,
+            scope.clone(),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let before = fx.audit_len().await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let grant = role_grant(&person, Role::SecurityManager, &scope);
+        let (fx, id) = (fx.clone(), assignment.id);
+        tasks.push(tokio::spawn(async move {
+            fx.store().revoke_role(&grant, id, &origin()).await
+        }));
+    }
+    let mut revoked = 0;
+    for task in tasks {
+        match task.await.expect("revoke task") {
+            Ok(()) => revoked += 1,
+            Err(StoreError::NotFound) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(revoked, 1, "exactly one revocation succeeds");
+    let record = fx.assert_one_record(before, "role.revoke").await;
+    assert_eq!(record.event.detail["assignment"], json(&assignment));
+    assert_eq!(fx.verify().await.result, Ok(()));
 }
 
 async fn people_crud(fx: Fx) {

@@ -6,7 +6,7 @@ use mamori_core::{Actor, OrgId, PersonId, UnitId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::directory::assignment_from;
+use super::directory::{assignment_from, unit_org_for};
 use super::{SqlStore, conflict, opt_id};
 use crate::{
     Account, AccountStore, Conflict, Credentials, DirectoryStore, NewAccount, NewSession, Origin,
@@ -92,7 +92,7 @@ impl AccountStore for SqlStore {
         role: Option<(Role, Scope)>,
         origin: &Origin,
     ) -> Result<UserId> {
-        let org = self.unit_org_for(person.unit_id).await?;
+        let org = unit_org_for(&self.pool, person.unit_id).await?;
         if let Some((_, scope)) = &role {
             self.check_scope_exists(scope).await?;
         }

@@ -772,16 +772,16 @@ impl SqlStore {
             .transpose()?
             .ok_or(StoreError::NotFound)
     }
+}
 
-    async fn fetch_segment(&self, id: SegmentId) -> Result<Option<SegmentEntry>> {
-        sqlx::query("SELECT id, code, name, ranges, note FROM segments WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(segment_from)
-            .transpose()
-    }
+async fn fetch_segment(conn: &mut AnyConnection, id: SegmentId) -> Result<Option<SegmentEntry>> {
+    sqlx::query("SELECT id, code, name, ranges, note FROM segments WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(segment_from)
+        .transpose()
 }
 
 fn asset_brief(asset: &Asset) -> serde_json::Value {
@@ -1418,7 +1418,8 @@ impl AssetStore for SqlStore {
         _: &Granted<ViewAssets>,
         id: SegmentId,
     ) -> Result<Option<SegmentEntry>> {
-        self.fetch_segment(id).await
+        let mut conn = self.pool.acquire().await?;
+        fetch_segment(&mut conn, id).await
     }
 
     async fn create_segment(
@@ -1458,8 +1459,12 @@ impl AssetStore for SqlStore {
         segment: Segment,
         origin: &Origin,
     ) -> Result<SegmentEntry> {
-        let before = self.fetch_segment(id).await?.ok_or(StoreError::NotFound)?;
         let mut write = self.begin_write().await?;
+        // Inside the write: the record's before, and the code the levels are renamed from, are
+        // the segment as this update finds it.
+        let before = fetch_segment(&mut write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         sqlx::query(
             "UPDATE segments SET code = $1, name = $2, ranges = $3, note = $4, updated_at = $5 WHERE id = $6",
         )
@@ -1509,8 +1514,10 @@ impl AssetStore for SqlStore {
         id: SegmentId,
         origin: &Origin,
     ) -> Result<()> {
-        let before = self.fetch_segment(id).await?.ok_or(StoreError::NotFound)?;
         let mut write = self.begin_write().await?;
+        let before = fetch_segment(&mut write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM assets WHERE segment_id = $1")
             .bind(id.0)
             .fetch_one(&mut *write.tx)

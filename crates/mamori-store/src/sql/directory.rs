@@ -8,7 +8,7 @@ use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::role::{Role, RoleAssignment, Scope};
 use mamori_core::{OrgId, PersonId, UnitId};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Executor, Row, Transaction};
 
 use super::{Arg, SqlStore, bind_all, clone_arg, conflict, contains_pattern, name_of, opt_id};
 use crate::{
@@ -66,37 +66,106 @@ pub(super) fn assignment_from(row: &AnyRow) -> Result<RoleAssignment> {
     })
 }
 
+/// One organisation, read through the pool or inside a write (`&mut *write.tx`).
+async fn fetch_organisation<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: OrgId,
+) -> Result<Option<Organisation>> {
+    sqlx::query("SELECT id, code, name, note FROM organisations WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(organisation_from)
+        .transpose()
+}
+
+async fn fetch_unit<'e>(db: impl Executor<'e, Database = Any>, id: UnitId) -> Result<Option<Unit>> {
+    sqlx::query("SELECT id, org_id, parent_id, name, note FROM units WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(unit_from)
+        .transpose()
+}
+
+async fn fetch_person<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: PersonId,
+) -> Result<Option<Person>> {
+    sqlx::query(
+        "SELECT id, name, org_id, unit_id, title, email, phone, external FROM people WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(person_from)
+    .transpose()
+}
+
+async fn fetch_person_place<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: PersonId,
+) -> Result<Option<PersonPlace>> {
+    sqlx::query("SELECT org_id, unit_id FROM people WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?
+        .map(|row| -> Result<PersonPlace> {
+            Ok(PersonPlace {
+                person_id: Some(id),
+                org_id: opt_id(&row, "org_id")?.map(OrgId),
+                unit_id: opt_id(&row, "unit_id")?.map(UnitId),
+            })
+        })
+        .transpose()
+}
+
+async fn fetch_assignment<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: AssignmentId,
+) -> Result<Option<RoleAssignment>> {
+    sqlx::query(
+        "SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(assignment_from)
+    .transpose()
+}
+
+async fn fetch_unit_org<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: UnitId,
+) -> Result<Option<OrgId>> {
+    Ok(sqlx::query("SELECT org_id FROM units WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?
+        .map(|row| row.try_get::<i64, _>("org_id"))
+        .transpose()?
+        .map(OrgId))
+}
+
+/// The organisation of the unit a person is placed in; a unit that does not exist is refused.
+pub(super) async fn unit_org_for<'e>(
+    db: impl Executor<'e, Database = Any>,
+    unit: Option<UnitId>,
+) -> Result<Option<OrgId>> {
+    match unit {
+        None => Ok(None),
+        Some(unit) => match fetch_unit_org(db, unit).await? {
+            Some(org) => Ok(Some(org)),
+            None => Err(StoreError::Conflict(Conflict::PersonUnitMissing)),
+        },
+    }
+}
+
 impl SqlStore {
-    async fn fetch_organisation(&self, id: OrgId) -> Result<Option<Organisation>> {
-        sqlx::query("SELECT id, code, name, note FROM organisations WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(organisation_from)
-            .transpose()
-    }
-
-    async fn fetch_unit(&self, id: UnitId) -> Result<Option<Unit>> {
-        sqlx::query("SELECT id, org_id, parent_id, name, note FROM units WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(unit_from)
-            .transpose()
-    }
-
-    async fn fetch_person(&self, id: PersonId) -> Result<Option<Person>> {
-        sqlx::query("SELECT id, name, org_id, unit_id, title, email, phone, external FROM people WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(person_from)
-            .transpose()
-    }
-
     /// Checks a unit's parent: it must exist, be in the same organisation and not be the unit
     /// itself or one of its descendants. Runs inside the write, so that two concurrent moves
     /// cannot each pass the check and together make a cycle.
@@ -135,24 +204,14 @@ impl SqlStore {
     /// A role may only be scoped to an organisation or unit that exists.
     pub(super) async fn check_scope_exists(&self, scope: &Scope) -> Result<()> {
         let exists = match scope {
-            Scope::Organisation(org) => self.fetch_organisation(*org).await?.is_some(),
-            Scope::Unit(unit) => self.fetch_unit(*unit).await?.is_some(),
+            Scope::Organisation(org) => fetch_organisation(&self.pool, *org).await?.is_some(),
+            Scope::Unit(unit) => fetch_unit(&self.pool, *unit).await?.is_some(),
             Scope::Global | Scope::System(_) => true,
         };
         if exists {
             Ok(())
         } else {
             Err(StoreError::Conflict(Conflict::RoleScopeMissing))
-        }
-    }
-
-    pub(super) async fn unit_org_for(&self, unit: Option<UnitId>) -> Result<Option<OrgId>> {
-        match unit {
-            None => Ok(None),
-            Some(unit) => match self.unit_org(unit).await? {
-                Some(org) => Ok(Some(org)),
-                None => Err(StoreError::Conflict(Conflict::PersonUnitMissing)),
-            },
         }
     }
 
@@ -218,7 +277,7 @@ impl DirectoryStore for SqlStore {
         _: &Granted<ViewDirectory>,
         id: OrgId,
     ) -> Result<Option<Organisation>> {
-        self.fetch_organisation(id).await
+        fetch_organisation(&self.pool, id).await
     }
 
     async fn create_organisation(
@@ -258,11 +317,12 @@ impl DirectoryStore for SqlStore {
         input: OrganisationInput,
         origin: &Origin,
     ) -> Result<Organisation> {
-        let before = self
-            .fetch_organisation(id)
+        let mut write = self.begin_write().await?;
+        // Read after taking the chain's head, which serialises writers: the record's before is
+        // the state this update replaces, not one another writer has replaced meanwhile.
+        let before = fetch_organisation(&mut *write.tx, id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut write = self.begin_write().await?;
         sqlx::query("UPDATE organisations SET code = $1, name = $2, note = $3, updated_at = $4 WHERE id = $5")
             .bind(&input.code)
             .bind(input.name.as_str())
@@ -309,17 +369,11 @@ impl DirectoryStore for SqlStore {
     }
 
     async fn unit(&self, _: &Granted<ViewDirectory>, id: UnitId) -> Result<Option<Unit>> {
-        self.fetch_unit(id).await
+        fetch_unit(&self.pool, id).await
     }
 
     async fn unit_org(&self, id: UnitId) -> Result<Option<OrgId>> {
-        Ok(sqlx::query("SELECT org_id FROM units WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| row.try_get::<i64, _>("org_id"))
-            .transpose()?
-            .map(OrgId))
+        fetch_unit_org(&self.pool, id).await
     }
 
     async fn create_unit(
@@ -328,7 +382,10 @@ impl DirectoryStore for SqlStore {
         input: UnitInput,
         origin: &Origin,
     ) -> Result<Unit> {
-        if self.fetch_organisation(input.org_id).await?.is_none() {
+        if fetch_organisation(&self.pool, input.org_id)
+            .await?
+            .is_none()
+        {
             return Err(StoreError::Conflict(Conflict::UnitOrganisationMissing));
         }
         let mut write = self.begin_write().await?;
@@ -366,11 +423,13 @@ impl DirectoryStore for SqlStore {
         input: UnitInput,
         origin: &Origin,
     ) -> Result<Unit> {
-        let before = self.fetch_unit(id).await?.ok_or(StoreError::NotFound)?;
+        let mut write = self.begin_write().await?;
+        let before = fetch_unit(&mut *write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.org_id != input.org_id {
             return Err(StoreError::Conflict(Conflict::UnitMoveBetweenOrganisations));
         }
-        let mut write = self.begin_write().await?;
         Self::check_parent(&mut write.tx, Some(id), &input).await?;
         sqlx::query(
             "UPDATE units SET parent_id = $1, name = $2, note = $3, updated_at = $4 WHERE id = $5",
@@ -460,20 +519,7 @@ impl DirectoryStore for SqlStore {
     }
 
     async fn person_place(&self, id: PersonId) -> Result<Option<PersonPlace>> {
-        Ok(
-            sqlx::query("SELECT org_id, unit_id FROM people WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|row| -> Result<PersonPlace> {
-                    Ok(PersonPlace {
-                        person_id: Some(id),
-                        org_id: opt_id(&row, "org_id")?.map(OrgId),
-                        unit_id: opt_id(&row, "unit_id")?.map(UnitId),
-                    })
-                })
-                .transpose()?,
-        )
+        fetch_person_place(&self.pool, id).await
     }
 
     async fn person(
@@ -482,7 +528,7 @@ impl DirectoryStore for SqlStore {
         id: PersonId,
         origin: &Origin,
     ) -> Result<Option<Person>> {
-        let person = self.fetch_person(id).await?;
+        let person = fetch_person(&self.pool, id).await?;
         if let Some(person) = &person {
             self.record(
                 origin
@@ -500,7 +546,7 @@ impl DirectoryStore for SqlStore {
         input: PersonInput,
         origin: &Origin,
     ) -> Result<Person> {
-        let org = self.unit_org_for(input.unit_id).await?;
+        let org = unit_org_for(&self.pool, input.unit_id).await?;
         let mut write = self.begin_write().await?;
         let id = Self::insert_person(&mut write.tx, &input, org, write.at_ms).await?;
         let person = Person {
@@ -528,9 +574,11 @@ impl DirectoryStore for SqlStore {
         input: PersonInput,
         origin: &Origin,
     ) -> Result<Person> {
-        let before = self.fetch_person(id).await?.ok_or(StoreError::NotFound)?;
-        let org = self.unit_org_for(input.unit_id).await?;
         let mut write = self.begin_write().await?;
+        let before = fetch_person(&mut *write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let org = unit_org_for(&mut *write.tx, input.unit_id).await?;
         sqlx::query(
             "UPDATE people SET name = $1, org_id = $2, unit_id = $3, title = $4, email = $5, phone = $6, external = $7, updated_at = $8 WHERE id = $9",
         )
@@ -578,15 +626,7 @@ impl DirectoryStore for SqlStore {
     }
 
     async fn assignment(&self, id: AssignmentId) -> Result<Option<RoleAssignment>> {
-        sqlx::query(
-            "SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(assignment_from)
-        .transpose()
+        fetch_assignment(&self.pool, id).await
     }
 
     async fn assign_role(
@@ -624,9 +664,12 @@ impl DirectoryStore for SqlStore {
         id: AssignmentId,
         origin: &Origin,
     ) -> Result<()> {
-        let assignment = self.assignment(id).await?.ok_or(StoreError::NotFound)?;
-        let place = self.person_place(assignment.person_id).await?;
         let mut write = self.begin_write().await?;
+        // Inside the write: of two revocations of one assignment, the second finds it gone.
+        let assignment = fetch_assignment(&mut *write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let place = fetch_person_place(&mut *write.tx, assignment.person_id).await?;
         sqlx::query("DELETE FROM role_assignments WHERE id = $1")
             .bind(id.0)
             .execute(&mut *write.tx)

@@ -11,7 +11,10 @@ use mamori_store::{
     AssetFilter, AssetInput, AssetSort, Conflict, ImportRow, NewAsset, SegmentEntry, StoreError,
 };
 
-use crate::{Fx, assert_conflict, assert_not_found, grant, name, new_org, new_unit, origin};
+use crate::{
+    Fx, assert_befores_chain, assert_conflict, assert_not_found, grant, json, name, new_org,
+    new_unit, origin,
+};
 
 fn manage() -> mamori_core::Granted<ManageAssets> {
     grant::<ManageAssets>(&AssetPlace {
@@ -839,6 +842,60 @@ pub async fn renaming_a_segment_keeps_the_levels_that_allow_it(fx: Fx) {
     ));
     fx.assert_no_record(before, "refused delete").await;
     assert_eq!(s.list_segments(&view()).await.unwrap().len(), 3);
+}
+
+/// Regression: a segment update read the segment outside its write, so of two renames at once
+/// the later recorded a before already replaced, and renamed in the levels a code they no longer
+/// named, leaving them naming a code no segment has.
+pub async fn a_segment_update_records_the_segment_it_replaced(fx: Fx) {
+    const UPDATES: usize = 6;
+    let r = register_fixture(&fx).await;
+    let id = r.lgwan.id;
+    let mut tasks = Vec::new();
+    for i in 0..UPDATES {
+        let fx = fx.clone();
+        tasks.push(tokio::spawn(async move {
+            fx.store()
+                .update_segment(
+                    &register(),
+                    id,
+                    segment(&format!("LGWAN{i}"), "LGWAN接続系", "10.10.0.0/16"),
+                    &origin(),
+                )
+                .await
+                .expect("update segment");
+        }));
+    }
+    for task in tasks {
+        task.await.expect("update task");
+    }
+    let s = fx.store();
+    let last = assert_befores_chain(&fx, "segment.update", json(&r.lgwan), UPDATES).await;
+    let now = s.segment(&view(), id).await.unwrap().unwrap();
+    assert_eq!(last, json(&now), "the last after is the segment as stored");
+    let scales = s.scales().await.unwrap();
+    assert!(
+        scales
+            .confidentiality
+            .level("3")
+            .unwrap()
+            .rules
+            .allows_segment(&now.segment.code),
+        "the levels follow the segment to its last code"
+    );
+    for dimension in Dimension::ALL {
+        for code in (0..UPDATES)
+            .map(|i| format!("LGWAN{i}"))
+            .chain([segment_codes::LGWAN.to_owned()])
+            .filter(|c| *c != now.segment.code)
+        {
+            assert!(
+                !scales.get(dimension).names_segment(&code),
+                "{dimension:?} still names {code}, which no segment has"
+            );
+        }
+    }
+    assert_eq!(fx.verify().await.result, Ok(()));
 }
 
 pub async fn scales_are_validated_and_stored(fx: Fx) {
