@@ -19,8 +19,8 @@ use mamori_core::credentials::{NewPassword, random_token, token_digest};
 use mamori_core::role::{Role, Scope, ScopeKind, validate_scope};
 use mamori_core::text::{Name, Username};
 use mamori_store::{
-    AccountStore, AuditStore, NewAccount, Origin, PersonInput, SqlStore, Store, StoreError,
-    SystemClock,
+    AccountStore, AuditStore, Conflict, NewAccount, Origin, PersonInput, SqlStore, Store,
+    StoreError, SystemClock,
 };
 
 #[derive(Parser)]
@@ -416,14 +416,14 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         .provision_account(person, account, role, &Origin::system("user create"))
         .await
         .map_err(|e| match e {
-            StoreError::Conflict("person.unit_missing") => {
+            StoreError::Conflict(Conflict::PersonUnitMissing) => {
                 anyhow::anyhow!("unit {} does not exist (--unit)", args.unit.unwrap_or(0))
             }
-            StoreError::Conflict("role.scope_missing") => {
+            StoreError::Conflict(Conflict::RoleScopeMissing) => {
                 let (kind, id) = scope.unwrap_or(("global", None));
                 anyhow::anyhow!("{kind} {} does not exist (--scope)", id.unwrap_or_default())
             }
-            StoreError::Conflict("account.username_taken") => {
+            StoreError::Conflict(Conflict::AccountUsernameTaken) => {
                 anyhow::anyhow!("username {username} is already taken")
             }
             other => anyhow::anyhow!("{other}"),

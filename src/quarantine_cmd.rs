@@ -17,7 +17,7 @@ use mamori_gateway::NextHop;
 use mamori_gateway::quarantine::{Entry, QuarantineId, QuarantineReader};
 use mamori_release::{QuarantineConfig, QuarantineService, deliver_due};
 use mamori_store::{
-    AccountStore, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
+    AccountStore, Conflict, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
 };
 
 #[derive(Subcommand)]
@@ -408,7 +408,7 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
         )
         .await
         .map_err(|e| match e {
-            StoreError::Conflict("release.already_open") => anyhow::anyhow!(
+            StoreError::Conflict(Conflict::ReleaseAlreadyOpen) => anyhow::anyhow!(
                 "{} already has an open request for {}: decide it in the web pages",
                 args.recipient,
                 entry.id

@@ -19,7 +19,7 @@ use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AuditFilter, AuditStore, Backend, NewAccount, NewSession, OrganisationInput, Origin,
+    AuditFilter, AuditStore, Backend, Conflict, NewAccount, NewSession, OrganisationInput, Origin,
     PeopleFilter, PersonInput, SqlStore, Store, StoreError, UnitInput,
 };
 use sqlx::{AnyConnection, Connection, Row};
@@ -309,6 +309,8 @@ conformance!(
     unit_parent_cycles_are_refused,
     unit_parent_in_other_organisation_is_refused,
     concurrent_moves_cannot_make_a_unit_cycle,
+    an_update_records_the_state_it_replaced,
+    a_role_is_revoked_once_however_many_ask_at_once,
     people_crud,
     person_read_is_audited,
     people_listing_filters_search_and_pages,
@@ -349,6 +351,7 @@ conformance!(
     restricted_assets_are_hidden_and_their_reads_audited,
     segments_crud_and_reflagging,
     renaming_a_segment_keeps_the_levels_that_allow_it,
+    a_segment_update_records_the_segment_it_replaced,
     scales_are_validated_and_stored,
     import_is_all_or_nothing,
     import_updates_by_id_and_creates_the_rest,
@@ -529,10 +532,14 @@ fn new_session(user: UserId, digest: &str, expires_at: i64) -> NewSession {
     }
 }
 
-fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) {
+fn assert_conflict<T: std::fmt::Debug>(
+    result: Result<T, StoreError>,
+    expected: Conflict,
+    what: &str,
+) {
     match result {
-        Err(StoreError::Conflict(_)) => {}
-        other => panic!("{what}: expected StoreError::Conflict, got {other:?}"),
+        Err(StoreError::Conflict(refused)) if refused == expected => {}
+        other => panic!("{what}: expected the conflict {expected}, got {other:?}"),
     }
 }
 
@@ -623,7 +630,11 @@ async fn organisation_code_conflict(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(again, "second organisation with the same code");
+    assert_conflict(
+        again,
+        Conflict::OrganisationCodeTaken,
+        "second organisation with the same code",
+    );
 
     let renamed = s
         .update_organisation(
@@ -637,7 +648,11 @@ async fn organisation_code_conflict(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(renamed, "update to a code that is taken");
+    assert_conflict(
+        renamed,
+        Conflict::OrganisationCodeTaken,
+        "update to a code that is taken",
+    );
     fx.assert_no_record(before, "a refused organisation change")
         .await;
     let view = grant::<ViewDirectory>(&());
@@ -712,7 +727,11 @@ async fn units_crud(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(orphan, "unit in an unknown organisation");
+    assert_conflict(
+        orphan,
+        Conflict::UnitOrganisationMissing,
+        "unit in an unknown organisation",
+    );
     let no_parent = s
         .create_unit(
             &grant::<ManageUnits>(&kanri.id),
@@ -720,7 +739,11 @@ async fn units_crud(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(no_parent, "unit under an unknown parent");
+    assert_conflict(
+        no_parent,
+        Conflict::UnitParentMissing,
+        "unit under an unknown parent",
+    );
 }
 
 async fn unit_name_conflict_within_organisation(fx: Fx) {
@@ -737,7 +760,11 @@ async fn unit_name_conflict_within_organisation(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(twin, "second unit with the same name in one organisation");
+    assert_conflict(
+        twin,
+        Conflict::UnitNameTaken,
+        "second unit with the same name in one organisation",
+    );
     let renamed = s
         .update_unit(
             &grant::<ManageUnits>(&kanri.id),
@@ -746,7 +773,11 @@ async fn unit_name_conflict_within_organisation(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(renamed, "rename onto a taken unit name");
+    assert_conflict(
+        renamed,
+        Conflict::UnitNameTaken,
+        "rename onto a taken unit name",
+    );
     fx.assert_no_record(before, "a refused unit change").await;
     // The same name in another organisation is fine.
     new_unit(&fx, kyoiku.id, None, "総務課").await;
@@ -769,7 +800,11 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(own_parent, "a unit as its own parent");
+    assert_conflict(
+        own_parent,
+        Conflict::UnitParentCycle,
+        "a unit as its own parent",
+    );
     let under_grandchild = s
         .update_unit(
             &manage,
@@ -778,7 +813,11 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(under_grandchild, "a unit under its own grandchild");
+    assert_conflict(
+        under_grandchild,
+        Conflict::UnitParentCycle,
+        "a unit under its own grandchild",
+    );
     let under_child = s
         .update_unit(
             &manage,
@@ -787,7 +826,11 @@ async fn unit_parent_cycles_are_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(under_child, "a unit under its own child");
+    assert_conflict(
+        under_child,
+        Conflict::UnitParentCycle,
+        "a unit under its own child",
+    );
     fx.assert_no_record(before, "a refused parent change").await;
 
     let view = grant::<ViewDirectory>(&());
@@ -821,7 +864,11 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(created, "new unit under a parent of another organisation");
+    assert_conflict(
+        created,
+        Conflict::UnitParentOtherOrg,
+        "new unit under a parent of another organisation",
+    );
     let updated = s
         .update_unit(
             &grant::<ManageUnits>(&kyoiku.id),
@@ -830,7 +877,11 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(updated, "unit moved under a parent of another organisation");
+    assert_conflict(
+        updated,
+        Conflict::UnitParentOtherOrg,
+        "unit moved under a parent of another organisation",
+    );
     let moved = s
         .update_unit(
             &grant::<ManageUnits>(&kanri.id),
@@ -839,7 +890,11 @@ async fn unit_parent_in_other_organisation_is_refused(fx: Fx) {
             &origin(),
         )
         .await;
-    assert_conflict(moved, "unit moved to another organisation");
+    assert_conflict(
+        moved,
+        Conflict::UnitMoveBetweenOrganisations,
+        "unit moved to another organisation",
+    );
     fx.assert_no_record(before, "a refused unit change").await;
     let view = grant::<ViewDirectory>(&());
     assert_eq!(
@@ -878,6 +933,159 @@ async fn concurrent_moves_cannot_make_a_unit_cycle(fx: Fx) {
         }
         assert_eq!(done, 1, "round {round}: exactly one move may succeed");
     }
+}
+
+/// The records of `action` in the trail, oldest first.
+async fn records_of(fx: &Fx, action: &str) -> Vec<AuditRecord> {
+    let filter = AuditFilter {
+        action_prefix: Some(action.into()),
+        limit: 1000,
+        ..AuditFilter::default()
+    };
+    let mut records = fx
+        .store()
+        .list_audit(&grant::<ViewAudit>(&()), &filter)
+        .await
+        .expect("list_audit");
+    records.reverse();
+    records
+}
+
+/// Asserts that the `count` updates recorded as `action` chain in the trail's order: the first
+/// record's before is `first`, and each later one's before is the after of the one before it.
+/// Returns the last after.
+async fn assert_befores_chain(
+    fx: &Fx,
+    action: &str,
+    first: serde_json::Value,
+    count: usize,
+) -> serde_json::Value {
+    let records = records_of(fx, action).await;
+    assert_eq!(records.len(), count, "one {action} record per update");
+    let mut state = first;
+    for record in records {
+        assert_eq!(
+            record.event.detail["before"], state,
+            "{action} #{} recorded a before that is not the state it replaced",
+            record.seq
+        );
+        state = record.event.detail["after"].clone();
+    }
+    state
+}
+
+fn json(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("serialisable")
+}
+
+/// Regression: updates of the directory read the record's before outside their write, so of two
+/// concurrent updates the later could record as its before a state already replaced.
+async fn an_update_records_the_state_it_replaced(fx: Fx) {
+    const UPDATES: usize = 8;
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "総務課").await;
+    let person = new_person(&fx, "山田 太郎", Some(unit.id), "主事").await;
+    let mut tasks = Vec::new();
+    for i in 0..UPDATES {
+        let fx = fx.clone();
+        let (org, unit, person) = (org.id, unit.id, person.id);
+        tasks.push(tokio::spawn(async move {
+            let s = fx.store();
+            s.update_organisation(
+                &grant::<ManageOrganisations>(&()),
+                org,
+                OrganisationInput {
+                    code: "KANRI".into(),
+                    name: name(&format!("管理者 {i}")),
+                    note: String::new(),
+                },
+                &origin(),
+            )
+            .await
+            .expect("update organisation");
+            s.update_unit(
+                &grant::<ManageUnits>(&org),
+                unit,
+                unit_input(org, None, &format!("総務課 {i}")),
+                &origin(),
+            )
+            .await
+            .expect("update unit");
+            s.update_person(
+                &people_grant(Some(unit)),
+                person,
+                person_input("山田 太郎", Some(unit), &format!("主事 {i}")),
+                &origin(),
+            )
+            .await
+            .expect("update person");
+        }));
+    }
+    for task in tasks {
+        task.await.expect("update task");
+    }
+
+    let s = fx.store();
+    let view = grant::<ViewDirectory>(&());
+    let last = assert_befores_chain(&fx, "organisation.update", json(&org), UPDATES).await;
+    let now = s.organisation(&view, org.id).await.unwrap().unwrap();
+    assert_eq!(
+        last,
+        json(&now),
+        "the last after is the organisation as stored"
+    );
+    let last = assert_befores_chain(&fx, "unit.update", json(&unit), UPDATES).await;
+    let now = s.unit(&view, unit.id).await.unwrap().unwrap();
+    assert_eq!(last, json(&now), "the last after is the unit as stored");
+    let last = assert_befores_chain(&fx, "person.update", json(&person), UPDATES).await;
+    let now = s
+        .person(&detail_grant(), person.id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last, json(&now), "the last after is the person as stored");
+    assert_eq!(fx.verify().await.result, Ok(()));
+}
+
+/// Regression: a revocation read the assignment outside its write, so two revocations of one
+/// assignment at once both succeeded and both wrote a record of it.
+async fn a_role_is_revoked_once_however_many_ask_at_once(fx: Fx) {
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "総務課").await;
+    let person = new_person(&fx, "山田 太郎", Some(unit.id), "主査").await;
+    let scope = Scope::Unit(unit.id);
+    let assignment = fx
+        .store()
+        .assign_role(
+            &role_grant(&person, Role::SecurityManager, &scope),
+            person.id,
+            Role::SecurityManager,
+            scope.clone(),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let before = fx.audit_len().await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let grant = role_grant(&person, Role::SecurityManager, &scope);
+        let (fx, id) = (fx.clone(), assignment.id);
+        tasks.push(tokio::spawn(async move {
+            fx.store().revoke_role(&grant, id, &origin()).await
+        }));
+    }
+    let mut revoked = 0;
+    for task in tasks {
+        match task.await.expect("revoke task") {
+            Ok(()) => revoked += 1,
+            Err(StoreError::NotFound) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(revoked, 1, "exactly one revocation succeeds");
+    let record = fx.assert_one_record(before, "role.revoke").await;
+    assert_eq!(record.event.detail["assignment"], json(&assignment));
+    assert_eq!(fx.verify().await.result, Ok(()));
 }
 
 async fn people_crud(fx: Fx) {
@@ -967,6 +1175,7 @@ async fn people_crud(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::PersonUnitMissing,
         "person in an unknown unit",
     );
 }
@@ -1252,6 +1461,7 @@ async fn role_assignment_and_revocation(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::RoleScopeMissing,
         "role over an unknown unit",
     );
     let gone_org = Scope::Organisation(OrgId(org.id.0 + 100));
@@ -1264,6 +1474,7 @@ async fn role_assignment_and_revocation(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::RoleScopeMissing,
         "role over an unknown organisation",
     );
     let nobody = PersonId(person.id.0 + 100);
@@ -1294,6 +1505,7 @@ async fn duplicate_role_assignment_conflicts(fx: Fx) {
     assert_conflict(
         s.assign_role(&g, person.id, Role::Staff, scope.clone(), &origin())
             .await,
+        Conflict::RoleAlreadyAssigned,
         "the same role twice",
     );
     fx.assert_no_record(before, "a refused role assignment")
@@ -1305,6 +1517,7 @@ async fn duplicate_role_assignment_conflicts(fx: Fx) {
     assert_conflict(
         s.assign_role(&global, person.id, Role::Auditor, Scope::Global, &origin())
             .await,
+        Conflict::RoleAlreadyAssigned,
         "the same global role twice",
     );
     assert_eq!(
@@ -1390,7 +1603,11 @@ async fn provision_account_with_taken_username_changes_nothing(fx: Fx) {
             &Origin::system("test"),
         )
         .await;
-    assert_conflict(again, "second account with the same name in other case");
+    assert_conflict(
+        again,
+        Conflict::AccountUsernameTaken,
+        "second account with the same name in other case",
+    );
     fx.assert_no_record(before, "a refused provisioning").await;
     assert_eq!(
         fx.raw_count("SELECT COUNT(*) FROM people").await,
@@ -1434,6 +1651,7 @@ async fn create_account_and_list_accounts(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AccountPersonHasAccount,
         "second account for one person",
     );
     let other = new_person(&fx, "佐藤 次郎", Some(unit.id), "主事").await;
@@ -1447,6 +1665,7 @@ async fn create_account_and_list_accounts(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AccountUsernameTaken,
         "taken username",
     );
     assert_conflict(
@@ -1459,6 +1678,7 @@ async fn create_account_and_list_accounts(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AccountPersonMissing,
         "account for an unknown person",
     );
     let admin = provision(&fx, "admin", None, Some((Role::Ciso, Scope::Global))).await;
@@ -1881,6 +2101,7 @@ async fn api_tokens(fx: Fx) {
     assert_conflict(
         s.create_api_token(user, "again", "tokendigest-1", &Origin::system("token"))
             .await,
+        Conflict::ApiTokenDigestTaken,
         "a token digest twice",
     );
     fx.assert_no_record(before, "a refused token").await;

@@ -274,9 +274,89 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("common.no", "不要", "No"),
     ("common.yes", "要", "Yes"),
     (
+        "conflict.account.person_has_account",
+        "この職員には既にアカウントがあります。アカウントは職員一人につき一つです。",
+        "This person already has an account; each person has one.",
+    ),
+    (
+        "conflict.account.person_missing",
+        "アカウントを作成する職員が職員名簿に見つかりません。",
+        "The person for this account is not in the directory.",
+    ),
+    (
+        "conflict.account.username_taken",
+        "このユーザー名は既に使われています。別のユーザー名を指定してください。",
+        "This username is already taken; choose another.",
+    ),
+    (
+        "conflict.api_token.digest_taken",
+        "APIトークンを発行できませんでした。もう一度発行してください。",
+        "The API token could not be issued; please try again.",
+    ),
+    (
+        "conflict.asset.administrator_missing",
+        "指定された管理者が職員名簿に見つかりません。",
+        "The administrator named is not in the directory.",
+    ),
+    (
         "conflict.asset.disposed",
         "この情報資産は廃棄済みです。廃棄済みの資産を使用中に戻したり、廃棄記録を書き換えたりすることはできません。",
         "This asset has been disposed of: it cannot return to use and its disposal record cannot be rewritten.",
+    ),
+    (
+        "conflict.asset.import_duplicate_id",
+        "取り込むファイルに同じ資産IDの行が複数あります。一つの資産は一行にまとめてください。",
+        "The file names the same asset ID on more than one row; give each asset one row.",
+    ),
+    (
+        "conflict.asset.segment_missing",
+        "指定されたセグメントは登録されていません。",
+        "The segment chosen is not registered.",
+    ),
+    (
+        "conflict.asset.unit_missing",
+        "指定された所管課室は登録されていません。",
+        "The owner unit chosen does not exist.",
+    ),
+    (
+        "conflict.asset.unknown_level",
+        "指定された分類（機密性・完全性・可用性）の段階が分類基準にありません。",
+        "A classification level given is not on its scale.",
+    ),
+    (
+        "conflict.classification.split_target",
+        "機密性3の情報資産の移行先には、3A・3B・3Cのいずれかを指定してください。",
+        "Choose 3A, 3B or 3C for the assets now at confidentiality level 3.",
+    ),
+    (
+        "conflict.level.invalid",
+        "段階の内容に誤りがあります。入力内容と、許可するセグメントが登録済みであることを確認してください。",
+        "The level's details were refused: check the entries and that the segments allowed are registered.",
+    ),
+    (
+        "conflict.organisation.code_taken",
+        "この機関コードは既に他の機関で使われています。",
+        "Another organisation already uses this code.",
+    ),
+    (
+        "conflict.person.unit_missing",
+        "指定された所属（部局・課室）は登録されていません。",
+        "The unit chosen does not exist.",
+    ),
+    (
+        "conflict.release.address_invalid",
+        "申請の宛先メールアドレスの形式が正しくありません。",
+        "The address of the request is not a valid e-mail address.",
+    ),
+    (
+        "conflict.release.already_open",
+        "このメールには、同じ宛先からの処理中の原本提供申請が既にあります。",
+        "This message already has an open request for the same address.",
+    ),
+    (
+        "conflict.release.not_approved",
+        "この申請は承認された状態ではないため、配送の結果を記録できません。",
+        "This request is not approved, so no delivery can be recorded for it.",
     ),
     (
         "conflict.release.not_pending",
@@ -289,6 +369,26 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "You cannot approve a release you asked for yourself.",
     ),
     (
+        "conflict.role.already_assigned",
+        "この職員には、同じ範囲で同じ役割が既に付与されています。",
+        "This person already holds this role with this scope.",
+    ),
+    (
+        "conflict.role.scope_missing",
+        "役割の範囲に指定された機関または部局・課室は登録されていません。",
+        "The organisation or unit the role is scoped to does not exist.",
+    ),
+    (
+        "conflict.scale.invalid",
+        "分類基準に誤りがあります。段階を一つ以上設け、各段階のコード（8文字以内の英数字）と順位が重複しないようにしてください。",
+        "The scale was refused: it needs at least one level, each with its own code (up to 8 letters or digits) and rank.",
+    ),
+    (
+        "conflict.segment.code_taken",
+        "このセグメントコードは既に使われています。",
+        "Another segment already uses this code.",
+    ),
+    (
         "conflict.segment.in_rules",
         "このセグメントは機密性などの段階の配置ルールで指定されているため削除できません。先に段階の取扱いルールから外してください。",
         "A classification level's rules name this segment; remove it from those rules first.",
@@ -297,6 +397,36 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "conflict.segment.in_use",
         "このセグメントに属する情報資産があるため削除できません。",
         "Assets are placed in this segment, so it cannot be deleted.",
+    ),
+    (
+        "conflict.unit.move_between_organisations",
+        "部局・課室を別の機関へ移すことはできません。",
+        "A unit cannot be moved to another organisation.",
+    ),
+    (
+        "conflict.unit.name_taken",
+        "この機関には同じ名称の部局・課室が既にあります。",
+        "This organisation already has a unit of this name.",
+    ),
+    (
+        "conflict.unit.organisation_missing",
+        "指定された機関は登録されていません。",
+        "The organisation chosen does not exist.",
+    ),
+    (
+        "conflict.unit.parent_cycle",
+        "上位組織に、その部局・課室自身やその配下の部局・課室を指定することはできません。",
+        "A unit cannot be placed under itself or under one of the units below it.",
+    ),
+    (
+        "conflict.unit.parent_missing",
+        "指定された上位組織は登録されていません。",
+        "The parent unit chosen does not exist.",
+    ),
+    (
+        "conflict.unit.parent_other_org",
+        "上位組織には、同じ機関の部局・課室を指定してください。",
+        "The parent unit must belong to the same organisation.",
     ),
     ("dimension.availability", "可用性", "Availability"),
     ("dimension.confidentiality", "機密性", "Confidentiality"),

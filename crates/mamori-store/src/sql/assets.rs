@@ -9,11 +9,23 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use mamori_core::asset::{self, AssetFacts, AssetId, AssetKind, Disposal, Flag, Lifecycle};
-use mamori_core::classification::{Dimension, Level, LevelEdit, Scale, Scales};
+use mamori_core::authz::{
+    AssetPlace, AssetVisibility, Granted, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
+};
+use mamori_core::classification::{Classification, Dimension, Level, LevelEdit, Scale, Scales};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
-use sqlx::AnyConnection;
+use mamori_core::{OrgId, PersonId, UnitId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use super::*;
+use super::{
+    Arg, Backend, SqlStore, bind_all, clone_arg, conflict, contains_pattern, name_of, opt_id,
+};
+use crate::{
+    Asset, AssetFilter, AssetInput, AssetRow, AssetSort, AssetStore, AssetSummary, AuditStore,
+    Conflict, ImportOutcome, ImportRow, NewAsset, Origin, Result, SegmentEntry, SplitOutcome,
+    StoreError, SummaryCount,
+};
 
 const ASSET_SELECT: &str = "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
      u.org_id AS owner_org_id, a.administrator_id, p.name AS administrator_name, a.location, \
@@ -223,7 +235,7 @@ impl Judge {
                 .iter()
                 .find(|s| s.id == id)
                 .map(|s| Some(s.segment.code.as_str()))
-                .ok_or(StoreError::Conflict("asset.segment_missing")),
+                .ok_or(StoreError::Conflict(Conflict::AssetSegmentMissing)),
         }
     }
 
@@ -257,7 +269,7 @@ impl Judge {
         // Stored with the scale's own spelling of the code (`3a` → `3A`).
         let levels = classification
             .levels(&self.scales)
-            .map_err(|_| StoreError::Conflict("asset.unknown_level"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::AssetUnknownLevel))?;
         Ok(Classification {
             confidentiality: levels[0].code.clone(),
             integrity: levels[1].code.clone(),
@@ -497,7 +509,7 @@ async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> 
         .fetch_optional(&mut *conn)
         .await?;
     if unit.is_none() {
-        return Err(StoreError::Conflict("asset.unit_missing"));
+        return Err(StoreError::Conflict(Conflict::AssetUnitMissing));
     }
     if let Some(person) = input.administrator {
         let found = sqlx::query("SELECT id FROM people WHERE id = $1")
@@ -505,7 +517,7 @@ async fn check_refs(conn: &mut AnyConnection, input: &AssetInput) -> Result<()> 
             .fetch_optional(&mut *conn)
             .await?;
         if found.is_none() {
-            return Err(StoreError::Conflict("asset.administrator_missing"));
+            return Err(StoreError::Conflict(Conflict::AssetAdministratorMissing));
         }
     }
     Ok(())
@@ -760,16 +772,16 @@ impl SqlStore {
             .transpose()?
             .ok_or(StoreError::NotFound)
     }
+}
 
-    async fn fetch_segment(&self, id: SegmentId) -> Result<Option<SegmentEntry>> {
-        sqlx::query("SELECT id, code, name, ranges, note FROM segments WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(segment_from)
-            .transpose()
-    }
+async fn fetch_segment(conn: &mut AnyConnection, id: SegmentId) -> Result<Option<SegmentEntry>> {
+    sqlx::query("SELECT id, code, name, ranges, note FROM segments WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(segment_from)
+        .transpose()
 }
 
 fn asset_brief(asset: &Asset) -> serde_json::Value {
@@ -1002,7 +1014,7 @@ impl AssetStore for SqlStore {
         let before = Self::fetch_asset_in(&mut write.tx, id).await?;
         // 廃棄済み is the end of an asset's life: it does not come back into use.
         if before.lifecycle == Lifecycle::Disposed && input.lifecycle != Lifecycle::Disposed {
-            return Err(StoreError::Conflict("asset.disposed"));
+            return Err(StoreError::Conflict(Conflict::AssetDisposed));
         }
         check_refs(&mut write.tx, &input).await?;
         let judge = Judge::load(&mut write.tx).await?;
@@ -1112,7 +1124,7 @@ impl AssetStore for SqlStore {
         if before.lifecycle == Lifecycle::Disposed
             && !before.flags.contains(&Flag::DisposalUnrecorded)
         {
-            return Err(StoreError::Conflict("asset.disposed"));
+            return Err(StoreError::Conflict(Conflict::AssetDisposed));
         }
         let judge = Judge::load(&mut write.tx).await?;
         let mut flags = judge.flags(
@@ -1168,7 +1180,7 @@ impl AssetStore for SqlStore {
         let mut ids = Vec::with_capacity(assets.len());
         for asset in &assets {
             if !units.contains(&asset.input.owner_unit.0) {
-                return Err(StoreError::Conflict("asset.unit_missing"));
+                return Err(StoreError::Conflict(Conflict::AssetUnitMissing));
             }
             if let Some(person) = asset.input.administrator {
                 let exists = match people_checked.get(&person.0) {
@@ -1184,7 +1196,7 @@ impl AssetStore for SqlStore {
                     }
                 };
                 if !exists {
-                    return Err(StoreError::Conflict("asset.administrator_missing"));
+                    return Err(StoreError::Conflict(Conflict::AssetAdministratorMissing));
                 }
             }
             ids.push(AssetId(
@@ -1225,7 +1237,7 @@ impl AssetStore for SqlStore {
         for row in &rows {
             let asset = &row.asset;
             if !units.contains(&asset.input.owner_unit.0) {
-                return Err(StoreError::Conflict("asset.unit_missing"));
+                return Err(StoreError::Conflict(Conflict::AssetUnitMissing));
             }
             if let Some(person) = asset.input.administrator {
                 let exists = match people_checked.get(&person.0) {
@@ -1241,7 +1253,7 @@ impl AssetStore for SqlStore {
                     }
                 };
                 if !exists {
-                    return Err(StoreError::Conflict("asset.administrator_missing"));
+                    return Err(StoreError::Conflict(Conflict::AssetAdministratorMissing));
                 }
             }
             let Some(id) = row.id else {
@@ -1251,7 +1263,7 @@ impl AssetStore for SqlStore {
                 continue;
             };
             if !seen.insert(id.0) {
-                return Err(StoreError::Conflict("asset.import_duplicate_id"));
+                return Err(StoreError::Conflict(Conflict::AssetImportDuplicateId));
             }
             let before = Self::fetch_asset_in(&mut write.tx, id).await?;
             if rewrite_asset(
@@ -1406,7 +1418,8 @@ impl AssetStore for SqlStore {
         _: &Granted<ViewAssets>,
         id: SegmentId,
     ) -> Result<Option<SegmentEntry>> {
-        self.fetch_segment(id).await
+        let mut conn = self.pool.acquire().await?;
+        fetch_segment(&mut conn, id).await
     }
 
     async fn create_segment(
@@ -1427,7 +1440,7 @@ impl AssetStore for SqlStore {
         .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "segment.code_taken"))?;
+        .map_err(|e| conflict(e, Conflict::SegmentCodeTaken))?;
         let entry = SegmentEntry {
             id: SegmentId(row.try_get("id")?),
             segment,
@@ -1446,8 +1459,12 @@ impl AssetStore for SqlStore {
         segment: Segment,
         origin: &Origin,
     ) -> Result<SegmentEntry> {
-        let before = self.fetch_segment(id).await?.ok_or(StoreError::NotFound)?;
         let mut write = self.begin_write().await?;
+        // Inside the write: the record's before, and the code the levels are renamed from, are
+        // the segment as this update finds it.
+        let before = fetch_segment(&mut write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         sqlx::query(
             "UPDATE segments SET code = $1, name = $2, ranges = $3, note = $4, updated_at = $5 WHERE id = $6",
         )
@@ -1459,7 +1476,7 @@ impl AssetStore for SqlStore {
         .bind(id.0)
         .execute(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "segment.code_taken"))?;
+        .map_err(|e| conflict(e, Conflict::SegmentCodeTaken))?;
         // The levels name segments by code: a new code is carried into every level that
         // allowed the old one, in this transaction, so no asset is flagged by the rename.
         let mut renamed_in: Vec<&str> = Vec::new();
@@ -1497,15 +1514,17 @@ impl AssetStore for SqlStore {
         id: SegmentId,
         origin: &Origin,
     ) -> Result<()> {
-        let before = self.fetch_segment(id).await?.ok_or(StoreError::NotFound)?;
         let mut write = self.begin_write().await?;
+        let before = fetch_segment(&mut write.tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM assets WHERE segment_id = $1")
             .bind(id.0)
             .fetch_one(&mut *write.tx)
             .await?
             .try_get("n")?;
         if used > 0 {
-            return Err(StoreError::Conflict("segment.in_use"));
+            return Err(StoreError::Conflict(Conflict::SegmentInUse));
         }
         // A level that names the segment would otherwise keep a code no segment has (and a
         // later segment of that code would silently inherit the permission).
@@ -1514,7 +1533,7 @@ impl AssetStore for SqlStore {
             .into_iter()
             .any(|d| scales.get(d).names_segment(&before.segment.code))
         {
-            return Err(StoreError::Conflict("segment.in_rules"));
+            return Err(StoreError::Conflict(Conflict::SegmentInRules));
         }
         sqlx::query("DELETE FROM segments WHERE id = $1")
             .bind(id.0)
@@ -1540,7 +1559,7 @@ impl AssetStore for SqlStore {
     ) -> Result<Scales> {
         scale
             .validate()
-            .map_err(|_| StoreError::Conflict("scale.invalid"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::ScaleInvalid))?;
         let mut write = self.begin_write().await?;
         let before = load_scales(&mut write.tx).await?;
         write_scale(&mut write.tx, &scale, write.at_ms).await?;
@@ -1579,7 +1598,7 @@ impl AssetStore for SqlStore {
         let known: Vec<&str> = segments.iter().map(|s| s.segment.code.as_str()).collect();
         let edit = edit
             .validate(&known)
-            .map_err(|_| StoreError::Conflict("level.invalid"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::LevelInvalid))?;
         let scale = before
             .get(dimension)
             .with_level(&old.code, edit)
@@ -1629,12 +1648,12 @@ impl AssetStore for SqlStore {
         };
         scale
             .validate()
-            .map_err(|_| StoreError::Conflict("scale.invalid"))?;
+            .map_err(|_| StoreError::Conflict(Conflict::ScaleInvalid))?;
         let (from, to): (&[&str], String) = if split {
             let to = scale
                 .level(existing_to)
                 .filter(|l| l.code.starts_with('3'))
-                .ok_or(StoreError::Conflict("classification.split_target"))?;
+                .ok_or(StoreError::Conflict(Conflict::ClassificationSplitTarget))?;
             (&["3"], to.code.clone())
         } else {
             (&["3A", "3B", "3C"], "3".to_owned())

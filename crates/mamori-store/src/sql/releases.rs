@@ -3,9 +3,18 @@
 //! The requester's unit and organisation are read through their account at the time of each
 //! read, so the line of approvers follows the person when they move.
 
+use mamori_core::authz::{
+    ApproveRelease, Granted, RequestRelease, ViewQuarantine, ViewQuarantineItem,
+};
 use mamori_core::release::{self, Direction, ReleaseId, ReleaseRequest, ReleaseState};
+use mamori_core::{OrgId, PersonId, UnitId, UserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
-use super::*;
+use super::{Arg, SqlStore, Write, bind_all, conflict, opt_id};
+use crate::{
+    Conflict, NewRelease, Origin, ReleaseAttempt, ReleaseFilter, ReleaseStore, Result, StoreError,
+};
 
 const RELEASE_SELECT: &str = "SELECT r.id, r.quarantine_id, r.direction, r.address, r.requester_id, \
      ru.username AS requester_name, ru.person_id AS requester_person, rp.unit_id AS requester_unit, \
@@ -178,7 +187,7 @@ impl ReleaseStore for SqlStore {
         origin: &Origin,
     ) -> Result<ReleaseRequest> {
         let key = release::address_key(&input.address)
-            .ok_or(StoreError::Conflict("release.address_invalid"))?;
+            .ok_or(StoreError::Conflict(Conflict::ReleaseAddressInvalid))?;
         let mut write = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO release_requests (quarantine_id, direction, address, address_key, \
@@ -195,7 +204,7 @@ impl ReleaseStore for SqlStore {
         .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await
-        .map_err(|e| conflict(e, "release.already_open"))?;
+        .map_err(|e| conflict(e, Conflict::ReleaseAlreadyOpen))?;
         let id = ReleaseId(row.try_get("id")?);
         self.commit_release(
             write,
@@ -260,7 +269,7 @@ impl ReleaseStore for SqlStore {
         // and this one must not be the approver's own.
         if request.requester == grant.actor() || approver_person == Some(request.requester_person.0)
         {
-            return Err(StoreError::Conflict("release.self_approval"));
+            return Err(StoreError::Conflict(Conflict::ReleaseSelfApproval));
         }
         let (state, action) = if approve {
             (ReleaseState::Approved, "quarantine.release.approve")
@@ -283,7 +292,7 @@ impl ReleaseStore for SqlStore {
         .execute(&mut *write.tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict("release.not_pending"));
+            return Err(StoreError::Conflict(Conflict::ReleaseNotPending));
         }
         self.commit_release(
             write,
@@ -391,7 +400,7 @@ impl ReleaseStore for SqlStore {
             return Err(if self.fetch_release(id).await?.is_none() {
                 StoreError::NotFound
             } else {
-                StoreError::Conflict("release.not_approved")
+                StoreError::Conflict(Conflict::ReleaseNotApproved)
             });
         }
         self.commit_release(

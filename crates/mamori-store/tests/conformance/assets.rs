@@ -8,10 +8,13 @@ use mamori_core::classification::{Classification, Dimension, Scales, segment_cod
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{OrgId, UnitId};
 use mamori_store::{
-    AssetFilter, AssetInput, AssetSort, ImportRow, NewAsset, SegmentEntry, StoreError,
+    AssetFilter, AssetInput, AssetSort, Conflict, ImportRow, NewAsset, SegmentEntry, StoreError,
 };
 
-use crate::{Fx, assert_conflict, assert_not_found, grant, name, new_org, new_unit, origin};
+use crate::{
+    Fx, assert_befores_chain, assert_conflict, assert_not_found, grant, json, name, new_org,
+    new_unit, origin,
+};
 
 fn manage() -> mamori_core::Granted<ManageAssets> {
     grant::<ManageAssets>(&AssetPlace {
@@ -249,7 +252,7 @@ pub async fn assets_crud_and_flags(fx: Fx) {
     assert!(matches!(
         s.update_asset(&manage(), disposed.id, revived, &origin())
             .await,
-        Err(StoreError::Conflict("asset.disposed"))
+        Err(StoreError::Conflict(Conflict::AssetDisposed))
     ));
     let again = Disposal {
         method: "売却".into(),
@@ -259,7 +262,7 @@ pub async fn assets_crud_and_flags(fx: Fx) {
     assert!(matches!(
         s.dispose_asset(&manage(), disposed.id, again.clone(), &origin())
             .await,
-        Err(StoreError::Conflict("asset.disposed"))
+        Err(StoreError::Conflict(Conflict::AssetDisposed))
     ));
     fx.assert_no_record(before, "refused changes of a disposed asset")
         .await;
@@ -286,6 +289,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
     assert_conflict(
         s.create_asset(&manage(), new_asset(ok.clone(), "9"), &origin())
             .await,
+        Conflict::AssetUnknownLevel,
         "unknown level",
     );
     assert_conflict(
@@ -301,6 +305,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetSegmentMissing,
         "unknown segment",
     );
     assert_conflict(
@@ -316,6 +321,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetUnitMissing,
         "unknown unit",
     );
     assert_conflict(
@@ -331,6 +337,7 @@ pub async fn asset_references_and_levels_are_checked(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetAdministratorMissing,
         "unknown administrator",
     );
     fx.assert_no_record(before, "refused asset writes").await;
@@ -696,6 +703,7 @@ pub async fn segments_crud_and_reflagging(fx: Fx) {
     assert_conflict(
         s.create_segment(&register(), segment("LGWAN", "重複", ""), &origin())
             .await,
+        Conflict::SegmentCodeTaken,
         "duplicate segment code",
     );
 
@@ -734,6 +742,7 @@ pub async fn segments_crud_and_reflagging(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.delete_segment(&register(), r.lgwan.id, &origin()).await,
+        Conflict::SegmentInUse,
         "segment in use",
     );
     fx.assert_no_record(before, "refused delete").await;
@@ -829,10 +838,64 @@ pub async fn renaming_a_segment_keeps_the_levels_that_allow_it(fx: Fx) {
     let before = fx.audit_len().await;
     assert!(matches!(
         s.delete_segment(&register(), mynumber.id, &origin()).await,
-        Err(StoreError::Conflict("segment.in_rules"))
+        Err(StoreError::Conflict(Conflict::SegmentInRules))
     ));
     fx.assert_no_record(before, "refused delete").await;
     assert_eq!(s.list_segments(&view()).await.unwrap().len(), 3);
+}
+
+/// Regression: a segment update read the segment outside its write, so of two renames at once
+/// the later recorded a before already replaced, and renamed in the levels a code they no longer
+/// named, leaving them naming a code no segment has.
+pub async fn a_segment_update_records_the_segment_it_replaced(fx: Fx) {
+    const UPDATES: usize = 6;
+    let r = register_fixture(&fx).await;
+    let id = r.lgwan.id;
+    let mut tasks = Vec::new();
+    for i in 0..UPDATES {
+        let fx = fx.clone();
+        tasks.push(tokio::spawn(async move {
+            fx.store()
+                .update_segment(
+                    &register(),
+                    id,
+                    segment(&format!("LGWAN{i}"), "LGWAN接続系", "10.10.0.0/16"),
+                    &origin(),
+                )
+                .await
+                .expect("update segment");
+        }));
+    }
+    for task in tasks {
+        task.await.expect("update task");
+    }
+    let s = fx.store();
+    let last = assert_befores_chain(&fx, "segment.update", json(&r.lgwan), UPDATES).await;
+    let now = s.segment(&view(), id).await.unwrap().unwrap();
+    assert_eq!(last, json(&now), "the last after is the segment as stored");
+    let scales = s.scales().await.unwrap();
+    assert!(
+        scales
+            .confidentiality
+            .level("3")
+            .unwrap()
+            .rules
+            .allows_segment(&now.segment.code),
+        "the levels follow the segment to its last code"
+    );
+    for dimension in Dimension::ALL {
+        for code in (0..UPDATES)
+            .map(|i| format!("LGWAN{i}"))
+            .chain([segment_codes::LGWAN.to_owned()])
+            .filter(|c| *c != now.segment.code)
+        {
+            assert!(
+                !scales.get(dimension).names_segment(&code),
+                "{dimension:?} still names {code}, which no segment has"
+            );
+        }
+    }
+    assert_eq!(fx.verify().await.result, Ok(()));
 }
 
 pub async fn scales_are_validated_and_stored(fx: Fx) {
@@ -844,6 +907,7 @@ pub async fn scales_are_validated_and_stored(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.update_scale(&register(), bad, &origin()).await,
+        Conflict::ScaleInvalid,
         "duplicate codes",
     );
     fx.assert_no_record(before, "refused scale").await;
@@ -920,12 +984,14 @@ pub async fn import_is_all_or_nothing(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.import_assets(&register(), broken, &origin()).await,
+        Conflict::AssetUnitMissing,
         "a row with an unknown unit",
     );
     let mut unknown_level = rows;
     unknown_level[3].classification.confidentiality = "極秘".into();
     assert_conflict(
         s.import_assets(&register(), unknown_level, &origin()).await,
+        Conflict::AssetUnknownLevel,
         "a row with an unknown level",
     );
     fx.assert_no_record(before, "refused imports").await;
@@ -1059,6 +1125,7 @@ pub async fn import_updates_by_id_and_creates_the_rest(fx: Fx) {
             &origin(),
         )
         .await,
+        Conflict::AssetImportDuplicateId,
         "an id named twice",
     );
     let mut bad_level = as_row(&updated);
@@ -1066,6 +1133,7 @@ pub async fn import_updates_by_id_and_creates_the_rest(fx: Fx) {
     assert_conflict(
         s.import_assets_upsert(&register(), vec![renamed, new_row(), bad_level], &origin())
             .await,
+        Conflict::AssetUnknownLevel,
         "an unknown level",
     );
     fx.assert_no_record(before, "refused imports").await;
@@ -1715,6 +1783,7 @@ pub async fn summary_counts_follow_every_change(fx: Fx) {
     rows[5].asset.classification.confidentiality = "極秘".into();
     assert_conflict(
         s.import_assets_upsert(&register(), rows, &origin()).await,
+        Conflict::AssetUnknownLevel,
         "an unknown level",
     );
     assert_summary_is_a_recount(&fx, "after a refused import").await;

@@ -8,7 +8,8 @@ use mamori_core::release::{
 };
 use mamori_core::{Actor, Granted, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    NewAccount, NewRelease, Origin, PersonInput, ReleaseAttempt, ReleaseFilter, StoreError,
+    Conflict, NewAccount, NewRelease, Origin, PersonInput, ReleaseAttempt, ReleaseFilter,
+    StoreError,
 };
 
 use crate::{Fx, assert_conflict, grant, name, new_org, new_unit};
@@ -137,6 +138,7 @@ pub async fn release_request_decision_and_delivery_are_each_audited(fx: Fx) {
             &Origin::system("t"),
         )
         .await,
+        Conflict::ReleaseAlreadyOpen,
         "second open request",
     );
     fx.assert_no_record(before, "a refused duplicate").await;
@@ -160,7 +162,7 @@ pub async fn release_request_decision_and_delivery_are_each_audited(fx: Fx) {
     assert!(matches!(
         s.decide_release(&grant, request.id, false, "", &Origin::system("t"))
             .await,
-        Err(StoreError::Conflict("release.not_pending"))
+        Err(StoreError::Conflict(Conflict::ReleaseNotPending))
     ));
 
     // First attempt: claimed, counted, deferred.
@@ -232,7 +234,7 @@ pub async fn release_request_decision_and_delivery_are_each_audited(fx: Fx) {
             &Origin::system("release")
         )
         .await,
-        Err(StoreError::Conflict("release.not_approved"))
+        Err(StoreError::Conflict(Conflict::ReleaseNotApproved))
     ));
     assert!(matches!(
         s.record_release_attempt(
@@ -313,7 +315,7 @@ pub async fn the_store_refuses_self_approval_whatever_the_grant(fx: Fx) {
     assert!(matches!(
         s.decide_release(&grant, own.id, true, "", &Origin::system("t"))
             .await,
-        Err(StoreError::Conflict("release.self_approval"))
+        Err(StoreError::Conflict(Conflict::ReleaseSelfApproval))
     ));
     fx.assert_no_record(before, "a refused self-approval").await;
     let unchanged = s.release_request(own.id).await.unwrap().unwrap();

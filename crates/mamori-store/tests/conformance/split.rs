@@ -10,7 +10,7 @@ use mamori_core::authz::{
 use mamori_core::classification::{Classification, Dimension, LevelEdit, TakeOut, segment_codes};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{Granted, UnitId};
-use mamori_store::{AssetFilter, AssetInput, AssetSort, NewAsset};
+use mamori_store::{AssetFilter, AssetInput, AssetSort, Conflict, NewAsset};
 
 use crate::{Fx, assert_conflict, assert_not_found, grant, name, new_org, new_unit, origin};
 
@@ -145,6 +145,7 @@ pub async fn the_split_moves_level_3_assets_for_review_and_back(fx: Fx) {
     let before = fx.audit_len().await;
     assert_conflict(
         s.switch_split(&register(), true, "2", &origin()).await,
+        Conflict::ClassificationSplitTarget,
         "a target outside the split levels",
     );
     fx.assert_no_record(before, "a refused split").await;
@@ -382,6 +383,7 @@ pub async fn a_level_edit_reflags_that_levels_assets_in_one_audited_write(fx: Fx
             &origin(),
         )
         .await,
+        Conflict::LevelInvalid,
         "an unknown segment",
     );
     assert_not_found(

@@ -23,7 +23,8 @@ pub enum AppError {
     UnsupportedMediaType,
     /// One or more fields were refused.
     Invalid(Vec<FieldError>),
-    /// A request that contradicts stored data; the code names which rule.
+    /// A request that contradicts stored data; the code of the store's
+    /// [`Conflict`](mamori_store::Conflict) names which rule.
     Conflict(&'static str),
     /// A spreadsheet that cannot be imported (or a register that cannot be written in the
     /// format asked for), with every problem found.
@@ -97,7 +98,7 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(code) => AppError::Conflict(code),
+            StoreError::Conflict(conflict) => AppError::Conflict(conflict.code()),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -146,26 +147,41 @@ pub async fn not_found() -> AppError {
 
 #[cfg(test)]
 mod tests {
+    use mamori_store::Conflict;
+
     use super::*;
 
     #[test]
-    fn a_refusal_with_its_own_text_says_why_and_others_say_conflict() {
-        let disposed = AppError::from(StoreError::Conflict("asset.disposed"));
-        assert_eq!(disposed.status(), StatusCode::CONFLICT);
-        assert_eq!(disposed.message_key(), "conflict.asset.disposed");
+    fn every_refusal_of_the_store_says_why_in_japanese_and_english() {
+        for &conflict in Conflict::ALL {
+            let refused = AppError::from(StoreError::Conflict(conflict));
+            assert_eq!(refused.status(), StatusCode::CONFLICT);
+            assert_eq!(refused.code(), conflict.code(), "the API's error code");
+            let key = refused.message_key();
+            assert_eq!(key, format!("conflict.{}", conflict.code()), "{conflict:?}");
+            for lang in [Lang::Ja, Lang::En] {
+                let text = lang.t(key);
+                assert_ne!(text, "???", "{conflict:?} has no text in {}", lang.code());
+                assert_ne!(
+                    text,
+                    lang.t("error.conflict"),
+                    "{conflict:?} says only that something conflicts"
+                );
+            }
+            assert!(
+                !Lang::Ja.t(key).is_ascii(),
+                "{conflict:?}: the Japanese text comes first"
+            );
+        }
+        let disposed = AppError::from(StoreError::Conflict(Conflict::AssetDisposed));
         assert!(Lang::Ja.t(disposed.message_key()).contains("廃棄済み"));
         assert!(Lang::En.t(disposed.message_key()).contains("disposed"));
-        for code in [
-            "segment.in_rules",
-            "segment.in_use",
-            "release.self_approval",
-        ] {
-            let key = AppError::Conflict(code).message_key();
-            assert_eq!(key, format!("conflict.{code}"));
-            assert_ne!(Lang::Ja.t(key), "???");
-        }
+    }
+
+    #[test]
+    fn a_refusal_without_its_own_text_says_conflict() {
         assert_eq!(
-            AppError::Conflict("unit.parent_cycle").message_key(),
+            AppError::Conflict("no.such_rule").message_key(),
             "error.conflict"
         );
     }

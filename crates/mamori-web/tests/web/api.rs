@@ -371,12 +371,17 @@ async fn organisations_are_listed_created_read_and_patched() {
     assert_eq!(patched["code"], "KYOIKU", "fields not given are kept");
     assert_eq!(patched["note"], "学校を含む");
 
-    post("/api/v1/organisations")
+    let refused = post("/api/v1/organisations")
         .token(&w.ciso.token)
         .json(json!({"code": "KYOIKU", "name": "二つ目"}))
         .send(&w.app)
         .await
         .error(StatusCode::CONFLICT, "organisation.code_taken");
+    assert_eq!(
+        refused["message"],
+        mamori_web::i18n::Lang::Ja.t("conflict.organisation.code_taken"),
+        "a refused change says why"
+    );
     for missing in ["/api/v1/organisations/999999", "/api/v1/organisations/abc"] {
         get(missing)
             .token(&w.ciso.token)

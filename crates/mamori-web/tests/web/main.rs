@@ -1591,8 +1591,11 @@ async fn login_with_an_unknown_name_verifies_a_hash_like_a_known_one() {
 // ---------------------------------------------------------------------------------------------
 // 6. Bad input, languages, security headers and cookies
 
-/// Headlines an error page may carry, in the given language.
+/// Headlines an error page may carry, in the given language: a refused change says why.
 fn error_headlines(lang: Lang) -> Vec<&'static str> {
+    let refusals = mamori_store::Conflict::ALL
+        .iter()
+        .map(|c| format!("conflict.{}", c.code()));
     [
         "error.bad_request",
         "error.not_found",
@@ -1602,8 +1605,10 @@ fn error_headlines(lang: Lang) -> Vec<&'static str> {
         "error.too_large",
         "error.conflict",
     ]
-    .iter()
-    .map(|k| lang.t(k))
+    .map(String::from)
+    .into_iter()
+    .chain(refusals)
+    .map(|k| lang.t(&k))
     .collect()
 }
 

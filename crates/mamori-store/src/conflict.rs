@@ -1,0 +1,128 @@
+//! Why the store refused a change that contradicts stored data.
+
+/// Declares the refusals with their codes, so that the enum, [`Conflict::code`] and
+/// [`Conflict::ALL`] come from one list and cannot drift apart.
+macro_rules! conflicts {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)+) => {
+        /// A rule of the stored data that a change would break. Its [`code`](Conflict::code) is
+        /// what logs and the API's `error` field carry, and what the web's message keys
+        /// (`conflict.{code}`) are named after.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Conflict {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Conflict {
+            /// Every refusal, in the order declared.
+            pub const ALL: &[Conflict] = &[$(Conflict::$variant,)+];
+
+            /// The stable code of the refusal (`area.rule`).
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $(Conflict::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+
+conflicts! {
+    // Directory
+    /// Another organisation (機関) already has this code.
+    OrganisationCodeTaken => "organisation.code_taken",
+    /// The organisation a new unit is to belong to does not exist.
+    UnitOrganisationMissing => "unit.organisation_missing",
+    /// The organisation already has a unit of this name.
+    UnitNameTaken => "unit.name_taken",
+    /// A unit (部局・課室) stays in its organisation; it cannot be moved to another.
+    UnitMoveBetweenOrganisations => "unit.move_between_organisations",
+    /// The parent chosen is the unit itself or one of the units under it.
+    UnitParentCycle => "unit.parent_cycle",
+    /// The parent unit chosen does not exist.
+    UnitParentMissing => "unit.parent_missing",
+    /// The parent unit chosen belongs to another organisation.
+    UnitParentOtherOrg => "unit.parent_other_org",
+    /// The unit a person is placed in does not exist.
+    PersonUnitMissing => "person.unit_missing",
+    /// The organisation or unit a role is scoped to does not exist.
+    RoleScopeMissing => "role.scope_missing",
+    /// The person already holds this role with this scope.
+    RoleAlreadyAssigned => "role.already_assigned",
+
+    // Accounts
+    /// Another account already has this user name.
+    AccountUsernameTaken => "account.username_taken",
+    /// The person an account is made for does not exist.
+    AccountPersonMissing => "account.person_missing",
+    /// The person already has an account (one account per person).
+    AccountPersonHasAccount => "account.person_has_account",
+    /// An API token with the same digest is already stored.
+    ApiTokenDigestTaken => "api_token.digest_taken",
+
+    // Asset register
+    /// The owner unit (所管課) of an asset does not exist.
+    AssetUnitMissing => "asset.unit_missing",
+    /// The administrator (管理者) named for an asset is not in the directory.
+    AssetAdministratorMissing => "asset.administrator_missing",
+    /// The segment an asset is placed in does not exist.
+    AssetSegmentMissing => "asset.segment_missing",
+    /// An asset's class names a level its scale does not have.
+    AssetUnknownLevel => "asset.unknown_level",
+    /// 廃棄済み is final: a disposed asset does not come back into use, and its disposal record
+    /// is written once.
+    AssetDisposed => "asset.disposed",
+    /// An import names the same asset id on two rows.
+    AssetImportDuplicateId => "asset.import_duplicate_id",
+    /// Another segment already has this code.
+    SegmentCodeTaken => "segment.code_taken",
+    /// Assets are placed in the segment, so it cannot be deleted.
+    SegmentInUse => "segment.in_use",
+    /// A classification level's handling rules name the segment, so it cannot be deleted.
+    SegmentInRules => "segment.in_rules",
+    /// A classification scale that its own rules refuse (no levels, a code or rank twice).
+    ScaleInvalid => "scale.invalid",
+    /// A level edit that its rules refuse against the registered segments.
+    LevelInvalid => "level.invalid",
+    /// The level chosen for 機密性3 assets when splitting is not 3A, 3B or 3C.
+    ClassificationSplitTarget => "classification.split_target",
+
+    // Release of quarantined originals
+    /// The address of a release request (原本の提供申請) cannot be read as an e-mail address.
+    ReleaseAddressInvalid => "release.address_invalid",
+    /// The same address already has an open request for this message.
+    ReleaseAlreadyOpen => "release.already_open",
+    /// Nobody approves a release they asked for themselves (segregation of duties).
+    ReleaseSelfApproval => "release.self_approval",
+    /// The request was already approved or rejected.
+    ReleaseNotPending => "release.not_pending",
+    /// A delivery attempt was recorded for a request that is not approved (any more).
+    ReleaseNotApproved => "release.not_approved",
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_name_their_area() {
+        let mut codes: Vec<&str> = Conflict::ALL.iter().map(Conflict::code).collect();
+        assert!(codes.iter().all(|c| {
+            c.split_once('.')
+                .is_some_and(|(area, rule)| !area.is_empty() && !rule.is_empty())
+        }));
+        codes.sort_unstable();
+        let count = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), count, "a code is used twice");
+        assert_eq!(
+            Conflict::ReleaseAlreadyOpen.to_string(),
+            "release.already_open"
+        );
+    }
+}

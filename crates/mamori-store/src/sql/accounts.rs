@@ -1,0 +1,494 @@
+//! Accounts on SQL: credentials, sessions, second factors and API tokens.
+
+use mamori_core::authz::{Granted, ManageAccounts};
+use mamori_core::role::{Role, Scope};
+use mamori_core::{Actor, OrgId, PersonId, UnitId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::directory::{assignment_from, unit_org_for};
+use super::{SqlStore, conflict, opt_id};
+use crate::{
+    Account, AccountStore, Conflict, Credentials, DirectoryStore, NewAccount, NewSession, Origin,
+    PersonInput, Result, Session, StoreError,
+};
+
+fn session_from(row: &AnyRow) -> Result<Session> {
+    Ok(Session {
+        id: row.try_get("id")?,
+        user_id: UserId(row.try_get("user_id")?),
+        csrf_token: row.try_get("csrf_token")?,
+        mfa_pending: row.try_get::<i64, _>("mfa_pending")? != 0,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+        address: row.try_get("address")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
+
+fn credentials_from(row: &AnyRow) -> Result<Credentials> {
+    Ok(Credentials {
+        user_id: UserId(row.try_get("id")?),
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        totp_secret: row.try_get("totp_secret")?,
+        language: row.try_get("language")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+fn account_from(row: &AnyRow) -> Result<Account> {
+    Ok(Account {
+        user_id: UserId(row.try_get("id")?),
+        username: row.try_get("username")?,
+        person_id: PersonId(row.try_get("person_id")?),
+        person_name: row.try_get("person_name")?,
+        language: row.try_get("language")?,
+        totp_enabled: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const CREDENTIAL_COLUMNS: &str = "id, username, password_hash, totp_secret, language, disabled";
+const SESSION_COLUMNS: &str = "id, user_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, address, user_agent";
+
+impl SqlStore {
+    async fn insert_account(
+        tx: &mut Transaction<'static, Any>,
+        account: &NewAccount,
+        now: i64,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO users (username, person_id, password_hash, language, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(account.username.as_str())
+        .bind(account.person_id.0)
+        .bind(&account.password_hash)
+        .bind(&account.language)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| conflict(e, Conflict::AccountUsernameTaken))?;
+        Ok(row.try_get("id")?)
+    }
+}
+
+#[async_trait::async_trait]
+impl AccountStore for SqlStore {
+    async fn count_accounts(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+
+    async fn provision_account(
+        &self,
+        person: PersonInput,
+        mut account: NewAccount,
+        role: Option<(Role, Scope)>,
+        origin: &Origin,
+    ) -> Result<UserId> {
+        let org = unit_org_for(&self.pool, person.unit_id).await?;
+        if let Some((_, scope)) = &role {
+            self.check_scope_exists(scope).await?;
+        }
+        let mut write = self.begin_write().await?;
+        let person_id = Self::insert_person(&mut write.tx, &person, org, write.at_ms).await?;
+        account.person_id = PersonId(person_id);
+        let user_id = Self::insert_account(&mut write.tx, &account, write.at_ms).await?;
+        if let Some((role, scope)) = &role {
+            Self::insert_assignment(
+                &mut write.tx,
+                PersonId(person_id),
+                *role,
+                scope,
+                write.at_ms,
+            )
+            .await?;
+        }
+        let event = origin
+            .event("account.provision", "user", user_id)
+            .in_unit(person.unit_id)
+            .with_detail(serde_json::json!({
+                "username": account.username,
+                "person_id": person_id,
+                "role": role.as_ref().map(|(r, s)| serde_json::json!({"role": r, "scope": s})),
+            }));
+        self.commit(write, event).await?;
+        Ok(UserId(user_id))
+    }
+
+    async fn create_account(
+        &self,
+        _: &Granted<ManageAccounts>,
+        account: NewAccount,
+        origin: &Origin,
+    ) -> Result<UserId> {
+        let place = self
+            .person_place(account.person_id)
+            .await?
+            .ok_or(StoreError::Conflict(Conflict::AccountPersonMissing))?;
+        let mut write = self.begin_write().await?;
+        let taken = sqlx::query("SELECT id FROM users WHERE person_id = $1")
+            .bind(account.person_id.0)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(Conflict::AccountPersonHasAccount));
+        }
+        let user_id = Self::insert_account(&mut write.tx, &account, write.at_ms).await?;
+        let event = origin
+            .event("account.create", "user", user_id)
+            .in_unit(place.unit_id)
+            .with_detail(
+                serde_json::json!({"username": account.username, "person_id": account.person_id}),
+            );
+        self.commit(write, event).await?;
+        Ok(UserId(user_id))
+    }
+
+    async fn list_accounts(&self, _: &Granted<ManageAccounts>) -> Result<Vec<Account>> {
+        sqlx::query(
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at \
+             FROM users u JOIN people p ON p.id = u.person_id ORDER BY u.username",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(account_from)
+        .collect()
+    }
+
+    async fn set_account_disabled(
+        &self,
+        _: &Granted<ManageAccounts>,
+        user: UserId,
+        disabled: bool,
+        origin: &Origin,
+    ) -> Result<()> {
+        let mut write = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user.0)
+            .execute(&mut *write.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        let action = if disabled {
+            "account.disable"
+        } else {
+            "account.enable"
+        };
+        self.commit(write, origin.event(action, "user", user))
+            .await?;
+        Ok(())
+    }
+
+    async fn account(&self, user: UserId) -> Result<Option<Account>> {
+        sqlx::query(
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at \
+             FROM users u JOIN people p ON p.id = u.person_id WHERE u.id = $1",
+        )
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(account_from)
+        .transpose()
+    }
+
+    async fn credentials_by_name(&self, username: &str) -> Result<Option<Credentials>> {
+        sqlx::query(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username.to_ascii_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(credentials_from)
+        .transpose()
+    }
+
+    async fn credentials(&self, user: UserId) -> Result<Option<Credentials>> {
+        sqlx::query(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM users WHERE id = $1"
+        ))
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(credentials_from)
+        .transpose()
+    }
+
+    async fn actor(&self, user: UserId) -> Result<Option<Actor>> {
+        let Some(row) = sqlx::query(
+            "SELECT u.id, u.username, u.person_id, u.disabled, p.org_id, p.unit_id FROM users u \
+             JOIN people p ON p.id = u.person_id WHERE u.id = $1",
+        )
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        if row.try_get::<i64, _>("disabled")? != 0 {
+            return Ok(None);
+        }
+        let person_id = PersonId(row.try_get("person_id")?);
+        let roles = sqlx::query("SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE person_id = $1 ORDER BY id")
+            .bind(person_id.0)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| assignment_from(row).map(|a| (a.role, a.scope)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Actor {
+            user_id: user,
+            person_id,
+            username: row.try_get("username")?,
+            org_id: opt_id(&row, "org_id")?.map(OrgId),
+            unit_id: opt_id(&row, "unit_id")?.map(UnitId),
+            roles,
+        }))
+    }
+
+    async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()> {
+        let mut write = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(write.at_ms)
+        .bind(user.0)
+        .execute(&mut *write.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.commit(write, origin.event("account.password_change", "user", user))
+            .await?;
+        Ok(())
+    }
+
+    async fn set_language(&self, user: UserId, language: &str, origin: &Origin) -> Result<()> {
+        let mut write = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(language)
+            .bind(user.0)
+            .execute(&mut *write.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let event = origin
+            .event("account.language", "user", user)
+            .with_detail(serde_json::json!({"language": language}));
+        self.commit(write, event).await?;
+        Ok(())
+    }
+
+    async fn set_totp(
+        &self,
+        user: UserId,
+        secret: Option<&str>,
+        recovery_digests: &[String],
+        origin: &Origin,
+    ) -> Result<()> {
+        let mut write = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2")
+                .bind(secret.map(str::to_owned))
+                .bind(user.0)
+                .execute(&mut *write.tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *write.tx)
+            .await?;
+        for digest in recovery_digests {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_digest) VALUES ($1, $2)")
+                .bind(user.0)
+                .bind(digest)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        let action = if secret.is_some() {
+            "account.totp_enable"
+        } else {
+            "account.totp_disable"
+        };
+        self.commit(write, origin.event(action, "user", user))
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(&self, user: UserId, digest: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_digest = $3 AND used_at IS NULL")
+            .bind(self.clock.now_ms())
+            .bind(user.0)
+            .bind(digest)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn remaining_recovery_codes(&self, user: UserId) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<i64> {
+        let now = self.clock.now_ms();
+        // Expired sessions are never live again; a login clears its account's old ones so the
+        // table does not grow with every login ever made.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+            .bind(session.user_id.0)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query(
+            "INSERT INTO sessions (token_digest, user_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, address, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&session.token_digest)
+        .bind(session.user_id.0)
+        .bind(&session.csrf_token)
+        .bind(i64::from(session.mfa_pending))
+        .bind(now)
+        .bind(session.expires_at)
+        .bind(&session.address)
+        .bind(&session.user_agent)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    async fn session(&self, token_digest: &str) -> Result<Option<Session>> {
+        let now = self.clock.now_ms();
+        let Some(session) = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_digest = $1 AND expires_at > $2"
+        ))
+        .bind(token_digest)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(session_from)
+        .transpose()?
+        else {
+            return Ok(None);
+        };
+        // Refresh the last-seen time at most once a minute, so that page views do not all write.
+        if now - session.last_seen_at > 60_000 {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(session.id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(session))
+    }
+
+    async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>> {
+        sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC"
+        ))
+        .bind(user.0)
+        .bind(self.clock.now_ms())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(session_from)
+        .collect()
+    }
+
+    async fn revoke_session(&self, user: UserId, session_id: i64) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
+                .bind(session_id)
+                .bind(user.0)
+                .bind(self.clock.now_ms())
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revoke_other_sessions(&self, user: UserId, keep: Option<i64>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user.0)
+            .bind(keep.unwrap_or(-1))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_digest: &str,
+        origin: &Origin,
+    ) -> Result<i64> {
+        let mut write = self.begin_write().await?;
+        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_digest, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(user.0)
+            .bind(name)
+            .bind(token_digest)
+            .bind(write.at_ms)
+            .fetch_one(&mut *write.tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                _ => conflict(e, Conflict::ApiTokenDigestTaken),
+            })?;
+        let id: i64 = row.try_get("id")?;
+        let event = origin
+            .event("api_token.create", "user", user)
+            .with_detail(serde_json::json!({"token_id": id, "name": name}));
+        self.commit(write, event).await?;
+        Ok(id)
+    }
+
+    async fn api_token_user(&self, token_digest: &str) -> Result<Option<UserId>> {
+        Ok(sqlx::query(
+            "SELECT user_id FROM api_tokens WHERE token_digest = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_digest)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| row.try_get::<i64, _>("user_id"))
+        .transpose()?
+        .map(UserId))
+    }
+}

@@ -1,0 +1,418 @@
+//! The SQL implementation of [`Store`], for SQLite and PostgreSQL.
+//!
+//! Both databases run the same statements through sqlx's `Any` driver: the SQL below keeps to
+//! what both understand (`$n` parameters, `RETURNING`, integers for flags and times). What
+//! differs lives in [`Backend`]: how to connect, the numbered migrations of each database under
+//! `migrations/<backend>/`, and how to take a backup.
+//!
+//! This module keeps what every area shares: connecting and migrating, the write transaction
+//! that takes its place in the audit chain and seals its record, and the row helpers. Each
+//! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`);
+//! an area may use this module and an area below it (accounts use the directory's inserts),
+//! never one that uses it.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mamori_core::Clock;
+use mamori_core::audit::{AuditEvent, AuditKey, AuditRecord, seal};
+use mamori_core::text::Name;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+use crate::{Conflict, Result, Store, StoreError};
+
+mod accounts;
+mod assets;
+mod audit;
+mod directory;
+mod releases;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Each database owns its numbered migrations. Existing migrations are never edited.
+    fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "foundation",
+                    include_str!("../../migrations/sqlite/0001_foundation.sql"),
+                ),
+                (
+                    2,
+                    "sealed_audit_head",
+                    include_str!("../../migrations/sqlite/0002_sealed_audit_head.sql"),
+                ),
+                (
+                    3,
+                    "asset_register",
+                    include_str!("../../migrations/sqlite/0003_asset_register.sql"),
+                ),
+                (
+                    4,
+                    "asset_class_rank",
+                    include_str!("../../migrations/sqlite/0004_asset_class_rank.sql"),
+                ),
+                (
+                    5,
+                    "asset_search_and_tallies",
+                    include_str!("../../migrations/sqlite/0005_asset_search_and_tallies.sql"),
+                ),
+                (
+                    6,
+                    "release_requests",
+                    include_str!("../../migrations/sqlite/0006_release_requests.sql"),
+                ),
+                (
+                    7,
+                    "asset_facets",
+                    include_str!("../../migrations/sqlite/0007_asset_facets.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "foundation",
+                    include_str!("../../migrations/postgres/0001_foundation.sql"),
+                ),
+                (
+                    2,
+                    "sealed_audit_head",
+                    include_str!("../../migrations/postgres/0002_sealed_audit_head.sql"),
+                ),
+                (
+                    3,
+                    "asset_register",
+                    include_str!("../../migrations/postgres/0003_asset_register.sql"),
+                ),
+                (
+                    4,
+                    "asset_class_rank",
+                    include_str!("../../migrations/postgres/0004_asset_class_rank.sql"),
+                ),
+                (
+                    5,
+                    "asset_search_and_tallies",
+                    include_str!("../../migrations/postgres/0005_asset_search_and_tallies.sql"),
+                ),
+                (
+                    6,
+                    "release_requests",
+                    include_str!("../../migrations/postgres/0006_release_requests.sql"),
+                ),
+                (
+                    7,
+                    "asset_facets",
+                    include_str!("../../migrations/postgres/0007_asset_facets.sql"),
+                ),
+            ],
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Embedded(Backend);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn Future<Output = std::result::Result<Vec<Migration>, sqlx::error::BoxDynError>>
+                + Send
+                + 's,
+        >,
+    > {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .migrations()
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// The store on an SQL database.
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    key: AuditKey,
+    clock: Arc<dyn Clock>,
+}
+
+/// A write transaction that has taken the next place in the audit chain. Taking the chain's head
+/// row first serialises writers on both databases (a row lock on PostgreSQL, the write lock on
+/// SQLite) and so avoids SQLite's deferred-transaction upgrade deadlock.
+struct Write {
+    tx: Transaction<'static, Any>,
+    seq: i64,
+    prev_mac: String,
+    at_ms: i64,
+}
+
+/// A uniqueness rule broken by a statement is the refusal `what`; any other error is ours.
+fn conflict(err: sqlx::Error, what: Conflict) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Database(err),
+    }
+}
+
+fn name_of(row: &AnyRow, column: &str) -> Result<Name> {
+    let raw: String = row.try_get(column)?;
+    // Stored names were validated on the way in; a row that fails was edited outside mamori.
+    Name::parse("name", &raw).map_err(|_| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("invalid name in column {column}").into(),
+        ))
+    })
+}
+
+fn opt_id(row: &AnyRow, column: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(column)?)
+}
+
+const AUDIT_COLUMNS: &str = "seq, at_ms, actor_id, actor_name, action, target_kind, target_id, unit_id, address, detail, prev_mac, mac";
+
+/// The MAC of the chain's head: the newest record's number and MAC, under the audit key.
+fn head_seal(key: &AuditKey, seq: i64, mac: &str) -> String {
+    seal(
+        key,
+        seq,
+        0,
+        &AuditEvent::new("audit.head", "audit_head", seq),
+        mac,
+    )
+}
+
+/// A value bound to a statement that is assembled at run time.
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// `LIKE` pattern that matches `text` literally anywhere.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn clone_arg(arg: &Arg) -> Arg {
+    match arg {
+        Arg::Int(v) => Arg::Int(*v),
+        Arg::Text(v) => Arg::Text(v.clone()),
+    }
+}
+
+impl SqlStore {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.
+    pub async fn open(url: &str, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or(StoreError::Unsupported(
+            "database URL must start with sqlite: or postgres://",
+        ))?;
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Executor::execute(&mut *conn, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(url).await?;
+        let migrator = Migrator::new(Embedded(backend)).await?;
+        migrator.run(&pool).await?;
+        let store = Self {
+            pool,
+            backend,
+            key,
+            clock,
+        };
+        store.initialise_scales().await?;
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) the SQLite database at `path`.
+    pub async fn open_sqlite(path: &Path, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self> {
+        // The URL's path is percent-decoded, and `?` and `#` would end it.
+        let path = path
+            .display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        let url = format!("sqlite://{path}?mode=rwc");
+        Self::open(&url, key, clock).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> Result<Write> {
+        let mut tx = self.pool.begin().await?;
+        let row =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, mac")
+                .fetch_one(&mut *tx)
+                .await?;
+        Ok(Write {
+            tx,
+            seq: row.try_get("seq")?,
+            prev_mac: row.try_get("mac")?,
+            at_ms: self.clock.now_ms(),
+        })
+    }
+
+    /// Seals `event` as the write's record and appends it to the trail; returns its MAC.
+    async fn append(&self, write: &mut Write, event: &AuditEvent) -> Result<String> {
+        let mac = seal(&self.key, write.seq, write.at_ms, event, &write.prev_mac);
+        sqlx::query(&format!(
+            "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(write.seq)
+        .bind(write.at_ms)
+        .bind(event.actor_id.map(|u| u.0))
+        .bind(&event.actor_name)
+        .bind(&event.action)
+        .bind(&event.target_kind)
+        .bind(&event.target_id)
+        .bind(event.unit_id.map(|u| u.0))
+        .bind(&event.address)
+        .bind(event.detail.to_string())
+        .bind(&write.prev_mac)
+        .bind(&mac)
+        .execute(&mut *write.tx)
+        .await?;
+        Ok(mac)
+    }
+
+    /// Appends `events` to the audit trail in one transaction, each sealed and chained exactly
+    /// as [`AuditStore::record`] would seal it: for a writer of many records at once (the asset
+    /// benchmark fills a trail of a million). Returns how many were appended.
+    pub async fn record_all(&self, events: Vec<AuditEvent>) -> Result<usize> {
+        let mut events = events.into_iter();
+        let Some(last) = events.next_back() else {
+            return Ok(0);
+        };
+        let mut write = self.begin_write().await?;
+        let mut count = 1;
+        for event in events {
+            write.prev_mac = self.append(&mut write, &event).await?;
+            write.seq += 1;
+            count += 1;
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1 WHERE id = 1")
+            .bind(write.seq)
+            .execute(&mut *write.tx)
+            .await?;
+        self.commit(write, last).await?;
+        Ok(count)
+    }
+
+    /// Seals the event into the chain and commits the transaction with it.
+    async fn commit(&self, mut write: Write, event: AuditEvent) -> Result<AuditRecord> {
+        let mac = self.append(&mut write, &event).await?;
+        sqlx::query("UPDATE audit_head SET mac = $1, seal = $2 WHERE id = 1")
+            .bind(&mac)
+            .bind(head_seal(&self.key, write.seq, &mac))
+            .execute(&mut *write.tx)
+            .await?;
+        write.tx.commit().await?;
+        Ok(AuditRecord {
+            seq: write.seq,
+            at_ms: write.at_ms,
+            event,
+            prev_mac: write.prev_mac,
+            mac,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn backup(&self, to: &Path) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                // VACUUM INTO writes a consistent, compacted copy while other connections go on.
+                sqlx::query("VACUUM INTO $1")
+                    .bind(to.display().to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Backend::Postgres => Err(StoreError::Unsupported(
+                "PostgreSQL databases are backed up with pg_dump; see README",
+            )),
+        }
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
