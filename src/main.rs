@@ -365,7 +365,7 @@ fn parse_scope(role: Role, raw: Option<&str>, unit: Option<i64>) -> anyhow::Resu
 fn refused(flag: &str, error: &mamori_core::text::FieldError) -> anyhow::Error {
     anyhow::anyhow!(
         "invalid {flag}: {}",
-        mamori_web::i18n::Lang::En.field_error(error)
+        mamori_core::i18n::Lang::En.field_error(error)
     )
 }
 
@@ -392,7 +392,7 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
     let password = NewPassword::parse(password, username.as_str()).map_err(|e| {
         anyhow::anyhow!(
             "password refused: {}",
-            mamori_web::i18n::Lang::En.field_error(&e)
+            mamori_core::i18n::Lang::En.field_error(&e)
         )
     })?;
     let hash = tokio::task::spawn_blocking(move || password.hash(&mut rand::rngs::OsRng)).await?;

@@ -793,34 +793,14 @@ pub fn parse_lifecycle(raw: &str) -> Option<Lifecycle> {
     }
 }
 
+/// 状態 as the register writes it: the word the screen shows, from the one catalogue.
 pub fn lifecycle_label(lifecycle: Lifecycle, language: Language) -> &'static str {
-    match (lifecycle, language) {
-        (Lifecycle::Planned, Language::Japanese) => "計画中",
-        (Lifecycle::InUse, Language::Japanese) => "運用中",
-        (Lifecycle::Retired, Language::Japanese) => "運用終了",
-        (Lifecycle::Disposed, Language::Japanese) => "廃棄済",
-        (Lifecycle::Planned, Language::English) => "Planned",
-        (Lifecycle::InUse, Language::English) => "In use",
-        (Lifecycle::Retired, Language::English) => "Retired",
-        (Lifecycle::Disposed, Language::English) => "Disposed",
-    }
+    language.lang().lifecycle(lifecycle)
 }
 
+/// 種別 as the register writes it: the word the screen shows, from the one catalogue.
 pub fn kind_label(kind: AssetKind, language: Language) -> &'static str {
-    match (kind, language) {
-        (AssetKind::Network, Language::Japanese) => "ネットワーク",
-        (AssetKind::System, Language::Japanese) => "情報システム",
-        (AssetKind::Equipment, Language::Japanese) => "設備・機器",
-        (AssetKind::Media, Language::Japanese) => "電磁的記録媒体",
-        (AssetKind::Information, Language::Japanese) => "情報",
-        (AssetKind::Document, Language::Japanese) => "システム関連文書",
-        (AssetKind::Network, Language::English) => "Network",
-        (AssetKind::System, Language::English) => "Information system",
-        (AssetKind::Equipment, Language::English) => "Equipment",
-        (AssetKind::Media, Language::English) => "Storage media",
-        (AssetKind::Information, Language::English) => "Information",
-        (AssetKind::Document, Language::English) => "System document",
-    }
+    language.lang().kind(kind)
 }
 
 impl AssetRow {
@@ -941,6 +921,34 @@ mod tests {
                 assert_eq!(parse_lifecycle(lifecycle_label(l, language)), Some(l));
             }
         }
+    }
+
+    /// The screen and the spreadsheet say the same thing in the same words (the regression:
+    /// 導入予定/廃棄済み on the screen, 計画中/廃棄済 in the export).
+    #[test]
+    fn a_sheet_uses_the_screens_words() {
+        use mamori_core::i18n::Lang;
+        for l in Lifecycle::ALL {
+            assert_eq!(
+                lifecycle_label(l, Language::Japanese),
+                Lang::Ja.lifecycle(l)
+            );
+            assert_eq!(lifecycle_label(l, Language::English), Lang::En.lifecycle(l));
+        }
+        for k in AssetKind::ALL {
+            assert_eq!(kind_label(k, Language::Japanese), Lang::Ja.kind(k));
+        }
+        assert_eq!(
+            lifecycle_label(Lifecycle::Planned, Language::Japanese),
+            "導入予定"
+        );
+        assert_eq!(
+            lifecycle_label(Lifecycle::Disposed, Language::Japanese),
+            "廃棄済み"
+        );
+        // Registers written with the older words still read.
+        assert_eq!(parse_lifecycle("計画中"), Some(Lifecycle::Planned));
+        assert_eq!(parse_lifecycle("廃棄済"), Some(Lifecycle::Disposed));
     }
 
     #[test]

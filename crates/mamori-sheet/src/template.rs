@@ -30,6 +30,16 @@ pub enum Language {
     English,
 }
 
+impl Language {
+    /// The catalogue's language: labels in a sheet are the words the screen shows.
+    pub fn lang(self) -> mamori_core::i18n::Lang {
+        match self {
+            Language::Japanese => mamori_core::i18n::Lang::Ja,
+            Language::English => mamori_core::i18n::Lang::En,
+        }
+    }
+}
+
 /// A problem with one row (and, where it is about one cell, one column) of an import. It
 /// serialises as the API returns it: `{row, column, header, message_ja, message_en}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

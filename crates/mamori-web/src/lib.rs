@@ -12,7 +12,6 @@ mod assets;
 mod audit;
 mod directory;
 mod http;
-pub mod i18n;
 mod quarantine;
 
 use std::sync::LazyLock;
@@ -23,6 +22,8 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+pub use mamori_core::i18n;
 
 pub use http::api::PREFIX as API_PREFIX;
 pub use http::throttle::Throttle;

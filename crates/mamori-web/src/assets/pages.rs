@@ -123,12 +123,14 @@ impl AssetForm {
 // ---------------------------------------------------------------------------------------------
 // Texts of the domain, as the templates show them
 
-fn kind_key(kind: &AssetKind) -> String {
-    format!("kind.{}", kind.as_str())
-}
-
-fn lifecycle_key(lifecycle: &Lifecycle) -> String {
-    format!("lifecycle.{}", lifecycle.as_str())
+/// The catalogue's key of a sort order; the key test walks `AssetSort::ALL`.
+pub(crate) fn sort_key(sort: AssetSort) -> &'static str {
+    match sort {
+        AssetSort::Name => "sort.name",
+        AssetSort::Kind => "sort.kind",
+        AssetSort::Class => "sort.class",
+        AssetSort::Updated => "sort.updated",
+    }
 }
 
 fn level_name(scales: &Scales, dimension: Dimension, code: &str) -> String {
@@ -189,16 +191,16 @@ pub struct ImportNotice {
 
 impl AssetsPage {
     fn kind_name(&self, kind: &AssetKind) -> &'static str {
-        self.frame.t(&kind_key(kind))
+        self.frame.lang.kind(*kind)
     }
     fn lifecycle_name(&self, lifecycle: &Lifecycle) -> &'static str {
-        self.frame.t(&lifecycle_key(lifecycle))
+        self.frame.lang.lifecycle(*lifecycle)
     }
     fn confidentiality_name(&self, code: &str) -> String {
         level_name(&self.scales, Dimension::Confidentiality, code)
     }
     fn sort_name(&self, sort: &AssetSort) -> &'static str {
-        self.frame.t(&format!("sort.{}", sort.as_str()))
+        self.frame.t(sort_key(*sort))
     }
 }
 
@@ -322,13 +324,13 @@ struct AssetPage {
 
 impl AssetPage {
     fn kind_name(&self, kind: &AssetKind) -> &'static str {
-        self.frame.t(&kind_key(kind))
+        self.frame.lang.kind(*kind)
     }
     fn lifecycle_name(&self, lifecycle: &Lifecycle) -> &'static str {
-        self.frame.t(&lifecycle_key(lifecycle))
+        self.frame.lang.lifecycle(*lifecycle)
     }
     fn dimension_name(&self, dimension: &Dimension) -> &'static str {
-        self.frame.t(&format!("dimension.{}", dimension.as_str()))
+        self.frame.lang.dimension(*dimension)
     }
     fn code_of(&self, dimension: &Dimension) -> &str {
         self.asset.classification.code(*dimension)
@@ -645,7 +647,7 @@ struct ClassificationPage {
 
 impl ClassificationPage {
     fn dimension_name(&self, dimension: &Dimension) -> &'static str {
-        self.frame.t(&format!("dimension.{}", dimension.as_str()))
+        self.frame.lang.dimension(*dimension)
     }
     fn yes_no(&self, value: &bool) -> &'static str {
         yes_no(*value)
@@ -744,8 +746,7 @@ struct LevelPage {
 
 impl LevelPage {
     fn dimension_name(&self) -> &'static str {
-        self.frame
-            .t(&format!("dimension.{}", self.dimension.as_str()))
+        self.frame.lang.dimension(self.dimension)
     }
     fn take_out_key(&self, take_out: &TakeOut) -> &'static str {
         take_out_key(take_out)
@@ -797,4 +798,17 @@ pub async fn update_level(
     let scales = ops::update_level(&state, &user, &dimension, &code, draft).await?;
     drop(scales);
     Ok(Redirect::to(&format!("/classification#scale-{dimension}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use mamori_core::i18n::Lang;
+    use mamori_store::AssetSort;
+
+    #[test]
+    fn every_sort_order_has_its_text() {
+        for sort in AssetSort::ALL {
+            assert!(Lang::has(super::sort_key(sort)), "{sort:?}");
+        }
+    }
 }

@@ -43,7 +43,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn t(&self, key: &str) -> &'static str {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
     }
 

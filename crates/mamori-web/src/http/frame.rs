@@ -53,12 +53,12 @@ impl Frame {
         }
     }
 
-    pub fn t(&self, key: &str) -> &'static str {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
     }
 
     pub fn role_name(&self, role: &Role) -> &'static str {
-        self.lang.t(&format!("role.{}", role.as_str()))
+        self.lang.role(*role)
     }
 }
 
@@ -79,7 +79,7 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    pub fn t(&self, key: &str) -> &'static str {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
     }
 }
@@ -161,5 +161,113 @@ impl Check {
         } else {
             Err(AppError::Invalid(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The templates and the code of every crate that shows text, as (path, text).
+    fn sources() -> Vec<(PathBuf, String)> {
+        let web = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = web.join("../..");
+        let mut paths = Vec::new();
+        for dir in [
+            web.join("templates"),
+            web.join("src"),
+            root.join("src"),
+            root.join("crates/mamori-core/src"),
+            root.join("crates/mamori-sheet/src"),
+            root.join("crates/mamori-store/src"),
+        ] {
+            files(&dir, &mut paths);
+        }
+        assert!(paths.len() > 60, "the source tree was not found");
+        paths
+            .into_iter()
+            .filter_map(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)))
+            .collect()
+    }
+
+    /// The quoted text after each place where `marker` ends a name (not the end of a longer one).
+    fn literals_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+        text.match_indices(marker)
+            .filter(|(at, _)| {
+                !text[..*at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+            .filter_map(|(at, _)| text[at + marker.len()..].split('"').next())
+            .collect()
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let mut missing = Vec::new();
+        for (path, text) in sources() {
+            for key in literals_after(&text, "t(\"") {
+                if key.contains('.') && !key.contains(' ') && !Lang::has(key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing message keys: {missing:?}");
+    }
+
+    /// A refused field is named in the user's language: every field name that code gives a
+    /// `FieldError` (directly, or through the parsers that take a field name) has its text.
+    #[test]
+    fn every_refused_field_has_its_name_in_both_languages() {
+        let makers = [
+            "FieldError::new(\"",
+            "Name::parse(\"",
+            "parse_note(\"",
+            "parse_line(\"",
+            "parse_email(\"",
+            "parse_opt_id(\"",
+            "positive_id(\"",
+            "parse_count(\"",
+            "parse_date(\"",
+            "parse_reason(\"",
+            "parse_ranges(\"",
+            "parse_range_list(\"",
+            "parse_addresses(\"",
+            "parse_address_list(\"",
+            ".name(\"",
+        ];
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for (path, text) in sources() {
+            if path.extension().is_some_and(|e| e == "html") {
+                continue;
+            }
+            for maker in makers {
+                for field in literals_after(&text, maker) {
+                    seen += 1;
+                    if !Lang::has(&format!("field.{field}")) {
+                        missing.push(format!("{}: {field}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 50, "found only {seen} field names");
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "fields without a name: {missing:?}");
     }
 }

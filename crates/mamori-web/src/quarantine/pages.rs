@@ -179,10 +179,10 @@ impl ItemPage {
     /// A removal reason in the viewer's language; the engine's code when we have no text.
     pub fn reason_text(&self, code: &str) -> String {
         let key = format!("quarantine.reason.{code}");
-        match self.frame.lang.t(&key) {
-            "???" => code.to_owned(),
-            text => text.to_owned(),
-        }
+        self.frame
+            .lang
+            .lookup(&key)
+            .map_or_else(|| code.to_owned(), str::to_owned)
     }
 }
 

@@ -1608,7 +1608,7 @@ fn error_headlines(lang: Lang) -> Vec<&'static str> {
     .map(String::from)
     .into_iter()
     .chain(refusals)
-    .map(|k| lang.t(&k))
+    .map(|k| lang.lookup(&k).unwrap_or_default())
     .collect()
 }
 

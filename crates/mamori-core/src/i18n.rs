@@ -1,6 +1,14 @@
-//! Japanese first, English by choice. Every text the UI shows is a key here with both languages.
+//! The one message catalogue of mamori: Japanese first, English by choice. Every text that the
+//! web pages, the API's error bodies, the spreadsheets, the command line and core's flags show
+//! is a key here, each with both languages in one row, so a key cannot exist in one language
+//! only. Keys named by a domain value (a role, a kind of asset, a lifecycle state, a dimension,
+//! a handling rule) are reached through typed functions that match every value, and a test walks
+//! every value; keys written in templates and code are checked by the web crate's tests.
 
-use mamori_core::text::{FieldError, FieldErrorKind};
+use crate::asset::{AssetKind, Lifecycle};
+use crate::classification::{Dimension, TakeOut};
+use crate::role::Role;
+use crate::text::{FieldError, FieldErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -54,15 +62,62 @@ impl Lang {
         best.map(|(_, l)| l)
     }
 
-    /// The text of a message key; the key itself when unknown (a test keeps that from happening).
-    pub fn t(self, key: &str) -> &'static str {
-        match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
-            Ok(i) => match self {
+    /// The text of a message key. An unknown key is a bug that the tests keep out: it shows as
+    /// the key itself, never as a placeholder.
+    pub fn t(self, key: &str) -> &str {
+        self.lookup(key).unwrap_or(key)
+    }
+
+    /// The text of a key that may have none (e.g. a reason code from the 無害化 engine).
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        MESSAGES
+            .binary_search_by(|(k, _, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| match self {
                 Lang::Ja => MESSAGES[i].1,
                 Lang::En => MESSAGES[i].2,
-            },
-            Err(_) => "???",
-        }
+            })
+    }
+
+    /// Whether the catalogue has this key.
+    pub fn has(key: &str) -> bool {
+        Lang::Ja.lookup(key).is_some()
+    }
+
+    /// A role's name (最高情報セキュリティ責任者 …).
+    pub fn role(self, role: Role) -> &'static str {
+        self.named("role", role.as_str())
+    }
+
+    /// A kind of information asset (情報システム …).
+    pub fn kind(self, kind: AssetKind) -> &'static str {
+        self.named("kind", kind.as_str())
+    }
+
+    /// A lifecycle state (導入予定, 運用中 …): the same word on the screen and in the spreadsheet.
+    pub fn lifecycle(self, lifecycle: Lifecycle) -> &'static str {
+        self.named("lifecycle", lifecycle.as_str())
+    }
+
+    /// A classification dimension (機密性, 完全性, 可用性).
+    pub fn dimension(self, dimension: Dimension) -> &'static str {
+        self.named("dimension", dimension.as_str())
+    }
+
+    /// Whether an asset of a level may be taken out (持ち出し).
+    pub fn take_out(self, take_out: TakeOut) -> &'static str {
+        self.lookup(match take_out {
+            TakeOut::Forbidden => "rules.take_out_forbidden",
+            TakeOut::WithApproval => "rules.take_out_approval",
+            TakeOut::Allowed => "rules.take_out_allowed",
+        })
+        .unwrap_or_default()
+    }
+
+    /// The text of `{area}.{code}`, for the typed functions above; their test walks every value.
+    fn named(self, area: &str, code: &str) -> &'static str {
+        let key = format!("{area}.{code}");
+        self.lookup(&key).unwrap_or_default()
     }
 
     /// The message key of a refused change's code (`conflict.{code}`), when it has its own text.
@@ -76,7 +131,8 @@ impl Lang {
 
     /// A localised sentence for a refused field.
     pub fn field_error(self, error: &FieldError) -> String {
-        let field = self.t(&format!("field.{}", error.field));
+        let key = format!("field.{}", error.field);
+        let field = self.lookup(&key).unwrap_or(error.field);
         match (self, error.kind) {
             (Lang::Ja, FieldErrorKind::Required) => format!("{field}を入力してください。"),
             (Lang::Ja, FieldErrorKind::TooLong { max }) => {
@@ -507,6 +563,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.definition", "分類基準", "Definition"),
     ("field.disabled", "無効化", "Disabled"),
     ("field.disposal", "廃棄方法", "Disposal"),
+    ("field.disposal_method", "廃棄方法", "Disposal method"),
     ("field.email", "メールアドレス", "E-mail"),
     (
         "field.existence_visible",
@@ -540,8 +597,10 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.name", "名称", "Name"),
     ("field.new_password", "新しいパスワード", "New password"),
     ("field.note", "備考", "Notes"),
+    ("field.notes", "備考", "Notes"),
     ("field.offset", "開始位置", "Offset"),
     ("field.organisation", "機関", "Organisation"),
+    ("field.owner_unit", "所管課室", "Owning unit"),
     ("field.page", "ページ", "Page"),
     ("field.parent", "上位組織", "Parent unit"),
     ("field.password", "パスワード", "Password"),
@@ -942,44 +1001,81 @@ mod tests {
     }
 
     #[test]
-    fn every_key_used_in_templates_and_code_exists() {
-        let dirs = [
-            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
-            concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
+    fn every_value_named_by_a_domain_type_has_its_text_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            let mut texts: Vec<&str> = Vec::new();
+            texts.extend(Role::ALL.iter().map(|r| lang.role(*r)));
+            texts.extend(AssetKind::ALL.iter().map(|k| lang.kind(*k)));
+            texts.extend(
+                [
+                    Lifecycle::Planned,
+                    Lifecycle::InUse,
+                    Lifecycle::Retired,
+                    Lifecycle::Disposed,
+                ]
+                .into_iter()
+                .map(|l| lang.lifecycle(l)),
+            );
+            texts.extend(Dimension::ALL.iter().map(|d| lang.dimension(*d)));
+            texts.extend(
+                [TakeOut::Forbidden, TakeOut::WithApproval, TakeOut::Allowed]
+                    .into_iter()
+                    .map(|t| lang.take_out(t)),
+            );
+            assert!(texts.iter().all(|t| !t.is_empty()), "{lang:?}: {texts:?}");
+        }
+    }
+
+    #[test]
+    fn every_flag_has_its_explanation() {
+        use crate::asset::Flag;
+        let flags = [
+            Flag::UnknownLevel {
+                dimension: Dimension::Confidentiality,
+                code: "9".into(),
+            },
+            Flag::SegmentForbidden {
+                segment: "INET".into(),
+                level: "3".into(),
+            },
+            Flag::UnknownSegment {
+                segment: "X".into(),
+            },
+            Flag::AddressOutsideSegment {
+                address: "10.0.0.1".parse().unwrap(),
+                segment: "LGWAN".into(),
+            },
+            Flag::DisposalUnrecorded,
+            Flag::SplitReview {
+                from: "3".into(),
+                to: "3A".into(),
+            },
         ];
-        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    files(&path, out);
-                } else {
-                    out.push(path);
-                }
+        for flag in &flags {
+            // A new variant must be added above: this match has no wildcard.
+            match flag {
+                Flag::UnknownLevel { .. }
+                | Flag::SegmentForbidden { .. }
+                | Flag::UnknownSegment { .. }
+                | Flag::AddressOutsideSegment { .. }
+                | Flag::DisposalUnrecorded
+                | Flag::SplitReview { .. } => {}
             }
+            assert!(Lang::has(flag.key()), "{flag:?}");
         }
-        let mut paths = Vec::new();
-        for dir in dirs {
-            files(std::path::Path::new(dir), &mut paths);
+    }
+
+    #[test]
+    fn every_row_has_both_languages() {
+        for (key, ja, en) in MESSAGES {
+            assert!(!ja.trim().is_empty() && !en.trim().is_empty(), "{key}");
         }
-        assert!(paths.len() > 30, "the source tree was not found");
-        let mut missing = Vec::new();
-        {
-            for path in paths {
-                let text = std::fs::read_to_string(path).unwrap();
-                for (at, _) in text.match_indices("t(\"") {
-                    // `t("` only, not the end of another name such as `event("`.
-                    let before = text[..at].chars().next_back();
-                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                        continue;
-                    }
-                    let key = text[at + 3..].split('"').next().unwrap();
-                    if key.contains('.') && !key.contains(' ') && Lang::Ja.t(key) == "???" {
-                        missing.push(key.to_owned());
-                    }
-                }
-            }
-        }
-        assert!(missing.is_empty(), "missing message keys: {missing:?}");
+    }
+
+    #[test]
+    fn an_unknown_key_shows_as_itself() {
+        assert_eq!(Lang::Ja.t("no-such-key"), "no-such-key");
+        assert_eq!(Lang::En.lookup("no-such-key"), None);
     }
 
     #[test]
