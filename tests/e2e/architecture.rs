@@ -189,3 +189,134 @@ fn one_test_binary_per_crate() {
         );
     }
 }
+
+/// The module a file of a crate's `src/` is: `a/b.rs` and `a/b/mod.rs` are `[a, b]`.
+fn module_of(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file
+        .strip_prefix(src)
+        .expect("inside src")
+        .with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
+        parts.pop();
+    }
+    parts
+}
+
+/// The modules each file of a crate uses: every `crate::…` and `super::…` path, resolved to
+/// the longest module it names (an item re-exported by a `mod.rs` is an edge to that `mod.rs`),
+/// and every `pub use child::…` of a module. Test modules are left out.
+fn import_graph(src: &Path) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
+    let files = rust_files(src);
+    let modules: Vec<Vec<String>> = files.iter().map(|f| module_of(src, f)).collect();
+    let resolve = |path: &[String]| -> Option<Vec<String>> {
+        (0..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|p| modules.contains(p))
+    };
+    let mut graph = Vec::new();
+    for (file, me) in files.iter().zip(&modules) {
+        let text = std::fs::read_to_string(file).expect("source");
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let mut uses = Vec::new();
+        let mut paths: Vec<Vec<String>> = Vec::new();
+        for (start, root) in [("crate::", None), ("super::", Some(()))] {
+            for (at, _) in text.match_indices(start) {
+                if text[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                {
+                    continue;
+                }
+                let rest: Vec<String> = text[at + start.len()..]
+                    .split("::")
+                    .map(|s| {
+                        s.chars()
+                            .take_while(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'
+                            })
+                            .collect::<String>()
+                    })
+                    .take_while(|s| !s.is_empty())
+                    .collect();
+                // `use super::*;` in an inline module (`mod json`) names this file's own module.
+                if root.is_some() && rest.is_empty() {
+                    continue;
+                }
+                let mut path = match root {
+                    None => Vec::new(),
+                    Some(()) => me[..me.len().saturating_sub(1)].to_vec(),
+                };
+                path.extend(rest);
+                paths.push(path);
+            }
+        }
+        for line in text.lines() {
+            if let Some(child) = line.trim().strip_prefix("pub use ") {
+                let name: String = child
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                let mut path = me.clone();
+                path.push(name);
+                paths.push(path);
+            }
+        }
+        for path in paths {
+            if let Some(target) = resolve(&path) {
+                if &target != me && !uses.contains(&target) {
+                    uses.push(target);
+                }
+            }
+        }
+        graph.push((me.clone(), uses));
+    }
+    graph
+}
+
+/// No module imports one that imports it back, directly or round a longer circle.
+#[test]
+fn no_module_of_the_web_crate_imports_one_that_imports_it_back() {
+    let graph = import_graph(&web_src());
+    assert!(graph.len() > 25, "read only {} modules", graph.len());
+    let edges: usize = graph.iter().map(|(_, uses)| uses.len()).sum();
+    assert!(edges > 50, "found only {edges} imports");
+    fn visit(
+        node: &Vec<String>,
+        graph: &[(Vec<String>, Vec<Vec<String>>)],
+        path: &mut Vec<Vec<String>>,
+        done: &mut Vec<Vec<String>>,
+    ) {
+        if done.contains(node) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|p| p == node) {
+            let circle: Vec<String> = path[at..]
+                .iter()
+                .chain([node])
+                .map(|m| format!("/{}", m.join("/")))
+                .collect();
+            panic!("import circle: {}", circle.join(" → "));
+        }
+        path.push(node.clone());
+        let uses = graph
+            .iter()
+            .find(|(m, _)| m == node)
+            .map(|(_, u)| u.clone())
+            .unwrap_or_default();
+        for next in &uses {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+        done.push(node.clone());
+    }
+    let mut done = Vec::new();
+    for (module, _) in &graph {
+        visit(module, &graph, &mut Vec::new(), &mut done);
+    }
+}

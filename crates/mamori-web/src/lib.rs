@@ -83,8 +83,8 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::pages())
         .merge(quarantine::pages())
         .route("/static/{file}", get(http::static_files::file))
-        .route("/healthz", get(http::metrics::healthz))
-        .route("/metrics", get(http::metrics::metrics))
+        .route("/healthz", get(http::health::healthz))
+        .route("/metrics", get(http::health::metrics))
         .merge(api)
         .fallback(http::error::not_found)
         .layer(axum::middleware::from_fn_with_state(

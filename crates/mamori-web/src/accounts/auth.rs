@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, format_time, render};
-use crate::i18n::Lang;
+use mamori_core::i18n::Lang;
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::{Upload, User};
-use crate::i18n::Lang;
+use mamori_core::i18n::Lang;
 
 const DAY_MS: i64 = 86_400_000;
 

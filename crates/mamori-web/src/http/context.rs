@@ -15,7 +15,7 @@ use mamori_store::Session;
 
 use crate::http::error::AppError;
 use crate::http::state::AppState;
-use crate::i18n::Lang;
+use mamori_core::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "mamori_session";
 pub const PRE_SESSION_COOKIE: &str = "mamori_pre";
@@ -435,12 +435,12 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
     if matches!(error, AppError::Unauthenticated) {
         return Redirect::to("/login").into_response();
     }
-    let page = crate::http::frame::ErrorPage {
+    let page = crate::http::render::ErrorPage {
         lang,
         headline: lang.t(error.message_key()),
         details,
     };
-    (error.status(), Html(crate::http::frame::render(&page))).into_response()
+    (error.status(), Html(crate::http::render::render(&page))).into_response()
 }
 
 /// One problem of a refused sheet, in the user's language.

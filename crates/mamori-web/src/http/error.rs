@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use mamori_core::text::FieldError;
 use mamori_store::StoreError;
 
-use crate::i18n::Lang;
+use mamori_core::i18n::Lang;
 
 #[derive(Debug, Clone)]
 pub enum AppError {

@@ -1,7 +1,6 @@
 //! What every HTML page uses: the layout's frame, rendering, the error page, times in JST and
 //! the collection of a form's field errors.
 
-use askama::Template;
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use mamori_core::authz::{ManageAccounts, ViewAudit, ViewDirectory, authorize};
 use mamori_core::role::Role;
@@ -11,7 +10,7 @@ use mamori_core::{FieldError, FieldErrorKind};
 use crate::http::context::Ctx;
 use crate::http::error::AppError;
 use crate::http::extract::User;
-use crate::i18n::Lang;
+use mamori_core::i18n::Lang;
 
 /// What every page's layout needs.
 pub struct Frame {
@@ -59,28 +58,6 @@ impl Frame {
 
     pub fn role_name(&self, role: &Role) -> &'static str {
         self.lang.role(*role)
-    }
-}
-
-/// Renders a template; a template that fails to render is a bug, shown as a plain error.
-pub fn render<T: Template>(page: &T) -> String {
-    page.render().unwrap_or_else(|error| {
-        tracing::error!(%error, "template failed");
-        "<!doctype html><title>error</title><p>error</p>".to_owned()
-    })
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub lang: Lang,
-    pub headline: &'static str,
-    pub details: Vec<String>,
-}
-
-impl ErrorPage {
-    pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        self.lang.t(key)
     }
 }
 

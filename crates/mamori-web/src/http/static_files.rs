@@ -4,7 +4,7 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::AppError;
+use crate::http::error::AppError;
 
 const FILES: &[(&str, &str, &str)] = &[
     (

@@ -1,0 +1,36 @@
+//! `/healthz` and `/metrics`.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::http::error::status;
+use crate::http::state::AppState;
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (status::OK, "ok\n").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (status::UNHEALTHY, "database unavailable\n").into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let mut text = state.metrics.render();
+    if let Some(extra) = state.config.extra_metrics.clone() {
+        // A gateway counts its spool depth from its folders: off the async threads.
+        text.push_str(
+            &tokio::task::spawn_blocking(move || (extra.0)())
+                .await
+                .unwrap_or_default(),
+        );
+    }
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
