@@ -268,10 +268,11 @@ fn import_graph(src: &Path) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
             }
         }
         for path in paths {
-            if let Some(target) = resolve(&path) {
-                if &target != me && !uses.contains(&target) {
-                    uses.push(target);
-                }
+            if let Some(target) = resolve(&path)
+                && &target != me
+                && !uses.contains(&target)
+            {
+                uses.push(target);
             }
         }
         graph.push((me.clone(), uses));
