@@ -14,7 +14,9 @@ use mamori_core::segment::{
 };
 use mamori_core::text::parse_note;
 use mamori_core::{Actor, FieldError, FieldErrorKind, PersonId, UnitId};
-use mamori_store::{Asset, AssetFilter, AssetInput, AssetSort, NewAsset, SegmentEntry, Store};
+use mamori_store::{
+    Asset, AssetFilter, AssetInput, AssetSort, AssetStore, DirectoryStore, NewAsset, SegmentEntry,
+};
 use serde::Deserialize;
 
 use crate::http::parse_opt_id;
@@ -279,7 +281,7 @@ fn asset_input(
 }
 
 /// Where an asset of `unit` would sit, for [`ManageAssets`].
-async fn unit_place(store: &dyn Store, unit: UnitId) -> Result<AssetPlace, AppError> {
+async fn unit_place(store: &dyn DirectoryStore, unit: UnitId) -> Result<AssetPlace, AppError> {
     let org = store
         .unit_org(unit)
         .await?
@@ -295,7 +297,7 @@ async fn unit_place(store: &dyn Store, unit: UnitId) -> Result<AssetPlace, AppEr
 /// The place of an existing asset that the actor may see in detail. Someone who may not is told
 /// it does not exist, unless its level lets others know that it does (then: forbidden).
 pub async fn visible_place(
-    store: &dyn Store,
+    store: &dyn AssetStore,
     actor: &Actor,
     id: AssetId,
 ) -> Result<(AssetPlace, Granted<ViewAssetDetail>), AppError> {
@@ -311,7 +313,7 @@ pub async fn visible_place(
 
 /// The grant to change an asset, after checking the actor may see it at all.
 async fn manage_grant(
-    store: &dyn Store,
+    store: &dyn AssetStore,
     actor: &Actor,
     id: AssetId,
 ) -> Result<(Granted<ManageAssets>, Granted<ViewAssetDetail>), AppError> {
