@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use mamori_core::authz::{ViewDirectory, ViewPersonDetail, authorize};
+use mamori_core::authz::{ViewDirectory, authorize};
 use mamori_core::org::AssignmentId;
 use mamori_core::role::RoleAssignment;
 use mamori_core::{OrgId, PersonId, UnitId};
@@ -604,18 +604,7 @@ async fn get_person(
     user: User,
     Id(id): Id,
 ) -> Result<Json<json::Person>, AppError> {
-    let place = state
-        .store
-        .person_place(PersonId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant =
-        authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let person = state
-        .store
-        .person(&grant, PersonId(id), &user.ctx.origin())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (person, _, _) = ops::person(&state, &user, PersonId(id)).await?;
     Ok(Json(person.into()))
 }
 
@@ -675,14 +664,7 @@ async fn list_roles(
     user: User,
     Id(id): Id,
 ) -> Result<Json<Vec<json::Assignment>>, AppError> {
-    let place = state
-        .store
-        .person_place(PersonId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant =
-        authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let roles = state.store.roles_of(&grant, PersonId(id)).await?;
+    let roles = ops::roles_of(&state, &user, PersonId(id)).await?;
     Ok(Json(roles.into_iter().map(Into::into).collect()))
 }
 

@@ -3,7 +3,7 @@
 //! JSON; neither decides anything.
 
 use mamori_core::authz::{
-    AssignRoles, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace, RoleChange,
+    AssignRoles, Granted, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace, RoleChange,
     ViewDirectory, ViewPersonDetail, authorize,
 };
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit, parse_code, parse_phone};
@@ -284,6 +284,34 @@ async fn visible_place(
         .ok_or(AppError::NotFound)?;
     authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
     Ok(place)
+}
+
+/// One person in detail, for someone who may see them (the read is written to the audit
+/// trail by the store), with their place and the grant that let the actor see them.
+pub async fn person(
+    state: &AppState,
+    user: &User,
+    id: PersonId,
+) -> Result<(Person, PersonPlace, Granted<ViewPersonDetail>), AppError> {
+    let place = visible_place(state, user, id).await?;
+    let grant = authorize::<ViewPersonDetail>(&user.actor, &place)?;
+    let person = state
+        .store
+        .person(&grant, id, &user.ctx.origin())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((person, place, grant))
+}
+
+/// A person's roles, for someone who may see the person.
+pub async fn roles_of(
+    state: &AppState,
+    user: &User,
+    id: PersonId,
+) -> Result<Vec<RoleAssignment>, AppError> {
+    let place = visible_place(state, user, id).await?;
+    let grant = authorize::<ViewPersonDetail>(&user.actor, &place)?;
+    Ok(state.store.roles_of(&grant, id).await?)
 }
 
 /// Changes a person. Moving a person needs the right both where they are and where they go.

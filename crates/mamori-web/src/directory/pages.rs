@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::authz::{
     AssignRoles, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace, RoleChange,
-    ViewDirectory, ViewPersonDetail, authorize,
+    ViewDirectory, authorize,
 };
 use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::role::{Role, RoleAssignment, Scope};
@@ -436,18 +436,7 @@ pub async fn person(
     user: User,
     Id(id): Id,
 ) -> Result<Response, AppError> {
-    let place = state
-        .store
-        .person_place(PersonId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant =
-        authorize::<ViewPersonDetail>(&user.actor, &place).map_err(|_| AppError::NotFound)?;
-    let person = state
-        .store
-        .person(&grant, PersonId(id), &user.ctx.origin())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (person, place, grant) = ops::person(&state, &user, PersonId(id)).await?;
     let roles = state.store.roles_of(&grant, person.id).await?;
     // Everyone may see their own record; the names of units and organisations come with the
     // directory, which contractors and people without a role do not browse.
