@@ -7,6 +7,7 @@
 
 use crate::asset::{AssetKind, Lifecycle};
 use crate::classification::{Dimension, TakeOut};
+use crate::policy::PolicyError;
 use crate::role::Role;
 use crate::text::{FieldError, FieldErrorKind};
 
@@ -168,6 +169,30 @@ impl Lang {
                 format!("{field} is not one of the allowed values.")
             }
             (Lang::En, FieldErrorKind::NotAllowed) => format!("{field} cannot be used."),
+        }
+    }
+
+    /// A localised sentence for a policy text that cannot be read, naming its line.
+    pub fn policy_error(self, error: &PolicyError) -> String {
+        let sentence = self.t(error.key());
+        let line = error.line();
+        let limit = match error {
+            PolicyError::LineTooLong { max, .. } => Some((*max, "文字", "characters")),
+            PolicyError::TooManyLines { max, .. } => Some((*max, "行", "lines")),
+            PolicyError::TooLarge { max, .. } => Some((*max, "バイト", "bytes")),
+            PolicyError::ControlCharacter { .. }
+            | PolicyError::Empty { .. }
+            | PolicyError::NoSection { .. } => None,
+        };
+        match (self, limit) {
+            (Lang::Ja, None) => format!("{line}行目：{sentence}"),
+            (Lang::Ja, Some((max, unit, _))) => {
+                format!("{line}行目：{sentence}（{max}{unit}まで）")
+            }
+            (Lang::En, None) => format!("Line {line}: {sentence}"),
+            (Lang::En, Some((max, _, unit))) => {
+                format!("Line {line}: {sentence} (at most {max} {unit})")
+            }
         }
     }
 }
@@ -714,6 +739,36 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("people.title", "職員", "People"),
     ("person.roles", "役割", "Roles"),
     ("person.title", "職員情報", "Person"),
+    (
+        "policy.error.control_character",
+        "制御文字（NUL など）が含まれています。",
+        "The text contains a control character (such as NUL).",
+    ),
+    (
+        "policy.error.empty",
+        "本文がありません。",
+        "The text is empty.",
+    ),
+    (
+        "policy.error.line_too_long",
+        "行が長すぎます。",
+        "The line is too long.",
+    ),
+    (
+        "policy.error.no_section",
+        "番号の付いた節（「1 目的」「第1条」など）が見つかりません。",
+        "No numbered section (such as 「1 目的」 or 「第1条」) was found.",
+    ),
+    (
+        "policy.error.too_large",
+        "本文が大きすぎます。",
+        "The text is too large.",
+    ),
+    (
+        "policy.error.too_many_lines",
+        "行数が多すぎます。",
+        "The text has too many lines.",
+    ),
     ("quarantine.address", "宛先アドレス", "Address"),
     (
         "quarantine.ambiguities",

@@ -9,6 +9,7 @@ pub mod classification;
 pub mod credentials;
 pub mod i18n;
 pub mod org;
+pub mod policy;
 pub mod release;
 pub mod role;
 pub mod segment;
