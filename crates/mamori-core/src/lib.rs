@@ -12,6 +12,7 @@ pub mod release;
 pub mod role;
 pub mod segment;
 pub mod text;
+pub mod time;
 
 pub use authz::{Actor, Denied, Granted};
 pub use org::{OrgId, PersonId, UnitId, UserId};

@@ -17,5 +17,5 @@ pub mod throttle;
 pub use context::Ctx;
 pub use error::AppError;
 pub use extract::{ApiJson, ApiQuery, Form, Id, PathParams, Upload, User};
-pub use frame::{Check, Frame, format_time, parse_date, parse_opt_id, render};
+pub use frame::{Check, Frame, parse_date, parse_opt_id, render};
 pub use state::{AppState, MetricsSource, WebConfig};
