@@ -615,8 +615,7 @@ impl RowParser<'_> {
         lookup: &dyn Lookup,
         first_row_of_id: &mut HashMap<String, usize>,
     ) -> (Option<String>, bool) {
-        // Full-width digits typed through an input method are the same 管理番号 as ASCII ones.
-        let raw = self.raw(ID).nfkc().collect::<String>().trim().to_owned();
+        let raw = normalise_id(self.raw(ID));
         if raw.is_empty() {
             return (None, false);
         }
@@ -760,6 +759,12 @@ fn shorten(raw: &str) -> String {
         short.push('…');
     }
     short
+}
+
+/// A 管理番号 cell as the import reads it: full-width digits typed through an input method are
+/// the same 管理番号 as ASCII ones (NFKC), and spaces around it are not part of it.
+pub fn normalise_id(raw: &str) -> String {
+    raw.nfkc().collect::<String>().trim().to_owned()
 }
 
 /// 状態 as registers write it, in Japanese or English.
@@ -936,6 +941,16 @@ mod tests {
         assert_eq!(CivilDate::new(10_000, 1, 1), None);
         // 10000-01-01 00:00 JST.
         assert_eq!(CivilDate::of_epoch_ms_jst(253_402_268_400_000), None);
+    }
+
+    #[rstest]
+    #[case("12", "12")]
+    #[case(" １２ ", "12")]
+    #[case("\u{3000}００１２\u{3000}", "0012")]
+    #[case("Ａ－１", "A-1")]
+    #[case("", "")]
+    fn ids_are_read_with_width_folded(#[case] raw: &str, #[case] id: &str) {
+        assert_eq!(normalise_id(raw), id);
     }
 
     #[rstest]

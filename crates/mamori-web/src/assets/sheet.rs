@@ -16,7 +16,7 @@ use mamori_core::time::DAY_MS;
 use mamori_core::{Actor, FieldError, FieldErrorKind, PersonId, UnitId};
 use mamori_sheet::{
     AssetRow as SheetRow, CivilDate, CsvEncoding, ExistingIds, ExportFormat, ImportError,
-    ImportedAsset, Language, Limits, Lookup, RowError, SegmentRef,
+    ImportedAsset, Language, Limits, Lookup, RowError, SegmentRef, normalise_id,
 };
 use mamori_store::{
     Asset, AssetInput, ImportOutcome, ImportRow, NewAsset, Origin, PeopleFilter, Store,
@@ -165,17 +165,7 @@ fn unknown_ids(
     let mut errors = Vec::new();
     for (index, cells) in table.rows.iter().enumerate().skip(header_row + 1) {
         let row = index + 1;
-        let raw: String = cells
-            .get(column)
-            .map(String::as_str)
-            .unwrap_or_default()
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from(b'0' + (u32::from(c) - u32::from('０')) as u8),
-                c => c,
-            })
-            .collect();
+        let raw = normalise_id(cells.get(column).map(String::as_str).unwrap_or_default());
         if raw.is_empty()
             || raw.parse::<i64>().is_ok_and(|id| assets.contains_key(&id))
             || reported
