@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authz;
 pub mod classification;
 pub mod credentials;
+pub mod exposition;
 pub mod org;
 pub mod release;
 pub mod role;
