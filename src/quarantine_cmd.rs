@@ -13,6 +13,7 @@ use clap::{Args, Subcommand};
 use mamori_core::Actor;
 use mamori_core::authz::{ApproveRelease, RequestRelease, authorize};
 use mamori_core::release::{ReleaseDecision, ReleaseId, ReleaseState, parse_reason, same_address};
+use mamori_core::time;
 use mamori_gateway::NextHop;
 use mamori_gateway::quarantine::{Entry, QuarantineId, QuarantineReader};
 use mamori_release::{QuarantineConfig, QuarantineService, deliver_due};
@@ -126,15 +127,10 @@ pub struct PurgeArgs {
 }
 
 fn jst(ms: i64) -> String {
-    let offset = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || format!("(invalid time {ms})"),
-        |t| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M:%S JST")
-                .to_string()
-        },
-    )
+    match time::in_jst(ms) {
+        Some(_) => format!("{} JST", time::format_jst(ms)),
+        None => format!("(invalid time {ms})"),
+    }
 }
 
 fn parse_id(raw: &str) -> anyhow::Result<QuarantineId> {

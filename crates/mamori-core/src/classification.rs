@@ -3,6 +3,7 @@
 //! the MIC guideline; a site edits them or switches on the 3A/3B/3C split of 機密性3.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::text::{FieldError, FieldErrorKind};
 
@@ -121,18 +122,10 @@ impl Scale {
             .find(|l| l.code.eq_ignore_ascii_case(code))
     }
 
-    /// Reads a level as people write it in a register: `3`, `3A`, `機密性3`, `機密性３` (full-width).
+    /// Reads a level as people write it in a register: `3`, `3A`, `機密性3`, `機密性３Ａ`
+    /// (full-width, folded by NFKC as the sheet import reads every cell).
     pub fn parse_level(&self, field: &'static str, raw: &str) -> Result<&Level, FieldError> {
-        let normalised: String = raw
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                'Ａ'..='Ｚ' => char::from_u32(c as u32 - 'Ａ' as u32 + 'A' as u32).unwrap_or(c),
-                'ａ'..='ｚ' => char::from_u32(c as u32 - 'ａ' as u32 + 'A' as u32).unwrap_or(c),
-                _ => c,
-            })
-            .collect();
+        let normalised: String = raw.trim().nfkc().collect();
         let code = normalised
             .strip_prefix(self.dimension.label())
             .unwrap_or(&normalised);
@@ -550,6 +543,7 @@ mod tests {
     #[case("機密性3", Some("3"))]
     #[case("機密性３", Some("3"))]
     #[case(" 2 ", Some("2"))]
+    #[case("\u{3000}機密性２\u{3000}", Some("2"))]
     #[case("4", None)]
     #[case("極秘", None)]
     #[case("", None)]
@@ -577,6 +571,14 @@ mod tests {
                 .unwrap()
                 .code,
             "3B"
+        );
+        assert_eq!(
+            scales
+                .confidentiality
+                .parse_level("c", "機密性３ｃ")
+                .unwrap()
+                .code,
+            "3C"
         );
         assert!(
             scales.confidentiality.parse_level("c", "3").is_err(),

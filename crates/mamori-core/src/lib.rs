@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authz;
 pub mod classification;
 pub mod credentials;
+pub mod exposition;
 pub mod i18n;
 pub mod org;
 pub mod policy;
@@ -14,6 +15,7 @@ pub mod release;
 pub mod role;
 pub mod segment;
 pub mod text;
+pub mod time;
 
 pub use authz::{Actor, Denied, Granted};
 pub use org::{OrgId, PersonId, UnitId, UserId};

@@ -61,18 +61,22 @@ where
                 FieldErrorKind::TooLong { max: 1000 },
             ));
         }
-        let net = match token.parse::<IpNet>() {
-            Ok(net) => net.trunc(),
-            Err(_) => match token.parse::<IpAddr>() {
-                Ok(addr) => IpNet::from(addr),
-                Err(_) => return Err(FieldError::new(field, FieldErrorKind::InvalidFormat)),
-            },
-        };
+        let net =
+            parse_range(token).ok_or(FieldError::new(field, FieldErrorKind::InvalidFormat))?;
         if !ranges.contains(&net) {
             ranges.push(net);
         }
     }
     Ok(ranges)
+}
+
+/// One address range: a CIDR block with its host bits cleared (`10.1.2.3/16` → `10.1.0.0/16`,
+/// the block that was meant), or a single address as a block of one (`/32`, `/128`).
+pub fn parse_range(token: &str) -> Option<IpNet> {
+    match token.parse::<IpNet>() {
+        Ok(net) => Some(net.trunc()),
+        Err(_) => token.parse::<IpAddr>().ok().map(IpNet::from),
+    }
 }
 
 /// Reads host addresses (no ranges) of an asset, separated as [`list_items`] reads them.
@@ -150,6 +154,25 @@ mod tests {
             ]
         );
         assert!(parse_ranges("ranges", "").unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_range_is_a_block_or_an_address() {
+        let block = |s: &str| parse_range(s).map(|n| n.to_string());
+        assert_eq!(block("10.1.2.3/16").as_deref(), Some("10.1.0.0/16"));
+        assert_eq!(block("fd00::1/8").as_deref(), Some("fd00::/8"));
+        assert_eq!(block("192.0.2.1").as_deref(), Some("192.0.2.1/32"));
+        assert_eq!(block("::1").as_deref(), Some("::1/128"));
+        for bad in [
+            "",
+            " 10.0.0.0/8",
+            "10.0.0.0/33",
+            "::1/129",
+            "abc",
+            "10.0.0.0/",
+        ] {
+            assert_eq!(parse_range(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

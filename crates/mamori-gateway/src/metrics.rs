@@ -1,14 +1,15 @@
-//! Prometheus counters of the gateway, rendered by hand in the text exposition format (as the web
-//! crate does): a few atomics and one histogram need no metrics framework.
+//! Prometheus counters of the gateway, written in the text exposition format by
+//! [`mamori_core::exposition`] (as the web crate's are): a few atomics and one histogram need no
+//! metrics framework.
 //!
 //! [`GatewayMetrics::render`] gives the text for `--metrics-listen` and for `mamori serve` to
 //! append to its own `/metrics`.
 
-use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use mamori_core::exposition;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -121,95 +122,100 @@ impl Metrics {
 
     /// The text exposition format; `depth` is the number of messages per spool state.
     pub fn render(&self, depth: &[(&str, usize)]) -> String {
+        use exposition::{NO_LABELS, counter};
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut out = String::new();
-        let mut counter = |name: &str, help: &str, samples: &[(&str, u64)]| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "{name}{labels} {value}");
-            }
-        };
         counter(
+            &mut out,
             "mamori_gateway_connections_total",
             "SMTP connections accepted.",
-            &[("", load(&self.connections))],
+            [(NO_LABELS, load(&self.connections))],
         );
         counter(
+            &mut out,
             "mamori_gateway_connections_refused_total",
             "SMTP connections refused by a connection limit (421).",
-            &[("", load(&self.connections_refused))],
+            [(NO_LABELS, load(&self.connections_refused))],
         );
         counter(
+            &mut out,
             "mamori_gateway_smtp_replies_total",
             "SMTP replies sent, by class.",
-            &[
-                ("{class=\"2xx\"}", load(&self.replies[0])),
-                ("{class=\"3xx\"}", load(&self.replies[1])),
-                ("{class=\"4xx\"}", load(&self.replies[2])),
-                ("{class=\"5xx\"}", load(&self.replies[3])),
-            ],
+            ["2xx", "3xx", "4xx", "5xx"]
+                .into_iter()
+                .zip(&self.replies)
+                .map(|(class, c)| ([("class", class)], load(c))),
         );
         counter(
+            &mut out,
             "mamori_gateway_messages_received_total",
             "Messages whose DATA ended, accepted or not.",
-            &[("", load(&self.received))],
+            [(NO_LABELS, load(&self.received))],
         );
         counter(
+            &mut out,
             "mamori_gateway_messages_accepted_total",
             "Messages answered 250 after DATA (durably spooled).",
-            &[("", load(&self.accepted))],
+            [(NO_LABELS, load(&self.accepted))],
         );
         counter(
+            &mut out,
             "mamori_gateway_messages_refused_total",
             "Messages refused after DATA, by reply class.",
-            &[
-                ("{class=\"4xx\"}", load(&self.refused[0])),
-                ("{class=\"5xx\"}", load(&self.refused[1])),
-            ],
+            ["4xx", "5xx"]
+                .into_iter()
+                .zip(&self.refused)
+                .map(|(class, c)| ([("class", class)], load(c))),
         );
         counter(
+            &mut out,
             "mamori_gateway_received_bytes_total",
             "Bytes of message content received.",
-            &[("", load(&self.received_bytes))],
+            [(NO_LABELS, load(&self.received_bytes))],
         );
         counter(
+            &mut out,
             "mamori_gateway_messages_checked_total",
             "Messages through the worker, by verdict.",
-            &[
-                ("{verdict=\"sanitized\"}", load(&self.sanitized)),
-                ("{verdict=\"quarantined\"}", load(&self.quarantined)),
-                ("{verdict=\"held\"}", load(&self.held)),
-                ("{verdict=\"passed\"}", load(&self.passed)),
-            ],
+            [
+                ("sanitized", &self.sanitized),
+                ("quarantined", &self.quarantined),
+                ("held", &self.held),
+                ("passed", &self.passed),
+            ]
+            .map(|(verdict, c)| ([("verdict", verdict)], load(c))),
         );
         counter(
+            &mut out,
             "mamori_gateway_deliveries_total",
             "Delivery attempts to the next hop, by outcome.",
-            &[
-                ("{status=\"delivered\"}", load(&self.delivered)),
-                ("{status=\"deferred\"}", load(&self.deferred)),
-                ("{status=\"failed\"}", load(&self.failed)),
-            ],
+            [
+                ("delivered", &self.delivered),
+                ("deferred", &self.deferred),
+                ("failed", &self.failed),
+            ]
+            .map(|(status, c)| ([("status", status)], load(c))),
         );
         counter(
+            &mut out,
             "mamori_gateway_delivered_bytes_total",
             "Bytes handed to the next hop.",
-            &[("", load(&self.delivered_bytes))],
+            [(NO_LABELS, load(&self.delivered_bytes))],
         );
         counter(
+            &mut out,
             "mamori_gateway_dsn_total",
             "Delivery status notifications queued to senders.",
-            &[("", load(&self.bounced))],
+            [(NO_LABELS, load(&self.bounced))],
         );
-        out.push_str("# HELP mamori_gateway_spool_messages Messages in the spool, by state.\n");
-        out.push_str("# TYPE mamori_gateway_spool_messages gauge\n");
-        for (state, n) in depth {
-            let _ = writeln!(
-                out,
-                "mamori_gateway_spool_messages{{state=\"{state}\"}} {n}"
-            );
-        }
+        exposition::gauge(
+            &mut out,
+            "mamori_gateway_spool_messages",
+            "Messages in the spool, by state.",
+            depth
+                .iter()
+                .map(|(state, n)| ([("state", *state)], *n as u64)),
+        );
         self.latency.render(
             &mut out,
             "mamori_gateway_delivery_latency_seconds",
@@ -248,18 +254,18 @@ impl Histogram {
     }
 
     fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} histogram");
-        let mut cumulative = 0;
-        for (bound, bucket) in LATENCY_BOUNDS.iter().zip(&self.buckets) {
-            cumulative += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum {sum}");
-        let _ = writeln!(out, "{name}_count {count}");
+        let buckets = self.buckets.each_ref().map(|b| b.load(Ordering::Relaxed));
+        exposition::histogram(
+            out,
+            name,
+            help,
+            &exposition::Histogram {
+                bounds: &LATENCY_BOUNDS,
+                buckets: &buckets,
+                count: self.count.load(Ordering::Relaxed),
+                sum: self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            },
+        );
     }
 }
 

@@ -16,7 +16,8 @@
 //! archives are not opened.
 //!
 //! How a number is recognised (so that phone numbers, amounts and ids are not taken for one):
-//! - full-width digits (０-９) count as digits, and full-width letters as letters;
+//! - full-width digits (０-９) count as digits, and full-width letters as letters (width is folded
+//!   by NFKC; see [`fold_width`] for why only width);
 //! - the digits are either one run of exactly twelve, or three groups of four joined by the same
 //!   single separator: a space (also U+3000) or a hyphen/dash (`-`, `‐`, `‑`, `‒`, `–`, `—`, `―`,
 //!   `−`, `－`, `ー`);
@@ -33,6 +34,7 @@ use std::borrow::Cow;
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 
 /// The checks to run on outbound mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,15 +203,24 @@ fn text_attachment<'a>(
     }
 }
 
-/// Full-width ASCII (U+FF01–U+FF5E) to ASCII and the ideographic space to a space.
+/// Folds width by NFKC: the Halfwidth and Fullwidth Forms (U+FF00–U+FFEF: `１` → `1`, `Ａ` → `A`,
+/// `－` → `-`, `ｰ` → `ー`) and the ideographic space (U+3000 → space). Every other character is
+/// kept as it is: NFKC of the whole text would also make `①` and `¹` digits, `⒈` `1.`, `№`
+/// `No` and `℡` `TEL`, so that a list of circled numbers reads as a 個人番号 and a number after
+/// `№` touches letters and is missed.
 pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
+    let is_width_form = |c: char| c == '\u{3000}' || ('\u{FF00}'..='\u{FFEF}').contains(&c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(is_width_form) {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let end = run.find(|c| !is_width_form(c)).unwrap_or(run.len());
+        out.extend(run[..end].nfkc());
+        rest = &run[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Separators allowed between the 4-4-4 groups (after [`fold_width`]).
@@ -465,6 +476,71 @@ mod tests {
     #[case("", false)]
     fn numbers_in_text(#[case] text: &str, #[case] found: bool) {
         assert_eq!(contains_my_number(&fold_width(text)), found, "{text}");
+    }
+
+    #[rstest]
+    // Circled, parenthesised and full-stop digits number the items of a list; NFKC would make
+    // this one 123456789018, a valid number.
+    #[case("①②③④⑤⑥⑦⑧⑨⓪①⑧", false)]
+    #[case("⑴⑵⑶⑷⑸⑹⑺⑻⑼⓪⑴⑻", false)]
+    #[case("¹²³⁴⁵⁶⁷⁸⁹⁰¹⁸", false)]
+    // A list number or a symbol before a number does not hide it: NFKC would make these
+    // 1123456789018, 1.123456789018, No123456789018 and TEL1234-5678-9018.
+    #[case("①123456789018", true)]
+    #[case("⒈123456789018", true)]
+    #[case("№123456789018", true)]
+    #[case("℡1234-5678-9018", true)]
+    #[case("個人番号：①１２３４５６７８９０１８", true)]
+    // Half-width katakana around a number: the prolonged sound mark (ｰ) is a separator in either
+    // width, other half-width katakana are neither digits nor letters.
+    #[case("ﾊﾞﾝｺﾞｳ123456789018ﾃﾞｽ", true)]
+    #[case("1234ｰ5678ｰ9018", true)]
+    #[case("1234ｰ5678ー9018", true)]
+    #[case("ｱ1234ｰ5678ｰ9018ｱ", true)]
+    #[case("ｱ1234ｰ5678ｰ9017", false)]
+    fn only_width_is_folded(#[case] text: &str, #[case] found: bool) {
+        assert_eq!(contains_my_number(&fold_width(text)), found, "{text}");
+    }
+
+    #[test]
+    fn whole_text_nfkc_would_change_what_is_found() {
+        // Why fold_width leaves these characters alone: the cases above under full NFKC.
+        let nfkc = |s: &str| s.nfkc().collect::<String>();
+        assert!(contains_my_number(&nfkc("①②③④⑤⑥⑦⑧⑨⓪①⑧")));
+        assert!(!contains_my_number(&nfkc("①123456789018")));
+        assert!(!contains_my_number(&nfkc("№123456789018")));
+        assert!(!contains_my_number(&nfkc("℡1234-5678-9018")));
+    }
+
+    #[test]
+    fn width_folding_is_what_it_was_for_everything_the_check_looks_at() {
+        // U+FF01–U+FF5E become their ASCII twin and U+3000 a space, as by hand before; the rest of
+        // the block folds to characters that are neither ASCII nor a separator, as before.
+        for c in ('\u{FF00}'..='\u{FFEF}').chain(['\u{3000}']) {
+            let folded = fold_width(&c.to_string());
+            match c {
+                '\u{FF01}'..='\u{FF5E}' => {
+                    let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap();
+                    assert_eq!(folded, ascii.to_string(), "{c:?}");
+                }
+                '\u{3000}' => assert_eq!(folded, " "),
+                // ｰ folds to ー; both are separators.
+                '\u{FF70}' => assert_eq!(folded, "\u{30FC}"),
+                // ￣ folds to a space and a combining macron: the space is never followed by a
+                // digit, so it joins no groups.
+                '\u{FFE3}' => assert_eq!(folded, " \u{304}"),
+                _ => assert!(
+                    folded.chars().all(|f| !f.is_ascii_alphanumeric()
+                        && !is_separator(f)
+                        && f != '_'
+                        && f != '.'
+                        && f != ','),
+                    "{c:?} → {folded:?}"
+                ),
+            }
+        }
+        assert_eq!(fold_width("機密性３Ａ ①"), "機密性3A ①");
+        assert_eq!(fold_width(""), "");
     }
 
     #[test]

@@ -7,6 +7,9 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use ipnet::IpNet;
+use mamori_core::segment;
+
 use crate::address::{AddressError, Mailbox};
 use crate::reply::Reply;
 use crate::spool::ForwardedClient;
@@ -49,34 +52,23 @@ impl SessionConfig {
     }
 }
 
-/// An address or a CIDR block (`127.0.0.1`, `127.0.0.0/8`, `::1`, `fd00::/8`).
+/// An address or a CIDR block (`127.0.0.1`, `127.0.0.0/8`, `::1`, `fd00::/8`), read by the rule
+/// of a segment's ranges ([`segment::parse_range`]): host bits are cleared, so `10.1.2.3/16` is
+/// `10.1.0.0/16`, the block every address of which it matched before it was cleared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressRange {
-    net: IpAddr,
-    prefix: u8,
-}
+pub struct AddressRange(IpNet);
 
 impl AddressRange {
+    /// Whether `ip` is inside. A client seen as an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`,
+    /// how a dual-stack socket sees an IPv4 peer) is the IPv4 address it carries.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
-        match (self.net, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&ip.to_canonical())
+    }
+}
+
+impl std::fmt::Display for AddressRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -84,19 +76,28 @@ impl std::str::FromStr for AddressRange {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("{s:?} is not an address or CIDR block");
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
-            None => (s, None),
-        };
-        let net: IpAddr = addr.parse().map_err(|_| bad())?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        if prefix > max {
-            return Err(bad());
-        }
-        Ok(Self { net, prefix })
+        segment::parse_range(s)
+            .map(Self)
+            .ok_or_else(|| range_error(s))
     }
+}
+
+/// Why `s` is not an address range, in words for the command line (which shows `s` itself).
+fn range_error(s: &str) -> String {
+    if s.trim().is_empty() {
+        return "an address or CIDR block is needed, not an empty value".to_owned();
+    }
+    if let Some((address, prefix)) = s.split_once('/')
+        && let (Ok(address), Ok(prefix)) = (address.parse::<IpAddr>(), prefix.parse::<u32>())
+    {
+        let (bits, version) = if address.is_ipv4() { (32, 4) } else { (128, 6) };
+        if prefix > bits {
+            return format!(
+                "the prefix length /{prefix} is longer than the {bits} bits of an IPv{version} address"
+            );
+        }
+    }
+    "not an address or CIDR block (e.g. 192.0.2.25, 10.0.0.0/8, fd00::/8)".to_owned()
 }
 
 impl Default for SessionConfig {
@@ -982,13 +983,67 @@ mod tests {
     }
 
     #[rstest]
-    #[case("127.0.0.0/33")]
-    #[case("::/129")]
-    #[case("localhost")]
-    #[case("10.0.0.0/x")]
-    #[case("")]
-    fn bad_address_ranges(#[case] range: &str) {
-        assert!(range.parse::<AddressRange>().is_err(), "{range}");
+    // Host bits are cleared: the block is the one every address of which the range matched.
+    #[case("10.1.2.3/16", "10.1.0.0/16")]
+    #[case("192.0.2.77/24", "192.0.2.0/24")]
+    #[case("fd00::1/8", "fd00::/8")]
+    #[case("10.0.0.0/8", "10.0.0.0/8")]
+    #[case("127.0.0.1", "127.0.0.1/32")]
+    #[case("::1", "::1/128")]
+    fn address_ranges_are_blocks(#[case] range: &str, #[case] block: &str) {
+        let r: AddressRange = range.parse().unwrap();
+        assert_eq!(r.to_string(), block);
+        assert_eq!(r, block.parse().unwrap());
+    }
+
+    #[rstest]
+    #[case("10.1.2.3/16", "10.1.200.9", true)]
+    #[case("10.1.2.3/16", "10.2.0.1", false)]
+    #[case("192.0.2.77/24", "::ffff:192.0.2.1", true)]
+    #[case("::ffff:192.0.2.0/120", "192.0.2.1", false)]
+    #[case("::ffff:192.0.2.0/120", "::ffff:192.0.2.1", false)]
+    #[case("0.0.0.0/0", "::1", false)]
+    #[case("::/0", "2001:db8::25", true)]
+    #[case("::/0", "::ffff:192.0.2.1", false)]
+    fn mapped_clients_are_their_ipv4_address(
+        #[case] range: &str,
+        #[case] ip: &str,
+        #[case] inside: bool,
+    ) {
+        let r: AddressRange = range.parse().unwrap();
+        assert_eq!(r.contains(ip.parse().unwrap()), inside, "{range} {ip}");
+    }
+
+    #[rstest]
+    #[case(
+        "127.0.0.0/33",
+        "the prefix length /33 is longer than the 32 bits of an IPv4 address"
+    )]
+    #[case(
+        "10.0.0.0/33",
+        "the prefix length /33 is longer than the 32 bits of an IPv4 address"
+    )]
+    #[case(
+        "::/129",
+        "the prefix length /129 is longer than the 128 bits of an IPv6 address"
+    )]
+    #[case(
+        "::1/129",
+        "the prefix length /129 is longer than the 128 bits of an IPv6 address"
+    )]
+    #[case("localhost", "not an address or CIDR block")]
+    #[case("abc", "not an address or CIDR block")]
+    #[case("10.0.0.0/x", "not an address or CIDR block")]
+    #[case("10.0.0.0/", "not an address or CIDR block")]
+    #[case("/8", "not an address or CIDR block")]
+    #[case("10.0.0/8", "not an address or CIDR block")]
+    #[case("10.0.0.0/-1", "not an address or CIDR block")]
+    #[case("10.0.0.0/8/8", "not an address or CIDR block")]
+    #[case("", "not an empty value")]
+    #[case(" ", "not an empty value")]
+    fn bad_address_ranges(#[case] range: &str, #[case] message: &str) {
+        let error = range.parse::<AddressRange>().unwrap_err();
+        assert!(error.contains(message), "{range}: {error}");
     }
 
     #[test]

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use chrono::{Datelike, NaiveDate};
 use mamori_core::asset::{AssetKind, Lifecycle};
 use mamori_core::classification::{Classification, Dimension, Scales};
 use mamori_core::segment::parse_addresses;
 use mamori_core::text::{
     FieldError, FieldErrorKind, Name, is_forbidden_char, list_items, parse_note,
 };
+use mamori_core::time;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::SheetError;
@@ -50,29 +52,22 @@ pub enum ExistingIds {
     Reject,
 }
 
-/// A calendar date as written in a register (廃棄日).
+/// A calendar date as written in a register (廃棄日): a day of the years 1 to 9999.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CivilDate {
-    pub year: i32,
-    pub month: u8,
-    pub day: u8,
-}
+pub struct CivilDate(NaiveDate);
 
 impl CivilDate {
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        ((1..=9999).contains(&year) && (1..=days_in_month).contains(&day)).then_some(Self {
-            year,
-            month,
-            day,
-        })
+        NaiveDate::from_ymd_opt(year, month.into(), day.into()).and_then(Self::from_naive)
+    }
+
+    fn from_naive(date: NaiveDate) -> Option<Self> {
+        (1..=9999).contains(&date.year()).then_some(Self(date))
+    }
+
+    /// The day in Japan (JST) of a moment in milliseconds since the epoch.
+    pub fn of_epoch_ms_jst(ms: i64) -> Option<Self> {
+        time::jst_date(ms).and_then(Self::from_naive)
     }
 
     /// Reads `2026-11-25`, `2026/11/25`, `2026.11.25`, `2026年11月25日` and 和暦 (`令和8年11月25日`,
@@ -108,26 +103,13 @@ impl CivilDate {
 
     /// Midnight at the start of the day in Japan (JST, UTC+9), in milliseconds since the epoch.
     pub fn to_epoch_ms_jst(self) -> i64 {
-        // Days from 1970-01-01 (the civil-from-days algorithm run backwards).
-        let (y, m, d) = (
-            i64::from(self.year),
-            i64::from(self.month),
-            i64::from(self.day),
-        );
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        days * 86_400_000 - 9 * 3_600_000
+        time::jst_midnight(self.0)
     }
 }
 
 impl std::fmt::Display for CivilDate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
     }
 }
 
@@ -633,8 +615,7 @@ impl RowParser<'_> {
         lookup: &dyn Lookup,
         first_row_of_id: &mut HashMap<String, usize>,
     ) -> (Option<String>, bool) {
-        // Full-width digits typed through an input method are the same 管理番号 as ASCII ones.
-        let raw = self.raw(ID).nfkc().collect::<String>().trim().to_owned();
+        let raw = normalise_id(self.raw(ID));
         if raw.is_empty() {
             return (None, false);
         }
@@ -780,6 +761,12 @@ fn shorten(raw: &str) -> String {
     short
 }
 
+/// A 管理番号 cell as the import reads it: full-width digits typed through an input method are
+/// the same 管理番号 as ASCII ones (NFKC), and spaces around it are not part of it.
+pub fn normalise_id(raw: &str) -> String {
+    raw.nfkc().collect::<String>().trim().to_owned()
+}
+
 /// 状態 as registers write it, in Japanese or English.
 pub fn parse_lifecycle(raw: &str) -> Option<Lifecycle> {
     let folded: String = raw.nfkc().collect();
@@ -897,6 +884,53 @@ mod tests {
             CivilDate::new(2026, 11, 25).unwrap().to_epoch_ms_jst(),
             1_795_532_400_000
         );
+    }
+
+    #[rstest]
+    #[case(2026, 11, 25)]
+    #[case(1970, 1, 1)]
+    #[case(2024, 2, 29)]
+    #[case(2000, 12, 31)]
+    #[case(1, 1, 1)]
+    #[case(9999, 12, 31)]
+    fn dates_in_japan(#[case] y: i32, #[case] m: u8, #[case] d: u8) {
+        let day = CivilDate::new(y, m, d).unwrap();
+        let start = day.to_epoch_ms_jst();
+        assert_eq!(CivilDate::of_epoch_ms_jst(start), Some(day));
+        assert_eq!(
+            CivilDate::of_epoch_ms_jst(start + time::DAY_MS - 1),
+            Some(day)
+        );
+        assert_ne!(CivilDate::of_epoch_ms_jst(start - 1), Some(day));
+    }
+
+    #[rstest]
+    #[case(CivilDate::new(1, 1, 1), "0001-01-01")]
+    #[case(CivilDate::new(2026, 3, 9), "2026-03-09")]
+    #[case(CivilDate::new(9999, 12, 31), "9999-12-31")]
+    fn dates_are_written_with_four_digit_years(
+        #[case] day: Option<CivilDate>,
+        #[case] written: &str,
+    ) {
+        assert_eq!(day.unwrap().to_string(), written);
+    }
+
+    #[test]
+    fn years_outside_1_to_9999_are_not_dates_of_a_register() {
+        assert_eq!(CivilDate::new(0, 1, 1), None);
+        assert_eq!(CivilDate::new(10_000, 1, 1), None);
+        // 10000-01-01 00:00 JST.
+        assert_eq!(CivilDate::of_epoch_ms_jst(253_402_268_400_000), None);
+    }
+
+    #[rstest]
+    #[case("12", "12")]
+    #[case(" １２ ", "12")]
+    #[case("\u{3000}００１２\u{3000}", "0012")]
+    #[case("Ａ－１", "A-1")]
+    #[case("", "")]
+    fn ids_are_read_with_width_folded(#[case] raw: &str, #[case] id: &str) {
+        assert_eq!(normalise_id(raw), id);
     }
 
     #[rstest]

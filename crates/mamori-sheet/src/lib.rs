@@ -26,7 +26,7 @@ mod write;
 pub use asset::{
     AssetRow, CivilDate, ExistingIds, ExportFormat, ImportError, ImportedAsset, Lookup,
     MAX_REPORTED_ERRORS, SegmentRef, asset_table, asset_template, export_assets, import_assets,
-    kind_label, lifecycle_label, parse_assets, parse_lifecycle,
+    kind_label, lifecycle_label, normalise_id, parse_assets, parse_lifecycle,
 };
 pub use error::{SheetError, column_letter};
 pub use read::{Format, Limits, Table, read};

@@ -6,6 +6,7 @@ use axum::response::Response;
 use mamori_core::authz::{
     ManageAccounts, ManageOrganisations, Permission, ViewAudit, ViewDirectory, authorize,
 };
+use mamori_core::time::rfc3339_jst;
 use mamori_core::{FieldError, FieldErrorKind, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ops::{self, AccountDraft};
-use crate::http::api::{ErrorBody, PREFIX, created, positive_id, rfc3339, scope_text};
+use crate::http::api::{ErrorBody, PREFIX, created, positive_id, scope_text};
 use crate::http::{ApiJson, AppError, AppState, Id, User};
 
 mod json {
@@ -93,7 +94,7 @@ impl From<mamori_store::Account> for json::Account {
             language: a.language,
             totp_enabled: a.totp_enabled,
             disabled: a.disabled,
-            created_at: rfc3339(a.created_at),
+            created_at: rfc3339_jst(a.created_at),
         }
     }
 }

@@ -8,11 +8,12 @@ use mamori_core::audit::AuditEvent;
 use mamori_core::credentials::{
     self, NewPassword, TotpSecret, normalise_recovery_code, random_token, token_digest,
 };
+use mamori_core::time::format_jst;
 use mamori_store::{NewSession, Session};
 use serde::Deserialize;
 
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
-use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, format_time, render};
+use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, render};
 use mamori_core::i18n::Lang;
 
 #[derive(Template)]
@@ -376,8 +377,8 @@ async fn account_view(
             current: Some(s.id) == current,
             address: s.address,
             user_agent: s.user_agent,
-            created: format_time(s.created_at),
-            last_seen: format_time(s.last_seen_at),
+            created: format_jst(s.created_at),
+            last_seen: format_jst(s.last_seen_at),
         })
         .collect();
     Ok(Html(render(&AccountPage {

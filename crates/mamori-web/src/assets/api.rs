@@ -23,9 +23,10 @@ use super::pages::is_split;
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
-use crate::http::api::{PREFIX, created, parse_count, positive_id, rfc3339};
+use crate::http::api::{PREFIX, created, parse_count, positive_id};
 use crate::http::error::status;
 use crate::http::{ApiJson, ApiQuery, Id, PathParams};
+use mamori_core::time::rfc3339_jst;
 
 mod json {
     use super::*;
@@ -308,7 +309,7 @@ impl From<Asset> for json::Asset {
             disposal: a.disposal.map(|d| json::Disposal {
                 method: d.method,
                 by: d.by,
-                at: rfc3339(d.at_ms),
+                at: rfc3339_jst(d.at_ms),
             }),
             note: a.note,
             confidentiality: a.classification.confidentiality,
@@ -319,8 +320,8 @@ impl From<Asset> for json::Asset {
                 .iter()
                 .filter_map(|f| serde_json::to_value(f).ok())
                 .collect(),
-            created_at: rfc3339(a.created_at),
-            updated_at: rfc3339(a.updated_at),
+            created_at: rfc3339_jst(a.created_at),
+            updated_at: rfc3339_jst(a.updated_at),
         }
     }
 }
@@ -340,7 +341,7 @@ impl From<AssetRow> for json::AssetRow {
             availability: r.classification.availability,
             flagged: r.flagged,
             detail_hidden: r.detail_hidden,
-            updated_at: rfc3339(r.updated_at),
+            updated_at: rfc3339_jst(r.updated_at),
         }
     }
 }

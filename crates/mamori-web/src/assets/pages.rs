@@ -10,6 +10,7 @@ use mamori_core::authz::{ManageAssets, ManageRegister, ViewAssets, authorize};
 use mamori_core::classification::{Dimension, Level, Scale, Scales, TakeOut};
 use mamori_core::segment::{Segment, SegmentId};
 use mamori_core::text::list_items;
+use mamori_core::time::format_jst;
 use mamori_core::{Actor, FieldError, FieldErrorKind, PersonId, UnitId};
 use mamori_store::{Asset, AssetRow, AssetSort, AssetSummary, SegmentEntry, SummaryCount};
 use serde::Deserialize;
@@ -20,7 +21,7 @@ use super::ops::{
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
-use crate::http::{Form, Frame, Id, PathParams, format_time, parse_opt_id, render};
+use crate::http::{Form, Frame, Id, PathParams, parse_opt_id, render};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -342,7 +343,7 @@ impl AssetPage {
         take_out_key(take_out)
     }
     fn time(&self, ms: &i64) -> String {
-        format_time(*ms)
+        format_jst(*ms)
     }
     fn levels_of(&self, dimension: &Dimension) -> &[Level] {
         &self.scales.get(*dimension).levels

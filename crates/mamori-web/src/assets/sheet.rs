@@ -12,10 +12,11 @@ use mamori_core::asset::{Disposal, Lifecycle};
 use mamori_core::authz::{ManageRegister, ViewAssets, ViewDirectory, authorize};
 use mamori_core::segment::SegmentId;
 use mamori_core::text::Name;
+use mamori_core::time::DAY_MS;
 use mamori_core::{Actor, FieldError, FieldErrorKind, PersonId, UnitId};
 use mamori_sheet::{
     AssetRow as SheetRow, CivilDate, CsvEncoding, ExistingIds, ExportFormat, ImportError,
-    ImportedAsset, Language, Limits, Lookup, RowError, SegmentRef,
+    ImportedAsset, Language, Limits, Lookup, RowError, SegmentRef, normalise_id,
 };
 use mamori_store::{
     Asset, AssetInput, ImportOutcome, ImportRow, NewAsset, Origin, PeopleFilter, Store,
@@ -26,8 +27,6 @@ use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::{Upload, User};
 use mamori_core::i18n::Lang;
-
-const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
@@ -53,25 +52,6 @@ fn language(lang: Lang) -> Language {
         Lang::Ja => Language::Japanese,
         Lang::En => Language::English,
     }
-}
-
-/// The day in Japan (JST) of a moment in milliseconds since the epoch.
-fn jst_date(ms: i64) -> Option<CivilDate> {
-    // Howard Hinnant's days-to-civil.
-    let z = (ms + 9 * 3_600_000).div_euclid(DAY_MS) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    CivilDate::new(
-        i32::try_from(year).ok()?,
-        u8::try_from(month).ok()?,
-        u8::try_from(day).ok()?,
-    )
 }
 
 fn stored_name(field: &'static str, raw: &str) -> Result<Name, AppError> {
@@ -108,7 +88,10 @@ fn sheet_row(asset: &Asset) -> Result<SheetRow, AppError> {
             Some(d) => optional("disposed_by", Some(&d.by))?,
             None => None,
         },
-        disposed_on: asset.disposal.as_ref().and_then(|d| jst_date(d.at_ms)),
+        disposed_on: asset
+            .disposal
+            .as_ref()
+            .and_then(|d| CivilDate::of_epoch_ms_jst(d.at_ms)),
         notes: asset.note.clone(),
     })
 }
@@ -182,17 +165,7 @@ fn unknown_ids(
     let mut errors = Vec::new();
     for (index, cells) in table.rows.iter().enumerate().skip(header_row + 1) {
         let row = index + 1;
-        let raw: String = cells
-            .get(column)
-            .map(String::as_str)
-            .unwrap_or_default()
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from(b'0' + (u32::from(c) - u32::from('０')) as u8),
-                c => c,
-            })
-            .collect();
+        let raw = normalise_id(cells.get(column).map(String::as_str).unwrap_or_default());
         if raw.is_empty()
             || raw.parse::<i64>().is_ok_and(|id| assets.contains_key(&id))
             || reported
@@ -554,17 +527,6 @@ pub mod api {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_in_japan() {
-        for (y, m, d) in [(2026, 11, 25), (1970, 1, 1), (2024, 2, 29), (2000, 12, 31)] {
-            let day = CivilDate::new(y, m, d).unwrap();
-            let start = day.to_epoch_ms_jst();
-            assert_eq!(jst_date(start), Some(day));
-            assert_eq!(jst_date(start + DAY_MS - 1), Some(day));
-            assert_ne!(jst_date(start - 1), Some(day));
-        }
-    }
 
     #[test]
     fn formats() {

@@ -2,13 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use mamori_core::time::rfc3339_jst;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ops::{self, AuditQuery};
-use crate::http::api::{ErrorBody, parse_count, rfc3339};
+use crate::http::api::{ErrorBody, parse_count};
 use crate::http::{ApiQuery, AppError, AppState, User};
 
 mod json {
@@ -106,7 +107,7 @@ async fn list_audit(
             .into_iter()
             .map(|r| json::AuditRecord {
                 seq: r.seq,
-                at: rfc3339(r.at_ms),
+                at: rfc3339_jst(r.at_ms),
                 actor_id: r.event.actor_id.map(|u| u.0),
                 actor_name: r.event.actor_name,
                 action: r.event.action,

@@ -2,6 +2,7 @@
 
 use mamori_core::audit::AuditRecord;
 use mamori_core::authz::{Permission, ViewAudit, authorize};
+use mamori_core::time::DAY_MS;
 use mamori_store::AuditFilter;
 use serde::Deserialize;
 
@@ -32,7 +33,7 @@ fn audit_filter(query: &AuditQuery, limit: i64) -> Result<AuditFilter, AppError>
         action_prefix: clip(&query.action),
         actor_name: clip(&query.actor),
         from_ms: parse_date("from", &query.from)?,
-        to_ms: parse_date("to", &query.to)?.map(|t| t + 86_400_000),
+        to_ms: parse_date("to", &query.to)?.map(|t| t + DAY_MS),
         before_seq: parse_opt_id("before", &query.before)?,
         limit,
     })

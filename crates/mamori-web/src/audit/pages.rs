@@ -3,9 +3,10 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
+use mamori_core::time::format_jst;
 
 use super::ops::{self, AuditQuery};
-use crate::http::{AppError, AppState, Frame, User, format_time, render};
+use crate::http::{AppError, AppState, Frame, User, render};
 
 // Audit trail
 
@@ -52,7 +53,7 @@ pub async fn audit(
         .into_iter()
         .map(|r| AuditRow {
             seq: r.seq,
-            at: format_time(r.at_ms),
+            at: format_jst(r.at_ms),
             actor: r.event.actor_name,
             action: r.event.action,
             target: format!("{} {}", r.event.target_kind, r.event.target_id),

@@ -1,10 +1,9 @@
-//! What every JSON endpoint shares: where the API is mounted, its route table, the error body,
-//! times as RFC 3339 and the OpenAPI document's frame (security scheme, tags).
+//! What every JSON endpoint shares: where the API is mounted, its route table, the error body
+//! and the OpenAPI document's frame (security scheme, tags).
 
 use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{FixedOffset, SecondsFormat, TimeZone};
 use mamori_core::role::Scope;
 use mamori_core::{FieldError, FieldErrorKind};
 use serde::{Deserialize, Serialize};
@@ -18,16 +17,6 @@ pub const PREFIX: &str = "/api/v1";
 
 pub fn created<T: Serialize>(location: String, body: T) -> Response {
     (status::CREATED, [(header::LOCATION, location)], Json(body)).into_response()
-}
-
-/// A time as RFC 3339 in Japan Standard Time.
-pub fn rfc3339(ms: i64) -> String {
-    FixedOffset::east_opt(9 * 3600)
-        .expect("valid offset")
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, false))
-        .unwrap_or_default()
 }
 
 /// A count from the query string: empty means `default`, larger than `max` means `max`.

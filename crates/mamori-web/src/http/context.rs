@@ -9,6 +9,8 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use cookie::time::Duration;
+use cookie::{Cookie, SameSite};
 use mamori_core::Actor;
 use mamori_core::credentials::{random_token, secrets_equal, token_digest};
 use mamori_store::Session;
@@ -122,15 +124,17 @@ pub fn is_form(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
+/// The value of the first cookie called `name` in the request's `Cookie` headers; a pair that is
+/// not `name=value` is skipped.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .and_then(|c| c.value_raw())
 }
 
 /// A `Set-Cookie` value with the attributes every cookie of ours carries.
@@ -140,14 +144,25 @@ pub fn set_cookie(
     value: &str,
     max_age_secs: Option<u64>,
 ) -> HeaderValue {
-    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if state.config.secure_cookies {
-        text.push_str("; Secure");
-    }
+    set_cookie_value(name, value, state.config.secure_cookies, max_age_secs)
+}
+
+/// HttpOnly, SameSite=Lax and Path=/ always; Secure when served over TLS; Max-Age when given.
+fn set_cookie_value(
+    name: &str,
+    value: &str,
+    secure: bool,
+    max_age_secs: Option<u64>,
+) -> HeaderValue {
+    let mut cookie = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure);
     if let Some(age) = max_age_secs {
-        text.push_str(&format!("; Max-Age={age}"));
+        cookie = cookie.max_age(Duration::seconds(i64::try_from(age).unwrap_or(i64::MAX)));
     }
-    HeaderValue::from_str(&text).expect("cookie values are URL-safe tokens")
+    HeaderValue::from_str(&cookie.to_string()).expect("cookie values are URL-safe tokens")
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -496,5 +511,63 @@ fn sheet_problems(error: &mamori_sheet::ImportError, lang: Lang) -> Vec<SheetPro
                 },
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for c in cookies {
+            headers.append(header::COOKIE, HeaderValue::from_str(c).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn a_cookie_is_found_in_any_cookie_header() {
+        let h = headers(&["mamori_lang=en; mamori_session=abc", "mamori_pre=xyz"]);
+        assert_eq!(cookie(&h, "mamori_lang"), Some("en"));
+        assert_eq!(cookie(&h, "mamori_session"), Some("abc"));
+        assert_eq!(cookie(&h, "mamori_pre"), Some("xyz"));
+        assert_eq!(cookie(&h, "mamori"), None);
+        assert_eq!(cookie(&headers(&[]), "mamori_lang"), None);
+    }
+
+    #[test]
+    fn malformed_pairs_are_skipped() {
+        let h = headers(&["garbage; =nameless;; ;mamori_lang=en ; other"]);
+        assert_eq!(cookie(&h, "mamori_lang"), Some("en"));
+        assert_eq!(cookie(&h, "garbage"), None);
+        assert_eq!(cookie(&h, ""), None);
+    }
+
+    #[test]
+    fn the_first_of_two_cookies_with_one_name_wins_and_values_are_kept_raw() {
+        let h = headers(&["mamori_session=first; mamori_session=second; q=\"a=b\""]);
+        assert_eq!(cookie(&h, "mamori_session"), Some("first"));
+        assert_eq!(cookie(&h, "q"), Some("\"a=b\""));
+        assert_eq!(
+            cookie(&headers(&["mamori_session="]), "mamori_session"),
+            Some("")
+        );
+    }
+
+    #[test]
+    fn every_cookie_is_http_only_lax_for_the_whole_site() {
+        assert_eq!(
+            set_cookie_value("mamori_pre", "tok", false, None),
+            "mamori_pre=tok; HttpOnly; SameSite=Lax; Path=/"
+        );
+        assert_eq!(
+            set_cookie_value("mamori_session", "tok", true, Some(28_800)),
+            "mamori_session=tok; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=28800"
+        );
+        assert_eq!(
+            set_cookie_value("mamori_session", "", false, Some(0)),
+            "mamori_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"
+        );
     }
 }

@@ -1,10 +1,10 @@
-//! What every HTML page uses: the layout's frame, rendering, the error page, times in JST and
-//! the collection of a form's field errors.
+//! What every HTML page uses: the layout's frame, rendering, the error page, dates typed in forms
+//! and the collection of a form's field errors.
 
-use chrono::{FixedOffset, NaiveDate, TimeZone};
 use mamori_core::authz::{ManageAccounts, ViewAudit, ViewDirectory, authorize};
 use mamori_core::role::Role;
 use mamori_core::text::Name;
+use mamori_core::time;
 use mamori_core::{FieldError, FieldErrorKind};
 
 use crate::http::context::Ctx;
@@ -61,32 +61,14 @@ impl Frame {
     }
 }
 
-/// Japan Standard Time, in which every time is shown.
-pub fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("valid offset")
-}
-
-pub fn format_time(ms: i64) -> String {
-    jst()
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
-/// A date typed as `YYYY-MM-DD`, as the start of that day in JST.
+/// An optional date typed as `YYYY-MM-DD`, as the start of that day in JST.
 pub fn parse_date(field: &'static str, raw: &str) -> Result<Option<i64>, AppError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(None);
     }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, FieldErrorKind::InvalidFormat))?;
-    let start = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Ok(jst()
-        .from_local_datetime(&start)
-        .single()
-        .map(|t| t.timestamp_millis()))
+    time::jst_day_start(raw)
+        .map(Some)
+        .ok_or_else(|| FieldError::new(field, FieldErrorKind::InvalidFormat).into())
 }
 
 /// An optional numeric id from a form field.

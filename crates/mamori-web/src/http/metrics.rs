@@ -1,8 +1,9 @@
-//! The web application's own counters for `/metrics` (Prometheus text format): atomics, rendered
-//! by hand.
+//! The web application's own counters for `/metrics` (Prometheus text format): atomics,
+//! written by [`mamori_core::exposition`].
 
-use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use mamori_core::exposition;
 
 #[derive(Default)]
 pub struct Metrics {
@@ -29,30 +30,58 @@ impl Metrics {
     }
 
     pub fn render(&self) -> String {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut out = String::new();
-        out.push_str("# HELP mamori_http_responses_total HTTP responses by status class.\n");
-        out.push_str("# TYPE mamori_http_responses_total counter\n");
-        for (i, counter) in self.responses.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "mamori_http_responses_total{{class=\"{}xx\"}} {}",
-                i + 1,
-                counter.load(Ordering::Relaxed)
-            );
-        }
-        out.push_str("# HELP mamori_logins_total Login attempts by outcome.\n");
-        out.push_str("# TYPE mamori_logins_total counter\n");
-        for (outcome, counter) in [
-            ("success", &self.login_success),
-            ("failed", &self.login_failed),
-            ("throttled", &self.login_throttled),
-        ] {
-            let _ = writeln!(
-                out,
-                "mamori_logins_total{{outcome=\"{outcome}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
-        }
+        exposition::counter(
+            &mut out,
+            "mamori_http_responses_total",
+            "HTTP responses by status class.",
+            ["1xx", "2xx", "3xx", "4xx", "5xx"]
+                .into_iter()
+                .zip(&self.responses)
+                .map(|(class, counter)| ([("class", class)], load(counter))),
+        );
+        exposition::counter(
+            &mut out,
+            "mamori_logins_total",
+            "Login attempts by outcome.",
+            [
+                ("success", &self.login_success),
+                ("failed", &self.login_failed),
+                ("throttled", &self.login_throttled),
+            ]
+            .map(|(outcome, counter)| ([("outcome", outcome)], load(counter))),
+        );
         out
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_writes_every_class_and_outcome() {
+        let m = Metrics::default();
+        for status in [101, 200, 204, 302, 404, 500, 503, 700] {
+            m.observe_status(status);
+        }
+        for outcome in ["success", "failed", "unknown", "throttled"] {
+            m.login(outcome);
+        }
+        assert_eq!(
+            m.render(),
+            "# HELP mamori_http_responses_total HTTP responses by status class.\n\
+             # TYPE mamori_http_responses_total counter\n\
+             mamori_http_responses_total{class=\"1xx\"} 1\n\
+             mamori_http_responses_total{class=\"2xx\"} 2\n\
+             mamori_http_responses_total{class=\"3xx\"} 1\n\
+             mamori_http_responses_total{class=\"4xx\"} 1\n\
+             mamori_http_responses_total{class=\"5xx\"} 3\n\
+             # HELP mamori_logins_total Login attempts by outcome.\n\
+             # TYPE mamori_logins_total counter\n\
+             mamori_logins_total{outcome=\"success\"} 1\n\
+             mamori_logins_total{outcome=\"failed\"} 2\n\
+             mamori_logins_total{outcome=\"throttled\"} 1\n"
+        );
     }
 }

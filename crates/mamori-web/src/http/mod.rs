@@ -19,6 +19,6 @@ pub mod throttle;
 pub use context::Ctx;
 pub use error::AppError;
 pub use extract::{ApiJson, ApiQuery, Form, Id, PathParams, Upload, User};
-pub use frame::{Check, Frame, format_time, parse_date, parse_opt_id};
+pub use frame::{Check, Frame, parse_date, parse_opt_id};
 pub use render::render;
 pub use state::{AppState, MetricsSource, WebConfig};

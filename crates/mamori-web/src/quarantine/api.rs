@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use mamori_core::release::QuarantinedMail;
 use mamori_core::release::ReleaseRequest;
+use mamori_core::time::rfc3339_jst;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,7 +17,7 @@ use super::ops::{ItemData, decide_release, item_data, list_data, releases_data, 
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
-use crate::http::api::{PREFIX, created, rfc3339};
+use crate::http::api::{PREFIX, created};
 use crate::http::{ApiJson, Id, PathParams};
 
 mod json {
@@ -126,13 +127,13 @@ mod json {
 fn entry_json(entry: &QuarantinedMail, mine: bool) -> json::Entry {
     json::Entry {
         id: entry.id.clone(),
-        received_at: rfc3339(entry.received_ms),
+        received_at: rfc3339_jst(entry.received_ms),
         from: entry.from.clone(),
         recipients: entry.recipients.clone(),
         verdict: entry.verdict.clone(),
         direction: entry.direction.as_str().to_owned(),
         reasons: entry.reasons.clone(),
-        retain_until: rfc3339(entry.retain_until_ms),
+        retain_until: rfc3339_jst(entry.retain_until_ms),
         mine,
     }
 }
@@ -151,9 +152,9 @@ impl From<&ReleaseRequest> for json::Release {
             approver_id: r.approver.map(|u| u.0),
             approver_name: r.approver_name.clone(),
             decision_note: r.decision_note.clone(),
-            requested_at: rfc3339(r.requested_at),
-            decided_at: r.decided_at.map(rfc3339),
-            finished_at: r.finished_at.map(rfc3339),
+            requested_at: rfc3339_jst(r.requested_at),
+            decided_at: r.decided_at.map(rfc3339_jst),
+            finished_at: r.finished_at.map(rfc3339_jst),
             attempts: r.attempts,
             last_result: r.last_result.clone(),
         }

@@ -8,13 +8,14 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::authz::{ApproveRelease, authorize};
 use mamori_core::release::{QuarantinedMail, ReleaseRequest, ReleaseState};
+use mamori_core::time::format_jst;
 use serde::Deserialize;
 
 use super::ops::{self, ItemData};
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::{Form, Id, PathParams, User};
-use crate::http::{Frame, format_time, render};
+use crate::http::{Frame, render};
 
 /// One entry in a list.
 pub struct EntryRow {
@@ -33,13 +34,13 @@ pub struct EntryRow {
 fn entry_row(entry: &QuarantinedMail, mine: bool) -> EntryRow {
     EntryRow {
         id: entry.id.clone(),
-        received: format_time(entry.received_ms),
+        received: format_jst(entry.received_ms),
         from: entry.from.clone(),
         recipients: entry.recipients.join(", "),
         verdict: entry.verdict.clone(),
         direction: entry.direction.as_str(),
         reasons: entry.reasons.join(", "),
-        expires: format_time(entry.retain_until_ms),
+        expires: format_jst(entry.retain_until_ms),
         mine,
     }
 }
@@ -71,8 +72,8 @@ fn request_row(user: &User, r: &ReleaseRequest) -> RequestRow {
         state: r.state.as_str(),
         approver: r.approver_name.clone().unwrap_or_default(),
         note: r.decision_note.clone(),
-        requested: format_time(r.requested_at),
-        decided: r.decided_at.map(format_time).unwrap_or_default(),
+        requested: format_jst(r.requested_at),
+        decided: r.decided_at.map(format_jst).unwrap_or_default(),
         attempts: r.attempts,
         result: r.last_result.clone(),
         can_decide: r.state == ReleaseState::Requested
