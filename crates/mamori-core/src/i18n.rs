@@ -80,6 +80,16 @@ impl Lang {
             })
     }
 
+    /// The text of a key with its `{name}` placeholders filled in from `args`; both languages of a
+    /// row name the same placeholders (a test holds it).
+    pub fn fill(self, key: &str, args: &[(&str, String)]) -> String {
+        let mut text = self.t(key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
     /// Whether the catalogue has this key.
     pub fn has(key: &str) -> bool {
         Lang::Ja.lookup(key).is_some()
@@ -133,43 +143,19 @@ impl Lang {
     /// A localised sentence for a refused field.
     pub fn field_error(self, error: &FieldError) -> String {
         let key = format!("field.{}", error.field);
-        let field = self.lookup(&key).unwrap_or(error.field);
-        match (self, error.kind) {
-            (Lang::Ja, FieldErrorKind::Required) => format!("{field}を入力してください。"),
-            (Lang::Ja, FieldErrorKind::TooLong { max }) => {
-                format!("{field}は{max}文字以内で入力してください。")
-            }
-            (Lang::Ja, FieldErrorKind::TooShort { min }) => {
-                format!("{field}は{min}文字以上で入力してください。")
-            }
-            (Lang::Ja, FieldErrorKind::ControlCharacter) => {
-                format!("{field}に使用できない文字（制御文字・不可視文字）が含まれています。")
-            }
-            (Lang::Ja, FieldErrorKind::InvalidFormat) => {
-                format!("{field}の形式が正しくありません。")
-            }
-            (Lang::Ja, FieldErrorKind::UnknownValue) => {
-                format!("{field}の値が選択肢にありません。")
-            }
-            (Lang::Ja, FieldErrorKind::NotAllowed) => format!("{field}の値は使用できません。"),
-            (Lang::En, FieldErrorKind::Required) => format!("{field} is required."),
-            (Lang::En, FieldErrorKind::TooLong { max }) => {
-                format!("{field} must be at most {max} characters.")
-            }
-            (Lang::En, FieldErrorKind::TooShort { min }) => {
-                format!("{field} must be at least {min} characters.")
-            }
-            (Lang::En, FieldErrorKind::ControlCharacter) => {
-                format!("{field} contains control or invisible characters.")
-            }
-            (Lang::En, FieldErrorKind::InvalidFormat) => {
-                format!("{field} is not in a valid format.")
-            }
-            (Lang::En, FieldErrorKind::UnknownValue) => {
-                format!("{field} is not one of the allowed values.")
-            }
-            (Lang::En, FieldErrorKind::NotAllowed) => format!("{field} cannot be used."),
-        }
+        let field = self.lookup(&key).unwrap_or(error.field).to_owned();
+        let (key, bound) = match error.kind {
+            FieldErrorKind::Required => ("refusal.required", None),
+            FieldErrorKind::TooLong { max } => ("refusal.too_long", Some(("max", max))),
+            FieldErrorKind::TooShort { min } => ("refusal.too_short", Some(("min", min))),
+            FieldErrorKind::ControlCharacter => ("refusal.control", None),
+            FieldErrorKind::InvalidFormat => ("refusal.invalid", None),
+            FieldErrorKind::UnknownValue => ("refusal.unknown", None),
+            FieldErrorKind::NotAllowed => ("refusal.not_allowed", None),
+        };
+        let mut args = vec![("field", field)];
+        args.extend(bound.map(|(name, n)| (name, n.to_string())));
+        self.fill(key, &args)
     }
 
     /// A localised sentence for a policy text that cannot be read, naming its line.
@@ -912,6 +898,41 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("quarantine.state.requested", "申請中", "Requested"),
     ("quarantine.title", "隔離メール", "Quarantined mail"),
     ("quarantine.verdict", "判定", "Verdict"),
+    (
+        "refusal.control",
+        "{field}に使用できない文字（制御文字・不可視文字）が含まれています。",
+        "{field} contains control or invisible characters.",
+    ),
+    (
+        "refusal.invalid",
+        "{field}の形式が正しくありません。",
+        "{field} is not in a valid format.",
+    ),
+    (
+        "refusal.not_allowed",
+        "{field}の値は使用できません。",
+        "{field} cannot be used.",
+    ),
+    (
+        "refusal.required",
+        "{field}を入力してください。",
+        "{field} is required.",
+    ),
+    (
+        "refusal.too_long",
+        "{field}は{max}文字以内で入力してください。",
+        "{field} must be at most {max} characters.",
+    ),
+    (
+        "refusal.too_short",
+        "{field}は{min}文字以上で入力してください。",
+        "{field} must be at least {min} characters.",
+    ),
+    (
+        "refusal.unknown",
+        "{field}の値が選択肢にありません。",
+        "{field} is not one of the allowed values.",
+    ),
     ("role.auditor", "監査人", "Auditor"),
     (
         "role.ciso",
@@ -983,6 +1004,166 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "sessions.title",
         "ログイン中のセッション",
         "Active sessions",
+    ),
+    (
+        "sheet.cell.control",
+        "「{header}」に使えない文字（制御文字など）が含まれています。",
+        "“{header}” contains characters that are not allowed (control characters).",
+    ),
+    (
+        "sheet.cell.date",
+        "「{header}」は日付（例: 2026-11-25、令和8年11月25日）で入力してください:「{value}」",
+        "“{header}” must be a date such as 2026-11-25: “{value}”",
+    ),
+    (
+        "sheet.cell.disposal_required",
+        "状態が廃棄済みのときは「{header}」が必要です。",
+        "“{header}” is required when the status is disposed.",
+    ),
+    (
+        "sheet.cell.id_repeated",
+        "管理番号「{value}」は {first} 行目と重複しています。",
+        "The ID “{value}” is also used in row {first}.",
+    ),
+    (
+        "sheet.cell.id_taken",
+        "管理番号「{value}」は既に登録されています。",
+        "The ID “{value}” is already registered.",
+    ),
+    (
+        "sheet.cell.invalid",
+        "「{header}」の形式が正しくありません:「{value}」",
+        "“{header}” is not in a valid format: “{value}”",
+    ),
+    (
+        "sheet.cell.not_allowed",
+        "「{header}」の値「{value}」は許可されていません。",
+        "“{value}” is not allowed for “{header}”.",
+    ),
+    (
+        "sheet.cell.person_unknown",
+        "管理者「{value}」は登録されていません。",
+        "The person “{value}” is not registered.",
+    ),
+    (
+        "sheet.cell.required",
+        "「{header}」は必須です。",
+        "“{header}” is required.",
+    ),
+    (
+        "sheet.cell.segment_unknown",
+        "セグメント「{value}」は登録されていません。",
+        "The segment “{value}” is not registered.",
+    ),
+    (
+        "sheet.cell.too_long",
+        "「{header}」は {max} 文字以内にしてください。",
+        "“{header}” must be at most {max} characters.",
+    ),
+    (
+        "sheet.cell.too_short",
+        "「{header}」は {min} 文字以上にしてください。",
+        "“{header}” must be at least {min} characters.",
+    ),
+    (
+        "sheet.cell.unit_unknown",
+        "所有課室「{value}」は登録されていません。",
+        "The unit “{value}” is not registered.",
+    ),
+    (
+        "sheet.cell.unknown",
+        "「{header}」の値「{value}」は使えません。",
+        "“{value}” is not a known value for “{header}”.",
+    ),
+    (
+        "sheet.cell.unmapped",
+        "見出しのない列にデータがあります。",
+        "There is data in a column without a header.",
+    ),
+    (
+        "sheet.column.missing",
+        "必須の列「{header}」がありません。",
+        "The required column “{header}” is missing.",
+    ),
+    (
+        "sheet.column.repeated",
+        "見出し「{header}」が重複しています。",
+        "The column “{header}” appears more than once.",
+    ),
+    (
+        "sheet.column.unknown",
+        "見出し「{value}」は不明な列です。",
+        "Unknown column header “{value}”.",
+    ),
+    (
+        "sheet.file.cell_too_large",
+        "{row} 行目 {column} 列のセルが上限（{max} 文字）を超えています。",
+        "The cell in row {row}, column {column} holds more than {max} characters.",
+    ),
+    (
+        "sheet.file.empty",
+        "ファイルが空です。",
+        "The file is empty.",
+    ),
+    (
+        "sheet.file.encoding",
+        "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。",
+        "The text encoding is not recognised (save the file as UTF-8 or Shift_JIS).",
+    ),
+    (
+        "sheet.file.legacy_excel",
+        "古い形式（.xls）または暗号化された Excel ファイルは読み込めません。.xlsx 形式で保存し直してください。",
+        "Old-format (.xls) or encrypted Excel files cannot be read; save the file as .xlsx.",
+    ),
+    (
+        "sheet.file.malformed",
+        "ファイルが壊れているため読み込めません。",
+        "The file is damaged and cannot be read.",
+    ),
+    (
+        "sheet.file.no_worksheet",
+        "ワークシートがありません。",
+        "The workbook has no worksheet.",
+    ),
+    (
+        "sheet.file.not_spreadsheet",
+        "表計算ファイル（.xlsx または CSV）ではありません。",
+        "The file is not a spreadsheet (.xlsx or CSV).",
+    ),
+    (
+        "sheet.file.too_large",
+        "ファイルの内容が大きすぎます。",
+        "The content of the file is too large.",
+    ),
+    (
+        "sheet.file.too_many_columns",
+        "列数が上限（{max} 列）を超えています。",
+        "The file has more than {max} columns.",
+    ),
+    (
+        "sheet.file.too_many_rows",
+        "行数が上限（{max} 行）を超えています。",
+        "The file has more than {max} rows.",
+    ),
+    (
+        "sheet.file.unrepresentable",
+        "{row} 行目 {column} 列の文字「{character}」は Shift_JIS で表せません。UTF-8 で出力してください。",
+        "The character “{character}” in row {row}, column {column} cannot be written in Shift_JIS; export as UTF-8 instead.",
+    ),
+    (
+        "sheet.file.write",
+        "ファイルを作成できませんでした。",
+        "The file could not be created.",
+    ),
+    (
+        "sheet.more_problems",
+        "ほかに {count} 件の誤りがあります（最初の {shown} 件のみ表示）。",
+        "{count} more problems (only the first {shown} are listed).",
+    ),
+    (
+        "sheet.no_data_rows",
+        "データの行がありません。",
+        "The sheet has no data rows.",
     ),
     ("sort.class", "分類（高い順）", "Class (highest first)"),
     ("sort.kind", "種別", "Kind"),
@@ -1118,6 +1299,29 @@ mod tests {
             }
             assert!(Lang::has(flag.key()), "{flag:?}");
         }
+    }
+
+    #[test]
+    fn both_languages_of_a_row_name_the_same_placeholders() {
+        fn placeholders(text: &str) -> Vec<&str> {
+            let mut out: Vec<&str> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+                .collect();
+            out.sort_unstable();
+            out
+        }
+        for (key, ja, en) in MESSAGES {
+            assert_eq!(placeholders(ja), placeholders(en), "{key}");
+        }
+        assert_eq!(
+            Lang::Ja.fill(
+                "sheet.cell.id_repeated",
+                &[("value", "A-1".into()), ("first", "3".into())]
+            ),
+            "管理番号「A-1」は 3 行目と重複しています。"
+        );
     }
 
     #[test]

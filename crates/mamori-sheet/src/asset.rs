@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use chrono::{Datelike, NaiveDate};
 use mamori_core::asset::{AssetKind, Lifecycle};
 use mamori_core::classification::{Classification, Dimension, Scales};
+use mamori_core::i18n::Lang;
 use mamori_core::segment::parse_addresses;
 use mamori_core::text::{
     FieldError, FieldErrorKind, Name, is_forbidden_char, list_items, parse_note,
@@ -385,8 +386,8 @@ pub fn parse_assets(
             row: table.rows.len(),
             column: None,
             header: None,
-            message_ja: format!("ほかに {not_reported} 件の誤りがあります（最初の {MAX_REPORTED_ERRORS} 件のみ表示）。"),
-            message_en: format!("{not_reported} more problems (only the first {MAX_REPORTED_ERRORS} are listed)."),
+            message_ja: more_problems(Lang::Ja, not_reported),
+            message_en: more_problems(Lang::En, not_reported),
         });
     }
     if assets.is_empty() && errors.is_empty() {
@@ -403,13 +404,23 @@ pub fn parse_assets(
 /// file wrong in every row cannot make a list larger than the file.
 pub const MAX_REPORTED_ERRORS: usize = 1_000;
 
+fn more_problems(lang: Lang, not_reported: usize) -> String {
+    lang.fill(
+        "sheet.more_problems",
+        &[
+            ("count", not_reported.to_string()),
+            ("shown", MAX_REPORTED_ERRORS.to_string()),
+        ],
+    )
+}
+
 fn no_data(row: usize) -> RowError {
     RowError {
         row,
         column: None,
         header: None,
-        message_ja: "データの行がありません。".into(),
-        message_en: "The sheet has no data rows.".into(),
+        message_ja: Lang::Ja.t("sheet.no_data_rows").to_owned(),
+        message_en: Lang::En.t("sheet.no_data_rows").to_owned(),
     }
 }
 
@@ -427,50 +438,39 @@ impl RowParser<'_> {
             .map_or("", String::as_str)
     }
 
-    fn error(&mut self, column: usize, message_ja: String, message_en: String) {
+    /// A problem of one cell, in both languages from the catalogue; `{header}` is the column's
+    /// header in each language, `args` the other placeholders.
+    fn error(&mut self, column: usize, key: &str, args: &[(&str, String)]) {
+        let say = |lang: Lang, header: &str| {
+            let mut all = vec![("header", header.to_owned())];
+            all.extend(args.iter().cloned());
+            lang.fill(key, &all)
+        };
         self.errors.push(RowError {
             row: self.row,
             column: self.map.positions[column].map(|c| c + 1),
             header: Some(COLUMNS[column].header_ja.to_owned()),
-            message_ja,
-            message_en,
+            message_ja: say(Lang::Ja, COLUMNS[column].header_ja),
+            message_en: say(Lang::En, COLUMNS[column].header_en),
         });
     }
 
     fn field_error(&mut self, column: usize, e: &FieldError) {
-        let (ja, en) = (COLUMNS[column].header_ja, COLUMNS[column].header_en);
-        let value = shorten(self.raw(column));
-        let (message_ja, message_en) = match e.kind {
-            FieldErrorKind::Required => (
-                format!("「{ja}」は必須です。"),
-                format!("“{en}” is required."),
-            ),
-            FieldErrorKind::TooLong { max } => (
-                format!("「{ja}」は {max} 文字以内にしてください。"),
-                format!("“{en}” must be at most {max} characters."),
-            ),
-            FieldErrorKind::TooShort { min } => (
-                format!("「{ja}」は {min} 文字以上にしてください。"),
-                format!("“{en}” must be at least {min} characters."),
-            ),
-            FieldErrorKind::ControlCharacter => (
-                format!("「{ja}」に使えない文字（制御文字など）が含まれています。"),
-                format!("“{en}” contains characters that are not allowed (control characters)."),
-            ),
-            FieldErrorKind::InvalidFormat => (
-                format!("「{ja}」の形式が正しくありません:「{value}」"),
-                format!("“{en}” is not in a valid format: “{value}”"),
-            ),
-            FieldErrorKind::UnknownValue => (
-                format!("「{ja}」の値「{value}」は使えません。"),
-                format!("“{value}” is not a known value for “{en}”."),
-            ),
-            FieldErrorKind::NotAllowed => (
-                format!("「{ja}」の値「{value}」は許可されていません。"),
-                format!("“{value}” is not allowed for “{en}”."),
-            ),
+        let value = ("value", shorten(self.raw(column)));
+        let (key, args) = match e.kind {
+            FieldErrorKind::Required => ("sheet.cell.required", vec![]),
+            FieldErrorKind::TooLong { max } => {
+                ("sheet.cell.too_long", vec![("max", max.to_string())])
+            }
+            FieldErrorKind::TooShort { min } => {
+                ("sheet.cell.too_short", vec![("min", min.to_string())])
+            }
+            FieldErrorKind::ControlCharacter => ("sheet.cell.control", vec![]),
+            FieldErrorKind::InvalidFormat => ("sheet.cell.invalid", vec![value]),
+            FieldErrorKind::UnknownValue => ("sheet.cell.unknown", vec![value]),
+            FieldErrorKind::NotAllowed => ("sheet.cell.not_allowed", vec![value]),
         };
-        self.error(column, message_ja, message_en);
+        self.error(column, key, &args);
     }
 
     fn kept<T>(&mut self, column: usize, result: Result<T, FieldError>) -> Option<T> {
@@ -493,8 +493,8 @@ impl RowParser<'_> {
                     row: self.row,
                     column: Some(c + 1),
                     header: None,
-                    message_ja: "見出しのない列にデータがあります。".into(),
-                    message_en: "There is data in a column without a header.".into(),
+                    message_ja: Lang::Ja.t("sheet.cell.unmapped").to_owned(),
+                    message_en: Lang::En.t("sheet.cell.unmapped").to_owned(),
                 });
             }
         }
@@ -517,11 +517,8 @@ impl RowParser<'_> {
             if id.is_none() {
                 self.error(
                     OWNER_UNIT,
-                    format!(
-                        "所有課室「{}」は登録されていません。",
-                        shorten(unit.as_str())
-                    ),
-                    format!("The unit “{}” is not registered.", shorten(unit.as_str())),
+                    "sheet.cell.unit_unknown",
+                    &[("value", shorten(unit.as_str()))],
                 );
             }
             id
@@ -534,14 +531,8 @@ impl RowParser<'_> {
                 if id.is_none() {
                     self.error(
                         ADMINISTRATOR,
-                        format!(
-                            "管理者「{}」は登録されていません。",
-                            shorten(person.as_str())
-                        ),
-                        format!(
-                            "The person “{}” is not registered.",
-                            shorten(person.as_str())
-                        ),
+                        "sheet.cell.person_unknown",
+                        &[("value", shorten(person.as_str()))],
                     );
                 }
                 id
@@ -571,12 +562,7 @@ impl RowParser<'_> {
             ];
             for (column, is_missing) in missing {
                 if is_missing {
-                    let (ja, en) = (COLUMNS[column].header_ja, COLUMNS[column].header_en);
-                    self.error(
-                        column,
-                        format!("状態が廃棄済のときは「{ja}」が必要です。"),
-                        format!("“{en}” is required when the status is disposed."),
-                    );
+                    self.error(column, "sheet.cell.disposal_required", &[]);
                 }
             }
         }
@@ -637,22 +623,15 @@ impl RowParser<'_> {
             let first = *first;
             self.error(
                 ID,
-                format!(
-                    "管理番号「{}」は {first} 行目と重複しています。",
-                    shorten(&raw)
-                ),
-                format!("The ID “{}” is also used in row {first}.", shorten(&raw)),
+                "sheet.cell.id_repeated",
+                &[("value", shorten(&raw)), ("first", first.to_string())],
             );
             return (None, false);
         }
         first_row_of_id.insert(raw.clone(), self.row);
         let exists = lookup.asset_exists(&raw);
         if exists && existing == ExistingIds::Reject {
-            self.error(
-                ID,
-                format!("管理番号「{}」は既に登録されています。", shorten(&raw)),
-                format!("The ID “{}” is already registered.", shorten(&raw)),
-            );
+            self.error(ID, "sheet.cell.id_taken", &[("value", shorten(&raw))]);
         }
         (Some(raw), exists)
     }
@@ -682,11 +661,10 @@ impl RowParser<'_> {
         match lookup.segment(raw) {
             Some(found) => (Some(found.code), Some(found.id)),
             None => {
-                let value = shorten(raw);
                 self.error(
                     SEGMENT,
-                    format!("セグメント「{value}」は登録されていません。"),
-                    format!("The segment “{value}” is not registered."),
+                    "sheet.cell.segment_unknown",
+                    &[("value", shorten(raw))],
                 );
                 (None, None)
             }
@@ -735,16 +713,8 @@ impl RowParser<'_> {
         }
         let date = CivilDate::parse(raw);
         if date.is_none() {
-            let (ja, en, value) = (
-                COLUMNS[column].header_ja,
-                COLUMNS[column].header_en,
-                shorten(raw),
-            );
-            self.error(
-                column,
-                format!("「{ja}」は日付（例: 2026-11-25、令和8年11月25日）で入力してください:「{value}」"),
-                format!("“{en}” must be a date such as 2026-11-25: “{value}”"),
-            );
+            let value = shorten(raw);
+            self.error(column, "sheet.cell.date", &[("value", value)]);
             return None;
         }
         Some(date)

@@ -1,6 +1,8 @@
 //! Why a file was refused. `Display` carries the detail for the log; [`SheetError::message_ja`] and
 //! [`SheetError::message_en`] are what a user is shown.
 
+use mamori_core::i18n::Lang;
+
 /// A whole file could not be read or written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SheetError {
@@ -53,75 +55,54 @@ pub enum SheetError {
 impl SheetError {
     /// The message a Japanese user is shown.
     pub fn message_ja(&self) -> String {
-        match self {
-            SheetError::Empty => "ファイルが空です。".into(),
-            SheetError::NotSpreadsheet { .. } => {
-                "表計算ファイル（.xlsx または CSV）ではありません。".into()
-            }
-            SheetError::LegacyExcel => "古い形式（.xls）または暗号化された Excel ファイルは読み込めません。.xlsx 形式で保存し直してください。".into(),
-            SheetError::Encoding { .. } => {
-                "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。".into()
-            }
-            SheetError::TooManyRows { max } => format!("行数が上限（{max} 行）を超えています。"),
-            SheetError::TooManyColumns { max } => {
-                format!("列数が上限（{max} 列）を超えています。")
-            }
-            SheetError::CellTooLarge { row, column, max } => format!(
-                "{row} 行目 {} 列のセルが上限（{max} 文字）を超えています。",
-                column_letter(*column)
-            ),
-            SheetError::TooLarge { .. } => "ファイルの内容が大きすぎます。".into(),
-            SheetError::Malformed { .. } => {
-                "ファイルが壊れているため読み込めません。".into()
-            }
-            SheetError::NoWorksheet => "ワークシートがありません。".into(),
-            SheetError::Unrepresentable {
-                row,
-                column,
-                character,
-            } => format!(
-                "{row} 行目 {} 列の文字「{character}」は Shift_JIS で表せません。UTF-8 で出力してください。",
-                column_letter(*column)
-            ),
-            SheetError::Write { .. } => "ファイルを作成できませんでした。".into(),
-        }
+        self.message(Lang::Ja)
     }
 
     /// The message an English-speaking user is shown.
     pub fn message_en(&self) -> String {
-        match self {
-            SheetError::Empty => "The file is empty.".into(),
-            SheetError::NotSpreadsheet { .. } => {
-                "The file is not a spreadsheet (.xlsx or CSV).".into()
+        self.message(Lang::En)
+    }
+
+    /// The message in a language, from the catalogue.
+    pub fn message(&self, lang: Lang) -> String {
+        let (key, args): (&str, Vec<(&str, String)>) = match self {
+            SheetError::Empty => ("sheet.file.empty", vec![]),
+            SheetError::NotSpreadsheet { .. } => ("sheet.file.not_spreadsheet", vec![]),
+            SheetError::LegacyExcel => ("sheet.file.legacy_excel", vec![]),
+            SheetError::Encoding { .. } => ("sheet.file.encoding", vec![]),
+            SheetError::TooManyRows { max } => {
+                ("sheet.file.too_many_rows", vec![("max", max.to_string())])
             }
-            SheetError::LegacyExcel => {
-                "Old-format (.xls) or encrypted Excel files cannot be read; save the file as .xlsx."
-                    .into()
-            }
-            SheetError::Encoding { .. } => {
-                "The text encoding is not recognised (save the file as UTF-8 or Shift_JIS).".into()
-            }
-            SheetError::TooManyRows { max } => format!("The file has more than {max} rows."),
-            SheetError::TooManyColumns { max } => {
-                format!("The file has more than {max} columns.")
-            }
-            SheetError::CellTooLarge { row, column, max } => format!(
-                "The cell in row {row}, column {} holds more than {max} characters.",
-                column_letter(*column)
+            SheetError::TooManyColumns { max } => (
+                "sheet.file.too_many_columns",
+                vec![("max", max.to_string())],
             ),
-            SheetError::TooLarge { .. } => "The content of the file is too large.".into(),
-            SheetError::Malformed { .. } => "The file is damaged and cannot be read.".into(),
-            SheetError::NoWorksheet => "The workbook has no worksheet.".into(),
+            SheetError::CellTooLarge { row, column, max } => (
+                "sheet.file.cell_too_large",
+                vec![
+                    ("row", row.to_string()),
+                    ("column", column_letter(*column)),
+                    ("max", max.to_string()),
+                ],
+            ),
+            SheetError::TooLarge { .. } => ("sheet.file.too_large", vec![]),
+            SheetError::Malformed { .. } => ("sheet.file.malformed", vec![]),
+            SheetError::NoWorksheet => ("sheet.file.no_worksheet", vec![]),
             SheetError::Unrepresentable {
                 row,
                 column,
                 character,
-            } => format!(
-                "The character “{character}” in row {row}, column {} cannot be written in Shift_JIS; export as UTF-8 instead.",
-                column_letter(*column)
+            } => (
+                "sheet.file.unrepresentable",
+                vec![
+                    ("row", row.to_string()),
+                    ("column", column_letter(*column)),
+                    ("character", character.to_string()),
+                ],
             ),
-            SheetError::Write { .. } => "The file could not be created.".into(),
-        }
+            SheetError::Write { .. } => ("sheet.file.write", vec![]),
+        };
+        lang.fill(key, &args)
     }
 }
 

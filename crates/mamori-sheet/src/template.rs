@@ -1,5 +1,6 @@
 //! Which columns a sheet has, and how its header row is matched to them.
 
+use mamori_core::i18n::Lang;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::column_letter;
@@ -143,20 +144,22 @@ impl Template {
                     row,
                     column: Some(c + 1),
                     header: Some(cell.trim().to_owned()),
-                    message_ja: format!("見出し「{}」は不明な列です。", cell.trim()),
-                    message_en: format!("Unknown column header “{}”.", cell.trim()),
+                    message_ja: Lang::Ja
+                        .fill("sheet.column.unknown", &[("value", cell.trim().to_owned())]),
+                    message_en: Lang::En
+                        .fill("sheet.column.unknown", &[("value", cell.trim().to_owned())]),
                 }),
                 Some(i) if positions[i].is_some() => errors.push(RowError {
                     row,
                     column: Some(c + 1),
                     header: Some(self.columns[i].header_ja.to_owned()),
-                    message_ja: format!(
-                        "見出し「{}」が重複しています。",
-                        self.columns[i].header_ja
+                    message_ja: Lang::Ja.fill(
+                        "sheet.column.repeated",
+                        &[("header", self.columns[i].header_ja.to_owned())],
                     ),
-                    message_en: format!(
-                        "The column “{}” appears more than once.",
-                        self.columns[i].header_en
+                    message_en: Lang::En.fill(
+                        "sheet.column.repeated",
+                        &[("header", self.columns[i].header_en.to_owned())],
                     ),
                 }),
                 Some(i) => positions[i] = Some(c),
@@ -168,8 +171,14 @@ impl Template {
                     row,
                     column: None,
                     header: Some(col.header_ja.to_owned()),
-                    message_ja: format!("必須の列「{}」がありません。", col.header_ja),
-                    message_en: format!("The required column “{}” is missing.", col.header_en),
+                    message_ja: Lang::Ja.fill(
+                        "sheet.column.missing",
+                        &[("header", col.header_ja.to_owned())],
+                    ),
+                    message_en: Lang::En.fill(
+                        "sheet.column.missing",
+                        &[("header", col.header_en.to_owned())],
+                    ),
                 });
             }
         }
