@@ -19,8 +19,8 @@ use mamori_core::credentials::{NewPassword, random_token, token_digest};
 use mamori_core::role::{Role, Scope, ScopeKind, validate_scope};
 use mamori_core::text::{Name, Username};
 use mamori_store::{
-    AccountStore, AuditStore, Conflict, NewAccount, Origin, PersonInput, SqlStore, Store,
-    StoreError, SystemClock,
+    AccountStore, Anchor, AnchorBreak, AuditStore, Conflict, NewAccount, Origin, PersonInput,
+    SqlStore, Store, StoreError, SystemClock, read_anchor,
 };
 
 #[derive(Parser)]
@@ -67,6 +67,10 @@ struct DataArgs {
     /// Database URL (`postgres://…`); the SQLite file in the data folder when absent.
     #[arg(long, env = "MAMORI_DATABASE_URL")]
     database: Option<String>,
+    /// Refuse to start when the data folder or a file in it can be read by others (the
+    /// default warns).
+    #[arg(long, env = "MAMORI_STRICT_PERMISSIONS")]
+    strict_permissions: bool,
 }
 
 #[derive(Args)]
@@ -152,6 +156,10 @@ struct BackupArgs {
 }
 
 fn main() -> ExitCode {
+    // Everything mamori writes (the data folder, the database and its journals, backups, the
+    // audit key and anchor, the spool and quarantine) is its owner's alone, whatever the umask.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     if let Command::Sanitize(args) = cli.command {
         return sanitize_cmd::run(args);
@@ -231,13 +239,84 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The files of a data folder that hold secrets or records: only their owner may read them.
+const PRIVATE_FILES: [&str; 5] = [
+    "mamori.db",
+    "mamori.db-wal",
+    "mamori.db-shm",
+    "audit.key",
+    "audit.anchor",
+];
+
+/// Names the data folder and each private file in it that others may read or enter: a warning
+/// each, or a refusal of them all with `--strict-permissions`.
+fn check_permissions(args: &DataArgs) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut open = Vec::new();
+        let paths = std::iter::once(args.data.clone())
+            .chain(PRIVATE_FILES.iter().map(|name| args.data.join(name)));
+        for path in paths {
+            if let Ok(meta) = std::fs::metadata(&path) {
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    open.push(format!("{} (mode {mode:o})", path.display()));
+                }
+            }
+        }
+        if !open.is_empty() {
+            let list = open.join(", ");
+            if args.strict_permissions {
+                bail!(
+                    "others may read {list}: give the folder mode 700 and its files mode 600 \
+                     (chmod go= …)"
+                );
+            }
+            for path in &open {
+                tracing::warn!(
+                    "others may read {path}: give the data folder mode 700 and its files mode 600"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates the data folder, only its owner allowed in.
+fn create_data_folder(path: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .with_context(|| format!("creating {}", path.display()))
+}
+
 async fn open_store(args: &DataArgs, create: bool) -> anyhow::Result<Arc<SqlStore>> {
+    let mut store = open_unanchored(args, create).await?;
+    // Every commit of the chain is also written outside the database, so that rewinding the
+    // database's trail is seen (`audit verify`).
+    let path = args.data.join("audit.anchor");
+    let anchor = Anchor::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    if store.anchor_to(anchor).await? {
+        tracing::warn!(
+            "{} was absent: the audit trail is anchored from its present head on",
+            path.display()
+        );
+    }
+    Ok(Arc::new(store))
+}
+
+/// Opens the store without writing to the anchor (to verify against it).
+async fn open_unanchored(args: &DataArgs, create: bool) -> anyhow::Result<SqlStore> {
     if create {
-        std::fs::create_dir_all(&args.data)
-            .with_context(|| format!("creating {}", args.data.display()))?;
+        create_data_folder(&args.data)?;
     } else if !args.data.is_dir() {
         bail!("data folder {} not found", args.data.display());
     }
+    check_permissions(args)?;
     let key = audit_key(&args.data, create)?;
     let clock = Arc::new(SystemClock);
     let store = match &args.database {
@@ -245,7 +324,7 @@ async fn open_store(args: &DataArgs, create: bool) -> anyhow::Result<Arc<SqlStor
         None => SqlStore::open_sqlite(&args.data.join("mamori.db"), key, clock).await,
     }
     .context("opening the database")?;
-    Ok(Arc::new(store))
+    Ok(store)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -453,9 +532,23 @@ async fn token_create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
 
 async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
     let key = audit_key(&args.data, false)?;
-    let store = open_store(&args, false).await?;
+    let store = open_unanchored(&args, false).await?;
     let report = store.verify_audit(&key).await?;
-    match report.result {
+    if let Err(broken) = report.result {
+        println!("監査証跡の改ざんを検出しました (audit trail broken): {broken}");
+        println!("{} records verified before it", report.checked);
+        return Ok(ExitCode::from(1));
+    }
+    // The chain is whole; is it all that was ever written? The anchor saw every commit.
+    let path = args.data.join("audit.anchor");
+    let anchored = read_anchor(&path).with_context(|| format!("reading {}", path.display()))?;
+    let result = match anchored {
+        Ok(entries) => store.verify_anchor(&entries).await?,
+        // A trail without records needs no anchor yet.
+        Err(AnchorBreak::NoAnchor(_)) if report.checked == 0 => Ok(()),
+        Err(broken) => Err(broken),
+    };
+    match result {
         Ok(()) => {
             println!(
                 "監査証跡は完全です (audit trail intact): {} records",
@@ -464,8 +557,11 @@ async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(broken) => {
-            println!("監査証跡の改ざんを検出しました (audit trail broken): {broken}");
-            println!("{} records verified before it", report.checked);
+            println!(
+                "監査証跡の巻き戻しを検出しました (audit trail rewound): {broken} ({})",
+                path.display()
+            );
+            println!("{} records verified in the database", report.checked);
             Ok(ExitCode::from(1))
         }
     }
@@ -490,6 +586,16 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    // The anchor first: the copy of the database then holds every commit the anchor's copy saw.
+    let anchor_copy = args.to.with_extension("audit.anchor");
+    let anchor = args.data.data.join("audit.anchor");
+    if anchor.exists() {
+        if anchor_copy.exists() {
+            bail!("{} already exists", anchor_copy.display());
+        }
+        std::fs::copy(&anchor, &anchor_copy)
+            .with_context(|| format!("copying {}", anchor.display()))?;
+    }
     store
         .backup(&args.to)
         .await
@@ -498,9 +604,10 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
         std::fs::copy(args.data.data.join("audit.key"), &key_copy)?;
     }
     println!(
-        "backup written to {} (audit key: {})",
+        "backup written to {} (audit key: {}, audit anchor: {})",
         args.to.display(),
-        key_copy.display()
+        key_copy.display(),
+        anchor_copy.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use mamori_core::Actor;
 use mamori_core::authz::{ApproveRelease, RequestRelease, authorize};
+use mamori_core::credentials::{dummy_hash, token_digest, verify_password};
 use mamori_core::release::{ReleaseDecision, ReleaseId, ReleaseState, parse_reason, same_address};
 use mamori_core::time;
 use mamori_gateway::NextHop;
@@ -63,6 +64,13 @@ pub struct ReleaseArgs {
     /// 情報セキュリティ責任者, 統括情報セキュリティ責任者 or CISO over them; never the requester.
     #[arg(long)]
     approver: String,
+    /// Read one of the approver's API tokens from standard input: it proves who approves.
+    #[arg(long, conflicts_with = "approver_password_stdin")]
+    approver_token_stdin: bool,
+    /// Read the approver's password from standard input (for accounts without a second factor;
+    /// those with one give an API token).
+    #[arg(long)]
+    approver_password_stdin: bool,
     /// 申請理由, as the recipient gave it.
     #[arg(long)]
     reason: String,
@@ -313,7 +321,58 @@ async fn actor_named(store: &SqlStore, flag: &str, username: &str) -> anyhow::Re
         .ok_or_else(|| anyhow::anyhow!("{flag}: account {username:?} is disabled"))
 }
 
+/// The approver, proved by their API token or password on standard input: the command line
+/// records an approval only from someone who showed they are its approver.
+async fn authenticated_approver(
+    store: &SqlStore,
+    args: &ReleaseArgs,
+    secret: &str,
+) -> anyhow::Result<Actor> {
+    let secret = secret.trim_end_matches(['\r', '\n']);
+    let refused = || anyhow::anyhow!("--approver: the approver's credentials were not accepted");
+    let username = args.approver.trim().to_ascii_lowercase();
+    let creds = store.credentials_by_name(&username).await?;
+    let user = if args.approver_token_stdin {
+        let user = store
+            .api_token_user(&token_digest(secret.trim()))
+            .await?
+            .ok_or_else(refused)?;
+        if creds.as_ref().map(|c| c.user_id) != Some(user) {
+            return Err(refused());
+        }
+        user
+    } else {
+        // The same work whether or not the account exists.
+        let hash = creds
+            .as_ref()
+            .map_or(dummy_hash(), |c| c.password_hash.as_str());
+        let valid = verify_password(secret, hash);
+        let creds = creds.filter(|_| valid).ok_or_else(refused)?;
+        if creds.totp_secret.is_some() {
+            anyhow::bail!(
+                "--approver: {} signs in with a second factor; give an API token with \
+                 --approver-token-stdin",
+                creds.username
+            );
+        }
+        creds.user_id
+    };
+    store
+        .actor(user)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--approver: account {username:?} is disabled"))
+}
+
 async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    if !args.approver_token_stdin && !args.approver_password_stdin {
+        anyhow::bail!(
+            "the approver must prove who they are: give their API token with \
+             --approver-token-stdin or their password with --approver-password-stdin"
+        );
+    }
+    let mut secret = String::new();
+    std::io::stdin().read_to_string(&mut secret)?;
     let id = parse_id(&args.id)?;
     let reason =
         parse_reason("reason", &args.reason, true).map_err(|e| crate::refused("--reason", &e))?;
@@ -367,7 +426,7 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
             parties.askers().join(", ")
         )
     })?;
-    let approver = actor_named(&store, "--approver", &args.approver).await?;
+    let approver = authenticated_approver(&store, &args, &secret).await?;
     let decision = ReleaseDecision {
         requester: requester.user_id,
         requester_person: requester.person_id,

@@ -589,6 +589,11 @@ fn backup_while_serving_restores_to_a_folder_that_verifies_and_serves() {
     std::fs::create_dir_all(&restored).expect("restore folder");
     std::fs::copy(&copy, restored.join("mamori.db")).expect("database restored");
     std::fs::copy(&key, restored.join("audit.key")).expect("key restored");
+    std::fs::copy(
+        copy.with_extension("audit.anchor"),
+        restored.join("audit.anchor"),
+    )
+    .expect("anchor restored");
     assert_eq!(intact_records(&audit_verify(&restored)), live);
 
     // The restored folder serves the same organisation; no new administrator is made.
@@ -674,5 +679,208 @@ fn backup_refuses_a_key_file_beside_the_copy_from_another_installation() {
     std::fs::create_dir_all(&restored).expect("restore folder");
     std::fs::copy(&copy, restored.join("mamori.db")).expect("database restored");
     std::fs::copy(&key, restored.join("audit.key")).expect("key restored");
+    std::fs::copy(
+        copy.with_extension("audit.anchor"),
+        restored.join("audit.anchor"),
+    )
+    .expect("anchor restored");
     intact_records(&audit_verify(&restored));
+}
+
+/// Runs `mamori ARGS` with the umask a site's shell commonly has (022).
+fn run_with_umask_022(args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("MAMORI_DATA")
+        .env_remove("MAMORI_DATABASE_URL")
+        .stdin(std::process::Stdio::null());
+    command.output().expect("mamori runs")
+}
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Whatever the umask, the data folder is its owner's alone (0700) and so is every file mamori
+/// writes in it or as a backup (0600); a file others may read is warned about, and refused with
+/// `--strict-permissions`.
+#[test]
+fn files_are_private_whatever_the_umask() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let folder = data.to_str().expect("UTF-8 path");
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mamori"))
+        .args(["serve", "--data", folder, "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    let mut guard = crate::support::ChildGuard::spawn("mamori serve", command);
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(guard.stdout()));
+    loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address")
+            .expect("a line");
+        if line.starts_with("mamori: http://") {
+            break;
+        }
+    }
+    let copy = root.path().join("backup.db");
+    let output = run_with_umask_022(&[
+        "backup",
+        "--data",
+        folder,
+        "--to",
+        copy.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(mode_of(&data), 0o700, "the data folder");
+    let mut checked = Vec::new();
+    for name in [
+        "mamori.db",
+        "mamori.db-wal",
+        "mamori.db-shm",
+        "audit.key",
+        "audit.anchor",
+    ] {
+        let path = data.join(name);
+        if path.exists() {
+            assert_eq!(mode_of(&path), 0o600, "{name}");
+            checked.push(name);
+        }
+    }
+    assert!(
+        checked.contains(&"mamori.db") && checked.contains(&"audit.key"),
+        "{checked:?}"
+    );
+    assert!(checked.contains(&"audit.anchor"), "{checked:?}");
+    for path in [
+        copy.clone(),
+        copy.with_extension("audit.key"),
+        copy.with_extension("audit.anchor"),
+    ] {
+        assert_eq!(mode_of(&path), 0o600, "{}", path.display());
+    }
+    drop(guard);
+
+    // A file others may read: a warning, and a refusal with --strict-permissions.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        data.join("audit.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    let output = audit_verify(&data);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains("audit.key (mode 644)"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = run(
+        &["audit", "verify", "--data", folder, "--strict-permissions"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains("audit.key (mode 644)"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// The trail rewound in the database alone, without the key: every record deleted and the head
+/// reset to the beginning, or an earlier head restored and what followed deleted. The chain in
+/// the database verifies; its anchor names the records that are gone.
+#[test]
+fn audit_verify_detects_a_trail_rewound_without_the_key() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = active_folder(root.path());
+    let records = intact_records(&audit_verify(&data));
+    assert!(records > 10, "{records}");
+    let anchor = std::fs::read_to_string(data.join("audit.anchor")).expect("anchor");
+    assert!(
+        anchor.lines().count() > 3,
+        "every commit is anchored: {anchor}"
+    );
+
+    // Everything deleted, the head back at the beginning.
+    let emptied = copy_folder(&data, &root.path().join("emptied"));
+    execute(
+        &emptied,
+        &[
+            "DELETE FROM audit_log",
+            "UPDATE audit_head SET seq = 0, seal = '', \
+             mac = '0000000000000000000000000000000000000000000000000000000000000000' WHERE id = 1",
+        ],
+    );
+    let output = audit_verify(&emptied);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("rewound") && stdout.contains("missing"),
+        "{stdout}"
+    );
+
+    // An earlier head restored from an old copy of the folder, and what followed deleted.
+    let old = copy_folder(&data, &root.path().join("old"));
+    for name in ["audit-d", "audit-e"] {
+        let output = user_create(&data, &["--username", name, "--role", "csirt"], PASSWORD);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let records = intact_records(&audit_verify(&data));
+    let rewound = copy_folder(&data, &root.path().join("rewound"));
+    let head = column(
+        &old,
+        "SELECT CAST(seq AS TEXT) || ' ' || mac || ' ' || seal FROM audit_head",
+    );
+    let [seq, mac, seal] = head[0].split(' ').collect::<Vec<_>>()[..] else {
+        panic!("{head:?}")
+    };
+    execute(
+        &rewound,
+        &[
+            &format!("DELETE FROM audit_log WHERE seq > {seq}"),
+            &format!(
+                "UPDATE audit_head SET seq = {seq}, mac = '{mac}', seal = '{seal}' WHERE id = 1"
+            ),
+        ],
+    );
+    let output = audit_verify(&rewound);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("rewound") && stdout.contains("missing"),
+        "{stdout}"
+    );
+    // The old copy on its own is the trail as it was then: it still verifies.
+    intact_records(&audit_verify(&old));
+
+    // The untouched folder verifies, its anchor with it.
+    assert_eq!(intact_records(&audit_verify(&data)), records);
 }

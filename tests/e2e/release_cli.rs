@@ -1,6 +1,7 @@
 //! `mamori quarantine release`: the request and its approval recorded in the database with the
 //! approver as the actor, the original delivered unsanitized to a real SMTP sink, to the
-//! requesting recipient only; refused approvers record nothing.
+//! requesting recipient only; refused approvers, and approvers who do not prove who they are
+//! (their API token or password on standard input), record nothing.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use mamori_core::audit::AuditKey;
 use mamori_core::authz::{ManageOrganisations, ManageUnits, ViewAudit, authorize};
+use mamori_core::credentials::{NewPassword, token_digest};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, PersonId, Role, Scope, UserId};
 use mamori_store::{
@@ -16,7 +18,12 @@ use mamori_store::{
     PersonInput, SqlStore, SystemClock, UnitInput,
 };
 
-use crate::support::{run, text};
+use crate::support::{PASSWORD, run, text};
+
+/// An API token of `kanrisha`'s, as `mamori token create` would have printed it.
+const KANRISHA_TOKEN: &str = "mamori_kanrisha-token-for-the-release-tests";
+/// An API token of `shokuin`'s.
+const SHOKUIN_TOKEN: &str = "mamori_shokuin-token-for-the-release-tests";
 
 const QID: &str = "q-0123456789abcdef01234567";
 const ORIGINAL: &[u8] = b"From: sender@internet.example\r\nTo: kakari@city.example.lg.jp\r\n\
@@ -77,7 +84,7 @@ fn seed(data: &Path) {
                 Some((Role::SecurityManager, Scope::Unit(unit.id))),
             ),
         ] {
-            store
+            let user = store
                 .provision_account(
                     PersonInput {
                         name: Name::parse("name", username).unwrap(),
@@ -90,12 +97,23 @@ fn seed(data: &Path) {
                     NewAccount {
                         username: Username::parse(username).unwrap(),
                         person_id: PersonId(0),
-                        password_hash: "$argon2id$unused".into(),
+                        password_hash: NewPassword::parse(PASSWORD, username)
+                            .unwrap()
+                            .hash(&mut rand::rngs::OsRng),
                         language: "ja".into(),
                     },
                     role,
                     &origin,
                 )
+                .await
+                .unwrap();
+            let token = match username {
+                "kanrisha" => KANRISHA_TOKEN,
+                "shokuin" => SHOKUIN_TOKEN,
+                _ => continue,
+            };
+            store
+                .create_api_token(user, "cli", &token_digest(token), &origin)
                 .await
                 .unwrap();
         }
@@ -168,7 +186,14 @@ fn sink() -> (u16, Kept) {
     (port, got)
 }
 
+/// `quarantine release` with the approver's password on standard input.
 fn release(data: &Path, port: u16, extra: &[&str]) -> std::process::Output {
+    let mut args = extra.to_vec();
+    args.push("--approver-password-stdin");
+    release_with(data, port, &args, &format!("{PASSWORD}\n"))
+}
+
+fn release_with(data: &Path, port: u16, extra: &[&str], stdin: &str) -> std::process::Output {
     let mut args = vec![
         "quarantine",
         "release",
@@ -179,7 +204,7 @@ fn release(data: &Path, port: u16, extra: &[&str]) -> std::process::Output {
     let hop = format!("127.0.0.1:{port}");
     args.push(&hop);
     args.extend_from_slice(extra);
-    run(&args, "")
+    run(&args, stdin)
 }
 
 fn audit(data: &Path) -> Vec<(String, String)> {
@@ -268,13 +293,44 @@ fn quarantine_release_records_the_approver_and_delivers_the_original_to_the_reci
             text(&out.stderr)
         );
     }
+    // The approver proves who they are: no proof, a wrong password, another's token.
+    let kakari = [
+        part.as_str(),
+        "--reason",
+        "原本が必要",
+        "--recipient",
+        "kakari@city.example.lg.jp",
+        "--approver",
+        "kanrisha",
+    ];
+    let unproved: [(&[&str], &str, &str); 4] = [
+        (&[], "", "must prove who they are"),
+        (
+            &["--approver-password-stdin"],
+            "wrong-password\n",
+            "not accepted",
+        ),
+        (&["--approver-token-stdin"], SHOKUIN_TOKEN, "not accepted"),
+        (&["--approver-token-stdin"], "mamori_forged", "not accepted"),
+    ];
+    for (extra, stdin, why) in unproved {
+        let mut all = kakari.to_vec();
+        all.extend_from_slice(extra);
+        let out = release_with(dir.path(), port, &all, stdin);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains(why),
+            "{all:?}: {}",
+            text(&out.stderr)
+        );
+    }
     assert!(
         audit(dir.path()).is_empty(),
         "a refused release records nothing"
     );
     assert!(got.lock().unwrap().is_empty());
 
-    let out = release(
+    let out = release_with(
         dir.path(),
         port,
         &[
@@ -283,11 +339,13 @@ fn quarantine_release_records_the_approver_and_delivers_the_original_to_the_reci
             "kakari@CITY.example.lg.jp",
             "--approver",
             "kanrisha",
+            "--approver-token-stdin",
             "--reason",
             "請求書の原本が必要",
             "--note",
             "確認済み",
         ],
+        &format!("{KANRISHA_TOKEN}\n"),
     );
     assert!(
         out.status.success(),

@@ -5,6 +5,7 @@
 //! record, so there is no change without a record and no record without its change.
 
 mod accounts;
+mod anchor;
 mod assets;
 mod audit;
 mod conflict;
@@ -16,6 +17,7 @@ use mamori_core::audit::AuditEvent;
 use mamori_core::{Actor, Clock, UserId};
 
 pub use accounts::*;
+pub use anchor::{Anchor, AnchorBreak, AnchorEntry, read_anchor};
 pub use assets::*;
 pub use audit::*;
 pub use conflict::Conflict;

@@ -349,6 +349,7 @@ conformance!(
     asset_references_and_levels_are_checked,
     asset_list_filters_sorts_and_pages,
     restricted_assets_are_hidden_and_their_reads_audited,
+    search_and_filters_match_only_readable_fields,
     segments_crud_and_reflagging,
     renaming_a_segment_keeps_the_levels_that_allow_it,
     a_segment_update_records_the_segment_it_replaced,

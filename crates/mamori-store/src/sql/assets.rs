@@ -442,11 +442,39 @@ const SEARCHED: [&str; 5] = ["name", "location", "hosts", "addresses", "note"];
 /// is matched by `LIKE` over the register (a scan). PostgreSQL matches by `LIKE` on an
 /// expression that folds ASCII letters, which its trigram (GIN) indexes cover; short texts scan
 /// there too.
-fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
+///
+/// `covered` is the condition under which the caller may read an asset's details: where it does
+/// not hold, only the name (which the listing shows) is searched, so a search never tells what a
+/// hidden field holds.
+fn text_condition(
+    backend: Backend,
+    text: &str,
+    covered: Option<&str>,
+    args: &mut Vec<Arg>,
+) -> String {
     // No stored text can hold NUL (PostgreSQL refuses it), so nothing matches.
     if text.contains('\0') {
         return "1 = 0".to_owned();
     }
+    // Each column's test, joined: every column where details are readable, the name elsewhere.
+    let join = |test: &dyn Fn(&str) -> String| -> String {
+        let all = SEARCHED
+            .iter()
+            .map(|c| test(c))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        match covered {
+            None => all,
+            Some(covered) => {
+                let details = SEARCHED[1..]
+                    .iter()
+                    .map(|c| test(c))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                format!("{} OR (({covered}) AND ({details}))", test(SEARCHED[0]))
+            }
+        }
+    };
     match backend {
         Backend::Sqlite => {
             // Each candidate is checked exactly: by LIKE, which folds ASCII letters; a text too
@@ -455,19 +483,11 @@ fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
             let check = if text.len() <= 10_000 {
                 args.push(Arg::Text(contains_pattern(text)));
                 let n = args.len();
-                SEARCHED
-                    .iter()
-                    .map(|column| format!("a.{column} LIKE ${n} ESCAPE '\\'"))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
+                join(&|column| format!("a.{column} LIKE ${n} ESCAPE '\\'"))
             } else {
                 args.push(Arg::Text(text.to_ascii_lowercase()));
                 let n = args.len();
-                SEARCHED
-                    .iter()
-                    .map(|column| format!("instr(LOWER(a.{column}), ${n}) > 0"))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
+                join(&|column| format!("instr(LOWER(a.{column}), ${n}) > 0"))
             };
             if text.chars().count() < 3 {
                 return format!("({check})");
@@ -484,20 +504,28 @@ fn text_condition(backend: Backend, text: &str, args: &mut Vec<Arg>) -> String {
         Backend::Postgres => {
             args.push(Arg::Text(contains_pattern(&text.to_ascii_lowercase())));
             let n = args.len();
+            let folded = |table: &str, column: &str| {
+                format!(
+                    "translate({table}.{column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+                     'abcdefghijklmnopqrstuvwxyz') LIKE ${n}"
+                )
+            };
             let like = SEARCHED
                 .iter()
-                .map(|column| {
-                    format!(
-                        "translate(t.{column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
-                         'abcdefghijklmnopqrstuvwxyz') LIKE ${n}"
-                    )
-                })
+                .map(|column| folded("t", column))
                 .collect::<Vec<_>>()
                 .join(" OR ");
             // The matching ids are collected first (through the indexes) and the page is made
             // of them: with the condition in the outer query, a generic plan may walk the name
             // index and test every row of the register instead.
-            format!("a.id = ANY(ARRAY(SELECT t.id FROM assets t WHERE {like}))")
+            let candidates = format!("a.id = ANY(ARRAY(SELECT t.id FROM assets t WHERE {like}))");
+            match covered {
+                None => candidates,
+                Some(covered) => format!(
+                    "{candidates} AND (({covered}) OR {})",
+                    folded("a", SEARCHED[0])
+                ),
+            }
         }
     }
 }
@@ -805,21 +833,31 @@ impl AssetStore for SqlStore {
     ) -> Result<(Vec<AssetRow>, i64)> {
         let mut clauses = Vec::new();
         let mut args = Vec::new();
-        let (visible, hidden) = match visibility {
-            AssetVisibility::All => ("1 = 1".to_owned(), "0".to_owned()),
+        // `covered`: the caller may read the asset's details. A filter or search on a field the
+        // listing hides (segment, flags, location, hosts, addresses, note) matches only where it
+        // holds, so that searching cannot read what the listing hides.
+        let covered = match visibility {
+            AssetVisibility::All => None,
             AssetVisibility::Some { units, orgs } => {
                 let units: Vec<i64> = units.iter().map(|u| u.0).collect();
                 let orgs: Vec<i64> = orgs.iter().map(|o| o.0).collect();
-                let covered = format!(
+                Some(format!(
                     "COALESCE(cl.restricted, 1) = 0 OR {} OR {}",
                     in_ids("a.owner_unit_id", &units),
                     in_ids("u.org_id", &orgs)
-                );
-                (
-                    format!("({covered} OR COALESCE(cl.existence_visible, 0) = 1)"),
-                    format!("CASE WHEN {covered} THEN 0 ELSE 1 END"),
-                )
+                ))
             }
+        };
+        let (visible, hidden) = match &covered {
+            None => ("1 = 1".to_owned(), "0".to_owned()),
+            Some(covered) => (
+                format!("({covered} OR COALESCE(cl.existence_visible, 0) = 1)"),
+                format!("CASE WHEN {covered} THEN 0 ELSE 1 END"),
+            ),
+        };
+        let only_covered = |clause: String| match &covered {
+            None => clause,
+            Some(covered) => format!("{clause} AND ({covered})"),
         };
         clauses.push(visible);
         if let Some(kind) = filter.kind {
@@ -832,7 +870,7 @@ impl AssetStore for SqlStore {
         }
         if let Some(segment) = filter.segment {
             args.push(Arg::Int(segment.0));
-            clauses.push(format!("a.segment_id = ${}", args.len()));
+            clauses.push(only_covered(format!("a.segment_id = ${}", args.len())));
         }
         for (column, value) in [
             ("a.confidentiality", &filter.confidentiality),
@@ -849,10 +887,15 @@ impl AssetStore for SqlStore {
             clauses.push(format!("a.lifecycle = ${}", args.len()));
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            clauses.push(text_condition(self.backend, text.trim(), &mut args));
+            clauses.push(text_condition(
+                self.backend,
+                text.trim(),
+                covered.as_deref(),
+                &mut args,
+            ));
         }
         if filter.flagged_only {
-            clauses.push("a.flagged = 1".to_owned());
+            clauses.push(only_covered("a.flagged = 1".to_owned()));
         }
         let where_sql = format!("WHERE {}", clauses.join(" AND "));
         let from = format!(

@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{AUDIT_COLUMNS, Arg, Backend, SqlStore, bind_all, head_seal, opt_id};
-use crate::{AuditFilter, AuditStore, AuditVerification, Result};
+use crate::{AnchorBreak, AnchorEntry, AuditFilter, AuditStore, AuditVerification, Result};
 
 fn audit_from(row: &AnyRow) -> Result<AuditRecord> {
     let detail: String = row.try_get("detail")?;
@@ -141,5 +141,52 @@ impl AuditStore for SqlStore {
             checked: verifier.checked(),
             result: result.map(|_| ()),
         })
+    }
+}
+
+impl SqlStore {
+    /// Compares the chain with the commits its anchor saw: every one must still be in the
+    /// database, with the MAC the anchor wrote down. Names the first gap (every record missing
+    /// from there on that the anchor saw) or the first record that differs.
+    pub async fn verify_anchor(
+        &self,
+        entries: &[AnchorEntry],
+    ) -> Result<std::result::Result<(), AnchorBreak>> {
+        let mut anchored: Vec<&AnchorEntry> = entries.iter().collect();
+        anchored.sort_by_key(|e| e.seq);
+        anchored.dedup_by(|a, b| a.seq == b.seq && a.mac == b.mac);
+        let (Some(first), Some(last)) = (anchored.first(), anchored.last()) else {
+            return Ok(Ok(()));
+        };
+        let stored: std::collections::HashMap<i64, String> =
+            sqlx::query("SELECT seq, mac FROM audit_log WHERE seq >= $1 AND seq <= $2")
+                .bind(first.seq)
+                .bind(last.seq)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get("seq")?, row.try_get("mac")?)))
+                .collect::<Result<_>>()?;
+        let missing: Vec<i64> = anchored
+            .iter()
+            .filter(|e| !stored.contains_key(&e.seq))
+            .map(|e| e.seq)
+            .collect();
+        if let (Some(&first), Some(&last)) = (missing.first(), missing.last()) {
+            return Ok(Err(AnchorBreak::Missing {
+                first,
+                last,
+                count: missing.len() as u64,
+            }));
+        }
+        for entry in anchored {
+            if !stored
+                .get(&entry.seq)
+                .is_some_and(|mac| secrets_equal(mac, &entry.mac))
+            {
+                return Ok(Err(AnchorBreak::Replaced { seq: entry.seq }));
+            }
+        }
+        Ok(Ok(()))
     }
 }

@@ -23,7 +23,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::{Conflict, Result, Store, StoreError};
+use crate::{Anchor, Conflict, Result, Store, StoreError};
 
 mod accounts;
 mod assets;
@@ -175,6 +175,8 @@ pub struct SqlStore {
     backend: Backend,
     key: AuditKey,
     clock: Arc<dyn Clock>,
+    /// Where every commit of the chain is also written, when the store has one.
+    anchor: Option<Anchor>,
 }
 
 /// A write transaction that has taken the next place in the audit chain. Taking the chain's head
@@ -185,6 +187,12 @@ struct Write {
     seq: i64,
     prev_mac: String,
     at_ms: i64,
+}
+
+/// The anchor file could not be written: the change is committed, its anchoring is not.
+fn anchor_error(e: std::io::Error) -> StoreError {
+    tracing::error!(error = %e, "writing the audit anchor failed");
+    StoreError::Unavailable(format!("audit anchor: {e}"))
 }
 
 /// A uniqueness rule broken by a statement is the refusal `what`; any other error is ours.
@@ -288,6 +296,7 @@ impl SqlStore {
             backend,
             key,
             clock,
+            anchor: None,
         };
         store.initialise_scales().await?;
         Ok(store)
@@ -304,6 +313,26 @@ impl SqlStore {
             .replace('#', "%23");
         let url = format!("sqlite://{path}?mode=rwc");
         Self::open(&url, key, clock).await
+    }
+
+    /// From now on, appends every commit of the chain to `anchor` as well. An empty anchor is
+    /// started with the chain's present head, so that what is already there is covered too;
+    /// answers whether that head had records (anchoring began after them).
+    pub async fn anchor_to(&mut self, anchor: Anchor) -> Result<bool> {
+        let mut seeded = false;
+        if anchor.is_empty().map_err(anchor_error)? {
+            let head = sqlx::query("SELECT seq, mac FROM audit_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+            let seq: i64 = head.try_get("seq")?;
+            if seq > 0 {
+                let mac: String = head.try_get("mac")?;
+                anchor.append(seq, &mac).map_err(anchor_error)?;
+                seeded = true;
+            }
+        }
+        self.anchor = Some(anchor);
+        Ok(seeded)
     }
 
     pub async fn close(&self) {
@@ -379,6 +408,13 @@ impl SqlStore {
             .execute(&mut *write.tx)
             .await?;
         write.tx.commit().await?;
+        if let Some(anchor) = self.anchor.clone() {
+            let (seq, line_mac) = (write.seq, mac.clone());
+            tokio::task::spawn_blocking(move || anchor.append(seq, &line_mac))
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("audit anchor: {e}")))?
+                .map_err(anchor_error)?;
+        }
         Ok(AuditRecord {
             seq: write.seq,
             at_ms: write.at_ms,

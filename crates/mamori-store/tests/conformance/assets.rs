@@ -8,7 +8,8 @@ use mamori_core::classification::{Classification, Dimension, Scales, segment_cod
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{OrgId, UnitId};
 use mamori_store::{
-    AssetFilter, AssetInput, AssetSort, Conflict, ImportRow, NewAsset, SegmentEntry, StoreError,
+    AssetFilter, AssetInput, AssetRow, AssetSort, Conflict, ImportRow, NewAsset, SegmentEntry,
+    StoreError,
 };
 
 use crate::{
@@ -1867,4 +1868,115 @@ pub async fn record_all_extends_the_chain(fx: Fx) {
     let verified = fx.verify().await;
     assert_eq!(verified.result, Ok(()));
     assert_eq!(verified.checked, (before + 252) as u64);
+}
+
+/// A search or a filter matches only fields the caller may read: on a 3C asset (known to exist,
+/// its details restricted) someone outside its unit finds it by its name and nothing else.
+pub async fn search_and_filters_match_only_readable_fields(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    s.update_scale(
+        &register(),
+        Scales::mic_default(true).confidentiality,
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let mut details = input(
+        "議事録サーバ",
+        AssetKind::Equipment,
+        r.unit_a,
+        Some(r.internet.id),
+    );
+    details.location = "別館地下書庫".into();
+    details.hosts = vec!["gijiroku-srv".into()];
+    details.addresses = vec!["10.20.30.40".parse().unwrap()];
+    details.note = "鍵は総務課".into();
+    let hidden = s
+        .create_asset(&manage(), new_asset(details, "3C"), &origin())
+        .await
+        .unwrap();
+    assert!(
+        !s.asset(&detail(), hidden.id, &origin())
+            .await
+            .unwrap()
+            .unwrap()
+            .flags
+            .is_empty(),
+        "the 3C asset on the Internet segment is flagged"
+    );
+    let outsider = AssetVisibility::Some {
+        units: vec![r.unit_b],
+        orgs: vec![],
+    };
+    let member = AssetVisibility::Some {
+        units: vec![r.unit_a],
+        orgs: vec![],
+    };
+    let search = |text: &str| AssetFilter {
+        limit: 50,
+        text: Some(text.to_owned()),
+        ..AssetFilter::default()
+    };
+    let ids = |rows: Vec<AssetRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    // By its name, which the listing shows, everyone finds it.
+    let (rows, total) = s
+        .list_assets(&view(), &outsider, &search("議事録"))
+        .await
+        .unwrap();
+    assert_eq!((ids(rows), total), (vec![hidden.id], 1));
+    // By a hidden field, only who may read it; short texts (a scan) and long ones (the index).
+    for text in [
+        "10.20.",
+        "10",
+        "1",
+        "別館",
+        "地下書庫",
+        "gijiroku",
+        "gi",
+        "総務課",
+        "鍵",
+    ] {
+        let (rows, total) = s
+            .list_assets(&view(), &outsider, &search(text))
+            .await
+            .unwrap();
+        assert!(
+            !ids(rows).contains(&hidden.id),
+            "{text:?} must not find the hidden asset"
+        );
+        assert_eq!(total, 0, "{text:?} counts nothing");
+        let (rows, _) = s
+            .list_assets(&view(), &member, &search(text))
+            .await
+            .unwrap();
+        assert!(ids(rows).contains(&hidden.id), "{text:?} for its own unit");
+        let (rows, _) = s
+            .list_assets(&view(), &AssetVisibility::All, &search(text))
+            .await
+            .unwrap();
+        assert!(ids(rows).contains(&hidden.id), "{text:?} for all");
+    }
+    // Neither the segment nor the flag filter tells the hidden segment or flags.
+    for filter in [
+        AssetFilter {
+            limit: 50,
+            segment: Some(r.internet.id),
+            ..AssetFilter::default()
+        },
+        AssetFilter {
+            limit: 50,
+            flagged_only: true,
+            ..AssetFilter::default()
+        },
+    ] {
+        let (rows, total) = s.list_assets(&view(), &outsider, &filter).await.unwrap();
+        assert!(!ids(rows).contains(&hidden.id), "{filter:?}");
+        assert_eq!(total, 0, "{filter:?}");
+        let (rows, _) = s.list_assets(&view(), &member, &filter).await.unwrap();
+        assert!(
+            ids(rows).contains(&hidden.id),
+            "{filter:?} for its own unit"
+        );
+    }
 }

@@ -1277,6 +1277,75 @@ async fn others_see_that_an_asset_exists_only_where_its_level_allows() {
     assert_eq!(reads_of(&w.store, known).await, ["staff.a"]);
 }
 
+/// A search or filter matches only what the caller may read: someone outside a 3C asset's unit
+/// cannot read its addresses one character at a time through `q`, nor its segment or flags
+/// through the filters; its own unit can.
+#[tokio::test]
+async fn search_and_filters_do_not_read_hidden_details() {
+    let w = world().await;
+    w.api(
+        &w.ciso,
+        Method::PUT,
+        "/api/v1/classification/split",
+        Some(json!({"split": true, "existing_to": "3B"})),
+    )
+    .await
+    .json(StatusCode::OK);
+    let known = w
+        .create("児童相談記録", w.unit_a, "INTERNET", "3C", &["10.20.30.40"])
+        .await;
+    let found = |list: Value| -> Vec<i64> {
+        list["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut typed = String::new();
+    for c in "10.20.30".chars() {
+        typed.push(c);
+        let uri = format!("/api/v1/assets?q={typed}");
+        let list = w
+            .api(&w.staff_b, Method::GET, &uri, None)
+            .await
+            .json(StatusCode::OK);
+        assert_eq!(list["total"], 0, "{uri}: {list}");
+        assert!(found(list).is_empty(), "{uri}");
+        let list = w
+            .api(&w.staff_a, Method::GET, &uri, None)
+            .await
+            .json(StatusCode::OK);
+        assert_eq!(found(list), [known], "{uri} for its own unit");
+    }
+    for uri in [
+        "/api/v1/assets?segment=INTERNET",
+        "/api/v1/assets?flagged=true",
+    ] {
+        let list = w
+            .api(&w.staff_b, Method::GET, uri, None)
+            .await
+            .json(StatusCode::OK);
+        assert!(found(list).is_empty(), "{uri}");
+        let list = w
+            .api(&w.staff_a, Method::GET, uri, None)
+            .await
+            .json(StatusCode::OK);
+        assert_eq!(found(list), [known], "{uri} for its own unit");
+    }
+    // Its name, which the list shows, is found by anyone.
+    let list = w
+        .api(
+            &w.staff_b,
+            Method::GET,
+            "/api/v1/assets?q=%E5%85%90%E7%AB%A5",
+            None,
+        )
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(found(list), [known]);
+}
+
 #[tokio::test]
 async fn a_picture_named_xlsx_is_refused_with_a_clear_message() {
     let w = world().await;
