@@ -406,6 +406,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Another organisation already uses this code.",
     ),
     (
+        "conflict.person.email_taken",
+        "このメールアドレスは既にほかの職員に設定されています。",
+        "Another person already has this e-mail address.",
+    ),
+    (
         "conflict.person.unit_missing",
         "指定された所属（部局・課室）は登録されていません。",
         "The unit chosen does not exist.",

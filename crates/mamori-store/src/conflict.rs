@@ -44,6 +44,9 @@ conflicts! {
     UnitParentOtherOrg => "unit.parent_other_org",
     /// The unit a person is placed in does not exist.
     PersonUnitMissing => "person.unit_missing",
+    /// Another person has this mail address (compared without case): it names one person,
+    /// since the release of quarantined originals is keyed on it.
+    PersonEmailTaken => "person.email_taken",
     /// The organisation or unit a role is scoped to does not exist.
     RoleScopeMissing => "role.scope_missing",
     /// The person already holds this role with this scope.

@@ -312,6 +312,7 @@ conformance!(
     an_update_records_the_state_it_replaced,
     a_role_is_revoked_once_however_many_ask_at_once,
     people_crud,
+    a_mail_address_names_one_person,
     person_read_is_audited,
     people_listing_filters_search_and_pages,
     people_search_is_case_insensitive,
@@ -1087,6 +1088,86 @@ async fn a_role_is_revoked_once_however_many_ask_at_once(fx: Fx) {
     let record = fx.assert_one_record(before, "role.revoke").await;
     assert_eq!(record.event.detail["assignment"], json(&assignment));
     assert_eq!(fx.verify().await.result, Ok(()));
+}
+
+/// The release of quarantined originals is keyed on a person's address: nobody can take a
+/// colleague's address (in another case either) to ask for the colleague's mail, and every
+/// change of an address is in the trail.
+async fn a_mail_address_names_one_person(fx: Fx) {
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "総務課").await;
+    let with = |name: &str, email: Option<&str>| PersonInput {
+        email: email.map(str::to_owned),
+        ..person_input(name, Some(unit.id), "主事")
+    };
+    let colleague = s
+        .create_person(
+            &people_grant(Some(unit.id)),
+            with("山田 太郎", Some("yamada@city.example.lg.jp")),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let manager = s
+        .create_person(
+            &people_grant(Some(unit.id)),
+            with("鈴木 花子", Some("suzuki@city.example.lg.jp")),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_conflict(
+        s.create_person(
+            &people_grant(Some(unit.id)),
+            with("佐藤 一郎", Some("YAMADA@City.Example.LG.JP")),
+            &origin(),
+        )
+        .await,
+        Conflict::PersonEmailTaken,
+        "a second person with the address in another case",
+    );
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.update_person(
+            &people_grant(Some(unit.id)),
+            manager.id,
+            with("鈴木 花子", Some("yamada@city.example.lg.jp")),
+            &origin(),
+        )
+        .await,
+        Conflict::PersonEmailTaken,
+        "taking a colleague's address",
+    );
+    fx.assert_no_record(before, "a refused change").await;
+    // People without an address are not concerned, however many.
+    for name in ["高橋 一", "高橋 二"] {
+        s.create_person(&people_grant(Some(unit.id)), with(name, None), &origin())
+            .await
+            .unwrap();
+    }
+    let before = fx.audit_len().await;
+    s.update_person(
+        &people_grant(Some(unit.id)),
+        manager.id,
+        with("鈴木 花子", Some("hanako.suzuki@city.example.lg.jp")),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let record = fx.assert_one_record(before, "person.update").await;
+    assert_eq!(
+        record.event.detail["before"]["email"],
+        "suzuki@city.example.lg.jp"
+    );
+    assert_eq!(
+        record.event.detail["after"]["email"],
+        "hanako.suzuki@city.example.lg.jp"
+    );
+    assert_eq!(
+        colleague.email.as_deref(),
+        Some("yamada@city.example.lg.jp")
+    );
 }
 
 async fn people_crud(fx: Fx) {
@@ -2846,4 +2927,45 @@ async fn sqlite_file_name_with_url_characters() {
         1
     );
     reopened.close().await;
+}
+
+/// A database written before a mail address named one person, with two people sharing one,
+/// does not start with a bare migration error: it names the address to fix.
+#[tokio::test]
+async fn people_who_share_an_address_are_named_when_the_rule_arrives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mamori.db");
+    let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
+    let store = SqlStore::open_sqlite(&path, audit_key(), clock.clone())
+        .await
+        .expect("open");
+    store.close().await;
+    // As the database stood before migration 9, with two people sharing an address.
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = AnyConnection::connect(&url).await.expect("connect");
+    for sql in [
+        "DROP INDEX people_email_unique",
+        "DELETE FROM _sqlx_migrations WHERE version = 9",
+        "INSERT INTO people (name, title, email, phone, external, created_at, updated_at) \
+         VALUES ('山田 太郎', '', 'yamada@city.example.lg.jp', '', 0, 0, 0)",
+        "INSERT INTO people (name, title, email, phone, external, created_at, updated_at) \
+         VALUES ('鈴木 花子', '', 'YAMADA@city.example.lg.jp', '', 0, 0, 0)",
+    ] {
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    conn.close().await.expect("close");
+    match SqlStore::open_sqlite(&path, audit_key(), clock).await {
+        Err(StoreError::Unavailable(message)) => {
+            assert!(
+                message.contains("yamada@city.example.lg.jp (2)"),
+                "{message}"
+            );
+            assert!(message.contains("同じメールアドレス"), "{message}");
+        }
+        Err(other) => panic!("another error: {other}"),
+        Ok(_) => panic!("the database opened with two people sharing an address"),
+    }
 }

@@ -234,7 +234,8 @@ impl SqlStore {
         .bind(i64::from(input.external))
         .bind(now)
         .fetch_one(&mut **tx)
-        .await?;
+        .await
+        .map_err(|e| conflict(e, Conflict::PersonEmailTaken))?;
         Ok(row.try_get("id")?)
     }
 
@@ -562,7 +563,7 @@ impl DirectoryStore for SqlStore {
         let event = origin
             .event("person.create", "person", id)
             .in_unit(person.unit_id)
-            .with_detail(serde_json::json!({"name": person.name, "unit_id": person.unit_id}));
+            .with_detail(serde_json::json!({"name": person.name, "unit_id": person.unit_id, "email": person.email}));
         self.commit(write, event).await?;
         Ok(person)
     }
@@ -592,7 +593,8 @@ impl DirectoryStore for SqlStore {
         .bind(write.at_ms)
         .bind(id.0)
         .execute(&mut *write.tx)
-        .await?;
+        .await
+        .map_err(|e| conflict(e, Conflict::PersonEmailTaken))?;
         let after = Person {
             id,
             name: input.name,

@@ -95,6 +95,11 @@ impl Backend {
                     "asset_facets",
                     include_str!("../../migrations/sqlite/0007_asset_facets.sql"),
                 ),
+                (
+                    9,
+                    "person_email_unique",
+                    include_str!("../../migrations/sqlite/0009_person_email_unique.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -131,6 +136,11 @@ impl Backend {
                     7,
                     "asset_facets",
                     include_str!("../../migrations/postgres/0007_asset_facets.sql"),
+                ),
+                (
+                    9,
+                    "person_email_unique",
+                    include_str!("../../migrations/postgres/0009_person_email_unique.sql"),
                 ),
             ],
         }
@@ -193,6 +203,34 @@ struct Write {
 fn anchor_error(e: std::io::Error) -> StoreError {
     tracing::error!(error = %e, "writing the audit anchor failed");
     StoreError::Unavailable(format!("audit anchor: {e}"))
+}
+
+/// Why the schema could not take the rule that a mail address names one person: the people
+/// who share one, named so that an administrator can give each their own before starting again.
+async fn shared_addresses(pool: &AnyPool) -> Option<StoreError> {
+    let rows = sqlx::query(
+        "SELECT lower(email) AS address, COUNT(*) AS n FROM people WHERE email IS NOT NULL \
+         GROUP BY lower(email) HAVING COUNT(*) > 1 ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .ok()?;
+    if rows.is_empty() {
+        return None;
+    }
+    let shared: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let address: String = r.try_get("address").ok()?;
+            let n: i64 = r.try_get("n").ok()?;
+            Some(format!("{address} ({n})"))
+        })
+        .collect();
+    Some(StoreError::Unavailable(format!(
+        "同じメールアドレスの職員がいます。それぞれに別のアドレスを設定してから起動してください \
+         (people share a mail address; give each their own, then start again): {}",
+        shared.join(", ")
+    )))
 }
 
 /// A uniqueness rule broken by a statement is the refusal `what`; any other error is ours.
@@ -290,7 +328,9 @@ impl SqlStore {
         };
         let pool = options.connect(url).await?;
         let migrator = Migrator::new(Embedded(backend)).await?;
-        migrator.run(&pool).await?;
+        if let Err(error) = migrator.run(&pool).await {
+            return Err(shared_addresses(&pool).await.unwrap_or(error.into()));
+        }
         let store = Self {
             pool,
             backend,
