@@ -87,6 +87,15 @@ struct ServeArgs {
     /// quarantine pages and the release of originals then work.
     #[arg(long, env = "MAMORI_GATEWAY_CONFIG")]
     gateway_config: Option<PathBuf>,
+    /// A reverse proxy (CIDR, repeatable) whose X-Forwarded-For names the client; the header is
+    /// ignored from any other peer.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "MAMORI_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxy: Vec<ipnet::IpNet>,
 }
 
 #[derive(Subcommand)]
@@ -284,6 +293,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let config = mamori_web::WebConfig {
         secure_cookies: args.secure_cookies,
+        trusted_proxies: args.trusted_proxy.clone(),
         extra_metrics: gateway.as_ref().map(|(gateway, _)| {
             let counters = gateway.metrics();
             mamori_web::MetricsSource(Arc::new(move || counters.render()))

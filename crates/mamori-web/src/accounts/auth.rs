@@ -12,6 +12,7 @@ use mamori_store::{NewSession, Session};
 use serde::Deserialize;
 
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::http::throttle::{MAX_USERNAME_BYTES, Stage};
 use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, format_time, render};
 use crate::i18n::Lang;
 
@@ -106,29 +107,43 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let now = state.clock.now_ms();
     let username = form.username.trim().to_owned();
+    // A name longer than any account's is refused unread: it is neither looked up nor kept,
+    // and only the address counts the failure.
+    let readable = username.len() <= MAX_USERNAME_BYTES;
+    let shown: String = username.chars().take(64).collect();
     let audit = |action: &str, reason: &str, user: Option<mamori_core::UserId>| {
         AuditEvent::new(
             action,
             "user",
             user.map(|u| u.0.to_string()).unwrap_or_default(),
         )
-        .by(user, &username.chars().take(64).collect::<String>())
+        .by(user, &shown)
         .from_address(&ctx.address)
         .with_detail(serde_json::json!({"reason": reason}))
     };
-    if !state.throttle.allows(&username, &ctx.address, now) {
-        state
-            .store
-            .record(audit("login.failed", "throttled", None))
-            .await?;
-        state.metrics.login("throttled");
-        return Ok(login_failed(
-            &ctx,
-            &username,
-            "login.throttled",
-            AppError::TooManyRequests.status(),
-        ));
-    }
+    let attempt = match state.throttle.reserve(
+        Stage::Password,
+        readable.then_some(username.as_str()),
+        &ctx.address,
+        now,
+    ) {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            if throttled.audit {
+                state
+                    .store
+                    .record(audit("login.failed", "throttled", None))
+                    .await?;
+            }
+            state.metrics.login("throttled");
+            return Ok(login_failed(
+                &ctx,
+                &shown,
+                "login.throttled",
+                AppError::TooManyRequests.status(),
+            ));
+        }
+    };
     let found = if username.is_empty() || username.len() > 64 {
         None
     } else {
@@ -140,19 +155,22 @@ pub async fn login(
         .map(|c| c.password_hash.clone())
         .unwrap_or_else(|| credentials::dummy_hash().to_owned());
     let password = form.password;
-    let matches =
+    let matches = {
+        let _turn = state.throttle.verification().await;
         tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
     let creds = match found {
         Some(creds) if matches && !creds.disabled => creds,
         other => {
             let reason = match &other {
+                None if !readable => "name_too_long",
                 None => "unknown_user",
                 Some(c) if c.disabled => "disabled",
                 Some(_) => "bad_password",
             };
-            state.throttle.failed(&username, &ctx.address, now);
+            attempt.failed();
             state
                 .store
                 .record(audit("login.failed", reason, other.map(|c| c.user_id)))
@@ -160,7 +178,7 @@ pub async fn login(
             state.metrics.login("failed");
             return Ok(login_failed(
                 &ctx,
-                &username,
+                &shown,
                 "login.failed",
                 AppError::Unauthenticated.status(),
             ));
@@ -168,8 +186,10 @@ pub async fn login(
     };
     let mfa = creds.totp_secret.is_some();
     // With a second factor the login has not succeeded yet: failed codes keep counting.
-    if !mfa {
-        state.throttle.succeeded(&username);
+    if mfa {
+        attempt.passed();
+    } else {
+        attempt.succeeded();
     }
     state
         .store
@@ -244,25 +264,32 @@ pub async fn totp_verify(
     };
     // Guessing codes is throttled like guessing passwords: a pending session must not become
     // an unlimited oracle for six-digit codes.
-    if !state
-        .throttle
-        .allows(&creds.username, &ctx.address, state.clock.now_ms())
-    {
-        state
-            .store
-            .record(
-                origin
-                    .event("login.failed", "user", user)
-                    .with_detail(serde_json::json!({"reason": "throttled"})),
-            )
-            .await?;
-        state.metrics.login("throttled");
-        let page = TotpLoginPage {
-            frame: Frame::anonymous(&ctx, "login.totp_title"),
-            error: Some("login.throttled"),
-        };
-        return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
-    }
+    let attempt = match state.throttle.reserve(
+        Stage::SecondFactor,
+        Some(&creds.username),
+        &ctx.address,
+        state.clock.now_ms(),
+    ) {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            if throttled.audit {
+                state
+                    .store
+                    .record(
+                        origin
+                            .event("login.failed", "user", user)
+                            .with_detail(serde_json::json!({"reason": "throttled"})),
+                    )
+                    .await?;
+            }
+            state.metrics.login("throttled");
+            let page = TotpLoginPage {
+                frame: Frame::anonymous(&ctx, "login.totp_title"),
+                error: Some("login.throttled"),
+            };
+            return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
+        }
+    };
     let now_s = (state.clock.now_ms() / 1000) as u64;
     let by_totp = match creds
         .totp_secret
@@ -282,9 +309,7 @@ pub async fn totp_verify(
                 .use_recovery_code(user, &token_digest(&normalise_recovery_code(&form.code)))
                 .await?);
     if !ok {
-        state
-            .throttle
-            .failed(&creds.username, &ctx.address, state.clock.now_ms());
+        attempt.failed();
         state
             .store
             .record(
@@ -300,7 +325,7 @@ pub async fn totp_verify(
         };
         return Ok((AppError::Unauthenticated.status(), Html(render(&page))).into_response());
     }
-    state.throttle.succeeded(&creds.username);
+    attempt.succeeded();
     state.store.revoke_session(user, session.id).await?;
     let method = if by_totp { "totp" } else { "recovery_code" };
     state
@@ -419,29 +444,34 @@ pub async fn change_password(
     let new = NewPassword::parse(&form.new_password, &creds.username)?;
     // A session alone must not become an unlimited oracle for the password it was opened with.
     let now = state.clock.now_ms();
-    if !state
+    let attempt = state
         .throttle
-        .allows(&creds.username, &user.ctx.address, now)
-    {
-        return Err(AppError::TooManyRequests);
-    }
+        .reserve(
+            Stage::Password,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
     let stored = creds.password_hash.clone();
     let current = form.current;
-    let (ok, hash) = tokio::task::spawn_blocking(move || {
-        let ok = credentials::verify_password(&current, &stored);
-        (ok, ok.then(|| new.hash(&mut rand::rngs::OsRng)))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (ok, hash) = {
+        let _turn = state.throttle.verification().await;
+        tokio::task::spawn_blocking(move || {
+            let ok = credentials::verify_password(&current, &stored);
+            (ok, ok.then(|| new.hash(&mut rand::rngs::OsRng)))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    };
     let Some(hash) = hash.filter(|_| ok) else {
-        state
-            .throttle
-            .failed(&creds.username, &user.ctx.address, now);
+        attempt.failed();
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "password",
             mamori_core::FieldErrorKind::NotAllowed,
         )));
     };
+    attempt.succeeded();
     state
         .store
         .set_password(user.actor.user_id, &hash, &user.ctx.origin())
@@ -607,12 +637,15 @@ pub async fn totp_disable(
         .ok_or(AppError::NotFound)?;
     // Guessing the code is throttled like guessing it at login.
     let now = state.clock.now_ms();
-    if !state
+    let attempt = state
         .throttle
-        .allows(&creds.username, &user.ctx.address, now)
-    {
-        return Err(AppError::TooManyRequests);
-    }
+        .reserve(
+            Stage::SecondFactor,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
     let now_s = (now / 1000) as u64;
     let valid = creds
         .totp_secret
@@ -621,14 +654,13 @@ pub async fn totp_disable(
         .and_then(|s| s.verify(&form.code, now_s))
         .is_some();
     if !valid {
-        state
-            .throttle
-            .failed(&creds.username, &user.ctx.address, now);
+        attempt.failed();
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "totp_code",
             mamori_core::FieldErrorKind::NotAllowed,
         )));
     }
+    attempt.succeeded();
     state
         .store
         .set_totp(user.actor.user_id, None, &[], &user.ctx.origin())

@@ -20,6 +20,9 @@ pub struct WebConfig {
     pub totp_issuer: String,
     /// More counters for `/metrics` in Prometheus text (a gateway run by `mamori serve`).
     pub extra_metrics: Option<MetricsSource>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: only when the TCP peer is inside
+    /// one of these ranges is the header read; otherwise it is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Renders counters in Prometheus text; called off the async threads (it may read folders).
@@ -39,6 +42,7 @@ impl Default for WebConfig {
             session_lifetime: Duration::from_secs(8 * 3600),
             totp_issuer: "mamori".to_owned(),
             extra_metrics: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
