@@ -530,6 +530,8 @@ pub async fn revoke_session(
 #[template(path = "totp_enrol.html")]
 struct TotpEnrolPage {
     frame: Frame,
+    /// A second factor is on already: replacing it needs a current code too.
+    replacing: bool,
     secret: String,
     qr_svg: String,
     error: Option<&'static str>,
@@ -550,6 +552,7 @@ fn qr_svg(url: &str) -> Result<String, AppError> {
 fn enrol_page(
     state: &AppState,
     user: &User,
+    replacing: bool,
     secret: &str,
     error: Option<&'static str>,
 ) -> Result<Response, AppError> {
@@ -558,6 +561,7 @@ fn enrol_page(
     let url = parsed.provisioning_url(&state.config.totp_issuer, &user.actor.username);
     Ok(Html(render(&TotpEnrolPage {
         frame: Frame::new(user, "totp.enrol"),
+        replacing,
         secret: secret.to_owned(),
         qr_svg: qr_svg(&url)?,
         error,
@@ -570,8 +574,13 @@ pub async fn totp_enrol_page(
     State(state): State<AppState>,
     user: User,
 ) -> Result<Response, AppError> {
+    let replacing = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .is_some_and(|c| c.totp_secret.is_some());
     let secret = TotpSecret::generate(&mut rand::rngs::OsRng).to_base32();
-    enrol_page(&state, &user, &secret, None)
+    enrol_page(&state, &user, replacing, &secret, None)
 }
 
 #[derive(Deserialize)]
@@ -580,6 +589,86 @@ pub struct EnrolForm {
     secret: String,
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    password: String,
+    /// A code of the factor being replaced (or a recovery code).
+    #[serde(default)]
+    current_code: String,
+}
+
+/// Proof that the account's owner is at the keyboard, not just someone holding their session:
+/// the current password and, when a second factor is on, a current code of it or a recovery
+/// code. A TOTP code is claimed like at login, so an observed code cannot be replayed. Guesses
+/// of either are throttled like guesses at login.
+async fn confirm_owner(
+    state: &AppState,
+    user: &User,
+    creds: &mamori_store::Credentials,
+    password: String,
+    code: Option<&str>,
+) -> Result<(), AppError> {
+    let now = state.clock.now_ms();
+    let attempt = state
+        .throttle
+        .reserve(
+            Stage::Password,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
+    let stored = creds.password_hash.clone();
+    let matches = {
+        let _turn = state.throttle.verification().await;
+        tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    if !matches {
+        attempt.failed();
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "password",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
+    attempt.succeeded();
+    let Some(code) = code else {
+        return Ok(());
+    };
+    let attempt = state
+        .throttle
+        .reserve(
+            Stage::SecondFactor,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
+    let user_id = user.actor.user_id;
+    let by_totp = match creds
+        .totp_secret
+        .as_deref()
+        .and_then(TotpSecret::from_base32)
+        .and_then(|s| s.verify(code, (now / 1000) as u64))
+    {
+        Some(step) => state.store.claim_totp_step(user_id, step as i64).await?,
+        None => false,
+    };
+    let ok = by_totp
+        || (code.trim().len() > 6
+            && state
+                .store
+                .use_recovery_code(user_id, &token_digest(&normalise_recovery_code(code)))
+                .await?);
+    if !ok {
+        attempt.failed();
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "totp_code",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
+    attempt.succeeded();
+    Ok(())
 }
 
 /// Turns the second factor on once the user proved their app has the secret.
@@ -594,10 +683,30 @@ pub async fn totp_enrol(
             mamori_core::FieldErrorKind::InvalidFormat,
         )));
     };
+    let creds = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let replacing = creds.totp_secret.is_some();
     let now_s = (state.clock.now_ms() / 1000) as u64;
     let Some(step) = secret.verify(&form.code, now_s) else {
-        return enrol_page(&state, &user, form.secret.trim(), Some("login.totp_failed"));
+        return enrol_page(
+            &state,
+            &user,
+            replacing,
+            form.secret.trim(),
+            Some("login.totp_failed"),
+        );
     };
+    confirm_owner(
+        &state,
+        &user,
+        &creds,
+        form.password,
+        replacing.then_some(form.current_code.as_str()),
+    )
+    .await?;
     let codes = credentials::recovery_codes(&mut rand::rngs::OsRng);
     let digests: Vec<String> = codes.iter().map(|c| token_digest(c)).collect();
     state
@@ -616,6 +725,7 @@ pub async fn totp_enrol(
         .await?;
     Ok(Html(render(&TotpEnrolPage {
         frame: Frame::new(&user, "totp.enrol"),
+        replacing: false,
         secret: String::new(),
         qr_svg: String::new(),
         error: None,
@@ -624,43 +734,33 @@ pub async fn totp_enrol(
     .into_response())
 }
 
+#[derive(Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns the factor off: needs the password and a current code (or a recovery code), so a
+/// hijacked session alone cannot do it, and an observed code cannot be replayed.
 pub async fn totp_disable(
     State(state): State<AppState>,
     user: User,
-    Form(form): Form<CodeForm>,
+    Form(form): Form<DisableForm>,
 ) -> Result<Response, AppError> {
-    // Turning the factor off needs a current code, so a hijacked session alone cannot do it.
     let creds = state
         .store
         .credentials(user.actor.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // Guessing the code is throttled like guessing it at login.
-    let now = state.clock.now_ms();
-    let attempt = state
-        .throttle
-        .reserve(
-            Stage::SecondFactor,
-            Some(&creds.username),
-            &user.ctx.address,
-            now,
-        )
-        .map_err(|_| AppError::TooManyRequests)?;
-    let now_s = (now / 1000) as u64;
-    let valid = creds
-        .totp_secret
-        .as_deref()
-        .and_then(TotpSecret::from_base32)
-        .and_then(|s| s.verify(&form.code, now_s))
-        .is_some();
-    if !valid {
-        attempt.failed();
+    if creds.totp_secret.is_none() {
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "totp_code",
             mamori_core::FieldErrorKind::NotAllowed,
         )));
     }
-    attempt.succeeded();
+    confirm_owner(&state, &user, &creds, form.password, Some(&form.code)).await?;
     state
         .store
         .set_totp(user.actor.user_id, None, &[], &user.ctx.origin())

@@ -245,6 +245,7 @@ async fn identify(
 
     if let Some(token) = cookie(headers, SESSION_COOKIE)
         && let Some(session) = state.store.session(&token_digest(token)).await?
+        && !idle_too_long(state, &session).await?
     {
         ctx.csrf = session.csrf_token.clone();
         if !session.mfa_pending {
@@ -268,6 +269,19 @@ async fn identify(
             Ok((ctx, Some(fresh)))
         }
     }
+}
+
+/// Whether the session has gone unused longer than the idle time; such a session is ended.
+async fn idle_too_long(state: &AppState, session: &Session) -> Result<bool, AppError> {
+    let idle_ms = i64::try_from(state.config.session_idle.as_millis()).unwrap_or(i64::MAX);
+    if state.clock.now_ms().saturating_sub(session.last_seen_at) <= idle_ms {
+        return Ok(false);
+    }
+    state
+        .store
+        .revoke_session(session.user_id, session.id)
+        .await?;
+    Ok(true)
 }
 
 /// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case the

@@ -16,6 +16,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a session lives without a new login.
     pub session_lifetime: Duration,
+    /// How long a session lives without a request: it ends after this much idle time.
+    pub session_idle: Duration,
     /// Issuer name shown in authenticator apps.
     pub totp_issuer: String,
     /// More counters for `/metrics` in Prometheus text (a gateway run by `mamori serve`).
@@ -40,6 +42,7 @@ impl Default for WebConfig {
         Self {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(8 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
             totp_issuer: "mamori".to_owned(),
             extra_metrics: None,
             trusted_proxies: Vec::new(),

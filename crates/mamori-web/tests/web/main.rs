@@ -1285,7 +1285,11 @@ async fn enrol_totp(app: &App, browser: &Browser) -> (TotpSecret, Vec<String>) {
         .post(
             "/account/totp",
             browser,
-            &[("secret", &secret_text), ("code", &code)],
+            &[
+                ("secret", &secret_text),
+                ("code", &code),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::OK);
@@ -2853,7 +2857,15 @@ fn localised_error_with(response: &Resp, lang: Lang, key: &str) -> bool {
 async fn sessions_expire_and_second_factor_pending_ones_sooner() {
     let app = App::new().await;
     let staff = app.login(Who::Staff).await;
-    app.clock.advance_secs(8 * 3600 - 60);
+    // In use every 20 minutes, the session lives its whole lifetime and no longer.
+    for _ in 0..23 {
+        app.clock.advance_secs(20 * 60);
+        assert_eq!(
+            app.get("/account", Some(&staff)).await.status,
+            StatusCode::OK
+        );
+    }
+    app.clock.advance_secs(20 * 60 - 60);
     assert_eq!(
         app.get("/account", Some(&staff)).await.status,
         StatusCode::OK
@@ -2873,6 +2885,31 @@ async fn sessions_expire_and_second_factor_pending_ones_sooner() {
         "{}",
         late.status
     );
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_time() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    app.clock.advance_secs(29 * 60);
+    assert_eq!(
+        app.get("/account", Some(&staff)).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance_secs(31 * 60);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
+    // Ended for good: coming back sooner does not revive it.
+    app.clock.advance_secs(-60);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
+
+    let app = App::with_config(WebConfig {
+        session_idle: std::time::Duration::from_secs(5 * 60),
+        ..WebConfig::default()
+    })
+    .await;
+    let staff = app.login(Who::Staff).await;
+    app.clock.advance_secs(6 * 60);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
 }
 
 #[tokio::test]
