@@ -83,14 +83,41 @@ struct ServeArgs {
     /// Fill a fresh data folder with a demonstration organisation.
     #[arg(long)]
     demo: bool,
-    /// Mark cookies Secure (set when mamori is served over TLS, e.g. behind a reverse proxy).
-    #[arg(long, env = "MAMORI_SECURE_COOKIES")]
+    /// Mark cookies Secure (set when mamori is served over TLS, e.g. behind a reverse proxy);
+    /// the default when the listen address is not loopback.
+    #[arg(
+        long,
+        env = "MAMORI_SECURE_COOKIES",
+        conflicts_with = "insecure_cookies"
+    )]
     secure_cookies: bool,
+    /// Do not mark cookies Secure even on a non-loopback listen address (plain HTTP; a warning
+    /// is printed).
+    #[arg(long, env = "MAMORI_INSECURE_COOKIES")]
+    insecure_cookies: bool,
+    /// A session ends after this many minutes without a request (and at the latest 8 hours
+    /// after login).
+    #[arg(
+        long,
+        default_value_t = 30,
+        env = "MAMORI_SESSION_IDLE_MINUTES",
+        value_parser = clap::value_parser!(u64).range(1..=1440)
+    )]
+    session_idle_minutes: u64,
     /// Run the 無害化 gateway in this process too, configured by this TOML file (listen,
     /// next_hop, accept_domains, …), with its spool and quarantine in the data folder; the
     /// quarantine pages and the release of originals then work.
     #[arg(long, env = "MAMORI_GATEWAY_CONFIG")]
     gateway_config: Option<PathBuf>,
+    /// A reverse proxy (CIDR, repeatable) whose X-Forwarded-For names the client; the header is
+    /// ignored from any other peer.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "MAMORI_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxy: Vec<ipnet::IpNet>,
 }
 
 #[derive(Subcommand)]
@@ -327,6 +354,12 @@ async fn open_unanchored(args: &DataArgs, create: bool) -> anyhow::Result<SqlSto
     Ok(store)
 }
 
+/// Cookies are `Secure` when asked, and by default whenever mamori listens beyond loopback,
+/// unless `--insecure-cookies` says otherwise.
+fn secure_cookies(listen: SocketAddr, secure: bool, insecure: bool) -> bool {
+    secure || (!insecure && !listen.ip().is_loopback())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&args.data, true).await?;
     if store.count_accounts().await? == 0 {
@@ -361,8 +394,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let secure_cookies = secure_cookies(args.listen, args.secure_cookies, args.insecure_cookies);
+    if !secure_cookies && !args.listen.ip().is_loopback() {
+        println!(
+            "警告: Cookie に Secure を付けません (warning: cookies are not marked Secure on {}; \
+             session cookies can be read on the network unless TLS is in front)",
+            args.listen
+        );
+    }
     let config = mamori_web::WebConfig {
-        secure_cookies: args.secure_cookies,
+        secure_cookies,
+        session_idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
+        trusted_proxies: args.trusted_proxy.clone(),
         extra_metrics: gateway.as_ref().map(|(gateway, _)| {
             let counters = gateway.metrics();
             mamori_web::MetricsSource(Arc::new(move || counters.render()))
@@ -610,4 +653,21 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
         anchor_copy.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secure_cookies;
+
+    #[test]
+    fn cookies_are_secure_by_default_beyond_loopback() {
+        let local = "127.0.0.1:8080".parse().unwrap();
+        let v6_local = "[::1]:8080".parse().unwrap();
+        let open = "0.0.0.0:8080".parse().unwrap();
+        assert!(!secure_cookies(local, false, false));
+        assert!(!secure_cookies(v6_local, false, false));
+        assert!(secure_cookies(local, true, false));
+        assert!(secure_cookies(open, false, false));
+        assert!(!secure_cookies(open, false, true));
+    }
 }

@@ -1190,6 +1190,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("summary.title", "情報資産の集計", "Register summary"),
     ("summary.total", "登録件数", "Assets registered"),
     (
+        "totp.current_code",
+        "現在の確認コードまたはリカバリーコード",
+        "Current verification code or a recovery code",
+    ),
+    (
         "totp.disable",
         "二要素認証を解除",
         "Turn off two-factor authentication",
@@ -1218,6 +1223,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "totp.recovery_codes",
         "リカバリーコード（一度だけ表示されます。安全な場所に保管してください）",
         "Recovery codes (shown once; keep them somewhere safe)",
+    ),
+    (
+        "totp.replace",
+        "認証アプリを変更する",
+        "Replace the authenticator app",
     ),
     ("totp.secret", "手入力用のキー", "Key for manual entry"),
     ("unit.create", "部局・課室を追加", "Add unit"),

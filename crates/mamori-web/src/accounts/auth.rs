@@ -13,6 +13,7 @@ use mamori_store::{NewSession, Session};
 use serde::Deserialize;
 
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::http::throttle::{MAX_USERNAME_BYTES, Stage};
 use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, render};
 use mamori_core::i18n::Lang;
 
@@ -107,29 +108,43 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let now = state.clock.now_ms();
     let username = form.username.trim().to_owned();
+    // A name longer than any account's is refused unread: it is neither looked up nor kept,
+    // and only the address counts the failure.
+    let readable = username.len() <= MAX_USERNAME_BYTES;
+    let shown: String = username.chars().take(64).collect();
     let audit = |action: &str, reason: &str, user: Option<mamori_core::UserId>| {
         AuditEvent::new(
             action,
             "user",
             user.map(|u| u.0.to_string()).unwrap_or_default(),
         )
-        .by(user, &username.chars().take(64).collect::<String>())
+        .by(user, &shown)
         .from_address(&ctx.address)
         .with_detail(serde_json::json!({"reason": reason}))
     };
-    if !state.throttle.allows(&username, &ctx.address, now) {
-        state
-            .store
-            .record(audit("login.failed", "throttled", None))
-            .await?;
-        state.metrics.login("throttled");
-        return Ok(login_failed(
-            &ctx,
-            &username,
-            "login.throttled",
-            AppError::TooManyRequests.status(),
-        ));
-    }
+    let attempt = match state.throttle.reserve(
+        Stage::Password,
+        readable.then_some(username.as_str()),
+        &ctx.address,
+        now,
+    ) {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            if throttled.audit {
+                state
+                    .store
+                    .record(audit("login.failed", "throttled", None))
+                    .await?;
+            }
+            state.metrics.login("throttled");
+            return Ok(login_failed(
+                &ctx,
+                &shown,
+                "login.throttled",
+                AppError::TooManyRequests.status(),
+            ));
+        }
+    };
     let found = if username.is_empty() || username.len() > 64 {
         None
     } else {
@@ -141,19 +156,22 @@ pub async fn login(
         .map(|c| c.password_hash.clone())
         .unwrap_or_else(|| credentials::dummy_hash().to_owned());
     let password = form.password;
-    let matches =
+    let matches = {
+        let _turn = state.throttle.verification().await;
         tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
     let creds = match found {
         Some(creds) if matches && !creds.disabled => creds,
         other => {
             let reason = match &other {
+                None if !readable => "name_too_long",
                 None => "unknown_user",
                 Some(c) if c.disabled => "disabled",
                 Some(_) => "bad_password",
             };
-            state.throttle.failed(&username, &ctx.address, now);
+            attempt.failed();
             state
                 .store
                 .record(audit("login.failed", reason, other.map(|c| c.user_id)))
@@ -161,7 +179,7 @@ pub async fn login(
             state.metrics.login("failed");
             return Ok(login_failed(
                 &ctx,
-                &username,
+                &shown,
                 "login.failed",
                 AppError::Unauthenticated.status(),
             ));
@@ -169,8 +187,10 @@ pub async fn login(
     };
     let mfa = creds.totp_secret.is_some();
     // With a second factor the login has not succeeded yet: failed codes keep counting.
-    if !mfa {
-        state.throttle.succeeded(&username);
+    if mfa {
+        attempt.passed();
+    } else {
+        attempt.succeeded();
     }
     state
         .store
@@ -245,25 +265,32 @@ pub async fn totp_verify(
     };
     // Guessing codes is throttled like guessing passwords: a pending session must not become
     // an unlimited oracle for six-digit codes.
-    if !state
-        .throttle
-        .allows(&creds.username, &ctx.address, state.clock.now_ms())
-    {
-        state
-            .store
-            .record(
-                origin
-                    .event("login.failed", "user", user)
-                    .with_detail(serde_json::json!({"reason": "throttled"})),
-            )
-            .await?;
-        state.metrics.login("throttled");
-        let page = TotpLoginPage {
-            frame: Frame::anonymous(&ctx, "login.totp_title"),
-            error: Some("login.throttled"),
-        };
-        return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
-    }
+    let attempt = match state.throttle.reserve(
+        Stage::SecondFactor,
+        Some(&creds.username),
+        &ctx.address,
+        state.clock.now_ms(),
+    ) {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            if throttled.audit {
+                state
+                    .store
+                    .record(
+                        origin
+                            .event("login.failed", "user", user)
+                            .with_detail(serde_json::json!({"reason": "throttled"})),
+                    )
+                    .await?;
+            }
+            state.metrics.login("throttled");
+            let page = TotpLoginPage {
+                frame: Frame::anonymous(&ctx, "login.totp_title"),
+                error: Some("login.throttled"),
+            };
+            return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
+        }
+    };
     let now_s = (state.clock.now_ms() / 1000) as u64;
     let by_totp = match creds
         .totp_secret
@@ -283,9 +310,7 @@ pub async fn totp_verify(
                 .use_recovery_code(user, &token_digest(&normalise_recovery_code(&form.code)))
                 .await?);
     if !ok {
-        state
-            .throttle
-            .failed(&creds.username, &ctx.address, state.clock.now_ms());
+        attempt.failed();
         state
             .store
             .record(
@@ -301,7 +326,7 @@ pub async fn totp_verify(
         };
         return Ok((AppError::Unauthenticated.status(), Html(render(&page))).into_response());
     }
-    state.throttle.succeeded(&creds.username);
+    attempt.succeeded();
     state.store.revoke_session(user, session.id).await?;
     let method = if by_totp { "totp" } else { "recovery_code" };
     state
@@ -420,29 +445,34 @@ pub async fn change_password(
     let new = NewPassword::parse(&form.new_password, &creds.username)?;
     // A session alone must not become an unlimited oracle for the password it was opened with.
     let now = state.clock.now_ms();
-    if !state
+    let attempt = state
         .throttle
-        .allows(&creds.username, &user.ctx.address, now)
-    {
-        return Err(AppError::TooManyRequests);
-    }
+        .reserve(
+            Stage::Password,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
     let stored = creds.password_hash.clone();
     let current = form.current;
-    let (ok, hash) = tokio::task::spawn_blocking(move || {
-        let ok = credentials::verify_password(&current, &stored);
-        (ok, ok.then(|| new.hash(&mut rand::rngs::OsRng)))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (ok, hash) = {
+        let _turn = state.throttle.verification().await;
+        tokio::task::spawn_blocking(move || {
+            let ok = credentials::verify_password(&current, &stored);
+            (ok, ok.then(|| new.hash(&mut rand::rngs::OsRng)))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    };
     let Some(hash) = hash.filter(|_| ok) else {
-        state
-            .throttle
-            .failed(&creds.username, &user.ctx.address, now);
+        attempt.failed();
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "password",
             mamori_core::FieldErrorKind::NotAllowed,
         )));
     };
+    attempt.succeeded();
     state
         .store
         .set_password(user.actor.user_id, &hash, &user.ctx.origin())
@@ -501,6 +531,8 @@ pub async fn revoke_session(
 #[template(path = "totp_enrol.html")]
 struct TotpEnrolPage {
     frame: Frame,
+    /// A second factor is on already: replacing it needs a current code too.
+    replacing: bool,
     secret: String,
     qr_svg: String,
     error: Option<&'static str>,
@@ -521,6 +553,7 @@ fn qr_svg(url: &str) -> Result<String, AppError> {
 fn enrol_page(
     state: &AppState,
     user: &User,
+    replacing: bool,
     secret: &str,
     error: Option<&'static str>,
 ) -> Result<Response, AppError> {
@@ -529,6 +562,7 @@ fn enrol_page(
     let url = parsed.provisioning_url(&state.config.totp_issuer, &user.actor.username);
     Ok(Html(render(&TotpEnrolPage {
         frame: Frame::new(user, "totp.enrol"),
+        replacing,
         secret: secret.to_owned(),
         qr_svg: qr_svg(&url)?,
         error,
@@ -541,8 +575,13 @@ pub async fn totp_enrol_page(
     State(state): State<AppState>,
     user: User,
 ) -> Result<Response, AppError> {
+    let replacing = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .is_some_and(|c| c.totp_secret.is_some());
     let secret = TotpSecret::generate(&mut rand::rngs::OsRng).to_base32();
-    enrol_page(&state, &user, &secret, None)
+    enrol_page(&state, &user, replacing, &secret, None)
 }
 
 #[derive(Deserialize)]
@@ -551,6 +590,86 @@ pub struct EnrolForm {
     secret: String,
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    password: String,
+    /// A code of the factor being replaced (or a recovery code).
+    #[serde(default)]
+    current_code: String,
+}
+
+/// Proof that the account's owner is at the keyboard, not just someone holding their session:
+/// the current password and, when a second factor is on, a current code of it or a recovery
+/// code. A TOTP code is claimed like at login, so an observed code cannot be replayed. Guesses
+/// of either are throttled like guesses at login.
+async fn confirm_owner(
+    state: &AppState,
+    user: &User,
+    creds: &mamori_store::Credentials,
+    password: String,
+    code: Option<&str>,
+) -> Result<(), AppError> {
+    let now = state.clock.now_ms();
+    let attempt = state
+        .throttle
+        .reserve(
+            Stage::Password,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
+    let stored = creds.password_hash.clone();
+    let matches = {
+        let _turn = state.throttle.verification().await;
+        tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    if !matches {
+        attempt.failed();
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "password",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
+    attempt.succeeded();
+    let Some(code) = code else {
+        return Ok(());
+    };
+    let attempt = state
+        .throttle
+        .reserve(
+            Stage::SecondFactor,
+            Some(&creds.username),
+            &user.ctx.address,
+            now,
+        )
+        .map_err(|_| AppError::TooManyRequests)?;
+    let user_id = user.actor.user_id;
+    let by_totp = match creds
+        .totp_secret
+        .as_deref()
+        .and_then(TotpSecret::from_base32)
+        .and_then(|s| s.verify(code, (now / 1000) as u64))
+    {
+        Some(step) => state.store.claim_totp_step(user_id, step as i64).await?,
+        None => false,
+    };
+    let ok = by_totp
+        || (code.trim().len() > 6
+            && state
+                .store
+                .use_recovery_code(user_id, &token_digest(&normalise_recovery_code(code)))
+                .await?);
+    if !ok {
+        attempt.failed();
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "totp_code",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
+    attempt.succeeded();
+    Ok(())
 }
 
 /// Turns the second factor on once the user proved their app has the secret.
@@ -565,10 +684,30 @@ pub async fn totp_enrol(
             mamori_core::FieldErrorKind::InvalidFormat,
         )));
     };
+    let creds = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let replacing = creds.totp_secret.is_some();
     let now_s = (state.clock.now_ms() / 1000) as u64;
     let Some(step) = secret.verify(&form.code, now_s) else {
-        return enrol_page(&state, &user, form.secret.trim(), Some("login.totp_failed"));
+        return enrol_page(
+            &state,
+            &user,
+            replacing,
+            form.secret.trim(),
+            Some("login.totp_failed"),
+        );
     };
+    confirm_owner(
+        &state,
+        &user,
+        &creds,
+        form.password,
+        replacing.then_some(form.current_code.as_str()),
+    )
+    .await?;
     let codes = credentials::recovery_codes(&mut rand::rngs::OsRng);
     let digests: Vec<String> = codes.iter().map(|c| token_digest(c)).collect();
     state
@@ -587,6 +726,7 @@ pub async fn totp_enrol(
         .await?;
     Ok(Html(render(&TotpEnrolPage {
         frame: Frame::new(&user, "totp.enrol"),
+        replacing: false,
         secret: String::new(),
         qr_svg: String::new(),
         error: None,
@@ -595,41 +735,33 @@ pub async fn totp_enrol(
     .into_response())
 }
 
+#[derive(Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns the factor off: needs the password and a current code (or a recovery code), so a
+/// hijacked session alone cannot do it, and an observed code cannot be replayed.
 pub async fn totp_disable(
     State(state): State<AppState>,
     user: User,
-    Form(form): Form<CodeForm>,
+    Form(form): Form<DisableForm>,
 ) -> Result<Response, AppError> {
-    // Turning the factor off needs a current code, so a hijacked session alone cannot do it.
     let creds = state
         .store
         .credentials(user.actor.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // Guessing the code is throttled like guessing it at login.
-    let now = state.clock.now_ms();
-    if !state
-        .throttle
-        .allows(&creds.username, &user.ctx.address, now)
-    {
-        return Err(AppError::TooManyRequests);
-    }
-    let now_s = (now / 1000) as u64;
-    let valid = creds
-        .totp_secret
-        .as_deref()
-        .and_then(TotpSecret::from_base32)
-        .and_then(|s| s.verify(&form.code, now_s))
-        .is_some();
-    if !valid {
-        state
-            .throttle
-            .failed(&creds.username, &user.ctx.address, now);
+    if creds.totp_secret.is_none() {
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "totp_code",
             mamori_core::FieldErrorKind::NotAllowed,
         )));
     }
+    confirm_owner(&state, &user, &creds, form.password, Some(&form.code)).await?;
     state
         .store
         .set_totp(user.actor.user_id, None, &[], &user.ctx.origin())

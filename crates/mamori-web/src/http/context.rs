@@ -204,7 +204,7 @@ async fn identify(
     let address = request
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| client_address(c.0.ip(), headers, &state.config.trusted_proxies).to_string())
         .unwrap_or_else(|| "local".to_owned());
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -233,7 +233,10 @@ async fn identify(
         quarantine: state.quarantine.is_some(),
     };
 
-    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+    // A bearer token speaks for the API and the counters only, never for a page or `/account`.
+    let path = request.uri().path();
+    let token_route = path.starts_with("/api/v1/") || path == "/api/v1" || path == "/metrics";
+    if let Some(auth) = headers.get(header::AUTHORIZATION).filter(|_| token_route) {
         let token = auth
             .to_str()
             .ok()
@@ -257,6 +260,7 @@ async fn identify(
 
     if let Some(token) = cookie(headers, SESSION_COOKIE)
         && let Some(session) = state.store.session(&token_digest(token)).await?
+        && !idle_too_long(state, &session).await?
     {
         ctx.csrf = session.csrf_token.clone();
         if !session.mfa_pending {
@@ -280,6 +284,53 @@ async fn identify(
             Ok((ctx, Some(fresh)))
         }
     }
+}
+
+/// Whether the session has gone unused longer than the idle time; such a session is ended.
+async fn idle_too_long(state: &AppState, session: &Session) -> Result<bool, AppError> {
+    let idle_ms = i64::try_from(state.config.session_idle.as_millis()).unwrap_or(i64::MAX);
+    if state.clock.now_ms().saturating_sub(session.last_seen_at) <= idle_ms {
+        return Ok(false);
+    }
+    state
+        .store
+        .revoke_session(session.user_id, session.id)
+        .await?;
+    Ok(true)
+}
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case the
+/// right-most address of `X-Forwarded-For` that is not itself a trusted proxy (every proxy
+/// appends the address it was reached from, so entries to the left of an untrusted one are
+/// whatever the client chose to send).
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let peer = peer.to_canonical();
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        // An entry that is not an address ends the walk: the last proxy believed speaks for it.
+        let Ok(ip) = hop.trim().parse::<std::net::IpAddr>() else {
+            break;
+        };
+        client = ip.to_canonical();
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
 }
 
 async fn check_csrf(ctx: &Ctx, request: Request) -> (Request, Result<(), AppError>) {

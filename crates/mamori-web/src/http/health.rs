@@ -4,6 +4,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::http::context::Ctx;
+use crate::http::error::AppError;
 use crate::http::error::status;
 use crate::http::state::AppState;
 
@@ -17,7 +19,16 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// The counters, for a scraper on the same host or one holding a valid API token.
+pub async fn metrics(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let loopback = ctx
+        .address
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback());
+    let by_token = ctx.via_token && ctx.actor.is_some();
+    if !(loopback || by_token) {
+        return Err(AppError::Forbidden);
+    }
     let mut text = state.metrics.render();
     if let Some(extra) = state.config.extra_metrics.clone() {
         // A gateway counts its spool depth from its folders: off the async threads.
@@ -32,5 +43,5 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    response
+    Ok(response)
 }

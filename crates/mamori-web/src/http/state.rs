@@ -16,10 +16,15 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a session lives without a new login.
     pub session_lifetime: Duration,
+    /// How long a session lives without a request: it ends after this much idle time.
+    pub session_idle: Duration,
     /// Issuer name shown in authenticator apps.
     pub totp_issuer: String,
     /// More counters for `/metrics` in Prometheus text (a gateway run by `mamori serve`).
     pub extra_metrics: Option<MetricsSource>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: only when the TCP peer is inside
+    /// one of these ranges is the header read; otherwise it is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Renders counters in Prometheus text; called off the async threads (it may read folders).
@@ -37,8 +42,10 @@ impl Default for WebConfig {
         Self {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(8 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
             totp_issuer: "mamori".to_owned(),
             extra_metrics: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

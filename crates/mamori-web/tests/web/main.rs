@@ -886,7 +886,7 @@ const MATRIX: &[Row] = &[
         &[("reason", "原本が必要")],                                                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-    row("GET",  "/metrics", "/metrics", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
     // Last: it ends every session of the matrix.
     row("POST", "/logout", "/logout", &[],                                                    [L,   L,   L,   L,   L,   L,   L,   L,   L,   L,   L  ]),
 ];
@@ -1285,7 +1285,11 @@ async fn enrol_totp(app: &App, browser: &Browser) -> (TotpSecret, Vec<String>) {
         .post(
             "/account/totp",
             browser,
-            &[("secret", &secret_text), ("code", &code)],
+            &[
+                ("secret", &secret_text),
+                ("code", &code),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::OK);
@@ -1468,21 +1472,20 @@ async fn staff_cannot_tell_people_of_other_units_from_missing_ids() {
 // 5. Login
 
 #[tokio::test]
-async fn failed_logins_are_throttled_per_account() {
+async fn failed_logins_are_throttled_per_account_and_address() {
     let app = App::new().await;
-    for i in 0..5u8 {
-        let address = SocketAddr::from(([192, 0, 2, i + 1], 5000));
+    let address = SocketAddr::from(([192, 0, 2, 1], 5000));
+    for _ in 0..5 {
         let response = app.try_login("staff", "not the password", address).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
         assert!(response.text().contains(Lang::Ja.t("login.failed")));
     }
-    // The sixth attempt is refused even with the right password, from yet another address.
-    let address = SocketAddr::from(([192, 0, 2, 100], 5000));
+    // The sixth attempt from that address is refused even with the right password.
     let response = app.try_login("STAFF", PASSWORD, address).await;
     assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(response.text().contains(Lang::Ja.t("login.throttled")));
     assert!(response.set_cookie("mamori_session").is_none());
-    // Other accounts are not affected, and the window passes.
+    // Other accounts from the same address are not affected, and the window passes.
     let other = app.try_login("csirt", PASSWORD, address).await;
     assert_eq!(other.status, StatusCode::SEE_OTHER);
     app.clock.advance_secs(16 * 60);
@@ -1493,6 +1496,156 @@ async fn failed_logins_are_throttled_per_account() {
         throttled
             .iter()
             .any(|r| r.event.detail["reason"] == "throttled")
+    );
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_a_known_account_out_from_elsewhere() {
+    let app = App::new().await;
+    let stranger = SocketAddr::from(([203, 0, 113, 9], 5000));
+    for _ in 0..5 {
+        let response = app.try_login("staff", "not the password", stranger).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        app.try_login("staff", PASSWORD, stranger).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The account's owner, from their own address, still logs in.
+    let own = app.try_login("staff", PASSWORD, Who::Staff.address()).await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_account_is_throttled_everywhere_after_fifty_failures() {
+    let app = App::new().await;
+    // Fifty failures spread over many addresses, none of them throttled by itself.
+    for i in 0..50u8 {
+        let address = SocketAddr::from(([192, 0, 2, i + 1], 5000));
+        let response = app.try_login("staff", "not the password", address).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let address = SocketAddr::from(([198, 51, 100, 200], 5000));
+    let response = app.try_login("staff", PASSWORD, address).await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    let other = app.try_login("csirt", PASSWORD, address).await;
+    assert_eq!(other.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_are_counted_before_they_are_verified() {
+    let app = Arc::new(App::new().await);
+    let address = SocketAddr::from(([192, 0, 2, 50], 5000));
+    let visitor = app.visitor(address).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let app = app.clone();
+        let body = form(&[
+            ("_csrf", visitor.csrf.as_str()),
+            ("username", "staff"),
+            ("password", &format!("wrong guess {i}")),
+        ]);
+        let browser = Browser {
+            cookie: visitor.cookie.clone(),
+            csrf: visitor.csrf.clone(),
+            address,
+        };
+        tasks.push(tokio::spawn(async move {
+            app.post_raw("/login", &browser, body).await.status
+        }));
+    }
+    let mut wrong = 0;
+    let mut throttled = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            StatusCode::UNAUTHORIZED => wrong += 1,
+            StatusCode::TOO_MANY_REQUESTS => throttled += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(wrong <= 5, "{wrong} wrong-password answers");
+    assert_eq!(wrong + throttled, 40);
+}
+
+/// Where the process's resident memory stands, in KiB.
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+/// Runs in a process of its own (started by the test below), so that no other test moves its
+/// memory: 2,000 refused logins with distinct names of a mebibyte each.
+#[tokio::test]
+async fn oversized_names_child() {
+    if std::env::var_os("MAMORI_RSS_CHILD").is_none() {
+        return;
+    }
+    let app = App::new().await;
+    let address = SocketAddr::from(([198, 51, 100, 66], 5000));
+    for i in 0..20 {
+        app.try_login(&format!("guess{i}"), "not the password", address)
+            .await;
+    }
+    let visitor = app.visitor(address).await;
+    let base = form(&[
+        ("_csrf", visitor.csrf.as_str()),
+        ("password", "x"),
+        ("username", &"n".repeat(1024 * 1024 - 200)),
+    ])
+    .into_bytes();
+    let at = base.len() - 8;
+    let send = |i: usize| {
+        let mut body = base.clone();
+        body[at..].copy_from_slice(format!("{i:08}").as_bytes());
+        app.post_raw("/login", &visitor, body)
+    };
+    for i in 0..20 {
+        send(i).await;
+    }
+    let before = resident_kib();
+    for i in 20..2020 {
+        let response = send(i).await;
+        assert_eq!(
+            response.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "request {i}"
+        );
+    }
+    let after = resident_kib();
+    assert!(
+        after <= before + 20 * 1024,
+        "resident memory grew from {before} KiB to {after} KiB"
+    );
+    let refusals = app.audit("login.failed").await;
+    let throttled = refusals
+        .iter()
+        .filter(|r| r.event.detail["reason"] == "throttled")
+        .count();
+    assert_eq!(throttled, 1, "one audit record per address and window");
+    println!("MAMORI_RSS_CHILD_PASSED");
+}
+
+#[test]
+fn throttled_logins_with_huge_names_leave_memory_flat() {
+    let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "oversized_names_child",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env("MAMORI_RSS_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("MAMORI_RSS_CHILD_PASSED"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
@@ -1511,6 +1664,150 @@ async fn failed_logins_are_throttled_per_address() {
     let elsewhere = SocketAddr::from(([198, 51, 100, 8], 5000));
     let response = app.try_login("staff", PASSWORD, elsewhere).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER);
+}
+
+impl App {
+    /// A failed login whose request carries `X-Forwarded-For`, from the TCP peer `peer`; answers
+    /// the address the audit trail recorded for it.
+    async fn failed_login_through(&self, peer: SocketAddr, forwarded: &[&str]) -> String {
+        self.failed_login_as("staff", peer, forwarded).await
+    }
+
+    async fn failed_login_as(&self, name: &str, peer: SocketAddr, forwarded: &[&str]) -> String {
+        let visitor = self.visitor(peer).await;
+        let mut request = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &visitor.cookie);
+        for value in forwarded {
+            request = request.header("x-forwarded-for", *value);
+        }
+        let body = form(&[
+            ("_csrf", visitor.csrf.as_str()),
+            ("username", name),
+            ("password", "not the password"),
+        ]);
+        let response = self
+            .send(request.body(Body::from(body)).unwrap(), peer)
+            .await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        let records = self.audit("login.failed").await;
+        records
+            .iter()
+            .max_by_key(|r| r.seq)
+            .expect("a record")
+            .event
+            .address
+            .clone()
+    }
+}
+
+fn behind_proxies() -> WebConfig {
+    WebConfig {
+        trusted_proxies: vec![
+            "10.9.0.0/16".parse().unwrap(),
+            "2001:db8:9::/48".parse().unwrap(),
+        ],
+        ..WebConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let app = App::new().await;
+    let peer = SocketAddr::from(([198, 51, 100, 30], 5000));
+    assert_eq!(
+        app.failed_login_through(peer, &["192.0.2.44"]).await,
+        "198.51.100.30"
+    );
+    let app = App::with_config(behind_proxies()).await;
+    assert_eq!(
+        app.failed_login_through(peer, &["192.0.2.44"]).await,
+        "198.51.100.30"
+    );
+    // A spoofer cannot escape its own throttle by changing the header.
+    for i in 1..20 {
+        app.failed_login_as(&format!("guess{i}"), peer, &[&format!("192.0.2.{i}")])
+            .await;
+    }
+    let visitor = app.visitor(peer).await;
+    let response = app
+        .post(
+            "/login",
+            &visitor,
+            &[("username", "csirt"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn forwarded_for_from_a_trusted_proxy_names_the_client() {
+    let app = App::with_config(behind_proxies()).await;
+    let proxy = SocketAddr::from(([10, 9, 0, 1], 5000));
+    // The right-most entry that is not a trusted proxy is the client; what it sent to the left
+    // of itself is not believed.
+    assert_eq!(
+        app.failed_login_through(proxy, &["192.0.2.44"]).await,
+        "192.0.2.44"
+    );
+    assert_eq!(
+        app.failed_login_through(proxy, &["203.0.113.5, 192.0.2.45, 10.9.3.3"])
+            .await,
+        "192.0.2.45"
+    );
+    assert_eq!(
+        app.failed_login_through(proxy, &["203.0.113.5", "192.0.2.46", "10.9.3.3"])
+            .await,
+        "192.0.2.46"
+    );
+    // Nothing but proxies: the left-most of them.
+    assert_eq!(
+        app.failed_login_through(proxy, &["10.9.7.7, 10.9.3.3"])
+            .await,
+        "10.9.7.7"
+    );
+    // Garbage ends the walk at the proxy that forwarded it.
+    assert_eq!(
+        app.failed_login_through(proxy, &["192.0.2.47, not-an-address"])
+            .await,
+        "10.9.0.1"
+    );
+    // No header: the proxy itself.
+    assert_eq!(app.failed_login_through(proxy, &[]).await, "10.9.0.1");
+    let v6 = SocketAddr::from(("2001:db8:9::1".parse::<std::net::IpAddr>().unwrap(), 443));
+    assert_eq!(
+        app.failed_login_through(v6, &["2001:db8:1::5"]).await,
+        "2001:db8:1::5"
+    );
+}
+
+#[tokio::test]
+async fn clients_behind_a_trusted_proxy_are_throttled_apart() {
+    let app = App::with_config(behind_proxies()).await;
+    let proxy = SocketAddr::from(([10, 9, 0, 1], 5000));
+    for i in 0..20 {
+        app.failed_login_as(&format!("guess{i}"), proxy, &["192.0.2.1"])
+            .await;
+    }
+    let visitor = app.visitor(proxy).await;
+    let login = |client: &'static str| {
+        let mut request = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &visitor.cookie)
+            .header("x-forwarded-for", client);
+        request = request.header(header::USER_AGENT, "test");
+        let body = form(&[
+            ("_csrf", visitor.csrf.as_str()),
+            ("username", "csirt"),
+            ("password", PASSWORD),
+        ]);
+        app.send(request.body(Body::from(body)).unwrap(), proxy)
+    };
+    assert_eq!(
+        login("192.0.2.1").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(login("192.0.2.2").await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -2046,7 +2343,13 @@ async fn healthz_and_metrics_report_logins() {
     app.try_login("nobody", "not the password", Who::Staff.address())
         .await;
     app.login(Who::Csirt).await;
-    let metrics = app.get("/metrics", None).await;
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 40000));
+    let metrics = app
+        .send(
+            Request::get("/metrics").body(Body::empty()).unwrap(),
+            loopback,
+        )
+        .await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(
         metrics.headers[header::CONTENT_TYPE]
@@ -2074,6 +2377,89 @@ async fn healthz_and_metrics_report_logins() {
         "{text}"
     );
     assert!(text.contains("mamori_http_responses_total{class=\"4xx\"}"));
+}
+
+#[tokio::test]
+async fn metrics_answer_only_loopback_peers_or_a_valid_token() {
+    let app = App::with_config(behind_proxies()).await;
+    let get = |address: SocketAddr, auth: Option<&str>, forwarded: Option<&str>| {
+        let mut request = Request::get("/metrics");
+        if let Some(auth) = auth {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        app.send(request.body(Body::empty()).unwrap(), address)
+    };
+    let remote = SocketAddr::from(([192, 0, 2, 8], 5000));
+    assert_eq!(get(remote, None, None).await.status, StatusCode::FORBIDDEN);
+    assert!(
+        get(remote, Some("Bearer not-a-token"), None)
+            .await
+            .is_login_redirect()
+    );
+    // A remote client does not become local by saying so, nor through a local proxy.
+    assert_eq!(
+        get(remote, None, Some("127.0.0.1")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 5000));
+    assert_eq!(get(v6, None, None).await.status, StatusCode::OK);
+    let token = random_token(&mut OsRng);
+    let user = app.fx.user(Who::SysAdmin);
+    app.store
+        .create_api_token(
+            user,
+            "scraper",
+            &token_digest(&token),
+            &Origin {
+                actor_id: Some(user),
+                actor_name: "sysadmin".into(),
+                address: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let with_token = get(remote, Some(&format!("Bearer {token}")), None).await;
+    assert_eq!(with_token.status, StatusCode::OK);
+    assert!(with_token.text().contains("mamori_logins_total"));
+}
+
+#[tokio::test]
+async fn a_bearer_token_is_not_accepted_on_pages() {
+    let app = App::new().await;
+    let token = random_token(&mut OsRng);
+    let user = app.fx.user(Who::Ciso);
+    app.store
+        .create_api_token(
+            user,
+            "pages",
+            &token_digest(&token),
+            &Origin {
+                actor_id: Some(user),
+                actor_name: "ciso".into(),
+                address: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    for path in ["/", "/people", "/account", "/audit"] {
+        let request = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = app.send(request, Who::Ciso.address()).await;
+        assert!(response.is_login_redirect(), "{path}: {}", response.status);
+    }
+    let api = Request::get("/api/v1/people")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        app.send(api, Who::Ciso.address()).await.status,
+        StatusCode::OK
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2471,7 +2857,15 @@ fn localised_error_with(response: &Resp, lang: Lang, key: &str) -> bool {
 async fn sessions_expire_and_second_factor_pending_ones_sooner() {
     let app = App::new().await;
     let staff = app.login(Who::Staff).await;
-    app.clock.advance_secs(8 * 3600 - 60);
+    // In use every 20 minutes, the session lives its whole lifetime and no longer.
+    for _ in 0..23 {
+        app.clock.advance_secs(20 * 60);
+        assert_eq!(
+            app.get("/account", Some(&staff)).await.status,
+            StatusCode::OK
+        );
+    }
+    app.clock.advance_secs(20 * 60 - 60);
     assert_eq!(
         app.get("/account", Some(&staff)).await.status,
         StatusCode::OK
@@ -2491,6 +2885,31 @@ async fn sessions_expire_and_second_factor_pending_ones_sooner() {
         "{}",
         late.status
     );
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_time() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    app.clock.advance_secs(29 * 60);
+    assert_eq!(
+        app.get("/account", Some(&staff)).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance_secs(31 * 60);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
+    // Ended for good: coming back sooner does not revive it.
+    app.clock.advance_secs(-60);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
+
+    let app = App::with_config(WebConfig {
+        session_idle: std::time::Duration::from_secs(5 * 60),
+        ..WebConfig::default()
+    })
+    .await;
+    let staff = app.login(Who::Staff).await;
+    app.clock.advance_secs(6 * 60);
+    assert!(app.get("/account", Some(&staff)).await.is_login_redirect());
 }
 
 #[tokio::test]
