@@ -2826,6 +2826,132 @@ async fn current_password_guesses_on_the_account_page_are_throttled() {
     );
 }
 
+/// A hijacked session alone cannot replace or turn off the second factor: both need the
+/// password and a current code of the factor (or a recovery code).
+#[tokio::test]
+async fn replacing_or_ending_the_second_factor_needs_the_password_and_a_current_code() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    let (secret, recovery) = enrol_totp(&app, &staff).await;
+    let user = app.fx.user(Who::Staff);
+    let secret_of = |app: &App| {
+        let store = app.store.clone();
+        async move { store.credentials(user).await.unwrap().unwrap().totp_secret }
+    };
+    let first = secret_of(&app).await.expect("enrolled");
+    app.clock.advance_secs(60);
+
+    // A new secret, confirmed with its own code, but without proof of the factor it replaces.
+    let page = app.get("/account/totp", Some(&staff)).await;
+    let new_text = element_text(&page.text(), "totp-secret").expect("secret on the page");
+    let new_secret = TotpSecret::from_base32(&new_text).expect("base32");
+    let new_code = new_secret.code_at(app.clock.unix_secs());
+    let current = secret.code_at(app.clock.unix_secs());
+    for (password, current_code) in [
+        (PASSWORD, ""),
+        ("not the password", current.as_str()),
+        (PASSWORD, "000000"),
+    ] {
+        let refused = app
+            .post(
+                "/account/totp",
+                &staff,
+                &[
+                    ("secret", &new_text),
+                    ("code", &new_code),
+                    ("password", password),
+                    ("current_code", current_code),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password} / {current_code}"
+        );
+        assert_eq!(secret_of(&app).await.as_deref(), Some(first.as_str()));
+    }
+    // Turning it off: a code without the password, the password without a code, a wrong code.
+    for pairs in [
+        vec![("code", current.as_str())],
+        vec![("password", PASSWORD)],
+        vec![("password", PASSWORD), ("code", "000000")],
+    ] {
+        let refused = app.post("/account/totp/disable", &staff, &pairs).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{pairs:?}"
+        );
+        assert!(
+            secret_of(&app).await.is_some(),
+            "{pairs:?} turned the factor off"
+        );
+    }
+    // With both, a recovery code standing for the code, it goes.
+    let done = app
+        .post(
+            "/account/totp/disable",
+            &staff,
+            &[("password", PASSWORD), ("code", &recovery[0])],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(secret_of(&app).await.is_none());
+}
+
+/// A code seen on the screen at login cannot be used again to turn the factor off: turning it
+/// off claims the time step as a login does.
+#[tokio::test]
+async fn a_code_used_at_login_cannot_turn_the_second_factor_off() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    let (secret, _) = enrol_totp(&app, &staff).await;
+    app.post("/logout", &staff, &[]).await;
+    app.clock.advance_secs(120);
+    let pending = pending_login(&app, Who::Staff).await;
+    let code = secret.code_at(app.clock.unix_secs());
+    let done = app.post("/login/totp", &pending, &[("code", &code)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let browser = Browser {
+        cookie: format!(
+            "mamori_session={}",
+            done.set_cookie("mamori_session").expect("a new session")
+        ),
+        csrf: String::new(),
+        address: Who::Staff.address(),
+    };
+    let page = app.get("/account", Some(&browser)).await;
+    let browser = Browser {
+        csrf: hidden_csrf(&page.text()).expect("token on the account page"),
+        ..browser
+    };
+    let replayed = app
+        .post(
+            "/account/totp/disable",
+            &browser,
+            &[("password", PASSWORD), ("code", &code)],
+        )
+        .await;
+    assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let user = app.fx.user(Who::Staff);
+    let creds = app.store.credentials(user).await.unwrap().unwrap();
+    assert!(
+        creds.totp_secret.is_some(),
+        "the replayed code turned the factor off"
+    );
+    app.clock.advance_secs(30);
+    let fresh = secret.code_at(app.clock.unix_secs());
+    let done = app
+        .post(
+            "/account/totp/disable",
+            &browser,
+            &[("password", PASSWORD), ("code", &fresh)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn totp_disable_guesses_are_throttled() {
     let app = App::new().await;
