@@ -171,7 +171,9 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
     assert!(token.status.success(), "{}", text(&token.stderr));
     let bearer = format!("Bearer {}", text(&token.stdout).trim());
     let auth = [("Authorization", bearer.as_str())];
-    let list = get(server.addr, "/quarantine", &auth);
+    // A token opens the API only; the pages are for a browser's session.
+    assert_eq!(get(server.addr, "/quarantine", &auth).status, 303);
+    let list = get(server.addr, "/api/v1/quarantine", &auth);
     assert_eq!(list.status, 200, "{}", list.body);
     let message_id = part
         .rsplit_once("-p")
@@ -181,14 +183,17 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
     assert!(list.body.contains(&message_id), "{}", list.body);
     assert!(list.body.contains("kacho@city.example.lg.jp"));
     // The id from the notice block leads to the message, with what was removed and why.
-    let item = get(server.addr, &format!("/quarantine/{part}"), &auth);
+    let item = get(server.addr, &format!("/api/v1/quarantine/{part}"), &auth);
     assert_eq!(item.status, 200, "{}", item.body);
     assert!(
-        item.body.contains("run.exe") && item.body.contains("実行可能ファイル"),
+        item.body.contains("run.exe") && item.body.contains("\"reason\":\"executable\""),
         "{}",
         item.body
     );
-    assert_eq!(get(server.addr, "/quarantine/releases", &auth).status, 200);
+    assert_eq!(
+        get(server.addr, "/api/v1/quarantine/releases", &auth).status,
+        200
+    );
     assert_eq!(
         get(server.addr, "/quarantine", &[]).status,
         303,
