@@ -8,10 +8,15 @@ fn root() -> PathBuf {
 
 /// The crates of ours a manifest's `[dependencies]` table names (not its dev-dependencies).
 fn dependencies(manifest: &Path) -> Vec<String> {
+    ours_in(manifest, "dependencies")
+}
+
+/// The crates of ours a manifest's table (`dependencies`, `dev-dependencies`) names.
+fn ours_in(manifest: &Path, table_name: &str) -> Vec<String> {
     let text = std::fs::read_to_string(manifest).expect("manifest");
     let table: toml::Table = toml::from_str(&text).expect("manifest is TOML");
     table
-        .get("dependencies")
+        .get(table_name)
         .and_then(toml::Value::as_table)
         .map(|deps| {
             deps.keys()
@@ -24,6 +29,20 @@ fn dependencies(manifest: &Path) -> Vec<String> {
 
 fn crate_manifest(name: &str) -> PathBuf {
     root().join("crates").join(name).join("Cargo.toml")
+}
+
+/// Not even the web crate's tests bring in the SMTP stack.
+#[test]
+fn the_web_crate_does_not_depend_on_the_gateway_even_in_its_tests() {
+    let manifest = crate_manifest("mamori-web");
+    for table in ["dependencies", "dev-dependencies"] {
+        for dep in ours_in(&manifest, table) {
+            assert!(
+                dep != "mamori-gateway" && dep != "mamori-release",
+                "mamori-web's {table} name {dep}"
+            );
+        }
+    }
 }
 
 #[test]

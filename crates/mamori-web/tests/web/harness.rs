@@ -1,0 +1,834 @@
+//! The harness of the web application's tests: a real router on a temporary SQLite store with
+//! an organisation of every role, browsers that log in, and the outcome of a request as the role
+//! × route matrices count it. Shared by the web crate's tests and the release crate's tests of
+//! 隔離メール (which need the gateway's quarantine and so live beside it).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use mamori_core::audit::AuditKey;
+use mamori_core::authz::{
+    AssignRoles, ManageOrganisations, ManagePeople, ManageUnits, PersonPlace, RoleChange,
+    ViewAudit, ViewDirectory, authorize,
+};
+use mamori_core::credentials::{NewPassword, random_token, token_digest};
+use mamori_core::text::{Name, Username};
+use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
+use mamori_store::{
+    AccountStore, AuditFilter, AuditStore, DirectoryStore, NewAccount, NewSession,
+    OrganisationInput, Origin, PeopleFilter, PersonInput, SqlStore, Store, UnitInput,
+};
+use mamori_web::{AppState, WebConfig};
+use rand::rngs::OsRng;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const NEW_PASSWORD: &str = "another horse battery 2026";
+/// 2026-11-25 09:00:00 JST.
+pub const START_MS: i64 = 1_795_564_800_000;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+pub struct TestClock(pub AtomicI64);
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl TestClock {
+    pub fn advance_secs(&self, secs: i64) {
+        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+
+    pub fn unix_secs(&self) -> u64 {
+        (self.now_ms() / 1000) as u64
+    }
+}
+
+/// Every fixture account has the same password; hashing it once keeps the suite fast.
+pub fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        NewPassword::parse(PASSWORD, "")
+            .expect("valid password")
+            .hash(&mut OsRng)
+    })
+    .clone()
+}
+
+/// The accounts of the fixture, one per role, plus one without any role and the anonymous user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Ciso,
+    Director,
+    Officer,
+    Manager,
+    SysAdmin,
+    Csirt,
+    Auditor,
+    Staff,
+    Contractor,
+    NoRole,
+    Anon,
+}
+
+pub const EVERYONE: [Who; 11] = [
+    Who::Ciso,
+    Who::Director,
+    Who::Officer,
+    Who::Manager,
+    Who::SysAdmin,
+    Who::Csirt,
+    Who::Auditor,
+    Who::Staff,
+    Who::Contractor,
+    Who::NoRole,
+    Who::Anon,
+];
+
+impl Who {
+    pub fn name(self) -> &'static str {
+        match self {
+            Who::Ciso => "ciso",
+            Who::Director => "director",
+            Who::Officer => "officer",
+            Who::Manager => "manager",
+            Who::SysAdmin => "sysadmin",
+            Who::Csirt => "csirt",
+            Who::Auditor => "auditor",
+            Who::Staff => "staff",
+            Who::Contractor => "contractor",
+            Who::NoRole => "norole",
+            Who::Anon => "anon",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        EVERYONE.iter().position(|w| *w == self).expect("listed")
+    }
+
+    /// Each user comes from its own address so that per-address throttling stays per user.
+    pub fn address(self) -> SocketAddr {
+        SocketAddr::from(([10, 0, 0, self.index() as u8 + 1], 40000))
+    }
+}
+
+pub struct Fixture {
+    pub org_a: OrgId,
+    pub org_b: OrgId,
+    pub unit_a1: UnitId,
+    pub unit_a2: UnitId,
+    pub unit_b1: UnitId,
+    /// A colleague of the staff member in unit A1, without an account.
+    pub person_a1: PersonId,
+    pub person_a2: PersonId,
+    pub person_b1: PersonId,
+    pub users: Vec<(Who, UserId, PersonId)>,
+    /// Per user: a person without an account, a role assignment on `person_a2` that the user
+    /// may try to revoke, and a second session of the user's own.
+    pub spare_person: Vec<PersonId>,
+    pub revocable: Vec<i64>,
+    pub own_spare_session: Vec<i64>,
+    /// A second session of the account without roles, which nobody else may revoke.
+    pub victim_session: i64,
+    /// The asset register: the LGWAN segment, a 機密性3 asset and an open one of unit A1, and
+    /// an open asset of unit B1.
+    pub segment: i64,
+    pub asset_secret_a1: i64,
+    pub asset_open_a1: i64,
+    pub asset_open_b1: i64,
+}
+
+impl Fixture {
+    pub fn user(&self, who: Who) -> UserId {
+        self.users
+            .iter()
+            .find(|(w, _, _)| *w == who)
+            .map(|(_, u, _)| *u)
+            .expect("fixture user")
+    }
+}
+
+pub struct App {
+    pub router: Router,
+    pub store: Arc<SqlStore>,
+    pub clock: Arc<TestClock>,
+    pub fx: Fixture,
+    pub _dir: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.split(';')
+                    .next()
+                    .and_then(|pair| pair.trim().split_once('='))
+                    .filter(|(k, _)| *k == name)
+                    .map(|(_, value)| value.to_owned())
+            })
+    }
+
+    pub fn is_login_redirect(&self) -> bool {
+        self.status == StatusCode::SEE_OTHER && self.location() == Some("/login")
+    }
+}
+
+/// A signed-in browser: its session cookie, the CSRF token of its pages, its address.
+#[derive(Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+    pub address: SocketAddr,
+}
+
+pub fn admin_actor() -> Actor {
+    Actor {
+        user_id: UserId(0),
+        person_id: PersonId(0),
+        username: "fixture".into(),
+        org_id: None,
+        unit_id: None,
+        roles: vec![(Role::Ciso, Scope::Global)],
+    }
+}
+
+pub fn name(text: &str) -> Name {
+    Name::parse("name", text).expect("fixture names are valid")
+}
+
+pub fn person_input(text: &str, unit: Option<UnitId>) -> PersonInput {
+    PersonInput {
+        name: name(text),
+        unit_id: unit,
+        title: String::new(),
+        email: None,
+        phone: String::new(),
+        external: false,
+    }
+}
+
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+pub fn hidden_csrf(html: &str) -> Option<String> {
+    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+pub fn element_text(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\">");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('<')? + start;
+    Some(html[start..end].to_owned())
+}
+
+impl App {
+    pub async fn new() -> App {
+        Self::with_config(WebConfig::default()).await
+    }
+
+    pub async fn with_config(config: WebConfig) -> App {
+        Self::build(config, None).await
+    }
+
+    pub async fn build(
+        config: WebConfig,
+        quarantine: Option<Arc<dyn mamori_store::QuarantineView>>,
+    ) -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
+        let store = Arc::new(
+            SqlStore::open_sqlite(
+                &dir.path().join("mamori.db"),
+                AuditKey::generate(&mut OsRng),
+                clock.clone(),
+            )
+            .await
+            .expect("open store"),
+        );
+        let fx = seed(&store, &clock).await;
+        let dyn_store: Arc<dyn Store> = store.clone();
+        let mut state = AppState::new(dyn_store, clock.clone(), config);
+        if let Some(quarantine) = quarantine {
+            state = state.with_quarantine(quarantine);
+        }
+        let router = mamori_web::router(state);
+        App {
+            router,
+            store,
+            clock,
+            fx,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, mut request: Request<Body>, address: SocketAddr) -> Resp {
+        request.extensions_mut().insert(ConnectInfo(address));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body")
+            .to_vec();
+        Resp {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub async fn get(&self, path: &str, browser: Option<&Browser>) -> Resp {
+        let mut request = Request::get(path);
+        if let Some(b) = browser {
+            request = request.header(header::COOKIE, &b.cookie);
+        }
+        let address = browser.map(|b| b.address).unwrap_or(Who::Anon.address());
+        self.send(request.body(Body::empty()).unwrap(), address)
+            .await
+    }
+
+    /// Posts a form with the browser's CSRF token added.
+    pub async fn post(&self, path: &str, browser: &Browser, pairs: &[(&str, &str)]) -> Resp {
+        let mut all = vec![("_csrf", browser.csrf.as_str())];
+        all.extend_from_slice(pairs);
+        self.post_raw(path, browser, form(&all)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, browser: &Browser, body: impl Into<Body>) -> Resp {
+        let mut request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if !browser.cookie.is_empty() {
+            request = request.header(header::COOKIE, &browser.cookie);
+        }
+        self.send(request.body(body.into()).unwrap(), browser.address)
+            .await
+    }
+
+    /// A browser that has opened the login page: pre-session cookie and its CSRF token.
+    pub async fn visitor(&self, address: SocketAddr) -> Browser {
+        let page = self
+            .send(Request::get("/login").body(Body::empty()).unwrap(), address)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let pre = page.set_cookie("mamori_pre").expect("pre-session cookie");
+        let csrf = hidden_csrf(&page.text()).expect("login form carries a CSRF token");
+        assert_eq!(pre, csrf, "double-submit token");
+        Browser {
+            cookie: format!("mamori_pre={pre}"),
+            csrf,
+            address,
+        }
+    }
+
+    /// Posts the login form as a fresh visitor from `address`.
+    pub async fn try_login(&self, username: &str, password: &str, address: SocketAddr) -> Resp {
+        let visitor = self.visitor(address).await;
+        self.post(
+            "/login",
+            &visitor,
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Turns a successful login response into a signed-in browser.
+    pub async fn browser_from(&self, response: &Resp, address: SocketAddr) -> Browser {
+        let token = response
+            .set_cookie("mamori_session")
+            .expect("session cookie");
+        let cookie = format!("mamori_session={token}");
+        let page = self
+            .get(
+                "/account",
+                Some(&Browser {
+                    cookie: cookie.clone(),
+                    csrf: String::new(),
+                    address,
+                }),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "account page after login");
+        Browser {
+            cookie,
+            csrf: hidden_csrf(&page.text()).expect("CSRF token on the account page"),
+            address,
+        }
+    }
+
+    pub async fn login(&self, who: Who) -> Browser {
+        let response = self.try_login(who.name(), PASSWORD, who.address()).await;
+        assert_eq!(
+            (response.status, response.location()),
+            (StatusCode::SEE_OTHER, Some("/")),
+            "login of {}: {}",
+            who.name(),
+            response.text()
+        );
+        self.browser_from(&response, who.address()).await
+    }
+
+    pub async fn anonymous(&self) -> Browser {
+        self.visitor(Who::Anon.address()).await
+    }
+
+    pub async fn audit(&self, action: &str) -> Vec<mamori_core::audit::AuditRecord> {
+        let grant = authorize::<ViewAudit>(&admin_actor(), &()).unwrap();
+        self.store
+            .list_audit(
+                &grant,
+                &AuditFilter {
+                    action_prefix: Some(action.to_owned()),
+                    limit: 10_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("audit")
+    }
+
+    pub async fn last_audit_seq(&self) -> i64 {
+        let grant = authorize::<ViewAudit>(&admin_actor(), &()).unwrap();
+        self.store
+            .list_audit(
+                &grant,
+                &AuditFilter {
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("audit")
+            .first()
+            .map(|r| r.seq)
+            .unwrap_or_default()
+    }
+
+    pub async fn people_count(&self) -> i64 {
+        let grant = authorize::<ViewDirectory>(&admin_actor(), &()).unwrap();
+        self.store
+            .list_people(
+                &grant,
+                &PeopleFilter {
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("people")
+            .1
+    }
+
+    /// Replaces the fixture placeholders of a matrix path or form value.
+    pub fn fill(&self, template: &str, who: Who) -> String {
+        let fx = &self.fx;
+        let i = who.index();
+        let mut out = template.to_owned();
+        for (key, value) in [
+            ("{who}", who.name().to_owned()),
+            ("{WHO}", who.name().to_ascii_uppercase()),
+            ("{org_a}", fx.org_a.to_string()),
+            ("{org_b}", fx.org_b.to_string()),
+            ("{unit_a1}", fx.unit_a1.to_string()),
+            ("{unit_a2}", fx.unit_a2.to_string()),
+            ("{unit_b1}", fx.unit_b1.to_string()),
+            ("{person_a1}", fx.person_a1.to_string()),
+            ("{person_a2}", fx.person_a2.to_string()),
+            ("{person_b1}", fx.person_b1.to_string()),
+            ("{spare_person}", fx.spare_person[i].to_string()),
+            ("{revocable}", fx.revocable[i].to_string()),
+            ("{own_session}", fx.own_spare_session[i].to_string()),
+            ("{victim_session}", fx.victim_session.to_string()),
+            ("{segment}", fx.segment.to_string()),
+            ("{asset_secret_a1}", fx.asset_secret_a1.to_string()),
+            ("{asset_open_a1}", fx.asset_open_a1.to_string()),
+            ("{asset_open_b1}", fx.asset_open_b1.to_string()),
+            (
+                "{self_person}",
+                fx.users
+                    .iter()
+                    .find(|(w, _, _)| *w == who)
+                    .map(|(_, _, p)| p.to_string())
+                    .unwrap_or_else(|| "1".into()),
+            ),
+            ("{norole_user}", fx.user(Who::NoRole).to_string()),
+            ("{password}", PASSWORD.to_owned()),
+            ("{new_password}", NEW_PASSWORD.to_owned()),
+        ] {
+            out = out.replace(key, &value);
+        }
+        out
+    }
+}
+
+pub type RoleInScope = (Role, Scope);
+
+pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
+    let admin = admin_actor();
+    let origin = Origin::system("fixture");
+    let orgs = authorize::<ManageOrganisations>(&admin, &()).unwrap();
+    let org = |code: &str, text: &str| OrganisationInput {
+        code: code.to_owned(),
+        name: name(text),
+        note: String::new(),
+    };
+    let org_a = store
+        .create_organisation(&orgs, org("ORGA", "管理者"), &origin)
+        .await
+        .unwrap()
+        .id;
+    let org_b = store
+        .create_organisation(&orgs, org("ORGB", "教育委員会"), &origin)
+        .await
+        .unwrap()
+        .id;
+    let unit = |org_id: OrgId, text: &str| UnitInput {
+        org_id,
+        parent_id: None,
+        name: name(text),
+        note: String::new(),
+    };
+    let mut units = Vec::new();
+    for (org_id, text) in [(org_a, "情報政策課"), (org_a, "総務課"), (org_b, "学務課")] {
+        let grant = authorize::<ManageUnits>(&admin, &org_id).unwrap();
+        units.push(
+            store
+                .create_unit(&grant, unit(org_id, text), &origin)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (unit_a1, unit_a2, unit_b1) = (units[0], units[1], units[2]);
+
+    let hash = password_hash();
+    let accounts: [(Who, Option<UnitId>, Option<RoleInScope>); 10] = [
+        (Who::Ciso, None, Some((Role::Ciso, Scope::Global))),
+        (
+            Who::Director,
+            None,
+            Some((Role::SecurityDirector, Scope::Global)),
+        ),
+        (
+            Who::Officer,
+            Some(unit_a2),
+            Some((Role::SecurityOfficer, Scope::Organisation(org_a))),
+        ),
+        (
+            Who::Manager,
+            Some(unit_a1),
+            Some((Role::SecurityManager, Scope::Unit(unit_a1))),
+        ),
+        (
+            Who::SysAdmin,
+            Some(unit_a2),
+            Some((Role::SystemAdministrator, Scope::System("jinji".into()))),
+        ),
+        (
+            Who::Csirt,
+            Some(unit_a2),
+            Some((Role::Csirt, Scope::Global)),
+        ),
+        (
+            Who::Auditor,
+            Some(unit_a1),
+            Some((Role::Auditor, Scope::Global)),
+        ),
+        (
+            Who::Staff,
+            Some(unit_a1),
+            Some((Role::Staff, Scope::Unit(unit_a1))),
+        ),
+        (
+            Who::Contractor,
+            Some(unit_a1),
+            Some((Role::Contractor, Scope::Unit(unit_a1))),
+        ),
+        (Who::NoRole, Some(unit_a2), None),
+    ];
+    let mut users = Vec::new();
+    for (who, unit_id, role) in accounts {
+        let mut person = person_input(&format!("利用者 {}", who.name()), unit_id);
+        person.external = who == Who::Contractor;
+        let user = store
+            .provision_account(
+                person,
+                NewAccount {
+                    username: Username::parse(who.name()).unwrap(),
+                    person_id: PersonId(0),
+                    password_hash: hash.clone(),
+                    language: "ja".into(),
+                },
+                role,
+                &origin,
+            )
+            .await
+            .unwrap();
+        let person_id = store.actor(user).await.unwrap().unwrap().person_id;
+        users.push((who, user, person_id));
+    }
+
+    let create_person = async |text: &str, unit_id: UnitId| {
+        let place = PersonPlace {
+            person_id: None,
+            org_id: store.unit_org(unit_id).await.unwrap(),
+            unit_id: Some(unit_id),
+        };
+        let grant = authorize::<ManagePeople>(&admin, &place).unwrap();
+        store
+            .create_person(&grant, person_input(text, Some(unit_id)), &origin)
+            .await
+            .unwrap()
+            .id
+    };
+    let person_a1 = create_person("同僚 一郎", unit_a1).await;
+    let person_a2 = create_person("総務 花子", unit_a2).await;
+    let person_b1 = create_person("学務 次郎", unit_b1).await;
+    let mut spare_person = Vec::new();
+    for who in EVERYONE {
+        spare_person.push(create_person(&format!("予備 {}", who.name()), unit_a2).await);
+    }
+
+    let mut revocable = Vec::new();
+    for who in EVERYONE {
+        let change = RoleChange {
+            person: store.person_place(person_a2).await.unwrap().unwrap(),
+            role: Role::SystemAdministrator,
+            scope: Scope::System(format!("rv-{}", who.name())),
+            scope_org: None,
+        };
+        let grant = authorize::<AssignRoles>(&admin, &change).unwrap();
+        let assignment = store
+            .assign_role(
+                &grant,
+                person_a2,
+                change.role,
+                change.scope.clone(),
+                &origin,
+            )
+            .await
+            .unwrap();
+        revocable.push(assignment.id.0);
+    }
+
+    let session = async |user: UserId| {
+        store
+            .create_session(NewSession {
+                token_digest: token_digest(&random_token(&mut OsRng)),
+                user_id: user,
+                csrf_token: random_token(&mut OsRng),
+                mfa_pending: false,
+                expires_at: clock.now_ms() + 3_600_000,
+                address: "fixture".into(),
+                user_agent: "fixture".into(),
+            })
+            .await
+            .unwrap()
+    };
+    let mut own_spare_session = Vec::new();
+    for who in EVERYONE {
+        let id = match users.iter().find(|(w, _, _)| *w == who) {
+            Some((_, user, _)) => session(*user).await,
+            None => 0,
+        };
+        own_spare_session.push(id);
+    }
+    let norole = users.iter().find(|(w, _, _)| *w == Who::NoRole).unwrap().1;
+    let victim_session = session(norole).await;
+
+    use mamori_store::AssetStore as _;
+    let register = authorize::<mamori_core::authz::ManageRegister>(&admin, &()).unwrap();
+    let segment = store
+        .create_segment(
+            &register,
+            mamori_core::segment::Segment {
+                code: "LGWAN".into(),
+                name: name("LGWAN接続系"),
+                ranges: mamori_core::segment::parse_ranges("ranges", "10.10.0.0/16").unwrap(),
+                note: String::new(),
+            },
+            &origin,
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let new_asset = async |text: &str, unit_id: UnitId, confidentiality: &str| {
+        let place = mamori_core::authz::AssetPlace {
+            owner_unit: Some(unit_id),
+            owner_org: store.unit_org(unit_id).await.unwrap(),
+            restricted: false,
+            existence_visible: true,
+        };
+        let grant = authorize::<mamori_core::authz::ManageAssets>(&admin, &place).unwrap();
+        let asset = mamori_store::NewAsset {
+            input: mamori_store::AssetInput {
+                kind: mamori_core::asset::AssetKind::System,
+                name: name(text),
+                owner_unit: unit_id,
+                administrator: None,
+                location: String::new(),
+                segment: Some(mamori_core::segment::SegmentId(segment)),
+                hosts: Vec::new(),
+                addresses: Vec::new(),
+                lifecycle: mamori_core::asset::Lifecycle::InUse,
+                note: String::new(),
+            },
+            classification: mamori_core::classification::Classification {
+                confidentiality: confidentiality.into(),
+                integrity: "2".into(),
+                availability: "2".into(),
+            },
+            disposal: None,
+        };
+        store
+            .create_asset(&grant, asset, &origin)
+            .await
+            .unwrap()
+            .id
+            .0
+    };
+    let asset_secret_a1 = new_asset("人事給与システム", unit_a1, "3").await;
+    let asset_open_a1 = new_asset("庁内ポータル", unit_a1, "2").await;
+    let asset_open_b1 = new_asset("学務システム", unit_b1, "2").await;
+
+    Fixture {
+        org_a,
+        org_b,
+        unit_a1,
+        unit_a2,
+        unit_b1,
+        person_a1,
+        person_a2,
+        person_b1,
+        users,
+        spare_person,
+        revocable,
+        own_spare_session,
+        victim_session,
+        segment,
+        asset_secret_a1,
+        asset_open_a1,
+        asset_open_b1,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The role × route matrix
+
+/// Expected outcome of a cell: an exact status, or one of these two kinds of redirect.
+pub const GO: u16 = 303;
+/// `303 See Other` to `/login`: the request was refused for want of a session.
+pub const LOGIN: u16 = 1;
+
+pub struct Row {
+    pub method: &'static str,
+    /// The route as `mamori_web::router` declares it.
+    pub route: &'static str,
+    pub path: &'static str,
+    pub body: &'static [(&'static str, &'static str)],
+    /// ciso, director, officer (org A), manager (unit A1), sysadmin, csirt, auditor (unit A1),
+    /// staff (unit A1), contractor, no role, anonymous.
+    pub expect: [u16; 11],
+}
+
+pub const fn row(
+    method: &'static str,
+    route: &'static str,
+    path: &'static str,
+    body: &'static [(&'static str, &'static str)],
+    expect: [u16; 11],
+) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        body,
+        expect,
+    }
+}
+
+pub const L: u16 = LOGIN;
+
+pub fn outcome(response: &Resp) -> u16 {
+    if response.is_login_redirect() {
+        LOGIN
+    } else {
+        response.status.as_u16()
+    }
+}
+
+pub fn show(code: u16) -> String {
+    if code == LOGIN {
+        "login".into()
+    } else {
+        code.to_string()
+    }
+}
+
+/// Everyone signed in (and one anonymous visitor), in the order of the matrix columns.
+pub async fn everyone(app: &App) -> Vec<Browser> {
+    let mut browsers = Vec::new();
+    for who in EVERYONE {
+        browsers.push(match who {
+            Who::Anon => app.anonymous().await,
+            _ => app.login(who).await,
+        });
+    }
+    browsers
+}
+
+pub async fn request(
+    app: &App,
+    method: &str,
+    path: &str,
+    browser: &Browser,
+    pairs: &[(&str, &str)],
+) -> Resp {
+    match method {
+        "GET" => {
+            let signed_in = browser.cookie.starts_with("mamori_session=");
+            app.get(path, signed_in.then_some(browser)).await
+        }
+        _ => app.post(path, browser, pairs).await,
+    }
+}
