@@ -1047,3 +1047,66 @@ async fn the_api_serves_the_quarantine_under_the_pages_rules() {
     assert!(failures.is_empty(), "hostile input:\n{failures}");
     sink.task.abort();
 }
+
+/// A recipient sees their own address among a message's recipients and their own requests, not
+/// the other (perhaps Bcc) recipients or why a colleague asked for the same message; the security
+/// roles see all of it.
+#[tokio::test]
+async fn a_recipient_sees_only_themselves_and_their_own_requests() {
+    let data = tempfile::tempdir().unwrap();
+    let sink = Sink::start().await;
+    let (app, _) = app_with_quarantine(data.path(), sink.addr).await;
+    let tokens = api_tokens(&app).await;
+    let token = |who: Who| tokens[who.index()].as_deref();
+    let path = format!("/api/v1/quarantine/{FOR_STAFF}");
+    let (status, _, _) = api(
+        &app,
+        Who::NoRole,
+        token(Who::NoRole),
+        "POST",
+        &format!("{path}/request"),
+        json_body(serde_json::json!({"reason": "取引先からの請求書を確認するため"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, staff_view, _) =
+        api(&app, Who::Staff, token(Who::Staff), "GET", &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        staff_view["recipients"],
+        serde_json::json!([address(Who::Staff)])
+    );
+    assert_eq!(
+        staff_view["requests"],
+        serde_json::json!([]),
+        "{staff_view}"
+    );
+    let (_, list, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "GET",
+        "/api/v1/quarantine",
+        None,
+    )
+    .await;
+    let listed = list["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == FOR_STAFF)
+        .expect("the staff member's message is listed");
+    assert_eq!(
+        listed["recipients"],
+        serde_json::json!([address(Who::Staff)])
+    );
+
+    let (_, ciso_view, _) = api(&app, Who::Ciso, token(Who::Ciso), "GET", &path, None).await;
+    assert_eq!(
+        ciso_view["recipients"],
+        serde_json::json!([address(Who::Staff), address(Who::NoRole)])
+    );
+    assert_eq!(ciso_view["requests"].as_array().map(Vec::len), Some(1));
+    sink.task.abort();
+}

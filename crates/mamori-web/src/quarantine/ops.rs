@@ -28,6 +28,22 @@ pub struct ListData {
     pub has_email: bool,
 }
 
+/// An entry as a viewer without a security role sees it: of an inbound message's recipients only
+/// their own address, so that Bcc recipients stay hidden from each other; the sender of an
+/// outbound message sees its recipients, which they wrote.
+fn as_seen_by(
+    mut entry: QuarantinedMail,
+    own: Option<&str>,
+    can_view_all: bool,
+) -> QuarantinedMail {
+    if !can_view_all && entry.direction == mamori_core::release::Direction::Inbound {
+        entry
+            .recipients
+            .retain(|r| own.is_some_and(|own| mamori_core::release::same_address(r, own)));
+    }
+    entry
+}
+
 /// The viewer's quarantined mail, or all of it for a role that may view the quarantine.
 pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppError> {
     let service = service(state)?;
@@ -39,7 +55,7 @@ pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppErr
         .into_iter()
         .filter_map(|e| {
             let mine = e.parties(email.clone()).actor_asker().is_some();
-            (mine || can_view_all).then_some((e, mine))
+            (mine || can_view_all).then(|| (as_seen_by(e, email.as_deref(), can_view_all), mine))
         })
         .take(LIST_LIMIT)
         .collect();
@@ -82,7 +98,13 @@ pub async fn item_data(state: &AppState, user: &User, raw: &str) -> Result<ItemD
     let (entry, parties) = visible_entry(state, user, raw).await?;
     let grant =
         authorize::<ViewQuarantineItem>(&user.actor, &parties).map_err(|_| AppError::NotFound)?;
-    let requests = state.store.releases_of_item(&grant, &entry.id).await?;
+    let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
+    let mut requests = state.store.releases_of_item(&grant, &entry.id).await?;
+    if !can_view_all {
+        // A recipient sees their own requests, not why a colleague asked for the same message.
+        requests.retain(|r| r.requester == user.actor.user_id);
+    }
+    let entry = as_seen_by(entry, parties.actor_email.as_deref(), can_view_all);
     let event = user
         .ctx
         .origin()
