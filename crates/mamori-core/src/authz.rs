@@ -371,14 +371,27 @@ impl Permission for ViewQuarantine {
     }
 }
 
-/// See one quarantined message: whoever may ask for it (see [`RequestRelease`]) and those who
-/// may see the whole quarantine.
+impl Actor {
+    /// Sees every unit's quarantine: the CISO, the 統括情報セキュリティ責任者 and the CSIRT.
+    pub fn sees_all_quarantine(&self) -> bool {
+        self.is_administrator() || self.has_global(&[Role::Csirt])
+    }
+}
+
+/// See one quarantined message: whoever may ask for it (see [`RequestRelease`]), the roles that
+/// see every unit's quarantine, and the 情報セキュリティ責任者 / 管理者 of the organisation or unit
+/// of a person the message concerns — not those of other units.
 pub struct ViewQuarantineItem;
 impl Permission for ViewQuarantineItem {
     type Target = QuarantineParties;
     const NAME: &'static str = "quarantine.view_item";
     fn allows(actor: &Actor, parties: &QuarantineParties) -> bool {
-        parties.actor_asker().is_some() || ViewQuarantine::allows(actor, &())
+        parties.actor_asker().is_some()
+            || actor.sees_all_quarantine()
+            || parties
+                .concerned
+                .iter()
+                .any(|(org, unit)| actor.officer_of(*org) || actor.manager_of(*unit))
     }
 }
 
@@ -715,6 +728,7 @@ mod tests {
     fn only_an_addressee_asks_for_an_original_and_security_roles_see_the_quarantine() {
         use crate::release::Direction;
         let parties = |email: Option<&str>| QuarantineParties {
+            concerned: Vec::new(),
             direction: Direction::Inbound,
             from: "sender@example.com".into(),
             recipients: vec!["kacho@city.example.lg.jp".into()],
@@ -738,9 +752,47 @@ mod tests {
             "no asking on another's behalf"
         );
         assert!(authorize::<ViewQuarantineItem>(&ciso, &theirs).is_ok());
-        assert!(authorize::<ViewQuarantineItem>(&manager, &theirs).is_ok());
+        // A unit's manager sees it when it concerns a person of their unit.
+        assert!(authorize::<ViewQuarantineItem>(&manager, &theirs).is_err());
+        let in_their_unit = QuarantineParties {
+            concerned: vec![(Some(OrgId(1)), Some(UnitId(10)))],
+            ..theirs.clone()
+        };
+        assert!(authorize::<ViewQuarantineItem>(&manager, &in_their_unit).is_ok());
         assert!(authorize::<ViewQuarantine>(&manager, &()).is_ok());
         assert!(authorize::<ViewQuarantine>(&staff, &()).is_err());
         assert!(authorize::<RequestRelease>(&staff, &parties(None)).is_err());
+    }
+
+    #[test]
+    fn a_units_manager_sees_the_quarantine_of_their_own_units_only() {
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let officer = actor(
+            6,
+            Some(11),
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let csirt = actor(7, Some(11), &[(Role::Csirt, Scope::Global)]);
+        let to = |unit: i64| QuarantineParties {
+            direction: crate::release::Direction::Inbound,
+            from: "sender@internet.example".into(),
+            recipients: vec!["someone@city.example.lg.jp".into()],
+            actor_email: None,
+            concerned: vec![(Some(OrgId(1)), Some(UnitId(unit)))],
+        };
+        assert!(authorize::<ViewQuarantineItem>(&manager, &to(11)).is_ok());
+        assert!(authorize::<ViewQuarantineItem>(&manager, &to(12)).is_err());
+        assert!(authorize::<ViewQuarantineItem>(&officer, &to(12)).is_ok());
+        assert!(authorize::<ViewQuarantineItem>(&csirt, &to(12)).is_ok());
+        let nobody_known = QuarantineParties {
+            concerned: Vec::new(),
+            ..to(11)
+        };
+        assert!(authorize::<ViewQuarantineItem>(&manager, &nobody_known).is_err());
+        assert!(authorize::<ViewQuarantineItem>(&csirt, &nobody_known).is_ok());
     }
 }

@@ -203,6 +203,7 @@ impl QuarantinedMail {
             from: self.from.clone(),
             recipients: self.recipients.clone(),
             actor_email,
+            concerned: Vec::new(),
         }
     }
 }
@@ -218,6 +219,10 @@ pub struct QuarantineParties {
     pub recipients: Vec<String>,
     /// The acting person's e-mail address, if they have one.
     pub actor_email: Option<String>,
+    /// The organisation and unit of each person the message concerns (the people with an
+    /// asking address), for the roles that see their own units' quarantine; empty when the
+    /// caller did not look them up.
+    pub concerned: Vec<(Option<OrgId>, Option<UnitId>)>,
 }
 
 impl QuarantineParties {
@@ -314,6 +319,7 @@ mod tests {
 
     fn parties(direction: Direction, email: Option<&str>) -> QuarantineParties {
         QuarantineParties {
+            concerned: Vec::new(),
             direction,
             from: "sender@example.com".into(),
             recipients: vec![

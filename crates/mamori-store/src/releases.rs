@@ -5,6 +5,7 @@ use mamori_core::authz::{
     ApproveRelease, Granted, RequestRelease, ViewQuarantine, ViewQuarantineItem,
 };
 use mamori_core::release::{Direction, QuarantinedMail, ReleaseId, ReleaseRequest, ReleaseState};
+use mamori_core::{OrgId, UnitId};
 
 use crate::{Origin, Result};
 
@@ -47,6 +48,9 @@ pub trait ReleaseStore: Send + Sync {
     async fn account_email(&self, user: UserId) -> Result<Option<String>>;
     /// Live accounts whose person has this address (domain compared without case).
     async fn accounts_with_email(&self, address: &str) -> Result<Vec<UserId>>;
+    /// Every person's mail address with their organisation and unit, for the roles that see
+    /// the quarantine of their own units: whom a message concerns.
+    async fn places_by_email(&self) -> Result<Vec<(String, Option<OrgId>, Option<UnitId>)>>;
     /// Files a request as the grant's actor. A second open request of the same address for the
     /// same message is [`Conflict::ReleaseAlreadyOpen`](crate::Conflict::ReleaseAlreadyOpen).
     async fn request_release(

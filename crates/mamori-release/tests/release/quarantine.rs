@@ -251,8 +251,11 @@ const QUARANTINE_MATRIX: &[QuarantineRow] = &[
     ("GET",  "/quarantine/..%2F..%2Fetc", &[],                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
     // Held outbound mail: its sender asks.
     ("GET",  "/quarantine/q-0000000000000000000000d4", &[],                  [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),
+    // Addressed to norole of unit A2: the manager of unit A1 does not see it; the officer of
+    // their organisation and the roles that see every unit do.
+    ("GET",  "/quarantine/q-0000000000000000000000b2", &[],                  [200, 200, 200, 404, 404, 200, 404, 404, 404, 200, L  ]),
     // Only an addressee asks, for themselves; seeing it is not enough.
-    ("POST", "/quarantine/q-0000000000000000000000b2/request", &[("reason", "要る {who}")], [403, 403, 403, 403, 404, 403, 404, 404, 404, GO,  L  ]),
+    ("POST", "/quarantine/q-0000000000000000000000b2/request", &[("reason", "要る {who}")], [403, 403, 403, 404, 404, 403, 404, 404, 404, GO,  L  ]),
     ("POST", "/quarantine/releases/99999999/decide", &[("decision", "approve")], [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
 ];
 
@@ -776,8 +779,9 @@ const API_MATRIX: &[(&str, &str, Option<&str>, [u16; 11])] = &[
     ("GET",  "/api/v1/quarantine/q-0000000000000000000000zz", None,            [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, U  ]),
     ("GET",  "/api/v1/quarantine/..%2F..%2Fetc", None,                         [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, U  ]),
     ("GET",  "/api/v1/quarantine/q-0000000000000000000000d4", None,            [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, U  ]),
+    ("GET",  "/api/v1/quarantine/q-0000000000000000000000b2", None,            [200, 200, 200, 404, 404, 200, 404, 404, 404, 200, U  ]),
     ("POST", "/api/v1/quarantine/q-0000000000000000000000b2/request", Some(r#"{"reason":"要る"}"#),
-                                                                               [403, 403, 403, 403, 404, 403, 404, 404, 404, 201, U  ]),
+                                                                               [403, 403, 403, 404, 404, 403, 404, 404, 404, 201, U  ]),
     ("POST", "/api/v1/quarantine/releases/99999999/decide", Some(r#"{"decision":"approve"}"#),
                                                                                [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, U  ]),
 ];
@@ -1108,5 +1112,66 @@ async fn a_recipient_sees_only_themselves_and_their_own_requests() {
         serde_json::json!([address(Who::Staff), address(Who::NoRole)])
     );
     assert_eq!(ciso_view["requests"].as_array().map(Vec::len), Some(1));
+    sink.task.abort();
+}
+
+/// A unit's 情報セキュリティ管理者 sees the quarantine and the release requests of their own unit's
+/// people, not another unit's; the officer of the organisation sees both units'.
+#[tokio::test]
+async fn a_units_manager_sees_only_their_own_units_quarantine_and_requests() {
+    let data = tempfile::tempdir().unwrap();
+    let sink = Sink::start().await;
+    let (app, _) = app_with_quarantine(data.path(), sink.addr).await;
+    let tokens = api_tokens(&app).await;
+    let token = |who: Who| tokens[who.index()].as_deref();
+    let (status, _, _) = api(
+        &app,
+        Who::NoRole,
+        token(Who::NoRole),
+        "POST",
+        &format!("/api/v1/quarantine/{FOR_NOROLE}/request"),
+        json_body(serde_json::json!({"reason": "取引先からの見積書を確認するため"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let listed = |who: Who| {
+        let app = &app;
+        let token = token(who);
+        async move {
+            let (_, list, _) = api(app, who, token, "GET", "/api/v1/quarantine", None).await;
+            let ids: Vec<String> = list["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned())
+                .collect();
+            let (_, queue, _) =
+                api(app, who, token, "GET", "/api/v1/quarantine/releases", None).await;
+            let pending = queue["pending"].as_array().unwrap().len();
+            (ids, pending)
+        }
+    };
+    let (manager_sees, manager_pending) = listed(Who::Manager).await;
+    assert!(
+        !manager_sees.iter().any(|id| id == FOR_NOROLE),
+        "{manager_sees:?}"
+    );
+    assert!(
+        manager_sees.iter().any(|id| id == FOR_STAFF),
+        "{manager_sees:?}"
+    );
+    assert_eq!(
+        manager_pending, 0,
+        "another unit's request in the manager's queue"
+    );
+    let (officer_sees, officer_pending) = listed(Who::Officer).await;
+    assert!(
+        officer_sees.iter().any(|id| id == FOR_NOROLE),
+        "{officer_sees:?}"
+    );
+    assert_eq!(officer_pending, 1);
+    let (ciso_sees, ciso_pending) = listed(Who::Ciso).await;
+    assert_eq!(ciso_sees.len(), 4, "{ciso_sees:?}");
+    assert_eq!(ciso_pending, 1);
     sink.task.abort();
 }

@@ -162,6 +162,23 @@ impl ReleaseStore for SqlStore {
         .flatten())
     }
 
+    async fn places_by_email(&self) -> Result<Vec<(String, Option<OrgId>, Option<UnitId>)>> {
+        let rows = sqlx::query(
+            "SELECT email, org_id, unit_id FROM people WHERE email IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("email")?,
+                    opt_id(row, "org_id")?.map(OrgId),
+                    opt_id(row, "unit_id")?.map(UnitId),
+                ))
+            })
+            .collect()
+    }
+
     async fn accounts_with_email(&self, address: &str) -> Result<Vec<UserId>> {
         let rows = sqlx::query(
             "SELECT u.id, p.email FROM users u JOIN people p ON p.id = u.person_id \

@@ -53,6 +53,7 @@ async fn actor(fx: &Fx, user: UserId) -> Actor {
 async fn ask(fx: &Fx, user: UserId, to: &str) -> Granted<RequestRelease> {
     let email = fx.store().account_email(user).await.unwrap();
     let parties = QuarantineParties {
+        concerned: Vec::new(),
         direction: Direction::Inbound,
         from: "sender@example.com".into(),
         recipients: vec![to.into()],
@@ -411,6 +412,7 @@ pub async fn release_lists_and_addresses(fx: Fx) {
     let item = authorize::<ViewQuarantineItem>(
         &actor(&fx, o.manager).await,
         &QuarantineParties {
+            concerned: Vec::new(),
             direction: Direction::Inbound,
             from: String::new(),
             recipients: Vec::new(),

@@ -18,6 +18,48 @@ fn service(state: &AppState) -> Result<&dyn QuarantineView, AppError> {
     state.quarantine.as_deref().ok_or(AppError::NotFound)
 }
 
+/// Whom an entry concerns: the organisation and unit of each person with one of its asking
+/// addresses (recipients inbound, the sender outbound).
+fn concerned(
+    entry: &QuarantinedMail,
+    places: &[(
+        String,
+        Option<mamori_core::OrgId>,
+        Option<mamori_core::UnitId>,
+    )],
+) -> Vec<(Option<mamori_core::OrgId>, Option<mamori_core::UnitId>)> {
+    let parties = entry.parties(None);
+    places
+        .iter()
+        .filter(|(email, _, _)| {
+            parties
+                .askers()
+                .iter()
+                .any(|a| mamori_core::release::same_address(a, email))
+        })
+        .map(|(_, org, unit)| (*org, *unit))
+        .collect()
+}
+
+/// The people's places, when the viewer's role sees the quarantine of their own units only
+/// (the look-up is not needed for everyone else).
+async fn places_for(
+    state: &AppState,
+    user: &User,
+) -> Result<
+    Vec<(
+        String,
+        Option<mamori_core::OrgId>,
+        Option<mamori_core::UnitId>,
+    )>,
+    AppError,
+> {
+    if user.actor.sees_all_quarantine() || authorize::<ViewQuarantine>(&user.actor, &()).is_err() {
+        return Ok(Vec::new());
+    }
+    Ok(state.store.places_by_email().await?)
+}
+
 /// What the list shows a viewer, for the page and the API alike.
 pub struct ListData {
     /// The entries the viewer may see, each with whether it was addressed to them.
@@ -49,13 +91,17 @@ pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppErr
     let service = service(state)?;
     let email = state.store.account_email(user.actor.user_id).await?;
     let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
+    let places = places_for(state, user).await?;
     let entries = service
         .entries()
         .await?
         .into_iter()
         .filter_map(|e| {
-            let mine = e.parties(email.clone()).actor_asker().is_some();
-            (mine || can_view_all).then(|| (as_seen_by(e, email.as_deref(), can_view_all), mine))
+            let mut parties = e.parties(email.clone());
+            let mine = parties.actor_asker().is_some();
+            parties.concerned = concerned(&e, &places);
+            let visible = authorize::<ViewQuarantineItem>(&user.actor, &parties).is_ok();
+            visible.then(|| (as_seen_by(e, email.as_deref(), can_view_all), mine))
         })
         .take(LIST_LIMIT)
         .collect();
@@ -80,7 +126,8 @@ async fn visible_entry(
         .await?
         .ok_or(AppError::NotFound)?;
     let email = state.store.account_email(user.actor.user_id).await?;
-    let parties = entry.parties(email);
+    let mut parties = entry.parties(email);
+    parties.concerned = concerned(&entry, &places_for(state, user).await?);
     Ok((entry, parties))
 }
 
@@ -183,6 +230,16 @@ pub async fn releases_data(
         .into_iter()
         .filter(|r| r.state != ReleaseState::Requested)
         .collect::<Vec<_>>();
+    // A unit's 管理者 and an organisation's 責任者 see the requests of their own people: those
+    // they may decide on (never their own, which they may not decide on either).
+    let mut pending = pending;
+    let mut recent = recent;
+    if !user.actor.sees_all_quarantine() {
+        let theirs =
+            |r: &ReleaseRequest| authorize::<ApproveRelease>(&user.actor, &r.decision()).is_ok();
+        pending.retain(theirs);
+        recent.retain(theirs);
+    }
     Ok((pending, recent))
 }
 
