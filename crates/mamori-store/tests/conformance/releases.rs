@@ -409,10 +409,12 @@ pub async fn release_lists_and_addresses(fx: Fx) {
         ids(s.own_releases(other, 100).await.unwrap()),
         vec![c.id, b.id]
     );
+    let manager = actor(&fx, o.manager).await;
     let item = authorize::<ViewQuarantineItem>(
-        &actor(&fx, o.manager).await,
+        &manager,
         &QuarantineParties {
-            concerned: Vec::new(),
+            // A message concerning a person of the manager's unit.
+            concerned: vec![(manager.org_id, manager.unit_id)],
             direction: Direction::Inbound,
             from: String::new(),
             recipients: Vec::new(),
