@@ -339,13 +339,9 @@ async fn get_organisation(
     user: User,
     Id(id): Id,
 ) -> Result<Json<json::Organisation>, AppError> {
-    let grant = authorize::<ViewDirectory>(&user.actor, &())?;
-    let org = state
-        .store
-        .organisation(&grant, OrgId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(org.into()))
+    Ok(Json(
+        ops::organisation(&state, &user, OrgId(id)).await?.into(),
+    ))
 }
 
 /// Changes an organisation. CISO and 統括情報セキュリティ責任者 only.
@@ -454,13 +450,7 @@ async fn get_unit(
     user: User,
     Id(id): Id,
 ) -> Result<Json<json::Unit>, AppError> {
-    let grant = authorize::<ViewDirectory>(&user.actor, &())?;
-    let unit = state
-        .store
-        .unit(&grant, UnitId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(unit.into()))
+    Ok(Json(ops::unit(&state, &user, UnitId(id)).await?.into()))
 }
 
 /// Changes a unit. Administrators, and the 情報セキュリティ責任者 of its organisation.

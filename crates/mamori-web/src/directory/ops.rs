@@ -82,6 +82,26 @@ fn organisation_input(
     })
 }
 
+/// One organisation, for those who may see the directory.
+pub async fn organisation(
+    state: &AppState,
+    user: &User,
+    id: OrgId,
+) -> Result<Organisation, AppError> {
+    let view = authorize::<ViewDirectory>(&user.actor, &())?;
+    state
+        .store
+        .organisation(&view, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// One unit, for those who may see the directory.
+pub async fn unit(state: &AppState, user: &User, id: UnitId) -> Result<Unit, AppError> {
+    let view = authorize::<ViewDirectory>(&user.actor, &())?;
+    state.store.unit(&view, id).await?.ok_or(AppError::NotFound)
+}
+
 pub async fn create_organisation(
     state: &AppState,
     user: &User,
@@ -103,14 +123,7 @@ pub async fn update_organisation(
 ) -> Result<Organisation, AppError> {
     let grant = authorize::<ManageOrganisations>(&user.actor, &())?;
     let current = if draft.code.is_none() || draft.name.is_none() || draft.note.is_none() {
-        let view = authorize::<ViewDirectory>(&user.actor, &())?;
-        Some(
-            state
-                .store
-                .organisation(&view, id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        )
+        Some(organisation(state, user, id).await?)
     } else {
         None
     };
@@ -176,14 +189,7 @@ pub async fn update_unit(
     let grant = authorize::<ManageUnits>(&user.actor, &org)?;
     draft.org_id = Some(org);
     let current = if draft.parent_id.is_none() || draft.name.is_none() || draft.note.is_none() {
-        let view = authorize::<ViewDirectory>(&user.actor, &())?;
-        Some(
-            state
-                .store
-                .unit(&view, id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        )
+        Some(unit(state, user, id).await?)
     } else {
         None
     };

@@ -122,11 +122,7 @@ pub async fn organisation(
     Id(id): Id,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ViewDirectory>(&user.actor, &())?;
-    let org = state
-        .store
-        .organisation(&grant, OrgId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let org = ops::organisation(&state, &user, OrgId(id)).await?;
     let units = state.store.list_units(&grant, Some(org.id)).await?;
     Ok(Html(render(&OrganisationPage {
         frame: Frame::new(&user, "org.title"),
@@ -223,16 +219,8 @@ pub async fn unit(
     Id(id): Id,
 ) -> Result<Response, AppError> {
     let grant = authorize::<ViewDirectory>(&user.actor, &())?;
-    let unit = state
-        .store
-        .unit(&grant, UnitId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let org = state
-        .store
-        .organisation(&grant, unit.org_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let unit = ops::unit(&state, &user, UnitId(id)).await?;
+    let org = ops::organisation(&state, &user, unit.org_id).await?;
     let siblings = state
         .store
         .list_units(&grant, Some(unit.org_id))
