@@ -291,25 +291,7 @@ pub async fn totp_verify(
             return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
         }
     };
-    let now_s = (state.clock.now_ms() / 1000) as u64;
-    let by_totp = match creds
-        .totp_secret
-        .as_deref()
-        .and_then(TotpSecret::from_base32)
-    {
-        Some(secret) => match secret.verify(&form.code, now_s) {
-            Some(step) => state.store.claim_totp_step(user, step as i64).await?,
-            None => false,
-        },
-        None => false,
-    };
-    let ok = by_totp
-        || (form.code.trim().len() > 6
-            && state
-                .store
-                .use_recovery_code(user, &token_digest(&normalise_recovery_code(&form.code)))
-                .await?);
-    if !ok {
+    let Some(method) = second_factor(&state, user, &creds, &form.code).await? else {
         attempt.failed();
         state
             .store
@@ -325,10 +307,9 @@ pub async fn totp_verify(
             error: Some("login.totp_failed"),
         };
         return Ok((AppError::Unauthenticated.status(), Html(render(&page))).into_response());
-    }
+    };
     attempt.succeeded();
     state.store.revoke_session(user, session.id).await?;
-    let method = if by_totp { "totp" } else { "recovery_code" };
     state
         .store
         .record(
@@ -597,6 +578,34 @@ pub struct EnrolForm {
     current_code: String,
 }
 
+/// How `code` proves the second factor, if it does: a current TOTP code of the account (its time
+/// step claimed, so it works once) or one of its unused recovery codes (used up). Login and the
+/// owner's confirmation both ask here.
+async fn second_factor(
+    state: &AppState,
+    user: mamori_core::UserId,
+    creds: &mamori_store::Credentials,
+    code: &str,
+) -> Result<Option<&'static str>, AppError> {
+    let now_s = u64::try_from(state.clock.now_ms() / 1000).unwrap_or_default();
+    let step = creds
+        .totp_secret
+        .as_deref()
+        .and_then(TotpSecret::from_base32)
+        .and_then(|secret| secret.verify(code, now_s));
+    if let Some(step) = step
+        && state.store.claim_totp_step(user, step as i64).await?
+    {
+        return Ok(Some("totp"));
+    }
+    let recovered = code.trim().len() > 6
+        && state
+            .store
+            .use_recovery_code(user, &token_digest(&normalise_recovery_code(code)))
+            .await?;
+    Ok(recovered.then_some("recovery_code"))
+}
+
 /// Proof that the account's owner is at the keyboard, not just someone holding their session:
 /// the current password and, when a second factor is on, a current code of it or a recovery
 /// code. A TOTP code is claimed like at login, so an observed code cannot be replayed. Guesses
@@ -645,23 +654,10 @@ async fn confirm_owner(
             now,
         )
         .map_err(|_| AppError::TooManyRequests)?;
-    let user_id = user.actor.user_id;
-    let by_totp = match creds
-        .totp_secret
-        .as_deref()
-        .and_then(TotpSecret::from_base32)
-        .and_then(|s| s.verify(code, (now / 1000) as u64))
+    if second_factor(state, user.actor.user_id, creds, code)
+        .await?
+        .is_none()
     {
-        Some(step) => state.store.claim_totp_step(user_id, step as i64).await?,
-        None => false,
-    };
-    let ok = by_totp
-        || (code.trim().len() > 6
-            && state
-                .store
-                .use_recovery_code(user_id, &token_digest(&normalise_recovery_code(code)))
-                .await?);
-    if !ok {
         attempt.failed();
         return Err(AppError::invalid(mamori_core::FieldError::new(
             "totp_code",
