@@ -231,6 +231,15 @@ fn pending_session(ctx: &Ctx) -> Result<&Session, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// The code form again, saying why the code was not taken, with the refusal's status.
+fn totp_page_with(ctx: &Ctx, refusal: AppError, error: &'static str) -> Response {
+    let page = TotpLoginPage {
+        frame: Frame::anonymous(ctx, "login.totp_title"),
+        error: Some(error),
+    };
+    (refusal.status(), Html(render(&page))).into_response()
+}
+
 pub async fn totp_page(ctx: Ctx) -> Result<Response, AppError> {
     pending_session(&ctx)?;
     Ok(Html(render(&TotpLoginPage {
@@ -284,11 +293,11 @@ pub async fn totp_verify(
                     .await?;
             }
             state.metrics.login("throttled");
-            let page = TotpLoginPage {
-                frame: Frame::anonymous(&ctx, "login.totp_title"),
-                error: Some("login.throttled"),
-            };
-            return Ok((AppError::TooManyRequests.status(), Html(render(&page))).into_response());
+            return Ok(totp_page_with(
+                &ctx,
+                AppError::TooManyRequests,
+                "login.throttled",
+            ));
         }
     };
     let Some(method) = second_factor(&state, user, &creds, &form.code).await? else {
@@ -302,11 +311,11 @@ pub async fn totp_verify(
             )
             .await?;
         state.metrics.login("failed");
-        let page = TotpLoginPage {
-            frame: Frame::anonymous(&ctx, "login.totp_title"),
-            error: Some("login.totp_failed"),
-        };
-        return Ok((AppError::Unauthenticated.status(), Html(render(&page))).into_response());
+        return Ok(totp_page_with(
+            &ctx,
+            AppError::Unauthenticated,
+            "login.totp_failed",
+        ));
     };
     attempt.succeeded();
     state.store.revoke_session(user, session.id).await?;
