@@ -8,6 +8,7 @@
 use std::marker::PhantomData;
 
 use crate::org::{OrgId, PersonId, UnitId, UserId};
+use crate::policy::{PolicyPlace, VersionState};
 use crate::release::{QuarantineParties, ReleaseDecision};
 use crate::role::{Role, Scope};
 
@@ -425,6 +426,87 @@ impl Permission for ApproveRelease {
     }
 }
 
+/// 情報セキュリティポリシーを読む. An effective (or superseded) version is read by everyone
+/// on the staff; a version not yet in force by whoever manages or approves the document and by
+/// the auditors. Contractors read none: a contract that names a document is for the third-party
+/// register to grant. The basic policy in force is also published without login, outside
+/// this rule.
+pub struct ViewPolicy;
+impl Permission for ViewPolicy {
+    type Target = PolicyPlace;
+    const NAME: &'static str = "policy.read";
+    fn allows(actor: &Actor, place: &PolicyPlace) -> bool {
+        if actor.is_only_contractor() {
+            return false;
+        }
+        matches!(
+            place.state,
+            VersionState::Effective | VersionState::Superseded
+        ) || ManagePolicies::allows(actor, &place.org)
+            || may_approve(actor, place)
+            || actor.has_global(&[Role::Auditor])
+    }
+}
+
+/// 文書を作成・改定する: the CISO, the 統括, and the 情報セキュリティ責任者 of the document's
+/// organisation.
+pub struct ManagePolicies;
+impl Permission for ManagePolicies {
+    type Target = OrgId;
+    const NAME: &'static str = "policy.manage";
+    fn allows(actor: &Actor, org: &OrgId) -> bool {
+        actor.is_administrator() || actor.officer_of(Some(*org))
+    }
+}
+
+/// Holds the role a document names as its approver (the CISO approves every document).
+fn may_approve(actor: &Actor, place: &PolicyPlace) -> bool {
+    actor.has_global(&[Role::Ciso])
+        || match place.approver_role {
+            Role::SecurityOfficer => actor.officer_of(Some(place.org)),
+            role => actor.has_global(&[role]),
+        }
+}
+
+/// 版を承認する: the role the document names (the CISO by default), and never the account or
+/// person that last edited the version (segregation of duties; the store checks it again).
+pub struct ApprovePolicy;
+impl Permission for ApprovePolicy {
+    type Target = PolicyPlace;
+    const NAME: &'static str = "policy.approve";
+    fn allows(actor: &Actor, place: &PolicyPlace) -> bool {
+        if place.editor == Some(actor.user_id) || place.editor_person == Some(actor.person_id) {
+            return false;
+        }
+        may_approve(actor, place)
+    }
+}
+
+/// 遵守の確認 (seed §5): a member of the document's organisation confirms they have read the
+/// version in force.
+pub struct AcknowledgePolicy;
+impl Permission for AcknowledgePolicy {
+    type Target = PolicyPlace;
+    const NAME: &'static str = "policy.acknowledge";
+    fn allows(actor: &Actor, place: &PolicyPlace) -> bool {
+        place.state == VersionState::Effective && actor.org_id == Some(place.org)
+    }
+}
+
+/// Who has confirmed a version, per unit: the administrators, the organisation's 責任者 and the
+/// auditors for every unit, a unit's 管理者 for their own (`None` asks for every unit).
+pub struct ViewAcknowledgements;
+impl Permission for ViewAcknowledgements {
+    type Target = (OrgId, Option<UnitId>);
+    const NAME: &'static str = "policy.acknowledgements";
+    fn allows(actor: &Actor, (org, unit): &(OrgId, Option<UnitId>)) -> bool {
+        actor.is_administrator()
+            || actor.officer_of(Some(*org))
+            || actor.has_global(&[Role::Auditor])
+            || actor.manager_of(*unit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -794,5 +876,95 @@ mod tests {
         };
         assert!(authorize::<ViewQuarantineItem>(&manager, &nobody_known).is_err());
         assert!(authorize::<ViewQuarantineItem>(&csirt, &nobody_known).is_ok());
+    }
+
+    fn policy_place(state: VersionState, editor: Option<i64>) -> PolicyPlace {
+        PolicyPlace {
+            org: OrgId(1),
+            tier: crate::policy::Tier::Standard,
+            approver_role: Role::Ciso,
+            state,
+            editor: editor.map(UserId),
+            editor_person: editor.map(PersonId),
+        }
+    }
+
+    #[test]
+    fn the_editor_of_a_version_never_approves_it() {
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let edited_by_ciso = policy_place(VersionState::InReview, Some(1));
+        assert!(authorize::<ApprovePolicy>(&ciso, &edited_by_ciso).is_err());
+        assert!(
+            authorize::<ApprovePolicy>(&ciso, &policy_place(VersionState::InReview, Some(2)))
+                .is_ok()
+        );
+        assert!(
+            authorize::<ApprovePolicy>(&ciso, &policy_place(VersionState::InReview, None)).is_ok()
+        );
+        // The CISO approves unless the document names the 統括.
+        assert!(authorize::<ApprovePolicy>(&director, &edited_by_ciso).is_err());
+        let named = PolicyPlace {
+            approver_role: Role::SecurityDirector,
+            ..edited_by_ciso
+        };
+        assert!(authorize::<ApprovePolicy>(&director, &named).is_ok());
+        let officer = actor(
+            3,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let by_officer = PolicyPlace {
+            approver_role: Role::SecurityOfficer,
+            ..policy_place(VersionState::InReview, Some(9))
+        };
+        assert!(authorize::<ApprovePolicy>(&officer, &by_officer).is_ok());
+        let elsewhere = PolicyPlace {
+            org: OrgId(2),
+            ..by_officer
+        };
+        assert!(authorize::<ApprovePolicy>(&officer, &elsewhere).is_err());
+    }
+
+    #[test]
+    fn drafts_are_read_by_their_managers_and_effective_versions_by_the_staff() {
+        let staff = actor(4, Some(7), &[(Role::Staff, Scope::Global)]);
+        let contractor = actor(5, None, &[(Role::Contractor, Scope::Global)]);
+        let auditor = actor(6, Some(8), &[(Role::Auditor, Scope::Global)]);
+        let officer = actor(
+            3,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let draft = policy_place(VersionState::Draft, Some(3));
+        let effective = policy_place(VersionState::Effective, Some(3));
+        assert!(authorize::<ViewPolicy>(&staff, &draft).is_err());
+        assert!(authorize::<ViewPolicy>(&staff, &effective).is_ok());
+        assert!(authorize::<ViewPolicy>(&contractor, &effective).is_err());
+        assert!(authorize::<ViewPolicy>(&auditor, &draft).is_ok());
+        assert!(authorize::<ViewPolicy>(&officer, &draft).is_ok());
+        assert!(authorize::<ManagePolicies>(&officer, &OrgId(1)).is_ok());
+        assert!(authorize::<ManagePolicies>(&officer, &OrgId(2)).is_err());
+        assert!(authorize::<ManagePolicies>(&staff, &OrgId(1)).is_err());
+        // Confirming is for the organisation's own people, on the version in force.
+        let member = Actor {
+            org_id: Some(OrgId(1)),
+            ..staff.clone()
+        };
+        let outsider = Actor {
+            org_id: Some(OrgId(2)),
+            ..staff
+        };
+        assert!(authorize::<AcknowledgePolicy>(&member, &effective).is_ok());
+        assert!(authorize::<AcknowledgePolicy>(&member, &draft).is_err());
+        assert!(authorize::<AcknowledgePolicy>(&outsider, &effective).is_err());
+        let manager = actor(
+            7,
+            Some(7),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(7)))],
+        );
+        assert!(authorize::<ViewAcknowledgements>(&manager, &(OrgId(1), Some(UnitId(7)))).is_ok());
+        assert!(authorize::<ViewAcknowledgements>(&manager, &(OrgId(1), Some(UnitId(8)))).is_err());
+        assert!(authorize::<ViewAcknowledgements>(&manager, &(OrgId(1), None)).is_err());
     }
 }

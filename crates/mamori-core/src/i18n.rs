@@ -168,6 +168,7 @@ impl Lang {
             PolicyError::TooLarge { max, .. } => Some((*max, "バイト", "bytes")),
             PolicyError::ControlCharacter { .. }
             | PolicyError::Empty { .. }
+            | PolicyError::Encoding { .. }
             | PolicyError::NoSection { .. } => None,
         };
         match (self, limit) {
@@ -414,6 +415,36 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "conflict.person.unit_missing",
         "指定された所属（部局・課室）は登録されていません。",
         "The unit chosen does not exist.",
+    ),
+    (
+        "conflict.policy.already_acknowledged",
+        "この版は既に確認済みです。",
+        "You have already confirmed this version.",
+    ),
+    (
+        "conflict.policy.in_review",
+        "審査中の版があります。差し戻してから編集してください。",
+        "A version is in review: return it to draft before editing.",
+    ),
+    (
+        "conflict.policy.organisation_missing",
+        "指定された機関がありません。",
+        "The organisation does not exist.",
+    ),
+    (
+        "conflict.policy.self_approval",
+        "最後に編集した人はその版を承認できません。",
+        "Nobody approves a version they last edited.",
+    ),
+    (
+        "conflict.policy.title_taken",
+        "この機関には同じ区分・題名の文書が既にあります。",
+        "The organisation already has a document of this tier and title.",
+    ),
+    (
+        "conflict.policy.wrong_state",
+        "この版の状態では、その操作はできません。",
+        "The version's state does not allow that step.",
     ),
     (
         "conflict.release.address_invalid",
@@ -739,6 +770,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "policy.error.empty",
         "本文がありません。",
         "The text is empty.",
+    ),
+    (
+        "policy.error.encoding",
+        "文字コードを読み取れません（UTF-8 またはシフトJISで保存してください）。",
+        "The text is neither UTF-8 nor Shift_JIS.",
     ),
     (
         "policy.error.line_too_long",

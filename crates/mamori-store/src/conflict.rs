@@ -100,6 +100,21 @@ conflicts! {
     ReleaseNotPending => "release.not_pending",
     /// A delivery attempt was recorded for a request that is not approved (any more).
     ReleaseNotApproved => "release.not_approved",
+
+    // Policy documents
+    /// The organisation of a new document does not exist.
+    PolicyOrganisationMissing => "policy.organisation_missing",
+    /// The organisation already has a document of this tier and title.
+    PolicyTitleTaken => "policy.title_taken",
+    /// A version is in review: its text waits for the decision (or its return to draft).
+    PolicyInReview => "policy.in_review",
+    /// The step is not taken from the version's state (only drafts are submitted, only
+    /// versions in review decided, only the version in force confirmed).
+    PolicyWrongState => "policy.wrong_state",
+    /// Nobody approves a version they last edited (segregation of duties).
+    PolicySelfApproval => "policy.self_approval",
+    /// The person has already confirmed this version.
+    PolicyAlreadyAcknowledged => "policy.already_acknowledged",
 }
 
 impl std::fmt::Display for Conflict {

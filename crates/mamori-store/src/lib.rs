@@ -10,6 +10,7 @@ mod assets;
 mod audit;
 mod conflict;
 mod directory;
+mod policies;
 mod releases;
 mod sql;
 
@@ -22,6 +23,7 @@ pub use assets::*;
 pub use audit::*;
 pub use conflict::Conflict;
 pub use directory::*;
+pub use policies::*;
 pub use releases::*;
 pub use sql::{Backend, SqlStore};
 
@@ -93,7 +95,9 @@ impl Origin {
 
 /// Everything mamori keeps.
 #[async_trait::async_trait]
-pub trait Store: DirectoryStore + AccountStore + AuditStore + AssetStore + ReleaseStore {
+pub trait Store:
+    DirectoryStore + AccountStore + AuditStore + AssetStore + ReleaseStore + PolicyStore
+{
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.
     async fn backup(&self, to: &std::path::Path) -> Result<()>;

@@ -367,11 +367,18 @@ conformance!(
     the_split_moves_level_3_assets_for_review_and_back,
     the_split_to_a_chosen_level_keeps_the_sites_other_levels,
     a_level_edit_reflags_that_levels_assets_in_one_audited_write,
+    policy_versions_go_from_draft_to_superseded_each_step_audited,
+    the_store_refuses_a_policy_approval_by_its_editor_whatever_the_grant,
+    confirmations_are_counted_per_unit_once_per_person,
 );
 
 #[path = "conformance/assets.rs"]
 mod assets;
 use assets::*;
+
+#[path = "conformance/policies.rs"]
+mod policies;
+use policies::*;
 
 #[path = "conformance/releases.rs"]
 mod releases;

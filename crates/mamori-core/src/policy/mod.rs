@@ -23,6 +23,8 @@
 //! - Refused: empty text, no section, control characters (NUL …; tab is allowed), a line over
 //!   [`MAX_LINE_CHARS`], more than [`MAX_LINES`] lines or [`MAX_BYTES`] bytes.
 
+mod diff;
+mod document;
 mod numbering;
 mod wareki;
 
@@ -31,6 +33,11 @@ mod tests;
 
 use std::collections::{HashMap, HashSet};
 
+pub use diff::{ClauseChange, ClauseDiff, Run, diff};
+pub use document::{
+    APPROVER_ROLES, Policy, PolicyId, PolicyPlace, Step, Tier, VersionInfo, VersionState,
+    approved_state,
+};
 use numbering::{ItemForm, Line, SectionForm, classify, content};
 pub use wareki::{CivilDate, parse_wareki};
 
@@ -119,6 +126,8 @@ pub enum PolicyError {
     TooManyLines { line: usize, max: usize },
     #[error("line {line}: more than {max} bytes")]
     TooLarge { line: usize, max: usize },
+    #[error("line {line}: neither UTF-8 nor Shift_JIS")]
+    Encoding { line: usize },
 }
 
 impl PolicyError {
@@ -129,7 +138,8 @@ impl PolicyError {
             | PolicyError::ControlCharacter { line, .. }
             | PolicyError::LineTooLong { line, .. }
             | PolicyError::TooManyLines { line, .. }
-            | PolicyError::TooLarge { line, .. } => *line,
+            | PolicyError::TooLarge { line, .. }
+            | PolicyError::Encoding { line } => *line,
         }
     }
 
@@ -142,8 +152,35 @@ impl PolicyError {
             PolicyError::LineTooLong { .. } => "policy.error.line_too_long",
             PolicyError::TooManyLines { .. } => "policy.error.too_many_lines",
             PolicyError::TooLarge { .. } => "policy.error.too_large",
+            PolicyError::Encoding { .. } => "policy.error.encoding",
         }
     }
+}
+
+/// The text of a file as uploaded or named at the command line: UTF-8 (with or without its
+/// byte-order mark) when it is valid UTF-8, else Shift_JIS (Windows-31J, as 例規 systems and
+/// Windows save Japanese text). Bytes that are neither are refused, naming the line of the first
+/// byte that is not Shift_JIS either; the text is never read with replacement characters.
+pub fn decode_text(bytes: &[u8]) -> Result<String, PolicyError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(PolicyError::TooLarge {
+            line: 1 + bytes[..MAX_BYTES].iter().filter(|b| **b == b'\n').count(),
+            max: MAX_BYTES,
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let (text, _, malformed) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if !malformed {
+        return Ok(text.into_owned());
+    }
+    let line = text
+        .split('\n')
+        .position(|l| l.contains('\u{FFFD}'))
+        .map_or(1, |i| i + 1);
+    Err(PolicyError::Encoding { line })
 }
 
 /// Reads the text of a 例規-style policy into its title, preamble, clauses and 附則.

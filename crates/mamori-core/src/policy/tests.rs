@@ -8,7 +8,7 @@ const SEED: &str = concat!(
     "/../../../shared/seed/000_d561eb961f93c129.txt"
 );
 
-fn seed() -> String {
+pub(super) fn seed() -> String {
     std::fs::read_to_string(SEED).unwrap_or_else(|e| {
         panic!("the seed policy must be at {SEED} (the repository's ../shared/seed): {e}")
     })
@@ -439,6 +439,7 @@ fn every_error_names_its_line_in_both_languages() {
             line: 6,
             max: MAX_BYTES,
         },
+        PolicyError::Encoding { line: 7 },
     ];
     for error in &errors {
         assert!(Lang::has(error.key()), "{}", error.key());
@@ -506,4 +507,26 @@ proptest! {
             prop_assert!(year >= 1926);
         }
     }
+}
+
+#[test]
+fn text_is_read_as_utf8_or_shift_jis_and_nothing_else() {
+    let seed = seed();
+    assert_eq!(decode_text(seed.as_bytes()).unwrap(), seed);
+    let with_bom = [b"\xEF\xBB\xBF".as_slice(), seed.as_bytes()].concat();
+    assert_eq!(decode_text(&with_bom).unwrap(), seed);
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&seed);
+    assert!(!unmappable, "the seed is all in Windows-31J");
+    assert_ne!(&*sjis, seed.as_bytes());
+    let read = decode_text(&sjis).unwrap();
+    assert_eq!(read, seed);
+    assert_eq!(parse_policy(&read).unwrap(), parse_policy(&seed).unwrap());
+    // A lone lead byte on line 3 is neither UTF-8 nor Shift_JIS.
+    let broken = [b"1 \x96\xDA\x93\x49\n".as_slice(), b"text\n", b"bad \x81\n"].concat();
+    assert_eq!(decode_text(&broken), Err(PolicyError::Encoding { line: 3 }));
+    let huge = vec![b'a'; MAX_BYTES + 1];
+    assert!(matches!(
+        decode_text(&huge),
+        Err(PolicyError::TooLarge { .. })
+    ));
 }

@@ -7,7 +7,8 @@
 //!
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
-//! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`);
+//! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
+//! `policies`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -29,6 +30,7 @@ mod accounts;
 mod assets;
 mod audit;
 mod directory;
+mod policies;
 mod releases;
 
 /// Which database a store runs on.
@@ -100,6 +102,11 @@ impl Backend {
                     "person_email_unique",
                     include_str!("../../migrations/sqlite/0009_person_email_unique.sql"),
                 ),
+                (
+                    10,
+                    "policies",
+                    include_str!("../../migrations/sqlite/0010_policies.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -141,6 +148,11 @@ impl Backend {
                     9,
                     "person_email_unique",
                     include_str!("../../migrations/postgres/0009_person_email_unique.sql"),
+                ),
+                (
+                    10,
+                    "policies",
+                    include_str!("../../migrations/postgres/0010_policies.sql"),
                 ),
             ],
         }
