@@ -2,6 +2,7 @@
 
 mod demo;
 mod gateway_cmd;
+mod policy_cmd;
 mod quarantine_cmd;
 mod sanitize_cmd;
 mod serve_gateway;
@@ -56,6 +57,9 @@ enum Command {
     /// 隔離されたメールを管理する (list, show and purge quarantined originals)
     #[command(subcommand)]
     Quarantine(quarantine_cmd::QuarantineCommand),
+    /// 情報セキュリティポリシーを取り込む (import a policy text)
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
 }
 
 /// Where mamori keeps its data.
@@ -227,6 +231,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => backup(args).await,
         Command::Gateway(args) => gateway_cmd::run(*args).await,
         Command::Quarantine(command) => quarantine_cmd::run(command).await,
+        Command::Policy(command) => policy_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }
@@ -426,6 +431,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             stopped,
         ))
     });
+    tokio::spawn(policy_cmd::bring_into_force(state.store.clone()));
     let app = mamori_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -427,7 +427,8 @@ impl Permission for ApproveRelease {
 }
 
 /// 情報セキュリティポリシーを読む. An effective (or superseded) version is read by everyone
-/// on the staff; a version not yet in force by whoever manages or approves the document and by
+/// on the staff (with a role other than contractor, or a member of an organisation without
+/// any role); a version not yet in force by whoever manages or approves the document and by
 /// the auditors. Contractors read none: a contract that names a document is for the third-party
 /// register to grant. The basic policy in force is also published without login, outside
 /// this rule.
@@ -436,7 +437,11 @@ impl Permission for ViewPolicy {
     type Target = PolicyPlace;
     const NAME: &'static str = "policy.read";
     fn allows(actor: &Actor, place: &PolicyPlace) -> bool {
-        if actor.is_only_contractor() {
+        // A member of staff without a role assignment still reads the rules they must follow;
+        // a contractor reads none.
+        let on_staff = actor.roles.iter().any(|(r, _)| *r != Role::Contractor)
+            || (actor.roles.is_empty() && actor.org_id.is_some());
+        if !on_staff {
             return false;
         }
         matches!(

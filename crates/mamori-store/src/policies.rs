@@ -70,6 +70,9 @@ pub trait PolicyStore: Send + Sync {
     /// [`mamori_core::authz::ViewPolicy`] allows.
     async fn policies(&self) -> Result<Vec<Policy>>;
     async fn policy(&self, id: PolicyId) -> Result<Option<Policy>>;
+    /// Every organisation's id and code, for naming a document's organisation at the command
+    /// line (`mamori policy import --org CODE`).
+    async fn organisation_codes(&self) -> Result<Vec<(OrgId, String)>>;
     async fn find_policy(&self, org: OrgId, tier: Tier, title: &str) -> Result<Option<Policy>>;
     /// Its versions, newest first.
     async fn versions(&self, id: PolicyId) -> Result<Vec<VersionInfo>>;

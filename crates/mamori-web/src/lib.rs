@@ -12,6 +12,7 @@ mod assets;
 mod audit;
 mod directory;
 mod http;
+mod policy;
 mod quarantine;
 
 use std::sync::LazyLock;
@@ -28,6 +29,7 @@ pub use mamori_core::i18n;
 pub use http::api::PREFIX as API_PREFIX;
 pub use http::throttle::Throttle;
 pub use http::{AppError, AppState, Ctx, MetricsSource, WebConfig};
+pub use policy::{ImportDraft, import_text, imported_json};
 
 /// Every route of the API with its document: a route cannot exist without its entry.
 fn api() -> OpenApiRouter<AppState> {
@@ -38,6 +40,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::api())
         .merge(assets::api())
         .merge(quarantine::api())
+        .merge(policy::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -82,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::pages())
         .merge(assets::pages())
         .merge(quarantine::pages())
+        .merge(policy::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -6,3 +6,8 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+document.addEventListener("click", (event) => {
+  if (event.target.closest("button.print")) {
+    window.print();
+  }
+});

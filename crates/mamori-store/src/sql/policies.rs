@@ -58,15 +58,7 @@ fn policy_from(row: &AnyRow) -> Result<Policy> {
 }
 
 fn role_of(raw: &str) -> Result<Role> {
-    serde_json::from_value(serde_json::Value::String(raw.to_owned()))
-        .map_err(|_| decode("approver_role"))
-}
-
-fn role_name(role: Role) -> String {
-    serde_json::to_value(role)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    Role::parse(raw).map_err(|_| decode("approver_role"))
 }
 
 fn date_of(raw: Option<String>) -> Result<Option<NaiveDate>> {
@@ -318,6 +310,15 @@ impl PolicyStore for SqlStore {
         self.fetch_policy(id).await
     }
 
+    async fn organisation_codes(&self) -> Result<Vec<(OrgId, String)>> {
+        sqlx::query("SELECT id, code FROM organisations ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((OrgId(r.try_get("id")?), r.try_get("code")?)))
+            .collect()
+    }
+
     async fn find_policy(&self, org: OrgId, tier: Tier, title: &str) -> Result<Option<Policy>> {
         sqlx::query(&format!(
             "{POLICY_SELECT} WHERE p.org_id = $1 AND p.tier = $2 AND p.title = $3"
@@ -439,7 +440,7 @@ impl PolicyStore for SqlStore {
         .bind(input.org_id.0)
         .bind(input.tier.as_str())
         .bind(&input.title)
-        .bind(role_name(input.approver_role))
+        .bind(input.approver_role.as_str())
         .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await

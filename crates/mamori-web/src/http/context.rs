@@ -449,6 +449,7 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             .into_iter()
             .map(|p| p.line(lang))
             .collect(),
+        AppError::Policy(policy) => vec![lang.policy_error(policy)],
         _ => Vec::new(),
     };
     if is_api && let AppError::Sheet(sheet) = error {
@@ -484,11 +485,16 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
                 .collect(),
             _ => Vec::new(),
         };
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": error.code(),
             "message": lang.t(error.message_key()),
             "fields": fields,
         });
+        if let AppError::Policy(policy) = error {
+            // Which line of the text, and the sentence that names it.
+            body["line"] = policy.line().into();
+            body["detail"] = lang.policy_error(policy).into();
+        }
         let mut response = (error.status(), axum::Json(body)).into_response();
         if matches!(error, AppError::Unauthenticated) {
             // RFC 6750: tell the client which scheme to authenticate with.

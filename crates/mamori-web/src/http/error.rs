@@ -29,6 +29,8 @@ pub enum AppError {
     /// A spreadsheet that cannot be imported (or a register that cannot be written in the
     /// format asked for), with every problem found.
     Sheet(mamori_sheet::ImportError),
+    /// A policy text that cannot be read, naming its line.
+    Policy(mamori_core::policy::PolicyError),
     /// Something of ours failed; the detail goes to the log, never to the user.
     Internal(String),
 }
@@ -46,7 +48,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Sheet(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Sheet(_) | AppError::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -66,6 +68,7 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(code) => code,
             AppError::Sheet(_) => "sheet_invalid",
+            AppError::Policy(_) => "policy_invalid",
             AppError::Internal(_) => "internal",
         }
     }
@@ -85,6 +88,7 @@ impl AppError {
             AppError::Invalid(_) => "error.bad_request",
             AppError::Conflict(code) => Lang::conflict_key(code).unwrap_or("error.conflict"),
             AppError::Sheet(_) => "error.sheet",
+            AppError::Policy(_) => "error.policy",
             AppError::Internal(_) => "error.internal",
         }
     }

@@ -14,8 +14,9 @@ use crate::http::context::{
 };
 use crate::http::error::AppError;
 
-/// Largest JSON body the API reads; every body it takes is a few fields of text.
-const BODY_LIMIT: usize = 64 * 1024;
+/// Largest JSON body the API reads; every body it takes is a few fields of text, except where a
+/// route names a larger limit (a policy text).
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A signed-in user: the context with an actor. Handlers that take one are closed to everyone
 /// who has not logged in.
@@ -122,17 +123,64 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
     }
 }
 
-/// A JSON object as request body.
-pub struct ApiJson<T>(pub T);
+/// A `multipart/form-data` form that carries a file beside its fields (the import of a policy
+/// text): the `file` field's bytes, empty when no file was chosen, and every other field as
+/// text. A field that is not UTF-8 is refused, as [`Form`] refuses it.
+pub struct UploadForm {
+    pub file: Bytes,
+    pub fields: std::collections::HashMap<String, String>,
+}
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl UploadForm {
+    /// A text field, empty when absent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for UploadForm {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let boundary =
+            multipart_boundary(request.headers()).ok_or(AppError::UnsupportedMediaType)?;
+        let bytes = axum::body::to_bytes(request.into_body(), UPLOAD_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let mut multipart = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
+        let mut form = UploadForm {
+            file: Bytes::new(),
+            fields: std::collections::HashMap::new(),
+        };
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| AppError::Malformed)?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let value = field.bytes().await.map_err(|_| AppError::Malformed)?;
+            if name == "file" {
+                form.file = value;
+            } else {
+                let text =
+                    String::from_utf8(value.to_vec()).map_err(|_| AppError::Invalid(Vec::new()))?;
+                form.fields.entry(name).or_insert(text);
+            }
+        }
+        Ok(form)
+    }
+}
+
+/// A JSON object as request body, of at most `LIMIT` bytes.
+pub struct ApiJson<T, const LIMIT: usize = BODY_LIMIT>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
         if !is_json(request.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
-        let bytes: Bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+        let bytes: Bytes = axum::body::to_bytes(request.into_body(), LIMIT)
             .await
             .map_err(|_| AppError::TooLarge)?;
         // Syntax first, then shape: every body the API takes is one JSON object (serde would
@@ -197,6 +245,10 @@ fn body_field(json_name: &str) -> &'static str {
         "disabled" => "disabled",
         "reason" => "reason",
         "decision" => "decision",
+        "tier" => "tier",
+        "approver_role" => "approver_role",
+        "text" => "text",
+        "effective_from" => "effective_from",
         _ => "body",
     }
 }

@@ -56,6 +56,11 @@ impl Frame {
         self.lang.t(key)
     }
 
+    /// The text of a key with its one placeholder `{name}` filled in.
+    pub fn fill(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.fill(key, &[(name, value.to_string())])
+    }
+
     pub fn role_name(&self, role: &Role) -> &'static str {
         self.lang.role(*role)
     }

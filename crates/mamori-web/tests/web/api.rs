@@ -1545,7 +1545,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 41] = [
+const MATRIX: [(&str, &str); 52] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
     ("POST /organisations", "AAFFFFFF"),
@@ -1590,6 +1590,22 @@ const MATRIX: [(&str, &str); 41] = [
     ("POST /quarantine/releases/{id}/decide", "NNNNNNNN"),
     ("GET /quarantine/{id}", "NNNNNNNN"),
     ("POST /quarantine/{id}/request", "NNNNNNNN"),
+    // The basic policy in force is read by the staff; each role meets its own draft and review,
+    // last edited by the officer; only the CISO (the approver) approves.
+    ("GET /policies", "AAAAAAAA"),
+    ("POST /policies", "AAAFFFFF"),
+    ("GET /policies/{id}", "AAAAAAAN"),
+    ("GET /policies/{id}/versions/{n}", "AAAAAAAN"),
+    ("GET /policies/{id}/diff", "AAAAAAAN"),
+    ("PUT /policies/{id}/draft", "AAANNFNN"),
+    ("POST /policies/{id}/versions/{n}/submit", "AAANNFNN"),
+    ("POST /policies/{id}/versions/{n}/return", "AAANNFNN"),
+    ("POST /policies/{id}/versions/{n}/approve", "AFFNNFNN"),
+    ("POST /policies/{id}/versions/{n}/acknowledge", "FFAAAAAN"),
+    (
+        "GET /policies/{id}/versions/{n}/acknowledgements",
+        "AAAAFAFN",
+    ),
 ];
 
 #[tokio::test]
@@ -1673,6 +1689,46 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .await
         .expect(StatusCode::CREATED)["id"]
         .clone();
+
+    // The basic policy in force: imported by the officer, approved by the CISO.
+    const TEXT: &str = "基本方針\n1 目的\n情報資産を守る。\n2 対策\n(1) 教育\n研修を行う。\n";
+    let officer_import = |tier: &str, title: String| {
+        post("/api/v1/policies")
+            .token(&officer.token)
+            .json(json!({"org_id": w.org, "tier": tier, "title": title, "text": TEXT}))
+    };
+    let basic = officer_import("basic", "情報セキュリティ基本方針".into())
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["policy_id"]
+        .clone();
+    post(&format!("/api/v1/policies/{basic}/versions/1/submit"))
+        .token(&officer.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    post(&format!("/api/v1/policies/{basic}/versions/1/approve"))
+        .token(&w.ciso.token)
+        .json(json!({"effective_from": "2020-04-01"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    // A fresh standard of the officer's for one attempt, left in draft or submitted for review.
+    let fresh = async |title: String, review: bool| {
+        let id = officer_import("standard", title)
+            .send(&w.app)
+            .await
+            .expect(StatusCode::CREATED)["policy_id"]
+            .clone();
+        if review {
+            post(&format!("/api/v1/policies/{id}/versions/1/submit"))
+                .token(&officer.token)
+                .send(&w.app)
+                .await
+                .expect(StatusCode::OK);
+        }
+        format!("/api/v1/policies/{id}")
+    };
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -1798,6 +1854,41 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     post("/api/v1/quarantine/q-0000000000000000000000a1/request")
                         .json(json!({"reason": format!("確認{n}")}))
                 }
+                "GET /policies" => get("/api/v1/policies"),
+                "POST /policies" => post("/api/v1/policies").json(json!({
+                    "org_id": w.org, "tier": "procedure", "title": format!("手順{n}"), "text": TEXT,
+                })),
+                "GET /policies/{id}" => get(&format!("/api/v1/policies/{basic}")),
+                "GET /policies/{id}/versions/{n}" => {
+                    get(&format!("/api/v1/policies/{basic}/versions/1"))
+                }
+                "GET /policies/{id}/diff" => {
+                    get(&format!("/api/v1/policies/{basic}/diff?from=1&to=1"))
+                }
+                "PUT /policies/{id}/draft" => Call::new(
+                    Method::PUT,
+                    &format!("{}/draft", fresh(format!("下書き{n}"), false).await),
+                )
+                .json(json!({"text": TEXT})),
+                "POST /policies/{id}/versions/{n}/submit" => post(&format!(
+                    "{}/versions/1/submit",
+                    fresh(format!("提出{n}"), false).await
+                )),
+                "POST /policies/{id}/versions/{n}/return" => post(&format!(
+                    "{}/versions/1/return",
+                    fresh(format!("差戻{n}"), true).await
+                )),
+                "POST /policies/{id}/versions/{n}/approve" => post(&format!(
+                    "{}/versions/1/approve",
+                    fresh(format!("承認{n}"), true).await
+                ))
+                .json(json!({})),
+                "POST /policies/{id}/versions/{n}/acknowledge" => {
+                    post(&format!("/api/v1/policies/{basic}/versions/1/acknowledge"))
+                }
+                "GET /policies/{id}/versions/{n}/acknowledgements" => get(&format!(
+                    "/api/v1/policies/{basic}/versions/1/acknowledgements"
+                )),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;
@@ -1847,3 +1938,5 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .collect();
     assert_eq!(named, served);
 }
+
+mod policy;

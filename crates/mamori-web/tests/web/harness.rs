@@ -145,6 +145,12 @@ pub struct Fixture {
     pub asset_secret_a1: i64,
     pub asset_open_a1: i64,
     pub asset_open_b1: i64,
+    /// 情報セキュリティポリシー of organisation A: the basic policy in force (version 1,
+    /// imported at the command line, approved by the CISO); per user, a 対策基準 in review and a
+    /// 実施手順 draft, both last edited by the officer.
+    pub policy_basic: i64,
+    pub policy_review: Vec<i64>,
+    pub policy_draft: Vec<i64>,
 }
 
 impl Fixture {
@@ -482,6 +488,10 @@ impl App {
             ("{asset_secret_a1}", fx.asset_secret_a1.to_string()),
             ("{asset_open_a1}", fx.asset_open_a1.to_string()),
             ("{asset_open_b1}", fx.asset_open_b1.to_string()),
+            ("{policy_basic}", fx.policy_basic.to_string()),
+            ("{policy_review}", fx.policy_review[i].to_string()),
+            ("{policy_draft}", fx.policy_draft[i].to_string()),
+            ("{policy_text}", POLICY_TEXT.to_owned()),
             (
                 "{self_person}",
                 fx.users
@@ -730,6 +740,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     let asset_secret_a1 = new_asset("人事給与システム", unit_a1, "3").await;
     let asset_open_a1 = new_asset("庁内ポータル", unit_a1, "2").await;
     let asset_open_b1 = new_asset("学務システム", unit_b1, "2").await;
+    let (policy_basic, policy_review, policy_draft) = seed_policies(store, org_a, &users).await;
 
     Fixture {
         org_a,
@@ -749,7 +760,98 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         asset_secret_a1,
         asset_open_a1,
         asset_open_b1,
+        policy_basic,
+        policy_review,
+        policy_draft,
     }
+}
+
+/// A short basic policy in 例規 form, as the fixture and the matrix's forms write it.
+pub const POLICY_TEXT: &str = "情報セキュリティ基本方針\n1 目的\nこの方針は、情報資産を守るために定める。\n\
+2 対策\n(1) 物理的セキュリティ\n機器を守る。\n(2) 人的セキュリティ\n教育を行う。\n\
+附則\nこの方針は、令和2年4月1日から施行する。\n";
+
+/// The policies of the fixture: see [`Fixture::policy_basic`].
+async fn seed_policies(
+    store: &SqlStore,
+    org: OrgId,
+    users: &[(Who, UserId, PersonId)],
+) -> (i64, Vec<i64>, Vec<i64>) {
+    use mamori_core::authz::{ApprovePolicy, ManagePolicies};
+    use mamori_core::policy::{Step, Tier, parse_policy};
+    use mamori_store::{Author, NewPolicy, PolicySource, PolicyStore as _};
+    let user = |who: Who| users.iter().find(|(w, _, _)| *w == who).unwrap().1;
+    let ciso = store.actor(user(Who::Ciso)).await.unwrap().unwrap();
+    let officer = store.actor(user(Who::Officer)).await.unwrap().unwrap();
+    let origin = Origin::system("fixture");
+    let text = parse_policy(POLICY_TEXT).unwrap();
+    let source = PolicySource {
+        source: POLICY_TEXT,
+        text: &text,
+    };
+    let manage = authorize::<ManagePolicies>(&officer, &org).unwrap();
+    let create = async |author: Author<'_>, tier: Tier, title: String| {
+        store
+            .create_policy(
+                author,
+                NewPolicy {
+                    org_id: org,
+                    tier,
+                    title,
+                    approver_role: Role::Ciso,
+                },
+                source.clone(),
+                &origin,
+            )
+            .await
+            .unwrap()
+            .0
+    };
+    let basic = create(
+        Author::Operator,
+        Tier::Basic,
+        "情報セキュリティ基本方針".into(),
+    )
+    .await;
+    store
+        .step_version(&manage, basic.id, 1, Step::Submit, &origin)
+        .await
+        .unwrap();
+    let version = store.version(basic.id, 1).await.unwrap().unwrap();
+    let approve = authorize::<ApprovePolicy>(&ciso, &basic.place(Some(&version.info))).unwrap();
+    store
+        .approve_version(
+            &approve,
+            basic.id,
+            1,
+            chrono::NaiveDate::from_ymd_opt(2020, 4, 1).unwrap(),
+            &origin,
+        )
+        .await
+        .unwrap();
+    let mut review = Vec::new();
+    let mut draft = Vec::new();
+    for who in EVERYONE {
+        let policy = create(
+            Author::Account(&manage),
+            Tier::Standard,
+            format!("対策基準 {}", who.name()),
+        )
+        .await;
+        store
+            .step_version(&manage, policy.id, 1, Step::Submit, &origin)
+            .await
+            .unwrap();
+        review.push(policy.id.0);
+        let policy = create(
+            Author::Account(&manage),
+            Tier::Procedure,
+            format!("実施手順 {}", who.name()),
+        )
+        .await;
+        draft.push(policy.id.0);
+    }
+    (basic.id.0, review, draft)
 }
 
 // ---------------------------------------------------------------------------------------------
