@@ -19,7 +19,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 /// The most levels of mappings and sequences inside one another.
 pub const MAX_NESTING: usize = 64;
 /// The most values (scalars, mappings, sequences) in one document.
-pub const MAX_VALUES: usize = 1_000_000;
+pub const MAX_VALUES: usize = 500_000;
 
 /// A value with the place it starts (1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,8 +218,8 @@ pub(crate) fn read(text: &str) -> Result<Located, SyntaxError> {
 
 /// Writes text as a double-quoted scalar: the one form that never changes meaning (`no`, `1.0`,
 /// `: ` and `#` stay text) and that libyaml and PyYAML read alike. Characters that a YAML reader
-/// may refuse raw (controls, U+FEFF, U+FFFE, U+FFFF) are escaped; everything else is written as is,
-/// so Japanese stays readable.
+/// may refuse or fold raw (controls, U+2028/2029 that YAML 1.1 takes for line breaks, U+FEFF,
+/// U+FFFE, U+FFFF) are escaped; everything else is written as is, so Japanese stays readable.
 pub(crate) fn quoted(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
@@ -229,7 +229,12 @@ pub(crate) fn quoted(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || matches!(c, '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}') => {
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+                ) =>
+            {
                 out.push_str(&format!("\\u{:04X}", u32::from(c)));
             }
             c => out.push(c),
