@@ -3,7 +3,7 @@
 //! clauses of the basic policy it implements (`6(3)ア`, as `policy` anchors them).
 //!
 //! A catalogue is read from and written to CISO Assistant's library YAML (`library.rs`), so a
-//! site can bring ISO/IEC 27001 or its own catalogue, and mamori's own catalogue is
+//! site can bring ISO/IEC 27001 or its own catalogue, and mamori's own catalogue ([`builtin`]) is
 //! kept in that same form. A [`Catalogue`] is valid whenever it exists: [`Catalogue::new`] checks
 //! the whole tree (unique urns, parents that exist, no cycle, depths one more than the parent's,
 //! field lengths) and refuses it as a whole. The store keeps the nodes as rows in their order
@@ -738,4 +738,13 @@ fn check_text(
         });
     }
     Ok(())
+}
+/// The text of mamori's own catalogue (`builtin.yaml`), in CISO Assistant's library format.
+pub const BUILTIN_YAML: &str = include_str!("builtin.yaml");
+
+/// mamori's own catalogue of measures: the nine chapters of a MIC-style 対策基準, in Japanese with
+/// English translations, each measure naming the clauses of the basic policy it implements.
+pub fn builtin() -> Catalogue {
+    // The text is part of the binary and a test reads it; failing here is a build defect.
+    import_yaml(BUILTIN_YAML.as_bytes()).expect("the built-in catalogue is valid")
 }

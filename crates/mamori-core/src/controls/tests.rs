@@ -490,6 +490,16 @@ fn deep_nesting_is_refused_without_exhausting_the_stack() {
 }
 
 #[test]
+fn a_document_of_more_values_than_the_limit_is_refused() {
+    let text = format!("a: [{}]\n", "1,".repeat(MAX_VALUES));
+    let error = refused(&text);
+    assert_eq!(
+        error.kind,
+        ImportErrorKind::TooManyValues { max: MAX_VALUES }
+    );
+}
+
+#[test]
 fn a_file_over_the_size_limit_is_refused_before_it_is_parsed() {
     let text = format!("name: \"{}\"\n", "x".repeat(MAX_BYTES));
     let error = refused(&text);
@@ -767,4 +777,189 @@ proptest! {
         let again = import_yaml(text.as_bytes());
         prop_assert_eq!(again.as_ref(), Ok(&catalogue), "{}", text);
     }
+}
+
+/// The 基本方針 of 特別区人事・厚生事務組合, kept beside the repository (`../shared/seed`).
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/seed/000_d561eb961f93c129.txt"
+);
+
+fn seed() -> crate::policy::PolicyText {
+    let text = std::fs::read_to_string(SEED).unwrap_or_else(|e| {
+        panic!("the seed policy must be at {SEED} (the repository's ../shared/seed): {e}")
+    });
+    crate::policy::parse_policy(&text).expect("the seed parses")
+}
+
+#[test]
+fn the_builtin_catalogue_is_written_as_its_own_export() {
+    let catalogue = builtin();
+    assert_eq!(catalogue.info().locale, "ja");
+    let export = export_yaml(&catalogue);
+    if export != BUILTIN_YAML {
+        let first = export
+            .lines()
+            .zip(BUILTIN_YAML.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "builtin.yaml differs from its export at line {}: {:?}",
+            first + 1,
+            export.lines().nth(first)
+        );
+    }
+}
+
+#[test]
+fn the_builtin_catalogue_has_at_least_150_measures_in_nine_chapters() {
+    let catalogue = builtin();
+    assert!(catalogue.measures().count() >= 150);
+    let chapters: Vec<(Option<Chapter>, Option<&str>)> = catalogue
+        .roots()
+        .map(|n| (n.chapter, n.name.as_deref()))
+        .collect();
+    assert_eq!(
+        chapters,
+        [
+            (Some(Chapter::Organisation), Some("組織体制")),
+            (Some(Chapter::Assets), Some("情報資産の分類と管理")),
+            (
+                Some(Chapter::Resilience),
+                Some("情報システム全体の強靱性の向上")
+            ),
+            (Some(Chapter::Physical), Some("物理的セキュリティ")),
+            (Some(Chapter::Human), Some("人的セキュリティ")),
+            (Some(Chapter::Technical), Some("技術的セキュリティ")),
+            (Some(Chapter::Operations), Some("運用")),
+            (
+                Some(Chapter::Outsourcing),
+                Some("業務委託と外部サービスの利用")
+            ),
+            (Some(Chapter::Review), Some("評価・見直し")),
+        ]
+    );
+    for chapter in Chapter::ALL {
+        let measures = catalogue
+            .measures()
+            .filter(|m| m.chapter == Some(chapter))
+            .count();
+        assert!(measures >= 10, "{chapter:?} has {measures} measures");
+    }
+}
+
+#[test]
+fn every_builtin_measure_has_a_code_a_title_and_a_text_in_japanese_and_english() {
+    let catalogue = builtin();
+    for measure in catalogue.measures() {
+        let code = measure.ref_id.as_deref().unwrap_or_default();
+        let chapter = measure.chapter.expect("a chapter");
+        let numbers: Vec<&str> = code
+            .strip_prefix("M-")
+            .unwrap_or_else(|| panic!("{code}: a measure's code starts with M-"))
+            .split('.')
+            .collect();
+        assert_eq!(numbers.len(), 3, "{code}");
+        assert_eq!(numbers[0], chapter.number().to_string(), "{code}");
+        assert!(numbers.iter().all(|n| n.parse::<u32>().is_ok()), "{code}");
+        assert_eq!(measure.depth, 3, "{code}");
+        let parent = catalogue
+            .node(measure.parent_urn.as_deref().unwrap())
+            .unwrap();
+        assert_eq!(
+            parent.ref_id.as_deref(),
+            Some(&code[2..code.rfind('.').unwrap()]),
+            "{code} sits in its section"
+        );
+        let ja = catalogue.localised(measure, Lang::Ja);
+        let en = catalogue.localised(measure, Lang::En);
+        let en_own = &measure.translations["en"];
+        for (what, text) in [
+            ("Japanese title", ja.name),
+            ("Japanese text", ja.description),
+            ("English title", en_own.name.as_deref()),
+            ("English text", en_own.description.as_deref()),
+        ] {
+            assert!(
+                text.is_some_and(|t| !t.trim().is_empty()),
+                "{code}: {what} missing"
+            );
+        }
+        assert_ne!(ja.name, en.name, "{code}: English title translated");
+        let sentences_ja = ja.description.unwrap().matches('。').count();
+        assert!(
+            (1..=3).contains(&sentences_ja),
+            "{code}: {sentences_ja} sentences"
+        );
+        let en_text = en.description.unwrap();
+        assert!(en_text.ends_with('.'), "{code}: {en_text}");
+        let sentences_en = en_text.matches(". ").count() + 1;
+        assert!(
+            (1..=3).contains(&sentences_en),
+            "{code}: {sentences_en} sentences"
+        );
+        assert!(!measure.implements.is_empty(), "{code}: implements nothing");
+    }
+}
+
+#[test]
+fn every_builtin_anchor_names_a_clause_of_the_seed_policy() {
+    let policy = seed();
+    let missing = builtin()
+        .anchors_missing_from(&policy)
+        .into_iter()
+        .map(|(node, anchor)| format!("{}: {anchor}", node.urn))
+        .collect::<Vec<_>>();
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+#[test]
+fn every_item_of_the_seed_policys_section_6_has_measures() {
+    let policy = seed();
+    let catalogue = builtin();
+    let six = policy.clause("6").unwrap();
+    let items: Vec<&str> = six.walk().skip(1).map(|c| c.anchor.as_str()).collect();
+    assert_eq!(items.len(), 10, "6(1)…6(9) and 6(3)ア: {items:?}");
+    for anchor in items {
+        let measures = catalogue.implementing(anchor).count();
+        assert!(measures >= 3, "{anchor} has {measures} measures");
+    }
+    for chapter in Chapter::ALL {
+        assert!(
+            catalogue
+                .implementing(&chapter.policy_anchor())
+                .any(|m| m.chapter == Some(chapter)),
+            "{chapter:?} serves {}",
+            chapter.policy_anchor()
+        );
+    }
+}
+
+#[test]
+fn the_builtin_catalogue_names_every_kind_of_scope() {
+    let catalogue = builtin();
+    let scopes: std::collections::BTreeSet<String> =
+        catalogue.measures().map(|m| m.applies_to.code()).collect();
+    for kind in [
+        "all",
+        "class:",
+        "segment:internet",
+        "segment:lgwan",
+        "segment:mynumber",
+        "model:",
+    ] {
+        assert!(
+            scopes.iter().any(|s| s.starts_with(kind)),
+            "{kind} in {scopes:?}"
+        );
+    }
+    let models: std::collections::BTreeSet<NetworkModel> = catalogue
+        .measures()
+        .filter_map(|m| match &m.applies_to {
+            AppliesTo::NetworkModel(models) => Some(models.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(models.len(), NetworkModel::ALL.len(), "{models:?}");
 }
