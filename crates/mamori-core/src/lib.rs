@@ -6,6 +6,7 @@ pub mod asset;
 pub mod audit;
 pub mod authz;
 pub mod classification;
+pub mod controls;
 pub mod credentials;
 pub mod exposition;
 pub mod i18n;
