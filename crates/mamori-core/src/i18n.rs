@@ -402,6 +402,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The level's details were refused: check the entries and that the segments allowed are registered.",
     ),
     (
+        "conflict.measure.missing",
+        "この対策項目は対策項目集にありません。",
+        "The catalogue has no such measure.",
+    ),
+    (
+        "conflict.measure.unit_missing",
+        "指定された課室がありません。",
+        "The unit does not exist.",
+    ),
+    (
         "conflict.organisation.code_taken",
         "この機関コードは既に他の機関で使われています。",
         "Another organisation already uses this code.",

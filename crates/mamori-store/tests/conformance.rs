@@ -370,11 +370,17 @@ conformance!(
     policy_versions_go_from_draft_to_superseded_each_step_audited,
     the_store_refuses_a_policy_approval_by_its_editor_whatever_the_grant,
     confirmations_are_counted_per_unit_once_per_person,
+    a_catalogue_is_stored_rebuilt_and_replaced_keeping_its_answers,
+    units_are_described_by_the_assets_they_hold,
 );
 
 #[path = "conformance/assets.rs"]
 mod assets;
 use assets::*;
+
+#[path = "conformance/controls.rs"]
+mod controls;
+use controls::*;
 
 #[path = "conformance/policies.rs"]
 mod policies;

@@ -8,7 +8,7 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`);
+//! `policies`, `controls`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -29,6 +29,7 @@ use crate::{Anchor, Conflict, Result, Store, StoreError};
 mod accounts;
 mod assets;
 mod audit;
+mod controls;
 mod directory;
 mod policies;
 mod releases;
@@ -107,6 +108,11 @@ impl Backend {
                     "policies",
                     include_str!("../../migrations/sqlite/0010_policies.sql"),
                 ),
+                (
+                    11,
+                    "controls",
+                    include_str!("../../migrations/sqlite/0011_controls.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -153,6 +159,11 @@ impl Backend {
                     10,
                     "policies",
                     include_str!("../../migrations/postgres/0010_policies.sql"),
+                ),
+                (
+                    11,
+                    "controls",
+                    include_str!("../../migrations/postgres/0011_controls.sql"),
                 ),
             ],
         }
