@@ -1,5 +1,6 @@
 //! `mamori`: command-line wiring only. Every feature lives in a library crate.
 
+mod controls_cmd;
 mod demo;
 mod gateway_cmd;
 mod policy_cmd;
@@ -60,6 +61,9 @@ enum Command {
     /// 情報セキュリティポリシーを取り込む (import a policy text)
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// 対策項目集を取り込む (import a catalogue of measures)
+    #[command(subcommand)]
+    Controls(controls_cmd::ControlsCommand),
 }
 
 /// Where mamori keeps its data.
@@ -232,6 +236,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Gateway(args) => gateway_cmd::run(*args).await,
         Command::Quarantine(command) => quarantine_cmd::run(command).await,
         Command::Policy(command) => policy_cmd::run(command).await,
+        Command::Controls(command) => controls_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }
@@ -367,6 +372,7 @@ fn secure_cookies(listen: SocketAddr, secure: bool, insecure: bool) -> bool {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&args.data, true).await?;
+    controls_cmd::install_builtin(store.as_ref()).await?;
     if store.count_accounts().await? == 0 {
         let password = random_token(&mut rand::rngs::OsRng)[..20].to_owned();
         let admin = demo::first_administrator(store.as_ref(), &password).await?;
@@ -411,6 +417,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         secure_cookies,
         session_idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
         trusted_proxies: args.trusted_proxy.clone(),
+        evidence_dir: Some(args.data.data.join("evidence")),
         extra_metrics: gateway.as_ref().map(|(gateway, _)| {
             let counters = gateway.metrics();
             mamori_web::MetricsSource(Arc::new(move || counters.render()))

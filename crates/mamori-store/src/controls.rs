@@ -116,6 +116,8 @@ pub trait ControlStore: Send + Sync {
     ) -> Result<Answer>;
     /// The current answers of a catalogue, of one unit or of all.
     async fn answers(&self, catalogue: CatalogueId, unit: Option<UnitId>) -> Result<Vec<Answer>>;
+    /// One answer, current or past.
+    async fn answer(&self, id: i64) -> Result<Option<Answer>>;
     /// Every answer a unit gave for a measure, newest first.
     async fn answer_history(
         &self,

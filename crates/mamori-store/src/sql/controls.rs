@@ -305,6 +305,16 @@ impl ControlStore for SqlStore {
             .collect()
     }
 
+    async fn answer(&self, id: i64) -> Result<Option<Answer>> {
+        sqlx::query(&format!("{ANSWER_SELECT} WHERE m.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(answer_from)
+            .transpose()
+    }
+
     async fn answer_history(
         &self,
         catalogue: CatalogueId,

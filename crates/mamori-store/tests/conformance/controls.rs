@@ -86,6 +86,8 @@ pub async fn a_catalogue_is_stored_rebuilt_and_replaced_keeping_its_answers(fx: 
     let history = s.answer_history(summary.id, &measure, unit).await.unwrap();
     let states: Vec<MeasureState> = history.iter().map(|a| a.state).collect();
     assert_eq!(states, [MeasureState::Implemented, MeasureState::Partly]);
+    assert_eq!(s.answer(first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(s.answer(first.id + 100).await.unwrap(), None);
 
     // A node that is not a measure, and a unit that does not exist, are refused.
     let chapter = catalogue.roots().next().unwrap().urn.clone();

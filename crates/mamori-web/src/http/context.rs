@@ -449,8 +449,10 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             .into_iter()
             .map(|p| p.line(lang))
             .collect(),
-        AppError::Policy(policy) => vec![lang.policy_error(policy)],
-        _ => Vec::new(),
+        other => other
+            .text_problem(lang)
+            .map(|(_, sentence)| vec![sentence])
+            .unwrap_or_default(),
     };
     if is_api && let AppError::Sheet(sheet) = error {
         let message = match sheet {
@@ -490,10 +492,10 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             "message": lang.t(error.message_key()),
             "fields": fields,
         });
-        if let AppError::Policy(policy) = error {
+        if let Some((line, sentence)) = error.text_problem(lang) {
             // Which line of the text, and the sentence that names it.
-            body["line"] = policy.line().into();
-            body["detail"] = lang.policy_error(policy).into();
+            body["line"] = line.into();
+            body["detail"] = sentence.into();
         }
         let mut response = (error.status(), axum::Json(body)).into_response();
         if matches!(error, AppError::Unauthenticated) {

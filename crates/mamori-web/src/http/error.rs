@@ -31,6 +31,8 @@ pub enum AppError {
     Sheet(mamori_sheet::ImportError),
     /// A policy text that cannot be read, naming its line.
     Policy(mamori_core::policy::PolicyError),
+    /// A catalogue library that cannot be read or is refused, naming its line.
+    Catalogue(mamori_core::controls::ImportError),
     /// Something of ours failed; the detail goes to the log, never to the user.
     Internal(String),
 }
@@ -48,7 +50,9 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Sheet(_) | AppError::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Sheet(_) | AppError::Policy(_) | AppError::Catalogue(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -69,6 +73,7 @@ impl AppError {
             AppError::Conflict(code) => code,
             AppError::Sheet(_) => "sheet_invalid",
             AppError::Policy(_) => "policy_invalid",
+            AppError::Catalogue(_) => "catalogue_invalid",
             AppError::Internal(_) => "internal",
         }
     }
@@ -89,12 +94,30 @@ impl AppError {
             AppError::Conflict(code) => Lang::conflict_key(code).unwrap_or("error.conflict"),
             AppError::Sheet(_) => "error.sheet",
             AppError::Policy(_) => "error.policy",
+            AppError::Catalogue(_) => "error.catalogue",
             AppError::Internal(_) => "error.internal",
         }
     }
 
     pub fn invalid(error: FieldError) -> Self {
         AppError::Invalid(vec![error])
+    }
+}
+
+impl AppError {
+    /// The line of a text that could not be read, and the sentence that names it.
+    pub fn text_problem(&self, lang: Lang) -> Option<(usize, String)> {
+        match self {
+            AppError::Policy(policy) => Some((policy.line(), lang.policy_error(policy))),
+            AppError::Catalogue(error) => Some((
+                error.line,
+                match lang {
+                    Lang::Ja => format!("{}行目：{}", error.line, error.kind),
+                    Lang::En => format!("Line {}: {}", error.line, error.kind),
+                },
+            )),
+            _ => None,
+        }
     }
 }
 

@@ -151,6 +151,8 @@ pub struct Fixture {
     pub policy_basic: i64,
     pub policy_review: Vec<i64>,
     pub policy_draft: Vec<i64>,
+    /// mamori's own catalogue of measures.
+    pub catalogue: i64,
 }
 
 impl Fixture {
@@ -492,6 +494,7 @@ impl App {
             ("{policy_review}", fx.policy_review[i].to_string()),
             ("{policy_draft}", fx.policy_draft[i].to_string()),
             ("{policy_text}", POLICY_TEXT.to_owned()),
+            ("{catalogue}", fx.catalogue.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -741,6 +744,17 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     let asset_open_a1 = new_asset("庁内ポータル", unit_a1, "2").await;
     let asset_open_b1 = new_asset("学務システム", unit_b1, "2").await;
     let (policy_basic, policy_review, policy_draft) = seed_policies(store, org_a, &users).await;
+    let catalogue = mamori_store::ControlStore::import_catalogue(
+        store,
+        mamori_store::Importer::Operator,
+        &mamori_core::controls::builtin(),
+        &origin,
+    )
+    .await
+    .unwrap()
+    .0
+    .id
+    .0;
 
     Fixture {
         org_a,
@@ -763,6 +777,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         policy_basic,
         policy_review,
         policy_draft,
+        catalogue,
     }
 }
 
