@@ -35,6 +35,7 @@ pub async fn first_administrator(store: &dyn Store, password: &str) -> anyhow::R
         person_id: PersonId(0),
         password_hash: hash,
         language: "ja".into(),
+        must_change_password: false,
     };
     store
         .provision_account(
@@ -325,6 +326,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
                     person_id: PersonId(0),
                     password_hash: hash.clone(),
                     language: "ja".into(),
+                    must_change_password: false,
                 };
                 store
                     .provision_account(input, account, role.map(|r| (r, scope(r))), &origin)

@@ -2,6 +2,7 @@
 
 mod demo;
 mod gateway_cmd;
+mod messages;
 mod quarantine_cmd;
 mod sanitize_cmd;
 mod serve_gateway;
@@ -14,14 +15,19 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use mamori_core::Clock;
 use mamori_core::audit::AuditKey;
-use mamori_core::credentials::{NewPassword, random_token, token_digest};
+use mamori_core::credentials::{
+    NewPassword, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, random_token, token_digest, token_expiry,
+};
 use mamori_core::role::{Role, Scope, ScopeKind, validate_scope};
 use mamori_core::text::{Name, Username};
 use mamori_store::{
-    AccountStore, Anchor, AnchorBreak, AuditStore, Conflict, NewAccount, Origin, PersonInput,
-    SqlStore, Store, StoreError, SystemClock, read_anchor,
+    AccountStore, Anchor, AnchorBreak, AuditStore, Conflict, NewAccount, NewApiToken, Origin,
+    PersonInput, SqlStore, Store, StoreError, SystemClock, read_anchor,
 };
+
+use crate::messages::msg;
 
 #[derive(Parser)]
 #[command(
@@ -154,6 +160,10 @@ struct UserCreateArgs {
 enum TokenCommand {
     /// Create an API token for an account; it is printed once and stored hashed.
     Create(TokenCreateArgs),
+    /// List the tokens not revoked (expired ones too), of one account or of all.
+    List(TokenListArgs),
+    /// Revoke a token by its id (see `token list`).
+    Revoke(TokenRevokeArgs),
 }
 
 #[derive(Args)]
@@ -165,6 +175,34 @@ struct TokenCreateArgs {
     /// A name to recognise the token by.
     #[arg(long, default_value = "cli")]
     name: String,
+    /// Days until the token expires (at most 3650): every token ends.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = TOKEN_DEFAULT_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(TOKEN_MAX_DAYS))
+    )]
+    expires: u32,
+    /// The token may only read: any API request but GET is refused.
+    #[arg(long)]
+    read_only: bool,
+}
+
+#[derive(Args)]
+struct TokenListArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Only this account's tokens.
+    #[arg(long, value_name = "LOGIN")]
+    user: Option<String>,
+}
+
+#[derive(Args)]
+struct TokenRevokeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The token's id.
+    id: i64,
 }
 
 #[derive(Subcommand)]
@@ -223,6 +261,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args).await,
         Command::User(UserCommand::Create(args)) => user_create(args).await,
         Command::Token(TokenCommand::Create(args)) => token_create(args).await,
+        Command::Token(TokenCommand::List(args)) => token_list(args).await,
+        Command::Token(TokenCommand::Revoke(args)) => token_revoke(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Gateway(args) => gateway_cmd::run(*args).await,
@@ -532,6 +572,7 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         person_id: mamori_core::PersonId(0),
         password_hash: hash,
         language: "ja".into(),
+        must_change_password: false,
     };
     let scope = role.as_ref().map(|(_, scope)| scope.to_parts());
     let user = store
@@ -555,22 +596,130 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn token_create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
+    let name = Name::parse("name", &args.name).map_err(|e| refused("--name", &e))?;
     let store = open_store(&args.data, false).await?;
     let creds = store
         .credentials_by_name(&args.username)
         .await?
-        .with_context(|| format!("no user {:?}", args.username))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!(msg!("cli.no_user", user = format!("{:?}", args.username)))
+        })?;
+    let expires_at =
+        token_expiry(SystemClock.now_ms(), args.expires).context("--expires is out of range")?;
     let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
-    store
+    let id = store
         .create_api_token(
-            creds.user_id,
-            &args.name,
-            &token_digest(&token),
+            NewApiToken {
+                user_id: creds.user_id,
+                name: name.clone(),
+                token_digest: token_digest(&token),
+                expires_at,
+                read_only: args.read_only,
+            },
             &Origin::system("token create"),
         )
         .await?;
+    // The token alone on standard output, for a script to take; what it is, on the error stream.
     println!("{token}");
+    let expires = mamori_core::time::format_jst(expires_at);
+    let user = &creds.username;
+    eprintln!(
+        "{}",
+        if args.read_only {
+            msg!(
+                "cli.token.created_read_only",
+                id = id,
+                name = name.as_str(),
+                user = user,
+                expires = expires
+            )
+        } else {
+            msg!(
+                "cli.token.created",
+                id = id,
+                name = name.as_str(),
+                user = user,
+                expires = expires
+            )
+        }
+    );
+    if creds.must_change_password {
+        eprintln!("{}", msg!("cli.token.password_change_first", user = user));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn token_list(args: TokenListArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data, false).await?;
+    let user = match &args.user {
+        Some(login) => Some(
+            store
+                .credentials_by_name(login)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!(msg!("cli.no_user", user = format!("{login:?}"))))?
+                .user_id,
+        ),
+        None => None,
+    };
+    let tokens = store.list_api_tokens(user).await?;
+    if tokens.is_empty() {
+        println!("{}", msg!("cli.token.none"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = SystemClock.now_ms();
+    println!(
+        "ID\t{}\t{}\t{}\t{}\t{}\t{}",
+        msg!("field.username"),
+        msg!("field.name"),
+        msg!("tokens.created"),
+        msg!("tokens.expires"),
+        msg!("tokens.last_used"),
+        msg!("tokens.scope"),
+    );
+    for token in tokens {
+        let state = if !token.is_live(now) {
+            msg!("tokens.expired")
+        } else if token.read_only {
+            msg!("tokens.read_only")
+        } else {
+            msg!("tokens.read_write")
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{state}",
+            token.id,
+            token.username,
+            token.name,
+            mamori_core::time::format_jst(token.created_at),
+            mamori_core::time::format_jst(token.expires_at),
+            token
+                .last_used_at
+                .map_or_else(|| "-".to_owned(), mamori_core::time::format_jst),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token_revoke(args: TokenRevokeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data, false).await?;
+    match store
+        .revoke_api_token(args.id, None, &Origin::system("token revoke"))
+        .await
+    {
+        Ok(token) => {
+            println!(
+                "{}",
+                msg!(
+                    "cli.token.revoked",
+                    id = token.id,
+                    name = token.name,
+                    user = token.username
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound) => bail!(msg!("cli.token.not_found", id = args.id)),
+        Err(other) => Err(other.into()),
+    }
 }
 
 async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {

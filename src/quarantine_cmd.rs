@@ -22,6 +22,8 @@ use mamori_store::{
     AccountStore, Conflict, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
 };
 
+use crate::messages::msg;
+
 #[derive(Subcommand)]
 pub enum QuarantineCommand {
     /// 隔離されたメールの一覧 (list quarantined originals)
@@ -333,21 +335,25 @@ async fn authenticated_approver(
     let username = args.approver.trim().to_ascii_lowercase();
     let creds = store.credentials_by_name(&username).await?;
     let user = if args.approver_token_stdin {
-        let user = store
-            .api_token_user(&token_digest(secret.trim()))
+        let token = store
+            .live_api_token(&token_digest(secret.trim()))
             .await?
             .ok_or_else(refused)?;
-        if creds.as_ref().map(|c| c.user_id) != Some(user) {
+        if creds.as_ref().map(|c| c.user_id) != Some(token.user_id) {
             return Err(refused());
         }
-        user
+        // An approval is a change: a token that may only read cannot make it.
+        if token.read_only {
+            anyhow::bail!(msg!("cli.release.read_only_token"));
+        }
+        token.user_id
     } else {
         // The same work whether or not the account exists.
         let hash = creds
             .as_ref()
             .map_or(dummy_hash(), |c| c.password_hash.as_str());
         let valid = verify_password(secret, hash);
-        let creds = creds.filter(|_| valid).ok_or_else(refused)?;
+        let creds = creds.as_ref().filter(|_| valid).ok_or_else(refused)?;
         if creds.totp_secret.is_some() {
             anyhow::bail!(
                 "--approver: {} signs in with a second factor; give an API token with \
@@ -357,6 +363,10 @@ async fn authenticated_approver(
         }
         creds.user_id
     };
+    // A password others may know (the printed initial one) approves nothing until it is changed.
+    if creds.as_ref().is_some_and(|c| c.must_change_password) {
+        anyhow::bail!(msg!("cli.release.password_change_first", user = username));
+    }
     store
         .actor(user)
         .await?

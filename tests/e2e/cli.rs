@@ -452,6 +452,118 @@ fn token_create_prints_a_token_that_the_running_server_accepts() {
     assert!(text(&unknown.stderr).contains("no user \"nobody\""));
 }
 
+/// `token create --expires --read-only --name`, `token list [--user]` and `token revoke`.
+#[test]
+fn tokens_expire_are_listed_and_revoked_from_the_command_line() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let server = Server::start(&data, &[]);
+    let folder = data.to_str().expect("UTF-8 path");
+    let token = |extra: &[&str]| {
+        let mut args = vec!["token", "create", "--data", folder, "--username", "admin"];
+        args.extend_from_slice(extra);
+        run(&args, "")
+    };
+    // Every token ends: no life of zero days, none beyond ten years.
+    for days in ["0", "3651", "36500", "forever"] {
+        let refused = token(&["--expires", days]);
+        assert_eq!(refused.status.code(), Some(2), "--expires {days}");
+        assert!(
+            text(&refused.stderr).contains("--expires"),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+    assert!(column(&data, "SELECT id FROM api_tokens").is_empty());
+    let refused = token(&["--name", "bad\u{7}name"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("--name"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let made = token(&["--name", "監視 nightly", "--expires", "7", "--read-only"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let secret = text(&made.stdout).trim().to_owned();
+    let said = text(&made.stderr);
+    assert!(
+        said.contains("読み取り専用") && said.contains("read-only"),
+        "{said}"
+    );
+    assert!(said.contains("監視 nightly"), "{said}");
+    let days = column(
+        &data,
+        "SELECT CAST((expires_at - created_at + 3600000) / 86400000 AS TEXT) FROM api_tokens",
+    );
+    assert_eq!(days, ["7"]);
+    let default = token(&[]);
+    assert_eq!(default.status.code(), Some(0), "{}", text(&default.stderr));
+    let days = column(
+        &data,
+        "SELECT CAST((expires_at - created_at + 3600000) / 86400000 AS TEXT) FROM api_tokens ORDER BY id",
+    );
+    assert_eq!(days, ["7", "90"], "the default life is 90 days");
+
+    let bearer = format!("Bearer {secret}");
+    let me = get(
+        server.addr,
+        "/api/v1/me",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(me.status, 200, "{}", me.body);
+
+    let list = run(&["token", "list", "--data", folder], "");
+    assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
+    let listed = text(&list.stdout);
+    // Newest first: id, account, name, created, expires, last used, scope.
+    let rows: Vec<Vec<&str>> = listed
+        .lines()
+        .skip(1)
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{listed}");
+    assert_eq!(rows[1][..3], ["1", "admin", "監視 nightly"], "{listed}");
+    assert!(rows[1][6].contains("Read-only"), "{listed}");
+    assert_ne!(rows[1][5], "-", "used once: {listed}");
+    assert_eq!(rows[0][..3], ["2", "admin", "cli"], "{listed}");
+    assert_eq!(rows[0][5], "-", "never used: {listed}");
+    assert!(
+        !listed.contains(&secret[7..]),
+        "a token is printed once only"
+    );
+    let theirs = run(&["token", "list", "--data", folder, "--user", "nobody"], "");
+    assert_eq!(theirs.status.code(), Some(2));
+
+    let revoked = run(&["token", "revoke", "--data", folder, "1"], "");
+    assert_eq!(revoked.status.code(), Some(0), "{}", text(&revoked.stderr));
+    assert!(
+        text(&revoked.stdout).contains("revoked"),
+        "{}",
+        text(&revoked.stdout)
+    );
+    let me = get(
+        server.addr,
+        "/api/v1/me",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(me.status, 401, "a revoked token is refused");
+    let again = run(&["token", "revoke", "--data", folder, "1"], "");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("no API token 1 to revoke"),
+        "{}",
+        text(&again.stderr)
+    );
+    let listed = text(&run(&["token", "list", "--data", folder, "--user", "admin"], "").stdout);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let revocation = column(
+        &data,
+        "SELECT actor_name FROM audit_log WHERE action = 'api_token.revoke'",
+    );
+    assert_eq!(revocation, ["system:token revoke"]);
+}
+
 /// A data folder with some activity in its audit trail, and the server stopped.
 fn active_folder(root: &Path) -> PathBuf {
     let data = root.join("active");

@@ -338,6 +338,47 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "細分化をやめると、3A/3B/3Cの情報資産はすべて機密性3に戻ります。",
         "Undoing the split moves every 3A/3B/3C asset back to 機密性3.",
     ),
+    (
+        "cli.no_user",
+        "アカウント {user} はありません",
+        "no user {user}",
+    ),
+    (
+        "cli.release.password_change_first",
+        "--approver: {user} は初期パスワードの変更が必要です。画面でパスワードを変更してから承認してください",
+        "--approver: {user} must change the initial password first; change it on the web page, then approve",
+    ),
+    (
+        "cli.release.read_only_token",
+        "--approver: 読み取り専用のAPIトークンでは承認できません",
+        "--approver: a read-only API token cannot approve",
+    ),
+    (
+        "cli.token.created",
+        "APIトークン {id}「{name}」を {user} に発行しました（読み書き、有効期限 {expires}）。トークンの表示はこの一度だけです",
+        "API token {id} \"{name}\" issued to {user} (read and write, expires {expires}); the token is shown this once only",
+    ),
+    (
+        "cli.token.created_read_only",
+        "APIトークン {id}「{name}」を {user} に発行しました（読み取り専用、有効期限 {expires}）。トークンの表示はこの一度だけです",
+        "API token {id} \"{name}\" issued to {user} (read-only, expires {expires}); the token is shown this once only",
+    ),
+    ("cli.token.none", "APIトークンはありません", "no API tokens"),
+    (
+        "cli.token.not_found",
+        "取り消せるAPIトークン {id} はありません",
+        "no API token {id} to revoke",
+    ),
+    (
+        "cli.token.password_change_first",
+        "注意: {user} は初期パスワードの変更が必要です。画面でパスワードを変更するまで、このトークンは使えません",
+        "note: {user} must change the initial password first; the token works once the password is changed on the web page",
+    ),
+    (
+        "cli.token.revoked",
+        "APIトークン {id}「{name}」（{user}）を取り消しました",
+        "API token {id} \"{name}\" ({user}) revoked",
+    ),
     ("common.no", "不要", "No"),
     ("common.yes", "要", "Yes"),
     (
@@ -549,6 +590,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Page not found.",
     ),
     (
+        "error.password_change_required",
+        "先にパスワードを変更してください。画面からログインし、新しいパスワードを設定すると使えるようになります。",
+        "The password must be changed first: log in on the web page and set a new one.",
+    ),
+    (
+        "error.read_only_token",
+        "このAPIトークンは読み取り専用です。変更には読み書きできるトークンを使ってください。",
+        "This API token may only read; make changes with a token that may write.",
+    ),
+    (
         "error.sheet",
         "ファイルを取り込めませんでした。何も変更していません。",
         "The file could not be imported; nothing was changed.",
@@ -716,6 +767,12 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("org.create", "機関を追加", "Add organisation"),
     ("org.title", "組織体制", "Organisation"),
     ("org.units", "部局・課室", "Units"),
+    (
+        "password.must_change",
+        "このパスワードは他の人にも知られている可能性があります（初期パスワードなど）。続ける前に新しいパスワードを設定してください。",
+        "Others may know this password (it was printed or generated): set a new one before you go on.",
+    ),
+    ("password.title", "パスワードの変更", "Change password"),
     ("people.create", "職員を追加", "Add person"),
     (
         "people.none",
@@ -1189,6 +1246,30 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("summary.none", "（未設定）", "(none)"),
     ("summary.title", "情報資産の集計", "Register summary"),
     ("summary.total", "登録件数", "Assets registered"),
+    ("tokens.created", "発行日時", "Created"),
+    ("tokens.expired", "期限切れ", "expired"),
+    ("tokens.expires", "有効期限", "Expires"),
+    (
+        "tokens.help",
+        "APIトークンは /api/v1 でのみ使えます。発行はコマンドライン（mamori token create）で行います。パスワードを変更すると、すべて取り消されます。",
+        "API tokens open /api/v1 only. They are issued on the command line (mamori token create). Changing your password revokes them all.",
+    ),
+    ("tokens.last_used", "最終利用", "Last used"),
+    (
+        "tokens.manage",
+        "APIトークンの確認と取消",
+        "See and revoke your API tokens",
+    ),
+    ("tokens.never_used", "未使用", "never"),
+    (
+        "tokens.none",
+        "有効なAPIトークンはありません。",
+        "You have no API tokens.",
+    ),
+    ("tokens.read_only", "読み取り専用", "Read-only"),
+    ("tokens.read_write", "読み書き", "Read and write"),
+    ("tokens.scope", "権限", "Scope"),
+    ("tokens.title", "APIトークン", "API tokens"),
     (
         "totp.current_code",
         "現在の確認コードまたはリカバリーコード",
