@@ -35,7 +35,8 @@ pub async fn first_administrator(store: &dyn Store, password: &str) -> anyhow::R
         person_id: PersonId(0),
         password_hash: hash,
         language: "ja".into(),
-        must_change_password: false,
+        // The password is printed: whoever saw it must not keep using it.
+        must_change_password: true,
     };
     store
         .provision_account(

@@ -151,7 +151,8 @@ struct UserCreateArgs {
     /// Unit the person belongs to.
     #[arg(long)]
     unit: Option<i64>,
-    /// Read the password from standard input.
+    /// Read the password from standard input. Without it a password is generated and printed
+    /// once, and must be changed at the first login.
     #[arg(long)]
     password_stdin: bool,
 }
@@ -403,14 +404,12 @@ fn secure_cookies(listen: SocketAddr, secure: bool, insecure: bool) -> bool {
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&args.data, true).await?;
     if store.count_accounts().await? == 0 {
-        let password = random_token(&mut rand::rngs::OsRng)[..20].to_owned();
+        let password = generated_password(demo::ADMIN);
         let admin = demo::first_administrator(store.as_ref(), &password).await?;
         println!("初期管理者を作成しました (initial administrator created)");
         println!("  ユーザー名 (username): {}", admin);
         println!("  パスワード (password): {password}");
-        println!(
-            "  ログイン後にパスワードを変更してください (change it after logging in). この表示は一度だけです (shown once)."
-        );
+        println!("  {}", msg!("cli.password.change_at_first_login"));
         if args.demo {
             let people = demo::fill(store.as_ref()).await?;
             println!("デモデータを作成しました (demo data created): {people} people");
@@ -494,6 +493,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A random password for an account whose holder changes it at the first login: 20 characters
+/// of a 256-bit token, made again in the unlikely case that the policy refuses it.
+fn generated_password(username: &str) -> String {
+    loop {
+        let candidate = &random_token(&mut rand::rngs::OsRng)[..20];
+        if NewPassword::parse(candidate, username).is_ok() {
+            return candidate.to_owned();
+        }
+    }
+}
+
 /// The scope of `--role`: `--scope` when given; otherwise the person's `--unit` for roles held
 /// per unit, and `global` for the rest.
 fn parse_scope(role: Role, raw: Option<&str>, unit: Option<i64>) -> anyhow::Result<Scope> {
@@ -545,18 +555,21 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    if !args.password_stdin {
-        bail!("give the password on standard input with --password-stdin");
-    }
-    let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    let password = NewPassword::parse(password, username.as_str()).map_err(|e| {
+    // A password typed in is its holder's; one made here is printed, so it must be changed.
+    let (typed, generated) = if args.password_stdin {
+        let mut typed = String::new();
+        std::io::stdin().read_to_string(&mut typed)?;
+        (typed.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generated_password(username.as_str()), true)
+    };
+    let password = NewPassword::parse(&typed, username.as_str()).map_err(|e| {
         anyhow::anyhow!(
             "password refused: {}",
             mamori_core::i18n::Lang::En.field_error(&e)
         )
     })?;
+    let shown = generated.then_some(typed);
     let hash = tokio::task::spawn_blocking(move || password.hash(&mut rand::rngs::OsRng)).await?;
     let store = open_store(&args.data, true).await?;
     let person = PersonInput {
@@ -572,7 +585,7 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         person_id: mamori_core::PersonId(0),
         password_hash: hash,
         language: "ja".into(),
-        must_change_password: false,
+        must_change_password: generated,
     };
     let scope = role.as_ref().map(|(_, scope)| scope.to_parts());
     let user = store
@@ -592,6 +605,11 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
             other => anyhow::anyhow!("{other}"),
         })?;
     println!("created user {username} (id {user})");
+    if let Some(password) = shown {
+        // The terminal only: never a log line.
+        println!("  パスワード (password): {password}");
+        println!("  {}", msg!("cli.password.change_at_first_login"));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -344,6 +344,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "no user {user}",
     ),
     (
+        "cli.password.change_at_first_login",
+        "最初のログインでこのパスワードの変更を求めます。この表示は一度だけです",
+        "it must be changed at the first login; it is shown this once only",
+    ),
+    (
         "cli.release.password_change_first",
         "--approver: {user} は初期パスワードの変更が必要です。画面でパスワードを変更してから承認してください",
         "--approver: {user} must change the initial password first; change it on the web page, then approve",
