@@ -89,7 +89,7 @@ fn intact_records(output: &std::process::Output) -> u64 {
         text(&output.stderr)
     );
     stdout
-        .split("intact):")
+        .split("audit trail intact: ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
@@ -561,7 +561,8 @@ fn tokens_expire_are_listed_and_revoked_from_the_command_line() {
         .collect();
     assert_eq!(rows.len(), 2, "{listed}");
     assert_eq!(rows[1][..3], ["1", "admin", "監視 nightly"], "{listed}");
-    assert!(rows[1][6].contains("Read-only"), "{listed}");
+    assert_eq!(rows[1][6], "read-only", "{listed}");
+    assert_eq!(rows[0][6], "read-write", "{listed}");
     assert_ne!(rows[1][5], "-", "used once: {listed}");
     assert_eq!(rows[0][..3], ["2", "admin", "cli"], "{listed}");
     assert_eq!(rows[0][5], "-", "never used: {listed}");

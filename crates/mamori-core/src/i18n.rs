@@ -339,14 +339,301 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Undoing the split moves every 3A/3B/3C asset back to 機密性3.",
     ),
     (
+        "cli.audit.broken",
+        "監査証跡の改ざんを検出しました",
+        "audit trail broken",
+    ),
+    (
+        "cli.audit.intact",
+        "監査証跡は完全です: {n} 件",
+        "audit trail intact: {n} records",
+    ),
+    (
+        "cli.audit.rewound",
+        "監査証跡の巻き戻しを検出しました",
+        "audit trail rewound",
+    ),
+    (
+        "cli.audit.verified_before",
+        "その前の {n} 件は検証できました",
+        "{n} records verified before it",
+    ),
+    (
+        "cli.audit.verified_in_database",
+        "データベースの {n} 件は検証できました",
+        "{n} records verified in the database",
+    ),
+    (
+        "cli.audit_key.invalid",
+        "{path} は監査鍵として正しくありません",
+        "{path} is not a valid audit key",
+    ),
+    (
+        "cli.audit_key.missing",
+        "{path} がありません。監査鍵は最初の `mamori serve` で作られます",
+        "{path} not found: the audit key is created by the first `mamori serve`",
+    ),
+    (
+        "cli.backup.other_key",
+        "{path} は既にあり、別の監査鍵が入っています。別の --to を指定してください",
+        "{path} already exists and holds another audit key; choose another --to",
+    ),
+    (
+        "cli.backup.written",
+        "バックアップを {path} に書き出しました（監査鍵: {key}、監査アンカー: {anchor}）",
+        "backup written to {path} (audit key: {key}, audit anchor: {anchor})",
+    ),
+    (
+        "cli.config.direction",
+        "direction は inbound か outbound で指定してください（{value} ではなく）",
+        "direction must be inbound or outbound, not {value}",
+    ),
+    (
+        "cli.config.domains_required",
+        "accept_domains は必須です: ドメインのリストを指定してください",
+        "accept_domains is required: a list of domains",
+    ),
+    (
+        "cli.config.domains_text",
+        "accept_domains の要素は文字列で指定してください",
+        "accept_domains must hold strings",
+    ),
+    (
+        "cli.config.invalid",
+        "ゲートウェイ設定 {path} が不正です",
+        "the gateway configuration {path} is invalid",
+    ),
+    (
+        "cli.config.listen",
+        "listen は ADDRESS:PORT で指定してください（{value} ではなく）",
+        "listen must be ADDRESS:PORT, not {value}",
+    ),
+    (
+        "cli.config.negative",
+        "{key} に負の数は使えません",
+        "{key} must not be negative",
+    ),
+    (
+        "cli.config.not_flag",
+        "{key} は true か false で指定してください",
+        "{key} must be true or false",
+    ),
+    (
+        "cli.config.not_number",
+        "{key} は数で指定してください",
+        "{key} must be a number",
+    ),
+    (
+        "cli.config.not_text",
+        "{key} は文字列で指定してください",
+        "{key} must be a string",
+    ),
+    (
+        "cli.config.policy_invalid",
+        "[sanitize] は無害化ポリシーとして正しくありません",
+        "[sanitize] is not a valid sanitize policy",
+    ),
+    (
+        "cli.config.reading",
+        "ゲートウェイ設定 {path} の読み込み",
+        "reading the gateway configuration {path}",
+    ),
+    (
+        "cli.config.required",
+        "{key} は必須です",
+        "{key} is required",
+    ),
+    (
+        "cli.config.too_large",
+        "{key} が大きすぎます",
+        "{key} is too large",
+    ),
+    (
+        "cli.config.unknown_key",
+        "{key} という設定項目はありません。使える項目: {keys}",
+        "unknown key {key}; known keys: {keys}",
+    ),
+    (
+        "cli.data.missing",
+        "データフォルダー {path} がありません",
+        "data folder {path} not found",
+    ),
+    (
+        "cli.database.opening",
+        "データベースを開く",
+        "opening the database",
+    ),
+    (
+        "cli.demo.no_administrator",
+        "デモデータには有効な初期管理者 admin が必要です",
+        "the demo data needs the first administrator, admin, enabled",
+    ),
+    ("cli.error", "エラー", "error"),
+    ("cli.file.copying", "{path} の複製", "copying {path}"),
+    ("cli.file.creating", "{path} の作成", "creating {path}"),
+    (
+        "cli.file.creating_new",
+        "{path} の作成（まだ存在しないファイルに限ります）",
+        "creating {path} (it must not exist yet)",
+    ),
+    (
+        "cli.file.exists",
+        "{path} は既にあります",
+        "{path} already exists",
+    ),
+    ("cli.file.opening", "{path} を開く", "opening {path}"),
+    ("cli.file.reading", "{path} の読み込み", "reading {path}"),
+    (
+        "cli.file.unwritable",
+        "{path} に書き込めません",
+        "cannot write {path}",
+    ),
+    ("cli.file.writing", "{path} への書き込み", "writing {path}"),
+    (
+        "cli.gateway.listen_required",
+        "--listen と --next-hop は必須です",
+        "--listen and --next-hop are required",
+    ),
+    (
+        "cli.gateway.listening",
+        "mamori gateway: {addr} で待ち受けています",
+        "mamori gateway listening on {addr}",
+    ),
+    (
+        "cli.gateway.metrics",
+        "mamori gateway: メトリクスは http://{addr}/metrics です",
+        "mamori gateway metrics on http://{addr}/metrics",
+    ),
+    (
+        "cli.gateway.spool_unreadable",
+        "{path} のスプールの読み込み",
+        "reading the spool under {path}",
+    ),
+    (
         "cli.no_user",
         "アカウント {user} はありません",
         "no user {user}",
     ),
+    ("cli.password", "パスワード", "password"),
     (
         "cli.password.change_at_first_login",
         "最初のログインでこのパスワードの変更を求めます。この表示は一度だけです",
         "it must be changed at the first login; it is shown this once only",
+    ),
+    (
+        "cli.password.refused",
+        "パスワードは使えません: {reason}",
+        "password refused: {reason}",
+    ),
+    (
+        "cli.permissions.open",
+        "他の利用者が読める状態です: {list}。フォルダーをモード 700、ファイルをモード 600 にしてください（chmod go= …）",
+        "others may read {list}: give the folder mode 700 and its files mode 600 (chmod go= …)",
+    ),
+    (
+        "cli.quarantine.invalid_id",
+        "隔離IDが正しくありません",
+        "invalid quarantine id",
+    ),
+    (
+        "cli.quarantine.invalid_time",
+        "（不正な時刻 {ms}）",
+        "(invalid time {ms})",
+    ),
+    (
+        "cli.quarantine.left_in_place",
+        "警告: 削除せずに残しました",
+        "warning: left in place",
+    ),
+    (
+        "cli.quarantine.not_found",
+        "隔離ID {id} はありません",
+        "quarantine id {id} not found",
+    ),
+    (
+        "cli.quarantine.original_written",
+        "{id} の原本を {path} に書き出しました（{bytes} バイト）",
+        "original of {id} written to {path} ({bytes} bytes)",
+    ),
+    (
+        "cli.quarantine.removed",
+        "{id} を削除しました（受信 {received}、保存期限 {expires}）",
+        "removed {id} (received {received}, expires {expires})",
+    ),
+    (
+        "cli.quarantine.removed_count",
+        "{n} 件を削除しました",
+        "{n} removed",
+    ),
+    (
+        "cli.quarantine.removed_expired",
+        "{id} を削除しました（受信 {received}、保存期限 {expired} 切れ）",
+        "removed {id} (received {received}, expired {expired})",
+    ),
+    (
+        "cli.refused",
+        "{flag} が正しくありません: {reason}",
+        "invalid {flag}: {reason}",
+    ),
+    (
+        "cli.release.account_disabled",
+        "{flag}: アカウント {user} は無効です",
+        "{flag}: account {user} is disabled",
+    ),
+    (
+        "cli.release.already_open",
+        "{address} には {id} の未決の申請が既にあります。画面で決定してください",
+        "{address} already has an open request for {id}: decide it in the web pages",
+    ),
+    (
+        "cli.release.attempted",
+        "{n} 件の原本提供を試みました",
+        "{n} release(s) attempted",
+    ),
+    (
+        "cli.release.delivered",
+        "{address} に配送しました: {result}",
+        "delivered to {address}: {result}",
+    ),
+    (
+        "cli.release.ended",
+        "原本提供 {state}: {result}",
+        "release {state}: {result}",
+    ),
+    (
+        "cli.release.no_account",
+        "{flag}: アカウント {user} はありません",
+        "{flag}: no account {user}",
+    ),
+    (
+        "cli.release.no_recipient",
+        "アドレス {address} を持つアカウントがありません。受信者には、このアドレスを持つ職員のアカウントが必要です",
+        "no account has the address {address}: the recipient needs an account whose person has it",
+    ),
+    (
+        "cli.release.not_accepted",
+        "--approver: 承認者の資格情報を受け付けませんでした",
+        "--approver: the approver's credentials were not accepted",
+    ),
+    (
+        "cli.release.not_approver",
+        "{approver} は {requester} の原本提供を承認できません。承認できるのは、所属する課室の情報セキュリティ管理者、機関の情報セキュリティ責任者、統括情報セキュリティ責任者または最高情報セキュリティ責任者（CISO）です",
+        "{approver} may not approve releases for {requester}: only their unit's 情報セキュリティ管理者, the 情報セキュリティ責任者 of their organisation, the 統括情報セキュリティ責任者 or the CISO",
+    ),
+    (
+        "cli.release.not_asker",
+        "{address} は {id} の原本を申請できるアドレス（{askers}）ではありません",
+        "{address} is not among the addresses of {id} that may ask for it ({askers})",
+    ),
+    (
+        "cli.release.not_their_address",
+        "--recipient {address} は {user} のアドレスではありません",
+        "--recipient {address} is not the address of {user}",
+    ),
+    (
+        "cli.release.not_yet",
+        "まだ配送できていません（{result}）。ゲートウェイ付きの `mamori serve` か `mamori quarantine deliver` が再試行します",
+        "not delivered yet ({result}); `mamori serve` with the gateway, or `mamori quarantine deliver`, tries again",
     ),
     (
         "cli.release.password_change_first",
@@ -354,9 +641,164 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "--approver: {user} must change the initial password first; change it on the web page, then approve",
     ),
     (
+        "cli.release.proof_required",
+        "承認者の本人確認が必要です: APIトークンを --approver-token-stdin で、またはパスワードを --approver-password-stdin で渡してください",
+        "the approver must prove who they are: give their API token with --approver-token-stdin or their password with --approver-password-stdin",
+    ),
+    (
         "cli.release.read_only_token",
         "--approver: 読み取り専用のAPIトークンでは承認できません",
         "--approver: a read-only API token cannot approve",
+    ),
+    (
+        "cli.release.recipient_disabled",
+        "受信者のアカウントは無効です",
+        "the recipient's account is disabled",
+    ),
+    (
+        "cli.release.recorded",
+        "{id} の原本提供の申請 {request} を記録しました（申請 {requester}、承認 {approver}）",
+        "release request {request} for {id} recorded: requested by {requester}, approved by {approver}",
+    ),
+    (
+        "cli.release.second_factor",
+        "--approver: {user} は二要素認証を使っています。APIトークンを --approver-token-stdin で渡してください",
+        "--approver: {user} signs in with a second factor; give an API token with --approver-token-stdin",
+    ),
+    (
+        "cli.release.self_approval",
+        "申請者は自分の申請を承認できません（職務の分離）",
+        "the approver may not be the requester (segregation of duties)",
+    ),
+    (
+        "cli.release.several",
+        "アドレス {address} を持つアカウントが複数あります。--requester で一つを指定してください",
+        "several accounts have the address {address}; name one with --requester",
+    ),
+    (
+        "cli.release.vanished",
+        "原本提供の申請 {id} が見つかりません",
+        "release request {id} vanished",
+    ),
+    (
+        "cli.role.unknown",
+        "--role {raw} というロールはありません。次のいずれかです: {roles}",
+        "unknown --role {raw}; one of: {roles}",
+    ),
+    (
+        "cli.sanitize.config_invalid",
+        "設定ファイル {path} が不正です",
+        "invalid config {path}",
+    ),
+    (
+        "cli.sanitize.config_unreadable",
+        "設定ファイル {path} を読めません",
+        "cannot read config {path}",
+    ),
+    (
+        "cli.sanitize.id_unsafe",
+        "隔離IDがファイル名に使えません",
+        "quarantine id is not a safe file name",
+    ),
+    (
+        "cli.sanitize.input_unreadable",
+        "入力 {path} を読めません",
+        "cannot read input {path}",
+    ),
+    (
+        "cli.sanitize.output_not_file",
+        "出力先がファイルではありません",
+        "output is not a file path",
+    ),
+    (
+        "cli.sanitize.policy_invalid",
+        "無害化ポリシーが不正です: {path}",
+        "invalid sanitize policy {path}",
+    ),
+    (
+        "cli.sanitize.prefix_invalid",
+        "quarantine_id_prefix に使えるのは ASCII の英字・数字と「.」「_」「-」だけです",
+        "quarantine_id_prefix may only contain ASCII letters, digits, '.', '_' and '-'",
+    ),
+    (
+        "cli.sanitize.quarantine_uncreatable",
+        "隔離ディレクトリ {path} を作れません",
+        "cannot create {path}",
+    ),
+    (
+        "cli.sanitize.quarantined",
+        "全体を隔離しました: {id}",
+        "quarantined whole: {id}",
+    ),
+    (
+        "cli.sanitize.stdin_unreadable",
+        "標準入力を読めません",
+        "cannot read standard input",
+    ),
+    (
+        "cli.sanitize.stdout_unwritable",
+        "標準出力に書けません",
+        "cannot write standard output",
+    ),
+    (
+        "cli.scope.invalid",
+        "--scope {raw} は使えません。global、organisation:ID、unit:ID、system:NAME のいずれかです",
+        "invalid --scope {raw}: use global, organisation:ID, unit:ID or system:NAME",
+    ),
+    (
+        "cli.scope.missing",
+        "{kind} {id} はありません（--scope）",
+        "{kind} {id} does not exist (--scope)",
+    ),
+    (
+        "cli.scope.needs",
+        "ロール {role} には {needed} が必要です（{raw} ではなく）",
+        "role {role} needs {needed}, not {raw}",
+    ),
+    (
+        "cli.scope.needs_unit",
+        "ロール {role} には {needed}（または --unit ID）が必要です（{raw} ではなく）",
+        "role {role} needs {needed} (or --unit ID), not {raw}",
+    ),
+    (
+        "cli.serve.address",
+        "mamori: http://{addr}/ ({backend})",
+        "mamori: http://{addr}/ ({backend})",
+    ),
+    (
+        "cli.serve.admin_created",
+        "初期管理者を作成しました",
+        "initial administrator created",
+    ),
+    (
+        "cli.serve.demo_created",
+        "デモデータを作成しました（{people} 人）",
+        "demo data created: {people} people",
+    ),
+    (
+        "cli.serve.demo_not_empty",
+        "デモデータは空のデータフォルダーにのみ作成します",
+        "demo data only fills an empty data folder",
+    ),
+    (
+        "cli.serve.demo_password",
+        "デモ利用者のパスワード",
+        "demo users' password",
+    ),
+    (
+        "cli.serve.gateway_address",
+        "mamori gateway: smtp://{addr}",
+        "mamori gateway: smtp://{addr}",
+    ),
+    (
+        "cli.serve.insecure_cookies",
+        "警告: {listen} では Cookie に Secure を付けません。前に TLS がなければ、セッションの Cookie はネットワーク上で読まれます",
+        "warning: cookies are not marked Secure on {listen}; session cookies can be read on the network unless TLS is in front",
+    ),
+    (
+        "cli.serve.listen",
+        "{addr} での待ち受け",
+        "listening on {addr}",
     ),
     (
         "cli.token.created",
@@ -367,6 +809,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.token.created_read_only",
         "APIトークン {id}「{name}」を {user} に発行しました（読み取り専用、有効期限 {expires}）。トークンの表示はこの一度だけです",
         "API token {id} \"{name}\" issued to {user} (read-only, expires {expires}); the token is shown this once only",
+    ),
+    (
+        "cli.token.expires_range",
+        "--expires は 1 から 3650 日までです",
+        "--expires is out of range: 1 to 3650 days",
     ),
     ("cli.token.none", "APIトークンはありません", "no API tokens"),
     (
@@ -384,6 +831,23 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "APIトークン {id}「{name}」（{user}）を取り消しました",
         "API token {id} \"{name}\" ({user}) revoked",
     ),
+    (
+        "cli.unit.missing",
+        "部局・課室 {unit} はありません（--unit）",
+        "unit {unit} does not exist (--unit)",
+    ),
+    (
+        "cli.user.created",
+        "アカウント {username} を作成しました（ID {id}）",
+        "created user {username} (id {id})",
+    ),
+    ("cli.username", "ユーザー名", "username"),
+    (
+        "cli.username.taken",
+        "ユーザー名 {username} は既に使われています",
+        "username {username} is already taken",
+    ),
+    ("cli.warning", "警告", "warning"),
     ("common.no", "不要", "No"),
     ("common.yes", "要", "Yes"),
     (
