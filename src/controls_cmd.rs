@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use mamori_core::controls::{BUILTIN_YAML, builtin};
-use mamori_core::i18n::Lang;
 use mamori_store::{Importer, Origin, Store};
-use mamori_web::{AppError, import_library};
+use mamori_web::import_library;
 
+use crate::messages::msg;
+use crate::policy_cmd::refusal;
 use crate::{DataArgs, open_store};
 
 #[derive(Subcommand)]
@@ -33,7 +34,7 @@ pub async fn run(command: ControlsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ControlsCommand::Import(args) => {
             let bytes = std::fs::read(&args.file)
-                .with_context(|| format!("reading {}", args.file.display()))?;
+                .with_context(|| msg!("cli.file.reading", path = args.file.display()))?;
             let store = open_store(&args.data, false).await?;
             let result = import_library(
                 store.as_ref(),
@@ -45,34 +46,31 @@ pub async fn run(command: ControlsCommand) -> anyhow::Result<ExitCode> {
             store.close().await;
             match result {
                 Ok((summary, created)) => {
+                    let key = if created {
+                        "cli.controls.imported"
+                    } else {
+                        "cli.controls.replaced"
+                    };
                     println!(
-                        "{} ({}): {} measures, id {}{}",
-                        summary.name,
-                        summary.urn,
-                        summary.measures,
-                        summary.id,
-                        if created { "" } else { ", replaced" }
+                        "{}",
+                        crate::messages::fill(
+                            key,
+                            &[
+                                ("name", summary.name.clone()),
+                                ("urn", summary.urn.clone()),
+                                ("measures", summary.measures.to_string()),
+                                ("id", summary.id.to_string()),
+                            ],
+                        )
                     );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => {
-                    eprintln!(
-                        "{} ({})",
-                        refusal(&error, Lang::Ja),
-                        refusal(&error, Lang::En)
-                    );
+                    eprintln!("{}", refusal(&error));
                     Ok(ExitCode::from(1))
                 }
             }
         }
-    }
-}
-
-/// Why an import was refused, in one language.
-fn refusal(error: &AppError, lang: Lang) -> String {
-    match error.text_problem(lang) {
-        Some((_, sentence)) => format!("{} {sentence}", lang.t(error.message_key())),
-        None => lang.t(error.message_key()).to_owned(),
     }
 }
 
@@ -88,7 +86,7 @@ pub async fn install_builtin(store: &dyn Store) -> anyhow::Result<()> {
             &Origin::system("controls builtin"),
         )
         .await
-        .map_err(|e| anyhow::anyhow!("installing the built-in catalogue: {}", e.code()))?;
+        .map_err(|e| anyhow::anyhow!(msg!("cli.controls.builtin_failed", code = e.code())))?;
     }
     Ok(())
 }

@@ -99,6 +99,11 @@ impl Backend {
                     include_str!("../../migrations/sqlite/0007_asset_facets.sql"),
                 ),
                 (
+                    8,
+                    "token_lifecycle",
+                    include_str!("../../migrations/sqlite/0008_token_lifecycle.sql"),
+                ),
+                (
                     9,
                     "person_email_unique",
                     include_str!("../../migrations/sqlite/0009_person_email_unique.sql"),
@@ -149,6 +154,11 @@ impl Backend {
                     7,
                     "asset_facets",
                     include_str!("../../migrations/postgres/0007_asset_facets.sql"),
+                ),
+                (
+                    8,
+                    "token_lifecycle",
+                    include_str!("../../migrations/postgres/0008_token_lifecycle.sql"),
                 ),
                 (
                     9,

@@ -14,6 +14,10 @@ pub enum AppError {
     Forbidden,
     Unauthenticated,
     Csrf,
+    /// A change asked through an API token that may only read.
+    ReadOnlyToken,
+    /// The account must change its password before anything else.
+    PasswordChangeRequired,
     MethodNotAllowed,
     TooLarge,
     TooManyRequests,
@@ -41,7 +45,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::ReadOnlyToken
+            | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -64,6 +71,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Csrf => "csrf",
+            AppError::ReadOnlyToken => "read_only_token",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",
@@ -85,6 +94,8 @@ impl AppError {
             AppError::Forbidden => "error.forbidden",
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::Csrf => "error.csrf",
+            AppError::ReadOnlyToken => "error.read_only_token",
+            AppError::PasswordChangeRequired => "error.password_change_required",
             AppError::MethodNotAllowed => "error.method",
             AppError::TooLarge => "error.too_large",
             AppError::TooManyRequests => "login.throttled",

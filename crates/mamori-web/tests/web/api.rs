@@ -13,7 +13,8 @@ use mamori_core::org::Person;
 use mamori_core::text::{Name, Username};
 use mamori_core::{PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AccountStore, NewAccount, NewSession, Origin, PersonInput, SqlStore, Store, SystemClock,
+    AccountStore, NewAccount, NewApiToken, NewSession, Origin, PersonInput, SqlStore, Store,
+    SystemClock,
 };
 use mamori_web::{AppState, WebConfig};
 use serde_json::{Value, json};
@@ -182,6 +183,7 @@ async fn provision(
         // Members act through their API tokens; no password is ever checked.
         password_hash: "unused".to_owned(),
         language: "ja".to_owned(),
+        must_change_password: false,
     };
     let origin = Origin::system("test");
     let user = store
@@ -190,7 +192,16 @@ async fn provision(
         .unwrap();
     let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
     store
-        .create_api_token(user, "test", &token_digest(&token), &origin)
+        .create_api_token(
+            NewApiToken {
+                user_id: user,
+                name: Name::parse("name", "test").unwrap(),
+                token_digest: token_digest(&token),
+                expires_at: i64::MAX,
+                read_only: false,
+            },
+            &origin,
+        )
         .await
         .unwrap();
     let person = store.account(user).await.unwrap().unwrap().person_id.0;

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use mamori_core::PersonId;
 use mamori_core::authz::{ViewDirectory, authorize};
-use mamori_core::credentials::{TotpSecret, random_token, token_digest};
+use mamori_core::credentials::{TotpSecret, random_token};
 use mamori_store::{AccountStore, DirectoryStore, Origin, PeopleFilter};
 use mamori_web::WebConfig;
 use mamori_web::i18n::Lang;
@@ -33,7 +33,12 @@ const MATRIX: &[Row] = &[
     row("POST", "/account/language", "/account/language", &[("language", "ja")],             [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
     row("POST", "/account/sessions/{id}/revoke", "/account/sessions/{own_session}/revoke", &[], [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
     row("POST", "/account/sessions/{id}/revoke", "/account/sessions/{victim_session}/revoke", &[], [404, 404, 404, 404, 404, 404, 404, 404, 404, GO,  L  ]),
-    // After the session rows: a new password ends the user's other sessions.
+    row("GET",  "/account/tokens", "/account/tokens", &[],                                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    row("POST", "/account/tokens/{id}/revoke", "/account/tokens/{own_token}/revoke", &[],    [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
+    row("POST", "/account/tokens/{id}/revoke", "/account/tokens/{victim_token}/revoke", &[], [404, 404, 404, 404, 404, 404, 404, 404, 404, GO,  L  ]),
+    row("GET",  "/account/password", "/account/password", &[],                                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    // After the session and token rows: a new password ends the user's other sessions and
+    // revokes their tokens.
     row("POST", "/account/password", "/account/password",
         &[("current", "{password}"), ("new_password", "{new_password}")],                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
     row("GET",  "/account/totp", "/account/totp", &[],                                        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
@@ -1628,21 +1633,7 @@ async fn metrics_answer_only_loopback_peers_or_a_valid_token() {
     );
     let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 5000));
     assert_eq!(get(v6, None, None).await.status, StatusCode::OK);
-    let token = random_token(&mut OsRng);
-    let user = app.fx.user(Who::SysAdmin);
-    app.store
-        .create_api_token(
-            user,
-            "scraper",
-            &token_digest(&token),
-            &Origin {
-                actor_id: Some(user),
-                actor_name: "sysadmin".into(),
-                address: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+    let (_, token) = app.api_token(Who::SysAdmin, false).await;
     let with_token = get(remote, Some(&format!("Bearer {token}")), None).await;
     assert_eq!(with_token.status, StatusCode::OK);
     assert!(with_token.text().contains("mamori_logins_total"));
@@ -1651,21 +1642,7 @@ async fn metrics_answer_only_loopback_peers_or_a_valid_token() {
 #[tokio::test]
 async fn a_bearer_token_is_not_accepted_on_pages() {
     let app = App::new().await;
-    let token = random_token(&mut OsRng);
-    let user = app.fx.user(Who::Ciso);
-    app.store
-        .create_api_token(
-            user,
-            "pages",
-            &token_digest(&token),
-            &Origin {
-                actor_id: Some(user),
-                actor_name: "ciso".into(),
-                address: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+    let (_, token) = app.api_token(Who::Ciso, false).await;
     for path in ["/", "/people", "/account", "/audit"] {
         let request = Request::get(path)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -2342,3 +2319,4 @@ async fn pages_are_not_cached() {
 
 mod api;
 mod assets;
+mod tokens;
