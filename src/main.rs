@@ -846,7 +846,81 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
-    use super::secure_cookies;
+    use clap::Parser;
+    use clap::error::ErrorKind;
+
+    use super::{Cli, Command, ServeArgs, secure_cookies};
+
+    /// `mamori serve ARGS` as clap reads it (with the environment of the test run, which sets
+    /// none of mamori's variables).
+    fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["mamori", "serve"].iter().chain(args))?;
+        let Command::Serve(serve) = cli.command else {
+            panic!("not the serve command");
+        };
+        Ok(serve)
+    }
+
+    fn proxies(args: &[&str]) -> Vec<String> {
+        serve(args)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .trusted_proxy
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn trusted_proxies_repeat_and_split_at_commas() {
+        assert!(proxies(&[]).is_empty());
+        let both = ["10.0.0.0/8", "192.0.2.1/32"];
+        assert_eq!(
+            proxies(&[
+                "--trusted-proxy",
+                "10.0.0.0/8",
+                "--trusted-proxy",
+                "192.0.2.1/32"
+            ]),
+            both
+        );
+        // The form MAMORI_TRUSTED_PROXY takes: one value, the ranges separated by commas.
+        assert_eq!(
+            proxies(&["--trusted-proxy", "10.0.0.0/8,192.0.2.1/32"]),
+            both
+        );
+        assert_eq!(
+            proxies(&["--trusted-proxy=2001:db8::/32,10.0.0.0/8"]),
+            ["2001:db8::/32", "10.0.0.0/8"]
+        );
+        for bad in ["10.0.0.0/8,proxy.example", "10.0.0.0/33", ""] {
+            let error = serve(&["--trusted-proxy", bad]).err();
+            assert!(
+                error.is_some_and(|e| e.kind() == ErrorKind::ValueValidation),
+                "{bad:?} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn session_idle_minutes_default_to_30_within_a_day() {
+        let idle = |args: &[&str]| serve(args).map(|a| a.session_idle_minutes);
+        assert_eq!(idle(&[]).unwrap(), 30);
+        assert_eq!(idle(&["--session-idle-minutes", "1"]).unwrap(), 1);
+        assert_eq!(idle(&["--session-idle-minutes", "1440"]).unwrap(), 1440);
+        for bad in ["0", "1441", "thirty"] {
+            let error = idle(&["--session-idle-minutes", bad]).err();
+            assert!(
+                error.is_some_and(|e| e.kind() == ErrorKind::ValueValidation),
+                "{bad} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn secure_and_insecure_cookies_cannot_both_be_asked_for() {
+        let error = serve(&["--secure-cookies", "--insecure-cookies"]).err();
+        assert!(error.is_some_and(|e| e.kind() == ErrorKind::ArgumentConflict));
+    }
 
     #[test]
     fn cookies_are_secure_by_default_beyond_loopback() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{Connection, Row, SqliteConnection};
 
-use crate::support::{PASSWORD, Server, get, post_form, run, text};
+use crate::support::{PASSWORD, Server, Start, get, post_form, run, text};
 
 /// Runs SQL against a data folder's database, as someone with access to the file could.
 fn with_db<T>(data: &Path, work: impl AsyncFnOnce(&mut SqliteConnection) -> T) -> T {
@@ -1113,4 +1113,164 @@ fn audit_verify_detects_a_trail_rewound_without_the_key() {
 
     // The untouched folder verifies, its anchor with it.
     assert_eq!(intact_records(&audit_verify(&data)), records);
+}
+
+/// A failed login as `admin` that a proxy says came from `client`; answers the status.
+fn failed_login_from(server: &Server, client: &str) -> u16 {
+    let page = get(server.addr, "/login", &[]);
+    let pre = page.cookie("mamori_pre").expect("pre-session cookie");
+    post_form(
+        server.addr,
+        "/login",
+        &[
+            ("Cookie", &format!("mamori_pre={pre}")),
+            ("X-Forwarded-For", client),
+        ],
+        &[
+            ("_csrf", &pre),
+            ("username", "admin"),
+            ("password", "not the password"),
+        ],
+    )
+    .status
+}
+
+/// `MAMORI_TRUSTED_PROXY` takes several ranges separated by commas, as `--trusted-proxy` does
+/// when repeated: from a peer in any of them, `X-Forwarded-For` names the client, and clients
+/// behind the proxy are throttled apart.
+#[test]
+fn trusted_proxies_from_the_environment_name_the_clients_behind_them() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(
+        &root.path().join("data"),
+        &[],
+        &Start {
+            // The loopback range second: it is trusted only if the value is split.
+            env: &[("MAMORI_TRUSTED_PROXY", "10.9.0.0/16,127.0.0.0/8")],
+            ..Start::default()
+        },
+    );
+    for i in 0..5 {
+        assert_eq!(failed_login_from(&server, "192.0.2.10"), 401, "failure {i}");
+    }
+    assert_eq!(failed_login_from(&server, "192.0.2.10"), 429);
+    // Another client behind the same proxy is not the one who failed.
+    assert_eq!(failed_login_from(&server, "192.0.2.11"), 401);
+
+    // Without the variable, the header of a loopback peer is not believed.
+    let server = Server::start(&root.path().join("other"), &[]);
+    for i in 0..5 {
+        assert_eq!(
+            failed_login_from(&server, &format!("192.0.2.{}", 20 + i)),
+            401,
+            "failure {i}"
+        );
+    }
+    assert_eq!(failed_login_from(&server, "192.0.2.30"), 429);
+}
+
+/// Beyond loopback, cookies are `Secure` unless `--insecure-cookies` says otherwise, and then
+/// the server warns, on its standard output, in the catalogue's words.
+#[test]
+fn insecure_cookies_beyond_loopback_are_warned_about() {
+    use mamori_core::i18n::Lang;
+    let listen = "0.0.0.0:0";
+    let warning =
+        |lang: Lang| lang.fill("cli.serve.insecure_cookies", &[("listen", listen.into())]);
+    let login_cookie = |server: &Server| {
+        let page = get(server.addr, "/login", &[]);
+        page.head
+            .lines()
+            .find(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("set-cookie: mamori_pre=")
+            })
+            .expect("pre-session cookie")
+            .to_owned()
+    };
+    let root = tempfile::tempdir().expect("temp dir");
+    let insecure = Server::start_with(
+        &root.path().join("data"),
+        &["--insecure-cookies"],
+        &Start {
+            listen: Some(listen),
+            ..Start::default()
+        },
+    );
+    let printed = insecure.printed.join("\n");
+    assert!(
+        printed.contains(&warning(Lang::Ja)) && printed.contains(&warning(Lang::En)),
+        "{printed}"
+    );
+    let cookie = login_cookie(&insecure);
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    drop(insecure);
+
+    let secure = Server::start_with(
+        &root.path().join("data"),
+        &[],
+        &Start {
+            listen: Some(listen),
+            ..Start::default()
+        },
+    );
+    let printed = secure.printed.join("\n");
+    assert!(!printed.contains(&warning(Lang::En)), "{printed}");
+    let cookie = login_cookie(&secure);
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+/// The first administrator's password is printed once, on the terminal (standard output), and
+/// nowhere else: not in the log on standard error at its most verbose, not in a file of the data
+/// folder.
+#[test]
+fn the_first_administrators_password_is_on_standard_output_only() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let mut server = Server::start_with(
+        &data,
+        &[],
+        &Start {
+            env: &[("RUST_LOG", "trace")],
+            capture_stderr: true,
+            ..Start::default()
+        },
+    );
+    let password = server.admin_password.clone();
+    assert_eq!(password.len(), 20, "{:?}", server.printed);
+    assert_eq!(
+        server
+            .printed
+            .iter()
+            .filter(|l| l.contains(&password))
+            .count(),
+        1
+    );
+    // It logs in once, to be replaced before anything else.
+    server.change_admin_password();
+    let stderr = server.stop();
+    assert!(
+        stderr.contains("INSERT INTO audit_log"),
+        "the log was not captured: {} bytes",
+        stderr.len()
+    );
+    assert!(!stderr.contains(&password), "the log holds the password");
+    let mut folders = vec![data];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a folder of the data") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("a file of the data");
+                assert!(
+                    !bytes
+                        .windows(password.len())
+                        .any(|w| w == password.as_bytes()),
+                    "{} holds the password",
+                    path.display()
+                );
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, free_port, get, run, text};
+use crate::support::{Server, Start, free_port, get, modes_under, run, text};
 
 const MESSAGE: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.jp\r\n\
     Subject: invoice\r\nMessage-ID: <inv@internet.example>\r\nMIME-Version: 1.0\r\n\
@@ -18,7 +18,8 @@ const MESSAGE: &str = "From: sender@internet.example\r\nTo: kacho@city.example.l
     TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA==\r\n\
     --b1--\r\n";
 
-/// A next hop on a thread of its own that keeps each message's data.
+/// A next hop on a thread of its own that keeps each message's data; a recipient whose local part
+/// is `later` is refused for now (451).
 fn sink() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -50,6 +51,8 @@ fn sink() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
                     }
                     kept.lock().unwrap().push(data);
                     "250 2.0.0 kept\r\n"
+                } else if upper.starts_with("RCPT") && upper.contains("<LATER@") {
+                    "451 4.3.0 later\r\n"
                 } else if upper.starts_with("QUIT") {
                     let _ = out.write_all(b"221 bye\r\n");
                     break;
@@ -217,6 +220,83 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
         "{}",
         metrics.body
     );
+}
+
+/// Under umask 022, what the gateway writes is still its owner's alone: the spool's and the
+/// quarantine's folders 0700, a deferred message with its schedule, a delivered message's record,
+/// the quarantined original and its record 0600, as are the database and its journals.
+#[test]
+fn the_spool_and_the_quarantine_are_private_whatever_the_umask() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let (sink_port, got) = sink();
+    let smtp_port = free_port();
+    let config = root.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{smtp_port}\"\nnext_hop = \"127.0.0.1:{sink_port}\"\n\
+             accept_domains = [\"city.example.lg.jp\"]\nhostname = \"gw.test\"\n\
+             retry_first_secs = 3600\n"
+        ),
+    )
+    .unwrap();
+    let mut server = Server::start_with(
+        &data,
+        &["--gateway-config", config.to_str().unwrap()],
+        &Start {
+            umask_022: true,
+            ..Start::default()
+        },
+    );
+    smtp_send(smtp_port, "kacho@city.example.lg.jp", MESSAGE);
+    smtp_send(smtp_port, "later@city.example.lg.jp", MESSAGE);
+    let has = |folder: &str, ending: &str| {
+        std::fs::read_dir(data.join(folder))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().ends_with(ending))
+            })
+            .unwrap_or(false)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while got.lock().unwrap().is_empty()
+        || !has("spool/delivered", ".json")
+        || !has("spool/deferred", ".retry")
+    {
+        server.assert_running();
+        assert!(
+            Instant::now() < deadline,
+            "one message delivered and one deferred: {:?}",
+            modes_under(&data)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let entries = modes_under(&data);
+    let wrong: Vec<_> = entries
+        .iter()
+        .filter(|(_, folder, mode)| *mode != if *folder { 0o700 } else { 0o600 })
+        .collect();
+    assert!(wrong.is_empty(), "not private: {wrong:?}");
+    let seen = |part: &str| {
+        entries
+            .iter()
+            .any(|(path, _, _)| path.to_string_lossy().contains(part))
+    };
+    for part in [
+        "spool/queue",
+        "spool/incoming",
+        "spool/deferred/",
+        "spool/delivered/",
+        "quarantine/",
+        "original.eml",
+        "mamori.db",
+        "audit.key",
+    ] {
+        assert!(seen(part), "{part} is not among {entries:?}");
+    }
+    drop(server);
 }
 
 #[test]

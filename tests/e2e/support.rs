@@ -14,7 +14,20 @@ const STARTUP: Duration = Duration::from_secs(120);
 pub const PASSWORD: &str = "Kiritsubo-2026-Suzaku";
 
 pub fn mamori() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    settled(Command::new(env!("CARGO_BIN_EXE_mamori")))
+}
+
+/// `mamori` run under the umask a site's shell commonly has (022).
+pub fn mamori_with_umask_022() -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mamori"));
+    settled(command)
+}
+
+fn settled(mut command: Command) -> Command {
     command.env("RUST_LOG", "warn");
     // The tests say where everything is; the caller's environment must not.
     for name in [
@@ -22,6 +35,11 @@ pub fn mamori() -> Command {
         "MAMORI_DATABASE_URL",
         "MAMORI_LISTEN",
         "MAMORI_SECURE_COOKIES",
+        "MAMORI_INSECURE_COOKIES",
+        "MAMORI_SESSION_IDLE_MINUTES",
+        "MAMORI_TRUSTED_PROXY",
+        "MAMORI_GATEWAY_CONFIG",
+        "MAMORI_LOG_FORMAT",
     ] {
         command.env_remove(name);
     }
@@ -74,6 +92,10 @@ impl ChildGuard {
         self.child.stdout.take().expect("stdout is piped")
     }
 
+    pub fn stderr(&mut self) -> std::process::ChildStderr {
+        self.child.stderr.take().expect("stderr is piped")
+    }
+
     /// Panics when the process has already ended, naming how.
     pub fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
@@ -100,25 +122,64 @@ pub struct Server {
     /// The first administrator's password, as printed on the first start.
     pub admin_password: String,
     pub data: PathBuf,
+    /// What the server printed on its standard output until it said where it listens.
+    pub printed: Vec<String>,
+    /// The reader of its standard error, when [`Start::capture_stderr`] asked for it.
+    stderr: Option<std::thread::JoinHandle<String>>,
     guard: ChildGuard,
+}
+
+/// How [`Server::start_with`] runs `mamori serve`, beyond its data folder and arguments.
+#[derive(Default)]
+pub struct Start<'a> {
+    /// `--listen`; a free loopback port when absent.
+    pub listen: Option<&'a str>,
+    /// Variables set in the server's environment.
+    pub env: &'a [(&'a str, &'a str)],
+    /// Run under umask 022.
+    pub umask_022: bool,
+    /// Keep its standard error for [`Server::stop`] instead of passing it through.
+    pub capture_stderr: bool,
 }
 
 impl Server {
     /// Starts `mamori serve` on a free loopback port with its data in `data`.
     pub fn start(data: &Path, extra: &[&str]) -> Self {
-        let mut command = mamori();
+        Self::start_with(data, extra, &Start::default())
+    }
+
+    pub fn start_with(data: &Path, extra: &[&str], how: &Start) -> Self {
+        let mut command = if how.umask_022 {
+            mamori_with_umask_022()
+        } else {
+            mamori()
+        };
         command
             .arg("serve")
             .arg("--data")
             .arg(data)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", how.listen.unwrap_or("127.0.0.1:0")])
             .args(extra)
+            .envs(how.env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(if how.capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            });
         let mut guard = ChildGuard::spawn("mamori serve", command);
+        let stderr = how.capture_stderr.then(|| {
+            let mut stream = guard.stderr();
+            std::thread::spawn(move || {
+                let mut all = Vec::new();
+                let _ = stream.read_to_end(&mut all);
+                text(&all)
+            })
+        });
         let lines = line_channel(guard.stdout());
         let mut admin_password = String::new();
+        let mut printed = Vec::new();
         let addr = loop {
             let line = match lines.recv_timeout(STARTUP) {
                 Ok(line) => line,
@@ -127,22 +188,39 @@ impl Server {
                     panic!("mamori serve printed no address within {STARTUP:?}");
                 }
             };
+            printed.push(line.clone());
             if let Some(password) = line.trim().strip_prefix("パスワード (password):") {
                 admin_password = password.trim().to_owned();
             }
             if let Some(rest) = line.strip_prefix("mamori: http://") {
                 let addr = rest.split('/').next().unwrap_or_default();
-                break addr
+                let mut addr = addr
                     .parse::<SocketAddr>()
                     .unwrap_or_else(|e| panic!("address in {line:?}: {e}"));
+                // Listening on every address: reach it on loopback.
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                break addr;
             }
         };
         Self {
             addr,
             admin_password,
             data: data.to_owned(),
+            printed,
+            stderr,
             guard,
         }
+    }
+
+    /// Ends the server and answers what it wrote to its standard error (nothing unless it was
+    /// captured).
+    pub fn stop(self) -> String {
+        drop(self.guard);
+        self.stderr
+            .map(|reader| reader.join().expect("the reader of stderr"))
+            .unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -328,4 +406,33 @@ fn exchange(
         head: head.to_owned(),
         body: body.to_owned(),
     }
+}
+
+/// Every folder under `root` (itself included) and every file in them, each with whether it is
+/// a folder and its permission bits; what vanishes while it is walked is left out.
+pub fn modes_under(root: &Path) -> Vec<(PathBuf, bool, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&folder) else {
+            continue;
+        };
+        found.push((folder.clone(), true, meta.permissions().mode() & 0o777));
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                folders.push(path);
+            } else {
+                found.push((path, false, meta.permissions().mode() & 0o777));
+            }
+        }
+    }
+    found
 }

@@ -1116,6 +1116,32 @@ async fn a_recipient_sees_only_themselves_and_their_own_requests() {
         serde_json::json!([address(Who::Staff), address(Who::NoRole)])
     );
     assert_eq!(ciso_view["requests"].as_array().map(Vec::len), Some(1));
+
+    // The pages say the same as the API.
+    let reason = "取引先からの請求書を確認するため";
+    let staff = app.login(Who::Staff).await;
+    for page in ["/quarantine".to_owned(), format!("/quarantine/{FOR_STAFF}")] {
+        let response = app.get(&page, Some(&staff)).await;
+        assert_eq!(response.status, StatusCode::OK, "{page}");
+        let html = response.text();
+        assert!(html.contains(&address(Who::Staff)), "{page}: {html}");
+        assert!(
+            !html.contains(&address(Who::NoRole)),
+            "{page} shows the other recipient: {html}"
+        );
+        assert!(!html.contains(reason), "{page} shows a colleague's reason");
+    }
+    let ciso = app.login(Who::Ciso).await;
+    let html = app
+        .get(&format!("/quarantine/{FOR_STAFF}"), Some(&ciso))
+        .await
+        .text();
+    assert!(
+        html.contains(&address(Who::Staff))
+            && html.contains(&address(Who::NoRole))
+            && html.contains(reason),
+        "{html}"
+    );
     sink.task.abort();
 }
 

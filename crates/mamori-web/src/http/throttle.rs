@@ -327,4 +327,67 @@ mod tests {
             .map(Attempt::failed);
         assert!(later.is_ok());
     }
+
+    /// A few password checks per core run at once; the next waits until one of them ends.
+    #[tokio::test]
+    async fn concurrent_verifications_are_capped() {
+        let throttle = Throttle::default();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let cap = cores * Throttle::VERIFICATIONS_PER_CORE;
+        assert_eq!(throttle.verifications.available_permits(), cap);
+        let mut turns = Vec::new();
+        for _ in 0..cap {
+            turns.push(throttle.verification().await);
+        }
+        let wait = std::time::Duration::from_millis(50);
+        assert!(
+            tokio::time::timeout(wait, throttle.verification())
+                .await
+                .is_err(),
+            "a verification beyond the cap started"
+        );
+        turns.pop();
+        assert!(
+            tokio::time::timeout(wait, throttle.verification())
+                .await
+                .is_ok(),
+            "a freed turn was not taken"
+        );
+    }
+
+    /// A successful attempt gives its reservation back: it is not one of the failures that
+    /// throttle the address afterwards. One that failed, or was dropped, stays counted.
+    #[test]
+    fn a_success_releases_its_reservation() {
+        let throttle = Throttle::default();
+        let address = "192.0.2.7";
+        for i in 0..Throttle::PER_ADDRESS - 2 {
+            throttle
+                .reserve(Stage::Password, Some(&format!("n{i}")), address, 0)
+                .unwrap()
+                .failed();
+        }
+        for _ in 0..3 {
+            throttle
+                .reserve(Stage::Password, Some("staff"), address, 1)
+                .unwrap()
+                .succeeded();
+            throttle
+                .reserve(Stage::Password, Some("kacho"), address, 1)
+                .unwrap()
+                .passed();
+        }
+        // Dropped without an outcome: counted, the address's 19th.
+        drop(throttle.reserve(Stage::Password, Some("x"), address, 2));
+        throttle
+            .reserve(Stage::Password, Some("y"), address, 3)
+            .unwrap()
+            .failed();
+        assert!(
+            throttle
+                .reserve(Stage::Password, Some("z"), address, 4)
+                .is_err(),
+            "twenty failures and the address is not throttled"
+        );
+    }
 }

@@ -174,6 +174,8 @@ pub struct App {
     pub store: Arc<SqlStore>,
     pub clock: Arc<TestClock>,
     pub fx: Fixture,
+    /// The application's failed-login counts, to see what a request left in them.
+    pub throttle: Arc<mamori_web::Throttle>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -298,12 +300,14 @@ impl App {
         if let Some(quarantine) = quarantine {
             state = state.with_quarantine(quarantine);
         }
+        let throttle = state.throttle.clone();
         let router = mamori_web::router(state);
         App {
             router,
             store,
             clock,
             fx,
+            throttle,
             _dir: dir,
         }
     }

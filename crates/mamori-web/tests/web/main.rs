@@ -875,6 +875,101 @@ fn throttled_logins_with_huge_names_leave_memory_flat() {
     );
 }
 
+/// A name longer than any account's, from an address that is not throttled, fails as a wrong
+/// password does; only the address counts it, so distinct long names add no key of their own.
+#[tokio::test]
+async fn an_oversized_name_fails_like_a_wrong_password_and_adds_no_key() {
+    let app = App::new().await;
+    let address = SocketAddr::from(([198, 51, 100, 77], 5000));
+    let visitor = app.visitor(address).await;
+    let mut oversized = Vec::new();
+    for (i, length) in [257, 4096, 512 * 1024].into_iter().enumerate() {
+        let name = format!("{i}{}", "n".repeat(length - 1));
+        let response = app
+            .post(
+                "/login",
+                &visitor,
+                &[("username", &name), ("password", "not the password")],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{length} bytes");
+        assert!(response.text().contains(Lang::Ja.t("login.failed")));
+        assert!(response.set_cookie("mamori_session").is_none());
+        assert_eq!(app.throttle.len(), 1, "{length} bytes: the address only");
+        oversized.push((name, response));
+    }
+    let wrong = app
+        .post(
+            "/login",
+            &visitor,
+            &[("username", "staff"), ("password", "not the password")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let header_names = |r: &Resp| {
+        let mut names: Vec<_> = r.headers.keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    };
+    let wrong_body = wrong.text().replace("staff", "NAME");
+    for (name, response) in &oversized {
+        // The page echoes the first 64 characters of a name, as for any other.
+        let shown: String = name.chars().take(64).collect();
+        assert_eq!(response.text().replace(&shown, "NAME"), wrong_body);
+        assert_eq!(header_names(response), header_names(&wrong));
+    }
+    let reasons: Vec<_> = app
+        .audit("login.failed")
+        .await
+        .iter()
+        .map(|r| {
+            r.event.detail["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        reasons.iter().filter(|r| *r == "name_too_long").count(),
+        3,
+        "{reasons:?}"
+    );
+}
+
+/// A login that succeeds gives back the attempt it reserved: the failures before and after it
+/// are throttled as if it had not happened, for the account from that address (5) and for the
+/// address (20).
+#[tokio::test]
+async fn a_successful_login_releases_its_reserved_attempt() {
+    let app = App::new().await;
+    let address = SocketAddr::from(([192, 0, 2, 60], 5000));
+    for i in 0..4 {
+        let response = app.try_login("staff", "not the password", address).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "failure {i}");
+    }
+    let login = app.try_login("staff", PASSWORD, address).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    for i in 0..5 {
+        let response = app.try_login("staff", "not the password", address).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "failure {i} after the login"
+        );
+    }
+    let sixth = app.try_login("staff", "not the password", address).await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    // Nine failures from the address so far: eleven more reach its limit of twenty.
+    for i in 0..11 {
+        let response = app
+            .try_login(&format!("guess{i}"), "not the password", address)
+            .await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let over = app.try_login("guess", "not the password", address).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn failed_logins_are_throttled_per_address() {
     let app = App::new().await;
@@ -2100,6 +2195,86 @@ async fn replacing_or_ending_the_second_factor_needs_the_password_and_a_current_
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert!(secret_of(&app).await.is_none());
+}
+
+/// Replaces the signed-in browser's second factor, proving the current one with `current`;
+/// returns the new secret and its recovery codes.
+async fn re_enrol_totp(app: &App, browser: &Browser, current: &str) -> (TotpSecret, Vec<String>) {
+    let page = app.get("/account/totp", Some(browser)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let secret_text = element_text(&page.text(), "totp-secret").expect("secret on the page");
+    let secret = TotpSecret::from_base32(&secret_text).expect("base32 secret");
+    let code = secret.code_at(app.clock.unix_secs());
+    let done = app
+        .post(
+            "/account/totp",
+            browser,
+            &[
+                ("secret", &secret_text),
+                ("code", &code),
+                ("password", PASSWORD),
+                ("current_code", current),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let codes = recovery_codes(&done.text());
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+/// Re-enrolling with the password and a current code, or a recovery code, replaces the secret
+/// and the recovery codes: the old secret's codes and the old recovery codes log in no more.
+#[tokio::test]
+async fn re_enrolling_the_second_factor_replaces_the_secret_and_the_recovery_codes() {
+    let app = App::new().await;
+    let staff = app.login(Who::Staff).await;
+    let user = app.fx.user(Who::Staff);
+    let (first, first_recovery) = enrol_totp(&app, &staff).await;
+    let secret_of = || {
+        let store = app.store.clone();
+        async move { store.credentials(user).await.unwrap().unwrap().totp_secret }
+    };
+    app.clock.advance_secs(60);
+
+    // Proved by a current code of the factor it replaces.
+    let current = first.code_at(app.clock.unix_secs());
+    let (second, second_recovery) = re_enrol_totp(&app, &staff, &current).await;
+    assert_eq!(secret_of().await, Some(second.to_base32()));
+    assert!(second_recovery.iter().all(|c| !first_recovery.contains(c)));
+    app.clock.advance_secs(60);
+    // Proved by a recovery code of the factor it replaces.
+    let (third, third_recovery) = re_enrol_totp(&app, &staff, &second_recovery[0]).await;
+    assert_eq!(secret_of().await, Some(third.to_base32()));
+    app.post("/logout", &staff, &[]).await;
+    app.clock.advance_secs(60);
+
+    let pending = pending_login(&app, Who::Staff).await;
+    let now = app.clock.unix_secs();
+    for (what, code) in [
+        ("the first secret's code", first.code_at(now)),
+        ("the second secret's code", second.code_at(now)),
+        ("a first recovery code", first_recovery[1].clone()),
+        ("a second recovery code", second_recovery[1].clone()),
+    ] {
+        let refused = app.post("/login/totp", &pending, &[("code", &code)]).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{what} logged in");
+    }
+    let done = app
+        .post("/login/totp", &pending, &[("code", &third.code_at(now))])
+        .await;
+    assert_eq!(
+        (done.status, done.location()),
+        (StatusCode::SEE_OTHER, Some("/"))
+    );
+    let full = app.browser_from(&done, pending.address).await;
+    app.post("/logout", &full, &[]).await;
+    let again = pending_login(&app, Who::Staff).await;
+    let recovered = app
+        .post("/login/totp", &again, &[("code", &third_recovery[0])])
+        .await;
+    assert_eq!(recovered.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.audit("account.totp_enable").await.len(), 3);
 }
 
 /// A code seen on the screen at login cannot be used again to turn the factor off: turning it
