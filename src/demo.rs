@@ -11,6 +11,8 @@ use mamori_core::text::{Name, Username};
 use mamori_core::{OrgId, PersonId, UnitId};
 use mamori_store::{NewAccount, OrganisationInput, Origin, PersonInput, Store, UnitInput};
 
+mod policy;
+
 pub const ADMIN: &str = "admin";
 pub const DEMO_PASSWORD: &str = "mamori-demo-2026";
 
@@ -358,6 +360,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
         }
     }
     fill_register(store, &actor, &origin, &orgs).await?;
+    policy::fill_policies(store, orgs[0].0).await?;
     Ok(PEOPLE.len())
 }
 
