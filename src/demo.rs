@@ -11,6 +11,8 @@ use mamori_core::text::{Name, Username};
 use mamori_core::{OrgId, PersonId, UnitId};
 use mamori_store::{NewAccount, OrganisationInput, Origin, PersonInput, Store, UnitInput};
 
+use crate::messages::msg;
+
 mod policy;
 
 pub const ADMIN: &str = "admin";
@@ -37,6 +39,8 @@ pub async fn first_administrator(store: &dyn Store, password: &str) -> anyhow::R
         person_id: PersonId(0),
         password_hash: hash,
         language: "ja".into(),
+        // The password is printed: whoever saw it must not keep using it.
+        must_change_password: true,
     };
     store
         .provision_account(
@@ -268,11 +272,11 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     let admin = store
         .credentials_by_name(ADMIN)
         .await?
-        .context("administrator missing")?;
+        .with_context(|| msg!("cli.demo.no_administrator"))?;
     let actor = store
         .actor(admin.user_id)
         .await?
-        .context("administrator has no person")?;
+        .with_context(|| msg!("cli.demo.no_administrator"))?;
     let origin = Origin::of(&actor, "demo");
     let manage_orgs = authorize::<ManageOrganisations>(&actor, &())?;
     let mut orgs: Vec<(OrgId, Vec<UnitId>)> = Vec::new();
@@ -327,6 +331,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
                     person_id: PersonId(0),
                     password_hash: hash.clone(),
                     language: "ja".into(),
+                    must_change_password: false,
                 };
                 store
                     .provision_account(input, account, role.map(|r| (r, scope(r))), &origin)

@@ -10,6 +10,8 @@ use clap::{Args, Subcommand};
 use mamori_gateway::quarantine::Direction;
 use mamori_gateway::{Gateway, GatewayConfig};
 
+use crate::messages::msg;
+
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct GatewayArgs {
@@ -153,7 +155,7 @@ enum DirectionArg {
 pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     if let Some(GatewayCommand::Status(status)) = args.command {
         let counts = mamori_gateway::status(&status.data)
-            .with_context(|| format!("reading the spool under {}", status.data.display()))?;
+            .with_context(|| msg!("cli.gateway.spool_unreadable", path = status.data.display()))?;
         println!("queued    {}", counts.queued);
         println!("deferred  {}", counts.deferred);
         println!("delivered {}", counts.delivered);
@@ -163,9 +165,10 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     }
     let a = args.run;
     let (Some(listen), Some(next_hop)) = (a.listen, a.next_hop) else {
-        anyhow::bail!("--listen and --next-hop are required");
+        anyhow::bail!(msg!("cli.gateway.listen_required"));
     };
-    std::fs::create_dir_all(&a.data).with_context(|| format!("creating {}", a.data.display()))?;
+    std::fs::create_dir_all(&a.data)
+        .with_context(|| msg!("cli.file.creating", path = a.data.display()))?;
     let mut config = GatewayConfig::new(listen, next_hop, a.accept_domains, a.data);
     if let Some(path) = &a.config {
         config.policy = crate::sanitize_cmd::load_policy(path)?;
@@ -204,9 +207,12 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.verify_recipients = a.verify_recipients;
     config.data_rate_grace = Duration::from_secs(a.data_rate_grace_secs);
     let gateway = Gateway::start(config).await?;
-    eprintln!("mamori gateway listening on {}", gateway.local_addr());
+    eprintln!(
+        "{}",
+        msg!("cli.gateway.listening", addr = gateway.local_addr())
+    );
     if let Some(addr) = gateway.metrics_addr() {
-        eprintln!("mamori gateway metrics on http://{addr}/metrics");
+        eprintln!("{}", msg!("cli.gateway.metrics", addr = addr));
     }
     stop_requested().await?;
     gateway.stop().await;

@@ -1,7 +1,9 @@
 //! `mamori`: command-line wiring only. Every feature lives in a library crate.
 
+mod controls_cmd;
 mod demo;
 mod gateway_cmd;
+mod messages;
 mod policy_cmd;
 mod quarantine_cmd;
 mod sanitize_cmd;
@@ -15,14 +17,19 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use mamori_core::Clock;
 use mamori_core::audit::AuditKey;
-use mamori_core::credentials::{NewPassword, random_token, token_digest};
+use mamori_core::credentials::{
+    NewPassword, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, random_token, token_digest, token_expiry,
+};
 use mamori_core::role::{Role, Scope, ScopeKind, validate_scope};
 use mamori_core::text::{Name, Username};
 use mamori_store::{
-    AccountStore, Anchor, AnchorBreak, AuditStore, Conflict, NewAccount, Origin, PersonInput,
-    SqlStore, Store, StoreError, SystemClock, read_anchor,
+    AccountStore, Anchor, AnchorBreak, AuditStore, Conflict, NewAccount, NewApiToken, Origin,
+    PersonInput, SqlStore, Store, StoreError, SystemClock, read_anchor,
 };
+
+use crate::messages::msg;
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +67,9 @@ enum Command {
     /// 情報セキュリティポリシーを取り込む (import a policy text)
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// 対策項目集を取り込む (import a catalogue of measures)
+    #[command(subcommand)]
+    Controls(controls_cmd::ControlsCommand),
 }
 
 /// Where mamori keeps its data.
@@ -149,7 +159,8 @@ struct UserCreateArgs {
     /// Unit the person belongs to.
     #[arg(long)]
     unit: Option<i64>,
-    /// Read the password from standard input.
+    /// Read the password from standard input. Without it a password is generated and printed
+    /// once, and must be changed at the first login.
     #[arg(long)]
     password_stdin: bool,
 }
@@ -158,6 +169,10 @@ struct UserCreateArgs {
 enum TokenCommand {
     /// Create an API token for an account; it is printed once and stored hashed.
     Create(TokenCreateArgs),
+    /// List the tokens not revoked (expired ones too), of one account or of all.
+    List(TokenListArgs),
+    /// Revoke a token by its id (see `token list`).
+    Revoke(TokenRevokeArgs),
 }
 
 #[derive(Args)]
@@ -169,6 +184,34 @@ struct TokenCreateArgs {
     /// A name to recognise the token by.
     #[arg(long, default_value = "cli")]
     name: String,
+    /// Days until the token expires (at most 3650): every token ends.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = TOKEN_DEFAULT_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(TOKEN_MAX_DAYS))
+    )]
+    expires: u32,
+    /// The token may only read: any API request but GET is refused.
+    #[arg(long)]
+    read_only: bool,
+}
+
+#[derive(Args)]
+struct TokenListArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Only this account's tokens.
+    #[arg(long, value_name = "LOGIN")]
+    user: Option<String>,
+}
+
+#[derive(Args)]
+struct TokenRevokeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The token's id.
+    id: i64,
 }
 
 #[derive(Subcommand)]
@@ -209,14 +252,14 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("{}: {error}", msg!("cli.error"));
             return ExitCode::from(2);
         }
     };
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("{}: {error:#}", msg!("cli.error"));
             ExitCode::from(2)
         }
     }
@@ -227,11 +270,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args).await,
         Command::User(UserCommand::Create(args)) => user_create(args).await,
         Command::Token(TokenCommand::Create(args)) => token_create(args).await,
+        Command::Token(TokenCommand::List(args)) => token_list(args).await,
+        Command::Token(TokenCommand::Revoke(args)) => token_revoke(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Gateway(args) => gateway_cmd::run(*args).await,
         Command::Quarantine(command) => quarantine_cmd::run(command).await,
         Command::Policy(command) => policy_cmd::run(command).await,
+        Command::Controls(command) => controls_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }
@@ -241,15 +287,12 @@ fn audit_key(data: &Path, create: bool) -> anyhow::Result<AuditKey> {
     let path = data.join("audit.key");
     if path.exists() {
         let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+            .with_context(|| msg!("cli.file.reading", path = path.display()))?;
         return AuditKey::from_hex(&text)
-            .with_context(|| format!("{} is not a valid audit key", path.display()));
+            .with_context(|| msg!("cli.audit_key.invalid", path = path.display()));
     }
     if !create {
-        bail!(
-            "{} not found: the audit key is created by the first `mamori serve`",
-            path.display()
-        );
+        bail!(msg!("cli.audit_key.missing", path = path.display()));
     }
     let key = AuditKey::generate(&mut rand::rngs::OsRng);
     write_private(&path, &key.to_hex())?;
@@ -265,7 +308,7 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+        .with_context(|| msg!("cli.file.creating", path = path.display()))?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     Ok(())
@@ -300,10 +343,7 @@ fn check_permissions(args: &DataArgs) -> anyhow::Result<()> {
         if !open.is_empty() {
             let list = open.join(", ");
             if args.strict_permissions {
-                bail!(
-                    "others may read {list}: give the folder mode 700 and its files mode 600 \
-                     (chmod go= …)"
-                );
+                bail!(msg!("cli.permissions.open", list = list));
             }
             for path in &open {
                 tracing::warn!(
@@ -323,7 +363,7 @@ fn create_data_folder(path: &Path) -> anyhow::Result<()> {
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
         .create(path)
-        .with_context(|| format!("creating {}", path.display()))
+        .with_context(|| msg!("cli.file.creating", path = path.display()))
 }
 
 async fn open_store(args: &DataArgs, create: bool) -> anyhow::Result<Arc<SqlStore>> {
@@ -331,7 +371,8 @@ async fn open_store(args: &DataArgs, create: bool) -> anyhow::Result<Arc<SqlStor
     // Every commit of the chain is also written outside the database, so that rewinding the
     // database's trail is seen (`audit verify`).
     let path = args.data.join("audit.anchor");
-    let anchor = Anchor::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let anchor =
+        Anchor::open(&path).with_context(|| msg!("cli.file.opening", path = path.display()))?;
     if store.anchor_to(anchor).await? {
         tracing::warn!(
             "{} was absent: the audit trail is anchored from its present head on",
@@ -346,7 +387,7 @@ async fn open_unanchored(args: &DataArgs, create: bool) -> anyhow::Result<SqlSto
     if create {
         create_data_folder(&args.data)?;
     } else if !args.data.is_dir() {
-        bail!("data folder {} not found", args.data.display());
+        bail!(msg!("cli.data.missing", path = args.data.display()));
     }
     check_permissions(args)?;
     let key = audit_key(&args.data, create)?;
@@ -355,7 +396,7 @@ async fn open_unanchored(args: &DataArgs, create: bool) -> anyhow::Result<SqlSto
         Some(url) => SqlStore::open(url, key, clock).await,
         None => SqlStore::open_sqlite(&args.data.join("mamori.db"), key, clock).await,
     }
-    .context("opening the database")?;
+    .with_context(|| msg!("cli.database.opening"))?;
     Ok(store)
 }
 
@@ -367,34 +408,35 @@ fn secure_cookies(listen: SocketAddr, secure: bool, insecure: bool) -> bool {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&args.data, true).await?;
+    controls_cmd::install_builtin(store.as_ref()).await?;
     if store.count_accounts().await? == 0 {
-        let password = random_token(&mut rand::rngs::OsRng)[..20].to_owned();
+        let password = generated_password(demo::ADMIN);
         let admin = demo::first_administrator(store.as_ref(), &password).await?;
-        println!("初期管理者を作成しました (initial administrator created)");
-        println!("  ユーザー名 (username): {}", admin);
-        println!("  パスワード (password): {password}");
-        println!(
-            "  ログイン後にパスワードを変更してください (change it after logging in). この表示は一度だけです (shown once)."
-        );
+        println!("{}", msg!("cli.serve.admin_created"));
+        println!("  {}: {admin}", msg!("cli.username"));
+        println!("  {}: {password}", msg!("cli.password"));
+        println!("  {}", msg!("cli.password.change_at_first_login"));
         if args.demo {
             let people = demo::fill(store.as_ref()).await?;
-            println!("デモデータを作成しました (demo data created): {people} people");
+            println!("{}", msg!("cli.serve.demo_created", people = people));
             println!(
-                "  デモ利用者のパスワード (demo users' password): {}",
+                "  {}: {}",
+                msg!("cli.serve.demo_password"),
                 demo::DEMO_PASSWORD
             );
         }
     } else if args.demo {
-        println!(
-            "デモデータは空のデータフォルダにのみ作成します (demo data only fills an empty data folder)"
-        );
+        println!("{}", msg!("cli.serve.demo_not_empty"));
     }
     let gateway = match &args.gateway_config {
         Some(path) => {
             let config = serve_gateway::GatewayFile::read(path)?.config(&args.data.data);
             let next_hop = config.next_hop()?;
             let gateway = mamori_gateway::Gateway::start(config).await?;
-            println!("mamori gateway: smtp://{}", gateway.local_addr());
+            println!(
+                "{}",
+                msg!("cli.serve.gateway_address", addr = gateway.local_addr())
+            );
             Some((gateway, next_hop))
         }
         None => None,
@@ -402,15 +444,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let secure_cookies = secure_cookies(args.listen, args.secure_cookies, args.insecure_cookies);
     if !secure_cookies && !args.listen.ip().is_loopback() {
         println!(
-            "警告: Cookie に Secure を付けません (warning: cookies are not marked Secure on {}; \
-             session cookies can be read on the network unless TLS is in front)",
-            args.listen
+            "{}",
+            msg!("cli.serve.insecure_cookies", listen = args.listen)
         );
     }
     let config = mamori_web::WebConfig {
         secure_cookies,
         session_idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
         trusted_proxies: args.trusted_proxy.clone(),
+        evidence_dir: Some(args.data.data.join("evidence")),
         extra_metrics: gateway.as_ref().map(|(gateway, _)| {
             let counters = gateway.metrics();
             mamori_web::MetricsSource(Arc::new(move || counters.render()))
@@ -435,11 +477,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let app = mamori_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+        .with_context(|| msg!("cli.serve.listen", addr = args.listen))?;
     println!(
-        "mamori: http://{}/ ({})",
-        listener.local_addr()?,
-        store.backend().name()
+        "{}",
+        msg!(
+            "cli.serve.address",
+            addr = listener.local_addr()?,
+            backend = store.backend().name()
+        )
     );
     axum::serve(
         listener,
@@ -460,6 +505,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A random password for an account whose holder changes it at the first login: 20 characters
+/// of a 256-bit token, made again in the unlikely case that the policy refuses it.
+fn generated_password(username: &str) -> String {
+    loop {
+        let candidate = &random_token(&mut rand::rngs::OsRng)[..20];
+        if NewPassword::parse(candidate, username).is_ok() {
+            return candidate.to_owned();
+        }
+    }
+}
+
 /// The scope of `--role`: `--scope` when given; otherwise the person's `--unit` for roles held
 /// per unit, and `global` for the rest.
 fn parse_scope(role: Role, raw: Option<&str>, unit: Option<i64>) -> anyhow::Result<Scope> {
@@ -472,29 +528,31 @@ fn parse_scope(role: Role, raw: Option<&str>, unit: Option<i64>) -> anyhow::Resu
         Some((k, i)) => (k, Some(i)),
         None => (raw.as_str(), None),
     };
-    let scope = Scope::from_parts(kind, id).map_err(|_| {
-        anyhow::anyhow!(
-            "invalid --scope {raw:?}: use global, organisation:ID, unit:ID or system:NAME"
-        )
-    })?;
+    let scope = Scope::from_parts(kind, id)
+        .map_err(|_| anyhow::anyhow!(msg!("cli.scope.invalid", raw = format!("{raw:?}"))))?;
     validate_scope(role, &scope).map_err(|_| {
-        let needed = match role.scope_kind() {
-            ScopeKind::Global => "--scope global",
-            ScopeKind::Organisation => "--scope organisation:ID",
-            ScopeKind::Unit => "--scope unit:ID (or --unit ID)",
-            ScopeKind::System => "--scope system:NAME",
+        let (key, needed) = match role.scope_kind() {
+            ScopeKind::Global => ("cli.scope.needs", "--scope global"),
+            ScopeKind::Organisation => ("cli.scope.needs", "--scope organisation:ID"),
+            ScopeKind::Unit => ("cli.scope.needs_unit", "--scope unit:ID"),
+            ScopeKind::System => ("cli.scope.needs", "--scope system:NAME"),
         };
-        anyhow::anyhow!("role {} needs {needed}, not {raw:?}", role.as_str())
+        let args = [
+            ("role", role.as_str().to_owned()),
+            ("needed", needed.to_owned()),
+            ("raw", format!("{raw:?}")),
+        ];
+        anyhow::anyhow!(messages::fill(key, &args))
     })?;
     Ok(scope)
 }
 
 /// A refused field, said in words rather than as a debug value.
 fn refused(flag: &str, error: &mamori_core::text::FieldError) -> anyhow::Error {
-    anyhow::anyhow!(
-        "invalid {flag}: {}",
-        mamori_core::i18n::Lang::En.field_error(error)
-    )
+    anyhow::anyhow!(messages::fill_each("cli.refused", |lang| vec![
+        ("flag", flag.to_owned()),
+        ("reason", lang.field_error(error)),
+    ]))
 }
 
 async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
@@ -505,24 +563,31 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         Some(raw) => {
             let role = Role::parse(raw).map_err(|_| {
                 let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                anyhow::anyhow!("unknown --role {raw:?}; one of: {}", names.join(", "))
+                anyhow::anyhow!(msg!(
+                    "cli.role.unknown",
+                    raw = format!("{raw:?}"),
+                    roles = names.join(", ")
+                ))
             })?;
             Some((role, parse_scope(role, args.scope.as_deref(), args.unit)?))
         }
         None => None,
     };
-    if !args.password_stdin {
-        bail!("give the password on standard input with --password-stdin");
-    }
-    let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    let password = NewPassword::parse(password, username.as_str()).map_err(|e| {
-        anyhow::anyhow!(
-            "password refused: {}",
-            mamori_core::i18n::Lang::En.field_error(&e)
-        )
+    // A password typed in is its holder's; one made here is printed, so it must be changed.
+    let (typed, generated) = if args.password_stdin {
+        let mut typed = String::new();
+        std::io::stdin().read_to_string(&mut typed)?;
+        (typed.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generated_password(username.as_str()), true)
+    };
+    let password = NewPassword::parse(&typed, username.as_str()).map_err(|e| {
+        anyhow::anyhow!(messages::fill_each("cli.password.refused", |lang| vec![(
+            "reason",
+            lang.field_error(&e)
+        )]))
     })?;
+    let shown = generated.then_some(typed);
     let hash = tokio::task::spawn_blocking(move || password.hash(&mut rand::rngs::OsRng)).await?;
     let store = open_store(&args.data, true).await?;
     let person = PersonInput {
@@ -538,6 +603,7 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         person_id: mamori_core::PersonId(0),
         password_hash: hash,
         language: "ja".into(),
+        must_change_password: generated,
     };
     let scope = role.as_ref().map(|(_, scope)| scope.to_parts());
     let user = store
@@ -545,38 +611,152 @@ async fn user_create(args: UserCreateArgs) -> anyhow::Result<ExitCode> {
         .await
         .map_err(|e| match e {
             StoreError::Conflict(Conflict::PersonUnitMissing) => {
-                anyhow::anyhow!("unit {} does not exist (--unit)", args.unit.unwrap_or(0))
+                anyhow::anyhow!(msg!("cli.unit.missing", unit = args.unit.unwrap_or(0)))
             }
             StoreError::Conflict(Conflict::RoleScopeMissing) => {
                 let (kind, id) = scope.unwrap_or(("global", None));
-                anyhow::anyhow!("{kind} {} does not exist (--scope)", id.unwrap_or_default())
+                anyhow::anyhow!(msg!(
+                    "cli.scope.missing",
+                    kind = kind,
+                    id = id.unwrap_or_default()
+                ))
             }
             StoreError::Conflict(Conflict::AccountUsernameTaken) => {
-                anyhow::anyhow!("username {username} is already taken")
+                anyhow::anyhow!(msg!("cli.username.taken", username = username))
             }
             other => anyhow::anyhow!("{other}"),
         })?;
-    println!("created user {username} (id {user})");
+    println!(
+        "{}",
+        msg!("cli.user.created", username = username, id = user)
+    );
+    if let Some(password) = shown {
+        // The terminal only: never a log line.
+        println!("  {}: {password}", msg!("cli.password"));
+        println!("  {}", msg!("cli.password.change_at_first_login"));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn token_create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
+    let name = Name::parse("name", &args.name).map_err(|e| refused("--name", &e))?;
     let store = open_store(&args.data, false).await?;
     let creds = store
         .credentials_by_name(&args.username)
         .await?
-        .with_context(|| format!("no user {:?}", args.username))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!(msg!("cli.no_user", user = format!("{:?}", args.username)))
+        })?;
+    let expires_at = token_expiry(SystemClock.now_ms(), args.expires)
+        .with_context(|| msg!("cli.token.expires_range"))?;
     let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
-    store
+    let id = store
         .create_api_token(
-            creds.user_id,
-            &args.name,
-            &token_digest(&token),
+            NewApiToken {
+                user_id: creds.user_id,
+                name: name.clone(),
+                token_digest: token_digest(&token),
+                expires_at,
+                read_only: args.read_only,
+            },
             &Origin::system("token create"),
         )
         .await?;
+    // The token alone on standard output, for a script to take; what it is, on the error stream.
     println!("{token}");
+    let expires = mamori_core::time::format_jst(expires_at);
+    let user = &creds.username;
+    eprintln!(
+        "{}",
+        if args.read_only {
+            msg!(
+                "cli.token.created_read_only",
+                id = id,
+                name = name.as_str(),
+                user = user,
+                expires = expires
+            )
+        } else {
+            msg!(
+                "cli.token.created",
+                id = id,
+                name = name.as_str(),
+                user = user,
+                expires = expires
+            )
+        }
+    );
+    if creds.must_change_password {
+        eprintln!("{}", msg!("cli.token.password_change_first", user = user));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn token_list(args: TokenListArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data, false).await?;
+    let user = match &args.user {
+        Some(login) => Some(
+            store
+                .credentials_by_name(login)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!(msg!("cli.no_user", user = format!("{login:?}"))))?
+                .user_id,
+        ),
+        None => None,
+    };
+    let tokens = store.list_api_tokens(user).await?;
+    if tokens.is_empty() {
+        println!("{}", msg!("cli.token.none"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = SystemClock.now_ms();
+    // Tab-separated for scripts, like `quarantine list`: the column names and the scope are
+    // identifiers, not words.
+    println!("ID\tUSER\tNAME\tCREATED\tEXPIRES\tLAST_USED\tSCOPE");
+    for token in tokens {
+        let state = if !token.is_live(now) {
+            "expired"
+        } else if token.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{state}",
+            token.id,
+            token.username,
+            token.name,
+            mamori_core::time::format_jst(token.created_at),
+            mamori_core::time::format_jst(token.expires_at),
+            token
+                .last_used_at
+                .map_or_else(|| "-".to_owned(), mamori_core::time::format_jst),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token_revoke(args: TokenRevokeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.data, false).await?;
+    match store
+        .revoke_api_token(args.id, None, &Origin::system("token revoke"))
+        .await
+    {
+        Ok(token) => {
+            println!(
+                "{}",
+                msg!(
+                    "cli.token.revoked",
+                    id = token.id,
+                    name = token.name,
+                    user = token.username
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound) => bail!(msg!("cli.token.not_found", id = args.id)),
+        Err(other) => Err(other.into()),
+    }
 }
 
 async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
@@ -584,13 +764,15 @@ async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
     let store = open_unanchored(&args, false).await?;
     let report = store.verify_audit(&key).await?;
     if let Err(broken) = report.result {
-        println!("監査証跡の改ざんを検出しました (audit trail broken): {broken}");
-        println!("{} records verified before it", report.checked);
+        // What broke is the chain's own report, after the message.
+        println!("{}: {broken}", msg!("cli.audit.broken"));
+        println!("{}", msg!("cli.audit.verified_before", n = report.checked));
         return Ok(ExitCode::from(1));
     }
     // The chain is whole; is it all that was ever written? The anchor saw every commit.
     let path = args.data.join("audit.anchor");
-    let anchored = read_anchor(&path).with_context(|| format!("reading {}", path.display()))?;
+    let anchored =
+        read_anchor(&path).with_context(|| msg!("cli.file.reading", path = path.display()))?;
     let result = match anchored {
         Ok(entries) => store.verify_anchor(&entries).await?,
         // A trail without records needs no anchor yet.
@@ -599,18 +781,19 @@ async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
     };
     match result {
         Ok(()) => {
-            println!(
-                "監査証跡は完全です (audit trail intact): {} records",
-                report.checked
-            );
+            println!("{}", msg!("cli.audit.intact", n = report.checked));
             Ok(ExitCode::SUCCESS)
         }
         Err(broken) => {
             println!(
-                "監査証跡の巻き戻しを検出しました (audit trail rewound): {broken} ({})",
+                "{}: {broken} ({})",
+                msg!("cli.audit.rewound"),
                 path.display()
             );
-            println!("{} records verified in the database", report.checked);
+            println!(
+                "{}",
+                msg!("cli.audit.verified_in_database", n = report.checked)
+            );
             Ok(ExitCode::from(1))
         }
     }
@@ -618,7 +801,7 @@ async fn audit_verify(args: DataArgs) -> anyhow::Result<ExitCode> {
 
 async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
     if args.to.exists() {
-        bail!("{} already exists", args.to.display());
+        bail!(msg!("cli.file.exists", path = args.to.display()));
     }
     let store = open_store(&args.data, false).await?;
     // The copy is useless without the key that seals its audit trail, and a key file already
@@ -627,12 +810,9 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
     if key_copy.exists() {
         let ours = audit_key(&args.data.data, false)?.to_hex();
         let theirs = std::fs::read_to_string(&key_copy)
-            .with_context(|| format!("reading {}", key_copy.display()))?;
+            .with_context(|| msg!("cli.file.reading", path = key_copy.display()))?;
         if AuditKey::from_hex(&theirs).map(|key| key.to_hex()) != Some(ours) {
-            bail!(
-                "{} already exists and holds another audit key; choose another --to",
-                key_copy.display()
-            );
+            bail!(msg!("cli.backup.other_key", path = key_copy.display()));
         }
     }
     // The anchor first: the copy of the database then holds every commit the anchor's copy saw.
@@ -640,10 +820,10 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
     let anchor = args.data.data.join("audit.anchor");
     if anchor.exists() {
         if anchor_copy.exists() {
-            bail!("{} already exists", anchor_copy.display());
+            bail!(msg!("cli.file.exists", path = anchor_copy.display()));
         }
         std::fs::copy(&anchor, &anchor_copy)
-            .with_context(|| format!("copying {}", anchor.display()))?;
+            .with_context(|| msg!("cli.file.copying", path = anchor.display()))?;
     }
     store
         .backup(&args.to)
@@ -653,10 +833,13 @@ async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
         std::fs::copy(args.data.data.join("audit.key"), &key_copy)?;
     }
     println!(
-        "backup written to {} (audit key: {}, audit anchor: {})",
-        args.to.display(),
-        key_copy.display(),
-        anchor_copy.display()
+        "{}",
+        msg!(
+            "cli.backup.written",
+            path = args.to.display(),
+            key = key_copy.display(),
+            anchor = anchor_copy.display()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ use mamori_core::i18n::Lang;
 use mamori_store::{Author, Origin, PolicyStore};
 use mamori_web::{AppError, ImportDraft, import_text, imported_json};
 
+use crate::messages::msg;
 use crate::{DataArgs, open_store};
 
 #[derive(Subcommand)]
@@ -50,8 +51,8 @@ pub async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| msg!("cli.file.reading", path = args.file.display()))?;
     let store = open_store(&args.data, false).await?;
     let organisations = store.organisation_codes().await?;
     let org = match (&args.org, organisations.as_slice()) {
@@ -59,12 +60,12 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .find(|(_, c)| c.eq_ignore_ascii_case(code.trim()))
             .map(|(id, _)| *id)
-            .with_context(|| format!("no organisation has the code {code:?}"))?,
+            .with_context(|| msg!("cli.org.unknown", code = code))?,
         (None, [(id, _)]) => *id,
-        (None, []) => bail!("there is no organisation yet: create one first"),
+        (None, []) => bail!(msg!("cli.org.none")),
         (None, _) => {
             let codes: Vec<&str> = organisations.iter().map(|(_, c)| c.as_str()).collect();
-            bail!("name the organisation with --org ({})", codes.join(", "))
+            bail!(msg!("cli.org.choose", codes = codes.join(", ")))
         }
     };
     let draft = ImportDraft {
@@ -95,33 +96,34 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         println!("{summary}");
     } else {
         println!(
-            "{} / {}: policy {} version {} ({} sections, {} clauses, {} 附則)",
-            imported.policy.org_name,
-            imported.policy.title,
-            summary["policy_id"],
-            summary["version"],
-            summary["sections"],
-            summary["clauses"],
-            imported.text.supplementary.len(),
+            "{}",
+            msg!(
+                "cli.policy.imported",
+                org = imported.policy.org_name,
+                title = imported.policy.title,
+                policy = summary["policy_id"],
+                version = summary["version"],
+                sections = summary["sections"],
+                clauses = summary["clauses"],
+                supplementary = imported.text.supplementary.len(),
+            )
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Why an import was refused, in Japanese then English.
-fn refusal(error: &AppError) -> String {
+/// Why an import was refused, in Japanese then English: the headline, then the line of the text
+/// or every refused field.
+pub fn refusal(error: &AppError) -> String {
     let say = |lang: Lang| {
         let mut text = lang.t(error.message_key()).to_owned();
-        match error {
-            AppError::Policy(policy) => {
-                text = format!("{text} {}", lang.policy_error(policy));
+        if let Some((_, sentence)) = error.text_problem(lang) {
+            text = format!("{text} {sentence}");
+        }
+        if let AppError::Invalid(fields) = error {
+            for field in fields {
+                text = format!("{text} {}", lang.field_error(field));
             }
-            AppError::Invalid(fields) => {
-                for field in fields {
-                    text = format!("{text} {}", lang.field_error(field));
-                }
-            }
-            _ => {}
         }
         text
     };

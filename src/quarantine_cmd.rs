@@ -22,6 +22,8 @@ use mamori_store::{
     AccountStore, Conflict, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
 };
 
+use crate::messages::msg;
+
 #[derive(Subcommand)]
 pub enum QuarantineCommand {
     /// 隔離されたメールの一覧 (list quarantined originals)
@@ -137,12 +139,13 @@ pub struct PurgeArgs {
 fn jst(ms: i64) -> String {
     match time::in_jst(ms) {
         Some(_) => format!("{} JST", time::format_jst(ms)),
-        None => format!("(invalid time {ms})"),
+        None => msg!("cli.quarantine.invalid_time", ms = ms),
     }
 }
 
 fn parse_id(raw: &str) -> anyhow::Result<QuarantineId> {
-    QuarantineId::parse(raw).map_err(|e| anyhow::anyhow!("invalid quarantine id: {e}"))
+    QuarantineId::parse(raw)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", msg!("cli.quarantine.invalid_id")))
 }
 
 fn summary(e: &Entry) -> serde_json::Value {
@@ -184,7 +187,7 @@ fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
             Ok(e) => good.push(e),
             Err(error) => {
                 damaged += 1;
-                eprintln!("warning: {error}");
+                eprintln!("{}: {error}", msg!("cli.warning"));
             }
         }
     }
@@ -244,14 +247,18 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             .write(true)
             .create_new(true)
             .open(path)
-            .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+            .with_context(|| msg!("cli.file.creating_new", path = path.display()))?;
         file.write_all(&bytes)
             .and_then(|()| file.sync_all())
-            .with_context(|| format!("writing {}", path.display()))?;
+            .with_context(|| msg!("cli.file.writing", path = path.display()))?;
         eprintln!(
-            "original of {id} written to {} ({} bytes)",
-            path.display(),
-            bytes.len()
+            "{}",
+            msg!(
+                "cli.quarantine.original_written",
+                id = id,
+                path = path.display(),
+                bytes = bytes.len()
+            )
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -270,10 +277,13 @@ fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = id {
         let e = reader.purge(&id)?;
         println!(
-            "removed {} (received {}, expires {})",
-            e.id,
-            jst(e.first().received_ms),
-            jst(e.retain_until_ms())
+            "{}",
+            msg!(
+                "cli.quarantine.removed",
+                id = e.id,
+                received = jst(e.first().received_ms),
+                expires = jst(e.retain_until_ms())
+            )
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -281,15 +291,21 @@ fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     let (removed, skipped) = reader.purge_expired(now)?;
     for e in &removed {
         println!(
-            "removed {} (received {}, expired {})",
-            e.id,
-            jst(e.first().received_ms),
-            jst(e.retain_until_ms())
+            "{}",
+            msg!(
+                "cli.quarantine.removed_expired",
+                id = e.id,
+                received = jst(e.first().received_ms),
+                expired = jst(e.retain_until_ms())
+            )
         );
     }
-    println!("{} removed", removed.len());
+    println!(
+        "{}",
+        msg!("cli.quarantine.removed_count", n = removed.len())
+    );
     for error in &skipped {
-        eprintln!("warning: left in place: {error}");
+        eprintln!("{}: {error}", msg!("cli.quarantine.left_in_place"));
     }
     Ok(if skipped.is_empty() {
         ExitCode::SUCCESS
@@ -314,11 +330,20 @@ async fn actor_named(store: &SqlStore, flag: &str, username: &str) -> anyhow::Re
     let creds = store
         .credentials_by_name(&username.trim().to_ascii_lowercase())
         .await?
-        .ok_or_else(|| anyhow::anyhow!("{flag}: no account {username:?}"))?;
-    store
-        .actor(creds.user_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("{flag}: account {username:?} is disabled"))
+        .ok_or_else(|| {
+            anyhow::anyhow!(msg!(
+                "cli.release.no_account",
+                flag = flag,
+                user = format!("{username:?}")
+            ))
+        })?;
+    store.actor(creds.user_id).await?.ok_or_else(|| {
+        anyhow::anyhow!(msg!(
+            "cli.release.account_disabled",
+            flag = flag,
+            user = format!("{username:?}")
+        ))
+    })
 }
 
 /// The approver, proved by their API token or password on standard input: the command line
@@ -329,47 +354,51 @@ async fn authenticated_approver(
     secret: &str,
 ) -> anyhow::Result<Actor> {
     let secret = secret.trim_end_matches(['\r', '\n']);
-    let refused = || anyhow::anyhow!("--approver: the approver's credentials were not accepted");
+    let refused = || anyhow::anyhow!(msg!("cli.release.not_accepted"));
     let username = args.approver.trim().to_ascii_lowercase();
     let creds = store.credentials_by_name(&username).await?;
     let user = if args.approver_token_stdin {
-        let user = store
-            .api_token_user(&token_digest(secret.trim()))
+        let token = store
+            .live_api_token(&token_digest(secret.trim()))
             .await?
             .ok_or_else(refused)?;
-        if creds.as_ref().map(|c| c.user_id) != Some(user) {
+        if creds.as_ref().map(|c| c.user_id) != Some(token.user_id) {
             return Err(refused());
         }
-        user
+        // An approval is a change: a token that may only read cannot make it.
+        if token.read_only {
+            anyhow::bail!(msg!("cli.release.read_only_token"));
+        }
+        token.user_id
     } else {
         // The same work whether or not the account exists.
         let hash = creds
             .as_ref()
             .map_or(dummy_hash(), |c| c.password_hash.as_str());
         let valid = verify_password(secret, hash);
-        let creds = creds.filter(|_| valid).ok_or_else(refused)?;
+        let creds = creds.as_ref().filter(|_| valid).ok_or_else(refused)?;
         if creds.totp_secret.is_some() {
-            anyhow::bail!(
-                "--approver: {} signs in with a second factor; give an API token with \
-                 --approver-token-stdin",
-                creds.username
-            );
+            anyhow::bail!(msg!("cli.release.second_factor", user = creds.username));
         }
         creds.user_id
     };
-    store
-        .actor(user)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("--approver: account {username:?} is disabled"))
+    // A password others may know (the printed initial one) approves nothing until it is changed.
+    if creds.as_ref().is_some_and(|c| c.must_change_password) {
+        anyhow::bail!(msg!("cli.release.password_change_first", user = username));
+    }
+    store.actor(user).await?.ok_or_else(|| {
+        anyhow::anyhow!(msg!(
+            "cli.release.account_disabled",
+            flag = "--approver",
+            user = format!("{username:?}")
+        ))
+    })
 }
 
 async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
     use std::io::Read;
     if !args.approver_token_stdin && !args.approver_password_stdin {
-        anyhow::bail!(
-            "the approver must prove who they are: give their API token with \
-             --approver-token-stdin or their password with --approver-password-stdin"
-        );
+        anyhow::bail!(msg!("cli.release.proof_required"));
     }
     let mut secret = String::new();
     std::io::stdin().read_to_string(&mut secret)?;
@@ -381,7 +410,7 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
     let entry = service
         .entry(&id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("quarantine id {id} not found"))?;
+        .ok_or_else(|| anyhow::anyhow!(msg!("cli.quarantine.not_found", id = id)))?;
     let store = crate::open_store(&args.data, false).await?;
 
     // The requester: the account whose person has the recipient's address.
@@ -391,19 +420,13 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
             let users = store.accounts_with_email(&args.recipient).await?;
             let user = match users.as_slice() {
                 [one] => *one,
-                [] => anyhow::bail!(
-                    "no account has the address {}: the recipient needs an account whose person has it",
-                    args.recipient
-                ),
-                _ => anyhow::bail!(
-                    "several accounts have the address {}; name one with --requester",
-                    args.recipient
-                ),
+                [] => anyhow::bail!(msg!("cli.release.no_recipient", address = args.recipient)),
+                _ => anyhow::bail!(msg!("cli.release.several", address = args.recipient)),
             };
             store
                 .actor(user)
                 .await?
-                .ok_or_else(|| anyhow::anyhow!("the recipient's account is disabled"))?
+                .ok_or_else(|| anyhow::anyhow!(msg!("cli.release.recipient_disabled")))?
         }
     };
     let email = store.account_email(requester.user_id).await?;
@@ -411,20 +434,20 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .is_some_and(|e| same_address(e, &args.recipient))
     {
-        anyhow::bail!(
-            "--recipient {} is not the address of {}",
-            args.recipient,
-            requester.username
-        );
+        anyhow::bail!(msg!(
+            "cli.release.not_their_address",
+            address = args.recipient,
+            user = requester.username
+        ));
     }
     let parties = mamori_release::mail(&entry).parties(email);
     let ask = authorize::<RequestRelease>(&requester, &parties).map_err(|_| {
-        anyhow::anyhow!(
-            "{} is not among the addresses of {} that may ask for it ({})",
-            args.recipient,
-            entry.id,
-            parties.askers().join(", ")
-        )
+        anyhow::anyhow!(msg!(
+            "cli.release.not_asker",
+            address = args.recipient,
+            id = entry.id,
+            askers = parties.askers().join(", ")
+        ))
     })?;
     let approver = authenticated_approver(&store, &args, &secret).await?;
     let decision = ReleaseDecision {
@@ -436,14 +459,13 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
     // Checked before anything is recorded, so that a refused approver leaves no stray request.
     let approve = authorize::<ApproveRelease>(&approver, &decision).map_err(|_| {
         if approver.person_id == requester.person_id {
-            anyhow::anyhow!("the approver may not be the requester (segregation of duties)")
+            anyhow::anyhow!(msg!("cli.release.self_approval"))
         } else {
-            anyhow::anyhow!(
-                "{} may not approve releases for {}: only their unit's 情報セキュリティ管理者, the \
-                 情報セキュリティ責任者 of their organisation, the 統括情報セキュリティ責任者 or the CISO",
-                approver.username,
-                requester.username
-            )
+            anyhow::anyhow!(msg!(
+                "cli.release.not_approver",
+                approver = approver.username,
+                requester = requester.username
+            ))
         }
     })?;
     let address = parties
@@ -463,11 +485,11 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
         )
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(Conflict::ReleaseAlreadyOpen) => anyhow::anyhow!(
-                "{} already has an open request for {}: decide it in the web pages",
-                args.recipient,
-                entry.id
-            ),
+            StoreError::Conflict(Conflict::ReleaseAlreadyOpen) => anyhow::anyhow!(msg!(
+                "cli.release.already_open",
+                address = args.recipient,
+                id = entry.id
+            )),
             other => other.into(),
         })?;
     // The approver is the actor of the approval's audit record; the command line is where.
@@ -476,8 +498,14 @@ async fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
         .decide_release(&approve, request.id, true, &note, &origin)
         .await?;
     println!(
-        "release request {} for {} recorded: requested by {}, approved by {}",
-        request.id, entry.id, requester.username, approver.username
+        "{}",
+        msg!(
+            "cli.release.recorded",
+            request = request.id,
+            id = entry.id,
+            requester = requester.username,
+            approver = approver.username
+        )
     );
     deliver_and_report(&store, &service, request.id).await
 }
@@ -491,21 +519,29 @@ async fn deliver_and_report(
     let done = store
         .release_request(id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("release request {id} vanished"))?;
+        .ok_or_else(|| anyhow::anyhow!(msg!("cli.release.vanished", id = id)))?;
     let result = printable(&done.last_result);
     match done.state {
         ReleaseState::Delivered => {
-            println!("delivered to {}: {result}", done.address);
+            println!(
+                "{}",
+                msg!(
+                    "cli.release.delivered",
+                    address = done.address,
+                    result = result
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         ReleaseState::Approved => {
-            println!(
-                "not delivered yet ({result}); `mamori serve` with the gateway, or `mamori quarantine deliver`, tries again"
-            );
+            println!("{}", msg!("cli.release.not_yet", result = result));
             Ok(ExitCode::from(1))
         }
         state => {
-            println!("release {}: {result}", state.as_str());
+            println!(
+                "{}",
+                msg!("cli.release.ended", state = state.as_str(), result = result)
+            );
             Ok(ExitCode::from(1))
         }
     }
@@ -515,6 +551,6 @@ async fn deliver(args: DeliverArgs) -> anyhow::Result<ExitCode> {
     let service = service(&args.data, &args.hop);
     let store = crate::open_store(&args.data, false).await?;
     let attempted = deliver_due(store.as_ref(), &service, &SystemClock).await?;
-    println!("{attempted} release(s) attempted");
+    println!("{}", msg!("cli.release.attempted", n = attempted));
     Ok(ExitCode::SUCCESS)
 }

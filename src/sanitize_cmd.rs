@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use mamori_sanitize::{Outcome, Policy, Verdict, sanitize_with_budget};
 
+use crate::messages::msg;
+
 const EXIT_QUARANTINED: u8 = 3;
 const EXIT_ERROR: u8 = 2;
 
@@ -42,7 +44,7 @@ pub fn run(args: SanitizeArgs) -> ExitCode {
         Ok(Verdict::Sanitized) => ExitCode::SUCCESS,
         Ok(Verdict::Quarantined) => ExitCode::from(EXIT_QUARANTINED),
         Err(e) => {
-            eprintln!("mamori sanitize: エラー (error): {e:#}");
+            eprintln!("mamori sanitize: {}: {e:#}", msg!("cli.error"));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -51,27 +53,20 @@ pub fn run(args: SanitizeArgs) -> ExitCode {
 /// Reads the policy from a TOML file: either the whole file, or its `[sanitize]` table when the
 /// file is the full mamori configuration.
 pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
-    let text = fs::read_to_string(path).with_context(|| {
-        format!(
-            "設定ファイルを読めません (cannot read config) {}",
-            path.display()
-        )
-    })?;
+    let text = fs::read_to_string(path)
+        .with_context(|| msg!("cli.sanitize.config_unreadable", path = path.display()))?;
     let mut table: toml::Table = toml::from_str(&text)
-        .with_context(|| format!("設定ファイルが不正です (invalid config) {}", path.display()))?;
+        .with_context(|| msg!("cli.sanitize.config_invalid", path = path.display()))?;
     let value = match table.remove("sanitize") {
         Some(v) => v,
         None => toml::Value::Table(table),
     };
-    let policy: Policy = value.try_into().with_context(|| {
-        format!(
-            "無害化ポリシーが不正です (invalid sanitize policy) {}",
-            path.display()
-        )
-    })?;
+    let policy: Policy = value
+        .try_into()
+        .with_context(|| msg!("cli.sanitize.policy_invalid", path = path.display()))?;
     policy.validate()?;
     if !is_safe_file_stem(&policy.quarantine_id_prefix) && !policy.quarantine_id_prefix.is_empty() {
-        bail!("quarantine_id_prefix may only contain ASCII letters, digits, '.', '_' and '-'");
+        bail!(msg!("cli.sanitize.prefix_invalid"));
     }
     Ok(policy)
 }
@@ -91,7 +86,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .unwrap_or(Path::new("."));
     let name = path
         .file_name()
-        .context("出力先がファイルではありません (output is not a file path)")?;
+        .with_context(|| msg!("cli.sanitize.output_not_file"))?;
     let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
     let result = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
@@ -102,7 +97,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.with_context(|| format!("書き込めません (cannot write) {}", path.display()))
+    result.with_context(|| msg!("cli.file.unwritable", path = path.display()))
 }
 
 fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
@@ -112,14 +107,14 @@ fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
     };
     let input = match &args.input {
         Some(path) => fs::read(path)
-            .with_context(|| format!("入力を読めません (cannot read input) {}", path.display()))?,
+            .with_context(|| msg!("cli.sanitize.input_unreadable", path = path.display()))?,
         None => {
             // Read whole even past the size limit: a quarantined original must be kept entire.
             let mut buf = Vec::new();
             std::io::stdin()
                 .lock()
                 .read_to_end(&mut buf)
-                .context("標準入力を読めません (cannot read standard input)")?;
+                .with_context(|| msg!("cli.sanitize.stdin_unreadable"))?;
             buf
         }
     };
@@ -133,18 +128,14 @@ fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
     // The original is stored before anything refers to its quarantine id.
     if let Some(dir) = &args.quarantine {
         if !is_safe_file_stem(&report.quarantine_id) {
-            bail!("隔離IDがファイル名に使えません (quarantine id is not a safe file name)");
+            bail!(msg!("cli.sanitize.id_unsafe"));
         }
-        fs::create_dir_all(dir).with_context(|| {
-            format!(
-                "隔離ディレクトリを作れません (cannot create) {}",
-                dir.display()
-            )
-        })?;
+        fs::create_dir_all(dir)
+            .with_context(|| msg!("cli.sanitize.quarantine_uncreatable", path = dir.display()))?;
         write_atomically(&dir.join(format!("{}.eml", report.quarantine_id)), &input)?;
     }
     if let Some(path) = &args.report {
-        let mut json = serde_json::to_vec_pretty(&report).context("report")?;
+        let mut json = serde_json::to_vec_pretty(&report)?;
         json.push(b'\n');
         write_atomically(path, &json)?;
     }
@@ -156,15 +147,15 @@ fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&message)
                         .and_then(|()| out.flush())
-                        .context("標準出力に書けません (cannot write standard output)")?;
+                        .with_context(|| msg!("cli.sanitize.stdout_unwritable"))?;
                 }
             }
             Ok(Verdict::Sanitized)
         }
         _ => {
             eprintln!(
-                "mamori sanitize: 隔離しました (quarantined whole): {}",
-                report.quarantine_id
+                "mamori sanitize: {}",
+                msg!("cli.sanitize.quarantined", id = report.quarantine_id)
             );
             Ok(Verdict::Quarantined)
         }

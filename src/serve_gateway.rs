@@ -30,6 +30,8 @@ use anyhow::Context;
 use mamori_gateway::GatewayConfig;
 use mamori_gateway::quarantine::Direction;
 
+use crate::messages::msg;
+
 #[derive(Debug)]
 pub struct GatewayFile {
     pub listen: SocketAddr,
@@ -80,7 +82,7 @@ fn text(table: &toml::Table, key: &str) -> anyhow::Result<Option<String>> {
     match table.get(key) {
         None => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => anyhow::bail!("{key} must be a string"),
+        Some(_) => anyhow::bail!(msg!("cli.config.not_text", key = key)),
     }
 }
 
@@ -88,7 +90,7 @@ fn flag(table: &toml::Table, key: &str) -> anyhow::Result<Option<bool>> {
     match table.get(key) {
         None => Ok(None),
         Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
-        Some(_) => anyhow::bail!("{key} must be true or false"),
+        Some(_) => anyhow::bail!(msg!("cli.config.not_flag", key = key)),
     }
 }
 
@@ -97,50 +99,60 @@ fn number(table: &toml::Table, key: &str) -> anyhow::Result<Option<u64>> {
         None => Ok(None),
         Some(toml::Value::Integer(n)) => u64::try_from(*n)
             .map(Some)
-            .map_err(|_| anyhow::anyhow!("{key} must not be negative")),
-        Some(_) => anyhow::bail!("{key} must be a number"),
+            .map_err(|_| anyhow::anyhow!(msg!("cli.config.negative", key = key))),
+        Some(_) => anyhow::bail!(msg!("cli.config.not_number", key = key)),
     }
 }
 
 impl GatewayFile {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the gateway configuration {}", path.display()))?;
-        Self::parse(&text)
-            .with_context(|| format!("the gateway configuration {} is invalid", path.display()))
+            .with_context(|| msg!("cli.config.reading", path = path.display()))?;
+        Self::parse(&text).with_context(|| msg!("cli.config.invalid", path = path.display()))
     }
 
     pub fn parse(source: &str) -> anyhow::Result<Self> {
         let table: toml::Table = source.parse()?;
         if let Some(unknown) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            anyhow::bail!("unknown key {unknown:?}; known keys: {}", KEYS.join(", "));
+            anyhow::bail!(msg!(
+                "cli.config.unknown_key",
+                key = format!("{unknown:?}"),
+                keys = KEYS.join(", ")
+            ));
         }
-        let required =
-            |key: &str| text(&table, key)?.ok_or_else(|| anyhow::anyhow!("{key} is required"));
+        let required = |key: &str| {
+            text(&table, key)?
+                .ok_or_else(|| anyhow::anyhow!(msg!("cli.config.required", key = key)))
+        };
         let listen = required("listen")?;
-        let listen = listen
-            .parse()
-            .map_err(|_| anyhow::anyhow!("listen must be ADDRESS:PORT, not {listen:?}"))?;
+        let listen = listen.parse().map_err(|_| {
+            anyhow::anyhow!(msg!("cli.config.listen", value = format!("{listen:?}")))
+        })?;
         let accept_domains = match table.get("accept_domains") {
             Some(toml::Value::Array(items)) => items
                 .iter()
                 .map(|v| {
                     v.as_str()
                         .map(str::to_owned)
-                        .ok_or_else(|| anyhow::anyhow!("accept_domains must hold strings"))
+                        .ok_or_else(|| anyhow::anyhow!(msg!("cli.config.domains_text")))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?,
-            _ => anyhow::bail!("accept_domains is required: a list of domains"),
+            _ => anyhow::bail!(msg!("cli.config.domains_required")),
         };
         let direction = match text(&table, "direction")?.as_deref() {
             None => None,
             Some("inbound") => Some(Direction::Inbound),
             Some("outbound") => Some(Direction::Outbound),
-            Some(other) => anyhow::bail!("direction must be inbound or outbound, not {other:?}"),
+            Some(other) => {
+                anyhow::bail!(msg!("cli.config.direction", value = format!("{other:?}")))
+            }
         };
         let size = |key: &str| -> anyhow::Result<Option<usize>> {
             number(&table, key)?
-                .map(|n| usize::try_from(n).map_err(|_| anyhow::anyhow!("{key} is too large")))
+                .map(|n| {
+                    usize::try_from(n)
+                        .map_err(|_| anyhow::anyhow!(msg!("cli.config.too_large", key = key)))
+                })
                 .transpose()
         };
         Ok(Self {
@@ -167,7 +179,7 @@ impl GatewayFile {
                 .cloned()
                 .map(|v| v.try_into::<mamori_sanitize::Policy>())
                 .transpose()
-                .context("[sanitize] is not a valid sanitize policy")?,
+                .with_context(|| msg!("cli.config.policy_invalid"))?,
         })
     }
 

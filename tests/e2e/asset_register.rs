@@ -14,7 +14,8 @@ use fantoccini::{Client, Locator};
 use mamori_sheet::{Format, Language, Limits, Table, asset_template, read, write_xlsx};
 
 use crate::browser::{
-    browser, browser_available, click, element, text_of, type_into, url, wait_for_text,
+    browser, browser_available, change_initial_password, click, element, text_of, type_into, url,
+    wait_for_text,
 };
 use crate::support::Server;
 
@@ -165,6 +166,7 @@ async fn walk(client: Client, base: String, admin_password: String, file: PathBu
     type_into(client, "#password", &admin_password).await;
     click(client, "#login").await;
     element(client, "#logout").await;
+    change_initial_password(client, &base, &admin_password).await;
 
     // Import the sheet through the page's file field.
     client

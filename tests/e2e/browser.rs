@@ -127,6 +127,27 @@ pub(crate) async fn click(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
 }
 
+/// The first administrator's first login, just made: every page leads to the change of the
+/// printed password, and once it is changed the pages open. Returns the new password.
+pub(crate) async fn change_initial_password(client: &Client, base: &str, printed: &str) -> String {
+    element(client, "#password-required").await;
+    let at = client.current_url().await.expect("current URL");
+    assert_eq!(at.path(), "/account/password", "{at}");
+    client
+        .goto(&format!("{base}/organisations"))
+        .await
+        .expect("organisations page");
+    element(client, "#password-required").await;
+    let at = client.current_url().await.expect("current URL");
+    assert_eq!(at.path(), "/account/password", "{at}");
+    let chosen = "Shinkansen-Kodama-2026";
+    type_into(client, "#current-password", printed).await;
+    type_into(client, "#new-password", chosen).await;
+    click(client, "#change-password").await;
+    wait_for_text(client, "#notice", "パスワードを変更しました").await;
+    chosen.to_owned()
+}
+
 /// Waits until the element's text contains `wanted`, and returns that text.
 pub(crate) async fn wait_for_text(client: &Client, css: &str, wanted: &str) -> String {
     let deadline = tokio::time::Instant::now() + PAGE;
@@ -197,6 +218,8 @@ async fn walk(client: Client, base: String, admin_password: String, screenshot: 
     type_into(client, "#password", &admin_password).await;
     click(client, "#login").await;
     element(client, "#logout").await;
+    // The printed password is replaced before anything else.
+    change_initial_password(client, &base, &admin_password).await;
 
     // The administrator is the CISO and may create an organisation (機関).
     client
@@ -277,6 +300,10 @@ async fn walk(client: Client, base: String, admin_password: String, screenshot: 
         .await;
         wait_for_text(client, "#logout", logout).await;
     }
+
+    // The account's API tokens: the link from the account page; none were issued.
+    click(client, "#tokens-link").await;
+    wait_for_text(client, "#tokens-none", "APIトークンはありません").await;
 
     // Log out: back at the login page, and the person's page now needs a login again.
     click(client, "#logout").await;

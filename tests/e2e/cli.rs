@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{Connection, Row, SqliteConnection};
 
-use crate::support::{PASSWORD, Server, get, run, text};
+use crate::support::{PASSWORD, Server, get, post_form, run, text};
 
 /// Runs SQL against a data folder's database, as someone with access to the file could.
 fn with_db<T>(data: &Path, work: impl AsyncFnOnce(&mut SqliteConnection) -> T) -> T {
@@ -89,7 +89,7 @@ fn intact_records(output: &std::process::Output) -> u64 {
         text(&output.stderr)
     );
     stdout
-        .split("intact):")
+        .split("audit trail intact: ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
@@ -204,7 +204,7 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
         "SELECT u.username FROM policy_acknowledgements a JOIN users u ON u.id = a.user_id \
          ORDER BY u.username",
     );
-    assert_eq!(confirmed, ["takahashi", "tanaka", "yamamoto"]);
+    assert_eq!(confirmed, ["suzuki", "takahashi", "tanaka"]);
 }
 
 #[test]
@@ -442,19 +442,52 @@ fn user_create_names_what_is_wrong_with_a_weak_password() {
 fn token_create_prints_a_token_that_the_running_server_accepts() {
     let root = tempfile::tempdir().expect("temp dir");
     let data = root.path().join("data");
-    let server = Server::start(&data, &[]);
-    let output = run(
-        &[
-            "token",
-            "create",
-            "--data",
-            data.to_str().expect("UTF-8 path"),
-            "--username",
-            "admin",
-        ],
-        "",
+    let mut server = Server::start(&data, &[]);
+    let create = || {
+        run(
+            &[
+                "token",
+                "create",
+                "--data",
+                data.to_str().expect("UTF-8 path"),
+                "--username",
+                "admin",
+            ],
+            "",
+        )
+    };
+    // The printed password must be changed first: until then the API refuses the account, and
+    // the change revokes the tokens made before it.
+    let early = create();
+    assert_eq!(early.status.code(), Some(0), "{}", text(&early.stderr));
+    assert!(
+        text(&early.stderr).contains("must change the initial password first"),
+        "{}",
+        text(&early.stderr)
     );
+    let bearer = format!("Bearer {}", text(&early.stdout).trim());
+    let refused = get(
+        server.addr,
+        "/api/v1/me",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("password_change_required"),
+        "{}",
+        refused.body
+    );
+    server.change_admin_password();
+    let revoked = get(
+        server.addr,
+        "/api/v1/me",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(revoked.status, 401, "{}", revoked.body);
+
+    let output = create();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("must change"));
     let token = text(&output.stdout).trim().to_owned();
     assert!(
         token.starts_with("mamori_") && token.len() > 40,
@@ -481,7 +514,10 @@ fn token_create_prints_a_token_that_the_running_server_accepts() {
     assert_eq!(get(server.addr, "/api/v1/no-such-route", &good).status, 404);
     assert_eq!(get(server.addr, "/api/v1/no-such-route", &bad).status, 401);
     // The token is stored hashed, never as issued.
-    let stored = column(&data, "SELECT token_digest FROM api_tokens");
+    let stored = column(
+        &data,
+        "SELECT token_digest FROM api_tokens WHERE revoked_at IS NULL",
+    );
     assert_eq!(stored.len(), 1);
     assert!(!stored[0].contains(&token[7..]));
 
@@ -498,6 +534,200 @@ fn token_create_prints_a_token_that_the_running_server_accepts() {
     );
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("no user \"nobody\""));
+}
+
+/// `token create --expires --read-only --name`, `token list [--user]` and `token revoke`.
+#[test]
+fn tokens_expire_are_listed_and_revoked_from_the_command_line() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let mut server = Server::start(&data, &[]);
+    server.change_admin_password();
+    let folder = data.to_str().expect("UTF-8 path");
+    let token = |extra: &[&str]| {
+        let mut args = vec!["token", "create", "--data", folder, "--username", "admin"];
+        args.extend_from_slice(extra);
+        run(&args, "")
+    };
+    // Every token ends: no life of zero days, none beyond ten years.
+    for days in ["0", "3651", "36500", "forever"] {
+        let refused = token(&["--expires", days]);
+        assert_eq!(refused.status.code(), Some(2), "--expires {days}");
+        assert!(
+            text(&refused.stderr).contains("--expires"),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+    assert!(column(&data, "SELECT id FROM api_tokens").is_empty());
+    let refused = token(&["--name", "bad\u{7}name"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("--name"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let made = token(&["--name", "監視 nightly", "--expires", "7", "--read-only"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let secret = text(&made.stdout).trim().to_owned();
+    let said = text(&made.stderr);
+    assert!(
+        said.contains("読み取り専用") && said.contains("read-only"),
+        "{said}"
+    );
+    assert!(said.contains("監視 nightly"), "{said}");
+    let days = column(
+        &data,
+        "SELECT CAST((expires_at - created_at + 3600000) / 86400000 AS TEXT) FROM api_tokens",
+    );
+    assert_eq!(days, ["7"]);
+    let default = token(&[]);
+    assert_eq!(default.status.code(), Some(0), "{}", text(&default.stderr));
+    let days = column(
+        &data,
+        "SELECT CAST((expires_at - created_at + 3600000) / 86400000 AS TEXT) FROM api_tokens ORDER BY id",
+    );
+    assert_eq!(days, ["7", "90"], "the default life is 90 days");
+
+    let bearer = format!("Bearer {secret}");
+    let me = get(
+        server.addr,
+        "/api/v1/me",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(me.status, 200, "{}", me.body);
+
+    let list = run(&["token", "list", "--data", folder], "");
+    assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
+    let listed = text(&list.stdout);
+    // Newest first: id, account, name, created, expires, last used, scope.
+    let rows: Vec<Vec<&str>> = listed
+        .lines()
+        .skip(1)
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{listed}");
+    assert_eq!(rows[1][..3], ["1", "admin", "監視 nightly"], "{listed}");
+    assert_eq!(rows[1][6], "read-only", "{listed}");
+    assert_eq!(rows[0][6], "read-write", "{listed}");
+    assert_ne!(rows[1][5], "-", "used once: {listed}");
+    assert_eq!(rows[0][..3], ["2", "admin", "cli"], "{listed}");
+    assert_eq!(rows[0][5], "-", "never used: {listed}");
+    assert!(
+        !listed.contains(&secret[7..]),
+        "a token is printed once only"
+    );
+    let theirs = run(&["token", "list", "--data", folder, "--user", "nobody"], "");
+    assert_eq!(theirs.status.code(), Some(2));
+
+    let revoked = run(&["token", "revoke", "--data", folder, "1"], "");
+    assert_eq!(revoked.status.code(), Some(0), "{}", text(&revoked.stderr));
+    assert!(
+        text(&revoked.stdout).contains("revoked"),
+        "{}",
+        text(&revoked.stdout)
+    );
+    let me = get(
+        server.addr,
+        "/api/v1/me",
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(me.status, 401, "a revoked token is refused");
+    let again = run(&["token", "revoke", "--data", folder, "1"], "");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("no API token 1 to revoke"),
+        "{}",
+        text(&again.stderr)
+    );
+    let listed = text(&run(&["token", "list", "--data", folder, "--user", "admin"], "").stdout);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let revocation = column(
+        &data,
+        "SELECT actor_name FROM audit_log WHERE action = 'api_token.revoke'",
+    );
+    assert_eq!(revocation, ["system:token revoke"]);
+}
+
+/// Without `--password-stdin`, `user create` makes a password, prints it once, and the account
+/// must change it at its first login.
+#[test]
+fn user_create_without_a_password_prints_one_to_change_at_first_login() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let server = Server::start(&data, &[]);
+    let output = run(
+        &[
+            "user",
+            "create",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+            "--username",
+            "shinnin",
+            "--role",
+            "ciso",
+        ],
+        "",
+    );
+    let printed = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let password = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("パスワード (password):"))
+        .unwrap_or_else(|| panic!("no password in {printed:?}"))
+        .trim()
+        .to_owned();
+    assert_eq!(password.len(), 20, "{printed}");
+    assert!(printed.contains("changed at the first login"), "{printed}");
+    assert!(
+        !text(&output.stderr).contains(&password),
+        "a log line holds it"
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT CAST(must_change_password AS TEXT) FROM users WHERE username = 'shinnin'"
+        ),
+        ["1"]
+    );
+    // A typed password is its holder's own: no change is asked.
+    let typed = user_create(&data, &["--username", "kizon", "--role", "ciso"], PASSWORD);
+    assert_eq!(typed.status.code(), Some(0), "{}", text(&typed.stderr));
+    assert!(!text(&typed.stdout).contains("パスワード"));
+    assert_eq!(
+        column(
+            &data,
+            "SELECT CAST(must_change_password AS TEXT) FROM users WHERE username = 'kizon'"
+        ),
+        ["0"]
+    );
+
+    // The printed password logs in, and every page then asks for a new one.
+    let page = get(server.addr, "/login", &[]);
+    let pre = page.cookie("mamori_pre").expect("pre-session cookie");
+    let login = post_form(
+        server.addr,
+        "/login",
+        &[("Cookie", &format!("mamori_pre={pre}"))],
+        &[
+            ("_csrf", &pre),
+            ("username", "shinnin"),
+            ("password", &password),
+        ],
+    );
+    assert_eq!(login.status, 303, "{}", login.body);
+    let session = format!(
+        "mamori_session={}",
+        login.cookie("mamori_session").expect("session")
+    );
+    let home = get(server.addr, "/", &[("Cookie", &session)]);
+    assert_eq!(home.status, 303);
+    assert!(
+        home.head.contains("location: /account/password"),
+        "{}",
+        home.head
+    );
 }
 
 /// A data folder with some activity in its audit trail, and the server stopped.

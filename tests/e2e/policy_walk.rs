@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    browser, browser_available, click, element, text_of, type_into, url, wait_for_text,
+    browser, browser_available, change_initial_password, click, element, text_of, type_into, url,
+    wait_for_text,
 };
 use crate::support::{PASSWORD, Server};
 
@@ -51,9 +52,12 @@ async fn version_state(client: &Client) -> String {
 async fn wait_for_state(client: &Client, state: &str) {
     let deadline = tokio::time::Instant::now() + crate::browser::PAGE;
     loop {
-        if client.find(Locator::Id("version-state")).await.is_ok()
-            && version_state(client).await == state
-        {
+        // The page may be replaced between finding the element and reading it.
+        let shown = match client.find(Locator::Id("version-state")).await {
+            Ok(found) => found.attr("data-state").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if shown.as_deref() == Some(state) {
             return;
         }
         if tokio::time::Instant::now() > deadline {
@@ -99,6 +103,7 @@ async fn walk(client: Client, base: String, admin_password: String, data: PathBu
     // The administrator sets up 管理者 with one 課室; the operator adds a second CISO and a
     // member of staff of that 課室.
     log_in(client, &base, "admin", &admin_password).await;
+    change_initial_password(client, &base, &admin_password).await;
     client
         .goto(&format!("{base}/organisations"))
         .await

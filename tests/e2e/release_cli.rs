@@ -14,14 +14,16 @@ use mamori_core::credentials::{NewPassword, token_digest};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, PersonId, Role, Scope, UserId};
 use mamori_store::{
-    AccountStore, AuditFilter, AuditStore, DirectoryStore, NewAccount, OrganisationInput, Origin,
-    PersonInput, SqlStore, SystemClock, UnitInput,
+    AccountStore, AuditFilter, AuditStore, DirectoryStore, NewAccount, NewApiToken,
+    OrganisationInput, Origin, PersonInput, SqlStore, SystemClock, UnitInput,
 };
 
 use crate::support::{PASSWORD, run, text};
 
 /// An API token of `kanrisha`'s, as `mamori token create` would have printed it.
 const KANRISHA_TOKEN: &str = "mamori_kanrisha-token-for-the-release-tests";
+/// The approver's token that may only read: it approves nothing.
+const KANRISHA_READ_TOKEN: &str = "mamori_kanrisha-read-only-token-for-the-release-tests";
 /// An API token of `shokuin`'s.
 const SHOKUIN_TOKEN: &str = "mamori_shokuin-token-for-the-release-tests";
 
@@ -101,21 +103,33 @@ fn seed(data: &Path) {
                             .unwrap()
                             .hash(&mut rand::rngs::OsRng),
                         language: "ja".into(),
+                        must_change_password: false,
                     },
                     role,
                     &origin,
                 )
                 .await
                 .unwrap();
-            let token = match username {
-                "kanrisha" => KANRISHA_TOKEN,
-                "shokuin" => SHOKUIN_TOKEN,
+            let tokens: &[(&str, bool)] = match username {
+                "kanrisha" => &[(KANRISHA_TOKEN, false), (KANRISHA_READ_TOKEN, true)],
+                "shokuin" => &[(SHOKUIN_TOKEN, false)],
                 _ => continue,
             };
-            store
-                .create_api_token(user, "cli", &token_digest(token), &origin)
-                .await
-                .unwrap();
+            for (token, read_only) in tokens {
+                store
+                    .create_api_token(
+                        NewApiToken {
+                            user_id: user,
+                            name: Name::parse("name", "cli").unwrap(),
+                            token_digest: token_digest(token),
+                            expires_at: i64::MAX,
+                            read_only: *read_only,
+                        },
+                        &origin,
+                    )
+                    .await
+                    .unwrap();
+            }
         }
         store.close().await;
     });
@@ -303,7 +317,7 @@ fn quarantine_release_records_the_approver_and_delivers_the_original_to_the_reci
         "--approver",
         "kanrisha",
     ];
-    let unproved: [(&[&str], &str, &str); 4] = [
+    let unproved: [(&[&str], &str, &str); 5] = [
         (&[], "", "must prove who they are"),
         (
             &["--approver-password-stdin"],
@@ -312,6 +326,11 @@ fn quarantine_release_records_the_approver_and_delivers_the_original_to_the_reci
         ),
         (&["--approver-token-stdin"], SHOKUIN_TOKEN, "not accepted"),
         (&["--approver-token-stdin"], "mamori_forged", "not accepted"),
+        (
+            &["--approver-token-stdin"],
+            KANRISHA_READ_TOKEN,
+            "a read-only API token cannot approve",
+        ),
     ];
     for (extra, stdin, why) in unproved {
         let mut all = kakari.to_vec();

@@ -157,6 +157,8 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
         .unwrap_or_else(|| panic!("no quarantine id in {notice}"))
         .to_owned();
 
+    // The printed password is changed first, as the server asks before anything else.
+    server.change_admin_password();
     let token = run(
         &[
             "token",

@@ -152,7 +152,46 @@ impl Server {
     pub fn assert_running(&mut self) {
         self.guard.assert_running();
     }
+
+    /// Logs in as the first administrator and replaces the printed password, as the server asks
+    /// before anything else; [`Server::admin_password`] is the new one afterwards.
+    pub fn change_admin_password(&mut self) {
+        let login_page = get(self.addr, "/login", &[]);
+        let pre = login_page.cookie("mamori_pre").expect("pre-session cookie");
+        let cookie = format!("mamori_pre={pre}");
+        let login = post_form(
+            self.addr,
+            "/login",
+            &[("Cookie", &cookie)],
+            &[
+                ("_csrf", &pre),
+                ("username", "admin"),
+                ("password", &self.admin_password),
+            ],
+        );
+        assert_eq!(login.status, 303, "admin login: {}", login.body);
+        let session = login.cookie("mamori_session").expect("session cookie");
+        let cookie = format!("mamori_session={session}");
+        let form = get(self.addr, "/account/password", &[("Cookie", &cookie)]);
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = form.csrf().expect("CSRF token of the password form");
+        let changed = post_form(
+            self.addr,
+            "/account/password",
+            &[("Cookie", &cookie)],
+            &[
+                ("_csrf", &csrf),
+                ("current", &self.admin_password),
+                ("new_password", ADMIN_PASSWORD),
+            ],
+        );
+        assert_eq!(changed.status, 200, "password change: {}", changed.body);
+        self.admin_password = ADMIN_PASSWORD.to_owned();
+    }
 }
+
+/// The first administrator's password once [`Server::change_admin_password`] has set it.
+pub const ADMIN_PASSWORD: &str = "Hokkaido-Kanko-2026-Ruri";
 
 /// Forwards the lines of a child's output to a channel, so that reading can time out.
 fn line_channel(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
@@ -188,23 +227,90 @@ pub fn wait_for_port(port: u16, guard: &mut ChildGuard) {
     panic!("nothing listens on port {port} after {STARTUP:?}");
 }
 
-/// A response of [`get`].
+/// A response of [`get`] or [`post_form`].
 pub struct Response {
     pub status: u16,
+    /// The header lines, as sent.
+    pub head: String,
     pub body: String,
+}
+
+impl Response {
+    /// The value of the cookie `name` that the response sets.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (header, value) = line.split_once(':')?;
+            if !header.eq_ignore_ascii_case("set-cookie") {
+                return None;
+            }
+            let pair = value.trim().split(';').next()?;
+            let (key, value) = pair.split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
+    }
+
+    /// The CSRF token a form of the page carries.
+    pub fn csrf(&self) -> Option<String> {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
 }
 
 /// `GET path` with the given extra header lines, over a fresh connection.
 pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
+    exchange(addr, "GET", path, headers, "")
+}
+
+/// `POST path` of a form (`application/x-www-form-urlencoded` pairs), over a fresh connection.
+pub fn post_form(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    form: &[(&str, &str)],
+) -> Response {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let body = form
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let length = body.len().to_string();
+    let mut all = vec![
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Content-Length", length.as_str()),
+    ];
+    all.extend_from_slice(headers);
+    exchange(addr, "POST", path, &all, &body)
+}
+
+fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Response {
     let mut stream = TcpStream::connect(addr).expect("server accepts connections");
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout is set");
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
+    request.push_str(body);
     stream
         .write_all(request.as_bytes())
         .expect("request is sent");
@@ -219,6 +325,7 @@ pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
         .unwrap_or_else(|| panic!("not an HTTP response: {head:?}"));
     Response {
         status,
+        head: head.to_owned(),
         body: body.to_owned(),
     }
 }

@@ -439,9 +439,7 @@ impl Permission for ViewPolicy {
     fn allows(actor: &Actor, place: &PolicyPlace) -> bool {
         // A member of staff without a role assignment still reads the rules they must follow;
         // a contractor reads none.
-        let on_staff = actor.roles.iter().any(|(r, _)| *r != Role::Contractor)
-            || (actor.roles.is_empty() && actor.org_id.is_some());
-        if !on_staff {
+        if !actor.on_staff() {
             return false;
         }
         matches!(
@@ -505,10 +503,66 @@ impl Permission for ViewAcknowledgements {
     type Target = (OrgId, Option<UnitId>);
     const NAME: &'static str = "policy.acknowledgements";
     fn allows(actor: &Actor, (org, unit): &(OrgId, Option<UnitId>)) -> bool {
+        actor.oversees(*org, *unit)
+    }
+}
+
+impl Actor {
+    /// Oversees the units of an organisation: the administrators, its 責任者 and the auditors
+    /// every unit; a unit's 管理者 their own (`None` asks for every unit).
+    fn oversees(&self, org: OrgId, unit: Option<UnitId>) -> bool {
+        self.is_administrator()
+            || self.officer_of(Some(org))
+            || self.has_global(&[Role::Auditor])
+            || self.manager_of(unit)
+    }
+
+    /// On the staff: a role other than contractor, or a member of an organisation without any
+    /// role. A contractor reads only what their contract names.
+    fn on_staff(&self) -> bool {
+        self.roles.iter().any(|(r, _)| *r != Role::Contractor)
+            || (self.roles.is_empty() && self.org_id.is_some())
+    }
+}
+
+/// 対策項目を読む: the catalogues of measures, for everyone on the staff.
+pub struct ViewControls;
+impl Permission for ViewControls {
+    type Target = ();
+    const NAME: &'static str = "controls.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.on_staff()
+    }
+}
+
+/// 対策項目集を取り込む: the administrators.
+pub struct ManageCatalogues;
+impl Permission for ManageCatalogues {
+    type Target = ();
+    const NAME: &'static str = "controls.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
         actor.is_administrator()
-            || actor.officer_of(Some(*org))
-            || actor.has_global(&[Role::Auditor])
-            || actor.manager_of(*unit)
+    }
+}
+
+/// 実施状況を読む: whoever oversees the unit (see [`ViewAcknowledgements`]) and the CSIRT.
+pub struct ViewMeasureStatus;
+impl Permission for ViewMeasureStatus {
+    type Target = (OrgId, Option<UnitId>);
+    const NAME: &'static str = "controls.status.read";
+    fn allows(actor: &Actor, (org, unit): &(OrgId, Option<UnitId>)) -> bool {
+        actor.oversees(*org, *unit) || actor.has_global(&[Role::Csirt])
+    }
+}
+
+/// 実施状況を回答する: the unit's 管理者, its organisation's 責任者 and the administrators; never an
+/// auditor (who judges the answers) unless they also hold one of those roles.
+pub struct RecordMeasureStatus;
+impl Permission for RecordMeasureStatus {
+    type Target = (OrgId, UnitId);
+    const NAME: &'static str = "controls.status.record";
+    fn allows(actor: &Actor, (org, unit): &(OrgId, UnitId)) -> bool {
+        actor.is_administrator() || actor.officer_of(Some(*org)) || actor.manager_of(Some(*unit))
     }
 }
 

@@ -91,6 +91,19 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How long an API token lives when its maker names no time, in days.
+pub const TOKEN_DEFAULT_DAYS: u32 = 90;
+/// The longest life an API token may be given, in days: every token ends.
+pub const TOKEN_MAX_DAYS: u32 = 3650;
+
+/// When a token made at `now_ms` to live `days` days expires (milliseconds since the epoch);
+/// `None` for a life of no days or beyond [`TOKEN_MAX_DAYS`].
+pub fn token_expiry(now_ms: i64, days: u32) -> Option<i64> {
+    (1..=TOKEN_MAX_DAYS)
+        .contains(&days)
+        .then(|| now_ms.saturating_add(i64::from(days) * 86_400_000))
+}
+
 /// Constant-time string comparison for secrets.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
     subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()).into()
@@ -186,6 +199,23 @@ pub fn normalise_recovery_code(raw: &str) -> String {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn every_token_expires_within_the_longest_life() {
+        let now = 1_700_000_000_000;
+        assert_eq!(token_expiry(now, 1), Some(now + 86_400_000));
+        assert_eq!(
+            token_expiry(now, TOKEN_DEFAULT_DAYS),
+            Some(now + 90 * 86_400_000)
+        );
+        assert_eq!(
+            token_expiry(now, TOKEN_MAX_DAYS),
+            Some(now + 3650 * 86_400_000)
+        );
+        assert_eq!(token_expiry(now, 0), None, "a token that never lives");
+        assert_eq!(token_expiry(now, TOKEN_MAX_DAYS + 1), None);
+        assert_eq!(token_expiry(now, u32::MAX), None);
+    }
 
     #[test]
     fn password_policy() {

@@ -2,6 +2,7 @@
 
 use mamori_core::authz::{Granted, ManageAccounts};
 use mamori_core::role::{Role, Scope};
+use mamori_core::text::Name;
 use mamori_core::{Actor, PersonId, UserId};
 
 use crate::directory::PersonInput;
@@ -16,6 +17,9 @@ pub struct Credentials {
     pub totp_secret: Option<String>,
     pub language: String,
     pub disabled: bool,
+    /// The password was made known to someone else (printed at the first start): it must be
+    /// changed before the account does anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -36,6 +40,9 @@ pub struct NewAccount {
     pub person_id: PersonId,
     pub password_hash: String,
     pub language: String,
+    /// Someone else knows the password (it was printed or generated for the account): the
+    /// account changes it before it does anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +68,52 @@ pub struct Session {
     pub expires_at: i64,
     pub address: String,
     pub user_agent: String,
+    /// The account must change its password before anything else (read with the session).
+    #[serde(skip)]
+    pub must_change_password: bool,
+}
+
+/// A new API token. The token itself is shown once to whoever made it; only its digest is kept.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub user_id: UserId,
+    pub name: Name,
+    pub token_digest: String,
+    /// Milliseconds since the epoch; every token has one (see `credentials::token_expiry`).
+    pub expires_at: i64,
+    /// The token may only read (`GET`) through the API.
+    pub read_only: bool,
+}
+
+/// An API token as listed: never its digest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: UserId,
+    pub username: String,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Kept to the minute: a token's use writes at most once a minute.
+    pub last_used_at: Option<i64>,
+    pub read_only: bool,
+}
+
+impl ApiToken {
+    /// Whether the token still opens the API at `now_ms` (listed tokens are never revoked).
+    pub fn is_live(&self, now_ms: i64) -> bool {
+        self.expires_at > now_ms
+    }
+}
+
+/// A presented token that is live (neither revoked nor expired): whose it is and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveToken {
+    pub id: i64,
+    pub user_id: UserId,
+    pub read_only: bool,
+    /// Its account must change its password before anything else.
+    pub must_change_password: bool,
 }
 
 /// Accounts, sessions, second factors and API tokens.
@@ -83,6 +136,7 @@ pub trait AccountStore: Send + Sync {
         origin: &Origin,
     ) -> Result<UserId>;
     async fn list_accounts(&self, grant: &Granted<ManageAccounts>) -> Result<Vec<Account>>;
+    /// Disabling ends the account's sessions and revokes its API tokens in the same write.
     async fn set_account_disabled(
         &self,
         grant: &Granted<ManageAccounts>,
@@ -95,6 +149,8 @@ pub trait AccountStore: Send + Sync {
     async fn credentials(&self, user: UserId) -> Result<Option<Credentials>>;
     /// The acting identity of an account: its person and roles. `None` when disabled or gone.
     async fn actor(&self, user: UserId) -> Result<Option<Actor>>;
+    /// Sets a new password, clears the mark that it must be changed, and revokes every API token
+    /// of the account, in one audited write.
     async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()>;
     async fn set_language(&self, user: UserId, language: &str, origin: &Origin) -> Result<()>;
     /// Turns the second factor on (with the digests of fresh recovery codes) or off.
@@ -121,13 +177,17 @@ pub trait AccountStore: Send + Sync {
     /// Ends every session of the user except `keep`.
     async fn revoke_other_sessions(&self, user: UserId, keep: Option<i64>) -> Result<u64>;
 
-    async fn create_api_token(
+    async fn create_api_token(&self, token: NewApiToken, origin: &Origin) -> Result<i64>;
+    /// The live token with this digest; notes its use, at most once a minute.
+    async fn live_api_token(&self, token_digest: &str) -> Result<Option<LiveToken>>;
+    /// The tokens not revoked, of one account or of all, expired ones included, newest first.
+    async fn list_api_tokens(&self, user: Option<UserId>) -> Result<Vec<ApiToken>>;
+    /// Revokes a token: of `owner` only when one is named (a person's own page), any token when
+    /// not (the operator's command line). `NotFound` when there is no such token not yet revoked.
+    async fn revoke_api_token(
         &self,
-        user: UserId,
-        name: &str,
-        token_digest: &str,
+        id: i64,
+        owner: Option<UserId>,
         origin: &Origin,
-    ) -> Result<i64>;
-    /// The account a live API token belongs to.
-    async fn api_token_user(&self, token_digest: &str) -> Result<Option<UserId>>;
+    ) -> Result<ApiToken>;
 }

@@ -115,6 +115,12 @@ conflicts! {
     PolicySelfApproval => "policy.self_approval",
     /// The person has already confirmed this version.
     PolicyAlreadyAcknowledged => "policy.already_acknowledged",
+
+    // Control catalogues
+    /// The answer names a measure its catalogue does not have (or a node that is not assessed).
+    MeasureMissing => "measure.missing",
+    /// The unit of an answer does not exist.
+    MeasureUnitMissing => "measure.unit_missing",
 }
 
 impl std::fmt::Display for Conflict {

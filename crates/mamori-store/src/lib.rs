@@ -9,6 +9,7 @@ mod anchor;
 mod assets;
 mod audit;
 mod conflict;
+mod controls;
 mod directory;
 mod policies;
 mod releases;
@@ -22,6 +23,7 @@ pub use anchor::{Anchor, AnchorBreak, AnchorEntry, read_anchor};
 pub use assets::*;
 pub use audit::*;
 pub use conflict::Conflict;
+pub use controls::*;
 pub use directory::*;
 pub use policies::*;
 pub use releases::*;
@@ -96,7 +98,7 @@ impl Origin {
 /// Everything mamori keeps.
 #[async_trait::async_trait]
 pub trait Store:
-    DirectoryStore + AccountStore + AuditStore + AssetStore + ReleaseStore + PolicyStore
+    DirectoryStore + AccountStore + AuditStore + AssetStore + ReleaseStore + PolicyStore + ControlStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

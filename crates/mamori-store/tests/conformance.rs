@@ -19,8 +19,9 @@ use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AuditFilter, AuditStore, Backend, Conflict, NewAccount, NewSession, OrganisationInput, Origin,
-    PeopleFilter, PersonInput, SqlStore, Store, StoreError, UnitInput,
+    AccountStore, AuditFilter, AuditStore, Backend, Conflict, LiveToken, NewAccount, NewApiToken,
+    NewSession, OrganisationInput, Origin, PeopleFilter, PersonInput, SqlStore, Store, StoreError,
+    UnitInput,
 };
 use sqlx::{AnyConnection, Connection, Row};
 
@@ -331,6 +332,8 @@ conformance!(
     totp_step_cannot_be_replayed,
     recovery_codes_are_single_use,
     api_tokens,
+    a_new_password_or_disabling_revokes_every_token,
+    a_password_someone_else_knows_must_be_changed,
     every_mutation_writes_exactly_one_audit_record,
     refused_mutations_write_no_audit_record,
     list_audit_filters,
@@ -370,11 +373,17 @@ conformance!(
     policy_versions_go_from_draft_to_superseded_each_step_audited,
     the_store_refuses_a_policy_approval_by_its_editor_whatever_the_grant,
     confirmations_are_counted_per_unit_once_per_person,
+    a_catalogue_is_stored_rebuilt_and_replaced_keeping_its_answers,
+    units_are_described_by_the_assets_they_hold,
 );
 
 #[path = "conformance/assets.rs"]
 mod assets;
 use assets::*;
+
+#[path = "conformance/controls.rs"]
+mod controls;
+use controls::*;
 
 #[path = "conformance/policies.rs"]
 mod policies;
@@ -509,6 +518,7 @@ fn new_account(username: &str) -> NewAccount {
         person_id: PersonId(0),
         password_hash: format!("$argon2id$hash-of-{username}"),
         language: "ja".into(),
+        must_change_password: false,
     }
 }
 
@@ -538,6 +548,18 @@ fn new_session(user: UserId, digest: &str, expires_at: i64) -> NewSession {
         expires_at,
         address: "198.51.100.7".into(),
         user_agent: "test-agent".into(),
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn new_token(user: UserId, name_text: &str, digest: &str, expires_at: i64) -> NewApiToken {
+    NewApiToken {
+        user_id: user,
+        name: name(name_text),
+        token_digest: digest.into(),
+        expires_at,
+        read_only: false,
     }
 }
 
@@ -2164,12 +2186,12 @@ async fn recovery_codes_are_single_use(fx: Fx) {
 async fn api_tokens(fx: Fx) {
     let s = fx.store();
     let user = provision(&fx, "robot", None, None).await;
+    let other = provision(&fx, "human", None, None).await;
     let before = fx.audit_len().await;
+    let expires = fx.now() + 90 * DAY_MS;
     let id = s
         .create_api_token(
-            user,
-            "nightly export",
-            "tokendigest-1",
+            new_token(user, "nightly export", "tokendigest-1", expires),
             &Origin::system("token"),
         )
         .await
@@ -2177,23 +2199,229 @@ async fn api_tokens(fx: Fx) {
     let record = fx.assert_one_record(before, "api_token.create").await;
     assert_eq!(record.event.detail["token_id"], id);
     assert_eq!(record.event.detail["name"], "nightly export");
-    assert_eq!(s.api_token_user("tokendigest-1").await.unwrap(), Some(user));
-    assert_eq!(s.api_token_user("tokendigest-2").await.unwrap(), None);
-    assert_eq!(s.api_token_user("").await.unwrap(), None);
+    assert_eq!(record.event.detail["expires_at"], expires);
+    assert_eq!(record.event.detail["read_only"], false);
+    assert_eq!(
+        s.live_api_token("tokendigest-1").await.unwrap(),
+        Some(LiveToken {
+            id,
+            user_id: user,
+            read_only: false,
+            must_change_password: false,
+        })
+    );
+    assert_eq!(s.live_api_token("tokendigest-2").await.unwrap(), None);
+    assert_eq!(s.live_api_token("").await.unwrap(), None);
     let second = s
-        .create_api_token(user, "second", "tokendigest-2", &Origin::system("token"))
+        .create_api_token(
+            NewApiToken {
+                read_only: true,
+                ..new_token(user, "second", "tokendigest-2", fx.now() + DAY_MS)
+            },
+            &Origin::system("token"),
+        )
         .await
         .unwrap();
     assert_ne!(id, second);
-    assert_eq!(s.api_token_user("tokendigest-2").await.unwrap(), Some(user));
+    let live = s.live_api_token("tokendigest-2").await.unwrap().unwrap();
+    assert!(live.read_only && live.user_id == user);
     let before = fx.audit_len().await;
     assert_conflict(
-        s.create_api_token(user, "again", "tokendigest-1", &Origin::system("token"))
-            .await,
+        s.create_api_token(
+            new_token(user, "again", "tokendigest-1", expires),
+            &Origin::system("token"),
+        )
+        .await,
         Conflict::ApiTokenDigestTaken,
         "a token digest twice",
     );
     fx.assert_no_record(before, "a refused token").await;
+
+    // Listed newest first, with when each was last used; never the digest.
+    let listed = s.list_api_tokens(Some(user)).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [second, id]
+    );
+    assert_eq!(listed[1].username, "robot");
+    assert_eq!(listed[1].name, "nightly export");
+    assert_eq!(listed[1].expires_at, expires);
+    assert_eq!(listed[1].last_used_at, Some(fx.now()));
+    assert!(listed[0].read_only && !listed[1].read_only);
+    assert!(s.list_api_tokens(Some(other)).await.unwrap().is_empty());
+    // A use is noted at most once a minute.
+    let first_use = fx.now();
+    fx.clock.advance(30_000);
+    s.live_api_token("tokendigest-1").await.unwrap().unwrap();
+    let token = |list: Vec<mamori_store::ApiToken>| list.into_iter().find(|t| t.id == id).unwrap();
+    assert_eq!(
+        token(s.list_api_tokens(None).await.unwrap()).last_used_at,
+        Some(first_use)
+    );
+    fx.clock.advance(61_000);
+    s.live_api_token("tokendigest-1").await.unwrap().unwrap();
+    assert_eq!(
+        token(s.list_api_tokens(None).await.unwrap()).last_used_at,
+        Some(fx.now())
+    );
+
+    // Expiry follows the clock; an expired token is still listed, as expired.
+    fx.clock.advance(DAY_MS);
+    assert_eq!(s.live_api_token("tokendigest-2").await.unwrap(), None);
+    let expired = s.list_api_tokens(Some(user)).await.unwrap();
+    assert!(!expired[0].is_live(fx.now()) && expired[1].is_live(fx.now()));
+
+    // Revocation: by its owner or the operator, once, audited; nobody else's.
+    let before = fx.audit_len().await;
+    assert_not_found(
+        s.revoke_api_token(id, Some(other), &origin()).await,
+        "another's token",
+    );
+    fx.assert_no_record(before, "a refused revocation").await;
+    let revoked = s
+        .revoke_api_token(id, Some(user), &Origin::system("robot"))
+        .await
+        .unwrap();
+    assert_eq!(revoked.name, "nightly export");
+    let record = fx.assert_one_record(before, "api_token.revoke").await;
+    assert_eq!(record.event.detail["token_id"], id);
+    assert_eq!(record.event.target_id, user.0.to_string());
+    assert_eq!(s.live_api_token("tokendigest-1").await.unwrap(), None);
+    assert_not_found(
+        s.revoke_api_token(id, None, &origin()).await,
+        "a token revoked already",
+    );
+    fx.assert_no_record(before + 1, "a second revocation").await;
+    assert_eq!(
+        s.list_api_tokens(None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect::<Vec<_>>(),
+        [second]
+    );
+    s.revoke_api_token(second, None, &origin()).await.unwrap();
+    assert!(s.list_api_tokens(None).await.unwrap().is_empty());
+}
+
+async fn a_new_password_or_disabling_revokes_every_token(fx: Fx) {
+    let s = fx.store();
+    let user = provision(&fx, "tanaka", None, None).await;
+    let other = provision(&fx, "suzuki", None, None).await;
+    let o = Origin::system("token");
+    let far = fx.now() + 30 * DAY_MS;
+    for (owner, digest) in [(user, "t1"), (user, "t2"), (other, "s1"), (other, "s2")] {
+        s.create_api_token(new_token(owner, digest, digest, far), &o)
+            .await
+            .unwrap();
+    }
+    let before = fx.audit_len().await;
+    s.set_password(user, "$argon2id$new", &Origin::system("tanaka"))
+        .await
+        .unwrap();
+    let record = fx
+        .assert_one_record(before, "account.password_change")
+        .await;
+    assert_eq!(record.event.detail["tokens_revoked"], 2);
+    for digest in ["t1", "t2"] {
+        assert_eq!(s.live_api_token(digest).await.unwrap(), None, "{digest}");
+    }
+    assert!(s.list_api_tokens(Some(user)).await.unwrap().is_empty());
+    assert!(s.live_api_token("s1").await.unwrap().is_some());
+
+    s.set_account_disabled(&grant::<ManageAccounts>(&()), other, true, &origin())
+        .await
+        .unwrap();
+    let record = fx.assert_one_record(before + 1, "account.disable").await;
+    assert_eq!(record.event.detail["tokens_revoked"], 2);
+    assert_eq!(s.live_api_token("s1").await.unwrap(), None);
+    // Enabling the account again does not bring its tokens back.
+    s.set_account_disabled(&grant::<ManageAccounts>(&()), other, false, &origin())
+        .await
+        .unwrap();
+    assert_eq!(s.live_api_token("s2").await.unwrap(), None);
+    assert_eq!(
+        fx.raw_count("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL")
+            .await,
+        0
+    );
+}
+
+async fn a_password_someone_else_knows_must_be_changed(fx: Fx) {
+    let s = fx.store();
+    let user = s
+        .provision_account(
+            person_input("初期管理者", None, ""),
+            NewAccount {
+                must_change_password: true,
+                ..new_account("admin")
+            },
+            Some((Role::Ciso, Scope::Global)),
+            &Origin::system("first start"),
+        )
+        .await
+        .unwrap();
+    let record = fx.newest_record().await;
+    assert_eq!(record.event.detail["must_change_password"], true);
+    assert!(
+        s.credentials(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    s.create_session(new_session(user, "admin-session", fx.now() + 60_000))
+        .await
+        .unwrap();
+    assert!(
+        s.session("admin-session")
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    assert!(s.list_sessions(user).await.unwrap()[0].must_change_password);
+    s.create_api_token(
+        new_token(user, "early", "admin-token", fx.now() + DAY_MS),
+        &Origin::system("token"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.live_api_token("admin-token")
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    // Others are not marked.
+    let other = provision(&fx, "tanaka", None, None).await;
+    assert!(
+        !s.credentials(other)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+
+    s.set_password(user, "$argon2id$chosen", &Origin::system("admin"))
+        .await
+        .unwrap();
+    assert!(
+        !s.credentials(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    assert!(
+        !s.session("admin-session")
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2329,10 +2557,11 @@ async fn every_mutation_writes_exactly_one_audit_record(fx: Fx) {
         s.set_totp(user, Some("SECRET"), &["c1".to_string()], &o)
     );
     audited!("account.totp_disable", s.set_totp(user, None, &[], &o));
-    audited!(
+    let token = audited!(
         "api_token.create",
-        s.create_api_token(user, "export", "digest", &o)
+        s.create_api_token(new_token(user, "export", "digest", fx.now() + DAY_MS), &o)
     );
+    audited!("api_token.revoke", s.revoke_api_token(token, None, &o));
     audited!("person.read", s.person(&detail_grant(), person.id, &o));
     let written = audited!(
         "login.success",
@@ -2408,8 +2637,16 @@ async fn refused_mutations_write_no_audit_record(fx: Fx) {
         "TOTP of nobody",
     );
     assert_not_found(
-        s.create_api_token(nobody, "t", "digest", &origin()).await,
+        s.create_api_token(
+            new_token(nobody, "t", "digest", fx.now() + DAY_MS),
+            &origin(),
+        )
+        .await,
         "token of nobody",
+    );
+    assert_not_found(
+        s.revoke_api_token(12345, None, &origin()).await,
+        "revoking no token",
     );
     assert_eq!(fx.raw_count("SELECT COUNT(*) FROM recovery_codes").await, 0);
     fx.assert_no_record(before, "refused changes").await;
@@ -2975,4 +3212,111 @@ async fn people_who_share_an_address_are_named_when_the_rule_arrives() {
         Err(other) => panic!("another error: {other}"),
         Ok(_) => panic!("the database opened with two people sharing an address"),
     }
+}
+
+/// Migration 8 gives the tokens made before it the default life from the upgrade on, and marks
+/// the first administrator who never changed the printed password.
+#[tokio::test]
+async fn tokens_and_the_first_administrator_are_brought_under_the_new_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mamori.db");
+    let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
+    let store = SqlStore::open_sqlite(&path, audit_key(), clock.clone())
+        .await
+        .expect("open");
+    let person = |text: &str| PersonInput {
+        name: name(text),
+        unit_id: None,
+        title: String::new(),
+        email: None,
+        phone: String::new(),
+        external: false,
+    };
+    let account = |username: &str| NewAccount {
+        username: Username::parse(username).unwrap(),
+        person_id: PersonId(0),
+        password_hash: "$argon2id$x".into(),
+        language: "ja".into(),
+        must_change_password: false,
+    };
+    let admin = store
+        .provision_account(
+            person("初期管理者"),
+            account("admin"),
+            None,
+            &Origin::system("first start"),
+        )
+        .await
+        .unwrap();
+    let operator = store
+        .provision_account(
+            person("運用者"),
+            account("operator"),
+            None,
+            &Origin::system("user create"),
+        )
+        .await
+        .unwrap();
+    store
+        .create_api_token(
+            NewApiToken {
+                user_id: operator,
+                name: name("old"),
+                token_digest: "old-digest".into(),
+                expires_at: 0,
+                read_only: false,
+            },
+            &Origin::system("token create"),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    // As the database stood before migration 8.
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = AnyConnection::connect(&url).await.expect("connect");
+    for sql in [
+        "DROP INDEX api_tokens_user",
+        "ALTER TABLE api_tokens DROP COLUMN expires_at",
+        "ALTER TABLE api_tokens DROP COLUMN read_only",
+        "ALTER TABLE users DROP COLUMN must_change_password",
+        "DELETE FROM _sqlx_migrations WHERE version = 8",
+    ] {
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    conn.close().await.expect("close");
+    let store = SqlStore::open_sqlite(&path, audit_key(), clock)
+        .await
+        .expect("migrated");
+    let token = store.live_api_token("old-digest").await.unwrap().unwrap();
+    assert!(!token.read_only);
+    let listed = store.list_api_tokens(Some(operator)).await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let life = listed[0].expires_at - now;
+    assert!(
+        (89 * DAY_MS..=90 * DAY_MS).contains(&life),
+        "expires in {life} ms"
+    );
+    assert!(
+        store
+            .credentials(admin)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    assert!(
+        !store
+            .credentials(operator)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    store.close().await;
 }

@@ -10,6 +10,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod controls;
 mod directory;
 mod http;
 mod policy;
@@ -26,6 +27,7 @@ use utoipa_axum::routes;
 
 pub use mamori_core::i18n;
 
+pub use controls::import_library;
 pub use http::api::PREFIX as API_PREFIX;
 pub use http::throttle::Throttle;
 pub use http::{AppError, AppState, Ctx, MetricsSource, WebConfig};
@@ -41,6 +43,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(assets::api())
         .merge(quarantine::api())
         .merge(policy::api())
+        .merge(controls::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -86,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::pages())
         .merge(quarantine::pages())
         .merge(policy::pages())
+        .merge(controls::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -12,6 +12,7 @@
 
 mod applies;
 mod library;
+mod status;
 mod yaml;
 
 #[cfg(test)]
@@ -27,6 +28,7 @@ use crate::policy::PolicyText;
 
 pub use applies::{AppliesTo, NetworkModel, SegmentKind, UnitFacts};
 pub use library::{ImportError, ImportErrorKind, MAX_BYTES, export_yaml, import_yaml};
+pub use status::{MAX_LINK_CHARS, MeasureState, Signal, Tally, parse_answer};
 pub use yaml::{MAX_NESTING, MAX_VALUES};
 
 /// The most requirement nodes in one catalogue.

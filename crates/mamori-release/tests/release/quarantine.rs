@@ -719,9 +719,13 @@ async fn api_tokens(app: &App) -> Vec<Option<String>> {
         );
         app.store
             .create_api_token(
-                user,
-                "test",
-                &mamori_core::credentials::token_digest(&token),
+                mamori_store::NewApiToken {
+                    user_id: user,
+                    name: mamori_core::text::Name::parse("name", "test").unwrap(),
+                    token_digest: mamori_core::credentials::token_digest(&token),
+                    expires_at: i64::MAX,
+                    read_only: false,
+                },
                 &mamori_store::Origin::system("fixture"),
             )
             .await

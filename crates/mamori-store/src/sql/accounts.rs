@@ -9,8 +9,8 @@ use sqlx::{Any, Row, Transaction};
 use super::directory::{assignment_from, unit_org_for};
 use super::{SqlStore, conflict, opt_id};
 use crate::{
-    Account, AccountStore, Conflict, Credentials, DirectoryStore, NewAccount, NewSession, Origin,
-    PersonInput, Result, Session, StoreError,
+    Account, AccountStore, ApiToken, Conflict, Credentials, DirectoryStore, LiveToken, NewAccount,
+    NewApiToken, NewSession, Origin, PersonInput, Result, Session, StoreError,
 };
 
 fn session_from(row: &AnyRow) -> Result<Session> {
@@ -24,6 +24,20 @@ fn session_from(row: &AnyRow) -> Result<Session> {
         expires_at: row.try_get("expires_at")?,
         address: row.try_get("address")?,
         user_agent: row.try_get("user_agent")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+    })
+}
+
+fn api_token_from(row: &AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        user_id: UserId(row.try_get("user_id")?),
+        username: row.try_get("username")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        read_only: row.try_get::<i64, _>("read_only")? != 0,
     })
 }
 
@@ -35,6 +49,7 @@ fn credentials_from(row: &AnyRow) -> Result<Credentials> {
         totp_secret: row.try_get("totp_secret")?,
         language: row.try_get("language")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
@@ -51,8 +66,16 @@ fn account_from(row: &AnyRow) -> Result<Account> {
     })
 }
 
-const CREDENTIAL_COLUMNS: &str = "id, username, password_hash, totp_secret, language, disabled";
-const SESSION_COLUMNS: &str = "id, user_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, address, user_agent";
+const CREDENTIAL_COLUMNS: &str =
+    "id, username, password_hash, totp_secret, language, disabled, must_change_password";
+/// A session with its account's mark, so that one read tells the web both.
+const SESSION_FROM: &str = "SELECT s.id, s.user_id, s.csrf_token, s.mfa_pending, s.created_at, \
+     s.last_seen_at, s.expires_at, s.address, s.user_agent, u.must_change_password \
+     FROM sessions s JOIN users u ON u.id = s.user_id";
+const API_TOKEN_FROM: &str = "SELECT t.id, t.user_id, u.username, t.name, t.created_at, \
+     t.expires_at, t.last_used_at, t.read_only FROM api_tokens t JOIN users u ON u.id = t.user_id";
+/// A token's use is noted at most this often (milliseconds), so that API calls do not all write.
+const TOKEN_USE_GRANULARITY_MS: i64 = 60_000;
 
 impl SqlStore {
     async fn insert_account(
@@ -61,18 +84,35 @@ impl SqlStore {
         now: i64,
     ) -> Result<i64> {
         let row = sqlx::query(
-            "INSERT INTO users (username, person_id, password_hash, language, created_at, password_changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO users (username, person_id, password_hash, language, created_at, password_changed_at, must_change_password) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
         )
         .bind(account.username.as_str())
         .bind(account.person_id.0)
         .bind(&account.password_hash)
         .bind(&account.language)
         .bind(now)
+        .bind(i64::from(account.must_change_password))
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| conflict(e, Conflict::AccountUsernameTaken))?;
         Ok(row.try_get("id")?)
+    }
+
+    /// Revokes every live API token of the account inside `write`; answers how many.
+    async fn revoke_all_tokens(
+        tx: &mut Transaction<'static, Any>,
+        user: UserId,
+        now: i64,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+        Ok(done.rows_affected())
     }
 }
 
@@ -117,6 +157,7 @@ impl AccountStore for SqlStore {
                 "username": account.username,
                 "person_id": person_id,
                 "role": role.as_ref().map(|(r, s)| serde_json::json!({"role": r, "scope": s})),
+                "must_change_password": account.must_change_password,
             }));
         self.commit(write, event).await?;
         Ok(UserId(user_id))
@@ -144,9 +185,11 @@ impl AccountStore for SqlStore {
         let event = origin
             .event("account.create", "user", user_id)
             .in_unit(place.unit_id)
-            .with_detail(
-                serde_json::json!({"username": account.username, "person_id": account.person_id}),
-            );
+            .with_detail(serde_json::json!({
+                "username": account.username,
+                "person_id": account.person_id,
+                "must_change_password": account.must_change_password,
+            }));
         self.commit(write, event).await?;
         Ok(UserId(user_id))
     }
@@ -179,19 +222,18 @@ impl AccountStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let mut event = origin.event("account.enable", "user", user);
         if disabled {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user.0)
                 .execute(&mut *write.tx)
                 .await?;
+            let revoked = Self::revoke_all_tokens(&mut write.tx, user, write.at_ms).await?;
+            event = origin
+                .event("account.disable", "user", user)
+                .with_detail(serde_json::json!({"tokens_revoked": revoked}));
         }
-        let action = if disabled {
-            "account.disable"
-        } else {
-            "account.enable"
-        };
-        self.commit(write, origin.event(action, "user", user))
-            .await?;
+        self.commit(write, event).await?;
         Ok(())
     }
 
@@ -267,7 +309,8 @@ impl AccountStore for SqlStore {
     async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()> {
         let mut write = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+            "UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0 \
+             WHERE id = $3",
         )
         .bind(password_hash)
         .bind(write.at_ms)
@@ -277,8 +320,12 @@ impl AccountStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        self.commit(write, origin.event("account.password_change", "user", user))
-            .await?;
+        // A token made under the old password must not outlive it.
+        let revoked = Self::revoke_all_tokens(&mut write.tx, user, write.at_ms).await?;
+        let event = origin
+            .event("account.password_change", "user", user)
+            .with_detail(serde_json::json!({"tokens_revoked": revoked}));
+        self.commit(write, event).await?;
         Ok(())
     }
 
@@ -397,7 +444,7 @@ impl AccountStore for SqlStore {
     async fn session(&self, token_digest: &str) -> Result<Option<Session>> {
         let now = self.clock.now_ms();
         let Some(session) = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_digest = $1 AND expires_at > $2"
+            "{SESSION_FROM} WHERE s.token_digest = $1 AND s.expires_at > $2"
         ))
         .bind(token_digest)
         .bind(now)
@@ -422,7 +469,7 @@ impl AccountStore for SqlStore {
 
     async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>> {
         sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC"
+            "{SESSION_FROM} WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.last_seen_at DESC"
         ))
         .bind(user.0)
         .bind(self.clock.now_ms())
@@ -453,42 +500,109 @@ impl AccountStore for SqlStore {
         Ok(done.rows_affected())
     }
 
-    async fn create_api_token(
-        &self,
-        user: UserId,
-        name: &str,
-        token_digest: &str,
-        origin: &Origin,
-    ) -> Result<i64> {
+    async fn create_api_token(&self, token: NewApiToken, origin: &Origin) -> Result<i64> {
         let mut write = self.begin_write().await?;
-        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_digest, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(user.0)
-            .bind(name)
-            .bind(token_digest)
-            .bind(write.at_ms)
-            .fetch_one(&mut *write.tx)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                _ => conflict(e, Conflict::ApiTokenDigestTaken),
-            })?;
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_digest, created_at, expires_at, read_only) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(token.user_id.0)
+        .bind(token.name.as_str())
+        .bind(&token.token_digest)
+        .bind(write.at_ms)
+        .bind(token.expires_at)
+        .bind(i64::from(token.read_only))
+        .fetch_one(&mut *write.tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+            _ => conflict(e, Conflict::ApiTokenDigestTaken),
+        })?;
         let id: i64 = row.try_get("id")?;
         let event = origin
-            .event("api_token.create", "user", user)
-            .with_detail(serde_json::json!({"token_id": id, "name": name}));
+            .event("api_token.create", "user", token.user_id)
+            .with_detail(serde_json::json!({
+                "token_id": id,
+                "name": token.name,
+                "expires_at": token.expires_at,
+                "read_only": token.read_only,
+            }));
         self.commit(write, event).await?;
         Ok(id)
     }
 
-    async fn api_token_user(&self, token_digest: &str) -> Result<Option<UserId>> {
-        Ok(sqlx::query(
-            "SELECT user_id FROM api_tokens WHERE token_digest = $1 AND revoked_at IS NULL",
+    async fn live_api_token(&self, token_digest: &str) -> Result<Option<LiveToken>> {
+        let now = self.clock.now_ms();
+        let Some(row) = sqlx::query(
+            "SELECT t.id, t.user_id, t.read_only, t.last_used_at, u.must_change_password \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
         )
         .bind(token_digest)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?
-        .map(|row| row.try_get::<i64, _>("user_id"))
+        else {
+            return Ok(None);
+        };
+        let token = LiveToken {
+            id: row.try_get("id")?,
+            user_id: UserId(row.try_get("user_id")?),
+            read_only: row.try_get::<i64, _>("read_only")? != 0,
+            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        };
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        if last_used.is_none_or(|at| now - at > TOKEN_USE_GRANULARITY_MS) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(token.id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(token))
+    }
+
+    async fn list_api_tokens(&self, user: Option<UserId>) -> Result<Vec<ApiToken>> {
+        // Everyone's tokens when no account is named: user ids start at 1.
+        sqlx::query(&format!(
+            "{API_TOKEN_FROM} WHERE t.revoked_at IS NULL AND ($1 = 0 OR t.user_id = $1) \
+             ORDER BY t.id DESC"
+        ))
+        .bind(user.map_or(0, |u| u.0))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(api_token_from)
+        .collect()
+    }
+
+    async fn revoke_api_token(
+        &self,
+        id: i64,
+        owner: Option<UserId>,
+        origin: &Origin,
+    ) -> Result<ApiToken> {
+        let mut write = self.begin_write().await?;
+        let token = sqlx::query(&format!(
+            "{API_TOKEN_FROM} WHERE t.id = $1 AND t.revoked_at IS NULL"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *write.tx)
+        .await?
+        .as_ref()
+        .map(api_token_from)
         .transpose()?
-        .map(UserId))
+        .filter(|t| owner.is_none_or(|owner| owner == t.user_id))
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+            .bind(write.at_ms)
+            .bind(id)
+            .execute(&mut *write.tx)
+            .await?;
+        let event = origin
+            .event("api_token.revoke", "user", token.user_id)
+            .with_detail(serde_json::json!({"token_id": id, "name": token.name}));
+        self.commit(write, event).await?;
+        Ok(token)
     }
 }

@@ -8,7 +8,7 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`);
+//! `policies`, `controls`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -29,6 +29,7 @@ use crate::{Anchor, Conflict, Result, Store, StoreError};
 mod accounts;
 mod assets;
 mod audit;
+mod controls;
 mod directory;
 mod policies;
 mod releases;
@@ -98,6 +99,11 @@ impl Backend {
                     include_str!("../../migrations/sqlite/0007_asset_facets.sql"),
                 ),
                 (
+                    8,
+                    "token_lifecycle",
+                    include_str!("../../migrations/sqlite/0008_token_lifecycle.sql"),
+                ),
+                (
                     9,
                     "person_email_unique",
                     include_str!("../../migrations/sqlite/0009_person_email_unique.sql"),
@@ -106,6 +112,11 @@ impl Backend {
                     10,
                     "policies",
                     include_str!("../../migrations/sqlite/0010_policies.sql"),
+                ),
+                (
+                    11,
+                    "controls",
+                    include_str!("../../migrations/sqlite/0011_controls.sql"),
                 ),
             ],
             Backend::Postgres => &[
@@ -145,6 +156,11 @@ impl Backend {
                     include_str!("../../migrations/postgres/0007_asset_facets.sql"),
                 ),
                 (
+                    8,
+                    "token_lifecycle",
+                    include_str!("../../migrations/postgres/0008_token_lifecycle.sql"),
+                ),
+                (
                     9,
                     "person_email_unique",
                     include_str!("../../migrations/postgres/0009_person_email_unique.sql"),
@@ -153,6 +169,11 @@ impl Backend {
                     10,
                     "policies",
                     include_str!("../../migrations/postgres/0010_policies.sql"),
+                ),
+                (
+                    11,
+                    "controls",
+                    include_str!("../../migrations/postgres/0011_controls.sql"),
                 ),
             ],
         }

@@ -21,7 +21,7 @@ const SECOND: &str = "情報セキュリティ基本方針\n1 目的\nこの方�
 2 定義\n(1) ネットワーク\nコンピュータ等を相互に接続するための通信網をいう。\n\
 附則\nこの方針は、令和4年4月1日から施行する。\n附則\nこの方針は、令和8年4月1日から施行する。\n";
 
-async fn account(fx: &Fx, username: &str, unit: UnitId, role: Option<(Role, Scope)>) -> UserId {
+pub async fn account(fx: &Fx, username: &str, unit: UnitId, role: Option<(Role, Scope)>) -> UserId {
     fx.store()
         .provision_account(
             PersonInput {
@@ -37,6 +37,7 @@ async fn account(fx: &Fx, username: &str, unit: UnitId, role: Option<(Role, Scop
                 person_id: PersonId(0),
                 password_hash: "$argon2id$x".into(),
                 language: "ja".into(),
+                must_change_password: false,
             },
             role,
             &Origin::system("test"),
@@ -45,7 +46,7 @@ async fn account(fx: &Fx, username: &str, unit: UnitId, role: Option<(Role, Scop
         .expect("provision account")
 }
 
-async fn actor(fx: &Fx, user: UserId) -> Actor {
+pub async fn actor(fx: &Fx, user: UserId) -> Actor {
     fx.store().actor(user).await.unwrap().expect("live account")
 }
 

@@ -37,6 +37,7 @@ async fn account(
                 person_id: PersonId(0),
                 password_hash: "$argon2id$x".into(),
                 language: "ja".into(),
+                must_change_password: false,
             },
             role,
             &Origin::system("test"),

@@ -414,6 +414,23 @@ pub async fn account_page(State(state): State<AppState>, user: User) -> Result<R
     account_view(&state, &user, None).await
 }
 
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    frame: Frame,
+    /// The password was printed or generated: nothing else opens until it is changed.
+    required: bool,
+}
+
+/// The form for a new password; where every page leads while the account must change it.
+pub async fn password_page(user: User) -> Response {
+    Html(render(&PasswordPage {
+        required: user.ctx.must_change_password,
+        frame: Frame::new(&user, "password.title"),
+    }))
+    .into_response()
+}
+
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]

@@ -19,7 +19,12 @@ pub fn pages() -> Router<AppState> {
         .route("/login/totp", get(auth::totp_page).post(auth::totp_verify))
         .route("/logout", post(auth::logout))
         .route("/account", get(auth::account_page))
-        .route("/account/password", post(auth::change_password))
+        .route(
+            "/account/password",
+            get(auth::password_page).post(auth::change_password),
+        )
+        .route("/account/tokens", get(pages::tokens))
+        .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/account/language", post(auth::change_language))
         .route("/account/sessions/{id}/revoke", post(auth::revoke_session))
         .route(

@@ -1,5 +1,5 @@
-//! The operations on login accounts that security staff manage: each one authorises, validates
-//! and stores, here and nowhere else.
+//! The operations on login accounts that security staff manage, and on one's own API tokens:
+//! each one authorises, validates and stores, here and nowhere else.
 
 use mamori_core::authz::{ManageAccounts, authorize};
 use mamori_core::credentials::NewPassword;
@@ -57,6 +57,7 @@ pub async fn create_account(
         person_id: draft.person_id.expect("checked"),
         password_hash: hash,
         language: "ja".to_owned(),
+        must_change_password: false,
     };
     Ok(state
         .store
@@ -80,4 +81,13 @@ pub async fn set_disabled(
         .store
         .set_account_disabled(&grant, id, disabled, &user.ctx.origin())
         .await?)
+}
+
+/// Revokes one of the user's own API tokens; anyone else's is not found.
+pub async fn revoke_own_token(state: &AppState, user: &User, id: i64) -> Result<(), AppError> {
+    state
+        .store
+        .revoke_api_token(id, Some(user.actor.user_id), &user.ctx.origin())
+        .await?;
+    Ok(())
 }

@@ -1,9 +1,10 @@
-//! HTML pages of the login accounts that security staff manage.
+//! HTML pages of the login accounts that security staff manage, and of one's own API tokens.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::authz::{ManageAccounts, authorize};
+use mamori_core::time::format_jst;
 use mamori_core::{FieldError, FieldErrorKind, PersonId, UserId};
 use mamori_store::Account;
 use serde::Deserialize;
@@ -77,6 +78,60 @@ pub async fn set_account_disabled(
     };
     ops::set_disabled(&state, &user, UserId(id), disabled).await?;
     Ok(Redirect::to("/accounts").into_response())
+}
+
+// One's own API tokens
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    frame: Frame,
+    tokens: Vec<TokenRow>,
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    expires: String,
+    /// Not yet expired (revoked tokens are not listed).
+    live: bool,
+    last_used: Option<String>,
+    read_only: bool,
+}
+
+/// The user's own API tokens: name, times and scope, each with its revocation.
+pub async fn tokens(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let now = state.clock.now_ms();
+    let tokens = state
+        .store
+        .list_api_tokens(Some(user.actor.user_id))
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            live: t.is_live(now),
+            name: t.name,
+            created: format_jst(t.created_at),
+            expires: format_jst(t.expires_at),
+            last_used: t.last_used_at.map(format_jst),
+            read_only: t.read_only,
+        })
+        .collect();
+    Ok(Html(render(&TokensPage {
+        frame: Frame::new(&user, "tokens.title"),
+        tokens,
+    }))
+    .into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: User,
+    Id(id): Id,
+) -> Result<Response, AppError> {
+    ops::revoke_own_token(&state, &user, id).await?;
+    Ok(Redirect::to("/account/tokens").into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

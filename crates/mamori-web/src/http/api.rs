@@ -75,10 +75,10 @@ mod json {
         /// (`organisation` for `org_id`, `unit` for `unit_id`, `person` for `person_id`,
         /// `parent` for `parent_id`); an unknown or mistyped field outside these is `body`.
         pub fields: Vec<FieldProblem>,
-        /// For `policy_invalid`: the line of the text that could not be read (1-based).
+        /// For `policy_invalid` and `catalogue_invalid`: the line of the text that could not be read (1-based).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub line: Option<usize>,
-        /// For `policy_invalid`: the sentence that names the line and what is wrong with it.
+        /// For `policy_invalid` and `catalogue_invalid`: the sentence that names the line and what is wrong with it.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub detail: Option<String>,
     }

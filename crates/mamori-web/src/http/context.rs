@@ -38,6 +38,10 @@ pub struct Ctx {
     /// The acting identity; only set for complete sessions and valid bearer tokens.
     pub actor: Option<Actor>,
     pub via_token: bool,
+    /// The bearer token may only read.
+    pub read_only: bool,
+    /// The account must change its password before anything else.
+    pub must_change_password: bool,
     /// The token that forms on this page must carry.
     pub csrf: String,
     /// `mamori serve` runs a gateway, so the quarantine pages exist.
@@ -61,14 +65,16 @@ impl Ctx {
     }
 }
 
-/// Mark of a state-changing request whose CSRF token was missing or wrong.
+/// Mark of a request refused before its handler: a state-changing request whose CSRF token was
+/// missing or wrong, a change through a read-only token, an API request of an account that must
+/// change its password first.
 #[derive(Clone)]
-struct CsrfRejected(AppError);
+struct Refused(AppError);
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        if let Some(CsrfRejected(error)) = parts.extensions.get::<CsrfRejected>() {
+        if let Some(Refused(error)) = parts.extensions.get::<Refused>() {
             return Err(error.clone());
         }
         parts
@@ -169,6 +175,20 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// What a read-only token may ask.
+fn is_read(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+}
+
+/// Where the page for a new password lies.
+pub const PASSWORD_PAGE: &str = "/account/password";
+
+/// The pages an account that must change its password may still reach: the change itself,
+/// logging out, and what the pages load.
+fn open_before_password_change(path: &str) -> bool {
+    path == PASSWORD_PAGE || path == "/logout" || path == "/healthz" || path.starts_with("/static/")
+}
+
 /// Resolves the identity, checks CSRF, runs the handler and finishes the response.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
@@ -178,18 +198,35 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         Err(error) => return finish(&state, error.into_response(), Lang::default(), is_api, None),
     };
     let lang = ctx.lang;
+    let path = request.uri().path().to_owned();
+    // An account whose password others may know goes to the change of it from every page; the
+    // API and the counters refuse it (below).
+    let pages_closed = ctx.must_change_password && !is_api && path != "/metrics";
+    if pages_closed && !open_before_password_change(&path) {
+        let to = Redirect::to(PASSWORD_PAGE).into_response();
+        return finish(&state, to, lang, is_api, pre_cookie);
+    }
     request.extensions_mut().insert(ctx.clone());
 
-    // A failed CSRF check is carried to the extractors rather than answered here, so that a
-    // wrong method still gets 405 and an unknown path 404. Every handler takes `Ctx` or `User`,
-    // and both refuse a request that carries this mark. An API request without any identity
-    // has no authority to forge; it is told to authenticate (401) rather than about CSRF.
+    // A refusal is carried to the extractors rather than answered here, so that a wrong method
+    // still gets 405 and an unknown path 404. Every handler takes `Ctx` or `User`, and both
+    // refuse a request that carries this mark. An API request without any identity has no
+    // authority to forge; it is told to authenticate (401) rather than about CSRF.
     let anonymous_api = is_api && ctx.actor.is_none();
-    if !is_safe(request.method()) && !ctx.via_token && !anonymous_api {
+    let refusal = if ctx.must_change_password && !pages_closed {
+        Some(AppError::PasswordChangeRequired)
+    } else if ctx.read_only && !is_read(request.method()) {
+        Some(AppError::ReadOnlyToken)
+    } else {
+        None
+    };
+    if let Some(error) = refusal {
+        request.extensions_mut().insert(Refused(error));
+    } else if !is_safe(request.method()) && !ctx.via_token && !anonymous_api {
         let (checked, verdict) = check_csrf(&ctx, request).await;
         request = checked;
         if let Err(error) = verdict {
-            request.extensions_mut().insert(CsrfRejected(error));
+            request.extensions_mut().insert(Refused(error));
         }
     }
     let response = next.run(request).await;
@@ -229,6 +266,8 @@ async fn identify(
         session: None,
         actor: None,
         via_token: false,
+        read_only: false,
+        must_change_password: false,
         csrf: String::new(),
         quarantine: state.quarantine.is_some(),
     };
@@ -242,19 +281,22 @@ async fn identify(
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(AppError::Unauthenticated)?;
-        let user = state
+        // Revoked and expired tokens are not live: the same refusal as a token never issued.
+        let token = state
             .store
-            .api_token_user(&token_digest(token.trim()))
+            .live_api_token(&token_digest(token.trim()))
             .await?
             .ok_or(AppError::Unauthenticated)?;
         ctx.actor = Some(
             state
                 .store
-                .actor(user)
+                .actor(token.user_id)
                 .await?
                 .ok_or(AppError::Unauthenticated)?,
         );
         ctx.via_token = true;
+        ctx.read_only = token.read_only;
+        ctx.must_change_password = token.must_change_password;
         return Ok((ctx, None));
     }
 
@@ -267,6 +309,7 @@ async fn identify(
             ctx.actor = state.store.actor(session.user_id).await?;
         }
         if session.mfa_pending || ctx.actor.is_some() {
+            ctx.must_change_password = session.must_change_password && !session.mfa_pending;
             ctx.session = Some(session);
             return Ok((ctx, None));
         }
@@ -449,8 +492,10 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             .into_iter()
             .map(|p| p.line(lang))
             .collect(),
-        AppError::Policy(policy) => vec![lang.policy_error(policy)],
-        _ => Vec::new(),
+        other => other
+            .text_problem(lang)
+            .map(|(_, sentence)| vec![sentence])
+            .unwrap_or_default(),
     };
     if is_api && let AppError::Sheet(sheet) = error {
         let message = match sheet {
@@ -490,10 +535,10 @@ fn render_error(error: &AppError, lang: Lang, is_api: bool) -> Response {
             "message": lang.t(error.message_key()),
             "fields": fields,
         });
-        if let AppError::Policy(policy) = error {
+        if let Some((line, sentence)) = error.text_problem(lang) {
             // Which line of the text, and the sentence that names it.
-            body["line"] = policy.line().into();
-            body["detail"] = lang.policy_error(policy).into();
+            body["line"] = line.into();
+            body["detail"] = sentence.into();
         }
         let mut response = (error.status(), axum::Json(body)).into_response();
         if matches!(error, AppError::Unauthenticated) {

@@ -14,6 +14,10 @@ pub enum AppError {
     Forbidden,
     Unauthenticated,
     Csrf,
+    /// A change asked through an API token that may only read.
+    ReadOnlyToken,
+    /// The account must change its password before anything else.
+    PasswordChangeRequired,
     MethodNotAllowed,
     TooLarge,
     TooManyRequests,
@@ -31,6 +35,8 @@ pub enum AppError {
     Sheet(mamori_sheet::ImportError),
     /// A policy text that cannot be read, naming its line.
     Policy(mamori_core::policy::PolicyError),
+    /// A catalogue library that cannot be read or is refused, naming its line.
+    Catalogue(mamori_core::controls::ImportError),
     /// Something of ours failed; the detail goes to the log, never to the user.
     Internal(String),
 }
@@ -39,7 +45,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::ReadOnlyToken
+            | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -48,7 +57,9 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Sheet(_) | AppError::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Sheet(_) | AppError::Policy(_) | AppError::Catalogue(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +71,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Csrf => "csrf",
+            AppError::ReadOnlyToken => "read_only_token",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",
@@ -69,6 +82,7 @@ impl AppError {
             AppError::Conflict(code) => code,
             AppError::Sheet(_) => "sheet_invalid",
             AppError::Policy(_) => "policy_invalid",
+            AppError::Catalogue(_) => "catalogue_invalid",
             AppError::Internal(_) => "internal",
         }
     }
@@ -80,6 +94,8 @@ impl AppError {
             AppError::Forbidden => "error.forbidden",
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::Csrf => "error.csrf",
+            AppError::ReadOnlyToken => "error.read_only_token",
+            AppError::PasswordChangeRequired => "error.password_change_required",
             AppError::MethodNotAllowed => "error.method",
             AppError::TooLarge => "error.too_large",
             AppError::TooManyRequests => "login.throttled",
@@ -89,12 +105,30 @@ impl AppError {
             AppError::Conflict(code) => Lang::conflict_key(code).unwrap_or("error.conflict"),
             AppError::Sheet(_) => "error.sheet",
             AppError::Policy(_) => "error.policy",
+            AppError::Catalogue(_) => "error.catalogue",
             AppError::Internal(_) => "error.internal",
         }
     }
 
     pub fn invalid(error: FieldError) -> Self {
         AppError::Invalid(vec![error])
+    }
+}
+
+impl AppError {
+    /// The line of a text that could not be read, and the sentence that names it.
+    pub fn text_problem(&self, lang: Lang) -> Option<(usize, String)> {
+        match self {
+            AppError::Policy(policy) => Some((policy.line(), lang.policy_error(policy))),
+            AppError::Catalogue(error) => Some((
+                error.line,
+                match lang {
+                    Lang::Ja => format!("{}行目：{}", error.line, error.kind),
+                    Lang::En => format!("Line {}: {}", error.line, error.kind),
+                },
+            )),
+            _ => None,
+        }
     }
 }
 

@@ -128,6 +128,8 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
 /// text. A field that is not UTF-8 is refused, as [`Form`] refuses it.
 pub struct UploadForm {
     pub file: Bytes,
+    /// The file's name as the browser gave it (untrusted: for display only).
+    pub file_name: String,
     pub fields: std::collections::HashMap<String, String>,
 }
 
@@ -149,6 +151,7 @@ impl<S: Send + Sync> FromRequest<S> for UploadForm {
         let mut multipart = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
         let mut form = UploadForm {
             file: Bytes::new(),
+            file_name: String::new(),
             fields: std::collections::HashMap::new(),
         };
         while let Some(field) = multipart
@@ -157,9 +160,11 @@ impl<S: Send + Sync> FromRequest<S> for UploadForm {
             .map_err(|_| AppError::Malformed)?
         {
             let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
             let value = field.bytes().await.map_err(|_| AppError::Malformed)?;
             if name == "file" {
                 form.file = value;
+                form.file_name = file_name;
             } else {
                 let text =
                     String::from_utf8(value.to_vec()).map_err(|_| AppError::Invalid(Vec::new()))?;
@@ -167,6 +172,33 @@ impl<S: Send + Sync> FromRequest<S> for UploadForm {
             }
         }
         Ok(form)
+    }
+}
+
+/// A YAML document as request body (a catalogue library): `application/yaml`, `text/yaml` or
+/// their `x-` forms, at most [`mamori_core::controls::MAX_BYTES`].
+pub struct YamlBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for YamlBody {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let essence = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !matches!(
+            essence.as_str(),
+            "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml"
+        ) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        axum::body::to_bytes(request.into_body(), mamori_core::controls::MAX_BYTES)
+            .await
+            .map(YamlBody)
+            .map_err(|_| AppError::TooLarge)
     }
 }
 
@@ -249,6 +281,10 @@ fn body_field(json_name: &str) -> &'static str {
         "approver_role" => "approver_role",
         "text" => "text",
         "effective_from" => "effective_from",
+        "measure" => "measure",
+        "policy" => "policy",
+        "status" => "status",
+        "link" => "link",
         _ => "body",
     }
 }

@@ -18,7 +18,7 @@ pub mod throttle;
 
 pub use context::Ctx;
 pub use error::AppError;
-pub use extract::{ApiJson, ApiQuery, Form, Id, PathParams, Upload, UploadForm, User};
+pub use extract::{ApiJson, ApiQuery, Form, Id, PathParams, Upload, UploadForm, User, YamlBody};
 pub use frame::{Check, Frame, parse_date, parse_opt_id};
 pub use render::render;
 pub use state::{AppState, MetricsSource, WebConfig};

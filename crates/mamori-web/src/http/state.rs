@@ -25,6 +25,9 @@ pub struct WebConfig {
     /// Reverse proxies whose `X-Forwarded-For` is believed: only when the TCP peer is inside
     /// one of these ranges is the header read; otherwise it is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where files given as evidence of a measure are kept, each under its SHA-256 (the data
+    /// folder's `evidence/`); without one, answers carry notes and links only.
+    pub evidence_dir: Option<std::path::PathBuf>,
 }
 
 /// Renders counters in Prometheus text; called off the async threads (it may read folders).
@@ -46,6 +49,7 @@ impl Default for WebConfig {
             totp_issuer: "mamori".to_owned(),
             extra_metrics: None,
             trusted_proxies: Vec::new(),
+            evidence_dir: None,
         }
     }
 }

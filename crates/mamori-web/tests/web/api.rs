@@ -13,7 +13,8 @@ use mamori_core::org::Person;
 use mamori_core::text::{Name, Username};
 use mamori_core::{PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AccountStore, NewAccount, NewSession, Origin, PersonInput, SqlStore, Store, SystemClock,
+    AccountStore, NewAccount, NewApiToken, NewSession, Origin, PersonInput, SqlStore, Store,
+    SystemClock,
 };
 use mamori_web::{AppState, WebConfig};
 use serde_json::{Value, json};
@@ -182,6 +183,7 @@ async fn provision(
         // Members act through their API tokens; no password is ever checked.
         password_hash: "unused".to_owned(),
         language: "ja".to_owned(),
+        must_change_password: false,
     };
     let origin = Origin::system("test");
     let user = store
@@ -190,7 +192,16 @@ async fn provision(
         .unwrap();
     let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
     store
-        .create_api_token(user, "test", &token_digest(&token), &origin)
+        .create_api_token(
+            NewApiToken {
+                user_id: user,
+                name: Name::parse("name", "test").unwrap(),
+                token_digest: token_digest(&token),
+                expires_at: i64::MAX,
+                read_only: false,
+            },
+            &origin,
+        )
         .await
         .unwrap();
     let person = store.account(user).await.unwrap().unwrap().person_id.0;
@@ -1545,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 52] = [
+const MATRIX: [(&str, &str); 59] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
     ("POST /organisations", "AAFFFFFF"),
@@ -1606,6 +1617,15 @@ const MATRIX: [(&str, &str); 52] = [
         "GET /policies/{id}/versions/{n}/acknowledgements",
         "AAAAFAFN",
     ),
+    // 対策項目: read by the staff; unit B's answers by those who oversee it and the CSIRT,
+    // given by its 管理者, the organisation's 責任者 and the administrators.
+    ("GET /catalogues", "AAAAAAAF"),
+    ("POST /catalogues", "AAFFFFFF"),
+    ("GET /catalogues/{id}", "AAAAAAAF"),
+    ("GET /catalogues/{id}/export.yaml", "AAAAAAAF"),
+    ("GET /catalogues/{id}/units/{unit}/answers", "AAAAAANF"),
+    ("POST /catalogues/{id}/units/{unit}/answers", "AAAAFFNF"),
+    ("GET /coverage", "AAAAAAFN"),
 ];
 
 #[tokio::test]
@@ -1729,6 +1749,17 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         }
         format!("/api/v1/policies/{id}")
     };
+
+    // mamori's own catalogue, imported by the CISO.
+    let library = mamori_core::controls::BUILTIN_YAML;
+    let catalogue = post("/api/v1/catalogues")
+        .token(&w.ciso.token)
+        .raw("application/yaml", library)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let answers_of_b = format!("/api/v1/catalogues/{catalogue}/units/{}/answers", w.unit_b);
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -1889,6 +1920,17 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 "GET /policies/{id}/versions/{n}/acknowledgements" => get(&format!(
                     "/api/v1/policies/{basic}/versions/1/acknowledgements"
                 )),
+                "GET /catalogues" => get("/api/v1/catalogues"),
+                "POST /catalogues" => post("/api/v1/catalogues").raw("application/yaml", library),
+                "GET /catalogues/{id}" => get(&format!("/api/v1/catalogues/{catalogue}")),
+                "GET /catalogues/{id}/export.yaml" => {
+                    get(&format!("/api/v1/catalogues/{catalogue}/export.yaml"))
+                }
+                "GET /catalogues/{id}/units/{unit}/answers" => get(&answers_of_b),
+                "POST /catalogues/{id}/units/{unit}/answers" => post(&answers_of_b).json(json!({
+                    "measure": "M-1.1.1", "status": "partly", "note": format!("回答{n}"),
+                })),
+                "GET /coverage" => get(&format!("/api/v1/coverage?policy={basic}")),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;
@@ -1939,4 +1981,5 @@ async fn every_role_meets_every_route_as_the_rules_say() {
     assert_eq!(named, served);
 }
 
+mod controls;
 mod policy;

@@ -12,8 +12,8 @@ use mamori_core::credentials::{random_token, token_digest};
 use mamori_core::text::{Name, Username};
 use mamori_core::{PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AccountStore, AssetStore, AuditFilter, AuditStore, NewAccount, NewSession, Origin, PersonInput,
-    SqlStore, Store, SystemClock,
+    AccountStore, AssetStore, AuditFilter, AuditStore, NewAccount, NewApiToken, NewSession, Origin,
+    PersonInput, SqlStore, Store, SystemClock,
 };
 use mamori_web::{AppState, WebConfig};
 use serde_json::{Value, json};
@@ -83,6 +83,7 @@ async fn member(
                 person_id: PersonId(0),
                 password_hash: "unused".into(),
                 language: "ja".into(),
+                must_change_password: false,
             },
             role,
             &origin,
@@ -91,7 +92,16 @@ async fn member(
         .unwrap();
     let token = format!("mamori_{}", random_token(&mut rand::rngs::OsRng));
     store
-        .create_api_token(user, "test", &token_digest(&token), &origin)
+        .create_api_token(
+            NewApiToken {
+                user_id: user,
+                name: Name::parse("name", "test").unwrap(),
+                token_digest: token_digest(&token),
+                expires_at: i64::MAX,
+                read_only: false,
+            },
+            &origin,
+        )
         .await
         .unwrap();
     let session = random_token(&mut rand::rngs::OsRng);

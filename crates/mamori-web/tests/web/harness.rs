@@ -20,7 +20,7 @@ use mamori_core::credentials::{NewPassword, random_token, token_digest};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AccountStore, AuditFilter, AuditStore, DirectoryStore, NewAccount, NewSession,
+    AccountStore, AuditFilter, AuditStore, DirectoryStore, NewAccount, NewApiToken, NewSession,
     OrganisationInput, Origin, PeopleFilter, PersonInput, SqlStore, Store, UnitInput,
 };
 use mamori_web::{AppState, WebConfig};
@@ -139,6 +139,10 @@ pub struct Fixture {
     pub own_spare_session: Vec<i64>,
     /// A second session of the account without roles, which nobody else may revoke.
     pub victim_session: i64,
+    /// Per user, an API token of their own; and one of the account without roles, which nobody
+    /// else may revoke.
+    pub own_token: Vec<i64>,
+    pub victim_token: i64,
     /// The asset register: the LGWAN segment, a 機密性3 asset and an open one of unit A1, and
     /// an open asset of unit B1.
     pub segment: i64,
@@ -151,6 +155,8 @@ pub struct Fixture {
     pub policy_basic: i64,
     pub policy_review: Vec<i64>,
     pub policy_draft: Vec<i64>,
+    /// mamori's own catalogue of measures.
+    pub catalogue: i64,
 }
 
 impl Fixture {
@@ -464,6 +470,26 @@ impl App {
             .1
     }
 
+    /// A new API token of `who`'s account, living 90 days: its id and the token.
+    pub async fn api_token(&self, who: Who, read_only: bool) -> (i64, String) {
+        let token = format!("mamori_{}", random_token(&mut OsRng));
+        let id = self
+            .store
+            .create_api_token(
+                NewApiToken {
+                    user_id: self.fx.user(who),
+                    name: name(&format!("token of {}", who.name())),
+                    token_digest: token_digest(&token),
+                    expires_at: self.clock.now_ms() + 90 * 86_400_000,
+                    read_only,
+                },
+                &Origin::system("fixture"),
+            )
+            .await
+            .expect("token");
+        (id, token)
+    }
+
     /// Replaces the fixture placeholders of a matrix path or form value.
     pub fn fill(&self, template: &str, who: Who) -> String {
         let fx = &self.fx;
@@ -484,6 +510,8 @@ impl App {
             ("{revocable}", fx.revocable[i].to_string()),
             ("{own_session}", fx.own_spare_session[i].to_string()),
             ("{victim_session}", fx.victim_session.to_string()),
+            ("{own_token}", fx.own_token[i].to_string()),
+            ("{victim_token}", fx.victim_token.to_string()),
             ("{segment}", fx.segment.to_string()),
             ("{asset_secret_a1}", fx.asset_secret_a1.to_string()),
             ("{asset_open_a1}", fx.asset_open_a1.to_string()),
@@ -492,6 +520,7 @@ impl App {
             ("{policy_review}", fx.policy_review[i].to_string()),
             ("{policy_draft}", fx.policy_draft[i].to_string()),
             ("{policy_text}", POLICY_TEXT.to_owned()),
+            ("{catalogue}", fx.catalogue.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -607,6 +636,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
                     person_id: PersonId(0),
                     password_hash: hash.clone(),
                     language: "ja".into(),
+                    must_change_password: false,
                 },
                 role,
                 &origin,
@@ -684,6 +714,30 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     }
     let norole = users.iter().find(|(w, _, _)| *w == Who::NoRole).unwrap().1;
     let victim_session = session(norole).await;
+    let token = async |user: UserId| {
+        store
+            .create_api_token(
+                NewApiToken {
+                    user_id: user,
+                    name: name("fixture"),
+                    token_digest: token_digest(&random_token(&mut OsRng)),
+                    expires_at: clock.now_ms() + 3_600_000,
+                    read_only: false,
+                },
+                &origin,
+            )
+            .await
+            .unwrap()
+    };
+    let mut own_token = Vec::new();
+    for who in EVERYONE {
+        let id = match users.iter().find(|(w, _, _)| *w == who) {
+            Some((_, user, _)) => token(*user).await,
+            None => 0,
+        };
+        own_token.push(id);
+    }
+    let victim_token = token(norole).await;
 
     use mamori_store::AssetStore as _;
     let register = authorize::<mamori_core::authz::ManageRegister>(&admin, &()).unwrap();
@@ -741,6 +795,17 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     let asset_open_a1 = new_asset("庁内ポータル", unit_a1, "2").await;
     let asset_open_b1 = new_asset("学務システム", unit_b1, "2").await;
     let (policy_basic, policy_review, policy_draft) = seed_policies(store, org_a, &users).await;
+    let catalogue = mamori_store::ControlStore::import_catalogue(
+        store,
+        mamori_store::Importer::Operator,
+        &mamori_core::controls::builtin(),
+        &origin,
+    )
+    .await
+    .unwrap()
+    .0
+    .id
+    .0;
 
     Fixture {
         org_a,
@@ -756,6 +821,8 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         revocable,
         own_spare_session,
         victim_session,
+        own_token,
+        victim_token,
         segment,
         asset_secret_a1,
         asset_open_a1,
@@ -763,6 +830,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         policy_basic,
         policy_review,
         policy_draft,
+        catalogue,
     }
 }
 
