@@ -1236,14 +1236,14 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The password must be changed first: log in on the web page and set a new one.",
     ),
     (
-        "error.read_only_token",
-        "このAPIトークンは読み取り専用です。変更には読み書きできるトークンを使ってください。",
-        "This API token may only read; make changes with a token that may write.",
-    ),
-    (
         "error.policy",
         "ポリシー本文を読み込めません。",
         "The policy text cannot be read.",
+    ),
+    (
+        "error.read_only_token",
+        "このAPIトークンは読み取り専用です。変更には読み書きできるトークンを使ってください。",
+        "This API token may only read; make changes with a token that may write.",
     ),
     (
         "error.sheet",
