@@ -10,6 +10,8 @@ use mamori_core::{OrgId, UserId};
 use mamori_store::{Author, Origin, Store};
 use mamori_web::{ImportDraft, import_text};
 
+use crate::messages::msg;
+
 /// 特別区人事・厚生事務組合情報セキュリティ基本方針, as published: twelve sections and six 附則,
 /// the newest in force from 令和8年4月1日.
 pub const BASIC_POLICY: &str = include_str!("kihon_houshin.txt");
@@ -32,12 +34,12 @@ async fn actor(store: &dyn Store, username: &str) -> anyhow::Result<Actor> {
     let user: UserId = store
         .credentials_by_name(username)
         .await?
-        .with_context(|| format!("demo account {username} missing"))?
+        .with_context(|| msg!("cli.demo.account_missing", user = username))?
         .user_id;
     store
         .actor(user)
         .await?
-        .with_context(|| format!("demo account {username} has no person"))
+        .with_context(|| msg!("cli.demo.account_missing", user = username))
 }
 
 /// Imports a text through the same operation as the pages and `mamori policy import`.
@@ -64,7 +66,7 @@ async fn import(
         &Origin::of(editor, "demo"),
     )
     .await
-    .map_err(|e| anyhow::anyhow!("importing the demo {tier} policy: {e:?}"))?;
+    .map_err(|e| anyhow::anyhow!("{}: {e:?}", msg!("cli.demo.policy")))?;
     store
         .step_version(
             &grant,
@@ -80,6 +82,7 @@ async fn import(
 /// Adds the policy documents of 管理者 (`org`): the basic policy approved by the CISO and in
 /// force, the 対策基準 in review, and the confirmations of a few members of staff.
 pub async fn fill_policies(store: &dyn Store, org: OrgId) -> anyhow::Result<()> {
+    let made = || msg!("cli.demo.policy");
     let editor = actor(store, EDITOR).await?;
     let ciso = actor(store, APPROVER).await?;
 
@@ -92,11 +95,11 @@ pub async fn fill_policies(store: &dyn Store, org: OrgId) -> anyhow::Result<()> 
         BASIC_POLICY,
     )
     .await?;
-    let policy = store.policy(basic).await?.context("basic policy missing")?;
-    let version = store.version(basic, 1).await?.context("version missing")?;
+    let policy = store.policy(basic).await?.with_context(made)?;
+    let version = store.version(basic, 1).await?.with_context(made)?;
     let grant = authorize::<ApprovePolicy>(&ciso, &policy.place(Some(&version.info)))?;
     let (y, m, d) = BASIC_POLICY_EFFECTIVE;
-    let from = NaiveDate::from_ymd_opt(y, m, d).context("施行日")?;
+    let from = NaiveDate::from_ymd_opt(y, m, d).with_context(made)?;
     store
         .approve_version(&grant, basic, 1, from, &Origin::of(&ciso, "demo"))
         .await?;
@@ -111,8 +114,8 @@ pub async fn fill_policies(store: &dyn Store, org: OrgId) -> anyhow::Result<()> 
     )
     .await?;
 
-    let policy = store.policy(basic).await?.context("basic policy missing")?;
-    let version = store.version(basic, 1).await?.context("version missing")?;
+    let policy = store.policy(basic).await?.with_context(made)?;
+    let version = store.version(basic, 1).await?.with_context(made)?;
     for username in CONFIRMED {
         let member = actor(store, username).await?;
         let grant = authorize::<AcknowledgePolicy>(&member, &policy.place(Some(&version.info)))?;
