@@ -30,6 +30,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A loopback port free at the moment (other benchmarks may be running on this machine).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Starts `mamori serve` on a free port with the given arguments; sets $server and $base.
+start() {
+  local log=$1 port
+  shift
+  port=$(free_port)
+  "$BIN" serve --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+  server=$!
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 1 150); do curl -fs "$base/healthz" >/dev/null 2>&1 && return; sleep 0.2; done
+  echo "mamori serve did not start:" >&2; cat "$log" >&2; exit 1
+}
+
 # The text: a 規程 of numbered sections, titled items (1), sub-items ア and
 # sub-sub-items (ア), each with one to three sentences of policy Japanese, and dated 附則;
 # deterministic (its own linear congruential generator), cut at a section boundary once SIZE
@@ -104,9 +118,7 @@ lines=$(wc -l <"$work/policy.txt")
 printf '小さな規程\n\n1 目的\n\nこの規程は、情報資産を守るために定める。\n\n附 則\n\nこの規程は、令和8年4月1日から施行する。\n' >"$work/small.txt"
 
 # A data folder with the demo organisation, made once and copied before every import.
-"$BIN" serve --data "$work/base" --listen 127.0.0.1:18185 --demo >"$work/base.log" 2>&1 &
-server=$!
-for _ in $(seq 1 150); do curl -fs http://127.0.0.1:18185/healthz >/dev/null 2>&1 && break; sleep 0.2; done
+start "$work/base.log" --data "$work/base" --demo
 kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -146,10 +158,7 @@ PY
 rm -rf "$work/run" && cp -a "$work/base" "$work/run"
 "$BIN" "${import_args[@]}" --data "$work/run" --json "$work/policy.txt" >"$work/summary.json"
 policy_id=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['policy_id'])" "$work/summary.json")
-"$BIN" serve --data "$work/run" --listen 127.0.0.1:18186 >"$work/serve.log" 2>&1 &
-server=$!
-base=http://127.0.0.1:18186
-for _ in $(seq 1 150); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+start "$work/serve.log" --data "$work/run"
 jar="$work/jar"
 csrf=$(curl -fs -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
 curl -fs -b "$jar" -c "$jar" -o /dev/null -d "_csrf=$csrf&username=sato&password=mamori-demo-2026" "$base/login"
