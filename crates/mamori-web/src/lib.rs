@@ -12,6 +12,7 @@ mod assets;
 mod audit;
 mod controls;
 mod directory;
+mod home;
 mod http;
 mod policy;
 mod quarantine;
@@ -44,6 +45,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(quarantine::api())
         .merge(policy::api())
         .merge(controls::api())
+        .merge(home::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -83,6 +85,7 @@ pub fn api_routes() -> Vec<(Method, String)> {
 pub fn router(state: AppState) -> Router {
     let (api, _) = api().split_for_parts();
     Router::new()
+        .merge(home::pages())
         .merge(accounts::pages())
         .merge(directory::pages())
         .merge(audit::pages())

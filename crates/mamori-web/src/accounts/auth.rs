@@ -158,6 +158,7 @@ pub async fn login(
     let password = form.password;
     let matches = {
         let _turn = state.throttle.verification().await;
+        state.metrics.verification();
         tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?

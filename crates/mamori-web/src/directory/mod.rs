@@ -13,7 +13,6 @@ pub use api::router as api;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::home))
         .route(
             "/organisations",
             get(pages::organisations).post(pages::create_organisation),

@@ -1,4 +1,4 @@
-//! HTML pages of the directory: the home page, organisations (機関), units (部局・課室), people
+//! HTML pages of the directory: organisations (機関), units (部局・課室), people
 //! and their roles.
 
 use askama::Template;
@@ -16,43 +16,6 @@ use serde::Deserialize;
 
 use super::ops::{self, OrganisationDraft, PersonDraft, RoleDraft, UnitDraft};
 use crate::http::{AppError, AppState, Form, Frame, Id, User, parse_opt_id, render};
-
-// ---------------------------------------------------------------------------------------------
-// Home
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    frame: Frame,
-    organisations: Vec<Organisation>,
-    people_total: i64,
-}
-
-pub async fn home(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
-    let (organisations, people_total) = match authorize::<ViewDirectory>(&user.actor, &()) {
-        Ok(grant) => {
-            let orgs = state.store.list_organisations(&grant).await?;
-            let (_, total) = state
-                .store
-                .list_people(
-                    &grant,
-                    &PeopleFilter {
-                        limit: 1,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            (orgs, total)
-        }
-        Err(_) => (Vec::new(), 0),
-    };
-    Ok(Html(render(&HomePage {
-        frame: Frame::new(&user, "home.title"),
-        organisations,
-        people_total,
-    }))
-    .into_response())
-}
 
 // ---------------------------------------------------------------------------------------------
 // Organisations and units

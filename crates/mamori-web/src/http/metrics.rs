@@ -12,6 +12,9 @@ pub struct Metrics {
     login_success: AtomicU64,
     login_failed: AtomicU64,
     login_throttled: AtomicU64,
+    /// Password hashes verified at login: one per attempt not throttled, whether the name is
+    /// known or not (an unknown name is checked against a dummy hash).
+    verifications: AtomicU64,
 }
 
 impl Metrics {
@@ -27,6 +30,10 @@ impl Metrics {
             _ => &self.login_failed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn verification(&self) {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self) -> String {
@@ -52,6 +59,12 @@ impl Metrics {
             ]
             .map(|(outcome, counter)| ([("outcome", outcome)], load(counter))),
         );
+        exposition::counter(
+            &mut out,
+            "mamori_password_verifications_total",
+            "Password hashes verified at login, for known and unknown names alike.",
+            [([], load(&self.verifications))],
+        );
         out
     }
 }
@@ -68,6 +81,7 @@ mod tests {
         for outcome in ["success", "failed", "unknown", "throttled"] {
             m.login(outcome);
         }
+        m.verification();
         assert_eq!(
             m.render(),
             "# HELP mamori_http_responses_total HTTP responses by status class.\n\
@@ -81,7 +95,10 @@ mod tests {
              # TYPE mamori_logins_total counter\n\
              mamori_logins_total{outcome=\"success\"} 1\n\
              mamori_logins_total{outcome=\"failed\"} 2\n\
-             mamori_logins_total{outcome=\"throttled\"} 1\n"
+             mamori_logins_total{outcome=\"throttled\"} 1\n\
+             # HELP mamori_password_verifications_total Password hashes verified at login, for known and unknown names alike.\n\
+             # TYPE mamori_password_verifications_total counter\n\
+             mamori_password_verifications_total 1\n"
         );
     }
 }

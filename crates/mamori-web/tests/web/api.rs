@@ -1556,8 +1556,9 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 59] = [
+const MATRIX: [(&str, &str); 60] = [
     ("GET /me", "AAAAAAAA"),
+    ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
     ("POST /organisations", "AAFFFFFF"),
     ("GET /organisations/{id}", "AAAAAAAF"),
@@ -1770,6 +1771,7 @@ async fn every_role_meets_every_route_as_the_rules_say() {
             let mut leftover = None;
             let call = match route {
                 "GET /me" => get("/api/v1/me"),
+                "GET /waiting" => get("/api/v1/waiting"),
                 "GET /organisations" => get("/api/v1/organisations"),
                 "POST /organisations" => post("/api/v1/organisations")
                     .json(json!({"code": format!("M{n}"), "name": format!("機関{n}")})),

@@ -379,6 +379,15 @@ async fn confirmations_are_counted_per_unit_and_listed_for_the_manager() {
         .send(&w.app)
         .await
         .expect(StatusCode::OK);
+    // In review, it waits for the CISO's approval, not the officer's (its editor).
+    let approvals = |who: &Member| get("/api/v1/waiting").token(&who.token);
+    let ciso_waits = approvals(&w.ciso).send(&w.app).await.expect(StatusCode::OK);
+    assert_eq!(ciso_waits["approvals"][0]["policy_id"], id);
+    let officer_waits = approvals(&officer)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(officer_waits["approvals"], json!([]));
     // Not in force yet: nothing to confirm.
     post(&format!("/api/v1/policies/{id}/versions/1/acknowledge"))
         .token(&w.staff_a.token)
@@ -391,6 +400,13 @@ async fn confirmations_are_counted_per_unit_and_listed_for_the_manager() {
         .send(&w.app)
         .await
         .expect(StatusCode::OK);
+    // The version in force waits for the member of staff's confirmation, and then no longer.
+    let waiting = get("/api/v1/waiting")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(waiting["acknowledgements"][0]["policy_id"], id);
     let confirmed = post(&format!("/api/v1/policies/{id}/versions/1/acknowledge"))
         .token(&w.staff_a.token)
         .send(&w.app)

@@ -1,0 +1,95 @@
+//! What waits for a person, read from the store as each feature's rules say (the permissions of
+//! `mamori_core::authz`): this module decides nothing of its own.
+
+use mamori_core::authz::{AcknowledgePolicy, ApprovePolicy, RecordMeasureStatus, authorize};
+use mamori_core::policy::VersionState;
+use mamori_core::{Role, Scope};
+
+use crate::http::{AppError, AppState, User};
+
+/// A version of a document that waits for the person.
+pub struct DueVersion {
+    pub policy_id: i64,
+    pub title: String,
+    pub org_name: String,
+    pub number: i64,
+}
+
+/// A unit's checklist the person answers for.
+pub struct DueChecklist {
+    pub catalogue_id: i64,
+    pub catalogue: String,
+    pub unit_id: i64,
+    pub unit: String,
+}
+
+#[derive(Default)]
+pub struct Waiting {
+    /// Versions in force the person has not confirmed yet (遵守の確認).
+    pub acknowledgements: Vec<DueVersion>,
+    /// Versions in review the person may approve.
+    pub approvals: Vec<DueVersion>,
+    /// The checklists of the units the person is the 情報セキュリティ管理者 of.
+    pub checklists: Vec<DueChecklist>,
+}
+
+pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError> {
+    let mut waiting = Waiting::default();
+    for policy in state.store.policies().await? {
+        for version in state.store.versions(policy.id).await? {
+            let place = policy.place(Some(&version));
+            let due = || DueVersion {
+                policy_id: policy.id.0,
+                title: policy.title.clone(),
+                org_name: policy.org_name.clone(),
+                number: version.number,
+            };
+            match version.state {
+                VersionState::Effective
+                    if authorize::<AcknowledgePolicy>(&user.actor, &place).is_ok()
+                        && state
+                            .store
+                            .acknowledged_at(user.actor.person_id, policy.id, version.number)
+                            .await?
+                            .is_none() =>
+                {
+                    waiting.acknowledgements.push(due());
+                }
+                VersionState::InReview
+                    if authorize::<ApprovePolicy>(&user.actor, &place).is_ok() =>
+                {
+                    waiting.approvals.push(due());
+                }
+                _ => {}
+            }
+        }
+    }
+    let managed: Vec<_> = user
+        .actor
+        .roles
+        .iter()
+        .filter_map(|(role, scope)| match (role, scope) {
+            (Role::SecurityManager, Scope::Unit(unit)) => Some(*unit),
+            _ => None,
+        })
+        .collect();
+    if !managed.is_empty() {
+        let catalogues = state.store.catalogues().await?;
+        for unit in state.store.unit_assets().await? {
+            if !managed.contains(&unit.unit)
+                || authorize::<RecordMeasureStatus>(&user.actor, &(unit.org, unit.unit)).is_err()
+            {
+                continue;
+            }
+            for catalogue in &catalogues {
+                waiting.checklists.push(DueChecklist {
+                    catalogue_id: catalogue.id.0,
+                    catalogue: catalogue.name.clone(),
+                    unit_id: unit.unit.0,
+                    unit: unit.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(waiting)
+}
