@@ -13,6 +13,8 @@ use mamori_store::{NewAccount, OrganisationInput, Origin, PersonInput, Store, Un
 
 use crate::messages::msg;
 
+mod policy;
+
 pub const ADMIN: &str = "admin";
 pub const DEMO_PASSWORD: &str = "mamori-demo-2026";
 
@@ -363,6 +365,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
         }
     }
     fill_register(store, &actor, &origin, &orgs).await?;
+    policy::fill_policies(store, orgs[0].0).await?;
     Ok(PEOPLE.len())
 }
 

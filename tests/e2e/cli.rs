@@ -159,6 +159,54 @@ fn serve_demo_fills_the_register_across_every_kind_class_and_segment_with_flags(
     }
 }
 
+/// `serve --demo` gives 管理者 the seed 基本方針 in force, approved by the CISO from the 施行日
+/// of its newest 附則, and published at `/policy` without login; its 対策基準 waits in review and
+/// is not published; a few members of staff have confirmed the basic policy.
+#[test]
+fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, server) = demo_folder(root.path());
+    let page = get(server.addr, "/policy", &[]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = page.body;
+    assert!(
+        body.contains("<h2>特別区人事・厚生事務組合情報セキュリティ基本方針 <small>管理者"),
+        "{body}"
+    );
+    assert_eq!(
+        body.matches("class=\"clause depth-0\"").count(),
+        12,
+        "{body}"
+    );
+    assert!(body.contains("id=\"c-6(3)ア\""), "{body}");
+    assert!(body.contains("<time>2026-04-01</time>"), "{body}");
+    // The 対策基準 is 非公表 (seed §9), and not yet approved besides.
+    assert!(!body.contains("統括情報セキュリティ責任者起案"), "{body}");
+
+    let versions = column(
+        &data,
+        "SELECT d.tier || ' ' || v.state || ' ' || COALESCE(v.effective_from, '-') || ' ' \
+         || e.username || ' ' || COALESCE(a.username, '-') \
+         FROM policies d JOIN organisations o ON o.id = d.org_id \
+         JOIN policy_versions v ON v.policy_id = d.id \
+         JOIN users e ON e.id = v.editor_id LEFT JOIN users a ON a.id = v.approver_id \
+         WHERE o.code = 'KANRI' ORDER BY d.tier, v.number",
+    );
+    assert_eq!(
+        versions,
+        [
+            "basic effective 2026-04-01 suzuki sato",
+            "standard in_review - suzuki -"
+        ]
+    );
+    let confirmed = column(
+        &data,
+        "SELECT u.username FROM policy_acknowledgements a JOIN users u ON u.id = a.user_id \
+         ORDER BY u.username",
+    );
+    assert_eq!(confirmed, ["suzuki", "takahashi", "tanaka"]);
+}
+
 #[test]
 fn user_create_takes_every_role_with_the_scope_it_needs() {
     let root = tempfile::tempdir().expect("temp dir");

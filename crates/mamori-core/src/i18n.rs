@@ -480,9 +480,19 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "opening the database",
     ),
     (
+        "cli.demo.account_missing",
+        "デモデータにはアカウント {user} が必要です",
+        "the demo data needs the account {user}",
+    ),
+    (
         "cli.demo.no_administrator",
         "デモデータには有効な初期管理者 admin が必要です",
         "the demo data needs the first administrator, admin, enabled",
+    ),
+    (
+        "cli.demo.policy",
+        "デモのポリシー文書を作成できません",
+        "the demo's policy documents cannot be made",
     ),
     ("cli.error", "エラー", "error"),
     ("cli.file.copying", "{path} の複製", "copying {path}"),
