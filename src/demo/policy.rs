@@ -4,6 +4,7 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use mamori_core::Actor;
+use mamori_core::Clock as _;
 use mamori_core::authz::{AcknowledgePolicy, ApprovePolicy, ManagePolicies, authorize};
 use mamori_core::policy::{PolicyId, Step};
 use mamori_core::{OrgId, UserId};
@@ -99,7 +100,13 @@ pub async fn fill_policies(store: &dyn Store, org: OrgId) -> anyhow::Result<()> 
     let version = store.version(basic, 1).await?.with_context(made)?;
     let grant = authorize::<ApprovePolicy>(&ciso, &policy.place(Some(&version.info)))?;
     let (y, m, d) = BASIC_POLICY_EFFECTIVE;
-    let from = NaiveDate::from_ymd_opt(y, m, d).with_context(made)?;
+    // In force at once, on a machine whose clock is before the 附則's date too: the demo's
+    // confirmations need the version in force.
+    let today =
+        mamori_core::time::jst_date(mamori_store::SystemClock.now_ms()).with_context(made)?;
+    let from = NaiveDate::from_ymd_opt(y, m, d)
+        .with_context(made)?
+        .min(today);
     store
         .approve_version(&grant, basic, 1, from, &Origin::of(&ciso, "demo"))
         .await?;

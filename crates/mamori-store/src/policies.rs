@@ -58,7 +58,8 @@ pub struct AckProgress {
     /// `None` for the people of the organisation outside any unit.
     pub unit_id: Option<UnitId>,
     pub unit_name: String,
-    /// People of the unit with an account in use.
+    /// People of the unit with an account in use, outside people (委託事業者, `external`) left out:
+    /// the policy binds the staff.
     pub people: i64,
     pub confirmed: i64,
 }

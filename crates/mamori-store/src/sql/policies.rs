@@ -718,7 +718,7 @@ impl PolicyStore for SqlStore {
             "SELECT p.unit_id, un.name AS unit_name, COUNT(*) AS people, \
              COUNT(a.person_id) AS confirmed \
              FROM policies d JOIN policy_versions v ON v.policy_id = d.id AND v.number = $2 \
-             JOIN people p ON p.org_id = d.org_id \
+             JOIN people p ON p.org_id = d.org_id AND p.external = 0 \
              JOIN users u ON u.person_id = p.id AND u.disabled = 0 \
              LEFT JOIN units un ON un.id = p.unit_id \
              LEFT JOIN policy_acknowledgements a ON a.version_id = v.id AND a.person_id = p.id \
@@ -752,7 +752,7 @@ impl PolicyStore for SqlStore {
         let rows = sqlx::query(
             "SELECT p.id, p.name FROM policies d \
              JOIN policy_versions v ON v.policy_id = d.id AND v.number = $2 \
-             JOIN people p ON p.org_id = d.org_id \
+             JOIN people p ON p.org_id = d.org_id AND p.external = 0 \
              JOIN users u ON u.person_id = p.id AND u.disabled = 0 \
              WHERE d.id = $1 AND (p.unit_id = $3 OR (p.unit_id IS NULL AND $4 = 1)) \
              AND NOT EXISTS (SELECT 1 FROM policy_acknowledgements a \

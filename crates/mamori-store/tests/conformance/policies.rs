@@ -400,6 +400,28 @@ pub async fn confirmations_are_counted_per_unit_once_per_person(fx: Fx) {
         Conflict::PolicyAlreadyAcknowledged,
         "confirmed twice",
     );
+    // A contractor's account (an outside person) is not among those the policy binds.
+    s.provision_account(
+        PersonInput {
+            name: name("委託 業者"),
+            unit_id: Some(o.unit),
+            title: String::new(),
+            email: None,
+            phone: String::new(),
+            external: true,
+        },
+        NewAccount {
+            username: mamori_core::text::Username::parse("vendor").unwrap(),
+            person_id: PersonId(0),
+            password_hash: "$argon2id$x".into(),
+            language: "ja".into(),
+            must_change_password: false,
+        },
+        Some((Role::Contractor, Scope::Unit(o.unit))),
+        &origin,
+    )
+    .await
+    .unwrap();
     let view = authorize::<ViewAcknowledgements>(&ciso, &(o.org, None)).unwrap();
     let progress = s
         .acknowledgement_progress(&view, policy.id, 1)

@@ -158,6 +158,14 @@ pub async fn import(
     .await
 }
 
+/// Whether the viewer may write the document's draft: 404 for a document they may not read,
+/// 403 for one they may read but not edit. The page asks before reading its body.
+pub async fn may_edit(state: &AppState, user: &User, id: i64) -> Result<Policy, AppError> {
+    let policy = visible_policy(state, user, id).await?;
+    authorize::<ManagePolicies>(&user.actor, &policy.org_id)?;
+    Ok(policy)
+}
+
 /// Saves a new text as the document's draft (the open draft, or a new version after the newest).
 pub async fn save_draft(
     state: &AppState,
@@ -165,7 +173,7 @@ pub async fn save_draft(
     id: i64,
     bytes: &[u8],
 ) -> Result<VersionInfo, AppError> {
-    let policy = visible_policy(state, user, id).await?;
+    let policy = may_edit(state, user, id).await?;
     let grant = authorize::<ManagePolicies>(&user.actor, &policy.org_id)?;
     let (source, text) = read_text(bytes)?;
     Ok(state

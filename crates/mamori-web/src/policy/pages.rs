@@ -330,19 +330,18 @@ pub async fn version(
     .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct DraftForm {
-    #[serde(default)]
-    text: String,
-}
-
+/// The edit form is sent as `multipart/form-data`: a text of several hundred kilobytes in
+/// Japanese would triple in URL encoding and pass the limit of plain forms.
 pub async fn save_draft(
     State(state): State<AppState>,
     user: User,
     PathParams(id): PathParams<i64>,
-    Form(form): Form<DraftForm>,
+    request: Request,
 ) -> Result<Response, AppError> {
-    let saved = ops::save_draft(&state, &user, id, form.text.as_bytes()).await?;
+    // Who may edit is settled before the body is read.
+    ops::may_edit(&state, &user, id).await?;
+    let form = UploadForm::from_request(request, &()).await?;
+    let saved = ops::save_draft(&state, &user, id, form.field("text").as_bytes()).await?;
     Ok(Redirect::to(&format!("/policies/{id}/versions/{}", saved.number)).into_response())
 }
 

@@ -491,6 +491,16 @@ async fn upload(
     fields: &[(&str, &str)],
     file: &[u8],
 ) -> crate::harness::Resp {
+    upload_to(app, "/policies/import", browser, fields, file).await
+}
+
+async fn upload_to(
+    app: &crate::harness::App,
+    path: &str,
+    browser: &crate::harness::Browser,
+    fields: &[(&str, &str)],
+    file: &[u8],
+) -> crate::harness::Resp {
     let boundary = "----mamoriPolicyBoundary";
     let mut body = Vec::new();
     for (name, value) in [("_csrf", browser.csrf.as_str())].iter().chain(fields) {
@@ -509,7 +519,7 @@ async fn upload(
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let request = Request::post("/policies/import")
+    let request = Request::post(path)
         .header(header::COOKIE, &browser.cookie)
         .header(
             header::CONTENT_TYPE,
@@ -607,5 +617,31 @@ async fn a_shift_jis_upload_is_read_and_only_the_basic_policy_is_published() {
             .await
             .text()
             .contains("壊れた手順")
+    );
+}
+
+#[tokio::test]
+async fn a_long_draft_is_saved_from_the_edit_form() {
+    use crate::harness::{App, Who};
+    let app = App::new().await;
+    let officer = app.login(Who::Officer).await;
+    // About 700 KB of Japanese: more than a plain form may carry once URL-encoded.
+    let mut text = String::from("情報セキュリティ実施手順\n");
+    for n in 1..=400 {
+        text.push_str(&format!("{n} 手順その{n}\n"));
+        text.push_str(&"端末の設定を確認し、記録簿に記入する。".repeat(30));
+        text.push('\n');
+    }
+    assert!(text.len() > 600_000);
+    let path = format!("/policies/{}/draft", app.fx.policy_draft[2]);
+    let saved = upload_to(&app, &path, &officer, &[("text", &text)], b"").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let page = app
+        .get(saved.location().unwrap(), Some(&officer))
+        .await
+        .text();
+    assert!(
+        page.contains("data-anchor=\"400\""),
+        "the last section was saved"
     );
 }
