@@ -13,6 +13,7 @@ use mamori_store::{NewAccount, OrganisationInput, Origin, PersonInput, Store, Un
 
 use crate::messages::msg;
 
+mod controls;
 mod policy;
 
 pub const ADMIN: &str = "admin";
@@ -366,6 +367,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     }
     fill_register(store, &actor, &origin, &orgs).await?;
     policy::fill_policies(store, orgs[0].0).await?;
+    controls::fill_answers(store, orgs[0].0).await?;
     Ok(PEOPLE.len())
 }
 

@@ -205,6 +205,25 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
          ORDER BY u.username",
     );
     assert_eq!(confirmed, ["suzuki", "takahashi", "tanaka"]);
+    // mamori's own catalogue is installed, and three units of 管理者 are part of the way
+    // through their checklists, in every state.
+    let answers = column(
+        &data,
+        "SELECT m.state || ' ' || CAST(COUNT(*) AS TEXT) FROM measure_statuses m \
+         JOIN catalogues c ON c.id = m.catalogue_id \
+         WHERE m.current = 1 AND c.urn = 'urn:mamori:risk:library:mamori-security-measures' \
+         GROUP BY m.state ORDER BY m.state",
+    );
+    let states: Vec<&str> = answers
+        .iter()
+        .map(|a| a.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(states, ["implemented", "not", "not_applicable", "partly"]);
+    let total: usize = answers
+        .iter()
+        .filter_map(|a| a.split(' ').nth(1)?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(total, 150 + 90 + 25);
 }
 
 #[test]

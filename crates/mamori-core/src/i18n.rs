@@ -485,9 +485,24 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "the demo data needs the account {user}",
     ),
     (
+        "cli.demo.catalogue_missing",
+        "組み込みの対策項目集がありません",
+        "the built-in catalogue is missing",
+    ),
+    (
+        "cli.demo.evidence",
+        "点検記録簿に記録済み",
+        "recorded in the inspection log",
+    ),
+    (
         "cli.demo.no_administrator",
         "デモデータには有効な初期管理者 admin が必要です",
         "the demo data needs the first administrator, admin, enabled",
+    ),
+    (
+        "cli.demo.not_applicable",
+        "当課には該当する資産・業務がない",
+        "this unit has no asset or work it concerns",
     ),
     (
         "cli.demo.policy",
