@@ -627,6 +627,31 @@ impl Permission for AcceptRisk {
     }
 }
 
+impl Actor {
+    /// Holds a role that sees risks beyond their own: for the register's place in the menu (an
+    /// owner without such a role still reaches their own risks).
+    pub fn oversees_risks(&self) -> bool {
+        self.roles.iter().any(|(r, _)| {
+            matches!(
+                r,
+                Role::Ciso
+                    | Role::SecurityDirector
+                    | Role::SecurityOfficer
+                    | Role::SecurityManager
+                    | Role::Csirt
+                    | Role::Auditor
+            )
+        })
+    }
+
+    /// Holds a role that records risks for some unit.
+    pub fn records_risks(&self) -> bool {
+        self.is_administrator()
+            || self.has(Role::SecurityOfficer)
+            || self.has(Role::SecurityManager)
+    }
+}
+
 /// 脅威とリスクマトリクスを編集する: the administrators.
 pub struct ManageThreats;
 impl Permission for ManageThreats {

@@ -1347,6 +1347,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.integrity", "完全性", "Integrity"),
     ("field.kind", "種別", "Kind"),
     ("field.language", "言語", "Language"),
+    ("field.level", "リスクレベル", "Level"),
     ("field.level_name", "段階の名称", "Level name"),
     ("field.levels", "分類の段階", "Levels"),
     ("field.lifecycle", "状態", "Lifecycle"),

@@ -15,6 +15,7 @@ mod directory;
 mod http;
 mod policy;
 mod quarantine;
+mod risk;
 
 use std::sync::LazyLock;
 
@@ -44,6 +45,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(quarantine::api())
         .merge(policy::api())
         .merge(controls::api())
+        .merge(risk::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(quarantine::pages())
         .merge(policy::pages())
         .merge(controls::pages())
+        .merge(risk::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))
