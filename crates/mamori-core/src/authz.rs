@@ -566,6 +566,112 @@ impl Permission for RecordMeasureStatus {
     }
 }
 
+/// Where a risk sits: the unit it is recorded for, that unit's organisation, and its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskPlace {
+    pub org: OrgId,
+    pub unit: UnitId,
+    pub owner: PersonId,
+}
+
+/// リスク台帳を読む: the register shows where the organisation is weak, so it is not for every
+/// member of staff. A risk is seen by the administrators, the CSIRT, the auditors (never over
+/// their own unit), the 責任者 of its organisation, the 管理者 of its unit, and its owner.
+pub struct ViewRisk;
+impl Permission for ViewRisk {
+    type Target = RiskPlace;
+    const NAME: &'static str = "risk.read";
+    fn allows(actor: &Actor, place: &RiskPlace) -> bool {
+        place.owner == actor.person_id
+            || actor.is_administrator()
+            || actor.has_global(&[Role::Csirt])
+            || (actor.has_global(&[Role::Auditor]) && actor.unit_id != Some(place.unit))
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+    }
+}
+
+/// リスクを登録・更新する: the unit's 管理者, its organisation's 責任者 and the administrators.
+pub struct ManageRisks;
+impl Permission for ManageRisks {
+    type Target = RiskPlace;
+    const NAME: &'static str = "risk.manage";
+    fn allows(actor: &Actor, place: &RiskPlace) -> bool {
+        actor.is_administrator()
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+    }
+}
+
+/// A risk to be accepted: where it sits and whether its level is above the matrix's threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskAcceptance {
+    pub place: RiskPlace,
+    /// Its level (the residual one, else the inherent one) is above the threshold.
+    pub reserved: bool,
+}
+
+/// リスクを受容する. Above the matrix's threshold it is the CISO's decision and never the owner's
+/// (not even an owner who is the CISO: segregation of duties; the store checks it again). At or
+/// below, the owner, the unit's 管理者, its organisation's 責任者 and the administrators.
+pub struct AcceptRisk;
+impl Permission for AcceptRisk {
+    type Target = RiskAcceptance;
+    const NAME: &'static str = "risk.accept";
+    fn allows(actor: &Actor, risk: &RiskAcceptance) -> bool {
+        let owner = risk.place.owner == actor.person_id;
+        if risk.reserved {
+            return !owner && actor.has_global(&[Role::Ciso]);
+        }
+        owner || ManageRisks::allows(actor, &risk.place)
+    }
+}
+
+impl Actor {
+    /// Holds a role that sees risks beyond their own: for the register's place in the menu (an
+    /// owner without such a role still reaches their own risks).
+    pub fn oversees_risks(&self) -> bool {
+        self.roles.iter().any(|(r, _)| {
+            matches!(
+                r,
+                Role::Ciso
+                    | Role::SecurityDirector
+                    | Role::SecurityOfficer
+                    | Role::SecurityManager
+                    | Role::Csirt
+                    | Role::Auditor
+            )
+        })
+    }
+
+    /// Holds a role that records risks for some unit.
+    pub fn records_risks(&self) -> bool {
+        self.is_administrator()
+            || self.has(Role::SecurityOfficer)
+            || self.has(Role::SecurityManager)
+    }
+}
+
+/// 脅威とリスクマトリクスを編集する: the administrators.
+pub struct ManageThreats;
+impl Permission for ManageThreats {
+    type Target = ();
+    const NAME: &'static str = "threat.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// 脅威の一覧を読む: everyone on the staff (the threats are the policy's own list).
+pub struct ViewThreats;
+impl Permission for ViewThreats {
+    type Target = ();
+    const NAME: &'static str = "threat.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.on_staff()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1025,5 +1131,123 @@ mod tests {
         assert!(authorize::<ViewAcknowledgements>(&manager, &(OrgId(1), Some(UnitId(7)))).is_ok());
         assert!(authorize::<ViewAcknowledgements>(&manager, &(OrgId(1), Some(UnitId(8)))).is_err());
         assert!(authorize::<ViewAcknowledgements>(&manager, &(OrgId(1), None)).is_err());
+    }
+
+    fn risk_of(unit: i64, owner: i64) -> RiskPlace {
+        RiskPlace {
+            org: OrgId(1),
+            unit: UnitId(unit),
+            owner: PersonId(owner),
+        }
+    }
+
+    #[test]
+    fn risks_are_seen_by_the_security_roles_and_their_owner_not_by_all_staff() {
+        let risk = risk_of(10, 20);
+        let owner = actor(20, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let colleague = actor(21, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let manager = actor(
+            3,
+            Some(10),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let other_manager = actor(
+            4,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let officer = actor(
+            5,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let other_officer = actor(
+            6,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(2)))],
+        );
+        let csirt = actor(7, None, &[(Role::Csirt, Scope::Global)]);
+        let auditor = actor(8, Some(11), &[(Role::Auditor, Scope::Global)]);
+        let own_auditor = actor(9, Some(10), &[(Role::Auditor, Scope::Global)]);
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let contractor = actor(12, Some(10), &[(Role::Contractor, Scope::Unit(UnitId(10)))]);
+        for allowed in [&owner, &manager, &officer, &csirt, &auditor, &ciso] {
+            assert!(
+                authorize::<ViewRisk>(allowed, &risk).is_ok(),
+                "{}",
+                allowed.username
+            );
+        }
+        for refused in [
+            &colleague,
+            &other_manager,
+            &other_officer,
+            &own_auditor,
+            &contractor,
+        ] {
+            assert!(
+                authorize::<ViewRisk>(refused, &risk).is_err(),
+                "{}",
+                refused.username
+            );
+        }
+        for allowed in [&manager, &officer, &ciso] {
+            assert!(
+                authorize::<ManageRisks>(allowed, &risk).is_ok(),
+                "{}",
+                allowed.username
+            );
+        }
+        for refused in [&owner, &other_manager, &csirt, &auditor] {
+            assert!(
+                authorize::<ManageRisks>(refused, &risk).is_err(),
+                "{}",
+                refused.username
+            );
+        }
+        assert!(authorize::<ManageThreats>(&ciso, &()).is_ok());
+        assert!(authorize::<ManageThreats>(&officer, &()).is_err());
+        assert!(authorize::<ViewThreats>(&colleague, &()).is_ok());
+        assert!(authorize::<ViewThreats>(&contractor, &()).is_err());
+    }
+
+    #[test]
+    fn accepting_a_risk_above_the_threshold_is_the_cisos_and_never_the_owners() {
+        let place = risk_of(10, 20);
+        let above = RiskAcceptance {
+            place,
+            reserved: true,
+        };
+        let below = RiskAcceptance {
+            place,
+            reserved: false,
+        };
+        let owner = actor(20, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let manager = actor(
+            3,
+            Some(10),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        for allowed in [&owner, &manager, &director, &ciso] {
+            assert!(
+                authorize::<AcceptRisk>(allowed, &below).is_ok(),
+                "{}",
+                allowed.username
+            );
+        }
+        assert!(authorize::<AcceptRisk>(&ciso, &above).is_ok());
+        for refused in [&owner, &manager, &director] {
+            assert!(
+                authorize::<AcceptRisk>(refused, &above).is_err(),
+                "{}",
+                refused.username
+            );
+        }
+        // A CISO who owns the risk does not accept it above the threshold either.
+        let owning_ciso = actor(20, None, &[(Role::Ciso, Scope::Global)]);
+        assert!(authorize::<AcceptRisk>(&owning_ciso, &above).is_err());
+        assert!(authorize::<AcceptRisk>(&owning_ciso, &below).is_ok());
     }
 }

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod org;
 pub mod policy;
 pub mod release;
+pub mod risk;
 pub mod role;
 pub mod segment;
 pub mod text;

@@ -121,6 +121,25 @@ conflicts! {
     MeasureMissing => "measure.missing",
     /// The unit of an answer does not exist.
     MeasureUnitMissing => "measure.unit_missing",
+
+    // Risks
+    /// The unit a risk is recorded for does not exist.
+    RiskUnitMissing => "risk.unit_missing",
+    /// The owner of a risk is not in the directory.
+    RiskOwnerMissing => "risk.owner_missing",
+    /// A risk names an asset the register does not have.
+    RiskAssetMissing => "risk.asset_missing",
+    /// A risk names a threat that is not registered.
+    RiskThreatMissing => "risk.threat_missing",
+    /// A risk names a measure that no catalogue has (or a node that is not assessed).
+    RiskMeasureMissing => "risk.measure_missing",
+    /// Accepting a risk above the matrix's threshold is the CISO's decision, never the owner's.
+    RiskAcceptanceReserved => "risk.acceptance_reserved",
+    /// A risk matrix that its own rules refuse (sizes, cells, colours), or one that would leave
+    /// a stored rating outside it.
+    RiskMatrixInvalid => "risk.matrix_invalid",
+    /// Another threat already has this code.
+    ThreatCodeTaken => "threat.code_taken",
 }
 
 impl std::fmt::Display for Conflict {

@@ -13,6 +13,7 @@ mod controls;
 mod directory;
 mod policies;
 mod releases;
+mod risks;
 mod sql;
 
 use mamori_core::audit::AuditEvent;
@@ -27,6 +28,7 @@ pub use controls::*;
 pub use directory::*;
 pub use policies::*;
 pub use releases::*;
+pub use risks::*;
 pub use sql::{Backend, SqlStore};
 
 /// Errors of the store. `Conflict` and `NotFound` are the caller's business; `Database` is ours.
@@ -98,7 +100,14 @@ impl Origin {
 /// Everything mamori keeps.
 #[async_trait::async_trait]
 pub trait Store:
-    DirectoryStore + AccountStore + AuditStore + AssetStore + ReleaseStore + PolicyStore + ControlStore
+    DirectoryStore
+    + AccountStore
+    + AuditStore
+    + AssetStore
+    + ReleaseStore
+    + PolicyStore
+    + ControlStore
+    + RiskStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

@@ -375,6 +375,8 @@ conformance!(
     confirmations_are_counted_per_unit_once_per_person,
     a_catalogue_is_stored_rebuilt_and_replaced_keeping_its_answers,
     units_are_described_by_the_assets_they_hold,
+    risks_are_recorded_with_their_links_checked_and_every_change_audited,
+    the_store_refuses_accepting_a_reserved_risk_unless_the_ciso_whatever_the_grant,
 );
 
 #[path = "conformance/assets.rs"]
@@ -392,6 +394,10 @@ use policies::*;
 #[path = "conformance/releases.rs"]
 mod releases;
 use releases::*;
+
+#[path = "conformance/risks.rs"]
+mod risks;
+use risks::*;
 
 #[path = "conformance/split.rs"]
 mod split;

@@ -16,6 +16,7 @@ mod home;
 mod http;
 mod policy;
 mod quarantine;
+mod risk;
 
 use std::sync::LazyLock;
 
@@ -46,6 +47,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(policy::api())
         .merge(controls::api())
         .merge(home::api())
+        .merge(risk::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -93,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(quarantine::pages())
         .merge(policy::pages())
         .merge(controls::pages())
+        .merge(risk::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -8,7 +8,7 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`, `controls`);
+//! `policies`, `controls`, `risks`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -33,6 +33,7 @@ mod controls;
 mod directory;
 mod policies;
 mod releases;
+mod risks;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +119,11 @@ impl Backend {
                     "controls",
                     include_str!("../../migrations/sqlite/0011_controls.sql"),
                 ),
+                (
+                    12,
+                    "risks",
+                    include_str!("../../migrations/sqlite/0012_risks.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -174,6 +180,11 @@ impl Backend {
                     11,
                     "controls",
                     include_str!("../../migrations/postgres/0011_controls.sql"),
+                ),
+                (
+                    12,
+                    "risks",
+                    include_str!("../../migrations/postgres/0012_risks.sql"),
                 ),
             ],
         }
@@ -372,6 +383,7 @@ impl SqlStore {
             anchor: None,
         };
         store.initialise_scales().await?;
+        store.initialise_threats().await?;
         Ok(store)
     }
 

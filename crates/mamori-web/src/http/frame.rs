@@ -23,6 +23,8 @@ pub struct Frame {
     pub can_audit: bool,
     /// 隔離メール: shown to everyone signed in when a gateway runs with `mamori serve`.
     pub can_quarantine: bool,
+    /// リスク台帳: the roles that oversee risks (an owner reaches their own from `/risks`).
+    pub can_risks: bool,
 }
 
 impl Frame {
@@ -36,6 +38,7 @@ impl Frame {
             can_accounts: authorize::<ManageAccounts>(&user.actor, &()).is_ok(),
             can_audit: authorize::<ViewAudit>(&user.actor, &()).is_ok(),
             can_quarantine: user.ctx.quarantine,
+            can_risks: user.actor.oversees_risks(),
         }
     }
 
@@ -49,6 +52,7 @@ impl Frame {
             can_accounts: false,
             can_audit: false,
             can_quarantine: false,
+            can_risks: false,
         }
     }
 

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 60] = [
+const MATRIX: [(&str, &str); 69] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1627,6 +1627,17 @@ const MATRIX: [(&str, &str); 60] = [
     ("GET /catalogues/{id}/units/{unit}/answers", "AAAAAANF"),
     ("POST /catalogues/{id}/units/{unit}/answers", "AAAAFFNF"),
     ("GET /coverage", "AAAAAAFN"),
+    // リスク: unit B's critical risk, owned by its person, is seen by the security roles over
+    // it (the auditor is of unit A), not by staff; accepted by the CISO alone.
+    ("GET /threats", "AAAAAAAF"),
+    ("POST /threats", "AAFFFFFF"),
+    ("PUT /threats/{id}", "AAFFFFFF"),
+    ("GET /risk-matrix", "AAAAAAAF"),
+    ("GET /risks", "AAAAAAAF"),
+    ("POST /risks", "AAAAFFFF"),
+    ("GET /risks/{id}", "AAAAAANN"),
+    ("PUT /risks/{id}", "AAAAFFNN"),
+    ("POST /risks/{id}/accept", "AFFFFFNN"),
 ];
 
 #[tokio::test]
@@ -1761,6 +1772,19 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .expect(StatusCode::CREATED)["id"]
         .clone();
     let answers_of_b = format!("/api/v1/catalogues/{catalogue}/units/{}/answers", w.unit_b);
+    let risk_body = |n: usize| {
+        json!({
+            "title": format!("リスク{n}"), "unit_id": w.unit_b, "owner_id": w.person_b,
+            "likelihood": 4, "impact": 5, "treatment": "reduce", "review_on": "2030-03-31",
+        })
+    };
+    let risk_of_b = post("/api/v1/risks")
+        .token(&w.ciso.token)
+        .json(risk_body(0))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -1933,6 +1957,23 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "measure": "M-1.1.1", "status": "partly", "note": format!("回答{n}"),
                 })),
                 "GET /coverage" => get(&format!("/api/v1/coverage?policy={basic}")),
+                "GET /threats" => get("/api/v1/threats"),
+                "POST /threats" => post("/api/v1/threats").json(json!({
+                    "code": format!("T-API{n}"), "name_ja": format!("脅威{n}"),
+                    "name_en": format!("Threat {n}"), "category": "disaster",
+                })),
+                "PUT /threats/{id}" => Call::new(Method::PUT, "/api/v1/threats/1").json(json!({
+                    "code": "T-ACCESS", "name_ja": "不正アクセス",
+                    "name_en": "Unauthorised access", "category": "intentional",
+                })),
+                "GET /risk-matrix" => get("/api/v1/risk-matrix"),
+                "GET /risks" => get("/api/v1/risks"),
+                "POST /risks" => post("/api/v1/risks").json(risk_body(n)),
+                "GET /risks/{id}" => get(&format!("/api/v1/risks/{risk_of_b}")),
+                "PUT /risks/{id}" => Call::new(Method::PUT, &format!("/api/v1/risks/{risk_of_b}"))
+                    .json(risk_body(0)),
+                "POST /risks/{id}/accept" => post(&format!("/api/v1/risks/{risk_of_b}/accept"))
+                    .json(json!({"note": format!("受容{n}")})),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;
@@ -1985,3 +2026,4 @@ async fn every_role_meets_every_route_as_the_rules_say() {
 
 mod controls;
 mod policy;
+mod risk;

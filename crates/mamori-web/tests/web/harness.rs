@@ -157,6 +157,9 @@ pub struct Fixture {
     pub policy_draft: Vec<i64>,
     /// mamori's own catalogue of measures.
     pub catalogue: i64,
+    /// A critical risk of unit A1 (likelihood 4, impact 5, not rated after its measures) owned
+    /// by `person_a1`: only the CISO accepts it.
+    pub risk: i64,
 }
 
 impl Fixture {
@@ -525,6 +528,7 @@ impl App {
             ("{policy_draft}", fx.policy_draft[i].to_string()),
             ("{policy_text}", POLICY_TEXT.to_owned()),
             ("{catalogue}", fx.catalogue.to_string()),
+            ("{risk}", fx.risk.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -811,6 +815,40 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     .id
     .0;
 
+    let risk = {
+        use mamori_core::authz::{ManageRisks, RiskPlace};
+        let place = RiskPlace {
+            org: org_a,
+            unit: unit_a1,
+            owner: person_a1,
+        };
+        mamori_store::RiskStore::create_risk(
+            store,
+            &authorize::<ManageRisks>(&admin, &place).unwrap(),
+            mamori_store::RiskInput {
+                title: "人事情報の漏えい".into(),
+                description: String::new(),
+                unit: unit_a1,
+                owner: person_a1,
+                assets: vec![asset_secret_a1],
+                threats: vec!["T-INSIDER".into()],
+                measures: Vec::new(),
+                inherent: mamori_core::risk::Rating {
+                    likelihood: 4,
+                    impact: 5,
+                },
+                residual: None,
+                treatment: mamori_core::risk::Treatment::Reduce,
+                review_on: chrono::NaiveDate::from_ymd_opt(2030, 3, 31).unwrap(),
+            },
+            &origin,
+        )
+        .await
+        .unwrap()
+        .id
+        .0
+    };
+
     Fixture {
         org_a,
         org_b,
@@ -835,6 +873,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         policy_review,
         policy_draft,
         catalogue,
+        risk,
     }
 }
 
