@@ -78,6 +78,16 @@ pub struct Answer {
     pub at_ms: i64,
 }
 
+/// A unit's current answer for one measure, as much of it as a tally needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerState {
+    pub measure_urn: String,
+    pub unit: UnitId,
+    pub state: MeasureState,
+    /// When it was given, if it carries evidence (a note, a link or a file).
+    pub evidence_at: Option<i64>,
+}
+
 /// What the measures' scopes are judged on, per unit: the classes and segments of the assets
 /// it owns (those not disposed of).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +126,9 @@ pub trait ControlStore: Send + Sync {
     ) -> Result<Answer>;
     /// The current answers of a catalogue, of one unit or of all.
     async fn answers(&self, catalogue: CatalogueId, unit: Option<UnitId>) -> Result<Vec<Answer>>;
+    /// The current answers of a catalogue, of every unit, reduced to what a tally needs (the
+    /// coverage reads them all on every view), in no particular order.
+    async fn answer_states(&self, catalogue: CatalogueId) -> Result<Vec<AnswerState>>;
     /// One answer, current or past.
     async fn answer(&self, id: i64) -> Result<Option<Answer>>;
     /// Every answer a unit gave for a measure, newest first.

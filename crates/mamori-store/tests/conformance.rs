@@ -374,6 +374,7 @@ conformance!(
     the_store_refuses_a_policy_approval_by_its_editor_whatever_the_grant,
     confirmations_are_counted_per_unit_once_per_person,
     a_catalogue_is_stored_rebuilt_and_replaced_keeping_its_answers,
+    answer_states_are_the_current_answers_with_their_evidence,
     units_are_described_by_the_assets_they_hold,
     risks_are_recorded_with_their_links_checked_and_every_change_audited,
     the_store_refuses_accepting_a_reserved_risk_unless_the_ciso_whatever_the_grant,

@@ -3,7 +3,7 @@
 
 use mamori_core::authz::{RecordMeasureStatus, authorize};
 use mamori_core::controls::{MeasureState, builtin, import_yaml};
-use mamori_store::{Conflict, EvidenceFile, Importer, NewAnswer, Origin};
+use mamori_store::{AnswerState, Conflict, EvidenceFile, Importer, NewAnswer, Origin};
 
 use crate::{Fx, account, actor, assert_conflict, new_org, new_unit};
 
@@ -134,6 +134,177 @@ pub async fn a_catalogue_is_stored_rebuilt_and_replaced_keeping_its_answers(fx: 
     assert_eq!(s.catalogues().await.unwrap().len(), 1);
     assert_eq!(s.answers(summary.id, None).await.unwrap().len(), 1);
     assert_eq!(fx.verify().await.result, Ok(()));
+}
+
+pub async fn answer_states_are_the_current_answers_with_their_evidence(fx: Fx) {
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await.id;
+    let first_unit = new_unit(&fx, org, None, "総務課").await.id;
+    let second_unit = new_unit(&fx, org, None, "企画課").await.id;
+    let catalogue = builtin();
+    let (summary, _) = s
+        .import_catalogue(Importer::Operator, &catalogue, &Origin::system("t"))
+        .await
+        .unwrap();
+    let (other, _) = s
+        .import_catalogue(
+            Importer::Operator,
+            &import_yaml(
+                mamori_core::controls::export_yaml(&catalogue)
+                    .replace("urn:mamori:risk:library:", "urn:mamori:risk:library:other-")
+                    .as_bytes(),
+            )
+            .unwrap(),
+            &Origin::system("t"),
+        )
+        .await
+        .unwrap();
+    assert_ne!(other.id, summary.id);
+    let measures: Vec<String> = catalogue.measures().map(|n| n.urn.clone()).collect();
+    let officer = account(
+        &fx,
+        "sekininsha",
+        first_unit,
+        Some((
+            mamori_core::Role::SecurityOfficer,
+            mamori_core::Scope::Organisation(org),
+        )),
+    )
+    .await;
+    let officer = actor(&fx, officer).await;
+    let record = |catalogue, measure: &str, unit, state, note: &str, link: &str, file| {
+        let grant = authorize::<RecordMeasureStatus>(&officer, &(org, unit)).unwrap();
+        let answer = NewAnswer {
+            catalogue,
+            measure_urn: measure.to_owned(),
+            unit,
+            state,
+            reason: if state == MeasureState::NotApplicable {
+                "対象の機器がない".into()
+            } else {
+                String::new()
+            },
+            note: note.into(),
+            link: link.into(),
+            file,
+        };
+        async move {
+            s.record_answer(&grant, answer, &Origin::system("t"))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(s.answer_states(summary.id).await.unwrap().is_empty());
+    let file = EvidenceFile {
+        name: "点検表.xlsx".into(),
+        sha256: "cd".repeat(32),
+        size: 99,
+    };
+    // Replaced: only the current answer counts, and its evidence is its own.
+    let old = record(
+        summary.id,
+        &measures[0],
+        first_unit,
+        MeasureState::Not,
+        "旧",
+        "",
+        None,
+    )
+    .await;
+    fx.clock.advance(1_000);
+    let bare = record(
+        summary.id,
+        &measures[0],
+        first_unit,
+        MeasureState::Partly,
+        "",
+        "",
+        None,
+    )
+    .await;
+    assert!(bare.at_ms > old.at_ms);
+    let noted = record(
+        summary.id,
+        &measures[1],
+        first_unit,
+        MeasureState::Implemented,
+        "記録あり",
+        "",
+        None,
+    )
+    .await;
+    let linked = record(
+        summary.id,
+        &measures[1],
+        second_unit,
+        MeasureState::NotApplicable,
+        "",
+        "https://portal.example.lg.jp/kiroku",
+        None,
+    )
+    .await;
+    let filed = record(
+        summary.id,
+        &measures[2],
+        second_unit,
+        MeasureState::Implemented,
+        "",
+        "",
+        Some(file),
+    )
+    .await;
+    record(
+        other.id,
+        &measures[0],
+        first_unit,
+        MeasureState::Implemented,
+        "別の目録",
+        "",
+        None,
+    )
+    .await;
+
+    let mut states = s.answer_states(summary.id).await.unwrap();
+    states.sort_by(|a, b| (&a.measure_urn, a.unit).cmp(&(&b.measure_urn, b.unit)));
+    let mut expected: Vec<AnswerState> = s
+        .answers(summary.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| AnswerState {
+            evidence_at: (!a.note.is_empty() || !a.link.is_empty() || a.file.is_some())
+                .then_some(a.at_ms),
+            measure_urn: a.measure_urn,
+            unit: a.unit,
+            state: a.state,
+        })
+        .collect();
+    expected.sort_by(|a, b| (&a.measure_urn, a.unit).cmp(&(&b.measure_urn, b.unit)));
+    assert_eq!(states, expected);
+    let evidence = |urn: &str, unit| {
+        states
+            .iter()
+            .find(|a| a.measure_urn == urn && a.unit == unit)
+            .map(|a| (a.state, a.evidence_at))
+    };
+    assert_eq!(
+        evidence(&measures[0], first_unit),
+        Some((MeasureState::Partly, None))
+    );
+    assert_eq!(
+        evidence(&measures[1], first_unit),
+        Some((MeasureState::Implemented, Some(noted.at_ms)))
+    );
+    assert_eq!(
+        evidence(&measures[1], second_unit),
+        Some((MeasureState::NotApplicable, Some(linked.at_ms)))
+    );
+    assert_eq!(
+        evidence(&measures[2], second_unit),
+        Some((MeasureState::Implemented, Some(filed.at_ms)))
+    );
+    assert_eq!(states.len(), 4);
+    assert_eq!(s.answer_states(other.id).await.unwrap().len(), 1);
 }
 
 pub async fn units_are_described_by_the_assets_they_hold(fx: Fx) {

@@ -17,8 +17,8 @@ use mamori_core::controls::{
 use mamori_core::policy::{Clause, Policy, PolicyId};
 use mamori_core::{FieldError, FieldErrorKind, OrgId, UnitId};
 use mamori_store::{
-    Answer, CatalogueId, CatalogueSummary, EvidenceFile, Importer, NewAnswer, Origin, Store,
-    UnitAssets,
+    Answer, AnswerState, CatalogueId, CatalogueSummary, EvidenceFile, Importer, NewAnswer, Origin,
+    Store, UnitAssets,
 };
 use sha2::{Digest, Sha256};
 
@@ -417,26 +417,19 @@ pub async fn coverage(state: &AppState, user: &User, policy: i64) -> Result<Cove
         let Some((_, catalogue)) = state.store.catalogue(summary.id).await? else {
             continue;
         };
-        let answers: HashMap<(String, UnitId), Answer> = state
-            .store
-            .answers(summary.id, None)
-            .await?
-            .into_iter()
-            .map(|a| ((a.measure_urn.clone(), a.unit), a))
+        let states = state.store.answer_states(summary.id).await?;
+        let answers: HashMap<(&str, UnitId), &AnswerState> = states
+            .iter()
+            .map(|a| ((a.measure_urn.as_str(), a.unit), a))
             .collect();
         for node in catalogue.measures().filter(|n| !n.implements.is_empty()) {
             let mut measure = MeasureTally::default();
             for unit in units.iter().filter(|u| concerns(node, &scales, u)) {
-                let answer = answers.get(&(node.urn.clone(), unit.unit));
+                let answer = answers.get(&(node.urn.as_str(), unit.unit));
                 measure.tally.add(answer.map(|a| a.state));
-                if let Some(a) =
-                    answer.filter(|a| !a.note.is_empty() || !a.link.is_empty() || a.file.is_some())
-                {
-                    measure.oldest_evidence = Some(
-                        measure
-                            .oldest_evidence
-                            .map_or(a.at_ms, |t: i64| t.min(a.at_ms)),
-                    );
+                if let Some(at) = answer.and_then(|a| a.evidence_at) {
+                    measure.oldest_evidence =
+                        Some(measure.oldest_evidence.map_or(at, |t: i64| t.min(at)));
                 }
             }
             for anchor in &node.implements {
