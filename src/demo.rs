@@ -15,6 +15,7 @@ use crate::messages::msg;
 
 mod controls;
 mod policy;
+mod risks;
 
 pub const ADMIN: &str = "admin";
 pub const DEMO_PASSWORD: &str = "mamori-demo-2026";
@@ -368,6 +369,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     fill_register(store, &actor, &origin, &orgs).await?;
     policy::fill_policies(store, orgs[0].0).await?;
     controls::fill_answers(store, orgs[0].0).await?;
+    risks::fill_risks(store, orgs[0].0).await?;
     Ok(PEOPLE.len())
 }
 

@@ -49,6 +49,7 @@ mod tests {
         ("demo.rs", include_str!("demo.rs")),
         ("demo/policy.rs", include_str!("demo/policy.rs")),
         ("demo/controls.rs", include_str!("demo/controls.rs")),
+        ("demo/risks.rs", include_str!("demo/risks.rs")),
         ("gateway_cmd.rs", include_str!("gateway_cmd.rs")),
         ("quarantine_cmd.rs", include_str!("quarantine_cmd.rs")),
         ("sanitize_cmd.rs", include_str!("sanitize_cmd.rs")),

@@ -224,6 +224,13 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
         .filter_map(|a| a.split(' ').nth(1)?.parse::<usize>().ok())
         .sum();
     assert_eq!(total, 150 + 90 + 25);
+    // A dozen risks on the heat map, two past their review, the critical one accepted by the
+    // CISO (not its owner).
+    let risks = column(
+        &data,
+        "SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(SUM(CASE WHEN accepted_by IS NULL THEN 0 ELSE 1 END) AS TEXT) FROM risks",
+    );
+    assert_eq!(risks, ["12 1"]);
 }
 
 #[test]

@@ -509,6 +509,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "デモのポリシー文書を作成できません",
         "the demo's policy documents cannot be made",
     ),
+    (
+        "cli.demo.risk_accepted",
+        "後継システムへの移行（来年度）まで、監視を強化して受容する",
+        "borne with closer monitoring until the successor system replaces it next year",
+    ),
     ("cli.error", "エラー", "error"),
     ("cli.file.copying", "{path} の複製", "copying {path}"),
     ("cli.file.creating", "{path} の作成", "creating {path}"),
