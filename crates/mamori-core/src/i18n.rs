@@ -1579,6 +1579,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Compare with the previous version",
     ),
     ("policy.document", "ポリシー文書", "Policy document"),
+    ("policy.document_title", "題名", "Title"),
     ("policy.edit", "下書きを編集", "Edit the draft"),
     ("policy.editor", "最終編集者", "Last edited by"),
     ("policy.effective_from", "施行日", "Effective from"),
@@ -1898,6 +1899,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "対策項目のURNまたはコード（一行に一つ）",
         "Measure URNs or codes, one a line",
     ),
+    ("risk.name", "リスク名", "Risk"),
     (
         "risk.none",
         "該当するリスクはありません。",
