@@ -119,7 +119,8 @@ pub struct UnitFacts<'a> {
     pub classes: &'a [Classification],
     /// The codes of the segments its assets are in.
     pub segments: &'a [&'a str],
-    /// The network model of its organisation, when one was chosen.
+    /// The network model of its organisation, when one was chosen (none: every model's measures
+    /// concern the unit).
     pub model: Option<NetworkModel>,
 }
 
@@ -193,7 +194,9 @@ impl AppliesTo {
                 .segments
                 .iter()
                 .any(|s| s.eq_ignore_ascii_case(kind.segment_code())),
-            AppliesTo::NetworkModel(models) => unit.model.is_some_and(|m| models.contains(&m)),
+            // While the organisation's model is not recorded, a measure of a model concerns
+            // every unit: better asked than skipped.
+            AppliesTo::NetworkModel(models) => unit.model.is_none_or(|m| models.contains(&m)),
         }
     }
 }

@@ -624,6 +624,12 @@ fn a_scope_concerns_the_units_it_names() {
     assert!(secret.concerns(&split, &holding(c3b)), "3 covers 3A/3B/3C");
     assert!(!internal.concerns(&split, &holding(c1)));
     assert!(AppliesTo::All.concerns(&plain, &holding(&[])));
+    assert!(
+        AppliesTo::parse("model:alpha")
+            .unwrap()
+            .concerns(&plain, &holding(&[])),
+        "a model's measure concerns every unit while no model is recorded"
+    );
 
     let lgwan = AppliesTo::Segment(SegmentKind::Lgwan);
     let in_lgwan = UnitFacts {

@@ -11,9 +11,7 @@ use mamori_core::authz::{
     authorize,
 };
 use mamori_core::classification::Scales;
-use mamori_core::controls::{
-    AppliesTo, Catalogue, Node, Signal, Tally, UnitFacts, import_yaml, parse_answer,
-};
+use mamori_core::controls::{Catalogue, Node, Signal, Tally, UnitFacts, import_yaml, parse_answer};
 use mamori_core::policy::{Clause, Policy, PolicyId};
 use mamori_core::{FieldError, FieldErrorKind, OrgId, UnitId};
 use mamori_store::{
@@ -73,12 +71,9 @@ pub async fn import(
     .await
 }
 
-/// Whether a measure concerns a unit. A measure of a network model concerns every unit while
-/// the organisation's model is not recorded: better asked than skipped.
+/// Whether a measure concerns a unit, by the assets it holds (no organisation records its
+/// network model yet).
 fn concerns(node: &Node, scales: &Scales, unit: &UnitAssets) -> bool {
-    if matches!(node.applies_to, AppliesTo::NetworkModel(_)) {
-        return true;
-    }
     let segments: Vec<&str> = unit.segments.iter().map(String::as_str).collect();
     node.applies_to.concerns(
         scales,

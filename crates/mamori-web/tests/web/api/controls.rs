@@ -8,23 +8,8 @@ use super::*;
 
 /// The world with an officer, the seed basic policy in force and mamori's catalogue.
 async fn covered() -> (World, Member, i64, i64) {
-    let w = world().await;
-    let officer = provision(
-        &w.store,
-        "officer",
-        "責任 太郎",
-        Some(w.unit_b),
-        Some((
-            Role::SecurityOfficer,
-            Scope::Organisation(mamori_core::OrgId(w.org)),
-        )),
-    )
-    .await;
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/seed/000_d561eb961f93c129.txt"
-    ))
-    .unwrap();
+    let (w, officer) = super::policy::with_officer().await;
+    let text = super::policy::seed();
     let policy = post("/api/v1/policies")
         .token(&officer.token)
         .json(json!({"org_id": w.org, "tier": "basic", "title": "基本方針", "text": text}))

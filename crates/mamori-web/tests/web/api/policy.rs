@@ -5,7 +5,7 @@
 use super::*;
 
 /// The 基本方針 the project implements, kept beside the repository.
-fn seed() -> String {
+pub(super) fn seed() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/seed/000_d561eb961f93c129.txt"
@@ -14,7 +14,7 @@ fn seed() -> String {
 }
 
 /// The world with an officer of its organisation, who drafts; the CISO approves.
-async fn with_officer() -> (World, Member) {
+pub(super) async fn with_officer() -> (World, Member) {
     let w = world().await;
     let officer = provision(
         &w.store,
