@@ -672,6 +672,115 @@ impl Permission for ViewThreats {
     }
 }
 
+/// 自己点検の実施を作る: the administrators open a campaign and choose its units.
+pub struct ManageInspections;
+impl Permission for ManageInspections {
+    type Target = ();
+    const NAME: &'static str = "inspection.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// 自己点検の結果を承認する: the 情報セキュリティ責任者 of the unit's organisation, or the
+/// administrators; never an auditor (who judges the results) by that role alone.
+pub struct SignOffInspection;
+impl Permission for SignOffInspection {
+    type Target = (OrgId, UnitId);
+    const NAME: &'static str = "inspection.sign_off";
+    fn allows(actor: &Actor, (org, _): &(OrgId, UnitId)) -> bool {
+        actor.is_administrator() || actor.officer_of(Some(*org))
+    }
+}
+
+/// Where a finding sits: the unit it concerns and that unit's organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingPlace {
+    pub org: OrgId,
+    pub unit: UnitId,
+}
+
+/// 指摘事項を読む: whoever oversees the unit (its 管理者, its organisation's 責任者, the
+/// administrators and the auditors, never over their own unit) and the CSIRT; and the owner of
+/// one of its corrective actions (checked by the caller, which knows the actions).
+pub struct ViewFindings;
+impl Permission for ViewFindings {
+    type Target = FindingPlace;
+    const NAME: &'static str = "finding.read";
+    fn allows(actor: &Actor, place: &FindingPlace) -> bool {
+        let auditor = actor.has_global(&[Role::Auditor]) && actor.unit_id != Some(place.unit);
+        actor.is_administrator()
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+            || auditor
+            || actor.has_global(&[Role::Csirt])
+    }
+}
+
+/// 指摘事項を記録・格付けする: the auditors (never over their own unit) and the administrators.
+pub struct ManageFindings;
+impl Permission for ManageFindings {
+    type Target = FindingPlace;
+    const NAME: &'static str = "finding.manage";
+    fn allows(actor: &Actor, place: &FindingPlace) -> bool {
+        actor.is_administrator()
+            || (actor.has_global(&[Role::Auditor]) && actor.unit_id != Some(place.unit))
+    }
+}
+
+/// 是正処置を立てる: the unit's 管理者, its organisation's 責任者 and the administrators.
+pub struct PlanCorrectiveAction;
+impl Permission for PlanCorrectiveAction {
+    type Target = FindingPlace;
+    const NAME: &'static str = "action.plan";
+    fn allows(actor: &Actor, place: &FindingPlace) -> bool {
+        actor.is_administrator()
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+    }
+}
+
+/// A corrective action: where its finding sits, and who owns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionPlace {
+    pub finding: FindingPlace,
+    pub owner: PersonId,
+}
+
+/// 是正処置の完了を報告する: its owner, or whoever may plan it.
+pub struct CompleteCorrectiveAction;
+impl Permission for CompleteCorrectiveAction {
+    type Target = ActionPlace;
+    const NAME: &'static str = "action.complete";
+    fn allows(actor: &Actor, place: &ActionPlace) -> bool {
+        place.owner == actor.person_id || PlanCorrectiveAction::allows(actor, &place.finding)
+    }
+}
+
+/// 是正処置の完了を確認する: an auditor (never over their own unit) or an administrator, and
+/// never the action's owner (segregation of duties; the store checks it again).
+pub struct VerifyCorrectiveAction;
+impl Permission for VerifyCorrectiveAction {
+    type Target = ActionPlace;
+    const NAME: &'static str = "action.verify";
+    fn allows(actor: &Actor, place: &ActionPlace) -> bool {
+        place.owner != actor.person_id && ManageFindings::allows(actor, &place.finding)
+    }
+}
+
+impl Actor {
+    /// Holds a role that sees self-inspections and findings beyond what they own: for the menu.
+    pub fn oversees_assurance(&self) -> bool {
+        self.is_administrator()
+            || self.roles.iter().any(|(r, _)| {
+                matches!(
+                    r,
+                    Role::SecurityOfficer | Role::SecurityManager | Role::Csirt | Role::Auditor
+                )
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1249,5 +1358,77 @@ mod tests {
         let owning_ciso = actor(20, None, &[(Role::Ciso, Scope::Global)]);
         assert!(authorize::<AcceptRisk>(&owning_ciso, &above).is_err());
         assert!(authorize::<AcceptRisk>(&owning_ciso, &below).is_ok());
+    }
+
+    #[test]
+    fn findings_are_graded_by_auditors_outside_the_unit_and_actions_verified_by_others() {
+        let place = FindingPlace {
+            org: OrgId(1),
+            unit: UnitId(11),
+        };
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let officer = actor(
+            6,
+            Some(12),
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let auditor = actor(7, Some(12), &[(Role::Auditor, Scope::Global)]);
+        let own_auditor = actor(8, Some(11), &[(Role::Auditor, Scope::Global)]);
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let staff = actor(9, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        for allowed in [&manager, &officer, &auditor, &ciso] {
+            assert!(authorize::<ViewFindings>(allowed, &place).is_ok());
+        }
+        for refused in [&own_auditor, &staff] {
+            assert!(authorize::<ViewFindings>(refused, &place).is_err());
+        }
+        assert!(authorize::<ManageFindings>(&auditor, &place).is_ok());
+        assert!(authorize::<ManageFindings>(&ciso, &place).is_ok());
+        for refused in [&own_auditor, &manager, &officer] {
+            assert!(authorize::<ManageFindings>(refused, &place).is_err());
+        }
+        assert!(authorize::<PlanCorrectiveAction>(&manager, &place).is_ok());
+        assert!(authorize::<PlanCorrectiveAction>(&auditor, &place).is_err());
+
+        let owned_by = |person: i64| ActionPlace {
+            finding: place,
+            owner: PersonId(person),
+        };
+        // The owner reports completion, even without a role over the unit.
+        assert!(authorize::<CompleteCorrectiveAction>(&staff, &owned_by(9)).is_ok());
+        assert!(authorize::<CompleteCorrectiveAction>(&staff, &owned_by(5)).is_err());
+        assert!(authorize::<VerifyCorrectiveAction>(&auditor, &owned_by(5)).is_ok());
+        assert!(authorize::<VerifyCorrectiveAction>(&auditor, &owned_by(7)).is_err());
+        assert!(authorize::<VerifyCorrectiveAction>(&ciso, &owned_by(1)).is_err());
+        assert!(authorize::<VerifyCorrectiveAction>(&own_auditor, &owned_by(5)).is_err());
+        assert!(authorize::<VerifyCorrectiveAction>(&manager, &owned_by(9)).is_err());
+    }
+
+    #[test]
+    fn an_organisations_officer_signs_its_units_inspection_off() {
+        let officer = actor(
+            6,
+            Some(12),
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let auditor = actor(7, Some(12), &[(Role::Auditor, Scope::Global)]);
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let unit = (OrgId(1), UnitId(11));
+        assert!(authorize::<SignOffInspection>(&officer, &unit).is_ok());
+        assert!(authorize::<SignOffInspection>(&director, &unit).is_ok());
+        assert!(authorize::<SignOffInspection>(&officer, &(OrgId(2), UnitId(21))).is_err());
+        assert!(authorize::<SignOffInspection>(&manager, &unit).is_err());
+        assert!(authorize::<SignOffInspection>(&auditor, &unit).is_err());
+        assert!(authorize::<ManageInspections>(&director, &()).is_ok());
+        assert!(authorize::<ManageInspections>(&officer, &()).is_err());
     }
 }

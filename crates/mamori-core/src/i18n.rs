@@ -932,6 +932,21 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "This username is already taken; choose another.",
     ),
     (
+        "conflict.action.owner_missing",
+        "是正処置の担当者が職員名簿にありません。",
+        "The owner of the corrective action is not in the directory.",
+    ),
+    (
+        "conflict.action.verifier_is_owner",
+        "是正処置の担当者は、自分の処置を確認できません。",
+        "Nobody verifies a corrective action they own.",
+    ),
+    (
+        "conflict.action.wrong_state",
+        "是正処置の状態から、この操作はできません(完了報告は対応中のものだけ、確認は完了報告済みのものだけ)。",
+        "The corrective action is not in a state for this step (only open actions are reported done, only done ones verified).",
+    ),
+    (
         "conflict.api_token.digest_taken",
         "APIトークンを発行できませんでした。もう一度発行してください。",
         "The API token could not be issued; please try again.",
@@ -970,6 +985,41 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "conflict.classification.split_target",
         "機密性3の情報資産の移行先には、3A・3B・3Cのいずれかを指定してください。",
         "Choose 3A, 3B or 3C for the assets now at confidentiality level 3.",
+    ),
+    (
+        "conflict.finding.closed",
+        "この指摘事項は完了しています(是正処置がすべて確認済み)。",
+        "This finding is closed: every corrective action was verified.",
+    ),
+    (
+        "conflict.finding.scope_missing",
+        "指摘事項の課室または対策項目が存在しません。",
+        "The finding names a unit or measure that does not exist.",
+    ),
+    (
+        "conflict.inspection.incomplete",
+        "未回答の項目があるため、承認できません。すべての項目に回答してください。",
+        "Some items are unanswered; every item needs its answer before sign-off.",
+    ),
+    (
+        "conflict.inspection.scope_missing",
+        "自己点検の対象に、存在しない対策項目集・課室・対策項目が含まれています。",
+        "The self-inspection names a catalogue, unit or measure that does not exist.",
+    ),
+    (
+        "conflict.inspection.signed_off",
+        "この課室の結果はすでに承認されています。",
+        "This unit's result is already signed off.",
+    ),
+    (
+        "conflict.inspection.unit_not_covered",
+        "この自己点検は、この課室を対象としていません。",
+        "This self-inspection does not cover that unit.",
+    ),
+    (
+        "conflict.inspection.year_taken",
+        "この対策項目集には、同じ年度の自己点検がすでにあります。",
+        "This catalogue already has a self-inspection for that year.",
     ),
     (
         "conflict.level.invalid",

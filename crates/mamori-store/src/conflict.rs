@@ -140,6 +140,29 @@ conflicts! {
     RiskMatrixInvalid => "risk.matrix_invalid",
     /// Another threat already has this code.
     ThreatCodeTaken => "threat.code_taken",
+
+    // Self-inspections, findings and corrective actions
+    /// The catalogue already has a campaign for this 年度.
+    InspectionYearTaken => "inspection.year_taken",
+    /// A campaign names a catalogue, unit or measure that does not exist.
+    InspectionScopeMissing => "inspection.scope_missing",
+    /// The campaign does not cover this unit.
+    InspectionUnitNotCovered => "inspection.unit_not_covered",
+    /// A unit's result is signed off only when every item has its answer.
+    InspectionIncomplete => "inspection.incomplete",
+    /// The unit's result is already signed off.
+    InspectionSignedOff => "inspection.signed_off",
+    /// A finding names a unit or measure that does not exist.
+    FindingScopeMissing => "finding.scope_missing",
+    /// The finding is closed: every action was verified.
+    FindingClosed => "finding.closed",
+    /// The owner of an action is not in the directory.
+    ActionOwnerMissing => "action.owner_missing",
+    /// The step is not taken from the action's state (only open actions are reported done,
+    /// only done ones verified).
+    ActionWrongState => "action.wrong_state",
+    /// Nobody verifies an action they own (segregation of duties).
+    ActionVerifierIsOwner => "action.verifier_is_owner",
 }
 
 impl std::fmt::Display for Conflict {

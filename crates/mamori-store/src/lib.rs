@@ -11,6 +11,7 @@ mod audit;
 mod conflict;
 mod controls;
 mod directory;
+mod inspections;
 mod policies;
 mod releases;
 mod risks;
@@ -26,6 +27,7 @@ pub use audit::*;
 pub use conflict::Conflict;
 pub use controls::*;
 pub use directory::*;
+pub use inspections::*;
 pub use policies::*;
 pub use releases::*;
 pub use risks::*;
@@ -108,6 +110,7 @@ pub trait Store:
     + PolicyStore
     + ControlStore
     + RiskStore
+    + InspectionStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

@@ -378,6 +378,8 @@ conformance!(
     units_are_described_by_the_assets_they_hold,
     risks_are_recorded_with_their_links_checked_and_every_change_audited,
     the_store_refuses_accepting_a_reserved_risk_unless_the_ciso_whatever_the_grant,
+    an_inspection_counts_the_answers_given_while_open_and_its_sign_off_raises_findings,
+    an_action_is_verified_by_someone_other_than_its_owner_and_closes_its_finding,
 );
 
 #[path = "conformance/assets.rs"]
@@ -387,6 +389,10 @@ use assets::*;
 #[path = "conformance/controls.rs"]
 mod controls;
 use controls::*;
+
+#[path = "conformance/inspections.rs"]
+mod inspections;
+use inspections::*;
 
 #[path = "conformance/policies.rs"]
 mod policies;

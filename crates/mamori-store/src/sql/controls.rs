@@ -45,7 +45,7 @@ fn summary_from(row: &AnyRow) -> Result<CatalogueSummary> {
     })
 }
 
-fn answer_from(row: &AnyRow) -> Result<Answer> {
+pub(super) fn answer_from(row: &AnyRow) -> Result<Answer> {
     let state: String = row.try_get("state")?;
     let file = match (
         row.try_get::<Option<String>, _>("file_name")?,
@@ -270,6 +270,14 @@ impl ControlStore for SqlStore {
         .fetch_one(&mut *write.tx)
         .await?;
         let id: i64 = row.try_get("id")?;
+        let filled = Self::fill_open_items(
+            &mut write,
+            answer.catalogue,
+            &answer.measure_urn,
+            answer.unit,
+            id,
+        )
+        .await?;
         let stored = sqlx::query(&format!("{ANSWER_SELECT} WHERE m.id = $1"))
             .bind(id)
             .fetch_one(&mut *write.tx)
@@ -285,6 +293,7 @@ impl ControlStore for SqlStore {
                 "reason": answer.reason,
                 "link": answer.link,
                 "file_sha256": file.map(|f| f.sha256.clone()),
+                "inspection_items": filled,
             }));
         self.commit(write, event).await?;
         Ok(stored)

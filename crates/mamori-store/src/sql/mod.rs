@@ -8,7 +8,7 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`, `controls`, `risks`);
+//! `policies`, `controls`, `risks`, `inspections`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -31,6 +31,7 @@ mod assets;
 mod audit;
 mod controls;
 mod directory;
+mod inspections;
 mod policies;
 mod releases;
 mod risks;
@@ -124,6 +125,11 @@ impl Backend {
                     "risks",
                     include_str!("../../migrations/sqlite/0012_risks.sql"),
                 ),
+                (
+                    13,
+                    "inspections",
+                    include_str!("../../migrations/sqlite/0013_inspections.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -185,6 +191,11 @@ impl Backend {
                     12,
                     "risks",
                     include_str!("../../migrations/postgres/0012_risks.sql"),
+                ),
+                (
+                    13,
+                    "inspections",
+                    include_str!("../../migrations/postgres/0013_inspections.sql"),
                 ),
             ],
         }

@@ -1,0 +1,74 @@
+-- 自己点検: yearly campaigns over a catalogue, the units each covers with their sign-off, and
+-- each unit's items (the measures that concerned it when the campaign opened) with the answer
+-- given to each while the campaign was open. 指摘事項 and 是正処置: what inspections and audits
+-- found, and the actions that correct it.
+CREATE TABLE inspections (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    catalogue_id INTEGER NOT NULL REFERENCES catalogues(id),
+    due_on TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX inspections_year ON inspections (catalogue_id, year);
+
+CREATE TABLE inspection_units (
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    signed_by INTEGER REFERENCES users(id),
+    signed_at INTEGER,
+    sign_note TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (inspection_id, unit_id)
+);
+
+CREATE TABLE inspection_items (
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    measure_urn TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    chapter TEXT NOT NULL DEFAULT '',
+    answer_id INTEGER REFERENCES measure_statuses(id),
+    PRIMARY KEY (inspection_id, unit_id, measure_urn)
+);
+-- An answer finds the open items it fills by unit and measure.
+CREATE INDEX inspection_items_measure ON inspection_items (unit_id, measure_urn);
+
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    inspection_id INTEGER REFERENCES inspections(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    catalogue_id INTEGER REFERENCES catalogues(id),
+    measure_urn TEXT NOT NULL DEFAULT '',
+    clause TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    answer_id INTEGER REFERENCES measure_statuses(id),
+    raised_by INTEGER REFERENCES users(id),
+    closed_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX findings_unit ON findings (unit_id);
+CREATE INDEX findings_inspection ON findings (inspection_id);
+
+CREATE TABLE corrective_actions (
+    id INTEGER PRIMARY KEY,
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    description TEXT NOT NULL,
+    owner_id INTEGER NOT NULL REFERENCES people(id),
+    due_on TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done_by INTEGER REFERENCES users(id),
+    done_at INTEGER,
+    done_note TEXT NOT NULL DEFAULT '',
+    verified_by INTEGER REFERENCES users(id),
+    verified_at INTEGER,
+    verify_note TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX corrective_actions_finding ON corrective_actions (finding_id);
+CREATE INDEX corrective_actions_owner ON corrective_actions (owner_id);

@@ -1,0 +1,293 @@
+//! 自己点検, 指摘事項 and 是正処置: yearly self-inspection campaigns with each unit's items and
+//! sign-off, the findings they and audits raise, and the corrective actions with their
+//! verification.
+
+use chrono::NaiveDate;
+use mamori_core::authz::{
+    CompleteCorrectiveAction, Granted, ManageFindings, ManageInspections, PlanCorrectiveAction,
+    SignOffInspection, VerifyCorrectiveAction,
+};
+use mamori_core::controls::MeasureState;
+use mamori_core::finding::{ActionState, FindingKind, FindingSource};
+use mamori_core::{OrgId, PersonId, UnitId, UserId};
+
+use crate::{Answer, CatalogueId, Origin, Result};
+
+/// Id of a stored self-inspection campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InspectionId(pub i64);
+
+/// Id of a stored finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FindingId(pub i64);
+
+/// Id of a stored corrective action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionId(pub i64);
+
+macro_rules! display_id {
+    ($($t:ty),+) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+display_id!(InspectionId, FindingId, ActionId);
+
+/// The items a unit is to answer: measure urns with their chapter, in catalogue order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitItems {
+    pub unit: UnitId,
+    pub items: Vec<(String, String)>,
+}
+
+/// A campaign as given, its items chosen by the caller from the catalogue's applicability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInspection {
+    pub year: i32,
+    pub title: String,
+    pub catalogue: CatalogueId,
+    pub due_on: NaiveDate,
+    pub units: Vec<UnitItems>,
+}
+
+/// A campaign as kept, with its counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    pub id: InspectionId,
+    pub year: i32,
+    pub title: String,
+    pub catalogue: CatalogueId,
+    pub catalogue_name: String,
+    pub due_on: NaiveDate,
+    pub units: i64,
+    pub signed: i64,
+    pub created_at: i64,
+}
+
+/// Who signed a unit's result off, when, and with what note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOff {
+    pub by: UserId,
+    pub by_name: String,
+    pub at_ms: i64,
+    pub note: String,
+}
+
+/// A unit a campaign covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectionUnit {
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub org: OrgId,
+    pub signed: Option<SignOff>,
+}
+
+/// How many of a unit's items in one chapter stand in one state (`None`: not yet answered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemTally {
+    pub unit: UnitId,
+    pub chapter: String,
+    pub state: Option<MeasureState>,
+    pub count: i64,
+}
+
+/// One item of a unit: the measure, this campaign's answer, and the answer the unit gave in the
+/// campaign of the year before over the same catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectionItem {
+    pub measure_urn: String,
+    pub chapter: String,
+    pub answer: Option<Answer>,
+    pub last_year: Option<MeasureState>,
+}
+
+/// A unit whose result is not yet signed off, with how far it has come: for the home page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUnit {
+    pub inspection: InspectionId,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub org: OrgId,
+    pub items: i64,
+    pub answered: i64,
+}
+
+/// A corrective action as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectiveAction {
+    pub id: ActionId,
+    pub finding: FindingId,
+    pub unit: UnitId,
+    pub org: OrgId,
+    pub description: String,
+    pub owner: PersonId,
+    pub owner_name: String,
+    pub due_on: NaiveDate,
+    pub state: ActionState,
+    pub done_by_name: Option<String>,
+    pub done_at: Option<i64>,
+    pub done_note: String,
+    pub verified_by_name: Option<String>,
+    pub verified_at: Option<i64>,
+    pub verify_note: String,
+    pub created_at: i64,
+}
+
+impl CorrectiveAction {
+    pub fn place(&self) -> mamori_core::authz::ActionPlace {
+        mamori_core::authz::ActionPlace {
+            finding: mamori_core::authz::FindingPlace {
+                org: self.org,
+                unit: self.unit,
+            },
+            owner: self.owner,
+        }
+    }
+}
+
+/// A finding as kept, with its actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub id: FindingId,
+    pub source: FindingSource,
+    pub inspection: Option<InspectionId>,
+    pub inspection_title: Option<String>,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub org: OrgId,
+    pub catalogue: Option<CatalogueId>,
+    pub measure_urn: String,
+    /// The measure's code (`M-6.2.3`) and name, when it names one.
+    pub measure_code: String,
+    pub measure_name: String,
+    /// The clause of the basic policy concerned (`6(3)`), where known.
+    pub clause: String,
+    pub kind: FindingKind,
+    pub description: String,
+    pub raised_by_name: Option<String>,
+    pub closed_at: Option<i64>,
+    pub created_at: i64,
+    pub actions: Vec<CorrectiveAction>,
+}
+
+impl Finding {
+    pub fn place(&self) -> mamori_core::authz::FindingPlace {
+        mamori_core::authz::FindingPlace {
+            org: self.org,
+            unit: self.unit,
+        }
+    }
+}
+
+/// A finding raised by hand (an auditor's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFinding {
+    pub unit: UnitId,
+    pub catalogue: Option<CatalogueId>,
+    pub measure_urn: String,
+    pub clause: String,
+    pub kind: FindingKind,
+    pub description: String,
+}
+
+/// A corrective action as planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAction {
+    pub finding: FindingId,
+    pub description: String,
+    pub owner: PersonId,
+    pub due_on: NaiveDate,
+}
+
+/// Campaigns, findings and actions. Every change is one audit record (`inspection.*`,
+/// `finding.*`, `action.*`) in the same transaction.
+#[async_trait::async_trait]
+pub trait InspectionStore: Send + Sync {
+    /// Every campaign, newest year first.
+    async fn inspections(&self) -> Result<Vec<Inspection>>;
+    async fn inspection(&self, id: InspectionId) -> Result<Option<Inspection>>;
+    /// Opens a campaign with its units and their items. A year already held over the catalogue
+    /// is [`Conflict::InspectionYearTaken`](crate::Conflict); a unit or measure that does not
+    /// exist is refused.
+    async fn create_inspection(
+        &self,
+        grant: &Granted<ManageInspections>,
+        inspection: NewInspection,
+        origin: &Origin,
+    ) -> Result<Inspection>;
+    async fn inspection_units(&self, id: InspectionId) -> Result<Vec<InspectionUnit>>;
+    /// The campaign's items counted by unit, chapter and state, in one grouped read.
+    async fn inspection_tally(&self, id: InspectionId) -> Result<Vec<ItemTally>>;
+    /// One unit's items in catalogue order.
+    async fn inspection_items(&self, id: InspectionId, unit: UnitId)
+    -> Result<Vec<InspectionItem>>;
+    /// Signs a unit's result off and raises a finding for each item answered 未実施 or 一部実施,
+    /// in the same write. A unit with items unanswered is
+    /// [`Conflict::InspectionIncomplete`](crate::Conflict); one signed already,
+    /// [`Conflict::InspectionSignedOff`](crate::Conflict).
+    async fn sign_off_inspection(
+        &self,
+        grant: &Granted<SignOffInspection>,
+        id: InspectionId,
+        unit: UnitId,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<(InspectionUnit, Vec<FindingId>)>;
+    /// Every unit of every campaign whose result is not signed off.
+    async fn pending_inspection_units(&self) -> Result<Vec<PendingUnit>>;
+
+    /// Every finding with its actions, newest first; the caller filters what its viewer may see.
+    async fn findings(&self) -> Result<Vec<Finding>>;
+    async fn finding(&self, id: FindingId) -> Result<Option<Finding>>;
+    async fn raise_finding(
+        &self,
+        grant: &Granted<ManageFindings>,
+        finding: NewFinding,
+        origin: &Origin,
+    ) -> Result<Finding>;
+    /// Grades a finding again and rewords it.
+    async fn grade_finding(
+        &self,
+        grant: &Granted<ManageFindings>,
+        id: FindingId,
+        kind: FindingKind,
+        description: &str,
+        origin: &Origin,
+    ) -> Result<Finding>;
+    /// Plans an action for an open finding (a closed one is
+    /// [`Conflict::FindingClosed`](crate::Conflict)); the owner must exist.
+    async fn plan_action(
+        &self,
+        grant: &Granted<PlanCorrectiveAction>,
+        action: NewAction,
+        origin: &Origin,
+    ) -> Result<CorrectiveAction>;
+    async fn action(&self, id: ActionId) -> Result<Option<CorrectiveAction>>;
+    /// Every action, the caller filtering what its viewer may see.
+    async fn actions(&self) -> Result<Vec<CorrectiveAction>>;
+    /// The owner reports an open action done.
+    async fn complete_action(
+        &self,
+        grant: &Granted<CompleteCorrectiveAction>,
+        id: ActionId,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<CorrectiveAction>;
+    /// Verifies a done action (`accepted`), or sends it back open with the reason. The store
+    /// checks again that the verifier is not the action's owner
+    /// ([`Conflict::ActionVerifierIsOwner`](crate::Conflict)). A finding whose every action is
+    /// verified closes.
+    async fn verify_action(
+        &self,
+        grant: &Granted<VerifyCorrectiveAction>,
+        id: ActionId,
+        accepted: bool,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<CorrectiveAction>;
+}
