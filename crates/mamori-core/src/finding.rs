@@ -116,9 +116,9 @@ impl ActionState {
 
     pub fn key(self) -> &'static str {
         match self {
-            ActionState::Open => "action.state.open",
-            ActionState::Done => "action.state.done",
-            ActionState::Verified => "action.state.verified",
+            ActionState::Open => "corrective.state.open",
+            ActionState::Done => "corrective.state.done",
+            ActionState::Verified => "corrective.state.verified",
         }
     }
 

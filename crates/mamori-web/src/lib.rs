@@ -12,8 +12,10 @@ mod assets;
 mod audit;
 mod controls;
 mod directory;
+mod finding;
 mod home;
 mod http;
+mod inspection;
 mod policy;
 mod quarantine;
 mod risk;
@@ -48,6 +50,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(controls::api())
         .merge(home::api())
         .merge(risk::api())
+        .merge(inspection::api())
+        .merge(finding::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -96,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .merge(policy::pages())
         .merge(controls::pages())
         .merge(risk::pages())
+        .merge(inspection::pages())
+        .merge(finding::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

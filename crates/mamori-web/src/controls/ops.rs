@@ -73,7 +73,7 @@ pub async fn import(
 
 /// Whether a measure concerns a unit, by the assets it holds (no organisation records its
 /// network model yet).
-fn concerns(node: &Node, scales: &Scales, unit: &UnitAssets) -> bool {
+pub fn concerns(node: &Node, scales: &Scales, unit: &UnitAssets) -> bool {
     let segments: Vec<&str> = unit.segments.iter().map(String::as_str).collect();
     node.applies_to.concerns(
         scales,

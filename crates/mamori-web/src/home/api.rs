@@ -22,6 +22,43 @@ mod json {
         pub approvals: Vec<Version>,
         /// Checklists of the units the caller is the 情報セキュリティ管理者 of.
         pub checklists: Vec<Checklist>,
+        /// Self-inspections waiting for the caller's answers or sign-off.
+        pub inspections: Vec<Inspection>,
+        /// Corrective actions the caller owns and has not reported done.
+        pub actions_due: Vec<Action>,
+        /// Actions reported done that the caller may verify.
+        pub actions_to_verify: Vec<Action>,
+        /// Risks the caller owns whose review is due within 30 days or past.
+        pub risks_to_review: Vec<RiskReview>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Inspection {
+        pub inspection_id: i64,
+        pub title: String,
+        pub unit_id: i64,
+        pub unit: String,
+        pub due_on: String,
+        pub items: i64,
+        pub answered: i64,
+        /// Every item is answered: it waits for the caller's sign-off.
+        pub to_sign: bool,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Action {
+        pub id: i64,
+        pub finding_id: i64,
+        pub description: String,
+        pub owner_name: String,
+        pub due_on: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct RiskReview {
+        pub id: i64,
+        pub title: String,
+        pub review_on: String,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -56,7 +93,8 @@ fn versions(list: &[DueVersion]) -> Vec<json::Version> {
 #[openapi(paths(waiting))]
 pub struct HomeApiDoc;
 
-/// What waits for the caller: versions to confirm and to approve, checklists to answer.
+/// What waits for the caller: versions to confirm and to approve, checklists and
+/// self-inspections to answer or sign off, corrective actions to do or verify, risks to review.
 #[utoipa::path(
     get,
     path = "/api/v1/waiting",
@@ -84,7 +122,44 @@ async fn waiting(
                 unit: c.unit.clone(),
             })
             .collect(),
+        inspections: waiting
+            .inspections
+            .iter()
+            .map(|i| json::Inspection {
+                inspection_id: i.inspection.0,
+                title: i.title.clone(),
+                unit_id: i.unit.0,
+                unit: i.unit_name.clone(),
+                due_on: i.due_on.to_string(),
+                items: i.items,
+                answered: i.answered,
+                to_sign: i.to_sign,
+            })
+            .collect(),
+        actions_due: actions(&waiting.actions_due),
+        actions_to_verify: actions(&waiting.actions_to_verify),
+        risks_to_review: waiting
+            .risks_to_review
+            .iter()
+            .map(|r| json::RiskReview {
+                id: r.id.0,
+                title: r.title.clone(),
+                review_on: r.review_on.to_string(),
+            })
+            .collect(),
     }))
+}
+
+fn actions(list: &[mamori_store::CorrectiveAction]) -> Vec<json::Action> {
+    list.iter()
+        .map(|a| json::Action {
+            id: a.id.0,
+            finding_id: a.finding.0,
+            description: a.description.clone(),
+            owner_name: a.owner_name.clone(),
+            due_on: a.due_on.to_string(),
+        })
+        .collect()
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

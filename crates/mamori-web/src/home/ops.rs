@@ -5,6 +5,8 @@ use mamori_core::authz::{AcknowledgePolicy, ApprovePolicy, RecordMeasureStatus, 
 use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
+use mamori_store::{CorrectiveAction, Risk};
+
 use crate::http::{AppError, AppState, User};
 
 /// A version of a document that waits for the person.
@@ -31,7 +33,19 @@ pub struct Waiting {
     pub approvals: Vec<DueVersion>,
     /// The checklists of the units the person is the 情報セキュリティ管理者 of.
     pub checklists: Vec<DueChecklist>,
+    /// Self-inspections whose items wait for the person's answers or whose result waits for
+    /// their sign-off.
+    pub inspections: Vec<crate::inspection::Waiting>,
+    /// Corrective actions the person owns and has not reported done.
+    pub actions_due: Vec<CorrectiveAction>,
+    /// Actions reported done that the person may verify.
+    pub actions_to_verify: Vec<CorrectiveAction>,
+    /// Risks the person owns whose review date has passed or falls within 30 days.
+    pub risks_to_review: Vec<Risk>,
 }
+
+/// How far ahead a risk's review is announced.
+const REVIEW_NOTICE_DAYS: i64 = 30;
 
 pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError> {
     let mut waiting = Waiting::default();
@@ -91,5 +105,18 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
             }
         }
     }
+    waiting.inspections = crate::inspection::waiting(state, user).await?;
+    (waiting.actions_due, waiting.actions_to_verify) = crate::finding::waiting(state, user).await?;
+    let horizon = mamori_core::time::jst_date(state.clock.now_ms())
+        .unwrap_or_default()
+        .checked_add_signed(chrono::Duration::days(REVIEW_NOTICE_DAYS))
+        .unwrap_or_default();
+    waiting.risks_to_review = state
+        .store
+        .risks()
+        .await?
+        .into_iter()
+        .filter(|r| r.owner == user.actor.person_id && r.review_on <= horizon)
+        .collect();
     Ok(waiting)
 }

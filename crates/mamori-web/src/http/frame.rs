@@ -25,6 +25,9 @@ pub struct Frame {
     pub can_quarantine: bool,
     /// リスク台帳: the roles that oversee risks (an owner reaches their own from `/risks`).
     pub can_risks: bool,
+    /// 自己点検 and 指摘事項: the roles that oversee units (an action's owner reaches their own
+    /// from the home page).
+    pub can_assurance: bool,
 }
 
 impl Frame {
@@ -39,6 +42,7 @@ impl Frame {
             can_audit: authorize::<ViewAudit>(&user.actor, &()).is_ok(),
             can_quarantine: user.ctx.quarantine,
             can_risks: user.actor.oversees_risks(),
+            can_assurance: user.actor.oversees_assurance(),
         }
     }
 
@@ -53,6 +57,7 @@ impl Frame {
             can_audit: false,
             can_quarantine: false,
             can_risks: false,
+            can_assurance: false,
         }
     }
 

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 69] = [
+const MATRIX: [(&str, &str); 83] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1638,6 +1638,20 @@ const MATRIX: [(&str, &str); 69] = [
     ("GET /risks/{id}", "AAAAAANN"),
     ("PUT /risks/{id}", "AAAAFFNN"),
     ("POST /risks/{id}/accept", "AFFFFFNN"),
+    ("GET /inspections", "AAAAAAAF"),
+    ("POST /inspections", "AAFFFFFF"),
+    ("GET /inspections/{id}", "AAAAAANF"),
+    ("GET /inspections/{id}/units/{unit}", "AAAAAANF"),
+    ("POST /inspections/{id}/units/{unit}/answers", "AAAAFFNF"),
+    ("POST /inspections/{id}/units/{unit}/sign-off", "AAAFFFNF"),
+    ("GET /findings", "AAAAAAAF"),
+    ("POST /findings", "AAFFFAFF"),
+    ("GET /findings/{id}", "AAAAAANN"),
+    ("POST /findings/{id}/grade", "AAFFFANN"),
+    ("POST /findings/{id}/actions", "AAAAFFNN"),
+    ("GET /corrective-actions", "AAAAAAAA"),
+    ("POST /corrective-actions/{id}/complete", "AAAAFFNN"),
+    ("POST /corrective-actions/{id}/verify", "AAFFFANN"),
 ];
 
 #[tokio::test]
@@ -1785,6 +1799,54 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .await
         .expect(StatusCode::CREATED)["id"]
         .clone();
+
+    // 自己点検 of unit B, unanswered; a finding on unit B; per attempt, a fresh action on it,
+    // open or reported done by the CISO.
+    let inspection = post("/api/v1/inspections")
+        .token(&w.ciso.token)
+        .json(
+            json!({"year": 2026, "title": "令和8年度 自己点検", "catalogue_id": catalogue,
+            "due_on": "2027-01-31", "unit_ids": [w.unit_b]}),
+        )
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let unit_sheet = format!("/api/v1/inspections/{inspection}/units/{}", w.unit_b);
+    let first_item = get(&unit_sheet)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK)["items"][0]["measure_code"]
+        .clone();
+    let finding_of_b = post("/api/v1/findings")
+        .token(&w.ciso.token)
+        .json(json!({"unit_id": w.unit_b, "kind": "minor", "description": "持ち出し記録がない"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let fresh_action = async |done: bool| {
+        let id = post(&format!("/api/v1/findings/{finding_of_b}/actions"))
+            .token(&w.ciso.token)
+            .json(
+                json!({"description": "記録簿を整える", "owner_id": w.person_b,
+                "due_on": "2030-03-31"}),
+            )
+            .send(&w.app)
+            .await
+            .expect(StatusCode::CREATED)["id"]
+            .clone();
+        if done {
+            post(&format!("/api/v1/corrective-actions/{id}/complete"))
+                .token(&w.ciso.token)
+                .json(json!({"note": "作成した"}))
+                .send(&w.app)
+                .await
+                .expect(StatusCode::OK);
+        }
+        format!("/api/v1/corrective-actions/{id}")
+    };
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -1974,6 +2036,43 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     .json(risk_body(0)),
                 "POST /risks/{id}/accept" => post(&format!("/api/v1/risks/{risk_of_b}/accept"))
                     .json(json!({"note": format!("受容{n}")})),
+                "GET /inspections" => get("/api/v1/inspections"),
+                "POST /inspections" => post("/api/v1/inspections").json(json!({
+                    "year": 2030 + n, "title": format!("点検{n}"), "catalogue_id": catalogue,
+                    "due_on": "2031-01-31", "unit_ids": [w.unit_b],
+                })),
+                "GET /inspections/{id}" => get(&format!("/api/v1/inspections/{inspection}")),
+                "GET /inspections/{id}/units/{unit}" => get(&unit_sheet),
+                "POST /inspections/{id}/units/{unit}/answers" => post(&format!(
+                    "{unit_sheet}/answers"
+                ))
+                .json(json!({"measure": first_item, "status": "implemented"})),
+                "POST /inspections/{id}/units/{unit}/sign-off" => {
+                    post(&format!("{unit_sheet}/sign-off")).json(json!({"note": ""}))
+                }
+                "GET /findings" => get("/api/v1/findings"),
+                "POST /findings" => post("/api/v1/findings").json(json!({
+                    "unit_id": w.unit_b, "kind": "observation", "description": format!("指摘{n}"),
+                })),
+                "GET /findings/{id}" => get(&format!("/api/v1/findings/{finding_of_b}")),
+                "POST /findings/{id}/grade" => post(&format!(
+                    "/api/v1/findings/{finding_of_b}/grade"
+                ))
+                .json(json!({"kind": "minor", "description": format!("再格付け{n}")})),
+                "POST /findings/{id}/actions" => post(&format!(
+                    "/api/v1/findings/{finding_of_b}/actions"
+                ))
+                .json(json!({"description": format!("是正{n}"), "owner_id": w.person_b,
+                    "due_on": "2031-03-31"})),
+                "GET /corrective-actions" => get("/api/v1/corrective-actions"),
+                "POST /corrective-actions/{id}/complete" => {
+                    post(&format!("{}/complete", fresh_action(false).await))
+                        .json(json!({"note": format!("完了{n}")}))
+                }
+                "POST /corrective-actions/{id}/verify" => {
+                    post(&format!("{}/verify", fresh_action(true).await))
+                        .json(json!({"accepted": true, "note": format!("確認{n}")}))
+                }
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;
@@ -1983,6 +2082,12 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 // recorded once.
                 409 if route == "POST /assets/{id}/dispose"
                     && reply.body["error"] == "asset.disposed" =>
+                {
+                    'A'
+                }
+                // Authorised, but the unit's items are not all answered: nothing to sign off.
+                409 if route == "POST /inspections/{id}/units/{unit}/sign-off"
+                    && reply.body["error"] == "inspection.incomplete" =>
                 {
                     'A'
                 }
@@ -2025,5 +2130,6 @@ async fn every_role_meets_every_route_as_the_rules_say() {
 }
 
 mod controls;
+mod inspection;
 mod policy;
 mod risk;

@@ -160,6 +160,14 @@ pub struct Fixture {
     /// A critical risk of unit A1 (likelihood 4, impact 5, not rated after its measures) owned
     /// by `person_a1`: only the CISO accepts it.
     pub risk: i64,
+    /// 自己点検 of the year 2026 over the catalogue, covering units A1 and B1, nothing answered.
+    pub inspection: i64,
+    /// An audit finding on unit A1 and one on unit B1; per user, an open action on the first
+    /// (owned by `person_a1`) and an action reported done on the second (owned by `person_b1`).
+    pub finding_a1: i64,
+    pub finding_b1: i64,
+    pub action_open: Vec<i64>,
+    pub action_done: Vec<i64>,
 }
 
 impl Fixture {
@@ -529,6 +537,12 @@ impl App {
             ("{policy_text}", POLICY_TEXT.to_owned()),
             ("{catalogue}", fx.catalogue.to_string()),
             ("{risk}", fx.risk.to_string()),
+            ("{inspection}", fx.inspection.to_string()),
+            ("{finding_a1}", fx.finding_a1.to_string()),
+            ("{finding_b1}", fx.finding_b1.to_string()),
+            ("{action_open}", fx.action_open[i].to_string()),
+            ("{action_done}", fx.action_done[i].to_string()),
+            ("{nn}", format!("{:02}", 50 + i)),
             (
                 "{self_person}",
                 fx.users
@@ -849,7 +863,21 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         .0
     };
 
+    let assurance = seed_assurance(
+        store,
+        &users,
+        fx_catalogue(catalogue),
+        (org_a, unit_a1, person_a1),
+        (org_b, unit_b1, person_b1),
+    )
+    .await;
+
     Fixture {
+        inspection: assurance.0,
+        finding_a1: assurance.1,
+        finding_b1: assurance.2,
+        action_open: assurance.3,
+        action_done: assurance.4,
         org_a,
         org_b,
         unit_a1,
@@ -875,6 +903,128 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         catalogue,
         risk,
     }
+}
+
+fn fx_catalogue(id: i64) -> mamori_store::CatalogueId {
+    mamori_store::CatalogueId(id)
+}
+
+/// The self-inspection, findings and actions of the fixture, made by the CISO's account.
+async fn seed_assurance(
+    store: &SqlStore,
+    users: &[(Who, UserId, PersonId)],
+    catalogue: mamori_store::CatalogueId,
+    (org_a, unit_a1, person_a1): (OrgId, UnitId, PersonId),
+    (org_b, unit_b1, person_b1): (OrgId, UnitId, PersonId),
+) -> (i64, i64, i64, Vec<i64>, Vec<i64>) {
+    use mamori_core::authz::{
+        ActionPlace, CompleteCorrectiveAction, FindingPlace, ManageFindings, ManageInspections,
+        PlanCorrectiveAction,
+    };
+    use mamori_store::{InspectionStore as _, NewAction, NewFinding, NewInspection, UnitItems};
+    let origin = Origin::system("fixture");
+    let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+    let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+    let (_, measures) = mamori_store::ControlStore::catalogue(store, catalogue)
+        .await
+        .unwrap()
+        .unwrap();
+    let items: Vec<(String, String)> = measures
+        .measures()
+        .take(3)
+        .map(|n| {
+            (
+                n.urn.clone(),
+                n.chapter.map(|c| c.code().to_owned()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let inspection = store
+        .create_inspection(
+            &authorize::<ManageInspections>(&ciso, &()).unwrap(),
+            NewInspection {
+                year: 2026,
+                title: "令和8年度 自己点検".into(),
+                catalogue,
+                due_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 31).unwrap(),
+                units: vec![
+                    UnitItems {
+                        unit: unit_a1,
+                        items: items.clone(),
+                    },
+                    UnitItems {
+                        unit: unit_b1,
+                        items,
+                    },
+                ],
+            },
+            &origin,
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let mut findings = Vec::new();
+    for (org, unit) in [(org_a, unit_a1), (org_b, unit_b1)] {
+        let place = FindingPlace { org, unit };
+        findings.push((
+            place,
+            store
+                .raise_finding(
+                    &authorize::<ManageFindings>(&ciso, &place).unwrap(),
+                    NewFinding {
+                        unit,
+                        catalogue: None,
+                        measure_urn: String::new(),
+                        clause: "6(3)".into(),
+                        kind: mamori_core::finding::FindingKind::Minor,
+                        description: "持ち出し記録がない".into(),
+                    },
+                    &origin,
+                )
+                .await
+                .unwrap()
+                .id,
+        ));
+    }
+    let (mut open, mut done) = (Vec::new(), Vec::new());
+    for who in EVERYONE {
+        for ((place, finding), owner, list) in [
+            (findings[0], person_a1, &mut open),
+            (findings[1], person_b1, &mut done),
+        ] {
+            let action = store
+                .plan_action(
+                    &authorize::<PlanCorrectiveAction>(&ciso, &place).unwrap(),
+                    NewAction {
+                        finding,
+                        description: format!("記録簿を整える ({})", who.name()),
+                        owner,
+                        due_on: chrono::NaiveDate::from_ymd_opt(2030, 3, 31).unwrap(),
+                    },
+                    &origin,
+                )
+                .await
+                .unwrap()
+                .id;
+            list.push(action.0);
+            if owner == person_b1 {
+                let complete = authorize::<CompleteCorrectiveAction>(
+                    &ciso,
+                    &ActionPlace {
+                        finding: place,
+                        owner,
+                    },
+                )
+                .unwrap();
+                store
+                    .complete_action(&complete, action, "記録簿を作成した", &origin)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    (inspection, findings[0].1.0, findings[1].1.0, open, done)
 }
 
 /// A short basic policy in 例規 form, as the fixture and the matrix's forms write it.
