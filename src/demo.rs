@@ -14,6 +14,7 @@ use mamori_store::{NewAccount, OrganisationInput, Origin, PersonInput, Store, Un
 use crate::messages::msg;
 
 mod controls;
+mod inspections;
 mod policy;
 mod risks;
 
@@ -370,6 +371,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     policy::fill_policies(store, orgs[0].0).await?;
     controls::fill_answers(store, orgs[0].0).await?;
     risks::fill_risks(store, orgs[0].0).await?;
+    inspections::fill_inspections(store, orgs[0].0).await?;
     Ok(PEOPLE.len())
 }
 

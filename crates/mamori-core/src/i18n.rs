@@ -519,6 +519,21 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "the demo data needs the account {user}",
     ),
     (
+        "cli.demo.action",
+        "手順書を整備し、課内で周知する。",
+        "Write the procedure and make it known in the unit.",
+    ),
+    (
+        "cli.demo.action_done",
+        "手順書を作成し、課内会議で周知した。",
+        "The procedure was written and presented at the unit's meeting.",
+    ),
+    (
+        "cli.demo.action_verified",
+        "手順書と周知の記録を確認した。",
+        "The procedure and the record of its presentation were checked.",
+    ),
+    (
         "cli.demo.catalogue_missing",
         "組み込みの対策項目集がありません",
         "the built-in catalogue is missing",
@@ -527,6 +542,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.demo.evidence",
         "点検記録簿に記録済み",
         "recorded in the inspection log",
+    ),
+    (
+        "cli.demo.inspection_gap",
+        "手順書が未整備のため、来年度までに整備する。",
+        "The procedure is not yet written; it will be by next year.",
+    ),
+    (
+        "cli.demo.inspection_title",
+        "{year}年度 情報セキュリティ自己点検",
+        "Information security self-inspection {year}",
     ),
     (
         "cli.demo.no_administrator",
@@ -547,6 +572,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.demo.risk_accepted",
         "後継システムへの移行（来年度）まで、監視を強化して受容する",
         "borne with closer monitoring until the successor system replaces it next year",
+    ),
+    (
+        "cli.demo.signed_off",
+        "回答内容を確認した。",
+        "The answers were checked.",
     ),
     ("cli.error", "エラー", "error"),
     ("cli.file.copying", "{path} の複製", "copying {path}"),

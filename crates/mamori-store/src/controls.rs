@@ -1,8 +1,8 @@
 //! 対策項目: catalogues of measures and each unit's answers (実施状況) with their evidence.
 
 use mamori_core::authz::{Granted, ManageCatalogues, RecordMeasureStatus};
-use mamori_core::classification::Classification;
-use mamori_core::controls::{Catalogue, MeasureState};
+use mamori_core::classification::{Classification, Scales};
+use mamori_core::controls::{Catalogue, MeasureState, Node, UnitFacts};
 use mamori_core::{OrgId, UnitId, UserId};
 
 use crate::{Origin, Result};
@@ -97,6 +97,22 @@ pub struct UnitAssets {
     pub name: String,
     pub classes: Vec<Classification>,
     pub segments: Vec<String>,
+}
+
+impl UnitAssets {
+    /// Whether a measure concerns the unit, by the assets it holds (no organisation records its
+    /// network model yet).
+    pub fn concerns(&self, node: &Node, scales: &Scales) -> bool {
+        let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        node.applies_to.concerns(
+            scales,
+            &UnitFacts {
+                classes: &self.classes,
+                segments: &segments,
+                model: None,
+            },
+        )
+    }
 }
 
 /// Catalogues and answers. Every change is one audit record (`controls.*`) in the same

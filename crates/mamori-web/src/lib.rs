@@ -35,6 +35,7 @@ pub use controls::import_library;
 pub use http::api::PREFIX as API_PREFIX;
 pub use http::throttle::Throttle;
 pub use http::{AppError, AppState, Ctx, MetricsSource, WebConfig};
+pub use inspection::campaign_items;
 pub use policy::{ImportDraft, import_text, imported_json};
 
 /// Every route of the API with its document: a route cannot exist without its entry.

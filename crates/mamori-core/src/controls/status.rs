@@ -39,6 +39,16 @@ impl MeasureState {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
     }
+
+    /// The message key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            MeasureState::Implemented => "controls.state.implemented",
+            MeasureState::Partly => "controls.state.partly",
+            MeasureState::Not => "controls.state.not",
+            MeasureState::NotApplicable => "controls.state.not_applicable",
+        }
+    }
 }
 
 /// The most characters of an evidence link.

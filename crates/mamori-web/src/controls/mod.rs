@@ -11,8 +11,7 @@ use axum::routing::{get, post};
 use crate::http::AppState;
 
 pub use api::router as api;
-pub use ops::{AnswerDraft, answer as record_answer, concerns, import_library, may_answer};
-pub use pages::{Words, applies_text};
+pub use ops::import_library;
 
 pub fn pages() -> Router<AppState> {
     Router::new()

@@ -10,8 +10,7 @@ use mamori_core::authz::{
     Granted, ManageCatalogues, RecordMeasureStatus, ViewControls, ViewMeasureStatus, ViewPolicy,
     authorize,
 };
-use mamori_core::classification::Scales;
-use mamori_core::controls::{Catalogue, Node, Signal, Tally, UnitFacts, import_yaml, parse_answer};
+use mamori_core::controls::{Catalogue, Node, Signal, Tally, import_yaml, parse_answer};
 use mamori_core::policy::{Clause, Policy, PolicyId};
 use mamori_core::{FieldError, FieldErrorKind, OrgId, UnitId};
 use mamori_store::{
@@ -71,20 +70,6 @@ pub async fn import(
     .await
 }
 
-/// Whether a measure concerns a unit, by the assets it holds (no organisation records its
-/// network model yet).
-pub fn concerns(node: &Node, scales: &Scales, unit: &UnitAssets) -> bool {
-    let segments: Vec<&str> = unit.segments.iter().map(String::as_str).collect();
-    node.applies_to.concerns(
-        scales,
-        &UnitFacts {
-            classes: &unit.classes,
-            segments: &segments,
-            model: None,
-        },
-    )
-}
-
 /// The units of an organisation whose answers the viewer may read: every unit for those who
 /// oversee the organisation, their own units for a unit's 管理者.
 fn visible_units<'a>(user: &User, org: OrgId, units: &'a [UnitAssets]) -> Vec<&'a UnitAssets> {
@@ -140,7 +125,7 @@ pub async fn checklist(
         .collect();
     let rows = catalogue
         .measures()
-        .filter(|n| concerns(n, &scales, &unit))
+        .filter(|n| unit.concerns(n, &scales))
         .map(|node| ChecklistRow {
             answer: answers.remove(&node.urn),
             node: node.clone(),
@@ -419,7 +404,7 @@ pub async fn coverage(state: &AppState, user: &User, policy: i64) -> Result<Cove
             .collect();
         for node in catalogue.measures().filter(|n| !n.implements.is_empty()) {
             let mut measure = MeasureTally::default();
-            for unit in units.iter().filter(|u| concerns(node, &scales, u)) {
+            for unit in units.iter().filter(|u| u.concerns(node, &scales)) {
                 let answer = answers.get(&(node.urn.as_str(), unit.unit));
                 measure.tally.add(answer.map(|a| a.state));
                 if let Some(at) = answer.and_then(|a| a.evidence_at) {

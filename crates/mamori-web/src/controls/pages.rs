@@ -54,13 +54,7 @@ pub fn applies_text(lang: Lang, applies: &AppliesTo) -> String {
 /// Message keys of the codes the pages show.
 pub trait Words {
     fn state_key(&self, state: &str) -> &'static str {
-        match state {
-            "implemented" => "controls.state.implemented",
-            "partly" => "controls.state.partly",
-            "not" => "controls.state.not",
-            "not_applicable" => "controls.state.not_applicable",
-            _ => "controls.state.unanswered",
-        }
+        MeasureState::parse(state).map_or("controls.state.unanswered", MeasureState::key)
     }
 
     fn signal_key(&self, signal: &Signal) -> &'static str {
@@ -295,9 +289,20 @@ pub async fn answer(
         link: form.field("link").to_owned(),
         file: (!form.file.is_empty()).then(|| (form.file_name.clone(), form.file.to_vec())),
     };
+    // The page the form was on: the checklist, or a self-inspection's page of the unit
+    // (`inspection-{id}`; built from the number, never a location taken from the form).
+    let back = form
+        .field("back")
+        .strip_prefix("inspection-")
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n > 0);
     let answer = ops::answer(&state, &user, id, unit, draft).await?;
     let anchor = answer.measure_urn.rsplit(':').next().unwrap_or_default();
-    Ok(Redirect::to(&format!("/controls/{id}/units/{unit}#m-{anchor}")).into_response())
+    let page = match back {
+        Some(inspection) => format!("/inspections/{inspection}/units/{unit}"),
+        None => format!("/controls/{id}/units/{unit}"),
+    };
+    Ok(Redirect::to(&format!("{page}#m-{anchor}")).into_response())
 }
 
 pub async fn evidence(

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use crate::http::AppState;
 
 pub use api::router as api;
-pub use ops::waiting;
 
 pub fn pages() -> Router<AppState> {
     Router::new()

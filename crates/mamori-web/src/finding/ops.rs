@@ -8,7 +8,7 @@ use mamori_core::authz::{
     VerifyCorrectiveAction, ViewControls, ViewFindings, authorize,
 };
 use mamori_core::finding::{
-    ActionState, FindingKind, action_overdue, parse_action, parse_finding, required_note,
+    FindingKind, action_overdue, parse_action, parse_finding, required_note,
 };
 use mamori_core::text::{parse_line, parse_note};
 use mamori_core::{FieldError, FieldErrorKind, PersonId, UnitId};
@@ -322,27 +322,6 @@ pub async fn verify(
 /// Whether an action is open past its due date.
 pub fn overdue(action: &CorrectiveAction, today: NaiveDate) -> bool {
     action_overdue(action.state, action.due_on, today)
-}
-
-/// The actions waiting for the viewer: their own open ones, and the done ones they may verify.
-pub async fn waiting(
-    state: &AppState,
-    user: &User,
-) -> Result<(Vec<CorrectiveAction>, Vec<CorrectiveAction>), AppError> {
-    let all = state.store.actions().await?;
-    let own = all
-        .iter()
-        .filter(|a| a.owner == user.actor.person_id && a.state == ActionState::Open)
-        .cloned()
-        .collect();
-    let to_verify = all
-        .into_iter()
-        .filter(|a| {
-            a.state == ActionState::Done
-                && authorize::<VerifyCorrectiveAction>(&user.actor, &a.place()).is_ok()
-        })
-        .collect();
-    Ok((own, to_verify))
 }
 
 /// The people of a unit (id and name), for the owner of an action; at most 500.

@@ -126,13 +126,13 @@ async fn waiting(
             .inspections
             .iter()
             .map(|i| json::Inspection {
-                inspection_id: i.inspection.0,
-                title: i.title.clone(),
-                unit_id: i.unit.0,
-                unit: i.unit_name.clone(),
-                due_on: i.due_on.to_string(),
-                items: i.items,
-                answered: i.answered,
+                inspection_id: i.unit.inspection.0,
+                title: i.unit.title.clone(),
+                unit_id: i.unit.unit.0,
+                unit: i.unit.unit_name.clone(),
+                due_on: i.unit.due_on.to_string(),
+                items: i.unit.items,
+                answered: i.unit.answered,
                 to_sign: i.to_sign,
             })
             .collect(),

@@ -1,11 +1,15 @@
 //! What waits for a person, read from the store as each feature's rules say (the permissions of
 //! `mamori_core::authz`): this module decides nothing of its own.
 
-use mamori_core::authz::{AcknowledgePolicy, ApprovePolicy, RecordMeasureStatus, authorize};
+use mamori_core::authz::{
+    AcknowledgePolicy, ApprovePolicy, RecordMeasureStatus, SignOffInspection,
+    VerifyCorrectiveAction, authorize,
+};
+use mamori_core::finding::ActionState;
 use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
-use mamori_store::{CorrectiveAction, Risk};
+use mamori_store::{CorrectiveAction, PendingUnit, Risk};
 
 use crate::http::{AppError, AppState, User};
 
@@ -25,6 +29,14 @@ pub struct DueChecklist {
     pub unit: String,
 }
 
+/// A unit of a self-inspection whose items wait for the person's answers, or whose result
+/// waits for their sign-off.
+pub struct DueInspection {
+    pub unit: PendingUnit,
+    /// Every item is answered: it waits for the sign-off rather than answers.
+    pub to_sign: bool,
+}
+
 #[derive(Default)]
 pub struct Waiting {
     /// Versions in force the person has not confirmed yet (遵守の確認).
@@ -35,7 +47,7 @@ pub struct Waiting {
     pub checklists: Vec<DueChecklist>,
     /// Self-inspections whose items wait for the person's answers or whose result waits for
     /// their sign-off.
-    pub inspections: Vec<crate::inspection::Waiting>,
+    pub inspections: Vec<DueInspection>,
     /// Corrective actions the person owns and has not reported done.
     pub actions_due: Vec<CorrectiveAction>,
     /// Actions reported done that the person may verify.
@@ -105,8 +117,27 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
             }
         }
     }
-    waiting.inspections = crate::inspection::waiting(state, user).await?;
-    (waiting.actions_due, waiting.actions_to_verify) = crate::finding::waiting(state, user).await?;
+    for unit in state.store.pending_inspection_units().await? {
+        let to_sign = unit.answered >= unit.items;
+        let wanted = if to_sign {
+            authorize::<SignOffInspection>(&user.actor, &(unit.org, unit.unit)).is_ok()
+        } else {
+            // The unit's 管理者 answers; the others who may are not asked to.
+            managed.contains(&unit.unit)
+        };
+        if wanted {
+            waiting.inspections.push(DueInspection { unit, to_sign });
+        }
+    }
+    for action in state.store.actions().await? {
+        if action.owner == user.actor.person_id && action.state == ActionState::Open {
+            waiting.actions_due.push(action);
+        } else if action.state == ActionState::Done
+            && authorize::<VerifyCorrectiveAction>(&user.actor, &action.place()).is_ok()
+        {
+            waiting.actions_to_verify.push(action);
+        }
+    }
     let horizon = mamori_core::time::jst_date(state.clock.now_ms())
         .unwrap_or_default()
         .checked_add_signed(chrono::Duration::days(REVIEW_NOTICE_DAYS))

@@ -1,5 +1,6 @@
 //! 自己点検 in the JSON API: the campaigns the caller may see, one opened, a campaign's progress
-//! by unit and chapter, a unit's items, an item answered and a unit signed off. Every handler
+//! by unit and chapter, a unit's items and a unit signed off (an item is answered on the unit's
+//! checklist, `/catalogues/{id}/units/{unit}/answers`). Every handler
 //! calls the operation the pages call.
 
 use axum::Json;
@@ -14,7 +15,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ops::{self, CampaignDraft};
-use crate::controls::AnswerDraft;
 use crate::http::api::{PREFIX, created};
 use crate::http::{ApiJson, AppError, AppState, PathParams, User};
 
@@ -127,20 +127,6 @@ mod json {
         pub items: Vec<Item>,
     }
 
-    /// An item's answer: the measure's urn or code, and what the unit says of it.
-    #[derive(Deserialize, ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct AnswerBody {
-        pub measure: String,
-        pub status: String,
-        #[serde(default)]
-        pub reason: String,
-        #[serde(default)]
-        pub note: String,
-        #[serde(default)]
-        pub link: String,
-    }
-
     #[derive(Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct SignOffBody {
@@ -209,7 +195,6 @@ fn answer_json(a: &Answer) -> json::ItemAnswer {
         create_inspection,
         get_inspection,
         get_unit,
-        answer_item,
         sign_off
     ),
     tags(
@@ -370,52 +355,6 @@ async fn get_unit(
     }))
 }
 
-/// Answers an item for the unit (its 管理者, its organisation's 責任者, the administrators), while
-/// the unit's result is not signed off. The answer is the checklist's own.
-#[utoipa::path(
-    post,
-    path = "/api/v1/inspections/{id}/units/{unit}/answers",
-    tag = "inspections",
-    params(
-        ("id" = i64, Path, description = "Campaign id"),
-        ("unit" = i64, Path, description = "Unit id"),
-    ),
-    request_body = json::AnswerBody,
-    responses(
-        (status = 201, body = json::ItemAnswer),
-        (status = 403, body = crate::http::api::ErrorBody),
-        (status = 404, body = crate::http::api::ErrorBody),
-        (status = 409, body = crate::http::api::ErrorBody),
-        (status = 422, body = crate::http::api::ErrorBody),
-    )
-)]
-async fn answer_item(
-    State(state): State<AppState>,
-    user: User,
-    PathParams((id, unit)): PathParams<(i64, i64)>,
-    ApiJson(body): ApiJson<json::AnswerBody>,
-) -> Result<Response, AppError> {
-    let answer = ops::answer(
-        &state,
-        &user,
-        id,
-        unit,
-        AnswerDraft {
-            measure: body.measure,
-            status: body.status,
-            reason: body.reason,
-            note: body.note,
-            link: body.link,
-            file: None,
-        },
-    )
-    .await?;
-    Ok(created(
-        format!("{PREFIX}/inspections/{id}/units/{unit}"),
-        answer_json(&answer),
-    ))
-}
-
 /// Signs the unit's result off (its organisation's 責任者, the administrators) once every item
 /// is answered; each 未実施 and 一部実施 becomes a finding.
 #[utoipa::path(
@@ -454,6 +393,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_inspections, create_inspection))
         .routes(routes!(get_inspection))
         .routes(routes!(get_unit))
-        .routes(routes!(answer_item))
         .routes(routes!(sign_off))
 }

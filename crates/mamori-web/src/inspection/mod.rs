@@ -12,14 +12,13 @@ use axum::routing::{get, post};
 use crate::http::AppState;
 
 pub use api::router as api;
-pub use ops::{Waiting, waiting};
+pub use ops::campaign_items;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/inspections", get(pages::list).post(pages::create))
         .route("/inspections/{id}", get(pages::dashboard))
         .route("/inspections/{id}/units/{unit}", get(pages::unit))
-        .route("/inspections/{id}/units/{unit}/answer", post(pages::answer))
         .route(
             "/inspections/{id}/units/{unit}/sign-off",
             post(pages::sign_off),

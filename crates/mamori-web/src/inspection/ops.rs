@@ -1,7 +1,8 @@
 //! 自己点検's operations: campaigns opened over a catalogue, the dashboard of a campaign as the
 //! viewer may see it, a unit's items answered and its result signed off. Each one authorises,
-//! validates and stores here and nowhere else. An answer is the checklist's own (`controls`):
-//! the campaign counts those given while it is open.
+//! validates and stores here and nowhere else. An item is answered on the unit's checklist
+//! (`controls`, whose answer form the unit's page shows): the campaign counts the answers given
+//! while it is open.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,10 +15,9 @@ use mamori_core::inspection::{Progress, overdue, parse_campaign, parse_sign_off}
 use mamori_core::{FieldError, FieldErrorKind, UnitId};
 use mamori_store::{
     Answer, CatalogueId, FindingId, Inspection, InspectionId, InspectionItem, InspectionUnit,
-    NewInspection, UnitAssets, UnitItems,
+    NewInspection, Store, UnitAssets, UnitItems,
 };
 
-use crate::controls::{AnswerDraft, concerns, record_answer};
 use crate::http::{AppError, AppState, User};
 
 /// Today in Japan, for the overdue flags.
@@ -64,9 +64,26 @@ fn items_of(
 ) -> Vec<(String, String)> {
     catalogue
         .measures()
-        .filter(|n| concerns(n, scales, unit))
+        .filter(|n| unit.concerns(n, scales))
         .map(|n| (n.urn.clone(), chapter_code(n)))
         .collect()
+}
+
+/// Each unit's items for a campaign over `catalogue`: the measures that concern it now. For
+/// the pages, the API and the demonstration alike.
+pub async fn campaign_items(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    units: &[&UnitAssets],
+) -> Result<Vec<UnitItems>, mamori_store::StoreError> {
+    let scales = store.scales().await?;
+    Ok(units
+        .iter()
+        .map(|u| UnitItems {
+            unit: u.unit,
+            items: items_of(catalogue, &scales, u),
+        })
+        .collect())
 }
 
 fn chapter_code(node: &Node) -> String {
@@ -127,14 +144,7 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let scales = state.store.scales().await?;
-    let units = chosen
-        .into_iter()
-        .map(|u| UnitItems {
-            unit: u.unit,
-            items: items_of(&catalogue, &scales, u),
-        })
-        .collect();
+    let units = campaign_items(&*state.store, &catalogue, &chosen).await?;
     Ok(state
         .store
         .create_inspection(
@@ -328,36 +338,6 @@ pub async fn unit_sheet(
     })
 }
 
-/// Whether the viewer may answer a unit's items now: the unit's result is not signed off and
-/// they may answer its checklist. Asked before an upload is read.
-pub async fn may_answer(
-    state: &AppState,
-    user: &User,
-    id: i64,
-    unit: i64,
-) -> Result<CatalogueId, AppError> {
-    let (inspection, covered) = covered(state, user, id, unit).await?;
-    if covered.signed.is_some() {
-        return Err(AppError::Conflict(
-            mamori_store::Conflict::InspectionSignedOff.code(),
-        ));
-    }
-    crate::controls::may_answer(state, user, inspection.catalogue.0, unit).await?;
-    Ok(inspection.catalogue)
-}
-
-/// Answers an item: the checklist's answer for the unit, which fills the campaign's item.
-pub async fn answer(
-    state: &AppState,
-    user: &User,
-    id: i64,
-    unit: i64,
-    draft: AnswerDraft,
-) -> Result<Answer, AppError> {
-    let catalogue = may_answer(state, user, id, unit).await?;
-    record_answer(state, user, catalogue.0, unit, draft).await
-}
-
 /// Signs a unit's result off (its organisation's 責任者, the administrators); the items answered
 /// 未実施 or 一部実施 become findings.
 pub async fn sign_off(
@@ -380,46 +360,4 @@ pub async fn sign_off(
             &user.ctx.origin(),
         )
         .await?)
-}
-
-/// The units whose items wait for the viewer's answers, or whose result waits for their
-/// sign-off: for the home page.
-pub struct Waiting {
-    pub inspection: InspectionId,
-    pub title: String,
-    pub unit: UnitId,
-    pub unit_name: String,
-    pub due_on: NaiveDate,
-    pub items: i64,
-    pub answered: i64,
-    /// Complete: waiting for the viewer's sign-off rather than answers.
-    pub to_sign: bool,
-}
-
-pub async fn waiting(state: &AppState, user: &User) -> Result<Vec<Waiting>, AppError> {
-    let mut out = Vec::new();
-    for p in state.store.pending_inspection_units().await? {
-        let complete = p.answered >= p.items;
-        let wanted = if complete {
-            authorize::<SignOffInspection>(&user.actor, &(p.org, p.unit)).is_ok()
-        } else {
-            // The unit's 管理者 answers; the others who may are not asked to.
-            user.actor.roles.iter().any(|(r, s)| {
-                *r == mamori_core::Role::SecurityManager && *s == mamori_core::Scope::Unit(p.unit)
-            })
-        };
-        if wanted {
-            out.push(Waiting {
-                inspection: p.inspection,
-                title: p.title,
-                unit: p.unit,
-                unit_name: p.unit_name,
-                due_on: p.due_on,
-                items: p.items,
-                answered: p.answered,
-                to_sign: complete,
-            });
-        }
-    }
-    Ok(out)
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::controls::{Chapter, MeasureState};
 use mamori_core::inspection::Progress;
@@ -13,11 +13,7 @@ use mamori_core::time::format_jst;
 use serde::Deserialize;
 
 use super::ops::{self, CampaignDraft};
-use crate::controls::AnswerDraft;
-use crate::controls::{Words, applies_text};
-use crate::http::{
-    AppError, AppState, Form, Frame, PathParams, UploadForm, User, parse_opt_id, render,
-};
+use crate::http::{AppError, AppState, Form, Frame, PathParams, User, parse_opt_id, render};
 
 /// The message key of a chapter code (`""` for measures outside the nine chapters).
 pub fn chapter_key(code: &str) -> &'static str {
@@ -268,7 +264,6 @@ pub struct ItemRow {
     pub ref_id: String,
     pub name: String,
     pub chapter: &'static str,
-    pub applies: String,
     pub state: String,
     pub last_year: String,
     pub reason: String,
@@ -294,10 +289,16 @@ struct UnitPage {
     can_answer: bool,
     can_sign: bool,
     can_upload: bool,
+    catalogue: i64,
     states: [MeasureState; 4],
 }
 
-impl Words for UnitPage {}
+impl UnitPage {
+    /// The message key of an answer's state (`""`: not yet answered).
+    fn state_key(&self, state: &str) -> &'static str {
+        MeasureState::parse(state).map_or("controls.state.unanswered", MeasureState::key)
+    }
+}
 
 pub async fn unit(
     State(state): State<AppState>,
@@ -317,7 +318,6 @@ pub async fn unit(
                 ref_id: item.node.ref_id.clone().unwrap_or_default(),
                 name: text.name.unwrap_or_default().to_owned(),
                 chapter: chapter_key(item.node.chapter.map_or("", |c| c.code())),
-                applies: applies_text(frame.lang, &item.node.applies_to),
                 state: answer.map_or("", |a| a.state.as_str()).to_owned(),
                 last_year: item.last_year.map_or("", |s| s.as_str()).to_owned(),
                 reason: answer.map(|a| a.reason.clone()).unwrap_or_default(),
@@ -345,32 +345,11 @@ pub async fn unit(
         can_answer: sheet.can_answer,
         can_sign: sheet.can_sign,
         can_upload: sheet.can_upload,
+        catalogue: sheet.inspection.catalogue.0,
         states: MeasureState::ALL,
         frame,
     }))
     .into_response())
-}
-
-pub async fn answer(
-    State(state): State<AppState>,
-    user: User,
-    PathParams((id, unit)): PathParams<(i64, i64)>,
-    request: Request,
-) -> Result<Response, AppError> {
-    // Who may answer is settled before the upload is read.
-    ops::may_answer(&state, &user, id, unit).await?;
-    let form = UploadForm::from_request(request, &()).await?;
-    let draft = AnswerDraft {
-        measure: form.field("measure").to_owned(),
-        status: form.field("status").to_owned(),
-        reason: form.field("reason").to_owned(),
-        note: form.field("note").to_owned(),
-        link: form.field("link").to_owned(),
-        file: (!form.file.is_empty()).then(|| (form.file_name.clone(), form.file.to_vec())),
-    };
-    let answer = ops::answer(&state, &user, id, unit, draft).await?;
-    let anchor = answer.measure_urn.rsplit(':').next().unwrap_or_default();
-    Ok(Redirect::to(&format!("/inspections/{id}/units/{unit}#m-{anchor}")).into_response())
 }
 
 #[derive(Deserialize)]

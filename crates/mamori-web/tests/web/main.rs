@@ -171,8 +171,8 @@ const MATRIX: &[Row] = &[
     row("POST", "/threats/{id}", "/threats/1", &[("code", "T-ACCESS"), ("name_ja", "不正アクセス"), ("name_en", "Unauthorised access"), ("category", "intentional")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     // 自己点検: campaigns opened by the administrators; a unit's items seen by those who oversee
-    // it, answered by its 管理者, 責任者 and the administrators, signed off by the 責任者 and the
-    // administrators once complete (the fixture's are not: 409).
+    // it (answered on its checklist), signed off by the 責任者 and the administrators once
+    // complete (the fixture's are not: 409).
     row("GET",  "/inspections", "/inspections", &[],                                          [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
     row("POST", "/inspections", "/inspections", &[("year", "20{nn}"), ("title", "点検{who}"), ("catalogue", "{catalogue}"), ("due_on", "2031-01-31")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
@@ -184,8 +184,6 @@ const MATRIX: &[Row] = &[
                                                                                                [200, 200, 404, 404, 404, 200, 200, 404, 403, 404, L  ]),
     row("GET",  "/inspections/{id}/units/{unit}", "/inspections/{inspection}/units/{unit_a2}", &[],
                                                                                                [404, 404, 404, 404, 404, 404, 404, 404, 403, 404, L  ]),
-    row("POST", "/inspections/{id}/units/{unit}/answer", "/inspections/{inspection}/units/{unit_a1}/answer",
-        &[("measure", "M-1.1.1"), ("status", "implemented")],                                  [415, 415, 415, 415, 404, 403, 403, 404, 403, 404, L  ]),
     row("POST", "/inspections/{id}/units/{unit}/sign-off", "/inspections/{inspection}/units/{unit_a1}/sign-off", &[("note", "確認{who}")],
                                                                                                [409, 409, 409, 403, 404, 403, 403, 404, 403, 404, L  ]),
     // 指摘事項 and 是正処置: findings seen over their unit (never by an auditor of that unit),

@@ -1,0 +1,198 @@
+//! The demonstration's 自己点検 year: last year's campaign answered and signed off for the first
+//! units of 管理者 (`KANRI`), its 未実施 and 一部実施 become findings whose corrective actions stand
+//! at each step (verified, reported done, open and one overdue); this year's campaign half
+//! answered (one unit complete and waiting for sign-off, the 情報政策課 half way, one not
+//! started). Deterministic: the same year every time.
+
+use anyhow::Context;
+use chrono::{Datelike, Days, NaiveDate};
+use mamori_core::authz::{
+    ActionPlace, CompleteCorrectiveAction, ManageInspections, PlanCorrectiveAction,
+    RecordMeasureStatus, SignOffInspection, VerifyCorrectiveAction, authorize,
+};
+use mamori_core::controls::{MeasureState, builtin};
+use mamori_core::{Actor, Clock as _, OrgId, PersonId};
+use mamori_store::{InspectionId, NewAction, NewAnswer, NewInspection, Origin, Store};
+
+use crate::messages::msg;
+
+/// How many units of the organisation each campaign covers.
+const UNITS: usize = 3;
+
+/// Of this year's items, the share answered per unit in percent: complete, half, none.
+const THIS_YEAR: [usize; UNITS] = [100, 50, 0];
+
+async fn actor(store: &dyn Store, name: &str) -> anyhow::Result<Actor> {
+    let user = store
+        .credentials_by_name(name)
+        .await?
+        .with_context(|| msg!("cli.demo.account_missing", user = name))?
+        .user_id;
+    store
+        .actor(user)
+        .await?
+        .with_context(|| msg!("cli.demo.account_missing", user = name))
+}
+
+/// An answer's state by its place in the list: mostly in place, now and then partly or not.
+fn state_of(i: usize, year: usize) -> MeasureState {
+    match (i + year * 5) % 23 {
+        7 => MeasureState::Not,
+        3 | 15 => MeasureState::Partly,
+        19 => MeasureState::NotApplicable,
+        _ => MeasureState::Implemented,
+    }
+}
+
+fn shift(today: NaiveDate, days: i64) -> NaiveDate {
+    if days < 0 {
+        today.checked_sub_days(Days::new(days.unsigned_abs()))
+    } else {
+        today.checked_add_days(Days::new(days as u64))
+    }
+    .unwrap_or(today)
+}
+
+pub async fn fill_inspections(store: &dyn Store, org: OrgId) -> anyhow::Result<usize> {
+    let ciso = actor(store, "sato").await?;
+    let origin = Origin::of(&ciso, "demo");
+    let catalogue = builtin();
+    let summary = store
+        .catalogue_by_urn(&catalogue.info().urn)
+        .await?
+        .with_context(|| msg!("cli.demo.catalogue_missing"))?;
+    let units = store.unit_assets().await?;
+    let chosen: Vec<_> = units.iter().filter(|u| u.org == org).take(UNITS).collect();
+    let items = mamori_web::campaign_items(store, &catalogue, &chosen).await?;
+    let today = mamori_core::time::jst_date(mamori_store::SystemClock.now_ms())
+        .with_context(|| msg!("cli.demo.catalogue_missing"))?;
+    // The 年度 begins in April.
+    let this_year = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let manage = authorize::<ManageInspections>(&ciso, &())?;
+    let open = |year: i32, due_on: NaiveDate| {
+        let units = items.clone();
+        let manage = &manage;
+        let origin = &origin;
+        async move {
+            store
+                .create_inspection(
+                    manage,
+                    NewInspection {
+                        year,
+                        title: msg!("cli.demo.inspection_title", year = year),
+                        catalogue: summary.id,
+                        due_on,
+                        units,
+                    },
+                    origin,
+                )
+                .await
+        }
+    };
+    let answer = async |unit: &mamori_store::UnitItems, share: usize, year: usize| {
+        let org_unit = (org, unit.unit);
+        let grant = authorize::<RecordMeasureStatus>(&ciso, &org_unit)?;
+        let count = unit.items.len() * share / 100;
+        for (i, (urn, _)) in unit.items.iter().take(count).enumerate() {
+            let state = state_of(i, year);
+            let (reason, note) = match state {
+                MeasureState::NotApplicable => (msg!("cli.demo.not_applicable"), String::new()),
+                MeasureState::Implemented => (String::new(), msg!("cli.demo.evidence")),
+                _ => (String::new(), msg!("cli.demo.inspection_gap")),
+            };
+            store
+                .record_answer(
+                    &grant,
+                    NewAnswer {
+                        catalogue: summary.id,
+                        measure_urn: urn.clone(),
+                        unit: unit.unit,
+                        state,
+                        reason,
+                        note,
+                        link: String::new(),
+                        file: None,
+                    },
+                    &origin,
+                )
+                .await?;
+        }
+        anyhow::Ok(())
+    };
+
+    // Last year: every unit answered and signed off.
+    let last = open(this_year - 1, shift(today, -200)).await?;
+    let mut findings = Vec::new();
+    for unit in &items {
+        answer(unit, 100, 0).await?;
+        let sign = authorize::<SignOffInspection>(&ciso, &(org, unit.unit))?;
+        let (_, raised) = store
+            .sign_off_inspection(
+                &sign,
+                InspectionId(last.id.0),
+                unit.unit,
+                &msg!("cli.demo.signed_off"),
+                &origin,
+            )
+            .await?;
+        findings.extend(raised);
+    }
+
+    // Its findings' actions, owned by the 情報政策課's 管理者 and checked by the CISO: the first
+    // verified, the second reported done, the third open and overdue, the rest open.
+    let owner: PersonId = actor(store, "takahashi").await?.person_id;
+    for (i, finding) in findings.iter().enumerate() {
+        let Some(found) = store.finding(*finding).await? else {
+            continue;
+        };
+        let place = ActionPlace {
+            finding: found.place(),
+            owner,
+        };
+        let due_on = shift(today, if i == 2 { -10 } else { 30 + 15 * i as i64 });
+        let action = store
+            .plan_action(
+                &authorize::<PlanCorrectiveAction>(&ciso, &place.finding)?,
+                NewAction {
+                    finding: *finding,
+                    description: msg!("cli.demo.action"),
+                    owner,
+                    due_on,
+                },
+                &origin,
+            )
+            .await?;
+        if i < 2 {
+            store
+                .complete_action(
+                    &authorize::<CompleteCorrectiveAction>(&ciso, &place)?,
+                    action.id,
+                    &msg!("cli.demo.action_done"),
+                    &origin,
+                )
+                .await?;
+        }
+        if i == 0 {
+            store
+                .verify_action(
+                    &authorize::<VerifyCorrectiveAction>(&ciso, &place)?,
+                    action.id,
+                    true,
+                    &msg!("cli.demo.action_verified"),
+                    &origin,
+                )
+                .await?;
+        }
+    }
+
+    // This year: half answered.
+    open(this_year, shift(today, 40)).await?;
+    for (unit, share) in items.iter().zip(THIS_YEAR) {
+        answer(unit, share, 1).await?;
+    }
+    Ok(findings.len())
+}
