@@ -23,7 +23,7 @@ const TITLE: &str = "特別区人事・厚生事務組合情報セキュリテ�
 /// 6(3)ア of the seed, as the published page must show it.
 const CLAUSE: &str = "両システム間で通信する場合には、無害化通信を実施する。";
 
-async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
+pub(crate) async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
     client
         .goto(&format!("{base}/login"))
         .await
@@ -34,7 +34,7 @@ async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
     element(client, "#logout").await;
 }
 
-async fn log_out(client: &Client) {
+pub(crate) async fn log_out(client: &Client) {
     click(client, "#logout").await;
     element(client, "input#username").await;
 }
@@ -68,7 +68,7 @@ async fn wait_for_state(client: &Client, state: &str) {
 }
 
 /// `mamori user create`, beside the running server, as a site's operator would.
-async fn user_create(data: &Path, args: &[&str]) {
+pub(crate) async fn user_create(data: &Path, args: &[&str]) {
     let mut all = vec![
         "user".to_owned(),
         "create".into(),

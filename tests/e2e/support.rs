@@ -372,6 +372,17 @@ pub fn post_form(
     exchange(addr, "POST", path, &all, &body)
 }
 
+/// `POST path` of a JSON body, over a fresh connection.
+pub fn post_json(addr: SocketAddr, path: &str, headers: &[(&str, &str)], json: &str) -> Response {
+    let length = json.len().to_string();
+    let mut all = vec![
+        ("Content-Type", "application/json"),
+        ("Content-Length", length.as_str()),
+    ];
+    all.extend_from_slice(headers);
+    exchange(addr, "POST", path, &all, json)
+}
+
 fn exchange(
     addr: SocketAddr,
     method: &str,
