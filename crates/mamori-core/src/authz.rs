@@ -781,6 +781,66 @@ impl Actor {
     }
 }
 
+/// Where an audit sits: the units in its scope with their organisations, its team, and
+/// whether its report is issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPlace {
+    pub scope: Vec<(OrgId, UnitId)>,
+    pub team: Vec<PersonId>,
+    pub reported: bool,
+}
+
+/// 監査を計画する (plan, scope, team): the administrators, who commission audits.
+pub struct ManageAudits;
+impl Permission for ManageAudits {
+    type Target = ();
+    const NAME: &'static str = "audit_plan.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// 監査を読む: the administrators, the audit's team, and the auditors independent of its scope;
+/// once its report is issued, also the 責任者 and 管理者 over a unit of the scope.
+pub struct ViewSecurityAudit;
+impl Permission for ViewSecurityAudit {
+    type Target = AuditPlace;
+    const NAME: &'static str = "audit_plan.read";
+    fn allows(actor: &Actor, audit: &AuditPlace) -> bool {
+        let independent_auditor = actor.has_global(&[Role::Auditor])
+            && !audit
+                .scope
+                .iter()
+                .any(|(_, unit)| actor.unit_id == Some(*unit));
+        let audited = audit
+            .scope
+            .iter()
+            .any(|(org, unit)| actor.officer_of(Some(*org)) || actor.manager_of(Some(*unit)));
+        actor.is_administrator()
+            || audit.team.contains(&actor.person_id)
+            || independent_auditor
+            || (audit.reported && audited)
+    }
+}
+
+/// 監査を実施する (fieldwork notes, findings, the report): the audit's team, until the report is
+/// issued.
+pub struct WorkOnAudit;
+impl Permission for WorkOnAudit {
+    type Target = AuditPlace;
+    const NAME: &'static str = "audit_plan.work";
+    fn allows(actor: &Actor, audit: &AuditPlace) -> bool {
+        !audit.reported && audit.team.contains(&actor.person_id)
+    }
+}
+
+impl Actor {
+    /// Holds a role that reads audits: for the menu.
+    pub fn reads_audits(&self) -> bool {
+        self.is_administrator() || self.has(Role::Auditor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1430,5 +1490,36 @@ mod tests {
         assert!(authorize::<SignOffInspection>(&auditor, &unit).is_err());
         assert!(authorize::<ManageInspections>(&director, &()).is_ok());
         assert!(authorize::<ManageInspections>(&officer, &()).is_err());
+    }
+
+    #[test]
+    fn an_audit_is_read_by_its_team_and_independent_auditors_and_worked_on_by_its_team() {
+        let place = |reported: bool| AuditPlace {
+            scope: vec![(OrgId(1), UnitId(11))],
+            team: vec![PersonId(7)],
+            reported,
+        };
+        let member = actor(7, Some(12), &[(Role::Auditor, Scope::Global)]);
+        let outsider = actor(8, Some(12), &[(Role::Auditor, Scope::Global)]);
+        let inside = actor(9, Some(11), &[(Role::Auditor, Scope::Global)]);
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        for allowed in [&member, &outsider, &ciso] {
+            assert!(authorize::<ViewSecurityAudit>(allowed, &place(false)).is_ok());
+        }
+        assert!(authorize::<ViewSecurityAudit>(&inside, &place(false)).is_err());
+        assert!(authorize::<ViewSecurityAudit>(&manager, &place(false)).is_err());
+        assert!(authorize::<ViewSecurityAudit>(&manager, &place(true)).is_ok());
+        assert!(authorize::<WorkOnAudit>(&member, &place(false)).is_ok());
+        for refused in [&outsider, &ciso, &manager] {
+            assert!(authorize::<WorkOnAudit>(refused, &place(false)).is_err());
+        }
+        assert!(authorize::<WorkOnAudit>(&member, &place(true)).is_err());
+        assert!(authorize::<ManageAudits>(&ciso, &()).is_ok());
+        assert!(authorize::<ManageAudits>(&member, &()).is_err());
     }
 }

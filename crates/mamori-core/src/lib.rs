@@ -4,6 +4,7 @@
 
 pub mod asset;
 pub mod audit;
+pub mod audit_plan;
 pub mod authz;
 pub mod classification;
 pub mod controls;

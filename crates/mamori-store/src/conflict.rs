@@ -163,6 +163,18 @@ conflicts! {
     ActionWrongState => "action.wrong_state",
     /// Nobody verifies an action they own (segregation of duties).
     ActionVerifierIsOwner => "action.verifier_is_owner",
+    /// An audit's scope names a unit that does not exist, or a member a person who does not.
+    AuditScopeMissing => "audit_plan.scope_missing",
+    /// The report is issued: the audit is closed to changes.
+    AuditReported => "audit_plan.reported",
+    /// The unit of a note or finding is not in the audit's scope.
+    AuditUnitOutOfScope => "audit_plan.unit_out_of_scope",
+    /// Independence: a member of an audited unit does not audit it.
+    AuditMemberBelongsToUnit => "audit_plan.member_belongs_to_unit",
+    /// Independence: an audited unit's 情報セキュリティ管理者 does not audit it.
+    AuditMemberManagesUnit => "audit_plan.member_manages_unit",
+    /// Independence: the 情報セキュリティ責任者 over an audited unit does not audit it.
+    AuditMemberOverseesOrganisation => "audit_plan.member_oversees_organisation",
 }
 
 impl std::fmt::Display for Conflict {

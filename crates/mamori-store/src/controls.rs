@@ -156,4 +156,7 @@ pub trait ControlStore: Send + Sync {
     ) -> Result<Vec<Answer>>;
     /// Every unit with the classes and segments of its assets in use.
     async fn unit_assets(&self) -> Result<Vec<UnitAssets>>;
+    /// The assessable measure an urn or a code (`M-6.2.3`) names, in the first catalogue that
+    /// has it.
+    async fn find_measure(&self, urn_or_code: &str) -> Result<Option<(CatalogueId, String)>>;
 }

@@ -3,9 +3,10 @@
 //! verification.
 
 use chrono::NaiveDate;
+use mamori_core::audit_plan::AuditState;
 use mamori_core::authz::{
-    CompleteCorrectiveAction, Granted, ManageFindings, ManageInspections, PlanCorrectiveAction,
-    SignOffInspection, VerifyCorrectiveAction,
+    CompleteCorrectiveAction, Granted, ManageAudits, ManageFindings, ManageInspections,
+    PlanCorrectiveAction, SignOffInspection, VerifyCorrectiveAction, WorkOnAudit,
 };
 use mamori_core::controls::MeasureState;
 use mamori_core::finding::{ActionState, FindingKind, FindingSource};
@@ -34,7 +35,11 @@ macro_rules! display_id {
         }
     )+};
 }
-display_id!(InspectionId, FindingId, ActionId);
+/// Id of a stored 情報セキュリティ監査.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AuditId(pub i64);
+
+display_id!(InspectionId, FindingId, ActionId, AuditId);
 
 /// The items a unit is to answer: measure urns with their chapter, in catalogue order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +162,8 @@ pub struct Finding {
     pub source: FindingSource,
     pub inspection: Option<InspectionId>,
     pub inspection_title: Option<String>,
+    pub audit: Option<AuditId>,
+    pub audit_title: Option<String>,
     pub unit: UnitId,
     pub unit_name: String,
     pub org: OrgId,
@@ -290,4 +297,132 @@ pub trait InspectionStore: Send + Sync {
         note: &str,
         origin: &Origin,
     ) -> Result<CorrectiveAction>;
+}
+
+/// An audit's plan as given: its text checked by core, its scope by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudit {
+    pub year: i32,
+    pub title: String,
+    pub criteria: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub units: Vec<UnitId>,
+    /// Chapter codes of the catalogue (`organisation` … `review`); none means every chapter.
+    pub chapters: Vec<String>,
+}
+
+/// A member of an audit's team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditMember {
+    pub person: PersonId,
+    pub name: String,
+    pub unit_name: Option<String>,
+    /// 監査責任者: leads the team and signs the report.
+    pub lead: bool,
+}
+
+/// A fieldwork note (監査調書).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    pub id: i64,
+    pub unit: Option<UnitId>,
+    pub unit_name: Option<String>,
+    pub text: String,
+    pub by_name: Option<String>,
+    pub at_ms: i64,
+}
+
+/// An audit as kept, with its scope, team and notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityAudit {
+    pub id: AuditId,
+    pub year: i32,
+    pub title: String,
+    pub criteria: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub state: AuditState,
+    pub report: String,
+    pub reported_by_name: Option<String>,
+    pub reported_at: Option<i64>,
+    /// The units in scope: organisation, unit, unit's name.
+    pub scope: Vec<(OrgId, UnitId, String)>,
+    pub chapters: Vec<String>,
+    pub team: Vec<AuditMember>,
+    pub notes: Vec<AuditNote>,
+    pub created_at: i64,
+}
+
+impl SecurityAudit {
+    pub fn place(&self) -> mamori_core::authz::AuditPlace {
+        mamori_core::authz::AuditPlace {
+            scope: self.scope.iter().map(|(o, u, _)| (*o, *u)).collect(),
+            team: self.team.iter().map(|m| m.person).collect(),
+            reported: self.state == AuditState::Reported,
+        }
+    }
+}
+
+/// 情報セキュリティ監査. Every change is one audit record (`audit_plan.*`) in the same
+/// transaction.
+#[async_trait::async_trait]
+pub trait SecurityAuditStore: Send + Sync {
+    /// Every audit, newest year first.
+    async fn security_audits(&self) -> Result<Vec<SecurityAudit>>;
+    async fn security_audit(&self, id: AuditId) -> Result<Option<SecurityAudit>>;
+    /// Plans an audit; a unit that does not exist is
+    /// [`Conflict::AuditScopeMissing`](crate::Conflict).
+    async fn create_security_audit(
+        &self,
+        grant: &Granted<ManageAudits>,
+        audit: NewAudit,
+        origin: &Origin,
+    ) -> Result<SecurityAudit>;
+    /// Adds a member to the team. Independence is checked here again, on the person's unit
+    /// and roles as stored: a person who belongs to, manages or oversees a unit of the scope
+    /// is refused with the reason ([`Conflict::AuditMemberBelongsToUnit`](crate::Conflict),
+    /// `AuditMemberManagesUnit`, `AuditMemberOverseesOrganisation`); a reported audit is
+    /// [`Conflict::AuditReported`](crate::Conflict).
+    async fn add_audit_member(
+        &self,
+        grant: &Granted<ManageAudits>,
+        id: AuditId,
+        person: PersonId,
+        lead: bool,
+        origin: &Origin,
+    ) -> Result<SecurityAudit>;
+    async fn remove_audit_member(
+        &self,
+        grant: &Granted<ManageAudits>,
+        id: AuditId,
+        person: PersonId,
+        origin: &Origin,
+    ) -> Result<SecurityAudit>;
+    /// Records a fieldwork note (on a unit of the scope, or the audit as a whole); the audit
+    /// is then in fieldwork.
+    async fn add_audit_note(
+        &self,
+        grant: &Granted<WorkOnAudit>,
+        id: AuditId,
+        unit: Option<UnitId>,
+        text: &str,
+        origin: &Origin,
+    ) -> Result<SecurityAudit>;
+    /// Records a finding of the audit on a unit of its scope.
+    async fn raise_audit_finding(
+        &self,
+        grant: &Granted<WorkOnAudit>,
+        id: AuditId,
+        finding: NewFinding,
+        origin: &Origin,
+    ) -> Result<Finding>;
+    /// Issues the report: the audit is closed to changes.
+    async fn issue_audit_report(
+        &self,
+        grant: &Granted<WorkOnAudit>,
+        id: AuditId,
+        report: &str,
+        origin: &Origin,
+    ) -> Result<SecurityAudit>;
 }

@@ -111,6 +111,7 @@ pub trait Store:
     + ControlStore
     + RiskStore
     + InspectionStore
+    + SecurityAuditStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

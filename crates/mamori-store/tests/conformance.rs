@@ -380,6 +380,7 @@ conformance!(
     the_store_refuses_accepting_a_reserved_risk_unless_the_ciso_whatever_the_grant,
     an_inspection_counts_the_answers_given_while_open_and_its_sign_off_raises_findings,
     an_action_is_verified_by_someone_other_than_its_owner_and_closes_its_finding,
+    an_audit_team_is_independent_of_its_scope_whatever_the_grant,
 );
 
 #[path = "conformance/assets.rs"]

@@ -19,6 +19,7 @@ mod inspection;
 mod policy;
 mod quarantine;
 mod risk;
+mod security_audit;
 
 use std::sync::LazyLock;
 
@@ -53,6 +54,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(risk::api())
         .merge(inspection::api())
         .merge(finding::api())
+        .merge(security_audit::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -103,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(risk::pages())
         .merge(inspection::pages())
         .merge(finding::pages())
+        .merge(security_audit::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

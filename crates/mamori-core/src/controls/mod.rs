@@ -117,6 +117,26 @@ impl Chapter {
         }
     }
 
+    /// The message key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Chapter::Organisation => "chapter.organisation",
+            Chapter::Assets => "chapter.assets",
+            Chapter::Resilience => "chapter.resilience",
+            Chapter::Physical => "chapter.physical",
+            Chapter::Human => "chapter.human",
+            Chapter::Technical => "chapter.technical",
+            Chapter::Operations => "chapter.operations",
+            Chapter::Outsourcing => "chapter.outsourcing",
+            Chapter::Review => "chapter.review",
+        }
+    }
+
+    /// The message key of a chapter code's name (`chapter.none` for a code that names none).
+    pub fn key_of(code: &str) -> &'static str {
+        Self::parse(code).map_or("chapter.none", Self::key)
+    }
+
     /// The item of a MIC-style basic policy that the chapter serves: `6(1)` … `6(9)`.
     pub fn policy_anchor(self) -> String {
         format!("6({})", self.number())

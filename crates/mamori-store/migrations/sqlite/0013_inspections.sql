@@ -1,6 +1,7 @@
 -- 自己点検: yearly campaigns over a catalogue, the units each covers with their sign-off, and
 -- each unit's items (the measures that concerned it when the campaign opened) with the answer
--- given to each while the campaign was open. 指摘事項 and 是正処置: what inspections and audits
+-- given to each while the campaign was open. 情報セキュリティ監査: the plan with its scope, the
+-- team, the fieldwork notes and the report. 指摘事項 and 是正処置: what inspections and audits
 -- found, and the actions that correct it.
 CREATE TABLE inspections (
     id INTEGER PRIMARY KEY,
@@ -35,10 +36,57 @@ CREATE TABLE inspection_items (
 -- An answer finds the open items it fills by unit and measure.
 CREATE INDEX inspection_items_measure ON inspection_items (unit_id, measure_urn);
 
+CREATE TABLE security_audits (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    criteria TEXT NOT NULL DEFAULT '',
+    period_from TEXT NOT NULL,
+    period_to TEXT NOT NULL,
+    state TEXT NOT NULL,
+    report TEXT NOT NULL DEFAULT '',
+    reported_by INTEGER REFERENCES users(id),
+    reported_at INTEGER,
+    created_by INTEGER REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE audit_scope_units (
+    audit_id INTEGER NOT NULL REFERENCES security_audits(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    PRIMARY KEY (audit_id, unit_id)
+);
+
+CREATE TABLE audit_scope_chapters (
+    audit_id INTEGER NOT NULL REFERENCES security_audits(id),
+    chapter TEXT NOT NULL,
+    PRIMARY KEY (audit_id, chapter)
+);
+
+CREATE TABLE audit_team (
+    audit_id INTEGER NOT NULL REFERENCES security_audits(id),
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    lead INTEGER NOT NULL DEFAULT 0,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (audit_id, person_id)
+);
+
+CREATE TABLE audit_notes (
+    id INTEGER PRIMARY KEY,
+    audit_id INTEGER NOT NULL REFERENCES security_audits(id),
+    unit_id INTEGER REFERENCES units(id),
+    text TEXT NOT NULL,
+    user_id INTEGER REFERENCES users(id),
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX audit_notes_audit ON audit_notes (audit_id, id);
+
 CREATE TABLE findings (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
     inspection_id INTEGER REFERENCES inspections(id),
+    audit_id INTEGER REFERENCES security_audits(id),
     unit_id INTEGER NOT NULL REFERENCES units(id),
     catalogue_id INTEGER REFERENCES catalogues(id),
     measure_urn TEXT NOT NULL DEFAULT '',
@@ -53,6 +101,7 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_unit ON findings (unit_id);
 CREATE INDEX findings_inspection ON findings (inspection_id);
+CREATE INDEX findings_audit ON findings (audit_id);
 
 CREATE TABLE corrective_actions (
     id INTEGER PRIMARY KEY,

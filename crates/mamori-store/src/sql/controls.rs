@@ -415,4 +415,23 @@ impl ControlStore for SqlStore {
         }
         Ok(units.into_values().collect())
     }
+
+    async fn find_measure(&self, urn_or_code: &str) -> Result<Option<(CatalogueId, String)>> {
+        let raw = urn_or_code.trim();
+        sqlx::query(
+            "SELECT catalogue_id, urn FROM catalogue_nodes WHERE assessable = 1 \
+             AND (urn = $1 OR ref_id = $2) ORDER BY catalogue_id LIMIT 1",
+        )
+        .bind(raw.to_ascii_lowercase())
+        .bind(raw)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| {
+            Ok((
+                CatalogueId(row.try_get("catalogue_id")?),
+                row.try_get("urn")?,
+            ))
+        })
+        .transpose()
+    }
 }

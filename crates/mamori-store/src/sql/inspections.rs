@@ -19,7 +19,7 @@ use sqlx::any::AnyRow;
 use super::controls::answer_from;
 use super::{SqlStore, Write, conflict, opt_id};
 use crate::{
-    ActionId, CatalogueId, Conflict, CorrectiveAction, Finding, FindingId, Inspection,
+    ActionId, AuditId, CatalogueId, Conflict, CorrectiveAction, Finding, FindingId, Inspection,
     InspectionId, InspectionItem, InspectionStore, InspectionUnit, ItemTally, NewAction,
     NewFinding, NewInspection, Origin, PendingUnit, Result, SignOff, StoreError,
 };
@@ -37,11 +37,12 @@ const UNIT_SELECT: &str = "SELECT s.unit_id, un.name AS unit_name, un.org_id, s.
      LEFT JOIN users u ON u.id = s.signed_by";
 
 const FINDING_SELECT: &str = "SELECT f.id, f.source, f.inspection_id, \
-     ins.title AS inspection_title, f.unit_id, un.name AS unit_name, un.org_id, f.catalogue_id, \
+     ins.title AS inspection_title, f.audit_id, sa.title AS audit_title, f.unit_id, un.name AS unit_name, un.org_id, f.catalogue_id, \
      f.measure_urn, n.ref_id AS measure_code, n.name AS measure_name, f.clause, f.kind, \
      f.description, u.username AS raised_name, f.closed_at, f.created_at \
      FROM findings f JOIN units un ON un.id = f.unit_id \
      LEFT JOIN inspections ins ON ins.id = f.inspection_id \
+     LEFT JOIN security_audits sa ON sa.id = f.audit_id \
      LEFT JOIN catalogue_nodes n ON n.catalogue_id = f.catalogue_id AND n.urn = f.measure_urn \
      LEFT JOIN users u ON u.id = f.raised_by";
 
@@ -117,6 +118,8 @@ fn finding_from(row: &AnyRow) -> Result<Finding> {
         source: FindingSource::parse(&source).ok_or_else(|| decode("source"))?,
         inspection: opt_id(row, "inspection_id")?.map(InspectionId),
         inspection_title: row.try_get("inspection_title")?,
+        audit: opt_id(row, "audit_id")?.map(AuditId),
+        audit_title: row.try_get("audit_title")?,
         unit: UnitId(row.try_get("unit_id")?),
         unit_name: row.try_get("unit_name")?,
         org: OrgId(row.try_get("org_id")?),
@@ -161,6 +164,55 @@ fn action_from(row: &AnyRow) -> Result<CorrectiveAction> {
 }
 
 impl SqlStore {
+    /// Writes a finding raised by hand (an auditor's, of an audit or not): its unit and measure
+    /// must exist.
+    pub(super) async fn insert_finding(
+        &self,
+        write: &mut Write,
+        by: UserId,
+        audit: Option<AuditId>,
+        finding: &NewFinding,
+    ) -> Result<Finding> {
+        let unit = sqlx::query("SELECT id FROM units WHERE id = $1")
+            .bind(finding.unit.0)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+        if unit.is_none() {
+            return Err(StoreError::Conflict(Conflict::FindingScopeMissing));
+        }
+        if let Some(catalogue) = finding.catalogue {
+            let found = sqlx::query(
+                "SELECT 1 AS found FROM catalogue_nodes \
+                 WHERE catalogue_id = $1 AND urn = $2 AND assessable = 1",
+            )
+            .bind(catalogue.0)
+            .bind(&finding.measure_urn)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+            if found.is_none() {
+                return Err(StoreError::Conflict(Conflict::FindingScopeMissing));
+            }
+        }
+        let row = sqlx::query(
+            "INSERT INTO findings (source, audit_id, unit_id, catalogue_id, measure_urn, clause, \
+             kind, description, raised_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind(FindingSource::Audit.as_str())
+        .bind(audit.map(|a| a.0))
+        .bind(finding.unit.0)
+        .bind(finding.catalogue.map(|c| c.0))
+        .bind(&finding.measure_urn)
+        .bind(&finding.clause)
+        .bind(finding.kind.as_str())
+        .bind(&finding.description)
+        .bind(by.0)
+        .bind(write.at_ms)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        self.finding_in(write, FindingId(row.try_get("id")?)).await
+    }
+
     async fn inspection_in(&self, write: &mut Write, id: InspectionId) -> Result<Inspection> {
         let row = sqlx::query(&format!("{INSPECTION_SELECT} WHERE i.id = $1"))
             .bind(id.0)
@@ -170,7 +222,7 @@ impl SqlStore {
         inspection_from(&row)
     }
 
-    async fn finding_in(&self, write: &mut Write, id: FindingId) -> Result<Finding> {
+    pub(super) async fn finding_in(&self, write: &mut Write, id: FindingId) -> Result<Finding> {
         let row = sqlx::query(&format!("{FINDING_SELECT} WHERE f.id = $1"))
             .bind(id.0)
             .fetch_optional(&mut *write.tx)
@@ -641,46 +693,11 @@ impl InspectionStore for SqlStore {
         origin: &Origin,
     ) -> Result<Finding> {
         let mut write = self.begin_write().await?;
-        let unit = sqlx::query("SELECT id FROM units WHERE id = $1")
-            .bind(finding.unit.0)
-            .fetch_optional(&mut *write.tx)
+        let stored = self
+            .insert_finding(&mut write, grant.actor(), None, &finding)
             .await?;
-        if unit.is_none() {
-            return Err(StoreError::Conflict(Conflict::FindingScopeMissing));
-        }
-        if let Some(catalogue) = finding.catalogue {
-            let found = sqlx::query(
-                "SELECT 1 AS found FROM catalogue_nodes \
-                 WHERE catalogue_id = $1 AND urn = $2 AND assessable = 1",
-            )
-            .bind(catalogue.0)
-            .bind(&finding.measure_urn)
-            .fetch_optional(&mut *write.tx)
-            .await?;
-            if found.is_none() {
-                return Err(StoreError::Conflict(Conflict::FindingScopeMissing));
-            }
-        }
-        let row = sqlx::query(
-            "INSERT INTO findings (source, unit_id, catalogue_id, measure_urn, clause, kind, \
-             description, raised_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(FindingSource::Audit.as_str())
-        .bind(finding.unit.0)
-        .bind(finding.catalogue.map(|c| c.0))
-        .bind(&finding.measure_urn)
-        .bind(&finding.clause)
-        .bind(finding.kind.as_str())
-        .bind(&finding.description)
-        .bind(grant.actor().0)
-        .bind(write.at_ms)
-        .fetch_one(&mut *write.tx)
-        .await?;
-        let id = FindingId(row.try_get("id")?);
-        let stored = self.finding_in(&mut write, id).await?;
         let event = origin
-            .event("finding.raise", "finding", id)
+            .event("finding.raise", "finding", stored.id)
             .in_unit(Some(finding.unit))
             .with_detail(serde_json::json!({
                 "kind": finding.kind.as_str(),

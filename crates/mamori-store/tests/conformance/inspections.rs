@@ -446,3 +446,158 @@ pub async fn an_action_is_verified_by_someone_other_than_its_owner_and_closes_it
         "an action for a closed finding",
     );
 }
+
+pub async fn an_audit_team_is_independent_of_its_scope_whatever_the_grant(fx: Fx) {
+    use mamori_core::audit_plan::AuditState;
+    use mamori_core::authz::{AuditPlace, ManageAudits, WorkOnAudit};
+    use mamori_store::NewAudit;
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await.id;
+    let audited = new_unit(&fx, org, None, "総務課").await.id;
+    let other = new_unit(&fx, org, None, "監査室").await.id;
+    let ciso = actor(
+        &fx,
+        account(&fx, "ciso", other, Some((Role::Ciso, Scope::Global))).await,
+    )
+    .await;
+    let manage = authorize::<ManageAudits>(&ciso, &()).unwrap();
+    let plan = |units: Vec<UnitId>| NewAudit {
+        year: 2026,
+        title: "令和8年度 情報セキュリティ監査".into(),
+        criteria: "対策基準".into(),
+        from: date(2026, 10, 1),
+        to: date(2026, 11, 30),
+        units,
+        chapters: vec!["technical".into()],
+    };
+    assert_conflict(
+        s.create_security_audit(&manage, plan(vec![UnitId(999_999)]), &origin())
+            .await,
+        Conflict::AuditScopeMissing,
+        "a unit that does not exist",
+    );
+    let before = fx.audit_len().await;
+    let audit = s
+        .create_security_audit(&manage, plan(vec![audited]), &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "audit_plan.create").await;
+    assert_eq!(audit.state, AuditState::Planned);
+    assert_eq!(audit.chapters, ["technical"]);
+
+    // A member of the audited unit, its manager (seated elsewhere) and the officer of its
+    // organisation are refused with their reason, and nothing is written.
+    let staff = actor(&fx, account(&fx, "soumu", audited, None).await).await;
+    let manager = actor(
+        &fx,
+        account(
+            &fx,
+            "kanrisha",
+            other,
+            Some((Role::SecurityManager, Scope::Unit(audited))),
+        )
+        .await,
+    )
+    .await;
+    let officer = actor(
+        &fx,
+        account(
+            &fx,
+            "sekinin",
+            other,
+            Some((Role::SecurityOfficer, Scope::Organisation(org))),
+        )
+        .await,
+    )
+    .await;
+    for (who, why) in [
+        (&staff, Conflict::AuditMemberBelongsToUnit),
+        (&manager, Conflict::AuditMemberManagesUnit),
+        (&officer, Conflict::AuditMemberOverseesOrganisation),
+    ] {
+        let before = fx.audit_len().await;
+        assert_conflict(
+            s.add_audit_member(&manage, audit.id, who.person_id, false, &origin())
+                .await,
+            why,
+            "a member who is not independent",
+        );
+        fx.assert_no_record(before, "a refused member").await;
+    }
+    let auditor = actor(
+        &fx,
+        account(&fx, "kansa", other, Some((Role::Auditor, Scope::Global))).await,
+    )
+    .await;
+    let before = fx.audit_len().await;
+    let with_team = s
+        .add_audit_member(&manage, audit.id, auditor.person_id, true, &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "audit_plan.member_add").await;
+    assert!(with_team.team[0].lead);
+
+    let work = authorize::<WorkOnAudit>(&auditor, &with_team.place()).unwrap();
+    assert_conflict(
+        s.add_audit_note(&work, audit.id, Some(other), "範囲外", &origin())
+            .await,
+        Conflict::AuditUnitOutOfScope,
+        "a note on a unit outside the scope",
+    );
+    let noted = s
+        .add_audit_note(
+            &work,
+            audit.id,
+            Some(audited),
+            "アクセス記録を確認",
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(noted.state, AuditState::Fieldwork);
+    assert_eq!(noted.notes[0].by_name.as_deref(), Some("kansa"));
+    let finding = s
+        .raise_audit_finding(
+            &work,
+            audit.id,
+            NewFinding {
+                unit: audited,
+                catalogue: None,
+                measure_urn: String::new(),
+                clause: "6(6)".into(),
+                kind: FindingKind::Minor,
+                description: "ログの確認記録がない".into(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(finding.audit, Some(audit.id));
+    assert_eq!(finding.source, FindingSource::Audit);
+    let reported = s
+        .issue_audit_report(&work, audit.id, "総合所見", &origin())
+        .await
+        .unwrap();
+    assert_eq!(reported.state, AuditState::Reported);
+    // Closed to changes, whatever the grant says.
+    let stale = authorize::<WorkOnAudit>(
+        &auditor,
+        &AuditPlace {
+            reported: false,
+            ..reported.place()
+        },
+    )
+    .unwrap();
+    assert_conflict(
+        s.add_audit_note(&stale, audit.id, None, "追記", &origin())
+            .await,
+        Conflict::AuditReported,
+        "a note after the report",
+    );
+    assert_conflict(
+        s.add_audit_member(&manage, audit.id, auditor.person_id, false, &origin())
+            .await,
+        Conflict::AuditReported,
+        "a member after the report",
+    );
+}

@@ -163,23 +163,15 @@ async fn find_measure(
     state: &AppState,
     raw: &str,
 ) -> Result<Result<Option<(CatalogueId, String)>, FieldError>, AppError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(Ok(None));
     }
-    for summary in state.store.catalogues().await? {
-        if let Some((_, catalogue)) = state.store.catalogue(summary.id).await?
-            && let Some(node) = catalogue
-                .measures()
-                .find(|n| n.urn == raw.to_ascii_lowercase() || n.ref_id.as_deref() == Some(raw))
-        {
-            return Ok(Ok(Some((summary.id, node.urn.clone()))));
-        }
-    }
-    Ok(Err(FieldError::new(
-        "measure",
-        FieldErrorKind::UnknownValue,
-    )))
+    Ok(state
+        .store
+        .find_measure(raw)
+        .await?
+        .map(Some)
+        .ok_or(FieldError::new("measure", FieldErrorKind::UnknownValue)))
 }
 
 /// Grades a finding again (auditors outside the unit, administrators).

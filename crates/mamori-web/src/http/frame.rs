@@ -28,6 +28,8 @@ pub struct Frame {
     /// 自己点検 and 指摘事項: the roles that oversee units (an action's owner reaches their own
     /// from the home page).
     pub can_assurance: bool,
+    /// 情報セキュリティ監査: the administrators and the auditors.
+    pub can_audits: bool,
 }
 
 impl Frame {
@@ -43,6 +45,7 @@ impl Frame {
             can_quarantine: user.ctx.quarantine,
             can_risks: user.actor.oversees_risks(),
             can_assurance: user.actor.oversees_assurance(),
+            can_audits: user.actor.reads_audits(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Frame {
             can_quarantine: false,
             can_risks: false,
             can_assurance: false,
+            can_audits: false,
         }
     }
 

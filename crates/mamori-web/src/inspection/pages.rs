@@ -15,22 +15,6 @@ use serde::Deserialize;
 use super::ops::{self, CampaignDraft};
 use crate::http::{AppError, AppState, Form, Frame, PathParams, User, parse_opt_id, render};
 
-/// The message key of a chapter code (`""` for measures outside the nine chapters).
-pub fn chapter_key(code: &str) -> &'static str {
-    match Chapter::parse(code) {
-        Some(Chapter::Organisation) => "chapter.organisation",
-        Some(Chapter::Assets) => "chapter.assets",
-        Some(Chapter::Resilience) => "chapter.resilience",
-        Some(Chapter::Physical) => "chapter.physical",
-        Some(Chapter::Human) => "chapter.human",
-        Some(Chapter::Technical) => "chapter.technical",
-        Some(Chapter::Operations) => "chapter.operations",
-        Some(Chapter::Outsourcing) => "chapter.outsourcing",
-        Some(Chapter::Review) => "chapter.review",
-        None => "chapter.none",
-    }
-}
-
 pub struct CampaignRow {
     pub id: i64,
     pub year: i32,
@@ -238,7 +222,7 @@ pub async fn dashboard(
     let chapters = board
         .chapters
         .iter()
-        .map(|(code, p)| progress_row(frame.t(chapter_key(code)).to_owned(), String::new(), p))
+        .map(|(code, p)| progress_row(frame.t(Chapter::key_of(code)).to_owned(), String::new(), p))
         .collect();
     let total = progress_row(
         frame.t("inspection.total").to_owned(),
@@ -317,7 +301,7 @@ pub async fn unit(
                 urn: item.node.urn.clone(),
                 ref_id: item.node.ref_id.clone().unwrap_or_default(),
                 name: text.name.unwrap_or_default().to_owned(),
-                chapter: chapter_key(item.node.chapter.map_or("", |c| c.code())),
+                chapter: Chapter::key_of(item.node.chapter.map_or("", |c| c.code())),
                 state: answer.map_or("", |a| a.state.as_str()).to_owned(),
                 last_year: item.last_year.map_or("", |s| s.as_str()).to_owned(),
                 reason: answer.map(|a| a.reason.clone()).unwrap_or_default(),

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 82] = [
+const MATRIX: [(&str, &str); 90] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1651,6 +1651,14 @@ const MATRIX: [(&str, &str); 82] = [
     ("GET /corrective-actions", "AAAAAAAA"),
     ("POST /corrective-actions/{id}/complete", "AAAAFFNN"),
     ("POST /corrective-actions/{id}/verify", "AAFFFANN"),
+    ("GET /audits", "AAAAAAAF"),
+    ("POST /audits", "AAFFFFFF"),
+    ("GET /audits/{id}", "AANNNANN"),
+    ("POST /audits/{id}/team", "AANNNFNN"),
+    ("DELETE /audits/{id}/team/{person}", "AANNNFNN"),
+    ("POST /audits/{id}/notes", "FFNNNANN"),
+    ("POST /audits/{id}/findings", "FFNNNANN"),
+    ("POST /audits/{id}/report", "FFNNNANN"),
 ];
 
 #[tokio::test]
@@ -1839,6 +1847,37 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 .expect(StatusCode::OK);
         }
         format!("/api/v1/corrective-actions/{id}")
+    };
+
+    // 情報セキュリティ監査 of unit B led by the auditor of unit A; per attempt, a fresh person of
+    // unit A for the team, and a fresh audit for the report (which closes it).
+    let fresh_audit =
+        async || {
+            let id = post("/api/v1/audits")
+            .token(&w.ciso.token)
+            .json(json!({"year": 2026, "title": "情報セキュリティ監査", "period_from": "2026-10-01",
+                "period_to": "2026-11-30", "unit_ids": [w.unit_b]}))
+            .send(&w.app)
+            .await
+            .expect(StatusCode::CREATED)["id"]
+            .clone();
+            post(&format!("/api/v1/audits/{id}/team"))
+                .token(&w.ciso.token)
+                .json(json!({"person_id": w.auditor_a.person, "lead": true}))
+                .send(&w.app)
+                .await
+                .expect(StatusCode::OK);
+            format!("/api/v1/audits/{id}")
+        };
+    let audit_of_b = fresh_audit().await;
+    let fresh_person = async |n: usize| {
+        post("/api/v1/people")
+            .token(&w.ciso.token)
+            .json(json!({"name": format!("監査人{n}"), "unit_id": w.unit_a}))
+            .send(&w.app)
+            .await
+            .expect(StatusCode::CREATED)["id"]
+            .clone()
     };
 
     let mut wrong = Vec::new();
@@ -2062,6 +2101,31 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     post(&format!("{}/verify", fresh_action(true).await))
                         .json(json!({"accepted": true, "note": format!("確認{n}")}))
                 }
+                "GET /audits" => get("/api/v1/audits"),
+                "POST /audits" => post("/api/v1/audits").json(json!({
+                    "year": 2030 + n, "title": format!("監査{n}"), "period_from": "2030-10-01",
+                    "period_to": "2030-11-30", "unit_ids": [w.unit_b],
+                })),
+                "GET /audits/{id}" => get(&audit_of_b),
+                "POST /audits/{id}/team" => post(&format!("{audit_of_b}/team"))
+                    .json(json!({"person_id": fresh_person(n).await})),
+                "DELETE /audits/{id}/team/{person}" => {
+                    let person = fresh_person(100 + n).await;
+                    post(&format!("{audit_of_b}/team"))
+                        .token(&w.ciso.token)
+                        .json(json!({"person_id": person}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::OK);
+                    delete(&format!("{audit_of_b}/team/{person}"))
+                }
+                "POST /audits/{id}/notes" => post(&format!("{audit_of_b}/notes"))
+                    .json(json!({"unit_id": w.unit_b, "text": format!("調書{n}")})),
+                "POST /audits/{id}/findings" => post(&format!("{audit_of_b}/findings")).json(
+                    json!({"unit_id": w.unit_b, "kind": "minor", "description": format!("指摘{n}")}),
+                ),
+                "POST /audits/{id}/report" => post(&format!("{}/report", fresh_audit().await))
+                    .json(json!({"report": format!("所見{n}")})),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;

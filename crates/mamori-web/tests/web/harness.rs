@@ -168,6 +168,8 @@ pub struct Fixture {
     pub finding_b1: i64,
     pub action_open: Vec<i64>,
     pub action_done: Vec<i64>,
+    /// A 情報セキュリティ監査 of unit B1 planned by the CISO, its team the auditor (of unit A1).
+    pub security_audit: i64,
 }
 
 impl Fixture {
@@ -543,6 +545,7 @@ impl App {
             ("{action_open}", fx.action_open[i].to_string()),
             ("{action_done}", fx.action_done[i].to_string()),
             ("{nn}", format!("{:02}", 50 + i)),
+            ("{security_audit}", fx.security_audit.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -872,7 +875,38 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
     )
     .await;
 
+    let security_audit = {
+        use mamori_core::authz::ManageAudits;
+        use mamori_store::{NewAudit, SecurityAuditStore as _};
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        let grant = authorize::<ManageAudits>(&ciso, &()).unwrap();
+        let audit = store
+            .create_security_audit(
+                &grant,
+                NewAudit {
+                    year: 2026,
+                    title: "令和8年度 情報セキュリティ監査".into(),
+                    criteria: "対策基準".into(),
+                    from: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                    to: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                    units: vec![unit_b1],
+                    chapters: Vec::new(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        let auditor = users.iter().find(|(w, _, _)| *w == Who::Auditor).unwrap().2;
+        store
+            .add_audit_member(&grant, audit.id, auditor, true, &origin)
+            .await
+            .unwrap();
+        audit.id.0
+    };
+
     Fixture {
+        security_audit,
         inspection: assurance.0,
         finding_a1: assurance.1,
         finding_b1: assurance.2,

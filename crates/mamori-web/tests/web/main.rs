@@ -205,6 +205,27 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  GO,  GO,  404, 403, 404, 404, 404, 404, L  ]),
     row("POST", "/corrective-actions/{id}/verify", "/corrective-actions/{action_done}/verify", &[("decision", "accept"), ("note", "確認{who}")],
                                                                                                [GO,  GO,  404, 404, 404, 403, GO,  404, 404, 404, L  ]),
+    // 情報セキュリティ監査: planned by the administrators; read by them, its team and the auditors
+    // independent of its scope (the fixture's: unit B1, the auditor of unit A1 leading);
+    // fieldwork, findings and the report by the team alone.
+    row("GET",  "/audits", "/audits", &[],                                                    [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
+    row("POST", "/audits", "/audits", &[("year", "20{nn}"), ("title", "監査{who}"), ("period_from", "2026-10-01"), ("period_to", "2026-11-30"), ("units", "{unit_b1}")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/audits/{id}", "/audits/{security_audit}", &[],                              [200, 200, 404, 404, 404, 404, 200, 404, 404, 404, L  ]),
+    row("GET",  "/audits/{id}", "/audits/99999999", &[],                                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("GET",  "/audits/{id}/findings.xlsx", "/audits/{security_audit}/findings.xlsx", &[],  [200, 200, 404, 404, 404, 404, 200, 404, 404, 404, L  ]),
+    row("POST", "/audits/{id}/team", "/audits/{security_audit}/team", &[("person", "{spare_person}")],
+                                                                                               [GO,  GO,  404, 404, 404, 404, 403, 404, 404, 404, L  ]),
+    row("POST", "/audits/{id}/team/{person}/remove", "/audits/{security_audit}/team/{spare_person}/remove", &[],
+                                                                                               [GO,  GO,  404, 404, 404, 404, 403, 404, 404, 404, L  ]),
+    row("POST", "/audits/{id}/notes", "/audits/{security_audit}/notes", &[("unit", "{unit_b1}"), ("text", "調書{who}")],
+                                                                                               [403, 403, 404, 404, 404, 404, GO,  404, 404, 404, L  ]),
+    row("POST", "/audits/{id}/findings", "/audits/{security_audit}/findings", &[("unit", "{unit_b1}"), ("kind", "minor"), ("description", "指摘{who}")],
+                                                                                               [403, 403, 404, 404, 404, 404, GO,  404, 404, 404, L  ]),
+    // Last of the audit's rows: the report closes it.
+    row("GET",  "/audits/{id}/report", "/audits/{security_audit}/report", &[],                [200, 200, 404, 404, 404, 404, 200, 404, 404, 404, L  ]),
+    row("POST", "/audits/{id}/report", "/audits/{security_audit}/report", &[("report", "所見{who}")],
+                                                                                               [403, 403, 404, 404, 404, 404, GO,  404, 404, 404, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
@@ -2549,3 +2570,106 @@ async fn pages_are_not_cached() {
 mod api;
 mod assets;
 mod tokens;
+
+/// 情報セキュリティ監査 through the pages: the team's notes and findings, the findings and
+/// actions as a workbook, the member of an audited unit refused with the reason, and the
+/// printable report, after which the audit is closed.
+#[tokio::test]
+async fn an_audit_refuses_the_audited_and_exports_its_findings_and_report() {
+    let app = App::new().await;
+    let ciso = app.login(Who::Ciso).await;
+    let auditor = app.login(Who::Auditor).await;
+    let audit = format!("/audits/{}", app.fx.security_audit);
+    let unit_b1 = app.fx.unit_b1.to_string();
+
+    // The person of unit B1 may not audit it: 409 with the reason, nothing added.
+    let person_b1 = app.fx.person_b1.to_string();
+    let refused = request(
+        &app,
+        "POST",
+        &format!("{audit}/team"),
+        &ciso,
+        &[("person", &person_b1)],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.text().contains("監査対象の課室に所属する職員は"),
+        "{}",
+        refused.text()
+    );
+    let page = request(&app, "GET", &audit, &ciso, &[]).await.text();
+    let team = page
+        .split("id=\"audit-team\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .unwrap_or_default();
+    assert!(team.contains("利用者 auditor"), "{page}");
+    assert!(!team.contains("学務 次郎"), "refused but listed: {team}");
+
+    for (path, pairs) in [
+        (
+            format!("{audit}/notes"),
+            vec![
+                ("unit", unit_b1.as_str()),
+                ("text", "アクセス記録を確認した"),
+            ],
+        ),
+        (
+            format!("{audit}/findings"),
+            vec![
+                ("unit", unit_b1.as_str()),
+                ("kind", "major"),
+                ("clause", "6(6)"),
+                ("description", "ログの点検記録がない"),
+            ],
+        ),
+    ] {
+        let done = request(&app, "POST", &path, &auditor, &pairs).await;
+        assert_eq!(done.status.as_u16(), GO, "{path}: {}", done.text());
+    }
+    let page = request(&app, "GET", &audit, &auditor, &[]).await;
+    assert!(page.text().contains("data-state=\"fieldwork\""));
+
+    let workbook = request(&app, "GET", &format!("{audit}/findings.xlsx"), &ciso, &[]).await;
+    assert_eq!(workbook.status, StatusCode::OK);
+    assert_eq!(
+        workbook.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let table = mamori_sheet::read(&workbook.bytes, &mamori_sheet::Limits::default())
+        .expect("a workbook mamori reads back");
+    assert_eq!(table.rows.len(), 2, "{:?}", table.rows);
+    assert_eq!(table.cell(0, 2), "種別");
+    assert_eq!(table.cell(1, 2), "重大な不適合");
+    assert_eq!(table.cell(1, 5), "ログの点検記録がない");
+
+    let issued = request(
+        &app,
+        "POST",
+        &format!("{audit}/report"),
+        &auditor,
+        &[("report", "概ね適切に運用されている。")],
+    )
+    .await;
+    assert_eq!(issued.status.as_u16(), GO);
+    let report = request(&app, "GET", &format!("{audit}/report"), &ciso, &[]).await;
+    let text = report.text();
+    assert!(text.contains("id=\"report-signature\""), "{text}");
+    assert!(
+        text.contains("利用者 auditor"),
+        "the lead auditor's name: {text}"
+    );
+    assert!(!text.contains("id=\"report-draft\""), "{text}");
+    assert!(text.contains("ログの点検記録がない"));
+    // Closed: no more notes.
+    let closed = request(
+        &app,
+        "POST",
+        &format!("{audit}/notes"),
+        &auditor,
+        &[("text", "追記")],
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::FORBIDDEN);
+}
