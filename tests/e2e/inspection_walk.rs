@@ -4,7 +4,8 @@
 //! 未実施 on the page's form, the rest by a script of theirs through the API, one of them
 //! 一部実施); the
 //! organisation's 情報セキュリティ責任者 signs the result off and is shown the findings the 未実施
-//! and 一部実施 answers became.
+//! and 一部実施 answers became. Then the administrator plans an audit of the 課室 and is refused
+//! its 管理者 on the audit team, with the reason, and takes an auditor from outside.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -91,7 +92,7 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
     let base = format!("http://{addr}");
     let client = &client;
     log_in(client, &base, "admin", &admin_password).await;
-    change_initial_password(client, &base, &admin_password).await;
+    let admin_password = change_initial_password(client, &base, &admin_password).await;
     client
         .goto(&format!("{base}/organisations"))
         .await
@@ -120,6 +121,20 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
             &on_org,
             "--unit",
             &unit,
+        ],
+    )
+    .await;
+    user_create(
+        data,
+        &[
+            "--username",
+            "kansa",
+            "--name",
+            "監査 五郎",
+            "--role",
+            "auditor",
+            "--scope",
+            "global",
         ],
     )
     .await;
@@ -264,6 +279,59 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
         .expect("the unit's page");
     wait_for_text(client, "#inspection-signed", "kimura").await;
     assert!(client.find(Locator::Css("form.answer-form")).await.is_err());
+    log_out(client).await;
+
+    // The administrator plans the year's audit of the 課室: its own 管理者 is refused a place on
+    // the team, with the reason; an auditor from outside is taken.
+    log_in(client, &base, "admin", &admin_password).await;
+    client
+        .goto(&format!("{base}/audits"))
+        .await
+        .expect("audits page");
+    element(client, "#audits-none").await;
+    let plan = "#audit-create";
+    type_into(
+        client,
+        &format!("{plan} input[name='title']"),
+        "令和8年度 情報セキュリティ監査",
+    )
+    .await;
+    client
+        .execute(
+            "document.querySelector('#audit-create input[name=period_from]').value = '2026-10-01'; \
+             document.querySelector('#audit-create input[name=period_to]').value = '2026-11-30';",
+            vec![],
+        )
+        .await
+        .expect("period set");
+    click(client, &format!("{plan} input[name='unit-{unit}']")).await;
+    click(client, &format!("{plan} input[name='chapter-technical']")).await;
+    click(client, &format!("{plan} button[type='submit']")).await;
+    wait_for_text(client, "#audit-title", "令和8年度 情報セキュリティ監査").await;
+    let audit_url = url(client).await;
+    element(client, "#team-none").await;
+    let member = element(client, "#audit-member-add select[name='person']").await;
+    member
+        .select_by_label("高橋 健 (総務課)")
+        .await
+        .expect("the 管理者 offered");
+    click(client, "#audit-member-add button[type='submit']").await;
+    wait_for_text(
+        client,
+        "#error-headline",
+        "監査対象の課室に所属する職員は、この監査の監査人になれません(独立性)。",
+    )
+    .await;
+    client.goto(&audit_url).await.expect("audit page");
+    element(client, "#team-none").await;
+    element(client, "#audit-member-add select[name='person']")
+        .await
+        .select_by_label("監査 五郎")
+        .await
+        .expect("the auditor offered");
+    click(client, "#audit-member-add input[name='lead']").await;
+    click(client, "#audit-member-add button[type='submit']").await;
+    wait_for_text(client, "#audit-team", "監査 五郎").await;
     log_out(client).await;
 }
 

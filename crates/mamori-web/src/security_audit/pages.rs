@@ -225,9 +225,9 @@ pub async fn audit(
             .0
             .into_iter()
             .filter(|p| !audit.team.iter().any(|m| m.person == p.id))
-            .map(|p| {
-                let place = p.unit_name.unwrap_or_default();
-                (p.id.0, format!("{} ({place})", p.name))
+            .map(|p| match p.unit_name {
+                Some(unit) => (p.id.0, format!("{} ({unit})", p.name)),
+                None => (p.id.0, p.name),
             })
             .collect()
     } else {
