@@ -2,17 +2,21 @@
 //! units of 管理者 (`KANRI`), its 未実施 and 一部実施 become findings whose corrective actions stand
 //! at each step (verified, reported done, open and one overdue); this year's campaign half
 //! answered (one unit complete and waiting for sign-off, the 情報政策課 half way, one not
-//! started). Deterministic: the same year every time.
+//! started); and this year's 情報セキュリティ監査 in fieldwork, with findings and one action
+//! overdue. Deterministic: the same year every time.
 
 use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate};
 use mamori_core::authz::{
-    ActionPlace, CompleteCorrectiveAction, ManageInspections, PlanCorrectiveAction,
-    RecordMeasureStatus, SignOffInspection, VerifyCorrectiveAction, authorize,
+    ActionPlace, CompleteCorrectiveAction, ManageAudits, ManageInspections, PlanCorrectiveAction,
+    RecordMeasureStatus, SignOffInspection, VerifyCorrectiveAction, WorkOnAudit, authorize,
 };
 use mamori_core::controls::{MeasureState, builtin};
+use mamori_core::finding::FindingKind;
 use mamori_core::{Actor, Clock as _, OrgId, PersonId};
-use mamori_store::{InspectionId, NewAction, NewAnswer, NewInspection, Origin, Store};
+use mamori_store::{
+    InspectionId, NewAction, NewAnswer, NewAudit, NewFinding, NewInspection, Origin, Store,
+};
 
 use crate::messages::msg;
 
@@ -194,5 +198,88 @@ pub async fn fill_inspections(store: &dyn Store, org: OrgId) -> anyhow::Result<u
     for (unit, share) in items.iter().zip(THIS_YEAR) {
         answer(unit, share, 1).await?;
     }
+    fill_audit(store, this_year, &chosen[1..], owner, today).await?;
     Ok(findings.len())
+}
+
+/// This year's 情報セキュリティ監査 of two units, in fieldwork: led by the 教育委員会's 責任者
+/// `kimura` (independent of 管理者's units: a mutual audit between the organisations of the
+/// 組合), with notes and two findings, one action overdue.
+async fn fill_audit(
+    store: &dyn Store,
+    year: i32,
+    units: &[&mamori_store::UnitAssets],
+    owner: PersonId,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    let ciso = actor(store, "sato").await?;
+    let origin = Origin::of(&ciso, "demo");
+    let lead = actor(store, "kimura").await?;
+    let manage = authorize::<ManageAudits>(&ciso, &())?;
+    let audit = store
+        .create_security_audit(
+            &manage,
+            NewAudit {
+                year,
+                title: msg!("cli.demo.audit_title", year = year),
+                criteria: msg!("cli.demo.audit_criteria"),
+                from: shift(today, -20),
+                to: shift(today, 20),
+                units: units.iter().map(|u| u.unit).collect(),
+                chapters: vec!["technical".into(), "operations".into()],
+            },
+            &origin,
+        )
+        .await?;
+    let audit = store
+        .add_audit_member(&manage, audit.id, lead.person_id, true, &origin)
+        .await?;
+    let work = authorize::<WorkOnAudit>(&lead, &audit.place())?;
+    let lead_origin = Origin::of(&lead, "demo");
+    for unit in units {
+        store
+            .add_audit_note(
+                &work,
+                audit.id,
+                Some(unit.unit),
+                &msg!("cli.demo.audit_note"),
+                &lead_origin,
+            )
+            .await?;
+    }
+    for (i, (unit, kind)) in units
+        .iter()
+        .zip([FindingKind::Major, FindingKind::Observation])
+        .enumerate()
+    {
+        let finding = store
+            .raise_audit_finding(
+                &work,
+                audit.id,
+                NewFinding {
+                    unit: unit.unit,
+                    catalogue: None,
+                    measure_urn: String::new(),
+                    clause: "6(4)".into(),
+                    kind,
+                    description: msg!("cli.demo.audit_finding"),
+                },
+                &lead_origin,
+            )
+            .await?;
+        let place = finding.place();
+        store
+            .plan_action(
+                &authorize::<PlanCorrectiveAction>(&ciso, &place)?,
+                NewAction {
+                    finding: finding.id,
+                    description: msg!("cli.demo.action"),
+                    owner,
+                    due_on: shift(today, if i == 0 { -5 } else { 60 }),
+                },
+                &origin,
+            )
+            .await?;
+    }
+    Ok(())
 }

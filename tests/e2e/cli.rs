@@ -261,7 +261,8 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
     let actions = column(
         &data,
         "SELECT a.state || ' ' || CASE WHEN a.due_on < date('now') THEN 'late' ELSE 'due' END \
-         FROM corrective_actions a ORDER BY a.id",
+         FROM corrective_actions a JOIN findings f ON f.id = a.finding_id \
+         WHERE f.source = 'inspection' ORDER BY a.id",
     );
     assert!(actions.len() >= 3, "{actions:?}");
     assert_eq!(actions[..3], ["verified due", "done due", "open late"]);
@@ -270,6 +271,23 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
         "SELECT CAST(COUNT(*) AS TEXT) FROM findings WHERE source = 'inspection'",
     );
     assert_eq!(findings, [actions.len().to_string()]);
+    // This year's audit of two units, in fieldwork, independent of them, with two findings
+    // and one action overdue.
+    let audits = column(
+        &data,
+        "SELECT a.state || ' ' || CAST((SELECT COUNT(*) FROM audit_scope_units s \
+         WHERE s.audit_id = a.id) AS TEXT) || ' ' || u.username FROM security_audits a \
+         JOIN audit_team t ON t.audit_id = a.id AND t.lead = 1 \
+         JOIN users u ON u.person_id = t.person_id",
+    );
+    assert_eq!(audits, ["fieldwork 2 kimura"]);
+    let audit_actions = column(
+        &data,
+        "SELECT f.kind || ' ' || CASE WHEN a.due_on < date('now') THEN 'late' ELSE 'due' END \
+         FROM findings f JOIN corrective_actions a ON a.finding_id = f.id \
+         WHERE f.audit_id IS NOT NULL ORDER BY f.id",
+    );
+    assert_eq!(audit_actions, ["major late", "observation due"]);
 }
 
 #[test]

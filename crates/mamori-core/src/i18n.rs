@@ -621,6 +621,26 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The procedure and the record of its presentation were checked.",
     ),
     (
+        "cli.demo.audit_criteria",
+        "情報セキュリティ対策基準、総務省「地方公共団体における情報セキュリティ監査に関するガイドライン」",
+        "The security standard and MIC's guideline for information security audits of local governments",
+    ),
+    (
+        "cli.demo.audit_finding",
+        "サーバ室の入退室記録に、退室時刻の記入漏れが複数ある。",
+        "Several entries of the server room's log lack the time of leaving.",
+    ),
+    (
+        "cli.demo.audit_note",
+        "サーバ室の入退室記録と、LGWAN接続系端末の持出し記録を確認した。",
+        "Checked the server room's entry log and the take-out log of the LGWAN-connected terminals.",
+    ),
+    (
+        "cli.demo.audit_title",
+        "{year}年度 情報セキュリティ監査",
+        "Information security audit {year}",
+    ),
+    (
         "cli.demo.catalogue_missing",
         "組み込みの対策項目集がありません",
         "the built-in catalogue is missing",
