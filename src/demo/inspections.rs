@@ -2,20 +2,22 @@
 //! units of 管理者 (`KANRI`), its 未実施 and 一部実施 become findings whose corrective actions stand
 //! at each step (verified, reported done, open and one overdue); this year's campaign half
 //! answered (one unit complete and waiting for sign-off, the 情報政策課 half way, one not
-//! started); and this year's 情報セキュリティ監査 in fieldwork, with findings and one action
-//! overdue. Deterministic: the same year every time.
+//! started); this year's 情報セキュリティ監査 in fieldwork, with findings and one action
+//! overdue; and an exception about to expire beside an emergency one to decide. Deterministic: the same year every time.
 
 use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate};
 use mamori_core::authz::{
-    ActionPlace, CompleteCorrectiveAction, ManageAudits, ManageInspections, PlanCorrectiveAction,
-    RecordMeasureStatus, SignOffInspection, VerifyCorrectiveAction, WorkOnAudit, authorize,
+    ActionPlace, CompleteCorrectiveAction, DecideException, ManageAudits, ManageInspections,
+    PlanCorrectiveAction, RecordMeasureStatus, RequestException, SignOffInspection,
+    VerifyCorrectiveAction, WorkOnAudit, authorize,
 };
 use mamori_core::controls::{MeasureState, builtin};
 use mamori_core::finding::FindingKind;
 use mamori_core::{Actor, Clock as _, OrgId, PersonId};
 use mamori_store::{
-    InspectionId, NewAction, NewAnswer, NewAudit, NewFinding, NewInspection, Origin, Store,
+    InspectionId, NewAction, NewAnswer, NewAudit, NewException, NewFinding, NewInspection, Origin,
+    Store,
 };
 
 use crate::messages::msg;
@@ -199,7 +201,73 @@ pub async fn fill_inspections(store: &dyn Store, org: OrgId) -> anyhow::Result<u
         answer(unit, share, 1).await?;
     }
     fill_audit(store, this_year, &chosen[1..], owner, today).await?;
+    fill_exceptions(store, summary.id, today).await?;
     Ok(findings.len())
+}
+
+/// Two 例外措置 of the 情報政策課, asked for by its 管理者 `takahashi`: one approved by the CISO
+/// and about to expire, one taken in an emergency and waiting for the decision.
+async fn fill_exceptions(
+    store: &dyn Store,
+    catalogue: mamori_store::CatalogueId,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    let ciso = actor(store, "sato").await?;
+    let manager = actor(store, "takahashi").await?;
+    let unit = manager
+        .unit_id
+        .with_context(|| msg!("cli.demo.account_missing", user = "takahashi"))?;
+    let org = manager
+        .org_id
+        .with_context(|| msg!("cli.demo.account_missing", user = "takahashi"))?;
+    let request = authorize::<RequestException>(&manager, &(org, unit))?;
+    let origin = Origin::of(&manager, "demo");
+    let measures: Vec<String> = builtin()
+        .measures()
+        .skip(40)
+        .take(2)
+        .map(|m| m.urn.clone())
+        .collect();
+    let soon = store
+        .request_exception(
+            &request,
+            NewException {
+                catalogue,
+                measure_urn: measures[0].clone(),
+                unit,
+                reason: msg!("cli.demo.exception_reason"),
+                compensating: msg!("cli.demo.exception_compensating"),
+                until: shift(today, 7),
+                taken_on: None,
+            },
+            &origin,
+        )
+        .await?;
+    store
+        .decide_exception(
+            &authorize::<DecideException>(&ciso, &soon.place())?,
+            soon.id,
+            true,
+            &msg!("cli.demo.exception_approved"),
+            &Origin::of(&ciso, "demo"),
+        )
+        .await?;
+    store
+        .request_exception(
+            &request,
+            NewException {
+                catalogue,
+                measure_urn: measures[1].clone(),
+                unit,
+                reason: msg!("cli.demo.exception_emergency"),
+                compensating: msg!("cli.demo.exception_compensating"),
+                until: shift(today, 14),
+                taken_on: Some(shift(today, -1)),
+            },
+            &origin,
+        )
+        .await?;
+    Ok(())
 }
 
 /// This year's 情報セキュリティ監査 of two units, in fieldwork: led by the 教育委員会's 責任者

@@ -288,6 +288,12 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
          WHERE f.audit_id IS NOT NULL ORDER BY f.id",
     );
     assert_eq!(audit_actions, ["major late", "observation due"]);
+    // An exception about to expire, an emergency one waiting for the CISO.
+    let exceptions = column(
+        &data,
+        "SELECT state || ' ' || CAST(emergency AS TEXT) FROM measure_exceptions ORDER BY id",
+    );
+    assert_eq!(exceptions, ["approved 0", "emergency 1"]);
 }
 
 #[test]

@@ -841,6 +841,44 @@ impl Actor {
     }
 }
 
+/// 例外措置を申請する: the unit's 管理者, its organisation's 責任者 and the administrators.
+pub struct RequestException;
+impl Permission for RequestException {
+    type Target = (OrgId, UnitId);
+    const NAME: &'static str = "exception.request";
+    fn allows(actor: &Actor, (org, unit): &(OrgId, UnitId)) -> bool {
+        RecordMeasureStatus::allows(actor, &(*org, *unit))
+    }
+}
+
+/// An exception to be decided: its unit, and who asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExceptionPlace {
+    pub org: OrgId,
+    pub unit: UnitId,
+    pub requested_by: Option<UserId>,
+}
+
+/// 例外措置を読む: whoever oversees the unit and the CSIRT (as for the measures' answers).
+pub struct ViewExceptions;
+impl Permission for ViewExceptions {
+    type Target = ExceptionPlace;
+    const NAME: &'static str = "exception.read";
+    fn allows(actor: &Actor, place: &ExceptionPlace) -> bool {
+        ViewMeasureStatus::allows(actor, &(place.org, Some(place.unit)))
+    }
+}
+
+/// 例外措置を許可する: the CISO, and never on their own request (the store checks it again).
+pub struct DecideException;
+impl Permission for DecideException {
+    type Target = ExceptionPlace;
+    const NAME: &'static str = "exception.decide";
+    fn allows(actor: &Actor, place: &ExceptionPlace) -> bool {
+        actor.has_global(&[Role::Ciso]) && place.requested_by != Some(actor.user_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1521,5 +1559,29 @@ mod tests {
         assert!(authorize::<WorkOnAudit>(&member, &place(true)).is_err());
         assert!(authorize::<ManageAudits>(&ciso, &()).is_ok());
         assert!(authorize::<ManageAudits>(&member, &()).is_err());
+    }
+
+    #[test]
+    fn exceptions_are_asked_for_by_the_unit_and_decided_by_another_ciso() {
+        let place = |by: Option<i64>| ExceptionPlace {
+            org: OrgId(1),
+            unit: UnitId(11),
+            requested_by: by.map(UserId),
+        };
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let staff = actor(9, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        assert!(authorize::<RequestException>(&manager, &(OrgId(1), UnitId(11))).is_ok());
+        assert!(authorize::<RequestException>(&staff, &(OrgId(1), UnitId(11))).is_err());
+        assert!(authorize::<DecideException>(&ciso, &place(Some(5))).is_ok());
+        assert!(authorize::<DecideException>(&ciso, &place(Some(1))).is_err());
+        assert!(authorize::<DecideException>(&director, &place(Some(5))).is_err());
+        assert!(authorize::<ViewExceptions>(&manager, &place(None)).is_ok());
+        assert!(authorize::<ViewExceptions>(&staff, &place(None)).is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod authz;
 pub mod classification;
 pub mod controls;
 pub mod credentials;
+pub mod exception;
 pub mod exposition;
 pub mod finding;
 pub mod i18n;

@@ -175,6 +175,12 @@ conflicts! {
     AuditMemberManagesUnit => "audit_plan.member_manages_unit",
     /// Independence: the 情報セキュリティ責任者 over an audited unit does not audit it.
     AuditMemberOverseesOrganisation => "audit_plan.member_oversees_organisation",
+    /// An exception names a measure or unit that does not exist.
+    ExceptionScopeMissing => "exception.scope_missing",
+    /// The exception is decided already.
+    ExceptionDecided => "exception.decided",
+    /// Nobody decides an exception they asked for (segregation of duties).
+    ExceptionSelfDecision => "exception.self_decision",
 }
 
 impl std::fmt::Display for Conflict {

@@ -5,10 +5,12 @@
 use chrono::NaiveDate;
 use mamori_core::audit_plan::AuditState;
 use mamori_core::authz::{
-    CompleteCorrectiveAction, Granted, ManageAudits, ManageFindings, ManageInspections,
-    PlanCorrectiveAction, SignOffInspection, VerifyCorrectiveAction, WorkOnAudit,
+    CompleteCorrectiveAction, DecideException, Granted, ManageAudits, ManageFindings,
+    ManageInspections, PlanCorrectiveAction, RequestException, SignOffInspection,
+    VerifyCorrectiveAction, WorkOnAudit,
 };
 use mamori_core::controls::MeasureState;
+use mamori_core::exception::ExceptionState;
 use mamori_core::finding::{ActionState, FindingKind, FindingSource};
 use mamori_core::{OrgId, PersonId, UnitId, UserId};
 
@@ -35,11 +37,15 @@ macro_rules! display_id {
         }
     )+};
 }
+/// Id of a stored 例外措置.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExceptionId(pub i64);
+
 /// Id of a stored 情報セキュリティ監査.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AuditId(pub i64);
 
-display_id!(InspectionId, FindingId, ActionId, AuditId);
+display_id!(InspectionId, FindingId, ActionId, AuditId, ExceptionId);
 
 /// The items a unit is to answer: measure urns with their chapter, in catalogue order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -425,4 +431,78 @@ pub trait SecurityAuditStore: Send + Sync {
         report: &str,
         origin: &Origin,
     ) -> Result<SecurityAudit>;
+}
+
+/// An exception as asked for: its text checked by core, its measure and unit by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewException {
+    pub catalogue: CatalogueId,
+    pub measure_urn: String,
+    pub unit: UnitId,
+    pub reason: String,
+    pub compensating: String,
+    pub until: NaiveDate,
+    /// Taken first, in an emergency, on this day.
+    pub taken_on: Option<NaiveDate>,
+}
+
+/// An exception as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureException {
+    pub id: ExceptionId,
+    pub catalogue: CatalogueId,
+    pub measure_urn: String,
+    pub measure_code: String,
+    pub measure_name: String,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub org: OrgId,
+    pub reason: String,
+    pub compensating: String,
+    pub until: NaiveDate,
+    pub emergency: bool,
+    pub taken_on: Option<NaiveDate>,
+    pub state: ExceptionState,
+    pub requested_by: Option<UserId>,
+    pub requested_by_name: Option<String>,
+    pub requested_at: i64,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: String,
+}
+
+impl MeasureException {
+    pub fn place(&self) -> mamori_core::authz::ExceptionPlace {
+        mamori_core::authz::ExceptionPlace {
+            org: self.org,
+            unit: self.unit,
+            requested_by: self.requested_by,
+        }
+    }
+}
+
+/// 例外措置. Every change is one audit record (`exception.*`) in the same transaction.
+#[async_trait::async_trait]
+pub trait ExceptionStore: Send + Sync {
+    /// Every exception, newest first; the caller filters what its viewer may see.
+    async fn measure_exceptions(&self) -> Result<Vec<MeasureException>>;
+    async fn measure_exception(&self, id: ExceptionId) -> Result<Option<MeasureException>>;
+    /// Records a request (or an emergency taken first, in effect until decided). A measure or
+    /// unit that does not exist is [`Conflict::ExceptionScopeMissing`](crate::Conflict).
+    async fn request_exception(
+        &self,
+        grant: &Granted<RequestException>,
+        exception: NewException,
+        origin: &Origin,
+    ) -> Result<MeasureException>;
+    /// Approves or rejects an undecided exception. The store checks again that the decider
+    /// did not ask for it ([`Conflict::ExceptionSelfDecision`](crate::Conflict)).
+    async fn decide_exception(
+        &self,
+        grant: &Granted<DecideException>,
+        id: ExceptionId,
+        approve: bool,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<MeasureException>;
 }

@@ -112,6 +112,7 @@ pub trait Store:
     + RiskStore
     + InspectionStore
     + SecurityAuditStore
+    + ExceptionStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

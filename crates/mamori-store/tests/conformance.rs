@@ -381,6 +381,7 @@ conformance!(
     an_inspection_counts_the_answers_given_while_open_and_its_sign_off_raises_findings,
     an_action_is_verified_by_someone_other_than_its_owner_and_closes_its_finding,
     an_audit_team_is_independent_of_its_scope_whatever_the_grant,
+    an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
 );
 
 #[path = "conformance/assets.rs"]

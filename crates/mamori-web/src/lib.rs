@@ -12,6 +12,7 @@ mod assets;
 mod audit;
 mod controls;
 mod directory;
+mod exception;
 mod finding;
 mod home;
 mod http;
@@ -55,6 +56,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(inspection::api())
         .merge(finding::api())
         .merge(security_audit::api())
+        .merge(exception::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -106,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inspection::pages())
         .merge(finding::pages())
         .merge(security_audit::pages())
+        .merge(exception::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -2,7 +2,7 @@
 -- each unit's items (the measures that concerned it when the campaign opened) with the answer
 -- given to each while the campaign was open. 情報セキュリティ監査: the plan with its scope, the
 -- team, the fieldwork notes and the report. 指摘事項 and 是正処置: what inspections and audits
--- found, and the actions that correct it.
+-- found, and the actions that correct it. 例外措置: a unit's deviation from a measure.
 CREATE TABLE inspections (
     id INTEGER PRIMARY KEY,
     year INTEGER NOT NULL,
@@ -121,3 +121,22 @@ CREATE TABLE corrective_actions (
 );
 CREATE INDEX corrective_actions_finding ON corrective_actions (finding_id);
 CREATE INDEX corrective_actions_owner ON corrective_actions (owner_id);
+
+CREATE TABLE measure_exceptions (
+    id INTEGER PRIMARY KEY,
+    catalogue_id INTEGER NOT NULL REFERENCES catalogues(id),
+    measure_urn TEXT NOT NULL,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    reason TEXT NOT NULL,
+    compensating TEXT NOT NULL,
+    until TEXT NOT NULL,
+    emergency INTEGER NOT NULL DEFAULT 0,
+    taken_on TEXT,
+    state TEXT NOT NULL,
+    requested_by INTEGER REFERENCES users(id),
+    requested_at INTEGER NOT NULL,
+    decided_by INTEGER REFERENCES users(id),
+    decided_at INTEGER,
+    decision_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX measure_exceptions_unit ON measure_exceptions (unit_id, catalogue_id, measure_urn);

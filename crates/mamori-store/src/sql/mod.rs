@@ -8,7 +8,7 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`, `controls`, `risks`, `inspections`, `audits`);
+//! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -32,6 +32,7 @@ mod audit;
 mod audits;
 mod controls;
 mod directory;
+mod exceptions;
 mod inspections;
 mod policies;
 mod releases;

@@ -601,3 +601,101 @@ pub async fn an_audit_team_is_independent_of_its_scope_whatever_the_grant(fx: Fx
         "a member after the report",
     );
 }
+
+pub async fn an_exception_is_decided_once_and_never_by_whoever_asked_for_it(fx: Fx) {
+    use mamori_core::authz::{DecideException, ExceptionPlace, RequestException};
+    use mamori_core::exception::ExceptionState;
+    use mamori_store::NewException;
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await.id;
+    let unit = new_unit(&fx, org, None, "総務課").await.id;
+    let (summary, _) = s
+        .import_catalogue(Importer::Operator, &builtin(), &Origin::system("t"))
+        .await
+        .unwrap();
+    let measure = builtin().measures().next().unwrap().urn.clone();
+    let ciso = actor(
+        &fx,
+        account(&fx, "ciso", unit, Some((Role::Ciso, Scope::Global))).await,
+    )
+    .await;
+    let other_ciso = actor(
+        &fx,
+        account(&fx, "ciso2", unit, Some((Role::Ciso, Scope::Global))).await,
+    )
+    .await;
+    let request = authorize::<RequestException>(&ciso, &(org, unit)).unwrap();
+    let new = |taken_on: Option<NaiveDate>| NewException {
+        catalogue: summary.id,
+        measure_urn: measure.clone(),
+        unit,
+        reason: "旧OSの更新待ち".into(),
+        compensating: "ネットワークから分離".into(),
+        until: date(2027, 3, 31),
+        taken_on,
+    };
+    assert_conflict(
+        s.request_exception(
+            &request,
+            NewException {
+                measure_urn: "urn:nothing".into(),
+                ..new(None)
+            },
+            &origin(),
+        )
+        .await,
+        Conflict::ExceptionScopeMissing,
+        "a measure that does not exist",
+    );
+    let before = fx.audit_len().await;
+    let asked = s
+        .request_exception(&request, new(None), &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "exception.request").await;
+    assert_eq!(asked.state, ExceptionState::Requested);
+    assert!(!asked.measure_code.is_empty());
+    let emergency = s
+        .request_exception(&request, new(Some(date(2026, 12, 1))), &origin())
+        .await
+        .unwrap();
+    assert_eq!(emergency.state, ExceptionState::Emergency);
+    assert!(emergency.emergency);
+
+    // The CISO who asked holds a grant made for someone else: the store still refuses.
+    let forged = authorize::<DecideException>(
+        &ciso,
+        &ExceptionPlace {
+            requested_by: None,
+            ..asked.place()
+        },
+    )
+    .unwrap();
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.decide_exception(&forged, asked.id, true, "", &origin())
+            .await,
+        Conflict::ExceptionSelfDecision,
+        "deciding one's own request",
+    );
+    fx.assert_no_record(before, "a refused decision").await;
+    let decide = authorize::<DecideException>(&other_ciso, &asked.place()).unwrap();
+    let approved = s
+        .decide_exception(&decide, asked.id, true, "期限までに更新すること", &origin())
+        .await
+        .unwrap();
+    assert_eq!(approved.state, ExceptionState::Approved);
+    assert_eq!(approved.decided_by_name.as_deref(), Some("ciso2"));
+    assert_conflict(
+        s.decide_exception(&decide, asked.id, false, "", &origin())
+            .await,
+        Conflict::ExceptionDecided,
+        "deciding twice",
+    );
+    let rejected = s
+        .decide_exception(&decide, emergency.id, false, "分離できない", &origin())
+        .await
+        .unwrap();
+    assert_eq!(rejected.state, ExceptionState::Rejected);
+    assert_eq!(s.measure_exceptions().await.unwrap().len(), 2);
+}

@@ -84,6 +84,8 @@ fn visible_units<'a>(user: &User, org: OrgId, units: &'a [UnitAssets]) -> Vec<&'
 pub struct ChecklistRow {
     pub node: Node,
     pub answer: Option<Answer>,
+    /// A 例外措置 in effect for the measure: its id, and whether it is past its end date.
+    pub exception: Option<(i64, bool)>,
 }
 
 /// A unit's checklist: every measure of a catalogue that concerns it, with its answer.
@@ -123,11 +125,20 @@ pub async fn checklist(
         .into_iter()
         .map(|a| (a.measure_urn.clone(), a))
         .collect();
+    let today = mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default();
+    let mut exceptions: HashMap<String, (i64, bool)> = HashMap::new();
+    for e in state.store.measure_exceptions().await? {
+        if e.unit == unit.unit && e.catalogue == summary.id && e.state.in_effect() {
+            let expired = mamori_core::exception::expired(e.state, e.until, today);
+            exceptions.entry(e.measure_urn).or_insert((e.id.0, expired));
+        }
+    }
     let rows = catalogue
         .measures()
         .filter(|n| unit.concerns(n, &scales))
         .map(|node| ChecklistRow {
             answer: answers.remove(&node.urn),
+            exception: exceptions.remove(&node.urn),
             node: node.clone(),
         })
         .collect();

@@ -205,6 +205,7 @@ pub struct ChecklistRow {
     pub file: Option<(i64, String, String)>,
     pub by: String,
     pub at: String,
+    pub exception: Option<(i64, bool)>,
 }
 
 #[derive(Template)]
@@ -255,6 +256,7 @@ pub async fn checklist(
                 }),
                 by: answer.and_then(|a| a.by_name.clone()).unwrap_or_default(),
                 at: answer.map(|a| format_jst(a.at_ms)).unwrap_or_default(),
+                exception: row.exception,
             }
         })
         .collect();

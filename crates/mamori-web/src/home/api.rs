@@ -30,6 +30,18 @@ mod json {
         pub actions_to_verify: Vec<Action>,
         /// Risks the caller owns whose review is due within 30 days or past.
         pub risks_to_review: Vec<RiskReview>,
+        /// 例外措置 waiting for the caller's decision.
+        pub exceptions: Vec<ExceptionDue>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct ExceptionDue {
+        pub id: i64,
+        pub unit: String,
+        pub measure_code: String,
+        /// `requested` or `emergency`.
+        pub state: String,
+        pub until: String,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -145,6 +157,17 @@ async fn waiting(
                 id: r.id.0,
                 title: r.title.clone(),
                 review_on: r.review_on.to_string(),
+            })
+            .collect(),
+        exceptions: waiting
+            .exceptions
+            .iter()
+            .map(|e| json::ExceptionDue {
+                id: e.id.0,
+                unit: e.unit_name.clone(),
+                measure_code: e.measure_code.clone(),
+                state: e.state.as_str().to_owned(),
+                until: e.until.to_string(),
             })
             .collect(),
     }))

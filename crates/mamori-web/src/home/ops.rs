@@ -2,14 +2,14 @@
 //! `mamori_core::authz`): this module decides nothing of its own.
 
 use mamori_core::authz::{
-    AcknowledgePolicy, ApprovePolicy, RecordMeasureStatus, SignOffInspection,
+    AcknowledgePolicy, ApprovePolicy, DecideException, RecordMeasureStatus, SignOffInspection,
     VerifyCorrectiveAction, authorize,
 };
 use mamori_core::finding::ActionState;
 use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
-use mamori_store::{CorrectiveAction, PendingUnit, Risk};
+use mamori_store::{CorrectiveAction, MeasureException, PendingUnit, Risk};
 
 use crate::http::{AppError, AppState, User};
 
@@ -54,6 +54,8 @@ pub struct Waiting {
     pub actions_to_verify: Vec<CorrectiveAction>,
     /// Risks the person owns whose review date has passed or falls within 30 days.
     pub risks_to_review: Vec<Risk>,
+    /// 例外措置 waiting for the person's decision.
+    pub exceptions: Vec<MeasureException>,
 }
 
 /// How far ahead a risk's review is announced.
@@ -148,6 +150,15 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
         .await?
         .into_iter()
         .filter(|r| r.owner == user.actor.person_id && r.review_on <= horizon)
+        .collect();
+    waiting.exceptions = state
+        .store
+        .measure_exceptions()
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.state.undecided() && authorize::<DecideException>(&user.actor, &e.place()).is_ok()
+        })
         .collect();
     Ok(waiting)
 }

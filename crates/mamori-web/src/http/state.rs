@@ -28,6 +28,8 @@ pub struct WebConfig {
     /// Where files given as evidence of a measure are kept, each under its SHA-256 (the data
     /// folder's `evidence/`); without one, answers carry notes and links only.
     pub evidence_dir: Option<std::path::PathBuf>,
+    /// Days within which an emergency 例外措置 must be reported; one reported later is flagged.
+    pub exception_report_days: u32,
 }
 
 /// Renders counters in Prometheus text; called off the async threads (it may read folders).
@@ -50,6 +52,7 @@ impl Default for WebConfig {
             extra_metrics: None,
             trusted_proxies: Vec::new(),
             evidence_dir: None,
+            exception_report_days: mamori_core::exception::EMERGENCY_REPORT_DAYS,
         }
     }
 }

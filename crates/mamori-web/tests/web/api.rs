@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 90] = [
+const MATRIX: [(&str, &str); 94] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1659,6 +1659,10 @@ const MATRIX: [(&str, &str); 90] = [
     ("POST /audits/{id}/notes", "FFNNNANN"),
     ("POST /audits/{id}/findings", "FFNNNANN"),
     ("POST /audits/{id}/report", "FFNNNANN"),
+    ("GET /exceptions", "AAAAAAAF"),
+    ("POST /exceptions", "AAAAFFFF"),
+    ("GET /exceptions/{id}", "AAAAAANN"),
+    ("POST /exceptions/{id}/decide", "AFFFFFNN"),
 ];
 
 #[tokio::test]
@@ -1879,6 +1883,23 @@ async fn every_role_meets_every_route_as_the_rules_say() {
             .expect(StatusCode::CREATED)["id"]
             .clone()
     };
+
+    // 例外措置 of unit B asked for by its manager; per decision, a fresh one.
+    let exception_body = |n: usize| {
+        json!({"unit_id": w.unit_b, "measure": "M-1.1.1", "reason": format!("更新待ち{n}"),
+            "compensating": "分離", "until": "2030-03-31"})
+    };
+    let fresh_exception = async |n: usize| {
+        let id = post("/api/v1/exceptions")
+            .token(&manager.token)
+            .json(exception_body(n))
+            .send(&w.app)
+            .await
+            .expect(StatusCode::CREATED)["id"]
+            .clone();
+        format!("/api/v1/exceptions/{id}")
+    };
+    let exception_of_b = fresh_exception(0).await;
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -2126,6 +2147,13 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 ),
                 "POST /audits/{id}/report" => post(&format!("{}/report", fresh_audit().await))
                     .json(json!({"report": format!("所見{n}")})),
+                "GET /exceptions" => get("/api/v1/exceptions"),
+                "POST /exceptions" => post("/api/v1/exceptions").json(exception_body(n)),
+                "GET /exceptions/{id}" => get(&exception_of_b),
+                "POST /exceptions/{id}/decide" => {
+                    post(&format!("{}/decide", fresh_exception(n).await))
+                        .json(json!({"approve": true, "note": format!("許可{n}")}))
+                }
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;

@@ -170,6 +170,8 @@ pub struct Fixture {
     pub action_done: Vec<i64>,
     /// A 情報セキュリティ監査 of unit B1 planned by the CISO, its team the auditor (of unit A1).
     pub security_audit: i64,
+    /// Per user, a 例外措置 of unit A1 asked for by the officer, undecided.
+    pub exception_open: Vec<i64>,
 }
 
 impl Fixture {
@@ -546,6 +548,8 @@ impl App {
             ("{action_done}", fx.action_done[i].to_string()),
             ("{nn}", format!("{:02}", 50 + i)),
             ("{security_audit}", fx.security_audit.to_string()),
+            ("{exception_open}", fx.exception_open[i].to_string()),
+            ("{exception}", fx.exception_open[0].to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -905,7 +909,46 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         audit.id.0
     };
 
+    let exception_open = {
+        use mamori_core::authz::RequestException;
+        use mamori_store::{ExceptionStore as _, NewException};
+        let officer_user = users.iter().find(|(w, _, _)| *w == Who::Officer).unwrap().1;
+        let officer = store.actor(officer_user).await.unwrap().unwrap();
+        let grant = authorize::<RequestException>(&officer, &(org_a, unit_a1)).unwrap();
+        let measure = mamori_core::controls::builtin()
+            .measures()
+            .next()
+            .unwrap()
+            .urn
+            .clone();
+        let mut made = Vec::new();
+        for who in EVERYONE {
+            made.push(
+                store
+                    .request_exception(
+                        &grant,
+                        NewException {
+                            catalogue: fx_catalogue(catalogue),
+                            measure_urn: measure.clone(),
+                            unit: unit_a1,
+                            reason: format!("更新待ち ({})", who.name()),
+                            compensating: "ネットワークから分離".into(),
+                            until: chrono::NaiveDate::from_ymd_opt(2030, 3, 31).unwrap(),
+                            taken_on: None,
+                        },
+                        &origin,
+                    )
+                    .await
+                    .unwrap()
+                    .id
+                    .0,
+            );
+        }
+        made
+    };
+
     Fixture {
+        exception_open,
         security_audit,
         inspection: assurance.0,
         finding_a1: assurance.1,

@@ -226,6 +226,16 @@ const MATRIX: &[Row] = &[
     row("GET",  "/audits/{id}/report", "/audits/{security_audit}/report", &[],                [200, 200, 404, 404, 404, 404, 200, 404, 404, 404, L  ]),
     row("POST", "/audits/{id}/report", "/audits/{security_audit}/report", &[("report", "所見{who}")],
                                                                                                [403, 403, 404, 404, 404, 404, GO,  404, 404, 404, L  ]),
+    // 例外措置: asked for by the unit's 管理者, its 責任者 and the administrators, seen as the
+    // unit's answers are, decided by the CISO alone and never on their own request (the
+    // fixture's are the officer's).
+    row("GET",  "/exceptions", "/exceptions", &[],                                            [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
+    row("POST", "/exceptions", "/exceptions", &[("unit", "{unit_a1}"), ("measure", "M-1.1.1"), ("reason", "更新待ち{who}"), ("compensating", "分離"), ("until", "2030-03-31")],
+                                                                                               [GO,  GO,  GO,  GO,  403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/exceptions/{id}", "/exceptions/{exception}", &[],                           [200, 200, 200, 200, 404, 200, 200, 404, 404, 404, L  ]),
+    row("GET",  "/exceptions/{id}", "/exceptions/99999999", &[],                              [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("POST", "/exceptions/{id}/decide", "/exceptions/{exception_open}/decide", &[("decision", "approve"), ("note", "許可{who}")],
+                                                                                               [GO,  403, 403, 403, 404, 403, 403, 404, 404, 404, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
@@ -2672,4 +2682,35 @@ async fn an_audit_refuses_the_audited_and_exports_its_findings_and_report() {
     )
     .await;
     assert_eq!(closed.status, StatusCode::FORBIDDEN);
+}
+
+/// An exception in effect shows against its measure on the unit's checklist.
+#[tokio::test]
+async fn an_approved_exception_shows_on_the_units_checklist() {
+    let app = App::new().await;
+    let ciso = app.login(Who::Ciso).await;
+    let checklist = format!("/controls/{}/units/{}", app.fx.catalogue, app.fx.unit_a1);
+    let before = request(&app, "GET", &checklist, &ciso, &[]).await.text();
+    assert!(
+        !before.contains("例外措置中"),
+        "an undecided exception shown"
+    );
+    let decided = request(
+        &app,
+        "POST",
+        &format!("/exceptions/{}/decide", app.fx.exception_open[0]),
+        &ciso,
+        &[("decision", "approve"), ("note", "")],
+    )
+    .await;
+    assert_eq!(decided.status.as_u16(), GO, "{}", decided.text());
+    let after = request(&app, "GET", &checklist, &ciso, &[]).await.text();
+    assert!(
+        after.contains(&format!(
+            "href=\"/exceptions/{}\" class=\"flag\"",
+            app.fx.exception_open[0]
+        )),
+        "{after}"
+    );
+    assert!(after.contains("例外措置中"));
 }

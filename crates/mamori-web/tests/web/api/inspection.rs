@@ -491,3 +491,130 @@ async fn assurance_hostile_input_is_refused_with_its_field() {
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
 }
+
+#[tokio::test]
+async fn exceptions_are_decided_by_the_ciso_and_flagged_when_expired_or_reported_late() {
+    let a = assurance().await;
+    let body = |extra: Value| {
+        let mut body = json!({"unit_id": a.w.unit_b, "measure": "M-1.1.1",
+            "reason": "旧OSの更新待ち", "compensating": "ネットワークから分離",
+            "until": "2099-03-31"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let asked = post("/api/v1/exceptions")
+        .token(&a.manager.token)
+        .json(body(json!({})))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(asked["state"], "requested");
+    assert_eq!(asked["expired"], false);
+    // The CISO sees it waiting, decides it; the manager may not.
+    let waiting = get("/api/v1/waiting")
+        .token(&a.w.ciso.token)
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(waiting["exceptions"][0]["id"], asked["id"]);
+    let decide = format!("/api/v1/exceptions/{}/decide", asked["id"]);
+    post(&decide)
+        .token(&a.manager.token)
+        .json(json!({"approve": true}))
+        .send(&a.w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    let approved = post(&decide)
+        .token(&a.w.ciso.token)
+        .json(json!({"approve": true, "note": "期限内に更新すること"}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(approved["state"], "approved");
+    post(&decide)
+        .token(&a.w.ciso.token)
+        .json(json!({"approve": false}))
+        .send(&a.w.app)
+        .await
+        .error(StatusCode::CONFLICT, "exception.decided");
+
+    // An emergency taken long ago is reported late; one approved and past its end is expired
+    // (made through the store: the API refuses an end in the past).
+    let long_ago = post("/api/v1/exceptions")
+        .token(&a.manager.token)
+        .json(body(json!({"emergency": true, "taken_on": "2020-01-01"})))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(long_ago["state"], "emergency");
+    assert_eq!(long_ago["reported_late"], true);
+    let manager = a.w.store.actor(a.manager.user).await.unwrap().unwrap();
+    let (catalogue, urn) = mamori_store::ControlStore::find_measure(&*a.w.store, "M-1.1.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let old = mamori_store::ExceptionStore::request_exception(
+        &*a.w.store,
+        &mamori_core::authz::authorize::<mamori_core::authz::RequestException>(
+            &manager,
+            &(mamori_core::OrgId(a.w.org), UnitId(a.w.unit_b)),
+        )
+        .unwrap(),
+        mamori_store::NewException {
+            catalogue,
+            measure_urn: urn,
+            unit: UnitId(a.w.unit_b),
+            reason: "旧".into(),
+            compensating: "分離".into(),
+            until: chrono::NaiveDate::from_ymd_opt(2020, 3, 31).unwrap(),
+            taken_on: None,
+        },
+        &mamori_store::Origin::system("test"),
+    )
+    .await
+    .unwrap();
+    let expired = post(&format!("/api/v1/exceptions/{}/decide", old.id.0))
+        .token(&a.w.ciso.token)
+        .json(json!({"approve": true}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(expired["expired"], true);
+
+    for (extra, field) in [
+        (json!({"until": "2020-01-01"}), "until"),
+        (json!({"reason": ""}), "reason"),
+        (json!({"compensating": "a\u{0}"}), "compensating"),
+        (json!({"measure": "M-99.99"}), "measure"),
+        (json!({"emergency": true}), "taken_on"),
+        (
+            json!({"emergency": true, "taken_on": "2999-01-01"}),
+            "taken_on",
+        ),
+        (json!({"taken_on": "2020-01-01"}), "taken_on"),
+    ] {
+        let reply = post("/api/v1/exceptions")
+            .token(&a.manager.token)
+            .json(body(extra.clone()))
+            .send(&a.w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(
+            reply["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["field"] == field),
+            "{extra}: {reply}"
+        );
+    }
+    // The member of staff of unit A sees none of unit B's exceptions.
+    let seen = get("/api/v1/exceptions")
+        .token(&a.w.staff_a.token)
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(seen, json!([]));
+}
