@@ -879,6 +879,27 @@ impl Permission for DecideException {
     }
 }
 
+/// 見直しを記録する: the administrators (the CISO and the 統括情報セキュリティ責任者 review the
+/// policy).
+pub struct ManageReviews;
+impl Permission for ManageReviews {
+    type Target = ();
+    const NAME: &'static str = "review.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// 見直しを読む: the roles that oversee units, the CSIRT and the auditors.
+pub struct ViewReviews;
+impl Permission for ViewReviews {
+    type Target = ();
+    const NAME: &'static str = "review.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.oversees_assurance()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

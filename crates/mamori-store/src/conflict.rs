@@ -181,6 +181,10 @@ conflicts! {
     ExceptionDecided => "exception.decided",
     /// Nobody decides an exception they asked for (segregation of duties).
     ExceptionSelfDecision => "exception.self_decision",
+    /// A review names an audit, self-inspection or risk that does not exist.
+    ReviewInputMissing => "review.input_missing",
+    /// A review names a policy version that does not exist.
+    ReviewVersionMissing => "review.version_missing",
 }
 
 impl std::fmt::Display for Conflict {

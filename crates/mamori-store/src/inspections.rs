@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use mamori_core::audit_plan::AuditState;
 use mamori_core::authz::{
     CompleteCorrectiveAction, DecideException, Granted, ManageAudits, ManageFindings,
-    ManageInspections, PlanCorrectiveAction, RequestException, SignOffInspection,
+    ManageInspections, ManageReviews, PlanCorrectiveAction, RequestException, SignOffInspection,
     VerifyCorrectiveAction, WorkOnAudit,
 };
 use mamori_core::controls::MeasureState;
@@ -41,11 +41,22 @@ macro_rules! display_id {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ExceptionId(pub i64);
 
+/// Id of a stored 見直し.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReviewId(pub i64);
+
 /// Id of a stored 情報セキュリティ監査.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AuditId(pub i64);
 
-display_id!(InspectionId, FindingId, ActionId, AuditId, ExceptionId);
+display_id!(
+    InspectionId,
+    FindingId,
+    ActionId,
+    AuditId,
+    ExceptionId,
+    ReviewId
+);
 
 /// The items a unit is to answer: measure urns with their chapter, in catalogue order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -505,4 +516,105 @@ pub trait ExceptionStore: Send + Sync {
         note: &str,
         origin: &Origin,
     ) -> Result<MeasureException>;
+}
+
+/// What a review considered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReviewInputKind {
+    Audit,
+    Inspection,
+    Risk,
+}
+
+impl ReviewInputKind {
+    pub const ALL: [ReviewInputKind; 3] = [
+        ReviewInputKind::Audit,
+        ReviewInputKind::Inspection,
+        ReviewInputKind::Risk,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewInputKind::Audit => "audit",
+            ReviewInputKind::Inspection => "inspection",
+            ReviewInputKind::Risk => "risk",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// One input of a review: its kind, id and title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewInput {
+    pub kind: ReviewInputKind,
+    pub id: i64,
+    pub title: String,
+}
+
+/// A policy version a review led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewVersion {
+    pub policy: i64,
+    pub title: String,
+    pub version: i64,
+}
+
+/// A review as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReview {
+    pub title: String,
+    pub held_on: NaiveDate,
+    /// 環境の変化: changes in the environment considered.
+    pub environment: String,
+    pub decisions: String,
+    pub inputs: Vec<(ReviewInputKind, i64)>,
+}
+
+/// A 見直し as kept, with its inputs and outcomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyReview {
+    pub id: ReviewId,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub environment: String,
+    pub decisions: String,
+    pub inputs: Vec<ReviewInput>,
+    pub versions: Vec<ReviewVersion>,
+    pub created_by_name: Option<String>,
+    pub created_at: i64,
+}
+
+/// 見直し (seed §8). Every change is one audit record (`review.*`) in the same transaction.
+#[async_trait::async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// Every review, newest first.
+    async fn reviews(&self) -> Result<Vec<PolicyReview>>;
+    async fn review(&self, id: ReviewId) -> Result<Option<PolicyReview>>;
+    /// Records a review; an input that does not exist is
+    /// [`Conflict::ReviewInputMissing`](crate::Conflict).
+    async fn create_review(
+        &self,
+        grant: &Granted<ManageReviews>,
+        review: NewReview,
+        origin: &Origin,
+    ) -> Result<PolicyReview>;
+    /// Links a review to a policy version it led to; a version that does not exist is
+    /// [`Conflict::ReviewVersionMissing`](crate::Conflict).
+    async fn link_review_version(
+        &self,
+        grant: &Granted<ManageReviews>,
+        id: ReviewId,
+        policy: i64,
+        version: i64,
+        origin: &Origin,
+    ) -> Result<PolicyReview>;
+    /// The reviews that led to a policy version: id and title.
+    async fn reviews_of_version(
+        &self,
+        policy: i64,
+        version: i64,
+    ) -> Result<Vec<(ReviewId, String)>>;
 }

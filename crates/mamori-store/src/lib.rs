@@ -113,6 +113,7 @@ pub trait Store:
     + InspectionStore
     + SecurityAuditStore
     + ExceptionStore
+    + ReviewStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

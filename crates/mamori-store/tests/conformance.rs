@@ -382,6 +382,7 @@ conformance!(
     an_action_is_verified_by_someone_other_than_its_owner_and_closes_its_finding,
     an_audit_team_is_independent_of_its_scope_whatever_the_grant,
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
+    a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
 );
 
 #[path = "conformance/assets.rs"]

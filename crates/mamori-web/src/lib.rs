@@ -19,6 +19,7 @@ mod http;
 mod inspection;
 mod policy;
 mod quarantine;
+mod review;
 mod risk;
 mod security_audit;
 
@@ -57,6 +58,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(finding::api())
         .merge(security_audit::api())
         .merge(exception::api())
+        .merge(review::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -109,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(finding::pages())
         .merge(security_audit::pages())
         .merge(exception::pages())
+        .merge(review::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -2,7 +2,8 @@
 -- each unit's items (the measures that concerned it when the campaign opened) with the answer
 -- given to each while the campaign was open. 情報セキュリティ監査: the plan with its scope, the
 -- team, the fieldwork notes and the report. 指摘事項 and 是正処置: what inspections and audits
--- found, and the actions that correct it. 例外措置: a unit's deviation from a measure.
+-- found, and the actions that correct it. 例外措置: a unit's deviation from a measure. 見直し:
+-- a review with its inputs and the policy versions it led to.
 CREATE TABLE inspections (
     id INTEGER PRIMARY KEY,
     year INTEGER NOT NULL,
@@ -140,3 +141,31 @@ CREATE TABLE measure_exceptions (
     decision_note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX measure_exceptions_unit ON measure_exceptions (unit_id, catalogue_id, measure_urn);
+
+CREATE TABLE policy_reviews (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    environment TEXT NOT NULL DEFAULT '',
+    decisions TEXT NOT NULL DEFAULT '',
+    created_by INTEGER REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+-- What a review considered: audits, self-inspections, risks (by kind and id).
+CREATE TABLE policy_review_inputs (
+    review_id INTEGER NOT NULL REFERENCES policy_reviews(id),
+    kind TEXT NOT NULL,
+    ref_id INTEGER NOT NULL,
+    PRIMARY KEY (review_id, kind, ref_id)
+);
+
+-- The policy versions a review led to; read both ways.
+CREATE TABLE policy_review_versions (
+    review_id INTEGER NOT NULL REFERENCES policy_reviews(id),
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    version INTEGER NOT NULL,
+    PRIMARY KEY (review_id, policy_id, version)
+);
+CREATE INDEX policy_review_versions_version ON policy_review_versions (policy_id, version);

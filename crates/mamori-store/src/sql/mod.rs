@@ -8,7 +8,7 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`);
+//! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -36,6 +36,7 @@ mod exceptions;
 mod inspections;
 mod policies;
 mod releases;
+mod reviews;
 mod risks;
 
 /// Which database a store runs on.

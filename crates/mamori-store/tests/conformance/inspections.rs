@@ -699,3 +699,68 @@ pub async fn an_exception_is_decided_once_and_never_by_whoever_asked_for_it(fx: 
     assert_eq!(rejected.state, ExceptionState::Rejected);
     assert_eq!(s.measure_exceptions().await.unwrap().len(), 2);
 }
+
+pub async fn a_review_keeps_its_inputs_and_refuses_what_does_not_exist(fx: Fx) {
+    use mamori_core::authz::ManageReviews;
+    use mamori_store::{NewReview, ReviewInputKind};
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await.id;
+    let unit = new_unit(&fx, org, None, "総務課").await.id;
+    let (summary, _) = s
+        .import_catalogue(Importer::Operator, &builtin(), &Origin::system("t"))
+        .await
+        .unwrap();
+    let ciso = actor(
+        &fx,
+        account(&fx, "ciso", unit, Some((Role::Ciso, Scope::Global))).await,
+    )
+    .await;
+    let inspection = s
+        .create_inspection(
+            &authorize::<ManageInspections>(&ciso, &()).unwrap(),
+            campaign(summary.id, 2026, Vec::new()),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let manage = authorize::<ManageReviews>(&ciso, &()).unwrap();
+    let review = |inputs: Vec<(ReviewInputKind, i64)>| NewReview {
+        title: "令和8年度 情報セキュリティポリシーの見直し".into(),
+        held_on: date(2027, 2, 15),
+        environment: "生成AIの業務利用".into(),
+        decisions: "対策基準に生成AIの利用規定を加える".into(),
+        inputs,
+    };
+    let before = fx.audit_len().await;
+    for missing in [
+        (ReviewInputKind::Audit, 999_999),
+        (ReviewInputKind::Risk, 999_999),
+        (ReviewInputKind::Inspection, inspection.id.0 + 1),
+    ] {
+        assert_conflict(
+            s.create_review(&manage, review(vec![missing]), &origin())
+                .await,
+            Conflict::ReviewInputMissing,
+            "an input that does not exist",
+        );
+    }
+    fx.assert_no_record(before, "a refused review").await;
+    let made = s
+        .create_review(
+            &manage,
+            review(vec![(ReviewInputKind::Inspection, inspection.id.0); 2]),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "review.create").await;
+    assert_eq!(made.inputs.len(), 1);
+    assert_eq!(made.inputs[0].title, "2026年度 自己点検");
+    assert_conflict(
+        s.link_review_version(&manage, made.id, 999_999, 1, &origin())
+            .await,
+        Conflict::ReviewVersionMissing,
+        "a version that does not exist",
+    );
+    assert_eq!(s.reviews().await.unwrap(), vec![made]);
+}

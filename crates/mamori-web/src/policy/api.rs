@@ -76,6 +76,14 @@ mod json {
         pub preamble: Vec<String>,
         pub clauses: Vec<Clause>,
         pub supplementary: Vec<Supplementary>,
+        /// The 見直し that led to this version (for those who may read reviews).
+        pub reviews: Vec<ReviewRef>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct ReviewRef {
+        pub id: i64,
+        pub title: String,
     }
 
     /// A numbered clause and the clauses below it.
@@ -368,7 +376,12 @@ async fn get_version(
     PathParams((id, number)): PathParams<(i64, i64)>,
 ) -> Result<Json<json::VersionText>, AppError> {
     let (policy, version, _) = ops::version(&state, &user, id, number).await?;
+    let reviews = ops::reviews_behind(&state, &user, id, number).await?;
     Ok(Json(json::VersionText {
+        reviews: reviews
+            .into_iter()
+            .map(|(id, title)| json::ReviewRef { id, title })
+            .collect(),
         policy_id: policy.id.0,
         tier: policy.tier.as_str().to_owned(),
         version: version_json(&version.info),

@@ -506,3 +506,22 @@ pub async fn import_choices(
         .filter(|o| authorize::<ManagePolicies>(&user.actor, &o.id).is_ok())
         .collect())
 }
+
+/// The 見直し that led to a version, for a viewer who may read reviews (nothing otherwise).
+pub async fn reviews_behind(
+    state: &AppState,
+    user: &User,
+    policy: i64,
+    number: i64,
+) -> Result<Vec<(i64, String)>, AppError> {
+    if mamori_core::authz::authorize::<mamori_core::authz::ViewReviews>(&user.actor, &()).is_err() {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .store
+        .reviews_of_version(policy, number)
+        .await?
+        .into_iter()
+        .map(|(id, title)| (id.0, title))
+        .collect())
+}

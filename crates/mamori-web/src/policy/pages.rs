@@ -296,6 +296,8 @@ struct VersionPage {
     acknowledged_at: String,
     suggested_date: String,
     previous: Option<i64>,
+    /// The 見直し that led to this version, for those who may read reviews.
+    reviews: Vec<(i64, String)>,
 }
 
 impl Words for VersionPage {}
@@ -309,7 +311,9 @@ pub async fn version(
     let suggested_date = ops::suggested_date(&version.text)
         .map(|d| d.to_string())
         .unwrap_or_default();
+    let reviews = ops::reviews_behind(&state, &user, id, number).await?;
     Ok(Html(render(&VersionPage {
+        reviews,
         frame: Frame::new(&user, "policy.version"),
         version: version_row(&version.info),
         heading: version.text.title.clone(),

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 94] = [
+const MATRIX: [(&str, &str); 98] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1663,6 +1663,10 @@ const MATRIX: [(&str, &str); 94] = [
     ("POST /exceptions", "AAAAFFFF"),
     ("GET /exceptions/{id}", "AAAAAANN"),
     ("POST /exceptions/{id}/decide", "AFFFFFNN"),
+    ("GET /reviews", "AAAAAAFF"),
+    ("POST /reviews", "AAFFFFFF"),
+    ("GET /reviews/{id}", "AAAAAAFF"),
+    ("POST /reviews/{id}/versions", "AAFFFFFF"),
 ];
 
 #[tokio::test]
@@ -1900,6 +1904,13 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         format!("/api/v1/exceptions/{id}")
     };
     let exception_of_b = fresh_exception(0).await;
+    let review = post("/api/v1/reviews")
+        .token(&w.ciso.token)
+        .json(json!({"title": "見直し", "held_on": "2027-02-15", "inspection_ids": [inspection]}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -2154,6 +2165,13 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     post(&format!("{}/decide", fresh_exception(n).await))
                         .json(json!({"approve": true, "note": format!("許可{n}")}))
                 }
+                "GET /reviews" => get("/api/v1/reviews"),
+                "POST /reviews" => post("/api/v1/reviews").json(json!({
+                    "title": format!("見直し{n}"), "held_on": "2027-02-15", "audit_ids": [],
+                })),
+                "GET /reviews/{id}" => get(&format!("/api/v1/reviews/{review}")),
+                "POST /reviews/{id}/versions" => post(&format!("/api/v1/reviews/{review}/versions"))
+                    .json(json!({"policy_id": basic, "version": 1})),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;

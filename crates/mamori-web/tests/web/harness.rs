@@ -172,6 +172,8 @@ pub struct Fixture {
     pub security_audit: i64,
     /// Per user, a 例外措置 of unit A1 asked for by the officer, undecided.
     pub exception_open: Vec<i64>,
+    /// A 見直し of the CISO's that considered the self-inspection.
+    pub review: i64,
 }
 
 impl Fixture {
@@ -550,6 +552,7 @@ impl App {
             ("{security_audit}", fx.security_audit.to_string()),
             ("{exception_open}", fx.exception_open[i].to_string()),
             ("{exception}", fx.exception_open[0].to_string()),
+            ("{review}", fx.review.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -947,7 +950,31 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         made
     };
 
+    let review = {
+        use mamori_core::authz::ManageReviews;
+        use mamori_store::{NewReview, ReviewInputKind, ReviewStore as _};
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        store
+            .create_review(
+                &authorize::<ManageReviews>(&ciso, &()).unwrap(),
+                NewReview {
+                    title: "令和8年度 見直し".into(),
+                    held_on: chrono::NaiveDate::from_ymd_opt(2027, 2, 15).unwrap(),
+                    environment: String::new(),
+                    decisions: String::new(),
+                    inputs: vec![(ReviewInputKind::Inspection, assurance.0)],
+                },
+                &origin,
+            )
+            .await
+            .unwrap()
+            .id
+            .0
+    };
+
     Fixture {
+        review,
         exception_open,
         security_audit,
         inspection: assurance.0,

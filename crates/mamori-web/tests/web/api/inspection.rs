@@ -618,3 +618,84 @@ async fn exceptions_are_decided_by_the_ciso_and_flagged_when_expired_or_reported
         .expect(StatusCode::OK);
     assert_eq!(seen, json!([]));
 }
+
+#[tokio::test]
+async fn a_review_names_its_inputs_and_the_versions_it_led_to_both_ways() {
+    let a = assurance().await;
+    let campaign = a.campaign(2026, "2027-01-31").await;
+    const TEXT: &str = "基本方針\n1 目的\n情報資産を守る。\n";
+    let policy = post("/api/v1/policies")
+        .token(&a.officer.token)
+        .json(json!({"org_id": a.w.org, "tier": "basic", "title": "基本方針", "text": TEXT}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::CREATED)["policy_id"]
+        .clone();
+    let review = post("/api/v1/reviews")
+        .token(&a.w.ciso.token)
+        .json(json!({"title": "令和8年度 見直し", "held_on": "2027-02-15",
+            "environment": "生成AIの業務利用", "decisions": "利用規定を加える",
+            "inspection_ids": [campaign["id"]]}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(review["inputs"][0]["kind"], "inspection");
+    assert_eq!(review["inputs"][0]["title"], "2026年度 自己点検");
+    let linked = post(&format!("/api/v1/reviews/{}/versions", review["id"]))
+        .token(&a.w.ciso.token)
+        .json(json!({"policy_id": policy, "version": 1}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(linked["versions"][0]["version"], 1);
+    let version = get(&format!("/api/v1/policies/{policy}/versions/1"))
+        .token(&a.officer.token)
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(version["reviews"][0]["id"], review["id"]);
+    // A member of staff reads the policy but not the reviews behind it.
+    let read = get(&format!("/api/v1/policies/{policy}/versions/1"))
+        .token(&a.w.staff_a.token)
+        .send(&a.w.app)
+        .await;
+    if read.status == StatusCode::OK {
+        assert_eq!(read.body["reviews"], json!([]));
+    }
+    for (body, code) in [
+        (
+            json!({"policy_id": policy, "version": 9}),
+            "review.version_missing",
+        ),
+        (
+            json!({"policy_id": 999_999, "version": 1}),
+            "review.version_missing",
+        ),
+    ] {
+        post(&format!("/api/v1/reviews/{}/versions", review["id"]))
+            .token(&a.w.ciso.token)
+            .json(body)
+            .send(&a.w.app)
+            .await
+            .error(StatusCode::CONFLICT, code);
+    }
+    post("/api/v1/reviews")
+        .token(&a.w.ciso.token)
+        .json(json!({"title": "x", "held_on": "2027-02-15", "risk_ids": [999_999]}))
+        .send(&a.w.app)
+        .await
+        .error(StatusCode::CONFLICT, "review.input_missing");
+    let reply = post("/api/v1/reviews")
+        .token(&a.w.ciso.token)
+        .json(json!({"title": "", "held_on": "2027-02-30", "audit_ids": [-1]}))
+        .send(&a.w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let fields: BTreeSet<&str> = reply["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, BTreeSet::from(["title", "held_on", "audits"]));
+}
