@@ -654,14 +654,6 @@ async fn a_review_names_its_inputs_and_the_versions_it_led_to_both_ways() {
         .await
         .expect(StatusCode::OK);
     assert_eq!(version["reviews"][0]["id"], review["id"]);
-    // A member of staff reads the policy but not the reviews behind it.
-    let read = get(&format!("/api/v1/policies/{policy}/versions/1"))
-        .token(&a.w.staff_a.token)
-        .send(&a.w.app)
-        .await;
-    if read.status == StatusCode::OK {
-        assert_eq!(read.body["reviews"], json!([]));
-    }
     for (body, code) in [
         (
             json!({"policy_id": policy, "version": 9}),
