@@ -48,132 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The catalogue: a CISO Assistant library of MEASURES measures under the nine chapters of a
-# 対策基準, each implementing its chapter's clause of the basic policy (6(1)–6(9)), half of the
-# resilience chapter's the sub-item 6(3)ア instead, and every fifth one a second clause.
-python3 - "$MEASURES" "$work/catalogue.yaml" <<'PY'
-import sys
-measures, path = int(sys.argv[1]), sys.argv[2]
-chapters = ["organisation", "assets", "resilience", "physical", "human", "technical",
-            "operations", "outsourcing", "review"]
-names = ["組織体制", "情報資産の分類と管理", "情報システム全体の強靱性の向上", "物理的セキュリティ",
-         "人的セキュリティ", "技術的セキュリティ", "運用", "業務委託と外部サービスの利用", "評価・見直し"]
-base = "urn:mamori-bench:risk:req_node:coverage-200"
-out = [
-    'urn: "urn:mamori-bench:risk:library:coverage-200"',
-    'locale: "ja"',
-    'ref_id: "BENCH-COVERAGE"',
-    f'name: "ベンチマーク用対策項目（{measures}項目）"',
-    'description: "網羅状況の負荷試験のために生成した対策項目。"',
-    'version: 1',
-    'provider: "mamori bench"',
-    'objects:',
-    '  framework:',
-    '    urn: "urn:mamori-bench:risk:framework:coverage-200"',
-    '    ref_id: "BENCH-COVERAGE"',
-    f'    name: "ベンチマーク用対策項目（{measures}項目）"',
-    '    requirement_nodes:',
-]
-by_chapter = [[] for _ in chapters]
-for i in range(measures):
-    by_chapter[i * len(chapters) // measures].append(i)
-for c, (code, title) in enumerate(zip(chapters, names)):
-    out += [
-        f'    - urn: "{base}:{c + 1}"',
-        '      assessable: false',
-        '      depth: 1',
-        f'      ref_id: "{c + 1}"',
-        f'      name: "{title}"',
-        '      x-mamori:',
-        f'        chapter: "{code}"',
-        '        applies_to: "all"',
-    ]
-    for i in by_chapter[c]:
-        anchors = [f"6({c + 1})"]
-        if code == "resilience" and i % 2 == 0:
-            anchors = ["6(3)ア"]
-        if i % 5 == 0:
-            other = f"6({(c + 1 + i // 5) % 9 + 1})"
-            if other not in anchors and other != f"6({c + 1})":
-                anchors.append(other)
-        out += [
-            f'    - urn: "{base}:b-{i + 1:03d}"',
-            '      assessable: true',
-            '      depth: 2',
-            f'      parent_urn: "{base}:{c + 1}"',
-            f'      ref_id: "B-{i + 1:03d}"',
-            f'      name: "{title}に関する対策 {i + 1}"',
-            f'      description: "{title}について、課室ごとに実施状況を確かめる生成された対策項目 {i + 1}。"',
-            '      x-mamori:',
-            f'        chapter: "{code}"',
-            '        applies_to: "all"',
-            '        implements:',
-        ] + [f'        - "{a}"' for a in anchors]
-with open(path, "w", encoding="utf-8") as f:
-    f.write("\n".join(out) + "\n")
-PY
-
-# Fills the answers: one POST per unit and measure, FILL_CLIENTS keep-alive connections at once.
-# States are mixed deterministically: about 55% implemented, 20% partly, 15% not, 5% not
-# applicable (with a reason) and 5% implemented with a link; every third answer has a note.
-cat >"$work/fill.py" <<'PY'
-import http.client, json, sys, threading, time
-from urllib.parse import urlsplit
-base, token, catalogue, clients = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-units = [int(u) for u in sys.argv[5].split(",")]
-measures = int(sys.argv[6])
-jobs = [(u, m) for u in units for m in range(measures)]
-host = urlsplit(base)
-failures, lock, at = [], threading.Lock(), [0]
-
-def body(unit, m):
-    h = (m * 31 + unit * 17) % 20
-    answer = {"measure": f"B-{m + 1:03d}"}
-    if h < 11:
-        answer["status"] = "implemented"
-    elif h < 15:
-        answer["status"] = "partly"
-    elif h < 18:
-        answer["status"] = "not"
-    elif h == 18:
-        answer["status"] = "not_applicable"
-        answer["reason"] = "該当する情報システムを保有していない。"
-    else:
-        answer["status"] = "implemented"
-        answer["link"] = f"https://intra.example.lg.jp/evidence/{unit}/{m + 1}"
-    if (m + unit) % 3 == 0:
-        answer["note"] = f"課室 {unit} の点検記録（対策 {m + 1}）を確認した。"
-    return json.dumps(answer, ensure_ascii=False).encode()
-
-def worker():
-    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
-    while True:
-        with lock:
-            if at[0] >= len(jobs):
-                break
-            unit, m = jobs[at[0]]
-            at[0] += 1
-        conn.request("POST", f"/api/v1/catalogues/{catalogue}/units/{unit}/answers",
-                     body=body(unit, m),
-                     headers={"Authorization": f"Bearer {token}",
-                              "Content-Type": "application/json"})
-        response = conn.getresponse()
-        text = response.read()
-        if response.status != 201:
-            with lock:
-                failures.append((response.status, text[:200]))
-
-start = time.time()
-threads = [threading.Thread(target=worker) for _ in range(clients)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-took = time.time() - start
-print(f"{len(jobs)} answers in {took:.1f} s ({len(jobs) / took:.0f}/s, {clients} clients), "
-      f"{len(failures)} refused" + (f": first {failures[0]}" if failures else ""))
-sys.exit(1 if failures else 0)
-PY
+# The catalogue of MEASURES generated measures (bench/catalogue.py); the answers are filled by
+# bench/fill_answers.py.
+python3 bench/catalogue.py "$MEASURES" "$work/catalogue.yaml"
 
 seconds() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
@@ -275,7 +152,7 @@ run_backend() {
   local units
   units=$(curl -fs "${auth[@]}" "$base/api/v1/units?org=$org" | json '",".join(str(u["id"]) for u in d)')
   echo "- units in KANRI: $(tr ',' '\n' <<<"$units" | wc -l) ($have from the demo)"
-  echo "- $(python3 "$work/fill.py" "$base" "$ciso" "$catalogue" "$FILL_CLIENTS" "$units" "$MEASURES")"
+  echo "- $(python3 bench/fill_answers.py "$base" "$ciso" "$catalogue" "$FILL_CLIENTS" "$units" "$MEASURES")"
 
   # A session of the CISO for the page and the workbook.
   local jar="$work/jar" csrf
