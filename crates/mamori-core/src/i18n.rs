@@ -2404,6 +2404,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "現在の評価のまま受容します。しきい値（{level}）を超えるリスクの受容は最高情報セキュリティ責任者（CISO）が決定し、リスク所有者は受容できません。",
         "Accepts the risk as it is rated now. Above the threshold ({level}) acceptance is the CISO's decision, never the owner's.",
     ),
+    (
+        "risk.accept_threshold",
+        "このレベルを超えるリスクの受容はCISOが判断する",
+        "Accepting a risk above this level is the CISO's decision",
+    ),
     ("risk.accepted_by", "受容の決定", "Accepted by"),
     ("risk.all", "すべて", "All"),
     (
@@ -2411,6 +2416,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "情報資産のID（カンマ区切り）",
         "Asset IDs, separated by commas",
     ),
+    ("risk.colours", "レベルの色", "Colours of the levels"),
     ("risk.create", "リスクを登録", "Record a risk"),
     ("risk.edit", "リスクの更新", "Edit the risk"),
     ("risk.heatmap", "ヒートマップ", "Heat map"),
@@ -2422,6 +2428,12 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("risk.level.low", "低", "Low"),
     ("risk.level.medium", "中", "Medium"),
     ("risk.likelihood", "発生可能性", "Likelihood"),
+    ("risk.matrix", "リスクマトリクス", "Risk matrix"),
+    (
+        "risk.matrix_help",
+        "発生可能性と影響度の組合せごとのリスクレベルです。段階の数はAPIで変更できます。変更すると、すべてのリスクのレベルが再計算されます。",
+        "The level of each combination of likelihood and impact. The number of steps is changed through the API. A change levels every risk again.",
+    ),
     (
         "risk.measures_help",
         "対策項目のURNまたはコード（一行に一つ）",

@@ -122,6 +122,19 @@ mod json {
         pub note: String,
     }
 
+    /// A matrix to put in force (administrators): the same shape as it is read. Every risk is
+    /// levelled again; a matrix too small for a stored rating is refused
+    /// (`risk.matrix_invalid`).
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct MatrixBody {
+        pub likelihood: Vec<[String; 2]>,
+        pub impact: Vec<[String; 2]>,
+        pub cells: Vec<Vec<String>>,
+        pub colours: Vec<[String; 2]>,
+        pub accept_threshold: String,
+    }
+
     /// The risk matrix in force: its steps, the level of each cell, the colours, and the level
     /// above which accepting is the CISO's.
     #[derive(Serialize, ToSchema)]
@@ -206,6 +219,44 @@ fn matrix_json(m: &RiskMatrix) -> json::Matrix {
     }
 }
 
+/// A matrix body read into core's matrix; a level that names nothing is refused with its field.
+fn matrix_of(body: json::MatrixBody) -> Result<RiskMatrix, AppError> {
+    let level = |field: &'static str, raw: &str| {
+        Level::parse(raw).ok_or(AppError::invalid(FieldError::new(
+            field,
+            FieldErrorKind::UnknownValue,
+        )))
+    };
+    let steps = |names: Vec<[String; 2]>| {
+        names
+            .into_iter()
+            .map(|[ja, en]| mamori_core::risk::Step { ja, en })
+            .collect()
+    };
+    let cells = body
+        .cells
+        .iter()
+        .map(|row| row.iter().map(|l| level("cells", l)).collect())
+        .collect::<Result<Vec<Vec<Level>>, AppError>>()?;
+    let colours = body
+        .colours
+        .iter()
+        .map(|[l, colour]| {
+            Ok(mamori_core::risk::LevelColour {
+                level: level("colours", l)?,
+                colour: colour.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(RiskMatrix {
+        likelihood: steps(body.likelihood),
+        impact: steps(body.impact),
+        cells,
+        colours,
+        accept_threshold: level("accept_threshold", &body.accept_threshold)?,
+    })
+}
+
 impl From<json::RiskBody> for RiskDraft {
     fn from(b: json::RiskBody) -> Self {
         RiskDraft {
@@ -244,6 +295,7 @@ impl From<json::ThreatBody> for ThreatDraft {
         create_threat,
         update_threat,
         get_matrix,
+        set_matrix,
         list_risks,
         create_risk,
         get_risk,
@@ -344,6 +396,29 @@ async fn get_matrix(
     user: User,
 ) -> Result<Json<json::Matrix>, AppError> {
     Ok(Json(matrix_json(&ops::matrix(&state, &user).await?)))
+}
+
+/// Puts a matrix in force (administrators); every risk is levelled again in the same write.
+#[utoipa::path(
+    put,
+    path = "/api/v1/risk-matrix",
+    tag = "risks",
+    request_body = json::MatrixBody,
+    responses(
+        (status = 200, body = json::Matrix),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn set_matrix(
+    State(state): State<AppState>,
+    user: User,
+    ApiJson(body): ApiJson<json::MatrixBody>,
+) -> Result<Json<json::Matrix>, AppError> {
+    ops::may_set_matrix(&state, &user).await?;
+    let matrix = ops::set_matrix(&state, &user, matrix_of(body)?).await?;
+    Ok(Json(matrix_json(&matrix)))
 }
 
 /// Which risks to list.
@@ -529,7 +604,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(RiskApiDoc::openapi())
         .routes(routes!(list_threats, create_threat))
         .routes(routes!(update_threat))
-        .routes(routes!(get_matrix))
+        .routes(routes!(get_matrix, set_matrix))
         .routes(routes!(list_risks, create_risk))
         .routes(routes!(get_risk, update_risk))
         .routes(routes!(accept_risk))

@@ -17,6 +17,7 @@ pub fn pages() -> Router<AppState> {
         .route("/risks", get(pages::register).post(pages::create))
         .route("/risks/{id}", get(pages::risk).post(pages::update))
         .route("/risks/{id}/accept", post(pages::accept))
+        .route("/risk-matrix", get(pages::matrix).post(pages::set_matrix))
         .route("/threats", get(pages::threats).post(pages::create_threat))
         .route("/threats/{id}", post(pages::update_threat))
 }

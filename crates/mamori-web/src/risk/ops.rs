@@ -65,6 +65,37 @@ pub async fn matrix(state: &AppState, user: &User) -> Result<RiskMatrix, AppErro
     Ok(state.store.risk_matrix().await?)
 }
 
+/// The matrix in force, for those who may set another (administrators): the adapters ask
+/// before they read a new one from their input.
+pub async fn may_set_matrix(state: &AppState, user: &User) -> Result<RiskMatrix, AppError> {
+    authorize::<ManageThreats>(&user.actor, &())?;
+    Ok(state.store.risk_matrix().await?)
+}
+
+/// Sets the matrix in force (administrators): checked whole by core, and by the store against
+/// the ratings stored; every risk is levelled again in the same write.
+pub async fn set_matrix(
+    state: &AppState,
+    user: &User,
+    matrix: RiskMatrix,
+) -> Result<RiskMatrix, AppError> {
+    let grant = authorize::<ManageThreats>(&user.actor, &())?;
+    matrix.validate().map_err(|e| {
+        let field = match e {
+            mamori_core::risk::MatrixError::Size | mamori_core::risk::MatrixError::StepName => {
+                "likelihood"
+            }
+            mamori_core::risk::MatrixError::Cells => "cells",
+            mamori_core::risk::MatrixError::Colour => "colours",
+        };
+        AppError::invalid(FieldError::new(field, FieldErrorKind::InvalidFormat))
+    })?;
+    Ok(state
+        .store
+        .set_risk_matrix(&grant, &matrix, &user.ctx.origin())
+        .await?)
+}
+
 /// Today in Japan, for the review flag.
 pub fn today(state: &AppState) -> NaiveDate {
     mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default()

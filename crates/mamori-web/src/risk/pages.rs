@@ -455,3 +455,89 @@ pub async fn update_threat(
     ops::update_threat(&state, &user, id, form.into()).await?;
     Ok(Redirect::to("/threats").into_response())
 }
+
+#[derive(Template)]
+#[template(path = "risk_matrix.html")]
+struct MatrixPage {
+    frame: Frame,
+    matrix: RiskMatrix,
+    levels: Vec<(&'static str, &'static str)>,
+    can_edit: bool,
+}
+
+impl MatrixPage {
+    fn colour_of(&self, level: &str) -> String {
+        Level::parse(level)
+            .map(|l| self.matrix.colour(l).to_owned())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn matrix(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let matrix = ops::matrix(&state, &user).await?;
+    Ok(Html(render(&MatrixPage {
+        frame: Frame::new(&user, "risk.matrix"),
+        matrix,
+        levels: choices(&Level::ALL, Level::as_str, Level::key),
+        can_edit: user.actor.is_administrator(),
+    }))
+    .into_response())
+}
+
+/// The matrix as typed: step names `likelihood-{n}-ja`/`-en` and `impact-{n}-ja`/`-en`, cells
+/// `cell-{likelihood}-{impact}`, colours `colour-{level}` and the threshold; the sizes stay
+/// those of the matrix in force (the API changes them).
+#[derive(Deserialize)]
+pub struct MatrixForm {
+    #[serde(default)]
+    accept_threshold: String,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+pub async fn set_matrix(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<MatrixForm>,
+) -> Result<Response, AppError> {
+    let current = ops::may_set_matrix(&state, &user).await?;
+    let field = |key: String| form.rest.get(&key).cloned().unwrap_or_default();
+    let level = |name: &'static str, raw: &str| {
+        Level::parse(raw).ok_or(AppError::invalid(FieldError::new(
+            name,
+            FieldErrorKind::UnknownValue,
+        )))
+    };
+    let steps = |axis: &str, n: usize| {
+        (1..=n)
+            .map(|i| mamori_core::risk::Step {
+                ja: field(format!("{axis}-{i}-ja")),
+                en: field(format!("{axis}-{i}-en")),
+            })
+            .collect()
+    };
+    let mut cells = Vec::new();
+    for l in 1..=current.likelihood.len() {
+        let mut row = Vec::new();
+        for i in 1..=current.impact.len() {
+            row.push(level("cells", &field(format!("cell-{l}-{i}")))?);
+        }
+        cells.push(row);
+    }
+    let colours = Level::ALL
+        .iter()
+        .map(|l| mamori_core::risk::LevelColour {
+            level: *l,
+            colour: field(format!("colour-{}", l.as_str())),
+        })
+        .collect();
+    let matrix = RiskMatrix {
+        likelihood: steps("likelihood", current.likelihood.len()),
+        impact: steps("impact", current.impact.len()),
+        cells,
+        colours,
+        accept_threshold: level("accept_threshold", &form.accept_threshold)?,
+    };
+    ops::set_matrix(&state, &user, matrix).await?;
+    Ok(Redirect::to("/risk-matrix").into_response())
+}

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 98] = [
+const MATRIX: [(&str, &str); 99] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1663,6 +1663,7 @@ const MATRIX: [(&str, &str); 98] = [
     ("POST /exceptions", "AAAAFFFF"),
     ("GET /exceptions/{id}", "AAAAAANN"),
     ("POST /exceptions/{id}/decide", "AFFFFFNN"),
+    ("PUT /risk-matrix", "AAFFFFFF"),
     ("GET /reviews", "AAAAAAFF"),
     ("POST /reviews", "AAFFFFFF"),
     ("GET /reviews/{id}", "AAAAAAFF"),
@@ -2164,6 +2165,16 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 "POST /exceptions/{id}/decide" => {
                     post(&format!("{}/decide", fresh_exception(n).await))
                         .json(json!({"approve": true, "note": format!("許可{n}")}))
+                }
+                "PUT /risk-matrix" => {
+                    // The matrix in force, put again as it is read.
+                    let mut matrix = get("/api/v1/risk-matrix")
+                        .token(&w.ciso.token)
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::OK);
+                    matrix["accept_threshold"] = json!("high");
+                    Call::new(Method::PUT, "/api/v1/risk-matrix").json(matrix)
                 }
                 "GET /reviews" => get("/api/v1/reviews"),
                 "POST /reviews" => post("/api/v1/reviews").json(json!({

@@ -165,6 +165,8 @@ const MATRIX: &[Row] = &[
     row("POST", "/risks/{id}", "/risks/{risk}", &[("title", "人事情報の漏えい"), ("unit", "{unit_a1}"), ("owner", "{person_a1}"), ("likelihood", "4"), ("impact", "5"), ("treatment", "reduce"), ("review_on", "2030-03-31")],
                                                                                                [GO,  GO,  GO,  GO,  404, 403, 404, 404, 404, 404, L  ]),
     row("POST", "/risks/{id}/accept", "/risks/{risk}/accept", &[("note", "受容{who}")],        [GO,  403, 403, 403, 404, 403, 404, 404, 404, 404, L  ]),
+    row("GET",  "/risk-matrix", "/risk-matrix", &[],                                          [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
+    row("POST", "/risk-matrix", "/risk-matrix", &[("accept_threshold", "high")],              [422, 422, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/threats", "/threats", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
     row("POST", "/threats", "/threats", &[("code", "T-{WHO}"), ("name_ja", "脅威{who}"), ("name_en", "Threat {who}"), ("category", "disaster")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),

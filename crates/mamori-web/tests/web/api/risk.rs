@@ -271,3 +271,75 @@ async fn risk_heat_map_counts_each_cell_inherent_and_residual() {
     assert!(!page.contains("id=\"nav-risks\""));
     assert!(!page.contains("data-count=\"1\""));
 }
+
+#[tokio::test]
+async fn risk_matrix_is_set_by_administrators_and_relevels_every_risk() {
+    let (w, manager, risk) = with_risk().await;
+    let mut matrix = get("/api/v1/risk-matrix")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    // The risk's residual 4 × 5 becomes medium; the threshold stays high.
+    matrix["cells"][3][4] = json!("medium");
+    Call::new(Method::PUT, "/api/v1/risk-matrix")
+        .token(&manager.token)
+        .json(matrix.clone())
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    let set = Call::new(Method::PUT, "/api/v1/risk-matrix")
+        .token(&w.ciso.token)
+        .json(matrix.clone())
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(set["cells"][3][4], "medium");
+    let relevelled = get(&format!("/api/v1/risks/{}", risk["id"]))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(relevelled["residual"]["level"], "medium");
+    assert_eq!(relevelled["level"], "medium");
+
+    // Too small for the stored 5 × 5 rating: refused by the store.
+    let mut small = matrix.clone();
+    small["likelihood"] = json!([["低", "Low"], ["中", "Mid"], ["高", "High"]]);
+    small["impact"] = small["likelihood"].clone();
+    small["cells"] = json!([
+        ["low", "low", "medium"],
+        ["low", "medium", "high"],
+        ["medium", "high", "critical"]
+    ]);
+    Call::new(Method::PUT, "/api/v1/risk-matrix")
+        .token(&w.ciso.token)
+        .json(small)
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "risk.matrix_invalid");
+    for (change, field) in [
+        (json!({"cells": [["low"]]}), "cells"),
+        (json!({"accept_threshold": "extreme"}), "accept_threshold"),
+        (
+            json!({"colours": [["low", "green"], ["medium", "#ffc107"], ["high", "#ff7043"], ["critical", "#c62828"]]}),
+            "colours",
+        ),
+        (
+            json!({"likelihood": [["", "Rare"], ["b", "B"], ["c", "C"], ["d", "D"], ["e", "E"]]}),
+            "likelihood",
+        ),
+    ] {
+        let mut bad = matrix.clone();
+        for (k, v) in change.as_object().unwrap() {
+            bad[k] = v.clone();
+        }
+        let reply = Call::new(Method::PUT, "/api/v1/risk-matrix")
+            .token(&w.ciso.token)
+            .json(bad)
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{reply}");
+    }
+}
