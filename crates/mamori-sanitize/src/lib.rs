@@ -92,6 +92,7 @@ mod disarm;
 mod engine;
 mod html;
 mod policy;
+mod pool;
 mod report;
 mod scan;
 mod text;
@@ -99,6 +100,7 @@ mod text;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy, QuarantineUrl};
+pub use pool::{Engine, EnginePool, Input, PoolStats};
 pub use report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
 };
@@ -256,16 +258,7 @@ pub fn sanitize_within(
             Ok(h) => h
                 .join()
                 .map_err(|_| "engine thread failed".to_string())
-                .and_then(|r| {
-                    r.map_err(|p| {
-                        let what = p
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_string())
-                            .or_else(|| p.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        format!("panic while sanitizing: {what}")
-                    })
-                }),
+                .and_then(|r| r.map_err(|p| pool::panic_text(p.as_ref()))),
             Err(e) => Err(format!("cannot start engine thread: {e}")),
         }
     });
