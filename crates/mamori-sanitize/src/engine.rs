@@ -794,11 +794,7 @@ impl Walk<'_> {
                 } else {
                     text
                 };
-                let text = if text.contains('\r') {
-                    text.replace("\r\n", "\n").replace('\r', "\n")
-                } else {
-                    text
-                };
+                let text = lf_line_ends(text);
                 if !text.trim().is_empty() {
                     out.push(text);
                 }
@@ -846,6 +842,25 @@ fn meta_charset(bytes: &[u8]) -> Option<String> {
     let rest = head[at..].trim_start_matches(['"', '\'']);
     let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
     (end > 0).then(|| rest[..end].to_string())
+}
+
+/// CRLF and a lone CR both become LF, in one pass.
+fn lf_line_ends(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for cr in memchr::memchr_iter(b'\r', bytes) {
+        out.push_str(&text[copied..cr]);
+        if bytes.get(cr + 1) != Some(&b'\n') {
+            out.push('\n');
+        }
+        copied = cr + 1;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// RFC 3676 format=flowed: soft line breaks joined, space-stuffing removed.
@@ -918,6 +933,19 @@ fn calendar_text(ics: &str) -> String {
 mod tests {
     use super::*;
     use crate::scan::split_header_body;
+
+    proptest::proptest! {
+        #[test]
+        fn line_ends_become_lf_as_two_replacements_made_them(
+            pieces in proptest::collection::vec(proptest::sample::select(vec!["\r", "\n", "\r\n", "a", "あ"]), 0..30),
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(
+                lf_line_ends(text.clone()),
+                text.replace("\r\n", "\n").replace('\r', "\n")
+            );
+        }
+    }
 
     #[test]
     fn flowed_text_joined() {

@@ -44,21 +44,34 @@ pub fn visible_header_text(text: &str) -> String {
     out
 }
 
+/// Bytes that can start a control, a bidi control or U+FEFF in UTF-8: C0 but tab and line feed,
+/// DEL, and the lead bytes of U+0080–U+009F, U+061C, U+2xxx and U+FEFF.
+const CONTROL_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b != 0x09 && b != 0x0a;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xd8] = true;
+    t[0xe2] = true;
+    t[0xef] = true;
+    t
+};
+
 /// Body text: bidi controls become visible, other controls (except tab and line feed) are
 /// dropped. Returns whether anything changed.
 pub fn neutralise_controls(text: &str) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
-    // Unchanged runs are copied whole; only a byte that can start a control, a bidi control or
-    // U+FEFF (C0, DEL, and the lead bytes of U+0080–U+009F, U+061C, U+2xxx and U+FEFF) is looked at.
+    // Unchanged runs are copied whole; only a byte of `CONTROL_LEAD` is looked at.
     let bytes = text.as_bytes();
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        let candidate =
-            (b < 0x20 && b != b'\t' && b != b'\n') || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef);
-        if !candidate {
+        if !CONTROL_LEAD[usize::from(bytes[i])] {
             i += 1;
             continue;
         }
@@ -179,10 +192,24 @@ pub fn defang_text(text: &str) -> (String, bool) {
     // never inside a multi-byte character.
     let mut copied = 0;
     let bytes = text.as_bytes();
+    let mut lower = None;
+    let mut upper = None;
     while i < text.len() {
-        if !matches!(bytes[i], b'h' | b'H' | b'f' | b'F' | b'w' | b'W') {
-            i += 1;
-            continue;
+        // The next `h`, `f` or `w` in either case, each case's found by a vector search and kept
+        // until passed.
+        let next = |cached: &mut Option<usize>, [a, b, c]: [u8; 3]| -> usize {
+            match *cached {
+                Some(p) if p >= i => p,
+                _ => {
+                    let p = memchr::memchr3(a, b, c, &bytes[i..]).map_or(bytes.len(), |p| i + p);
+                    *cached = Some(p);
+                    p
+                }
+            }
+        };
+        i = next(&mut lower, *b"hfw").min(next(&mut upper, *b"HFW"));
+        if i >= text.len() {
+            break;
         }
         let rest = &text[i..];
         let boundary = i == 0
