@@ -37,6 +37,10 @@
 //! - Panics: [`sanitize`] runs the whole engine on its own thread inside
 //!   [`std::panic::catch_unwind`]; a panic in the engine or in a third-party parser becomes a
 //!   whole-message quarantine with an `internal-error` ambiguity, never a crash of the caller.
+//!   A caller with many messages keeps an [`EnginePool`] instead: long-lived threads of the same
+//!   known stack, each message inside its own `catch_unwind`, a thread that panicked replaced by
+//!   a new one, and a thread whose message outlives twice its time budget abandoned and replaced
+//!   (the message is then quarantined as if its budget had run out), so the pool keeps its size.
 //!   Each file rebuild (png, zune-jpeg, jpeg-encoder, zip, quick-xml, lopdf) is fenced once more
 //!   by its own `catch_unwind`, so a panic there removes only that file (`not-disarmable`).
 //! - Stack overflow cannot be caught in Rust, so it is prevented: the pre-scan refuses any message
@@ -81,6 +85,8 @@
 //!   point of the engine apart from `X-Mamori-Sanitized:`. With disarmed files, sanitizing the
 //!   output again keeps its text and attaches the same files with nothing left to take out
 //!   (only a new notice block is added in front of the text).
+//! - `pool`: [`EnginePool`], the engine's long-lived threads. The one place that reads a clock
+//!   (the budget of a message on a pool thread, and the caller's wall-clock limit).
 //! - `policy`, `report`: the public configuration and result types.
 
 #![forbid(unsafe_code)]
