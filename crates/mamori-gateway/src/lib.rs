@@ -185,6 +185,7 @@ impl GatewayConfig {
             tls,
             helo: self.hostname.clone(),
             timeout: self.next_hop_timeout,
+            cache: Arc::default(),
         })
     }
 }
