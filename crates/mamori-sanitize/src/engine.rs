@@ -83,11 +83,7 @@ fn count_parts(m: &Message<'_>) -> usize {
         .sum()
 }
 
-pub(crate) fn time_limit(
-    input: &[u8],
-    message_qid: String,
-    mut ambiguities: Vec<Ambiguity>,
-) -> Outcome {
+fn time_limit(input: &[u8], message_qid: String, mut ambiguities: Vec<Ambiguity>) -> Outcome {
     ambiguities.push(Ambiguity {
         kind: AmbiguityKind::TimeLimit,
         part: "0".into(),

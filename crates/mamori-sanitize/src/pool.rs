@@ -21,7 +21,10 @@ use std::sync::mpsc::{Receiver, RecvError, Sender, TryRecvError, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::{Budget, DigestIds, Outcome, Policy, PolicyError, QuarantineIds, engine};
+use crate::{
+    Ambiguity, AmbiguityKind, Budget, DigestIds, Outcome, Policy, PolicyError, QuarantineIds,
+    engine,
+};
 
 /// The function a pool thread runs for one message: [`crate::sanitize_with_budget`]'s work,
 /// without its own thread. Another one may be given for tests ([`EnginePool::with_engine`]).
@@ -204,10 +207,17 @@ impl EnginePool {
                         // The replacement first, so that the count never shows an empty pool.
                         let _ = Shared::spawn(&self.shared);
                         self.shared.threads.fetch_sub(1, Ordering::SeqCst);
-                        return engine::time_limit(
+                        return engine::quarantine(
                             input.as_ref().as_ref(),
                             self.message_id(&input),
-                            Vec::new(),
+                            vec![Ambiguity {
+                                kind: AmbiguityKind::TimeLimit,
+                                part: "0".into(),
+                                detail: format!(
+                                    "the engine did not answer within {} s; its thread was abandoned",
+                                    hard.as_secs()
+                                ),
+                            }],
                         );
                     }
                     state = slot
