@@ -231,6 +231,8 @@ pub struct NextHop {
     pub protocol: Protocol,
     /// STARTTLS settings; `None` for clear text.
     pub tls: Option<NextHopTls>,
+    /// Connections kept open between deliveries; shared by the clones of this hop.
+    pub cache: Arc<ConnectionCache>,
 }
 
 impl NextHop {
@@ -242,6 +244,7 @@ impl NextHop {
             timeout,
             protocol: Protocol::Smtp,
             tls: None,
+            cache: Arc::default(),
         }
     }
 
@@ -263,6 +266,104 @@ impl NextHop {
         });
         ServerName::try_from(name.clone())
             .map_err(|e| DeliveryError::Temporary(format!("TLS server name {name:?}: {e}")))
+    }
+}
+
+/// How long a connection may wait unused in the cache (Postfix's
+/// `smtp_connection_cache_time_limit` is 2 s): long enough for a burst, shorter than any next
+/// hop's idle timeout.
+const CACHE_IDLE: Duration = Duration::from_secs(5);
+/// Messages sent over one connection before it is closed (Postfix: `smtp_connection_reuse_count_limit`).
+const CACHE_REUSE: u32 = 100;
+/// Connections kept at most, about the number of deliveries in flight.
+const CACHE_SIZE: usize = 32;
+
+/// Connections to the next hop kept open after a delivery, so the next one skips the connection,
+/// greeting, EHLO and STARTTLS (Postfix's connection cache). A cached connection is reset with
+/// RSET before it carries a message; one that fails before the message content was sent is
+/// dropped and the message goes over a new connection, so a connection the next hop closed
+/// meanwhile costs nothing but the attempt.
+#[derive(Default)]
+pub struct ConnectionCache {
+    idle: std::sync::Mutex<Vec<Cached>>,
+}
+
+impl std::fmt::Debug for ConnectionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionCache")
+            .field("idle", &self.idle().len())
+            .finish()
+    }
+}
+
+struct Cached {
+    conn: Connection,
+    since: std::time::Instant,
+    /// What the connection was opened for; a clone of a hop changed since gets its own.
+    hop: (String, Protocol, TlsMode),
+}
+
+fn key(hop: &NextHop) -> (String, Protocol, TlsMode) {
+    (hop.address.clone(), hop.protocol, hop.tls_mode())
+}
+
+impl ConnectionCache {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Cached>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The most recently used connection to `hop` still within its idle time; older ones are
+    /// closed.
+    fn take(&self, hop: &NextHop) -> Option<Connection> {
+        let key = key(hop);
+        let mut expired = Vec::new();
+        let found = {
+            let mut idle = self.idle();
+            let mut i = 0;
+            while i < idle.len() {
+                if idle[i].since.elapsed() >= CACHE_IDLE {
+                    expired.push(idle.swap_remove(i).conn);
+                } else {
+                    i += 1;
+                }
+            }
+            idle.iter()
+                .rposition(|c| c.hop == key)
+                .map(|i| idle.swap_remove(i).conn)
+        };
+        for conn in expired {
+            tokio::spawn(conn.close());
+        }
+        found
+    }
+
+    /// Keeps a connection that is still good for another message, or closes it.
+    async fn put(&self, hop: &NextHop, conn: Connection) {
+        if conn.c.lost.is_some() {
+            return;
+        }
+        if conn.uses >= CACHE_REUSE {
+            conn.close().await;
+            return;
+        }
+        let refused = {
+            let mut idle = self.idle();
+            if idle.len() < CACHE_SIZE {
+                idle.push(Cached {
+                    conn,
+                    since: std::time::Instant::now(),
+                    hop: key(hop),
+                });
+                None
+            } else {
+                Some(conn)
+            }
+        };
+        if let Some(conn) = refused {
+            conn.close().await;
+        }
     }
 }
 
@@ -446,6 +547,11 @@ struct Connection {
     c: Client,
     extensions: Vec<String>,
     tls: bool,
+    /// Messages whose content was sent over this connection.
+    uses: u32,
+    /// The content of the current transaction's message went out: from then on a failure may
+    /// leave the message delivered, and it is never sent again at once.
+    content_sent: bool,
 }
 
 impl Connection {
@@ -479,7 +585,13 @@ impl Connection {
             lost: None,
         };
         match Self::greet(&mut c, hop, use_tls).await {
-            Ok((extensions, tls)) => Ok(Self { c, extensions, tls }),
+            Ok((extensions, tls)) => Ok(Self {
+                c,
+                extensions,
+                tls,
+                uses: 0,
+                content_sent: false,
+            }),
             Err(Failed::Delivery(e)) => {
                 c.quit().await;
                 Err(Failed::Delivery(e))
@@ -577,6 +689,7 @@ impl Connection {
         message: &[u8],
         smtputf8: bool,
     ) -> Result<Delivered, DeliveryError> {
+        self.content_sent = false;
         self.mail(from, smtputf8).await?;
         let c = &mut self.c;
         let mut accepted = Vec::new();
@@ -596,6 +709,8 @@ impl Connection {
             if r.code != 354 {
                 return Err(failure(&r));
             }
+            self.content_sent = true;
+            self.uses += 1;
             c.send(&dot_stuff(message)).await?;
             match protocol {
                 Protocol::Smtp => {
@@ -636,6 +751,11 @@ impl Connection {
             tls: self.tls,
         }
         .outcome()
+    }
+
+    /// Says goodbye and lets the connection go.
+    async fn close(mut self) {
+        self.c.quit().await;
     }
 
     /// Ends an unfinished transaction before the next one (RFC 5321 4.1.1.5).
@@ -721,8 +841,27 @@ impl Delivered {
     }
 }
 
+/// A connection for the next message: a cached one that answered RSET, or a new one; whether
+/// it was cached.
+async fn checkout(hop: &NextHop) -> Result<(Connection, bool), DeliveryError> {
+    while let Some(mut conn) = hop.cache.take(hop) {
+        conn.reset().await;
+        if conn.c.lost.is_none() {
+            return Ok((conn, true));
+        }
+    }
+    Ok((Connection::open(hop).await?, false))
+}
+
+/// Whether a transaction that failed on a cached connection can go over a new one: the
+/// connection broke before any of the message was sent, so nothing can have been delivered.
+fn broke_before_content(conn: &Connection) -> bool {
+    conn.c.lost.is_some() && !conn.content_sent
+}
+
 /// Delivers one message and says what became of each recipient. A recipient is never both
 /// accepted and deferred, so retrying only [`Delivered::deferred`] never duplicates a delivery.
+/// The connection is taken from, and given back to, the hop's [`ConnectionCache`].
 pub async fn deliver(
     hop: &NextHop,
     from: &str,
@@ -730,11 +869,18 @@ pub async fn deliver(
     message: &[u8],
     smtputf8: bool,
 ) -> Result<Delivered, DeliveryError> {
-    let mut conn = Connection::open(hop).await?;
-    let result = conn
+    let (mut conn, cached) = checkout(hop).await?;
+    let mut result = conn
         .transaction(hop.protocol, from, recipients, message, smtputf8)
         .await;
-    conn.c.quit().await;
+    if cached && result.is_err() && broke_before_content(&conn) {
+        tracing::info!(next_hop = %hop.address, reason = ?conn.c.lost, "cached connection lost; delivering over a new one");
+        conn = Connection::open(hop).await?;
+        result = conn
+            .transaction(hop.protocol, from, recipients, message, smtputf8)
+            .await;
+    }
+    hop.cache.put(hop, conn).await;
     result
 }
 
@@ -753,8 +899,8 @@ pub async fn deliver_each(
     messages: &[Addressed<'_>],
     smtputf8: bool,
 ) -> Vec<Result<Delivered, DeliveryError>> {
-    let mut conn = match Connection::open(hop).await {
-        Ok(conn) => conn,
+    let (mut conn, mut cached) = match checkout(hop).await {
+        Ok(c) => c,
         Err(e) => return messages.iter().map(|_| Err(e.clone())).collect(),
     };
     let mut results = Vec::with_capacity(messages.len());
@@ -766,12 +912,24 @@ pub async fn deliver_each(
             results.push(Err(DeliveryError::Temporary(reason.clone())));
             continue;
         }
-        let result = conn
+        let mut result = conn
             .transaction(hop.protocol, from, m.recipients, m.message, smtputf8)
             .await;
+        if cached && result.is_err() && broke_before_content(&conn) {
+            match Connection::open(hop).await {
+                Ok(fresh) => {
+                    conn = fresh;
+                    result = conn
+                        .transaction(hop.protocol, from, m.recipients, m.message, smtputf8)
+                        .await;
+                }
+                Err(e) => result = Err(e),
+            }
+        }
+        cached = false;
         results.push(result);
     }
-    conn.c.quit().await;
+    hop.cache.put(hop, conn).await;
     results
 }
 

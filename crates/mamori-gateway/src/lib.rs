@@ -185,6 +185,7 @@ impl GatewayConfig {
             tls,
             helo: self.hostname.clone(),
             timeout: self.next_hop_timeout,
+            cache: Arc::default(),
         })
     }
 }
@@ -309,13 +310,18 @@ impl Gateway {
             metrics: counters.clone(),
             verifier,
         });
+        // The engine is CPU-bound: more threads than cores or than messages in flight add nothing.
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let engine = mamori_sanitize::EnginePool::new(
+            Arc::new(config.policy.clone()),
+            cores.min(config.delivery_concurrency),
+        )?;
         let worker = worker::Worker {
-            engine: mamori_sanitize::sanitize_with_budget,
+            engine: Arc::new(engine),
             concurrency: config.delivery_concurrency,
             spool,
             quarantine,
             next_hop,
-            policy: Arc::new(config.policy.clone()),
             retry: config.retry.clone(),
             hostname: config.hostname.clone(),
             retention: config.retention,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
@@ -179,6 +179,16 @@ impl Server {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
+        self.serve_holding(stream, peer, Held::default()).await
+    }
+
+    /// Runs one connection admitted against the limits; what it holds is given back at QUIT,
+    /// before the 221 is sent, so that a client that opens its next session as soon as it reads
+    /// the 221 is not refused while this one is still closing.
+    async fn serve_holding<S>(&self, stream: S, peer: &str, mut held: Held) -> io::Result<()>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
         let session_end = later(Instant::now(), self.timeouts.session);
         let mut session = Session::new(self.session.clone());
         if let Ok(addr) = peer.parse::<std::net::SocketAddr>() {
@@ -191,7 +201,10 @@ impl Server {
         }
         let mut conn = Conn::new(stream);
         conn.queue(&session.greeting());
-        match self.run(&mut conn, &mut session, peer, session_end).await? {
+        match self
+            .run(&mut conn, &mut session, peer, session_end, &mut held)
+            .await?
+        {
             End::Closed => {
                 conn.close().await;
                 Ok(())
@@ -218,7 +231,8 @@ impl Server {
                 };
                 session.tls_started();
                 let mut conn = Conn::new(tls);
-                self.run(&mut conn, &mut session, peer, session_end).await?;
+                self.run(&mut conn, &mut session, peer, session_end, &mut held)
+                    .await?;
                 conn.close().await;
                 Ok(())
             }
@@ -231,6 +245,7 @@ impl Server {
         session: &mut Session,
         peer: &str,
         session_end: Instant,
+        held: &mut Held,
     ) -> io::Result<End>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
@@ -316,6 +331,9 @@ impl Server {
                         return Ok(End::StartTls);
                     }
                     Step::Close(reply) => {
+                        if reply == Reply::Bye {
+                            held.release();
+                        }
                         conn.queue(&reply);
                         conn.flush_by(self.write_deadline(session_end)).await?;
                         return Ok(End::Closed);
@@ -473,14 +491,13 @@ impl Server {
         limits: ConnectionLimits,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let slots = Arc::new(Semaphore::new(limits.total));
-        let per_address = Arc::new(Mutex::new(HashMap::<IpAddr, usize>::new()));
+        let admission = Admission::new(limits);
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
                 _ = shutdown.changed() => return,
             };
-            let (mut stream, addr) = match accepted {
+            let (stream, addr) = match accepted {
                 Ok(a) => a,
                 Err(error) => {
                     tracing::warn!(%error, "accept failed");
@@ -488,29 +505,80 @@ impl Server {
                     continue;
                 }
             };
-            let server = self.clone();
-            let slot = slots.clone().try_acquire_owned();
-            let address_slot = AddressSlot::take(&per_address, addr.ip(), limits.per_address);
-            tokio::spawn(async move {
-                // Both slots live as long as this task, i.e. the connection.
-                let refusal = match (&slot, &address_slot) {
-                    (Err(_), _) => Some(Reply::TooManyConnections),
-                    (_, None) => Some(Reply::TooManyConnectionsFromAddress),
-                    _ => None,
-                };
-                if let Some(reply) = refusal {
-                    server.metrics.connection_refused();
-                    tracing::info!(peer = %addr, ?reply, "connection refused by limit");
-                    let _ = stream.write_all(&reply.render()).await;
-                    return;
-                }
-                server.metrics.connection();
-                let peer = addr.to_string();
-                if let Err(error) = server.serve(stream, &peer).await {
-                    tracing::debug!(peer, %error, "connection ended with an error");
-                }
-            });
+            let admitted = admission.admit(addr.ip());
+            tokio::spawn(self.clone().connection(stream, addr, admitted));
         }
+    }
+
+    /// One accepted connection: refused with the limit's reply, or served to its end.
+    async fn connection<S>(
+        self: Arc<Self>,
+        mut stream: S,
+        addr: std::net::SocketAddr,
+        admitted: Result<Held, Reply>,
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        let held = match admitted {
+            Ok(held) => held,
+            Err(reply) => {
+                self.metrics.connection_refused();
+                tracing::info!(peer = %addr, ?reply, "connection refused by limit");
+                let _ = stream.write_all(&reply.render()).await;
+                return;
+            }
+        };
+        self.metrics.connection();
+        let peer = addr.to_string();
+        if let Err(error) = self.serve_holding(stream, &peer, held).await {
+            tracing::debug!(peer, %error, "connection ended with an error");
+        }
+    }
+}
+
+/// The connection limits of one listener.
+struct Admission {
+    slots: Arc<Semaphore>,
+    per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    limits: ConnectionLimits,
+}
+
+impl Admission {
+    fn new(limits: ConnectionLimits) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(limits.total)),
+            per_address: Arc::default(),
+            limits,
+        }
+    }
+
+    /// Counts a new connection from `ip`, or says which limit refuses it.
+    fn admit(&self, ip: IpAddr) -> Result<Held, Reply> {
+        let slot = self
+            .slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Reply::TooManyConnections)?;
+        let address = AddressSlot::take(&self.per_address, ip, self.limits.per_address)
+            .ok_or(Reply::TooManyConnectionsFromAddress)?;
+        Ok(Held {
+            slot: Some(slot),
+            address: Some(address),
+        })
+    }
+}
+
+/// What a connection holds against the limits: given back at QUIT, or when it ends.
+#[derive(Default)]
+struct Held {
+    slot: Option<OwnedSemaphorePermit>,
+    address: Option<AddressSlot>,
+}
+
+impl Held {
+    fn release(&mut self) {
+        self.slot = None;
+        self.address = None;
     }
 }
 
@@ -640,7 +708,105 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use tokio::io::{DuplexStream, ReadBuf};
+
     use super::*;
+
+    /// The server's side of a connection whose close does not finish (a TLS close to a client
+    /// that does not read, a loaded machine): the connection task lingers after its 221.
+    struct LingeringClose(DuplexStream);
+
+    impl AsyncRead for LingeringClose {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.0).poll_read(cx, buf)
+        }
+    }
+
+    impl AsyncWrite for LingeringClose {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut self.0).poll_write(cx, buf)
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.0).poll_flush(cx)
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    fn server(data: &std::path::Path) -> Arc<Server> {
+        Arc::new(Server {
+            session: Arc::new(SessionConfig {
+                hostname: "gw.test".into(),
+                ..SessionConfig::default()
+            }),
+            spool: Arc::new(Spool::open(data, 0).unwrap()),
+            tls: None,
+            timeouts: Timeouts::default(),
+            wake: Arc::new(Notify::new()),
+            metrics: Arc::default(),
+            verifier: None,
+        })
+    }
+
+    /// A client running 20 sessions at a time, each opening the next as soon as it read the
+    /// 221 of the last, was refused with 421 now and then under the default limit of 20 per
+    /// address: a session still counted while it closed.
+    #[tokio::test]
+    async fn back_to_back_sessions_at_the_per_address_limit_are_never_refused() {
+        let data = tempfile::tempdir().unwrap();
+        let server = server(data.path());
+        let admission = Admission::new(ConnectionLimits {
+            total: 500,
+            per_address: 20,
+        });
+        let addr: std::net::SocketAddr = "192.0.2.7:40000".parse().unwrap();
+        let mut lingering = Vec::new();
+        let mut refused = Vec::new();
+        for round in 0..5 {
+            let mut clients = Vec::new();
+            for stream in 0..20 {
+                let (client, server_side) = tokio::io::duplex(4096);
+                let admitted = admission.admit(addr.ip());
+                if let Err(reply) = &admitted {
+                    refused.push(format!("round {round}, stream {stream}: {reply:?}"));
+                }
+                lingering.push(tokio::spawn(server.clone().connection(
+                    LingeringClose(server_side),
+                    addr,
+                    admitted,
+                )));
+                clients.push(client);
+            }
+            for client in &mut clients {
+                client.write_all(b"EHLO c.test\r\nQUIT\r\n").await.unwrap();
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !seen.windows(4).any(|w| w == b"221 ") && !seen.starts_with(b"421") {
+                    let n = client.read(&mut buf).await.unwrap();
+                    assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&seen));
+                    seen.extend_from_slice(&buf[..n]);
+                }
+            }
+        }
+        for task in lingering {
+            task.abort();
+        }
+        assert!(refused.is_empty(), "refused: {refused:?}");
+    }
 
     /// An IPv6 client usually holds a whole /64 and could connect from a new address for each
     /// connection, so the per-address limit counted nothing; IPv4-mapped addresses are the IPv4

@@ -15,10 +15,10 @@
 use std::collections::{HashSet, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
-use mamori_sanitize::{Policy, Verdict};
+use mamori_sanitize::{EnginePool, Verdict};
 use tokio::sync::{Notify, watch};
 
 use crate::client::{self, DeliveryError, NextHop};
@@ -87,17 +87,14 @@ struct Verdicted {
     actions: String,
 }
 
-/// The engine the worker calls: [`mamori_sanitize::sanitize_with_budget`] in production.
-pub type Engine = fn(&[u8], &Policy, &dyn mamori_sanitize::Budget) -> mamori_sanitize::Outcome;
-
 pub struct Worker {
-    pub engine: Engine,
+    /// The 無害化 engine's threads, with the policy every inbound message is sanitized under.
+    pub engine: Arc<EnginePool>,
     /// Messages processed at the same time.
     pub concurrency: usize,
     pub spool: Arc<Spool>,
     pub quarantine: Quarantine,
     pub next_hop: NextHop,
-    pub policy: Arc<Policy>,
     pub retry: RetryPolicy,
     pub hostname: String,
     pub retention: Duration,
@@ -434,21 +431,24 @@ impl Worker {
         }
     }
 
+    /// The policy's prefix of quarantine ids.
+    fn prefix(&self) -> &str {
+        &self.engine.policy().quarantine_id_prefix
+    }
+
     /// Runs the engine where a panic cannot reach the gateway, and keeps the original.
     async fn sanitize(&self, envelope: &Envelope, raw: Vec<u8>) -> Result<Verdicted, SpoolError> {
         let raw = Arc::new(raw);
         let input = raw.clone();
-        let policy = self.policy.clone();
-        let engine = self.engine;
-        // The engine contains its own panics; this second fence holds even if it did not.
-        // The time limit (policy limits.time_limit_seconds) counts from the start of the engine.
+        let engine = self.engine.clone();
+        // The pool contains the engine's panics and its time (policy limits.time_limit_seconds,
+        // counted from when a thread takes the message); this second fence holds even if it did
+        // not.
         let outcome = tokio::task::spawn_blocking(move || {
-            let deadline = Instant::now() + Duration::from_secs(policy.limits.time_limit_seconds);
-            let budget = || Instant::now() >= deadline;
-            catch_unwind(AssertUnwindSafe(|| engine(&input, &policy, &budget)))
+            catch_unwind(AssertUnwindSafe(|| engine.sanitize(input)))
         })
         .await;
-        let fallback_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
+        let fallback_id = format!("{}{}", self.prefix(), envelope.queue_id);
         let (report, message, quarantine_id, actions) = match outcome {
             Ok(Ok(o)) => {
                 let report = serde_json::to_value(&o.report).unwrap_or_default();
@@ -554,7 +554,7 @@ impl Worker {
             }
         }
         let reasons = reasons.join(",");
-        let quarantine_id = format!("{}{}", self.policy.quarantine_id_prefix, envelope.queue_id);
+        let quarantine_id = format!("{}{}", self.prefix(), envelope.queue_id);
         let now = now_ms();
         let record = QuarantineRecord {
             quarantine_id: quarantine_id.clone(),
@@ -756,18 +756,25 @@ fn base64_lines(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use mamori_sanitize::{Engine, Policy};
+
     use super::*;
 
     const RAW: &[u8] = b"Subject: x\r\n\r\nSECRET-ORIGINAL-BYTES\r\n";
 
     fn worker(dir: &std::path::Path, engine: Engine) -> Worker {
+        worker_with(dir, engine, Policy::default())
+    }
+
+    fn worker_with(dir: &std::path::Path, engine: Engine, policy: Policy) -> Worker {
         Worker {
-            engine,
+            engine: Arc::new(EnginePool::with_engine(Arc::new(policy), 1, engine).unwrap()),
             concurrency: 1,
             spool: Arc::new(Spool::open(dir, 0).unwrap()),
             quarantine: Quarantine::open(dir).unwrap(),
             next_hop: NextHop::smtp("127.0.0.1:1", "gw.test", Duration::from_secs(1)),
-            policy: Arc::new(Policy::default()),
             retry: RetryPolicy::default(),
             hostname: "gw.test".into(),
             retention: Duration::from_secs(60),
@@ -875,22 +882,61 @@ mod tests {
         assert_eq!(Some(only(&v.outgoing)), expected.as_deref());
     }
 
+    fn one_second() -> Policy {
+        let mut policy = Policy::default();
+        policy.limits.time_limit_seconds = 1;
+        policy
+    }
+
     #[tokio::test]
     async fn the_engine_gets_a_deadline_from_the_policy_time_limit() {
         let dir = tempfile::tempdir().unwrap();
         // An engine that works until the deadline passes, as a very slow message would.
-        let mut w = worker(dir.path(), |input, policy, budget| {
-            while !budget.exhausted() {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            mamori_sanitize::sanitize_with_budget(input, policy, budget)
-        });
-        let mut policy = Policy::default();
-        policy.limits.time_limit_seconds = 1;
-        w.policy = Arc::new(policy);
+        let w = worker_with(
+            dir.path(),
+            |input, policy, budget| {
+                while !budget.exhausted() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                mamori_sanitize::sanitize_with_budget(input, policy, budget)
+            },
+            one_second(),
+        );
         let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
         assert_eq!(v.verdict, "quarantined");
         assert!(!contains(only(&v.outgoing), b"SECRET-ORIGINAL-BYTES"));
+    }
+
+    static HUNG: AtomicBool = AtomicBool::new(true);
+
+    #[tokio::test]
+    async fn an_engine_that_never_answers_quarantines_and_the_next_message_is_sanitized() {
+        let dir = tempfile::tempdir().unwrap();
+        // Ignores its budget on the secret message, as a third-party call that does not return.
+        let w = worker_with(
+            dir.path(),
+            |input, policy, budget| {
+                while input == RAW && HUNG.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                mamori_sanitize::sanitize_with_budget(input, policy, budget)
+            },
+            one_second(),
+        );
+        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        assert_eq!(v.verdict, "quarantined");
+        assert!(!contains(only(&v.outgoing), b"SECRET-ORIGINAL-BYTES"));
+        let kept = std::fs::read(w.quarantine.dir(&v.quarantine_id).join("original.eml"));
+        assert_eq!(kept.unwrap(), RAW);
+        let stats = w.engine.stats();
+        assert_eq!((stats.threads, stats.abandoned), (1, 1));
+        // The pool's only thread is still stuck: its replacement sanitizes the next message.
+        let next = b"Subject: y\r\n\r\nnext\r\n".to_vec();
+        let v = w.sanitize(&envelope(), next.clone()).await.unwrap();
+        assert_eq!(v.verdict, "sanitized");
+        let expected = mamori_sanitize::sanitize(&next, &one_second()).message;
+        assert_eq!(Some(only(&v.outgoing)), expected.as_deref());
+        HUNG.store(false, Ordering::SeqCst);
     }
 
     #[test]

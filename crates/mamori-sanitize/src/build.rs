@@ -22,31 +22,9 @@ fn cap(text: &str, max: usize) -> String {
     s
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 pub(crate) fn base64(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(B64[(n >> 18) as usize & 63] as char);
-        out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            B64[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            B64[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// RFC 2047 encoded words (UTF-8, B), each at most 75 characters, split on character
@@ -181,10 +159,12 @@ pub(crate) struct File<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Base64 in lines of 76 characters: each line is the encoding of 57 bytes, written in place.
 fn push_base64(out: &mut String, bytes: &[u8]) {
-    let encoded = base64(bytes);
-    for line in encoded.as_bytes().chunks(76) {
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+    use base64::Engine as _;
+    out.reserve(bytes.len().div_ceil(57) * 78);
+    for line in bytes.chunks(57) {
+        base64::engine::general_purpose::STANDARD.encode_string(line, out);
         out.push_str("\r\n");
     }
 }
@@ -252,6 +232,22 @@ pub(crate) fn message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_lines_are_the_encoding_cut_at_76() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        for n in [0, 1, 56, 57, 58, 114, 1000] {
+            let mut out = String::new();
+            push_base64(&mut out, &bytes[..n]);
+            let whole = base64(&bytes[..n]);
+            let expected: String = whole
+                .as_bytes()
+                .chunks(76)
+                .map(|l| format!("{}\r\n", std::str::from_utf8(l).unwrap()))
+                .collect();
+            assert_eq!(out, expected, "{n} bytes");
+        }
+    }
 
     #[test]
     fn encoded_words_split_on_chars() {

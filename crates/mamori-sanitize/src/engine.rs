@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 use crate::build;
@@ -44,6 +44,8 @@ struct Walk<'a> {
     /// Files rebuilt without active content, with their new bytes.
     disarmed: Vec<(DisarmedPart, Vec<u8>)>,
     ambiguities: Vec<Ambiguity>,
+    /// Each entity's disposition, by pre-order index, read once.
+    dispositions: Vec<Option<Disposition>>,
 }
 
 pub(crate) fn sha256_hex(b: &[u8]) -> String {
@@ -119,15 +121,27 @@ pub(crate) fn run(
 
     // A second, independent parser must see the same number of entities; a difference is a
     // parser differential that a reader downstream could exploit.
+    let ours = count_entities(&root);
+    let mut root_headers = None;
     if !ambiguities.iter().any(|a| a.kind.is_structural()) {
-        let ours = count_entities(&root);
-        let theirs = parser.parse(input).map_or(0, |m| count_parts(&m));
+        let parsed = parser.parse(input);
+        let theirs = parsed.as_ref().map_or(0, count_parts);
         if ours != theirs && !input.is_empty() {
             ambiguities.push(Ambiguity {
                 kind: AmbiguityKind::ParserDifferential,
                 part: "0".into(),
                 detail: format!("scanner found {ours} MIME entities, mail-parser {theirs}"),
             });
+        }
+        // When both read the same header block, its fields are not parsed again below.
+        if let Some(m) = parsed
+            && ours == theirs
+            && header_block_as_received(input, &root.header_block)
+        {
+            root_headers = Some((
+                build::kept_headers(&m),
+                disposition_of(m.root_part(), &root),
+            ));
         }
     }
 
@@ -148,7 +162,12 @@ pub(crate) fn run(
         removed: Vec::new(),
         disarmed: Vec::new(),
         ambiguities,
+        dispositions: vec![None; ours],
     };
+    let headers = root_headers.map(|(headers, root_disposition)| {
+        walk.dispositions[0] = Some(root_disposition);
+        headers
+    });
     if structural {
         walk.actions.insert(Action::AmbiguousTextOnly);
     }
@@ -157,10 +176,12 @@ pub(crate) fn run(
     if walk.out_of_time || budget.exhausted() {
         return time_limit(input, message_qid, walk.ambiguities);
     }
-    let headers = parser
-        .parse_headers(&root.header_block)
-        .map(|m| build::kept_headers(&m))
-        .unwrap_or_default();
+    let headers = headers.unwrap_or_else(|| {
+        parser
+            .parse_headers(&root.header_block)
+            .map(|m| build::kept_headers(&m))
+            .unwrap_or_default()
+    });
 
     let mut body = String::new();
     if structural {
@@ -228,6 +249,16 @@ pub(crate) fn run(
     }
 }
 
+/// Whether the scanner kept the message's header block as it came (no 8-bit or JIS bytes
+/// decoded, no charset label renamed, no mbox line skipped), so mail-parser read the same fields.
+fn header_block_as_received(input: &[u8], header_block: &[u8]) -> bool {
+    input.starts_with(header_block)
+        && matches!(
+            &input[header_block.len()..],
+            [b'\n', ..] | [b'\r', b'\n', ..]
+        )
+}
+
 fn count_entities(e: &Entity) -> usize {
     1 + match &e.body {
         Body::Leaf(_) => 0,
@@ -237,6 +268,7 @@ fn count_entities(e: &Entity) -> usize {
 }
 
 /// Disposition and file name as mail-parser decodes them (RFC 2047 and RFC 2231).
+#[derive(Clone)]
 struct Disposition {
     attachment: bool,
     file_name: Option<String>,
@@ -244,15 +276,23 @@ struct Disposition {
 }
 
 fn disposition(parser: &MessageParser, e: &Entity) -> Disposition {
+    match parser.parse_headers(&e.header_block) {
+        Some(m) => disposition_of(m.root_part(), e),
+        None => Disposition {
+            attachment: false,
+            file_name: None,
+            other_names: Vec::new(),
+        },
+    }
+}
+
+/// The disposition of `e` from mail-parser's reading of its header block.
+fn disposition_of(part: &MessagePart<'_>, e: &Entity) -> Disposition {
     let mut d = Disposition {
         attachment: false,
         file_name: None,
         other_names: Vec::new(),
     };
-    let Some(m) = parser.parse_headers(&e.header_block) else {
-        return d;
-    };
-    let part = m.root_part();
     let mut names = Vec::new();
     if let Some(cd) = part.content_disposition() {
         d.attachment = cd.ctype().eq_ignore_ascii_case("attachment");
@@ -456,6 +496,18 @@ fn is_image(mime: &str) -> bool {
 }
 
 impl Walk<'_> {
+    /// The disposition of `e`, its header block parsed once per message.
+    fn disposition(&mut self, e: &Entity) -> Disposition {
+        if let Some(Some(d)) = self.dispositions.get(e.index) {
+            return d.clone();
+        }
+        let d = disposition(self.parser, e);
+        if let Some(slot) = self.dispositions.get_mut(e.index) {
+            *slot = Some(d.clone());
+        }
+        d
+    }
+
     fn note(&mut self, kind: AmbiguityKind, e: &Entity, detail: String) {
         self.ambiguities.push(Ambiguity {
             kind,
@@ -618,7 +670,7 @@ impl Walk<'_> {
             }
             Body::Message(raw, inner) => {
                 if self.text_only || mode == Mode::Unchosen {
-                    let d = disposition(self.parser, e);
+                    let d = self.disposition(e);
                     let reason = if self.text_only {
                         RemovalReason::AmbiguousStructure
                     } else {
@@ -665,7 +717,7 @@ impl Walk<'_> {
     fn choose_alternative(&mut self, children: &[Entity]) -> Option<usize> {
         let plain = children.iter().position(|c| {
             matches!(&c.body, Body::Leaf(b) if c.mime_type == "text/plain"
-                && !disposition(self.parser, c).attachment
+                && !self.disposition(c).attachment
                 && !decode_text(b, c.param("charset")).text.trim().is_empty())
         });
         plain
@@ -681,7 +733,7 @@ impl Walk<'_> {
         in_related: bool,
         out: &mut Vec<String>,
     ) {
-        let d = disposition(self.parser, e);
+        let d = self.disposition(e);
         let mime = e.mime_type.as_str();
         let is_body_text = !d.attachment && (mime == "text/plain" || mime == "text/html");
         if mime == "text/calendar" && !(self.text_only && d.attachment) {
@@ -738,7 +790,7 @@ impl Walk<'_> {
                 } else {
                     text
                 };
-                let text = text.replace("\r\n", "\n").replace('\r', "\n");
+                let text = lf_line_ends(text);
                 if !text.trim().is_empty() {
                     out.push(text);
                 }
@@ -786,6 +838,25 @@ fn meta_charset(bytes: &[u8]) -> Option<String> {
     let rest = head[at..].trim_start_matches(['"', '\'']);
     let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
     (end > 0).then(|| rest[..end].to_string())
+}
+
+/// CRLF and a lone CR both become LF, in one pass.
+fn lf_line_ends(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for cr in memchr::memchr_iter(b'\r', bytes) {
+        out.push_str(&text[copied..cr]);
+        if bytes.get(cr + 1) != Some(&b'\n') {
+            out.push('\n');
+        }
+        copied = cr + 1;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// RFC 3676 format=flowed: soft line breaks joined, space-stuffing removed.
@@ -858,6 +929,19 @@ fn calendar_text(ics: &str) -> String {
 mod tests {
     use super::*;
     use crate::scan::split_header_body;
+
+    proptest::proptest! {
+        #[test]
+        fn line_ends_become_lf_as_two_replacements_made_them(
+            pieces in proptest::collection::vec(proptest::sample::select(vec!["\r", "\n", "\r\n", "a", "あ"]), 0..30),
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(
+                lf_line_ends(text.clone()),
+                text.replace("\r\n", "\n").replace('\r', "\n")
+            );
+        }
+    }
 
     #[test]
     fn flowed_text_joined() {

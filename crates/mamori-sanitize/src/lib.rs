@@ -37,6 +37,10 @@
 //! - Panics: [`sanitize`] runs the whole engine on its own thread inside
 //!   [`std::panic::catch_unwind`]; a panic in the engine or in a third-party parser becomes a
 //!   whole-message quarantine with an `internal-error` ambiguity, never a crash of the caller.
+//!   A caller with many messages keeps an [`EnginePool`] instead: long-lived threads of the same
+//!   known stack, each message inside its own `catch_unwind`, a thread that panicked replaced by
+//!   a new one, and a thread whose message outlives twice its time budget abandoned and replaced
+//!   (the message is then quarantined as if its budget had run out), so the pool keeps its size.
 //!   Each file rebuild (png, zune-jpeg, jpeg-encoder, zip, quick-xml, lopdf) is fenced once more
 //!   by its own `catch_unwind`, so a panic there removes only that file (`not-disarmable`).
 //! - Stack overflow cannot be caught in Rust, so it is prevented: the pre-scan refuses any message
@@ -81,6 +85,8 @@
 //!   point of the engine apart from `X-Mamori-Sanitized:`. With disarmed files, sanitizing the
 //!   output again keeps its text and attaches the same files with nothing left to take out
 //!   (only a new notice block is added in front of the text).
+//! - `pool`: [`EnginePool`], the engine's long-lived threads. The one place that reads a clock
+//!   (the budget of a message on a pool thread, and the caller's wall-clock limit).
 //! - `policy`, `report`: the public configuration and result types.
 
 #![forbid(unsafe_code)]
@@ -92,6 +98,7 @@ mod disarm;
 mod engine;
 mod html;
 mod policy;
+mod pool;
 mod report;
 mod scan;
 mod text;
@@ -99,6 +106,7 @@ mod text;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy, QuarantineUrl};
+pub use pool::{Engine, EnginePool, Input, PoolStats};
 pub use report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
 };
@@ -256,16 +264,7 @@ pub fn sanitize_within(
             Ok(h) => h
                 .join()
                 .map_err(|_| "engine thread failed".to_string())
-                .and_then(|r| {
-                    r.map_err(|p| {
-                        let what = p
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_string())
-                            .or_else(|| p.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        format!("panic while sanitizing: {what}")
-                    })
-                }),
+                .and_then(|r| r.map_err(|p| pool::panic_text(p.as_ref()))),
             Err(e) => Err(format!("cannot start engine thread: {e}")),
         }
     });

@@ -498,10 +498,42 @@ struct Split<'a> {
 /// Splits a multipart body on delimiter lines. The line break before a delimiter belongs to the
 /// delimiter (RFC 2046 §5.1.1).
 fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Split<'a> {
+    let mut needle = b"--".to_vec();
+    needle.extend_from_slice(boundary);
+    if needle.contains(&b'\n') {
+        return split_multipart_by_lines(body, boundary);
+    }
+    // Only lines that start with `--boundary` can be delimiters: found with a substring search
+    // instead of visiting every line. Matches cannot overlap a line start, the needle having no LF.
+    let starts = memchr::memmem::find_iter(body, &needle)
+        .filter(|&p| p == 0 || body[p - 1] == b'\n')
+        .map(|start| {
+            let (content_end, next) = match memchr::memchr(b'\n', &body[start..]) {
+                Some(n) => (start + n, start + n + 1),
+                None => (body.len(), body.len()),
+            };
+            let line = &body[start..content_end];
+            (start, next, line.strip_suffix(b"\r").unwrap_or(line))
+        });
+    split_on(body, boundary, starts)
+}
+
+/// [`split_multipart`] over every line of the body.
+fn split_multipart_by_lines<'a>(body: &'a [u8], boundary: &[u8]) -> Split<'a> {
+    split_on(body, boundary, lines(body))
+}
+
+/// Splits `body` at those of `lines` (start, start of the next line, content) that are
+/// delimiters of `boundary`.
+fn split_on<'a>(
+    body: &'a [u8],
+    boundary: &[u8],
+    lines: impl Iterator<Item = (usize, usize, &'a [u8])>,
+) -> Split<'a> {
     let mut parts = Vec::new();
     let mut current: Option<usize> = None;
     let mut closed = false;
-    for (start, _next, line) in lines(body) {
+    for (start, next, line) in lines {
         let Some(rest) = line
             .strip_prefix(b"--")
             .and_then(|l| l.strip_prefix(boundary))
@@ -537,7 +569,7 @@ fn split_multipart<'a>(body: &'a [u8], boundary: &[u8]) -> Split<'a> {
             current = None;
             continue;
         }
-        current = Some(_next);
+        current = Some(next);
     }
     if let Some(s) = current {
         parts.push(&body[s.min(body.len())..]);
@@ -663,16 +695,17 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
     params
 }
 
-fn b64_value(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+/// The value of each base64 alphabet byte; 255 for every other byte.
+const B64_VALUES: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
     }
-}
+    t
+};
 
 /// Lenient base64: skips anything outside the alphabet. The flag says whether the input was clean.
 pub(crate) fn decode_base64(raw: &[u8]) -> (Vec<u8>, bool) {
@@ -681,8 +714,28 @@ pub(crate) fn decode_base64(raw: &[u8]) -> (Vec<u8>, bool) {
     let mut acc: u32 = 0;
     let mut n = 0u8;
     let mut padding = 0usize;
-    for &b in raw {
-        if let Some(v) = b64_value(b) {
+    let mut i = 0;
+    while i < raw.len() {
+        // Four alphabet bytes at a group boundary, the common case, are decoded at once.
+        if n == 0
+            && padding == 0
+            && let Some(quad) = raw.get(i..i + 4)
+        {
+            let [a, b, c, d] = [quad[0], quad[1], quad[2], quad[3]].map(|x| B64_VALUES[x as usize]);
+            if (a | b | c | d) < 64 {
+                let v = (u32::from(a) << 18)
+                    | (u32::from(b) << 12)
+                    | (u32::from(c) << 6)
+                    | u32::from(d);
+                out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+                i += 4;
+                continue;
+            }
+        }
+        let b = raw[i];
+        i += 1;
+        let v = B64_VALUES[b as usize];
+        if v < 64 {
             if padding > 0 {
                 clean = false;
             }
@@ -770,6 +823,89 @@ fn hex_val(b: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time decoder that the four-byte fast path must agree with.
+    fn decode_base64_per_byte(raw: &[u8]) -> (Vec<u8>, bool) {
+        let value = |b: u8| match b {
+            b'A'..=b'Z' => Some(b - b'A'),
+            b'a'..=b'z' => Some(b - b'a' + 26),
+            b'0'..=b'9' => Some(b - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        let mut clean = true;
+        let mut acc: u32 = 0;
+        let mut n = 0u8;
+        let mut padding = 0usize;
+        for &b in raw {
+            if let Some(v) = value(b) {
+                if padding > 0 {
+                    clean = false;
+                }
+                acc = (acc << 6) | u32::from(v);
+                n += 1;
+                if n == 4 {
+                    out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+                    acc = 0;
+                    n = 0;
+                }
+            } else if b == b'=' {
+                padding += 1;
+            } else if !b.is_ascii_whitespace() {
+                clean = false;
+            }
+        }
+        match n {
+            0 => clean &= padding == 0,
+            2 => {
+                out.push((acc >> 4) as u8);
+                clean &= padding == 2;
+            }
+            3 => {
+                out.push((acc >> 10) as u8);
+                out.push((acc >> 2) as u8);
+                clean &= padding == 1;
+            }
+            _ => clean = false,
+        }
+        (out, clean)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn delimiter_search_splits_as_every_line_does(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "--b", "--b--", "--bb", "--b ", "--b\t", "x--b", "-", "--", "b", "\r", "\n", "\r\n", "a", " ",
+            ]), 0..40),
+            boundary in proptest::sample::select(vec!["b", "bb", "-", "--"]),
+        ) {
+            let body = pieces.concat();
+            proptest::prop_assert_eq!(
+                split_multipart(body.as_bytes(), boundary.as_bytes()),
+                split_multipart_by_lines(body.as_bytes(), boundary.as_bytes())
+            );
+        }
+
+        #[test]
+        fn base64_fast_path_decodes_as_byte_at_a_time(
+            raw in proptest::collection::vec(proptest::sample::select(b"QUJDRA+/=\r\n \t!-\x80".to_vec()), 0..80),
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+        ) {
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let folded: Vec<u8> = encoded
+                .as_bytes()
+                .chunks(76)
+                .flat_map(|l| l.iter().copied().chain(*b"\r\n"))
+                .collect();
+            proptest::prop_assert_eq!(decode_base64(&folded), (bytes.clone(), true));
+            for input in [&raw, &bytes, &folded] {
+                proptest::prop_assert_eq!(decode_base64(input), decode_base64_per_byte(input));
+            }
+        }
+    }
 
     #[test]
     fn content_type_with_comment_and_quotes() {

@@ -44,21 +44,50 @@ pub fn visible_header_text(text: &str) -> String {
     out
 }
 
+/// Bytes that can start a control, a bidi control or U+FEFF in UTF-8: C0 but tab and line feed,
+/// DEL, and the lead bytes of U+0080–U+009F, U+061C, U+2xxx and U+FEFF.
+const CONTROL_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b != 0x09 && b != 0x0a;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xd8] = true;
+    t[0xe2] = true;
+    t[0xef] = true;
+    t
+};
+
 /// Body text: bidi controls become visible, other controls (except tab and line feed) are
 /// dropped. Returns whether anything changed.
 pub fn neutralise_controls(text: &str) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
-    for c in text.chars() {
-        if is_bidi_control(c) {
-            out.push_str(&format!("<U+{:04X}>", c as u32));
-            changed = true;
-        } else if c != '\t' && c != '\n' && (c.is_control() || c == '\u{feff}') {
-            changed = true;
-        } else {
-            out.push(c);
+    // Unchanged runs are copied whole; only a byte of `CONTROL_LEAD` is looked at.
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !CONTROL_LEAD[usize::from(bytes[i])] {
+            i += 1;
+            continue;
         }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        let bidi = is_bidi_control(c);
+        if bidi || (c != '\t' && c != '\n' && (c.is_control() || c == '\u{feff}')) {
+            out.push_str(&text[copied..i]);
+            if bidi {
+                out.push_str(&format!("<U+{:04X}>", c as u32));
+            }
+            changed = true;
+            copied = i + c.len_utf8();
+        }
+        i += c.len_utf8();
     }
+    out.push_str(&text[copied..]);
     (out, changed)
 }
 
@@ -81,6 +110,10 @@ pub fn neutralise_inline_encodings(text: &str) -> (String, bool) {
 }
 
 fn starts_inline_encoding(line: &str) -> bool {
+    // Every start line begins with `b`, `=` or `(`; other lines are not copied to lower case.
+    if !matches!(line.as_bytes().first(), Some(b'b' | b'B' | b'=' | b'(')) {
+        return false;
+    }
     let lower = line.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("begin") {
         // uuencode: "begin 644 name", also "begin-base64 644 name"
@@ -155,8 +188,29 @@ pub fn defang_text(text: &str) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
     let mut i = 0;
+    // Text between URLs is copied in runs; a URL can only start at `h`, `f` or `w`, which are
+    // never inside a multi-byte character.
+    let mut copied = 0;
     let bytes = text.as_bytes();
+    let mut lower = None;
+    let mut upper = None;
     while i < text.len() {
+        // The next `h`, `f` or `w` in either case, each case's found by a vector search and kept
+        // until passed.
+        let next = |cached: &mut Option<usize>, [a, b, c]: [u8; 3]| -> usize {
+            match *cached {
+                Some(p) if p >= i => p,
+                _ => {
+                    let p = memchr::memchr3(a, b, c, &bytes[i..]).map_or(bytes.len(), |p| i + p);
+                    *cached = Some(p);
+                    p
+                }
+            }
+        };
+        i = next(&mut lower, *b"hfw").min(next(&mut upper, *b"HFW"));
+        if i >= text.len() {
+            break;
+        }
         let rest = &text[i..];
         let boundary = i == 0
             || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'.' | b']'));
@@ -182,16 +236,17 @@ pub fn defang_text(text: &str) -> (String, bool) {
                 if head.contains('.') || scheme.is_some() {
                     let d = defang_url(head);
                     changed |= d != head;
+                    out.push_str(&text[copied..i]);
                     out.push_str(&d);
                     i += head.len().max(1);
+                    copied = i;
                     continue;
                 }
             }
         }
-        let c = rest.chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
+        i += 1;
     }
+    out.push_str(&text[copied..]);
     (out, changed)
 }
 
@@ -303,6 +358,128 @@ mod tests {
     #[test]
     fn rtlo_made_visible() {
         assert_eq!(visible_file_name("a\u{202e}fdp.exe"), "a<U+202E>fdp.exe");
+    }
+
+    /// The character-at-a-time forms these functions had before they copied runs.
+    fn neutralise_controls_per_char(text: &str) -> (String, bool) {
+        let mut out = String::with_capacity(text.len());
+        let mut changed = false;
+        for c in text.chars() {
+            if is_bidi_control(c) {
+                out.push_str(&format!("<U+{:04X}>", c as u32));
+                changed = true;
+            } else if c != '\t' && c != '\n' && (c.is_control() || c == '\u{feff}') {
+                changed = true;
+            } else {
+                out.push(c);
+            }
+        }
+        (out, changed)
+    }
+
+    fn defang_text_per_char(text: &str) -> (String, bool) {
+        let mut out = String::with_capacity(text.len());
+        let mut changed = false;
+        let mut i = 0;
+        let bytes = text.as_bytes();
+        while i < text.len() {
+            let rest = &text[i..];
+            let boundary = i == 0
+                || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'.' | b']'));
+            if boundary {
+                let scheme = SCHEMES.iter().find(|(s, _)| {
+                    rest.len() >= s.len()
+                        && rest.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
+                });
+                let www = rest.len() > 4
+                    && rest.as_bytes()[..4].eq_ignore_ascii_case(b"www.")
+                    && rest.as_bytes()[4].is_ascii_alphanumeric();
+                if scheme.is_some() || www {
+                    let url = &rest[..url_end(rest)];
+                    let prefix_len = scheme.map_or(0, |(s, _)| s.len());
+                    let after = &url[prefix_len..];
+                    let mut host_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+                    if after[..host_len].ends_with(':') && after[host_len..].starts_with("//") {
+                        host_len = 0;
+                    }
+                    let head = &url[..prefix_len + host_len];
+                    if head.contains('.') || scheme.is_some() {
+                        let d = defang_url(head);
+                        changed |= d != head;
+                        out.push_str(&d);
+                        i += head.len().max(1);
+                        continue;
+                    }
+                }
+            }
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+        (out, changed)
+    }
+
+    /// Text made of pieces that matter to these functions: controls, bidi, URL starts, kana.
+    fn tricky_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            "a",
+            "h",
+            "H",
+            "f",
+            "w",
+            "W",
+            ".",
+            "]",
+            "/",
+            ":",
+            "//",
+            "?",
+            "#",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\u{0}",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9f}",
+            "\u{a0}",
+            "\u{61c}",
+            "\u{200e}",
+            "\u{202e}",
+            "\u{2066}",
+            "\u{2069}",
+            "\u{2460}",
+            "\u{feff}",
+            "\u{ff01}",
+            "あ",
+            "漢",
+            "https://",
+            "HTTP://",
+            "ftp://",
+            "www.",
+            "WWW.x",
+            "example.jp",
+            "@",
+            "<",
+            ">",
+            "\u{1f600}",
+            "begin 644 a",
+            "=ybegin",
+            "x.http://y.z",
+        ]);
+        prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn run_copying_changes_no_output(text in tricky_text(), any in ".{0,40}") {
+            for t in [&text, &any] {
+                proptest::prop_assert_eq!(neutralise_controls(t), neutralise_controls_per_char(t));
+                proptest::prop_assert_eq!(defang_text(t), defang_text_per_char(t));
+            }
+        }
     }
 
     #[test]

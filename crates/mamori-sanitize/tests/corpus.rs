@@ -9,7 +9,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use mamori_sanitize::{Outcome, Policy, Verdict, sanitize, sanitize_with_budget};
+use std::sync::Arc;
+
+use mamori_sanitize::{EnginePool, Outcome, Policy, Verdict, sanitize, sanitize_with_budget};
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -321,6 +323,46 @@ fn corpus() {
         names.len(),
         failures.join("\n\n")
     );
+}
+
+/// The gateway's path, a long-lived engine thread, gives every case the outcome of the fenced call.
+#[test]
+fn every_case_comes_out_of_the_pool_as_from_the_fenced_call() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut pools: Vec<(String, EnginePool)> = Vec::new();
+    let mut compared = 0;
+    for entry in fs::read_dir(&dir).expect("tests/data") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let case: Case = toml::from_str(&fs::read_to_string(&path).expect("case")).expect("case");
+        if case.budget_exhausted_after.is_some() {
+            continue;
+        }
+        let input = fs::read(path.with_extension("eml")).expect("eml");
+        let policy = policy_for(&case);
+        let key = serde_json::to_string(&case.policy).expect("policy");
+        let pool = match pools.iter().position(|(k, _)| *k == key) {
+            Some(i) => &pools[i].1,
+            None => {
+                let pool = EnginePool::new(Arc::new(policy.clone()), 1).expect("pool");
+                pools.push((key, pool));
+                &pools[pools.len() - 1].1
+            }
+        };
+        let fenced = sanitize(&input, &policy);
+        let pooled = pool.sanitize(Arc::new(input));
+        assert_eq!(
+            serde_json::to_value(&pooled.report).expect("report"),
+            serde_json::to_value(&fenced.report).expect("report"),
+            "{}",
+            path.display()
+        );
+        assert_eq!(pooled.message, fenced.message, "{}", path.display());
+        compared += 1;
+    }
+    assert!(compared >= 60, "only {compared} cases compared");
 }
 
 fn arb_text() -> impl Strategy<Value = String> {

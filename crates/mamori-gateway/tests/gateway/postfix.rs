@@ -115,6 +115,7 @@ impl Postfix {
                -o smtp_send_xforward_command=yes\n  \
                -o disable_mime_output_conversion=yes\n\
              127.0.0.1:{reinject} inet n - n - 10 smtpd\n  \
+               -o syslog_name=postfix/reinject\n  \
                -o content_filter=\n  \
                -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters\n  \
                -o smtpd_helo_restrictions=\n  \
@@ -336,6 +337,96 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
             .all(|r| !r.recipients.iter().any(|x| x == outside)),
         "{got:?}"
     );
+    gw.stop().await;
+    drop(postfix);
+    sink.task.abort();
+}
+
+/// Messages delivered one after another share one connection to Postfix, reset with RSET
+/// between them; when Postfix's end of the cached connection goes away, the next message goes
+/// over a new connection and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_share_a_connection_and_a_dropped_one_is_replaced() {
+    if !postfix_available("deliveries_share_a_connection_and_a_dropped_one_is_replaced") {
+        return;
+    }
+    let sink = Sink::start("127.0.0.1:0").await;
+    let reinject = free_port();
+    let data = tempfile::tempdir().unwrap();
+    let next_hop: SocketAddr = ([127, 0, 0, 1], reinject).into();
+    let gw = Gateway::start(config(data.path(), next_hop)).await.unwrap();
+    let postfix = Postfix::start(gw.local_addr(), reinject, sink.addr);
+    let hop = mamori_gateway::NextHop::smtp(
+        format!("127.0.0.1:{}", postfix.smtp),
+        "client.example",
+        Duration::from_secs(30),
+    );
+    let send = |n: usize| {
+        let hop = hop.clone();
+        async move {
+            mamori_gateway::client::deliver(
+                &hop,
+                "sender@internet.example",
+                &[format!("user{n}@{DOMAIN}")],
+                format!("Subject: message {n}\r\n\r\nhello {n}\r\n").as_bytes(),
+                false,
+            )
+            .await
+        }
+    };
+    // The front smtpd's connections that got past the greeting, by the pid of the smtpd that
+    // served each (the reinjection listener logs as postfix/reinject; the probe of
+    // `Postfix::start` is lost after CONNECT).
+    let connections = |log: &str| -> Vec<String> {
+        let front: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(" postfix/smtpd["))
+            .collect();
+        let probes = front
+            .iter()
+            .filter(|l| l.contains("lost connection after CONNECT"))
+            .count();
+        let mut pids: Vec<String> = front
+            .iter()
+            .filter(|l| l.contains(" connect from "))
+            .map(|l| {
+                let pid = l.split("postfix/smtpd[").nth(1).unwrap_or("");
+                pid.split(']').next().unwrap_or("").to_string()
+            })
+            .collect();
+        pids.drain(..probes.min(pids.len()));
+        pids
+    };
+    for n in 0..3 {
+        let delivered = send(n).await.unwrap();
+        assert_eq!(delivered.accepted.len(), 1, "{delivered:?}");
+    }
+    let first = connections(&postfix.maillog());
+    assert_eq!(first.len(), 1, "{}", postfix.maillog());
+    // Postfix's process at the other end of the cached connection ends.
+    let pid = &first[0];
+    let killed = Command::new("kill").arg(pid).status().unwrap();
+    assert!(killed.success());
+    let gone = std::time::Instant::now() + Duration::from_secs(60);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(std::time::Instant::now() < gone, "smtpd {pid} did not end");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let delivered = send(3).await.unwrap();
+    assert_eq!(delivered.accepted.len(), 1, "{delivered:?}");
+    assert_eq!(
+        connections(&postfix.maillog()).len(),
+        2,
+        "{}",
+        postfix.maillog()
+    );
+
+    // Every message reached the final next hop, through the gateway.
+    let got = sink.wait_for(4).await;
+    let mut recipients: Vec<String> = got.iter().flat_map(|m| m.recipients.clone()).collect();
+    recipients.sort();
+    let expected: Vec<String> = (0..4).map(|n| format!("user{n}@{DOMAIN}")).collect();
+    assert_eq!(recipients, expected);
     gw.stop().await;
     drop(postfix);
     sink.task.abort();
