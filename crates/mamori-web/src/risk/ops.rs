@@ -413,3 +413,51 @@ pub fn heat(matrix: &RiskMatrix, risks: &[Risk], residual: bool) -> Vec<Vec<usiz
     }
     counts
 }
+
+/// What a risk's form offers: the units the viewer may record risks for, and the people who may
+/// own them (at most 1,000, by name).
+pub async fn pick_lists(
+    state: &AppState,
+    user: &User,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), AppError> {
+    let units = state
+        .store
+        .unit_assets()
+        .await?
+        .into_iter()
+        .filter(|u| {
+            authorize::<ManageRisks>(
+                &user.actor,
+                &RiskPlace {
+                    org: u.org,
+                    unit: u.unit,
+                    owner: user.actor.person_id,
+                },
+            )
+            .is_ok()
+        })
+        .map(|u| (u.unit.0, u.name))
+        .collect::<Vec<_>>();
+    if units.is_empty() {
+        return Ok((units, Vec::new()));
+    }
+    let grant = authorize::<mamori_core::authz::ViewDirectory>(&user.actor, &())?;
+    let (people, _) = state
+        .store
+        .list_people(
+            &grant,
+            &mamori_store::PeopleFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let people = people
+        .into_iter()
+        .map(|p| match p.unit_name {
+            Some(unit) => (p.id.0, format!("{} ({unit})", p.name)),
+            None => (p.id.0, p.name),
+        })
+        .collect();
+    Ok((units, people))
+}

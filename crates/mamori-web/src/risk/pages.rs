@@ -126,6 +126,10 @@ struct RegisterPage {
     query: RegisterQuery,
     can_create: bool,
     steps: usize,
+    units: Vec<(i64, String)>,
+    people: Vec<(i64, String)>,
+    unit_id: i64,
+    owner_id: i64,
 }
 
 fn choices<T: Copy>(
@@ -149,6 +153,11 @@ pub async fn register(
         !query.overdue.is_empty(),
     )?;
     let register = ops::register(&state, &user, &filter).await?;
+    let (units, people) = if user.actor.records_risks() {
+        ops::pick_lists(&state, &user).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let matrix = &register.matrix;
     let mut owners: Vec<(i64, String)> = register
         .visible
@@ -185,6 +194,10 @@ pub async fn register(
         query,
         can_create: user.actor.records_risks(),
         steps: matrix.likelihood.len().max(matrix.impact.len()),
+        unit_id: user.actor.unit_id.map_or(0, |u| u.0),
+        owner_id: user.actor.person_id.0,
+        units,
+        people,
     }))
     .into_response())
 }
@@ -296,6 +309,8 @@ struct RiskPage {
     can_edit: bool,
     can_accept: bool,
     threshold: &'static str,
+    units: Vec<(i64, String)>,
+    people: Vec<(i64, String)>,
 }
 
 pub async fn risk(
@@ -306,6 +321,18 @@ pub async fn risk(
     let risk = ops::risk(&state, &user, id).await?;
     let matrix = state.store.risk_matrix().await?;
     let (can_edit, can_accept) = ops::may(&user, &risk, &matrix);
+    let (mut units, mut people) = if can_edit {
+        ops::pick_lists(&state, &user).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // The risk's own unit and owner are always offered, so that saving keeps them.
+    if can_edit && !units.iter().any(|(id, _)| *id == risk.unit.0) {
+        units.push((risk.unit.0, risk.unit_name.clone()));
+    }
+    if can_edit && !people.iter().any(|(id, _)| *id == risk.owner.0) {
+        people.push((risk.owner.0, risk.owner_name.clone()));
+    }
     let join = |v: &[String], sep: &str| v.join(sep);
     Ok(Html(render(&RiskPage {
         frame: Frame::new(&user, "risk.one"),
@@ -338,6 +365,8 @@ pub async fn risk(
         can_edit,
         can_accept,
         threshold: matrix.accept_threshold.key(),
+        units,
+        people,
         risk,
     }))
     .into_response())
