@@ -52,6 +52,15 @@ measure() {
   echo "| $label | $(awk '/Requests\/sec/ {print $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") | $(awk '/Non-2xx or 3xx/ {print $5}' <<<"$out" | grep . || echo 0) | $(sed -n 's/.*timeout \([0-9]*\).*/\1/p' <<<"$out" | grep . || echo 0) |"
 }
 
+# Requests alone, one after another: "median of 5 ms".
+once() {
+  local times=()
+  for _ in 1 2 3 4 5; do
+    times+=("$(curl -fs -o /dev/null -w '%{time_total}\n' "$@")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk 'NR == 3 {printf "%.1f ms", $1 * 1000}'
+}
+
 run_backend() {
   local name=$1 port=$2
   shift 2
@@ -115,6 +124,10 @@ PY
   local items
   items=$(curl -fs "${auth[@]}" "$base/api/v1/inspections/$campaign" | json 'd["total"]["items"]')
   echo "- the dashboard counts $items items"
+  echo "- one request at a time (median of 5): register $(once "${cookie[@]}" "$base/risks")," \
+    "risks API $(once "${auth[@]}" "$base/api/v1/risks")," \
+    "dashboard $(once "${cookie[@]}" "$base/inspections/$campaign")," \
+    "dashboard API $(once "${auth[@]}" "$base/api/v1/inspections/$campaign")"
   echo
   echo "| CISO, $UNITS units × $MEASURES measures, $RISKS risks | requests/s | p50 | p99 | non-2xx/3xx | timeouts |"
   echo "|---|---:|---:|---:|---:|---:|"

@@ -32,10 +32,13 @@ CREATE TABLE inspection_items (
     ord INTEGER NOT NULL,
     chapter TEXT NOT NULL DEFAULT '',
     answer_id INTEGER REFERENCES measure_statuses(id),
+    -- The state of that answer, kept beside it so that the dashboard's tally reads one index.
+    state TEXT,
     PRIMARY KEY (inspection_id, unit_id, measure_urn)
 );
 -- An answer finds the open items it fills by unit and measure.
 CREATE INDEX inspection_items_measure ON inspection_items (unit_id, measure_urn);
+CREATE INDEX inspection_items_tally ON inspection_items (inspection_id, unit_id, chapter, state);
 
 CREATE TABLE security_audits (
     id INTEGER PRIMARY KEY,

@@ -276,6 +276,7 @@ impl ControlStore for SqlStore {
             &answer.measure_urn,
             answer.unit,
             id,
+            answer.state,
         )
         .await?;
         let stored = sqlx::query(&format!("{ANSWER_SELECT} WHERE m.id = $1"))

@@ -258,9 +258,10 @@ impl SqlStore {
         measure_urn: &str,
         unit: UnitId,
         answer_id: i64,
+        state: MeasureState,
     ) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE inspection_items SET answer_id = $1 \
+            "UPDATE inspection_items SET answer_id = $1, state = $5 \
              WHERE unit_id = $2 AND measure_urn = $3 \
              AND inspection_id IN (SELECT id FROM inspections WHERE catalogue_id = $4) \
              AND EXISTS (SELECT 1 FROM inspection_units s \
@@ -271,6 +272,7 @@ impl SqlStore {
         .bind(unit.0)
         .bind(measure_urn)
         .bind(catalogue.0)
+        .bind(state.as_str())
         .execute(&mut *write.tx)
         .await?;
         Ok(done.rows_affected())
@@ -426,9 +428,8 @@ impl InspectionStore for SqlStore {
 
     async fn inspection_tally(&self, id: InspectionId) -> Result<Vec<ItemTally>> {
         sqlx::query(
-            "SELECT i.unit_id, i.chapter, m.state, COUNT(*) AS n FROM inspection_items i \
-             LEFT JOIN measure_statuses m ON m.id = i.answer_id WHERE i.inspection_id = $1 \
-             GROUP BY i.unit_id, i.chapter, m.state",
+            "SELECT unit_id, chapter, state, COUNT(*) AS n FROM inspection_items \
+             WHERE inspection_id = $1 GROUP BY unit_id, chapter, state",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
