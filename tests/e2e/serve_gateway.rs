@@ -25,42 +25,47 @@ fn sink() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
     let port = listener.local_addr().unwrap().port();
     let got = Arc::new(Mutex::new(Vec::new()));
     let kept = got.clone();
+    // Each connection on its own thread, as a real relay serves them: the gateway keeps a
+    // delivered-to connection open for the next message while it opens others.
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
-            let mut out = stream.try_clone().unwrap();
-            let mut lines = BufReader::new(stream);
-            let _ = out.write_all(b"220 sink\r\n");
-            loop {
-                let mut line = String::new();
-                if lines.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let upper = line.to_ascii_uppercase();
-                let answer = if upper.starts_with("EHLO") {
-                    "250-sink\r\n250 8BITMIME\r\n"
-                } else if upper.starts_with("DATA") {
-                    let _ = out.write_all(b"354 go\r\n");
-                    let mut data = Vec::new();
-                    loop {
-                        let mut l = Vec::new();
-                        if lines.read_until(b'\n', &mut l).unwrap_or(0) == 0 || l == b".\r\n" {
-                            break;
-                        }
-                        data.extend_from_slice(l.strip_prefix(b".").unwrap_or(&l));
+            let kept = kept.clone();
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().unwrap();
+                let mut lines = BufReader::new(stream);
+                let _ = out.write_all(b"220 sink\r\n");
+                loop {
+                    let mut line = String::new();
+                    if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
                     }
-                    kept.lock().unwrap().push(data);
-                    "250 2.0.0 kept\r\n"
-                } else if upper.starts_with("RCPT") && upper.contains("<LATER@") {
-                    "451 4.3.0 later\r\n"
-                } else if upper.starts_with("QUIT") {
-                    let _ = out.write_all(b"221 bye\r\n");
-                    break;
-                } else {
-                    "250 ok\r\n"
-                };
-                let _ = out.write_all(answer.as_bytes());
-            }
+                    let upper = line.to_ascii_uppercase();
+                    let answer = if upper.starts_with("EHLO") {
+                        "250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = out.write_all(b"354 go\r\n");
+                        let mut data = Vec::new();
+                        loop {
+                            let mut l = Vec::new();
+                            if lines.read_until(b'\n', &mut l).unwrap_or(0) == 0 || l == b".\r\n" {
+                                break;
+                            }
+                            data.extend_from_slice(l.strip_prefix(b".").unwrap_or(&l));
+                        }
+                        kept.lock().unwrap().push(data);
+                        "250 2.0.0 kept\r\n"
+                    } else if upper.starts_with("RCPT") && upper.contains("<LATER@") {
+                        "451 4.3.0 later\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = out.write_all(b"221 bye\r\n");
+                        break;
+                    } else {
+                        "250 ok\r\n"
+                    };
+                    let _ = out.write_all(answer.as_bytes());
+                }
+            });
         }
     });
     (port, got)
