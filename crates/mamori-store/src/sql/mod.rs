@@ -124,6 +124,11 @@ impl Backend {
                     "risks",
                     include_str!("../../migrations/sqlite/0012_risks.sql"),
                 ),
+                (
+                    13,
+                    "directory_login",
+                    include_str!("../../migrations/sqlite/0013_directory_login.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -185,6 +190,11 @@ impl Backend {
                     12,
                     "risks",
                     include_str!("../../migrations/postgres/0012_risks.sql"),
+                ),
+                (
+                    13,
+                    "directory_login",
+                    include_str!("../../migrations/postgres/0013_directory_login.sql"),
                 ),
             ],
         }
