@@ -8,12 +8,15 @@ use mamori_core::audit::AuditEvent;
 use mamori_core::credentials::{
     self, NewPassword, TotpSecret, normalise_recovery_code, random_token, token_digest,
 };
+use mamori_core::text::Username;
 use mamori_core::time::format_jst;
 use mamori_store::{NewSession, Session};
+
+use super::directory_login;
 use serde::Deserialize;
 
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
-use crate::http::throttle::{MAX_USERNAME_BYTES, Stage};
+use crate::http::throttle::{Attempt, MAX_USERNAME_BYTES, Stage};
 use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, render};
 use mamori_core::i18n::Lang;
 
@@ -52,7 +55,7 @@ pub struct LoginForm {
     password: String,
 }
 
-fn login_failed(
+pub(super) fn login_failed(
     ctx: &Ctx,
     username: &str,
     key: &'static str,
@@ -64,6 +67,25 @@ fn login_failed(
         username: username.chars().take(64).collect(),
     };
     (status, Html(render(&page))).into_response()
+}
+
+/// A login's audit record: who it was for (as typed, and the account when known), from where,
+/// and why it ended as it did.
+pub(super) fn login_event(
+    ctx: &Ctx,
+    shown: &str,
+    action: &str,
+    user: Option<mamori_core::UserId>,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent::new(
+        action,
+        "user",
+        user.map(|u| u.0.to_string()).unwrap_or_default(),
+    )
+    .by(user, shown)
+    .from_address(&ctx.address)
+    .with_detail(detail)
 }
 
 /// Starts a session for the user and returns the response that sets its cookie. A new token is
@@ -112,16 +134,7 @@ pub async fn login(
     // and only the address counts the failure.
     let readable = username.len() <= MAX_USERNAME_BYTES;
     let shown: String = username.chars().take(64).collect();
-    let audit = |action: &str, reason: &str, user: Option<mamori_core::UserId>| {
-        AuditEvent::new(
-            action,
-            "user",
-            user.map(|u| u.0.to_string()).unwrap_or_default(),
-        )
-        .by(user, &shown)
-        .from_address(&ctx.address)
-        .with_detail(serde_json::json!({"reason": reason}))
-    };
+    let reason = |reason: &str| serde_json::json!({"reason": reason});
     let attempt = match state.throttle.reserve(
         Stage::Password,
         readable.then_some(username.as_str()),
@@ -133,7 +146,13 @@ pub async fn login(
             if throttled.audit {
                 state
                     .store
-                    .record(audit("login.failed", "throttled", None))
+                    .record(login_event(
+                        &ctx,
+                        &shown,
+                        "login.failed",
+                        None,
+                        reason("throttled"),
+                    ))
                     .await?;
             }
             state.metrics.login("throttled");
@@ -150,6 +169,17 @@ pub async fn login(
     } else {
         state.store.credentials_by_name(&username).await?
     };
+    // The directory decides for its own accounts, and for names unknown here when there is one;
+    // a local account is always checked here, so it still logs in when the directory is down.
+    let directory_name = match &found {
+        Some(creds) if creds.directory_dn.is_some() => Username::parse(&username).ok(),
+        None if state.directory.is_some() => Username::parse(&username).ok(),
+        _ => None,
+    };
+    if let Some(name) = directory_name {
+        return directory_login::login(&state, &ctx, attempt, &name, form.password, found, &shown)
+            .await;
+    }
     // Verify against a dummy hash when the name is unknown, so that timing reveals nothing.
     let stored = found
         .as_ref()
@@ -166,7 +196,7 @@ pub async fn login(
     let creds = match found {
         Some(creds) if matches && !creds.disabled => creds,
         other => {
-            let reason = match &other {
+            let why = match &other {
                 None if !readable => "name_too_long",
                 None => "unknown_user",
                 Some(c) if c.disabled => "disabled",
@@ -175,7 +205,13 @@ pub async fn login(
             attempt.failed();
             state
                 .store
-                .record(audit("login.failed", reason, other.map(|c| c.user_id)))
+                .record(login_event(
+                    &ctx,
+                    &shown,
+                    "login.failed",
+                    other.map(|c| c.user_id),
+                    reason(why),
+                ))
                 .await?;
             state.metrics.login("failed");
             return Ok(login_failed(
@@ -186,6 +222,19 @@ pub async fn login(
             ));
         }
     };
+    signed_in(&state, &ctx, attempt, creds, &shown, reason("")).await
+}
+
+/// The password was right (here or in the directory): the session starts, or waits for the
+/// second factor when the account has one.
+pub(super) async fn signed_in(
+    state: &AppState,
+    ctx: &Ctx,
+    attempt: Attempt<'_>,
+    creds: mamori_store::Credentials,
+    shown: &str,
+    detail: serde_json::Value,
+) -> Result<Response, AppError> {
     let mfa = creds.totp_secret.is_some();
     // With a second factor the login has not succeeded yet: failed codes keep counting.
     if mfa {
@@ -195,22 +244,24 @@ pub async fn login(
     }
     state
         .store
-        .record(audit(
+        .record(login_event(
+            ctx,
+            shown,
             if mfa {
                 "login.password_ok"
             } else {
                 "login.success"
             },
-            "",
             Some(creds.user_id),
+            detail,
         ))
         .await?;
     if !mfa {
         state.metrics.login("success");
     }
     let mut response = start_session(
-        &state,
-        &ctx,
+        state,
+        ctx,
         creds.user_id,
         mfa,
         if mfa { "/login/totp" } else { "/" },
@@ -219,7 +270,7 @@ pub async fn login(
     if let Some(lang) = Lang::parse(&creds.language) {
         response.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 86400)),
+            set_cookie(state, LANG_COOKIE, lang.code(), Some(365 * 86400)),
         );
     }
     Ok(response)

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod directory_login;
 mod ops;
 mod pages;
 

@@ -176,6 +176,8 @@ pub mod status {
     pub const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
     /// `/healthz` while the database does not answer.
     pub const UNHEALTHY: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
+    /// A login the directory could not answer (fail closed).
+    pub const DIRECTORY_UNAVAILABLE: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
 }
 
 /// Unknown routes.
