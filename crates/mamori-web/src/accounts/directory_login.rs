@@ -97,17 +97,12 @@ pub(super) async fn login(
         Verdict::Accepted(person) => person,
         Verdict::BadCredentials => {
             attempt.failed();
-            let reason = if user.is_some() {
-                "bad_password"
-            } else {
-                "unknown_user"
-            };
             return refuse(
                 state,
                 ctx,
                 shown,
                 user,
-                failed(reason, None),
+                failed("bad_password", None),
                 "login.failed",
                 AppError::Unauthenticated.status(),
             )

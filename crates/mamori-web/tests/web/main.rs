@@ -2513,4 +2513,5 @@ async fn pages_are_not_cached() {
 
 mod api;
 mod assets;
+mod directory_login;
 mod tokens;
