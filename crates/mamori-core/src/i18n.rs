@@ -1608,6 +1608,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("org.title", "組織体制", "Organisation"),
     ("org.units", "部局・課室", "Units"),
     (
+        "password.directory",
+        "このアカウントのパスワードはディレクトリ（Active Directory 等）で管理されています。パスワードの変更はディレクトリで行ってください。",
+        "This account's password is kept in the directory (such as Active Directory); change it there.",
+    ),
+    (
         "password.must_change",
         "このパスワードは他の人にも知られている可能性があります（初期パスワードなど）。続ける前に新しいパスワードを設定してください。",
         "Others may know this password (it was printed or generated): set a new one before you go on.",

@@ -472,15 +472,26 @@ struct PasswordPage {
     frame: Frame,
     /// The password was printed or generated: nothing else opens until it is changed.
     required: bool,
+    /// The password is the directory's: it is changed there, not here.
+    directory: bool,
 }
 
 /// The form for a new password; where every page leads while the account must change it.
-pub async fn password_page(user: User) -> Response {
-    Html(render(&PasswordPage {
+pub async fn password_page(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Response, AppError> {
+    let directory = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .is_some_and(|c| c.directory_dn.is_some());
+    Ok(Html(render(&PasswordPage {
         required: user.ctx.must_change_password,
+        directory,
         frame: Frame::new(&user, "password.title"),
     }))
-    .into_response()
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -501,6 +512,12 @@ pub async fn change_password(
         .credentials(user.actor.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if creds.directory_dn.is_some() {
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "password",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
     let new = NewPassword::parse(&form.new_password, &creds.username)?;
     // A session alone must not become an unlimited oracle for the password it was opened with.
     let now = state.clock.now_ms();
@@ -705,8 +722,10 @@ async fn confirm_owner(
             now,
         )
         .map_err(|_| AppError::TooManyRequests)?;
-    let stored = creds.password_hash.clone();
-    let matches = {
+    let matches = if creds.directory_dn.is_some() {
+        directory_login::confirm_password(state, &creds.username, &password).await?
+    } else {
+        let stored = creds.password_hash.clone();
         let _turn = state.throttle.verification().await;
         tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
             .await

@@ -230,3 +230,24 @@ async fn disable(
         .await?;
     Ok(())
 }
+
+/// Whether `password` is the directory account's, for a confirmation on the account's own pages
+/// (the second factor's enrolment); a directory that does not answer refuses.
+pub(super) async fn confirm_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<bool, AppError> {
+    let Some(directory) = &state.directory else {
+        return Err(AppError::DirectoryUnavailable);
+    };
+    let _turn = state.throttle.verification().await;
+    state.metrics.verification();
+    match directory.authenticate(username, password).await {
+        Ok(verdict) => Ok(matches!(verdict, Verdict::Accepted(_))),
+        Err(e) => {
+            tracing::warn!(error = %e, "directory confirmation refused: the directory gave no answer");
+            Err(AppError::DirectoryUnavailable)
+        }
+    }
+}

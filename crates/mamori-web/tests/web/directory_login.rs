@@ -223,11 +223,23 @@ impl Slapd {
             "slapadd: {}",
             String::from_utf8_lossy(&loaded.stderr)
         );
-        let port = free_port();
+        let child = Self::spawn(root, free_port());
+        let port = child.1;
+        let mut slapd = Slapd {
+            dir,
+            port,
+            child: child.0,
+            certificates,
+        };
+        slapd.wait().await;
+        slapd
+    }
+
+    fn spawn(root: &Path, port: u16) -> (Child, u16) {
         // `-d 0` keeps slapd in the foreground, so that it is this test's child to stop.
         let child = Command::new(SLAPD)
             .arg("-f")
-            .arg(&conf_path)
+            .arg(root.join("slapd.conf"))
             .arg("-h")
             .arg(format!("ldap://127.0.0.1:{port}/"))
             .arg("-d")
@@ -236,25 +248,29 @@ impl Slapd {
             .stderr(std::fs::File::create(root.join("slapd.log")).unwrap())
             .spawn()
             .unwrap();
-        let mut slapd = Slapd {
-            dir,
-            port,
-            child,
-            certificates,
-        };
+        (child, port)
+    }
+
+    async fn wait(&mut self) {
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
                 .await
                 .is_ok()
             {
-                return slapd;
+                return;
             }
-            if let Some(status) = slapd.child.try_wait().unwrap() {
-                panic!("slapd exited ({status}): {}", slapd.log());
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("slapd exited ({status}): {}", self.log());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("slapd did not listen: {}", slapd.log());
+        panic!("slapd did not listen: {}", self.log());
+    }
+
+    /// Starts the stopped directory again, on the same port with the same data.
+    async fn restart(&mut self) {
+        self.child = Self::spawn(self.dir.path(), self.port).0;
+        self.wait().await;
     }
 
     fn log(&self) -> String {
@@ -692,4 +708,64 @@ async fn starttls_is_verified_against_the_ca_file() {
     let refused = app.try_login("yamada", "yamada-pass", address()).await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(account_of(&app, "yamada").await.is_none());
+}
+
+#[tokio::test]
+async fn a_directory_account_confirms_with_the_directory_password_and_changes_it_there() {
+    if !slapd_available("a_directory_account_confirms_with_the_directory_password") {
+        return;
+    }
+    let mut slapd = Slapd::start().await;
+    let app = app_with(|fx| template_config(slapd.url(), fx)).await;
+    let first = app.try_login("yamada", "yamada-pass", address()).await;
+    let browser = app.browser_from(&first, address()).await;
+
+    let page = app.get("/account/password", Some(&browser)).await;
+    assert_eq!(
+        element_text(&page.text(), "password-directory").as_deref(),
+        Some(Lang::Ja.t("password.directory"))
+    );
+    assert!(!page.text().contains("id=\"change-password\""));
+    let change = app
+        .post(
+            "/account/password",
+            &browser,
+            &[("current", "yamada-pass"), ("new_password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The second factor is enrolled with the directory's password, the only one the account has.
+    let enrol = app.get("/account/totp", Some(&browser)).await;
+    let secret_text = element_text(&enrol.text(), "totp-secret").expect("secret");
+    let secret = mamori_core::credentials::TotpSecret::from_base32(&secret_text).unwrap();
+    let code = secret.code_at(app.clock.unix_secs());
+    let form = |password: &'static str| {
+        [
+            ("secret", secret_text.clone()),
+            ("code", code.clone()),
+            ("password", password.to_owned()),
+        ]
+    };
+    let post = |pairs: [(&'static str, String); 3]| {
+        let browser = &browser;
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post("/account/totp", browser, &pairs).await
+        }
+    };
+    assert_eq!(
+        post(form("not-the-password")).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    slapd.stop();
+    let down = post(form("yamada-pass")).await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "fails closed");
+    slapd.restart().await;
+    let done = post(form("yamada-pass")).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    // From now on the directory's password opens only the second-factor step.
+    let login = app.try_login("yamada", "yamada-pass", address()).await;
+    assert_eq!(login.location(), Some("/login/totp"));
 }
