@@ -139,6 +139,21 @@ pub(super) async fn login(
         }
         Verdict::NoRole { dn } => {
             attempt.failed();
+            // An account the directory made loses the roles its groups no longer give.
+            if found.as_ref().is_some_and(|c| c.directory_dn.is_some()) {
+                let account = DirectoryAccount {
+                    username: name.clone(),
+                    name: Name::parse("name", name.as_str())?,
+                    dn: dn.clone(),
+                    email: None,
+                    unit_id: None,
+                    roles: Vec::new(),
+                };
+                state
+                    .store
+                    .sync_directory_account(account, &directory_origin(ctx))
+                    .await?;
+            }
             return refuse(
                 state,
                 ctx,
@@ -218,17 +233,20 @@ async fn disable(
     let Some(creds) = found.filter(|c| c.directory_dn.is_some() && !c.disabled) else {
         return Ok(());
     };
-    // The directory decided, at a login attempt from this address.
-    let origin = Origin {
+    state
+        .store
+        .disable_directory_account(creds.user_id, reason, &directory_origin(ctx))
+        .await?;
+    Ok(())
+}
+
+/// Who changes an account when the directory decided, at a login attempt from this address.
+fn directory_origin(ctx: &Ctx) -> Origin {
+    Origin {
         actor_id: None,
         actor_name: "directory".to_owned(),
         address: ctx.address.clone(),
-    };
-    state
-        .store
-        .disable_directory_account(creds.user_id, reason, &origin)
-        .await?;
-    Ok(())
+    }
 }
 
 /// Whether `password` is the directory account's, for a confirmation on the account's own pages

@@ -615,6 +615,34 @@ async fn a_person_whose_groups_give_no_role_is_refused_saying_so() {
     assert!(account_of(&app, "suzuki").await.is_none());
     let refused = app.audit("login.failed").await;
     assert_eq!(refused[0].event.detail["reason"], "directory_no_role");
+
+    // An account whose groups no longer give a role loses the roles it had.
+    assert!(signed_in(
+        &app.try_login("yamada", "yamada-pass", address()).await
+    ));
+    for group in ["somu-staff", "isms-managers"] {
+        slapd.modify(&format!(
+            "dn: cn={group},ou=groups,{BASE}\nchangetype: modify\ndelete: member\n\
+             member: uid=yamada,ou=people,{BASE}\n"
+        ));
+    }
+    let refused = app.try_login("yamada", "yamada-pass", address()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let user = account_of(&app, "yamada").await.unwrap().user_id;
+    assert!(
+        app.store
+            .actor(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .roles
+            .is_empty()
+    );
+    let removed = app.audit("account.directory_roles").await;
+    assert_eq!(
+        removed[0].event.detail["removed"].as_array().unwrap().len(),
+        2
+    );
 }
 
 #[tokio::test]
