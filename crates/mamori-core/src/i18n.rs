@@ -186,6 +186,7 @@ impl Lang {
 
 /// (key, 日本語, English), sorted by key.
 static MESSAGES: &[(&str, &str, &str)] = &[
+    ("account.directory", "ディレクトリ認証", "Directory login"),
     ("account.language", "表示言語", "Language"),
     (
         "account.password_changed",

@@ -64,6 +64,8 @@ pub struct Account {
     pub totp_enabled: bool,
     pub disabled: bool,
     pub created_at: i64,
+    /// The account's password is the directory's: its DN there.
+    pub directory_dn: Option<String>,
 }
 
 #[derive(Debug, Clone)]

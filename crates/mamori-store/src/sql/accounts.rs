@@ -65,6 +65,7 @@ fn account_from(row: &AnyRow) -> Result<Account> {
         totp_enabled: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at: row.try_get("created_at")?,
+        directory_dn: row.try_get("directory_dn")?,
     })
 }
 
@@ -197,7 +198,7 @@ impl AccountStore for SqlStore {
 
     async fn list_accounts(&self, _: &Granted<ManageAccounts>) -> Result<Vec<Account>> {
         sqlx::query(
-            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at \
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at, u.directory_dn \
              FROM users u JOIN people p ON p.id = u.person_id ORDER BY u.username",
         )
         .fetch_all(&self.pool)
@@ -240,7 +241,7 @@ impl AccountStore for SqlStore {
 
     async fn account(&self, user: UserId) -> Result<Option<Account>> {
         sqlx::query(
-            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at \
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at, u.directory_dn \
              FROM users u JOIN people p ON p.id = u.person_id WHERE u.id = $1",
         )
         .bind(user.0)
