@@ -65,6 +65,9 @@ const KEYS: &[&str] = &[
     "group",
 ];
 
+/// The settings of a search, which only `bind_dn` takes.
+const SEARCH_KEYS: &[&str] = &["bind_password_file", "search_base", "search_filter"];
+
 const GROUP_KEYS: &[&str] = &["dn", "role", "unit", "organisation", "system"];
 
 fn text(table: &toml::Table, key: &str, name: &str) -> anyhow::Result<Option<String>> {
@@ -120,7 +123,13 @@ pub fn parse(source: &str) -> anyhow::Result<Directory> {
         text(&table, "user_dn", "user_dn")?,
         text(&table, "bind_dn", "bind_dn")?,
     ) {
-        (Some(template), None) => Lookup::Template(template),
+        (Some(template), None) => {
+            // A search setting beside a template would be silently unused: say so instead.
+            if let Some(key) = SEARCH_KEYS.iter().find(|k| table.contains_key(**k)) {
+                anyhow::bail!(msg!("cli.directory.search_only", key = key));
+            }
+            Lookup::Template(template)
+        }
         (None, Some(bind_dn)) => {
             let required = |key: &str| {
                 text(&table, key, key)?
@@ -346,6 +355,10 @@ mod tests {
                 "/nonexistent/pw",
             ),
             (format!("{url}{template}urls = 1\n{group}"), "urls"),
+            (
+                format!("{url}{template}search_filter = \"(uid={{user}})\"\n{group}"),
+                "search_filter",
+            ),
             (
                 format!("{url}{template}starttls = \"yes\"\n{group}"),
                 "starttls",

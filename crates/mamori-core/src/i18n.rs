@@ -566,6 +566,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "{key}: no organisation or unit has the id {id}",
     ),
     (
+        "cli.directory.search_only",
+        "{key} は bind_dn（検索してからバインド）と一緒に指定してください。user_dn では使われません",
+        "{key} goes with bind_dn (search, then bind); user_dn does not use it",
+    ),
+    (
         "cli.directory.setting",
         "設定項目 {field} が不正です",
         "the setting {field} is wrong",
