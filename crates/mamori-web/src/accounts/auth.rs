@@ -4,29 +4,20 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_core::audit::AuditEvent;
 use mamori_core::credentials::{
-    self, NewPassword, TotpSecret, normalise_recovery_code, random_token, token_digest,
+    self, NewPassword, TotpSecret, normalise_recovery_code, token_digest,
 };
 use mamori_core::text::Username;
 use mamori_core::time::format_jst;
-use mamori_store::{NewSession, Session};
-
-use super::directory_login;
+use mamori_store::Session;
 use serde::Deserialize;
 
+use super::directory_login;
+use super::signin::{LoginPage, login_event, login_failed, signed_in, start_session};
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
-use crate::http::throttle::{Attempt, MAX_USERNAME_BYTES, Stage};
+use crate::http::throttle::{MAX_USERNAME_BYTES, Stage};
 use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, render};
 use mamori_core::i18n::Lang;
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    frame: Frame,
-    error: Option<&'static str>,
-    username: String,
-}
 
 #[derive(Template)]
 #[template(path = "totp_login.html")]
@@ -53,74 +44,6 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
-}
-
-pub(super) fn login_failed(
-    ctx: &Ctx,
-    username: &str,
-    key: &'static str,
-    status: axum::http::StatusCode,
-) -> Response {
-    let page = LoginPage {
-        frame: Frame::anonymous(ctx, "login.title"),
-        error: Some(key),
-        username: username.chars().take(64).collect(),
-    };
-    (status, Html(render(&page))).into_response()
-}
-
-/// A login's audit record: who it was for (as typed, and the account when known), from where,
-/// and why it ended as it did.
-pub(super) fn login_event(
-    ctx: &Ctx,
-    shown: &str,
-    action: &str,
-    user: Option<mamori_core::UserId>,
-    detail: serde_json::Value,
-) -> AuditEvent {
-    AuditEvent::new(
-        action,
-        "user",
-        user.map(|u| u.0.to_string()).unwrap_or_default(),
-    )
-    .by(user, shown)
-    .from_address(&ctx.address)
-    .with_detail(detail)
-}
-
-/// Starts a session for the user and returns the response that sets its cookie. A new token is
-/// made at every login, so a token planted before login is worth nothing (session fixation).
-async fn start_session(
-    state: &AppState,
-    ctx: &Ctx,
-    user: mamori_core::UserId,
-    mfa_pending: bool,
-    to: &str,
-) -> Result<Response, AppError> {
-    let token = random_token(&mut rand::rngs::OsRng);
-    let lifetime = if mfa_pending {
-        300
-    } else {
-        state.config.session_lifetime.as_secs()
-    };
-    state
-        .store
-        .create_session(NewSession {
-            token_digest: token_digest(&token),
-            user_id: user,
-            csrf_token: random_token(&mut rand::rngs::OsRng),
-            mfa_pending,
-            expires_at: state.clock.now_ms() + lifetime as i64 * 1000,
-            address: ctx.address.clone(),
-            user_agent: ctx.user_agent.clone(),
-        })
-        .await?;
-    let mut response = Redirect::to(to).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(state, SESSION_COOKIE, &token, Some(lifetime)),
-    );
-    Ok(response)
 }
 
 pub async fn login(
@@ -223,57 +146,6 @@ pub async fn login(
         }
     };
     signed_in(&state, &ctx, attempt, creds, &shown, reason("")).await
-}
-
-/// The password was right (here or in the directory): the session starts, or waits for the
-/// second factor when the account has one.
-pub(super) async fn signed_in(
-    state: &AppState,
-    ctx: &Ctx,
-    attempt: Attempt<'_>,
-    creds: mamori_store::Credentials,
-    shown: &str,
-    detail: serde_json::Value,
-) -> Result<Response, AppError> {
-    let mfa = creds.totp_secret.is_some();
-    // With a second factor the login has not succeeded yet: failed codes keep counting.
-    if mfa {
-        attempt.passed();
-    } else {
-        attempt.succeeded();
-    }
-    state
-        .store
-        .record(login_event(
-            ctx,
-            shown,
-            if mfa {
-                "login.password_ok"
-            } else {
-                "login.success"
-            },
-            Some(creds.user_id),
-            detail,
-        ))
-        .await?;
-    if !mfa {
-        state.metrics.login("success");
-    }
-    let mut response = start_session(
-        state,
-        ctx,
-        creds.user_id,
-        mfa,
-        if mfa { "/login/totp" } else { "/" },
-    )
-    .await?;
-    if let Some(lang) = Lang::parse(&creds.language) {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(state, LANG_COOKIE, lang.code(), Some(365 * 86400)),
-        );
-    }
-    Ok(response)
 }
 
 fn pending_session(ctx: &Ctx) -> Result<&Session, AppError> {

@@ -14,7 +14,7 @@ use mamori_ldap::Verdict;
 use mamori_store::{Credentials, DirectoryAccount, DirectorySync, Origin};
 use serde_json::json;
 
-use super::auth::{login_event, login_failed, signed_in};
+use super::signin::{login_event, login_failed, signed_in};
 use crate::http::error::status;
 use crate::http::throttle::Attempt;
 use crate::http::{AppError, AppState, Ctx};

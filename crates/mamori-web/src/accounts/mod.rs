@@ -6,6 +6,7 @@ mod auth;
 mod directory_login;
 mod ops;
 mod pages;
+mod signin;
 
 use axum::Router;
 use axum::routing::{get, post};
