@@ -14,7 +14,8 @@
 //! bind_dn = "CN=mamori,OU=Services,DC=city,DC=example,DC=lg,DC=jp"
 //! bind_password_file = "/etc/mamori/directory-password"
 //! search_base = "DC=city,DC=example,DC=lg,DC=jp"
-//! search_filter = "(|(sAMAccountName={user})(userPrincipalName={user}))"
+//! search_filter = "(sAMAccountName={user})"   # one form of the name: each form typed would
+//!                                             # otherwise be an account of its own
 //!
 //! member_of_attribute = "memberOf"            # the entry's list of its groups; "" for none
 //! group_base = "ou=groups,dc=example,dc=jp"   # search groups too, with group_filter
