@@ -7,6 +7,7 @@ mod messages;
 mod policy_cmd;
 mod quarantine_cmd;
 mod sanitize_cmd;
+mod serve_directory;
 mod serve_gateway;
 
 use std::io::Read;
@@ -123,6 +124,11 @@ struct ServeArgs {
     /// quarantine pages and the release of originals then work.
     #[arg(long, env = "MAMORI_GATEWAY_CONFIG")]
     gateway_config: Option<PathBuf>,
+    /// Log people in through an LDAP directory or Active Directory, configured by this TOML
+    /// file (url, user_dn or bind_dn and search_filter, [[group]] rows giving roles); local
+    /// accounts still log in with their own password.
+    #[arg(long, env = "MAMORI_DIRECTORY_CONFIG")]
+    directory_config: Option<PathBuf>,
     /// A reverse proxy (CIDR, repeatable) whose X-Forwarded-For names the client; the header is
     /// ignored from any other peer.
     #[arg(
@@ -428,6 +434,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else if args.demo {
         println!("{}", msg!("cli.serve.demo_not_empty"));
     }
+    let directory = match &args.directory_config {
+        Some(path) => {
+            let directory = serve_directory::read(path)?;
+            serve_directory::check_units(&directory, store.as_ref())
+                .await
+                .with_context(|| msg!("cli.directory.invalid", path = path.display()))?;
+            println!(
+                "{}",
+                msg!("cli.serve.directory", url = &directory.config().url)
+            );
+            Some(Arc::new(directory))
+        }
+        None => None,
+    };
     let gateway = match &args.gateway_config {
         Some(path) => {
             let config = serve_gateway::GatewayFile::read(path)?.config(&args.data.data);
@@ -460,6 +480,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let mut state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
+    if let Some(directory) = directory {
+        state = state.with_directory(directory);
+    }
     let (stop_releases, stopped) = tokio::sync::watch::channel(false);
     let releases = gateway.as_ref().map(|(_, next_hop)| {
         let service = Arc::new(mamori_release::QuarantineService::new(

@@ -54,6 +54,7 @@ mod tests {
         ("quarantine_cmd.rs", include_str!("quarantine_cmd.rs")),
         ("sanitize_cmd.rs", include_str!("sanitize_cmd.rs")),
         ("serve_gateway.rs", include_str!("serve_gateway.rs")),
+        ("serve_directory.rs", include_str!("serve_directory.rs")),
         ("policy_cmd.rs", include_str!("policy_cmd.rs")),
         ("controls_cmd.rs", include_str!("controls_cmd.rs")),
     ];

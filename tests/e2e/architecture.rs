@@ -51,6 +51,7 @@ fn dependencies_point_one_way() {
         ("mamori-core", &[]),
         ("mamori-sanitize", &[]),
         ("mamori-sheet", &["mamori-core"]),
+        ("mamori-ldap", &["mamori-core"]),
         ("mamori-store", &["mamori-core"]),
         ("mamori-gateway", &["mamori-core", "mamori-sanitize"]),
         (
@@ -59,7 +60,7 @@ fn dependencies_point_one_way() {
         ),
         (
             "mamori-web",
-            &["mamori-core", "mamori-store", "mamori-sheet"],
+            &["mamori-core", "mamori-store", "mamori-sheet", "mamori-ldap"],
         ),
     ];
     let crates: Vec<String> = std::fs::read_dir(root().join("crates"))

@@ -1411,3 +1411,75 @@ fn the_first_administrators_password_is_on_standard_output_only() {
         }
     }
 }
+
+/// `serve --directory-config`: a file that cannot work stops the server before it listens,
+/// naming the setting; a good one is announced (the directory is not asked until a login).
+#[test]
+fn serve_reads_the_directory_configuration_and_names_what_is_wrong() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let folder = data.to_str().expect("UTF-8 path");
+    let head =
+        "url = \"ldap://127.0.0.1:9\"\nuser_dn = \"uid={user},ou=people,dc=example,dc=jp\"\n";
+    for (file, names) in [
+        (
+            format!("{head}[[group]]\ndn = \"cn=staff\"\nrole = \"staff\"\nunit = 999\n"),
+            "group[0].unit",
+        ),
+        (
+            format!(
+                "{head}search_filter = \"(uid={{user}})\"\n[[group]]\ndn = \"cn=ciso\"\nrole = \"ciso\"\n"
+            ),
+            "search_filter",
+        ),
+        (
+            format!("{head}[[group]]\ndn = \"cn=ciso\"\nrole = \"chief\"\n"),
+            "group[0].role",
+        ),
+    ] {
+        let config = root.path().join("directory.toml");
+        std::fs::write(&config, file).expect("config written");
+        let mut child = crate::support::mamori()
+            .args(["serve", "--data", folder, "--listen", "127.0.0.1:0"])
+            .arg("--directory-config")
+            .arg(&config)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("mamori starts");
+        // A server that took the file would listen for ever: it must have stopped at once.
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{names}: mamori serve took the file and kept running");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().expect("mamori ran");
+        assert_ne!(output.status.code(), Some(0));
+        let said = text(&output.stderr);
+        assert!(said.contains(names), "{names}: {said}");
+        assert!(said.contains("ディレクトリ設定"), "{said}");
+    }
+    let config = root.path().join("good.toml");
+    std::fs::write(
+        &config,
+        format!("{head}[[group]]\ndn = \"cn=ciso\"\nrole = \"ciso\"\n"),
+    )
+    .expect("config written");
+    let server = Server::start(
+        &data,
+        &["--directory-config", config.to_str().expect("UTF-8 path")],
+    );
+    assert!(
+        server
+            .printed
+            .iter()
+            .any(|l| l.contains("ディレクトリ認証: ldap://127.0.0.1:9")),
+        "{:?}",
+        server.printed
+    );
+    server.stop();
+}

@@ -39,6 +39,7 @@ fn settled(mut command: Command) -> Command {
         "MAMORI_SESSION_IDLE_MINUTES",
         "MAMORI_TRUSTED_PROXY",
         "MAMORI_GATEWAY_CONFIG",
+        "MAMORI_DIRECTORY_CONFIG",
         "MAMORI_LOG_FORMAT",
     ] {
         command.env_remove(name);

@@ -186,6 +186,7 @@ impl Lang {
 
 /// (key, 日本語, English), sorted by key.
 static MESSAGES: &[(&str, &str, &str)] = &[
+    ("account.directory", "ディレクトリ認証", "Directory login"),
     ("account.language", "表示言語", "Language"),
     (
         "account.password_changed",
@@ -705,6 +706,66 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "回答内容を確認した。",
         "The answers were checked.",
     ),
+    (
+        "cli.directory.groups",
+        "group は [[group]] の表で指定してください",
+        "group must be given as [[group]] tables",
+    ),
+    (
+        "cli.directory.invalid",
+        "ディレクトリ設定 {path} が不正です",
+        "the directory configuration {path} is invalid",
+    ),
+    (
+        "cli.directory.list",
+        "{key} は文字列のリストで指定してください",
+        "{key} must be a list of strings",
+    ),
+    (
+        "cli.directory.lookup",
+        "user_dn（直接バインド）か bind_dn（検索してからバインド）のどちらか一方を指定してください",
+        "give either user_dn (bind directly) or bind_dn (search, then bind), not both and not neither",
+    ),
+    (
+        "cli.directory.password_file",
+        "サービスアカウントのパスワードを {path} から読めません",
+        "cannot read the service account's password from {path}",
+    ),
+    (
+        "cli.directory.reading",
+        "ディレクトリ設定 {path} の読み込み",
+        "reading the directory configuration {path}",
+    ),
+    (
+        "cli.directory.role",
+        "{key} は次のいずれかで指定してください: {roles}（{value} ではなく）",
+        "{key} must be one of {roles}, not {value}",
+    ),
+    (
+        "cli.directory.scope",
+        "{key}: 役割 {role} の範囲は {scope} で指定してください",
+        "{key}: role {role} takes its scope as {scope}",
+    ),
+    (
+        "cli.directory.scope_global",
+        "指定なし（全体）",
+        "nothing (global)",
+    ),
+    (
+        "cli.directory.scope_missing",
+        "{key}: ID {id} の機関・課室は登録されていません",
+        "{key}: no organisation or unit has the id {id}",
+    ),
+    (
+        "cli.directory.search_only",
+        "{key} は bind_dn（検索してからバインド）と一緒に指定してください。user_dn では使われません",
+        "{key} goes with bind_dn (search, then bind); user_dn does not use it",
+    ),
+    (
+        "cli.directory.setting",
+        "設定項目 {field} が不正です",
+        "the setting {field} is wrong",
+    ),
     ("cli.error", "エラー", "error"),
     ("cli.file.copying", "{path} の複製", "copying {path}"),
     ("cli.file.creating", "{path} の作成", "creating {path}"),
@@ -1043,6 +1104,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "demo users' password",
     ),
     (
+        "cli.serve.directory",
+        "ディレクトリ認証: {url}",
+        "directory login: {url}",
+    ),
+    (
         "cli.serve.gateway_address",
         "mamori gateway: smtp://{addr}",
         "mamori gateway: smtp://{addr}",
@@ -1107,6 +1173,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("cli.warning", "警告", "warning"),
     ("common.no", "不要", "No"),
     ("common.yes", "要", "Yes"),
+    (
+        "conflict.account.not_from_directory",
+        "この名前のアカウントはmamori内で管理されているため、ディレクトリ認証には使えません。",
+        "An account of this name is kept in mamori itself; it cannot log in through the directory.",
+    ),
     (
         "conflict.account.person_has_account",
         "この職員には既にアカウントがあります。アカウントは職員一人につき一つです。",
@@ -1983,6 +2054,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("lifecycle.planned", "導入予定", "Planned"),
     ("lifecycle.retired", "運用終了", "Retired"),
     (
+        "login.directory_no_role",
+        "ディレクトリ上の所属グループにmamoriの役割が割り当てられていないため、ログインできません。管理者に連絡してください。",
+        "Your groups in the directory give you no role in mamori, so you cannot log in. Contact your administrator.",
+    ),
+    (
+        "login.directory_unavailable",
+        "ディレクトリサーバーから応答がないため、ログインできません。しばらくしてから再度お試しいただくか、管理者に連絡してください。",
+        "The directory server did not answer, so you cannot log in now. Try again later or contact your administrator.",
+    ),
+    (
         "login.failed",
         "ユーザー名またはパスワードが正しくありません。",
         "The username or password is incorrect.",
@@ -2027,6 +2108,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("org.create", "機関を追加", "Add organisation"),
     ("org.title", "組織体制", "Organisation"),
     ("org.units", "部局・課室", "Units"),
+    (
+        "password.directory",
+        "このアカウントのパスワードはディレクトリ（Active Directory 等）で管理されています。パスワードの変更はディレクトリで行ってください。",
+        "This account's password is kept in the directory (such as Active Directory); change it there.",
+    ),
     (
         "password.must_change",
         "このパスワードは他の人にも知られている可能性があります（初期パスワードなど）。続ける前に新しいパスワードを設定してください。",

@@ -3,7 +3,7 @@
 use mamori_core::authz::{Granted, ManageAccounts};
 use mamori_core::role::{Role, Scope};
 use mamori_core::text::Name;
-use mamori_core::{Actor, PersonId, UserId};
+use mamori_core::{Actor, PersonId, UnitId, UserId};
 
 use crate::directory::PersonInput;
 use crate::{Origin, Result};
@@ -20,6 +20,38 @@ pub struct Credentials {
     /// The password was made known to someone else (printed at the first start): it must be
     /// changed before the account does anything else.
     pub must_change_password: bool,
+    /// The account's password is the directory's (ディレクトリ認証): its DN there. `None` for a
+    /// local account, whose password is checked here.
+    pub directory_dn: Option<String>,
+}
+
+/// What `password_hash` holds for an account whose password is the directory's: not a hash, so
+/// no password matches it.
+pub const DIRECTORY_PASSWORD: &str = "!directory";
+
+/// A person the directory vouched for at a login, as the directory describes them.
+#[derive(Debug, Clone)]
+pub struct DirectoryAccount {
+    pub username: mamori_core::text::Username,
+    pub dn: String,
+    /// The person's name, for their record when the account is made.
+    pub name: Name,
+    /// Kept when the account is made and no other person has it.
+    pub email: Option<String>,
+    /// Where the person is placed when the account is made.
+    pub unit_id: Option<UnitId>,
+    /// Every role the directory's groups give; the account holds exactly these.
+    pub roles: Vec<(Role, Scope)>,
+}
+
+/// What a directory login changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectorySync {
+    /// The first login: the person, the account and its roles were made.
+    Created,
+    /// The roles were brought in line with the directory's groups.
+    RolesChanged,
+    Unchanged,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -32,6 +64,8 @@ pub struct Account {
     pub totp_enabled: bool,
     pub disabled: bool,
     pub created_at: i64,
+    /// The account's password is the directory's: its DN there.
+    pub directory_dn: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +179,23 @@ pub trait AccountStore: Send + Sync {
         origin: &Origin,
     ) -> Result<()>;
     async fn account(&self, user: UserId) -> Result<Option<Account>>;
+    /// After the directory took a person's password: makes their person, account and roles at
+    /// the first login, and afterwards gives the account exactly the roles the directory's
+    /// groups give, in one audited write when anything changes. A local account of the same name
+    /// is `Conflict::AccountNotFromDirectory`.
+    async fn sync_directory_account(
+        &self,
+        account: DirectoryAccount,
+        origin: &Origin,
+    ) -> Result<(UserId, DirectorySync)>;
+    /// Disables a directory account because the directory says so (`reason`), ending its
+    /// sessions and revoking its API tokens in the same write; false when it was already.
+    async fn disable_directory_account(
+        &self,
+        user: UserId,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<bool>;
     async fn credentials_by_name(&self, username: &str) -> Result<Option<Credentials>>;
     async fn credentials(&self, user: UserId) -> Result<Option<Credentials>>;
     /// The acting identity of an account: its person and roles. `None` when disabled or gone.

@@ -59,6 +59,8 @@ conflicts! {
     AccountPersonMissing => "account.person_missing",
     /// The person already has an account (one account per person).
     AccountPersonHasAccount => "account.person_has_account",
+    /// A directory login names a local account: its password is checked here, never there.
+    AccountNotFromDirectory => "account.not_from_directory",
     /// An API token with the same digest is already stored.
     ApiTokenDigestTaken => "api_token.digest_taken",
 

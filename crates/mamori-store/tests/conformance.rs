@@ -19,9 +19,9 @@ use mamori_core::org::{AssignmentId, Organisation, Person, Unit};
 use mamori_core::text::{Name, Username};
 use mamori_core::{Actor, Clock, OrgId, PersonId, Role, Scope, UnitId, UserId};
 use mamori_store::{
-    AccountStore, AuditFilter, AuditStore, Backend, Conflict, LiveToken, NewAccount, NewApiToken,
-    NewSession, OrganisationInput, Origin, PeopleFilter, PersonInput, SqlStore, Store, StoreError,
-    UnitInput,
+    AccountStore, AuditFilter, AuditStore, Backend, Conflict, DirectoryAccount, DirectorySync,
+    LiveToken, NewAccount, NewApiToken, NewSession, OrganisationInput, Origin, PeopleFilter,
+    PersonInput, SqlStore, Store, StoreError, UnitInput,
 };
 use sqlx::{AnyConnection, Connection, Row};
 
@@ -329,6 +329,7 @@ conformance!(
     session_expiry_follows_the_clock,
     revoke_only_own_sessions_and_others,
     disabling_an_account_ends_its_sessions,
+    a_directory_account_is_made_once_and_follows_the_directory,
     totp_step_cannot_be_replayed,
     recovery_codes_are_single_use,
     api_tokens,
@@ -2093,6 +2094,140 @@ async fn disabling_an_account_ends_its_sessions(fx: Fx) {
         .unwrap();
     assert!(s.session("t1").await.unwrap().is_none());
     assert!(s.session("s1").await.unwrap().is_some());
+}
+
+fn directory_account(
+    username: &str,
+    unit: Option<UnitId>,
+    email: Option<&str>,
+    roles: Vec<(Role, Scope)>,
+) -> DirectoryAccount {
+    DirectoryAccount {
+        username: Username::parse(username).unwrap(),
+        dn: format!("uid={username},ou=people,dc=example,dc=jp"),
+        name: name(&format!("Directory {username}")),
+        email: email.map(str::to_owned),
+        unit_id: unit,
+        roles,
+    }
+}
+
+async fn a_directory_account_is_made_once_and_follows_the_directory(fx: Fx) {
+    let s = fx.store();
+    let org = new_org(&fx, "ORG", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "総務課").await;
+    let taken = new_person(&fx, "Address holder", Some(unit.id), "主事").await;
+    s.update_person(
+        &people_grant(Some(unit.id)),
+        taken.id,
+        PersonInput {
+            email: Some("Yamada@Example.jp".into()),
+            ..person_input("Address holder", Some(unit.id), "主事")
+        },
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let staff = (Role::Staff, Scope::Unit(unit.id));
+    let before = fx.audit_len().await;
+    let (user, sync) = s
+        .sync_directory_account(
+            directory_account(
+                "yamada",
+                Some(unit.id),
+                Some("yamada@example.jp"),
+                vec![staff.clone()],
+            ),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sync, DirectorySync::Created);
+    fx.assert_one_record(before, "account.directory_create")
+        .await;
+    let creds = s.credentials(user).await.unwrap().unwrap();
+    assert_eq!(
+        creds.directory_dn.as_deref(),
+        Some("uid=yamada,ou=people,dc=example,dc=jp")
+    );
+    assert!(
+        !mamori_core::credentials::verify_password("", &creds.password_hash),
+        "no password matches a directory account's"
+    );
+    let actor = s.actor(user).await.unwrap().unwrap();
+    assert_eq!(actor.roles, vec![staff.clone()]);
+    assert_eq!(actor.unit_id, Some(unit.id));
+    let person = s
+        .person(&detail_grant(), actor.person_id, &origin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        person.email, None,
+        "an address that names someone else is not taken"
+    );
+
+    let before = fx.audit_len().await;
+    let (again, sync) = s
+        .sync_directory_account(
+            directory_account("yamada", Some(unit.id), None, vec![staff.clone()]),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((again, sync), (user, DirectorySync::Unchanged));
+    assert_eq!(
+        fx.audit_len().await,
+        before,
+        "nothing changed, nothing written"
+    );
+
+    let manager = (Role::SecurityManager, Scope::Unit(unit.id));
+    let (_, sync) = s
+        .sync_directory_account(
+            directory_account("yamada", Some(unit.id), None, vec![manager.clone()]),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sync, DirectorySync::RolesChanged);
+    fx.assert_one_record(before, "account.directory_roles")
+        .await;
+    assert_eq!(s.actor(user).await.unwrap().unwrap().roles, vec![manager]);
+
+    let local = provision(&fx, "tanaka", None, None).await;
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.sync_directory_account(directory_account("tanaka", None, None, vec![]), &origin())
+            .await,
+        Conflict::AccountNotFromDirectory,
+        "a local account is never the directory's",
+    );
+    assert!(
+        !s.disable_directory_account(local, "directory_unknown", &origin())
+            .await
+            .unwrap(),
+        "nor disabled by it"
+    );
+    assert_eq!(fx.audit_len().await, before);
+
+    s.create_session(new_session(user, "y1", fx.now() + 60_000))
+        .await
+        .unwrap();
+    assert!(
+        s.disable_directory_account(user, "directory_unknown", &origin())
+            .await
+            .unwrap()
+    );
+    fx.assert_one_record(before, "account.disable").await;
+    assert!(s.session("y1").await.unwrap().is_none());
+    assert!(s.actor(user).await.unwrap().is_none());
+    assert!(
+        !s.disable_directory_account(user, "directory_unknown", &origin())
+            .await
+            .unwrap(),
+        "once"
+    );
 }
 
 async fn totp_step_cannot_be_replayed(fx: Fx) {

@@ -9,8 +9,9 @@ use sqlx::{Any, Row, Transaction};
 use super::directory::{assignment_from, unit_org_for};
 use super::{SqlStore, conflict, opt_id};
 use crate::{
-    Account, AccountStore, ApiToken, Conflict, Credentials, DirectoryStore, LiveToken, NewAccount,
-    NewApiToken, NewSession, Origin, PersonInput, Result, Session, StoreError,
+    Account, AccountStore, ApiToken, Conflict, Credentials, DIRECTORY_PASSWORD, DirectoryAccount,
+    DirectoryStore, DirectorySync, LiveToken, NewAccount, NewApiToken, NewSession, Origin,
+    PersonInput, Result, Session, StoreError,
 };
 
 fn session_from(row: &AnyRow) -> Result<Session> {
@@ -50,6 +51,7 @@ fn credentials_from(row: &AnyRow) -> Result<Credentials> {
         language: row.try_get("language")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        directory_dn: row.try_get("directory_dn")?,
     })
 }
 
@@ -63,11 +65,11 @@ fn account_from(row: &AnyRow) -> Result<Account> {
         totp_enabled: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at: row.try_get("created_at")?,
+        directory_dn: row.try_get("directory_dn")?,
     })
 }
 
-const CREDENTIAL_COLUMNS: &str =
-    "id, username, password_hash, totp_secret, language, disabled, must_change_password";
+const CREDENTIAL_COLUMNS: &str = "id, username, password_hash, totp_secret, language, disabled, must_change_password, directory_dn";
 /// A session with its account's mark, so that one read tells the web both.
 const SESSION_FROM: &str = "SELECT s.id, s.user_id, s.csrf_token, s.mfa_pending, s.created_at, \
      s.last_seen_at, s.expires_at, s.address, s.user_agent, u.must_change_password \
@@ -196,7 +198,7 @@ impl AccountStore for SqlStore {
 
     async fn list_accounts(&self, _: &Granted<ManageAccounts>) -> Result<Vec<Account>> {
         sqlx::query(
-            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at \
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at, u.directory_dn \
              FROM users u JOIN people p ON p.id = u.person_id ORDER BY u.username",
         )
         .fetch_all(&self.pool)
@@ -239,7 +241,7 @@ impl AccountStore for SqlStore {
 
     async fn account(&self, user: UserId) -> Result<Option<Account>> {
         sqlx::query(
-            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at \
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.language, u.totp_secret, u.disabled, u.created_at, u.directory_dn \
              FROM users u JOIN people p ON p.id = u.person_id WHERE u.id = $1",
         )
         .bind(user.0)
@@ -248,6 +250,175 @@ impl AccountStore for SqlStore {
         .as_ref()
         .map(account_from)
         .transpose()
+    }
+
+    async fn sync_directory_account(
+        &self,
+        account: DirectoryAccount,
+        origin: &Origin,
+    ) -> Result<(UserId, DirectorySync)> {
+        let org = unit_org_for(&self.pool, account.unit_id).await?;
+        for (_, scope) in &account.roles {
+            self.check_scope_exists(scope).await?;
+        }
+        let mut write = self.begin_write().await?;
+        let existing =
+            sqlx::query("SELECT id, person_id, directory_dn FROM users WHERE username = $1")
+                .bind(account.username.as_str())
+                .fetch_optional(&mut *write.tx)
+                .await?;
+        let roles_json = |roles: &[(Role, Scope)]| {
+            roles
+                .iter()
+                .map(|(r, s)| serde_json::json!({"role": r, "scope": s}))
+                .collect::<Vec<_>>()
+        };
+        let Some(existing) = existing else {
+            // The address is kept only when it names nobody else: it is what releases of
+            // quarantined mail are keyed on.
+            let email = match &account.email {
+                Some(email) => sqlx::query("SELECT id FROM people WHERE lower(email) = $1")
+                    .bind(email.to_lowercase())
+                    .fetch_optional(&mut *write.tx)
+                    .await?
+                    .is_none()
+                    .then(|| email.clone()),
+                None => None,
+            };
+            let person = PersonInput {
+                name: account.name.clone(),
+                unit_id: account.unit_id,
+                title: String::new(),
+                email,
+                phone: String::new(),
+                external: false,
+            };
+            let person_id =
+                PersonId(Self::insert_person(&mut write.tx, &person, org, write.at_ms).await?);
+            let new = NewAccount {
+                username: account.username.clone(),
+                person_id,
+                password_hash: DIRECTORY_PASSWORD.to_owned(),
+                language: "ja".to_owned(),
+                must_change_password: false,
+            };
+            let user_id = Self::insert_account(&mut write.tx, &new, write.at_ms).await?;
+            sqlx::query("UPDATE users SET directory_dn = $1 WHERE id = $2")
+                .bind(&account.dn)
+                .bind(user_id)
+                .execute(&mut *write.tx)
+                .await?;
+            for (role, scope) in &account.roles {
+                Self::insert_assignment(&mut write.tx, person_id, *role, scope, write.at_ms)
+                    .await?;
+            }
+            let event = origin
+                .event("account.directory_create", "user", user_id)
+                .in_unit(account.unit_id)
+                .with_detail(serde_json::json!({
+                    "username": account.username,
+                    "dn": account.dn,
+                    "person_id": person_id,
+                    "roles": roles_json(&account.roles),
+                }));
+            self.commit(write, event).await?;
+            return Ok((UserId(user_id), DirectorySync::Created));
+        };
+        let user = UserId(existing.try_get("id")?);
+        let person = PersonId(existing.try_get("person_id")?);
+        let Some(dn) = existing.try_get::<Option<String>, _>("directory_dn")? else {
+            return Err(StoreError::Conflict(Conflict::AccountNotFromDirectory));
+        };
+        let held = sqlx::query(
+            "SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments \
+             WHERE person_id = $1 ORDER BY id",
+        )
+        .bind(person.0)
+        .fetch_all(&mut *write.tx)
+        .await?
+        .iter()
+        .map(assignment_from)
+        .collect::<Result<Vec<_>>>()?;
+        let removed: Vec<_> = held
+            .iter()
+            .filter(|a| {
+                !account
+                    .roles
+                    .iter()
+                    .any(|(r, s)| *r == a.role && *s == a.scope)
+            })
+            .collect();
+        let added: Vec<_> = account
+            .roles
+            .iter()
+            .filter(|(r, s)| !held.iter().any(|a| a.role == *r && a.scope == *s))
+            .cloned()
+            .collect();
+        if removed.is_empty() && added.is_empty() && dn == account.dn {
+            // Nothing to write: the transaction ends without taking its place in the chain.
+            write.tx.rollback().await?;
+            return Ok((user, DirectorySync::Unchanged));
+        }
+        for assignment in &removed {
+            sqlx::query("DELETE FROM role_assignments WHERE id = $1")
+                .bind(assignment.id.0)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        for (role, scope) in &added {
+            Self::insert_assignment(&mut write.tx, person, *role, scope, write.at_ms).await?;
+        }
+        sqlx::query("UPDATE users SET directory_dn = $1 WHERE id = $2")
+            .bind(&account.dn)
+            .bind(user.0)
+            .execute(&mut *write.tx)
+            .await?;
+        let removed: Vec<(Role, Scope)> = removed
+            .into_iter()
+            .map(|a| (a.role, a.scope.clone()))
+            .collect();
+        let event = origin
+            .event("account.directory_roles", "user", user)
+            .with_detail(serde_json::json!({
+                "dn": account.dn,
+                "added": roles_json(&added),
+                "removed": roles_json(&removed),
+            }));
+        self.commit(write, event).await?;
+        Ok((user, DirectorySync::RolesChanged))
+    }
+
+    async fn disable_directory_account(
+        &self,
+        user: UserId,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<bool> {
+        let mut write = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE users SET disabled = 1 WHERE id = $1 AND disabled = 0 AND directory_dn IS NOT NULL",
+        )
+        .bind(user.0)
+        .execute(&mut *write.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            write.tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *write.tx)
+            .await?;
+        let revoked = Self::revoke_all_tokens(&mut write.tx, user, write.at_ms).await?;
+        let event = origin
+            .event("account.disable", "user", user)
+            .with_detail(serde_json::json!({
+                "by": "directory",
+                "reason": reason,
+                "tokens_revoked": revoked,
+            }));
+        self.commit(write, event).await?;
+        Ok(true)
     }
 
     async fn credentials_by_name(&self, username: &str) -> Result<Option<Credentials>> {

@@ -133,6 +133,11 @@ impl Backend {
                     "inspections",
                     include_str!("../../migrations/sqlite/0013_inspections.sql"),
                 ),
+                (
+                    14,
+                    "directory_login",
+                    include_str!("../../migrations/sqlite/0014_directory_login.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -199,6 +204,11 @@ impl Backend {
                     13,
                     "inspections",
                     include_str!("../../migrations/postgres/0013_inspections.sql"),
+                ),
+                (
+                    14,
+                    "directory_login",
+                    include_str!("../../migrations/postgres/0014_directory_login.sql"),
                 ),
             ],
         }

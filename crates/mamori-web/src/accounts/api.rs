@@ -64,6 +64,9 @@ mod json {
         pub disabled: bool,
         /// RFC 3339, JST.
         pub created_at: String,
+        /// The account's password is the directory's (LDAP or Active Directory): its DN there.
+        /// Absent for a local account.
+        pub directory_dn: Option<String>,
     }
 
     #[derive(Deserialize, ToSchema)]
@@ -95,6 +98,7 @@ impl From<mamori_store::Account> for json::Account {
             totp_enabled: a.totp_enabled,
             disabled: a.disabled,
             created_at: rfc3339_jst(a.created_at),
+            directory_dn: a.directory_dn,
         }
     }
 }

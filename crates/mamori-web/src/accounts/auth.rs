@@ -4,26 +4,20 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_core::audit::AuditEvent;
 use mamori_core::credentials::{
-    self, NewPassword, TotpSecret, normalise_recovery_code, random_token, token_digest,
+    self, NewPassword, TotpSecret, normalise_recovery_code, token_digest,
 };
+use mamori_core::text::Username;
 use mamori_core::time::format_jst;
-use mamori_store::{NewSession, Session};
+use mamori_store::Session;
 use serde::Deserialize;
 
+use super::directory_login;
+use super::signin::{LoginPage, login_event, login_failed, signed_in, start_session};
 use crate::http::context::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::http::throttle::{MAX_USERNAME_BYTES, Stage};
 use crate::http::{AppError, AppState, Ctx, Form, Frame, Id, User, render};
 use mamori_core::i18n::Lang;
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    frame: Frame,
-    error: Option<&'static str>,
-    username: String,
-}
 
 #[derive(Template)]
 #[template(path = "totp_login.html")]
@@ -52,55 +46,6 @@ pub struct LoginForm {
     password: String,
 }
 
-fn login_failed(
-    ctx: &Ctx,
-    username: &str,
-    key: &'static str,
-    status: axum::http::StatusCode,
-) -> Response {
-    let page = LoginPage {
-        frame: Frame::anonymous(ctx, "login.title"),
-        error: Some(key),
-        username: username.chars().take(64).collect(),
-    };
-    (status, Html(render(&page))).into_response()
-}
-
-/// Starts a session for the user and returns the response that sets its cookie. A new token is
-/// made at every login, so a token planted before login is worth nothing (session fixation).
-async fn start_session(
-    state: &AppState,
-    ctx: &Ctx,
-    user: mamori_core::UserId,
-    mfa_pending: bool,
-    to: &str,
-) -> Result<Response, AppError> {
-    let token = random_token(&mut rand::rngs::OsRng);
-    let lifetime = if mfa_pending {
-        300
-    } else {
-        state.config.session_lifetime.as_secs()
-    };
-    state
-        .store
-        .create_session(NewSession {
-            token_digest: token_digest(&token),
-            user_id: user,
-            csrf_token: random_token(&mut rand::rngs::OsRng),
-            mfa_pending,
-            expires_at: state.clock.now_ms() + lifetime as i64 * 1000,
-            address: ctx.address.clone(),
-            user_agent: ctx.user_agent.clone(),
-        })
-        .await?;
-    let mut response = Redirect::to(to).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(state, SESSION_COOKIE, &token, Some(lifetime)),
-    );
-    Ok(response)
-}
-
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -112,16 +57,7 @@ pub async fn login(
     // and only the address counts the failure.
     let readable = username.len() <= MAX_USERNAME_BYTES;
     let shown: String = username.chars().take(64).collect();
-    let audit = |action: &str, reason: &str, user: Option<mamori_core::UserId>| {
-        AuditEvent::new(
-            action,
-            "user",
-            user.map(|u| u.0.to_string()).unwrap_or_default(),
-        )
-        .by(user, &shown)
-        .from_address(&ctx.address)
-        .with_detail(serde_json::json!({"reason": reason}))
-    };
+    let reason = |reason: &str| serde_json::json!({"reason": reason});
     let attempt = match state.throttle.reserve(
         Stage::Password,
         readable.then_some(username.as_str()),
@@ -133,7 +69,13 @@ pub async fn login(
             if throttled.audit {
                 state
                     .store
-                    .record(audit("login.failed", "throttled", None))
+                    .record(login_event(
+                        &ctx,
+                        &shown,
+                        "login.failed",
+                        None,
+                        reason("throttled"),
+                    ))
                     .await?;
             }
             state.metrics.login("throttled");
@@ -150,6 +92,17 @@ pub async fn login(
     } else {
         state.store.credentials_by_name(&username).await?
     };
+    // The directory decides for its own accounts, and for names unknown here when there is one;
+    // a local account is always checked here, so it still logs in when the directory is down.
+    let directory_name = match &found {
+        Some(creds) if creds.directory_dn.is_some() => Username::parse(&username).ok(),
+        None if state.directory.is_some() => Username::parse(&username).ok(),
+        _ => None,
+    };
+    if let Some(name) = directory_name {
+        return directory_login::login(&state, &ctx, attempt, &name, form.password, found, &shown)
+            .await;
+    }
     // Verify against a dummy hash when the name is unknown, so that timing reveals nothing.
     let stored = found
         .as_ref()
@@ -166,7 +119,7 @@ pub async fn login(
     let creds = match found {
         Some(creds) if matches && !creds.disabled => creds,
         other => {
-            let reason = match &other {
+            let why = match &other {
                 None if !readable => "name_too_long",
                 None => "unknown_user",
                 Some(c) if c.disabled => "disabled",
@@ -175,7 +128,13 @@ pub async fn login(
             attempt.failed();
             state
                 .store
-                .record(audit("login.failed", reason, other.map(|c| c.user_id)))
+                .record(login_event(
+                    &ctx,
+                    &shown,
+                    "login.failed",
+                    other.map(|c| c.user_id),
+                    reason(why),
+                ))
                 .await?;
             state.metrics.login("failed");
             return Ok(login_failed(
@@ -186,43 +145,7 @@ pub async fn login(
             ));
         }
     };
-    let mfa = creds.totp_secret.is_some();
-    // With a second factor the login has not succeeded yet: failed codes keep counting.
-    if mfa {
-        attempt.passed();
-    } else {
-        attempt.succeeded();
-    }
-    state
-        .store
-        .record(audit(
-            if mfa {
-                "login.password_ok"
-            } else {
-                "login.success"
-            },
-            "",
-            Some(creds.user_id),
-        ))
-        .await?;
-    if !mfa {
-        state.metrics.login("success");
-    }
-    let mut response = start_session(
-        &state,
-        &ctx,
-        creds.user_id,
-        mfa,
-        if mfa { "/login/totp" } else { "/" },
-    )
-    .await?;
-    if let Some(lang) = Lang::parse(&creds.language) {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 86400)),
-        );
-    }
-    Ok(response)
+    signed_in(&state, &ctx, attempt, creds, &shown, reason("")).await
 }
 
 fn pending_session(ctx: &Ctx) -> Result<&Session, AppError> {
@@ -421,15 +344,26 @@ struct PasswordPage {
     frame: Frame,
     /// The password was printed or generated: nothing else opens until it is changed.
     required: bool,
+    /// The password is the directory's: it is changed there, not here.
+    directory: bool,
 }
 
 /// The form for a new password; where every page leads while the account must change it.
-pub async fn password_page(user: User) -> Response {
-    Html(render(&PasswordPage {
+pub async fn password_page(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Response, AppError> {
+    let directory = state
+        .store
+        .credentials(user.actor.user_id)
+        .await?
+        .is_some_and(|c| c.directory_dn.is_some());
+    Ok(Html(render(&PasswordPage {
         required: user.ctx.must_change_password,
+        directory,
         frame: Frame::new(&user, "password.title"),
     }))
-    .into_response()
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -450,6 +384,12 @@ pub async fn change_password(
         .credentials(user.actor.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if creds.directory_dn.is_some() {
+        return Err(AppError::invalid(mamori_core::FieldError::new(
+            "password",
+            mamori_core::FieldErrorKind::NotAllowed,
+        )));
+    }
     let new = NewPassword::parse(&form.new_password, &creds.username)?;
     // A session alone must not become an unlimited oracle for the password it was opened with.
     let now = state.clock.now_ms();
@@ -654,8 +594,10 @@ async fn confirm_owner(
             now,
         )
         .map_err(|_| AppError::TooManyRequests)?;
-    let stored = creds.password_hash.clone();
-    let matches = {
+    let matches = if creds.directory_dn.is_some() {
+        directory_login::confirm_password(state, &creds.username, &password).await?
+    } else {
+        let stored = creds.password_hash.clone();
         let _turn = state.throttle.verification().await;
         tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
             .await

@@ -3,8 +3,10 @@
 
 mod api;
 mod auth;
+mod directory_login;
 mod ops;
 mod pages;
+mod signin;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -21,6 +21,8 @@ pub enum AppError {
     MethodNotAllowed,
     TooLarge,
     TooManyRequests,
+    /// The directory that checks the account's password did not answer (fail closed).
+    DirectoryUnavailable,
     /// A body that is not what it claims to be (broken JSON, a query string that cannot be read).
     Malformed,
     /// A body in a format the route does not take.
@@ -53,6 +55,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::DirectoryUnavailable => status::DIRECTORY_UNAVAILABLE,
             AppError::Malformed => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -76,6 +79,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::DirectoryUnavailable => "directory_unavailable",
             AppError::Malformed => "malformed",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Invalid(_) => "invalid",
@@ -99,6 +103,7 @@ impl AppError {
             AppError::MethodNotAllowed => "error.method",
             AppError::TooLarge => "error.too_large",
             AppError::TooManyRequests => "login.throttled",
+            AppError::DirectoryUnavailable => "login.directory_unavailable",
             AppError::Malformed => "error.malformed",
             AppError::UnsupportedMediaType => "error.media_type",
             AppError::Invalid(_) => "error.bad_request",
@@ -176,6 +181,8 @@ pub mod status {
     pub const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
     /// `/healthz` while the database does not answer.
     pub const UNHEALTHY: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
+    /// A login the directory could not answer (fail closed).
+    pub const DIRECTORY_UNAVAILABLE: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
 }
 
 /// Unknown routes.

@@ -67,12 +67,16 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// 隔離メール of a gateway run by `mamori serve`; without it the quarantine pages are 404.
     pub quarantine: Option<Arc<dyn QuarantineView>>,
+    /// The LDAP directory or Active Directory that checks the passwords of directory accounts
+    /// and of names unknown here (ディレクトリ認証); without it only local accounts log in.
+    pub directory: Option<Arc<mamori_ldap::Directory>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         Self {
             quarantine: None,
+            directory: None,
             store,
             clock,
             config: Arc::new(config),
@@ -85,6 +89,13 @@ impl AppState {
     #[must_use]
     pub fn with_quarantine(mut self, quarantine: Arc<dyn QuarantineView>) -> Self {
         self.quarantine = Some(quarantine);
+        self
+    }
+
+    /// The directory that logs people in (see [`AppState::directory`]).
+    #[must_use]
+    pub fn with_directory(mut self, directory: Arc<mamori_ldap::Directory>) -> Self {
+        self.directory = Some(directory);
         self
     }
 }

@@ -300,6 +300,16 @@ impl App {
         config: WebConfig,
         quarantine: Option<Arc<dyn mamori_store::QuarantineView>>,
     ) -> App {
+        Self::build_with(config, quarantine, |_| None).await
+    }
+
+    /// An application whose directory login (if any) is made from the seeded fixture, whose
+    /// units its groups name.
+    pub async fn build_with(
+        config: WebConfig,
+        quarantine: Option<Arc<dyn mamori_store::QuarantineView>>,
+        directory: impl FnOnce(&Fixture) -> Option<Arc<mamori_ldap::Directory>>,
+    ) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(TestClock(AtomicI64::new(START_MS)));
         let store = Arc::new(
@@ -316,6 +326,9 @@ impl App {
         let mut state = AppState::new(dyn_store, clock.clone(), config);
         if let Some(quarantine) = quarantine {
             state = state.with_quarantine(quarantine);
+        }
+        if let Some(directory) = directory(&fx) {
+            state = state.with_directory(directory);
         }
         let throttle = state.throttle.clone();
         let router = mamori_web::router(state);

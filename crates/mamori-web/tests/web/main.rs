@@ -2589,6 +2589,7 @@ async fn pages_are_not_cached() {
 
 mod api;
 mod assets;
+mod directory_login;
 mod tokens;
 
 /// 情報セキュリティ監査 through the pages: the team's notes and findings, the findings and
