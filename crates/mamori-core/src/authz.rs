@@ -900,6 +900,48 @@ impl Permission for ViewReviews {
     }
 }
 
+/// インシデントを報告する: every person signed in, contractors included.
+pub struct ReportIncident;
+impl Permission for ReportIncident {
+    type Target = ();
+    const NAME: &'static str = "incident.report";
+    fn allows(_: &Actor, _: &()) -> bool {
+        true
+    }
+}
+
+/// Where an incident sits: the unit it was reported from, and who reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentPlace {
+    pub org: Option<OrgId>,
+    pub unit: Option<UnitId>,
+    pub reporter: PersonId,
+}
+
+/// インシデントを読む: the CSIRT and the administrators, the reporter, and the 管理者 and 責任者
+/// over the unit it was reported from (the first in the reporting chain).
+pub struct ViewIncident;
+impl Permission for ViewIncident {
+    type Target = IncidentPlace;
+    const NAME: &'static str = "incident.read";
+    fn allows(actor: &Actor, place: &IncidentPlace) -> bool {
+        place.reporter == actor.person_id
+            || TriageIncident::allows(actor, place)
+            || actor.manager_of(place.unit)
+            || actor.officer_of(place.org)
+    }
+}
+
+/// インシデントに対応する (triage, timeline, notifications): the CSIRT and the administrators.
+pub struct TriageIncident;
+impl Permission for TriageIncident {
+    type Target = IncidentPlace;
+    const NAME: &'static str = "incident.triage";
+    fn allows(actor: &Actor, _: &IncidentPlace) -> bool {
+        actor.is_administrator() || actor.has_global(&[Role::Csirt])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1604,5 +1646,29 @@ mod tests {
         assert!(authorize::<DecideException>(&director, &place(Some(5))).is_err());
         assert!(authorize::<ViewExceptions>(&manager, &place(None)).is_ok());
         assert!(authorize::<ViewExceptions>(&staff, &place(None)).is_err());
+    }
+
+    #[test]
+    fn incidents_are_read_by_the_reporting_chain_and_triaged_by_the_csirt() {
+        let place = IncidentPlace {
+            org: Some(OrgId(1)),
+            unit: Some(UnitId(11)),
+            reporter: PersonId(9),
+        };
+        let reporter = actor(9, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        let colleague = actor(10, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let csirt = actor(7, Some(12), &[(Role::Csirt, Scope::Global)]);
+        for allowed in [&reporter, &manager, &csirt] {
+            assert!(authorize::<ViewIncident>(allowed, &place).is_ok());
+        }
+        assert!(authorize::<ViewIncident>(&colleague, &place).is_err());
+        assert!(authorize::<TriageIncident>(&csirt, &place).is_ok());
+        assert!(authorize::<TriageIncident>(&manager, &place).is_err());
+        assert!(authorize::<ReportIncident>(&colleague, &()).is_ok());
     }
 }

@@ -13,6 +13,7 @@ pub mod exception;
 pub mod exposition;
 pub mod finding;
 pub mod i18n;
+pub mod incident;
 pub mod inspection;
 pub mod org;
 pub mod policy;

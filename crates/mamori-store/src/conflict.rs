@@ -187,6 +187,10 @@ conflicts! {
     ReviewInputMissing => "review.input_missing",
     /// A review names a policy version that does not exist.
     ReviewVersionMissing => "review.version_missing",
+    /// An incident names an asset, threat or owner that does not exist.
+    IncidentScopeMissing => "incident.scope_missing",
+    /// The incident is closed: it takes notes only.
+    IncidentClosed => "incident.closed",
 }
 
 impl std::fmt::Display for Conflict {

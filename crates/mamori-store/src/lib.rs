@@ -11,6 +11,7 @@ mod audit;
 mod conflict;
 mod controls;
 mod directory;
+mod incidents;
 mod inspections;
 mod policies;
 mod releases;
@@ -27,6 +28,7 @@ pub use audit::*;
 pub use conflict::Conflict;
 pub use controls::*;
 pub use directory::*;
+pub use incidents::*;
 pub use inspections::*;
 pub use policies::*;
 pub use releases::*;
@@ -114,6 +116,7 @@ pub trait Store:
     + SecurityAuditStore
     + ExceptionStore
     + ReviewStore
+    + IncidentStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

@@ -384,6 +384,7 @@ conformance!(
     an_audit_team_is_independent_of_its_scope_whatever_the_grant,
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
+    an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
 );
 
 #[path = "conformance/assets.rs"]

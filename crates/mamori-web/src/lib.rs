@@ -16,6 +16,7 @@ mod exception;
 mod finding;
 mod home;
 mod http;
+mod incident;
 mod inspection;
 mod policy;
 mod quarantine;
@@ -59,6 +60,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(security_audit::api())
         .merge(exception::api())
         .merge(review::api())
+        .merge(incident::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -112,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(security_audit::pages())
         .merge(exception::pages())
         .merge(review::pages())
+        .merge(incident::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -8,7 +8,8 @@
 //! This module keeps what every area shares: connecting and migrating, the write transaction
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
-//! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`);
+//! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`,
+//! `incidents`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -33,6 +34,7 @@ mod audits;
 mod controls;
 mod directory;
 mod exceptions;
+mod incidents;
 mod inspections;
 mod policies;
 mod releases;
@@ -138,6 +140,11 @@ impl Backend {
                     "directory_login",
                     include_str!("../../migrations/sqlite/0014_directory_login.sql"),
                 ),
+                (
+                    15,
+                    "incidents",
+                    include_str!("../../migrations/sqlite/0015_incidents.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -209,6 +216,11 @@ impl Backend {
                     14,
                     "directory_login",
                     include_str!("../../migrations/postgres/0014_directory_login.sql"),
+                ),
+                (
+                    15,
+                    "incidents",
+                    include_str!("../../migrations/postgres/0015_incidents.sql"),
                 ),
             ],
         }

@@ -764,3 +764,101 @@ pub async fn a_review_keeps_its_inputs_and_refuses_what_does_not_exist(fx: Fx) {
     );
     assert_eq!(s.reviews().await.unwrap(), vec![made]);
 }
+
+pub async fn an_incident_keeps_its_triage_and_timeline_and_closes_to_notes(fx: Fx) {
+    use mamori_core::authz::{ReportIncident, TriageIncident};
+    use mamori_core::incident::Step;
+    use mamori_core::risk::{Level, ThreatCategory};
+    use mamori_store::{NewIncident, Triage};
+    let s = fx.store();
+    let org = new_org(&fx, "KANRI", "管理者").await.id;
+    let unit = new_unit(&fx, org, None, "総務課").await.id;
+    let staff = actor(&fx, account(&fx, "shokuin", unit, None).await).await;
+    let csirt = actor(
+        &fx,
+        account(&fx, "csirt", unit, Some((Role::Csirt, Scope::Global))).await,
+    )
+    .await;
+    let before = fx.audit_len().await;
+    let reported = s
+        .report_incident(
+            &authorize::<ReportIncident>(&staff, &()).unwrap(),
+            NewIncident {
+                title: "USBメモリの紛失".into(),
+                description: String::new(),
+                occurred_at: Some(1_000),
+                assets: Vec::new(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "incident.report").await;
+    assert_eq!(reported.unit, Some(unit));
+    assert_eq!(reported.reporter, staff.person_id);
+    assert_eq!(reported.events[0].step, Step::Reported);
+    let triage = authorize::<TriageIncident>(&csirt, &reported.place()).unwrap();
+    assert_conflict(
+        s.report_incident(
+            &authorize::<ReportIncident>(&staff, &()).unwrap(),
+            NewIncident {
+                title: "x".into(),
+                description: String::new(),
+                occurred_at: None,
+                assets: vec![999_999],
+            },
+            &origin(),
+        )
+        .await,
+        Conflict::IncidentScopeMissing,
+        "an asset that does not exist",
+    );
+    let triaged = s
+        .triage_incident(
+            &triage,
+            reported.id,
+            Triage {
+                severity: Level::High,
+                threat: Some("T-INSIDER".into()),
+                personal_data: true,
+                people: 120,
+                unauthorised_purpose: false,
+                owner: Some(csirt.person_id),
+                assets: Vec::new(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(triaged.severity, Some(Level::High));
+    assert_eq!(triaged.category, Some(ThreatCategory::Intentional));
+    assert_eq!(triaged.people, 120);
+    s.add_incident_event(
+        &triage,
+        reported.id,
+        Step::Notified,
+        Some("PPC-PROMPT".into()),
+        "",
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let closed = s
+        .add_incident_event(&triage, reported.id, Step::Closed, None, "", &origin())
+        .await
+        .unwrap();
+    assert!(closed.closed_at.is_some());
+    assert!(closed.notified("PPC-PROMPT").is_some());
+    assert_conflict(
+        s.add_incident_event(&triage, reported.id, Step::Contained, None, "", &origin())
+            .await,
+        Conflict::IncidentClosed,
+        "a step after closing",
+    );
+    let noted = s
+        .add_incident_event(&triage, reported.id, Step::Note, None, "教訓", &origin())
+        .await
+        .unwrap();
+    assert_eq!(noted.events.len(), 4);
+    assert_eq!(s.incidents().await.unwrap().len(), 1);
+}

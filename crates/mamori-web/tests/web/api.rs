@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 99] = [
+const MATRIX: [(&str, &str); 104] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1668,6 +1668,11 @@ const MATRIX: [(&str, &str); 99] = [
     ("POST /reviews", "AAFFFFFF"),
     ("GET /reviews/{id}", "AAAAAAFF"),
     ("POST /reviews/{id}/versions", "AAFFFFFF"),
+    ("GET /incidents", "AAAAAAAA"),
+    ("POST /incidents", "AAAAAAAA"),
+    ("GET /incidents/{id}", "AAANANAN"),
+    ("POST /incidents/{id}/triage", "AAFNANFN"),
+    ("POST /incidents/{id}/events", "AAFNANFN"),
 ];
 
 #[tokio::test]
@@ -1905,6 +1910,13 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         format!("/api/v1/exceptions/{id}")
     };
     let exception_of_b = fresh_exception(0).await;
+    let incident_of_a = post("/api/v1/incidents")
+        .token(&w.staff_a.token)
+        .json(json!({"title": "USBメモリの紛失"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
     let review = post("/api/v1/reviews")
         .token(&w.ciso.token)
         .json(json!({"title": "見直し", "held_on": "2027-02-15", "inspection_ids": [inspection]}))
@@ -2176,6 +2188,19 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     matrix["accept_threshold"] = json!("high");
                     Call::new(Method::PUT, "/api/v1/risk-matrix").json(matrix)
                 }
+                "GET /incidents" => get("/api/v1/incidents"),
+                "POST /incidents" => {
+                    post("/api/v1/incidents").json(json!({"title": format!("紛失{n}")}))
+                }
+                "GET /incidents/{id}" => get(&format!("/api/v1/incidents/{incident_of_a}")),
+                "POST /incidents/{id}/triage" => post(&format!(
+                    "/api/v1/incidents/{incident_of_a}/triage"
+                ))
+                .json(json!({"severity": "high"})),
+                "POST /incidents/{id}/events" => post(&format!(
+                    "/api/v1/incidents/{incident_of_a}/events"
+                ))
+                .json(json!({"step": "note", "note": format!("記録{n}")})),
                 "GET /reviews" => get("/api/v1/reviews"),
                 "POST /reviews" => post("/api/v1/reviews").json(json!({
                     "title": format!("見直し{n}"), "held_on": "2027-02-15", "audit_ids": [],
@@ -2240,6 +2265,7 @@ async fn every_role_meets_every_route_as_the_rules_say() {
 }
 
 mod controls;
+mod incident;
 mod inspection;
 mod policy;
 mod risk;

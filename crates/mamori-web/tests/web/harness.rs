@@ -174,6 +174,8 @@ pub struct Fixture {
     pub exception_open: Vec<i64>,
     /// A 見直し of the CISO's that considered the self-inspection.
     pub review: i64,
+    /// An incident reported by the member of staff of unit A1.
+    pub incident: i64,
 }
 
 impl Fixture {
@@ -566,6 +568,7 @@ impl App {
             ("{exception_open}", fx.exception_open[i].to_string()),
             ("{exception}", fx.exception_open[0].to_string()),
             ("{review}", fx.review.to_string()),
+            ("{incident}", fx.incident.to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -986,7 +989,30 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .0
     };
 
+    let incident = {
+        use mamori_core::authz::ReportIncident;
+        use mamori_store::{IncidentStore as _, NewIncident};
+        let staff_user = users.iter().find(|(w, _, _)| *w == Who::Staff).unwrap().1;
+        let staff = store.actor(staff_user).await.unwrap().unwrap();
+        store
+            .report_incident(
+                &authorize::<ReportIncident>(&staff, &()).unwrap(),
+                NewIncident {
+                    title: "USBメモリの紛失".into(),
+                    description: String::new(),
+                    occurred_at: None,
+                    assets: Vec::new(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap()
+            .id
+            .0
+    };
+
     Fixture {
+        incident,
         review,
         exception_open,
         security_audit,

@@ -246,6 +246,17 @@ const MATRIX: &[Row] = &[
     row("GET",  "/reviews/{id}", "/reviews/99999999", &[],                                    [404, 404, 404, 404, 403, 404, 404, 403, 403, 403, L  ]),
     row("POST", "/reviews/{id}/versions", "/reviews/{review}/versions", &[("policy", "{policy_basic}"), ("version", "1")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    // インシデント: reported by anyone signed in; seen by the reporter, the unit's 管理者 and
+    // 責任者, the CSIRT and the administrators (the fixture's: the staff of unit A1's); triaged
+    // by the CSIRT and the administrators.
+    row("GET",  "/incidents", "/incidents", &[],                                              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    row("POST", "/incidents", "/incidents", &[("title", "紛失{who}")],                        [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
+    row("GET",  "/incidents/{id}", "/incidents/{incident}", &[],                              [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),
+    row("GET",  "/incidents/{id}", "/incidents/99999999", &[],                                [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("POST", "/incidents/{id}/triage", "/incidents/{incident}/triage", &[("severity", "high")],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    row("POST", "/incidents/{id}/events", "/incidents/{incident}/events", &[("step", "note"), ("note", "記録{who}")],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),

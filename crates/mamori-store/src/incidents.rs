@@ -1,0 +1,150 @@
+//! 情報セキュリティインシデント: reports, the CSIRT's triage, the assets concerned and the typed
+//! timeline.
+
+use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
+use mamori_core::incident::Step;
+use mamori_core::risk::{Level, ThreatCategory};
+use mamori_core::{OrgId, PersonId, UnitId};
+
+use crate::{Origin, Result};
+
+/// Id of a stored incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IncidentId(pub i64);
+
+impl std::fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A report as made: its text checked by core; the reporter and their unit are the account's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncident {
+    pub title: String,
+    pub description: String,
+    /// When it happened, if the reporter knows.
+    pub occurred_at: Option<i64>,
+    pub assets: Vec<i64>,
+}
+
+/// The CSIRT's triage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triage {
+    pub severity: Level,
+    /// A threat code of seed §3; its category decides some notifications.
+    pub threat: Option<String>,
+    pub personal_data: bool,
+    pub people: i64,
+    pub unauthorised_purpose: bool,
+    pub owner: Option<PersonId>,
+    pub assets: Vec<i64>,
+}
+
+/// One step of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentEvent {
+    pub id: i64,
+    pub step: Step,
+    pub rule: Option<String>,
+    pub note: String,
+    pub at_ms: i64,
+    pub by_name: Option<String>,
+}
+
+/// An asset concerned, with its class as shown (`3-2-2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentAsset {
+    pub id: i64,
+    pub name: String,
+    pub class: String,
+}
+
+/// An incident as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub title: String,
+    pub description: String,
+    pub occurred_at: Option<i64>,
+    pub detected_at: i64,
+    pub reporter: PersonId,
+    pub reporter_name: String,
+    pub unit: Option<UnitId>,
+    pub unit_name: Option<String>,
+    pub org: Option<OrgId>,
+    pub severity: Option<Level>,
+    pub threat: Option<String>,
+    pub category: Option<ThreatCategory>,
+    pub personal_data: bool,
+    pub people: i64,
+    pub unauthorised_purpose: bool,
+    pub owner: Option<PersonId>,
+    pub owner_name: Option<String>,
+    pub closed_at: Option<i64>,
+    pub assets: Vec<IncidentAsset>,
+    pub events: Vec<IncidentEvent>,
+}
+
+impl Incident {
+    pub fn place(&self) -> mamori_core::authz::IncidentPlace {
+        mamori_core::authz::IncidentPlace {
+            org: self.org,
+            unit: self.unit,
+            reporter: self.reporter,
+        }
+    }
+
+    /// The facts the notification rules read.
+    pub fn facts(&self) -> mamori_core::incident::Facts {
+        mamori_core::incident::Facts {
+            severity: self.severity,
+            category: self.category,
+            personal_data: self.personal_data,
+            unauthorised_purpose: self.unauthorised_purpose,
+        }
+    }
+
+    /// When the notification `rule` was recorded as made.
+    pub fn notified(&self, rule: &str) -> Option<i64> {
+        self.events
+            .iter()
+            .find(|e| e.step == Step::Notified && e.rule.as_deref() == Some(rule))
+            .map(|e| e.at_ms)
+    }
+}
+
+/// Incidents. Every change is one audit record (`incident.*`) in the same transaction.
+#[async_trait::async_trait]
+pub trait IncidentStore: Send + Sync {
+    /// Every incident, newest first; the caller filters what its viewer may see.
+    async fn incidents(&self) -> Result<Vec<Incident>>;
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>>;
+    /// Records a report by the person of the grant's account, from their unit; detected now.
+    /// An asset that does not exist is [`Conflict::IncidentScopeMissing`](crate::Conflict).
+    async fn report_incident(
+        &self,
+        grant: &Granted<ReportIncident>,
+        incident: NewIncident,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Records the triage; a threat, owner or asset that does not exist is refused.
+    async fn triage_incident(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        triage: Triage,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Adds a step to the timeline (`Closed` closes the incident; a closed one takes notes only:
+    /// [`Conflict::IncidentClosed`](crate::Conflict)).
+    async fn add_incident_event(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        step: Step,
+        rule: Option<String>,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<Incident>;
+}

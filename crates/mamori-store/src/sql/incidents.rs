@@ -1,0 +1,352 @@
+//! Incidents on SQL: each report with its triage, the assets concerned and the timeline.
+
+use std::collections::HashMap;
+
+use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
+use mamori_core::incident::Step;
+use mamori_core::risk::{Level, ThreatCategory};
+use mamori_core::{OrgId, PersonId, UnitId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{SqlStore, Write, opt_id};
+use crate::{
+    Conflict, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore, NewIncident,
+    Origin, Result, StoreError, Triage,
+};
+
+const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.description, i.occurred_at, \
+     i.detected_at, i.reporter_id, rp.name AS reporter_name, i.unit_id, un.name AS unit_name, \
+     un.org_id, i.severity, i.category, i.threat_code, i.personal_data, i.people_count, \
+     i.unauthorised_purpose, i.owner_id, op.name AS owner_name, i.closed_at \
+     FROM incidents i JOIN people rp ON rp.id = i.reporter_id \
+     LEFT JOIN units un ON un.id = i.unit_id LEFT JOIN people op ON op.id = i.owner_id";
+
+fn decode(what: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("invalid {what} in the incidents").into(),
+    ))
+}
+
+fn incident_from(row: &AnyRow) -> Result<Incident> {
+    let severity: Option<String> = row.try_get("severity")?;
+    let category: Option<String> = row.try_get("category")?;
+    Ok(Incident {
+        id: IncidentId(row.try_get("id")?),
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        occurred_at: opt_id(row, "occurred_at")?,
+        detected_at: row.try_get("detected_at")?,
+        reporter: PersonId(row.try_get("reporter_id")?),
+        reporter_name: row.try_get("reporter_name")?,
+        unit: opt_id(row, "unit_id")?.map(UnitId),
+        unit_name: row.try_get("unit_name")?,
+        org: opt_id(row, "org_id")?.map(OrgId),
+        severity: severity
+            .map(|s| Level::parse(&s).ok_or_else(|| decode("severity")))
+            .transpose()?,
+        threat: row.try_get("threat_code")?,
+        category: category
+            .map(|c| ThreatCategory::parse(&c).ok_or_else(|| decode("category")))
+            .transpose()?,
+        personal_data: row.try_get::<i64, _>("personal_data")? != 0,
+        people: row.try_get("people_count")?,
+        unauthorised_purpose: row.try_get::<i64, _>("unauthorised_purpose")? != 0,
+        owner: opt_id(row, "owner_id")?.map(PersonId),
+        owner_name: row.try_get("owner_name")?,
+        closed_at: opt_id(row, "closed_at")?,
+        assets: Vec::new(),
+        events: Vec::new(),
+    })
+}
+
+impl SqlStore {
+    /// Fills each incident's assets and timeline.
+    async fn incident_links(
+        &self,
+        db: &mut sqlx::AnyConnection,
+        mut incidents: Vec<Incident>,
+    ) -> Result<Vec<Incident>> {
+        let index: HashMap<i64, usize> = incidents
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.0, i))
+            .collect();
+        for row in sqlx::query(
+            "SELECT ia.incident_id, a.id, a.name, a.confidentiality, a.integrity, \
+             a.availability FROM incident_assets ia JOIN assets a ON a.id = ia.asset_id \
+             ORDER BY ia.incident_id, a.id",
+        )
+        .fetch_all(&mut *db)
+        .await?
+        {
+            if let Some(&i) = index.get(&row.try_get::<i64, _>("incident_id")?) {
+                let class = format!(
+                    "{}-{}-{}",
+                    row.try_get::<String, _>("confidentiality")?,
+                    row.try_get::<String, _>("integrity")?,
+                    row.try_get::<String, _>("availability")?
+                );
+                incidents[i].assets.push(IncidentAsset {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    class,
+                });
+            }
+        }
+        for row in sqlx::query(
+            "SELECT e.id, e.incident_id, e.step, e.rule_code, e.note, e.at_ms, \
+             u.username AS by_name FROM incident_events e LEFT JOIN users u ON u.id = e.user_id \
+             ORDER BY e.incident_id, e.at_ms, e.id",
+        )
+        .fetch_all(&mut *db)
+        .await?
+        {
+            if let Some(&i) = index.get(&row.try_get::<i64, _>("incident_id")?) {
+                let step: String = row.try_get("step")?;
+                incidents[i].events.push(IncidentEvent {
+                    id: row.try_get("id")?,
+                    step: Step::parse(&step).ok_or_else(|| decode("step"))?,
+                    rule: row.try_get("rule_code")?,
+                    note: row.try_get("note")?,
+                    at_ms: row.try_get("at_ms")?,
+                    by_name: row.try_get("by_name")?,
+                });
+            }
+        }
+        Ok(incidents)
+    }
+
+    async fn incident_in(&self, write: &mut Write, id: IncidentId) -> Result<Incident> {
+        let row = sqlx::query(&format!("{INCIDENT_SELECT} WHERE i.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&mut *write.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let incident = incident_from(&row)?;
+        self.incident_links(&mut write.tx, vec![incident])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn set_incident_assets(
+        &self,
+        write: &mut Write,
+        id: IncidentId,
+        assets: &[i64],
+    ) -> Result<()> {
+        let mut assets = assets.to_vec();
+        assets.sort_unstable();
+        assets.dedup();
+        sqlx::query("DELETE FROM incident_assets WHERE incident_id = $1")
+            .bind(id.0)
+            .execute(&mut *write.tx)
+            .await?;
+        for asset in assets {
+            let found = sqlx::query("SELECT id FROM assets WHERE id = $1")
+                .bind(asset)
+                .fetch_optional(&mut *write.tx)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::Conflict(Conflict::IncidentScopeMissing));
+            }
+            sqlx::query("INSERT INTO incident_assets (incident_id, asset_id) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(asset)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_event(
+        &self,
+        write: &mut Write,
+        id: IncidentId,
+        step: Step,
+        rule: Option<&str>,
+        note: &str,
+        by: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO incident_events (incident_id, step, rule_code, note, at_ms, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.0)
+        .bind(step.as_str())
+        .bind(rule)
+        .bind(note)
+        .bind(write.at_ms)
+        .bind(by)
+        .execute(&mut *write.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl IncidentStore for SqlStore {
+    async fn incidents(&self) -> Result<Vec<Incident>> {
+        let incidents = sqlx::query(&format!("{INCIDENT_SELECT} ORDER BY i.id DESC"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(incident_from)
+            .collect::<Result<Vec<_>>>()?;
+        self.incident_links(&mut *self.pool.acquire().await?, incidents)
+            .await
+    }
+
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>> {
+        let Some(row) = sqlx::query(&format!("{INCIDENT_SELECT} WHERE i.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let incident = incident_from(&row)?;
+        Ok(self
+            .incident_links(&mut *self.pool.acquire().await?, vec![incident])
+            .await?
+            .pop())
+    }
+
+    async fn report_incident(
+        &self,
+        grant: &Granted<ReportIncident>,
+        incident: NewIncident,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let reporter = sqlx::query(
+            "SELECT p.id, p.unit_id FROM users u JOIN people p ON p.id = u.person_id \
+             WHERE u.id = $1",
+        )
+        .bind(grant.actor().0)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO incidents (title, description, occurred_at, detected_at, reporter_id, \
+             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $4, $4) \
+             RETURNING id",
+        )
+        .bind(&incident.title)
+        .bind(&incident.description)
+        .bind(incident.occurred_at)
+        .bind(write.at_ms)
+        .bind(reporter.try_get::<i64, _>("id")?)
+        .bind(opt_id(&reporter, "unit_id")?)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let id = IncidentId(row.try_get("id")?);
+        self.set_incident_assets(&mut write, id, &incident.assets)
+            .await?;
+        self.insert_event(&mut write, id, Step::Reported, None, "", grant.actor().0)
+            .await?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.report", "incident", id)
+            .in_unit(stored.unit)
+            .with_detail(serde_json::json!({"title": incident.title, "assets": incident.assets}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn triage_incident(
+        &self,
+        _: &Granted<TriageIncident>,
+        id: IncidentId,
+        triage: Triage,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        let category = match &triage.threat {
+            Some(code) => {
+                let row = sqlx::query("SELECT category FROM threats WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut *write.tx)
+                    .await?
+                    .ok_or(StoreError::Conflict(Conflict::IncidentScopeMissing))?;
+                Some(row.try_get::<String, _>("category")?)
+            }
+            None => None,
+        };
+        if let Some(owner) = triage.owner {
+            let found = sqlx::query("SELECT id FROM people WHERE id = $1")
+                .bind(owner.0)
+                .fetch_optional(&mut *write.tx)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::Conflict(Conflict::IncidentScopeMissing));
+            }
+        }
+        sqlx::query(
+            "UPDATE incidents SET severity = $1, threat_code = $2, category = $3, \
+             personal_data = $4, people_count = $5, unauthorised_purpose = $6, owner_id = $7, \
+             updated_at = $8 WHERE id = $9",
+        )
+        .bind(triage.severity.as_str())
+        .bind(triage.threat.as_deref())
+        .bind(category.as_deref())
+        .bind(i64::from(triage.personal_data))
+        .bind(triage.people)
+        .bind(i64::from(triage.unauthorised_purpose))
+        .bind(triage.owner.map(|o| o.0))
+        .bind(write.at_ms)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        self.set_incident_assets(&mut write, id, &triage.assets)
+            .await?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.triage", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({
+                "severity": triage.severity.as_str(),
+                "threat": triage.threat,
+                "personal_data": triage.personal_data,
+                "people": triage.people,
+                "unauthorised_purpose": triage.unauthorised_purpose,
+                "owner": triage.owner.map(|o| o.0),
+                "assets": triage.assets,
+            }));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn add_incident_event(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        step: Step,
+        rule: Option<String>,
+        note: &str,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        if before.closed_at.is_some() && step != Step::Note {
+            return Err(StoreError::Conflict(Conflict::IncidentClosed));
+        }
+        self.insert_event(&mut write, id, step, rule.as_deref(), note, grant.actor().0)
+            .await?;
+        if step == Step::Closed {
+            sqlx::query("UPDATE incidents SET closed_at = $1, updated_at = $1 WHERE id = $2")
+                .bind(write.at_ms)
+                .bind(id.0)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.event", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({"step": step.as_str(), "rule": rule, "note": note}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+}

@@ -1,0 +1,327 @@
+//! インシデント in the JSON API: the incidents the caller may see with their deadlines, a report
+//! anyone signed in may make, the CSIRT's triage and timeline. Every handler calls the operation
+//! the pages call.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use mamori_core::time::rfc3339_jst;
+use mamori_store::Incident;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::ops::{self, ReportDraft, TriageDraft};
+use crate::http::api::{PREFIX, created};
+use crate::http::{ApiJson, AppError, AppState, PathParams, User};
+
+mod json {
+    use super::*;
+
+    /// A notification the incident owes.
+    #[derive(Serialize, ToSchema)]
+    pub struct Notification {
+        /// `PPC-PROMPT` (個人情報保護委員会への速報), `PPC-FINAL`, `PREFECTURE`, `MIC`, `POLICE`.
+        pub code: String,
+        pub name_ja: String,
+        pub name_en: String,
+        /// Counted from detection.
+        pub due_at: String,
+        pub notified_at: Option<String>,
+        /// Not made and past its deadline.
+        pub overdue: bool,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Event {
+        /// `detected`, `reported`, `contained`, `eradicated`, `recovered`, `notified`,
+        /// `closed` or `note`.
+        pub step: String,
+        pub rule: Option<String>,
+        pub note: String,
+        pub at: String,
+        pub by: Option<String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Asset {
+        pub id: i64,
+        pub name: String,
+        /// 機密性-完全性-可用性 (`3-2-2`).
+        pub class: String,
+    }
+
+    /// 情報セキュリティインシデント.
+    #[derive(Serialize, ToSchema)]
+    pub struct Incident {
+        pub id: i64,
+        pub title: String,
+        pub description: String,
+        pub occurred_at: Option<String>,
+        pub detected_at: String,
+        pub reporter: String,
+        pub unit_id: Option<i64>,
+        pub unit_name: Option<String>,
+        /// `low`, `medium`, `high` or `critical`; absent until triaged.
+        pub severity: Option<String>,
+        /// A threat code of seed §3.
+        pub threat: Option<String>,
+        pub personal_data: bool,
+        pub people: i64,
+        pub unauthorised_purpose: bool,
+        pub owner_id: Option<i64>,
+        pub closed_at: Option<String>,
+        pub assets: Vec<Asset>,
+        pub notifications: Vec<Notification>,
+        pub timeline: Vec<Event>,
+    }
+
+    /// A report, open to every person signed in.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReportBody {
+        pub title: String,
+        #[serde(default)]
+        pub description: String,
+        /// RFC 3339.
+        #[serde(default)]
+        pub occurred_at: Option<String>,
+        #[serde(default)]
+        pub asset_ids: Vec<i64>,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct TriageBody {
+        pub severity: String,
+        #[serde(default)]
+        pub threat: String,
+        #[serde(default)]
+        pub personal_data: bool,
+        #[serde(default)]
+        pub people: Option<i64>,
+        #[serde(default)]
+        pub unauthorised_purpose: bool,
+        #[serde(default)]
+        pub owner_id: Option<i64>,
+        #[serde(default)]
+        pub asset_ids: Vec<i64>,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct EventBody {
+        pub step: String,
+        /// The notification's code, for `notified`.
+        #[serde(default)]
+        pub rule: String,
+        #[serde(default)]
+        pub note: String,
+    }
+}
+
+fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
+    json::Incident {
+        id: i.id.0,
+        title: i.title.clone(),
+        description: i.description.clone(),
+        occurred_at: i.occurred_at.map(rfc3339_jst),
+        detected_at: rfc3339_jst(i.detected_at),
+        reporter: i.reporter_name.clone(),
+        unit_id: i.unit.map(|u| u.0),
+        unit_name: i.unit_name.clone(),
+        severity: i.severity.map(|s| s.as_str().to_owned()),
+        threat: i.threat.clone(),
+        personal_data: i.personal_data,
+        people: i.people,
+        unauthorised_purpose: i.unauthorised_purpose,
+        owner_id: i.owner.map(|o| o.0),
+        closed_at: i.closed_at.map(rfc3339_jst),
+        assets: i
+            .assets
+            .iter()
+            .map(|a| json::Asset {
+                id: a.id,
+                name: a.name.clone(),
+                class: a.class.clone(),
+            })
+            .collect(),
+        notifications: ops::owed(state, i)
+            .into_iter()
+            .map(|o| json::Notification {
+                code: o.due.rule.code.clone(),
+                name_ja: o.due.rule.name_ja.clone(),
+                name_en: o.due.rule.name_en.clone(),
+                due_at: rfc3339_jst(o.due.due_ms),
+                notified_at: o.notified_at.map(rfc3339_jst),
+                overdue: o.overdue,
+            })
+            .collect(),
+        timeline: i
+            .events
+            .iter()
+            .map(|e| json::Event {
+                step: e.step.as_str().to_owned(),
+                rule: e.rule.clone(),
+                note: e.note.clone(),
+                at: rfc3339_jst(e.at_ms),
+                by: e.by_name.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_incidents, report_incident, get_incident, triage_incident, add_event),
+    tags((name = "incidents", description = "インシデント: reports, triage, timeline, notifications")),
+)]
+pub struct IncidentApiDoc;
+
+/// The incidents the caller may see (the CSIRT and administrators all; the reporter and the
+/// unit's 管理者 and 責任者 theirs), with the notifications each owes and their deadlines.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    responses((status = 200, body = Vec<json::Incident>))
+)]
+async fn list_incidents(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<Vec<json::Incident>>, AppError> {
+    Ok(Json(
+        ops::list(&state, &user)
+            .await?
+            .iter()
+            .map(|i| incident_json(&state, i))
+            .collect(),
+    ))
+}
+
+/// Reports an incident: open to every person signed in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    request_body = json::ReportBody,
+    responses(
+        (status = 201, body = json::Incident),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn report_incident(
+    State(state): State<AppState>,
+    user: User,
+    ApiJson(body): ApiJson<json::ReportBody>,
+) -> Result<Response, AppError> {
+    let made = ops::report(
+        &state,
+        &user,
+        ReportDraft {
+            title: body.title,
+            description: body.description,
+            occurred_at: body.occurred_at.unwrap_or_default(),
+            assets: body.asset_ids,
+        },
+    )
+    .await?;
+    Ok(created(
+        format!("{PREFIX}/incidents/{}", made.id.0),
+        incident_json(&state, &made),
+    ))
+}
+
+/// One incident; 404 for one the caller may not see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 404, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn get_incident(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::incident(&state, &user, id).await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+/// Records the triage (the CSIRT, administrators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/triage",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = json::TriageBody,
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn triage_incident(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::TriageBody>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::triage(
+        &state,
+        &user,
+        id,
+        TriageDraft {
+            severity: body.severity,
+            threat: body.threat,
+            personal_data: body.personal_data,
+            people: body.people,
+            unauthorised_purpose: body.unauthorised_purpose,
+            owner: body.owner_id,
+            assets: body.asset_ids,
+        },
+    )
+    .await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+/// Adds a step to the timeline (the CSIRT, administrators); `notified` names its rule.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/events",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = json::EventBody,
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn add_event(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::EventBody>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::add_event(&state, &user, id, &body.step, &body.rule, &body.note).await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(IncidentApiDoc::openapi())
+        .routes(routes!(list_incidents, report_incident))
+        .routes(routes!(get_incident))
+        .routes(routes!(triage_incident))
+        .routes(routes!(add_event))
+}

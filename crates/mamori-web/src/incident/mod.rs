@@ -1,0 +1,23 @@
+//! 情報セキュリティインシデント (seed §6(7)): a report anyone signed in may make, reaching the
+//! CSIRT and the unit's 管理者; the CSIRT's triage (severity, category from the threats,
+//! personal data, owner, assets), the typed timeline, and the external notifications with their
+//! deadlines as data, overdue ones flagged.
+
+mod api;
+mod ops;
+mod pages;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::http::AppState;
+
+pub use api::router as api;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(pages::list).post(pages::report))
+        .route("/incidents/{id}", get(pages::incident))
+        .route("/incidents/{id}/triage", post(pages::triage))
+        .route("/incidents/{id}/events", post(pages::add_event))
+}

@@ -1,0 +1,234 @@
+//! インシデント's operations: a report anyone signed in may make, the incidents the viewer may
+//! see, the CSIRT's triage and timeline, and the external notifications each incident owes with
+//! their deadlines. Each one authorises, validates and stores here and nowhere else.
+
+use mamori_core::authz::{ReportIncident, TriageIncident, ViewIncident, authorize};
+use mamori_core::incident::{Due, Step, builtin_rules, notifications, parse_people, parse_report};
+use mamori_core::risk::Level;
+use mamori_core::text::parse_note;
+use mamori_core::{FieldError, FieldErrorKind, PersonId};
+use mamori_store::{Incident, IncidentId, NewIncident, Triage};
+
+use crate::http::{AppError, AppState, User};
+
+/// A notification an incident owes: the rule, its deadline, when it was made, whether late.
+pub struct Owed {
+    pub due: Due,
+    pub notified_at: Option<i64>,
+    /// Not made and past its deadline.
+    pub overdue: bool,
+}
+
+/// The notifications an incident owes, by the rules as data, from its detection.
+pub fn owed(state: &AppState, incident: &Incident) -> Vec<Owed> {
+    let now = state.clock.now_ms();
+    notifications(&builtin_rules(), &incident.facts(), incident.detected_at)
+        .into_iter()
+        .map(|due| {
+            let notified_at = incident.notified(&due.rule.code);
+            Owed {
+                overdue: notified_at.is_none() && due.due_ms < now,
+                notified_at,
+                due,
+            }
+        })
+        .collect()
+}
+
+/// The incidents the viewer may see, newest first.
+pub async fn list(state: &AppState, user: &User) -> Result<Vec<Incident>, AppError> {
+    Ok(state
+        .store
+        .incidents()
+        .await?
+        .into_iter()
+        .filter(|i| authorize::<ViewIncident>(&user.actor, &i.place()).is_ok())
+        .collect())
+}
+
+/// One incident; 404 for one the viewer may not see.
+pub async fn incident(state: &AppState, user: &User, id: i64) -> Result<Incident, AppError> {
+    let incident = state
+        .store
+        .incident(IncidentId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize::<ViewIncident>(&user.actor, &incident.place()).map_err(|_| AppError::NotFound)?;
+    Ok(incident)
+}
+
+/// A report as typed or sent.
+#[derive(Default)]
+pub struct ReportDraft {
+    pub title: String,
+    pub description: String,
+    /// RFC 3339, or `YYYY-MM-DDTHH:MM` as a page's field gives it (Japan time).
+    pub occurred_at: String,
+    pub assets: Vec<i64>,
+}
+
+/// A time as typed: RFC 3339, or a page's `YYYY-MM-DDTHH:MM` taken as Japan time.
+fn parse_time(field: &'static str, raw: &str) -> Result<Option<i64>, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(Some(t.timestamp_millis()));
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .map_err(|_| FieldError::new(field, FieldErrorKind::InvalidFormat))?;
+    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST is a valid offset");
+    local
+        .and_local_timezone(jst)
+        .single()
+        .map(|t| Some(t.timestamp_millis()))
+        .ok_or(FieldError::new(field, FieldErrorKind::InvalidFormat))
+}
+
+/// Reports an incident (everyone signed in); it reaches the CSIRT and the unit's 管理者.
+pub async fn report(
+    state: &AppState,
+    user: &User,
+    draft: ReportDraft,
+) -> Result<Incident, AppError> {
+    let grant = authorize::<ReportIncident>(&user.actor, &())?;
+    let mut errors = Vec::new();
+    let text = parse_report(&draft.title, &draft.description)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let occurred_at = parse_time("occurred_at", &draft.occurred_at)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if occurred_at.is_some_and(|t| t > state.clock.now_ms()) {
+        errors.push(FieldError::new(
+            "occurred_at",
+            FieldErrorKind::InvalidFormat,
+        ));
+    }
+    if draft.assets.iter().any(|a| *a <= 0) {
+        errors.push(FieldError::new("assets", FieldErrorKind::InvalidFormat));
+    }
+    let Some((title, description)) = text.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    Ok(state
+        .store
+        .report_incident(
+            &grant,
+            NewIncident {
+                title: title.as_str().to_owned(),
+                description,
+                occurred_at,
+                assets: draft.assets,
+            },
+            &user.ctx.origin(),
+        )
+        .await?)
+}
+
+/// The CSIRT's triage as typed or sent.
+#[derive(Default)]
+pub struct TriageDraft {
+    pub severity: String,
+    pub threat: String,
+    pub personal_data: bool,
+    pub people: Option<i64>,
+    pub unauthorised_purpose: bool,
+    pub owner: Option<i64>,
+    pub assets: Vec<i64>,
+}
+
+/// Records the triage (the CSIRT, administrators).
+pub async fn triage(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    draft: TriageDraft,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let grant = authorize::<TriageIncident>(&user.actor, &incident.place())?;
+    let mut errors = Vec::new();
+    let severity = Level::parse(draft.severity.trim())
+        .ok_or_else(|| errors.push(FieldError::new("severity", FieldErrorKind::UnknownValue)))
+        .ok();
+    let people = parse_people(draft.people).map_err(|e| errors.push(e)).ok();
+    if draft.owner.is_some_and(|o| o <= 0) {
+        errors.push(FieldError::new("owner", FieldErrorKind::InvalidFormat));
+    }
+    if draft.assets.iter().any(|a| *a <= 0) {
+        errors.push(FieldError::new("assets", FieldErrorKind::InvalidFormat));
+    }
+    let (Some(severity), Some(people)) = (severity, people) else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let threat = draft.threat.trim().to_ascii_uppercase();
+    Ok(state
+        .store
+        .triage_incident(
+            &grant,
+            incident.id,
+            Triage {
+                severity,
+                threat: (!threat.is_empty()).then_some(threat),
+                personal_data: draft.personal_data,
+                people,
+                unauthorised_purpose: draft.unauthorised_purpose,
+                owner: draft.owner.map(PersonId),
+                assets: draft.assets,
+            },
+            &user.ctx.origin(),
+        )
+        .await?)
+}
+
+/// Adds a step to the timeline (the CSIRT, administrators); a notification names its rule.
+pub async fn add_event(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    step: &str,
+    rule: &str,
+    note: &str,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let grant = authorize::<TriageIncident>(&user.actor, &incident.place())?;
+    let mut errors = Vec::new();
+    let step = Step::parse(step)
+        .ok_or_else(|| errors.push(FieldError::new("step", FieldErrorKind::UnknownValue)))
+        .ok();
+    let rule = rule.trim();
+    let rule = match (step, rule.is_empty()) {
+        (Some(Step::Notified), true) => {
+            errors.push(FieldError::new("rule", FieldErrorKind::Required));
+            None
+        }
+        (Some(Step::Notified), false) if builtin_rules().iter().any(|r| r.code == rule) => {
+            Some(rule.to_owned())
+        }
+        (Some(Step::Notified), false) => {
+            errors.push(FieldError::new("rule", FieldErrorKind::UnknownValue));
+            None
+        }
+        (_, true) => None,
+        (_, false) => {
+            errors.push(FieldError::new("rule", FieldErrorKind::NotAllowed));
+            None
+        }
+    };
+    let note = parse_note("note", note).map_err(|e| errors.push(e)).ok();
+    let (Some(step), Some(note)) = (step, note) else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(state
+        .store
+        .add_incident_event(&grant, incident.id, step, rule, &note, &user.ctx.origin())
+        .await?)
+}

@@ -1,0 +1,294 @@
+//! インシデント as pages: the list with the report form, and one incident with its triage,
+//! notifications and deadlines, timeline and the forms of the CSIRT.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_core::authz::{TriageIncident, authorize};
+use mamori_core::incident::{Step, builtin_rules};
+use mamori_core::risk::Level;
+use mamori_core::text::list_items;
+use mamori_core::time::format_jst;
+use mamori_store::Incident;
+use serde::Deserialize;
+
+use super::ops::{self, ReportDraft, TriageDraft};
+use crate::http::{AppError, AppState, Form, Frame, PathParams, User, parse_opt_id, render};
+
+pub struct Row {
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub reporter: String,
+    pub detected: String,
+    pub severity: &'static str,
+    pub closed: bool,
+    pub overdue: bool,
+}
+
+fn row(state: &AppState, i: &Incident) -> Row {
+    Row {
+        id: i.id.0,
+        title: i.title.clone(),
+        unit: i.unit_name.clone().unwrap_or_default(),
+        reporter: i.reporter_name.clone(),
+        detected: format_jst(i.detected_at),
+        severity: i.severity.map_or("incident.untriaged", Level::key),
+        closed: i.closed_at.is_some(),
+        overdue: ops::owed(state, i).iter().any(|o| o.overdue),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    frame: Frame,
+    rows: Vec<Row>,
+}
+
+pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let rows = ops::list(&state, &user)
+        .await?
+        .iter()
+        .map(|i| row(&state, i))
+        .collect();
+    Ok(Html(render(&ListPage {
+        frame: Frame::new(&user, "incident.title"),
+        rows,
+    }))
+    .into_response())
+}
+
+fn ids(field: &'static str, raw: &str) -> Result<Vec<i64>, AppError> {
+    list_items(raw)
+        .map(|id| Ok(parse_opt_id(field, id)?.unwrap_or_default()))
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    assets: String,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<ReportForm>,
+) -> Result<Response, AppError> {
+    let made = ops::report(
+        &state,
+        &user,
+        ReportDraft {
+            assets: ids("assets", &form.assets)?,
+            title: form.title,
+            description: form.description,
+            occurred_at: form.occurred_at,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/incidents/{}", made.id.0)).into_response())
+}
+
+pub struct OwedRow {
+    pub code: String,
+    pub name: String,
+    pub due: String,
+    pub notified: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    frame: Frame,
+    incident: Incident,
+    row: Row,
+    owed: Vec<OwedRow>,
+    events: Vec<(&'static str, String, String, String, String)>,
+    can_triage: bool,
+    levels: Vec<(&'static str, &'static str)>,
+    steps: Vec<(&'static str, &'static str)>,
+    rules: Vec<(String, String)>,
+    threats: Vec<(String, String)>,
+    assets: String,
+    occurred: String,
+    people: Vec<(i64, String)>,
+}
+
+pub async fn incident(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    let incident = ops::incident(&state, &user, id).await?;
+    let frame = Frame::new(&user, "incident.one");
+    let can_triage = authorize::<TriageIncident>(&user.actor, &incident.place()).is_ok();
+    let english = frame.lang == mamori_core::i18n::Lang::En;
+    let owed = ops::owed(&state, &incident)
+        .into_iter()
+        .map(|o| OwedRow {
+            code: o.due.rule.code.clone(),
+            name: if english {
+                o.due.rule.name_en.clone()
+            } else {
+                o.due.rule.name_ja.clone()
+            },
+            due: format_jst(o.due.due_ms),
+            notified: o.notified_at.map(format_jst).unwrap_or_default(),
+            overdue: o.overdue,
+        })
+        .collect();
+    let people = if can_triage {
+        let grant = authorize::<mamori_core::authz::ViewDirectory>(&user.actor, &())?;
+        let mut people: Vec<(i64, String)> = state
+            .store
+            .list_people(
+                &grant,
+                &mamori_store::PeopleFilter {
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .0
+            .into_iter()
+            .map(|p| (p.id.0, p.name))
+            .collect();
+        if let (Some(owner), Some(name)) = (incident.owner, &incident.owner_name)
+            && !people.iter().any(|(id, _)| *id == owner.0)
+        {
+            people.push((owner.0, name.clone()));
+        }
+        people
+    } else {
+        Vec::new()
+    };
+    let threats = if can_triage {
+        state
+            .store
+            .threats()
+            .await?
+            .into_iter()
+            .map(|t| (t.threat.code.clone(), t.threat.name(frame.lang).to_owned()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Html(render(&IncidentPage {
+        row: row(&state, &incident),
+        owed,
+        events: incident
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.step.key(),
+                    e.rule.clone().unwrap_or_default(),
+                    e.note.clone(),
+                    e.by_name.clone().unwrap_or_default(),
+                    format_jst(e.at_ms),
+                )
+            })
+            .collect(),
+        can_triage,
+        levels: Level::ALL.iter().map(|l| (l.as_str(), l.key())).collect(),
+        steps: Step::ALL.iter().map(|s| (s.as_str(), s.key())).collect(),
+        rules: builtin_rules()
+            .into_iter()
+            .map(|r| {
+                let name = if english { r.name_en } else { r.name_ja };
+                (r.code, name)
+            })
+            .collect(),
+        threats,
+        assets: incident
+            .assets
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        occurred: incident.occurred_at.map(format_jst).unwrap_or_default(),
+        people,
+        incident,
+        frame,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TriageForm {
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    threat: String,
+    #[serde(default)]
+    personal_data: String,
+    #[serde(default)]
+    people: String,
+    #[serde(default)]
+    unauthorised_purpose: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    assets: String,
+}
+
+pub async fn triage(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<TriageForm>,
+) -> Result<Response, AppError> {
+    let people = match form.people.trim() {
+        "" => None,
+        raw => Some(raw.parse::<i64>().map_err(|_| {
+            AppError::invalid(mamori_core::FieldError::new(
+                "people",
+                mamori_core::FieldErrorKind::InvalidFormat,
+            ))
+        })?),
+    };
+    ops::triage(
+        &state,
+        &user,
+        id,
+        TriageDraft {
+            severity: form.severity,
+            threat: form.threat,
+            personal_data: !form.personal_data.is_empty(),
+            people,
+            unauthorised_purpose: !form.unauthorised_purpose.is_empty(),
+            owner: parse_opt_id("owner", &form.owner)?,
+            assets: ids("assets", &form.assets)?,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EventForm {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_event(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, AppError> {
+    ops::add_event(&state, &user, id, &form.step, &form.rule, &form.note).await?;
+    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}

@@ -1,0 +1,158 @@
+//! インシデント through the API: a member of staff reports, the reporter and the CSIRT (here the
+//! CISO) see it and others do not, the triage marks personal data and the 速報 and 確報 fall due
+//! from detection, a notification recorded meets its deadline, a closed incident takes notes
+//! only, and hostile input is refused with its field.
+
+use super::*;
+
+#[tokio::test]
+async fn an_incident_is_reported_triaged_and_owes_the_commission_its_reports() {
+    let w = world().await;
+    let reported = post("/api/v1/incidents")
+        .token(&w.staff_a.token)
+        .json(
+            json!({"title": "住民票の写しの誤送付", "description": "別の住民に郵送した",
+            "occurred_at": "2026-12-01T09:30:00+09:00"}),
+        )
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(reported["severity"], Value::Null);
+    assert_eq!(reported["timeline"][0]["step"], "reported");
+    assert_eq!(reported["notifications"], json!([]));
+    let path = format!("/api/v1/incidents/{}", reported["id"]);
+    // Not the auditor's, nor a colleague's to see; the reporter may not triage.
+    get(&path)
+        .token(&w.auditor_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    post(&format!("{path}/triage"))
+        .token(&w.staff_a.token)
+        .json(json!({"severity": "high"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+
+    let triaged = post(&format!("{path}/triage"))
+        .token(&w.ciso.token)
+        .json(
+            json!({"severity": "medium", "threat": "t-error", "personal_data": true,
+            "people": 1, "owner_id": w.person_b}),
+        )
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(triaged["threat"], "T-ERROR");
+    let codes: Vec<&str> = triaged["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["PPC-PROMPT", "PPC-FINAL"]);
+    let detected =
+        chrono::DateTime::parse_from_rfc3339(triaged["detected_at"].as_str().unwrap()).unwrap();
+    let prompt = chrono::DateTime::parse_from_rfc3339(
+        triaged["notifications"][0]["due_at"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!((prompt - detected).num_hours(), 72);
+    assert_eq!(triaged["notifications"][0]["overdue"], false);
+
+    let notified = post(&format!("{path}/events"))
+        .token(&w.ciso.token)
+        .json(json!({"step": "notified", "rule": "PPC-PROMPT", "note": "速報を提出"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert!(notified["notifications"][0]["notified_at"].is_string());
+    assert!(notified["notifications"][1]["notified_at"].is_null());
+    // The reporter follows it.
+    let seen = get(&path)
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(seen["severity"], "medium");
+
+    for (body, field) in [
+        (json!({"step": "notified"}), "rule"),
+        (json!({"step": "notified", "rule": "NOBODY"}), "rule"),
+        (json!({"step": "contained", "rule": "PPC-FINAL"}), "rule"),
+        (json!({"step": "escalated"}), "step"),
+        (json!({"step": "note", "note": "a\u{0}"}), "note"),
+    ] {
+        let reply = post(&format!("{path}/events"))
+            .token(&w.ciso.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    post(&format!("{path}/triage"))
+        .token(&w.ciso.token)
+        .json(json!({"severity": "high", "threat": "T-NOTHING"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.scope_missing");
+    for (body, field) in [
+        (json!({"severity": "severe"}), "severity"),
+        (json!({"severity": "high", "people": -1}), "people"),
+    ] {
+        let reply = post(&format!("{path}/triage"))
+            .token(&w.ciso.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+
+    post(&format!("{path}/events"))
+        .token(&w.ciso.token)
+        .json(json!({"step": "closed", "note": "再発防止策を周知"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    post(&format!("{path}/events"))
+        .token(&w.ciso.token)
+        .json(json!({"step": "recovered"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.closed");
+    post(&format!("{path}/events"))
+        .token(&w.ciso.token)
+        .json(json!({"step": "note", "note": "教訓: 封入時の二重確認"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+
+    for (body, field) in [
+        (json!({"title": ""}), "title"),
+        (
+            json!({"title": "x", "occurred_at": "yesterday"}),
+            "occurred_at",
+        ),
+        (
+            json!({"title": "x", "occurred_at": "2999-01-01T00:00:00Z"}),
+            "occurred_at",
+        ),
+        (json!({"title": "x", "asset_ids": [0]}), "assets"),
+    ] {
+        let reply = post("/api/v1/incidents")
+            .token(&w.staff_a.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    post("/api/v1/incidents")
+        .token(&w.staff_a.token)
+        .json(json!({"title": "x", "asset_ids": [999_999]}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.scope_missing");
+}
