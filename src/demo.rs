@@ -14,6 +14,7 @@ use mamori_store::{NewAccount, OrganisationInput, Origin, PersonInput, Store, Un
 use crate::messages::msg;
 
 mod controls;
+mod incidents;
 mod inspections;
 mod policy;
 mod risks;
@@ -372,6 +373,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     controls::fill_answers(store, orgs[0].0).await?;
     risks::fill_risks(store, orgs[0].0).await?;
     inspections::fill_inspections(store, orgs[0].0).await?;
+    incidents::fill_incidents(store).await?;
     Ok(PEOPLE.len())
 }
 

@@ -294,6 +294,13 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
         "SELECT state || ' ' || CAST(emergency AS TEXT) FROM measure_exceptions ORDER BY id",
     );
     assert_eq!(exceptions, ["approved 0", "emergency 1"]);
+    // Two incidents triaged by the CSIRT, one with residents' data.
+    let incidents = column(
+        &data,
+        "SELECT i.severity || ' ' || CAST(i.personal_data AS TEXT) || ' ' || u.username \
+         FROM incidents i JOIN users u ON u.person_id = i.owner_id ORDER BY i.id",
+    );
+    assert_eq!(incidents, ["medium 1 tanaka", "high 0 tanaka"]);
 }
 
 #[test]

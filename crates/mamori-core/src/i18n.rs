@@ -672,6 +672,36 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The business system needs the old browser until its rework is finished.",
     ),
     (
+        "cli.demo.incident_mail",
+        "児童手当の受給者一覧を添付したメールを、宛先を誤って外部の事業者に送信した。",
+        "A mail with the list of child allowance recipients attached was sent to an outside company by mistake.",
+    ),
+    (
+        "cli.demo.incident_mail_contained",
+        "送信先に削除を依頼し、削除したとの回答を得た。",
+        "The recipient was asked to delete it and answered that it did.",
+    ),
+    (
+        "cli.demo.incident_mail_title",
+        "住民情報を含むメールの誤送信",
+        "A mail with residents' data sent to the wrong address",
+    ),
+    (
+        "cli.demo.incident_malware",
+        "インターネット接続系の端末で、不審なメールの添付ファイルを開いた。",
+        "A suspicious attachment was opened on a terminal of the Internet-connected segment.",
+    ),
+    (
+        "cli.demo.incident_malware_contained",
+        "当該端末をネットワークから切り離した。",
+        "The terminal was cut off from the network.",
+    ),
+    (
+        "cli.demo.incident_malware_title",
+        "標的型メールの添付ファイルの実行",
+        "An attachment of a targeted mail opened",
+    ),
+    (
         "cli.demo.inspection_gap",
         "手順書が未整備のため、来年度までに整備する。",
         "The procedure is not yet written; it will be by next year.",
@@ -1801,6 +1831,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.decisions", "決定事項", "Decisions"),
     ("field.definition", "分類基準", "Definition"),
     ("field.description", "説明", "Description"),
+    ("field.detected_at", "気づいた日時", "When it was noticed"),
     ("field.disabled", "無効化", "Disabled"),
     ("field.disposal", "廃棄方法", "Disposal"),
     ("field.disposal_method", "廃棄方法", "Disposal method"),
@@ -1981,6 +2012,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "判断待ちの例外措置",
         "Exceptions to decide",
     ),
+    (
+        "home.incidents",
+        "判断待ちのインシデント報告",
+        "Incident reports to triage",
+    ),
     ("home.inspections", "自己点検", "Self-inspections"),
     (
         "home.nothing_waiting",
@@ -2005,6 +2041,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("incident.category", "分類(脅威)", "Category (threat)"),
     ("incident.closed", "終結", "Closed"),
     ("incident.detected", "検知日時", "Detected"),
+    (
+        "incident.detected_at",
+        "気づいた日時",
+        "When it was noticed",
+    ),
+    (
+        "incident.detected_help",
+        "報告より前に気づいていた場合に記入してください。外部への報告期限はこの時から数えます。",
+        "Give it if you noticed before this report: the deadlines of the external notifications count from it.",
+    ),
     ("incident.due", "期限", "Due"),
     ("incident.no", "なし", "No"),
     (

@@ -25,6 +25,8 @@ pub struct NewIncident {
     pub description: String,
     /// When it happened, if the reporter knows.
     pub occurred_at: Option<i64>,
+    /// When it was noticed, if before the report (the deadlines count from it); now otherwise.
+    pub detected_at: Option<i64>,
     pub assets: Vec<i64>,
 }
 

@@ -229,15 +229,16 @@ impl IncidentStore for SqlStore {
         .await?;
         let row = sqlx::query(
             "INSERT INTO incidents (title, description, occurred_at, detected_at, reporter_id, \
-             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $4, $4) \
+             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
              RETURNING id",
         )
         .bind(&incident.title)
         .bind(&incident.description)
         .bind(incident.occurred_at)
-        .bind(write.at_ms)
+        .bind(incident.detected_at.unwrap_or(write.at_ms).min(write.at_ms))
         .bind(reporter.try_get::<i64, _>("id")?)
         .bind(opt_id(&reporter, "unit_id")?)
+        .bind(write.at_ms)
         .fetch_one(&mut *write.tx)
         .await?;
         let id = IncidentId(row.try_get("id")?);

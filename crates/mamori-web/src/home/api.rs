@@ -32,6 +32,15 @@ mod json {
         pub risks_to_review: Vec<RiskReview>,
         /// 例外措置 waiting for the caller's decision.
         pub exceptions: Vec<ExceptionDue>,
+        /// Open incidents not yet triaged, for those who triage.
+        pub incidents: Vec<IncidentDue>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct IncidentDue {
+        pub id: i64,
+        pub title: String,
+        pub reporter: String,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -168,6 +177,15 @@ async fn waiting(
                 measure_code: e.measure_code.clone(),
                 state: e.state.as_str().to_owned(),
                 until: e.until.to_string(),
+            })
+            .collect(),
+        incidents: waiting
+            .incidents
+            .iter()
+            .map(|i| json::IncidentDue {
+                id: i.id.0,
+                title: i.title.clone(),
+                reporter: i.reporter_name.clone(),
             })
             .collect(),
     }))

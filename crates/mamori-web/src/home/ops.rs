@@ -3,13 +3,13 @@
 
 use mamori_core::authz::{
     AcknowledgePolicy, ApprovePolicy, DecideException, RecordMeasureStatus, SignOffInspection,
-    VerifyCorrectiveAction, authorize,
+    TriageIncident, VerifyCorrectiveAction, authorize,
 };
 use mamori_core::finding::ActionState;
 use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
-use mamori_store::{CorrectiveAction, MeasureException, PendingUnit, Risk};
+use mamori_store::{CorrectiveAction, Incident, MeasureException, PendingUnit, Risk};
 
 use crate::http::{AppError, AppState, User};
 
@@ -56,6 +56,8 @@ pub struct Waiting {
     pub risks_to_review: Vec<Risk>,
     /// 例外措置 waiting for the person's decision.
     pub exceptions: Vec<MeasureException>,
+    /// Open incidents the person triages that are not triaged yet.
+    pub incidents: Vec<Incident>,
 }
 
 /// How far ahead a risk's review is announced.
@@ -158,6 +160,17 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
         .into_iter()
         .filter(|e| {
             e.state.undecided() && authorize::<DecideException>(&user.actor, &e.place()).is_ok()
+        })
+        .collect();
+    waiting.incidents = state
+        .store
+        .incidents()
+        .await?
+        .into_iter()
+        .filter(|i| {
+            i.closed_at.is_none()
+                && i.severity.is_none()
+                && authorize::<TriageIncident>(&user.actor, &i.place()).is_ok()
         })
         .collect();
     Ok(waiting)

@@ -87,6 +87,9 @@ mod json {
         /// RFC 3339.
         #[serde(default)]
         pub occurred_at: Option<String>,
+        /// RFC 3339: when it was noticed, if before the report (the deadlines count from it).
+        #[serde(default)]
+        pub detected_at: Option<String>,
         #[serde(default)]
         pub asset_ids: Vec<i64>,
     }
@@ -224,6 +227,7 @@ async fn report_incident(
             title: body.title,
             description: body.description,
             occurred_at: body.occurred_at.unwrap_or_default(),
+            detected_at: body.detected_at.unwrap_or_default(),
             assets: body.asset_ids,
         },
     )

@@ -64,6 +64,8 @@ pub struct ReportDraft {
     pub description: String,
     /// RFC 3339, or `YYYY-MM-DDTHH:MM` as a page's field gives it (Japan time).
     pub occurred_at: String,
+    /// When it was noticed, if before now.
+    pub detected_at: String,
     pub assets: Vec<i64>,
 }
 
@@ -101,9 +103,20 @@ pub async fn report(
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
-    if occurred_at.is_some_and(|t| t > state.clock.now_ms()) {
+    let now = state.clock.now_ms();
+    if occurred_at.is_some_and(|t| t > now) {
         errors.push(FieldError::new(
             "occurred_at",
+            FieldErrorKind::InvalidFormat,
+        ));
+    }
+    let detected_at = parse_time("detected_at", &draft.detected_at)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if detected_at.is_some_and(|t| t > now) {
+        errors.push(FieldError::new(
+            "detected_at",
             FieldErrorKind::InvalidFormat,
         ));
     }
@@ -121,6 +134,7 @@ pub async fn report(
                 title: title.as_str().to_owned(),
                 description,
                 occurred_at,
+                detected_at,
                 assets: draft.assets,
             },
             &user.ctx.origin(),

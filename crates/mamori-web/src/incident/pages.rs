@@ -74,6 +74,8 @@ pub struct ReportForm {
     #[serde(default)]
     occurred_at: String,
     #[serde(default)]
+    detected_at: String,
+    #[serde(default)]
     assets: String,
 }
 
@@ -90,6 +92,7 @@ pub async fn report(
             title: form.title,
             description: form.description,
             occurred_at: form.occurred_at,
+            detected_at: form.detected_at,
         },
     )
     .await?;

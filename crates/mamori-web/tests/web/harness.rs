@@ -1001,6 +1001,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
                     title: "USBメモリの紛失".into(),
                     description: String::new(),
                     occurred_at: None,
+                    detected_at: None,
                     assets: Vec::new(),
                 },
                 &origin,
