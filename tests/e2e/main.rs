@@ -8,6 +8,7 @@ mod asset_register;
 mod browser;
 mod cli;
 mod gateway_crash;
+mod incident_walk;
 mod inspection_walk;
 mod policy_walk;
 mod quarantine_cli;
