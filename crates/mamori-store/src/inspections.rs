@@ -524,13 +524,15 @@ pub enum ReviewInputKind {
     Audit,
     Inspection,
     Risk,
+    Incident,
 }
 
 impl ReviewInputKind {
-    pub const ALL: [ReviewInputKind; 3] = [
+    pub const ALL: [ReviewInputKind; 4] = [
         ReviewInputKind::Audit,
         ReviewInputKind::Inspection,
         ReviewInputKind::Risk,
+        ReviewInputKind::Incident,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -538,6 +540,7 @@ impl ReviewInputKind {
             ReviewInputKind::Audit => "audit",
             ReviewInputKind::Inspection => "inspection",
             ReviewInputKind::Risk => "risk",
+            ReviewInputKind::Incident => "incident",
         }
     }
 

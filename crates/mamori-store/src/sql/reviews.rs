@@ -24,6 +24,7 @@ fn source(kind: ReviewInputKind) -> (&'static str, &'static str) {
         ReviewInputKind::Audit => ("security_audits", "title"),
         ReviewInputKind::Inspection => ("inspections", "title"),
         ReviewInputKind::Risk => ("risks", "title"),
+        ReviewInputKind::Incident => ("incidents", "title"),
     }
 }
 

@@ -20,7 +20,7 @@ mod json {
 
     #[derive(Serialize, ToSchema)]
     pub struct Input {
-        /// `audit`, `inspection` or `risk`.
+        /// `audit`, `inspection`, `risk` or `incident`.
         pub kind: String,
         pub id: i64,
         pub title: String,
@@ -64,6 +64,8 @@ mod json {
         pub inspection_ids: Vec<i64>,
         #[serde(default)]
         pub risk_ids: Vec<i64>,
+        #[serde(default)]
+        pub incident_ids: Vec<i64>,
     }
 
     #[derive(Deserialize, ToSchema)]
@@ -163,6 +165,7 @@ async fn create_review(
             audits: body.audit_ids,
             inspections: body.inspection_ids,
             risks: body.risk_ids,
+            incidents: body.incident_ids,
         },
     )
     .await?;

@@ -1,6 +1,6 @@
 //! 見直し's operations: the reviews, one recorded with what it considered (audits,
 //! self-inspections, risks, changes in the environment) and its decisions, and the policy
-//! versions it led to. Each one authorises, validates and stores here and nowhere else.
+//! versions it led to; incidents too. Each one authorises, validates and stores here and nowhere else.
 
 use mamori_core::authz::{ManageReviews, ViewReviews, authorize};
 use mamori_core::inspection::parse_date;
@@ -34,6 +34,7 @@ pub struct ReviewDraft {
     pub audits: Vec<i64>,
     pub inspections: Vec<i64>,
     pub risks: Vec<i64>,
+    pub incidents: Vec<i64>,
 }
 
 /// Records a review (administrators).
@@ -65,6 +66,7 @@ pub async fn create(
             &draft.inspections,
         ),
         (ReviewInputKind::Risk, "risks", &draft.risks),
+        (ReviewInputKind::Incident, "incidents", &draft.incidents),
     ] {
         if ids.iter().any(|id| *id <= 0) {
             errors.push(FieldError::new(field, FieldErrorKind::InvalidFormat));

@@ -21,12 +21,13 @@ struct ListPage {
     audits: Vec<(i64, String)>,
     inspections: Vec<(i64, String)>,
     risks: Vec<(i64, String)>,
+    incidents: Vec<(i64, String)>,
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
     let reviews = ops::list(&state, &user).await?;
     let can_record = authorize::<ManageReviews>(&user.actor, &()).is_ok();
-    let (audits, inspections, risks) = if can_record {
+    let (audits, inspections, risks, incidents) = if can_record {
         (
             state
                 .store
@@ -49,9 +50,16 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
                 .into_iter()
                 .map(|r| (r.id.0, r.title))
                 .collect(),
+            state
+                .store
+                .incidents()
+                .await?
+                .into_iter()
+                .map(|i| (i.id.0, i.title))
+                .collect(),
         )
     } else {
-        (Vec::new(), Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new())
     };
     Ok(Html(render(&ListPage {
         frame: Frame::new(&user, "review.title"),
@@ -60,12 +68,14 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
         audits,
         inspections,
         risks,
+        incidents,
     }))
     .into_response())
 }
 
-/// A review as typed: its inputs are ids typed in `audits`, `inspections` and `risks`, or the
-/// boxes ticked (`audit-{id}`, `inspection-{id}`, `risk-{id}`).
+/// A review as typed: its inputs are ids typed in `audits`, `inspections`, `risks` and
+/// `incidents`, or the
+/// boxes ticked (`audit-{id}`, `inspection-{id}`, `risk-{id}`, `incident-{id}`).
 #[derive(Deserialize)]
 pub struct ReviewForm {
     #[serde(default)]
@@ -82,6 +92,8 @@ pub struct ReviewForm {
     inspections: String,
     #[serde(default)]
     risks: String,
+    #[serde(default)]
+    incidents: String,
     #[serde(flatten)]
     rest: std::collections::HashMap<String, String>,
 }
@@ -108,6 +120,7 @@ pub async fn create(
         audits: ids("audits", &form.audits, &ticked("audit-"))?,
         inspections: ids("inspections", &form.inspections, &ticked("inspection-"))?,
         risks: ids("risks", &form.risks, &ticked("risk-"))?,
+        incidents: ids("incidents", &form.incidents, &ticked("incident-"))?,
         title: form.title,
         held_on: form.held_on,
         environment: form.environment,
@@ -132,6 +145,7 @@ impl ReviewPage {
             mamori_store::ReviewInputKind::Audit => format!("/audits/{id}"),
             mamori_store::ReviewInputKind::Inspection => format!("/inspections/{id}"),
             mamori_store::ReviewInputKind::Risk => format!("/risks/{id}"),
+            mamori_store::ReviewInputKind::Incident => format!("/incidents/{id}"),
         }
     }
 
@@ -140,6 +154,7 @@ impl ReviewPage {
             mamori_store::ReviewInputKind::Audit => "review.input.audit",
             mamori_store::ReviewInputKind::Inspection => "review.input.inspection",
             mamori_store::ReviewInputKind::Risk => "review.input.risk",
+            mamori_store::ReviewInputKind::Incident => "review.input.incident",
         }
     }
 }

@@ -631,16 +631,24 @@ async fn a_review_names_its_inputs_and_the_versions_it_led_to_both_ways() {
         .await
         .expect(StatusCode::CREATED)["policy_id"]
         .clone();
+    let incident = post("/api/v1/incidents")
+        .token(&a.w.staff_a.token)
+        .json(json!({"title": "USBメモリの紛失"}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::CREATED);
     let review = post("/api/v1/reviews")
         .token(&a.w.ciso.token)
         .json(json!({"title": "令和8年度 見直し", "held_on": "2027-02-15",
             "environment": "生成AIの業務利用", "decisions": "利用規定を加える",
-            "inspection_ids": [campaign["id"]]}))
+            "inspection_ids": [campaign["id"]], "incident_ids": [incident["id"]]}))
         .send(&a.w.app)
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(review["inputs"][0]["kind"], "inspection");
     assert_eq!(review["inputs"][0]["title"], "2026年度 自己点検");
+    assert_eq!(review["inputs"][1]["kind"], "incident");
+    assert_eq!(review["inputs"][1]["title"], "USBメモリの紛失");
     let linked = post(&format!("/api/v1/reviews/{}/versions", review["id"]))
         .token(&a.w.ciso.token)
         .json(json!({"policy_id": policy, "version": 1}))
