@@ -10,12 +10,9 @@ use mamori_core::authz::{
 use mamori_core::finding::{
     FindingKind, action_overdue, parse_action, parse_finding, required_note,
 };
-use mamori_core::text::{parse_line, parse_note};
+use mamori_core::text::parse_note;
 use mamori_core::{FieldError, FieldErrorKind, PersonId, UnitId};
-use mamori_store::{
-    ActionId, CatalogueId, CorrectiveAction, Finding, FindingId, InspectionId, NewAction,
-    NewFinding,
-};
+use mamori_store::{ActionId, CorrectiveAction, Finding, FindingId, InspectionId, NewAction};
 
 use crate::http::{AppError, AppState, User};
 
@@ -123,55 +120,19 @@ pub async fn raise(
             unit: unit.unit,
         },
     )?;
-    let mut errors = Vec::new();
-    let text = parse_finding(&draft.kind, &draft.description)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let clause = parse_line("clause", &draft.clause)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let measure = find_measure(state, &draft.measure)
-        .await?
-        .map_err(|e| errors.push(e))
-        .ok();
-    let (Some((kind, description)), Some(clause), Some(measure)) = (text, clause, measure) else {
-        return Err(AppError::Invalid(errors));
-    };
-    let (catalogue, measure_urn) = match measure {
-        Some((catalogue, urn)) => (Some(catalogue), urn),
-        None => (None, String::new()),
-    };
+    let finding = crate::http::findings::new_finding(
+        state,
+        unit.unit,
+        &draft.kind,
+        &draft.description,
+        &draft.clause,
+        &draft.measure,
+    )
+    .await?;
     Ok(state
         .store
-        .raise_finding(
-            &grant,
-            NewFinding {
-                unit: unit.unit,
-                catalogue,
-                measure_urn,
-                clause,
-                kind,
-                description,
-            },
-            &user.ctx.origin(),
-        )
+        .raise_finding(&grant, finding, &user.ctx.origin())
         .await?)
-}
-
-/// The measure a code or urn names in any catalogue (`None` for nothing typed).
-async fn find_measure(
-    state: &AppState,
-    raw: &str,
-) -> Result<Result<Option<(CatalogueId, String)>, FieldError>, AppError> {
-    if raw.trim().is_empty() {
-        return Ok(Ok(None));
-    }
-    Ok(state
-        .store
-        .find_measure(raw)
-        .await?
-        .map(Some)
-        .ok_or(FieldError::new("measure", FieldErrorKind::UnknownValue)))
 }
 
 /// Grades a finding again (auditors outside the unit, administrators).

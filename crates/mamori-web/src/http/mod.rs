@@ -8,6 +8,7 @@ pub mod api;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod findings;
 pub mod frame;
 pub mod health;
 pub mod metrics;

@@ -6,10 +6,9 @@
 use mamori_core::audit_plan::parse_audit_plan;
 use mamori_core::authz::{ManageAudits, ViewControls, ViewSecurityAudit, WorkOnAudit, authorize};
 use mamori_core::controls::Chapter;
-use mamori_core::finding::{parse_finding, required_note};
-use mamori_core::text::parse_line;
+use mamori_core::finding::required_note;
 use mamori_core::{FieldError, FieldErrorKind, PersonId, UnitId};
-use mamori_store::{AuditId, CatalogueId, Finding, NewAudit, NewFinding, SecurityAudit};
+use mamori_store::{AuditId, Finding, NewAudit, SecurityAudit};
 
 use crate::http::{AppError, AppState, User};
 
@@ -184,60 +183,24 @@ pub async fn raise_finding(
 ) -> Result<Finding, AppError> {
     let audit = audit(state, user, id).await?;
     let grant = authorize::<WorkOnAudit>(&user.actor, &audit.place())?;
-    let mut errors = Vec::new();
-    let text = parse_finding(&draft.kind, &draft.description)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let clause = parse_line("clause", &draft.clause)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let unit = draft.unit.filter(|u| *u > 0).map(UnitId);
-    if unit.is_none() {
-        errors.push(FieldError::new("unit", FieldErrorKind::Required));
-    }
-    let measure = find_measure(state, &draft.measure).await?;
-    let measure = measure.map_err(|e| errors.push(e)).ok();
-    let (Some((kind, description)), Some(clause), Some(unit), Some(measure)) =
-        (text, clause, unit, measure)
-    else {
-        return Err(AppError::Invalid(errors));
-    };
-    let (catalogue, measure_urn) = match measure {
-        Some((catalogue, urn)) => (Some(catalogue), urn),
-        None => (None, String::new()),
-    };
+    let unit = draft
+        .unit
+        .filter(|u| *u > 0)
+        .map(UnitId)
+        .ok_or_else(|| AppError::invalid(FieldError::new("unit", FieldErrorKind::Required)))?;
+    let finding = crate::http::findings::new_finding(
+        state,
+        unit,
+        &draft.kind,
+        &draft.description,
+        &draft.clause,
+        &draft.measure,
+    )
+    .await?;
     Ok(state
         .store
-        .raise_audit_finding(
-            &grant,
-            audit.id,
-            NewFinding {
-                unit,
-                catalogue,
-                measure_urn,
-                clause,
-                kind,
-                description,
-            },
-            &user.ctx.origin(),
-        )
+        .raise_audit_finding(&grant, audit.id, finding, &user.ctx.origin())
         .await?)
-}
-
-/// The measure a code or urn names in any catalogue (`None` for nothing typed).
-async fn find_measure(
-    state: &AppState,
-    raw: &str,
-) -> Result<Result<Option<(CatalogueId, String)>, FieldError>, AppError> {
-    if raw.trim().is_empty() {
-        return Ok(Ok(None));
-    }
-    Ok(state
-        .store
-        .find_measure(raw)
-        .await?
-        .map(Some)
-        .ok_or(FieldError::new("measure", FieldErrorKind::UnknownValue)))
 }
 
 /// Issues the report (the team): the audit is closed to changes.
