@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use mamori_core::audit_plan::{AuditState, Dependence, MemberFacts, dependence};
 use mamori_core::authz::{Granted, ManageAudits, WorkOnAudit};
 use mamori_core::{OrgId, PersonId, UnitId};
@@ -12,7 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::directory::assignment_from;
-use super::{SqlStore, Write, conflict, opt_id};
+use super::{SqlStore, Write, conflict, date_column, day, opt_id};
 use crate::{
     AuditId, AuditMember, AuditNote, Conflict, Finding, NewAudit, NewFinding, Origin, Result,
     SecurityAudit, SecurityAuditStore, StoreError,
@@ -28,11 +27,6 @@ fn decode(what: &str) -> StoreError {
     ))
 }
 
-fn date_of(row: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let raw: String = row.try_get(column)?;
-    NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| decode(column))
-}
-
 fn audit_from(row: &AnyRow) -> Result<SecurityAudit> {
     let state: String = row.try_get("state")?;
     Ok(SecurityAudit {
@@ -40,8 +34,8 @@ fn audit_from(row: &AnyRow) -> Result<SecurityAudit> {
         year: i32::try_from(row.try_get::<i64, _>("year")?).map_err(|_| decode("year"))?,
         title: row.try_get("title")?,
         criteria: row.try_get("criteria")?,
-        from: date_of(row, "period_from")?,
-        to: date_of(row, "period_to")?,
+        from: date_column(row, "period_from")?,
+        to: date_column(row, "period_to")?,
         state: AuditState::parse(&state).ok_or_else(|| decode("state"))?,
         report: row.try_get("report")?,
         reported_by_name: row.try_get("reported_name")?,
@@ -234,8 +228,8 @@ impl SecurityAuditStore for SqlStore {
         .bind(i64::from(audit.year))
         .bind(&audit.title)
         .bind(&audit.criteria)
-        .bind(audit.from.format("%Y-%m-%d").to_string())
-        .bind(audit.to.format("%Y-%m-%d").to_string())
+        .bind(day(audit.from))
+        .bind(day(audit.to))
         .bind(AuditState::Planned.as_str())
         .bind(grant.actor().0)
         .bind(write.at_ms)

@@ -1,13 +1,12 @@
 //! 例外措置 on SQL: each exception with its measure, unit, dates and decision.
 
-use chrono::NaiveDate;
 use mamori_core::authz::{DecideException, Granted, RequestException};
 use mamori_core::exception::ExceptionState;
 use mamori_core::{OrgId, UnitId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{SqlStore, Write, opt_id};
+use super::{SqlStore, Write, date_column, day, day_of, opt_id};
 use crate::{
     CatalogueId, Conflict, ExceptionId, ExceptionStore, MeasureException, NewException, Origin,
     Result, StoreError,
@@ -28,17 +27,8 @@ fn decode(what: &str) -> StoreError {
     ))
 }
 
-fn date(raw: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| decode(what))
-}
-
-fn day(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
 fn exception_from(row: &AnyRow) -> Result<MeasureException> {
     let state: String = row.try_get("state")?;
-    let until: String = row.try_get("until")?;
     Ok(MeasureException {
         id: ExceptionId(row.try_get("id")?),
         catalogue: CatalogueId(row.try_get("catalogue_id")?),
@@ -54,11 +44,11 @@ fn exception_from(row: &AnyRow) -> Result<MeasureException> {
         org: OrgId(row.try_get("org_id")?),
         reason: row.try_get("reason")?,
         compensating: row.try_get("compensating")?,
-        until: date(&until, "end date")?,
+        until: date_column(row, "until")?,
         emergency: row.try_get::<i64, _>("emergency")? != 0,
         taken_on: row
             .try_get::<Option<String>, _>("taken_on")?
-            .map(|d| date(&d, "day taken"))
+            .map(|d| day_of(&d, "taken_on"))
             .transpose()?,
         state: ExceptionState::parse(&state).ok_or_else(|| decode("state"))?,
         requested_by: opt_id(row, "requested_by")?.map(UserId),

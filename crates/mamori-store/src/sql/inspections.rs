@@ -5,7 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
 use mamori_core::authz::{
     CompleteCorrectiveAction, Granted, ManageFindings, ManageInspections, PlanCorrectiveAction,
     SignOffInspection, VerifyCorrectiveAction,
@@ -17,7 +16,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::controls::answer_from;
-use super::{SqlStore, Write, conflict, opt_id};
+use super::{SqlStore, Write, conflict, date_column, day, opt_id};
 use crate::{
     ActionId, AuditId, CatalogueId, Conflict, CorrectiveAction, Finding, FindingId, Inspection,
     InspectionId, InspectionItem, InspectionStore, InspectionUnit, ItemTally, NewAction,
@@ -62,15 +61,6 @@ fn decode(what: &str) -> StoreError {
     ))
 }
 
-fn date_of(row: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let raw: String = row.try_get(column)?;
-    NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| decode(column))
-}
-
-fn day(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
 fn inspection_from(row: &AnyRow) -> Result<Inspection> {
     Ok(Inspection {
         id: InspectionId(row.try_get("id")?),
@@ -78,7 +68,7 @@ fn inspection_from(row: &AnyRow) -> Result<Inspection> {
         title: row.try_get("title")?,
         catalogue: CatalogueId(row.try_get("catalogue_id")?),
         catalogue_name: row.try_get("catalogue_name")?,
-        due_on: date_of(row, "due_on")?,
+        due_on: date_column(row, "due_on")?,
         units: row.try_get("units")?,
         signed: row.try_get("signed")?,
         created_at: row.try_get("created_at")?,
@@ -151,7 +141,7 @@ fn action_from(row: &AnyRow) -> Result<CorrectiveAction> {
         description: row.try_get("description")?,
         owner: PersonId(row.try_get("owner_id")?),
         owner_name: row.try_get("owner_name")?,
-        due_on: date_of(row, "due_on")?,
+        due_on: date_column(row, "due_on")?,
         state: ActionState::parse(&state).ok_or_else(|| decode("action state"))?,
         done_by_name: row.try_get("done_name")?,
         done_at: opt_id(row, "done_at")?,
@@ -634,7 +624,7 @@ impl InspectionStore for SqlStore {
             Ok(PendingUnit {
                 inspection: InspectionId(row.try_get("inspection_id")?),
                 title: row.try_get("title")?,
-                due_on: date_of(row, "due_on")?,
+                due_on: date_column(row, "due_on")?,
                 unit: UnitId(row.try_get("unit_id")?),
                 unit_name: row.try_get("unit_name")?,
                 org: OrgId(row.try_get("org_id")?),

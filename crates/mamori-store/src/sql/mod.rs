@@ -331,6 +331,25 @@ fn name_of(row: &AnyRow, column: &str) -> Result<Name> {
     })
 }
 
+/// A day kept as `YYYY-MM-DD` text.
+fn day(date: chrono::NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// A day read back from a `YYYY-MM-DD` column; anything else was written outside mamori.
+fn day_of(raw: &str, column: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("invalid date in column {column}").into(),
+        ))
+    })
+}
+
+/// A required day column.
+fn date_column(row: &AnyRow, column: &str) -> Result<chrono::NaiveDate> {
+    day_of(&row.try_get::<String, _>(column)?, column)
+}
+
 fn opt_id(row: &AnyRow, column: &str) -> Result<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(column)?)
 }

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use mamori_core::authz::{Granted, ManageReviews};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{SqlStore, Write};
+use super::{SqlStore, Write, date_column, day};
 use crate::{
     Conflict, NewReview, Origin, PolicyReview, Result, ReviewId, ReviewInput, ReviewInputKind,
     ReviewStore, ReviewVersion, StoreError,
@@ -28,18 +27,11 @@ fn source(kind: ReviewInputKind) -> (&'static str, &'static str) {
     }
 }
 
-fn decode(what: &str) -> StoreError {
-    StoreError::Database(sqlx::Error::Decode(
-        format!("invalid {what} in the reviews").into(),
-    ))
-}
-
 fn review_from(row: &AnyRow) -> Result<PolicyReview> {
-    let held_on: String = row.try_get("held_on")?;
     Ok(PolicyReview {
         id: ReviewId(row.try_get("id")?),
         title: row.try_get("title")?,
-        held_on: NaiveDate::parse_from_str(&held_on, "%Y-%m-%d").map_err(|_| decode("date"))?,
+        held_on: date_column(row, "held_on")?,
         environment: row.try_get("environment")?,
         decisions: row.try_get("decisions")?,
         inputs: Vec::new(),
@@ -168,7 +160,7 @@ impl ReviewStore for SqlStore {
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         )
         .bind(&review.title)
-        .bind(review.held_on.format("%Y-%m-%d").to_string())
+        .bind(day(review.held_on))
         .bind(&review.environment)
         .bind(&review.decisions)
         .bind(grant.actor().0)

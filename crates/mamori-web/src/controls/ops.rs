@@ -125,7 +125,7 @@ pub async fn checklist(
         .into_iter()
         .map(|a| (a.measure_urn.clone(), a))
         .collect();
-    let today = mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default();
+    let today = state.today();
     let mut exceptions: HashMap<String, (i64, bool)> = HashMap::new();
     for e in state.store.measure_exceptions().await? {
         if e.unit == unit.unit && e.catalogue == summary.id && e.state.in_effect() {

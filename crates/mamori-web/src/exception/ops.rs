@@ -2,7 +2,6 @@
 //! unit (or taken first in an emergency), and the CISO's decision. Each one authorises,
 //! validates and stores here and nowhere else.
 
-use chrono::NaiveDate;
 use mamori_core::authz::{
     DecideException, RequestException, ViewControls, ViewExceptions, authorize,
 };
@@ -12,10 +11,6 @@ use mamori_core::{FieldError, FieldErrorKind};
 use mamori_store::{ExceptionId, MeasureException, NewException};
 
 use crate::http::{AppError, AppState, User};
-
-pub fn today(state: &AppState) -> NaiveDate {
-    mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default()
-}
 
 /// An exception with what the list flags about it.
 pub struct Flagged {
@@ -27,7 +22,7 @@ pub struct Flagged {
 }
 
 fn flagged(state: &AppState, exception: MeasureException) -> Flagged {
-    let today = today(state);
+    let today = state.today();
     let reported_on = mamori_core::time::jst_date(exception.requested_at).unwrap_or(today);
     Flagged {
         expired: expired(exception.state, exception.until, today),
@@ -107,7 +102,7 @@ pub async fn request(
         &draft.until,
         draft.emergency,
         &draft.taken_on,
-        today(state),
+        state.today(),
     )
     .map_err(|e| errors.extend(e))
     .ok();

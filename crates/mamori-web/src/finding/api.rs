@@ -246,7 +246,7 @@ async fn list_findings(
         query.open,
         query.overdue,
     )?;
-    let today = ops::today(&state);
+    let today = state.today();
     Ok(Json(
         ops::list(&state, &user, &filter)
             .await?
@@ -288,7 +288,7 @@ async fn raise_finding(
     .await?;
     Ok(created(
         format!("{PREFIX}/findings/{}", finding.id.0),
-        finding_json(&finding, ops::today(&state)),
+        finding_json(&finding, state.today()),
     ))
 }
 
@@ -309,7 +309,7 @@ async fn get_finding(
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<json::Finding>, AppError> {
     let finding = ops::finding(&state, &user, id).await?;
-    Ok(Json(finding_json(&finding, ops::today(&state))))
+    Ok(Json(finding_json(&finding, state.today())))
 }
 
 /// Grades a finding again (auditors outside the unit, administrators).
@@ -334,7 +334,7 @@ async fn grade_finding(
     ApiJson(body): ApiJson<json::GradeBody>,
 ) -> Result<Json<json::Finding>, AppError> {
     let finding = ops::grade(&state, &user, id, &body.kind, &body.description).await?;
-    Ok(Json(finding_json(&finding, ops::today(&state))))
+    Ok(Json(finding_json(&finding, state.today())))
 }
 
 /// Plans a corrective action (the unit's 管理者, its organisation's 責任者, administrators).
@@ -371,7 +371,7 @@ async fn plan_action(
     .await?;
     Ok(created(
         format!("{PREFIX}/findings/{id}"),
-        action_json(&action, ops::today(&state)),
+        action_json(&action, state.today()),
     ))
 }
 
@@ -400,7 +400,7 @@ async fn list_actions(
     user: User,
     ApiQuery(query): ApiQuery<ActionsQuery>,
 ) -> Result<Json<Vec<json::Action>>, AppError> {
-    let today = ops::today(&state);
+    let today = state.today();
     Ok(Json(
         ops::actions(&state, &user, query.mine)
             .await?
@@ -432,7 +432,7 @@ async fn complete_action(
     ApiJson(body): ApiJson<json::CompleteBody>,
 ) -> Result<Json<json::Action>, AppError> {
     let action = ops::complete(&state, &user, id, &body.note).await?;
-    Ok(Json(action_json(&action, ops::today(&state))))
+    Ok(Json(action_json(&action, state.today())))
 }
 
 /// Verifies a done action or sends it back (auditors outside the unit and administrators,
@@ -458,7 +458,7 @@ async fn verify_action(
     ApiJson(body): ApiJson<json::VerifyBody>,
 ) -> Result<Json<json::Action>, AppError> {
     let action = ops::verify(&state, &user, id, body.accepted, &body.note).await?;
-    Ok(Json(action_json(&action, ops::today(&state))))
+    Ok(Json(action_json(&action, state.today())))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -16,10 +16,6 @@ use mamori_store::{ActionId, CorrectiveAction, Finding, FindingId, InspectionId,
 
 use crate::http::{AppError, AppState, User};
 
-pub fn today(state: &AppState) -> NaiveDate {
-    mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default()
-}
-
 /// Whether the viewer may read a finding: over its unit, or as the owner of one of its actions.
 fn sees(user: &User, finding: &Finding) -> bool {
     authorize::<ViewFindings>(&user.actor, &finding.place()).is_ok()
@@ -47,7 +43,7 @@ pub async fn list(
     filter: &FindingFilter,
 ) -> Result<Vec<Finding>, AppError> {
     authorize::<ViewControls>(&user.actor, &())?;
-    let today = today(state);
+    let today = state.today();
     Ok(state
         .store
         .findings()

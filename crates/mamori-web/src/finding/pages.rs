@@ -96,7 +96,7 @@ pub async fn list(
         !query.overdue.is_empty(),
     )?;
     let findings = ops::list(&state, &user, &filter).await?;
-    let today = ops::today(&state);
+    let today = state.today();
     let units: Vec<(i64, String)> = state
         .store
         .unit_assets()
@@ -235,7 +235,7 @@ pub async fn finding(
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
     let finding = ops::finding(&state, &user, id).await?;
-    let today = ops::today(&state);
+    let today = state.today();
     let open = finding.closed_at.is_none();
     let can_plan = open && authorize::<PlanCorrectiveAction>(&user.actor, &finding.place()).is_ok();
     // The people of the unit are the usual owners of its actions.
@@ -330,7 +330,7 @@ pub async fn actions(
     Query(query): Query<ActionsQuery>,
 ) -> Result<Response, AppError> {
     let mine = !query.mine.is_empty();
-    let today = ops::today(&state);
+    let today = state.today();
     let rows = ops::actions(&state, &user, mine)
         .await?
         .iter()

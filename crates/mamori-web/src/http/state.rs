@@ -73,6 +73,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Today in Japan, for the due dates and review dates the features flag.
+    pub fn today(&self) -> chrono::NaiveDate {
+        mamori_core::time::jst_date(self.clock.now_ms()).unwrap_or_default()
+    }
+
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         Self {
             quarantine: None,

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
 use mamori_core::authz::{
     ManageInspections, SignOffInspection, ViewControls, ViewMeasureStatus, authorize,
 };
@@ -19,11 +18,6 @@ use mamori_store::{
 };
 
 use crate::http::{AppError, AppState, User};
-
-/// Today in Japan, for the overdue flags.
-pub fn today(state: &AppState) -> NaiveDate {
-    mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default()
-}
 
 fn sees(user: &User, unit: &InspectionUnit) -> bool {
     authorize::<ViewMeasureStatus>(&user.actor, &(unit.org, Some(unit.unit))).is_ok()
@@ -215,7 +209,7 @@ pub async fn dashboard(state: &AppState, user: &User, id: i64) -> Result<Dashboa
             .or_default()
             .add(tally.state, n);
     }
-    let today = today(state);
+    let today = state.today();
     let mut total = Progress::default();
     let units = units
         .into_iter()

@@ -61,7 +61,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
     } else {
         (Vec::new(), Vec::new())
     };
-    let today = ops::today(&state);
+    let today = state.today();
     Ok(Html(render(&ListPage {
         frame: Frame::new(&user, "inspection.title"),
         rows: campaigns

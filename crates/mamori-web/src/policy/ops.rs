@@ -320,7 +320,7 @@ pub async fn step(
         Step::Approve => {
             let grant =
                 authorize::<ApprovePolicy>(&user.actor, &policy.place(Some(&version.info)))?;
-            let today = mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default();
+            let today = state.today();
             let from = effective_date(effective_from, &version.text, today)?;
             let approved = state
                 .store

@@ -525,7 +525,7 @@ async fn create_risk(
     let risk = ops::create(&state, &user, body.into()).await?;
     Ok(created(
         format!("{PREFIX}/risks/{}", risk.id),
-        risk_json(&risk, ops::today(&state)),
+        risk_json(&risk, state.today()),
     ))
 }
 
@@ -546,7 +546,7 @@ async fn get_risk(
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<json::Risk>, AppError> {
     let risk = ops::risk(&state, &user, id).await?;
-    Ok(Json(risk_json(&risk, ops::today(&state))))
+    Ok(Json(risk_json(&risk, state.today())))
 }
 
 /// Replaces a risk's facts; an acceptance is withdrawn, to be decided again.
@@ -571,7 +571,7 @@ async fn update_risk(
     ApiJson(body): ApiJson<json::RiskBody>,
 ) -> Result<Json<json::Risk>, AppError> {
     let risk = ops::update(&state, &user, id, body.into()).await?;
-    Ok(Json(risk_json(&risk, ops::today(&state))))
+    Ok(Json(risk_json(&risk, state.today())))
 }
 
 /// Accepts the risk as it stands. Above the matrix's threshold this is the CISO's decision and
@@ -597,7 +597,7 @@ async fn accept_risk(
     ApiJson(body): ApiJson<json::AcceptBody>,
 ) -> Result<Json<json::Risk>, AppError> {
     let risk = ops::accept(&state, &user, id, &body.note).await?;
-    Ok(Json(risk_json(&risk, ops::today(&state))))
+    Ok(Json(risk_json(&risk, state.today())))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

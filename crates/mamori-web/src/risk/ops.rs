@@ -96,11 +96,6 @@ pub async fn set_matrix(
         .await?)
 }
 
-/// Today in Japan, for the review flag.
-pub fn today(state: &AppState) -> NaiveDate {
-    mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default()
-}
-
 /// Which risks of the register to show.
 #[derive(Default, Clone)]
 pub struct RiskFilter {
@@ -126,7 +121,7 @@ pub async fn register(
     filter: &RiskFilter,
 ) -> Result<Register, AppError> {
     authorize::<ViewThreats>(&user.actor, &())?;
-    let today = today(state);
+    let today = state.today();
     let visible: Vec<Risk> = state
         .store
         .risks()

@@ -336,7 +336,7 @@ pub async fn risk(
     let join = |v: &[String], sep: &str| v.join(sep);
     Ok(Html(render(&RiskPage {
         frame: Frame::new(&user, "risk.one"),
-        row: row(&risk, &matrix, ops::today(&state)),
+        row: row(&risk, &matrix, state.today()),
         assets: risk
             .assets
             .iter()

@@ -76,7 +76,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
     } else {
         Vec::new()
     };
-    let today = mamori_core::time::jst_date(state.clock.now_ms()).unwrap_or_default();
+    let today = state.today();
     Ok(Html(render(&ListPage {
         frame: Frame::new(&user, "audit_plan.title"),
         rows: audits.iter().map(audit_row).collect(),
