@@ -1,5 +1,6 @@
 //! `mamori`: command-line wiring only. Every feature lives in a library crate.
 
+mod config_file;
 mod controls_cmd;
 mod demo;
 mod gateway_cmd;
@@ -9,6 +10,7 @@ mod quarantine_cmd;
 mod sanitize_cmd;
 mod serve_directory;
 mod serve_gateway;
+mod serve_notices;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -129,6 +131,10 @@ struct ServeArgs {
     /// accounts still log in with their own password.
     #[arg(long, env = "MAMORI_DIRECTORY_CONFIG")]
     directory_config: Option<PathBuf>,
+    /// Mail notices (an incident report at once, the rest in a daily digest) through the site's
+    /// relay, configured by this TOML file (relay, tls, from, base_url, digest_at, …).
+    #[arg(long, env = "MAMORI_NOTICE_CONFIG")]
+    notice_config: Option<PathBuf>,
     /// A reverse proxy (CIDR, repeatable) whose X-Forwarded-For names the client; the header is
     /// ignored from any other peer.
     #[arg(
@@ -448,6 +454,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let notices = match &args.notice_config {
+        Some(path) => {
+            let config = serve_notices::read(path)?;
+            println!(
+                "{}",
+                msg!("cli.serve.notices", relay = &config.relay.address)
+            );
+            Some(Arc::new(config))
+        }
+        None => None,
+    };
     let gateway = match &args.gateway_config {
         Some(path) => {
             let config = serve_gateway::GatewayFile::read(path)?.config(&args.data.data);
@@ -497,6 +514,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ))
     });
     tokio::spawn(policy_cmd::bring_into_force(state.store.clone()));
+    let mailer = notices.map(|config| {
+        tokio::spawn(mamori_notice::mailer(
+            state.store.clone(),
+            config,
+            state.clock.clone(),
+            stop_releases.subscribe(),
+        ))
+    });
     let app = mamori_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -519,6 +544,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     .await?;
     let _ = stop_releases.send(true);
     if let Some(task) = releases {
+        let _ = task.await;
+    }
+    if let Some(task) = mailer {
         let _ = task.await;
     }
     if let Some((gateway, _)) = gateway {

@@ -44,6 +44,7 @@ use mamori_core::{OrgId, UnitId};
 use mamori_ldap::{Directory, GroupRole, LdapConfig, Lookup};
 use mamori_store::Store;
 
+use crate::config_file::{flag, number, text, unknown_key};
 use crate::messages::msg;
 
 const KEYS: &[&str] = &[
@@ -70,42 +71,6 @@ const KEYS: &[&str] = &[
 const SEARCH_KEYS: &[&str] = &["bind_password_file", "search_base", "search_filter"];
 
 const GROUP_KEYS: &[&str] = &["dn", "role", "unit", "organisation", "system"];
-
-fn text(table: &toml::Table, key: &str, name: &str) -> anyhow::Result<Option<String>> {
-    match table.get(key) {
-        None => Ok(None),
-        Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => anyhow::bail!(msg!("cli.config.not_text", key = name)),
-    }
-}
-
-fn flag(table: &toml::Table, key: &str) -> anyhow::Result<Option<bool>> {
-    match table.get(key) {
-        None => Ok(None),
-        Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
-        Some(_) => anyhow::bail!(msg!("cli.config.not_flag", key = key)),
-    }
-}
-
-fn number(table: &toml::Table, key: &str, name: &str) -> anyhow::Result<Option<i64>> {
-    match table.get(key) {
-        None => Ok(None),
-        Some(toml::Value::Integer(n)) if *n >= 0 => Ok(Some(*n)),
-        Some(toml::Value::Integer(_)) => anyhow::bail!(msg!("cli.config.negative", key = name)),
-        Some(_) => anyhow::bail!(msg!("cli.config.not_number", key = name)),
-    }
-}
-
-fn unknown_key(table: &toml::Table, known: &[&str], prefix: &str) -> anyhow::Result<()> {
-    if let Some(unknown) = table.keys().find(|k| !known.contains(&k.as_str())) {
-        anyhow::bail!(msg!(
-            "cli.config.unknown_key",
-            key = format!("{prefix}{unknown:?}"),
-            keys = known.join(", ")
-        ));
-    }
-    Ok(())
-}
 
 /// Reads the file and builds the directory it describes; the CA file and the service
 /// account's password file are read now, so that a mistake stops `serve` before it listens.

@@ -10,6 +10,7 @@ mod cli;
 mod gateway_crash;
 mod incident_walk;
 mod inspection_walk;
+mod notices;
 mod policy_walk;
 mod quarantine_cli;
 mod release_cli;

@@ -910,6 +910,27 @@ impl Permission for ReportIncident {
     }
 }
 
+/// お知らせ: one's own notices and one's choice about the daily digest; every person signed in.
+pub struct OwnNotices;
+impl Permission for OwnNotices {
+    type Target = ();
+    const NAME: &'static str = "notice.own";
+    fn allows(_: &Actor, _: &()) -> bool {
+        true
+    }
+}
+
+/// The outbox of notice mails (what was sent, what waits for the relay, what it refused):
+/// administrators.
+pub struct ViewOutbox;
+impl Permission for ViewOutbox {
+    type Target = ();
+    const NAME: &'static str = "notice.outbox";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
 /// Where an incident sits: the unit it was reported from, and who reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IncidentPlace {

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod i18n;
 pub mod incident;
 pub mod inspection;
+pub mod notice;
 pub mod org;
 pub mod policy;
 pub mod release;

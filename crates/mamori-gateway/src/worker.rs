@@ -17,7 +17,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
+use mamori_sanitize::mime::{base64_lines, encode_words};
 use mamori_sanitize::{EnginePool, Verdict};
 use tokio::sync::{Notify, watch};
 
@@ -641,7 +641,7 @@ impl Worker {
              Message-ID: <{id}.{rand:08x}@{host}>\r\n\
              Auto-Submitted: auto-replied\r\n",
             host = self.hostname,
-            subject = encode_word(subject),
+            subject = encode_words(subject),
             date = chrono::Utc::now().to_rfc2822(),
             rand = rand::random::<u32>(),
         )
@@ -730,28 +730,6 @@ impl Worker {
         ));
         out.into_bytes()
     }
-}
-
-/// RFC 2047 encoded word for a header value (plain ASCII is left as it is).
-fn encode_word(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_string();
-    }
-    format!(
-        "=?UTF-8?B?{}?=",
-        base64::engine::general_purpose::STANDARD.encode(text)
-    )
-}
-
-/// Base64 in lines of 76 characters, each ending in CRLF.
-fn base64_lines(bytes: &[u8]) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38 + 2);
-    for chunk in encoded.as_bytes().chunks(76) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push_str("\r\n");
-    }
-    out
 }
 
 #[cfg(test)]

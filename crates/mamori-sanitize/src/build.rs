@@ -29,7 +29,7 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 
 /// RFC 2047 encoded words (UTF-8, B), each at most 75 characters, split on character
 /// boundaries, joined by folding white space.
-pub(crate) fn encode_words(text: &str) -> String {
+pub fn encode_words(text: &str) -> String {
     let mut words = Vec::new();
     let mut chunk = String::new();
     for c in text.chars() {
@@ -157,6 +157,14 @@ pub(crate) struct File<'a> {
     pub name: &'a str,
     pub mime: &'a str,
     pub bytes: &'a [u8],
+}
+
+/// Base64 in lines of 76 characters, each ending in CRLF: a body of `Content-Transfer-Encoding:
+/// base64`.
+pub fn base64_lines(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    push_base64(&mut out, bytes);
+    out
 }
 
 /// Base64 in lines of 76 characters: each line is the encoding of 57 bytes, written in place.

@@ -103,6 +103,12 @@ mod report;
 mod scan;
 mod text;
 
+/// The encodings of the mail mamori writes itself (the rebuilt message, a quarantine notice, a
+/// DSN, a notice mail): RFC 2047 encoded words for header text, base64 lines for bodies.
+pub mod mime {
+    pub use crate::build::{base64_lines, encode_words};
+}
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy, QuarantineUrl};

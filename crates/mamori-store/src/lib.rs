@@ -13,6 +13,7 @@ mod controls;
 mod directory;
 mod incidents;
 mod inspections;
+mod notices;
 mod policies;
 mod releases;
 mod risks;
@@ -30,6 +31,7 @@ pub use controls::*;
 pub use directory::*;
 pub use incidents::*;
 pub use inspections::*;
+pub use notices::*;
 pub use policies::*;
 pub use releases::*;
 pub use risks::*;
@@ -117,6 +119,7 @@ pub trait Store:
     + ExceptionStore
     + ReviewStore
     + IncidentStore
+    + NoticeStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

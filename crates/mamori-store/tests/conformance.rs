@@ -385,6 +385,7 @@ conformance!(
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
+    notices_follow_their_cause_and_mails_leave_the_outbox_once,
 );
 
 #[path = "conformance/assets.rs"]
@@ -398,6 +399,10 @@ use controls::*;
 #[path = "conformance/inspections.rs"]
 mod inspections;
 use inspections::*;
+
+#[path = "conformance/notices.rs"]
+mod notices;
+use notices::*;
 
 #[path = "conformance/policies.rs"]
 mod policies;

@@ -18,6 +18,7 @@ mod home;
 mod http;
 mod incident;
 mod inspection;
+mod notice;
 mod policy;
 mod quarantine;
 mod review;
@@ -61,6 +62,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(exception::api())
         .merge(review::api())
         .merge(incident::api())
+        .merge(notice::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -115,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exception::pages())
         .merge(review::pages())
         .merge(incident::pages())
+        .merge(notice::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

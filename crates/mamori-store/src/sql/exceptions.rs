@@ -2,14 +2,15 @@
 
 use mamori_core::authz::{DecideException, Granted, RequestException};
 use mamori_core::exception::ExceptionState;
-use mamori_core::{OrgId, UnitId, UserId};
+use mamori_core::notice::NoticeKind;
+use mamori_core::{OrgId, Role, UnitId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{SqlStore, Write, date_column, day, day_of, opt_id};
 use crate::{
-    CatalogueId, Conflict, ExceptionId, ExceptionStore, MeasureException, NewException, Origin,
-    Result, StoreError,
+    Audience, CatalogueId, Conflict, ExceptionId, ExceptionStore, MeasureException, NewException,
+    Origin, Result, StoreError,
 };
 
 const EXCEPTION_SELECT: &str = "SELECT e.id, e.catalogue_id, e.measure_urn, \
@@ -139,6 +140,22 @@ impl ExceptionStore for SqlStore {
         .await?;
         let id = ExceptionId(row.try_get("id")?);
         let stored = self.exception_in(&mut write, id).await?;
+        let audience = Audience {
+            roles: vec![Role::Ciso],
+            managers_of: None,
+        };
+        let title = format!(
+            "{} {} ({})",
+            stored.measure_code, stored.measure_name, stored.unit_name
+        );
+        self.notify_in(
+            &mut write,
+            audience,
+            NoticeKind::ExceptionRequested,
+            &title,
+            &format!("/exceptions/{}", id.0),
+        )
+        .await?;
         let event = origin
             .event("exception.request", "exception", id)
             .in_unit(Some(exception.unit))

@@ -4,15 +4,16 @@ use std::collections::HashMap;
 
 use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
 use mamori_core::incident::Step;
+use mamori_core::notice::NoticeKind;
 use mamori_core::risk::{Level, ThreatCategory};
-use mamori_core::{OrgId, PersonId, UnitId};
+use mamori_core::{OrgId, PersonId, Role, UnitId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{SqlStore, Write, opt_id};
 use crate::{
-    Conflict, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore, NewIncident,
-    Origin, Result, StoreError, Triage,
+    Audience, Conflict, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore,
+    NewIncident, Origin, Result, StoreError, Triage,
 };
 
 const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.description, i.occurred_at, \
@@ -247,6 +248,18 @@ impl IncidentStore for SqlStore {
         self.insert_event(&mut write, id, Step::Reported, None, "", grant.actor().0)
             .await?;
         let stored = self.incident_in(&mut write, id).await?;
+        let audience = Audience {
+            roles: vec![Role::Csirt],
+            managers_of: stored.unit,
+        };
+        self.notify_in(
+            &mut write,
+            audience,
+            NoticeKind::IncidentReported,
+            &incident.title,
+            &format!("/incidents/{id}"),
+        )
+        .await?;
         let event = origin
             .event("incident.report", "incident", id)
             .in_unit(stored.unit)

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use mamori_core::authz::{
     AcknowledgePolicy, ApprovePolicy, Granted, ManagePolicies, ViewAcknowledgements,
 };
+use mamori_core::notice::NoticeKind;
 use mamori_core::policy::{
     CivilDate, Clause, Policy, PolicyId, PolicyText, Step, Supplementary, Tier, VersionInfo,
     VersionState, approved_state,
@@ -17,8 +18,8 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, Write, conflict, opt_id};
 use crate::{
-    AckProgress, Author, Conflict, NewPolicy, Origin, PolicySource, PolicyStore, PolicyVersion,
-    Result, StoreError,
+    AckProgress, Audience, Author, Conflict, NewPolicy, Origin, PolicySource, PolicyStore,
+    PolicyVersion, Result, StoreError,
 };
 
 const POLICY_SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, p.tier, p.title, \
@@ -551,6 +552,26 @@ impl PolicyStore for SqlStore {
             .bind(version_id)
             .execute(&mut *write.tx)
             .await?;
+        if matches!(step, Step::Submit) {
+            let policy = sqlx::query("SELECT title, approver_role FROM policies WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(&mut *write.tx)
+                .await?;
+            let role: String = policy.try_get("approver_role")?;
+            let audience = Audience {
+                roles: vec![Role::parse(&role).unwrap_or(Role::Ciso)],
+                managers_of: None,
+            };
+            let title = format!("{} (v{number})", policy.try_get::<String, _>("title")?);
+            self.notify_in(
+                &mut write,
+                audience,
+                NoticeKind::VersionInReview,
+                &title,
+                &format!("/policies/{}/versions/{number}", id.0),
+            )
+            .await?;
+        }
         self.commit_version(write, id, number, action, origin, serde_json::json!({}))
             .await
     }

@@ -30,6 +30,16 @@ pub async fn metrics(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         return Err(AppError::Forbidden);
     }
     let mut text = state.metrics.render();
+    let outbox = state.store.outbox_counts().await?;
+    text.push_str(&format!(
+        "# HELP mamori_notice_mails Notice mails of the outbox, by state.\n\
+         # TYPE mamori_notice_mails gauge\n\
+         mamori_notice_mails{{state=\"queued\"}} {}\n\
+         mamori_notice_mails{{state=\"retrying\"}} {}\n\
+         mamori_notice_mails{{state=\"failed\"}} {}\n\
+         mamori_notice_mails{{state=\"sent\"}} {}\n",
+        outbox.queued, outbox.retrying, outbox.failed, outbox.sent
+    ));
     if let Some(extra) = state.config.extra_metrics.clone() {
         // A gateway counts its spool depth from its folders: off the async threads.
         text.push_str(

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 104] = [
+const MATRIX: [(&str, &str); 107] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1673,6 +1673,9 @@ const MATRIX: [(&str, &str); 104] = [
     ("GET /incidents/{id}", "AAANANAN"),
     ("POST /incidents/{id}/triage", "AAFNANFN"),
     ("POST /incidents/{id}/events", "AAFNANFN"),
+    ("GET /notices", "AAAAAAAA"),
+    ("PUT /notices/digest", "AAAAAAAA"),
+    ("GET /outbox", "AAFFFFFF"),
 ];
 
 #[tokio::test]
@@ -2201,6 +2204,10 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "/api/v1/incidents/{incident_of_a}/events"
                 ))
                 .json(json!({"step": "note", "note": format!("記録{n}")})),
+                "GET /notices" => get("/api/v1/notices"),
+                "PUT /notices/digest" => Call::new(Method::PUT, "/api/v1/notices/digest")
+                    .json(json!({"opt_out": n % 2 == 0})),
+                "GET /outbox" => get("/api/v1/outbox"),
                 "GET /reviews" => get("/api/v1/reviews"),
                 "POST /reviews" => post("/api/v1/reviews").json(json!({
                     "title": format!("見直し{n}"), "held_on": "2027-02-15", "audit_ids": [],

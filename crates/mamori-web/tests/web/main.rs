@@ -249,6 +249,10 @@ const MATRIX: &[Row] = &[
     // インシデント: reported by anyone signed in; seen by the reporter, the unit's 管理者 and
     // 責任者, the CSIRT and the administrators (the fixture's: the staff of unit A1's); triaged
     // by the CSIRT and the administrators.
+    // お知らせ: everyone's own notices and digest switch; the outbox is shown to administrators
+    // on the same page.
+    row("GET",  "/notices", "/notices", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    row("POST", "/notices/digest", "/notices/digest", &[("digest", "on")],                    [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
     row("GET",  "/incidents", "/incidents", &[],                                              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
     row("POST", "/incidents", "/incidents", &[("title", "紛失{who}")],                        [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
     row("GET",  "/incidents/{id}", "/incidents/{incident}", &[],                              [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),
