@@ -385,6 +385,7 @@ conformance!(
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
+    a_course_is_assigned_to_its_audience_and_completed_once,
 );
 
 #[path = "conformance/assets.rs"]
@@ -410,6 +411,10 @@ use releases::*;
 #[path = "conformance/risks.rs"]
 mod risks;
 use risks::*;
+
+#[path = "conformance/training.rs"]
+mod training;
+use training::*;
 
 #[path = "conformance/split.rs"]
 mod split;
