@@ -737,6 +737,26 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The answers were checked.",
     ),
     (
+        "cli.demo.training_all",
+        "情報セキュリティポリシーの要点、標的型メールへの対応、情報資産の取扱いを学ぶ全職員向けの研修。",
+        "For everyone on the staff: the points of the security policy, targeted mail, and handling information assets.",
+    ),
+    (
+        "cli.demo.training_all_title",
+        "{year}年度 情報セキュリティ研修",
+        "Information security training {year}",
+    ),
+    (
+        "cli.demo.training_managers",
+        "課室の自己点検、インシデント発生時の報告、例外措置の申請を扱う管理者向けの研修。",
+        "For the units' managers: self-inspection, reporting incidents and asking for exceptions.",
+    ),
+    (
+        "cli.demo.training_managers_title",
+        "{year}年度 情報セキュリティ管理者研修",
+        "Training for information security managers {year}",
+    ),
+    (
         "cli.directory.groups",
         "group は [[group]] の表で指定してください",
         "group must be given as [[group]] tables",
@@ -1183,6 +1203,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.token.revoked",
         "APIトークン {id}「{name}」（{user}）を取り消しました",
         "API token {id} \"{name}\" ({user}) revoked",
+    ),
+    (
+        "cli.training.imported",
+        "受講完了を{completed}件取り込みました（記録済み{unchanged}件）",
+        "imported {completed} completions ({unchanged} already recorded)",
     ),
     (
         "cli.unit.missing",

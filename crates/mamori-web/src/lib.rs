@@ -23,6 +23,7 @@ mod quarantine;
 mod review;
 mod risk;
 mod security_audit;
+mod training;
 
 use std::sync::LazyLock;
 
@@ -41,6 +42,7 @@ pub use http::throttle::Throttle;
 pub use http::{AppError, AppState, Ctx, MetricsSource, WebConfig};
 pub use inspection::campaign_items;
 pub use policy::{ImportDraft, import_text, imported_json};
+pub use training::import_completions;
 
 /// Every route of the API with its document: a route cannot exist without its entry.
 fn api() -> OpenApiRouter<AppState> {
@@ -61,6 +63,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(exception::api())
         .merge(review::api())
         .merge(incident::api())
+        .merge(training::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -115,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exception::pages())
         .merge(review::pages())
         .merge(incident::pages())
+        .merge(training::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -257,6 +257,27 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/events", "/incidents/{incident}/events", &[("step", "note"), ("note", "記録{who}")],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    // 研修: everyone's own list; the courses read by the staff and managed by the
+    // administrators; a unit's members read by whoever oversees it (unit A1: the officer of
+    // organisation A, its 管理者, the auditor); a completion by the person themself, or by an
+    // administrator (the spare person of unit A2: refused to those who see the unit, hidden from
+    // the rest); the import is an upload.
+    row("GET",  "/training", "/training", &[],                                                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    row("POST", "/training", "/training", &[("code", "X-{who}"), ("title", "研修{who}"), ("due_on", "2027-03-31")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/training/courses/{id}", "/training/courses/{course}", &[],                  [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
+    row("GET",  "/training/courses/{id}", "/training/courses/99999999", &[],                  [404, 404, 404, 404, 404, 404, 404, 404, 403, 404, L  ]),
+    row("POST", "/training/courses/{id}/assign", "/training/courses/{course}/assign", &[],    [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/training/courses/{id}/units/{unit}", "/training/courses/{course}/units/{unit_a1}", &[],
+                                                                                               [200, 200, 200, 200, 403, 403, 200, 403, 403, 403, L  ]),
+    row("GET",  "/training/courses/{id}/units/{unit}", "/training/courses/{course}/units/99999999", &[],
+                                                                                               [404, 404, 404, 404, 404, 404, 404, 404, 403, 404, L  ]),
+    row("POST", "/training/assignments/{id}/complete", "/training/assignments/{assignment_spare}/complete", &[],
+                                                                                               [GO,  GO,  403, 404, 404, 404, 403, 404, 404, 404, L  ]),
+    row("POST", "/training/assignments/{id}/complete", "/training/assignments/{assignment_own}/complete", &[("completed_on", "")],
+                                                                                               [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  404, GO,  L  ]),
+    row("POST", "/training/import", "/training/import", &[("file", "email,course,completed_on")],
+                                                                                               [415, 415, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
