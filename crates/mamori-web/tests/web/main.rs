@@ -2757,3 +2757,68 @@ async fn an_approved_exception_shows_on_the_units_checklist() {
     );
     assert!(after.contains("例外措置中"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 研修: the import of completions as the page uploads it
+
+/// The training import form as a browser sends it: `multipart/form-data` with the CSRF field
+/// and the file.
+async fn upload_completions(app: &App, browser: &Browser, csv: &[u8]) -> Resp {
+    let boundary = "----mamoriTrainingBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"lms.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n",
+        browser.csrf
+    )
+    .into_bytes();
+    body.extend_from_slice(csv);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post("/training/import")
+        .header(header::COOKIE, &browser.cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.send(request, browser.address).await
+}
+
+#[tokio::test]
+async fn training_completions_are_imported_on_the_page_and_a_bad_file_names_its_rows() {
+    let app = App::new().await;
+    let ciso = app.login(Who::Ciso).await;
+    let refused = upload_completions(
+        &app,
+        &ciso,
+        "login,course,completed_on\nstaff,SEC-FX,2026-11-20\nnobody,SEC-FX,2026-11-20\n".as_bytes(),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text();
+    assert!(
+        page.contains("3行目") && page.contains("nobody"),
+        "the bad row is named: {page}"
+    );
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS
+        .encode("ログインID,研修コード,修了日\r\nstaff,SEC-FX,2026/11/20\r\n");
+    let taken = upload_completions(&app, &ciso, &sjis).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER);
+    let back = taken.location().unwrap_or_default().to_owned();
+    assert_eq!(back, "/training?imported=1&unchanged=0");
+    let list = app.get(&back, Some(&ciso)).await;
+    assert!(
+        list.text().contains("1件の完了を取り込みました"),
+        "{}",
+        list.text()
+    );
+    // The member of staff sees it done on their own list, without a 完了 button.
+    let staff = app.login(Who::Staff).await;
+    let own = app.get("/training", Some(&staff)).await.text();
+    assert!(own.contains("data-standing=\"completed\""), "{own}");
+    assert!(!own.contains("class=\"complete\""), "{own}");
+    // Not the staff's to upload.
+    let refused = upload_completions(&app, &staff, b"login,course,completed_on\n").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
