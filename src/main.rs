@@ -11,6 +11,7 @@ mod sanitize_cmd;
 mod serve_directory;
 mod serve_gateway;
 mod serve_notices;
+mod training_cmd;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -73,6 +74,9 @@ enum Command {
     /// 対策項目集を取り込む (import a catalogue of measures)
     #[command(subcommand)]
     Controls(controls_cmd::ControlsCommand),
+    /// 研修の受講記録を取り込む (import training completions)
+    #[command(subcommand)]
+    Training(training_cmd::TrainingCommand),
 }
 
 /// Where mamori keeps its data.
@@ -290,6 +294,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Quarantine(command) => quarantine_cmd::run(command).await,
         Command::Policy(command) => policy_cmd::run(command).await,
         Command::Controls(command) => controls_cmd::run(command).await,
+        Command::Training(command) => training_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }

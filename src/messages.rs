@@ -57,6 +57,8 @@ mod tests {
         ("serve_directory.rs", include_str!("serve_directory.rs")),
         ("policy_cmd.rs", include_str!("policy_cmd.rs")),
         ("controls_cmd.rs", include_str!("controls_cmd.rs")),
+        ("training_cmd.rs", include_str!("training_cmd.rs")),
+        ("demo/training.rs", include_str!("demo/training.rs")),
     ];
 
     /// Every key a `msg!` names, and every `"cli.…"` literal (the keys chosen in a `match`, or

@@ -12,7 +12,7 @@ use mamori_store::{NewIncident, Origin, Store, Triage};
 
 use crate::messages::msg;
 
-async fn actor(store: &dyn Store, name: &str) -> anyhow::Result<Actor> {
+pub(super) async fn actor(store: &dyn Store, name: &str) -> anyhow::Result<Actor> {
     let user = store
         .credentials_by_name(name)
         .await?

@@ -6,7 +6,7 @@
 //! overdue; and an exception about to expire beside an emergency one to decide. Deterministic: the same year every time.
 
 use anyhow::Context;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use mamori_core::authz::{
     ActionPlace, CompleteCorrectiveAction, DecideException, ManageAudits, ManageInspections,
     PlanCorrectiveAction, RecordMeasureStatus, RequestException, SignOffInspection,
@@ -72,12 +72,7 @@ pub async fn fill_inspections(store: &dyn Store, org: OrgId) -> anyhow::Result<u
     let items = mamori_web::campaign_items(store, &catalogue, &chosen).await?;
     let today = mamori_core::time::jst_date(mamori_store::SystemClock.now_ms())
         .with_context(|| msg!("cli.demo.catalogue_missing"))?;
-    // The 年度 begins in April.
-    let this_year = if today.month() >= 4 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
+    let this_year = mamori_core::time::fiscal_year(today);
     let manage = authorize::<ManageInspections>(&ciso, &())?;
     let open = |year: i32, due_on: NaiveDate| {
         let units = items.clone();

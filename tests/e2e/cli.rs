@@ -301,6 +301,110 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
          FROM incidents i JOIN users u ON u.person_id = i.owner_id ORDER BY i.id",
     );
     assert_eq!(incidents, ["medium 1 tanaka", "high 0 tanaka"]);
+    // This year's training: everyone's course half completed (yamamoto still to do it), the
+    // managers' course past its due date with two of them overdue.
+    let training = column(
+        &data,
+        "SELECT substr(c.code, 1, 3) || ' ' || CAST(COUNT(*) AS TEXT) || ' ' || \
+         CAST(SUM(CASE WHEN a.completed_on IS NULL THEN 0 ELSE 1 END) AS TEXT) || ' ' || \
+         CAST(SUM(CASE WHEN a.completed_on IS NULL AND a.due_on < date('now') THEN 1 ELSE 0 END) AS TEXT) \
+         FROM training_courses c JOIN training_assignments a ON a.course_id = c.id \
+         GROUP BY c.code ORDER BY c.code",
+    );
+    let counts: Vec<(String, usize, usize, usize)> = training
+        .iter()
+        .map(|row| {
+            let parts: Vec<&str> = row.split(' ').collect();
+            let n = |i: usize| parts[i].parse::<usize>().unwrap();
+            (parts[0].to_owned(), n(1), n(2), n(3))
+        })
+        .collect();
+    assert_eq!(counts.len(), 2, "{training:?}");
+    let (mgr, sec) = (&counts[0], &counts[1]);
+    assert_eq!(mgr.0, "MGR");
+    assert_eq!(mgr.1 - mgr.2, 2, "two managers to do it");
+    assert_eq!(mgr.3, 2, "and overdue");
+    assert_eq!(sec.0, "SEC");
+    assert!(sec.1 > 20, "everyone on the staff: {sec:?}");
+    assert_eq!(sec.2, sec.1 / 2, "half completed: {sec:?}");
+    assert_eq!(sec.3, 0, "not due yet");
+    let yamamoto = column(
+        &data,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM training_assignments a JOIN users u \
+         ON u.person_id = a.person_id WHERE u.username = 'yamamoto' AND a.completed_on IS NULL",
+    );
+    assert_eq!(yamamoto, ["1"]);
+}
+
+/// `training import` takes another system's CSV as the page does: all or nothing, every bad row
+/// named in both languages, and an audit record for what it took.
+#[test]
+fn training_import_records_completions_from_a_csv_or_names_every_bad_row() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, _server) = demo_folder(root.path());
+    let code = column(
+        &data,
+        "SELECT code FROM training_courses WHERE code LIKE 'SEC-%'",
+    )[0]
+    .clone();
+    let path = |name: &str, text: &str| {
+        let file = root.path().join(name);
+        std::fs::write(&file, text).expect("CSV written");
+        file.to_str().expect("UTF-8 path").to_owned()
+    };
+    let data_arg = data.to_str().expect("UTF-8 path");
+    let bad = path(
+        "bad.csv",
+        &format!(
+            "login,course,completed_on\nyamamoto,{code},2026-13-01\nnobody,{code},2026-11-01\n"
+        ),
+    );
+    let refused = run(&["training", "import", "--data", data_arg, &bad], "");
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("2行目") && stderr.contains("Row 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3行目") && stderr.contains("nobody"),
+        "{stderr}"
+    );
+    let before = column(
+        &data,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM training_assignments WHERE completed_on IS NOT NULL",
+    );
+    let good = path(
+        "good.csv",
+        &format!("\u{feff}ログインID,コースコード,完了日\r\nyamamoto,{code},2026/11/20\r\n"),
+    );
+    let imported = run(
+        &["training", "import", "--data", data_arg, "--json", &good],
+        "",
+    );
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert_eq!(
+        text(&imported.stdout).trim(),
+        r#"{"completed":1,"unchanged":0}"#
+    );
+    let after = column(
+        &data,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM training_assignments WHERE completed_on IS NOT NULL",
+    );
+    assert_eq!(
+        after[0].parse::<usize>().unwrap(),
+        before[0].parse::<usize>().unwrap() + 1
+    );
+    let record = column(
+        &data,
+        "SELECT actor_name FROM audit_log WHERE action = 'training.import' ORDER BY seq DESC LIMIT 1",
+    );
+    assert_eq!(record, ["system:training import"]);
 }
 
 #[test]

@@ -16,3 +16,4 @@ mod quarantine_cli;
 mod release_cli;
 mod serve_gateway;
 mod support;
+mod training_walk;

@@ -963,6 +963,48 @@ impl Permission for TriageIncident {
     }
 }
 
+/// 研修を管理する (courses, their assignments, completions of others and their import): the
+/// administrators, the CISO among them.
+pub struct ManageTraining;
+impl Permission for ManageTraining {
+    type Target = ();
+    const NAME: &'static str = "training.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// 研修を読む (the courses and their audience): everyone on the staff.
+pub struct ViewTrainingCourses;
+impl Permission for ViewTrainingCourses {
+    type Target = ();
+    const NAME: &'static str = "training.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.on_staff()
+    }
+}
+
+/// 受講状況を読む for a unit (its progress and who has not completed): whoever oversees the unit
+/// — its 管理者, its organisation's 責任者, the auditors and the administrators.
+pub struct ViewTrainingProgress;
+impl Permission for ViewTrainingProgress {
+    type Target = (OrgId, UnitId);
+    const NAME: &'static str = "training.progress.read";
+    fn allows(actor: &Actor, (org, unit): &(OrgId, UnitId)) -> bool {
+        actor.oversees(*org, Some(*unit))
+    }
+}
+
+/// 受講完了を記録する: the person assigned, for themself, and the administrators for anyone.
+pub struct RecordTrainingCompletion;
+impl Permission for RecordTrainingCompletion {
+    type Target = PersonId;
+    const NAME: &'static str = "training.complete";
+    fn allows(actor: &Actor, person: &PersonId) -> bool {
+        *person == actor.person_id || actor.is_administrator()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1691,5 +1733,33 @@ mod tests {
         assert!(authorize::<TriageIncident>(&csirt, &place).is_ok());
         assert!(authorize::<TriageIncident>(&manager, &place).is_err());
         assert!(authorize::<ReportIncident>(&colleague, &()).is_ok());
+    }
+
+    #[test]
+    fn training_is_managed_by_the_administrators_and_completed_by_the_person() {
+        let staff = actor(9, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let contractor = actor(8, Some(11), &[(Role::Contractor, Scope::Unit(UnitId(11)))]);
+        assert!(authorize::<ManageTraining>(&ciso, &()).is_ok());
+        for refused in [&staff, &manager, &contractor] {
+            assert!(authorize::<ManageTraining>(refused, &()).is_err());
+        }
+        assert!(authorize::<ViewTrainingCourses>(&staff, &()).is_ok());
+        assert!(authorize::<ViewTrainingCourses>(&contractor, &()).is_err());
+        let unit = (OrgId(1), UnitId(11));
+        let other = (OrgId(1), UnitId(12));
+        assert!(authorize::<ViewTrainingProgress>(&manager, &unit).is_ok());
+        assert!(authorize::<ViewTrainingProgress>(&manager, &other).is_err());
+        assert!(authorize::<ViewTrainingProgress>(&staff, &unit).is_err());
+        assert!(authorize::<ViewTrainingProgress>(&ciso, &other).is_ok());
+        assert!(authorize::<RecordTrainingCompletion>(&staff, &PersonId(9)).is_ok());
+        assert!(authorize::<RecordTrainingCompletion>(&staff, &PersonId(10)).is_err());
+        assert!(authorize::<RecordTrainingCompletion>(&manager, &PersonId(9)).is_err());
+        assert!(authorize::<RecordTrainingCompletion>(&ciso, &PersonId(9)).is_ok());
     }
 }

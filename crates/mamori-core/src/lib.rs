@@ -24,6 +24,7 @@ pub mod role;
 pub mod segment;
 pub mod text;
 pub mod time;
+pub mod training;
 
 pub use authz::{Actor, Denied, Granted};
 pub use org::{OrgId, PersonId, UnitId, UserId};

@@ -2,7 +2,7 @@
 //! epoch (UTC) and shown in Japan Standard Time (JST, UTC+9, no daylight saving). This module only
 //! formats and parses: the current time comes from a [`crate::Clock`].
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SecondsFormat};
 
 /// Japan Standard Time, in which every time is shown.
 pub const JST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
@@ -51,11 +51,55 @@ pub fn jst_day_start(raw: &str) -> Option<i64> {
         .map(jst_midnight)
 }
 
+/// The 年度 (fiscal year) a day falls in: it begins on 1 April, so 2027-03-31 is in 年度 2026.
+pub fn fiscal_year(date: NaiveDate) -> i32 {
+    if date.month() >= 4 {
+        date.year()
+    } else {
+        date.year() - 1
+    }
+}
+
+/// The same day of the year moved to another 年度, 29 February becoming the 28th where the year
+/// has none: a yearly deadline carried over.
+pub fn same_day_in_fiscal_year(date: NaiveDate, year: i32) -> Option<NaiveDate> {
+    let target = date.year() + (year - fiscal_year(date));
+    NaiveDate::from_ymd_opt(target, date.month(), date.day())
+        .or_else(|| NaiveDate::from_ymd_opt(target, date.month(), date.day() - 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Datelike;
     use rstest::rstest;
+
+    #[rstest]
+    #[case("2026-04-01", 2026)]
+    #[case("2026-11-25", 2026)]
+    #[case("2027-03-31", 2026)]
+    #[case("2027-04-01", 2027)]
+    #[case("2027-01-01", 2026)]
+    fn the_fiscal_year_begins_in_april(#[case] day: &str, #[case] year: i32) {
+        let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        assert_eq!(fiscal_year(date), year);
+    }
+
+    #[rstest]
+    #[case("2026-12-31", 2027, "2027-12-31")]
+    #[case("2027-03-15", 2027, "2028-03-15")]
+    #[case("2027-03-15", 2026, "2027-03-15")]
+    #[case("2024-02-29", 2024, "2025-02-28")]
+    #[case("2026-06-30", 2025, "2025-06-30")]
+    fn a_yearly_deadline_moves_to_the_same_day_of_another_fiscal_year(
+        #[case] day: &str,
+        #[case] year: i32,
+        #[case] moved: &str,
+    ) {
+        let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let moved = NaiveDate::parse_from_str(moved, "%Y-%m-%d").unwrap();
+        assert_eq!(same_day_in_fiscal_year(date, year), Some(moved));
+        assert_eq!(fiscal_year(moved), year);
+    }
 
     /// 2026-11-25 00:00:00 UTC.
     const NOV_25_UTC: i64 = 1_795_564_800_000;

@@ -191,6 +191,12 @@ conflicts! {
     IncidentScopeMissing => "incident.scope_missing",
     /// The incident is closed: it takes notes only.
     IncidentClosed => "incident.closed",
+    /// A training course of this code exists already.
+    TrainingCodeTaken => "training.code_taken",
+    /// A course's audience names a unit that does not exist, or an import an assignment.
+    TrainingScopeMissing => "training.scope_missing",
+    /// The assignment is recorded as completed already.
+    TrainingAlreadyCompleted => "training.already_completed",
 }
 
 impl std::fmt::Display for Conflict {

@@ -18,6 +18,7 @@ mod policies;
 mod releases;
 mod risks;
 mod sql;
+mod training;
 
 use mamori_core::audit::AuditEvent;
 use mamori_core::{Actor, Clock, UserId};
@@ -36,6 +37,7 @@ pub use policies::*;
 pub use releases::*;
 pub use risks::*;
 pub use sql::{Backend, SqlStore};
+pub use training::*;
 
 /// Errors of the store. `Conflict` and `NotFound` are the caller's business; `Database` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +122,7 @@ pub trait Store:
     + ReviewStore
     + IncidentStore
     + NoticeStore
+    + TrainingStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

@@ -386,6 +386,7 @@ conformance!(
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
     notices_follow_their_cause_and_mails_leave_the_outbox_once,
+    a_course_is_assigned_to_its_audience_and_completed_once,
 );
 
 #[path = "conformance/assets.rs"]
@@ -415,6 +416,10 @@ use releases::*;
 #[path = "conformance/risks.rs"]
 mod risks;
 use risks::*;
+
+#[path = "conformance/training.rs"]
+mod training;
+use training::*;
 
 #[path = "conformance/split.rs"]
 mod split;

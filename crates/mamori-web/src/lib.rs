@@ -24,6 +24,7 @@ mod quarantine;
 mod review;
 mod risk;
 mod security_audit;
+mod training;
 
 use std::sync::LazyLock;
 
@@ -42,6 +43,7 @@ pub use http::throttle::Throttle;
 pub use http::{AppError, AppState, Ctx, MetricsSource, WebConfig};
 pub use inspection::campaign_items;
 pub use policy::{ImportDraft, import_text, imported_json};
+pub use training::import_completions;
 
 /// Every route of the API with its document: a route cannot exist without its entry.
 fn api() -> OpenApiRouter<AppState> {
@@ -63,6 +65,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(review::api())
         .merge(incident::api())
         .merge(notice::api())
+        .merge(training::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -118,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(review::pages())
         .merge(incident::pages())
         .merge(notice::pages())
+        .merge(training::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -9,7 +9,7 @@
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
 //! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`,
-//! `incidents`, `notices`);
+//! `incidents`, `training`, `notices`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -41,6 +41,7 @@ mod policies;
 mod releases;
 mod reviews;
 mod risks;
+mod training;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +148,11 @@ impl Backend {
                     include_str!("../../migrations/sqlite/0015_incidents.sql"),
                 ),
                 (
+                    17,
+                    "training",
+                    include_str!("../../migrations/sqlite/0017_training.sql"),
+                ),
+                (
                     20,
                     "notices",
                     include_str!("../../migrations/sqlite/0020_notices.sql"),
@@ -227,6 +233,11 @@ impl Backend {
                     15,
                     "incidents",
                     include_str!("../../migrations/postgres/0015_incidents.sql"),
+                ),
+                (
+                    17,
+                    "training",
+                    include_str!("../../migrations/postgres/0017_training.sql"),
                 ),
                 (
                     20,

@@ -34,6 +34,18 @@ mod json {
         pub exceptions: Vec<ExceptionDue>,
         /// Open incidents not yet triaged, for those who triage.
         pub incidents: Vec<IncidentDue>,
+        /// The caller's training overdue or due within 14 days.
+        pub training: Vec<TrainingDue>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct TrainingDue {
+        pub assignment_id: i64,
+        pub course_code: String,
+        pub course_title: String,
+        pub due_on: String,
+        /// `overdue` or `due_soon`.
+        pub standing: String,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -186,6 +198,17 @@ async fn waiting(
                 id: i.id.0,
                 title: i.title.clone(),
                 reporter: i.reporter_name.clone(),
+            })
+            .collect(),
+        training: waiting
+            .training
+            .iter()
+            .map(|(a, standing)| json::TrainingDue {
+                assignment_id: a.id.0,
+                course_code: a.course_code.clone(),
+                course_title: a.course_title.clone(),
+                due_on: a.due_on.to_string(),
+                standing: standing.as_str().to_owned(),
             })
             .collect(),
     }))

@@ -9,7 +9,9 @@ use mamori_core::finding::ActionState;
 use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
-use mamori_store::{CorrectiveAction, Incident, MeasureException, PendingUnit, Risk};
+use mamori_store::{
+    CorrectiveAction, Incident, MeasureException, PendingUnit, Risk, TrainingAssignment,
+};
 
 use crate::http::{AppError, AppState, User};
 
@@ -58,6 +60,9 @@ pub struct Waiting {
     pub exceptions: Vec<MeasureException>,
     /// Open incidents the person triages that are not triaged yet.
     pub incidents: Vec<Incident>,
+    /// The person's training not completed that is overdue or due within 14 days (the
+    /// reminder), with its standing.
+    pub training: Vec<(TrainingAssignment, mamori_core::training::Standing)>,
 }
 
 /// How far ahead a risk's review is announced.
@@ -172,6 +177,18 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
                 && i.severity.is_none()
                 && authorize::<TriageIncident>(&user.actor, &i.place()).is_ok()
         })
+        .collect();
+    let today = state.today();
+    waiting.training = state
+        .store
+        .person_assignments(user.actor.person_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let standing = a.standing(today);
+            (a, standing)
+        })
+        .filter(|(_, standing)| standing.reminds())
         .collect();
     Ok(waiting)
 }

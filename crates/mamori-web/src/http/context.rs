@@ -593,6 +593,20 @@ fn sheet_message(error: &mamori_sheet::SheetError, lang: Lang) -> String {
     }
 }
 
+impl AppError {
+    /// Each problem of a refused spreadsheet, with its row and column, as the error page lists
+    /// them (for the command line's imports); empty for other errors.
+    pub fn sheet_lines(&self, lang: Lang) -> Vec<String> {
+        match self {
+            AppError::Sheet(sheet) => sheet_problems(sheet, lang)
+                .iter()
+                .map(|p| p.line(lang))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 fn sheet_problems(error: &mamori_sheet::ImportError, lang: Lang) -> Vec<SheetProblem> {
     match error {
         mamori_sheet::ImportError::File(file) => vec![SheetProblem {

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 107] = [
+const MATRIX: [(&str, &str); 115] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1676,6 +1676,17 @@ const MATRIX: [(&str, &str); 107] = [
     ("GET /notices", "AAAAAAAA"),
     ("PUT /notices/digest", "AAAAAAAA"),
     ("GET /outbox", "AAFFFFFF"),
+    // 研修: courses read by the staff, managed by the administrators; a unit's progress by
+    // whoever oversees it; a completion of person B's (unit B) by the administrators, refused
+    // to those who see the unit and hidden from the rest; everyone's own list.
+    ("GET /training/courses", "AAAAAAAF"),
+    ("POST /training/courses", "AAFFFFFF"),
+    ("GET /training/courses/{id}", "AAAAAAAF"),
+    ("POST /training/courses/{id}/assign", "AAFFFFFF"),
+    ("GET /training/courses/{id}/units/{unit}", "AAAAFAFF"),
+    ("GET /training/assignments", "AAAAAAAA"),
+    ("POST /training/assignments/{id}/complete", "AAFFNFNN"),
+    ("POST /training/import", "AAFFFFFF"),
 ];
 
 #[tokio::test]
@@ -1926,6 +1937,27 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .send(&w.app)
         .await
         .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let course = post("/api/v1/training/courses")
+        .token(&w.ciso.token)
+        .json(json!({"code": "SEC", "title": "情報セキュリティ研修", "due_on": "2099-03-31"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["course"]["id"]
+        .clone();
+    let assignment_of_b = get(&format!(
+        "/api/v1/training/courses/{course}/units/{}",
+        w.unit_b
+    ))
+    .token(&w.ciso.token)
+    .send(&w.app)
+    .await
+    .expect(StatusCode::OK)["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["person_id"] == w.person_b)
+        .unwrap()["id"]
         .clone();
 
     let mut wrong = Vec::new();
@@ -2208,6 +2240,27 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 "PUT /notices/digest" => Call::new(Method::PUT, "/api/v1/notices/digest")
                     .json(json!({"opt_out": n % 2 == 0})),
                 "GET /outbox" => get("/api/v1/outbox"),
+                "GET /training/courses" => get("/api/v1/training/courses"),
+                "POST /training/courses" => post("/api/v1/training/courses").json(json!({
+                    "code": format!("C{n}"), "title": format!("研修{n}"), "due_on": "2099-03-31",
+                })),
+                "GET /training/courses/{id}" => get(&format!("/api/v1/training/courses/{course}")),
+                "POST /training/courses/{id}/assign" => {
+                    post(&format!("/api/v1/training/courses/{course}/assign"))
+                }
+                "GET /training/courses/{id}/units/{unit}" => get(&format!(
+                    "/api/v1/training/courses/{course}/units/{}",
+                    w.unit_b
+                )),
+                "GET /training/assignments" => get("/api/v1/training/assignments"),
+                "POST /training/assignments/{id}/complete" => post(&format!(
+                    "/api/v1/training/assignments/{assignment_of_b}/complete"
+                ))
+                .json(json!({})),
+                "POST /training/import" => post("/api/v1/training/import").raw(
+                    "text/csv",
+                    "email,course,completed_on\nsaburo@city.example.lg.jp,SEC,2026-11-02\n",
+                ),
                 "GET /reviews" => get("/api/v1/reviews"),
                 "POST /reviews" => post("/api/v1/reviews").json(json!({
                     "title": format!("見直し{n}"), "held_on": "2027-02-15", "audit_ids": [],
@@ -2230,6 +2283,12 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 // Authorised, but the unit's items are not all answered: nothing to sign off.
                 409 if route == "POST /inspections/{id}/units/{unit}/sign-off"
                     && reply.body["error"] == "inspection.incomplete" =>
+                {
+                    'A'
+                }
+                // Authorised, but an earlier role recorded it: a completion is recorded once.
+                409 if route == "POST /training/assignments/{id}/complete"
+                    && reply.body["error"] == "training.already_completed" =>
                 {
                     'A'
                 }
@@ -2276,3 +2335,4 @@ mod incident;
 mod inspection;
 mod policy;
 mod risk;
+mod training;

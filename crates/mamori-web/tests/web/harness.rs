@@ -176,6 +176,12 @@ pub struct Fixture {
     pub review: i64,
     /// An incident reported by the member of staff of unit A1.
     pub incident: i64,
+    /// A training course for everyone on the staff, opened by the CISO; per user, their own
+    /// assignment of it (the contractor, who has none, gets `person_b1`'s), and the assignment
+    /// of their spare person (unit A2).
+    pub course: i64,
+    pub assignment_own: Vec<i64>,
+    pub assignment_spare: Vec<i64>,
 }
 
 impl Fixture {
@@ -569,6 +575,9 @@ impl App {
             ("{exception}", fx.exception_open[0].to_string()),
             ("{review}", fx.review.to_string()),
             ("{incident}", fx.incident.to_string()),
+            ("{course}", fx.course.to_string()),
+            ("{assignment_own}", fx.assignment_own[i].to_string()),
+            ("{assignment_spare}", fx.assignment_spare[i].to_string()),
             (
                 "{self_person}",
                 fx.users
@@ -1012,7 +1021,55 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .0
     };
 
+    let (course, assignment_own, assignment_spare) = {
+        use mamori_core::authz::ManageTraining;
+        use mamori_store::{NewCourse, TrainingStore as _};
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        let opened = store
+            .create_course(
+                &authorize::<ManageTraining>(&ciso, &()).unwrap(),
+                NewCourse {
+                    code: "SEC-FX".into(),
+                    title: "情報セキュリティ研修".into(),
+                    description: String::new(),
+                    due_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
+                    yearly: true,
+                    audience: mamori_core::training::Audience::default(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        let of = async |person: PersonId| {
+            store
+                .person_assignments(person)
+                .await
+                .unwrap()
+                .first()
+                .map(|a| a.id.0)
+        };
+        let mut own = Vec::new();
+        let mut spare = Vec::new();
+        for (i, who) in EVERYONE.iter().enumerate() {
+            let person = users.iter().find(|(w, _, _)| w == who).map(|(_, _, p)| *p);
+            let mine = match person {
+                Some(p) => of(p).await,
+                None => None,
+            };
+            own.push(match mine {
+                Some(id) => id,
+                None => of(person_b1).await.unwrap(),
+            });
+            spare.push(of(spare_person[i]).await.unwrap());
+        }
+        (opened.course.id.0, own, spare)
+    };
+
     Fixture {
+        course,
+        assignment_own,
+        assignment_spare,
         incident,
         review,
         exception_open,

@@ -261,6 +261,27 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/events", "/incidents/{incident}/events", &[("step", "note"), ("note", "記録{who}")],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    // 研修: everyone's own list; the courses read by the staff and managed by the
+    // administrators; a unit's members read by whoever oversees it (unit A1: the officer of
+    // organisation A, its 管理者, the auditor); a completion by the person themself, or by an
+    // administrator (the spare person of unit A2: refused to those who see the unit, hidden from
+    // the rest); the import is an upload.
+    row("GET",  "/training", "/training", &[],                                                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
+    row("POST", "/training", "/training", &[("code", "X-{who}"), ("title", "研修{who}"), ("due_on", "2027-03-31")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/training/courses/{id}", "/training/courses/{course}", &[],                  [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
+    row("GET",  "/training/courses/{id}", "/training/courses/99999999", &[],                  [404, 404, 404, 404, 404, 404, 404, 404, 403, 404, L  ]),
+    row("POST", "/training/courses/{id}/assign", "/training/courses/{course}/assign", &[],    [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/training/courses/{id}/units/{unit}", "/training/courses/{course}/units/{unit_a1}", &[],
+                                                                                               [200, 200, 200, 200, 403, 403, 200, 403, 403, 403, L  ]),
+    row("GET",  "/training/courses/{id}/units/{unit}", "/training/courses/{course}/units/99999999", &[],
+                                                                                               [404, 404, 404, 404, 404, 404, 404, 404, 403, 404, L  ]),
+    row("POST", "/training/assignments/{id}/complete", "/training/assignments/{assignment_spare}/complete", &[],
+                                                                                               [GO,  GO,  403, 404, 404, 404, 403, 404, 404, 404, L  ]),
+    row("POST", "/training/assignments/{id}/complete", "/training/assignments/{assignment_own}/complete", &[("completed_on", "")],
+                                                                                               [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  404, GO,  L  ]),
+    row("POST", "/training/import", "/training/import", &[("file", "email,course,completed_on")],
+                                                                                               [415, 415, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
@@ -2739,4 +2760,69 @@ async fn an_approved_exception_shows_on_the_units_checklist() {
         "{after}"
     );
     assert!(after.contains("例外措置中"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 研修: the import of completions as the page uploads it
+
+/// The training import form as a browser sends it: `multipart/form-data` with the CSRF field
+/// and the file.
+async fn upload_completions(app: &App, browser: &Browser, csv: &[u8]) -> Resp {
+    let boundary = "----mamoriTrainingBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"lms.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n",
+        browser.csrf
+    )
+    .into_bytes();
+    body.extend_from_slice(csv);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post("/training/import")
+        .header(header::COOKIE, &browser.cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.send(request, browser.address).await
+}
+
+#[tokio::test]
+async fn training_completions_are_imported_on_the_page_and_a_bad_file_names_its_rows() {
+    let app = App::new().await;
+    let ciso = app.login(Who::Ciso).await;
+    let refused = upload_completions(
+        &app,
+        &ciso,
+        "login,course,completed_on\nstaff,SEC-FX,2026-11-20\nnobody,SEC-FX,2026-11-20\n".as_bytes(),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text();
+    assert!(
+        page.contains("3行目") && page.contains("nobody"),
+        "the bad row is named: {page}"
+    );
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS
+        .encode("ログインID,研修コード,修了日\r\nstaff,SEC-FX,2026/11/20\r\n");
+    let taken = upload_completions(&app, &ciso, &sjis).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER);
+    let back = taken.location().unwrap_or_default().to_owned();
+    assert_eq!(back, "/training?imported=1&unchanged=0");
+    let list = app.get(&back, Some(&ciso)).await;
+    assert!(
+        list.text().contains("1件の完了を取り込みました"),
+        "{}",
+        list.text()
+    );
+    // The member of staff sees it done on their own list, without a 完了 button.
+    let staff = app.login(Who::Staff).await;
+    let own = app.get("/training", Some(&staff)).await.text();
+    assert!(own.contains("data-standing=\"completed\""), "{own}");
+    assert!(!own.contains("class=\"complete\""), "{own}");
+    // Not the staff's to upload.
+    let refused = upload_completions(&app, &staff, b"login,course,completed_on\n").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
