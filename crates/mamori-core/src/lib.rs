@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_plan;
 pub mod authz;
 pub mod classification;
+pub mod cloud;
 pub mod controls;
 pub mod credentials;
 pub mod exception;
@@ -21,6 +22,7 @@ pub mod release;
 pub mod risk;
 pub mod role;
 pub mod segment;
+pub mod social;
 pub mod text;
 pub mod time;
 

@@ -8,6 +8,7 @@ mod accounts;
 mod anchor;
 mod assets;
 mod audit;
+mod cloud;
 mod conflict;
 mod controls;
 mod directory;
@@ -16,6 +17,7 @@ mod inspections;
 mod policies;
 mod releases;
 mod risks;
+mod social;
 mod sql;
 
 use mamori_core::audit::AuditEvent;
@@ -25,6 +27,7 @@ pub use accounts::*;
 pub use anchor::{Anchor, AnchorBreak, AnchorEntry, read_anchor};
 pub use assets::*;
 pub use audit::*;
+pub use cloud::*;
 pub use conflict::Conflict;
 pub use controls::*;
 pub use directory::*;
@@ -33,6 +36,7 @@ pub use inspections::*;
 pub use policies::*;
 pub use releases::*;
 pub use risks::*;
+pub use social::*;
 pub use sql::{Backend, SqlStore};
 
 /// Errors of the store. `Conflict` and `NotFound` are the caller's business; `Database` is ours.
@@ -117,6 +121,8 @@ pub trait Store:
     + ExceptionStore
     + ReviewStore
     + IncidentStore
+    + CloudStore
+    + SocialStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

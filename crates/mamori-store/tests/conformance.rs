@@ -385,6 +385,8 @@ conformance!(
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
+    a_cloud_service_keeps_its_levels_and_flags_an_asset_placed_against_its_class,
+    a_social_media_account_has_an_owner_in_post_and_keeps_its_reviews,
 );
 
 #[path = "conformance/assets.rs"]
@@ -402,6 +404,10 @@ use inspections::*;
 #[path = "conformance/policies.rs"]
 mod policies;
 use policies::*;
+
+#[path = "conformance/registers.rs"]
+mod registers;
+use registers::*;
 
 #[path = "conformance/releases.rs"]
 mod releases;

@@ -9,7 +9,7 @@
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
 //! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`,
-//! `incidents`);
+//! `incidents`, `cloud`, `social`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -31,6 +31,7 @@ mod accounts;
 mod assets;
 mod audit;
 mod audits;
+mod cloud;
 mod controls;
 mod directory;
 mod exceptions;
@@ -40,6 +41,7 @@ mod policies;
 mod releases;
 mod reviews;
 mod risks;
+mod social;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +147,11 @@ impl Backend {
                     "incidents",
                     include_str!("../../migrations/sqlite/0015_incidents.sql"),
                 ),
+                (
+                    18,
+                    "cloud_social",
+                    include_str!("../../migrations/sqlite/0018_cloud_social.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -221,6 +228,11 @@ impl Backend {
                     15,
                     "incidents",
                     include_str!("../../migrations/postgres/0015_incidents.sql"),
+                ),
+                (
+                    18,
+                    "cloud_social",
+                    include_str!("../../migrations/postgres/0018_cloud_social.sql"),
                 ),
             ],
         }
