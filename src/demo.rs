@@ -17,6 +17,7 @@ mod controls;
 mod incidents;
 mod inspections;
 mod policy;
+mod registers;
 mod risks;
 
 pub const ADMIN: &str = "admin";
@@ -374,6 +375,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     risks::fill_risks(store, orgs[0].0).await?;
     inspections::fill_inspections(store, orgs[0].0).await?;
     incidents::fill_incidents(store).await?;
+    registers::fill_registers(store, &orgs[0].1).await?;
     Ok(PEOPLE.len())
 }
 

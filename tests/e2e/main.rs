@@ -12,6 +12,7 @@ mod incident_walk;
 mod inspection_walk;
 mod policy_walk;
 mod quarantine_cli;
+mod registers_walk;
 mod release_cli;
 mod serve_gateway;
 mod support;

@@ -103,8 +103,8 @@ pub trait SocialStore: Send + Sync {
         input: SocialAccountInput,
         origin: &Origin,
     ) -> Result<SocialAccount>;
-    /// Replaces the account's facts; its reviews stay (the last review is the later of the one
-    /// given and the newest recorded).
+    /// Replaces the account's facts; its reviews stay, and its last review never moves back
+    /// (the later of the one given and the one kept).
     async fn update_social_account(
         &self,
         grant: &Granted<ManageSocialAccounts>,

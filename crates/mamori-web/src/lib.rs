@@ -10,6 +10,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod cloud;
 mod controls;
 mod directory;
 mod exception;
@@ -23,6 +24,7 @@ mod quarantine;
 mod review;
 mod risk;
 mod security_audit;
+mod social;
 
 use std::sync::LazyLock;
 
@@ -61,6 +63,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(exception::api())
         .merge(review::api())
         .merge(incident::api())
+        .merge(cloud::api())
+        .merge(social::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -115,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .merge(exception::pages())
         .merge(review::pages())
         .merge(incident::pages())
+        .merge(cloud::pages())
+        .merge(social::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

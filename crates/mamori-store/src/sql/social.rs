@@ -200,7 +200,6 @@ impl SocialStore for SqlStore {
         let mut write = self.begin_write().await?;
         let before = self.social_in(&mut write, id).await?;
         self.check_owner(&mut write, input.owner).await?;
-        let newest_review = before.reviews.iter().map(|r| r.reviewed_on).max();
         sqlx::query(
             "UPDATE social_accounts SET platform = $1, account_name = $2, url = $3, \
              owner_id = $4, rules = $5, two_factor = $6, review_months = $7, \
@@ -213,7 +212,7 @@ impl SocialStore for SqlStore {
         .bind(&input.rules)
         .bind(i64::from(input.two_factor))
         .bind(i64::from(input.review_months))
-        .bind(later(input.last_reviewed_on, newest_review).map(day))
+        .bind(later(input.last_reviewed_on, before.last_reviewed_on).map(day))
         .bind(write.at_ms)
         .bind(id.0)
         .execute(&mut *write.tx)
