@@ -313,6 +313,16 @@ mod tests {
             IsmapStatus::Registered
         );
         assert!(IsmapStatus::Expired.flagged() && !IsmapStatus::Registered.flagged());
+        for status in [
+            IsmapStatus::Unregistered,
+            IsmapStatus::Registered,
+            IsmapStatus::Expiring,
+            IsmapStatus::Expired,
+        ] {
+            for lang in [crate::i18n::Lang::Ja, crate::i18n::Lang::En] {
+                assert!(lang.lookup(status.key()).is_some(), "{}", status.key());
+            }
+        }
     }
 
     #[test]

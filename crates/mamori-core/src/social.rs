@@ -333,6 +333,11 @@ mod tests {
         // The 31st plus a month is the end of the shorter month.
         assert_eq!(review_due(day(2026, 1, 31), 1), day(2026, 2, 28));
         assert_eq!(review_due(NaiveDate::MAX, 12), NaiveDate::MAX);
+        for flag in SocialFlag::ALL {
+            for lang in [crate::i18n::Lang::Ja, crate::i18n::Lang::En] {
+                assert!(lang.lookup(flag.key()).is_some(), "{}", flag.key());
+            }
+        }
     }
 
     #[test]
