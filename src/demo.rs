@@ -17,6 +17,7 @@ mod controls;
 mod incidents;
 mod inspections;
 mod policy;
+mod registers;
 mod risks;
 mod training;
 
@@ -376,6 +377,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     inspections::fill_inspections(store, orgs[0].0).await?;
     incidents::fill_incidents(store).await?;
     training::fill_training(store).await?;
+    registers::fill_registers(store, &orgs[0].1).await?;
     Ok(PEOPLE.len())
 }
 

@@ -405,6 +405,39 @@ fn training_import_records_completions_from_a_csv_or_names_every_bad_row() {
         "SELECT actor_name FROM audit_log WHERE action = 'training.import' ORDER BY seq DESC LIMIT 1",
     );
     assert_eq!(record, ["system:training import"]);
+    // Five 外部サービス, three registered with ISMAP; the online storage holds a 機密性2 asset
+    // and a 機密性3 one its levels do not take.
+    let services = column(
+        &data,
+        "SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(SUM(CASE WHEN ismap_number IS NULL \
+         THEN 0 ELSE 1 END) AS TEXT) FROM cloud_services",
+    );
+    assert_eq!(services, ["5 3"]);
+    let placed = column(
+        &data,
+        "SELECT a.confidentiality || ' ' || CAST((SELECT COUNT(*) FROM cloud_service_classes c \
+         WHERE c.service_id = p.service_id AND c.level_code = a.confidentiality) AS TEXT) \
+         FROM cloud_placements p JOIN assets a ON a.id = p.asset_id ORDER BY a.confidentiality",
+    );
+    assert_eq!(placed, ["2 1", "3 0"]);
+    // Four SNS accounts: one without 2FA (reviewed today by takahashi), one past its yearly
+    // review.
+    let accounts = column(
+        &data,
+        "SELECT s.platform || ' ' || CAST(s.two_factor AS TEXT) || ' ' || \
+         CASE WHEN s.last_reviewed_on < date('now', '-12 months') THEN 'overdue' ELSE 'due' END \
+         || ' ' || CAST((SELECT COUNT(*) FROM social_reviews r WHERE r.account_id = s.id) AS TEXT) \
+         FROM social_accounts s ORDER BY s.id",
+    );
+    assert_eq!(
+        accounts,
+        [
+            "X 1 due 0",
+            "Facebook 1 overdue 0",
+            "YouTube 0 due 1",
+            "LINE 1 due 0"
+        ]
+    );
 }
 
 #[test]

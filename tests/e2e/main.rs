@@ -13,6 +13,7 @@ mod inspection_walk;
 mod notices;
 mod policy_walk;
 mod quarantine_cli;
+mod registers_walk;
 mod release_cli;
 mod serve_gateway;
 mod support;

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classification::{Classification, Dimension, Scales};
+use crate::classification::{Classification, Dimension, Level, Scales};
 use crate::segment::Segment;
 use crate::text::{FieldError, FieldErrorKind};
 
@@ -198,6 +198,48 @@ pub struct AssetFacts<'a> {
     pub disposal: Option<&'a Disposal>,
 }
 
+/// Where an asset is kept, for the rule its class sets on it: a segment, whose levels' handling
+/// rules name the segments they allow, or a cloud service (外部サービス), which names the 機密性
+/// levels it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement<'a> {
+    /// The segment's code.
+    Segment(&'a str),
+    /// The codes of the 機密性 levels the service takes.
+    Service(&'a [String]),
+}
+
+impl Placement<'_> {
+    fn allows(&self, dimension: Dimension, level: &Level) -> bool {
+        match self {
+            Placement::Segment(code) => level.rules.allows_segment(code),
+            Placement::Service(taken) => {
+                dimension != Dimension::Confidentiality
+                    || taken.iter().any(|c| c.eq_ignore_ascii_case(&level.code))
+            }
+        }
+    }
+}
+
+/// The levels of a class that forbid its placement, one flag each: the one rule that segments and
+/// cloud services share. A class naming a level the scales do not have gives none here; that is
+/// its own flag ([`Flag::UnknownLevel`]).
+pub fn forbidding_levels<'s>(
+    class: &Classification,
+    scales: &'s Scales,
+    placement: &Placement<'_>,
+) -> Vec<&'s Level> {
+    let Ok(levels) = class.levels(scales) else {
+        return Vec::new();
+    };
+    Dimension::ALL
+        .into_iter()
+        .zip(levels)
+        .filter(|(dimension, level)| !placement.allows(*dimension, level))
+        .map(|(_, level)| level)
+        .collect()
+}
+
 /// Every flag the rules raise for an asset, in a stable order.
 pub fn flags(asset: &AssetFacts<'_>, scales: &Scales, segments: &[Segment]) -> Vec<Flag> {
     let mut flags = Vec::new();
@@ -216,15 +258,13 @@ pub fn flags(asset: &AssetFacts<'_>, scales: &Scales, segments: &[Segment]) -> V
                 segment: code.to_owned(),
             }),
             Some(segment) => {
-                if let Ok(levels) = asset.classification.levels(scales) {
-                    for level in levels {
-                        if !level.rules.allows_segment(code) {
-                            flags.push(Flag::SegmentForbidden {
-                                segment: code.to_owned(),
-                                level: level.name.clone(),
-                            });
-                        }
-                    }
+                for level in
+                    forbidding_levels(asset.classification, scales, &Placement::Segment(code))
+                {
+                    flags.push(Flag::SegmentForbidden {
+                        segment: code.to_owned(),
+                        level: level.name.clone(),
+                    });
                 }
                 for address in asset.addresses {
                     if !segment.contains(*address) {

@@ -963,6 +963,76 @@ impl Permission for TriageIncident {
     }
 }
 
+/// 外部サービスとSNSアカウントの台帳を読む: every member of staff; a contractor reads only what
+/// their contract names.
+pub struct ViewThirdPartyRegisters;
+impl Permission for ViewThirdPartyRegisters {
+    type Target = ();
+    const NAME: &'static str = "register.third_party.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.on_staff()
+    }
+}
+
+/// 外部サービスを登録する: the administrators (the CISO and the 統括情報セキュリティ責任者).
+pub struct ManageCloudServices;
+impl Permission for ManageCloudServices {
+    type Target = ();
+    const NAME: &'static str = "cloud.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// Where a cloud service sits: its responsible unit and that unit's organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloudPlace {
+    pub org: OrgId,
+    pub unit: UnitId,
+}
+
+/// 外部サービスを編集し、資産を配置する: the administrators, the responsible unit's 管理者 and its
+/// organisation's 責任者 (as for the unit's assets).
+pub struct EditCloudService;
+impl Permission for EditCloudService {
+    type Target = CloudPlace;
+    const NAME: &'static str = "cloud.edit";
+    fn allows(actor: &Actor, place: &CloudPlace) -> bool {
+        actor.is_administrator()
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+    }
+}
+
+/// SNSアカウントを登録・編集する: the administrators.
+pub struct ManageSocialAccounts;
+impl Permission for ManageSocialAccounts {
+    type Target = ();
+    const NAME: &'static str = "social.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+/// Where a social-media account sits: the unit of its responsible person (none without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocialPlace {
+    pub org: Option<OrgId>,
+    pub unit: Option<UnitId>,
+}
+
+/// SNSアカウントの点検を記録する: the administrators, and the 管理者 of the unit that owns the
+/// account (its responsible person's) and that unit's 責任者. The responsible person alone does
+/// not review their own account.
+pub struct ReviewSocialAccount;
+impl Permission for ReviewSocialAccount {
+    type Target = SocialPlace;
+    const NAME: &'static str = "social.review";
+    fn allows(actor: &Actor, place: &SocialPlace) -> bool {
+        actor.is_administrator() || actor.officer_of(place.org) || actor.manager_of(place.unit)
+    }
+}
+
 /// 研修を管理する (courses, their assignments, completions of others and their import): the
 /// administrators, the CISO among them.
 pub struct ManageTraining;
@@ -1761,5 +1831,74 @@ mod tests {
         assert!(authorize::<RecordTrainingCompletion>(&staff, &PersonId(10)).is_err());
         assert!(authorize::<RecordTrainingCompletion>(&manager, &PersonId(9)).is_err());
         assert!(authorize::<RecordTrainingCompletion>(&ciso, &PersonId(9)).is_ok());
+    }
+
+    #[test]
+    fn third_party_registers_are_read_by_staff_and_kept_by_administrators_and_the_unit() {
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let officer = actor(
+            3,
+            Some(12),
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let manager = actor(
+            5,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let other_manager = actor(
+            6,
+            Some(12),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(12)))],
+        );
+        let csirt = actor(7, Some(12), &[(Role::Csirt, Scope::Global)]);
+        let staff = actor(9, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
+        let contractor = actor(8, Some(11), &[(Role::Contractor, Scope::Unit(UnitId(11)))]);
+        for reader in [&ciso, &director, &officer, &manager, &csirt, &staff] {
+            assert!(authorize::<ViewThirdPartyRegisters>(reader, &()).is_ok());
+        }
+        assert!(authorize::<ViewThirdPartyRegisters>(&contractor, &()).is_err());
+        for admin in [&ciso, &director] {
+            assert!(authorize::<ManageCloudServices>(admin, &()).is_ok());
+            assert!(authorize::<ManageSocialAccounts>(admin, &()).is_ok());
+        }
+        for other in [&officer, &manager, &csirt, &staff, &contractor] {
+            assert!(authorize::<ManageCloudServices>(other, &()).is_err());
+            assert!(authorize::<ManageSocialAccounts>(other, &()).is_err());
+        }
+        let cloud = CloudPlace {
+            org: OrgId(1),
+            unit: UnitId(11),
+        };
+        for editor in [&ciso, &director, &officer, &manager] {
+            assert!(authorize::<EditCloudService>(editor, &cloud).is_ok());
+        }
+        for other in [&other_manager, &csirt, &staff, &contractor] {
+            assert!(authorize::<EditCloudService>(other, &cloud).is_err());
+        }
+        let other_org = CloudPlace {
+            org: OrgId(2),
+            unit: UnitId(21),
+        };
+        assert!(authorize::<EditCloudService>(&officer, &other_org).is_err());
+        let owned = SocialPlace {
+            org: Some(OrgId(1)),
+            unit: Some(UnitId(11)),
+        };
+        for reviewer in [&ciso, &director, &officer, &manager] {
+            assert!(authorize::<ReviewSocialAccount>(reviewer, &owned).is_ok());
+        }
+        for other in [&other_manager, &csirt, &staff, &contractor] {
+            assert!(authorize::<ReviewSocialAccount>(other, &owned).is_err());
+        }
+        // Without a responsible person the account is the administrators' alone.
+        let orphan = SocialPlace {
+            org: None,
+            unit: None,
+        };
+        assert!(authorize::<ReviewSocialAccount>(&ciso, &orphan).is_ok());
+        assert!(authorize::<ReviewSocialAccount>(&manager, &orphan).is_err());
+        assert!(authorize::<ReviewSocialAccount>(&officer, &orphan).is_err());
     }
 }

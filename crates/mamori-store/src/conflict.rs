@@ -197,6 +197,24 @@ conflicts! {
     TrainingScopeMissing => "training.scope_missing",
     /// The assignment is recorded as completed already.
     TrainingAlreadyCompleted => "training.already_completed",
+
+    // Cloud services and social-media accounts
+    /// Another cloud service of this provider has this name.
+    CloudServiceTaken => "cloud.service_taken",
+    /// The responsible unit of a cloud service does not exist.
+    CloudUnitMissing => "cloud.unit_missing",
+    /// A cloud service names a 機密性 level the scale does not have.
+    CloudLevelUnknown => "cloud.level_unknown",
+    /// The asset to be placed in a cloud service does not exist.
+    CloudAssetMissing => "cloud.asset_missing",
+    /// The asset is placed in the service already.
+    CloudAssetPlaced => "cloud.asset_placed",
+    /// The asset is not placed in the service.
+    CloudAssetNotPlaced => "cloud.asset_not_placed",
+    /// Another account of this platform has this name.
+    SocialAccountTaken => "social.account_taken",
+    /// The responsible person of a social-media account is not in the directory.
+    SocialOwnerMissing => "social.owner_missing",
 }
 
 impl std::fmt::Display for Conflict {

@@ -8,6 +8,7 @@ mod accounts;
 mod anchor;
 mod assets;
 mod audit;
+mod cloud;
 mod conflict;
 mod controls;
 mod directory;
@@ -17,6 +18,7 @@ mod notices;
 mod policies;
 mod releases;
 mod risks;
+mod social;
 mod sql;
 mod training;
 
@@ -27,6 +29,7 @@ pub use accounts::*;
 pub use anchor::{Anchor, AnchorBreak, AnchorEntry, read_anchor};
 pub use assets::*;
 pub use audit::*;
+pub use cloud::*;
 pub use conflict::Conflict;
 pub use controls::*;
 pub use directory::*;
@@ -36,6 +39,7 @@ pub use notices::*;
 pub use policies::*;
 pub use releases::*;
 pub use risks::*;
+pub use social::*;
 pub use sql::{Backend, SqlStore};
 pub use training::*;
 
@@ -123,6 +127,8 @@ pub trait Store:
     + IncidentStore
     + NoticeStore
     + TrainingStore
+    + CloudStore
+    + SocialStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

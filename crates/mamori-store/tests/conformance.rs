@@ -387,6 +387,8 @@ conformance!(
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
     notices_follow_their_cause_and_mails_leave_the_outbox_once,
     a_course_is_assigned_to_its_audience_and_completed_once,
+    a_cloud_service_keeps_its_levels_and_flags_an_asset_placed_against_its_class,
+    a_social_media_account_has_an_owner_in_post_and_keeps_its_reviews,
 );
 
 #[path = "conformance/assets.rs"]
@@ -408,6 +410,10 @@ use notices::*;
 #[path = "conformance/policies.rs"]
 mod policies;
 use policies::*;
+
+#[path = "conformance/registers.rs"]
+mod registers;
+use registers::*;
 
 #[path = "conformance/releases.rs"]
 mod releases;

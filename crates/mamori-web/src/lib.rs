@@ -10,6 +10,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod cloud;
 mod controls;
 mod directory;
 mod exception;
@@ -24,6 +25,7 @@ mod quarantine;
 mod review;
 mod risk;
 mod security_audit;
+mod social;
 mod training;
 
 use std::sync::LazyLock;
@@ -66,6 +68,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(incident::api())
         .merge(notice::api())
         .merge(training::api())
+        .merge(cloud::api())
+        .merge(social::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -122,6 +126,8 @@ pub fn router(state: AppState) -> Router {
         .merge(incident::pages())
         .merge(notice::pages())
         .merge(training::pages())
+        .merge(cloud::pages())
+        .merge(social::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

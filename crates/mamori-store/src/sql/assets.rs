@@ -143,7 +143,7 @@ fn join_ranges(segment: &Segment) -> String {
         .join("\n")
 }
 
-async fn load_scales(conn: &mut AnyConnection) -> Result<Scales> {
+pub(super) async fn load_scales(conn: &mut AnyConnection) -> Result<Scales> {
     let mut scales = Scales::mic_default(false);
     let rows = sqlx::query("SELECT dimension, levels FROM classification_scales")
         .fetch_all(&mut *conn)

@@ -9,7 +9,7 @@
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
 //! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`,
-//! `incidents`, `training`, `notices`);
+//! `incidents`, `training`, `cloud`, `social`, `notices`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -31,6 +31,7 @@ mod accounts;
 mod assets;
 mod audit;
 mod audits;
+mod cloud;
 mod controls;
 mod directory;
 mod exceptions;
@@ -41,6 +42,7 @@ mod policies;
 mod releases;
 mod reviews;
 mod risks;
+mod social;
 mod training;
 
 /// Which database a store runs on.
@@ -153,6 +155,11 @@ impl Backend {
                     include_str!("../../migrations/sqlite/0017_training.sql"),
                 ),
                 (
+                    18,
+                    "cloud_social",
+                    include_str!("../../migrations/sqlite/0018_cloud_social.sql"),
+                ),
+                (
                     20,
                     "notices",
                     include_str!("../../migrations/sqlite/0020_notices.sql"),
@@ -238,6 +245,11 @@ impl Backend {
                     17,
                     "training",
                     include_str!("../../migrations/postgres/0017_training.sql"),
+                ),
+                (
+                    18,
+                    "cloud_social",
+                    include_str!("../../migrations/postgres/0018_cloud_social.sql"),
                 ),
                 (
                     20,

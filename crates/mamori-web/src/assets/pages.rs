@@ -321,6 +321,8 @@ struct AssetPage {
     units: Vec<mamori_core::org::Unit>,
     segments: Vec<SegmentEntry>,
     scales: Scales,
+    /// 外部サービス the asset is placed in, each with the levels it does not take.
+    placements: Vec<mamori_store::AssetPlacement>,
 }
 
 impl AssetPage {
@@ -363,6 +365,7 @@ pub async fn asset(
         Ok(dir) => state.store.list_units(&dir, None).await?,
         Err(_) => Vec::new(),
     };
+    let placements = state.store.asset_placements(asset.id).await?;
     let levels = Dimension::ALL
         .into_iter()
         .map(|d| {
@@ -386,6 +389,7 @@ pub async fn asset(
         units,
         segments,
         scales,
+        placements,
     }))
     .into_response())
 }

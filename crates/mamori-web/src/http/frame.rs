@@ -1,7 +1,9 @@
 //! What every HTML page uses: the layout's frame, rendering, the error page, dates typed in forms
 //! and the collection of a form's field errors.
 
-use mamori_core::authz::{ManageAccounts, ViewAudit, ViewDirectory, authorize};
+use mamori_core::authz::{
+    ManageAccounts, ViewAudit, ViewDirectory, ViewThirdPartyRegisters, authorize,
+};
 use mamori_core::role::Role;
 use mamori_core::text::Name;
 use mamori_core::time;
@@ -30,6 +32,8 @@ pub struct Frame {
     pub can_assurance: bool,
     /// 情報セキュリティ監査: the administrators and the auditors.
     pub can_audits: bool,
+    /// 外部サービス and SNSアカウント: every member of staff.
+    pub can_registers: bool,
 }
 
 impl Frame {
@@ -46,6 +50,7 @@ impl Frame {
             can_risks: user.actor.oversees_risks(),
             can_assurance: user.actor.oversees_assurance(),
             can_audits: user.actor.reads_audits(),
+            can_registers: authorize::<ViewThirdPartyRegisters>(&user.actor, &()).is_ok(),
         }
     }
 
@@ -62,6 +67,7 @@ impl Frame {
             can_risks: false,
             can_assurance: false,
             can_audits: false,
+            can_registers: false,
         }
     }
 

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 115] = [
+const MATRIX: [(&str, &str); 126] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1687,6 +1687,17 @@ const MATRIX: [(&str, &str); 115] = [
     ("GET /training/assignments", "AAAAAAAA"),
     ("POST /training/assignments/{id}/complete", "AAFFNFNN"),
     ("POST /training/import", "AAFFFFFF"),
+    ("GET /cloud-services", "AAAAAAAF"),
+    ("POST /cloud-services", "AAFFFFFF"),
+    ("GET /cloud-services/{id}", "AAAAAAAF"),
+    ("PUT /cloud-services/{id}", "AAAAFFFF"),
+    ("POST /cloud-services/{id}/assets", "AAAAFFFF"),
+    ("DELETE /cloud-services/{id}/assets/{asset_id}", "AAAAFFFF"),
+    ("GET /social-media-accounts", "AAAAAAAF"),
+    ("POST /social-media-accounts", "AAFFFFFF"),
+    ("GET /social-media-accounts/{id}", "AAAAAAAF"),
+    ("PUT /social-media-accounts/{id}", "AAFFFFFF"),
+    ("POST /social-media-accounts/{id}/reviews", "AAAAFFFF"),
 ];
 
 #[tokio::test]
@@ -1931,6 +1942,30 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .await
         .expect(StatusCode::CREATED)["id"]
         .clone();
+    // 外部サービス of unit B and an SNS account whose responsible person is in unit B.
+    let service_body = |n: usize| {
+        json!({"provider": "クラウド株式会社", "name": format!("共有{n}"), "classes": ["2", "1"],
+            "unit_id": w.unit_b})
+    };
+    let service_of_b = post("/api/v1/cloud-services")
+        .token(&w.ciso.token)
+        .json(service_body(0))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let placements = format!("/api/v1/cloud-services/{service_of_b}/assets");
+    let social_body = |n: usize| {
+        json!({"platform": "X", "account_name": format!("@city{n}"), "url": "https://x.com/city",
+            "owner_id": w.person_b, "rules": "承認済みの記事のみ"})
+    };
+    let social_of_b = post("/api/v1/social-media-accounts")
+        .token(&w.ciso.token)
+        .json(social_body(0))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
     let review = post("/api/v1/reviews")
         .token(&w.ciso.token)
         .json(json!({"title": "見直し", "held_on": "2027-02-15", "inspection_ids": [inspection]}))
@@ -1967,6 +2002,8 @@ async fn every_role_meets_every_route_as_the_rules_say() {
             let n = i + 1;
             // A role assignment left behind by the attempt, to be taken away after it.
             let mut leftover = None;
+            // A placement left behind, or one taken away, to be undone after it.
+            let unplace_after = route == "POST /cloud-services/{id}/assets";
             let call = match route {
                 "GET /me" => get("/api/v1/me"),
                 "GET /waiting" => get("/api/v1/waiting"),
@@ -2261,6 +2298,45 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "text/csv",
                     "email,course,completed_on\nsaburo@city.example.lg.jp,SEC,2026-11-02\n",
                 ),
+                "GET /cloud-services" => get("/api/v1/cloud-services"),
+                "POST /cloud-services" => post("/api/v1/cloud-services").json(service_body(n)),
+                "GET /cloud-services/{id}" => {
+                    get(&format!("/api/v1/cloud-services/{service_of_b}"))
+                }
+                "PUT /cloud-services/{id}" => Call::new(
+                    Method::PUT,
+                    &format!("/api/v1/cloud-services/{service_of_b}"),
+                )
+                .json(service_body(0)),
+                "POST /cloud-services/{id}/assets" => {
+                    post(&placements).json(json!({"asset_id": secret_b}))
+                }
+                "DELETE /cloud-services/{id}/assets/{asset_id}" => {
+                    // Placed again before each role, so that every role meets the same service.
+                    post(&placements)
+                        .token(&w.ciso.token)
+                        .json(json!({"asset_id": secret_b}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::OK);
+                    delete(&format!("{placements}/{secret_b}"))
+                }
+                "GET /social-media-accounts" => get("/api/v1/social-media-accounts"),
+                "POST /social-media-accounts" => {
+                    post("/api/v1/social-media-accounts").json(social_body(n))
+                }
+                "GET /social-media-accounts/{id}" => {
+                    get(&format!("/api/v1/social-media-accounts/{social_of_b}"))
+                }
+                "PUT /social-media-accounts/{id}" => Call::new(
+                    Method::PUT,
+                    &format!("/api/v1/social-media-accounts/{social_of_b}"),
+                )
+                .json(social_body(0)),
+                "POST /social-media-accounts/{id}/reviews" => post(&format!(
+                    "/api/v1/social-media-accounts/{social_of_b}/reviews"
+                ))
+                .json(json!({"note": format!("点検{n}")})),
                 "GET /reviews" => get("/api/v1/reviews"),
                 "POST /reviews" => post("/api/v1/reviews").json(json!({
                     "title": format!("見直し{n}"), "held_on": "2027-02-15", "audit_ids": [],
@@ -2309,6 +2385,20 @@ async fn every_role_meets_every_route_as_the_rules_say() {
             if route == "DELETE /role-assignments/{id}" && got == 'A' {
                 leftover = None;
             }
+            if unplace_after && got == 'A' {
+                delete(&format!("{placements}/{secret_b}"))
+                    .token(&w.ciso.token)
+                    .send(&w.app)
+                    .await
+                    .expect(StatusCode::OK);
+            }
+            if route == "DELETE /cloud-services/{id}/assets/{asset_id}" && got != 'A' {
+                delete(&format!("{placements}/{secret_b}"))
+                    .token(&w.ciso.token)
+                    .send(&w.app)
+                    .await
+                    .expect(StatusCode::OK);
+            }
             if let Some(path) = leftover {
                 delete(&path)
                     .token(&w.ciso.token)
@@ -2334,5 +2424,6 @@ mod controls;
 mod incident;
 mod inspection;
 mod policy;
+mod registers;
 mod risk;
 mod training;

@@ -176,6 +176,12 @@ pub struct Fixture {
     pub review: i64,
     /// An incident reported by the member of staff of unit A1.
     pub incident: i64,
+    /// Per user, a 外部サービス of unit A1 taking 機密性2 and 1, empty; and one with the open
+    /// asset of unit A1 placed in it.
+    pub cloud_empty: Vec<i64>,
+    pub cloud_placed: Vec<i64>,
+    /// An SNS account whose responsible person is `person_a1` (unit A1).
+    pub social_account: i64,
     /// A training course for everyone on the staff, opened by the CISO; per user, their own
     /// assignment of it (the contractor, who has none, gets `person_b1`'s), and the assignment
     /// of their spare person (unit A2).
@@ -569,6 +575,10 @@ impl App {
             ("{finding_b1}", fx.finding_b1.to_string()),
             ("{action_open}", fx.action_open[i].to_string()),
             ("{action_done}", fx.action_done[i].to_string()),
+            ("{cloud_empty}", fx.cloud_empty[i].to_string()),
+            ("{cloud_placed}", fx.cloud_placed[i].to_string()),
+            ("{cloud}", fx.cloud_empty[0].to_string()),
+            ("{social_account}", fx.social_account.to_string()),
             ("{nn}", format!("{:02}", 50 + i)),
             ("{security_audit}", fx.security_audit.to_string()),
             ("{exception_open}", fx.exception_open[i].to_string()),
@@ -1066,7 +1076,76 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         (opened.course.id.0, own, spare)
     };
 
+    // 外部サービス of unit A1 taking 機密性2 and 1, per user one empty and one with the open
+    // asset of unit A1 placed in it; and an SNS account of unit A1's colleague.
+    let (cloud_empty, cloud_placed) = {
+        use mamori_core::authz::{EditCloudService, ManageCloudServices};
+        use mamori_store::{CloudServiceInput, CloudStore as _};
+        let manage = authorize::<ManageCloudServices>(&admin, &()).unwrap();
+        let mut empty = Vec::new();
+        let mut placed = Vec::new();
+        for who in EVERYONE {
+            for (list, kind) in [(&mut empty, "empty"), (&mut placed, "placed")] {
+                let made = store
+                    .create_cloud_service(
+                        &manage,
+                        CloudServiceInput {
+                            provider: "クラウド株式会社".into(),
+                            name: format!("{kind} {}", who.name()),
+                            rules: String::new(),
+                            classes: vec!["2".into(), "1".into()],
+                            ismap: None,
+                            unit: unit_a1,
+                        },
+                        &origin,
+                    )
+                    .await
+                    .unwrap();
+                if kind == "placed" {
+                    let edit = authorize::<EditCloudService>(&admin, &made.place()).unwrap();
+                    store
+                        .place_asset(
+                            &edit,
+                            made.id,
+                            mamori_core::asset::AssetId(asset_open_a1),
+                            &origin,
+                        )
+                        .await
+                        .unwrap();
+                }
+                list.push(made.id.0);
+            }
+        }
+        (empty, placed)
+    };
+    let social_account = {
+        use mamori_core::authz::ManageSocialAccounts;
+        use mamori_store::{SocialAccountInput, SocialStore as _};
+        store
+            .create_social_account(
+                &authorize::<ManageSocialAccounts>(&admin, &()).unwrap(),
+                SocialAccountInput {
+                    platform: "X".into(),
+                    account_name: "@fixture".into(),
+                    url: "https://x.com/fixture".into(),
+                    owner: person_a1,
+                    rules: "広報課が承認した記事のみ".into(),
+                    two_factor: true,
+                    review_months: 12,
+                    last_reviewed_on: None,
+                },
+                &origin,
+            )
+            .await
+            .unwrap()
+            .id
+            .0
+    };
+
     Fixture {
+        cloud_empty,
+        cloud_placed,
+        social_account,
         course,
         assignment_own,
         assignment_spare,
