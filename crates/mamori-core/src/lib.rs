@@ -22,6 +22,7 @@ pub mod risk;
 pub mod role;
 pub mod segment;
 pub mod text;
+pub mod third_party;
 pub mod time;
 
 pub use authz::{Actor, Denied, Granted};

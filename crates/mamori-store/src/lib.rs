@@ -17,6 +17,7 @@ mod policies;
 mod releases;
 mod risks;
 mod sql;
+mod third_parties;
 
 use mamori_core::audit::AuditEvent;
 use mamori_core::{Actor, Clock, UserId};
@@ -34,6 +35,7 @@ pub use policies::*;
 pub use releases::*;
 pub use risks::*;
 pub use sql::{Backend, SqlStore};
+pub use third_parties::*;
 
 /// Errors of the store. `Conflict` and `NotFound` are the caller's business; `Database` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +119,7 @@ pub trait Store:
     + ExceptionStore
     + ReviewStore
     + IncidentStore
+    + ThirdPartyStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

@@ -10,7 +10,9 @@
 mod accounts;
 mod assets;
 mod audit;
+mod contractor;
 mod controls;
+mod designated;
 mod directory;
 mod exception;
 mod finding;
@@ -61,6 +63,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(exception::api())
         .merge(review::api())
         .merge(incident::api())
+        .merge(contractor::api())
+        .merge(designated::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -115,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .merge(exception::pages())
         .merge(review::pages())
         .merge(incident::pages())
+        .merge(contractor::pages())
+        .merge(designated::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -40,6 +40,7 @@ mod policies;
 mod releases;
 mod reviews;
 mod risks;
+mod third_parties;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +146,11 @@ impl Backend {
                     "incidents",
                     include_str!("../../migrations/sqlite/0015_incidents.sql"),
                 ),
+                (
+                    16,
+                    "contracts",
+                    include_str!("../../migrations/sqlite/0016_contracts.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -221,6 +227,11 @@ impl Backend {
                     15,
                     "incidents",
                     include_str!("../../migrations/postgres/0015_incidents.sql"),
+                ),
+                (
+                    16,
+                    "contracts",
+                    include_str!("../../migrations/postgres/0016_contracts.sql"),
                 ),
             ],
         }

@@ -1,7 +1,9 @@
 //! What every HTML page uses: the layout's frame, rendering, the error page, dates typed in forms
 //! and the collection of a form's field errors.
 
-use mamori_core::authz::{ManageAccounts, ViewAudit, ViewDirectory, authorize};
+use mamori_core::authz::{
+    ManageAccounts, ViewAudit, ViewContractors, ViewDirectory, ViewThirdParties, authorize,
+};
 use mamori_core::role::Role;
 use mamori_core::text::Name;
 use mamori_core::time;
@@ -30,6 +32,11 @@ pub struct Frame {
     pub can_assurance: bool,
     /// 情報セキュリティ監査: the administrators and the auditors.
     pub can_audits: bool,
+    /// 委託契約 (a contractor's own among them): the roles that oversee third parties and the
+    /// contractors.
+    pub can_contracts: bool,
+    /// 委託事業者 and 指定管理者: the roles that oversee third parties.
+    pub can_third_parties: bool,
 }
 
 impl Frame {
@@ -46,6 +53,8 @@ impl Frame {
             can_risks: user.actor.oversees_risks(),
             can_assurance: user.actor.oversees_assurance(),
             can_audits: user.actor.reads_audits(),
+            can_contracts: authorize::<ViewThirdParties>(&user.actor, &()).is_ok(),
+            can_third_parties: authorize::<ViewContractors>(&user.actor, &()).is_ok(),
         }
     }
 
@@ -62,6 +71,8 @@ impl Frame {
             can_risks: false,
             can_assurance: false,
             can_audits: false,
+            can_contracts: false,
+            can_third_parties: false,
         }
     }
 
