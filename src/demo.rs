@@ -18,6 +18,7 @@ mod incidents;
 mod inspections;
 mod policy;
 mod risks;
+mod third_parties;
 
 pub const ADMIN: &str = "admin";
 pub const DEMO_PASSWORD: &str = "mamori-demo-2026";
@@ -374,6 +375,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     risks::fill_risks(store, orgs[0].0).await?;
     inspections::fill_inspections(store, orgs[0].0).await?;
     incidents::fill_incidents(store).await?;
+    third_parties::fill_third_parties(store, &orgs[0].1).await?;
     Ok(PEOPLE.len())
 }
 

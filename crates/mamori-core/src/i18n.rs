@@ -822,6 +822,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The answers were checked.",
     ),
     (
+        "cli.demo.third_parties",
+        "デモの委託事業者・指定管理者を作れませんでした",
+        "could not make the demonstration's contractors and designated managers",
+    ),
+    (
+        "cli.demo.verification_note",
+        "契約書の条項と提出書類（誓約書・従事者名簿・報告書）を確認した。",
+        "Checked the contract's clauses and the documents handed in (undertakings, list of staff, reports).",
+    ),
+    (
         "cli.directory.groups",
         "group は [[group]] の表で指定してください",
         "group must be given as [[group]] tables",
