@@ -20,7 +20,7 @@ use crate::policy_walk::{log_in, log_out, user_create};
 use crate::support::{PASSWORD, Server, get, post_json};
 
 /// The id at the end of the page's address.
-async fn id_in_url(client: &Client, what: &str) -> String {
+pub(crate) async fn id_in_url(client: &Client, what: &str) -> String {
     let here = url(client).await;
     here.split(['?', '#'])
         .next()
@@ -33,7 +33,7 @@ async fn id_in_url(client: &Client, what: &str) -> String {
 }
 
 /// `mamori token create` for an account: its token.
-async fn token_for(data: &Path, username: &str) -> String {
+pub(crate) async fn token_for(data: &Path, username: &str) -> String {
     let args = [
         "token".to_owned(),
         "create".into(),
