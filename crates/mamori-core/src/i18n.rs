@@ -2178,6 +2178,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Corrective actions to verify",
     ),
     (
+        "home.agreements",
+        "確認が必要な委託契約・指定管理協定",
+        "Contracts and agreements to check",
+    ),
+    (
         "home.exceptions",
         "判断待ちの例外措置",
         "Exceptions to decide",

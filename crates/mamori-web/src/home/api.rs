@@ -34,6 +34,21 @@ mod json {
         pub exceptions: Vec<ExceptionDue>,
         /// Open incidents not yet triaged, for those who triage.
         pub incidents: Vec<IncidentDue>,
+        /// Flagged contracts and 指定管理 agreements the caller checks.
+        pub agreements: Vec<AgreementDue>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct AgreementDue {
+        pub id: i64,
+        /// `contract` or `designated`.
+        pub kind: String,
+        pub title: String,
+        pub ends_on: String,
+        pub ending_soon: bool,
+        pub unverified: bool,
+        /// Mandatory requirement codes it does not carry.
+        pub missing_requirements: Vec<String>,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -186,6 +201,19 @@ async fn waiting(
                 id: i.id.0,
                 title: i.title.clone(),
                 reporter: i.reporter_name.clone(),
+            })
+            .collect(),
+        agreements: waiting
+            .agreements
+            .iter()
+            .map(|f| json::AgreementDue {
+                id: f.agreement.id.0,
+                kind: f.agreement.kind.as_str().to_owned(),
+                title: f.agreement.title.clone(),
+                ends_on: f.agreement.period.ends_on.to_string(),
+                ending_soon: f.flags.ending_soon,
+                unverified: f.flags.unverified,
+                missing_requirements: f.flags.missing.clone(),
             })
             .collect(),
     }))

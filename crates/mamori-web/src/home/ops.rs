@@ -3,7 +3,7 @@
 
 use mamori_core::authz::{
     AcknowledgePolicy, ApprovePolicy, DecideException, RecordMeasureStatus, SignOffInspection,
-    TriageIncident, VerifyCorrectiveAction, authorize,
+    TriageIncident, VerifyAgreement, VerifyCorrectiveAction, authorize,
 };
 use mamori_core::finding::ActionState;
 use mamori_core::policy::VersionState;
@@ -11,6 +11,7 @@ use mamori_core::{Role, Scope};
 
 use mamori_store::{CorrectiveAction, Incident, MeasureException, PendingUnit, Risk};
 
+use crate::http::agreements::{Flagged, flag};
 use crate::http::{AppError, AppState, User};
 
 /// A version of a document that waits for the person.
@@ -58,6 +59,9 @@ pub struct Waiting {
     pub exceptions: Vec<MeasureException>,
     /// Open incidents the person triages that are not triaged yet.
     pub incidents: Vec<Incident>,
+    /// Contracts and 指定管理 agreements the person checks that are flagged (ending soon, a
+    /// requirement unchecked too long, a mandatory one missing).
+    pub agreements: Vec<Flagged>,
 }
 
 /// How far ahead a risk's review is announced.
@@ -173,5 +177,15 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
                 && authorize::<TriageIncident>(&user.actor, &i.place()).is_ok()
         })
         .collect();
+    for kind in mamori_core::third_party::AgreementKind::ALL {
+        for agreement in state.store.agreements(kind).await? {
+            if authorize::<VerifyAgreement>(&user.actor, &agreement.place()).is_ok() {
+                let flagged = flag(state, agreement);
+                if flagged.flags.any() {
+                    waiting.agreements.push(flagged);
+                }
+            }
+        }
+    }
     Ok(waiting)
 }

@@ -120,6 +120,19 @@ async fn a_contract_is_flagged_until_its_unit_checks_every_requirement() {
     assert!(!page.contains("id=\"agreement-ending-soon\""));
     let list = app.get("/contracts", Some(&manager)).await.text();
     assert!(list.contains("unverified"), "{list}");
+    // It waits on the 管理者's home page, and not on the contractor's.
+    let home = section(
+        &app.get("/", Some(&manager)).await.text(),
+        "waiting-agreements",
+        "</ul>",
+    );
+    assert!(
+        home.contains(&format!("/contracts/{}\"", fx.contract)),
+        "{home}"
+    );
+    let vendor = app.login(Who::Contractor).await;
+    let theirs = app.get("/", Some(&vendor)).await.text();
+    assert!(!theirs.contains("waiting-agreements"), "{theirs}");
 
     let check = async |requirement: &str| {
         app.post(

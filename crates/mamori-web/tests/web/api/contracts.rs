@@ -117,6 +117,14 @@ async fn a_contract_is_flagged_checked_and_read_by_its_contractor_alone() {
     );
     assert_eq!(contract["flags"]["ending_soon"], false);
     let path = format!("/api/v1/contracts/{}", contract["id"]);
+    // It waits for the unit's 管理者, who checks it.
+    let waiting = get("/api/v1/waiting")
+        .token(&manager.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(waiting["agreements"][0]["id"], contract["id"]);
+    assert_eq!(waiting["agreements"][0]["unverified"], true);
 
     // The contractor reads their contract, its asset and its 対策基準 in review; nothing else.
     let mine = get("/api/v1/contracts")
