@@ -19,6 +19,7 @@ mod inspections;
 mod policy;
 mod registers;
 mod risks;
+mod third_parties;
 mod training;
 
 pub const ADMIN: &str = "admin";
@@ -374,6 +375,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     policy::fill_policies(store, orgs[0].0).await?;
     controls::fill_answers(store, orgs[0].0).await?;
     risks::fill_risks(store, orgs[0].0).await?;
+    third_parties::fill_third_parties(store, &orgs[0].1).await?;
     inspections::fill_inspections(store, orgs[0].0).await?;
     incidents::fill_incidents(store).await?;
     training::fill_training(store).await?;

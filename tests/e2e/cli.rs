@@ -301,6 +301,43 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
          FROM incidents i JOIN users u ON u.person_id = i.owner_id ORDER BY i.id",
     );
     assert_eq!(incidents, ["medium 1 tanaka", "high 0 tanaka"]);
+    // Three contracts — checked in the spring and ending soon, never checked, and the one of
+    // the contractor account `hasegawa` — and two 指定管理 agreements, one never checked.
+    let agreements = column(
+        &data,
+        "SELECT a.kind || ' ' || c.name || ' ' || CAST((SELECT COUNT(*) FROM \
+         agreement_verifications v WHERE v.agreement_id = a.id) AS TEXT) FROM agreements a \
+         JOIN contractors c ON c.id = a.contractor_id ORDER BY a.id",
+    );
+    assert_eq!(
+        agreements,
+        [
+            "contract 株式会社さくら情報システム 8",
+            "contract 株式会社みどりデータサービス 0",
+            "contract 株式会社あおぞらソフト 8",
+        ]
+    );
+    let designated = column(
+        &data,
+        "SELECT title || ' ' || managing_body FROM agreements WHERE kind = 'designated' \
+         ORDER BY id",
+    );
+    assert_eq!(
+        designated,
+        [
+            "区民会館 公益財団法人まもり文化振興会",
+            "スポーツセンター まもりスポーツ共同事業体"
+        ]
+    );
+    let granted = column(
+        &data,
+        "SELECT u.username || ' ' || p.tier || ' ' || CAST((SELECT COUNT(*) FROM \
+         agreement_assets x WHERE x.agreement_id = l.agreement_id) AS TEXT) \
+         FROM agreement_people ap JOIN users u ON u.person_id = ap.person_id \
+         JOIN agreement_policies l ON l.agreement_id = ap.agreement_id \
+         JOIN policies p ON p.id = l.policy_id",
+    );
+    assert_eq!(granted, ["hasegawa standard 1"]);
     // This year's training: everyone's course half completed (yamamoto still to do it), the
     // managers' course past its due date with two of them overdue.
     let training = column(

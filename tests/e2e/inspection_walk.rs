@@ -33,7 +33,7 @@ pub(crate) async fn id_in_url(client: &Client, what: &str) -> String {
 }
 
 /// `mamori token create` for an account: its token.
-async fn token_for(data: &Path, username: &str) -> String {
+pub(crate) async fn token_for(data: &Path, username: &str) -> String {
     let args = [
         "token".to_owned(),
         "create".into(),

@@ -7,6 +7,7 @@ mod architecture;
 mod asset_register;
 mod browser;
 mod cli;
+mod contracts_walk;
 mod gateway_crash;
 mod incident_walk;
 mod inspection_walk;

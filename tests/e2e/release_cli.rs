@@ -39,6 +39,7 @@ fn ciso() -> Actor {
         org_id: None,
         unit_id: None,
         roles: vec![(Role::Ciso, Scope::Global)],
+        contract: Default::default(),
     }
 }
 

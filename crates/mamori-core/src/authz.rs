@@ -7,8 +7,9 @@
 
 use std::marker::PhantomData;
 
+use crate::asset::AssetId;
 use crate::org::{OrgId, PersonId, UnitId, UserId};
-use crate::policy::{PolicyPlace, VersionState};
+use crate::policy::{PolicyId, PolicyPlace, Tier, VersionState};
 use crate::release::{QuarantineParties, ReleaseDecision};
 use crate::role::{Role, Scope};
 
@@ -21,6 +22,17 @@ pub struct Actor {
     pub org_id: Option<OrgId>,
     pub unit_id: Option<UnitId>,
     pub roles: Vec<(Role, Scope)>,
+    /// What the contracts in force that list this person name (委託事業者の従事者): loaded with
+    /// the session; empty for everyone else.
+    pub contract: ContractGrants,
+}
+
+/// The assets and policy documents named by the contracts in force that list a person: a
+/// contractor reads these, and nothing else of the register or of the 対策基準 and 実施手順.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContractGrants {
+    pub assets: Vec<AssetId>,
+    pub policies: Vec<PolicyId>,
 }
 
 impl Actor {
@@ -244,6 +256,8 @@ impl Permission for ViewAudit {
 /// Where an asset sits and how its class restricts it, for rules about assets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AssetPlace {
+    /// The asset itself; none for one not yet registered.
+    pub asset: Option<AssetId>,
     pub owner_unit: Option<UnitId>,
     pub owner_org: Option<OrgId>,
     /// The confidentiality level's `rules.restricted` (機密性3, 3A/3B/3C).
@@ -322,11 +336,18 @@ impl Permission for ViewAssets {
 
 /// See one asset in detail. 機密性3 (and 3A/3B/3C, any level whose rules are `restricted`) only
 /// to the owner unit's members and the security roles over it; the store audits every such read.
+/// A contractor sees the assets their contracts in force name, and no other.
 pub struct ViewAssetDetail;
 impl Permission for ViewAssetDetail {
     type Target = AssetPlace;
     const NAME: &'static str = "asset.view_detail";
     fn allows(actor: &Actor, place: &AssetPlace) -> bool {
+        if place
+            .asset
+            .is_some_and(|id| actor.contract.assets.contains(&id))
+        {
+            return true;
+        }
         if actor.is_only_contractor() {
             return false;
         }
@@ -429,8 +450,9 @@ impl Permission for ApproveRelease {
 /// 情報セキュリティポリシーを読む. An effective (or superseded) version is read by everyone
 /// on the staff (with a role other than contractor, or a member of an organisation without
 /// any role); a version not yet in force by whoever manages or approves the document and by
-/// the auditors. Contractors read none: a contract that names a document is for the third-party
-/// register to grant. The basic policy in force is also published without login, outside
+/// the auditors. A contractor reads only the 対策基準 and 実施手順 that their contracts in force
+/// name, every version past the draft (one in review is the text they will work to), and never
+/// a draft being written. The basic policy in force is also published without login, outside
 /// this rule.
 pub struct ViewPolicy;
 impl Permission for ViewPolicy {
@@ -438,9 +460,13 @@ impl Permission for ViewPolicy {
     const NAME: &'static str = "policy.read";
     fn allows(actor: &Actor, place: &PolicyPlace) -> bool {
         // A member of staff without a role assignment still reads the rules they must follow;
-        // a contractor reads none.
+        // a contractor reads what their contract names.
         if !actor.on_staff() {
-            return false;
+            return place.tier != Tier::Basic
+                && place.state != VersionState::Draft
+                && place
+                    .policy
+                    .is_some_and(|id| actor.contract.policies.contains(&id));
         }
         matches!(
             place.state,
@@ -1075,6 +1101,92 @@ impl Permission for RecordTrainingCompletion {
     }
 }
 
+/// Where a contract or a 指定管理 agreement sits: the unit responsible for it with its
+/// organisation, and the contractor's people it lists (none for a 指定管理 agreement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementPlace {
+    pub org: OrgId,
+    pub unit: UnitId,
+    pub people: Vec<PersonId>,
+}
+
+/// 委託事業者・契約と指定管理者の協定を管理する (register, edit): the administrators (the CISO and
+/// the 統括).
+pub struct ManageThirdParties;
+impl Permission for ManageThirdParties {
+    type Target = ();
+    const NAME: &'static str = "third_party.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
+impl Actor {
+    /// Oversees third parties beyond their own contract: the administrators, the auditors, and
+    /// the 責任者 and 管理者 (each for their organisation's or unit's agreements).
+    fn oversees_third_parties(&self) -> bool {
+        self.is_administrator()
+            || self.has_global(&[Role::Auditor])
+            || self.has(Role::SecurityOfficer)
+            || self.has(Role::SecurityManager)
+    }
+}
+
+/// 委託事業者の一覧を読む (companies, their addresses and contacts): whoever oversees third
+/// parties; a contractor sees their company on their own contract only.
+pub struct ViewContractors;
+impl Permission for ViewContractors {
+    type Target = ();
+    const NAME: &'static str = "contractor.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.oversees_third_parties()
+    }
+}
+
+/// The lists of contracts and agreements: whoever oversees third parties, and the contractors
+/// (who find their own contract there); each item is then [`ViewAgreement`]'s.
+pub struct ViewThirdParties;
+impl Permission for ViewThirdParties {
+    type Target = ();
+    const NAME: &'static str = "third_party.list";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.oversees_third_parties() || actor.has(Role::Contractor)
+    }
+}
+
+/// 契約・協定を読む: the administrators and the auditors, the 責任者 of the responsible unit's
+/// organisation and the unit's 管理者, and the contractor's people the contract lists (their own
+/// contract, and no other).
+pub struct ViewAgreement;
+impl Permission for ViewAgreement {
+    type Target = AgreementPlace;
+    const NAME: &'static str = "agreement.read";
+    fn allows(actor: &Actor, place: &AgreementPlace) -> bool {
+        actor.is_administrator()
+            || actor.has_global(&[Role::Auditor])
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+            || place.people.contains(&actor.person_id)
+    }
+}
+
+/// 遵守状況を確認する (a verification of a requirement): the responsible unit's 管理者, its
+/// organisation's 責任者 and the administrators; never the contractor checked, nor an auditor
+/// by that role alone.
+pub struct VerifyAgreement;
+impl Permission for VerifyAgreement {
+    type Target = AgreementPlace;
+    const NAME: &'static str = "agreement.verify";
+    fn allows(actor: &Actor, place: &AgreementPlace) -> bool {
+        if place.people.contains(&actor.person_id) {
+            return false;
+        }
+        actor.is_administrator()
+            || actor.officer_of(Some(place.org))
+            || actor.manager_of(Some(place.unit))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1087,6 +1199,7 @@ mod tests {
             org_id: Some(OrgId(1)),
             unit_id: unit.map(UnitId),
             roles: roles.to_vec(),
+            contract: ContractGrants::default(),
         }
     }
 
@@ -1192,6 +1305,7 @@ mod tests {
 
     fn asset(unit: i64, restricted: bool, existence_visible: bool) -> AssetPlace {
         AssetPlace {
+            asset: Some(AssetId(unit * 100)),
             owner_unit: Some(UnitId(unit)),
             owner_org: Some(OrgId(1)),
             restricted,
@@ -1448,6 +1562,7 @@ mod tests {
 
     fn policy_place(state: VersionState, editor: Option<i64>) -> PolicyPlace {
         PolicyPlace {
+            policy: Some(PolicyId(1)),
             org: OrgId(1),
             tier: crate::policy::Tier::Standard,
             approver_role: Role::Ciso,
@@ -1900,5 +2015,189 @@ mod tests {
         assert!(authorize::<ReviewSocialAccount>(&ciso, &orphan).is_ok());
         assert!(authorize::<ReviewSocialAccount>(&manager, &orphan).is_err());
         assert!(authorize::<ReviewSocialAccount>(&officer, &orphan).is_err());
+    }
+    fn contractor_of(person: i64, assets: &[i64], policies: &[i64]) -> Actor {
+        Actor {
+            contract: ContractGrants {
+                assets: assets.iter().copied().map(AssetId).collect(),
+                policies: policies.iter().copied().map(PolicyId).collect(),
+            },
+            ..actor(
+                person,
+                Some(10),
+                &[(Role::Contractor, Scope::Unit(UnitId(10)))],
+            )
+        }
+    }
+
+    #[test]
+    fn a_contractor_sees_the_assets_their_contract_names_and_no_other() {
+        // asset(10, ..) is asset 1000; asset(11, ..) is asset 1100.
+        let named = asset(10, false, true);
+        let secret_named = asset(10, true, false);
+        let other = asset(11, false, true);
+        let vendor = contractor_of(1, &[1000], &[]);
+        assert!(authorize::<ViewAssetDetail>(&vendor, &named).is_ok());
+        assert!(
+            authorize::<ViewAssetDetail>(&vendor, &secret_named).is_ok(),
+            "the contract names it, whatever its class"
+        );
+        assert!(authorize::<ViewAssetDetail>(&vendor, &other).is_err());
+        assert!(
+            authorize::<ViewAssets>(&vendor, &()).is_err(),
+            "not the register"
+        );
+        // Outside a contract in force (nothing granted), not even the asset of their own unit.
+        let ended = contractor_of(1, &[], &[]);
+        assert!(authorize::<ViewAssetDetail>(&ended, &named).is_err());
+        let unregistered = AssetPlace {
+            asset: None,
+            ..named
+        };
+        assert!(authorize::<ViewAssetDetail>(&vendor, &unregistered).is_err());
+    }
+
+    #[test]
+    fn a_contractor_reads_the_standards_their_contract_names_past_the_draft() {
+        let standard = |id: i64, tier: crate::policy::Tier, state: VersionState| PolicyPlace {
+            policy: Some(PolicyId(id)),
+            tier,
+            ..policy_place(state, Some(2))
+        };
+        use crate::policy::Tier;
+        let vendor = contractor_of(1, &[], &[5, 6]);
+        for state in [
+            VersionState::InReview,
+            VersionState::Approved,
+            VersionState::Effective,
+            VersionState::Superseded,
+        ] {
+            assert!(
+                authorize::<ViewPolicy>(&vendor, &standard(5, Tier::Standard, state)).is_ok(),
+                "{state:?}"
+            );
+            assert!(
+                authorize::<ViewPolicy>(&vendor, &standard(6, Tier::Procedure, state)).is_ok(),
+                "{state:?}"
+            );
+            assert!(
+                authorize::<ViewPolicy>(&vendor, &standard(7, Tier::Standard, state)).is_err(),
+                "not named: {state:?}"
+            );
+        }
+        assert!(
+            authorize::<ViewPolicy>(&vendor, &standard(5, Tier::Standard, VersionState::Draft))
+                .is_err(),
+            "never a draft"
+        );
+        assert!(
+            authorize::<ViewPolicy>(&vendor, &standard(5, Tier::Basic, VersionState::Effective))
+                .is_err(),
+            "a contract grants 対策基準 and 実施手順 only"
+        );
+        let ended = contractor_of(1, &[], &[]);
+        assert!(
+            authorize::<ViewPolicy>(
+                &ended,
+                &standard(5, Tier::Standard, VersionState::Effective)
+            )
+            .is_err()
+        );
+    }
+
+    fn agreement(unit: i64, people: &[i64]) -> AgreementPlace {
+        AgreementPlace {
+            org: OrgId(1),
+            unit: UnitId(unit),
+            people: people.iter().copied().map(PersonId).collect(),
+        }
+    }
+
+    #[test]
+    fn third_parties_are_managed_by_the_administrators_and_verified_by_the_unit() {
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        let officer = actor(
+            3,
+            Some(11),
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(1)))],
+        );
+        let other_officer = actor(
+            4,
+            None,
+            &[(Role::SecurityOfficer, Scope::Organisation(OrgId(2)))],
+        );
+        let manager = actor(
+            5,
+            Some(10),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(10)))],
+        );
+        let other_manager = actor(
+            6,
+            Some(11),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(11)))],
+        );
+        let auditor = actor(7, Some(10), &[(Role::Auditor, Scope::Global)]);
+        let staff = actor(8, Some(10), &[(Role::Staff, Scope::Unit(UnitId(10)))]);
+        let csirt = actor(9, Some(10), &[(Role::Csirt, Scope::Global)]);
+        let vendor = contractor_of(20, &[], &[]);
+        let other_vendor = contractor_of(21, &[], &[]);
+        let place = agreement(10, &[20]);
+
+        for who in [&ciso, &director] {
+            assert!(authorize::<ManageThirdParties>(who, &()).is_ok());
+        }
+        for who in [
+            &officer,
+            &manager,
+            &auditor,
+            &staff,
+            &csirt,
+            &vendor,
+            &other_officer,
+        ] {
+            assert!(authorize::<ManageThirdParties>(who, &()).is_err());
+        }
+
+        for who in [&ciso, &director, &officer, &manager] {
+            assert!(authorize::<VerifyAgreement>(who, &place).is_ok());
+            assert!(authorize::<ViewAgreement>(who, &place).is_ok());
+        }
+        for who in [
+            &other_officer,
+            &other_manager,
+            &auditor,
+            &staff,
+            &csirt,
+            &vendor,
+        ] {
+            assert!(authorize::<VerifyAgreement>(who, &place).is_err());
+        }
+        // Auditors read; the contractor reads their own contract and no other.
+        assert!(authorize::<ViewAgreement>(&auditor, &place).is_ok());
+        assert!(authorize::<ViewAgreement>(&vendor, &place).is_ok());
+        for who in [
+            &other_officer,
+            &other_manager,
+            &staff,
+            &csirt,
+            &other_vendor,
+        ] {
+            assert!(authorize::<ViewAgreement>(who, &place).is_err());
+        }
+        // A 管理者 who is also listed on the contract does not check it.
+        let listed_manager = agreement(10, &[5]);
+        assert!(authorize::<VerifyAgreement>(&manager, &listed_manager).is_err());
+
+        // The company register: not for contractors or staff; the lists: contractors too.
+        for who in [&ciso, &officer, &manager, &auditor] {
+            assert!(authorize::<ViewContractors>(who, &()).is_ok());
+            assert!(authorize::<ViewThirdParties>(who, &()).is_ok());
+        }
+        for who in [&vendor, &staff, &csirt] {
+            assert!(authorize::<ViewContractors>(who, &()).is_err());
+        }
+        assert!(authorize::<ViewThirdParties>(&vendor, &()).is_ok());
+        assert!(authorize::<ViewThirdParties>(&staff, &()).is_err());
     }
 }

@@ -25,6 +25,7 @@ pub mod role;
 pub mod segment;
 pub mod social;
 pub mod text;
+pub mod third_party;
 pub mod time;
 pub mod training;
 

@@ -50,6 +50,7 @@ pub struct PlacedAsset {
 impl PlacedAsset {
     pub fn place(&self) -> AssetPlace {
         AssetPlace {
+            asset: Some(self.id),
             owner_unit: Some(self.owner_unit),
             owner_org: Some(self.owner_org),
             restricted: self.restricted,

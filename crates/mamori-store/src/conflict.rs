@@ -191,6 +191,21 @@ conflicts! {
     IncidentScopeMissing => "incident.scope_missing",
     /// The incident is closed: it takes notes only.
     IncidentClosed => "incident.closed",
+
+    // Third parties
+    /// An agreement names a unit, contractor, asset, policy document or person that does not
+    /// exist.
+    AgreementScopeMissing => "agreement.scope_missing",
+    /// A person a contract lists does not hold the contractor role.
+    AgreementPersonNotContractor => "agreement.person_not_contractor",
+    /// A contract names a policy document that is not a 対策基準 or 実施手順 (the basic policy is
+    /// published for everyone).
+    AgreementPolicyTier => "agreement.policy_tier",
+    /// A contract has a contractor and no managing body; a 指定管理 agreement a managing body and
+    /// no contractor, people or policy documents.
+    AgreementKindFields => "agreement.kind_fields",
+    /// A verification names a requirement the agreement does not carry.
+    AgreementRequirementNotCarried => "agreement.requirement_not_carried",
     /// A training course of this code exists already.
     TrainingCodeTaken => "training.code_taken",
     /// A course's audience names a unit that does not exist, or an import an assignment.

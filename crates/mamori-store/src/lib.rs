@@ -20,6 +20,7 @@ mod releases;
 mod risks;
 mod social;
 mod sql;
+mod third_parties;
 mod training;
 
 use mamori_core::audit::AuditEvent;
@@ -41,6 +42,7 @@ pub use releases::*;
 pub use risks::*;
 pub use social::*;
 pub use sql::{Backend, SqlStore};
+pub use third_parties::*;
 pub use training::*;
 
 /// Errors of the store. `Conflict` and `NotFound` are the caller's business; `Database` is ours.
@@ -117,6 +119,7 @@ pub trait Store:
     + AuditStore
     + AssetStore
     + ReleaseStore
+    + ThirdPartyStore
     + PolicyStore
     + ControlStore
     + RiskStore

@@ -385,6 +385,7 @@ conformance!(
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
+    agreements_are_checked_verified_and_grant_their_contractors_while_in_force,
     notices_follow_their_cause_and_mails_leave_the_outbox_once,
     a_course_is_assigned_to_its_audience_and_completed_once,
     a_cloud_service_keeps_its_levels_and_flags_an_asset_placed_against_its_class,
@@ -431,6 +432,10 @@ use training::*;
 mod split;
 use split::*;
 
+#[path = "conformance/third_parties.rs"]
+mod third_parties;
+use third_parties::*;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +449,7 @@ fn ciso() -> Actor {
         org_id: None,
         unit_id: None,
         roles: vec![(Role::Ciso, Scope::Global)],
+        contract: Default::default(),
     }
 }
 
@@ -3000,6 +3006,7 @@ async fn list_audit_excludes_auditors_own_unit(fx: Fx) {
         org_id: Some(OrgId(1)),
         unit_id: Some(UnitId(5)),
         roles: vec![(Role::Auditor, Scope::Global)],
+        contract: Default::default(),
     };
     let view = authorize::<ViewAudit>(&auditor, &()).expect("auditors view the trail");
     let all = AuditFilter {
@@ -3024,6 +3031,7 @@ async fn list_audit_excludes_auditors_own_unit(fx: Fx) {
     // An administrator who is also an auditor sees everything.
     let both = Actor {
         roles: vec![(Role::Auditor, Scope::Global), (Role::Ciso, Scope::Global)],
+        contract: Default::default(),
         ..auditor
     };
     let view = authorize::<ViewAudit>(&both, &()).unwrap();

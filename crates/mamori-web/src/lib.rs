@@ -11,7 +11,9 @@ mod accounts;
 mod assets;
 mod audit;
 mod cloud;
+mod contractor;
 mod controls;
+mod designated;
 mod directory;
 mod exception;
 mod finding;
@@ -62,6 +64,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(risk::api())
         .merge(inspection::api())
         .merge(finding::api())
+        .merge(contractor::api())
+        .merge(designated::api())
         .merge(security_audit::api())
         .merge(exception::api())
         .merge(review::api())
@@ -116,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::pages())
         .merge(quarantine::pages())
         .merge(policy::pages())
+        .merge(contractor::pages())
+        .merge(designated::pages())
         .merge(controls::pages())
         .merge(risk::pages())
         .merge(inspection::pages())

@@ -28,7 +28,7 @@ use crate::policy::PolicyText;
 
 pub use applies::{AppliesTo, NetworkModel, SegmentKind, UnitFacts};
 pub use library::{ImportError, ImportErrorKind, MAX_BYTES, export_yaml, import_yaml};
-pub use status::{MAX_LINK_CHARS, MeasureState, Signal, Tally, parse_answer};
+pub use status::{MAX_LINK_CHARS, MeasureState, Signal, Tally, parse_answer, parse_link};
 pub use yaml::{MAX_NESTING, MAX_VALUES};
 
 /// The most requirement nodes in one catalogue.

@@ -94,7 +94,7 @@ pub fn parse_answer(
 
 /// An evidence link: empty, or an `http(s)://` address or a path on a file server
 /// (`\\server\share\…`), without spaces or control characters.
-fn parse_link(raw: &str) -> Result<String, FieldError> {
+pub fn parse_link(raw: &str) -> Result<String, FieldError> {
     let link = raw.trim();
     if link.is_empty() {
         return Ok(String::new());

@@ -185,6 +185,8 @@ pub struct VersionInfo {
 /// What [`crate::authz::ApprovePolicy`] and [`crate::authz::ManagePolicies`] decide on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyPlace {
+    /// The document; none for one not yet stored.
+    pub policy: Option<PolicyId>,
     pub org: OrgId,
     pub tier: Tier,
     pub approver_role: Role,
@@ -197,6 +199,7 @@ impl Policy {
     /// The place of one of its versions, for authorisation.
     pub fn place(&self, version: Option<&VersionInfo>) -> PolicyPlace {
         PolicyPlace {
+            policy: Some(self.id),
             org: self.org_id,
             tier: self.tier,
             approver_role: self.approver_role,

@@ -474,6 +474,7 @@ impl AccountStore for SqlStore {
             org_id: opt_id(&row, "org_id")?.map(OrgId),
             unit_id: opt_id(&row, "unit_id")?.map(UnitId),
             roles,
+            contract: Default::default(),
         }))
     }
 

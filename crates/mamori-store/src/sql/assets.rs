@@ -991,6 +991,7 @@ impl AssetStore for SqlStore {
         .await?
         .map(|row| -> Result<AssetPlace> {
             Ok(AssetPlace {
+                asset: Some(id),
                 owner_unit: Some(UnitId(row.try_get("owner_unit_id")?)),
                 owner_org: Some(OrgId(row.try_get("org_id")?)),
                 restricted: row.try_get::<i64, _>("restricted")? != 0,

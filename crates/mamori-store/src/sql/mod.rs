@@ -43,6 +43,7 @@ mod releases;
 mod reviews;
 mod risks;
 mod social;
+mod third_parties;
 mod training;
 
 /// Which database a store runs on.
@@ -164,6 +165,11 @@ impl Backend {
                     "notices",
                     include_str!("../../migrations/sqlite/0020_notices.sql"),
                 ),
+                (
+                    16,
+                    "contracts",
+                    include_str!("../../migrations/sqlite/0016_contracts.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -255,6 +261,11 @@ impl Backend {
                     20,
                     "notices",
                     include_str!("../../migrations/postgres/0020_notices.sql"),
+                ),
+                (
+                    16,
+                    "contracts",
+                    include_str!("../../migrations/postgres/0016_contracts.sql"),
                 ),
             ],
         }

@@ -19,6 +19,7 @@ use crate::{
 
 fn manage() -> mamori_core::Granted<ManageAssets> {
     grant::<ManageAssets>(&AssetPlace {
+        asset: None,
         owner_unit: None,
         owner_org: None,
         restricted: false,
@@ -28,6 +29,7 @@ fn manage() -> mamori_core::Granted<ManageAssets> {
 
 fn detail() -> mamori_core::Granted<ViewAssetDetail> {
     grant::<ViewAssetDetail>(&AssetPlace {
+        asset: None,
         owner_unit: None,
         owner_org: None,
         restricted: true,
@@ -593,6 +595,7 @@ pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
     assert_eq!(
         place,
         AssetPlace {
+            asset: Some(secret.id),
             owner_unit: Some(r.unit_a),
             owner_org: Some(r.org),
             restricted: true,

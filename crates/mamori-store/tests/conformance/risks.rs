@@ -91,6 +91,7 @@ pub async fn risks_are_recorded_with_their_links_checked_and_every_change_audite
     let asset = s
         .create_asset(
             &grant::<ManageAssets>(&AssetPlace {
+                asset: None,
                 owner_unit: Some(unit),
                 owner_org: Some(org),
                 restricted: false,

@@ -24,6 +24,7 @@ fn view() -> Granted<ViewAssets> {
 
 fn manage() -> Granted<ManageAssets> {
     grant::<ManageAssets>(&AssetPlace {
+        asset: None,
         owner_unit: None,
         owner_org: None,
         restricted: false,
@@ -33,6 +34,7 @@ fn manage() -> Granted<ManageAssets> {
 
 fn detail() -> Granted<ViewAssetDetail> {
     grant::<ViewAssetDetail>(&AssetPlace {
+        asset: None,
         owner_unit: None,
         owner_org: None,
         restricted: true,

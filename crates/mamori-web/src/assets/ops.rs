@@ -287,6 +287,7 @@ async fn unit_place(store: &dyn DirectoryStore, unit: UnitId) -> Result<AssetPla
         .await?
         .ok_or_else(|| AppError::invalid(FieldError::new("unit", FieldErrorKind::UnknownValue)))?;
     Ok(AssetPlace {
+        asset: None,
         owner_unit: Some(unit),
         owner_org: Some(org),
         restricted: false,

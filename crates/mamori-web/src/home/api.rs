@@ -36,6 +36,21 @@ mod json {
         pub incidents: Vec<IncidentDue>,
         /// The caller's training overdue or due within 14 days.
         pub training: Vec<TrainingDue>,
+        /// Flagged contracts and 指定管理 agreements the caller checks.
+        pub agreements: Vec<AgreementDue>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct AgreementDue {
+        pub id: i64,
+        /// `contract` or `designated`.
+        pub kind: String,
+        pub title: String,
+        pub ends_on: String,
+        pub ending_soon: bool,
+        pub unverified: bool,
+        /// Mandatory requirement codes it does not carry.
+        pub missing_requirements: Vec<String>,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -209,6 +224,19 @@ async fn waiting(
                 course_title: a.course_title.clone(),
                 due_on: a.due_on.to_string(),
                 standing: standing.as_str().to_owned(),
+            })
+            .collect(),
+        agreements: waiting
+            .agreements
+            .iter()
+            .map(|f| json::AgreementDue {
+                id: f.agreement.id.0,
+                kind: f.agreement.kind.as_str().to_owned(),
+                title: f.agreement.title.clone(),
+                ends_on: f.agreement.period.ends_on.to_string(),
+                ending_soon: f.flags.ending_soon,
+                unverified: f.flags.unverified,
+                missing_requirements: f.flags.missing.clone(),
             })
             .collect(),
     }))

@@ -3,7 +3,7 @@
 
 use mamori_core::authz::{
     AcknowledgePolicy, ApprovePolicy, DecideException, RecordMeasureStatus, SignOffInspection,
-    TriageIncident, VerifyCorrectiveAction, authorize,
+    TriageIncident, VerifyAgreement, VerifyCorrectiveAction, authorize,
 };
 use mamori_core::finding::ActionState;
 use mamori_core::policy::VersionState;
@@ -13,6 +13,7 @@ use mamori_store::{
     CorrectiveAction, Incident, MeasureException, PendingUnit, Risk, TrainingAssignment,
 };
 
+use crate::http::agreements::{Flagged, flag};
 use crate::http::{AppError, AppState, User};
 
 /// A version of a document that waits for the person.
@@ -60,6 +61,9 @@ pub struct Waiting {
     pub exceptions: Vec<MeasureException>,
     /// Open incidents the person triages that are not triaged yet.
     pub incidents: Vec<Incident>,
+    /// Contracts and 指定管理 agreements the person checks that are flagged (ending soon, a
+    /// requirement unchecked too long, a mandatory one missing).
+    pub agreements: Vec<Flagged>,
     /// The person's training not completed that is overdue or due within 14 days (the
     /// reminder), with its standing.
     pub training: Vec<(TrainingAssignment, mamori_core::training::Standing)>,
@@ -190,5 +194,15 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
         })
         .filter(|(_, standing)| standing.reminds())
         .collect();
+    for kind in mamori_core::third_party::AgreementKind::ALL {
+        for agreement in state.store.agreements(kind).await? {
+            if authorize::<VerifyAgreement>(&user.actor, &agreement.place()).is_ok() {
+                let flagged = flag(state, agreement);
+                if flagged.flags.any() {
+                    waiting.agreements.push(flagged);
+                }
+            }
+        }
+    }
     Ok(waiting)
 }

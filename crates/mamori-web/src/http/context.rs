@@ -287,13 +287,12 @@ async fn identify(
             .live_api_token(&token_digest(token.trim()))
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        ctx.actor = Some(
-            state
-                .store
-                .actor(token.user_id)
-                .await?
-                .ok_or(AppError::Unauthenticated)?,
-        );
+        let actor = state
+            .store
+            .actor(token.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        ctx.actor = Some(with_contract(state, actor).await?);
         ctx.via_token = true;
         ctx.read_only = token.read_only;
         ctx.must_change_password = token.must_change_password;
@@ -306,7 +305,10 @@ async fn identify(
     {
         ctx.csrf = session.csrf_token.clone();
         if !session.mfa_pending {
-            ctx.actor = state.store.actor(session.user_id).await?;
+            ctx.actor = match state.store.actor(session.user_id).await? {
+                Some(actor) => Some(with_contract(state, actor).await?),
+                None => None,
+            };
         }
         if session.mfa_pending || ctx.actor.is_some() {
             ctx.must_change_password = session.must_change_password && !session.mfa_pending;
@@ -628,6 +630,18 @@ fn sheet_problems(error: &mamori_sheet::ImportError, lang: Lang) -> Vec<SheetPro
             })
             .collect(),
     }
+}
+
+/// A contractor acts with what the contracts in force that list them name (the assets and policy
+/// documents they may read); core's rules read it from the actor.
+async fn with_contract(state: &AppState, mut actor: Actor) -> Result<Actor, AppError> {
+    if actor.has(mamori_core::Role::Contractor) {
+        actor.contract = state
+            .store
+            .contract_grants(actor.person_id, state.today())
+            .await?;
+    }
+    Ok(actor)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! and the collection of a form's field errors.
 
 use mamori_core::authz::{
-    ManageAccounts, ViewAudit, ViewDirectory, ViewThirdPartyRegisters, authorize,
+    ManageAccounts, ViewAudit, ViewContractors, ViewDirectory, ViewThirdParties,
+    ViewThirdPartyRegisters, authorize,
 };
 use mamori_core::role::Role;
 use mamori_core::text::Name;
@@ -30,6 +31,11 @@ pub struct Frame {
     /// 自己点検 and 指摘事項: the roles that oversee units (an action's owner reaches their own
     /// from the home page).
     pub can_assurance: bool,
+    /// 委託契約 (a contractor's own among them): the roles that oversee third parties and the
+    /// contractors.
+    pub can_contracts: bool,
+    /// 委託事業者 and 指定管理者: the roles that oversee third parties.
+    pub can_third_parties: bool,
     /// 情報セキュリティ監査: the administrators and the auditors.
     pub can_audits: bool,
     /// 外部サービス and SNSアカウント: every member of staff.
@@ -46,6 +52,8 @@ impl Frame {
             can_directory: authorize::<ViewDirectory>(&user.actor, &()).is_ok(),
             can_accounts: authorize::<ManageAccounts>(&user.actor, &()).is_ok(),
             can_audit: authorize::<ViewAudit>(&user.actor, &()).is_ok(),
+            can_contracts: authorize::<ViewThirdParties>(&user.actor, &()).is_ok(),
+            can_third_parties: authorize::<ViewContractors>(&user.actor, &()).is_ok(),
             can_quarantine: user.ctx.quarantine,
             can_risks: user.actor.oversees_risks(),
             can_assurance: user.actor.oversees_assurance(),
@@ -62,6 +70,8 @@ impl Frame {
             csrf: ctx.csrf.clone(),
             can_directory: false,
             can_accounts: false,
+            can_contracts: false,
+            can_third_parties: false,
             can_audit: false,
             can_quarantine: false,
             can_risks: false,

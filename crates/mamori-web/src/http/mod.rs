@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this module imports no feature module.
 
+pub mod agreements;
 pub mod api;
 pub mod context;
 pub mod error;

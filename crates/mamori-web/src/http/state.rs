@@ -30,6 +30,9 @@ pub struct WebConfig {
     pub evidence_dir: Option<std::path::PathBuf>,
     /// Days within which an emergency 例外措置 must be reported; one reported later is flagged.
     pub exception_report_days: u32,
+    /// When contracts and 指定管理 agreements are flagged: days before the end, days a
+    /// requirement may go unchecked, and the requirements every agreement must carry.
+    pub agreement_rules: mamori_core::third_party::FlagRules,
 }
 
 /// Renders counters in Prometheus text; called off the async threads (it may read folders).
@@ -53,6 +56,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             evidence_dir: None,
             exception_report_days: mamori_core::exception::EMERGENCY_REPORT_DAYS,
+            agreement_rules: mamori_core::third_party::FlagRules::default(),
         }
     }
 }

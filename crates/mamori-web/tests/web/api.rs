@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 126] = [
+const MATRIX: [(&str, &str); 140] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1673,6 +1673,24 @@ const MATRIX: [(&str, &str); 126] = [
     ("GET /incidents/{id}", "AAANANAN"),
     ("POST /incidents/{id}/triage", "AAFNANFN"),
     ("POST /incidents/{id}/events", "AAFNANFN"),
+    // 委託事業者 and 指定管理者: a contract of unit B that lists the contractor's account, and an
+    // agreement of unit B; managed by the administrators, read by the roles over third parties
+    // (and the contract by its contractor), verified by unit B's 管理者, the 責任者 and the
+    // administrators.
+    ("GET /contractors", "AAAAFAFF"),
+    ("POST /contractors", "AAFFFFFF"),
+    ("GET /contractors/{id}", "AAAAFAFF"),
+    ("PUT /contractors/{id}", "AAFFFFFF"),
+    ("GET /contracts", "AAAAFAFA"),
+    ("POST /contracts", "AAFFFFFF"),
+    ("GET /contracts/{id}", "AAAANANA"),
+    ("PUT /contracts/{id}", "AAFFNFNF"),
+    ("POST /contracts/{id}/verifications", "AAAANFNF"),
+    ("GET /designated-managers", "AAAAFAFA"),
+    ("POST /designated-managers", "AAFFFFFF"),
+    ("GET /designated-managers/{id}", "AAAANANN"),
+    ("PUT /designated-managers/{id}", "AAFFNFNN"),
+    ("POST /designated-managers/{id}/verifications", "AAAANFNN"),
     ("GET /notices", "AAAAAAAA"),
     ("PUT /notices/digest", "AAAAAAAA"),
     ("GET /outbox", "AAFFFFFF"),
@@ -1962,6 +1980,38 @@ async fn every_role_meets_every_route_as_the_rules_say() {
     let social_of_b = post("/api/v1/social-media-accounts")
         .token(&w.ciso.token)
         .json(social_body(0))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let contractor_of_b = post("/api/v1/contractors")
+        .token(&w.ciso.token)
+        .json(json!({"name": "株式会社まもり保守", "phone": "03-1234-5678"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let contract_body = json!({
+        "contractor_id": contractor_of_b, "title": "人事給与システム保守", "unit_id": w.unit_b,
+        "starts_on": "2020-04-01", "ends_on": "2099-03-31", "assets": [],
+        "classes": ["2"], "requirements": ["confidentiality", "incident_reporting"],
+        "people": [contractor.person],
+    });
+    let contract_of_b = post("/api/v1/contracts")
+        .token(&w.ciso.token)
+        .json(contract_body.clone())
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    let designated_body = json!({
+        "title": "区民文化センター", "managing_body": "公益財団法人まもり文化振興会",
+        "unit_id": w.unit_b, "starts_on": "2020-04-01", "ends_on": "2099-03-31",
+        "requirements": ["confidentiality"],
+    });
+    let designated_of_b = post("/api/v1/designated-managers")
+        .token(&w.ciso.token)
+        .json(designated_body.clone())
         .send(&w.app)
         .await
         .expect(StatusCode::CREATED)["id"]
@@ -2344,6 +2394,51 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 "GET /reviews/{id}" => get(&format!("/api/v1/reviews/{review}")),
                 "POST /reviews/{id}/versions" => post(&format!("/api/v1/reviews/{review}/versions"))
                     .json(json!({"policy_id": basic, "version": 1})),
+                "GET /contractors" => get("/api/v1/contractors"),
+                "POST /contractors" => {
+                    post("/api/v1/contractors").json(json!({"name": format!("委託先{n}")}))
+                }
+                "GET /contractors/{id}" => get(&format!("/api/v1/contractors/{contractor_of_b}")),
+                "PUT /contractors/{id}" => Call::new(
+                    Method::PUT,
+                    &format!("/api/v1/contractors/{contractor_of_b}"),
+                )
+                .json(json!({"name": "株式会社まもり保守", "note": format!("更新{n}")})),
+                "GET /contracts" => get("/api/v1/contracts"),
+                "POST /contracts" => {
+                    let mut body = contract_body.clone();
+                    body["title"] = json!(format!("契約{n}"));
+                    post("/api/v1/contracts").json(body)
+                }
+                "GET /contracts/{id}" => get(&format!("/api/v1/contracts/{contract_of_b}")),
+                "PUT /contracts/{id}" => {
+                    Call::new(Method::PUT, &format!("/api/v1/contracts/{contract_of_b}"))
+                        .json(contract_body.clone())
+                }
+                "POST /contracts/{id}/verifications" => post(&format!(
+                    "/api/v1/contracts/{contract_of_b}/verifications"
+                ))
+                .json(json!({"requirement": "confidentiality", "outcome": "met",
+                    "checked_on": "2020-05-01", "note": format!("誓約書{n}")})),
+                "GET /designated-managers" => get("/api/v1/designated-managers"),
+                "POST /designated-managers" => {
+                    let mut body = designated_body.clone();
+                    body["title"] = json!(format!("施設{n}"));
+                    post("/api/v1/designated-managers").json(body)
+                }
+                "GET /designated-managers/{id}" => {
+                    get(&format!("/api/v1/designated-managers/{designated_of_b}"))
+                }
+                "PUT /designated-managers/{id}" => Call::new(
+                    Method::PUT,
+                    &format!("/api/v1/designated-managers/{designated_of_b}"),
+                )
+                .json(designated_body.clone()),
+                "POST /designated-managers/{id}/verifications" => post(&format!(
+                    "/api/v1/designated-managers/{designated_of_b}/verifications"
+                ))
+                .json(json!({"requirement": "confidentiality", "outcome": "partly",
+                    "checked_on": "2020-05-01", "link": "https://portal.example.lg.jp/c"})),
                 other => panic!("no request for {other}"),
             };
             let reply = call.token(token).send(&w.app).await;
@@ -2420,6 +2515,7 @@ async fn every_role_meets_every_route_as_the_rules_say() {
     assert_eq!(named, served);
 }
 
+mod contracts;
 mod controls;
 mod incident;
 mod inspection;

@@ -176,6 +176,13 @@ pub struct Fixture {
     pub review: i64,
     /// An incident reported by the member of staff of unit A1.
     pub incident: i64,
+    /// 委託事業者 with a contract of unit A1 in force (2026-04-01 to 2027-03-31) that lists the
+    /// contractor account's person and names the open asset of unit A1 and the first 対策基準 in
+    /// review; and a 指定管理 agreement of unit A1.
+    pub contractor: i64,
+    pub contract: i64,
+    pub contractor_person: PersonId,
+    pub designated: i64,
     /// Per user, a 外部サービス of unit A1 taking 機密性2 and 1, empty; and one with the open
     /// asset of unit A1 placed in it.
     pub cloud_empty: Vec<i64>,
@@ -262,6 +269,7 @@ pub fn admin_actor() -> Actor {
         org_id: None,
         unit_id: None,
         roles: vec![(Role::Ciso, Scope::Global)],
+        contract: Default::default(),
     }
 }
 
@@ -581,6 +589,10 @@ impl App {
             ("{social_account}", fx.social_account.to_string()),
             ("{nn}", format!("{:02}", 50 + i)),
             ("{security_audit}", fx.security_audit.to_string()),
+            ("{contractor}", fx.contractor.to_string()),
+            ("{contract}", fx.contract.to_string()),
+            ("{contractor_person}", fx.contractor_person.to_string()),
+            ("{designated}", fx.designated.to_string()),
             ("{exception_open}", fx.exception_open[i].to_string()),
             ("{exception}", fx.exception_open[0].to_string()),
             ("{review}", fx.review.to_string()),
@@ -825,6 +837,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         .0;
     let new_asset = async |text: &str, unit_id: UnitId, confidentiality: &str| {
         let place = mamori_core::authz::AssetPlace {
+            asset: None,
             owner_unit: Some(unit_id),
             owner_org: store.unit_org(unit_id).await.unwrap(),
             restricted: false,
@@ -1142,7 +1155,90 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .0
     };
 
+    let (contractor, contract, contractor_person, designated) = {
+        use mamori_core::authz::ManageThirdParties;
+        use mamori_core::third_party::{AgreementKind, Period};
+        use mamori_store::{AgreementInput, ContractorInput, ThirdPartyStore as _};
+        let grant = authorize::<ManageThirdParties>(&admin, &()).unwrap();
+        let company = store
+            .create_contractor(
+                &grant,
+                ContractorInput {
+                    name: "株式会社まもり保守".into(),
+                    address: "東京都千代田区1-1".into(),
+                    contact_person: "保守 太郎".into(),
+                    phone: "03-1234-5678".into(),
+                    email: Some("support@hoshu.example.jp".into()),
+                    note: String::new(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        let contractor_person = users
+            .iter()
+            .find(|(w, _, _)| *w == Who::Contractor)
+            .unwrap()
+            .2;
+        let period = Period {
+            starts_on: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
+        };
+        let contract = store
+            .create_agreement(
+                &grant,
+                AgreementInput {
+                    kind: AgreementKind::Contract,
+                    contractor: Some(company.id),
+                    managing_body: String::new(),
+                    title: "庁内ポータル保守".into(),
+                    description: "庁内ポータルの保守・運用".into(),
+                    unit: unit_a1,
+                    period,
+                    assets: vec![asset_open_a1],
+                    classes: vec!["2".into()],
+                    requirements: vec!["confidentiality".into(), "incident_reporting".into()],
+                    people: vec![contractor_person],
+                    policies: vec![policy_review[0]],
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        let designated = store
+            .create_agreement(
+                &grant,
+                AgreementInput {
+                    kind: AgreementKind::Designated,
+                    contractor: None,
+                    managing_body: "公益財団法人まもり文化振興会".into(),
+                    title: "区民文化センター".into(),
+                    description: String::new(),
+                    unit: unit_a1,
+                    period,
+                    assets: Vec::new(),
+                    classes: vec!["2".into()],
+                    requirements: vec!["confidentiality".into()],
+                    people: Vec::new(),
+                    policies: Vec::new(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        (
+            company.id.0,
+            contract.id.0,
+            contractor_person,
+            designated.id.0,
+        )
+    };
+
     Fixture {
+        contractor,
+        contract,
+        contractor_person,
+        designated,
         cloud_empty,
         cloud_placed,
         social_account,

@@ -91,13 +91,15 @@ const MATRIX: &[Row] = &[
     // 機密性3 of unit A1: its members and the security roles over it; nobody else knows of it.
     row("GET",  "/assets/{id}", "/assets/{asset_secret_a1}", &[],                             [200, 200, 200, 200, 404, 200, 200, 200, 404, 404, L  ]),
     row("GET",  "/assets/{id}", "/assets/{asset_open_b1}", &[],                               [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, L  ]),
+    // The open asset of unit A1 is named by the contractor's contract in force.
+    row("GET",  "/assets/{id}", "/assets/{asset_open_a1}", &[],                               [200, 200, 200, 200, 200, 200, 200, 200, 200, 404, L  ]),
     row("POST", "/assets/{id}", "/assets/{asset_open_b1}",
         &[("name", "学務システム"), ("kind", "system"), ("owner_unit_id", "{unit_b1}"), ("segment", "LGWAN"),
           ("confidentiality", "2"), ("integrity", "2"), ("availability", "2")],              [GO,  GO,  403, 403, 403, 403, 403, 403, 404, 404, L  ]),
     row("POST", "/assets/{id}/reclassify", "/assets/{asset_secret_a1}/reclassify",
         &[("confidentiality", "3"), ("integrity", "2"), ("availability", "2"), ("reason", "{who}")], [GO,  GO,  GO,  GO,  404, 403, 403, 403, 404, 404, L  ]),
     row("POST", "/assets/{id}/dispose", "/assets/{asset_open_a1}/dispose",
-        &[("method", "物理破壊"), ("by", "{who}")],                                            [GO,  GO,  GO,  GO,  403, 403, 403, 403, 404, 404, L  ]),
+        &[("method", "物理破壊"), ("by", "{who}")],                                            [GO,  GO,  GO,  GO,  403, 403, 403, 403, 403, 404, L  ]),
     row("GET",  "/segments", "/segments", &[],                                                [200, 200, 200, 200, 200, 200, 200, 200, 403, 403, L  ]),
     row("POST", "/segments", "/segments", &[("code", "SEG-{WHO}"), ("name", "区画 {who}")],   [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("POST", "/segments/{id}", "/segments/{segment}",
@@ -257,6 +259,41 @@ const MATRIX: &[Row] = &[
     row("POST", "/incidents", "/incidents", &[("title", "紛失{who}")],                        [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
     row("GET",  "/incidents/{id}", "/incidents/{incident}", &[],                              [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),
     row("GET",  "/incidents/{id}", "/incidents/99999999", &[],                                [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    // 委託事業者 and 指定管理者: managed by the administrators; read by the roles that oversee
+    // third parties (the officer of organisation A, the 管理者 of unit A1, the auditors); the
+    // contract of unit A1 also by the contractor it lists; verified by the unit's 管理者, its
+    // 責任者 and the administrators, never by the contractor checked.
+    row("GET",  "/contractors", "/contractors", &[],                                          [200, 200, 200, 200, 403, 403, 200, 403, 403, 403, L  ]),
+    row("POST", "/contractors", "/contractors", &[("name", "委託先{who}")],                   [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/contractors/{id}", "/contractors/{contractor}", &[],                        [200, 200, 200, 200, 403, 403, 200, 403, 403, 403, L  ]),
+    row("GET",  "/contractors/{id}", "/contractors/99999999", &[],                            [404, 404, 404, 404, 403, 403, 404, 403, 403, 403, L  ]),
+    row("POST", "/contractors/{id}", "/contractors/{contractor}", &[("name", "株式会社まもり保守"), ("phone", "03-1234-5678")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/contracts", "/contracts", &[],                                              [200, 200, 200, 200, 403, 403, 200, 403, 200, 403, L  ]),
+    row("POST", "/contracts", "/contracts",
+        &[("contractor", "{contractor}"), ("title", "契約{who}"), ("unit", "{unit_a1}"), ("starts_on", "2026-04-01"), ("ends_on", "2027-03-31"), ("requirement-confidentiality", "1")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/contracts/{id}", "/contracts/{contract}", &[],                              [200, 200, 200, 200, 404, 404, 200, 404, 200, 404, L  ]),
+    row("GET",  "/contracts/{id}", "/contracts/99999999", &[],                                [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("POST", "/contracts/{id}", "/contracts/{contract}",
+        &[("contractor", "{contractor}"), ("title", "庁内ポータル保守"), ("unit", "{unit_a1}"), ("starts_on", "2026-04-01"), ("ends_on", "2027-03-31"),
+          ("requirement-confidentiality", "1"), ("requirement-incident_reporting", "1"), ("assets", "{asset_open_a1}"), ("people", "{contractor_person}")],
+                                                                                               [GO,  GO,  403, 403, 404, 404, 403, 404, 403, 404, L  ]),
+    row("POST", "/contracts/{id}/verifications", "/contracts/{contract}/verifications",
+        &[("requirement", "confidentiality"), ("outcome", "met"), ("checked_on", "2026-11-20"), ("note", "誓約書{who}")],
+                                                                                               [GO,  GO,  GO,  GO,  404, 404, 403, 404, 403, 404, L  ]),
+    row("GET",  "/designated-managers", "/designated-managers", &[],                          [200, 200, 200, 200, 403, 403, 200, 403, 200, 403, L  ]),
+    row("POST", "/designated-managers", "/designated-managers",
+        &[("title", "施設{who}"), ("managing_body", "指定管理者{who}"), ("unit", "{unit_a1}"), ("starts_on", "2026-04-01"), ("ends_on", "2031-03-31")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/designated-managers/{id}", "/designated-managers/{designated}", &[],        [200, 200, 200, 200, 404, 404, 200, 404, 404, 404, L  ]),
+    row("GET",  "/designated-managers/{id}", "/designated-managers/{contract}", &[],          [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, L  ]),
+    row("POST", "/designated-managers/{id}", "/designated-managers/{designated}",
+        &[("title", "区民文化センター"), ("managing_body", "公益財団法人まもり文化振興会"), ("unit", "{unit_a1}"), ("starts_on", "2026-04-01"), ("ends_on", "2027-03-31"), ("requirement-confidentiality", "1")],
+                                                                                               [GO,  GO,  403, 403, 404, 404, 403, 404, 404, 404, L  ]),
+    row("POST", "/designated-managers/{id}/verifications", "/designated-managers/{designated}/verifications",
+        &[("requirement", "confidentiality"), ("outcome", "partly"), ("checked_on", "2026-11-20"), ("link", "https://portal.example.lg.jp/check/{who}")],
+                                                                                               [GO,  GO,  GO,  GO,  404, 404, 403, 404, 404, 404, L  ]),
     row("POST", "/incidents/{id}/triage", "/incidents/{incident}/triage", &[("severity", "high")],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/events", "/incidents/{incident}/events", &[("step", "note"), ("note", "記録{who}")],
@@ -2648,6 +2685,7 @@ async fn pages_are_not_cached() {
 
 mod api;
 mod assets;
+mod contracts;
 mod directory_login;
 mod tokens;
 
