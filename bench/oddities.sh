@@ -23,6 +23,9 @@ BASE=${BASE:-733ec56}
 ROUNDS=${ROUNDS:-2}
 WORK=$(mktemp -d)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+# The BASE tree builds in a target directory of its own: the two trees' crates have the same
+# names and paths, and cargo would take one tree's artifacts for the other's.
+BASE_TARGET=${BASE_TARGET:-$CARGO_TARGET_DIR/oddities-base}
 
 cargo fetch --locked -q
 MP=$(cargo metadata --format-version 1 --locked |
@@ -33,28 +36,30 @@ SETS=("$MP/rfc" "$MP/legacy" "$MP/thirdparty" "$MP/malformed" "$WORK/mail_parser
 
 git worktree add -q --detach "$WORK/base" "$BASE"
 trap 'git -C "$ROOT" worktree remove --force "$WORK/base"; rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/base/crates/mamori-sanitize/examples"
 cp crates/mamori-sanitize/examples/quarantine_share.rs "$WORK/base/crates/mamori-sanitize/examples/"
 
 share() {
-    local tree=$1
-    shift
-    (cd "$tree" && cargo run --release --locked -q -p mamori-sanitize --example quarantine_share -- "$@")
+    local tree=$1 target=$2
+    shift 2
+    (cd "$tree" && CARGO_TARGET_DIR=$target cargo run --release --locked -q -p mamori-sanitize \
+        --example quarantine_share -- "$@")
 }
 echo "## before ($BASE)"
-share "$WORK/base" -v "${SETS[@]}"
+share "$WORK/base" "$BASE_TARGET" -v "${SETS[@]}"
 echo
 echo "## after"
-share "$ROOT" -v "${SETS[@]}"
+share "$ROOT" "$CARGO_TARGET_DIR" -v "${SETS[@]}"
 echo
 echo "## after, on_oddity = strict"
-share "$ROOT" --policy 'on_oddity = "strict"' "${SETS[@]}"
+share "$ROOT" "$CARGO_TARGET_DIR" --policy 'on_oddity = "strict"' "${SETS[@]}"
 
 bench_bin() {
-    (cd "$1" && cargo bench --locked -q -p mamori-sanitize --bench throughput --no-run 2>&1 |
-        sed -n 's/.*(\(.*throughput-[0-9a-f]*\))$/\1/p' | tail -1)
+    (cd "$1" && CARGO_TARGET_DIR=$2 cargo bench --locked -q -p mamori-sanitize --bench throughput \
+        --no-run 2>&1 | sed -n 's/.*(\(.*throughput-[0-9a-f]*\))$/\1/p' | tail -1)
 }
-cp "$(bench_bin "$WORK/base")" "$WORK/throughput-before"
-cp "$(bench_bin "$ROOT")" "$WORK/throughput-after"
+cp "$(bench_bin "$WORK/base" "$BASE_TARGET")" "$WORK/throughput-before"
+cp "$(bench_bin "$ROOT" "$CARGO_TARGET_DIR")" "$WORK/throughput-after"
 for i in $(seq "$ROUNDS"); do
     for which in before after; do
         echo
