@@ -55,7 +55,7 @@ echo "## after, on_oddity = strict"
 share "$ROOT" "$CARGO_TARGET_DIR" --policy 'on_oddity = "strict"' "${SETS[@]}"
 
 bench_bin() {
-    (cd "$1" && CARGO_TARGET_DIR=$2 cargo bench --locked -q -p mamori-sanitize --bench throughput \
+    (cd "$1" && CARGO_TARGET_DIR=$2 cargo bench --locked -p mamori-sanitize --bench throughput \
         --no-run 2>&1 | sed -n 's/.*(\(.*throughput-[0-9a-f]*\))$/\1/p' | tail -1)
 }
 cp "$(bench_bin "$WORK/base" "$BASE_TARGET")" "$WORK/throughput-before"
