@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use mamori_sanitize::{Outcome, Policy, Verdict, sanitize_with_budget};
+use mamori_sanitize::{OnOddity, Outcome, Policy, Verdict, sanitize_with_budget};
 
 use crate::messages::msg;
 
@@ -37,6 +37,12 @@ pub struct SanitizeArgs {
     /// when exceeded; default: the policy's limits.time_limit_seconds, 30)
     #[arg(long = "time-limit", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     time_limit: Option<u64>,
+    /// 形式上の不備 (終端のない multipart、綴りの誤った Content-Transfer-Encoding など) を、二通りの
+    /// 読み方が一致しても曖昧とみなす (treat formatting oddities such as a missing closing boundary
+    /// or a misspelt Content-Transfer-Encoding as ambiguities even when both readings agree; the
+    /// policy's `on_oddity = "strict"`)
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(args: SanitizeArgs) -> ExitCode {
@@ -101,10 +107,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn execute(args: &SanitizeArgs) -> anyhow::Result<Verdict> {
-    let policy = match &args.config {
+    let mut policy = match &args.config {
         Some(path) => load_policy(path)?,
         None => Policy::default(),
     };
+    if args.strict {
+        policy.on_oddity = OnOddity::Strict;
+    }
     let input = match &args.input {
         Some(path) => fs::read(path)
             .with_context(|| msg!("cli.sanitize.input_unreadable", path = path.display()))?,

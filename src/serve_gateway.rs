@@ -20,6 +20,7 @@
 //!
 //! [sanitize]                                  # the policy, as `mamori sanitize --config` takes it
 //! quarantine_url = "https://mamori.city.example.lg.jp/quarantine/"
+//! on_oddity = "tolerate-when-agreed"          # or "strict": formatting oddities always ambiguous
 //! ```
 
 use std::net::SocketAddr;
@@ -294,13 +295,18 @@ mod tests {
         assert_eq!(c.policy, mamori_sanitize::Policy::default());
         let with_policy = GatewayFile::parse(
             "listen = \"127.0.0.1:2525\"\nnext_hop = \"127.0.0.1:25\"\naccept_domains = [\"a.jp\"]\n\
-             [sanitize]\nquarantine_url = \"https://mamori.a.jp/quarantine/\"\n",
+             [sanitize]\nquarantine_url = \"https://mamori.a.jp/quarantine/\"\non_oddity = \"strict\"\n",
         )
         .unwrap();
         let c = with_policy.config(Path::new("/d"));
         assert_eq!(
             c.policy.quarantine_url.as_ref().map(|u| u.as_str()),
             Some("https://mamori.a.jp/quarantine/")
+        );
+        assert_eq!(c.policy.on_oddity, mamori_sanitize::OnOddity::Strict);
+        assert_eq!(
+            mamori_sanitize::Policy::default().on_oddity,
+            mamori_sanitize::OnOddity::TolerateWhenAgreed
         );
         for (bad, why) in [
             (
@@ -330,6 +336,10 @@ mod tests {
             ),
             (
                 "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\n[sanitize]\nno_such_rule = 1\n",
+                "[sanitize]",
+            ),
+            (
+                "listen = \"127.0.0.1:1\"\nnext_hop = \"x:25\"\naccept_domains = []\n[sanitize]\non_oddity = \"lenient\"\n",
                 "[sanitize]",
             ),
         ] {

@@ -329,3 +329,51 @@ fn time_limit_must_be_at_least_one_second() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A multipart whose closing delimiter is missing at the end of the message: a formatting oddity
+/// that mail-parser reads the same way.
+const UNTERMINATED: &[u8] = b"From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: x\r\n\
+    MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"u\"\r\n\r\n\
+    --u\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\xe6\x9c\xac\xe6\x96\x87\r\n\
+    --u\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsecond part\r\n";
+
+#[test]
+fn oddities_are_tolerated_by_default_and_quarantined_with_strict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("r.json");
+    let r = report.to_str().expect("utf-8");
+
+    let o = sanitize_cmd(&["--report", r], UNTERMINATED);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).expect("7-bit output");
+    assert!(out.contains("oddities-tolerated"), "{out}");
+    let j = json(&report);
+    assert_eq!(j["verdict"], "sanitized");
+    assert_eq!(j["ambiguities"][0]["kind"], "unterminated-multipart");
+    assert_eq!(j["ambiguities"][0]["tolerated"], true);
+
+    let o = sanitize_cmd(&["--strict", "--report", r], UNTERMINATED);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+    let j = json(&report);
+    assert_eq!(j["verdict"], "quarantined");
+    assert_eq!(j["ambiguities"][0]["kind"], "unterminated-multipart");
+    assert!(j["ambiguities"][0].get("tolerated").is_none());
+
+    // The same from the configuration file's [sanitize] table, as the gateway reads it.
+    let config = dir.path().join("mamori.toml");
+    fs::write(&config, "[sanitize]\non_oddity = \"strict\"\n").expect("config");
+    let o = sanitize_cmd(
+        &["--config", config.to_str().expect("utf-8"), "--report", r],
+        UNTERMINATED,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    fs::write(&config, "[sanitize]\non_oddity = \"sometimes\"\n").expect("config");
+    let o = sanitize_cmd(&["--config", config.to_str().expect("utf-8")], UNTERMINATED);
+    assert_eq!(o.status.code(), Some(2), "an unknown value is refused");
+}

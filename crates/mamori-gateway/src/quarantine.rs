@@ -247,7 +247,16 @@ impl StoredRecord {
             push(part.get("reason"));
         }
         for amb in self.report["ambiguities"].as_array().into_iter().flatten() {
-            push(amb.get("kind"));
+            // A formatting oddity the engine tolerated (both readings agreed) did not hold the
+            // message: it is named as such.
+            match (amb.get("kind"), amb.get("tolerated")) {
+                (Some(serde_json::Value::String(kind)), Some(serde_json::Value::Bool(true))) => {
+                    push(Some(&serde_json::Value::String(format!(
+                        "{kind} (tolerated)"
+                    ))));
+                }
+                (kind, _) => push(kind),
+            }
         }
         push(self.report.get("error"));
         if let Some(hold) = &self.hold_reason {
@@ -571,6 +580,23 @@ mod tests {
         assert_eq!(aa.retain_until_ms(), 50);
         assert_eq!(aa.original_size, Some(14));
         assert_eq!(aa.reasons(), ["executable", "duplicate-header"]);
+        let mut tolerated = aa.records[0].clone();
+        tolerated.report = serde_json::json!({
+            "removed": [],
+            "ambiguities": [
+                {"kind": "unterminated-multipart", "tolerated": true},
+                {"kind": "eight-bit-header", "tolerated": false},
+                {"kind": "charset-mislabelled"},
+            ],
+        });
+        assert_eq!(
+            tolerated.reasons(),
+            [
+                "unterminated-multipart (tolerated)",
+                "eight-bit-header",
+                "charset-mislabelled"
+            ]
+        );
         assert_eq!(aa.verdict(), "sanitized");
     }
 

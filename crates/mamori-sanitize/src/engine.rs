@@ -7,10 +7,11 @@ use sha2::{Digest, Sha256};
 
 use crate::build;
 use crate::charset::decode_text;
+use crate::crosscheck;
 use crate::detect::{Detected, detect};
 use crate::disarm::{self, Failure};
 use crate::html::{HtmlFailure, MAX_HTML_DEPTH, html_to_text, tidy};
-use crate::policy::{OnAmbiguity, Policy, QuarantineUrl};
+use crate::policy::{OnAmbiguity, OnOddity, Policy, QuarantineUrl};
 use crate::report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
 };
@@ -88,6 +89,7 @@ fn time_limit(input: &[u8], message_qid: String, mut ambiguities: Vec<Ambiguity>
         kind: AmbiguityKind::TimeLimit,
         part: "0".into(),
         detail: "the time allowed for this message ran out".into(),
+        tolerated: false,
     });
     quarantine(input, message_qid, ambiguities)
 }
@@ -110,6 +112,7 @@ pub(crate) fn run(
                 kind: AmbiguityKind::LimitExceeded,
                 part: "0".into(),
                 detail: limit.0,
+                tolerated: false,
             });
             return quarantine(input, message_qid, amb);
         }
@@ -118,12 +121,21 @@ pub(crate) fn run(
     if budget.exhausted() {
         return time_limit(input, message_qid, ambiguities);
     }
+    // Formatting oddities are tolerated only when they are all the structural ambiguities there
+    // are, the policy allows it, and the cross-check below reads the message alike.
+    let oddities = scanner.oddities;
+    let tolerable = policy.on_oddity == OnOddity::TolerateWhenAgreed
+        && !oddities.is_empty()
+        && ambiguities
+            .iter()
+            .enumerate()
+            .all(|(i, a)| !a.kind.is_structural() || oddities.contains(&i));
 
     // A second, independent parser must see the same number of entities; a difference is a
     // parser differential that a reader downstream could exploit.
     let ours = count_entities(&root);
     let mut root_headers = None;
-    if !ambiguities.iter().any(|a| a.kind.is_structural()) {
+    if tolerable || !ambiguities.iter().any(|a| a.kind.is_structural()) {
         let parsed = parser.parse(input);
         let theirs = parsed.as_ref().map_or(0, count_parts);
         if ours != theirs && !input.is_empty() {
@@ -131,7 +143,23 @@ pub(crate) fn run(
                 kind: AmbiguityKind::ParserDifferential,
                 part: "0".into(),
                 detail: format!("scanner found {ours} MIME entities, mail-parser {theirs}"),
+                tolerated: false,
             });
+        } else if tolerable && let Some(m) = &parsed {
+            // With oddities, the same count is not enough: the same tree and the same content.
+            match crosscheck::compare(&root, m) {
+                Ok(()) => {
+                    for &i in &oddities {
+                        ambiguities[i].tolerated = true;
+                    }
+                }
+                Err(detail) => ambiguities.push(Ambiguity {
+                    kind: AmbiguityKind::ParserDifferential,
+                    part: "0".into(),
+                    detail,
+                    tolerated: false,
+                }),
+            }
         }
         // When both read the same header block, its fields are not parsed again below.
         if let Some(m) = parsed
@@ -145,7 +173,7 @@ pub(crate) fn run(
         }
     }
 
-    let structural = ambiguities.iter().any(|a| a.kind.is_structural());
+    let structural = ambiguities.iter().any(Ambiguity::is_structural);
     if structural && policy.on_ambiguity == OnAmbiguity::Quarantine {
         return quarantine(input, message_qid, ambiguities);
     }
@@ -195,6 +223,12 @@ pub(crate) fn run(
     }
     if !walk.disarmed.is_empty() {
         walk.actions.insert(Action::FilesDisarmed);
+    }
+    let tolerated: Vec<&Ambiguity> = walk.ambiguities.iter().filter(|a| a.tolerated).collect();
+    if !tolerated.is_empty() {
+        walk.actions.insert(Action::OdditiesTolerated);
+        body.push_str(&oddity_notice(&tolerated));
+        body.push_str("\n\n");
     }
     if !walk.removed.is_empty() || !walk.disarmed.is_empty() {
         body.push_str(&notice(
@@ -394,6 +428,26 @@ fn decode_2231(v: &str, with_charset: bool) -> String {
     decode_text(&bytes, charset).text
 }
 
+/// The notice of tolerated oddities (形式上の不備), one line per oddity in the order found.
+fn oddity_notice(tolerated: &[&Ambiguity]) -> String {
+    let mut s = String::from(
+        "【形式上の不備 (Formatting oddities)】\n\
+         このメールには次の形式上の不備がありましたが、二通りの読み方で内容が一致したため、通常どおり無害化しました。\n\
+         (This message has the following formatting oddities; two independent readings of it agreed on its content, so it was sanitized as usual.)\n",
+    );
+    for (i, a) in tolerated.iter().enumerate() {
+        s.push_str(&format!(
+            "\n[{}] 部分 (part) {}: {} ({})",
+            i + 1,
+            a.part,
+            visible_header_text(&a.detail).replace('\n', " "),
+            a.kind.as_str()
+        ));
+    }
+    s.push_str("\n----------------------------------------");
+    s
+}
+
 fn notice(
     removed: &[RemovedPart],
     disarmed: &[(DisarmedPart, Vec<u8>)],
@@ -513,6 +567,7 @@ impl Walk<'_> {
             kind,
             part: e.index.to_string(),
             detail,
+            tolerated: false,
         });
     }
 

@@ -33,6 +33,18 @@
 //! default) or only its text is kept. A limit exceeded always quarantines. No path writes the
 //! original bytes of a removed part: removed parts contribute only their hash, size and type.
 //!
+//! Some structural findings are formatting oddities (形式上の不備) that real mail carries without
+//! meaning harm: a multipart whose closing delimiter is missing at the end of the message (or
+//! whose last delimiter lacks its closing `--` with nothing after it), a misspelt
+//! Content-Transfer-Encoding that names a known one (`7-bit`, `7bits`, `8 bit`, `plain`,
+//! `quoted-printable; x`), a stray non-header line before a nested part's header fields. By
+//! [`Policy::on_oddity`] (default [`OnOddity::TolerateWhenAgreed`]) such a message, when it has
+//! no other structural ambiguity, is read by mail-parser as well and compared part by part
+//! (`crosscheck`): the same part tree and the same decoded content in every part, and the
+//! oddities are recorded as tolerated in the report and in a notice block at the top of the text
+//! (`oddities-tolerated`); any difference is a `parser-differential` and the message is ambiguous
+//! as before. [`OnOddity::Strict`] treats every oddity as an ambiguity, as the engine did before.
+//!
 //! # Containment of parser failures
 //! - Panics: [`sanitize`] runs the whole engine on its own thread inside
 //!   [`std::panic::catch_unwind`]; a panic in the engine or in a third-party parser becomes a
@@ -70,6 +82,9 @@
 //! # Code map
 //! - `scan`: the strict pre-scan. Sole authority on MIME structure; enforces [`Limits`]; records
 //!   [`Ambiguity`]s. *Invariant:* recursion depth never exceeds `max_depth + 1`.
+//! - `crosscheck`: compares the scan with mail-parser's reading part by part, for messages whose
+//!   only structural findings are oddities. *Invariant:* an oddity is tolerated only when every
+//!   part decodes to the same content in both readings.
 //! - `engine`: cross-checks the scan against mail-parser, walks the tree, decides what is shown
 //!   and what is removed, and assembles the report. *Invariant:* a removed part contributes only
 //!   its hash, size, types and name to the output.
@@ -93,6 +108,7 @@
 
 mod build;
 mod charset;
+mod crosscheck;
 mod detect;
 mod disarm;
 mod engine;
@@ -111,7 +127,7 @@ pub mod mime {
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, Policy, QuarantineUrl};
+pub use policy::{Disarm, FileAction, Limits, OnAmbiguity, OnOddity, Policy, QuarantineUrl};
 pub use pool::{Engine, EnginePool, Input, PoolStats};
 pub use report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
@@ -288,6 +304,7 @@ fn internal_error(input: &[u8], qid: String, detail: String) -> Outcome {
             kind: AmbiguityKind::InternalError,
             part: "0".into(),
             detail,
+            tolerated: false,
         }],
     )
 }

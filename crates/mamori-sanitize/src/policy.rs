@@ -53,12 +53,33 @@ pub enum OnAmbiguity {
     ExtractText,
 }
 
+/// What to do with a formatting oddity (形式上の不備) that real mail carries without meaning harm:
+/// a multipart whose closing delimiter is missing at the end of the message, a misspelt
+/// Content-Transfer-Encoding that names a known one (`7-bit`, `7bits`, `8 bit`, `plain`,
+/// `base64; x`), a stray non-header line before a nested part's header fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnOddity {
+    /// 一致すれば許容 (the default): when the strict pre-scan and the cross-check parser
+    /// (mail-parser) agree on the part tree and on every part's decoded bytes, the oddity is
+    /// recorded in the report and in the notice, and the message is sanitized as usual. When the
+    /// two readings differ, the message is ambiguous (`parser-differential`) and
+    /// [`Policy::on_ambiguity`] decides, as for any other ambiguity.
+    #[default]
+    TolerateWhenAgreed,
+    /// 厳格: every oddity is a structural ambiguity, whatever the two readings say
+    /// (`mamori sanitize --strict`).
+    Strict,
+}
+
 /// 無害化ポリシー: everything a site may configure about the engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     pub limits: Limits,
     pub on_ambiguity: OnAmbiguity,
+    /// Formatting oddities: tolerated when both readings agree (default), or strict.
+    pub on_oddity: OnOddity,
     /// Prefix of quarantine ids, which continue with the first 24 hex digits of the message's SHA-256.
     pub quarantine_id_prefix: String,
     /// Stack size of the thread the engine runs on, in bytes.
@@ -195,6 +216,7 @@ impl Default for Policy {
         Self {
             limits: Limits::default(),
             on_ambiguity: OnAmbiguity::default(),
+            on_oddity: OnOddity::default(),
             quarantine_id_prefix: "q-".into(),
             stack_bytes: 8 * 1024 * 1024,
             disarm: Disarm::default(),

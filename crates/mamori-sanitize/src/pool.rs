@@ -217,6 +217,7 @@ impl EnginePool {
                                     "the engine did not answer within {} s; its thread was abandoned",
                                     hard.as_secs()
                                 ),
+                                tolerated: false,
                             }],
                         );
                     }

@@ -40,6 +40,9 @@ pub enum Action {
     InlineEncodingNeutralised,
     /// Only text was kept from a message with ambiguous structure (policy `extract-text`).
     AmbiguousTextOnly,
+    /// A formatting oddity (形式上の不備) was tolerated because the strict pre-scan and the
+    /// cross-check parser read the message alike; the notice lists it.
+    OdditiesTolerated,
     /// The whole message was quarantined.
     Quarantined,
 }
@@ -59,6 +62,7 @@ impl Action {
             Self::ControlsNeutralised => "controls-neutralised",
             Self::InlineEncodingNeutralised => "inline-encoding-neutralised",
             Self::AmbiguousTextOnly => "ambiguous-text-only",
+            Self::OdditiesTolerated => "oddities-tolerated",
             Self::Quarantined => "quarantined",
         }
     }
@@ -181,6 +185,9 @@ pub enum AmbiguityKind {
     LimitExceeded,
     InternalError,
     UnknownTransferEncoding,
+    /// A misspelt Content-Transfer-Encoding that names a known one (`7-bit`, `8 bit`, `plain`,
+    /// `base64; x`): read as the encoding it names.
+    MisspelledTransferEncoding,
     InvalidBase64,
     EightBitHeader,
     CharsetMislabelled,
@@ -192,6 +199,38 @@ pub enum AmbiguityKind {
 }
 
 impl AmbiguityKind {
+    /// The kind's name, as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DuplicateContentType => "duplicate-content-type",
+            Self::ConflictingContentType => "conflicting-content-type",
+            Self::DuplicateTransferEncoding => "duplicate-transfer-encoding",
+            Self::ConflictingTransferEncoding => "conflicting-transfer-encoding",
+            Self::DuplicateContentDisposition => "duplicate-content-disposition",
+            Self::ConflictingContentDisposition => "conflicting-content-disposition",
+            Self::DuplicateBoundary => "duplicate-boundary",
+            Self::MissingBoundary => "missing-boundary",
+            Self::BoundaryPrefix => "boundary-prefix",
+            Self::EncodedBoundary => "encoded-boundary",
+            Self::UnterminatedMultipart => "unterminated-multipart",
+            Self::DelimiterAfterClose => "delimiter-after-close",
+            Self::MalformedHeader => "malformed-header",
+            Self::NulInHeader => "nul-in-header",
+            Self::ParserDifferential => "parser-differential",
+            Self::LimitExceeded => "limit-exceeded",
+            Self::InternalError => "internal-error",
+            Self::UnknownTransferEncoding => "unknown-transfer-encoding",
+            Self::MisspelledTransferEncoding => "misspelled-transfer-encoding",
+            Self::InvalidBase64 => "invalid-base64",
+            Self::EightBitHeader => "eight-bit-header",
+            Self::CharsetMislabelled => "charset-mislabelled",
+            Self::ConflictingFileName => "conflicting-file-name",
+            Self::NulInBody => "nul-in-body",
+            Self::HtmlTooDeep => "html-too-deep",
+            Self::TimeLimit => "time-limit",
+        }
+    }
+
     /// Structural ambiguities decide how the message is read and so trigger [`crate::OnAmbiguity`];
     /// the others are reported but the content is still read without guessing.
     pub fn is_structural(self) -> bool {
@@ -213,6 +252,7 @@ impl AmbiguityKind {
                 | Self::NulInHeader
                 | Self::ParserDifferential
                 | Self::UnknownTransferEncoding
+                | Self::MisspelledTransferEncoding
         )
     }
 
@@ -232,6 +272,28 @@ pub struct Ambiguity {
     /// Position in the MIME tree (`0` is the top-level entity).
     pub part: String,
     pub detail: String,
+    /// A structural oddity that did not decide the verdict: the strict pre-scan and the
+    /// cross-check parser agreed on the part tree and on every part's decoded bytes, and the
+    /// policy tolerates such oddities ([`crate::OnOddity::TolerateWhenAgreed`]). Absent from the
+    /// JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tolerated: bool,
+}
+
+impl Ambiguity {
+    pub fn new(kind: AmbiguityKind, part: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            part: part.into(),
+            detail: detail.into(),
+            tolerated: false,
+        }
+    }
+
+    /// Whether this ambiguity decides how the message is read (structural and not tolerated).
+    pub fn is_structural(&self) -> bool {
+        self.kind.is_structural() && !self.tolerated
+    }
 }
 
 /// 無害化レポート for one message.
@@ -249,4 +311,59 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disarmed: Vec<DisarmedPart>,
     pub ambiguities: Vec<Ambiguity>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_the_json_names() {
+        use AmbiguityKind::*;
+        for kind in [
+            DuplicateContentType,
+            ConflictingContentType,
+            DuplicateTransferEncoding,
+            ConflictingTransferEncoding,
+            DuplicateContentDisposition,
+            ConflictingContentDisposition,
+            DuplicateBoundary,
+            MissingBoundary,
+            BoundaryPrefix,
+            EncodedBoundary,
+            UnterminatedMultipart,
+            DelimiterAfterClose,
+            MalformedHeader,
+            NulInHeader,
+            ParserDifferential,
+            LimitExceeded,
+            InternalError,
+            UnknownTransferEncoding,
+            MisspelledTransferEncoding,
+            InvalidBase64,
+            EightBitHeader,
+            CharsetMislabelled,
+            ConflictingFileName,
+            NulInBody,
+            HtmlTooDeep,
+            TimeLimit,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
+
+    #[test]
+    fn tolerated_is_written_only_when_true() {
+        let mut a = Ambiguity::new(AmbiguityKind::UnterminatedMultipart, "0", "x");
+        assert!(a.is_structural());
+        assert!(!serde_json::to_string(&a).unwrap().contains("tolerated"));
+        a.tolerated = true;
+        assert!(!a.is_structural());
+        let json = serde_json::to_string(&a).unwrap();
+        assert!(json.contains(r#""tolerated":true"#), "{json}");
+        let back: Ambiguity =
+            serde_json::from_str(r#"{"kind":"unterminated-multipart","part":"0","detail":"x"}"#)
+                .unwrap();
+        assert!(!back.tolerated);
+    }
 }

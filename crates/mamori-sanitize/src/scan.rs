@@ -63,6 +63,9 @@ const MAX_ENCODED_MESSAGE_NESTING: usize = 3;
 pub(crate) struct Scanner<'l> {
     limits: &'l Limits,
     pub ambiguities: Vec<Ambiguity>,
+    /// Positions in `ambiguities` of formatting oddities (形式上の不備): structural, but a policy
+    /// may tolerate them when the cross-check parser reads the message alike.
+    pub oddities: Vec<usize>,
     entities: usize,
     decoded_bytes: usize,
     encoded_messages: usize,
@@ -73,6 +76,7 @@ impl<'l> Scanner<'l> {
         Self {
             limits,
             ambiguities: Vec::new(),
+            oddities: Vec::new(),
             entities: 0,
             decoded_bytes: 0,
             encoded_messages: 0,
@@ -84,7 +88,14 @@ impl<'l> Scanner<'l> {
             kind,
             part: index.to_string(),
             detail: detail.into(),
+            tolerated: false,
         });
+    }
+
+    /// Records an ambiguity that is a formatting oddity (see [`Scanner::oddities`]).
+    fn note_oddity(&mut self, kind: AmbiguityKind, index: usize, detail: impl Into<String>) {
+        self.oddities.push(self.ambiguities.len());
+        self.note(kind, index, detail);
     }
 
     pub fn scan_message(&mut self, raw: &[u8]) -> Result<Entity, LimitExceeded> {
@@ -96,15 +107,18 @@ impl<'l> Scanner<'l> {
             )));
         }
         let raw = skip_mbox_from_line(raw);
-        self.scan_entity(raw, 0, None, &[])
+        self.scan_entity(raw, 0, None, &[], true)
     }
 
+    /// Reads one entity. `at_end`: its bytes run to the end of the message (or of the decoded
+    /// attached message that holds it), so nothing of an enclosing multipart follows it.
     fn scan_entity(
         &mut self,
         raw: &[u8],
         depth: usize,
         default_type: Option<&str>,
         outer_boundaries: &[String],
+        at_end: bool,
     ) -> Result<Entity, LimitExceeded> {
         let index = self.entities;
         self.entities += 1;
@@ -225,7 +239,22 @@ impl<'l> Scanner<'l> {
                 format!("{} Content-Transfer-Encoding fields", cte_values.len()),
             );
         }
-        let cte = cte_values.first().cloned().unwrap_or_default();
+        let cte = match cte_values.first() {
+            None => String::new(),
+            Some(v) => match transfer_encoding(v) {
+                Cte::Known => v.clone(),
+                Cte::Misspelled(name) => {
+                    let shown: String = v.chars().take(40).collect();
+                    self.note_oddity(
+                        AmbiguityKind::MisspelledTransferEncoding,
+                        index,
+                        format!("Content-Transfer-Encoding {shown:?} read as {name}"),
+                    );
+                    name.to_string()
+                }
+                Cte::Unknown => v.clone(),
+            },
+        };
 
         let body = if let Some(subtype) = mime_type.strip_prefix("multipart/") {
             if !matches!(cte.as_str(), "" | "7bit" | "8bit" | "binary") {
@@ -268,8 +297,28 @@ impl<'l> Scanner<'l> {
                     let default_child = (subtype == "digest").then_some("message/rfc822");
                     let mut outer = outer_boundaries.to_vec();
                     outer.push(b.to_string());
-                    let split = split_multipart(body_raw, b.as_bytes());
-                    if !split.terminated {
+                    let mut split = split_multipart(body_raw, b.as_bytes());
+                    if !split.terminated && at_end {
+                        // The last delimiter without its closing "--" and nothing after it: no
+                        // part follows it (mail-parser sees none; a reader that sees one sees it
+                        // empty).
+                        let empty_tail = split.parts.len() > 1
+                            && split.parts.last().is_some_and(|p| {
+                                p.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                            });
+                        if empty_tail {
+                            split.parts.pop();
+                        }
+                        self.note_oddity(
+                            AmbiguityKind::UnterminatedMultipart,
+                            index,
+                            if empty_tail {
+                                "the last boundary delimiter lacks its closing \"--\" and nothing follows it"
+                            } else {
+                                "no closing boundary delimiter at the end of the message"
+                            },
+                        );
+                    } else if !split.terminated {
                         self.note(
                             AmbiguityKind::UnterminatedMultipart,
                             index,
@@ -284,8 +333,16 @@ impl<'l> Scanner<'l> {
                         );
                     }
                     let mut children = Vec::with_capacity(split.parts.len());
-                    for chunk in split.parts {
-                        children.push(self.scan_entity(chunk, depth + 1, default_child, &outer)?);
+                    let last = split.parts.len().saturating_sub(1);
+                    for (i, chunk) in split.parts.into_iter().enumerate() {
+                        let child_at_end = at_end && !split.terminated && i == last;
+                        children.push(self.scan_entity(
+                            chunk,
+                            depth + 1,
+                            default_child,
+                            &outer,
+                            child_at_end,
+                        )?);
                     }
                     Body::Multipart(children)
                 }
@@ -305,7 +362,9 @@ impl<'l> Scanner<'l> {
                 Body::Leaf(inner)
             } else {
                 self.encoded_messages += usize::from(encoded);
-                let child = self.scan_entity(&inner, depth + 1, None, outer_boundaries);
+                // A decoded message is read on its own: its end is the end of its bytes.
+                let child =
+                    self.scan_entity(&inner, depth + 1, None, outer_boundaries, at_end || encoded);
                 self.encoded_messages -= usize::from(encoded);
                 Body::Message(inner, Box::new(child?))
             }
@@ -378,11 +437,21 @@ impl<'l> Scanner<'l> {
         if let Some(at) = malformed_at
             && fields[at..].iter().any(|(n, _)| n.starts_with("content-"))
         {
-            self.note(
-                AmbiguityKind::MalformedHeader,
-                index,
-                "a line that is not a header field comes before MIME header fields",
-            );
+            // In the message's own header block a transfer agent may end the header at such a
+            // line (and some do, inserting a blank line); nested header blocks reach only readers.
+            if index == 0 {
+                self.note(
+                    AmbiguityKind::MalformedHeader,
+                    index,
+                    "a line that is not a header field comes before MIME header fields",
+                );
+            } else {
+                self.note_oddity(
+                    AmbiguityKind::MalformedHeader,
+                    index,
+                    "a stray line that is not a header field comes before the part's MIME header fields",
+                );
+            }
         }
         Ok(fields)
     }
@@ -424,6 +493,41 @@ impl<'l> Scanner<'l> {
             )));
         }
         Ok(decoded)
+    }
+}
+
+/// How a (trimmed, lower-case) Content-Transfer-Encoding value reads.
+#[derive(Debug, PartialEq, Eq)]
+enum Cte {
+    /// One of the names RFC 2045 defines, as written.
+    Known,
+    /// A misspelling of one: separators inside (`7-bit`, `8 bit`, `quoted_printable`), a plural
+    /// (`7bits`), `plain` for the identity encoding, or trailing junk after `;` or `(`
+    /// (`base64; x`). The name it is read as.
+    Misspelled(&'static str),
+    /// Anything else; not guessed at.
+    Unknown,
+}
+
+fn transfer_encoding(v: &str) -> Cte {
+    if matches!(
+        v,
+        "" | "7bit" | "8bit" | "binary" | "base64" | "quoted-printable"
+    ) {
+        return Cte::Known;
+    }
+    let core = v.split([';', '(']).next().unwrap_or_default();
+    let squashed: String = core
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '-' | '_'))
+        .collect();
+    match squashed.as_str() {
+        "7bit" | "7bits" | "plain" => Cte::Misspelled("7bit"),
+        "8bit" | "8bits" => Cte::Misspelled("8bit"),
+        "binary" => Cte::Misspelled("binary"),
+        "base64" => Cte::Misspelled("base64"),
+        "quotedprintable" => Cte::Misspelled("quoted-printable"),
+        _ => Cte::Unknown,
     }
 }
 
@@ -942,6 +1046,41 @@ mod tests {
         let split = split_multipart(body, b"b");
         assert!(split.terminated && !split.delimiter_after_close);
         assert_eq!(split.parts, vec![&b"A\r\n--bx\r\nstill A"[..], &b"B"[..]]);
+    }
+
+    #[test]
+    fn transfer_encoding_misspellings_name_a_known_encoding() {
+        for v in ["", "7bit", "8bit", "binary", "base64", "quoted-printable"] {
+            assert_eq!(transfer_encoding(v), Cte::Known, "{v}");
+        }
+        for (v, name) in [
+            ("7-bit", "7bit"),
+            ("7bits", "7bit"),
+            ("7 bit", "7bit"),
+            ("plain", "7bit"),
+            ("8 bit", "8bit"),
+            ("8-bits", "8bit"),
+            ("8bit; x", "8bit"),
+            ("7bit (as sent)", "7bit"),
+            ("base64; x", "base64"),
+            ("base 64", "base64"),
+            ("quoted_printable", "quoted-printable"),
+            ("binary;", "binary"),
+        ] {
+            assert_eq!(transfer_encoding(v), Cte::Misspelled(name), "{v}");
+        }
+        for v in [
+            "x-uuencode",
+            "6bit",
+            "base64x",
+            "7",
+            "bit",
+            "uuencode",
+            "base32",
+            ";base64",
+        ] {
+            assert_eq!(transfer_encoding(v), Cte::Unknown, "{v}");
+        }
     }
 
     #[test]

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use std::sync::Arc;
 
-use mamori_sanitize::{EnginePool, Outcome, Policy, Verdict, sanitize, sanitize_with_budget};
+use mamori_sanitize::{
+    Action, EnginePool, Outcome, Policy, Verdict, sanitize, sanitize_with_budget,
+};
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -236,6 +238,25 @@ fn run_case(dir: &Path, name: &str) -> Result<(), String> {
     want.sort();
     if got != want {
         errors.push(format!("ambiguities {got:?}, expected {want:?}"));
+    }
+    // A tolerated oddity is named among the actions, and a message read in full (not text only)
+    // has no structural ambiguity left that was not tolerated.
+    let tolerated = report.ambiguities.iter().any(|a| a.tolerated);
+    if tolerated != report.actions.contains(&Action::OdditiesTolerated) {
+        errors.push("tolerated oddities and the oddities-tolerated action disagree".into());
+    }
+    if report.verdict == Verdict::Sanitized
+        && !report.actions.contains(&Action::AmbiguousTextOnly)
+        && report.ambiguities.iter().any(|a| a.is_structural())
+    {
+        errors.push("sanitized in full with a structural ambiguity not tolerated".into());
+    }
+    if report
+        .ambiguities
+        .iter()
+        .any(|a| a.tolerated && !a.kind.is_structural())
+    {
+        errors.push("a non-structural ambiguity marked tolerated".into());
     }
     compare_parts("removed", &report.removed, &case.removed, &mut errors);
     compare_parts("disarmed", &report.disarmed, &case.disarmed, &mut errors);
