@@ -59,6 +59,15 @@ fn dependencies_point_one_way() {
             &["mamori-core", "mamori-store", "mamori-gateway"],
         ),
         (
+            "mamori-notice",
+            &[
+                "mamori-core",
+                "mamori-store",
+                "mamori-gateway",
+                "mamori-sanitize",
+            ],
+        ),
+        (
             "mamori-web",
             &["mamori-core", "mamori-store", "mamori-sheet", "mamori-ldap"],
         ),

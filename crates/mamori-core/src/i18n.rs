@@ -828,11 +828,6 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "could not make the demonstration's contractors and designated managers",
     ),
     (
-        "cli.demo.verification_note",
-        "契約書の条項と提出書類（誓約書・従事者名簿・報告書）を確認した。",
-        "Checked the contract's clauses and the documents handed in (undertakings, list of staff, reports).",
-    ),
-    (
         "cli.demo.training_all",
         "情報セキュリティポリシーの要点、標的型メールへの対応、情報資産の取扱いを学ぶ全職員向けの研修。",
         "For everyone on the staff: the points of the security policy, targeted mail, and handling information assets.",
@@ -851,6 +846,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.demo.training_managers_title",
         "{year}年度 情報セキュリティ管理者研修",
         "Training for information security managers {year}",
+    ),
+    (
+        "cli.demo.verification_note",
+        "契約書の条項と提出書類（誓約書・従事者名簿・報告書）を確認した。",
+        "Checked the contract's clauses and the documents handed in (undertakings, list of staff, reports).",
     ),
     (
         "cli.directory.groups",
@@ -2129,8 +2129,8 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("exception.title", "例外措置", "Exceptions"),
     ("exception.until", "期限", "Until"),
-    ("field.address", "所在地", "Address"),
     ("field.account_name", "アカウント名", "Account name"),
+    ("field.address", "所在地", "Address"),
     ("field.addresses", "IPアドレス", "IP addresses"),
     ("field.administrator", "管理者（担当者）", "Administrator"),
     (
@@ -2617,6 +2617,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.quarantine", "隔離メール", "Quarantine"),
     ("nav.reviews", "見直し", "Reviews"),
     ("nav.risks", "リスク", "Risks"),
+    ("nav.social", "SNSアカウント", "Social media"),
     ("nav.training", "研修", "Training"),
     ("notice.attempts", "試行回数", "Attempts"),
     ("notice.digest", "毎日のまとめメール", "Daily digest"),
@@ -2671,6 +2672,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "External notifications are overdue: {title}",
     ),
     (
+        "notice.kind.training_due",
+        "研修の受講期限が近づいています（または過ぎています）: {title}",
+        "Training is due soon or overdue: {title}",
+    ),
+    (
         "notice.kind.version_in_review",
         "承認を待っている版があります: {title}",
         "A version awaits approval: {title}",
@@ -2710,7 +2716,6 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("notice.title", "お知らせ", "Notices"),
     ("notice.what", "内容", "What"),
     ("notice.when", "日時", "When"),
-    ("nav.social", "SNSアカウント", "Social media"),
     ("org.create", "機関を追加", "Add organisation"),
     ("org.title", "組織体制", "Organisation"),
     ("org.units", "部局・課室", "Units"),

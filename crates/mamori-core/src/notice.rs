@@ -23,16 +23,19 @@ pub enum NoticeKind {
     ActionOverdue,
     /// 承認待ちの版: a policy version in review, to the approvers.
     VersionInReview,
+    /// 研修の受講期限: an assignment due within two weeks or overdue, to the person assigned.
+    TrainingDue,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 6] = [
+    pub const ALL: [NoticeKind; 7] = [
         NoticeKind::IncidentReported,
         NoticeKind::NotificationOverdue,
         NoticeKind::ExceptionRequested,
         NoticeKind::ExceptionExpired,
         NoticeKind::ActionOverdue,
         NoticeKind::VersionInReview,
+        NoticeKind::TrainingDue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl NoticeKind {
             NoticeKind::ExceptionExpired => "exception_expired",
             NoticeKind::ActionOverdue => "action_overdue",
             NoticeKind::VersionInReview => "version_in_review",
+            NoticeKind::TrainingDue => "training_due",
         }
     }
 

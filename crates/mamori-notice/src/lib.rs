@@ -201,7 +201,8 @@ pub async fn compose(
 /// The day's reminders of what is overdue, each thing once a day: corrective actions past their
 /// date (to their owner), external notifications of an open incident past their deadline (to its
 /// owner, or the CSIRT while it has none), approved exceptions past their end (to the unit's
-/// 管理者). How many notices were new.
+/// 管理者), training not completed and due within two weeks or overdue (to the person). How many
+/// notices were new.
 pub async fn sweep(
     store: &dyn Store,
     today: NaiveDate,
@@ -283,8 +284,23 @@ pub async fn sweep(
             );
         }
     }
+    for assignment in store
+        .assignments_due(today + chrono::Days::new(TRAINING_NOTICE_DAYS))
+        .await?
+    {
+        tell(
+            vec![assignment.person],
+            NoticeKind::TrainingDue,
+            assignment.id.0,
+            format!("{} ({})", assignment.course_title, assignment.due_on),
+            "/training".to_owned(),
+        );
+    }
     store.add_notices(&notices).await
 }
+
+/// Training is reminded of from this many days before its due date (as the home page lists it).
+const TRAINING_NOTICE_DAYS: u64 = 14;
 
 /// What a pass of [`send_due`] did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

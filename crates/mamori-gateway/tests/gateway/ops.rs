@@ -232,7 +232,11 @@ async fn the_metrics_endpoint_counts_mail_sent_through_the_gateway() {
     assert!(transcript.contains("552 5.3.4"), "{transcript}");
 
     sink.wait_for(2).await;
-    wait_until(data.path(), "delivered", |c| c.delivered == 2).await;
+    // Counted delivered once the record is written; the queued file goes a moment later.
+    wait_until(data.path(), "delivered", |c| {
+        c.delivered == 2 && c.queued == 0
+    })
+    .await;
     let (_, text) = http_get(metrics, "/metrics").await;
     for line in [
         "mamori_gateway_connections_total 3",

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mamori_core::time::rfc3339_jst;
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ops;
+use crate::http::error::status;
 use crate::http::{ApiJson, AppError, AppState, User};
 
 mod json {
@@ -22,7 +22,7 @@ mod json {
     pub struct Notice {
         pub id: i64,
         /// `incident_reported`, `notification_overdue`, `exception_requested`,
-        /// `exception_expired`, `action_overdue` or `version_in_review`.
+        /// `exception_expired`, `action_overdue`, `version_in_review` or `training_due`.
         pub kind: String,
         /// What it is about.
         pub title: String,
@@ -133,7 +133,7 @@ async fn set_digest(
     ApiJson(body): ApiJson<json::DigestBody>,
 ) -> Result<Response, AppError> {
     ops::set_digest(&state, &user, body.opt_out).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(status::NO_CONTENT.into_response())
 }
 
 /// The outbox of notice mails (administrators).
