@@ -22,6 +22,7 @@ async fn asset(fx: &Fx, org: OrgId, unit: UnitId, title: &str, confidentiality: 
     fx.store()
         .create_asset(
             &grant::<ManageAssets>(&AssetPlace {
+                asset: None,
                 owner_unit: Some(unit),
                 owner_org: Some(org),
                 restricted: false,
