@@ -180,8 +180,22 @@ pub struct QuarantineIndex {
     root: PathBuf,
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// Connections for the pages' reads, which WAL lets run beside the writer and each other.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
     /// What making the index from the folder found, when opening it had to.
     made: Option<Reconciled>,
+}
+
+/// Read connections per index: a page's read never waits for a write or for more than a few
+/// other reads.
+const READERS: usize = 4;
+
+fn connect(path: &Path) -> Result<Connection, QuarantineError> {
+    let conn = Connection::open(path).map_err(db(path))?;
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(db(path))?;
+    Ok(conn)
 }
 
 const COLUMNS: &str = "id, received_ms, verdict, direction, sender, recipients, reasons, subject, \
@@ -247,9 +261,7 @@ impl QuarantineIndex {
 
     fn open_with(root: &Path, make: bool) -> Result<Self, QuarantineError> {
         let path = root.join(FILE);
-        let conn = Connection::open(&path).map_err(db(&path))?;
-        conn.busy_timeout(Duration::from_secs(30))
-            .map_err(db(&path))?;
+        let conn = connect(&path)?;
         // auto_vacuum is fixed when the file is made: freed pages go back to the disk after a
         // purge (`incremental_vacuum`), so that purging keeps the disk flat.
         conn.execute_batch(
@@ -258,10 +270,15 @@ impl QuarantineIndex {
         )
         .map_err(db(&path))?;
         conn.execute_batch(SCHEMA).map_err(db(&path))?;
+        let readers = (0..READERS)
+            .map(|_| connect(&path).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
         let mut index = Self {
             root: root.to_path_buf(),
             path,
             conn: Mutex::new(conn),
+            readers,
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
             made: None,
         };
         let layout: Option<String> = index
@@ -287,6 +304,22 @@ impl QuarantineIndex {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while the lock was held leaves no half-written transaction (it rolls back).
         self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A read connection: a free one if there is, else the next in turn.
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        for reader in &self.readers {
+            if let Ok(guard) = reader.try_lock() {
+                return guard;
+            }
+        }
+        let n = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[n]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -321,7 +354,7 @@ impl QuarantineIndex {
 
     /// One row by id.
     pub fn row(&self, id: &str) -> Result<Option<IndexRow>, QuarantineError> {
-        self.lock()
+        self.read()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM entries WHERE id = ?1"),
                 [id],
@@ -331,7 +364,7 @@ impl QuarantineIndex {
             .map_err(db(&self.path))
     }
 
-    /// Every row, oldest first (for tests and the command line's full listing).
+    /// How many entries the index holds.
     pub fn count(&self) -> Result<u64, QuarantineError> {
         self.lock()
             .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))
@@ -407,7 +440,7 @@ impl QuarantineIndex {
             " ORDER BY received_ms DESC, id DESC LIMIT ?{}",
             args.len()
         ));
-        let conn = self.lock();
+        let conn = self.read();
         let mut statement = conn.prepare_cached(&sql).map_err(db(&self.path))?;
         let mut rows = statement
             .query_map(params_from_iter(args), row_of)
