@@ -407,7 +407,10 @@ impl QuarantineIndex {
         if let Some(reason) = &filter.reason {
             arg(
                 &mut sql,
-                " AND seq IN (SELECT seq FROM entry_keys WHERE kind = 'reason' AND value = ?)",
+                // A reason is common: walk the entries in order and look each up (a page ends
+                // early), rather than gather every entry of the reason first.
+                " AND EXISTS (SELECT 1 FROM entry_keys k WHERE k.kind = 'reason' \
+                 AND k.value = ? AND k.seq = entries.seq)",
                 Value::Text(reason.clone()),
             );
         }
