@@ -95,9 +95,19 @@ struct RunArgs {
     /// further failure.
     #[arg(long, default_value_t = 60)]
     retry_first_secs: u64,
-    /// How long originals are kept in quarantine (days).
+    /// How long originals are kept in quarantine (days), for every verdict; the retention purge
+    /// runs daily.
     #[arg(long, default_value_t = 30)]
     quarantine_days: u64,
+    /// Days to keep the originals of sanitized messages (default: --quarantine-days).
+    #[arg(long)]
+    quarantine_days_sanitized: Option<u64>,
+    /// Days to keep messages quarantined whole (default: --quarantine-days).
+    #[arg(long)]
+    quarantine_days_quarantined: Option<u64>,
+    /// Days to keep outbound mail held for approval (default: --quarantine-days).
+    #[arg(long)]
+    quarantine_days_held: Option<u64>,
     /// 方向: `inbound` (Internet → LGWAN: sanitize) or `outbound` (LGWAN → Internet: check for
     /// 個人番号 and 機密性3 markings, hold what carries any for approval, pass the rest unchanged).
     #[arg(long, value_enum, default_value_t = DirectionArg::Inbound, env = "MAMORI_GATEWAY_DIRECTION")]
@@ -188,7 +198,12 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     config.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     config.retry.lifetime = Duration::from_secs(a.queue_lifetime_hours.saturating_mul(3600));
     config.retry.first_delay = Duration::from_secs(a.retry_first_secs.max(1));
-    config.retention = Duration::from_secs(a.quarantine_days.saturating_mul(86400));
+    config.retention = retention(
+        Some(a.quarantine_days),
+        a.quarantine_days_sanitized,
+        a.quarantine_days_quarantined,
+        a.quarantine_days_held,
+    );
     config.direction = match a.direction {
         DirectionArg::Inbound => Direction::Inbound,
         DirectionArg::Outbound => Direction::Outbound,
@@ -217,6 +232,21 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<ExitCode> {
     stop_requested().await?;
     gateway.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// 保存期間 by verdict: each verdict's own days, else the common days, else 30.
+pub fn retention(
+    all: Option<u64>,
+    sanitized: Option<u64>,
+    quarantined: Option<u64>,
+    held: Option<u64>,
+) -> mamori_gateway::quarantine::Retention {
+    let days = |d: Option<u64>| Duration::from_secs(d.or(all).unwrap_or(30).saturating_mul(86400));
+    mamori_gateway::quarantine::Retention {
+        sanitized: days(sanitized),
+        quarantined: days(quarantined),
+        held: days(held),
+    }
 }
 
 /// Ctrl-C, or SIGTERM from a service manager: stop after the deliveries in progress.

@@ -472,14 +472,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let gateway = match &args.gateway_config {
         Some(path) => {
-            let config = serve_gateway::GatewayFile::read(path)?.config(&args.data.data);
+            let mut config = serve_gateway::GatewayFile::read(path)?.config(&args.data.data);
             let next_hop = config.next_hop()?;
+            // The retention purge runs beside the release workflow, which knows the open
+            // requests (and writes the purge to the audit trail).
+            config.purge_daily = false;
+            let retention = config.retention;
             let gateway = mamori_gateway::Gateway::start(config).await?;
             println!(
                 "{}",
                 msg!("cli.serve.gateway_address", addr = gateway.local_addr())
             );
-            Some((gateway, next_hop))
+            Some((gateway, (next_hop, retention)))
         }
         None => None,
     };
@@ -506,17 +510,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         state = state.with_directory(directory);
     }
     let (stop_releases, stopped) = tokio::sync::watch::channel(false);
-    let releases = gateway.as_ref().map(|(_, next_hop)| {
+    let releases = gateway.as_ref().map(|(_, (next_hop, retention))| {
         let service = Arc::new(mamori_release::QuarantineService::new(
             mamori_release::QuarantineConfig::new(args.data.data.clone(), next_hop.clone()),
         ));
         state = state.clone().with_quarantine(service.clone());
-        tokio::spawn(mamori_release::release_worker(
+        let purge = tokio::spawn(mamori_release::retention_job(
+            store.clone(),
+            service.clone(),
+            *retention,
+            state.clock.clone(),
+            stopped.clone(),
+        ));
+        let worker = tokio::spawn(mamori_release::release_worker(
             state.store.clone(),
             service,
             state.clock.clone(),
             stopped,
-        ))
+        ));
+        (worker, purge)
     });
     tokio::spawn(policy_cmd::bring_into_force(state.store.clone()));
     let mailer = notices.map(|config| {
@@ -548,8 +560,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     })
     .await?;
     let _ = stop_releases.send(true);
-    if let Some(task) = releases {
-        let _ = task.await;
+    if let Some((worker, purge)) = releases {
+        let _ = worker.await;
+        let _ = purge.await;
     }
     if let Some(task) = mailer {
         let _ = task.await;

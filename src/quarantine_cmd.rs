@@ -1,10 +1,12 @@
-//! `mamori quarantine list|show|purge`: the gateway's kept originals, read from its data folder;
+//! `mamori quarantine list|show|purge|reindex`: the gateway's kept originals, read from its data
+//! folder (the list and the purge through the quarantine's index);
 //! `mamori quarantine release|deliver`: 原本の提供 at the command line, through the same request,
 //! approval and delivery as the web pages, with the same rules and the same audit records.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -13,10 +15,13 @@ use clap::{Args, Subcommand};
 use mamori_core::Actor;
 use mamori_core::authz::{ApproveRelease, RequestRelease, authorize};
 use mamori_core::credentials::{dummy_hash, token_digest, verify_password};
+use mamori_core::release::{QuarantineCursor, QuarantineFilter};
 use mamori_core::release::{ReleaseDecision, ReleaseId, ReleaseState, parse_reason, same_address};
 use mamori_core::time;
 use mamori_gateway::NextHop;
-use mamori_gateway::quarantine::{Entry, QuarantineId, QuarantineReader};
+use mamori_gateway::quarantine::{
+    Entry, IndexRow, PurgeRule, Purged, QuarantineId, QuarantineReader,
+};
 use mamori_release::{QuarantineConfig, QuarantineService, deliver_due};
 use mamori_store::{
     AccountStore, Conflict, NewRelease, Origin, ReleaseStore, SqlStore, StoreError, SystemClock,
@@ -30,8 +35,11 @@ pub enum QuarantineCommand {
     List(ListArgs),
     /// 隔離されたメールの詳細と無害化レポート (show one entry's metadata and report)
     Show(ShowArgs),
-    /// 保存期間を過ぎたもの、または指定したものを削除する (purge expired entries, or one by id)
+    /// 保存期間を過ぎたもの、古いもの、または指定したものを削除する (purge expired entries, entries
+    /// older than some days, or one by id; never one whose release is pending)
     Purge(PurgeArgs),
+    /// 索引をフォルダから作り直す (rebuild the quarantine's index from its folder)
+    Reindex(ReindexArgs),
     /// 原本を提供する: 申請と承認を記録し、原本を申請者に配送する (record a request and its approval,
     /// then deliver the original, unsanitized, to the requesting recipient only)
     Release(ReleaseArgs),
@@ -101,6 +109,23 @@ struct DataDir {
     data: PathBuf,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum VerdictArg {
+    Sanitized,
+    Quarantined,
+    Held,
+}
+
+impl VerdictArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sanitized => "sanitized",
+            Self::Quarantined => "quarantined",
+            Self::Held => "held",
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ListArgs {
     #[command(flatten)]
@@ -108,6 +133,39 @@ pub struct ListArgs {
     /// One JSON array instead of a table.
     #[arg(long)]
     json: bool,
+    /// Only entries of this verdict.
+    #[arg(long, value_enum)]
+    verdict: Option<VerdictArg>,
+    /// Received on or after this day (`YYYY-MM-DD`, JST).
+    #[arg(long)]
+    from: Option<String>,
+    /// Received on or before this day (`YYYY-MM-DD`, JST).
+    #[arg(long)]
+    to: Option<String>,
+    /// A part of the sender's address.
+    #[arg(long)]
+    sender: Option<String>,
+    /// A part of a recipient's address.
+    #[arg(long)]
+    recipient: Option<String>,
+    /// A reason code, exactly (`executable`, `my-number`, …).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Entries per page, newest first (1 to 200).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=200))]
+    limit: u16,
+    /// The page after this point, as the previous page named it.
+    #[arg(long)]
+    before: Option<String>,
+    /// Every page, not only the first.
+    #[arg(long, conflicts_with = "before")]
+    all: bool,
+}
+
+#[derive(Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    data: DataDir,
 }
 
 #[derive(Args)]
@@ -125,14 +183,23 @@ pub struct ShowArgs {
 }
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["expired", "id"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["expired", "older_than", "id"])))]
 pub struct PurgeArgs {
+    /// The data folder; when it holds mamori's database (or `--database` names one), open
+    /// release requests are read from it and the purge is written to the audit trail.
     #[command(flatten)]
-    data: DataDir,
+    data: crate::DataArgs,
     /// Remove every entry whose retention has ended.
     #[arg(long)]
     expired: bool,
+    /// Remove every entry received more than this many days ago.
+    #[arg(long, value_name = "DAYS", conflicts_with = "expired")]
+    older_than: Option<u32>,
+    /// With --older-than or --expired: only entries of this verdict.
+    #[arg(long, value_enum)]
+    verdict: Option<VerdictArg>,
     /// Remove this one entry.
+    #[arg(conflicts_with_all = ["expired", "older_than", "verdict"])]
     id: Option<String>,
 }
 
@@ -146,6 +213,23 @@ fn jst(ms: i64) -> String {
 fn parse_id(raw: &str) -> anyhow::Result<QuarantineId> {
     QuarantineId::parse(raw)
         .map_err(|e| anyhow::anyhow!("{}: {e}", msg!("cli.quarantine.invalid_id")))
+}
+
+fn row_summary(r: &IndexRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "received": jst(r.received_ms),
+        "received_ms": r.received_ms,
+        "from": r.sender,
+        "recipients": r.recipients,
+        "subject": r.subject,
+        "verdict": r.verdict,
+        "reasons": r.reasons,
+        "size": r.size,
+        "release_state": r.release_state,
+        "expires": jst(r.retain_until_ms),
+        "retain_until_ms": r.retain_until_ms,
+    })
 }
 
 fn summary(e: &Entry) -> serde_json::Value {
@@ -168,7 +252,8 @@ pub async fn run(command: QuarantineCommand) -> anyhow::Result<ExitCode> {
     match command {
         QuarantineCommand::List(args) => list(&args),
         QuarantineCommand::Show(args) => show(&args),
-        QuarantineCommand::Purge(args) => purge(&args),
+        QuarantineCommand::Purge(args) => purge(&args).await,
+        QuarantineCommand::Reindex(args) => reindex(&args),
         QuarantineCommand::Release(args) => release(args).await,
         QuarantineCommand::Deliver(args) => deliver(args).await,
     }
@@ -178,45 +263,119 @@ fn open(data: &DataDir) -> anyhow::Result<QuarantineReader> {
     Ok(QuarantineReader::existing(&data.data)?)
 }
 
+fn day(flag: &str, raw: Option<&String>) -> anyhow::Result<Option<i64>> {
+    raw.map(|raw| {
+        time::jst_day_start(raw).ok_or_else(|| {
+            anyhow::anyhow!(msg!(
+                "cli.refused",
+                flag = flag,
+                reason = format!("{raw:?}: YYYY-MM-DD")
+            ))
+        })
+    })
+    .transpose()
+}
+
+fn list_filter(args: &ListArgs) -> anyhow::Result<QuarantineFilter> {
+    let before = args
+        .before
+        .as_deref()
+        .map(|raw| {
+            QuarantineCursor::parse("before", raw).map_err(|e| crate::refused("--before", &e))
+        })
+        .transpose()?;
+    Ok(QuarantineFilter {
+        verdict: args.verdict.map(|v| v.as_str().to_owned()),
+        received_from_ms: day("--from", args.from.as_ref())?,
+        // The last day is included.
+        received_to_ms: day("--to", args.to.as_ref())?.map(|ms| ms.saturating_add(86_400_000)),
+        sender: args.sender.clone(),
+        recipient: args.recipient.clone(),
+        reason: args.reason.clone(),
+        askers: None,
+        before,
+        limit: usize::from(args.limit),
+    })
+}
+
 fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let mut filter = list_filter(args)?;
     let reader = open(&args.data)?;
-    let mut good = Vec::new();
-    let mut damaged = 0;
-    for entry in reader.entries()? {
-        match entry {
-            Ok(e) => good.push(e),
-            Err(error) => {
-                damaged += 1;
-                eprintln!("{}: {error}", msg!("cli.warning"));
-            }
-        }
+    let index = reader.index()?;
+    // Entries that could not be read when the index had to be made from the folder.
+    let damaged = index
+        .made_from_folder()
+        .map_or(0, |made| made.unreadable.len());
+    for error in index
+        .made_from_folder()
+        .into_iter()
+        .flat_map(|m| &m.unreadable)
+    {
+        eprintln!("{}: {error}", msg!("cli.warning"));
     }
+    let mut rows = Vec::new();
+    let next = loop {
+        let page = index.page(&filter)?;
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) if args.all => filter.before = Some(next),
+            next => break next,
+        }
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
-        let all: Vec<_> = good.iter().map(summary).collect();
+        let all: Vec<_> = rows.iter().map(row_summary).collect();
         writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
     } else {
         writeln!(
             out,
-            "ID\tRECEIVED\tFROM\tRECIPIENTS\tVERDICT\tREASONS\tSIZE\tEXPIRES"
+            "ID\tRECEIVED\tFROM\tRECIPIENTS\tSUBJECT\tVERDICT\tREASONS\tSIZE\tRELEASE\tEXPIRES"
         )?;
-        for e in &good {
+        for r in &rows {
             writeln!(
                 out,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                e.id,
-                jst(e.first().received_ms),
-                printable(&e.first().from),
-                printable(&e.recipients().join(",")),
-                e.verdict(),
-                printable(&e.reasons().join(",")),
-                e.original_size
-                    .map_or_else(|| "-".into(), |s| s.to_string()),
-                jst(e.retain_until_ms()),
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                r.id,
+                jst(r.received_ms),
+                printable(&r.sender),
+                printable(&r.recipients.join(",")),
+                printable(&r.subject),
+                r.verdict,
+                printable(&r.reasons.join(",")),
+                r.size.map_or_else(|| "-".into(), |s| s.to_string()),
+                r.release_state.as_deref().unwrap_or("-"),
+                jst(r.retain_until_ms),
             )?;
         }
     }
+    if let Some(next) = next {
+        eprintln!(
+            "{}",
+            msg!("cli.quarantine.next_page", before = next.encode())
+        );
+    }
     Ok(if damaged == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn reindex(args: &ReindexArgs) -> anyhow::Result<ExitCode> {
+    let reader = open(&args.data)?;
+    let done = reader.reindex()?;
+    for error in &done.unreadable {
+        eprintln!("{}: {error}", msg!("cli.quarantine.left_in_place"));
+    }
+    println!(
+        "{}",
+        msg!(
+            "cli.quarantine.reindexed",
+            n = done.added,
+            unreadable = done.unreadable.len()
+        )
+    );
+    Ok(if done.unreadable.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -271,11 +430,25 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
+async fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     let id = args.id.as_deref().map(parse_id).transpose()?;
-    let reader = open(&args.data)?;
+    let reader = QuarantineReader::existing(&args.data.data)?;
+    let index = Arc::new(reader.index()?);
+    // With mamori's database at hand, the open requests are read from it; without, the holds the
+    // release workflow wrote into the index are what keeps an entry.
+    let store = if args.data.database.is_some() || args.data.data.join("mamori.db").is_file() {
+        Some(crate::open_store(&args.data, false).await?)
+    } else {
+        None
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    if let Some(store) = &store {
+        mamori_release::sync_releases(store.as_ref(), index.clone(), now).await?;
+    }
+    let origin = Origin::system("quarantine purge");
     if let Some(id) = id {
-        let e = reader.purge(&id)?;
+        let e = index.purge_one(&id)?;
+        tracing::info!(quarantine_id = %e.id, "quarantine entry purged by the command line");
         println!(
             "{}",
             msg!(
@@ -285,29 +458,56 @@ fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
                 expires = jst(e.retain_until_ms())
             )
         );
+        if let Some(store) = &store {
+            let purged = Purged {
+                removed: vec![IndexRow::of(&e, String::new())],
+                ..Purged::default()
+            };
+            mamori_release::audit_purge(store.as_ref(), &purged, &origin).await?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    let now = chrono::Utc::now().timestamp_millis();
-    let (removed, skipped) = reader.purge_expired(now)?;
-    for e in &removed {
+    // Entries a crash left without a row are purged as well, and unreadable ones named.
+    let reconciled = index.reconcile()?;
+    let rule = PurgeRule {
+        received_before_ms: args
+            .older_than
+            .map(|days| now.saturating_sub(i64::from(days).saturating_mul(86_400_000))),
+        expired_at_ms: args.expired.then_some(now),
+        verdict: args.verdict.map(|v| v.as_str().to_owned()),
+    };
+    let purged = index.purge(&rule)?;
+    for r in &purged.removed {
+        tracing::info!(quarantine_id = %r.id, verdict = %r.verdict, "quarantine entry purged by the command line");
         println!(
             "{}",
             msg!(
                 "cli.quarantine.removed_expired",
-                id = e.id,
-                received = jst(e.first().received_ms),
-                expired = jst(e.retain_until_ms())
+                id = r.id,
+                received = jst(r.received_ms),
+                expired = jst(r.retain_until_ms)
             )
         );
     }
     println!(
         "{}",
-        msg!("cli.quarantine.removed_count", n = removed.len())
+        msg!("cli.quarantine.removed_count", n = purged.removed.len())
     );
-    for error in &skipped {
+    if purged.kept_pending > 0 {
+        println!(
+            "{}",
+            msg!("cli.quarantine.kept_pending", n = purged.kept_pending)
+        );
+    }
+    if let Some(store) = &store {
+        mamori_release::audit_purge(store.as_ref(), &purged, &origin).await?;
+    }
+    let mut skipped = 0;
+    for error in reconciled.unreadable.iter().chain(&purged.unreadable) {
+        skipped += 1;
         eprintln!("{}: {error}", msg!("cli.quarantine.left_in_place"));
     }
-    Ok(if skipped.is_empty() {
+    Ok(if skipped == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

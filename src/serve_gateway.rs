@@ -11,7 +11,10 @@
 //! accept_domains = ["city.example.lg.jp"]
 //! hostname = "mamori-gateway"
 //! direction = "inbound"                       # or "outbound"
-//! quarantine_days = 30
+//! quarantine_days = 30                       # retention of originals, every verdict
+//! quarantine_days_sanitized = 30              # … or per verdict (purged daily)
+//! quarantine_days_quarantined = 90
+//! quarantine_days_held = 30                   # outbound mail held for approval
 //! session_timeout_secs = 900                  # longest SMTP connection
 //! data_timeout_secs = 600                     # longest DATA phase
 //! min_data_rate = 500                         # bytes/s during DATA after the grace; 0: none
@@ -48,6 +51,9 @@ pub struct GatewayFile {
     pub queue_lifetime_hours: Option<u64>,
     pub retry_first_secs: Option<u64>,
     pub quarantine_days: Option<u64>,
+    pub quarantine_days_sanitized: Option<u64>,
+    pub quarantine_days_quarantined: Option<u64>,
+    pub quarantine_days_held: Option<u64>,
     pub session_timeout_secs: Option<u64>,
     pub data_timeout_secs: Option<u64>,
     pub min_data_rate: Option<u64>,
@@ -71,6 +77,9 @@ const KEYS: &[&str] = &[
     "queue_lifetime_hours",
     "retry_first_secs",
     "quarantine_days",
+    "quarantine_days_sanitized",
+    "quarantine_days_quarantined",
+    "quarantine_days_held",
     "session_timeout_secs",
     "data_timeout_secs",
     "min_data_rate",
@@ -170,6 +179,9 @@ impl GatewayFile {
             queue_lifetime_hours: number(&table, "queue_lifetime_hours")?,
             retry_first_secs: number(&table, "retry_first_secs")?,
             quarantine_days: number(&table, "quarantine_days")?,
+            quarantine_days_sanitized: number(&table, "quarantine_days_sanitized")?,
+            quarantine_days_quarantined: number(&table, "quarantine_days_quarantined")?,
+            quarantine_days_held: number(&table, "quarantine_days_held")?,
             session_timeout_secs: number(&table, "session_timeout_secs")?,
             data_timeout_secs: number(&table, "data_timeout_secs")?,
             min_data_rate: number(&table, "min_data_rate")?,
@@ -215,9 +227,12 @@ impl GatewayFile {
         if let Some(secs) = self.retry_first_secs {
             c.retry.first_delay = Duration::from_secs(secs.max(1));
         }
-        if let Some(days) = self.quarantine_days {
-            c.retention = Duration::from_secs(days.saturating_mul(86400));
-        }
+        c.retention = crate::gateway_cmd::retention(
+            self.quarantine_days,
+            self.quarantine_days_sanitized,
+            self.quarantine_days_quarantined,
+            self.quarantine_days_held,
+        );
         if let Some(secs) = self.session_timeout_secs {
             c.session_timeout = Duration::from_secs(secs.max(1));
         }
@@ -290,7 +305,10 @@ mod tests {
             )
         );
         assert!(limits.verify_recipients);
-        assert_eq!(c.retention, Duration::from_secs(7 * 86400));
+        assert_eq!(
+            c.retention,
+            mamori_gateway::quarantine::Retention::uniform(Duration::from_secs(7 * 86400))
+        );
         assert_eq!(c.hostname, "gw");
         assert_eq!(c.policy, mamori_sanitize::Policy::default());
         let with_policy = GatewayFile::parse(

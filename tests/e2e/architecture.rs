@@ -185,8 +185,22 @@ fn sql_lives_only_in_the_store() {
             continue;
         }
         for file in rust_files(&src) {
+            // The one exception: the quarantine's index, a file of the gateway's own folder
+            // (not mamori's database), which the gateway keeps without the store.
+            if file.ends_with("mamori-gateway/src/quarantine/index.rs") {
+                let text = std::fs::read_to_string(&file).expect("source");
+                assert!(!text.contains("sqlx::"), "{} uses sqlx", file.display());
+                continue;
+            }
             let text = std::fs::read_to_string(&file).expect("source");
-            for keyword in ["SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "sqlx::"] {
+            for keyword in [
+                "SELECT ",
+                "INSERT INTO",
+                "UPDATE ",
+                "DELETE FROM",
+                "sqlx::",
+                "rusqlite",
+            ] {
                 assert!(
                     !text.contains(keyword),
                     "{} holds SQL (`{keyword}`)",

@@ -229,3 +229,145 @@ fn quarantine_corrupted_metadata_is_a_clear_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no quarantine folder"));
 }
+
+/// An entry received `days_ago` days before now, of `verdict`.
+fn write_aged(data: &Path, qid: &str, days_ago: i64, verdict: &str, reason: &str) {
+    let received = chrono::Utc::now().timestamp_millis() - days_ago * 86_400_000;
+    let dir = data.join("quarantine").join(qid);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("original.eml"), ORIGINAL).unwrap();
+    let record = serde_json::json!({
+        "quarantine_id": qid, "queue_id": "Q", "from": format!("{qid}@partner.example"),
+        "recipients": ["kacho@example.lg.jp"], "received_ms": received, "stored_ms": received,
+        "retain_until_ms": received + 30 * 86_400_000_i64, "verdict": verdict,
+        "report": {"removed": [{"reason": reason}], "ambiguities": []},
+    });
+    std::fs::write(dir.join("Q.json"), serde_json::to_vec(&record).unwrap()).unwrap();
+}
+
+fn listed(dir: &tempfile::TempDir, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "quarantine",
+        "list",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, "");
+    assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn quarantine_list_filters_and_pages_and_purge_older_than_goes_by_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    write_aged(dir.path(), "q-old-s", 100, "sanitized", "executable");
+    write_aged(dir.path(), "q-old-q", 90, "quarantined", "macro");
+    write_aged(dir.path(), "q-new-s", 2, "sanitized", "macro");
+    write_aged(dir.path(), "q-new-q", 1, "quarantined", "executable");
+    assert_eq!(
+        listed(&dir, &[]),
+        ["q-new-q", "q-new-s", "q-old-q", "q-old-s"]
+    );
+    assert_eq!(
+        listed(&dir, &["--verdict", "quarantined"]),
+        ["q-new-q", "q-old-q"]
+    );
+    assert_eq!(listed(&dir, &["--reason", "macro"]), ["q-new-s", "q-old-q"]);
+    assert_eq!(listed(&dir, &["--sender", "OLD-S@"]), ["q-old-s"]);
+    // Pages: the first, then the one its last line names.
+    let out = run(
+        &["quarantine", "list", "--data", &data(&dir), "--limit", "3"],
+        "",
+    );
+    let said = text(&out.stderr);
+    let before = said
+        .split("--before ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        listed(&dir, &["--limit", "3", "--before", &before]),
+        ["q-old-s"]
+    );
+    assert_eq!(listed(&dir, &["--limit", "1", "--all"]).len(), 4);
+    for bad in [
+        &["--before", "../x"][..],
+        &["--from", "2026-02-30"],
+        &["--limit", "0"],
+        &["--verdict", "bogus"],
+    ] {
+        let mut args = vec!["quarantine", "list", "--data", dir.path().to_str().unwrap()];
+        args.extend_from_slice(bad);
+        assert_eq!(run(&args, "").status.code(), Some(2), "{bad:?}");
+    }
+
+    // Older than 30 days, quarantined only; then the rest of the old ones.
+    let out = run(
+        &[
+            "quarantine",
+            "purge",
+            "--data",
+            &data(&dir),
+            "--older-than",
+            "30",
+            "--verdict",
+            "quarantined",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("removed q-old-q"));
+    assert_eq!(listed(&dir, &[]), ["q-new-q", "q-new-s", "q-old-s"]);
+    let out = run(
+        &[
+            "quarantine",
+            "purge",
+            "--data",
+            &data(&dir),
+            "--older-than",
+            "30",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(listed(&dir, &[]), ["q-new-q", "q-new-s"]);
+    assert!(!dir.path().join("quarantine/q-old-s").exists());
+    // --older-than and an id do not go together.
+    let out = run(
+        &[
+            "quarantine",
+            "purge",
+            "--data",
+            &data(&dir),
+            "--older-than",
+            "1",
+            "q-new-q",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn quarantine_reindex_finds_what_the_index_lost() {
+    let dir = store();
+    assert_eq!(listed(&dir, &[]).len(), 2);
+    // An entry that reached the folder and never the index (a crash between them).
+    write_aged(dir.path(), "q-late", 0, "sanitized", "executable");
+    assert_eq!(listed(&dir, &[]).len(), 2);
+    let out = run(&["quarantine", "reindex", "--data", &data(&dir)], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("3"), "{}", text(&out.stdout));
+    assert_eq!(listed(&dir, &[])[0], "q-late");
+    // The index file removed: made again from the folder.
+    std::fs::remove_file(dir.path().join("quarantine/index.sqlite3")).unwrap();
+    assert_eq!(listed(&dir, &[]).len(), 3);
+}

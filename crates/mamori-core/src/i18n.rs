@@ -1035,9 +1035,19 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "(invalid time {ms})",
     ),
     (
+        "cli.quarantine.kept_pending",
+        "原本の提供申請が処理中のため {n} 件を残しました",
+        "{n} kept: a release request is pending",
+    ),
+    (
         "cli.quarantine.left_in_place",
         "警告: 削除せずに残しました",
         "warning: left in place",
+    ),
+    (
+        "cli.quarantine.next_page",
+        "続きがあります: --before {before}",
+        "more entries follow: --before {before}",
     ),
     (
         "cli.quarantine.not_found",
@@ -1048,6 +1058,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.quarantine.original_written",
         "{id} の原本を {path} に書き出しました（{bytes} バイト）",
         "original of {id} written to {path} ({bytes} bytes)",
+    ),
+    (
+        "cli.quarantine.reindexed",
+        "索引を作り直しました: {n} 件（読めないもの {unreadable} 件）",
+        "index rebuilt: {n} entries ({unreadable} unreadable)",
     ),
     (
         "cli.quarantine.removed",
@@ -2257,6 +2272,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.provider", "事業者", "Provider"),
     ("field.ranges", "アドレス範囲", "Address ranges"),
     ("field.reason", "理由", "Reason"),
+    ("field.recipient", "宛先", "Recipient"),
     ("field.report", "総合所見", "Overall opinion"),
     ("field.requirement", "要件", "Requirement"),
     (
@@ -2288,6 +2304,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.scope", "範囲", "Scope"),
     ("field.segment", "ネットワークセグメント", "Network segment"),
     ("field.segment_code", "セグメントコード", "Segment code"),
+    ("field.sender", "差出人", "Sender"),
     ("field.severity", "重大度", "Severity"),
     ("field.sort", "並び順", "Sort by"),
     ("field.split", "細分化", "Split"),
@@ -2309,6 +2326,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.until", "期限", "Until"),
     ("field.url", "URL", "URL"),
     ("field.username", "ユーザー名", "Username"),
+    ("field.verdict", "判定", "Verdict"),
     ("field.version", "版", "Version"),
     ("field.year", "年度", "Year"),
     ("finding.clause", "該当条項", "Clause"),
@@ -2924,6 +2942,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("quarantine.item", "隔離されたメール", "Quarantined message"),
     ("quarantine.my_requests", "自分の申請", "My requests"),
+    ("quarantine.next_page", "次のページ", "Next page"),
     (
         "quarantine.no_email",
         "あなたの職員情報にメールアドレスが登録されていないため、宛先のメールを表示できません。",
@@ -2990,6 +3009,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("quarantine.recent", "処理済みの申請", "Decided requests"),
     ("quarantine.recipients", "宛先", "Recipients"),
     ("quarantine.reject", "却下", "Reject"),
+    ("quarantine.release_state", "原本提供", "Release"),
     ("quarantine.releases", "原本提供の承認", "Release approvals"),
     (
         "quarantine.releases_intro",
@@ -3025,8 +3045,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("quarantine.state.failed", "配送失敗", "Delivery failed"),
     ("quarantine.state.rejected", "却下", "Rejected"),
     ("quarantine.state.requested", "申請中", "Requested"),
+    ("quarantine.subject", "件名", "Subject"),
     ("quarantine.title", "隔離メール", "Quarantined mail"),
     ("quarantine.verdict", "判定", "Verdict"),
+    ("quarantine.verdict.held", "送信保留", "Held (outbound)"),
+    (
+        "quarantine.verdict.quarantined",
+        "全体を隔離",
+        "Quarantined whole",
+    ),
+    ("quarantine.verdict.sanitized", "無害化済み", "Sanitized"),
     (
         "refusal.control",
         "{field}に使用できない文字（制御文字・不可視文字）が含まれています。",

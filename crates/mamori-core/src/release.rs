@@ -191,8 +191,14 @@ pub struct QuarantinedMail {
     pub original_size: Option<u64>,
     /// Why an outbound message was held.
     pub hold_reason: Option<String>,
-    /// The 無害化 engine's report (`removed`, `ambiguities`, `actions`, `error`).
+    /// The 無害化 engine's report (`removed`, `ambiguities`, `actions`, `error`); `Null` in a
+    /// list, which is read from the quarantine's index and never from the entries' files.
     pub report: serde_json::Value,
+    /// The original's Subject, decoded; empty when it has none.
+    pub subject: String,
+    /// The latest release request's state as far as the quarantine knows it (`requested`,
+    /// `approved`, `delivered`, …); `None` when nobody asked.
+    pub release_state: Option<String>,
 }
 
 impl QuarantinedMail {
@@ -206,6 +212,75 @@ impl QuarantinedMail {
             concerned: Vec::new(),
         }
     }
+}
+
+/// Most entries one page of the quarantine holds.
+pub const MAX_QUARANTINE_PAGE: usize = 200;
+
+/// Which 隔離メール to list, newest first, one page at a time. The quarantine answers it from its
+/// index, never by reading every entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuarantineFilter {
+    /// `sanitized`, `quarantined` or `held`.
+    pub verdict: Option<String>,
+    /// Received at or after this time (ms since the epoch).
+    pub received_from_ms: Option<i64>,
+    /// Received before this time.
+    pub received_to_ms: Option<i64>,
+    /// A part of the envelope sender, ASCII letters in either case.
+    pub sender: Option<String>,
+    /// A part of any envelope recipient, ASCII letters in either case.
+    pub recipient: Option<String>,
+    /// One reason code exactly (`executable`, `my-number`, …).
+    pub reason: Option<String>,
+    /// Only entries one of these addresses may ask for (its recipients inbound, its sender
+    /// outbound), compared as [`address_key`]; `None` for every entry.
+    pub askers: Option<Vec<String>>,
+    /// The page after this one: entries received before this time, or at it with a smaller id.
+    pub before: Option<QuarantineCursor>,
+    /// At most this many (capped at [`MAX_QUARANTINE_PAGE`]).
+    pub limit: usize,
+}
+
+/// Where a page of the quarantine ends: the last entry's receipt time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineCursor {
+    pub received_ms: i64,
+    pub id: String,
+}
+
+impl QuarantineCursor {
+    /// `RECEIVED_MS.ID`, as pages and the API carry it.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.received_ms, self.id)
+    }
+
+    /// The text of [`Self::encode`]; anything else is refused as the field `field`.
+    pub fn parse(field: &'static str, raw: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new(field, FieldErrorKind::InvalidFormat);
+        let (ms, id) = raw.trim().split_once('.').ok_or_else(invalid)?;
+        let received_ms: i64 = ms.parse().map_err(|_| invalid())?;
+        if id.is_empty()
+            || id.len() > 128
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        {
+            return Err(invalid());
+        }
+        Ok(Self {
+            received_ms,
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// One page of the quarantine and where the next begins.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuarantinePage {
+    pub entries: Vec<QuarantinedMail>,
+    /// `None` on the last page.
+    pub next: Option<QuarantineCursor>,
 }
 
 /// What [`crate::authz::RequestRelease`] and [`crate::authz::ViewQuarantineItem`] decide on:
@@ -297,6 +372,38 @@ pub fn parse_reason(field: &'static str, raw: &str, required: bool) -> Result<St
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn a_cursor_round_trips_and_hostile_ones_are_refused() {
+        let cursor = QuarantineCursor {
+            received_ms: 1_700_000_000_123,
+            id: "q-0123abcd_x".into(),
+        };
+        assert_eq!(
+            QuarantineCursor::parse("before", &cursor.encode()),
+            Ok(cursor)
+        );
+        let long = format!("1.{}", "a".repeat(129));
+        for raw in [
+            "",
+            ".",
+            "12",
+            "x.q-1",
+            "1.",
+            "1.q/../x",
+            "1.q 1",
+            "1.q\0",
+            "99999999999999999999.q",
+            "1.隔離",
+            long.as_str(),
+        ] {
+            assert_eq!(
+                QuarantineCursor::parse("before", raw),
+                Err(FieldError::new("before", FieldErrorKind::InvalidFormat)),
+                "{raw:?}"
+            );
+        }
+    }
 
     #[rstest]
     #[case("kacho@city.example.lg.jp", "kacho@CITY.Example.LG.JP", true)]

@@ -108,8 +108,11 @@ pub struct GatewayConfig {
     /// Messages sanitized and delivered at the same time.
     pub delivery_concurrency: usize,
     pub next_hop_timeout: Duration,
-    /// How long originals are kept in quarantine.
-    pub retention: Duration,
+    /// How long originals are kept in quarantine, by verdict.
+    pub retention: quarantine::Retention,
+    /// Run the retention purge once a day (and shortly after start). `mamori serve` turns it
+    /// off here and runs it beside the release workflow, which knows the open requests.
+    pub purge_daily: bool,
     pub policy: mamori_sanitize::Policy,
     /// Inbound (Internet → LGWAN, the default): sanitize. Outbound (LGWAN → Internet): check
     /// for 個人番号 and 機密性3 markings, hold what carries any, pass the rest unchanged.
@@ -158,7 +161,8 @@ impl GatewayConfig {
             retry: RetryPolicy::default(),
             delivery_concurrency: 4,
             next_hop_timeout: Duration::from_secs(60),
-            retention: Duration::from_secs(30 * 24 * 60 * 60),
+            retention: quarantine::Retention::default(),
+            purge_daily: true,
             policy: mamori_sanitize::Policy::default(),
             direction: quarantine::Direction::Inbound,
             outbound: outbound::OutboundPolicy::default(),
@@ -316,6 +320,7 @@ impl Gateway {
             Arc::new(config.policy.clone()),
             cores.min(config.delivery_concurrency),
         )?;
+        let quarantine_for_upkeep = quarantine.clone();
         let worker = worker::Worker {
             engine: Arc::new(engine),
             concurrency: config.delivery_concurrency,
@@ -342,6 +347,11 @@ impl Gateway {
             )),
             tokio::spawn(worker.run(rx.clone())),
         ];
+        tasks.push(tokio::spawn(quarantine_upkeep(
+            quarantine_for_upkeep,
+            config.purge_daily.then_some(config.retention),
+            rx.clone(),
+        )));
         if let Some(listener) = metrics_listener {
             tasks.push(tokio::spawn(metrics::serve(
                 listener,
@@ -381,6 +391,52 @@ impl Gateway {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+    }
+}
+
+/// How often the retention purge runs.
+pub const PURGE_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// At start, brings the quarantine's index in line with its folder (entries a crash left without
+/// a row); then, when `retention` is given, purges what it no longer keeps once a day.
+async fn quarantine_upkeep(
+    quarantine: quarantine::Quarantine,
+    retention: Option<quarantine::Retention>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let index = quarantine.index().clone();
+    let reconciled = tokio::task::spawn_blocking({
+        let index = index.clone();
+        move || index.reconcile()
+    })
+    .await;
+    match reconciled {
+        Ok(Ok(done)) => tracing::info!(
+            added = done.added,
+            dropped = done.dropped,
+            unreadable = done.unreadable.len(),
+            "quarantine index reconciled with its folder"
+        ),
+        Ok(Err(error)) => tracing::error!(%error, "quarantine index not reconciled"),
+        Err(error) => tracing::error!(%error, "quarantine index not reconciled"),
+    }
+    let Some(retention) = retention else { return };
+    loop {
+        let index = index.clone();
+        let now = chrono::Utc::now().timestamp_millis();
+        match tokio::task::spawn_blocking(move || {
+            quarantine::purge_retained(&index, &retention, now)
+        })
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "quarantine retention purge"),
+            Err(error) => tracing::error!(%error, "quarantine retention purge"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PURGE_EVERY) => {}
+            _ = shutdown.changed() => return,
         }
     }
 }

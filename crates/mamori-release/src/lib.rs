@@ -9,15 +9,19 @@
 //! gateway nor its mail stack.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mamori_core::Clock;
-use mamori_core::release::{Direction, QuarantinedMail, ReleaseRequest, same_address};
+use mamori_core::release::{
+    Direction, QuarantineFilter, QuarantinePage, QuarantinedMail, ReleaseRequest, same_address,
+};
 use mamori_gateway::NextHop;
-use mamori_gateway::quarantine::{self as gq, Entry, QuarantineError, QuarantineId};
+use mamori_gateway::quarantine::{
+    self as gq, Entry, IndexRow, Purged, QuarantineError, QuarantineId, QuarantineIndex, Retention,
+};
 use mamori_gateway::release::{ReleaseMailer, ReleaseOrder};
-use mamori_store::{Origin, QuarantineView, ReleaseAttempt, ReleaseStore, StoreError};
+use mamori_store::{AuditStore, Origin, QuarantineView, ReleaseAttempt, ReleaseStore, StoreError};
 use tokio::sync::{Notify, watch};
 
 /// Where the gateway keeps its quarantine and where released originals go.
@@ -61,6 +65,15 @@ pub struct QuarantineService {
     mailer: ReleaseMailer,
     /// Woken when a release was approved, so that delivery does not wait for the next poll.
     wake: Notify,
+    /// The quarantine's index, opened when first needed (the gateway makes the folder).
+    index: Mutex<Option<Arc<QuarantineIndex>>>,
+}
+
+fn joined(error: tokio::task::JoinError, data: &std::path::Path) -> QuarantineError {
+    QuarantineError::Damaged {
+        path: data.to_path_buf(),
+        detail: error.to_string(),
+    }
 }
 
 impl QuarantineService {
@@ -69,6 +82,7 @@ impl QuarantineService {
             mailer: ReleaseMailer::new(config.data_dir.clone(), config.next_hop.clone(), None),
             config,
             wake: Notify::new(),
+            index: Mutex::new(None),
         }
     }
 
@@ -76,33 +90,51 @@ impl QuarantineService {
         &self.config
     }
 
-    /// Every readable entry, newest first. An empty list while the gateway has not made its
-    /// quarantine folder yet; damaged entries are logged and left out.
-    pub async fn entries(&self) -> Result<Vec<Entry>, QuarantineError> {
+    /// The quarantine's index; `None` while the gateway has not made its quarantine folder.
+    pub async fn index(&self) -> Result<Option<Arc<QuarantineIndex>>, QuarantineError> {
+        if let Some(index) = self.lock().as_ref() {
+            return Ok(Some(index.clone()));
+        }
         let data = self.config.data_dir.clone();
-        let all =
+        let opened =
             tokio::task::spawn_blocking(move || match gq::QuarantineReader::existing(&data) {
-                Ok(reader) => reader.entries(),
-                Err(QuarantineError::NoStore(_)) => Ok(Vec::new()),
+                Ok(reader) => reader.index().map(Some),
+                Err(QuarantineError::NoStore(_)) => Ok(None),
                 Err(e) => Err(e),
             })
             .await
-            .map_err(|e| QuarantineError::Damaged {
-                path: self.config.data_dir.clone(),
-                detail: e.to_string(),
-            })??;
-        let mut good = Vec::new();
-        for entry in all {
-            match entry {
-                Ok(e) => good.push(e),
-                Err(error) => tracing::warn!(%error, "quarantine entry left out"),
-            }
-        }
-        good.reverse();
-        Ok(good)
+            .map_err(|e| joined(e, &self.config.data_dir))??;
+        let Some(index) = opened else {
+            return Ok(None);
+        };
+        let index = Arc::new(index);
+        *self.lock() = Some(index.clone());
+        Ok(Some(index))
     }
 
-    /// The entry an id names, a part id of a notice block included. `None` when there is none.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<QuarantineIndex>>> {
+        self.index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One page of the entries `filter` names, newest first, read from the index.
+    pub async fn page(&self, filter: &QuarantineFilter) -> Result<QuarantinePage, QuarantineError> {
+        let Some(index) = self.index().await? else {
+            return Ok(QuarantinePage::default());
+        };
+        let filter = filter.clone();
+        let page = tokio::task::spawn_blocking(move || index.page(&filter))
+            .await
+            .map_err(|e| joined(e, &self.config.data_dir))??;
+        Ok(QuarantinePage {
+            entries: page.rows.iter().map(listed).collect(),
+            next: page.next,
+        })
+    }
+
+    /// The entry an id names, a part id of a notice block included, read from its folder (with
+    /// its row's release state). `None` when there is none.
     pub async fn entry(&self, id: &QuarantineId) -> Result<Option<Entry>, QuarantineError> {
         let data = self.config.data_dir.clone();
         let id = id.clone();
@@ -110,10 +142,7 @@ impl QuarantineService {
             gq::QuarantineReader::existing(&data).and_then(|r| r.resolve(&id))
         })
         .await
-        .map_err(|e| QuarantineError::Damaged {
-            path: self.config.data_dir.clone(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| joined(e, &self.config.data_dir))?;
         match found {
             Ok(entry) => Ok(Some(entry)),
             Err(QuarantineError::NotFound(_) | QuarantineError::NoStore(_)) => Ok(None),
@@ -121,9 +150,81 @@ impl QuarantineService {
         }
     }
 
+    /// An entry with its subject and release state, as the pages show one.
+    pub async fn entry_mail(
+        &self,
+        id: &QuarantineId,
+    ) -> Result<Option<QuarantinedMail>, QuarantineError> {
+        let Some(entry) = self.entry(id).await? else {
+            return Ok(None);
+        };
+        let index = self.index().await?;
+        let data = self.config.data_dir.clone();
+        let mail = tokio::task::spawn_blocking(move || {
+            let mut mail = mail(&entry);
+            if let Ok(reader) = gq::QuarantineReader::existing(&data) {
+                mail.subject = reader.subject(&entry);
+            }
+            if let Some(row) = index.and_then(|i| i.row(&entry.id).ok().flatten()) {
+                mail.release_state = row.release_state;
+            }
+            mail
+        })
+        .await
+        .map_err(|e| joined(e, &self.config.data_dir))?;
+        Ok(Some(mail))
+    }
+
+    /// Keeps the entry from purges while its release is asked for.
+    pub async fn hold_for_release(&self, id: &str, now_ms: i64) -> Result<bool, QuarantineError> {
+        let Some(index) = self.index().await? else {
+            return Ok(false);
+        };
+        let id = id.to_owned();
+        tokio::task::spawn_blocking(move || index.hold_for_release(&id, now_ms))
+            .await
+            .map_err(|e| joined(e, &self.config.data_dir))?
+    }
+
+    /// Writes a request's new state into the index (what the list shows, and what purges keep).
+    async fn note_release_state(&self, request: &ReleaseRequest, now_ms: i64) {
+        let Ok(Some(index)) = self.index().await else {
+            return;
+        };
+        let id = request.quarantine_id.clone();
+        let state = request.state;
+        let noted = tokio::task::spawn_blocking(move || {
+            index.set_release_state(&id, state.as_str(), state.is_open(), now_ms)
+        })
+        .await;
+        if !matches!(noted, Ok(Ok(()))) {
+            // The daily sync brings it in line again.
+            tracing::warn!(quarantine_id = %request.quarantine_id, "release state not indexed");
+        }
+    }
+
     /// Asks the release worker to look for due releases now.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+}
+
+/// An index row as the list shows it (no report: a list never reads the entries' files).
+pub fn listed(row: &IndexRow) -> QuarantinedMail {
+    QuarantinedMail {
+        id: row.id.clone(),
+        received_ms: row.received_ms,
+        from: row.sender.clone(),
+        recipients: row.recipients.clone(),
+        verdict: row.verdict.clone(),
+        direction: row.direction,
+        reasons: row.reasons.clone(),
+        retain_until_ms: row.retain_until_ms,
+        original_size: row.size,
+        hold_reason: row.hold_reason.clone(),
+        report: serde_json::Value::Null,
+        subject: row.subject.clone(),
+        release_state: row.release_state.clone(),
     }
 }
 
@@ -142,6 +243,8 @@ pub fn mail(entry: &Entry) -> QuarantinedMail {
         hold_reason: entry.records.iter().find_map(|r| r.hold_reason.clone()),
         // Every delivery of one original has the same report; the first stands for them.
         report: entry.first().report.clone(),
+        subject: String::new(),
+        release_state: None,
     }
 }
 
@@ -151,25 +254,135 @@ fn unavailable(error: QuarantineError) -> StoreError {
 
 #[async_trait::async_trait]
 impl QuarantineView for QuarantineService {
-    async fn entries(&self) -> Result<Vec<QuarantinedMail>, StoreError> {
-        let entries = QuarantineService::entries(self)
+    async fn page(&self, filter: &QuarantineFilter) -> Result<QuarantinePage, StoreError> {
+        QuarantineService::page(self, filter)
             .await
-            .map_err(unavailable)?;
-        Ok(entries.iter().map(mail).collect())
+            .map_err(unavailable)
     }
 
     async fn entry(&self, id: &str) -> Result<Option<QuarantinedMail>, StoreError> {
         let Ok(id) = QuarantineId::parse(id) else {
             return Ok(None);
         };
-        let entry = QuarantineService::entry(self, &id)
+        self.entry_mail(&id).await.map_err(unavailable)
+    }
+
+    async fn hold_for_release(&self, id: &str) -> Result<bool, StoreError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        QuarantineService::hold_for_release(self, id, now)
             .await
-            .map_err(unavailable)?;
-        Ok(entry.as_ref().map(mail))
+            .map_err(unavailable)
     }
 
     fn release_approved(&self) {
         self.wake();
+    }
+
+    async fn release_changed(&self, request: &ReleaseRequest) {
+        self.note_release_state(request, chrono::Utc::now().timestamp_millis())
+            .await;
+    }
+}
+
+/// A hold younger than this is kept by the sync whatever the store says: its request may still
+/// be on its way to the database.
+const HOLD_GRACE_MS: i64 = 10 * 60 * 1000;
+
+/// The retention purge of `mamori serve`: first brings the index's release states in line with
+/// the store's requests (an entry with an open request is never purged), then removes what
+/// `retention` no longer keeps, files and rows together, and writes what it removed to the
+/// audit trail (`quarantine.purge`, the ids of one run in one record).
+pub async fn purge_with_store<S>(
+    store: &S,
+    service: &QuarantineService,
+    retention: &Retention,
+    now_ms: i64,
+    origin: &Origin,
+) -> Result<Purged, StoreError>
+where
+    S: ReleaseStore + AuditStore + ?Sized,
+{
+    let Some(index) = service.index().await.map_err(unavailable)? else {
+        return Ok(Purged::default());
+    };
+    sync_releases(store, index.clone(), now_ms).await?;
+    let retention = *retention;
+    let purged =
+        tokio::task::spawn_blocking(move || gq::purge_retained(&index, &retention, now_ms))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .map_err(unavailable)?;
+    audit_purge(store, &purged, origin).await?;
+    Ok(purged)
+}
+
+/// Brings the index's release states in line with the store's requests, so that a purge keeps
+/// every entry with an open request (and the list shows each entry's latest state).
+pub async fn sync_releases<S: ReleaseStore + ?Sized>(
+    store: &S,
+    index: Arc<QuarantineIndex>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let states: Vec<(String, String, bool)> = store
+        .release_states()
+        .await?
+        .into_iter()
+        .map(|(id, state, open)| (id, state.as_str().to_owned(), open))
+        .collect();
+    tokio::task::spawn_blocking(move || index.sync_releases(&states, now_ms, HOLD_GRACE_MS))
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?
+        .map_err(unavailable)
+}
+
+/// One audit record for a purge that removed anything.
+pub async fn audit_purge<S: AuditStore + ?Sized>(
+    store: &S,
+    purged: &Purged,
+    origin: &Origin,
+) -> Result<(), StoreError> {
+    if purged.removed.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = purged.removed.iter().map(|r| r.id.as_str()).collect();
+    let event = origin
+        .event("quarantine.purge", "quarantine", ids.len())
+        .with_detail(serde_json::json!({
+            "removed": ids,
+            "kept_pending": purged.kept_pending,
+            "unreadable": purged.unreadable.len(),
+        }));
+    store.record(event).await?;
+    Ok(())
+}
+
+/// Runs the retention purge once a day (and shortly after start) until `shutdown`.
+pub async fn retention_job<S>(
+    store: Arc<S>,
+    service: Arc<QuarantineService>,
+    retention: Retention,
+    clock: Arc<dyn Clock>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: ReleaseStore + AuditStore + ?Sized,
+{
+    loop {
+        let origin = Origin::system("quarantine retention");
+        if let Err(error) = purge_with_store(
+            store.as_ref(),
+            &service,
+            &retention,
+            clock.now_ms(),
+            &origin,
+        )
+        .await
+        {
+            tracing::error!(%error, "quarantine retention purge");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(mamori_gateway::PURGE_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
     }
 }
 
@@ -227,6 +440,7 @@ pub async fn deliver_due(
             .await
         {
             Ok(done) => {
+                service.note_release_state(&done, clock.now_ms()).await;
                 tracing::info!(request = done.id.0, quarantine_id = %done.quarantine_id,
                     state = done.state.as_str(), attempts = done.attempts,
                     result = %done.last_result, "release attempt recorded");

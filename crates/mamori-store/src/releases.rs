@@ -4,7 +4,10 @@ use mamori_core::UserId;
 use mamori_core::authz::{
     ApproveRelease, Granted, RequestRelease, ViewQuarantine, ViewQuarantineItem,
 };
-use mamori_core::release::{Direction, QuarantinedMail, ReleaseId, ReleaseRequest, ReleaseState};
+use mamori_core::release::{
+    Direction, QuarantineFilter, QuarantinePage, QuarantinedMail, ReleaseId, ReleaseRequest,
+    ReleaseState,
+};
 use mamori_core::{OrgId, UnitId};
 
 use crate::{Origin, Result};
@@ -92,6 +95,9 @@ pub trait ReleaseStore: Send + Sync {
     /// meanwhile (`quarantine.release.attempt`).
     async fn claim_release(&self, lease_ms: i64, origin: &Origin)
     -> Result<Option<ReleaseRequest>>;
+    /// The latest request's state of every message anyone asked for, and whether a request of
+    /// it is open (requested or approved): what the quarantine's purge must keep.
+    async fn release_states(&self) -> Result<Vec<(String, ReleaseState, bool)>>;
     /// Records what an attempt came to (`quarantine.release.deliver`, `.defer` or `.fail`).
     async fn record_release_attempt(
         &self,
@@ -106,11 +112,18 @@ pub trait ReleaseStore: Send + Sync {
 /// and never depends on the gateway.
 #[async_trait::async_trait]
 pub trait QuarantineView: Send + Sync {
-    /// Every readable entry, newest first; damaged entries are left out (and logged).
-    async fn entries(&self) -> Result<Vec<QuarantinedMail>>;
+    /// One page of the entries `filter` names, newest first, from the quarantine's index (the
+    /// entries' `report` is `Null` there).
+    async fn page(&self, filter: &QuarantineFilter) -> Result<QuarantinePage>;
+    /// A release of the entry is being asked for: it is kept from purges from now on. `false`
+    /// when there is no such entry.
+    async fn hold_for_release(&self, id: &str) -> Result<bool>;
     /// The entry an id from outside names (a part id of a notice block included); `None` for
     /// an id that is malformed or names nothing.
     async fn entry(&self, id: &str) -> Result<Option<QuarantinedMail>>;
     /// A release was approved: the delivery need not wait for its next poll.
     fn release_approved(&self) {}
+    /// A request was filed or decided: the quarantine notes its state (best effort; the
+    /// retention purge brings it in line with the store again).
+    async fn release_changed(&self, _request: &ReleaseRequest) {}
 }

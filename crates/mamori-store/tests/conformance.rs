@@ -368,6 +368,7 @@ conformance!(
     release_request_decision_and_delivery_are_each_audited,
     the_store_refuses_self_approval_whatever_the_grant,
     release_lists_and_addresses,
+    release_states_name_each_messages_latest_state_and_whether_one_is_open,
     the_split_moves_level_3_assets_for_review_and_back,
     the_split_to_a_chosen_level_keeps_the_sites_other_levels,
     a_level_edit_reflags_that_levels_assets_in_one_audited_write,

@@ -1205,3 +1205,211 @@ async fn a_units_manager_sees_only_their_own_units_quarantine_and_requests() {
     assert_eq!(ciso_pending, 1);
     sink.task.abort();
 }
+
+// ---------------------------------------------------------------------------------------------
+// The list through the quarantine's index: pages, filters, refusals; retention and holds
+
+#[tokio::test]
+async fn the_list_pages_and_filters_through_the_index_and_refuses_bad_filters() {
+    let sink = Sink::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (app, _) = app_with_quarantine(data.path(), sink.addr).await;
+    let tokens = api_tokens(&app).await;
+    let token = |who: Who| tokens[who.index()].as_deref();
+    let ids = |list: &serde_json::Value| -> Vec<String> {
+        list["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // One entry a page, newest first (one receipt time: the id orders them), to the last.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/quarantine?limit=1".to_owned();
+    loop {
+        let (status, page, _) = api(&app, Who::Ciso, token(Who::Ciso), "GET", &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        assert_eq!(ids(&page).len(), 1, "{page}");
+        seen.extend(ids(&page));
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/quarantine?limit=1&before={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [HELD, FOR_MANAGER, FOR_NOROLE, FOR_STAFF]);
+    let first = &api(
+        &app,
+        Who::Ciso,
+        token(Who::Ciso),
+        "GET",
+        "/api/v1/quarantine",
+        None,
+    )
+    .await
+    .1["entries"][0];
+    assert_eq!(
+        (first["subject"].as_str(), first["size"].as_u64()),
+        (Some("d"), Some(25))
+    );
+
+    for (query, want) in [
+        ("recipient=NOROLE%40city", vec![FOR_NOROLE, FOR_STAFF]),
+        (
+            "sender=internet.EXAMPLE",
+            vec![FOR_MANAGER, FOR_NOROLE, FOR_STAFF],
+        ),
+        ("reason=my-number", vec![HELD]),
+        // The fixture's records are all `sanitized`, the outbound one too.
+        (
+            "verdict=sanitized",
+            vec![HELD, FOR_MANAGER, FOR_NOROLE, FOR_STAFF],
+        ),
+        ("verdict=held", vec![]),
+        ("verdict=quarantined", vec![]),
+        ("from=2000-01-01&to=2000-01-02", vec![]),
+    ] {
+        let (status, list, _) = api(
+            &app,
+            Who::Ciso,
+            token(Who::Ciso),
+            "GET",
+            &format!("/api/v1/quarantine?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{query}: {list}");
+        assert_eq!(ids(&list), want, "{query}");
+    }
+    // A recipient without a security role: their own inbound mail and the outbound mail they
+    // sent, whatever the filter asks.
+    let (_, mine, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "GET",
+        "/api/v1/quarantine",
+        None,
+    )
+    .await;
+    assert_eq!(ids(&mine), [HELD, FOR_STAFF]);
+    let (_, theirs, _) = api(
+        &app,
+        Who::Staff,
+        token(Who::Staff),
+        "GET",
+        "/api/v1/quarantine?recipient=norole",
+        None,
+    )
+    .await;
+    assert_eq!(ids(&theirs), [FOR_STAFF]);
+    assert_eq!(
+        theirs["entries"][0]["recipients"],
+        serde_json::json!([address(Who::Staff)])
+    );
+
+    // Hostile and malformed filters are refused naming the field, on the API and the page.
+    let long = "a".repeat(201);
+    for (query, field) in [
+        ("verdict=bogus", "verdict"),
+        ("from=2026-13-40", "from"),
+        ("to=yesterday", "to"),
+        ("before=..%2F..%2Fetc", "before"),
+        ("before=1.q%2F..%2Fx", "before"),
+        ("before=x.q-1", "before"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=-1", "limit"),
+        ("reason=a%20b", "reason"),
+        ("reason=%27%20OR%201%3D1", "reason"),
+        ("sender=a%01b", "sender"),
+        ("recipient=%E2%80%AEx", "recipient"),
+        (&format!("sender={long}"), "sender"),
+    ] {
+        let (status, body, _) = api(
+            &app,
+            Who::Ciso,
+            token(Who::Ciso),
+            "GET",
+            &format!("/api/v1/quarantine?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+        assert!(body.to_string().contains(field), "{query}: {body}");
+        let ciso = app.login(Who::Ciso).await;
+        let page = app.get(&format!("/quarantine?{query}"), Some(&ciso)).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "page {query}"
+        );
+    }
+    // The page carries the filter into its next link.
+    let ciso = app.login(Who::Ciso).await;
+    let page = app
+        .get("/quarantine?sender=internet&limit=2", Some(&ciso))
+        .await
+        .text()
+        .replace("&#38;", "&");
+    assert!(
+        page.contains("id=\"quarantine-next\"") && page.contains("sender=internet&limit=2&before="),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_retention_purge_keeps_what_a_release_is_pending_for_and_is_audited() {
+    use mamori_gateway::quarantine::Retention;
+    let sink = Sink::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (app, config) = app_with_quarantine(data.path(), sink.addr).await;
+    let staff = app.login(Who::Staff).await;
+    let asked = app
+        .post(
+            &format!("/quarantine/{FOR_STAFF}/request"),
+            &staff,
+            &[("reason", "取引先からの見積書")],
+        )
+        .await;
+    assert_eq!(asked.status.as_u16(), GO, "{}", asked.text());
+    let service = QuarantineService::new(config);
+    let everything = Retention::uniform(Duration::ZERO);
+    let origin = mamori_store::Origin::system("test");
+    let now = super::START_MS + 1;
+    let purged =
+        mamori_release::purge_with_store(app.store.as_ref(), &service, &everything, now, &origin)
+            .await
+            .unwrap();
+    assert_eq!(purged.removed.len(), 3);
+    assert_eq!(purged.kept_pending, 1);
+    assert!(
+        data.path()
+            .join("quarantine")
+            .join(FOR_STAFF)
+            .join("original.eml")
+            .exists()
+    );
+    for gone in [FOR_NOROLE, FOR_MANAGER, HELD] {
+        assert!(
+            !data.path().join("quarantine").join(gone).exists(),
+            "{gone}"
+        );
+    }
+    let trail = app.audit("quarantine.purge").await;
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].event.actor_name, "system:test");
+    let index = service.index().await.unwrap().unwrap();
+    let row = index.row(FOR_STAFF).unwrap().unwrap();
+    assert_eq!(
+        (row.release_state.as_deref(), row.release_pending),
+        (Some("requested"), true)
+    );
+    // The list shows the request's state from the index.
+    let list = app.get("/quarantine", Some(&staff)).await.text();
+    assert!(
+        list.contains(FOR_STAFF) && !list.contains(FOR_MANAGER),
+        "{list}"
+    );
+}

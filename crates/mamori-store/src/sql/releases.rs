@@ -368,6 +368,28 @@ impl ReleaseStore for SqlStore {
         .map(Some)
     }
 
+    async fn release_states(&self) -> Result<Vec<(String, ReleaseState, bool)>> {
+        let rows = sqlx::query(
+            "SELECT quarantine_id, state FROM release_requests ORDER BY quarantine_id, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<(String, ReleaseState, bool)> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get("quarantine_id")?;
+            let state: String = row.try_get("state")?;
+            let state = ReleaseState::parse(&state).ok_or_else(|| decode("release state"))?;
+            match out.last_mut() {
+                Some(last) if last.0 == id => {
+                    last.1 = state;
+                    last.2 |= state.is_open();
+                }
+                _ => out.push((id, state, state.is_open())),
+            }
+        }
+        Ok(out)
+    }
+
     async fn record_release_attempt(
         &self,
         id: ReleaseId,

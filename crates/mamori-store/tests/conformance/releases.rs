@@ -429,3 +429,56 @@ pub async fn release_lists_and_addresses(fx: Fx) {
     );
     assert!(s.releases_of_item(&item, "q-zz").await.unwrap().is_empty());
 }
+
+pub async fn release_states_name_each_messages_latest_state_and_whether_one_is_open(fx: Fx) {
+    let o = office(&fx).await;
+    let s = fx.store();
+    let to = "kakari@city.example.lg.jp";
+    assert!(s.release_states().await.unwrap().is_empty());
+    let first = s
+        .request_release(
+            &ask(&fx, o.staff, to).await,
+            new_release("q-bb", to),
+            &Origin::system("t"),
+        )
+        .await
+        .unwrap();
+    s.request_release(
+        &ask(&fx, o.staff, to).await,
+        new_release("q-aa", to),
+        &Origin::system("t"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.release_states().await.unwrap(),
+        [
+            ("q-aa".to_owned(), ReleaseState::Requested, true),
+            ("q-bb".to_owned(), ReleaseState::Requested, true),
+        ]
+    );
+    // Rejected: q-bb is no longer open, and its latest state is the rejection.
+    let grant = approve_grant(&fx, o.manager, &first).await;
+    s.decide_release(&grant, first.id, false, "不要", &Origin::system("t"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.release_states().await.unwrap(),
+        [
+            ("q-aa".to_owned(), ReleaseState::Requested, true),
+            ("q-bb".to_owned(), ReleaseState::Rejected, false),
+        ]
+    );
+    // A new request of the same message opens it again.
+    s.request_release(
+        &ask(&fx, o.staff, to).await,
+        new_release("q-bb", to),
+        &Origin::system("t"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.release_states().await.unwrap()[1],
+        ("q-bb".to_owned(), ReleaseState::Requested, true)
+    );
+}

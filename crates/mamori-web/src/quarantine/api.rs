@@ -13,12 +13,14 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ops::{ItemData, decide_release, item_data, list_data, releases_data, request_release};
+use super::ops::{
+    ItemData, ListQuery, decide_release, item_data, list_data, releases_data, request_release,
+};
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::User;
 use crate::http::api::{PREFIX, created};
-use crate::http::{ApiJson, Id, PathParams};
+use crate::http::{ApiJson, ApiQuery, Id, PathParams};
 
 mod json {
     use super::*;
@@ -38,6 +40,12 @@ mod json {
         pub reasons: Vec<String>,
         /// The original may be purged after this.
         pub retain_until: String,
+        /// The original's Subject, decoded.
+        pub subject: String,
+        /// Size of the kept original in bytes; absent when it is missing.
+        pub size: Option<u64>,
+        /// The latest release request's state as far as the quarantine knows it.
+        pub release_state: Option<String>,
         /// Addressed to the caller.
         pub mine: bool,
     }
@@ -51,6 +59,30 @@ mod json {
         pub can_view_all: bool,
         /// The caller's account has an address mail can be matched against.
         pub has_email: bool,
+        /// `before` for the next page, with the same filter; absent on the last page.
+        pub next: Option<String>,
+    }
+
+    /// The list's filter and page, as query parameters.
+    #[derive(Deserialize, utoipa::IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct ListParams {
+        /// `sanitized`, `quarantined` or `held`.
+        pub verdict: Option<String>,
+        /// First day received, `YYYY-MM-DD` (JST).
+        pub from: Option<String>,
+        /// Last day received, `YYYY-MM-DD` (JST), included.
+        pub to: Option<String>,
+        /// A part of the sender's address (ASCII letters in either case).
+        pub sender: Option<String>,
+        /// A part of a recipient's address.
+        pub recipient: Option<String>,
+        /// A reason code, exactly (`executable`, `my-number`, …).
+        pub reason: Option<String>,
+        /// The previous page's `next`.
+        pub before: Option<String>,
+        /// Entries per page, 1 to 200 (50 by default).
+        pub limit: Option<String>,
     }
 
     /// One entry with its sanitize report (無害化レポート) and its release requests.
@@ -58,8 +90,6 @@ mod json {
     pub struct EntryDetail {
         #[serde(flatten)]
         pub entry: Entry,
-        /// Size of the kept original in bytes; absent when it is missing.
-        pub size: Option<u64>,
         /// Why an outbound message was held.
         pub hold_reason: Option<String>,
         /// The report of the engine: `removed` parts (each with `quarantine_id`, `reason`,
@@ -134,6 +164,9 @@ fn entry_json(entry: &QuarantinedMail, mine: bool) -> json::Entry {
         direction: entry.direction.as_str().to_owned(),
         reasons: entry.reasons.clone(),
         retain_until: rfc3339_jst(entry.retain_until_ms),
+        subject: entry.subject.clone(),
+        size: entry.original_size,
+        release_state: entry.release_state.clone(),
         mine,
     }
 }
@@ -174,23 +207,37 @@ fn releases(list: &[ReleaseRequest]) -> Vec<json::Release> {
 )]
 pub struct QuarantineApiDoc;
 
-/// The caller's quarantined mail (addressed to their account's address), or every entry for the
-/// security roles, with the caller's own release requests. 404 when no gateway runs.
+/// One page of the caller's quarantined mail (addressed to their account's address), or of every
+/// entry for the security roles, newest first, filtered as the parameters say, with the
+/// caller's own release requests. 404 when no gateway runs.
 #[utoipa::path(
     get,
     path = "/api/v1/quarantine",
     tag = "quarantine",
+    params(json::ListParams),
     responses(
         (status = 200, body = json::EntryList),
         (status = 401, body = crate::http::api::ErrorBody),
         (status = 404, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
     )
 )]
 async fn list_quarantine(
     State(state): State<AppState>,
     user: User,
+    ApiQuery(params): ApiQuery<json::ListParams>,
 ) -> Result<Json<json::EntryList>, AppError> {
-    let data = list_data(&state, &user).await?;
+    let query = ListQuery {
+        verdict: params.verdict.unwrap_or_default(),
+        from: params.from.unwrap_or_default(),
+        to: params.to.unwrap_or_default(),
+        sender: params.sender.unwrap_or_default(),
+        recipient: params.recipient.unwrap_or_default(),
+        reason: params.reason.unwrap_or_default(),
+        before: params.before.unwrap_or_default(),
+        limit: params.limit.unwrap_or_default(),
+    };
+    let data = list_data(&state, &user, &query).await?;
     Ok(Json(json::EntryList {
         entries: data
             .entries
@@ -200,6 +247,7 @@ async fn list_quarantine(
         requests: releases(&data.requests),
         can_view_all: data.can_view_all,
         has_email: data.has_email,
+        next: data.next,
     }))
 }
 
@@ -229,7 +277,6 @@ async fn get_entry(
     let mine = parties.actor_asker().is_some();
     Ok(Json(json::EntryDetail {
         entry: entry_json(&entry, mine),
-        size: entry.original_size,
         hold_reason: entry.hold_reason.clone(),
         report: entry.report.clone(),
         requests: releases(&requests),

@@ -5,14 +5,121 @@
 use mamori_core::authz::{
     ApproveRelease, RequestRelease, ViewQuarantine, ViewQuarantineItem, authorize,
 };
-use mamori_core::release::{QuarantinedMail, ReleaseRequest, ReleaseState, parse_reason};
+use mamori_core::release::{
+    Direction, MAX_QUARANTINE_PAGE, QuarantineCursor, QuarantineFilter, QuarantineParties,
+    QuarantinedMail, ReleaseRequest, ReleaseState, parse_reason,
+};
+use mamori_core::text::is_forbidden_char;
 use mamori_core::{FieldError, FieldErrorKind};
 use mamori_store::{NewRelease, QuarantineView, ReleaseFilter};
+use serde::Deserialize;
 
 use crate::http::{AppError, AppState, User};
 
-/// Most entries a list shows.
-const LIST_LIMIT: usize = 500;
+/// Entries a page of the list shows unless asked for fewer or more.
+pub const PAGE_SIZE: usize = 50;
+
+/// The list's filter as typed, in the page's query or the API's: text, checked by
+/// [`filter_of`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    /// `sanitized`, `quarantined` or `held`.
+    #[serde(default)]
+    pub verdict: String,
+    /// First day received, `YYYY-MM-DD` (JST).
+    #[serde(default)]
+    pub from: String,
+    /// Last day received, `YYYY-MM-DD` (JST), included.
+    #[serde(default)]
+    pub to: String,
+    /// A part of the sender's address.
+    #[serde(default)]
+    pub sender: String,
+    /// A part of a recipient's address.
+    #[serde(default)]
+    pub recipient: String,
+    /// A reason code (`executable`, `my-number`, …).
+    #[serde(default)]
+    pub reason: String,
+    /// Where the page begins, as the previous page's `next` gave it.
+    #[serde(default)]
+    pub before: String,
+    /// Entries per page, 1 to 200.
+    #[serde(default)]
+    pub limit: String,
+}
+
+/// The longest substring a filter takes.
+const MAX_FILTER_CHARS: usize = 200;
+
+fn filter_text(field: &'static str, raw: &str) -> Result<Option<String>, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.chars().count() > MAX_FILTER_CHARS {
+        return Err(FieldError::new(
+            field,
+            FieldErrorKind::TooLong {
+                max: MAX_FILTER_CHARS,
+            },
+        ));
+    }
+    if value.chars().any(is_forbidden_char) {
+        return Err(FieldError::new(field, FieldErrorKind::ControlCharacter));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// The filter a query names; each field's refusal names the field.
+pub fn filter_of(query: &ListQuery) -> Result<QuarantineFilter, FieldError> {
+    let verdict = match query.verdict.trim() {
+        "" => None,
+        v @ ("sanitized" | "quarantined" | "held") => Some(v.to_owned()),
+        _ => return Err(FieldError::new("verdict", FieldErrorKind::UnknownValue)),
+    };
+    let day = |field: &'static str, raw: &str| -> Result<Option<i64>, FieldError> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        mamori_core::time::jst_day_start(raw)
+            .map(Some)
+            .ok_or_else(|| FieldError::new(field, FieldErrorKind::InvalidFormat))
+    };
+    let from = day("from", &query.from)?;
+    // The last day is included: up to the start of the next.
+    let to = day("to", &query.to)?.map(|ms| ms.saturating_add(86_400_000));
+    let reason = filter_text("reason", &query.reason)?;
+    if reason.as_deref().is_some_and(|r| {
+        !r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    }) {
+        return Err(FieldError::new("reason", FieldErrorKind::InvalidFormat));
+    }
+    let before = match query.before.trim() {
+        "" => None,
+        raw => Some(QuarantineCursor::parse("before", raw)?),
+    };
+    let limit = match query.limit.trim() {
+        "" => PAGE_SIZE,
+        raw => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_QUARANTINE_PAGE).contains(n))
+            .ok_or_else(|| FieldError::new("limit", FieldErrorKind::InvalidFormat))?,
+    };
+    Ok(QuarantineFilter {
+        verdict,
+        received_from_ms: from,
+        received_to_ms: to,
+        sender: filter_text("sender", &query.sender)?,
+        recipient: filter_text("recipient", &query.recipient)?,
+        reason,
+        askers: None,
+        before,
+        limit,
+    })
+}
 
 fn service(state: &AppState) -> Result<&dyn QuarantineView, AppError> {
     state.quarantine.as_deref().ok_or(AppError::NotFound)
@@ -68,6 +175,8 @@ pub struct ListData {
     pub requests: Vec<ReleaseRequest>,
     pub can_view_all: bool,
     pub has_email: bool,
+    /// Where the next page begins; `None` on the last.
+    pub next: Option<String>,
 }
 
 /// An entry as a viewer without a security role sees it: of an inbound message's recipients only
@@ -86,15 +195,53 @@ fn as_seen_by(
     entry
 }
 
-/// The viewer's quarantined mail, or all of it for a role that may view the quarantine.
-pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppError> {
+/// The addresses whose mail the viewer may see, for the index to look up; `None` for a role
+/// that sees every entry. The rule is core's own, asked of one address at a time.
+fn visible_askers(
+    user: &User,
+    email: Option<&str>,
+    places: &[(
+        String,
+        Option<mamori_core::OrgId>,
+        Option<mamori_core::UnitId>,
+    )],
+) -> Option<Vec<String>> {
+    if user.actor.sees_all_quarantine() {
+        return None;
+    }
+    let mut askers: Vec<String> = email.map(str::to_owned).into_iter().collect();
+    for (address, org, unit) in places {
+        let parties = QuarantineParties {
+            direction: Direction::Inbound,
+            from: String::new(),
+            recipients: vec![address.clone()],
+            actor_email: email.map(str::to_owned),
+            concerned: vec![(*org, *unit)],
+        };
+        if authorize::<ViewQuarantineItem>(&user.actor, &parties).is_ok() {
+            askers.push(address.clone());
+        }
+    }
+    Some(askers)
+}
+
+/// One page of the viewer's quarantined mail, or of all of it for a role that sees every
+/// entry, read from the quarantine's index; filtered and paged as `query` says.
+pub async fn list_data(
+    state: &AppState,
+    user: &User,
+    query: &ListQuery,
+) -> Result<ListData, AppError> {
     let service = service(state)?;
+    let mut filter = filter_of(query)?;
     let email = state.store.account_email(user.actor.user_id).await?;
     let can_view_all = authorize::<ViewQuarantine>(&user.actor, &()).is_ok();
     let places = places_for(state, user).await?;
-    let entries = service
-        .entries()
-        .await?
+    filter.askers = visible_askers(user, email.as_deref(), &places);
+    let page = service.page(&filter).await?;
+    // Each entry is still put to the rule itself: the index narrows, core decides.
+    let entries = page
+        .entries
         .into_iter()
         .filter_map(|e| {
             let mut parties = e.parties(email.clone());
@@ -103,7 +250,6 @@ pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppErr
             let visible = authorize::<ViewQuarantineItem>(&user.actor, &parties).is_ok();
             visible.then(|| (as_seen_by(e, email.as_deref(), can_view_all), mine))
         })
-        .take(LIST_LIMIT)
         .collect();
     let requests = state.store.own_releases(user.actor.user_id, 100).await?;
     Ok(ListData {
@@ -111,6 +257,7 @@ pub async fn list_data(state: &AppState, user: &User) -> Result<ListData, AppErr
         requests,
         can_view_all,
         has_email: email.is_some(),
+        next: page.next.map(|c| c.encode()),
     })
 }
 
@@ -182,6 +329,10 @@ pub async fn request_release(
     let grant = authorize::<RequestRelease>(&user.actor, &parties)?;
     let reason = parse_reason("reason", reason, true)?;
     let address = parties.actor_asker().ok_or(AppError::Forbidden)?.to_owned();
+    // Kept from purges before the request exists, so that no purge can take it meanwhile.
+    if !service(state)?.hold_for_release(&entry.id).await? {
+        return Err(AppError::NotFound);
+    }
     let request = state
         .store
         .request_release(
@@ -195,6 +346,7 @@ pub async fn request_release(
             &user.ctx.origin(),
         )
         .await?;
+    service(state)?.release_changed(&request).await;
     Ok(request)
 }
 
@@ -274,6 +426,7 @@ pub async fn decide_release(
         .store
         .decide_release(&grant, request.id, approve, &note, &user.ctx.origin())
         .await?;
+    service.release_changed(&decided).await;
     if approve {
         service.release_approved();
     }

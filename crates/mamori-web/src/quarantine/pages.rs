@@ -4,14 +4,14 @@
 //! delivers. Every step asks `authorize` and is written to the audit trail by the store.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_core::authz::{ApproveRelease, authorize};
 use mamori_core::release::{QuarantinedMail, ReleaseRequest, ReleaseState};
 use mamori_core::time::format_jst;
 use serde::Deserialize;
 
-use super::ops::{self, ItemData};
+use super::ops::{self, ItemData, ListQuery};
 use crate::http::AppError;
 use crate::http::AppState;
 use crate::http::{Form, Id, PathParams, User};
@@ -27,6 +27,10 @@ pub struct EntryRow {
     pub direction: &'static str,
     pub reasons: String,
     pub expires: String,
+    pub subject: String,
+    pub size: String,
+    /// The latest release request's state, as far as the quarantine knows it.
+    pub release_state: String,
     /// Addressed to the viewer.
     pub mine: bool,
 }
@@ -41,6 +45,12 @@ fn entry_row(entry: &QuarantinedMail, mine: bool) -> EntryRow {
         direction: entry.direction.as_str(),
         reasons: entry.reasons.join(", "),
         expires: format_jst(entry.retain_until_ms),
+        subject: entry.subject.clone(),
+        size: entry
+            .original_size
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        release_state: entry.release_state.clone().unwrap_or_default(),
         mine,
     }
 }
@@ -93,6 +103,14 @@ trait Keys {
         }
     }
 
+    fn verdict_key(&self, verdict: &str) -> &'static str {
+        match verdict {
+            "sanitized" => "quarantine.verdict.sanitized",
+            "held" => "quarantine.verdict.held",
+            _ => "quarantine.verdict.quarantined",
+        }
+    }
+
     fn direction_key(&self, direction: &str) -> &'static str {
         match direction {
             "outbound" => "quarantine.direction.outbound",
@@ -116,11 +134,48 @@ pub struct ListPage {
     pub requests: Vec<RequestRow>,
     pub can_view_all: bool,
     pub has_email: bool,
+    pub query: ListQuery,
+    /// The next page's address, with the same filter; empty on the last page.
+    pub next_href: String,
+    pub verdicts: [&'static str; 3],
 }
 
-pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
-    let data = ops::list_data(&state, &user).await?;
+impl ListPage {
+    /// `/quarantine?…` with this filter and the page beginning at `before`.
+    fn href(query: &ListQuery, before: &str) -> String {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("verdict", &query.verdict),
+            ("from", &query.from),
+            ("to", &query.to),
+            ("sender", &query.sender),
+            ("recipient", &query.recipient),
+            ("reason", &query.reason),
+            ("limit", &query.limit),
+        ] {
+            if !value.trim().is_empty() {
+                url.append_pair(key, value.trim());
+            }
+        }
+        url.append_pair("before", before);
+        format!("/quarantine?{}", url.finish())
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let data = ops::list_data(&state, &user, &query).await?;
     Ok(Html(render(&ListPage {
+        next_href: data
+            .next
+            .as_deref()
+            .map(|next| ListPage::href(&query, next))
+            .unwrap_or_default(),
+        query,
+        verdicts: ["sanitized", "quarantined", "held"],
         frame: Frame::new(&user, "quarantine.title"),
         entries: data
             .entries

@@ -4,6 +4,7 @@
 //! ```text
 //! DIR/quarantine/QID/original.eml   the received bytes, written once
 //! DIR/quarantine/QID/QUEUEID.json   one record per delivery that carried this original
+//! DIR/quarantine/index.sqlite3       one row per entry, derived from the above (see [`index`])
 //! ```
 //!
 //! Reading side (`mamori quarantine list|show|purge`): ids from outside are checked by
@@ -12,10 +13,15 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::spool::{SpoolError, write_synced};
+
+pub mod index;
+
+pub use index::{IndexPage, IndexRow, PurgeRule, Purged, QuarantineIndex, Reconciled};
 
 /// Retention metadata stored beside an original.
 #[derive(Debug, Clone, Serialize)]
@@ -39,22 +45,135 @@ pub struct QuarantineRecord {
     pub hold_reason: Option<String>,
 }
 
+/// 保存期間 (retention): how long an original is kept, by the verdict on its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub sanitized: std::time::Duration,
+    pub quarantined: std::time::Duration,
+    /// Outbound mail held for approval.
+    pub held: std::time::Duration,
+}
+
+/// The verdicts an entry can carry, as the index and the purge name them.
+pub const VERDICTS: [&str; 3] = ["sanitized", "quarantined", "held"];
+
+impl Default for Retention {
+    /// 30 days for every verdict.
+    fn default() -> Self {
+        Self::uniform(std::time::Duration::from_secs(30 * 86_400))
+    }
+}
+
+impl Retention {
+    pub fn uniform(keep: std::time::Duration) -> Self {
+        Self {
+            sanitized: keep,
+            quarantined: keep,
+            held: keep,
+        }
+    }
+
+    /// How long an entry of `verdict` is kept; the longest for a verdict this code does not know.
+    pub fn of(&self, verdict: &str) -> std::time::Duration {
+        match verdict {
+            "sanitized" => self.sanitized,
+            "quarantined" => self.quarantined,
+            "held" => self.held,
+            _ => self.sanitized.max(self.quarantined).max(self.held),
+        }
+    }
+
+    fn ms(keep: std::time::Duration) -> i64 {
+        i64::try_from(keep.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Milliseconds an entry of `verdict` is kept.
+    pub fn of_ms(&self, verdict: &str) -> i64 {
+        Self::ms(self.of(verdict))
+    }
+
+    /// The daily purge's rules at `now_ms`: per verdict, what was received longer ago than it is
+    /// kept.
+    pub fn rules(&self, now_ms: i64) -> Vec<PurgeRule> {
+        VERDICTS
+            .iter()
+            .map(|verdict| PurgeRule {
+                received_before_ms: Some(now_ms.saturating_sub(self.of_ms(verdict))),
+                verdict: Some((*verdict).to_owned()),
+                ..PurgeRule::default()
+            })
+            .collect()
+    }
+}
+
+/// The retention purge (the daily job of `mamori gateway` and `mamori serve`): removes what
+/// `retention` no longer keeps, each entry logged, never one with an open release request.
+pub fn purge_retained(
+    index: &QuarantineIndex,
+    retention: &Retention,
+    now_ms: i64,
+) -> Result<Purged, QuarantineError> {
+    let mut all = Purged::default();
+    for rule in retention.rules(now_ms) {
+        let done = index.purge(&rule)?;
+        all.kept_pending += done.kept_pending;
+        all.unreadable.extend(done.unreadable);
+        all.removed.extend(done.removed);
+    }
+    for row in &all.removed {
+        tracing::info!(quarantine_id = %row.id, verdict = %row.verdict,
+            received_ms = row.received_ms, "quarantine entry purged: retention ended");
+    }
+    for error in &all.unreadable {
+        tracing::warn!(%error, "quarantine entry left in place by the purge");
+    }
+    tracing::info!(
+        removed = all.removed.len(),
+        kept_pending = all.kept_pending,
+        unreadable = all.unreadable.len(),
+        "quarantine retention purge"
+    );
+    Ok(all)
+}
+
 /// Which way a quarantined message was travelling: the release workflow's own type.
 pub use mamori_core::release::Direction;
 
 #[derive(Debug, Clone)]
 pub struct Quarantine {
     root: PathBuf,
+    index: Arc<QuarantineIndex>,
+}
+
+fn spool_error(error: QuarantineError) -> SpoolError {
+    match error {
+        QuarantineError::Io { path, source } => SpoolError::Io { path, source },
+        other => SpoolError::Io {
+            path: PathBuf::new(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    }
 }
 
 impl Quarantine {
+    /// Opens (or makes) `DATA/quarantine` and its index, which is made from the folder when it
+    /// is missing.
     pub fn open(data: &Path) -> Result<Self, SpoolError> {
         let root = data.join("quarantine");
         fs::create_dir_all(&root).map_err(|source| SpoolError::Io {
             path: root.clone(),
             source,
         })?;
-        Ok(Self { root })
+        let index = QuarantineIndex::open(&root).map_err(spool_error)?;
+        Ok(Self {
+            root,
+            index: Arc::new(index),
+        })
+    }
+
+    /// The index the entries are written to.
+    pub fn index(&self) -> &Arc<QuarantineIndex> {
+        &self.index
     }
 
     /// Directory of one quarantine id; anything but `[A-Za-z0-9._-]` in the id becomes `_`.
@@ -116,7 +235,25 @@ impl Quarantine {
         write_synced(&tmp, &json)?;
         fs::rename(&tmp, &path).map_err(io(&path))?;
         // One directory fsync makes both new names durable.
-        crate::spool::sync_dir(&dir)
+        crate::spool::sync_dir(&dir)?;
+        // The row follows the durable files; an entry that vanished meanwhile (a purge) is an
+        // error, so the message is stored again rather than delivered without its original.
+        let id = QuarantineId::parse(
+            &dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+        .map_err(|e| SpoolError::Io {
+            path: dir.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        match self.index.index_from_disk(&id).map_err(spool_error)? {
+            true => Ok(()),
+            false => Err(SpoolError::Io {
+                path: dir,
+                source: std::io::Error::other("the quarantine entry vanished while being stored"),
+            }),
+        }
     }
 }
 
@@ -201,6 +338,10 @@ pub enum QuarantineError {
     Damaged { path: PathBuf, detail: String },
     #[error("quarantine entry {0} has no record yet (still being stored, or left by a crash)")]
     NoRecord(PathBuf),
+    #[error("quarantine entry {0} has a release request open; it is kept until that is settled")]
+    ReleasePending(String),
+    #[error("quarantine index {path}: {detail}")]
+    Index { path: PathBuf, detail: String },
 }
 
 fn qio(path: &Path) -> impl FnOnce(std::io::Error) -> QuarantineError + '_ {
@@ -329,10 +470,14 @@ impl Entry {
         }
     }
 
-    /// `quarantined` when any delivery was held whole, `sanitized` otherwise.
+    /// `quarantined` when any delivery was held whole (or carries a verdict this code does not
+    /// know), `held` when outbound mail was held for approval, `sanitized` otherwise.
     pub fn verdict(&self) -> &str {
-        if self.records.iter().any(|r| r.verdict != "sanitized") {
+        let known = |v: &str| matches!(v, "sanitized" | "held");
+        if self.records.iter().any(|r| !known(&r.verdict)) {
             "quarantined"
+        } else if self.records.iter().any(|r| r.verdict == "held") {
+            "held"
         } else {
             "sanitized"
         }
@@ -353,6 +498,72 @@ impl QuarantineReader {
             return Err(QuarantineError::NoStore(data.to_path_buf()));
         }
         Ok(Self { root })
+    }
+
+    pub(crate) fn at(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    /// The folder's index, made from the folder when it is missing.
+    pub fn index(&self) -> Result<QuarantineIndex, QuarantineError> {
+        QuarantineIndex::open(&self.root)
+    }
+
+    /// The folder's index made anew from the folder (`mamori quarantine reindex`).
+    pub fn reindex(&self) -> Result<Reconciled, QuarantineError> {
+        QuarantineIndex::open_as_is(&self.root)?.rebuild()
+    }
+
+    /// The ids of every entry folder (links and other names are not entries).
+    pub fn ids(&self) -> Result<Vec<QuarantineId>, QuarantineError> {
+        let mut out = Vec::new();
+        for item in fs::read_dir(&self.root).map_err(qio(&self.root))? {
+            let item = item.map_err(qio(&self.root))?;
+            let name = item.file_name();
+            let Some(id) = name.to_str().and_then(|n| QuarantineId::parse(n).ok()) else {
+                continue;
+            };
+            // Never follow a link out of the store.
+            if item.file_type().map_err(qio(&item.path()))?.is_dir() {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The kept original's Subject, decoded, for the index: read from its header alone; empty
+    /// when there is none or it cannot be read. Control characters become spaces.
+    pub fn subject(&self, entry: &Entry) -> String {
+        use std::io::Read;
+        const HEAD: u64 = 64 * 1024;
+        let mut head = Vec::new();
+        let read = fs::File::open(entry.dir.join("original.eml"))
+            .and_then(|f| f.take(HEAD).read_to_end(&mut head));
+        if read.is_err() {
+            return String::new();
+        }
+        let subject = mail_parser::MessageParser::new()
+            .parse_headers(&head)
+            .and_then(|m| m.subject().map(str::to_owned))
+            .unwrap_or_default();
+        subject
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(500)
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    }
+
+    pub(crate) fn remove_dir(&self, dir: &Path) -> Result<(), QuarantineError> {
+        fs::remove_dir_all(dir).map_err(qio(dir))
+    }
+
+    pub(crate) fn sync_root(&self) -> Result<(), QuarantineError> {
+        crate::spool::sync_dir(&self.root).map_err(|e| match e {
+            SpoolError::Io { path, source } => QuarantineError::Io { path, source },
+            SpoolError::Damaged(p) => QuarantineError::NoRecord(p),
+        })
     }
 
     /// Every entry, ordered by first receipt; damaged entries are returned as errors beside the
@@ -444,42 +655,6 @@ impl QuarantineReader {
     pub fn original(&self, entry: &Entry) -> Result<Vec<u8>, QuarantineError> {
         let path = entry.dir.join("original.eml");
         fs::read(&path).map_err(qio(&path))
-    }
-
-    /// Removes one entry, original and records.
-    pub fn purge(&self, id: &QuarantineId) -> Result<Entry, QuarantineError> {
-        let entry = self.get(id)?;
-        self.remove(&entry)?;
-        Ok(entry)
-    }
-
-    /// Removes every entry whose retention ended at or before `now_ms`. Damaged entries and
-    /// entries without a record are left alone and returned as errors.
-    pub fn purge_expired(
-        &self,
-        now_ms: i64,
-    ) -> Result<(Vec<Entry>, Vec<QuarantineError>), QuarantineError> {
-        let mut removed = Vec::new();
-        let mut skipped = Vec::new();
-        for entry in self.entries()? {
-            match entry {
-                Ok(e) if e.expired(now_ms) => {
-                    self.remove(&e)?;
-                    removed.push(e);
-                }
-                Ok(_) => {}
-                Err(e) => skipped.push(e),
-            }
-        }
-        Ok((removed, skipped))
-    }
-
-    fn remove(&self, entry: &Entry) -> Result<(), QuarantineError> {
-        fs::remove_dir_all(&entry.dir).map_err(qio(&entry.dir))?;
-        crate::spool::sync_dir(&self.root).map_err(|e| match e {
-            SpoolError::Io { path, source } => QuarantineError::Io { path, source },
-            SpoolError::Damaged(p) => QuarantineError::NoRecord(p),
-        })
     }
 }
 
@@ -618,19 +793,37 @@ mod tests {
             Err(QuarantineError::Damaged { .. })
         ));
         // Purging by expiry never deletes what it cannot read.
-        let (removed, skipped) = reader.purge_expired(i64::MAX).unwrap();
-        assert_eq!(removed.len(), 1);
-        assert_eq!(skipped.len(), 1);
+        let purged = reader
+            .index()
+            .unwrap()
+            .purge(&PurgeRule {
+                expired_at_ms: Some(i64::MAX),
+                ..PurgeRule::default()
+            })
+            .unwrap();
+        assert_eq!(purged.removed.len(), 1);
+        assert_eq!(purged.unreadable.len(), 1);
         assert!(dir.path().join("quarantine/q-bb/original.eml").exists());
     }
 
     #[test]
     fn purge_expired_removes_only_entries_past_their_latest_retention() {
         let (dir, reader) = store_with(&[("q-aa", 10), ("q-aa", 50), ("q-bb", 20)]);
-        let (removed, skipped) = reader.purge_expired(30).unwrap();
-        assert!(skipped.is_empty());
+        let purged = reader
+            .index()
+            .unwrap()
+            .purge(&PurgeRule {
+                expired_at_ms: Some(30),
+                ..PurgeRule::default()
+            })
+            .unwrap();
+        assert!(purged.unreadable.is_empty());
         assert_eq!(
-            removed.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            purged
+                .removed
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect::<Vec<_>>(),
             ["q-bb"]
         );
         assert!(!dir.path().join("quarantine/q-bb").exists());
@@ -641,11 +834,14 @@ mod tests {
     fn purge_by_id_removes_one_and_a_missing_id_is_not_found() {
         let (dir, reader) = store_with(&[("q-aa", 10), ("q-bb", 20)]);
         let id = QuarantineId::parse("q-aa").unwrap();
-        assert_eq!(reader.purge(&id).unwrap().id, "q-aa");
+        let index = reader.index().unwrap();
+        assert_eq!(index.purge_one(&id).unwrap().id, "q-aa");
         assert!(!dir.path().join("quarantine/q-aa").exists());
         assert!(dir.path().join("quarantine/q-bb").exists());
+        assert!(index.row("q-aa").unwrap().is_none());
+        assert!(index.row("q-bb").unwrap().is_some());
         assert!(matches!(
-            reader.purge(&id),
+            index.purge_one(&id),
             Err(QuarantineError::NotFound(_))
         ));
     }
@@ -706,9 +902,10 @@ mod tests {
         assert_eq!(reader.entries().unwrap().len(), 1);
         let id = QuarantineId::parse("q-link").unwrap();
         assert!(matches!(
-            reader.purge(&id),
+            reader.index().unwrap().purge_one(&id),
             Err(QuarantineError::NotFound(_))
         ));
+        assert!(reader.index().unwrap().row("q-link").unwrap().is_none());
         assert!(outside.path().exists());
     }
 }
