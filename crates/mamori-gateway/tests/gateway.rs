@@ -755,9 +755,12 @@ async fn smtplib_mail_reaches_the_next_hop_sanitized() {
     assert!(!body.contains("alert(1)"), "{body}");
 
     // The original is in quarantine, byte for byte what smtplib sent.
+    // Each entry is a folder; the index lives beside them.
     let originals: Vec<_> = std::fs::read_dir(data.path().join("quarantine"))
         .unwrap()
-        .map(|e| e.unwrap().path().join("original.eml"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.join("original.eml"))
         .collect();
     assert_eq!(originals.len(), 1);
     let original = std::fs::read(&originals[0]).unwrap();

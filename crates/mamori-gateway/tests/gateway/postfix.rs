@@ -265,9 +265,12 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
     assert!(!body.contains("alert(1)"), "{body}");
 
     // The gateway got it from Postfix's queue: the original carries the front smtpd's trace.
+    // Each entry is a folder; the index lives beside them.
     let originals: Vec<_> = std::fs::read_dir(data.path().join("quarantine"))
         .unwrap()
-        .map(|e| e.unwrap().path().join("original.eml"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.join("original.eml"))
         .collect();
     assert_eq!(originals.len(), 1);
     let original = String::from_utf8_lossy(&std::fs::read(&originals[0]).unwrap()).into_owned();
