@@ -61,6 +61,12 @@ async fn walk(client: Client, base: String, data: &Path) {
     wait_for_text(client, "#waiting-incidents", "住民情報を含むメールの誤送信").await;
     click(client, "#waiting-incidents a").await;
     element(client, "#notifications-none").await;
+    // The incident's reporting chain names the CSIRT, with the 緊急連絡網 a click away.
+    let chain = text_of(client, "#incident-chain").await;
+    assert!(
+        chain.contains("山本 大輔") && chain.contains("田中 美咲"),
+        "{chain}"
+    );
     let triage = "#incident-triage";
     element(client, &format!("{triage} select[name='severity']"))
         .await
@@ -110,6 +116,11 @@ async fn walk(client: Client, base: String, data: &Path) {
         prompt.matches(':').count() >= 2,
         "no time of notification: {prompt}"
     );
+    client
+        .goto(&format!("{base}/emergency-contacts"))
+        .await
+        .expect("emergency contacts");
+    wait_for_text(client, "table.emergency-contacts", "田中 美咲").await;
     log_out(client).await;
 }
 

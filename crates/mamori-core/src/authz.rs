@@ -957,6 +957,17 @@ impl Permission for ViewOutbox {
     }
 }
 
+/// 緊急連絡網を読む (the reporting chain's holders with their phone and mail): everyone on the
+/// staff, who must know whom to call.
+pub struct ViewContactChain;
+impl Permission for ViewContactChain {
+    type Target = ();
+    const NAME: &'static str = "incident.contacts.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.on_staff()
+    }
+}
+
 /// Where an incident sits: the unit it was reported from, and who reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IncidentPlace {

@@ -2436,7 +2436,20 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("home.waiting", "あなたの対応待ち", "Waiting for you"),
     ("home.welcome", "ようこそ", "Welcome"),
     ("incident.category", "分類(脅威)", "Category (threat)"),
+    ("incident.chain", "報告経路", "Reporting chain"),
     ("incident.closed", "終結", "Closed"),
+    ("incident.contacts", "緊急連絡網", "Emergency contacts"),
+    ("incident.contacts_global", "全体", "Whole organisation"),
+    (
+        "incident.contacts_help",
+        "インシデントを見つけたら、所属の情報セキュリティ管理者に報告し、管理者は情報セキュリティ責任者とCSIRTへ、CSIRTは最高情報セキュリティ責任者へ報告します。",
+        "On finding an incident, report it to your unit's information security manager, who reports to the information security officer and the CSIRT; the CSIRT reports to the CISO.",
+    ),
+    (
+        "incident.contacts_none",
+        "報告経路の役割を持つ人がまだいません。",
+        "Nobody holds a role of the reporting chain yet.",
+    ),
     ("incident.detected", "検知日時", "Detected"),
     (
         "incident.detected_at",

@@ -4,7 +4,7 @@
 use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
 use mamori_core::incident::Step;
 use mamori_core::risk::{Level, ThreatCategory};
-use mamori_core::{OrgId, PersonId, UnitId};
+use mamori_core::{OrgId, PersonId, Role, UnitId};
 
 use crate::{Origin, Result};
 
@@ -116,12 +116,35 @@ impl Incident {
     }
 }
 
+/// One holder of a role in the reporting chain of seed §6(7) (職員 → 管理者 → 責任者 / CSIRT →
+/// CISO), with the contact details a 緊急連絡網 prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub role: Role,
+    /// The organisation of an organisation-scoped role (the 責任者), or of the unit of a
+    /// unit-scoped one; none for a global role.
+    pub org: Option<OrgId>,
+    pub org_name: Option<String>,
+    /// The unit of a unit-scoped role (the 管理者).
+    pub unit: Option<UnitId>,
+    pub unit_name: Option<String>,
+    pub person: PersonId,
+    pub name: String,
+    pub title: String,
+    pub phone: String,
+    pub email: Option<String>,
+}
+
 /// Incidents. Every change is one audit record (`incident.*`) in the same transaction.
 #[async_trait::async_trait]
 pub trait IncidentStore: Send + Sync {
     /// Every incident, newest first; the caller filters what its viewer may see.
     async fn incidents(&self) -> Result<Vec<Incident>>;
     async fn incident(&self, id: IncidentId) -> Result<Option<Incident>>;
+    /// The holders of the roles of the reporting chain (CISO, 統括情報セキュリティ責任者,
+    /// 情報セキュリティ責任者, 情報セキュリティ管理者, CSIRT), people whose account is disabled
+    /// left out, by role, organisation, unit and name.
+    async fn contact_chain(&self) -> Result<Vec<Contact>>;
     /// Records a report by the person of the grant's account, from their unit; detected now.
     /// An asset that does not exist is [`Conflict::IncidentScopeMissing`](crate::Conflict).
     async fn report_incident(

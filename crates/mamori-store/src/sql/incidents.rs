@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, Write, opt_id};
 use crate::{
-    Audience, Conflict, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore,
+    Audience, Conflict, Contact, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore,
     NewIncident, Origin, Result, StoreError, Triage,
 };
 
@@ -188,6 +188,52 @@ impl SqlStore {
 
 #[async_trait::async_trait]
 impl IncidentStore for SqlStore {
+    async fn contact_chain(&self) -> Result<Vec<Contact>> {
+        // The chain's roles, in the order of the chain; a disabled account is nobody to call.
+        const CHAIN: [Role; 5] = [
+            Role::Ciso,
+            Role::SecurityDirector,
+            Role::Csirt,
+            Role::SecurityOfficer,
+            Role::SecurityManager,
+        ];
+        let rows = sqlx::query(
+            "SELECT r.role, r.scope_kind, r.scope_id, p.id AS person_id, p.name, p.title, \
+             p.phone, p.email, u.id AS unit_id, u.name AS unit_name, \
+             o.id AS org_id, o.name AS org_name \
+             FROM role_assignments r JOIN people p ON p.id = r.person_id \
+             LEFT JOIN users a ON a.person_id = p.id \
+             LEFT JOIN units u ON r.scope_kind = 'unit' AND CAST(u.id AS TEXT) = r.scope_id \
+             LEFT JOIN organisations o ON (r.scope_kind = 'organisation' \
+                  AND CAST(o.id AS TEXT) = r.scope_id) OR o.id = u.org_id \
+             WHERE COALESCE(a.disabled, 0) = 0 \
+             ORDER BY o.id, u.name, p.name, p.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut contacts = Vec::new();
+        for row in rows {
+            let role: String = row.try_get("role")?;
+            let Some(role) = CHAIN.into_iter().find(|r| r.as_str() == role) else {
+                continue;
+            };
+            contacts.push(Contact {
+                role,
+                org: opt_id(&row, "org_id")?.map(OrgId),
+                org_name: row.try_get("org_name")?,
+                unit: opt_id(&row, "unit_id")?.map(UnitId),
+                unit_name: row.try_get("unit_name")?,
+                person: PersonId(row.try_get("person_id")?),
+                name: row.try_get("name")?,
+                title: row.try_get("title")?,
+                phone: row.try_get("phone")?,
+                email: row.try_get("email")?,
+            });
+        }
+        contacts.sort_by_key(|c| CHAIN.iter().position(|r| *r == c.role));
+        Ok(contacts)
+    }
+
     async fn incidents(&self) -> Result<Vec<Incident>> {
         let incidents = sqlx::query(&format!("{INCIDENT_SELECT} ORDER BY i.id DESC"))
             .fetch_all(&self.pool)

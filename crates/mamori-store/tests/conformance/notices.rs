@@ -58,6 +58,24 @@ pub async fn notices_follow_their_cause_and_mails_leave_the_outbox_once(fx: Fx) 
         )
         .await
         .unwrap();
+    // The 緊急連絡網: the chain's holders with their place; nobody without a chain role.
+    let chain = s.contact_chain().await.unwrap();
+    let holders: Vec<_> = chain.iter().map(|c| (c.role, c.person, c.unit)).collect();
+    assert_eq!(holders.len(), 3, "{chain:?}");
+    assert_eq!(holders[0], (Role::Csirt, csirt.person_id, None));
+    assert!(holders.contains(&(Role::SecurityManager, manager.person_id, Some(unit))));
+    assert!(holders.contains(&(Role::SecurityManager, elsewhere.person_id, Some(other))));
+    assert!(
+        chain
+            .iter()
+            .all(|c| c.role != Role::Csirt || c.org.is_none())
+    );
+    assert!(
+        chain
+            .iter()
+            .filter(|c| c.role == Role::SecurityManager)
+            .all(|c| c.org == Some(org) && c.org_name.as_deref() == Some("管理者"))
+    );
     let pending = s.pending_notices().await.unwrap();
     let mut told: Vec<_> = pending.iter().map(|(n, _)| n.person).collect();
     told.sort();

@@ -177,7 +177,8 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_incidents, report_incident, get_incident, triage_incident, add_event),
+    paths(list_incidents, report_incident, get_incident, triage_incident, add_event, contacts),
+    components(schemas(Contact)),
     tags((name = "incidents", description = "インシデント: reports, triage, timeline, notifications")),
 )]
 pub struct IncidentApiDoc;
@@ -322,8 +323,60 @@ async fn add_event(
     Ok(Json(incident_json(&state, &incident)))
 }
 
+/// One holder of the reporting chain (緊急連絡網).
+#[derive(Serialize, ToSchema)]
+pub struct Contact {
+    /// `ciso`, `security_director`, `csirt`, `security_officer` or `security_manager`.
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    pub person_id: i64,
+    pub name: String,
+    pub title: String,
+    pub phone: String,
+    pub email: Option<String>,
+}
+
+/// 緊急連絡網: the holders of the reporting chain (CISO, 統括, CSIRT, 責任者 of each
+/// organisation, 管理者 of each unit) with their phone and mail; everyone on the staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/emergency-contacts",
+    tag = "incidents",
+    responses(
+        (status = 200, body = Vec<Contact>),
+        (status = 403, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn contacts(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<Vec<Contact>>, AppError> {
+    Ok(Json(
+        ops::contacts(&state, &user)
+            .await?
+            .into_iter()
+            .map(|c| Contact {
+                role: c.role.as_str().to_owned(),
+                org_id: c.org.map(|o| o.0),
+                org_name: c.org_name,
+                unit_id: c.unit.map(|u| u.0),
+                unit_name: c.unit_name,
+                person_id: c.person.0,
+                name: c.name,
+                title: c.title,
+                phone: c.phone,
+                email: c.email,
+            })
+            .collect(),
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(IncidentApiDoc::openapi())
+        .routes(routes!(contacts))
         .routes(routes!(list_incidents, report_incident))
         .routes(routes!(get_incident))
         .routes(routes!(triage_incident))

@@ -18,6 +18,7 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/incidents", get(pages::list).post(pages::report))
         .route("/incidents/{id}", get(pages::incident))
+        .route("/emergency-contacts", get(pages::contacts))
         .route("/incidents/{id}/triage", post(pages::triage))
         .route("/incidents/{id}/events", post(pages::add_event))
 }

@@ -2,12 +2,14 @@
 //! see, the CSIRT's triage and timeline, and the external notifications each incident owes with
 //! their deadlines. Each one authorises, validates and stores here and nowhere else.
 
-use mamori_core::authz::{ReportIncident, TriageIncident, ViewIncident, authorize};
+use mamori_core::authz::{
+    ReportIncident, TriageIncident, ViewContactChain, ViewIncident, authorize,
+};
 use mamori_core::incident::{Due, Step, builtin_rules, notifications, parse_people, parse_report};
 use mamori_core::risk::Level;
 use mamori_core::text::parse_note;
-use mamori_core::{FieldError, FieldErrorKind, PersonId};
-use mamori_store::{Incident, IncidentId, NewIncident, Triage};
+use mamori_core::{FieldError, FieldErrorKind, PersonId, Role};
+use mamori_store::{Contact, Incident, IncidentId, NewIncident, Triage};
 
 use crate::http::{AppError, AppState, User};
 
@@ -245,4 +247,121 @@ pub async fn add_event(
         .store
         .add_incident_event(&grant, incident.id, step, rule, &note, &user.ctx.origin())
         .await?)
+}
+
+/// The holders of the reporting chain, for the 緊急連絡網.
+pub async fn contacts(state: &AppState, user: &User) -> Result<Vec<Contact>, AppError> {
+    authorize::<ViewContactChain>(&user.actor, &())?;
+    Ok(state.store.contact_chain().await?)
+}
+
+/// The reporting chain of one incident for its page; empty for a viewer who may not read the
+/// 緊急連絡網 (a contractor who reported it).
+pub async fn chain(
+    state: &AppState,
+    user: &User,
+    incident: &Incident,
+) -> Result<Vec<Contact>, AppError> {
+    if authorize::<ViewContactChain>(&user.actor, &()).is_err() {
+        return Ok(Vec::new());
+    }
+    let all = state.store.contact_chain().await?;
+    Ok(chain_of(&all, incident).into_iter().cloned().collect())
+}
+
+/// The reporting chain of one incident, in order (seed §6(7): 職員 → 管理者 → 責任者 / CSIRT →
+/// CISO): the 管理者 of its unit, the 責任者 of its organisation, the CSIRT, the 統括 and the CISO.
+fn chain_of<'a>(contacts: &'a [Contact], incident: &Incident) -> Vec<&'a Contact> {
+    let mut chain: Vec<&Contact> = contacts
+        .iter()
+        .filter(|c| match c.role {
+            Role::SecurityManager => incident.unit.is_some() && c.unit == incident.unit,
+            Role::SecurityOfficer => incident.org.is_some() && c.org == incident.org,
+            _ => true,
+        })
+        .collect();
+    let rank = |r: Role| {
+        [
+            Role::SecurityManager,
+            Role::SecurityOfficer,
+            Role::Csirt,
+            Role::SecurityDirector,
+            Role::Ciso,
+        ]
+        .iter()
+        .position(|x| *x == r)
+    };
+    chain.sort_by_key(|c| rank(c.role));
+    chain
+}
+
+#[cfg(test)]
+mod tests {
+    use mamori_core::{OrgId, UnitId};
+    use mamori_store::{Contact, Incident, IncidentId};
+
+    use super::*;
+
+    fn contact(role: Role, org: Option<i64>, unit: Option<i64>, name: &str) -> Contact {
+        Contact {
+            role,
+            org: org.map(OrgId),
+            org_name: None,
+            unit: unit.map(UnitId),
+            unit_name: None,
+            person: PersonId(0),
+            name: name.into(),
+            title: String::new(),
+            phone: String::new(),
+            email: None,
+        }
+    }
+
+    fn incident(org: Option<i64>, unit: Option<i64>) -> Incident {
+        Incident {
+            id: IncidentId(1),
+            title: "紛失".into(),
+            description: String::new(),
+            occurred_at: None,
+            detected_at: 0,
+            reporter: PersonId(9),
+            reporter_name: "職員".into(),
+            unit: unit.map(UnitId),
+            unit_name: None,
+            org: org.map(OrgId),
+            severity: None,
+            threat: None,
+            category: None,
+            personal_data: false,
+            people: 0,
+            unauthorised_purpose: false,
+            owner: None,
+            owner_name: None,
+            closed_at: None,
+            assets: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_incidents_chain_runs_from_its_units_manager_to_the_ciso() {
+        let all = [
+            contact(Role::Ciso, None, None, "最高"),
+            contact(Role::SecurityDirector, None, None, "統括"),
+            contact(Role::Csirt, None, None, "CSIRT"),
+            contact(Role::SecurityOfficer, Some(1), None, "責任者1"),
+            contact(Role::SecurityOfficer, Some(2), None, "責任者2"),
+            contact(Role::SecurityManager, Some(1), Some(11), "管理者11"),
+            contact(Role::SecurityManager, Some(1), Some(12), "管理者12"),
+        ];
+        let names = |i: &Incident| -> Vec<String> {
+            chain_of(&all, i).iter().map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(
+            names(&incident(Some(1), Some(11))),
+            ["管理者11", "責任者1", "CSIRT", "統括", "最高"]
+        );
+        // Reported by someone without a unit: the chain starts at the CSIRT.
+        assert_eq!(names(&incident(None, None)), ["CSIRT", "統括", "最高"]);
+    }
 }

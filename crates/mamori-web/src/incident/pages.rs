@@ -123,6 +123,58 @@ struct IncidentPage {
     assets: String,
     occurred: String,
     people: Vec<(i64, String)>,
+    chain: Vec<ContactRow>,
+}
+
+/// One holder of the reporting chain as the pages show them.
+pub struct ContactRow {
+    pub role: &'static str,
+    pub place: String,
+    pub name: String,
+    pub title: String,
+    pub phone: String,
+    pub email: String,
+}
+
+fn contact_row(lang: mamori_core::i18n::Lang, c: &mamori_store::Contact) -> ContactRow {
+    ContactRow {
+        role: lang.role(c.role),
+        place: c
+            .unit_name
+            .clone()
+            .or_else(|| c.org_name.clone())
+            .unwrap_or_default(),
+        name: c.name.clone(),
+        title: c.title.clone(),
+        phone: c.phone.clone(),
+        email: c.email.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "emergency_contacts.html")]
+struct ContactsPage {
+    frame: Frame,
+    /// The whole organisation's (global roles) first, then each organisation's.
+    sections: Vec<(String, Vec<ContactRow>)>,
+}
+
+/// 緊急連絡網: the chain's holders by organisation, printable.
+pub async fn contacts(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let contacts = ops::contacts(&state, &user).await?;
+    let frame = Frame::new(&user, "incident.contacts");
+    let mut sections: Vec<(String, Vec<ContactRow>)> = Vec::new();
+    let global = frame.t("incident.contacts_global").to_owned();
+    for c in &contacts {
+        let section = c.org_name.clone().unwrap_or_else(|| global.clone());
+        let row = contact_row(frame.lang, c);
+        match sections.iter_mut().find(|(name, _)| *name == section) {
+            Some((_, rows)) => rows.push(row),
+            None => sections.push((section, vec![row])),
+        }
+    }
+    sections.sort_by_key(|(name, _)| *name != global);
+    Ok(Html(render(&ContactsPage { frame, sections })).into_response())
 }
 
 pub async fn incident(
@@ -184,7 +236,13 @@ pub async fn incident(
     } else {
         Vec::new()
     };
+    let chain = ops::chain(&state, &user, &incident)
+        .await?
+        .iter()
+        .map(|c| contact_row(frame.lang, c))
+        .collect();
     Ok(Html(render(&IncidentPage {
+        chain,
         row: row(&state, &incident),
         owed,
         events: incident

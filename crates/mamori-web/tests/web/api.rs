@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 140] = [
+const MATRIX: [(&str, &str); 141] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1673,6 +1673,7 @@ const MATRIX: [(&str, &str); 140] = [
     ("GET /incidents/{id}", "AAANANAN"),
     ("POST /incidents/{id}/triage", "AAFNANFN"),
     ("POST /incidents/{id}/events", "AAFNANFN"),
+    ("GET /emergency-contacts", "AAAAAAAF"),
     // 委託事業者 and 指定管理者: a contract of unit B that lists the contractor's account, and an
     // agreement of unit B; managed by the administrators, read by the roles over third parties
     // (and the contract by its contractor), verified by unit B's 管理者, the 責任者 and the
@@ -2311,6 +2312,7 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     Call::new(Method::PUT, "/api/v1/risk-matrix").json(matrix)
                 }
                 "GET /incidents" => get("/api/v1/incidents"),
+                "GET /emergency-contacts" => get("/api/v1/emergency-contacts"),
                 "POST /incidents" => {
                     post("/api/v1/incidents").json(json!({"title": format!("紛失{n}")}))
                 }

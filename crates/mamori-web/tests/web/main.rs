@@ -255,6 +255,7 @@ const MATRIX: &[Row] = &[
     // on the same page.
     row("GET",  "/notices", "/notices", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
     row("POST", "/notices/digest", "/notices/digest", &[("digest", "on")],                    [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
+    row("GET",  "/emergency-contacts", "/emergency-contacts", &[],                            [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, L  ]),
     row("GET",  "/incidents", "/incidents", &[],                                              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, L  ]),
     row("POST", "/incidents", "/incidents", &[("title", "紛失{who}")],                        [GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  GO,  L  ]),
     row("GET",  "/incidents/{id}", "/incidents/{incident}", &[],                              [200, 200, 200, 200, 404, 200, 404, 200, 404, 404, L  ]),

@@ -156,3 +156,76 @@ async fn an_incident_is_reported_triaged_and_owes_the_commission_its_reports() {
         .await
         .error(StatusCode::CONFLICT, "incident.scope_missing");
 }
+
+/// 緊急連絡網: the holders of the reporting chain with their mail, for everyone on the staff and
+/// not for a contractor.
+#[tokio::test]
+async fn the_emergency_contacts_name_the_chain_for_the_staff_only() {
+    let w = world().await;
+    provision(
+        &w.store,
+        "kanri.a",
+        "管理 花子",
+        Some(w.unit_a),
+        Some((Role::SecurityManager, Scope::Unit(UnitId(w.unit_a)))),
+    )
+    .await;
+    provision(
+        &w.store,
+        "kanri.b",
+        "管理 次郎",
+        Some(w.unit_b),
+        Some((Role::SecurityManager, Scope::Unit(UnitId(w.unit_b)))),
+    )
+    .await;
+    provision(
+        &w.store,
+        "csirt",
+        "対応 三郎",
+        Some(w.unit_b),
+        Some((Role::Csirt, Scope::Global)),
+    )
+    .await;
+    let contractor = provision(
+        &w.store,
+        "itaku",
+        "委託 四郎",
+        Some(w.unit_a),
+        Some((Role::Contractor, Scope::Unit(UnitId(w.unit_a)))),
+    )
+    .await;
+    let contacts = get("/api/v1/emergency-contacts")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let roles: Vec<(&str, &str)> = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["role"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    // In the chain's order: the CISO first, the 管理者 last; nobody without a chain role.
+    assert_eq!(roles[0].0, "ciso", "{contacts}");
+    assert!(roles.contains(&("csirt", "対応 三郎")), "{contacts}");
+    assert!(
+        roles.contains(&("security_manager", "管理 花子")),
+        "{contacts}"
+    );
+    assert!(roles.iter().all(|(_, name)| *name != "委託 四郎"));
+    assert!(roles.iter().all(|(role, _)| *role != "auditor"));
+    let manager = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "管理 花子")
+        .unwrap();
+    assert_eq!(manager["unit_id"], w.unit_a);
+    assert_eq!(manager["org_id"], w.org);
+    assert_eq!(manager["email"], "kanri.a@city.example.lg.jp");
+    get("/api/v1/emergency-contacts")
+        .token(&contractor.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+}
