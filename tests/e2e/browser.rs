@@ -42,6 +42,47 @@ pub(crate) fn browser_available(test: &str) -> bool {
     false
 }
 
+/// Where a walk runs: the server started for it and its folders.
+pub(crate) struct Walking {
+    pub addr: std::net::SocketAddr,
+    /// `http://ADDR`.
+    pub base: String,
+    /// The first administrator's password as printed.
+    pub admin_password: String,
+    pub data: PathBuf,
+}
+
+/// Runs a walk in a real Chromium against `mamori serve` on a fresh data folder with `args`:
+/// skipped, saying so, where there is no browser (failed when the real tests are required); the
+/// walk's panic is passed on once the browser is closed.
+pub(crate) async fn walk_in_browser<F, Fut>(test: &str, args: &[&str], walk: F)
+where
+    F: FnOnce(Client, Walking) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    if !browser_available(test) {
+        return;
+    }
+    let root = tempfile::tempdir().expect("temp dir");
+    let data = root.path().join("data");
+    let server = Server::start(&data, args);
+    let (_driver, client) = browser(&root.path().join("chromium-profile")).await;
+    let walking = Walking {
+        addr: server.addr,
+        base: server.url(""),
+        admin_password: server.admin_password.clone(),
+        data,
+    };
+    let walked = tokio::spawn(walk(client.clone(), walking)).await;
+    let _ = client.close().await;
+    if let Err(error) = walked {
+        match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("browser walk did not finish: {error}"),
+        }
+    }
+}
+
 /// A chromedriver on a free port, and a WebDriver session with a fresh headless Chromium.
 pub(crate) async fn browser(profile: &Path) -> (ChildGuard, Client) {
     let port = free_port();

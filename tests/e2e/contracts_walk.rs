@@ -10,12 +10,11 @@ use std::path::Path;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    browser, browser_available, change_initial_password, click, element, text_of, type_into,
-    wait_for_text,
+    change_initial_password, click, element, text_of, type_into, wait_for_text, walk_in_browser,
 };
 use crate::inspection_walk::{id_in_url, token_for};
 use crate::policy_walk::{log_in, log_out, user_create};
-use crate::support::{PASSWORD, Server, post_json};
+use crate::support::{PASSWORD, post_json};
 
 /// Registers an asset of the unit through the API with the administrator's token; its id.
 fn asset(addr: SocketAddr, token: &str, unit: &str, name: &str) -> String {
@@ -249,28 +248,10 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
 
 #[tokio::test]
 async fn browser_contract_registered_checked_and_read_by_its_contractor() {
-    let test = "browser_contract_registered_checked_and_read_by_its_contractor";
-    if !browser_available(test) {
-        return;
-    }
-    let root = tempfile::tempdir().expect("temp dir");
-    let data = root.path().join("data");
-    let server = Server::start(&data, &[]);
-    let (_driver, client) = browser(&root.path().join("chromium-profile")).await;
-    let walked = {
-        let (client, addr, password, data) = (
-            client.clone(),
-            server.addr,
-            server.admin_password.clone(),
-            data.clone(),
-        );
-        tokio::spawn(async move { walk(client, addr, password, &data).await }).await
-    };
-    let _ = client.close().await;
-    if let Err(error) = walked {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("browser walk did not finish: {error}"),
-        }
-    }
+    walk_in_browser(
+        "browser_contract_registered_checked_and_read_by_its_contractor",
+        &[],
+        |client, at| async move { walk(client, at.addr, at.admin_password, &at.data).await },
+    )
+    .await;
 }

@@ -13,11 +13,11 @@ use std::path::Path;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    browser, browser_available, change_initial_password, click, element, text_of, type_into, url,
-    wait_for_text,
+    change_initial_password, click, element, text_of, type_into, url, wait_for_text,
+    walk_in_browser,
 };
 use crate::policy_walk::{log_in, log_out, user_create};
-use crate::support::{PASSWORD, Server, get, post_json};
+use crate::support::{PASSWORD, get, post_json};
 
 /// The id at the end of the page's address.
 pub(crate) async fn id_in_url(client: &Client, what: &str) -> String {
@@ -337,28 +337,10 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
 
 #[tokio::test]
 async fn browser_inspection_from_assignment_to_sign_off_raises_findings() {
-    let test = "browser_inspection_from_assignment_to_sign_off_raises_findings";
-    if !browser_available(test) {
-        return;
-    }
-    let root = tempfile::tempdir().expect("temp dir");
-    let data = root.path().join("data");
-    let server = Server::start(&data, &[]);
-    let (_driver, client) = browser(&root.path().join("chromium-profile")).await;
-    let walked = {
-        let (client, addr, password, data) = (
-            client.clone(),
-            server.addr,
-            server.admin_password.clone(),
-            data.clone(),
-        );
-        tokio::spawn(async move { walk(client, addr, password, &data).await }).await
-    };
-    let _ = client.close().await;
-    if let Err(error) = walked {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("browser walk did not finish: {error}"),
-        }
-    }
+    walk_in_browser(
+        "browser_inspection_from_assignment_to_sign_off_raises_findings",
+        &[],
+        |client, at| async move { walk(client, at.addr, at.admin_password, &at.data).await },
+    )
+    .await;
 }

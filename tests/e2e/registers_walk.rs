@@ -7,11 +7,8 @@ use std::path::Path;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{
-    browser, browser_available, click, element, text_of, type_into, wait_for_text,
-};
+use crate::browser::{click, element, text_of, type_into, wait_for_text, walk_in_browser};
 use crate::policy_walk::{log_in, log_out};
-use crate::support::Server;
 
 const DEMO_PASSWORD: &str = "mamori-demo-2026";
 
@@ -166,23 +163,10 @@ async fn walk(client: Client, base: String, _data: &Path) {
 
 #[tokio::test]
 async fn browser_cloud_service_flags_a_forbidden_asset_and_an_account_is_reviewed() {
-    let test = "browser_cloud_service_flags_a_forbidden_asset_and_an_account_is_reviewed";
-    if !browser_available(test) {
-        return;
-    }
-    let root = tempfile::tempdir().expect("temp dir");
-    let data = root.path().join("data");
-    let server = Server::start(&data, &["--demo"]);
-    let (_driver, client) = browser(&root.path().join("chromium-profile")).await;
-    let walked = {
-        let (client, base, data) = (client.clone(), server.url(""), data.clone());
-        tokio::spawn(async move { walk(client, base, &data).await }).await
-    };
-    let _ = client.close().await;
-    if let Err(error) = walked {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("browser walk did not finish: {error}"),
-        }
-    }
+    walk_in_browser(
+        "browser_cloud_service_flags_a_forbidden_asset_and_an_account_is_reviewed",
+        &["--demo"],
+        |client, at| async move { walk(client, at.base, &at.data).await },
+    )
+    .await;
 }

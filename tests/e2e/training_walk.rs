@@ -9,12 +9,11 @@ use std::path::Path;
 use fantoccini::Client;
 
 use crate::browser::{
-    browser, browser_available, change_initial_password, click, element, text_of, type_into,
-    wait_for_text,
+    change_initial_password, click, element, text_of, type_into, wait_for_text, walk_in_browser,
 };
 use crate::inspection_walk::id_in_url;
 use crate::policy_walk::{log_in, log_out, user_create};
-use crate::support::{PASSWORD, Server};
+use crate::support::PASSWORD;
 
 async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &Path) {
     let base = format!("http://{addr}");
@@ -154,28 +153,10 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
 
 #[tokio::test]
 async fn browser_training_opened_for_a_unit_completed_by_staff_and_followed_by_its_manager() {
-    let test = "browser_training_opened_for_a_unit_completed_by_staff_and_followed_by_its_manager";
-    if !browser_available(test) {
-        return;
-    }
-    let root = tempfile::tempdir().expect("temp dir");
-    let data = root.path().join("data");
-    let server = Server::start(&data, &[]);
-    let (_driver, client) = browser(&root.path().join("chromium-profile")).await;
-    let walked = {
-        let (client, addr, password, data) = (
-            client.clone(),
-            server.addr,
-            server.admin_password.clone(),
-            data.clone(),
-        );
-        tokio::spawn(async move { walk(client, addr, password, &data).await }).await
-    };
-    let _ = client.close().await;
-    if let Err(error) = walked {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("browser walk did not finish: {error}"),
-        }
-    }
+    walk_in_browser(
+        "browser_training_opened_for_a_unit_completed_by_staff_and_followed_by_its_manager",
+        &[],
+        |client, at| async move { walk(client, at.addr, at.admin_password, &at.data).await },
+    )
+    .await;
 }
