@@ -42,6 +42,42 @@ pub(crate) fn browser_available(test: &str) -> bool {
     false
 }
 
+/// The id at the end of the page's address.
+pub(crate) async fn id_in_url(client: &Client, what: &str) -> String {
+    let here = url(client).await;
+    here.split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .filter(|id| id.parse::<i64>().is_ok())
+        .unwrap_or_else(|| panic!("{what} did not lead to its page: {here}"))
+        .to_owned()
+}
+
+/// Through the pages, as an administrator: the organisation 管理者 (`KANRI`) and one unit of it;
+/// their ids.
+pub(crate) async fn organisation_and_unit(
+    client: &Client,
+    base: &str,
+    unit: &str,
+) -> (String, String) {
+    client
+        .goto(&format!("{base}/organisations"))
+        .await
+        .expect("organisations page");
+    let form = "form[action='/organisations']";
+    type_into(client, &format!("{form} input[name='code']"), "KANRI").await;
+    type_into(client, &format!("{form} input[name='name']"), "管理者").await;
+    click(client, &format!("{form} button[type='submit']")).await;
+    wait_for_text(client, "#org-name", "管理者").await;
+    let org = id_in_url(client, "creating an organisation").await;
+    type_into(client, "#unit-name", unit).await;
+    click(client, "#unit-create").await;
+    wait_for_text(client, "#unit-title", unit).await;
+    (org, id_in_url(client, "creating a unit").await)
+}
+
 /// Where a walk runs: the server started for it and its folders.
 pub(crate) struct Walking {
     pub addr: std::net::SocketAddr,

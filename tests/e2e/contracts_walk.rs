@@ -10,9 +10,10 @@ use std::path::Path;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    change_initial_password, click, element, text_of, type_into, wait_for_text, walk_in_browser,
+    change_initial_password, click, element, id_in_url, organisation_and_unit, text_of, type_into,
+    wait_for_text, walk_in_browser,
 };
-use crate::inspection_walk::{id_in_url, token_for};
+use crate::inspection_walk::token_for;
 use crate::policy_walk::{log_in, log_out, user_create};
 use crate::support::{PASSWORD, post_json};
 
@@ -39,19 +40,7 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
     let client = &client;
     log_in(client, &base, "admin", &admin_password).await;
     change_initial_password(client, &base, &admin_password).await;
-    client
-        .goto(&format!("{base}/organisations"))
-        .await
-        .expect("organisations page");
-    let form = "form[action='/organisations']";
-    type_into(client, &format!("{form} input[name='code']"), "KANRI").await;
-    type_into(client, &format!("{form} input[name='name']"), "管理者").await;
-    click(client, &format!("{form} button[type='submit']")).await;
-    wait_for_text(client, "#org-name", "管理者").await;
-    type_into(client, "#unit-name", "情報政策課").await;
-    click(client, "#unit-create").await;
-    wait_for_text(client, "#unit-title", "情報政策課").await;
-    let unit = id_in_url(client, "creating a unit").await;
+    let (_, unit) = organisation_and_unit(client, &base, "情報政策課").await;
     let on_unit = format!("unit:{unit}");
     for (username, name, role) in [
         ("takahashi", "高橋 健", "security_manager"),

@@ -13,24 +13,11 @@ use std::path::Path;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    change_initial_password, click, element, text_of, type_into, url, wait_for_text,
-    walk_in_browser,
+    change_initial_password, click, element, id_in_url, organisation_and_unit, text_of, type_into,
+    url, wait_for_text, walk_in_browser,
 };
 use crate::policy_walk::{log_in, log_out, user_create};
 use crate::support::{PASSWORD, get, post_json};
-
-/// The id at the end of the page's address.
-pub(crate) async fn id_in_url(client: &Client, what: &str) -> String {
-    let here = url(client).await;
-    here.split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .rsplit('/')
-        .next()
-        .filter(|id| id.parse::<i64>().is_ok())
-        .unwrap_or_else(|| panic!("{what} did not lead to its page: {here}"))
-        .to_owned()
-}
 
 /// `mamori token create` for an account: its token.
 pub(crate) async fn token_for(data: &Path, username: &str) -> String {
@@ -93,20 +80,7 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
     let client = &client;
     log_in(client, &base, "admin", &admin_password).await;
     let admin_password = change_initial_password(client, &base, &admin_password).await;
-    client
-        .goto(&format!("{base}/organisations"))
-        .await
-        .expect("organisations page");
-    let form = "form[action='/organisations']";
-    type_into(client, &format!("{form} input[name='code']"), "KANRI").await;
-    type_into(client, &format!("{form} input[name='name']"), "管理者").await;
-    click(client, &format!("{form} button[type='submit']")).await;
-    wait_for_text(client, "#org-name", "管理者").await;
-    let org = id_in_url(client, "creating an organisation").await;
-    type_into(client, "#unit-name", "総務課").await;
-    click(client, "#unit-create").await;
-    wait_for_text(client, "#unit-title", "総務課").await;
-    let unit = id_in_url(client, "creating a unit").await;
+    let (org, unit) = organisation_and_unit(client, &base, "総務課").await;
     let (on_org, on_unit) = (format!("organisation:{org}"), format!("unit:{unit}"));
     user_create(
         data,

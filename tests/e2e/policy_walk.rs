@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    browser, browser_available, change_initial_password, click, element, text_of, type_into, url,
-    wait_for_text,
+    browser, browser_available, change_initial_password, click, element, organisation_and_unit,
+    text_of, type_into, url, wait_for_text,
 };
 use crate::support::{PASSWORD, Server};
 
@@ -104,25 +104,7 @@ async fn walk(client: Client, base: String, admin_password: String, data: PathBu
     // member of staff of that 課室.
     log_in(client, &base, "admin", &admin_password).await;
     change_initial_password(client, &base, &admin_password).await;
-    client
-        .goto(&format!("{base}/organisations"))
-        .await
-        .expect("organisations page");
-    let form = "form[action='/organisations']";
-    type_into(client, &format!("{form} input[name='code']"), "KANRI").await;
-    type_into(client, &format!("{form} input[name='name']"), "管理者").await;
-    click(client, &format!("{form} button[type='submit']")).await;
-    wait_for_text(client, "#org-name", "管理者").await;
-    type_into(client, "#unit-name", "総務課").await;
-    click(client, "#unit-create").await;
-    wait_for_text(client, "#unit-title", "総務課").await;
-    let unit_url = url(client).await;
-    let unit = unit_url
-        .rsplit('/')
-        .next()
-        .filter(|id| id.parse::<i64>().is_ok())
-        .unwrap_or_else(|| panic!("creating a unit did not lead to its page: {unit_url}"))
-        .to_owned();
+    let (_, unit) = organisation_and_unit(client, &base, "総務課").await;
     user_create(
         &data,
         &[

@@ -9,9 +9,9 @@ use std::path::Path;
 use fantoccini::Client;
 
 use crate::browser::{
-    change_initial_password, click, element, text_of, type_into, wait_for_text, walk_in_browser,
+    change_initial_password, click, element, organisation_and_unit, text_of, type_into,
+    wait_for_text, walk_in_browser,
 };
-use crate::inspection_walk::id_in_url;
 use crate::policy_walk::{log_in, log_out, user_create};
 use crate::support::PASSWORD;
 
@@ -20,19 +20,7 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
     let client = &client;
     log_in(client, &base, "admin", &admin_password).await;
     change_initial_password(client, &base, &admin_password).await;
-    client
-        .goto(&format!("{base}/organisations"))
-        .await
-        .expect("organisations page");
-    let form = "form[action='/organisations']";
-    type_into(client, &format!("{form} input[name='code']"), "KANRI").await;
-    type_into(client, &format!("{form} input[name='name']"), "管理者").await;
-    click(client, &format!("{form} button[type='submit']")).await;
-    wait_for_text(client, "#org-name", "管理者").await;
-    type_into(client, "#unit-name", "総務課").await;
-    click(client, "#unit-create").await;
-    wait_for_text(client, "#unit-title", "総務課").await;
-    let unit = id_in_url(client, "creating a unit").await;
+    let (_, unit) = organisation_and_unit(client, &base, "総務課").await;
     let on_unit = format!("unit:{unit}");
     for (username, name, role) in [
         ("yamamoto", "山本 大輔", "staff"),
