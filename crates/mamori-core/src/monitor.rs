@@ -5,12 +5,12 @@
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::asset::AssetId;
-use crate::crossing::{CrossingMatrix, Proto};
+use crate::crossing::{CrossingMatrix, Proto, Zone};
 use crate::text::{FieldError, FieldErrorKind};
 
 /// What an alert says.
@@ -114,6 +114,22 @@ impl Alert {
             self.evidence.push(line);
         }
     }
+}
+
+/// How many flows went from one zone to another on a day, to a protocol and port: the
+/// per-segment view ("who talks to whom") is drawn from these. `forbidden` counts the
+/// flows of the tally the matrix refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub day: NaiveDate,
+    pub from: Zone,
+    pub to: Zone,
+    pub proto: Proto,
+    /// `None` for protocols without ports, and for the ports folded together once a pair has
+    /// too many distinct ones to keep apart.
+    pub dst_port: Option<u16>,
+    pub flows: u64,
+    pub forbidden: u64,
 }
 
 /// Thresholds of the scan rule: a source that reaches at least `hosts` distinct destinations,
