@@ -506,10 +506,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let mut state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
-    if let Some(directory) = directory {
-        state = state.with_directory(directory);
-    }
     let (stop_releases, stopped) = tokio::sync::watch::channel(false);
+    let directory_check = directory.map(|directory| {
+        state = state.clone().with_directory(directory.clone());
+        tokio::spawn(serve_directory::check_accounts(
+            store.clone(),
+            directory,
+            stop_releases.subscribe(),
+        ))
+    });
     let releases = gateway.as_ref().map(|(_, (next_hop, retention))| {
         let service = Arc::new(mamori_release::QuarantineService::new(
             mamori_release::QuarantineConfig::new(args.data.data.clone(), next_hop.clone()),
@@ -564,7 +569,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = worker.await;
         let _ = purge.await;
     }
-    if let Some(task) = mailer {
+    for task in mailer.into_iter().chain(directory_check) {
         let _ = task.await;
     }
     if let Some((gateway, _)) = gateway {

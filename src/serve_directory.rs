@@ -24,6 +24,10 @@
 //! active_directory = true                     # userAccountControl's ACCOUNTDISABLE bit refuses
 //! name_attribute = "displayName"
 //! mail_attribute = "mail"
+//! check_minutes = 60                          # with bind_dn: every account the directory made
+//!                                             # is checked this often, and disabled when the
+//!                                             # directory disables or removes the person; 0: only
+//!                                             # at logins (the default without bind_dn)
 //!
 //! [[group]]                                   # members of this group hold this role
 //! dn = "cn=isms-ciso,ou=groups,dc=example,dc=jp"
@@ -36,6 +40,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -64,8 +69,13 @@ const KEYS: &[&str] = &[
     "active_directory",
     "name_attribute",
     "mail_attribute",
+    "check_minutes",
     "group",
 ];
+
+/// How often accounts are checked against a directory that has a service account, unless the
+/// file says otherwise.
+const DEFAULT_CHECK_MINUTES: u64 = 60;
 
 /// The settings of a search, which only `bind_dn` takes.
 const SEARCH_KEYS: &[&str] = &["bind_password_file", "search_base", "search_filter"];
@@ -156,6 +166,14 @@ pub fn parse(source: &str) -> anyhow::Result<Directory> {
     if let Some(mail) = text(&table, "mail_attribute", "mail_attribute")? {
         config.mail_attribute = mail;
     }
+    let searching = matches!(config.lookup, Lookup::Search { .. });
+    config.check_every = match number(&table, "check_minutes", "check_minutes")? {
+        Some(0) => None,
+        Some(minutes) => Some(Duration::from_secs(
+            minutes.unsigned_abs().saturating_mul(60),
+        )),
+        None => searching.then_some(Duration::from_secs(DEFAULT_CHECK_MINUTES * 60)),
+    };
     config.groups = match table.get("group") {
         None => Vec::new(),
         Some(toml::Value::Array(rows)) => rows
@@ -242,6 +260,39 @@ pub async fn check_units(directory: &Directory, store: &dyn Store) -> anyhow::Re
     Ok(())
 }
 
+/// Checks the directory's accounts every `check_every` (the first time one interval after the
+/// start, when logins have shown the directory works) until `stop` turns true. A failed check
+/// changes nothing and is logged; the next interval tries again.
+pub async fn check_accounts(
+    store: Arc<dyn Store>,
+    directory: Arc<Directory>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let Some(every) = directory.config().check_every else {
+        return;
+    };
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        match mamori_web::check_directory_accounts(store.as_ref(), &directory).await {
+            Ok(done) => tracing::info!(
+                checked = done.checked,
+                disabled = done.disabled,
+                roles_changed = done.roles_changed,
+                "directory accounts checked"
+            ),
+            Err(error) => tracing::warn!(%error, "directory accounts not checked"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +347,33 @@ mod tests {
         assert_eq!(c.member_of_attribute, None);
         assert_eq!(c.disabled_groups, vec!["cn=gone".to_owned()]);
         assert_eq!(c.groups.len(), 3);
+        assert_eq!(
+            c.check_every,
+            Some(Duration::from_secs(3600)),
+            "the default"
+        );
+        let with = |line: &str| source.replacen("[[group]]", &format!("{line}\n[[group]]"), 1);
+        let off = parse(&with("check_minutes = 0")).unwrap();
+        assert_eq!(off.config().check_every, None);
+        let every = parse(&with("check_minutes = 15")).unwrap();
+        assert_eq!(every.config().check_every, Some(Duration::from_secs(900)));
+        for bad in [
+            "check_minutes = 99999999999999999",
+            "check_minutes = 10081",
+            "check_minutes = -1",
+            "check_minutes = \"x\"",
+        ] {
+            let message = format!("{:#}", parse(&with(bad)).unwrap_err());
+            assert!(message.contains("check_minutes"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn checking_accounts_needs_a_service_account() {
+        assert_eq!(parse(MINIMAL).unwrap().config().check_every, None);
+        let refused = parse(&MINIMAL.replacen("[[group]]", "check_minutes = 30\n[[group]]", 1));
+        let message = format!("{:#}", refused.unwrap_err());
+        assert!(message.contains("check_minutes"), "{message}");
     }
 
     #[test]

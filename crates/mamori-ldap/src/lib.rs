@@ -93,6 +93,9 @@ pub struct LdapConfig {
     pub name_attribute: String,
     pub mail_attribute: String,
     pub groups: Vec<GroupRole>,
+    /// How often every account the directory made is checked against it (ディレクトリ照合);
+    /// `None`: only at logins. Needs a service account.
+    pub check_every: Option<Duration>,
 }
 
 impl LdapConfig {
@@ -113,6 +116,7 @@ impl LdapConfig {
             name_attribute: "displayName".to_owned(),
             mail_attribute: "mail".to_owned(),
             groups: Vec::new(),
+            check_every: None,
         }
     }
 }
@@ -150,6 +154,8 @@ pub enum DirectoryError {
     },
     #[error("{0} entries match the name; the filter must find one")]
     Ambiguous(usize),
+    #[error("people can be checked only by a service account (bind_dn)")]
+    NoServiceAccount,
 }
 
 /// What the directory says about a name and password.
@@ -295,6 +301,20 @@ impl Directory {
                 ));
             }
         }
+        if let Some(every) = config.check_every {
+            if !matches!(config.lookup, Lookup::Search { .. }) {
+                return Err(config_error(
+                    "check_minutes",
+                    "checking accounts needs a service account (bind_dn)",
+                ));
+            }
+            if every < Duration::from_secs(60) || every > Duration::from_secs(7 * 86_400) {
+                return Err(config_error(
+                    "check_minutes",
+                    "must be from 1 to 10080 (a week)",
+                ));
+            }
+        }
         if config.groups.is_empty() {
             return Err(config_error(
                 "group",
@@ -338,14 +358,88 @@ impl Directory {
             .map_err(|_| DirectoryError::Timeout(timeout))?
     }
 
-    async fn ask(&self, user: &str, password: &str) -> Result<Verdict, DirectoryError> {
+    /// Whether the directory can be asked about people without their password: only with a
+    /// service account ([`Lookup::Search`]).
+    pub fn can_check_accounts(&self) -> bool {
+        matches!(self.config.lookup, Lookup::Search { .. })
+    }
+
+    /// Asks the directory, as the service account, what it now says of accounts it made (their
+    /// name and DN), in one connection: [`Verdict::Accepted`] with the roles the groups give
+    /// today, [`Verdict::Disabled`], [`Verdict::NoRole`], or [`Verdict::Unknown`] when the entry
+    /// is gone. Never [`Verdict::BadCredentials`]. Each person's read has the configured timeout.
+    /// Without a service account there is nobody to ask as: [`DirectoryError::NoServiceAccount`].
+    pub async fn check_accounts(
+        &self,
+        accounts: &[(String, String)],
+    ) -> Result<Vec<Verdict>, DirectoryError> {
+        let Lookup::Search {
+            bind_dn,
+            bind_password,
+            ..
+        } = &self.config.lookup
+        else {
+            return Err(DirectoryError::NoServiceAccount);
+        };
+        let timeout = self.config.timeout;
+        let (conn, mut ldap) = within(
+            timeout,
+            LdapConnAsync::with_settings(self.settings(), &self.config.url),
+        )
+        .await?;
+        ldap3::drive!(conn);
+        let bound = within(timeout, ldap.simple_bind(bind_dn, bind_password)).await?;
+        if bound.rc != 0 {
+            return Err(DirectoryError::ServiceBind(bound.rc));
+        }
+        let mut verdicts = Vec::with_capacity(accounts.len());
+        for (user, dn) in accounts {
+            verdicts.push(within(timeout, self.read_entry(&mut ldap, user, dn)).await?);
+        }
+        let _ = ldap.unbind().await;
+        Ok(verdicts)
+    }
+
+    /// What the directory says of the entry at `dn`, read by whoever the connection is bound as.
+    async fn read_entry(
+        &self,
+        ldap: &mut ldap3::Ldap,
+        user: &str,
+        dn: &str,
+    ) -> Result<Verdict, DirectoryError> {
+        let ldap3::SearchResult(entries, result) = ldap
+            .search(
+                dn,
+                SearchScope::Base,
+                "(objectClass=*)",
+                self.entry_attributes(),
+            )
+            .await?;
+        if result.rc == NO_SUCH_OBJECT {
+            return Ok(Verdict::Unknown);
+        }
+        result.success().map_err(|e| refused("read", e))?;
+        let Some(entry) = entries.into_iter().next() else {
+            return Ok(Verdict::Unknown);
+        };
+        let entry = SearchEntry::construct(entry);
+        let groups = self.groups(ldap, &entry, user).await?;
+        Ok(self.decide(user, entry, &groups))
+    }
+
+    fn settings(&self) -> LdapConnSettings {
         let mut settings = LdapConnSettings::new()
             .set_conn_timeout(self.config.timeout)
             .set_starttls(self.transport == Transport::StartTls);
         if let Some(tls) = &self.tls {
             settings = settings.set_config(tls.clone());
         }
-        let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url).await?;
+        settings
+    }
+
+    async fn ask(&self, user: &str, password: &str) -> Result<Verdict, DirectoryError> {
+        let (conn, mut ldap) =
+            LdapConnAsync::with_settings(self.settings(), &self.config.url).await?;
         ldap3::drive!(conn);
         let verdict = self.ask_on(&mut ldap, user, password).await;
         let _ = ldap.unbind().await;
@@ -368,19 +462,7 @@ impl Directory {
                 }
                 bound.success().map_err(|e| refused("bind", e))?;
                 // Read as the person themselves: a template needs no service account.
-                let ldap3::SearchResult(entries, result) = ldap
-                    .search(&dn, SearchScope::Base, "(objectClass=*)", attributes)
-                    .await?;
-                if result.rc == NO_SUCH_OBJECT {
-                    return Ok(Verdict::Unknown);
-                }
-                result.success().map_err(|e| refused("read", e))?;
-                let Some(entry) = entries.into_iter().next() else {
-                    return Ok(Verdict::Unknown);
-                };
-                let entry = SearchEntry::construct(entry);
-                let groups = self.groups(ldap, &entry, user).await?;
-                Ok(self.decide(user, entry, &groups))
+                self.read_entry(ldap, user, &dn).await
             }
             Lookup::Search {
                 bind_dn,
@@ -520,6 +602,20 @@ impl Directory {
             roles,
             unit,
         })
+    }
+}
+
+/// `work`, unless it takes longer than `timeout`.
+async fn within<T, E>(
+    timeout: Duration,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, DirectoryError>
+where
+    DirectoryError: From<E>,
+{
+    match tokio::time::timeout(timeout, work).await {
+        Ok(done) => Ok(done?),
+        Err(_) => Err(DirectoryError::Timeout(timeout)),
     }
 }
 

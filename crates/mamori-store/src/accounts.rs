@@ -197,6 +197,9 @@ pub trait AccountStore: Send + Sync {
         origin: &Origin,
     ) -> Result<bool>;
     async fn credentials_by_name(&self, username: &str) -> Result<Option<Credentials>>;
+    /// The accounts whose password is the directory's and that are not disabled, by name: what
+    /// the periodic directory check asks the directory about.
+    async fn directory_accounts(&self) -> Result<Vec<Credentials>>;
     async fn credentials(&self, user: UserId) -> Result<Option<Credentials>>;
     /// The acting identity of an account: its person and roles. `None` when disabled or gone.
     async fn actor(&self, user: UserId) -> Result<Option<Actor>>;

@@ -2235,6 +2235,14 @@ async fn a_directory_account_is_made_once_and_follows_the_directory(fx: Fx) {
     );
     assert_eq!(fx.audit_len().await, before);
 
+    let asked = |list: Vec<mamori_store::Credentials>| -> Vec<String> {
+        list.into_iter().map(|c| c.username).collect()
+    };
+    assert_eq!(
+        asked(s.directory_accounts().await.unwrap()),
+        ["yamada"],
+        "the periodic check asks about directory accounts only"
+    );
     s.create_session(new_session(user, "y1", fx.now() + 60_000))
         .await
         .unwrap();
@@ -2242,6 +2250,10 @@ async fn a_directory_account_is_made_once_and_follows_the_directory(fx: Fx) {
         s.disable_directory_account(user, "directory_unknown", &origin())
             .await
             .unwrap()
+    );
+    assert!(
+        s.directory_accounts().await.unwrap().is_empty(),
+        "nor about disabled ones"
     );
     fx.assert_one_record(before, "account.disable").await;
     assert!(s.session("y1").await.unwrap().is_none());

@@ -41,6 +41,7 @@ use utoipa_axum::routes;
 
 pub use mamori_core::i18n;
 
+pub use accounts::{CheckError, DirectoryCheck, check_directory_accounts};
 pub use controls::import_library;
 pub use http::api::PREFIX as API_PREFIX;
 pub use http::throttle::Throttle;

@@ -433,6 +433,18 @@ impl AccountStore for SqlStore {
         .transpose()
     }
 
+    async fn directory_accounts(&self) -> Result<Vec<Credentials>> {
+        sqlx::query(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM users \
+             WHERE directory_dn IS NOT NULL AND disabled = 0 ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(credentials_from)
+        .collect()
+    }
+
     async fn credentials(&self, user: UserId) -> Result<Option<Credentials>> {
         sqlx::query(&format!(
             "SELECT {CREDENTIAL_COLUMNS} FROM users WHERE id = $1"

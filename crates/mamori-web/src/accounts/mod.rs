@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod directory_check;
 mod directory_login;
 mod ops;
 mod pages;
@@ -14,6 +15,7 @@ use axum::routing::{get, post};
 use crate::http::AppState;
 
 pub use api::router as api;
+pub use directory_check::{CheckError, DirectoryCheck, check_directory_accounts};
 
 pub fn pages() -> Router<AppState> {
     Router::new()

@@ -99,7 +99,8 @@ fn group(name: &str, members: &[&str]) -> String {
 /// - `sato`: staff, but also in the `retired` group, which disables;
 /// - `suzuki`: only in `library`, which gives no role;
 /// - `ciso`: the same name as the local break-glass account, with another password;
-/// - `takahashi` and `ito` (disabled by userAccountControl), found by sAMAccountName.
+/// - `takahashi` and `ito` (disabled by userAccountControl), found by sAMAccountName;
+/// - `kimura`, `mori` and `ueda`, found the same way, whom the periodic check follows.
 fn directory_ldif() -> String {
     let mut ldif = format!(
         "dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\no: example\ndc: example\n\n"
@@ -123,6 +124,9 @@ fn directory_ldif() -> String {
     ldif.push_str(&group("library", &["suzuki"]));
     ldif.push_str(&ad_person("takahashi", 512, &["somu-staff"]));
     ldif.push_str(&ad_person("ito", 514, &["somu-staff"]));
+    ldif.push_str(&ad_person("kimura", 512, &["somu-staff", "isms-managers"]));
+    ldif.push_str(&ad_person("mori", 512, &["somu-staff"]));
+    ldif.push_str(&ad_person("ueda", 512, &["somu-staff"]));
     ldif
 }
 
@@ -608,6 +612,113 @@ async fn active_directory_people_are_found_by_a_service_account_and_disabled_by_
         app.audit("account.disable").await[0].event.detail["reason"],
         "directory_unknown"
     );
+}
+
+#[tokio::test]
+async fn the_periodic_check_disables_those_the_directory_disables_or_removes_and_follows_groups() {
+    if !slapd_available("the_periodic_check_disables_those_the_directory_disables") {
+        return;
+    }
+    let mut slapd = Slapd::start().await;
+    let app = app_with(|fx| search_config(slapd.url(), fx)).await;
+    let directory = Directory::new(search_config(slapd.url(), &app.fx)).unwrap();
+    for name in ["takahashi", "kimura", "mori", "ueda"] {
+        let login = app
+            .try_login(name, &format!("{name}-pass"), address())
+            .await;
+        assert!(signed_in(&login), "{name}: {}", login.status);
+    }
+    let roles = |name: &'static str| {
+        let app = &app;
+        async move {
+            let creds = account_of(app, name).await.unwrap();
+            match app.store.actor(creds.user_id).await.unwrap() {
+                Some(actor) => Some(actor.roles),
+                None => None,
+            }
+        }
+    };
+    let (staff, manager) = (
+        (Role::Staff, Scope::Unit(app.fx.unit_a2)),
+        (Role::SecurityManager, Scope::Unit(app.fx.unit_a1)),
+    );
+    assert_eq!(
+        roles("kimura").await,
+        Some(vec![staff.clone(), manager.clone()])
+    );
+
+    // Nothing changed in the directory: nothing changes here.
+    let same = mamori_web::check_directory_accounts(app.store.as_ref(), &directory)
+        .await
+        .unwrap();
+    assert_eq!((same.checked, same.disabled, same.roles_changed), (4, 0, 0));
+
+    // The directory disables takahashi, removes mori, takes kimura out of the managers and
+    // leaves ueda only in a group that gives no role; none of them tries to log in.
+    slapd.modify(&format!(
+        "dn: cn=takahashi,ou=ad,{BASE}\nchangetype: modify\nreplace: userAccountControl\n\
+         userAccountControl: 514\n\n\
+         dn: cn=mori,ou=ad,{BASE}\nchangetype: delete\n\n\
+         dn: cn=kimura,ou=ad,{BASE}\nchangetype: modify\ndelete: memberOf\n\
+         memberOf: cn=isms-managers,ou=groups,{BASE}\n\n\
+         dn: cn=ueda,ou=ad,{BASE}\nchangetype: modify\nreplace: memberOf\n\
+         memberOf: cn=library,ou=groups,{BASE}\n"
+    ));
+    let done = mamori_web::check_directory_accounts(app.store.as_ref(), &directory)
+        .await
+        .unwrap();
+    assert_eq!((done.checked, done.disabled, done.roles_changed), (4, 2, 2));
+    assert!(account_of(&app, "takahashi").await.unwrap().disabled);
+    assert!(account_of(&app, "mori").await.unwrap().disabled);
+    assert_eq!(
+        roles("takahashi").await,
+        None,
+        "no acting identity once disabled"
+    );
+    let mut reasons: Vec<String> = app
+        .audit("account.disable")
+        .await
+        .iter()
+        .map(|r| {
+            r.event.detail["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(reasons, ["directory_account_disabled", "directory_unknown"]);
+    assert_eq!(roles("kimura").await, Some(vec![staff.clone()]));
+    assert_eq!(roles("ueda").await, Some(vec![]));
+    assert!(!account_of(&app, "ueda").await.unwrap().disabled);
+
+    // Checked again, only the two still enabled are asked about, and nothing more changes.
+    let again = mamori_web::check_directory_accounts(app.store.as_ref(), &directory)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.checked, again.disabled, again.roles_changed),
+        (2, 0, 0)
+    );
+
+    // A directory that does not answer changes nothing.
+    slapd.stop();
+    assert!(
+        mamori_web::check_directory_accounts(app.store.as_ref(), &directory)
+            .await
+            .is_err()
+    );
+    assert!(!account_of(&app, "kimura").await.unwrap().disabled);
+    assert_eq!(roles("kimura").await, Some(vec![staff]));
+
+    // Bound as each person, there is nobody to ask as.
+    let template = Directory::new(template_config(slapd.url(), &app.fx)).unwrap();
+    assert!(matches!(
+        mamori_web::check_directory_accounts(app.store.as_ref(), &template).await,
+        Err(mamori_web::CheckError::Directory(
+            mamori_ldap::DirectoryError::NoServiceAccount
+        ))
+    ));
 }
 
 #[tokio::test]
