@@ -32,26 +32,27 @@ impl<K: Hash + Eq + Clone, V> Bounded<K, V> {
         self.map.len()
     }
 
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.map.get_mut(key).map(|(_, v)| v)
-    }
-
     /// The entry of `key`, made with `make` if there is none; inserting past the cap first
     /// evicts the oldest entry, which is returned so the caller can account for it.
     pub fn get_or_insert_with(&mut self, key: &K, make: impl FnOnce() -> V) -> (&mut V, Option<V>) {
         let mut gone = None;
-        if !self.map.contains_key(key) {
-            if self.map.len() >= self.cap {
-                gone = self.pop_oldest().map(|(_, v)| v);
-                self.evicted += 1;
-            }
-            let generation = self.next;
-            self.next += 1;
-            self.order.push_back((generation, key.clone()));
-            self.map.insert(key.clone(), (generation, make()));
-            self.compact_if_stale();
+        if self.map.len() >= self.cap && !self.map.contains_key(key) {
+            gone = self.pop_oldest().map(|(_, v)| v);
+            self.evicted += 1;
         }
-        let (_, v) = self.map.get_mut(key).expect("present or just inserted");
+        if self.order.len() > 2 * self.map.len() + 1024 {
+            self.compact();
+        }
+        // One probe when the key is there (the common case), not two.
+        let v = match self.map.entry(key.clone()) {
+            std::collections::hash_map::Entry::Occupied(o) => &mut o.into_mut().1,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let generation = self.next;
+                self.next += 1;
+                self.order.push_back((generation, key.clone()));
+                &mut slot.insert((generation, make())).1
+            }
+        };
         (v, gone)
     }
 
@@ -78,18 +79,14 @@ impl<K: Hash + Eq + Clone, V> Bounded<K, V> {
                 on_drop(v);
             }
         }
+        self.compact();
+    }
+
+    /// Drops the order's stale rows (keys removed or inserted again since).
+    fn compact(&mut self) {
         let map = &self.map;
         self.order
             .retain(|(g, k)| map.get(k).is_some_and(|(g2, _)| g2 == g));
-    }
-
-    /// Drops the order's stale rows once they outnumber the live ones.
-    fn compact_if_stale(&mut self) {
-        if self.order.len() > 2 * self.map.len() + 1024 {
-            let map = &self.map;
-            self.order
-                .retain(|(g, k)| map.get(k).is_some_and(|(g2, _)| g2 == g));
-        }
     }
 }
 
@@ -107,7 +104,6 @@ mod tests {
         let (_, gone) = m.get_or_insert_with(&3, || "c");
         assert_eq!(gone, Some("a"));
         assert_eq!((m.len(), m.evicted), (2, 1));
-        assert!(m.get_mut(&1).is_none());
         m.retain(|k, _| *k != 2, |_| {});
         assert_eq!(m.pop_oldest(), Some((3, "c")));
         assert_eq!(m.pop_oldest(), None);

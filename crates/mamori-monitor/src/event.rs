@@ -194,9 +194,33 @@ pub fn parse_ip(raw: &[u8]) -> Option<IpAddr> {
     if raw.is_empty() || raw.len() > 64 {
         return None;
     }
+    if raw.len() <= 15
+        && raw[0].is_ascii_digit()
+        && raw.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+    {
+        return parse_ipv4(raw).map(IpAddr::V4);
+    }
     let s = std::str::from_utf8(raw).ok()?;
     let s = s.split_once('%').map_or(s, |(a, _)| a);
     s.parse().ok()
+}
+
+/// Dotted-quad IPv4, strictly (no leading zeros, as the standard library reads it).
+fn parse_ipv4(raw: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = raw.split(|b| *b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let n = part.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+        *octet = u8::try_from(n).ok()?;
+    }
+    parts
+        .next()
+        .is_none()
+        .then_some(std::net::Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
@@ -257,6 +281,20 @@ mod tests {
         assert_eq!(parse_port(b"999999999999"), None);
         assert_eq!(parse_ip(b"fe80::1%eth0"), "fe80::1".parse().ok());
         assert_eq!(parse_ip(b"10.0.0.256"), None);
+        for (raw, std) in [
+            ("10.0.0.1", true),
+            ("0.0.0.0", true),
+            ("255.255.255.255", true),
+            ("01.0.0.1", false),
+            ("1.2.3", false),
+            ("1.2.3.4.5", false),
+            ("1..3.4", false),
+            ("1.2.3.", false),
+            ("999.1.1.1", false),
+        ] {
+            assert_eq!(parse_ip(raw.as_bytes()), raw.parse().ok(), "{raw}");
+            assert_eq!(parse_ip(raw.as_bytes()).is_some(), std, "{raw}");
+        }
         assert_eq!(parse_ip(b"\xff\xfe"), None);
     }
 }

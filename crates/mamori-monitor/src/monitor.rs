@@ -160,10 +160,14 @@ enum Cell {
     Only(Vec<Service>),
 }
 
+/// The port of a destination seen without one (ICMP).
+const NO_PORT: u32 = u32::MAX;
+
 #[derive(Debug, Default)]
 struct SrcWindow {
     start: i64,
-    dsts: FxHashSet<u32>,
+    /// Destination (hashed) → the first port it was reached on.
+    dsts: FxHashMap<u32, u32>,
     alerted: bool,
 }
 
@@ -668,67 +672,74 @@ impl Monitor {
         });
     }
 
+    /// The scan rule, for sources inside (in a segment or an internal range): each source's
+    /// window holds its distinct destinations, each with the first port seen; a destination
+    /// reached on a second port gets a set of its ports. One alert per source per window.
     fn scan(&mut self, e: &Event<'_>, src: IpAddr, dst: IpAddr, sp: Place, dp: Place, line: &[u8]) {
+        if !sp.internal {
+            return;
+        }
         let scan = self.settings.scan;
         let window = i64::from(scan.window_secs.max(1));
         let t = e.time;
-        let (win, gone) = self.scan_src.get_or_insert_with(&src, || SrcWindow {
-            start: t,
-            ..SrcWindow::default()
-        });
+        let (win, gone) = self.scan_src.get_or_insert_with(&src, SrcWindow::default);
         let mut freed = gone.map_or(0, |g| g.dsts.len());
-        if t >= win.start.saturating_add(window) || t < win.start.saturating_sub(window) {
+        if win.dsts.is_empty() && !win.alerted {
+            win.start = t;
+        } else if t >= win.start.saturating_add(window) || t < win.start.saturating_sub(window) {
             freed += win.dsts.len();
-            *win = SrcWindow {
-                start: t,
-                ..SrcWindow::default()
-            };
+            win.dsts.clear();
+            win.start = t;
+            win.alerted = false;
         }
         if win.alerted {
-            self.scan_elements -= freed.min(self.scan_elements);
+            self.scan_elements = self.scan_elements.saturating_sub(freed);
             return;
         }
         let start = win.start;
+        let port = e.dst_port.map_or(NO_PORT, u32::from);
         let mut added = 0;
         let mut hosts = None;
-        if win.dsts.insert(ip_hash(dst)) {
-            added += 1;
-            if win.dsts.len() >= scan.hosts as usize {
-                hosts = Some(win.dsts.len());
-                freed += win.dsts.len();
-                win.dsts = FxHashSet::default();
-                win.alerted = true;
-            }
-        }
         let mut ports = None;
-        if let (Some(port), None) = (e.dst_port, hosts) {
-            let (pair, gone) = self
-                .scan_pair
-                .get_or_insert_with(&(src, dst), || PairWindow {
-                    start: t,
-                    ..PairWindow::default()
-                });
-            freed += gone.map_or(0, |g| g.ports.len());
-            if t >= pair.start.saturating_add(window) || t < pair.start.saturating_sub(window) {
-                freed += pair.ports.len();
-                *pair = PairWindow {
-                    start: t,
-                    ..PairWindow::default()
-                };
-            }
-            if pair.ports.insert(port) {
+        match win.dsts.entry(ip_hash(dst)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(port);
                 added += 1;
-                if pair.ports.len() >= scan.ports as usize {
-                    ports = Some(pair.ports.len());
-                    freed += pair.ports.len();
-                    pair.ports = FxHashSet::default();
-                    if let Some(w) = self.scan_src.get_mut(&src) {
-                        w.alerted = true;
-                        freed += w.dsts.len();
-                        w.dsts = FxHashSet::default();
+                if win.dsts.len() >= scan.hosts as usize {
+                    hosts = Some(win.dsts.len());
+                }
+            }
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = *first.get();
+                if port != NO_PORT && first != port {
+                    let (pair, gone) = self
+                        .scan_pair
+                        .get_or_insert_with(&(src, dst), PairWindow::default);
+                    freed += gone.map_or(0, |g| g.ports.len());
+                    if pair.start != start || pair.ports.is_empty() {
+                        freed += pair.ports.len();
+                        pair.ports.clear();
+                        pair.start = start;
+                        if first != NO_PORT {
+                            pair.ports.insert(first as u16);
+                            added += 1;
+                        }
+                    }
+                    if pair.ports.insert(port as u16) {
+                        added += 1;
+                    }
+                    if pair.ports.len() >= scan.ports as usize {
+                        ports = Some(pair.ports.len());
+                        freed += pair.ports.len();
+                        pair.ports = FxHashSet::default();
                     }
                 }
             }
+        }
+        if hosts.is_some() || ports.is_some() {
+            win.alerted = true;
+            freed += win.dsts.len();
+            win.dsts = FxHashMap::default();
         }
         self.scan_elements = (self.scan_elements + added).saturating_sub(freed);
         while self.scan_elements > self.limits.scan_elements {
@@ -800,7 +811,12 @@ impl Monitor {
                 None
             },
         };
-        if key.port.is_some() && !self.tallies.contains_key(&key) {
+        if let Some(row) = self.tallies.get_mut(&key) {
+            row.0 += 1;
+            row.1 += u64::from(forbidden);
+            return;
+        }
+        if key.port.is_some() {
             let full = self.tallies.len() + self.pair_ports.len() >= self.limits.tallies;
             let pair = (day, from, to, proto);
             let ports = self.pair_ports.get(&pair).copied().unwrap_or(0);
