@@ -19,5 +19,5 @@ pub mod syslog;
 
 pub use config::{ConfigError, RunConfig};
 pub use input::{Batch, run, scan_paths, scan_paths_with};
-pub use monitor::{Counters, EVIDENCE_CHARS, Limits, Monitor, Summary};
+pub use monitor::{Counters, EVIDENCE_CHARS, Limits, Monitor, Summary, alert_record};
 pub use read::Format;

@@ -672,11 +672,13 @@ impl Monitor {
         });
     }
 
-    /// The scan rule, for sources inside (in a segment or an internal range): each source's
+    /// The scan rule, for sources inside (in a segment or an internal range) other than the
+    /// sanctioned resolvers: each source's
     /// window holds its distinct destinations, each with the first port seen; a destination
     /// reached on a second port gets a set of its ports. One alert per source per window.
     fn scan(&mut self, e: &Event<'_>, src: IpAddr, dst: IpAddr, sp: Place, dp: Place, line: &[u8]) {
-        if !sp.internal {
+        // A sanctioned resolver recursing reaches many servers: that is its job, not a scan.
+        if !sp.internal || (!self.resolvers.is_empty() && self.resolvers.contains(&src)) {
             return;
         }
         let scan = self.settings.scan;
@@ -943,4 +945,34 @@ impl Monitor {
         self.flush_tallies();
         (alerts, std::mem::take(&mut self.ready_tallies))
     }
+}
+
+/// One alert as `mamori monitor scan` writes it (one JSON object per line): the rule, both
+/// ends, the segments' and assets' names (null when none), the count, first and last time and
+/// the evidence lines. `site` gives the segments' names for the codes the alert carries.
+pub fn alert_record(alert: &Alert, site: &Site) -> serde_json::Value {
+    let segment = |code: &Option<String>| {
+        code.as_deref().map(|code| {
+            site.segments
+                .iter()
+                .find(|s| s.code == code)
+                .map_or(code, |s| s.name.as_str())
+                .to_owned()
+        })
+    };
+    serde_json::json!({
+        "rule": alert.rule.as_str(),
+        "src": alert.src,
+        "dst": alert.dst,
+        "dst_port": alert.dst_port,
+        "proto": alert.proto,
+        "src_segment": segment(&alert.src_segment),
+        "dst_segment": segment(&alert.dst_segment),
+        "src_asset": alert.src_asset.as_ref().map(|a| &a.name),
+        "dst_asset": alert.dst_asset.as_ref().map(|a| &a.name),
+        "count": alert.count,
+        "first_seen": alert.first_seen,
+        "last_seen": alert.last_seen,
+        "evidence": alert.evidence,
+    })
 }

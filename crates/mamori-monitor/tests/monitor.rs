@@ -145,6 +145,48 @@ fn a_forbidden_crossing_is_one_aggregated_alert_with_names() {
     assert_eq!((row(25).flows, row(25).forbidden, row(25).day), (1, 0, day));
     assert_eq!((row(445).flows, row(445).forbidden), (7, 7));
     assert_eq!(row(445).from, Zone::Segment(INTERNET.into()));
+    // The record `monitor scan` writes: names, not codes.
+    let record = mamori_monitor::alert_record(a, &site());
+    let keys: Vec<&str> = record
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = [
+        "rule",
+        "src",
+        "dst",
+        "dst_port",
+        "proto",
+        "src_segment",
+        "dst_segment",
+        "src_asset",
+        "dst_asset",
+        "count",
+        "first_seen",
+        "last_seen",
+        "evidence",
+    ];
+    want.sort_unstable();
+    assert_eq!(keys, want);
+    assert_eq!(record["rule"], "crossing");
+    assert_eq!(record["src_segment"], "インターネット接続系");
+    assert_eq!(record["dst_asset"], "無害化ゲートウェイ");
+    assert_eq!(record["proto"], "tcp");
+    assert_eq!(record["count"], 7);
+    assert_eq!(record["first_seen"], "2026-12-01T01:00:00Z");
+    let unregistered = mamori_monitor::alert_record(
+        &Alert {
+            dst: None,
+            dst_segment: None,
+            dst_asset: None,
+            src_asset: None,
+            ..a.clone()
+        },
+        &site(),
+    );
+    assert!(unregistered["dst"].is_null() && unregistered["dst_segment"].is_null());
     // Nothing is handed out twice.
     assert_eq!(m.take(), (vec![], vec![]));
     assert_eq!(m.summary().alerts, 1);
@@ -446,6 +488,23 @@ fn scans_by_destinations_and_by_ports_one_alert_per_window() {
         "{}",
         ports.detail
     );
+    // The sanctioned resolver recursing to many servers is not a scan.
+    for i in 0..50 {
+        let dst = format!("198.51.100.{i}");
+        m.feed(
+            Format::SuricataEve,
+            flow(
+                "2026-12-01T10:00:30+0900",
+                "172.16.0.53",
+                1,
+                &dst,
+                53,
+                "UDP",
+            )
+            .as_bytes(),
+        );
+    }
+    assert!(only(&m.take().0, AlertRule::Scan).is_empty());
     // The next window raises again.
     for i in 0..25 {
         let dst = format!("172.16.3.{i}");
