@@ -40,20 +40,23 @@ jq -c 'select(.event_type=="flow")' "$work/eve.json" >/dev/null
 end=$(date +%s.%N)
 jq_secs=$(echo "$end - $start" | bc -l)
 
-rate() { echo "$out" | sed -n "s/^$1: .* = \([0-9]*\) events\/s, \([0-9.]*\) MB\/s/\1 \2/p"; }
-read -r mon_eps mon_mbs <<<"$(rate mamori-monitor)"
-read -r ign_eps ign_mbs <<<"$(rate 'serde_json IgnoredAny')"
-read -r val_eps val_mbs <<<"$(rate 'serde_json Value')"
+# "NAME: … = WALL events/s, … MB/s; on the CPU … = CPU events/s, CPU_MB MB/s"
+rate() {
+  echo "$out" | sed -n "s/^$1: .* = \([0-9]*\) events\/s, [0-9.]* MB\/s; on the CPU .* = \([0-9]*\) events\/s, \([0-9.]*\) MB\/s/\1 \2 \3/p"
+}
+read -r mon_wall mon_cpu mon_mbs <<<"$(rate mamori-monitor)"
+read -r ign_wall ign_cpu ign_mbs <<<"$(rate 'serde_json IgnoredAny')"
+read -r val_wall val_cpu val_mbs <<<"$(rate 'serde_json Value')"
 jq_eps=$(echo "$N / $jq_secs" | bc -l | cut -d. -f1)
 jq_mbs=$(echo "$bytes / $jq_secs / 1000000" | bc -l | xargs printf '%.1f')
 echo "load after: $(uptime)" >&2
 echo
-echo "| reader | events/s | MB/s |"
-echo "|---|---:|---:|"
-echo "| mamori-monitor (read, place, check, rules) | $mon_eps | $mon_mbs |"
-echo "| serde_json parse only, IgnoredAny | $ign_eps | $ign_mbs |"
-echo "| serde_json parse only, Value | $val_eps | $val_mbs |"
-echo "| jq -c 'select(.event_type==\"flow\")' | $jq_eps | $jq_mbs |"
+echo "| reader | events/s (wall) | events per CPU second | MB per CPU second |"
+echo "|---|---:|---:|---:|"
+echo "| mamori-monitor (read, place, check, rules) | $mon_wall | $mon_cpu | $mon_mbs |"
+echo "| serde_json parse only, IgnoredAny | $ign_wall | $ign_cpu | $ign_mbs |"
+echo "| serde_json parse only, Value | $val_wall | $val_cpu | $val_mbs |"
+echo "| jq -c 'select(.event_type==\"flow\")' | $jq_eps | | $jq_mbs (wall) |"
 
 if [ "$MEMORY_N" -gt 0 ]; then
   echo

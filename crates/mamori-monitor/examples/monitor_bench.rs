@@ -5,7 +5,8 @@
 //! 10.20.0.0/16, インターネット接続系 172.16.0.0/16 and 192.168.100.0/24), the MIC β matrix with
 //! the 無害化 gateway at 10.20.0.25, the staff terminals and servers as assets, and a sanctioned
 //! resolver. Alerts are taken every 100,000 lines, as `run` would at each flush. Prints one line
-//! per pass (events/s, MB/s) and the resident memory every 1,000,000 lines of the monitor pass.
+//! per pass (events/s and MB/s, by the wall clock and per second on the CPU) and the resident
+//! memory every 1,000,000 lines of the monitor pass.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -103,11 +104,36 @@ fn reader(path: &str) -> BufReader<Box<dyn Read>> {
     BufReader::with_capacity(1 << 20, file)
 }
 
-fn report(name: &str, lines: u64, bytes: u64, secs: f64) {
+/// Nanoseconds this thread has spent on a CPU (the scheduler's own count): the rate per CPU
+/// second holds when other processes share the cores, where wall time does not.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+struct Clock {
+    wall: Instant,
+    cpu: u64,
+}
+
+fn start() -> Clock {
+    Clock {
+        wall: Instant::now(),
+        cpu: cpu_ns(),
+    }
+}
+
+fn report(name: &str, lines: u64, bytes: u64, clock: Clock) {
+    let secs = clock.wall.elapsed().as_secs_f64();
+    let cpu = (cpu_ns() - clock.cpu) as f64 / 1e9;
     println!(
-        "{name}: {lines} lines in {secs:.3} s = {:.0} events/s, {:.1} MB/s",
+        "{name}: {lines} lines in {secs:.3} s = {:.0} events/s, {:.1} MB/s; on the CPU {cpu:.3} s = {:.0} events/s, {:.1} MB/s",
         lines as f64 / secs,
-        bytes as f64 / secs / 1e6
+        bytes as f64 / secs / 1e6,
+        lines as f64 / cpu,
+        bytes as f64 / cpu / 1e6
     );
 }
 
@@ -120,7 +146,7 @@ fn main() {
     if mode == "monitor" || mode == "both" {
         let mut monitor = Monitor::new(&site());
         let (mut lines, mut bytes, mut alerts, mut tallies) = (0u64, 0u64, 0usize, 0usize);
-        let started = Instant::now();
+        let clock = start();
         for_each_line(reader(&path), MAX_LINE, |line| {
             let line = line.unwrap_or_else(|head| head);
             lines += 1;
@@ -137,10 +163,9 @@ fn main() {
         })
         .expect("read");
         let (a, t) = monitor.take();
-        let secs = started.elapsed().as_secs_f64();
         alerts += a.len();
         tallies += t.len();
-        report("mamori-monitor", lines, bytes, secs);
+        report("mamori-monitor", lines, bytes, clock);
         let s = monitor.summary();
         let c = monitor.counters();
         println!(
@@ -151,7 +176,7 @@ fn main() {
     if mode == "floor" || mode == "both" {
         for (name, value) in [("serde_json IgnoredAny", false), ("serde_json Value", true)] {
             let (mut lines, mut bytes, mut bad) = (0u64, 0u64, 0u64);
-            let started = Instant::now();
+            let clock = start();
             for_each_line(reader(&path), MAX_LINE, |line| {
                 let line = line.unwrap_or_else(|head| head);
                 lines += 1;
@@ -164,7 +189,7 @@ fn main() {
                 bad += u64::from(!ok);
             })
             .expect("read");
-            report(name, lines, bytes, started.elapsed().as_secs_f64());
+            report(name, lines, bytes, clock);
             assert_eq!(bad, 0, "every line is JSON");
         }
     }

@@ -98,19 +98,46 @@ fn skip_ws(line: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The first byte of `hay` that is one of `needles`, eight bytes at a time (SWAR): the strings
+/// and objects of an EVE line are too short for a vector search to pay for its set-up.
+#[inline(always)]
+fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let mut found = 0u64;
+        for n in needles {
+            let x = word ^ (LO * u64::from(n));
+            found |= x.wrapping_sub(LO) & !x & HI;
+        }
+        if found != 0 {
+            // The lowest flagged byte is always a true match.
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| needles.contains(b))
+        .map(|p| at + p)
+}
+
 /// The end (index of the closing quote) of a string whose content starts at `i`, and whether
-/// it holds an escape. The strings of an EVE line are short: a plain loop beats a vector search.
+/// it holds an escape.
+#[inline(always)]
 fn string_end(line: &[u8], mut i: usize) -> Option<(usize, bool)> {
     let mut escaped = false;
     loop {
-        match *line.get(i)? {
-            b'"' => return Some((i, escaped)),
-            b'\\' => {
-                escaped = true;
-                i += 2;
-            }
-            _ => i += 1,
+        let at = i + find_any(line.get(i..)?, [b'"', b'\\'])?;
+        if line[at] == b'"' {
+            return Some((at, escaped));
         }
+        escaped = true;
+        i = at + 2;
     }
 }
 
@@ -122,7 +149,9 @@ fn skip_nested(line: &[u8], i: usize) -> Option<usize> {
     };
     let mut depth = 0usize;
     let mut at = i;
-    while let Some(&c) = line.get(at) {
+    loop {
+        at += find_any(line.get(at..)?, [b'"', open, close])?;
+        let c = line[at];
         if c == b'"' {
             at = string_end(line, at + 1)?.0;
         } else if c == open {
@@ -130,7 +159,7 @@ fn skip_nested(line: &[u8], i: usize) -> Option<usize> {
             if depth > 64 {
                 return None;
             }
-        } else if c == close {
+        } else {
             depth -= 1;
             if depth == 0 {
                 return Some(at + 1);
@@ -138,7 +167,6 @@ fn skip_nested(line: &[u8], i: usize) -> Option<usize> {
         }
         at += 1;
     }
-    None
 }
 
 /// Finds the top-level keys a flow needs without decoding the rest: the object's structure is
@@ -411,6 +439,31 @@ mod tests {
         assert_eq!(event(&bearer).kind, Kind::Http { basic_auth: false });
         let tls = FLOW.replace(r#""event_type":"flow""#, r#""event_type":"tls""#);
         assert_eq!(event(&tls).kind, Kind::Tls);
+    }
+
+    #[test]
+    fn find_any_finds_the_first_needle_anywhere() {
+        for len in 0..40 {
+            for at in 0..len {
+                for needle in [b'"', b'\\', 0x80, 0x00, 0xff] {
+                    let mut hay = vec![b'a'; len];
+                    hay[at] = needle;
+                    if at + 1 < len {
+                        hay[at + 1] = needle;
+                    }
+                    assert_eq!(
+                        find_any(&hay, [b'"', b'\\', needle]),
+                        Some(at),
+                        "{len} {at} {needle}"
+                    );
+                }
+                let hay = vec![0x21u8; len];
+                assert_eq!(find_any(&hay, [b'"']), None);
+            }
+        }
+        // Bytes just above and below a needle (the borrow of the trick) are not matches.
+        assert_eq!(find_any(b"!#!#!#!#!#\"", [b'"']), Some(10));
+        assert_eq!(find_any(&[0x01, 0x00, 0x23, 0x21, 0x22], [b'"']), Some(4));
     }
 
     #[test]
