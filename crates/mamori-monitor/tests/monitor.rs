@@ -850,6 +850,90 @@ fn files_plain_gzip_and_many_alerts_are_read() {
 }
 
 #[test]
+fn a_zeek_header_holds_for_its_own_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = dir.path().join("conn.log");
+    let without = dir.path().join("conn.log.tail");
+    let body = "1796086800.1\tC1\t172.16.1.10\t5\t10.20.0.25\t445\ttcp\n";
+    std::fs::write(
+        &with,
+        format!("#separator \\x09\n#unset_field\t-\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\n{body}#close\t2026-12-01-11-00-00\n"),
+    )
+    .unwrap();
+    std::fs::write(&without, body).unwrap();
+    let mut m = monitor();
+    scan_paths(&mut m, Format::Auto, &[with, without]).unwrap();
+    let s = m.summary();
+    assert_eq!(
+        (s.events, s.skipped, s.unparseable),
+        (1, 5, 1),
+        "{:?}",
+        s.unparseable_samples
+    );
+    assert_eq!(
+        only(&m.take().0, AlertRule::Crossing)[0].dst_port,
+        Some(445)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_site_applies_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eve.json");
+    std::fs::write(&path, "").unwrap();
+    let config = RunConfig::from_toml(&format!(
+        "flush_secs = 1\npoll_millis = 20\n[[file]]\npath = {:?}\nformat = \"suricata\"\n",
+        path.to_str().unwrap()
+    ))
+    .unwrap();
+    let (sink, mut batches) = tokio::sync::mpsc::channel(16);
+    let (sites_tx, sites_rx) = tokio::sync::watch::channel(site());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(mamori_monitor::input::run_with_sites(
+        config,
+        monitor(),
+        sink,
+        Some(sites_rx),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    // The matrix now lets everything from the Internet-connected segment into LGWAN.
+    let mut open = site();
+    open.matrix.set(mamori_core::crossing::CrossingRule {
+        from: Zone::Segment(INTERNET.into()),
+        to: Zone::Segment(LGWAN.into()),
+        crossing: mamori_core::crossing::Crossing::Any,
+        note: String::new(),
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sites_tx.send(open).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let line = flow(
+        "2026-12-01T10:00:00+0900",
+        "172.16.1.10",
+        1,
+        "10.20.0.25",
+        445,
+        "TCP",
+    );
+    std::fs::write(&path, line + "\n").unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop_tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let mut events = 0;
+    while let Some(batch) = batches.recv().await {
+        assert!(
+            batch.alerts.iter().all(|a| a.rule != AlertRule::Crossing),
+            "{:?}",
+            batch.alerts
+        );
+        events = batch.summary.events;
+    }
+    assert_eq!(events, 1);
+}
+
+#[test]
 fn a_huge_line_is_counted_not_held() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big");
