@@ -18,6 +18,6 @@ pub mod read;
 pub mod syslog;
 
 pub use config::{ConfigError, RunConfig};
-pub use input::{Batch, run, scan_paths, scan_paths_with};
+pub use input::{Batch, run, run_with_sites, scan_paths, scan_paths_with};
 pub use monitor::{Counters, EVIDENCE_CHARS, Limits, Monitor, Summary, alert_record};
 pub use read::Format;
