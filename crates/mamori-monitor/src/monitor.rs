@@ -480,7 +480,10 @@ impl Monitor {
             Parsed::Bad(why) => {
                 self.summary.unparseable += 1;
                 if self.summary.unparseable_samples.len() < UNPARSEABLE_SAMPLES {
-                    let sample = format!("{why}: {}", cut(line, SAMPLE_CHARS));
+                    let sample = cut(
+                        format!("{why}: {}", cut(line, SAMPLE_CHARS)).as_bytes(),
+                        SAMPLE_CHARS,
+                    );
                     self.summary.unparseable_samples.push(sample);
                 }
             }
@@ -492,7 +495,10 @@ impl Monitor {
         self.summary.lines += 1;
         self.summary.unparseable += 1;
         if self.summary.unparseable_samples.len() < UNPARSEABLE_SAMPLES {
-            let sample = format!("line longer than the limit: {}", cut(head, SAMPLE_CHARS));
+            let sample = cut(
+                format!("line longer than the limit: {}", cut(head, SAMPLE_CHARS)).as_bytes(),
+                SAMPLE_CHARS,
+            );
             self.summary.unparseable_samples.push(sample);
         }
     }

@@ -639,6 +639,62 @@ fn every_format_reaches_the_rules() {
 }
 
 #[test]
+fn tallies_fold_the_ports_of_a_pair_past_the_cap() {
+    let limits = Limits {
+        ports_per_pair: 3,
+        ..Limits::default()
+    };
+    let mut m = Monitor::with_limits(&site(), limits);
+    for port in 1..=10 {
+        m.feed(
+            Format::SuricataEve,
+            flow(
+                "2026-12-01T10:00:00+0900",
+                "172.16.1.10",
+                1,
+                "203.0.113.1",
+                port,
+                "TCP",
+            )
+            .as_bytes(),
+        );
+    }
+    // The next day starts a new count.
+    m.feed(
+        Format::SuricataEve,
+        flow(
+            "2026-12-02T10:00:00+0900",
+            "172.16.1.10",
+            1,
+            "203.0.113.1",
+            9,
+            "TCP",
+        )
+        .as_bytes(),
+    );
+    let (_, tallies) = m.take();
+    let day1: Vec<_> = tallies
+        .iter()
+        .filter(|t| t.day.to_string() == "2026-12-01")
+        .map(|t| (t.dst_port, t.flows))
+        .collect();
+    assert_eq!(day1, [(None, 7), (Some(1), 1), (Some(2), 1), (Some(3), 1)]);
+    let day2: Vec<_> = tallies
+        .iter()
+        .filter(|t| t.day.to_string() == "2026-12-02")
+        .map(|t| (t.dst_port, t.flows))
+        .collect();
+    assert_eq!(day2, [(Some(9), 1)]);
+    assert!(
+        tallies
+            .iter()
+            .all(|t| t.from == Zone::Segment(INTERNET.into())
+                && t.to == Zone::Internet
+                && t.forbidden == 0)
+    );
+}
+
+#[test]
 fn unparseable_lines_are_counted_and_sampled_never_fatal() {
     let mut m = monitor();
     m.feed(Format::SuricataEve, b"");
