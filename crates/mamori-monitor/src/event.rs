@@ -205,22 +205,30 @@ pub fn parse_ip(raw: &[u8]) -> Option<IpAddr> {
     s.parse().ok()
 }
 
-/// Dotted-quad IPv4, strictly (no leading zeros, as the standard library reads it).
+/// Dotted-quad IPv4, strictly (no leading zeros, as the standard library reads it), in one pass.
 fn parse_ipv4(raw: &[u8]) -> Option<std::net::Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = raw.split(|b| *b == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
-            return None;
+    let (mut part, mut value, mut digits) = (0usize, 0u16, 0usize);
+    for &b in raw {
+        if b == b'.' {
+            if digits == 0 || part == 3 {
+                return None;
+            }
+            octets[part] = u8::try_from(value).ok()?;
+            (part, value, digits) = (part + 1, 0, 0);
+        } else {
+            if digits == 3 || (digits == 1 && value == 0) {
+                return None;
+            }
+            value = value * 10 + u16::from(b - b'0');
+            digits += 1;
         }
-        let n = part.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
-        *octet = u8::try_from(n).ok()?;
     }
-    parts
-        .next()
-        .is_none()
-        .then_some(std::net::Ipv4Addr::from(octets))
+    if part != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(std::net::Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]

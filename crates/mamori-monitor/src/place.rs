@@ -85,7 +85,9 @@ pub struct Placer {
     seg_v6: Prefixes<u128>,
     internal_v4: Prefixes<u32>,
     internal_v6: Prefixes<u128>,
-    assets: FxHashMap<IpAddr, u32>,
+    /// Assets by address, one map per family (an integer hashes faster than an `IpAddr`).
+    assets_v4: FxHashMap<u32, u32>,
+    assets_v6: FxHashMap<u128, u32>,
 }
 
 fn add(v4: &mut Prefixes<u32>, v6: &mut Prefixes<u128>, net: &IpNet, value: u16) {
@@ -124,7 +126,10 @@ impl Placer {
         for (i, addrs) in assets.into_iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             for a in addrs {
-                p.assets.entry(canonical(*a)).or_insert(i);
+                match canonical(*a) {
+                    IpAddr::V4(v4) => p.assets_v4.entry(u32::from(v4)).or_insert(i),
+                    IpAddr::V6(v6) => p.assets_v6.entry(u128::from(v6)).or_insert(i),
+                };
             }
         }
         p
@@ -132,22 +137,19 @@ impl Placer {
 
     pub fn place(&self, addr: IpAddr) -> Place {
         let addr = canonical(addr);
-        let (segment, internal) = match addr {
+        let (segment, internal, asset) = match addr {
             IpAddr::V4(a) => {
                 let n = u32::from(a);
                 let s = self.seg_v4.get(n);
-                (s, s.is_some() || self.internal_v4.get(n).is_some())
+                let internal = s.is_some() || self.internal_v4.get(n).is_some();
+                (s, internal, self.assets_v4.get(&n).copied())
             }
             IpAddr::V6(a) => {
                 let n = u128::from(a);
                 let s = self.seg_v6.get(n);
-                (s, s.is_some() || self.internal_v6.get(n).is_some())
+                let internal = s.is_some() || self.internal_v6.get(n).is_some();
+                (s, internal, self.assets_v6.get(&n).copied())
             }
-        };
-        let asset = if self.assets.is_empty() {
-            None
-        } else {
-            self.assets.get(&addr).copied()
         };
         Place {
             segment,

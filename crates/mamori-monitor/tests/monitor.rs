@@ -1133,7 +1133,7 @@ async fn run_follows_rotation_and_reads_syslog() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_sink_makes_tcp_wait_and_udp_drop() {
+async fn a_full_sink_stops_the_reading_and_udp_datagrams_are_dropped_and_counted() {
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let udp_addr = udp.local_addr().unwrap();
     drop(udp);
