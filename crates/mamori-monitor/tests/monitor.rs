@@ -1177,6 +1177,63 @@ async fn a_full_sink_stops_the_reading_and_udp_datagrams_are_dropped_and_counted
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sink_makes_a_tcp_sender_wait() {
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp_addr = tcp.local_addr().unwrap();
+    drop(tcp);
+    let config = RunConfig::from_toml(&format!(
+        "flush_secs = 1\nqueue = 1\n[syslog]\ntcp = \"{tcp_addr}\"\n"
+    ))
+    .unwrap();
+    // A sink of one that is not read until the end: after the first batch the monitor waits.
+    let (sink, mut batches) = tokio::sync::mpsc::channel(1);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(mamori_monitor::run(config, monitor(), sink, async {
+        let _ = stop_rx.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let line = format!(
+        "{}\n",
+        flow(
+            "2026-12-01T10:00:00+0900",
+            "172.16.1.10",
+            1,
+            "10.20.0.25",
+            445,
+            "TCP"
+        )
+    );
+    let total = 200_000;
+    let writer = tokio::spawn(async move {
+        let mut conn = tokio::net::TcpStream::connect(tcp_addr).await.unwrap();
+        let block = line.repeat(1000);
+        for _ in 0..total / 1000 {
+            if tokio::io::AsyncWriteExt::write_all(&mut conn, block.as_bytes())
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
+        true
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !writer.is_finished(),
+        "the sender of 120 MB is held back, not buffered"
+    );
+    stop_tx.send(()).unwrap();
+    let mut last = None;
+    while let Some(batch) = batches.recv().await {
+        last = Some(batch);
+    }
+    task.await.unwrap().unwrap();
+    let read = last.unwrap().counters.lines;
+    assert!(read < total as u64, "{read} lines read of {total}");
+    writer.abort();
+}
+
 fn arb_format() -> impl Strategy<Value = Format> {
     prop::sample::select(Format::ALL.to_vec())
 }
