@@ -19,6 +19,9 @@ use crate::read::{Format, StreamState, read_line};
 /// Lines kept as samples of what did not parse.
 const UNPARSEABLE_SAMPLES: usize = 10;
 const SAMPLE_CHARS: usize = 500;
+/// Segments beyond this many are not read (the matrix is compiled for every pair; real sites
+/// have a handful).
+const MAX_SEGMENTS: usize = 512;
 /// More than the alerts (or tally rows) one event can add.
 const TAKE_HEADROOM: usize = 8;
 /// An evidence line is cut at this many characters.
@@ -314,19 +317,18 @@ impl Monitor {
     pub fn set_site(&mut self, site: &Site) {
         self.flush_tallies();
         self.settings = site.settings.clone();
-        self.segments = site
-            .segments
+        let segments = &site.segments[..site.segments.len().min(MAX_SEGMENTS)];
+        self.segments = segments
             .iter()
             .map(|s| (s.code.clone(), s.name.clone()))
             .collect();
-        self.segments.truncate(usize::from(u16::MAX) - 1);
         self.internet_segment = self
             .segments
             .iter()
             .position(|(code, _)| code == segment_codes::INTERNET)
             .and_then(|i| u16::try_from(i).ok());
         self.placer = Placer::new(
-            site.segments.iter().map(|s| s.ranges.as_slice()),
+            segments.iter().map(|s| s.ranges.as_slice()),
             &site.settings.internal,
             site.assets.iter().map(|a| a.addresses.as_slice()),
         );

@@ -790,6 +790,54 @@ fn a_flood_of_distinct_sources_stays_under_the_caps() {
 }
 
 #[test]
+fn a_site_with_absurdly_many_segments_is_read_up_to_a_cap() {
+    let mut s = site();
+    for i in 0..2000u32 {
+        s.segments.push(SiteSegment {
+            code: format!("S{i}"),
+            name: format!("S{i}"),
+            ranges: vec![format!("100.{}.{}.0/24", i / 256, i % 256).parse().unwrap()],
+        });
+    }
+    let mut m = Monitor::new(&s);
+    m.feed(
+        Format::SuricataEve,
+        flow(
+            "2026-12-01T10:00:00+0900",
+            "100.7.200.1",
+            1,
+            "10.20.0.25",
+            445,
+            "TCP",
+        )
+        .as_bytes(),
+    );
+    m.feed(
+        Format::SuricataEve,
+        flow(
+            "2026-12-01T10:00:00+0900",
+            "100.0.1.1",
+            1,
+            "10.20.0.25",
+            445,
+            "TCP",
+        )
+        .as_bytes(),
+    );
+    let (alerts, _) = m.take();
+    let mut from: Vec<_> = only(&alerts, AlertRule::Crossing)
+        .iter()
+        .map(|a| a.src_segment.clone())
+        .collect();
+    from.sort();
+    assert_eq!(
+        from,
+        [None, Some("S1".to_owned())],
+        "segments past the cap are not read"
+    );
+}
+
+#[test]
 fn the_site_can_change_while_windows_survive() {
     let mut m = monitor();
     m.feed(
