@@ -52,6 +52,7 @@ fn dependencies_point_one_way() {
         ("mamori-sanitize", &[]),
         ("mamori-sheet", &["mamori-core"]),
         ("mamori-ldap", &["mamori-core"]),
+        ("mamori-monitor", &["mamori-core"]),
         ("mamori-store", &["mamori-core"]),
         ("mamori-gateway", &["mamori-core", "mamori-sanitize"]),
         (
