@@ -2357,6 +2357,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.platform", "サービス", "Platform"),
     ("field.policies", "閲覧させる文書", "Documents"),
     ("field.policy", "基本方針", "Policy"),
+    (
+        "field.ports",
+        "走査と判定するポートの数",
+        "Scan threshold: distinct ports",
+    ),
     ("field.provider", "事業者", "Provider"),
     ("field.ranges", "アドレス範囲", "Address ranges"),
     ("field.reason", "理由", "Reason"),
