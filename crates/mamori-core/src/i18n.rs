@@ -2240,6 +2240,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.by", "実施者", "Done by"),
     ("field.catalogue", "対策項目集", "Catalogue"),
     ("field.category", "分類", "Category"),
+    ("field.cells", "許可表の各組", "Matrix cells"),
     ("field.chapters", "対象の章", "Chapters"),
     ("field.checked_on", "確認日", "Checked on"),
     (

@@ -149,6 +149,9 @@ pub struct StoredMatrix {
     pub matrix: CrossingMatrix,
     /// Zones named by a cell whose segment was deleted since: shown, and removable.
     pub missing: Vec<Zone>,
+    /// The segments there are now, as (code, name) by code: the matrix's zones with the
+    /// Internet.
+    pub segments: Vec<(String, String)>,
 }
 
 /// The monitor's storage.

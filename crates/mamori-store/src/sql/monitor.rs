@@ -70,13 +70,21 @@ fn rule_from(row: &AnyRow) -> Result<CrossingRule> {
     })
 }
 
-async fn segment_codes(db: &mut AnyConnection) -> Result<Vec<String>> {
-    sqlx::query("SELECT code FROM segments ORDER BY code")
+async fn segments_of(db: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT code, name FROM segments ORDER BY code")
         .fetch_all(&mut *db)
         .await?
         .iter()
-        .map(|r| Ok(r.try_get::<String, _>("code")?))
+        .map(|r| Ok((r.try_get("code")?, r.try_get("name")?)))
         .collect()
+}
+
+async fn segment_codes(db: &mut AnyConnection) -> Result<Vec<String>> {
+    Ok(segments_of(db)
+        .await?
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect())
 }
 
 async fn matrix_in(db: &mut AnyConnection) -> Result<StoredMatrix> {
@@ -89,12 +97,12 @@ async fn matrix_in(db: &mut AnyConnection) -> Result<StoredMatrix> {
     .iter()
     .map(rule_from)
     .collect::<Result<Vec<_>>>()?;
-    let codes = segment_codes(db).await?;
+    let segments = segments_of(db).await?;
     let mut missing: Vec<Zone> = Vec::new();
     for rule in &rules {
         for zone in [&rule.from, &rule.to] {
             if let Zone::Segment(code) = zone
-                && !codes.contains(code)
+                && !segments.iter().any(|(c, _)| c == code)
                 && !missing.contains(zone)
             {
                 missing.push(zone.clone());
@@ -104,6 +112,7 @@ async fn matrix_in(db: &mut AnyConnection) -> Result<StoredMatrix> {
     Ok(StoredMatrix {
         matrix: CrossingMatrix { rules },
         missing,
+        segments,
     })
 }
 
