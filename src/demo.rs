@@ -16,6 +16,7 @@ use crate::messages::msg;
 mod controls;
 mod incidents;
 mod inspections;
+mod monitor;
 mod policy;
 mod registers;
 mod risks;
@@ -380,6 +381,7 @@ pub async fn fill(store: &dyn Store) -> anyhow::Result<usize> {
     incidents::fill_incidents(store).await?;
     training::fill_training(store).await?;
     registers::fill_registers(store, &orgs[0].1).await?;
+    monitor::fill_monitor(store).await?;
     Ok(PEOPLE.len())
 }
 

@@ -59,6 +59,7 @@ mod tests {
         ("controls_cmd.rs", include_str!("controls_cmd.rs")),
         ("training_cmd.rs", include_str!("training_cmd.rs")),
         ("demo/training.rs", include_str!("demo/training.rs")),
+        ("demo/monitor.rs", include_str!("demo/monitor.rs")),
     ];
 
     /// Every key a `msg!` names, and every `"cli.…"` literal (the keys chosen in a `match`, or

@@ -159,6 +159,96 @@ fn serve_demo_fills_the_register_across_every_kind_class_and_segment_with_flags(
     }
 }
 
+/// `serve --demo` writes the MIC β model over the three segments, the sanctioned resolvers, an
+/// alert of every rule with its log lines (the unregistered one acknowledged by the CSIRT), and a
+/// week of flows between the zones.
+#[test]
+fn serve_demo_shows_the_monitor_with_its_matrix_alerts_of_every_rule_and_a_week_of_flows() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let (data, _server) = demo_folder(root.path());
+    assert_eq!(
+        column(&data, "SELECT CAST(COUNT(*) AS TEXT) FROM crossing_rules"),
+        ["12"],
+        "every ordered pair of the four zones"
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT allow || ' ' || services FROM crossing_rules \
+             WHERE from_zone = 'INTERNET' AND to_zone = 'LGWAN'"
+        ),
+        ["only tcp/25@10.20.0.25\ntcp/443\ntcp/3389"]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT allow FROM crossing_rules WHERE from_zone = 'LGWAN' AND to_zone = '*INTERNET'"
+        ),
+        ["never"]
+    );
+    assert!(
+        column(&data, "SELECT settings FROM monitor_settings")[0].contains("10.20.0.53"),
+        "the sanctioned resolvers"
+    );
+    assert_eq!(
+        column(&data, "SELECT DISTINCT rule FROM monitor_alerts ORDER BY 1"),
+        [
+            "cleartext",
+            "crossing",
+            "dns",
+            "ids",
+            "scan",
+            "unregistered"
+        ]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT rule || ' ' || state FROM monitor_alerts WHERE state <> 'open'"
+        ),
+        ["unregistered acknowledged"]
+    );
+    let lgwan_dns = column(
+        &data,
+        "SELECT src_segment || ' ' || COALESCE(src_asset_name, '-') || ' ' || evidence \
+         FROM monitor_alerts WHERE rule = 'crossing' AND dst = '8.8.8.8'",
+    );
+    assert_eq!(lgwan_dns.len(), 1);
+    assert!(lgwan_dns[0].starts_with("LGWAN "), "{}", lgwan_dns[0]);
+    assert!(
+        !lgwan_dns[0].contains(" - "),
+        "the LGWAN host is an asset: {}",
+        lgwan_dns[0]
+    );
+    assert!(
+        lgwan_dns[0].contains("event_type"),
+        "Suricata's lines: {}",
+        lgwan_dns[0]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT src_segment || '>' || dst_segment FROM monitor_alerts \
+             WHERE rule = 'crossing' AND dst <> '8.8.8.8'"
+        ),
+        ["MYNUMBER>INTERNET"]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT CAST(COUNT(DISTINCT day) AS TEXT) FROM monitor_tallies"
+        ),
+        ["7"]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT CAST(SUM(forbidden) AS TEXT) FROM monitor_tallies WHERE from_zone = 'LGWAN'"
+        ),
+        ["42"]
+    );
+}
+
 /// `serve --demo` gives 管理者 the seed 基本方針 in force, approved by the CISO from the 施行日
 /// of its newest 附則, and published at `/policy` without login; its 対策基準 waits in review and
 /// is not published; a few members of staff have confirmed the basic policy.

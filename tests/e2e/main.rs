@@ -11,6 +11,7 @@ mod contracts_walk;
 mod gateway_crash;
 mod incident_walk;
 mod inspection_walk;
+mod monitor_walk;
 mod notices;
 mod policy_walk;
 mod quarantine_cli;

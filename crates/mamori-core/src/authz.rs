@@ -1198,6 +1198,48 @@ impl Permission for VerifyAgreement {
     }
 }
 
+/// 不正通信の監視を読む (seed §6(3), §6(7)): the monitor's alerts with their evidence, the
+/// crossing matrix, the monitor's settings and the flows between segments; the CSIRT, the
+/// administrators (the CISO and the 統括情報セキュリティ責任者) and the auditors, read-only.
+///
+/// The monitor process itself reads the site and writes what it finds through the store's
+/// `monitor_site` and `record_monitor`, which take no grant: like the release worker and the
+/// notices' sweep it is background work of the operator's process, never reached by a request,
+/// and its writes are audited as `system:monitor`.
+pub struct ViewMonitor;
+impl Permission for ViewMonitor {
+    type Target = ();
+    const NAME: &'static str = "monitor.view";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.has_global(&[
+            Role::Ciso,
+            Role::SecurityDirector,
+            Role::Csirt,
+            Role::Auditor,
+        ])
+    }
+}
+
+/// 監視アラートに対応する (acknowledge, close, link to an incident candidate): the CSIRT.
+pub struct HandleAlerts;
+impl Permission for HandleAlerts {
+    type Target = ();
+    const NAME: &'static str = "monitor.alert.handle";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.has_global(&[Role::Csirt])
+    }
+}
+
+/// 通信経路の許可表と監視の設定を変える: the CISO's office (the administrators).
+pub struct ManageMonitor;
+impl Permission for ManageMonitor {
+    type Target = ();
+    const NAME: &'static str = "monitor.manage";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1219,6 +1261,33 @@ mod tests {
             person_id: Some(PersonId(person)),
             org_id: Some(OrgId(org)),
             unit_id: Some(UnitId(unit)),
+        }
+    }
+
+    #[test]
+    fn the_monitor_is_read_by_the_csirt_administrators_and_auditors_and_handled_by_the_csirt() {
+        let csirt = actor(1, None, &[(Role::Csirt, Scope::Global)]);
+        let ciso = actor(2, None, &[(Role::Ciso, Scope::Global)]);
+        let auditor = actor(3, Some(5), &[(Role::Auditor, Scope::Global)]);
+        let manager = actor(
+            4,
+            Some(5),
+            &[(Role::SecurityManager, Scope::Unit(UnitId(5)))],
+        );
+        let staff = actor(5, Some(5), &[(Role::Staff, Scope::Unit(UnitId(5)))]);
+        for who in [&csirt, &ciso, &auditor] {
+            assert!(authorize::<ViewMonitor>(who, &()).is_ok());
+        }
+        for who in [&manager, &staff] {
+            assert!(authorize::<ViewMonitor>(who, &()).is_err());
+        }
+        assert!(authorize::<HandleAlerts>(&csirt, &()).is_ok());
+        for who in [&ciso, &auditor, &manager] {
+            assert!(authorize::<HandleAlerts>(who, &()).is_err());
+        }
+        assert!(authorize::<ManageMonitor>(&ciso, &()).is_ok());
+        for who in [&csirt, &auditor, &manager] {
+            assert!(authorize::<ManageMonitor>(who, &()).is_err());
         }
     }
 

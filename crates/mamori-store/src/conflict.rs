@@ -230,6 +230,18 @@ conflicts! {
     SocialAccountTaken => "social.account_taken",
     /// The responsible person of a social-media account is not in the directory.
     SocialOwnerMissing => "social.owner_missing",
+
+    // Monitor
+    /// A cell of the crossing matrix names a segment that does not exist.
+    MonitorZoneMissing => "monitor.zone_missing",
+    /// The crossing matrix names a pair twice, a zone with itself, or a note too long.
+    MonitorMatrixInvalid => "monitor.matrix_invalid",
+    /// The monitor's settings are out of range.
+    MonitorSettingsInvalid => "monitor.settings_invalid",
+    /// Only an open alert is acknowledged.
+    AlertNotOpen => "monitor.alert_not_open",
+    /// The alert is closed: it changes no more.
+    AlertClosed => "monitor.alert_closed",
 }
 
 impl std::fmt::Display for Conflict {

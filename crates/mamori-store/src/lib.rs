@@ -14,6 +14,7 @@ mod controls;
 mod directory;
 mod incidents;
 mod inspections;
+mod monitor;
 mod notices;
 mod policies;
 mod releases;
@@ -36,6 +37,7 @@ pub use controls::*;
 pub use directory::*;
 pub use incidents::*;
 pub use inspections::*;
+pub use monitor::*;
 pub use notices::*;
 pub use policies::*;
 pub use releases::*;
@@ -132,6 +134,7 @@ pub trait Store:
     + TrainingStore
     + CloudStore
     + SocialStore
+    + MonitorStore
 {
     fn backend(&self) -> Backend;
     /// A consistent copy of the whole database while it is in use.

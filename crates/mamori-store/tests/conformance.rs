@@ -391,6 +391,13 @@ conformance!(
     a_course_is_assigned_to_its_audience_and_completed_once,
     a_cloud_service_keeps_its_levels_and_flags_an_asset_placed_against_its_class,
     a_social_media_account_has_an_owner_in_post_and_keeps_its_reviews,
+    the_crossing_matrix_round_trips_and_outlives_a_deleted_segment,
+    monitor_settings_are_validated_at_the_store_boundary_and_the_site_is_read_whole,
+    alerts_merge_while_open_and_a_handled_alert_is_not_merged_into,
+    tallies_add_up_per_day_pair_and_port,
+    alert_filters_and_pages,
+    hostile_strings_are_stored_verbatim,
+    a_batch_of_ten_thousand_alerts_is_one_transaction,
 );
 
 #[path = "conformance/assets.rs"]
@@ -404,6 +411,10 @@ use controls::*;
 #[path = "conformance/inspections.rs"]
 mod inspections;
 use inspections::*;
+
+#[path = "conformance/monitor.rs"]
+mod monitor;
+use monitor::*;
 
 #[path = "conformance/notices.rs"]
 mod notices;

@@ -21,6 +21,7 @@ mod home;
 mod http;
 mod incident;
 mod inspection;
+mod monitor;
 mod notice;
 mod policy;
 mod quarantine;
@@ -75,6 +76,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(training::api())
         .merge(cloud::api())
         .merge(social::api())
+        .merge(monitor::api())
 }
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| api().into_openapi());
@@ -135,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(training::pages())
         .merge(cloud::pages())
         .merge(social::pages())
+        .merge(monitor::pages())
         .route("/static/{file}", get(http::static_files::file))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::health::metrics))

@@ -9,7 +9,7 @@
 //! that takes its place in the audit chain and seals its record, and the row helpers. Each
 //! area's statements live beside it (`directory`, `accounts`, `audit`, `assets`, `releases`,
 //! `policies`, `controls`, `risks`, `inspections`, `audits`, `exceptions`, `reviews`,
-//! `incidents`, `training`, `cloud`, `social`, `notices`);
+//! `incidents`, `training`, `cloud`, `social`, `notices`, `monitor`);
 //! an area may use this module and an area below it (accounts use the directory's inserts),
 //! never one that uses it.
 
@@ -37,6 +37,7 @@ mod directory;
 mod exceptions;
 mod incidents;
 mod inspections;
+mod monitor;
 mod notices;
 mod policies;
 mod releases;
@@ -170,6 +171,11 @@ impl Backend {
                     "contracts",
                     include_str!("../../migrations/sqlite/0016_contracts.sql"),
                 ),
+                (
+                    22,
+                    "monitor",
+                    include_str!("../../migrations/sqlite/0022_monitor.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -266,6 +272,11 @@ impl Backend {
                     16,
                     "contracts",
                     include_str!("../../migrations/postgres/0016_contracts.sql"),
+                ),
+                (
+                    22,
+                    "monitor",
+                    include_str!("../../migrations/postgres/0022_monitor.sql"),
                 ),
             ],
         }

@@ -34,6 +34,8 @@ mod json {
         pub exceptions: Vec<ExceptionDue>,
         /// Open incidents not yet triaged, for those who triage.
         pub incidents: Vec<IncidentDue>,
+        /// Open monitor alerts, for the CSIRT (0 for everyone else).
+        pub open_alerts: i64,
         /// The caller's training overdue or due within 14 days.
         pub training: Vec<TrainingDue>,
         /// Flagged contracts and 指定管理 agreements the caller checks.
@@ -206,6 +208,7 @@ async fn waiting(
                 until: e.until.to_string(),
             })
             .collect(),
+        open_alerts: waiting.open_alerts,
         incidents: waiting
             .incidents
             .iter()

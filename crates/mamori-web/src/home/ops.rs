@@ -67,6 +67,8 @@ pub struct Waiting {
     /// The person's training not completed that is overdue or due within 14 days (the
     /// reminder), with its standing.
     pub training: Vec<(TrainingAssignment, mamori_core::training::Standing)>,
+    /// Open monitor alerts, for the CSIRT who handles them.
+    pub open_alerts: i64,
 }
 
 /// How far ahead a risk's review is announced.
@@ -182,6 +184,15 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
                 && authorize::<TriageIncident>(&user.actor, &i.place()).is_ok()
         })
         .collect();
+    if authorize::<mamori_core::authz::HandleAlerts>(&user.actor, &()).is_ok() {
+        let view = authorize::<mamori_core::authz::ViewMonitor>(&user.actor, &())?;
+        let filter = mamori_store::AlertFilter {
+            state: Some(mamori_store::AlertState::Open),
+            limit: 1,
+            ..Default::default()
+        };
+        waiting.open_alerts = state.store.alerts(&view, &filter).await?.total;
+    }
     let today = state.today();
     waiting.training = state
         .store

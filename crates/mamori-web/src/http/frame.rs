@@ -2,7 +2,7 @@
 //! and the collection of a form's field errors.
 
 use mamori_core::authz::{
-    ManageAccounts, ViewAudit, ViewContractors, ViewDirectory, ViewThirdParties,
+    ManageAccounts, ViewAudit, ViewContractors, ViewDirectory, ViewMonitor, ViewThirdParties,
     ViewThirdPartyRegisters, authorize,
 };
 use mamori_core::role::Role;
@@ -40,6 +40,8 @@ pub struct Frame {
     pub can_audits: bool,
     /// 外部サービス and SNSアカウント: every member of staff.
     pub can_registers: bool,
+    /// 不正通信の監視: the CSIRT, the administrators and the auditors.
+    pub can_monitor: bool,
 }
 
 impl Frame {
@@ -59,6 +61,7 @@ impl Frame {
             can_assurance: user.actor.oversees_assurance(),
             can_audits: user.actor.reads_audits(),
             can_registers: authorize::<ViewThirdPartyRegisters>(&user.actor, &()).is_ok(),
+            can_monitor: authorize::<ViewMonitor>(&user.actor, &()).is_ok(),
         }
     }
 
@@ -78,6 +81,7 @@ impl Frame {
             can_assurance: false,
             can_audits: false,
             can_registers: false,
+            can_monitor: false,
         }
     }
 

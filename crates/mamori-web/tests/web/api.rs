@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 141] = [
+const MATRIX: [(&str, &str); 151] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1717,6 +1717,16 @@ const MATRIX: [(&str, &str); 141] = [
     ("GET /social-media-accounts/{id}", "AAAAAAAF"),
     ("PUT /social-media-accounts/{id}", "AAFFFFFF"),
     ("POST /social-media-accounts/{id}/reviews", "AAAAFFFF"),
+    ("GET /monitor/alerts", "AAFFAAFF"),
+    ("GET /monitor/alerts/{id}", "AAFFAAFF"),
+    ("POST /monitor/alerts/{id}/acknowledge", "FFFFAFFF"),
+    ("POST /monitor/alerts/{id}/close", "FFFFAFFF"),
+    ("GET /monitor/crossing-matrix", "AAFFAAFF"),
+    ("PUT /monitor/crossing-matrix", "AAFFFFFF"),
+    ("POST /monitor/crossing-matrix/preset", "AAFFFFFF"),
+    ("GET /monitor/settings", "AAFFAAFF"),
+    ("PUT /monitor/settings", "AAFFFFFF"),
+    ("GET /monitor/segments/{code}/tallies", "AAFFAAFF"),
 ];
 
 #[tokio::test]
@@ -2045,6 +2055,47 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .find(|m| m["person_id"] == w.person_b)
         .unwrap()["id"]
         .clone();
+    // Two open monitor alerts: one to acknowledge, one to close.
+    let (alert_ack, alert_close) = {
+        use mamori_core::monitor::{Alert, AlertRule};
+        use mamori_store::MonitorStore as _;
+        let sighting = |key: &str| Alert {
+            rule: AlertRule::Dns,
+            key: key.into(),
+            src: "10.10.0.5".parse().unwrap(),
+            dst: Some("8.8.8.8".parse().unwrap()),
+            dst_port: Some(53),
+            proto: Some(mamori_core::crossing::Proto::Udp),
+            src_segment: None,
+            dst_segment: None,
+            src_asset: None,
+            dst_asset: None,
+            detail: String::new(),
+            count: 1,
+            first_seen: "2026-12-01T00:00:00Z".parse().unwrap(),
+            last_seen: "2026-12-01T00:00:00Z".parse().unwrap(),
+            evidence: Vec::new(),
+        };
+        w.store
+            .record_monitor(&[sighting("ack"), sighting("close")], &[])
+            .await
+            .unwrap();
+        let page = get("/api/v1/monitor/alerts")
+            .token(&w.ciso.token)
+            .send(&w.app)
+            .await
+            .expect(StatusCode::OK);
+        let id = |key: &str| {
+            page["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["key"] == key)
+                .unwrap()["id"]
+                .clone()
+        };
+        (id("ack"), id("close"))
+    };
 
     let mut wrong = Vec::new();
     for (route, outcomes) in MATRIX {
@@ -2389,6 +2440,33 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "/api/v1/social-media-accounts/{social_of_b}/reviews"
                 ))
                 .json(json!({"note": format!("点検{n}")})),
+                "GET /monitor/alerts" => get("/api/v1/monitor/alerts?state=open&limit=5"),
+                "GET /monitor/alerts/{id}" => get(&format!("/api/v1/monitor/alerts/{alert_ack}")),
+                "POST /monitor/alerts/{id}/acknowledge" => post(&format!(
+                    "/api/v1/monitor/alerts/{alert_ack}/acknowledge"
+                ))
+                .json(json!({"note": format!("調査{n}")})),
+                "POST /monitor/alerts/{id}/close" => {
+                    post(&format!("/api/v1/monitor/alerts/{alert_close}/close"))
+                        .json(json!({"note": format!("完了{n}")}))
+                }
+                "GET /monitor/crossing-matrix" => get("/api/v1/monitor/crossing-matrix"),
+                "PUT /monitor/crossing-matrix" => {
+                    Call::new(Method::PUT, "/api/v1/monitor/crossing-matrix")
+                        .json(json!({"cells": []}))
+                }
+                "POST /monitor/crossing-matrix/preset" => {
+                    post("/api/v1/monitor/crossing-matrix/preset")
+                        .json(json!({"model": "beta", "gateway": ["10.10.0.25"]}))
+                }
+                "GET /monitor/settings" => get("/api/v1/monitor/settings"),
+                "PUT /monitor/settings" => Call::new(Method::PUT, "/api/v1/monitor/settings")
+                    .json(json!({"resolvers": ["10.10.0.53"], "window_secs": 60,
+                        "scan_hosts": 100, "scan_ports": 100, "unregistered_window_secs": 3600,
+                        "evidence_samples": 5, "internal": []})),
+                "GET /monitor/segments/{code}/tallies" => {
+                    get("/api/v1/monitor/segments/LGWAN/tallies")
+                }
                 "GET /reviews" => get("/api/v1/reviews"),
                 "POST /reviews" => post("/api/v1/reviews").json(json!({
                     "title": format!("見直し{n}"), "held_on": "2027-02-15", "audit_ids": [],
@@ -2521,6 +2599,7 @@ mod contracts;
 mod controls;
 mod incident;
 mod inspection;
+mod monitor;
 mod policy;
 mod registers;
 mod risk;

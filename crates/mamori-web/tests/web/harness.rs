@@ -189,6 +189,9 @@ pub struct Fixture {
     pub cloud_placed: Vec<i64>,
     /// An SNS account whose responsible person is `person_a1` (unit A1).
     pub social_account: i64,
+    /// Two open monitor alerts: one to acknowledge, one to close (the CSIRT's, once each).
+    pub alert_ack: i64,
+    pub alert_close: i64,
     /// A training course for everyone on the staff, opened by the CISO; per user, their own
     /// assignment of it (the contractor, who has none, gets `person_b1`'s), and the assignment
     /// of their spare person (unit A2).
@@ -587,6 +590,8 @@ impl App {
             ("{cloud_placed}", fx.cloud_placed[i].to_string()),
             ("{cloud}", fx.cloud_empty[0].to_string()),
             ("{social_account}", fx.social_account.to_string()),
+            ("{alert_ack}", fx.alert_ack.to_string()),
+            ("{alert_close}", fx.alert_close.to_string()),
             ("{nn}", format!("{:02}", 50 + i)),
             ("{security_audit}", fx.security_audit.to_string()),
             ("{contractor}", fx.contractor.to_string()),
@@ -1155,6 +1160,48 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .0
     };
 
+    let (alert_ack, alert_close) = {
+        use mamori_core::authz::ViewMonitor;
+        use mamori_core::monitor::{Alert, AlertRule};
+        use mamori_store::{AlertFilter, MonitorStore as _};
+        let sighting = |key: &str| Alert {
+            rule: AlertRule::Crossing,
+            key: key.into(),
+            src: "10.10.0.5".parse().unwrap(),
+            dst: Some("8.8.8.8".parse().unwrap()),
+            dst_port: Some(53),
+            proto: Some(mamori_core::crossing::Proto::Udp),
+            src_segment: Some("LGWAN".into()),
+            dst_segment: None,
+            src_asset: None,
+            dst_asset: None,
+            detail: String::new(),
+            count: 1,
+            first_seen: "2026-12-01T00:00:00Z".parse().unwrap(),
+            last_seen: "2026-12-01T00:00:00Z".parse().unwrap(),
+            evidence: vec!["{\"event_type\":\"flow\"}".into()],
+        };
+        store
+            .record_monitor(&[sighting("fixture-ack"), sighting("fixture-close")], &[])
+            .await
+            .unwrap();
+        let page = store
+            .alerts(
+                &authorize::<ViewMonitor>(&admin, &()).unwrap(),
+                &AlertFilter::default(),
+            )
+            .await
+            .unwrap();
+        let id = |key: &str| {
+            page.alerts
+                .iter()
+                .find(|a| a.alert.key == key)
+                .map(|a| a.id.0)
+                .unwrap()
+        };
+        (id("fixture-ack"), id("fixture-close"))
+    };
+
     let (contractor, contract, contractor_person, designated) = {
         use mamori_core::authz::ManageThirdParties;
         use mamori_core::third_party::{AgreementKind, Period};
@@ -1242,6 +1289,8 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         cloud_empty,
         cloud_placed,
         social_account,
+        alert_ack,
+        alert_close,
         course,
         assignment_own,
         assignment_spare,

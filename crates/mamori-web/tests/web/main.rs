@@ -343,6 +343,26 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("POST", "/social-media-accounts/{id}/reviews", "/social-media-accounts/{social_account}/reviews", &[("note", "点検{who}")],
                                                                                                [GO,  GO,  GO,  GO,  403, 403, 403, 403, 403, 403, L  ]),
+    // 不正通信の監視: read by the CSIRT, the administrators and the auditors; alerts handled by
+    // the CSIRT; the matrix and the settings edited by the administrators.
+    row("GET",  "/monitor/alerts", "/monitor/alerts", &[],                                    [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
+    row("GET",  "/monitor/alerts/{id}", "/monitor/alerts/{alert_ack}", &[],                   [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
+    row("GET",  "/monitor/alerts/{id}", "/monitor/alerts/99999999", &[],                      [404, 404, 403, 403, 403, 404, 404, 403, 403, 403, L  ]),
+    row("POST", "/monitor/alerts/{id}/acknowledge", "/monitor/alerts/{alert_ack}/acknowledge", &[("note", "調査{who}")],
+                                                                                               [403, 403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("POST", "/monitor/alerts/{id}/close", "/monitor/alerts/{alert_close}/close", &[("note", "完了{who}")],
+                                                                                               [403, 403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("GET",  "/monitor/settings", "/monitor/settings", &[],                                [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
+    row("POST", "/monitor/settings", "/monitor/settings", &[("resolvers", "10.10.0.53"), ("window_secs", "60"), ("hosts", "100"), ("ports", "100"), ("unregistered_window_secs", "3600"), ("evidence_samples", "5")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("GET",  "/monitor/segments/{code}", "/monitor/segments/LGWAN", &[],                   [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
+    row("GET",  "/segments/crossing", "/segments/crossing", &[],                              [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
+    row("POST", "/segments/crossing/preset", "/segments/crossing/preset", &[("model", "beta"), ("gateway", "10.10.0.25"), ("confirm", "1")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/segments/crossing", "/segments/crossing", &[("from", "LGWAN"), ("to", "*INTERNET"), ("allow", "only"), ("services", "udp/53@192.0.2.53"), ("note", "{who}")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/segments/crossing/remove", "/segments/crossing/remove", &[("from", "*INTERNET"), ("to", "NOWHERE")],
+                                                                                               [404, 404, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     row("GET",  "/static/{file}", "/static/app.css", &[],                                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/healthz", "/healthz", &[],                                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/metrics", "/metrics", &[],                                                  [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
@@ -2688,6 +2708,7 @@ mod api;
 mod assets;
 mod contracts;
 mod directory_login;
+mod monitor;
 mod tokens;
 
 /// 情報セキュリティ監査 through the pages: the team's notes and findings, the findings and
