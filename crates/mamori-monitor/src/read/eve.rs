@@ -141,8 +141,42 @@ fn string_end(line: &[u8], mut i: usize) -> Option<(usize, bool)> {
     }
 }
 
+/// How many bytes of `hay` are `needle`, eight at a time (exact: no borrow between bytes).
+fn count_byte(hay: &[u8], needle: u8) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = 0x0101_0101_0101_0101 * u64::from(needle);
+    let mut chunks = hay.chunks_exact(8);
+    let mut n = 0;
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ pattern;
+        let zero = !(((x & LO7) + LO7) | x) & HI;
+        n += zero.count_ones() as usize;
+    }
+    n + chunks.remainder().iter().filter(|b| **b == needle).count()
+}
+
+/// The index after a flat object opening at `i` (no object and no escape inside, as the
+/// `flow` and `tcp` objects of a flow line are): its first `}` closes it when an even number of
+/// quotes comes before, every quote then opening or closing a string. `None`: not that simple.
+fn skip_flat_object(line: &[u8], i: usize) -> Option<usize> {
+    let rest = line.get(i + 1..)?;
+    let end = memchr::memchr(b'}', rest)?;
+    let inside = &rest[..end];
+    if memchr::memchr2(b'{', b'\\', inside).is_some() || !count_byte(inside, b'"').is_multiple_of(2)
+    {
+        return None;
+    }
+    Some(i + 1 + end + 1)
+}
+
 /// The index after the object or array that opens at `i`, strings inside skipped.
 fn skip_nested(line: &[u8], i: usize) -> Option<usize> {
+    if line[i] == b'{'
+        && let Some(end) = skip_flat_object(line, i)
+    {
+        return Some(end);
+    }
     let (open, close) = match line[i] {
         b'{' => (b'{', b'}'),
         _ => (b'[', b']'),
@@ -464,6 +498,38 @@ mod tests {
         // Bytes just above and below a needle (the borrow of the trick) are not matches.
         assert_eq!(find_any(b"!#!#!#!#!#\"", [b'"']), Some(10));
         assert_eq!(find_any(&[0x01, 0x00, 0x23, 0x21, 0x22], [b'"']), Some(4));
+    }
+
+    #[test]
+    fn bytes_are_counted_exactly_and_flat_objects_skipped() {
+        for len in 0..40 {
+            let hay: Vec<u8> = (0..len)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        b'"'
+                    } else {
+                        (i * 37 % 256) as u8
+                    }
+                })
+                .collect();
+            let want = hay.iter().filter(|b| **b == b'"').count();
+            assert_eq!(count_byte(&hay, b'"'), want, "{hay:?}");
+            let bytes: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+            assert_eq!(count_byte(&bytes, 0x22), 2);
+            assert_eq!(count_byte(&bytes, 0x00), 2);
+            assert_eq!(count_byte(&bytes, 0x80), 2);
+        }
+        let obj = br#"{"a":"}","b":1} tail"#;
+        assert_eq!(
+            skip_flat_object(obj, 0),
+            None,
+            "the first brace is inside a string"
+        );
+        assert_eq!(skip_nested(obj, 0), Some(15));
+        assert_eq!(skip_flat_object(br#"{"a":"x","b":[1,2]} "#, 0), Some(19));
+        assert_eq!(skip_flat_object(br#"{"a":{"b":1}} "#, 0), None);
+        assert_eq!(skip_flat_object(br#"{"a":"\"}"} "#, 0), None);
+        assert_eq!(skip_nested(br#"{"a":"\"}"} "#, 0), Some(11));
     }
 
     #[test]
