@@ -5,6 +5,7 @@ mod controls_cmd;
 mod demo;
 mod gateway_cmd;
 mod messages;
+mod monitor_cmd;
 mod policy_cmd;
 mod quarantine_cmd;
 mod sanitize_cmd;
@@ -77,6 +78,10 @@ enum Command {
     /// 研修の受講記録を取り込む (import training completions)
     #[command(subcommand)]
     Training(training_cmd::TrainingCommand),
+    /// 不正通信を監視する: センサーのログを区画と資産に照らす (read sensors' logs against the
+    /// segments, assets and crossing matrix)
+    #[command(subcommand)]
+    Monitor(monitor_cmd::MonitorCommand),
 }
 
 /// Where mamori keeps its data.
@@ -135,6 +140,11 @@ struct ServeArgs {
     /// accounts still log in with their own password.
     #[arg(long, env = "MAMORI_DIRECTORY_CONFIG")]
     directory_config: Option<PathBuf>,
+    /// Run the monitor in this process too, configured by this TOML file (files to follow,
+    /// syslog listeners): alerts are recorded as they are found and its counters are on
+    /// `/metrics`.
+    #[arg(long, env = "MAMORI_MONITOR_CONFIG")]
+    monitor_config: Option<PathBuf>,
     /// Mail notices (an incident report at once, the rest in a daily digest) through the site's
     /// relay, configured by this TOML file (relay, tls, from, base_url, digest_at, …).
     #[arg(long, env = "MAMORI_NOTICE_CONFIG")]
@@ -295,6 +305,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Policy(command) => policy_cmd::run(command).await,
         Command::Controls(command) => controls_cmd::run(command).await,
         Command::Training(command) => training_cmd::run(command).await,
+        Command::Monitor(command) => monitor_cmd::run(command).await,
         Command::Sanitize(_) => unreachable!("handled before the runtime starts"),
     }
 }
@@ -487,6 +498,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let monitor = match &args.monitor_config {
+        Some(path) => {
+            let config = monitor_cmd::read_config(path)?;
+            println!("{}", msg!("cli.serve.monitor", path = path.display()));
+            Some(config)
+        }
+        None => None,
+    };
+    let monitor_metrics = monitor_cmd::MonitorMetrics::default();
     let secure_cookies = secure_cookies(args.listen, args.secure_cookies, args.insecure_cookies);
     if !secure_cookies && !args.listen.ip().is_loopback() {
         println!(
@@ -499,10 +519,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         session_idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
         trusted_proxies: args.trusted_proxy.clone(),
         evidence_dir: Some(args.data.data.join("evidence")),
-        extra_metrics: gateway.as_ref().map(|(gateway, _)| {
-            let counters = gateway.metrics();
-            mamori_web::MetricsSource(Arc::new(move || counters.render()))
-        }),
+        extra_metrics: {
+            let gateway = gateway.as_ref().map(|(gateway, _)| gateway.metrics());
+            let monitor = monitor.is_some().then(|| monitor_metrics.clone());
+            (gateway.is_some() || monitor.is_some()).then(|| {
+                mamori_web::MetricsSource(Arc::new(move || {
+                    let mut text = gateway.as_ref().map(|g| g.render()).unwrap_or_default();
+                    if let Some(monitor) = &monitor {
+                        text.push_str(&monitor.render());
+                    }
+                    text
+                }))
+            })
+        },
         ..Default::default()
     };
     let mut state = mamori_web::AppState::new(store.clone(), Arc::new(SystemClock), config);
@@ -512,6 +541,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tokio::spawn(serve_directory::check_accounts(
             store.clone(),
             directory,
+            stop_releases.subscribe(),
+        ))
+    });
+    let monitor_task = monitor.map(|config| {
+        tokio::spawn(monitor_cmd::monitor(
+            store.clone(),
+            config,
+            monitor_metrics.clone(),
             stop_releases.subscribe(),
         ))
     });
@@ -571,6 +608,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     for task in mailer.into_iter().chain(directory_check) {
         let _ = task.await;
+    }
+    if let Some(task) = monitor_task
+        && let Ok(Err(error)) = task.await
+    {
+        tracing::error!(%error, "monitor");
     }
     if let Some((gateway, _)) = gateway {
         gateway.stop().await;

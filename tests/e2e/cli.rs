@@ -1754,3 +1754,232 @@ fn serve_reads_the_directory_configuration_and_names_what_is_wrong() {
     );
     server.stop();
 }
+
+/// `monitor scan` reads sensors' logs (plain and gzip, formats detected by content) against the
+/// demo's segments, assets and β matrix: one JSON alert per line naming segments and assets, the
+/// summary on standard error, `--store` records them, and bad input exits 2 with a clear message.
+#[test]
+fn monitor_scan_reads_logs_against_the_register_and_the_matrix() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, _server) = demo_folder(root.path());
+    let data_arg = data.to_str().unwrap();
+    // A registered LGWAN asset and its first address.
+    let registered = column(
+        &data,
+        "SELECT name || char(9) || addresses FROM assets \
+         WHERE addresses LIKE '10.20.%' AND lifecycle <> 'disposed' ORDER BY id LIMIT 1",
+    );
+    let (asset, address) = registered[0].split_once('\t').unwrap();
+    let address = address.lines().next().unwrap().trim().to_owned();
+
+    let eve = |ts: &str, src: &str, dst: &str, port: u16, proto: &str| {
+        format!(
+            r#"{{"timestamp":"{ts}","flow_id":1,"event_type":"flow","src_ip":"{src}","src_port":50000,"dest_ip":"{dst}","dest_port":{port},"proto":"{proto}","flow":{{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":60,"bytes_toclient":60}}}}"#
+        )
+    };
+    let logs = root.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // The asset asks 8.8.8.8 twice: LGWAN never reaches the Internet under β.
+    let lines = [
+        eve("2026-12-01T10:00:00+0900", &address, "8.8.8.8", 53, "UDP"),
+        eve("2026-12-01T10:05:00+0900", &address, "8.8.8.8", 53, "UDP"),
+        "this is not a log line".to_owned(),
+        r#"{"timestamp":"2026-12-01T10:06:00+0900","event_type":"stats","stats":{}}"#.to_owned(),
+    ];
+    std::fs::write(logs.join("eve.json"), lines.join("\n") + "\n").unwrap();
+    // A netfilter line, gzipped: a マイナンバー利用事務系 host reaching the Internet segment.
+    let netfilter = "<4>Dec  1 10:07:00 fw01 kernel: [12345.678] DROP IN=eth0 OUT=eth1 \
+        SRC=10.10.3.4 DST=172.16.0.9 LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=1 DF PROTO=TCP \
+        SPT=40000 DPT=443 WINDOW=29200 RES=0x00 SYN URGP=0\n";
+    std::fs::write(logs.join("fw.log"), netfilter).unwrap();
+    let gzip = std::process::Command::new("gzip")
+        .arg(logs.join("fw.log"))
+        .status()
+        .unwrap();
+    assert!(gzip.success());
+    let eve_path = logs.join("eve.json");
+    let fw_path = logs.join("fw.log.gz");
+    let (eve_path, fw_path) = (eve_path.to_str().unwrap(), fw_path.to_str().unwrap());
+
+    let out = run(
+        &["monitor", "scan", "--data", data_arg, eve_path, fw_path],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alerts: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let crossing = alerts
+        .iter()
+        .find(|a| a["rule"] == "crossing" && a["src"] == address.as_str())
+        .unwrap_or_else(|| panic!("no crossing alert: {alerts:?}"));
+    assert_eq!(crossing["dst"], "8.8.8.8");
+    assert_eq!(crossing["dst_port"], 53);
+    assert_eq!(crossing["proto"], "udp");
+    assert_eq!(crossing["src_segment"], "LGWAN接続系");
+    assert_eq!(crossing["dst_segment"], serde_json::Value::Null);
+    assert_eq!(crossing["src_asset"], asset);
+    assert_eq!(crossing["dst_asset"], serde_json::Value::Null);
+    assert_eq!(crossing["count"], 2, "two events, one alert");
+    assert_eq!(crossing["evidence"].as_array().unwrap().len(), 2);
+    assert!(
+        crossing["first_seen"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-01T01:00:00")
+    );
+    let mynumber = alerts
+        .iter()
+        .find(|a| a["rule"] == "crossing" && a["src"] == "10.10.3.4")
+        .unwrap_or_else(|| panic!("the gzip file was not read: {alerts:?}"));
+    assert_eq!(mynumber["dst_segment"], "インターネット接続系");
+    let summary: serde_json::Value =
+        serde_json::from_str(text(&out.stderr).lines().last().unwrap()).unwrap();
+    assert_eq!(summary["lines"], 5, "{summary}");
+    assert_eq!(summary["unparseable"], 1, "{summary}");
+    assert_eq!(summary["skipped"], 1, "{summary}");
+
+    // Nothing was stored without --store; with it, the alerts are in the database.
+    let stored = || {
+        column(
+            &data,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM monitor_alerts WHERE src = '10.10.3.4' AND rule = 'crossing'",
+        )
+    };
+    assert_eq!(stored(), ["0"]);
+    let out = run(
+        &[
+            "monitor",
+            "scan",
+            "--data",
+            data_arg,
+            "--store",
+            "--format",
+            "netfilter",
+            fw_path,
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(stored(), ["1"]);
+
+    // Standard input, and bad input: an unknown format, a missing file.
+    let out = run(
+        &["monitor", "scan", "--data", data_arg, "-"],
+        &lines.join("\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("8.8.8.8"));
+    let out = run(
+        &[
+            "monitor",
+            "scan",
+            "--data",
+            data_arg,
+            "--format",
+            "syslog-ng",
+            eve_path,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("syslog-ng"),
+        "{}",
+        text(&out.stderr)
+    );
+    let missing = logs.join("missing.log");
+    let out = run(
+        &[
+            "monitor",
+            "scan",
+            "--data",
+            data_arg,
+            missing.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("missing.log"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `serve --monitor-config`: the monitor runs beside the web application, follows a log file
+/// and takes syslog over UDP, records what it finds in the store within a flush or two, and
+/// shows its counters on `/metrics`.
+#[test]
+fn serve_runs_the_monitor_following_a_file_and_syslog() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let eve = root.path().join("eve.json");
+    std::fs::write(&eve, "").unwrap();
+    let udp = crate::support::free_port();
+    let config = root.path().join("monitor.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "flush_secs = 1\npoll_millis = 50\n[[file]]\npath = {:?}\nformat = \"suricata\"\n\
+             [syslog]\nudp = \"127.0.0.1:{udp}\"\nformat = \"netfilter\"\n",
+            eve.display().to_string()
+        ),
+    )
+    .unwrap();
+    let server = Server::start(
+        &data,
+        &["--demo", "--monitor-config", config.to_str().unwrap()],
+    );
+
+    // A line written to the followed file after the start: a LGWAN host reaching the Internet.
+    let line = r#"{"timestamp":"2026-12-01T10:00:00+0900","event_type":"flow","src_ip":"10.20.9.9","src_port":50000,"dest_ip":"203.0.113.7","dest_port":443,"proto":"TCP"}"#;
+    {
+        use std::io::Write as _;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&eve).unwrap();
+        writeln!(file, "{line}").unwrap();
+    }
+    // A firewall's line over syslog: a マイナンバー利用事務系 host reaching the Internet segment.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let datagram = "<4>Dec  1 10:07:00 fw01 kernel: DROP IN=eth0 OUT=eth1 SRC=10.10.3.4 \
+        DST=172.16.0.9 LEN=60 TTL=63 PROTO=TCP SPT=40000 DPT=443 SYN";
+    let crossing = |src: &str| {
+        column(
+            &data,
+            &format!(
+                "SELECT CAST(count AS TEXT) FROM monitor_alerts \
+                 WHERE rule = 'crossing' AND src = '{src}'"
+            ),
+        )
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        // Sent again until seen: a datagram sent before the listener was up is lost, as UDP is.
+        socket
+            .send_to(datagram.as_bytes(), ("127.0.0.1", udp))
+            .unwrap();
+        if !crossing("10.20.9.9").is_empty() && !crossing("10.10.3.4").is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no alerts recorded: file {:?}, syslog {:?}",
+            crossing("10.20.9.9"),
+            crossing("10.10.3.4")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(
+        crossing("10.20.9.9"),
+        ["1"],
+        "the followed line is read once"
+    );
+    let metrics = get(server.addr, "/metrics", &[]);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("mamori_monitor_lines_total"),
+        "{}",
+        metrics.body
+    );
+}

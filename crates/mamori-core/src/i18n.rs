@@ -954,6 +954,26 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "reading the spool under {path}",
     ),
     (
+        "cli.monitor.config",
+        "監視の設定ファイル {path} が正しくありません",
+        "the monitor configuration {path} is not valid",
+    ),
+    (
+        "cli.monitor.format",
+        "ログの形式「{format}」は使えません（auto, suricata, zeek, netfilter, fortigate, paloalto, squid）",
+        "unknown log format \"{format}\" (auto, suricata, zeek, netfilter, fortigate, paloalto, squid)",
+    ),
+    (
+        "cli.monitor.reading",
+        "ログを最後まで読めませんでした: {error}",
+        "the logs could not all be read: {error}",
+    ),
+    (
+        "cli.monitor.storing",
+        "警告をデータベースに記録できませんでした",
+        "the alerts could not be recorded in the database",
+    ),
+    (
         "cli.no_user",
         "アカウント {user} はありません",
         "no user {user}",
@@ -1313,6 +1333,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.serve.listen",
         "{addr} での待ち受け",
         "listening on {addr}",
+    ),
+    (
+        "cli.serve.monitor",
+        "不正通信の監視: {path}",
+        "monitor: {path}",
     ),
     (
         "cli.serve.notices",

@@ -112,7 +112,9 @@ pub fn scan_paths_with(
 ) -> io::Result<()> {
     for (i, path) in paths.iter().enumerate() {
         let stream = i as u64 + 1;
-        let reader = open(path)?;
+        // The error names the file: a scan of many files must say which one failed.
+        let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        let reader = open(path).map_err(named)?;
         for_each_line(reader, MAX_LINE, |line| {
             match line {
                 Ok(line) => monitor.feed_stream(stream, format, line),
@@ -122,7 +124,8 @@ pub fn scan_paths_with(
                 let (alerts, tallies) = monitor.take();
                 on_full(alerts, tallies);
             }
-        })?;
+        })
+        .map_err(named)?;
         monitor.end_stream(stream);
     }
     Ok(())
