@@ -1536,6 +1536,26 @@ impl AssetStore for SqlStore {
                 }
             }
         }
+        // The monitor's crossing matrix names segments by code too: its cells follow the
+        // rename (cells left under the new code by a segment deleted before are replaced).
+        let mut cells_renamed = 0;
+        if before.segment.code != segment.code {
+            sqlx::query("DELETE FROM crossing_rules WHERE from_zone = $1 OR to_zone = $2")
+                .bind(&segment.code)
+                .bind(&segment.code)
+                .execute(&mut *write.tx)
+                .await?;
+            for column in ["from_zone", "to_zone"] {
+                cells_renamed += sqlx::query(&format!(
+                    "UPDATE crossing_rules SET {column} = $1 WHERE {column} = $2"
+                ))
+                .bind(&segment.code)
+                .bind(&before.segment.code)
+                .execute(&mut *write.tx)
+                .await?
+                .rows_affected();
+            }
+        }
         let judge = Judge::load(&mut write.tx).await?;
         let mut tally = Tally::default();
         reflag(&mut write.tx, &judge, &mut tally, Reflag::Segment(id)).await?;
@@ -1547,6 +1567,7 @@ impl AssetStore for SqlStore {
                 "before": before,
                 "after": after,
                 "levels_renamed_in": renamed_in,
+                "crossing_cells_renamed": cells_renamed,
             }));
         self.commit(write, event).await?;
         Ok(after)

@@ -263,6 +263,42 @@ pub async fn the_crossing_matrix_round_trips_and_outlives_a_deleted_segment(fx: 
             .await,
         Err(StoreError::NotFound)
     ));
+
+    // A segment renamed: its cells follow, in the same write.
+    let lgwan = s
+        .list_segments(&grant::<mamori_core::authz::ViewAssets>(&()))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.segment.code == segment_codes::LGWAN)
+        .unwrap();
+    s.update_segment(
+        &grant::<ManageRegister>(&()),
+        lgwan.id,
+        Segment {
+            code: "LGWAN2".into(),
+            ..lgwan.segment.clone()
+        },
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let renamed = s.crossing_matrix(&view()).await.unwrap();
+    assert!(renamed.missing.is_empty(), "{:?}", renamed.missing);
+    assert_eq!(renamed.matrix.rules.len(), 12);
+    assert_eq!(
+        renamed
+            .matrix
+            .rule(&seg("LGWAN2"), &Zone::Internet)
+            .map(|r| &r.crossing),
+        Some(&cell.crossing)
+    );
+    assert!(
+        renamed
+            .matrix
+            .rule(&seg(segment_codes::LGWAN), &Zone::Internet)
+            .is_none()
+    );
     assert_eq!(fx.verify().await.result, Ok(()));
 }
 
