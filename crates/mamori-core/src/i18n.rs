@@ -1630,6 +1630,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The incident names an asset, threat or owner that does not exist.",
     ),
     (
+        "conflict.incident.task_done",
+        "この対応タスクは完了しています。",
+        "The task is done already.",
+    ),
+    (
+        "conflict.incident.task_not_theirs",
+        "対応タスクを完了にできるのは、担当者とインシデント対応者だけです。",
+        "Only the task's owner, or those who handle incidents, can mark it done.",
+    ),
+    (
         "conflict.inspection.incomplete",
         "未回答の項目があるため、承認できません。すべての項目に回答してください。",
         "Some items are unanswered; every item needs its answer before sign-off.",
@@ -2233,6 +2243,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.kind", "種別", "Kind"),
     ("field.language", "言語", "Language"),
     ("field.last_reviewed_on", "前回の点検日", "Last reviewed"),
+    ("field.lessons", "教訓", "Lessons learned"),
     ("field.level", "リスクレベル", "Level"),
     ("field.level_name", "段階の名称", "Level name"),
     ("field.levels", "分類の段階", "Levels"),
@@ -2273,6 +2284,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.ranges", "アドレス範囲", "Address ranges"),
     ("field.reason", "理由", "Reason"),
     ("field.recipient", "宛先", "Recipient"),
+    ("field.reference", "参照", "Reference"),
     ("field.report", "総合所見", "Overall opinion"),
     ("field.requirement", "要件", "Requirement"),
     (
@@ -2409,6 +2421,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Exceptions to decide",
     ),
     (
+        "home.incident_tasks",
+        "担当しているインシデントの対応タスク",
+        "Incident tasks you own",
+    ),
+    (
         "home.incidents",
         "判断待ちのインシデント報告",
         "Incident reports to triage",
@@ -2515,6 +2532,18 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("incident.step.notified", "外部へ報告", "Notified"),
     ("incident.step.recovered", "復旧", "Recovered"),
     ("incident.step.reported", "報告", "Reported"),
+    ("incident.task", "タスク", "Task"),
+    ("incident.task_done", "完了", "Done"),
+    ("incident.task_due", "期限", "Due"),
+    ("incident.task_mark_done", "完了にする", "Mark done"),
+    ("incident.task_overdue", "期限切れ", "Overdue"),
+    ("incident.task_owner", "担当者", "Owner"),
+    ("incident.tasks", "対応タスク", "Tasks"),
+    (
+        "incident.tasks_none",
+        "対応タスクはありません。",
+        "No tasks.",
+    ),
     ("incident.timeline", "経過", "Timeline"),
     ("incident.title", "インシデント", "Incidents"),
     ("incident.triage", "トリアージ", "Triage"),
@@ -2696,6 +2725,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "notice.kind.incident_reported",
         "インシデントが報告されました: {title}",
         "An incident was reported: {title}",
+    ),
+    (
+        "notice.kind.incident_task_overdue",
+        "インシデントの対応タスクが期限を過ぎています: {title}",
+        "An incident task is overdue: {title}",
     ),
     (
         "notice.kind.notification_overdue",

@@ -191,6 +191,10 @@ conflicts! {
     IncidentScopeMissing => "incident.scope_missing",
     /// The incident is closed: it takes notes only.
     IncidentClosed => "incident.closed",
+    /// The task is done already.
+    IncidentTaskDone => "incident.task_done",
+    /// Only the task's owner, or those who triage incidents, mark a task done.
+    IncidentTaskNotTheirs => "incident.task_not_theirs",
 
     // Third parties
     /// An agreement names a unit, contractor, asset, policy document or person that does not

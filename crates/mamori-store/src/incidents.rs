@@ -1,7 +1,7 @@
 //! 情報セキュリティインシデント: reports, the CSIRT's triage, the assets concerned and the typed
 //! timeline.
 
-use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
+use mamori_core::authz::{CompleteIncidentTask, Granted, ReportIncident, TriageIncident};
 use mamori_core::incident::Step;
 use mamori_core::risk::{Level, ThreatCategory};
 use mamori_core::{OrgId, PersonId, Role, UnitId};
@@ -62,6 +62,37 @@ pub struct IncidentAsset {
     pub class: String,
 }
 
+/// 対応タスク: a task of an incident with its owner and optional due date; done once, by whom
+/// and when kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentTask {
+    pub id: i64,
+    pub incident: IncidentId,
+    pub incident_title: String,
+    pub title: String,
+    pub owner: PersonId,
+    pub owner_name: String,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub created_at: i64,
+    pub done_at: Option<i64>,
+    pub done_by_name: Option<String>,
+}
+
+impl IncidentTask {
+    /// Not done and its due date has passed.
+    pub fn overdue(&self, today: chrono::NaiveDate) -> bool {
+        self.done_at.is_none() && self.due_on.is_some_and(|d| d < today)
+    }
+}
+
+/// A task as given: its title checked by core, an owner from the people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncidentTask {
+    pub title: String,
+    pub owner: PersonId,
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
 /// An incident as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
@@ -86,14 +117,28 @@ pub struct Incident {
     pub closed_at: Option<i64>,
     pub assets: Vec<IncidentAsset>,
     pub events: Vec<IncidentEvent>,
+    /// 対応タスク, in the order they were added.
+    pub tasks: Vec<IncidentTask>,
 }
 
 impl Incident {
     pub fn place(&self) -> mamori_core::authz::IncidentPlace {
+        let mut task_owners: Vec<PersonId> = self.tasks.iter().map(|t| t.owner).collect();
+        task_owners.sort_unstable();
+        task_owners.dedup();
         mamori_core::authz::IncidentPlace {
             org: self.org,
             unit: self.unit,
             reporter: self.reporter,
+            task_owners,
+        }
+    }
+
+    /// Where one of its tasks sits, for [`CompleteIncidentTask`].
+    pub fn task_place(&self, task: &IncidentTask) -> mamori_core::authz::IncidentTaskPlace {
+        mamori_core::authz::IncidentTaskPlace {
+            incident: self.place(),
+            owner: task.owner,
         }
     }
 
@@ -172,4 +217,27 @@ pub trait IncidentStore: Send + Sync {
         note: &str,
         origin: &Origin,
     ) -> Result<Incident>;
+    /// Adds a task (対応タスク) to an open or closed incident; an owner who does not exist is
+    /// [`Conflict::IncidentScopeMissing`](crate::Conflict).
+    async fn add_incident_task(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        task: NewIncidentTask,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Marks a task done, keeping who and when. Checked again inside the write whatever the
+    /// grant: the account's person owns the task or the account triages incidents
+    /// ([`Conflict::IncidentTaskNotTheirs`](crate::Conflict)); a task is done once
+    /// ([`Conflict::IncidentTaskDone`](crate::Conflict)). A task of another incident is not found.
+    async fn complete_incident_task(
+        &self,
+        grant: &Granted<CompleteIncidentTask>,
+        id: IncidentId,
+        task: i64,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// The tasks not done of the incidents not closed, by due date (none last), for the home
+    /// page and the daily sweep.
+    async fn open_incident_tasks(&self) -> Result<Vec<IncidentTask>>;
 }

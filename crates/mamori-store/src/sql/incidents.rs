@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
+use mamori_core::authz::{CompleteIncidentTask, Granted, ReportIncident, TriageIncident};
 use mamori_core::incident::Step;
 use mamori_core::notice::NoticeKind;
 use mamori_core::risk::{Level, ThreatCategory};
@@ -10,11 +10,32 @@ use mamori_core::{OrgId, PersonId, Role, UnitId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{SqlStore, Write, opt_id};
+use super::{SqlStore, Write, day, day_of, opt_id};
 use crate::{
     Audience, Conflict, Contact, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore,
-    NewIncident, Origin, Result, StoreError, Triage,
+    IncidentTask, NewIncident, NewIncidentTask, Origin, Result, StoreError, Triage,
 };
+
+const TASK_SELECT: &str = "SELECT t.id, t.incident_id, i.title AS incident_title, t.title, \
+     t.owner_id, p.name AS owner_name, t.due_on, t.created_at, t.done_at, \
+     u.username AS done_by_name FROM incident_tasks t JOIN incidents i ON i.id = t.incident_id \
+     JOIN people p ON p.id = t.owner_id LEFT JOIN users u ON u.id = t.done_by";
+
+fn task_from(row: &AnyRow) -> Result<IncidentTask> {
+    let due_on: Option<String> = row.try_get("due_on")?;
+    Ok(IncidentTask {
+        id: row.try_get("id")?,
+        incident: IncidentId(row.try_get("incident_id")?),
+        incident_title: row.try_get("incident_title")?,
+        title: row.try_get("title")?,
+        owner: PersonId(row.try_get("owner_id")?),
+        owner_name: row.try_get("owner_name")?,
+        due_on: due_on.map(|d| day_of(&d, "due_on")).transpose()?,
+        created_at: row.try_get("created_at")?,
+        done_at: opt_id(row, "done_at")?,
+        done_by_name: row.try_get("done_by_name")?,
+    })
+}
 
 const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.description, i.occurred_at, \
      i.detected_at, i.reporter_id, rp.name AS reporter_name, i.unit_id, un.name AS unit_name, \
@@ -58,6 +79,7 @@ fn incident_from(row: &AnyRow) -> Result<Incident> {
         closed_at: opt_id(row, "closed_at")?,
         assets: Vec::new(),
         events: Vec::new(),
+        tasks: Vec::new(),
     })
 }
 
@@ -113,6 +135,15 @@ impl SqlStore {
                     at_ms: row.try_get("at_ms")?,
                     by_name: row.try_get("by_name")?,
                 });
+            }
+        }
+        for row in sqlx::query(&format!("{TASK_SELECT} ORDER BY t.incident_id, t.id"))
+            .fetch_all(&mut *db)
+            .await?
+        {
+            let task = task_from(&row)?;
+            if let Some(&i) = index.get(&task.incident.0) {
+                incidents[i].tasks.push(task);
             }
         }
         Ok(incidents)
@@ -408,5 +439,124 @@ impl IncidentStore for SqlStore {
             .with_detail(serde_json::json!({"step": step.as_str(), "rule": rule, "note": note}));
         self.commit(write, event).await?;
         Ok(stored)
+    }
+
+    async fn add_incident_task(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        task: NewIncidentTask,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        let owner = sqlx::query("SELECT id FROM people WHERE id = $1")
+            .bind(task.owner.0)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+        if owner.is_none() {
+            return Err(StoreError::Conflict(Conflict::IncidentScopeMissing));
+        }
+        let row = sqlx::query(
+            "INSERT INTO incident_tasks (incident_id, title, owner_id, due_on, created_by, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(&task.title)
+        .bind(task.owner.0)
+        .bind(task.due_on.map(day))
+        .bind(grant.actor().0)
+        .bind(write.at_ms)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let task_id: i64 = row.try_get("id")?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.task.add", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({
+                "task": task_id,
+                "title": task.title,
+                "owner": task.owner.0,
+                "due_on": task.due_on.map(day),
+            }));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn complete_incident_task(
+        &self,
+        grant: &Granted<CompleteIncidentTask>,
+        id: IncidentId,
+        task: i64,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        // Those who triage incidents, as core's `TriageIncident` names them.
+        const TRIAGERS: [Role; 3] = [Role::Csirt, Role::Ciso, Role::SecurityDirector];
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        let current = before
+            .tasks
+            .iter()
+            .find(|t| t.id == task)
+            .ok_or(StoreError::NotFound)?;
+        if current.done_at.is_some() {
+            return Err(StoreError::Conflict(Conflict::IncidentTaskDone));
+        }
+        let person: Option<i64> =
+            sqlx::query("SELECT person_id FROM users WHERE id = $1 AND disabled = 0")
+                .bind(grant.actor().0)
+                .fetch_optional(&mut *write.tx)
+                .await?
+                .map(|r| r.try_get("person_id"))
+                .transpose()?;
+        let owns = person == Some(current.owner.0);
+        let triages = match person {
+            Some(person) => {
+                let mut found = false;
+                for role in TRIAGERS {
+                    found |= sqlx::query(
+                        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 \
+                         AND scope_kind = 'global'",
+                    )
+                    .bind(person)
+                    .bind(role.as_str())
+                    .fetch_optional(&mut *write.tx)
+                    .await?
+                    .is_some();
+                }
+                found
+            }
+            None => false,
+        };
+        if !owns && !triages {
+            return Err(StoreError::Conflict(Conflict::IncidentTaskNotTheirs));
+        }
+        sqlx::query("UPDATE incident_tasks SET done_at = $1, done_by = $2 WHERE id = $3")
+            .bind(write.at_ms)
+            .bind(grant.actor().0)
+            .bind(task)
+            .execute(&mut *write.tx)
+            .await?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.task.done", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({"task": task, "title": current.title}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn open_incident_tasks(&self) -> Result<Vec<IncidentTask>> {
+        let mut tasks = sqlx::query(&format!(
+            "{TASK_SELECT} WHERE t.done_at IS NULL AND i.closed_at IS NULL ORDER BY t.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(task_from)
+        .collect::<Result<Vec<_>>>()?;
+        tasks.sort_by_key(|t| (t.due_on.is_none(), t.due_on, t.id));
+        Ok(tasks)
     }
 }

@@ -34,6 +34,8 @@ mod json {
         pub exceptions: Vec<ExceptionDue>,
         /// Open incidents not yet triaged, for those who triage.
         pub incidents: Vec<IncidentDue>,
+        /// 対応タスク the caller owns that are not done, of incidents not closed.
+        pub incident_tasks: Vec<IncidentTaskDue>,
         /// The caller's training overdue or due within 14 days.
         pub training: Vec<TrainingDue>,
         /// Flagged contracts and 指定管理 agreements the caller checks.
@@ -61,6 +63,17 @@ mod json {
         pub due_on: String,
         /// `overdue` or `due_soon`.
         pub standing: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct IncidentTaskDue {
+        pub incident_id: i64,
+        pub incident_title: String,
+        pub task_id: i64,
+        pub title: String,
+        /// `YYYY-MM-DD`.
+        pub due_on: Option<String>,
+        pub overdue: bool,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -213,6 +226,18 @@ async fn waiting(
                 id: i.id.0,
                 title: i.title.clone(),
                 reporter: i.reporter_name.clone(),
+            })
+            .collect(),
+        incident_tasks: waiting
+            .incident_tasks
+            .iter()
+            .map(|(t, overdue)| json::IncidentTaskDue {
+                incident_id: t.incident.0,
+                incident_title: t.incident_title.clone(),
+                task_id: t.id,
+                title: t.title.clone(),
+                due_on: t.due_on.map(|d| d.to_string()),
+                overdue: *overdue,
             })
             .collect(),
         training: waiting

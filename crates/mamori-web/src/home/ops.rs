@@ -10,7 +10,8 @@ use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
 use mamori_store::{
-    CorrectiveAction, Incident, MeasureException, PendingUnit, Risk, TrainingAssignment,
+    CorrectiveAction, Incident, IncidentTask, MeasureException, PendingUnit, Risk,
+    TrainingAssignment,
 };
 
 use crate::http::agreements::{Flagged, flag};
@@ -61,6 +62,9 @@ pub struct Waiting {
     pub exceptions: Vec<MeasureException>,
     /// Open incidents the person triages that are not triaged yet.
     pub incidents: Vec<Incident>,
+    /// 対応タスク the person owns that are not done, of incidents not closed, with whether each
+    /// is overdue.
+    pub incident_tasks: Vec<(IncidentTask, bool)>,
     /// Contracts and 指定管理 agreements the person checks that are flagged (ending soon, a
     /// requirement unchecked too long, a mandatory one missing).
     pub agreements: Vec<Flagged>,
@@ -183,6 +187,17 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
         })
         .collect();
     let today = state.today();
+    waiting.incident_tasks = state
+        .store
+        .open_incident_tasks()
+        .await?
+        .into_iter()
+        .filter(|t| t.owner == user.actor.person_id)
+        .map(|t| {
+            let overdue = t.overdue(today);
+            (t, overdue)
+        })
+        .collect();
     waiting.training = state
         .store
         .person_assignments(user.actor.person_id)

@@ -12,7 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ops::{self, ReportDraft, TriageDraft};
+use super::ops::{self, ReportDraft, TaskDraft, TriageDraft};
 use crate::http::api::{PREFIX, created};
 use crate::http::{ApiJson, AppError, AppState, PathParams, User};
 
@@ -52,6 +52,21 @@ mod json {
         pub class: String,
     }
 
+    /// 対応タスク.
+    #[derive(Serialize, ToSchema)]
+    pub struct Task {
+        pub id: i64,
+        pub title: String,
+        pub owner_id: i64,
+        pub owner_name: String,
+        /// `YYYY-MM-DD`.
+        pub due_on: Option<String>,
+        pub done_at: Option<String>,
+        pub done_by: Option<String>,
+        /// Not done and past its due date.
+        pub overdue: bool,
+    }
+
     /// 情報セキュリティインシデント.
     #[derive(Serialize, ToSchema)]
     pub struct Incident {
@@ -75,6 +90,11 @@ mod json {
         pub assets: Vec<Asset>,
         pub notifications: Vec<Notification>,
         pub timeline: Vec<Event>,
+        /// 対応タスク, done ones included.
+        pub tasks: Vec<Task>,
+        /// How many tasks are not done, and how many of those are past their due date.
+        pub open_tasks: usize,
+        pub overdue_tasks: usize,
     }
 
     /// A report, open to every person signed in.
@@ -114,6 +134,16 @@ mod json {
 
     #[derive(Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
+    pub struct TaskBody {
+        pub title: String,
+        pub owner_id: Option<i64>,
+        /// `YYYY-MM-DD`.
+        #[serde(default)]
+        pub due_on: Option<String>,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
     pub struct EventBody {
         pub step: String,
         /// The notification's code, for `notified`.
@@ -125,7 +155,25 @@ mod json {
 }
 
 fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
+    let today = state.today();
+    let tasks: Vec<json::Task> = i
+        .tasks
+        .iter()
+        .map(|t| json::Task {
+            id: t.id,
+            title: t.title.clone(),
+            owner_id: t.owner.0,
+            owner_name: t.owner_name.clone(),
+            due_on: t.due_on.map(|d| d.to_string()),
+            done_at: t.done_at.map(rfc3339_jst),
+            done_by: t.done_by_name.clone(),
+            overdue: t.overdue(today),
+        })
+        .collect();
     json::Incident {
+        open_tasks: tasks.iter().filter(|t| t.done_at.is_none()).count(),
+        overdue_tasks: tasks.iter().filter(|t| t.overdue).count(),
+        tasks,
         id: i.id.0,
         title: i.title.clone(),
         description: i.description.clone(),
@@ -177,7 +225,16 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_incidents, report_incident, get_incident, triage_incident, add_event, contacts),
+    paths(
+        list_incidents,
+        report_incident,
+        get_incident,
+        triage_incident,
+        add_event,
+        add_task,
+        complete_task,
+        contacts
+    ),
     components(schemas(Contact)),
     tags((name = "incidents", description = "インシデント: reports, triage, timeline, notifications")),
 )]
@@ -323,6 +380,66 @@ async fn add_event(
     Ok(Json(incident_json(&state, &incident)))
 }
 
+/// Adds a task (対応タスク) with its owner (the CSIRT, administrators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/tasks",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = json::TaskBody,
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn add_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::TaskBody>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::add_task(
+        &state,
+        &user,
+        id,
+        TaskDraft {
+            title: body.title,
+            owner: body.owner_id,
+            due_on: body.due_on.unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+/// Marks a task done, keeping who and when (its owner, the CSIRT, administrators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/tasks/{task}/done",
+    tag = "incidents",
+    params(
+        ("id" = i64, Path, description = "Incident id"),
+        ("task" = i64, Path, description = "Task id"),
+    ),
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn complete_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams((id, task)): PathParams<(i64, i64)>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::complete_task(&state, &user, id, task).await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
 /// One holder of the reporting chain (緊急連絡網).
 #[derive(Serialize, ToSchema)]
 pub struct Contact {
@@ -381,4 +498,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_incident))
         .routes(routes!(triage_incident))
         .routes(routes!(add_event))
+        .routes(routes!(add_task))
+        .routes(routes!(complete_task))
 }

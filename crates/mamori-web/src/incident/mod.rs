@@ -21,4 +21,9 @@ pub fn pages() -> Router<AppState> {
         .route("/emergency-contacts", get(pages::contacts))
         .route("/incidents/{id}/triage", post(pages::triage))
         .route("/incidents/{id}/events", post(pages::add_event))
+        .route("/incidents/{id}/tasks", post(pages::add_task))
+        .route(
+            "/incidents/{id}/tasks/{task}/done",
+            post(pages::complete_task),
+        )
 }

@@ -3,13 +3,14 @@
 //! their deadlines. Each one authorises, validates and stores here and nowhere else.
 
 use mamori_core::authz::{
-    ReportIncident, TriageIncident, ViewContactChain, ViewIncident, authorize,
+    CompleteIncidentTask, ReportIncident, TriageIncident, ViewContactChain, ViewIncident, authorize,
 };
 use mamori_core::incident::{Due, Step, builtin_rules, notifications, parse_people, parse_report};
 use mamori_core::risk::Level;
+use mamori_core::text::Name;
 use mamori_core::text::parse_note;
 use mamori_core::{FieldError, FieldErrorKind, PersonId, Role};
-use mamori_store::{Contact, Incident, IncidentId, NewIncident, Triage};
+use mamori_store::{Contact, Incident, IncidentId, NewIncident, NewIncidentTask, Triage};
 
 use crate::http::{AppError, AppState, User};
 
@@ -249,6 +250,86 @@ pub async fn add_event(
         .await?)
 }
 
+/// A task as typed or sent.
+#[derive(Default)]
+pub struct TaskDraft {
+    pub title: String,
+    pub owner: Option<i64>,
+    /// `YYYY-MM-DD`, or empty for none.
+    pub due_on: String,
+}
+
+/// Adds a task with its owner (those who triage).
+pub async fn add_task(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    draft: TaskDraft,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let grant = authorize::<TriageIncident>(&user.actor, &incident.place())?;
+    let mut errors = Vec::new();
+    let title = Name::parse("title", &draft.title)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let owner = match draft.owner {
+        Some(o) if o > 0 => Some(PersonId(o)),
+        Some(_) => {
+            errors.push(FieldError::new("owner", FieldErrorKind::InvalidFormat));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("owner", FieldErrorKind::Required));
+            None
+        }
+    };
+    let due_on = match draft.due_on.trim() {
+        "" => None,
+        raw => mamori_core::inspection::parse_date("due_on", raw)
+            .map_err(|e| errors.push(e))
+            .ok(),
+    };
+    let (Some(title), Some(owner)) = (title, owner) else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(state
+        .store
+        .add_incident_task(
+            &grant,
+            incident.id,
+            NewIncidentTask {
+                title: title.as_str().to_owned(),
+                owner,
+                due_on,
+            },
+            &user.ctx.origin(),
+        )
+        .await?)
+}
+
+/// Marks a task done: its owner, or those who triage. A task of another incident is 404.
+pub async fn complete_task(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    task: i64,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let found = incident
+        .tasks
+        .iter()
+        .find(|t| t.id == task)
+        .ok_or(AppError::NotFound)?;
+    let grant = authorize::<CompleteIncidentTask>(&user.actor, &incident.task_place(found))?;
+    Ok(state
+        .store
+        .complete_incident_task(&grant, incident.id, task, &user.ctx.origin())
+        .await?)
+}
+
 /// The holders of the reporting chain, for the 緊急連絡網.
 pub async fn contacts(state: &AppState, user: &User) -> Result<Vec<Contact>, AppError> {
     authorize::<ViewContactChain>(&user.actor, &())?;
@@ -340,6 +421,7 @@ mod tests {
             closed_at: None,
             assets: Vec::new(),
             events: Vec::new(),
+            tasks: Vec::new(),
         }
     }
 

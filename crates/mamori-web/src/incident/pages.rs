@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_core::authz::{TriageIncident, authorize};
+use mamori_core::authz::{CompleteIncidentTask, TriageIncident, authorize};
 use mamori_core::incident::{Step, builtin_rules};
 use mamori_core::risk::Level;
 use mamori_core::text::list_items;
@@ -12,7 +12,7 @@ use mamori_core::time::format_jst;
 use mamori_store::Incident;
 use serde::Deserialize;
 
-use super::ops::{self, ReportDraft, TriageDraft};
+use super::ops::{self, ReportDraft, TaskDraft, TriageDraft};
 use crate::http::{AppError, AppState, Form, Frame, PathParams, User, parse_opt_id, render};
 
 pub struct Row {
@@ -124,6 +124,20 @@ struct IncidentPage {
     occurred: String,
     people: Vec<(i64, String)>,
     chain: Vec<ContactRow>,
+    tasks: Vec<TaskRow>,
+}
+
+/// One 対応タスク as the incident's page shows it.
+pub struct TaskRow {
+    pub id: i64,
+    pub title: String,
+    pub owner: String,
+    pub due: String,
+    pub done: String,
+    pub done_by: String,
+    pub overdue: bool,
+    /// The viewer may mark it done (its owner, those who triage), and it is not done yet.
+    pub can_done: bool,
 }
 
 /// One holder of the reporting chain as the pages show them.
@@ -241,7 +255,24 @@ pub async fn incident(
         .iter()
         .map(|c| contact_row(frame.lang, c))
         .collect();
+    let today = state.today();
+    let tasks = incident
+        .tasks
+        .iter()
+        .map(|t| TaskRow {
+            id: t.id,
+            title: t.title.clone(),
+            owner: t.owner_name.clone(),
+            due: t.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            done: t.done_at.map(format_jst).unwrap_or_default(),
+            done_by: t.done_by_name.clone().unwrap_or_default(),
+            overdue: t.overdue(today),
+            can_done: t.done_at.is_none()
+                && authorize::<CompleteIncidentTask>(&user.actor, &incident.task_place(t)).is_ok(),
+        })
+        .collect();
     Ok(Html(render(&IncidentPage {
+        tasks,
         chain,
         row: row(&state, &incident),
         owed,
@@ -352,4 +383,43 @@ pub async fn add_event(
 ) -> Result<Response, AppError> {
     ops::add_event(&state, &user, id, &form.step, &form.rule, &form.note).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TaskForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn add_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<TaskForm>,
+) -> Result<Response, AppError> {
+    ops::add_task(
+        &state,
+        &user,
+        id,
+        TaskDraft {
+            owner: parse_opt_id("owner", &form.owner)?,
+            title: form.title,
+            due_on: form.due_on,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/incidents/{id}#incident-tasks")).into_response())
+}
+
+pub async fn complete_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams((id, task)): PathParams<(i64, i64)>,
+) -> Result<Response, AppError> {
+    ops::complete_task(&state, &user, id, task).await?;
+    Ok(Redirect::to(&format!("/incidents/{id}#incident-tasks")).into_response())
 }

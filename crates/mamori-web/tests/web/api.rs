@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 141] = [
+const MATRIX: [(&str, &str); 143] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1673,6 +1673,9 @@ const MATRIX: [(&str, &str); 141] = [
     ("GET /incidents/{id}", "AAANANAN"),
     ("POST /incidents/{id}/triage", "AAFNANFN"),
     ("POST /incidents/{id}/events", "AAFNANFN"),
+    // 対応タスク of staff A's: added by those who triage, done by its owner or them.
+    ("POST /incidents/{id}/tasks", "AAFNANFN"),
+    ("POST /incidents/{id}/tasks/{task}/done", "AAFNANAN"),
     ("GET /emergency-contacts", "AAAAAAAF"),
     // 委託事業者 and 指定管理者: a contract of unit B that lists the contractor's account, and an
     // agreement of unit B; managed by the administrators, read by the roles over third parties
@@ -2325,6 +2328,22 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "/api/v1/incidents/{incident_of_a}/events"
                 ))
                 .json(json!({"step": "note", "note": format!("記録{n}")})),
+                "POST /incidents/{id}/tasks" => post(&format!(
+                    "/api/v1/incidents/{incident_of_a}/tasks"
+                ))
+                .json(json!({"title": format!("作業{n}"), "owner_id": w.staff_a.person})),
+                "POST /incidents/{id}/tasks/{task}/done" => {
+                    let incident = post(&format!("/api/v1/incidents/{incident_of_a}/tasks"))
+                        .token(&w.ciso.token)
+                        .json(json!({"title": format!("作業{n}"), "owner_id": w.staff_a.person}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::OK);
+                    let task = incident["tasks"].as_array().unwrap().last().unwrap()["id"].clone();
+                    post(&format!(
+                        "/api/v1/incidents/{incident_of_a}/tasks/{task}/done"
+                    ))
+                }
                 "GET /notices" => get("/api/v1/notices"),
                 "PUT /notices/digest" => Call::new(Method::PUT, "/api/v1/notices/digest")
                     .json(json!({"opt_out": n % 2 == 0})),

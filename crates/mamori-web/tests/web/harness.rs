@@ -176,6 +176,8 @@ pub struct Fixture {
     pub review: i64,
     /// An incident reported by the member of staff of unit A1.
     pub incident: i64,
+    /// Per user, a task of that incident owned by the member of staff.
+    pub incident_task: Vec<i64>,
     /// 委託事業者 with a contract of unit A1 in force (2026-04-01 to 2027-03-31) that lists the
     /// contractor account's person and names the open asset of unit A1 and the first 対策基準 in
     /// review; and a 指定管理 agreement of unit A1.
@@ -597,6 +599,7 @@ impl App {
             ("{exception}", fx.exception_open[0].to_string()),
             ("{review}", fx.review.to_string()),
             ("{incident}", fx.incident.to_string()),
+            ("{incident_task}", fx.incident_task[i].to_string()),
             ("{course}", fx.course.to_string()),
             ("{assignment_own}", fx.assignment_own[i].to_string()),
             ("{assignment_spare}", fx.assignment_spare[i].to_string()),
@@ -1043,6 +1046,38 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .id
             .0
     };
+    let incident_task = {
+        use mamori_core::authz::TriageIncident;
+        use mamori_store::{IncidentId, IncidentStore as _, NewIncidentTask};
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        let staff_person = users.iter().find(|(w, _, _)| *w == Who::Staff).unwrap().2;
+        let place = store
+            .incident(IncidentId(incident))
+            .await
+            .unwrap()
+            .unwrap()
+            .place();
+        let grant = authorize::<TriageIncident>(&ciso, &place).unwrap();
+        let mut made = Vec::new();
+        for who in EVERYONE {
+            let stored = store
+                .add_incident_task(
+                    &grant,
+                    IncidentId(incident),
+                    NewIncidentTask {
+                        title: format!("再発防止 ({})", who.name()),
+                        owner: staff_person,
+                        due_on: None,
+                    },
+                    &origin,
+                )
+                .await
+                .unwrap();
+            made.push(stored.tasks.last().unwrap().id);
+        }
+        made
+    };
 
     let (course, assignment_own, assignment_spare) = {
         use mamori_core::authz::ManageTraining;
@@ -1246,6 +1281,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         assignment_own,
         assignment_spare,
         incident,
+        incident_task,
         review,
         exception_open,
         security_audit,

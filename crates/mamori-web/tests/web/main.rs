@@ -299,6 +299,11 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/events", "/incidents/{incident}/events", &[("step", "note"), ("note", "記録{who}")],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    // 対応タスク: added by those who triage; done by its owner (the member of staff) or them.
+    row("POST", "/incidents/{id}/tasks", "/incidents/{incident}/tasks", &[("title", "作業{who}"), ("owner", "{person_a1}"), ("due_on", "2030-01-31")],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    row("POST", "/incidents/{id}/tasks/{task}/done", "/incidents/{incident}/tasks/{incident_task}/done", &[],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, GO,  404, 404, L  ]),
     // 研修: everyone's own list; the courses read by the staff and managed by the
     // administrators; a unit's members read by whoever oversees it (unit A1: the officer of
     // organisation A, its 管理者, the auditor); a completion by the person themself, or by an

@@ -229,3 +229,135 @@ async fn the_emergency_contacts_name_the_chain_for_the_staff_only() {
         .await
         .error(StatusCode::FORBIDDEN, "forbidden");
 }
+
+/// 対応タスク: the CISO gives a task to a member of staff of another unit, who then sees the
+/// incident and finds the task waiting, overdue; a stranger may not mark it done, its owner does
+/// once; hostile input is refused with its field.
+#[tokio::test]
+async fn a_task_has_an_owner_who_finds_it_waiting_and_marks_it_done_once() {
+    let w = world().await;
+    let reported = post("/api/v1/incidents")
+        .token(&w.staff_a.token)
+        .json(json!({"title": "不審なメールの開封"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    let path = format!("/api/v1/incidents/{}", reported["id"]);
+    let owner = provision(&w.store, "tanto.b", "担当 五郎", Some(w.unit_b), None).await;
+    // Not theirs to see before they own a task of it.
+    get(&path)
+        .token(&owner.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    post(&format!("{path}/tasks"))
+        .token(&w.staff_a.token)
+        .json(json!({"title": "作業", "owner_id": owner.person}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    let with_task = post(&format!("{path}/tasks"))
+        .token(&w.ciso.token)
+        .json(json!({"title": "端末を隔離する", "owner_id": owner.person, "due_on": "2000-01-31"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let task = &with_task["tasks"][0];
+    assert_eq!(task["owner_name"], "担当 五郎");
+    assert_eq!(task["due_on"], "2000-01-31");
+    assert_eq!(task["overdue"], true);
+    assert_eq!(with_task["open_tasks"], 1);
+    assert_eq!(with_task["overdue_tasks"], 1);
+    let seen = get(&path)
+        .token(&owner.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(seen["tasks"][0]["title"], "端末を隔離する");
+    let waiting = get("/api/v1/waiting")
+        .token(&owner.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        waiting["incident_tasks"],
+        json!([{"incident_id": reported["id"], "incident_title": "不審なメールの開封",
+            "task_id": task["id"], "title": "端末を隔離する", "due_on": "2000-01-31",
+            "overdue": true}])
+    );
+    let done_path = format!("{path}/tasks/{}/done", task["id"]);
+    // The reporter sees the incident but owns no task of it.
+    post(&done_path)
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    post(&done_path)
+        .token(&w.auditor_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    post(&format!("{path}/tasks/999999/done"))
+        .token(&owner.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    let done = post(&done_path)
+        .token(&owner.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(done["tasks"][0]["done_by"], "tanto.b");
+    assert!(done["tasks"][0]["done_at"].is_string());
+    assert_eq!(done["tasks"][0]["overdue"], false);
+    assert_eq!(done["open_tasks"], 0);
+    post(&done_path)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.task_done");
+    let waiting = get("/api/v1/waiting")
+        .token(&owner.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(waiting["incident_tasks"], json!([]));
+
+    for (body, field) in [
+        (json!({"title": "", "owner_id": owner.person}), "title"),
+        (json!({"title": "x"}), "owner"),
+        (json!({"title": "x", "owner_id": -3}), "owner"),
+        (
+            json!({"title": "x", "owner_id": owner.person, "due_on": "2026-13-01"}),
+            "due_on",
+        ),
+        (
+            json!({"title": "a\u{202e}b", "owner_id": owner.person}),
+            "title",
+        ),
+        (
+            json!({"title": "x".repeat(201), "owner_id": owner.person}),
+            "title",
+        ),
+    ] {
+        let reply = post(&format!("{path}/tasks"))
+            .token(&w.ciso.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    post(&format!("{path}/tasks"))
+        .token(&w.ciso.token)
+        .json(json!({"title": "x", "owner_id": 999_999}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.scope_missing");
+    post(&format!("{path}/tasks"))
+        .token(&w.ciso.token)
+        .json(json!({"title": "x", "owner_id": owner.person, "extra": 1}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+}

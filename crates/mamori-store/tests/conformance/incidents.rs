@@ -1,0 +1,177 @@
+//! Cases of an incident's follow-up: tasks with owners, done once by their owner or those who
+//! triage (refused to anyone else by the store whatever the grant).
+
+use chrono::NaiveDate;
+use mamori_core::authz::{CompleteIncidentTask, ReportIncident, TriageIncident, authorize};
+use mamori_core::{Actor, Role, Scope};
+use mamori_store::{Conflict, Incident, NewIncident, NewIncidentTask};
+
+use crate::{Fx, account, actor, assert_conflict, new_org, new_unit, origin};
+
+/// An organisation with a unit, a member of staff who reports, a colleague, and a CSIRT member.
+struct People {
+    staff: Actor,
+    colleague: Actor,
+    csirt: Actor,
+}
+
+async fn people(fx: &Fx) -> People {
+    let org = new_org(fx, "KANRI", "管理者").await.id;
+    let unit = new_unit(fx, org, None, "総務課").await.id;
+    People {
+        staff: actor(fx, account(fx, "shokuin", unit, None).await).await,
+        colleague: actor(fx, account(fx, "doryo", unit, None).await).await,
+        csirt: actor(
+            fx,
+            account(fx, "csirt", unit, Some((Role::Csirt, Scope::Global))).await,
+        )
+        .await,
+    }
+}
+
+async fn report(fx: &Fx, by: &Actor, title: &str) -> Incident {
+    fx.store()
+        .report_incident(
+            &authorize::<ReportIncident>(by, &()).unwrap(),
+            NewIncident {
+                title: title.into(),
+                description: String::new(),
+                occurred_at: None,
+                detected_at: None,
+                assets: Vec::new(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap()
+}
+
+pub async fn an_incidents_tasks_have_owners_and_are_done_once_by_their_owner_or_the_csirt(fx: Fx) {
+    let s = fx.store();
+    let p = people(&fx).await;
+    let incident = report(&fx, &p.staff, "不審なメールの開封").await;
+    let triage = authorize::<TriageIncident>(&p.csirt, &incident.place()).unwrap();
+    let before = fx.audit_len().await;
+    let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let with_task = s
+        .add_incident_task(
+            &triage,
+            incident.id,
+            NewIncidentTask {
+                title: "端末をネットワークから外す".into(),
+                owner: p.staff.person_id,
+                due_on: Some(day("2025-11-20")),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "incident.task.add").await;
+    let with_two = s
+        .add_incident_task(
+            &triage,
+            incident.id,
+            NewIncidentTask {
+                title: "ログを保全する".into(),
+                owner: p.csirt.person_id,
+                due_on: None,
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(with_two.tasks.len(), 2);
+    let first = with_task.tasks[0].clone();
+    assert_eq!(first.owner, p.staff.person_id);
+    assert_eq!(first.incident_title, "不審なメールの開封");
+    // The test clock is 2025-11-25: the first task is overdue, the second has no due date.
+    assert!(first.overdue(day("2025-11-25")));
+    assert!(!with_two.tasks[1].overdue(day("2025-11-25")));
+    // A task's owner sees the incident.
+    assert!(with_two.place().task_owners.contains(&p.staff.person_id));
+    let open = s.open_incident_tasks().await.unwrap();
+    assert_eq!(
+        open.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(),
+        ["端末をネットワークから外す", "ログを保全する"],
+        "by due date, none last"
+    );
+    assert_conflict(
+        s.add_incident_task(
+            &triage,
+            incident.id,
+            NewIncidentTask {
+                title: "x".into(),
+                owner: mamori_core::PersonId(999_999),
+                due_on: None,
+            },
+            &origin(),
+        )
+        .await,
+        Conflict::IncidentScopeMissing,
+        "an owner who does not exist",
+    );
+
+    // A colleague holding a grant made for a task of their own cannot use it on another's.
+    let colleagues = s
+        .add_incident_task(
+            &triage,
+            incident.id,
+            NewIncidentTask {
+                title: "同僚の作業".into(),
+                owner: p.colleague.person_id,
+                due_on: None,
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let own = colleagues.tasks.last().unwrap();
+    let grant =
+        authorize::<CompleteIncidentTask>(&p.colleague, &colleagues.task_place(own)).unwrap();
+    assert!(
+        authorize::<CompleteIncidentTask>(&p.colleague, &colleagues.task_place(&first)).is_err()
+    );
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.complete_incident_task(&grant, incident.id, first.id, &origin())
+            .await,
+        Conflict::IncidentTaskNotTheirs,
+        "a task done by someone who neither owns it nor triages",
+    );
+    fx.assert_no_record(before, "a refused completion").await;
+    // A task of another incident is not found through this one.
+    let other = report(&fx, &p.staff, "別件").await;
+    assert!(matches!(
+        s.complete_incident_task(&grant, other.id, own.id, &origin())
+            .await,
+        Err(mamori_store::StoreError::NotFound)
+    ));
+
+    // Its owner marks it done, once; the CSIRT marks another's done.
+    let owner =
+        authorize::<CompleteIncidentTask>(&p.staff, &colleagues.task_place(&first)).unwrap();
+    let before = fx.audit_len().await;
+    let done = s
+        .complete_incident_task(&owner, incident.id, first.id, &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "incident.task.done").await;
+    let task = done.tasks.iter().find(|t| t.id == first.id).unwrap();
+    assert_eq!(task.done_at, Some(fx.now()));
+    assert_eq!(task.done_by_name.as_deref(), Some("shokuin"));
+    assert!(!task.overdue(day("2025-11-25")));
+    assert_conflict(
+        s.complete_incident_task(&owner, incident.id, first.id, &origin())
+            .await,
+        Conflict::IncidentTaskDone,
+        "a task done twice",
+    );
+    let by_csirt =
+        authorize::<CompleteIncidentTask>(&p.csirt, &colleagues.task_place(own)).unwrap();
+    s.complete_incident_task(&by_csirt, incident.id, own.id, &origin())
+        .await
+        .unwrap();
+    let open = s.open_incident_tasks().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].title, "ログを保全する");
+}
