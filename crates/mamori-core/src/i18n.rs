@@ -1625,6 +1625,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "This incident is closed; only notes may be added.",
     ),
     (
+        "conflict.incident.open",
+        "教訓は、インシデントを終結してから記録します。",
+        "Lessons learned are recorded once the incident is closed.",
+    ),
+    (
         "conflict.incident.scope_missing",
         "インシデントの資産・脅威・担当者が存在しません。",
         "The incident names an asset, threat or owner that does not exist.",
@@ -1748,6 +1753,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "conflict.release.self_approval",
         "自分が申請した解除を自分で承認することはできません。",
         "You cannot approve a release you asked for yourself.",
+    ),
+    (
+        "conflict.review.incident_open",
+        "見直しで取り上げられるのは、終結したインシデントだけです。",
+        "A review cites incidents once they are closed.",
     ),
     (
         "conflict.review.input_missing",
@@ -2454,6 +2464,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("home.welcome", "ようこそ", "Welcome"),
     ("incident.category", "分類(脅威)", "Category (threat)"),
     ("incident.chain", "報告経路", "Reporting chain"),
+    (
+        "incident.cited_by",
+        "このインシデントを取り上げた見直し",
+        "Reviews citing this incident",
+    ),
     ("incident.closed", "終結", "Closed"),
     ("incident.contacts", "緊急連絡網", "Emergency contacts"),
     ("incident.contacts_global", "全体", "Whole organisation"),
@@ -2479,6 +2494,17 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Give it if you noticed before this report: the deadlines of the external notifications count from it.",
     ),
     ("incident.due", "期限", "Due"),
+    ("incident.lessons", "教訓", "Lessons learned"),
+    (
+        "incident.lessons_after_closing",
+        "教訓は終結後に記録します。",
+        "Lessons are recorded after the incident is closed.",
+    ),
+    (
+        "incident.lessons_none",
+        "教訓はまだ記録されていません。",
+        "No lessons recorded yet.",
+    ),
     ("incident.no", "なし", "No"),
     (
         "incident.none",
@@ -3183,6 +3209,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "作業場所・持出しの制限",
         "Work location and taking-out restricted",
     ),
+    (
+        "review.cite_incidents",
+        "終結したインシデントを取り上げる",
+        "Cite closed incidents",
+    ),
     ("review.create", "見直しを記録する", "Record a review"),
     ("review.decisions", "決定事項", "Decisions"),
     (
@@ -3191,6 +3222,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Changes in the environment",
     ),
     ("review.held_on", "実施日", "Held on"),
+    (
+        "review.incidents",
+        "取り上げたインシデント",
+        "Incidents cited",
+    ),
     ("review.input.audit", "監査", "Audit"),
     ("review.input.incident", "インシデント", "Incident"),
     ("review.input.inspection", "自己点検", "Self-inspection"),

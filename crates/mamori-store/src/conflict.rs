@@ -187,6 +187,8 @@ conflicts! {
     ReviewInputMissing => "review.input_missing",
     /// A review names a policy version that does not exist.
     ReviewVersionMissing => "review.version_missing",
+    /// A review cites incidents once they are closed.
+    ReviewIncidentOpen => "review.incident_open",
     /// An incident names an asset, threat or owner that does not exist.
     IncidentScopeMissing => "incident.scope_missing",
     /// The incident is closed: it takes notes only.
@@ -195,6 +197,8 @@ conflicts! {
     IncidentTaskDone => "incident.task_done",
     /// Only the task's owner, or those who triage incidents, mark a task done.
     IncidentTaskNotTheirs => "incident.task_not_theirs",
+    /// Lessons learned are recorded once the incident is closed.
+    IncidentOpen => "incident.open",
 
     // Third parties
     /// An agreement names a unit, contractor, asset, policy document or person that does not

@@ -119,6 +119,10 @@ pub struct Incident {
     pub events: Vec<IncidentEvent>,
     /// 対応タスク, in the order they were added.
     pub tasks: Vec<IncidentTask>,
+    /// 教訓: recorded once it is closed, editable; when and by whom last.
+    pub lessons: Option<String>,
+    pub lessons_at: Option<i64>,
+    pub lessons_by_name: Option<String>,
 }
 
 impl Incident {
@@ -235,6 +239,15 @@ pub trait IncidentStore: Send + Sync {
         grant: &Granted<CompleteIncidentTask>,
         id: IncidentId,
         task: i64,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Records (or rewrites) the lessons learned of a closed incident; an open one is
+    /// [`Conflict::IncidentOpen`](crate::Conflict).
+    async fn record_incident_lessons(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        lessons: &str,
         origin: &Origin,
     ) -> Result<Incident>;
     /// The tasks not done of the incidents not closed, by due date (none last), for the home

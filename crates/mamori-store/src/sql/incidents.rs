@@ -40,9 +40,11 @@ fn task_from(row: &AnyRow) -> Result<IncidentTask> {
 const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.description, i.occurred_at, \
      i.detected_at, i.reporter_id, rp.name AS reporter_name, i.unit_id, un.name AS unit_name, \
      un.org_id, i.severity, i.category, i.threat_code, i.personal_data, i.people_count, \
-     i.unauthorised_purpose, i.owner_id, op.name AS owner_name, i.closed_at \
+     i.unauthorised_purpose, i.owner_id, op.name AS owner_name, i.closed_at, i.lessons, \
+     i.lessons_at, lu.username AS lessons_by_name \
      FROM incidents i JOIN people rp ON rp.id = i.reporter_id \
-     LEFT JOIN units un ON un.id = i.unit_id LEFT JOIN people op ON op.id = i.owner_id";
+     LEFT JOIN units un ON un.id = i.unit_id LEFT JOIN people op ON op.id = i.owner_id \
+     LEFT JOIN users lu ON lu.id = i.lessons_by";
 
 fn decode(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(
@@ -80,6 +82,9 @@ fn incident_from(row: &AnyRow) -> Result<Incident> {
         assets: Vec::new(),
         events: Vec::new(),
         tasks: Vec::new(),
+        lessons: row.try_get("lessons")?,
+        lessons_at: opt_id(row, "lessons_at")?,
+        lessons_by_name: row.try_get("lessons_by_name")?,
     })
 }
 
@@ -543,6 +548,37 @@ impl IncidentStore for SqlStore {
             .event("incident.task.done", "incident", id)
             .in_unit(before.unit)
             .with_detail(serde_json::json!({"task": task, "title": current.title}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn record_incident_lessons(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        lessons: &str,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        if before.closed_at.is_none() {
+            return Err(StoreError::Conflict(Conflict::IncidentOpen));
+        }
+        sqlx::query(
+            "UPDATE incidents SET lessons = $1, lessons_at = $2, lessons_by = $3, updated_at = $2 \
+             WHERE id = $4",
+        )
+        .bind(lessons)
+        .bind(write.at_ms)
+        .bind(grant.actor().0)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.lessons", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({"before": before.lessons, "after": lessons}));
         self.commit(write, event).await?;
         Ok(stored)
     }

@@ -175,3 +175,121 @@ pub async fn an_incidents_tasks_have_owners_and_are_done_once_by_their_owner_or_
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].title, "ログを保全する");
 }
+
+pub async fn lessons_follow_closing_and_a_review_cites_closed_incidents_both_ways(fx: Fx) {
+    use mamori_core::authz::ManageReviews;
+    use mamori_core::incident::Step;
+    use mamori_store::{NewReview, ReviewInputKind};
+    let s = fx.store();
+    let p = people(&fx).await;
+    let incident = report(&fx, &p.staff, "USBメモリの紛失").await;
+    let triage = authorize::<TriageIncident>(&p.csirt, &incident.place()).unwrap();
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.record_incident_lessons(&triage, incident.id, "持出し手順を見直す", &origin())
+            .await,
+        Conflict::IncidentOpen,
+        "lessons while the incident is open",
+    );
+    fx.assert_no_record(before, "refused lessons").await;
+    let unit = p.staff.unit_id.unwrap();
+    let ciso = actor(
+        &fx,
+        account(&fx, "ciso", unit, Some((Role::Ciso, Scope::Global))).await,
+    )
+    .await;
+    let manage = authorize::<ManageReviews>(&ciso, &()).unwrap();
+    let review = s
+        .create_review(
+            &manage,
+            NewReview {
+                title: "令和7年度 見直し".into(),
+                held_on: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap(),
+                environment: String::new(),
+                decisions: String::new(),
+                inputs: Vec::new(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.cite_review_incidents(&manage, review.id, &[incident.id.0], &origin())
+            .await,
+        Conflict::ReviewIncidentOpen,
+        "citing an open incident",
+    );
+    assert_conflict(
+        s.create_review(
+            &manage,
+            NewReview {
+                title: "x".into(),
+                held_on: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap(),
+                environment: String::new(),
+                decisions: String::new(),
+                inputs: vec![(ReviewInputKind::Incident, incident.id.0)],
+            },
+            &origin(),
+        )
+        .await,
+        Conflict::ReviewIncidentOpen,
+        "a review made citing an open incident",
+    );
+    assert_conflict(
+        s.cite_review_incidents(&manage, review.id, &[999_999], &origin())
+            .await,
+        Conflict::ReviewInputMissing,
+        "citing an incident that does not exist",
+    );
+    fx.assert_no_record(before, "refused citations").await;
+
+    s.add_incident_event(&triage, incident.id, Step::Closed, None, "", &origin())
+        .await
+        .unwrap();
+    let before = fx.audit_len().await;
+    let learned = s
+        .record_incident_lessons(&triage, incident.id, "持出し手順を見直す", &origin())
+        .await
+        .unwrap();
+    let record = fx.assert_one_record(before, "incident.lessons").await;
+    assert_eq!(record.event.detail["before"], serde_json::Value::Null);
+    assert_eq!(learned.lessons.as_deref(), Some("持出し手順を見直す"));
+    assert_eq!(learned.lessons_by_name.as_deref(), Some("csirt"));
+    assert_eq!(learned.lessons_at, Some(fx.now()));
+    let rewritten = s
+        .record_incident_lessons(&triage, incident.id, "暗号化USBに限る", &origin())
+        .await
+        .unwrap();
+    let record = fx.assert_one_record(before + 1, "incident.lessons").await;
+    assert_eq!(record.event.detail["before"], "持出し手順を見直す");
+    assert_eq!(rewritten.lessons.as_deref(), Some("暗号化USBに限る"));
+
+    let cited = s
+        .cite_review_incidents(
+            &manage,
+            review.id,
+            &[incident.id.0, incident.id.0],
+            &origin(),
+        )
+        .await
+        .unwrap();
+    fx.assert_one_record(before + 2, "review.incidents").await;
+    assert_eq!(cited.incidents.len(), 1);
+    assert_eq!(cited.incidents[0].title, "USBメモリの紛失");
+    assert_eq!(
+        cited.incidents[0].lessons.as_deref(),
+        Some("暗号化USBに限る")
+    );
+    assert_eq!(cited.inputs[0].kind, ReviewInputKind::Incident);
+    // Citing again changes nothing; the incident names the review.
+    let again = s
+        .cite_review_incidents(&manage, review.id, &[incident.id.0], &origin())
+        .await
+        .unwrap();
+    assert_eq!(again.incidents, cited.incidents);
+    assert_eq!(
+        s.reviews_citing_incident(incident.id.0).await.unwrap(),
+        vec![(review.id, "令和7年度 見直し".to_owned())]
+    );
+}

@@ -95,6 +95,27 @@ mod json {
         /// How many tasks are not done, and how many of those are past their due date.
         pub open_tasks: usize,
         pub overdue_tasks: usize,
+        /// 教訓, recorded once it is closed.
+        pub lessons: Option<String>,
+        pub lessons_at: Option<String>,
+        pub lessons_by: Option<String>,
+        /// The reviews (見直し) that cite it, in the answer for one incident to a caller who may
+        /// read reviews; absent from the list.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub cited_by: Option<Vec<CitingReview>>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct CitingReview {
+        pub id: i64,
+        pub title: String,
+    }
+
+    /// 教訓.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct LessonsBody {
+        pub lessons: String,
     }
 
     /// A report, open to every person signed in.
@@ -171,6 +192,10 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
         })
         .collect();
     json::Incident {
+        lessons: i.lessons.clone(),
+        lessons_at: i.lessons_at.map(rfc3339_jst),
+        lessons_by: i.lessons_by_name.clone(),
+        cited_by: None,
         open_tasks: tasks.iter().filter(|t| t.done_at.is_none()).count(),
         overdue_tasks: tasks.iter().filter(|t| t.overdue).count(),
         tasks,
@@ -233,6 +258,7 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
         add_event,
         add_task,
         complete_task,
+        record_lessons,
         contacts
     ),
     components(schemas(Contact)),
@@ -313,7 +339,15 @@ async fn get_incident(
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<json::Incident>, AppError> {
     let incident = ops::incident(&state, &user, id).await?;
-    Ok(Json(incident_json(&state, &incident)))
+    let mut json = incident_json(&state, &incident);
+    json.cited_by = Some(
+        ops::citing_reviews(&state, &user, &incident)
+            .await?
+            .into_iter()
+            .map(|(id, title)| json::CitingReview { id, title })
+            .collect(),
+    );
+    Ok(Json(json))
 }
 
 /// Records the triage (the CSIRT, administrators).
@@ -440,6 +474,32 @@ async fn complete_task(
     Ok(Json(incident_json(&state, &incident)))
 }
 
+/// Records or rewrites the lessons learned (教訓) of a closed incident (the CSIRT,
+/// administrators); 409 `incident.open` while it is open.
+#[utoipa::path(
+    put,
+    path = "/api/v1/incidents/{id}/lessons",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = json::LessonsBody,
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn record_lessons(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::LessonsBody>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::record_lessons(&state, &user, id, &body.lessons).await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
 /// One holder of the reporting chain (緊急連絡網).
 #[derive(Serialize, ToSchema)]
 pub struct Contact {
@@ -500,4 +560,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_event))
         .routes(routes!(add_task))
         .routes(routes!(complete_task))
+        .routes(routes!(record_lessons))
 }

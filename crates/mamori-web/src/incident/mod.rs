@@ -22,6 +22,7 @@ pub fn pages() -> Router<AppState> {
         .route("/incidents/{id}/triage", post(pages::triage))
         .route("/incidents/{id}/events", post(pages::add_event))
         .route("/incidents/{id}/tasks", post(pages::add_task))
+        .route("/incidents/{id}/lessons", post(pages::record_lessons))
         .route(
             "/incidents/{id}/tasks/{task}/done",
             post(pages::complete_task),

@@ -3,9 +3,12 @@
 //! their deadlines. Each one authorises, validates and stores here and nowhere else.
 
 use mamori_core::authz::{
-    CompleteIncidentTask, ReportIncident, TriageIncident, ViewContactChain, ViewIncident, authorize,
+    CompleteIncidentTask, ReportIncident, TriageIncident, ViewContactChain, ViewIncident,
+    ViewReviews, authorize,
 };
-use mamori_core::incident::{Due, Step, builtin_rules, notifications, parse_people, parse_report};
+use mamori_core::incident::{
+    Due, Step, builtin_rules, notifications, parse_lessons, parse_people, parse_report,
+};
 use mamori_core::risk::Level;
 use mamori_core::text::Name;
 use mamori_core::text::parse_note;
@@ -330,6 +333,40 @@ pub async fn complete_task(
         .await?)
 }
 
+/// Records or rewrites the lessons learned (教訓) of a closed incident (those who triage).
+pub async fn record_lessons(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    lessons: &str,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let grant = authorize::<TriageIncident>(&user.actor, &incident.place())?;
+    let lessons = parse_lessons(lessons).map_err(AppError::invalid)?;
+    Ok(state
+        .store
+        .record_incident_lessons(&grant, incident.id, &lessons, &user.ctx.origin())
+        .await?)
+}
+
+/// The reviews (見直し) that cite an incident, for a viewer who may read reviews; none otherwise.
+pub async fn citing_reviews(
+    state: &AppState,
+    user: &User,
+    incident: &Incident,
+) -> Result<Vec<(i64, String)>, AppError> {
+    if authorize::<ViewReviews>(&user.actor, &()).is_err() {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .store
+        .reviews_citing_incident(incident.id.0)
+        .await?
+        .into_iter()
+        .map(|(id, title)| (id.0, title))
+        .collect())
+}
+
 /// The holders of the reporting chain, for the 緊急連絡網.
 pub async fn contacts(state: &AppState, user: &User) -> Result<Vec<Contact>, AppError> {
     authorize::<ViewContactChain>(&user.actor, &())?;
@@ -422,6 +459,9 @@ mod tests {
             assets: Vec::new(),
             events: Vec::new(),
             tasks: Vec::new(),
+            lessons: None,
+            lessons_at: None,
+            lessons_by_name: None,
         }
     }
 

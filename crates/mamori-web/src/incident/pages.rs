@@ -125,6 +125,9 @@ struct IncidentPage {
     people: Vec<(i64, String)>,
     chain: Vec<ContactRow>,
     tasks: Vec<TaskRow>,
+    lessons_at: String,
+    /// The reviews that cite it, for a viewer who may read reviews.
+    reviews: Vec<(i64, String)>,
 }
 
 /// One 対応タスク as the incident's page shows it.
@@ -271,7 +274,10 @@ pub async fn incident(
                 && authorize::<CompleteIncidentTask>(&user.actor, &incident.task_place(t)).is_ok(),
         })
         .collect();
+    let reviews = ops::citing_reviews(&state, &user, &incident).await?;
     Ok(Html(render(&IncidentPage {
+        lessons_at: incident.lessons_at.map(format_jst).unwrap_or_default(),
+        reviews,
         tasks,
         chain,
         row: row(&state, &incident),
@@ -422,4 +428,20 @@ pub async fn complete_task(
 ) -> Result<Response, AppError> {
     ops::complete_task(&state, &user, id, task).await?;
     Ok(Redirect::to(&format!("/incidents/{id}#incident-tasks")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LessonsForm {
+    #[serde(default)]
+    lessons: String,
+}
+
+pub async fn record_lessons(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<LessonsForm>,
+) -> Result<Response, AppError> {
+    ops::record_lessons(&state, &user, id, &form.lessons).await?;
+    Ok(Redirect::to(&format!("/incidents/{id}#incident-lessons")).into_response())
 }

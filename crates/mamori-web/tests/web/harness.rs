@@ -178,6 +178,8 @@ pub struct Fixture {
     pub incident: i64,
     /// Per user, a task of that incident owned by the member of staff.
     pub incident_task: Vec<i64>,
+    /// A closed incident reported by the member of staff of unit A1.
+    pub incident_closed: i64,
     /// 委託事業者 with a contract of unit A1 in force (2026-04-01 to 2027-03-31) that lists the
     /// contractor account's person and names the open asset of unit A1 and the first 対策基準 in
     /// review; and a 指定管理 agreement of unit A1.
@@ -600,6 +602,7 @@ impl App {
             ("{review}", fx.review.to_string()),
             ("{incident}", fx.incident.to_string()),
             ("{incident_task}", fx.incident_task[i].to_string()),
+            ("{incident_closed}", fx.incident_closed.to_string()),
             ("{course}", fx.course.to_string()),
             ("{assignment_own}", fx.assignment_own[i].to_string()),
             ("{assignment_spare}", fx.assignment_spare[i].to_string()),
@@ -1046,6 +1049,41 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .id
             .0
     };
+    let incident_closed = {
+        use mamori_core::authz::{ReportIncident, TriageIncident};
+        use mamori_store::{IncidentStore as _, NewIncident};
+        let staff_user = users.iter().find(|(w, _, _)| *w == Who::Staff).unwrap().1;
+        let staff = store.actor(staff_user).await.unwrap().unwrap();
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        let reported = store
+            .report_incident(
+                &authorize::<ReportIncident>(&staff, &()).unwrap(),
+                NewIncident {
+                    title: "誤送信".into(),
+                    description: String::new(),
+                    occurred_at: None,
+                    detected_at: None,
+                    assets: Vec::new(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        store
+            .add_incident_event(
+                &authorize::<TriageIncident>(&ciso, &reported.place()).unwrap(),
+                reported.id,
+                mamori_core::incident::Step::Closed,
+                None,
+                "",
+                &origin,
+            )
+            .await
+            .unwrap()
+            .id
+            .0
+    };
     let incident_task = {
         use mamori_core::authz::TriageIncident;
         use mamori_store::{IncidentId, IncidentStore as _, NewIncidentTask};
@@ -1282,6 +1320,7 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         assignment_spare,
         incident,
         incident_task,
+        incident_closed,
         review,
         exception_open,
         security_audit,

@@ -248,6 +248,10 @@ const MATRIX: &[Row] = &[
     row("GET",  "/reviews/{id}", "/reviews/99999999", &[],                                    [404, 404, 404, 404, 403, 404, 404, 403, 403, 403, L  ]),
     row("POST", "/reviews/{id}/versions", "/reviews/{review}/versions", &[("policy", "{policy_basic}"), ("version", "1")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/reviews/{id}/incidents", "/reviews/{review}/incidents", &[("incidents", "{incident_closed}")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/reviews/{id}/incidents", "/reviews/{review}/incidents", &[("incidents", "{incident}")],
+                                                                                               [409, 409, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     // インシデント: reported by anyone signed in; seen by the reporter, the unit's 管理者 and
     // 責任者, the CSIRT and the administrators (the fixture's: the staff of unit A1's); triaged
     // by the CSIRT and the administrators.
@@ -304,6 +308,11 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/tasks/{task}/done", "/incidents/{incident}/tasks/{incident_task}/done", &[],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, GO,  404, 404, L  ]),
+    // 教訓: once closed, by those who triage.
+    row("POST", "/incidents/{id}/lessons", "/incidents/{incident}/lessons", &[("lessons", "教訓{who}")],
+                                                                                               [409, 409, 403, 403, 404, 409, 404, 403, 404, 404, L  ]),
+    row("POST", "/incidents/{id}/lessons", "/incidents/{incident_closed}/lessons", &[("lessons", "教訓{who}")],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     // 研修: everyone's own list; the courses read by the staff and managed by the
     // administrators; a unit's members read by whoever oversees it (unit A1: the officer of
     // organisation A, its 管理者, the auditor); a completion by the person themself, or by an

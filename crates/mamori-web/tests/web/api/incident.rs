@@ -361,3 +361,132 @@ async fn a_task_has_an_owner_who_finds_it_waiting_and_marks_it_done_once() {
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
 }
+
+/// 教訓: refused while the incident is open, recorded and rewritten once it is closed; the
+/// review cites the closed incident, shows its severity and lessons, and the incident names the
+/// review to those who read reviews.
+#[tokio::test]
+async fn lessons_follow_closing_and_a_review_cites_the_closed_incident() {
+    let w = world().await;
+    let reported = post("/api/v1/incidents")
+        .token(&w.staff_a.token)
+        .json(json!({"title": "住民票の誤交付"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    let id = reported["id"].clone();
+    let path = format!("/api/v1/incidents/{id}");
+    let lessons = |body: Value| Call::new(Method::PUT, &format!("{path}/lessons")).json(body);
+    lessons(json!({"lessons": "本人確認を二重にする"}))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.open");
+    let review = post("/api/v1/reviews")
+        .token(&w.ciso.token)
+        .json(json!({"title": "見直し", "held_on": "2027-02-15"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    let cite = format!("/api/v1/reviews/{}/incidents", review["id"]);
+    post(&cite)
+        .token(&w.ciso.token)
+        .json(json!({"incident_ids": [id]}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "review.incident_open");
+    post(&format!("{path}/triage"))
+        .token(&w.ciso.token)
+        .json(json!({"severity": "high"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    post(&format!("{path}/events"))
+        .token(&w.ciso.token)
+        .json(json!({"step": "closed"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    for (body, field) in [
+        (json!({"lessons": "  "}), "lessons"),
+        (json!({"lessons": "a\u{0}b"}), "lessons"),
+        (json!({"lessons": "x".repeat(10_001)}), "lessons"),
+    ] {
+        let reply = lessons(body.clone())
+            .token(&w.ciso.token)
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    lessons(json!({"lessons": "x"}))
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    lessons(json!({"lessons": "本人確認を二重にする"}))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let learned = lessons(json!({"lessons": "交付前に二人で確認する"}))
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(learned["lessons"], "交付前に二人で確認する");
+    assert!(learned["lessons_at"].is_string());
+
+    for (body, field) in [
+        (json!({"incident_ids": []}), "incidents"),
+        (json!({"incident_ids": [0]}), "incidents"),
+        (json!({"incident_ids": [-5]}), "incidents"),
+    ] {
+        let reply = post(&cite)
+            .token(&w.ciso.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    post(&cite)
+        .token(&w.ciso.token)
+        .json(json!({"incident_ids": [999_999]}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "review.input_missing");
+    post(&cite)
+        .token(&w.ciso.token)
+        .json(json!({"incident_ids": "1"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let cited = post(&cite)
+        .token(&w.ciso.token)
+        .json(json!({"incident_ids": [id]}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        cited["incidents"],
+        json!([{"id": id, "title": "住民票の誤交付", "severity": "high",
+            "lessons": "交付前に二人で確認する"}])
+    );
+    let seen = get(&path)
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        seen["cited_by"],
+        json!([{"id": review["id"], "title": "見直し"}])
+    );
+    // The reporter follows the incident but does not read reviews.
+    let seen = get(&path)
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(seen["cited_by"], json!([]));
+}
