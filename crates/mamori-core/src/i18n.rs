@@ -1620,6 +1620,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The finding names a unit or measure that does not exist.",
     ),
     (
+        "conflict.incident.candidate_decided",
+        "このインシデント候補は判断済みです。",
+        "The incident candidate was decided already.",
+    ),
+    (
+        "conflict.incident.candidate_reason_missing",
+        "見送る理由を入力してください。",
+        "Give the reason for dismissing it.",
+    ),
+    (
         "conflict.incident.closed",
         "このインシデントは終結しています。記録のみ追加できます。",
         "This incident is closed; only notes may be added.",
@@ -2431,6 +2441,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Exceptions to decide",
     ),
     (
+        "home.incident_candidates",
+        "判断を待っているインシデント候補",
+        "Incident candidates to decide on",
+    ),
+    (
         "home.incident_tasks",
         "担当しているインシデントの対応タスク",
         "Incident tasks you own",
@@ -2462,6 +2477,44 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("home.training", "期限の近い研修", "Training due"),
     ("home.waiting", "あなたの対応待ち", "Waiting for you"),
     ("home.welcome", "ようこそ", "Welcome"),
+    (
+        "incident.candidate.source.gateway",
+        "無害化ゲートウェイ",
+        "Sanitising gateway",
+    ),
+    ("incident.candidate.source.monitor", "監視", "Monitor"),
+    ("incident.candidate.state.dismissed", "見送り", "Dismissed"),
+    ("incident.candidate.state.open", "未判断", "Open"),
+    (
+        "incident.candidate.state.opened",
+        "インシデント化",
+        "Opened as an incident",
+    ),
+    ("incident.candidate_dismiss", "見送る", "Dismiss"),
+    (
+        "incident.candidate_open",
+        "インシデントとして開く",
+        "Open an incident",
+    ),
+    ("incident.candidate_raised", "検知日時", "Raised"),
+    ("incident.candidate_source", "検知元", "Source"),
+    ("incident.candidate_state", "状態", "State"),
+    ("incident.candidate_summary", "概要", "Summary"),
+    (
+        "incident.candidates",
+        "インシデント候補",
+        "Incident candidates",
+    ),
+    (
+        "incident.candidates_about",
+        "ゲートウェイと監視が検知した、インシデントの可能性がある事象です。インシデントとして開くか、理由を付けて見送ります。",
+        "What the gateway and the monitor detected that may be an incident: open an incident from it, or dismiss it with a reason.",
+    ),
+    (
+        "incident.candidates_none",
+        "インシデント候補はありません。",
+        "No incident candidates.",
+    ),
     ("incident.category", "分類(脅威)", "Category (threat)"),
     ("incident.chain", "報告経路", "Reporting chain"),
     (
@@ -2536,6 +2589,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "incident.personal_data",
         "個人情報の漏えい等",
         "Personal data involved",
+    ),
+    (
+        "incident.raised_from",
+        "インシデント候補 #{n} から開かれました",
+        "Raised from incident candidate #{n}",
     ),
     (
         "incident.report",

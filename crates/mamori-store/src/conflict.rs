@@ -199,6 +199,10 @@ conflicts! {
     IncidentTaskNotTheirs => "incident.task_not_theirs",
     /// Lessons learned are recorded once the incident is closed.
     IncidentOpen => "incident.open",
+    /// The candidate was decided already (an incident opened from it, or dismissed).
+    IncidentCandidateDecided => "incident.candidate_decided",
+    /// A candidate is dismissed with a reason.
+    IncidentCandidateReasonMissing => "incident.candidate_reason_missing",
 
     // Third parties
     /// An agreement names a unit, contractor, asset, policy document or person that does not

@@ -1,8 +1,10 @@
 //! 情報セキュリティインシデント: reports, the CSIRT's triage, the assets concerned and the typed
 //! timeline.
 
-use mamori_core::authz::{CompleteIncidentTask, Granted, ReportIncident, TriageIncident};
-use mamori_core::incident::Step;
+use mamori_core::authz::{
+    CompleteIncidentTask, DecideIncidentCandidate, Granted, ReportIncident, TriageIncident,
+};
+use mamori_core::incident::{CandidateSource, CandidateState, Step};
 use mamori_core::risk::{Level, ThreatCategory};
 use mamori_core::{OrgId, PersonId, Role, UnitId};
 
@@ -93,6 +95,34 @@ pub struct NewIncidentTask {
     pub due_on: Option<chrono::NaiveDate>,
 }
 
+/// インシデント候補: something the gateway or the monitor raised for the CSIRT to decide on,
+/// kept once per (source, reference), with the incident it opened or why it was dismissed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentCandidate {
+    pub id: i64,
+    pub source: CandidateSource,
+    /// The quarantine entry's id (gateway), or the alert's id (monitor).
+    pub reference: String,
+    pub summary: String,
+    pub raised_at: i64,
+    pub state: CandidateState,
+    /// The incident it opened.
+    pub incident: Option<IncidentId>,
+    pub incident_title: Option<String>,
+    /// Why it was dismissed.
+    pub reason: Option<String>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+/// The candidate an incident was opened from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedFrom {
+    pub candidate: i64,
+    pub source: CandidateSource,
+    pub reference: String,
+}
+
 /// An incident as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
@@ -123,6 +153,8 @@ pub struct Incident {
     pub lessons: Option<String>,
     pub lessons_at: Option<i64>,
     pub lessons_by_name: Option<String>,
+    /// The candidate it was opened from, if it was.
+    pub raised_from: Option<RaisedFrom>,
 }
 
 impl Incident {
@@ -250,6 +282,38 @@ pub trait IncidentStore: Send + Sync {
         lessons: &str,
         origin: &Origin,
     ) -> Result<Incident>;
+    /// Raises a candidate from a source (the gateway, the monitor), audited as the system's.
+    /// Raising the same (source, reference) again changes nothing and answers `None`, so a
+    /// source may raise what it finds as often as it looks.
+    async fn raise_incident_candidate(
+        &self,
+        source: CandidateSource,
+        reference: &str,
+        summary: &str,
+        origin: &Origin,
+    ) -> Result<Option<IncidentCandidate>>;
+    /// Every candidate: the open ones first, then the newest.
+    async fn incident_candidates(&self) -> Result<Vec<IncidentCandidate>>;
+    async fn incident_candidate(&self, id: i64) -> Result<Option<IncidentCandidate>>;
+    /// Opens an incident from an open candidate in one write: reported by the person of the
+    /// grant's account, detected when the candidate was raised, the candidate marked opened
+    /// with the incident's id. A decided one is [`Conflict::IncidentCandidateDecided`](crate::Conflict).
+    async fn open_incident_from_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        incident: NewIncident,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Dismisses an open candidate with its reason, required
+    /// ([`Conflict::IncidentCandidateReasonMissing`](crate::Conflict)).
+    async fn dismiss_incident_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<IncidentCandidate>;
     /// The tasks not done of the incidents not closed, by due date (none last), for the home
     /// page and the daily sweep.
     async fn open_incident_tasks(&self) -> Result<Vec<IncidentTask>>;

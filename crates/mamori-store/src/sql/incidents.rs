@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
-use mamori_core::authz::{CompleteIncidentTask, Granted, ReportIncident, TriageIncident};
-use mamori_core::incident::Step;
+use mamori_core::authz::{
+    CompleteIncidentTask, DecideIncidentCandidate, Granted, ReportIncident, TriageIncident,
+};
+use mamori_core::incident::{CandidateSource, CandidateState, Step};
 use mamori_core::notice::NoticeKind;
 use mamori_core::risk::{Level, ThreatCategory};
 use mamori_core::{OrgId, PersonId, Role, UnitId};
@@ -12,9 +14,33 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, Write, day, day_of, opt_id};
 use crate::{
-    Audience, Conflict, Contact, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore,
-    IncidentTask, NewIncident, NewIncidentTask, Origin, Result, StoreError, Triage,
+    Audience, Conflict, Contact, Incident, IncidentAsset, IncidentCandidate, IncidentEvent,
+    IncidentId, IncidentStore, IncidentTask, NewIncident, NewIncidentTask, Origin, RaisedFrom,
+    Result, StoreError, Triage,
 };
+
+const CANDIDATE_SELECT: &str = "SELECT c.id, c.source, c.reference, c.summary, c.raised_at, \
+     c.state, c.incident_id, i.title AS incident_title, c.reason, u.username AS decided_by_name, \
+     c.decided_at FROM incident_candidates c LEFT JOIN incidents i ON i.id = c.incident_id \
+     LEFT JOIN users u ON u.id = c.decided_by";
+
+fn candidate_from(row: &AnyRow) -> Result<IncidentCandidate> {
+    let source: String = row.try_get("source")?;
+    let state: String = row.try_get("state")?;
+    Ok(IncidentCandidate {
+        id: row.try_get("id")?,
+        source: CandidateSource::parse(&source).ok_or_else(|| decode("candidate source"))?,
+        reference: row.try_get("reference")?,
+        summary: row.try_get("summary")?,
+        raised_at: row.try_get("raised_at")?,
+        state: CandidateState::parse(&state).ok_or_else(|| decode("candidate state"))?,
+        incident: opt_id(row, "incident_id")?.map(IncidentId),
+        incident_title: row.try_get("incident_title")?,
+        reason: row.try_get("reason")?,
+        decided_by_name: row.try_get("decided_by_name")?,
+        decided_at: opt_id(row, "decided_at")?,
+    })
+}
 
 const TASK_SELECT: &str = "SELECT t.id, t.incident_id, i.title AS incident_title, t.title, \
      t.owner_id, p.name AS owner_name, t.due_on, t.created_at, t.done_at, \
@@ -41,10 +67,12 @@ const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.description, i.occurred_a
      i.detected_at, i.reporter_id, rp.name AS reporter_name, i.unit_id, un.name AS unit_name, \
      un.org_id, i.severity, i.category, i.threat_code, i.personal_data, i.people_count, \
      i.unauthorised_purpose, i.owner_id, op.name AS owner_name, i.closed_at, i.lessons, \
-     i.lessons_at, lu.username AS lessons_by_name \
+     i.lessons_at, lu.username AS lessons_by_name, ic.id AS candidate_id, \
+     ic.source AS candidate_source, ic.reference AS candidate_reference \
      FROM incidents i JOIN people rp ON rp.id = i.reporter_id \
      LEFT JOIN units un ON un.id = i.unit_id LEFT JOIN people op ON op.id = i.owner_id \
-     LEFT JOIN users lu ON lu.id = i.lessons_by";
+     LEFT JOIN users lu ON lu.id = i.lessons_by \
+     LEFT JOIN incident_candidates ic ON ic.incident_id = i.id";
 
 fn decode(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(
@@ -85,6 +113,18 @@ fn incident_from(row: &AnyRow) -> Result<Incident> {
         lessons: row.try_get("lessons")?,
         lessons_at: opt_id(row, "lessons_at")?,
         lessons_by_name: row.try_get("lessons_by_name")?,
+        raised_from: match opt_id(row, "candidate_id")? {
+            Some(candidate) => {
+                let source: String = row.try_get("candidate_source")?;
+                Some(RaisedFrom {
+                    candidate,
+                    source: CandidateSource::parse(&source)
+                        .ok_or_else(|| decode("candidate source"))?,
+                    reference: row.try_get("candidate_reference")?,
+                })
+            }
+            None => None,
+        },
     })
 }
 
@@ -197,6 +237,52 @@ impl SqlStore {
         Ok(())
     }
 
+    /// A new incident reported by the person of account `user`, from their unit, with its
+    /// assets and the first step of its timeline.
+    async fn insert_incident(
+        &self,
+        write: &mut Write,
+        user: i64,
+        incident: &NewIncident,
+    ) -> Result<IncidentId> {
+        let reporter = sqlx::query(
+            "SELECT p.id, p.unit_id FROM users u JOIN people p ON p.id = u.person_id \
+             WHERE u.id = $1",
+        )
+        .bind(user)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO incidents (title, description, occurred_at, detected_at, reporter_id, \
+             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             RETURNING id",
+        )
+        .bind(&incident.title)
+        .bind(&incident.description)
+        .bind(incident.occurred_at)
+        .bind(incident.detected_at.unwrap_or(write.at_ms).min(write.at_ms))
+        .bind(reporter.try_get::<i64, _>("id")?)
+        .bind(opt_id(&reporter, "unit_id")?)
+        .bind(write.at_ms)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let id = IncidentId(row.try_get("id")?);
+        self.set_incident_assets(write, id, &incident.assets)
+            .await?;
+        self.insert_event(write, id, Step::Reported, None, "", user)
+            .await?;
+        Ok(id)
+    }
+
+    async fn candidate_in(&self, write: &mut Write, id: i64) -> Result<IncidentCandidate> {
+        let row = sqlx::query(&format!("{CANDIDATE_SELECT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *write.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        candidate_from(&row)
+    }
+
     async fn insert_event(
         &self,
         write: &mut Write,
@@ -303,31 +389,8 @@ impl IncidentStore for SqlStore {
         origin: &Origin,
     ) -> Result<Incident> {
         let mut write = self.begin_write().await?;
-        let reporter = sqlx::query(
-            "SELECT p.id, p.unit_id FROM users u JOIN people p ON p.id = u.person_id \
-             WHERE u.id = $1",
-        )
-        .bind(grant.actor().0)
-        .fetch_one(&mut *write.tx)
-        .await?;
-        let row = sqlx::query(
-            "INSERT INTO incidents (title, description, occurred_at, detected_at, reporter_id, \
-             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-             RETURNING id",
-        )
-        .bind(&incident.title)
-        .bind(&incident.description)
-        .bind(incident.occurred_at)
-        .bind(incident.detected_at.unwrap_or(write.at_ms).min(write.at_ms))
-        .bind(reporter.try_get::<i64, _>("id")?)
-        .bind(opt_id(&reporter, "unit_id")?)
-        .bind(write.at_ms)
-        .fetch_one(&mut *write.tx)
-        .await?;
-        let id = IncidentId(row.try_get("id")?);
-        self.set_incident_assets(&mut write, id, &incident.assets)
-            .await?;
-        self.insert_event(&mut write, id, Step::Reported, None, "", grant.actor().0)
+        let id = self
+            .insert_incident(&mut write, grant.actor().0, &incident)
             .await?;
         let stored = self.incident_in(&mut write, id).await?;
         let audience = Audience {
@@ -579,6 +642,157 @@ impl IncidentStore for SqlStore {
             .event("incident.lessons", "incident", id)
             .in_unit(before.unit)
             .with_detail(serde_json::json!({"before": before.lessons, "after": lessons}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn raise_incident_candidate(
+        &self,
+        source: CandidateSource,
+        reference: &str,
+        summary: &str,
+        origin: &Origin,
+    ) -> Result<Option<IncidentCandidate>> {
+        // Most raises are of what was raised before: a read, not a write, tells.
+        let known =
+            sqlx::query("SELECT id FROM incident_candidates WHERE source = $1 AND reference = $2")
+                .bind(source.as_str())
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await?;
+        if known.is_some() {
+            return Ok(None);
+        }
+        let mut write = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO incident_candidates (source, reference, summary, raised_at, state) \
+             VALUES ($1, $2, $3, $4, 'open') ON CONFLICT (source, reference) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(source.as_str())
+        .bind(reference)
+        .bind(summary)
+        .bind(write.at_ms)
+        .fetch_optional(&mut *write.tx)
+        .await?;
+        // Raised by another writer in the meantime: nothing to record (the write rolls back).
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let stored = self.candidate_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.candidate.raise", "incident_candidate", id)
+            .with_detail(serde_json::json!({
+                "source": source.as_str(),
+                "reference": reference,
+                "summary": summary,
+            }));
+        self.commit(write, event).await?;
+        Ok(Some(stored))
+    }
+
+    async fn incident_candidates(&self) -> Result<Vec<IncidentCandidate>> {
+        sqlx::query(&format!(
+            "{CANDIDATE_SELECT} ORDER BY CASE WHEN c.state = 'open' THEN 0 ELSE 1 END, \
+             c.raised_at DESC, c.id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(candidate_from)
+        .collect()
+    }
+
+    async fn incident_candidate(&self, id: i64) -> Result<Option<IncidentCandidate>> {
+        sqlx::query(&format!("{CANDIDATE_SELECT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(candidate_from)
+            .transpose()
+    }
+
+    async fn open_incident_from_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        incident: NewIncident,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let candidate = self.candidate_in(&mut write, id).await?;
+        if candidate.state != CandidateState::Open {
+            return Err(StoreError::Conflict(Conflict::IncidentCandidateDecided));
+        }
+        let incident = NewIncident {
+            detected_at: Some(incident.detected_at.unwrap_or(candidate.raised_at)),
+            ..incident
+        };
+        let opened = self
+            .insert_incident(&mut write, grant.actor().0, &incident)
+            .await?;
+        sqlx::query(
+            "UPDATE incident_candidates SET state = 'opened', incident_id = $1, decided_by = $2, \
+             decided_at = $3 WHERE id = $4 AND state = 'open'",
+        )
+        .bind(opened.0)
+        .bind(grant.actor().0)
+        .bind(write.at_ms)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+        let stored = self.incident_in(&mut write, opened).await?;
+        let event = origin
+            .event("incident.candidate.open", "incident_candidate", id)
+            .in_unit(stored.unit)
+            .with_detail(serde_json::json!({
+                "incident": opened.0,
+                "title": incident.title,
+                "source": candidate.source.as_str(),
+                "reference": candidate.reference,
+            }));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn dismiss_incident_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<IncidentCandidate> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Conflict(
+                Conflict::IncidentCandidateReasonMissing,
+            ));
+        }
+        let mut write = self.begin_write().await?;
+        let candidate = self.candidate_in(&mut write, id).await?;
+        if candidate.state != CandidateState::Open {
+            return Err(StoreError::Conflict(Conflict::IncidentCandidateDecided));
+        }
+        sqlx::query(
+            "UPDATE incident_candidates SET state = 'dismissed', reason = $1, decided_by = $2, \
+             decided_at = $3 WHERE id = $4",
+        )
+        .bind(reason)
+        .bind(grant.actor().0)
+        .bind(write.at_ms)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+        let stored = self.candidate_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.candidate.dismiss", "incident_candidate", id)
+            .with_detail(serde_json::json!({
+                "reason": reason,
+                "source": candidate.source.as_str(),
+                "reference": candidate.reference,
+            }));
         self.commit(write, event).await?;
         Ok(stored)
     }

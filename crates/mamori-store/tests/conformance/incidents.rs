@@ -293,3 +293,156 @@ pub async fn lessons_follow_closing_and_a_review_cites_closed_incidents_both_way
         vec![(review.id, "令和7年度 見直し".to_owned())]
     );
 }
+
+pub async fn a_candidate_is_raised_once_and_opened_or_dismissed_with_its_link_kept(fx: Fx) {
+    use mamori_core::authz::DecideIncidentCandidate;
+    use mamori_core::incident::{CandidateSource, CandidateState};
+    use mamori_store::{Origin, StoreError};
+    let s = fx.store();
+    let p = people(&fx).await;
+    let system = Origin::system("gateway candidates");
+    let before = fx.audit_len().await;
+    let raised = s
+        .raise_incident_candidate(
+            CandidateSource::Gateway,
+            "q-20251125-0001",
+            "[executable] attacker@example.com: 請求書",
+            &system,
+        )
+        .await
+        .unwrap()
+        .expect("raised");
+    fx.assert_one_record(before, "incident.candidate.raise")
+        .await;
+    assert_eq!(raised.state, CandidateState::Open);
+    assert_eq!(raised.raised_at, fx.now());
+    // Raising it again is harmless: one row, no record.
+    let again = s
+        .raise_incident_candidate(
+            CandidateSource::Gateway,
+            "q-20251125-0001",
+            "again",
+            &system,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    fx.assert_no_record(before + 1, "a candidate raised twice")
+        .await;
+    assert_eq!(
+        fx.raw_count("SELECT COUNT(*) FROM incident_candidates")
+            .await,
+        1
+    );
+    // The same reference from another source is another candidate.
+    let alert = s
+        .raise_incident_candidate(
+            CandidateSource::Monitor,
+            "q-20251125-0001",
+            "alert",
+            &system,
+        )
+        .await
+        .unwrap()
+        .expect("raised");
+    fx.clock.advance(1_000);
+    let third = s
+        .raise_incident_candidate(CandidateSource::Monitor, "alert-7", "scan", &system)
+        .await
+        .unwrap()
+        .expect("raised");
+
+    let decide = authorize::<DecideIncidentCandidate>(&p.csirt, &()).unwrap();
+    let before = fx.audit_len().await;
+    assert_conflict(
+        s.dismiss_incident_candidate(&decide, alert.id, "  ", &origin())
+            .await,
+        Conflict::IncidentCandidateReasonMissing,
+        "a dismissal without a reason",
+    );
+    fx.assert_no_record(before, "a refused dismissal").await;
+    let dismissed = s
+        .dismiss_incident_candidate(&decide, alert.id, "監視対象外の検査通信", &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "incident.candidate.dismiss")
+        .await;
+    assert_eq!(dismissed.state, CandidateState::Dismissed);
+    assert_eq!(dismissed.reason.as_deref(), Some("監視対象外の検査通信"));
+    assert_eq!(dismissed.decided_by_name.as_deref(), Some("csirt"));
+
+    let opened = s
+        .open_incident_from_candidate(
+            &decide,
+            raised.id,
+            NewIncident {
+                title: "マルウェアの疑いがあるメール".into(),
+                description: "実行ファイルの添付".into(),
+                occurred_at: None,
+                detected_at: None,
+                assets: Vec::new(),
+            },
+            &origin(),
+        )
+        .await
+        .unwrap();
+    fx.assert_one_record(before + 1, "incident.candidate.open")
+        .await;
+    // Link both ways: the incident names its candidate, the candidate its incident.
+    let from = opened.raised_from.clone().expect("raised from a candidate");
+    assert_eq!(from.candidate, raised.id);
+    assert_eq!(from.source, CandidateSource::Gateway);
+    assert_eq!(from.reference, "q-20251125-0001");
+    assert_eq!(opened.reporter, p.csirt.person_id);
+    assert_eq!(opened.detected_at, raised.raised_at, "detected when raised");
+    let candidate = s.incident_candidate(raised.id).await.unwrap().unwrap();
+    assert_eq!(candidate.state, CandidateState::Opened);
+    assert_eq!(candidate.incident, Some(opened.id));
+    assert_eq!(
+        candidate.incident_title.as_deref(),
+        Some("マルウェアの疑いがあるメール")
+    );
+    assert_eq!(
+        s.incident(opened.id).await.unwrap().unwrap().raised_from,
+        Some(from)
+    );
+    // A decided candidate stays decided.
+    assert_conflict(
+        s.dismiss_incident_candidate(&decide, raised.id, "誤り", &origin())
+            .await,
+        Conflict::IncidentCandidateDecided,
+        "dismissing an opened candidate",
+    );
+    assert_conflict(
+        s.open_incident_from_candidate(
+            &decide,
+            alert.id,
+            NewIncident {
+                title: "x".into(),
+                description: String::new(),
+                occurred_at: None,
+                detected_at: None,
+                assets: Vec::new(),
+            },
+            &origin(),
+        )
+        .await,
+        Conflict::IncidentCandidateDecided,
+        "opening a dismissed candidate",
+    );
+    assert!(matches!(
+        s.dismiss_incident_candidate(&decide, 999_999, "x", &origin())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // Open first, then the newest.
+    let ids: Vec<i64> = s
+        .incident_candidates()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids[0], third.id);
+    assert_eq!(ids.len(), 3);
+}

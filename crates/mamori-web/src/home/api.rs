@@ -36,6 +36,8 @@ mod json {
         pub incidents: Vec<IncidentDue>,
         /// 対応タスク the caller owns that are not done, of incidents not closed.
         pub incident_tasks: Vec<IncidentTaskDue>,
+        /// Open インシデント候補, for the CSIRT and the CISO.
+        pub incident_candidates: Vec<CandidateDue>,
         /// The caller's training overdue or due within 14 days.
         pub training: Vec<TrainingDue>,
         /// Flagged contracts and 指定管理 agreements the caller checks.
@@ -63,6 +65,14 @@ mod json {
         pub due_on: String,
         /// `overdue` or `due_soon`.
         pub standing: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct CandidateDue {
+        pub id: i64,
+        /// `gateway` or `monitor`.
+        pub source: String,
+        pub summary: String,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -226,6 +236,15 @@ async fn waiting(
                 id: i.id.0,
                 title: i.title.clone(),
                 reporter: i.reporter_name.clone(),
+            })
+            .collect(),
+        incident_candidates: waiting
+            .incident_candidates
+            .iter()
+            .map(|c| json::CandidateDue {
+                id: c.id,
+                source: c.source.as_str().to_owned(),
+                summary: c.summary.clone(),
             })
             .collect(),
         incident_tasks: waiting

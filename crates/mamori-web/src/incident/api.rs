@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use mamori_core::time::rfc3339_jst;
-use mamori_store::Incident;
+use mamori_store::{Incident, IncidentCandidate};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -103,12 +103,61 @@ mod json {
         /// read reviews; absent from the list.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub cited_by: Option<Vec<CitingReview>>,
+        /// The candidate it was opened from, if it was.
+        pub raised_from: Option<RaisedFrom>,
     }
 
     #[derive(Serialize, ToSchema)]
     pub struct CitingReview {
         pub id: i64,
         pub title: String,
+    }
+
+    /// The candidate an incident was opened from.
+    #[derive(Serialize, ToSchema)]
+    pub struct RaisedFrom {
+        pub candidate_id: i64,
+        /// `gateway` or `monitor`.
+        pub source: String,
+        pub reference: String,
+    }
+
+    /// インシデント候補: raised by the gateway (a message held for malware-like content; the
+    /// reference is its quarantine id) or the monitor (an alert's id).
+    #[derive(Serialize, ToSchema)]
+    pub struct Candidate {
+        pub id: i64,
+        /// `gateway` or `monitor`.
+        pub source: String,
+        pub reference: String,
+        pub summary: String,
+        pub raised_at: String,
+        /// `open`, `opened` or `dismissed`.
+        pub state: String,
+        /// The incident opened from it.
+        pub incident_id: Option<i64>,
+        /// Why it was dismissed.
+        pub reason: Option<String>,
+        pub decided_by: Option<String>,
+        pub decided_at: Option<String>,
+    }
+
+    /// An incident opened from a candidate: an absent or empty title or description takes the
+    /// candidate's summary.
+    #[derive(Deserialize, ToSchema, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct OpenBody {
+        #[serde(default)]
+        pub title: String,
+        #[serde(default)]
+        pub description: String,
+    }
+
+    /// Why a candidate is dismissed.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DismissBody {
+        pub reason: String,
     }
 
     /// 教訓.
@@ -196,6 +245,11 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
         lessons_at: i.lessons_at.map(rfc3339_jst),
         lessons_by: i.lessons_by_name.clone(),
         cited_by: None,
+        raised_from: i.raised_from.as_ref().map(|r| json::RaisedFrom {
+            candidate_id: r.candidate,
+            source: r.source.as_str().to_owned(),
+            reference: r.reference.clone(),
+        }),
         open_tasks: tasks.iter().filter(|t| t.done_at.is_none()).count(),
         overdue_tasks: tasks.iter().filter(|t| t.overdue).count(),
         tasks,
@@ -259,6 +313,9 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
         add_task,
         complete_task,
         record_lessons,
+        list_candidates,
+        open_candidate,
+        dismiss_candidate,
         contacts
     ),
     components(schemas(Contact)),
@@ -500,6 +557,97 @@ async fn record_lessons(
     Ok(Json(incident_json(&state, &incident)))
 }
 
+fn candidate_json(c: &IncidentCandidate) -> json::Candidate {
+    json::Candidate {
+        id: c.id,
+        source: c.source.as_str().to_owned(),
+        reference: c.reference.clone(),
+        summary: c.summary.clone(),
+        raised_at: rfc3339_jst(c.raised_at),
+        state: c.state.as_str().to_owned(),
+        incident_id: c.incident.map(|i| i.0),
+        reason: c.reason.clone(),
+        decided_by: c.decided_by_name.clone(),
+        decided_at: c.decided_at.map(rfc3339_jst),
+    }
+}
+
+/// インシデント候補, the open ones first (the CSIRT and the administrators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/incident-candidates",
+    tag = "incidents",
+    responses(
+        (status = 200, body = Vec<json::Candidate>),
+        (status = 403, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn list_candidates(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<Vec<json::Candidate>>, AppError> {
+    Ok(Json(
+        ops::candidates(&state, &user)
+            .await?
+            .iter()
+            .map(candidate_json)
+            .collect(),
+    ))
+}
+
+/// Opens an incident from an open candidate (the CSIRT, the CISO); the incident keeps the link.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incident-candidates/{id}/open",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Candidate id")),
+    request_body = json::OpenBody,
+    responses(
+        (status = 201, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn open_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::OpenBody>,
+) -> Result<Response, AppError> {
+    let opened = ops::open_candidate(&state, &user, id, &body.title, &body.description).await?;
+    Ok(created(
+        format!("{PREFIX}/incidents/{}", opened.id.0),
+        incident_json(&state, &opened),
+    ))
+}
+
+/// Dismisses an open candidate with its reason (the CSIRT, the CISO).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incident-candidates/{id}/dismiss",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Candidate id")),
+    request_body = json::DismissBody,
+    responses(
+        (status = 200, body = json::Candidate),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn dismiss_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::DismissBody>,
+) -> Result<Json<json::Candidate>, AppError> {
+    let dismissed = ops::dismiss_candidate(&state, &user, id, &body.reason).await?;
+    Ok(Json(candidate_json(&dismissed)))
+}
+
 /// One holder of the reporting chain (緊急連絡網).
 #[derive(Serialize, ToSchema)]
 pub struct Contact {
@@ -561,4 +709,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_task))
         .routes(routes!(complete_task))
         .routes(routes!(record_lessons))
+        .routes(routes!(list_candidates))
+        .routes(routes!(open_candidate))
+        .routes(routes!(dismiss_candidate))
 }

@@ -19,6 +19,15 @@ pub fn pages() -> Router<AppState> {
         .route("/incidents", get(pages::list).post(pages::report))
         .route("/incidents/{id}", get(pages::incident))
         .route("/emergency-contacts", get(pages::contacts))
+        .route("/incident-candidates", get(pages::candidates))
+        .route(
+            "/incident-candidates/{id}/open",
+            post(pages::open_candidate),
+        )
+        .route(
+            "/incident-candidates/{id}/dismiss",
+            post(pages::dismiss_candidate),
+        )
         .route("/incidents/{id}/triage", post(pages::triage))
         .route("/incidents/{id}/events", post(pages::add_event))
         .route("/incidents/{id}/tasks", post(pages::add_task))

@@ -3,17 +3,20 @@
 //! their deadlines. Each one authorises, validates and stores here and nowhere else.
 
 use mamori_core::authz::{
-    CompleteIncidentTask, ReportIncident, TriageIncident, ViewContactChain, ViewIncident,
-    ViewReviews, authorize,
+    CompleteIncidentTask, DecideIncidentCandidate, ReportIncident, TriageIncident,
+    ViewContactChain, ViewIncident, ViewIncidentCandidates, ViewReviews, authorize,
 };
 use mamori_core::incident::{
-    Due, Step, builtin_rules, notifications, parse_lessons, parse_people, parse_report,
+    Due, Step, builtin_rules, notifications, parse_dismissal, parse_lessons, parse_people,
+    parse_report,
 };
 use mamori_core::risk::Level;
 use mamori_core::text::Name;
 use mamori_core::text::parse_note;
 use mamori_core::{FieldError, FieldErrorKind, PersonId, Role};
-use mamori_store::{Contact, Incident, IncidentId, NewIncident, NewIncidentTask, Triage};
+use mamori_store::{
+    Contact, Incident, IncidentCandidate, IncidentId, NewIncident, NewIncidentTask, Triage,
+};
 
 use crate::http::{AppError, AppState, User};
 
@@ -367,6 +370,95 @@ pub async fn citing_reviews(
         .collect())
 }
 
+/// The incident candidates (インシデント候補), open ones first (those who triage).
+pub async fn candidates(state: &AppState, user: &User) -> Result<Vec<IncidentCandidate>, AppError> {
+    authorize::<ViewIncidentCandidates>(&user.actor, &())?;
+    Ok(state.store.incident_candidates().await?)
+}
+
+/// One candidate; 404 for one that does not exist.
+pub async fn candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<IncidentCandidate, AppError> {
+    authorize::<ViewIncidentCandidates>(&user.actor, &())?;
+    state
+        .store
+        .incident_candidate(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What an incident opened from a candidate is first called and said to be, until the CSIRT
+/// types otherwise: the candidate's summary, and its source and reference below it.
+pub fn prefill(candidate: &IncidentCandidate) -> (String, String) {
+    let title: String = candidate.summary.chars().take(Name::MAX_CHARS).collect();
+    let description = format!(
+        "{}\n{}: {}",
+        candidate.summary,
+        candidate.source.as_str(),
+        candidate.reference
+    );
+    (title, description)
+}
+
+/// Opens an incident from an open candidate (the CSIRT, the CISO); an empty title or
+/// description takes the candidate's.
+pub async fn open_candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    title: &str,
+    description: &str,
+) -> Result<Incident, AppError> {
+    let found = candidate(state, user, id).await?;
+    let grant = authorize::<DecideIncidentCandidate>(&user.actor, &())?;
+    let (default_title, default_description) = prefill(&found);
+    let title = if title.trim().is_empty() {
+        default_title.as_str()
+    } else {
+        title
+    };
+    let description = if description.trim().is_empty() {
+        default_description.as_str()
+    } else {
+        description
+    };
+    let (title, description) = parse_report(title, description).map_err(AppError::Invalid)?;
+    Ok(state
+        .store
+        .open_incident_from_candidate(
+            &grant,
+            found.id,
+            NewIncident {
+                title: title.as_str().to_owned(),
+                description,
+                occurred_at: None,
+                detected_at: None,
+                assets: Vec::new(),
+            },
+            &user.ctx.origin(),
+        )
+        .await?)
+}
+
+/// Dismisses an open candidate with its reason, required (the CSIRT, the CISO).
+pub async fn dismiss_candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    reason: &str,
+) -> Result<IncidentCandidate, AppError> {
+    let found = candidate(state, user, id).await?;
+    let grant = authorize::<DecideIncidentCandidate>(&user.actor, &())?;
+    let reason = parse_dismissal(reason).map_err(AppError::invalid)?;
+    Ok(state
+        .store
+        .dismiss_incident_candidate(&grant, found.id, &reason, &user.ctx.origin())
+        .await?)
+}
+
 /// The holders of the reporting chain, for the 緊急連絡網.
 pub async fn contacts(state: &AppState, user: &User) -> Result<Vec<Contact>, AppError> {
     authorize::<ViewContactChain>(&user.actor, &())?;
@@ -462,6 +554,7 @@ mod tests {
             lessons: None,
             lessons_at: None,
             lessons_by_name: None,
+            raised_from: None,
         }
     }
 

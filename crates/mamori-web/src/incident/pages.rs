@@ -4,7 +4,11 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_core::authz::{CompleteIncidentTask, TriageIncident, authorize};
+use mamori_core::authz::{
+    CompleteIncidentTask, DecideIncidentCandidate, TriageIncident, ViewIncidentCandidates,
+    authorize,
+};
+use mamori_core::incident::{CandidateSource, CandidateState};
 use mamori_core::incident::{Step, builtin_rules};
 use mamori_core::risk::Level;
 use mamori_core::text::list_items;
@@ -44,6 +48,8 @@ fn row(state: &AppState, i: &Incident) -> Row {
 struct ListPage {
     frame: Frame,
     rows: Vec<Row>,
+    /// The viewer may see the incident candidates.
+    can_candidates: bool,
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
@@ -55,6 +61,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
     Ok(Html(render(&ListPage {
         frame: Frame::new(&user, "incident.title"),
         rows,
+        can_candidates: authorize::<ViewIncidentCandidates>(&user.actor, &()).is_ok(),
     }))
     .into_response())
 }
@@ -126,6 +133,8 @@ struct IncidentPage {
     chain: Vec<ContactRow>,
     tasks: Vec<TaskRow>,
     lessons_at: String,
+    /// The candidate it was opened from: its id, source key, reference and the reference's link.
+    raised_from: Option<(i64, &'static str, String, String)>,
     /// The reviews that cite it, for a viewer who may read reviews.
     reviews: Vec<(i64, String)>,
 }
@@ -277,6 +286,14 @@ pub async fn incident(
     let reviews = ops::citing_reviews(&state, &user, &incident).await?;
     Ok(Html(render(&IncidentPage {
         lessons_at: incident.lessons_at.map(format_jst).unwrap_or_default(),
+        raised_from: incident.raised_from.as_ref().map(|r| {
+            (
+                r.candidate,
+                r.source.key(),
+                r.reference.clone(),
+                reference_link(r.source, &r.reference),
+            )
+        }),
         reviews,
         tasks,
         chain,
@@ -444,4 +461,109 @@ pub async fn record_lessons(
 ) -> Result<Response, AppError> {
     ops::record_lessons(&state, &user, id, &form.lessons).await?;
     Ok(Redirect::to(&format!("/incidents/{id}#incident-lessons")).into_response())
+}
+
+/// Where a candidate's reference leads: a gateway's to its quarantine entry.
+fn reference_link(source: CandidateSource, reference: &str) -> String {
+    match source {
+        CandidateSource::Gateway => format!("/quarantine/{reference}"),
+        CandidateSource::Monitor => String::new(),
+    }
+}
+
+/// One インシデント候補 as the list shows it.
+pub struct CandidateRow {
+    pub id: i64,
+    pub source: &'static str,
+    pub reference: String,
+    pub link: String,
+    pub summary: String,
+    pub raised: String,
+    pub state: &'static str,
+    pub open: bool,
+    pub incident: Option<(i64, String)>,
+    pub reason: String,
+    pub decided: String,
+    pub decided_by: String,
+    /// What the form to open an incident from it starts with.
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident_candidates.html")]
+struct CandidatesPage {
+    frame: Frame,
+    rows: Vec<CandidateRow>,
+    can_decide: bool,
+}
+
+/// インシデント候補: open ones first, each with its source and the forms to open an incident
+/// from it or dismiss it.
+pub async fn candidates(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let rows = ops::candidates(&state, &user)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (title, description) = ops::prefill(&c);
+            CandidateRow {
+                id: c.id,
+                source: c.source.key(),
+                link: reference_link(c.source, &c.reference),
+                reference: c.reference,
+                summary: c.summary,
+                raised: format_jst(c.raised_at),
+                state: c.state.key(),
+                open: c.state == CandidateState::Open,
+                incident: c
+                    .incident
+                    .map(|i| (i.0, c.incident_title.unwrap_or_default())),
+                reason: c.reason.unwrap_or_default(),
+                decided: c.decided_at.map(format_jst).unwrap_or_default(),
+                decided_by: c.decided_by_name.unwrap_or_default(),
+                title,
+                description,
+            }
+        })
+        .collect();
+    Ok(Html(render(&CandidatesPage {
+        frame: Frame::new(&user, "incident.candidates"),
+        rows,
+        can_decide: authorize::<DecideIncidentCandidate>(&user.actor, &()).is_ok(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn open_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<OpenForm>,
+) -> Result<Response, AppError> {
+    let opened = ops::open_candidate(&state, &user, id, &form.title, &form.description).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", opened.id.0)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn dismiss_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<DismissForm>,
+) -> Result<Response, AppError> {
+    ops::dismiss_candidate(&state, &user, id, &form.reason).await?;
+    Ok(Redirect::to("/incident-candidates").into_response())
 }

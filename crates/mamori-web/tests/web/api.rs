@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 145] = [
+const MATRIX: [(&str, &str); 148] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1677,6 +1677,10 @@ const MATRIX: [(&str, &str); 145] = [
     // 対応タスク of staff A's: added by those who triage, done by its owner or them.
     ("POST /incidents/{id}/tasks", "AAFNANFN"),
     ("POST /incidents/{id}/tasks/{task}/done", "AAFNANAN"),
+    // インシデント候補: read by those who triage, decided by the CSIRT and the CISO.
+    ("GET /incident-candidates", "AAFFAFFF"),
+    ("POST /incident-candidates/{id}/open", "AFFFAFFF"),
+    ("POST /incident-candidates/{id}/dismiss", "AFFFAFFF"),
     // 教訓 of a closed incident of staff A's.
     ("PUT /incidents/{id}/lessons", "AAFNANFN"),
     ("GET /emergency-contacts", "AAAAAAAF"),
@@ -1967,6 +1971,20 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .await
         .expect(StatusCode::CREATED)["id"]
         .clone();
+    let fresh_candidate = async |n: usize, kind: &str| {
+        use mamori_store::IncidentStore as _;
+        w.store
+            .raise_incident_candidate(
+                mamori_core::incident::CandidateSource::Gateway,
+                &format!("q-{n}-{kind}"),
+                "[executable] attacker@example.com: 請求書",
+                &Origin::system("test"),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
     let closed_of_a = post("/api/v1/incidents")
         .token(&w.staff_a.token)
         .json(json!({"title": "誤送信"}))
@@ -2344,6 +2362,16 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "/api/v1/incidents/{incident_of_a}/events"
                 ))
                 .json(json!({"step": "note", "note": format!("記録{n}")})),
+                "GET /incident-candidates" => get("/api/v1/incident-candidates"),
+                "POST /incident-candidates/{id}/open" => {
+                    let raised = fresh_candidate(n, "open").await;
+                    post(&format!("/api/v1/incident-candidates/{raised}/open")).json(json!({}))
+                }
+                "POST /incident-candidates/{id}/dismiss" => {
+                    let raised = fresh_candidate(n, "dismiss").await;
+                    post(&format!("/api/v1/incident-candidates/{raised}/dismiss"))
+                        .json(json!({"reason": format!("誤検知{n}")}))
+                }
                 "PUT /incidents/{id}/lessons" => Call::new(
                     Method::PUT,
                     &format!("/api/v1/incidents/{closed_of_a}/lessons"),

@@ -180,6 +180,9 @@ pub struct Fixture {
     pub incident_task: Vec<i64>,
     /// A closed incident reported by the member of staff of unit A1.
     pub incident_closed: i64,
+    /// Per user, two open incident candidates of the gateway's: one to open, one to dismiss.
+    pub candidate_open: Vec<i64>,
+    pub candidate_dismiss: Vec<i64>,
     /// 委託事業者 with a contract of unit A1 in force (2026-04-01 to 2027-03-31) that lists the
     /// contractor account's person and names the open asset of unit A1 and the first 対策基準 in
     /// review; and a 指定管理 agreement of unit A1.
@@ -603,6 +606,8 @@ impl App {
             ("{incident}", fx.incident.to_string()),
             ("{incident_task}", fx.incident_task[i].to_string()),
             ("{incident_closed}", fx.incident_closed.to_string()),
+            ("{candidate_open}", fx.candidate_open[i].to_string()),
+            ("{candidate_dismiss}", fx.candidate_dismiss[i].to_string()),
             ("{course}", fx.course.to_string()),
             ("{assignment_own}", fx.assignment_own[i].to_string()),
             ("{assignment_spare}", fx.assignment_spare[i].to_string()),
@@ -1084,6 +1089,30 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .id
             .0
     };
+    // Per user, two open candidates raised by the gateway: one to open, one to dismiss.
+    let (candidate_open, candidate_dismiss) = {
+        use mamori_core::incident::CandidateSource;
+        use mamori_store::IncidentStore as _;
+        let system = Origin::system("gateway candidates");
+        let mut open = Vec::new();
+        let mut dismiss = Vec::new();
+        for who in EVERYONE {
+            for (list, kind) in [(&mut open, "open"), (&mut dismiss, "dismiss")] {
+                let made = store
+                    .raise_incident_candidate(
+                        CandidateSource::Gateway,
+                        &format!("q-{}-{kind}", who.name()),
+                        "[executable] attacker@example.com: 請求書",
+                        &system,
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                list.push(made.id);
+            }
+        }
+        (open, dismiss)
+    };
     let incident_task = {
         use mamori_core::authz::TriageIncident;
         use mamori_store::{IncidentId, IncidentStore as _, NewIncidentTask};
@@ -1321,6 +1350,8 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         incident,
         incident_task,
         incident_closed,
+        candidate_open,
+        candidate_dismiss,
         review,
         exception_open,
         security_audit,

@@ -308,6 +308,14 @@ const MATRIX: &[Row] = &[
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/tasks/{task}/done", "/incidents/{incident}/tasks/{incident_task}/done", &[],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, GO,  404, 404, L  ]),
+    // インシデント候補: read by those who triage, decided by the CSIRT and the CISO.
+    row("GET",  "/incident-candidates", "/incident-candidates", &[],                          [200, 200, 403, 403, 403, 200, 403, 403, 403, 403, L  ]),
+    row("POST", "/incident-candidates/{id}/open", "/incident-candidates/{candidate_open}/open", &[("title", "不審メール{who}")],
+                                                                                               [GO,  403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("POST", "/incident-candidates/{id}/dismiss", "/incident-candidates/{candidate_dismiss}/dismiss", &[("reason", "誤検知{who}")],
+                                                                                               [GO,  403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("POST", "/incident-candidates/{id}/dismiss", "/incident-candidates/99999999/dismiss", &[("reason", "誤検知")],
+                                                                                               [404, 404, 403, 403, 403, 404, 403, 403, 403, 403, L  ]),
     // 教訓: once closed, by those who triage.
     row("POST", "/incidents/{id}/lessons", "/incidents/{incident}/lessons", &[("lessons", "教訓{who}")],
                                                                                                [409, 409, 403, 403, 404, 409, 404, 403, 404, 404, L  ]),
@@ -2901,4 +2909,23 @@ async fn training_completions_are_imported_on_the_page_and_a_bad_file_names_its_
     // Not the staff's to upload.
     let refused = upload_completions(&app, &staff, b"login,course,completed_on\n").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// The open incident candidates are a gauge of `/metrics`: the fixture's two per user.
+#[tokio::test]
+async fn metrics_count_the_open_incident_candidates() {
+    let app = App::new().await;
+    let response = app
+        .send(
+            Request::get("/metrics").body(Body::empty()).unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], 5000)),
+        )
+        .await;
+    let open: usize = response
+        .text()
+        .lines()
+        .find_map(|l| l.strip_prefix("mamori_incident_candidates_open "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the candidates gauge");
+    assert_eq!(open, 2 * EVERYONE.len());
 }

@@ -490,3 +490,161 @@ async fn lessons_follow_closing_and_a_review_cites_the_closed_incident() {
         .expect(StatusCode::OK);
     assert_eq!(seen["cited_by"], json!([]));
 }
+
+/// インシデント候補: the gateway raises two; the CSIRT dismisses one with a reason and opens an
+/// incident from the other, which keeps the link both ways; a member of staff sees none of it,
+/// the 統括 reads but does not decide; hostile input is refused.
+#[tokio::test]
+async fn the_csirt_opens_an_incident_from_a_candidate_or_dismisses_it_with_a_reason() {
+    use mamori_store::IncidentStore as _;
+    let w = world().await;
+    let csirt = provision(
+        &w.store,
+        "csirt",
+        "対応 三郎",
+        Some(w.unit_b),
+        Some((Role::Csirt, Scope::Global)),
+    )
+    .await;
+    let director = provision(
+        &w.store,
+        "tokatsu",
+        "統括 四郎",
+        Some(w.unit_a),
+        Some((Role::SecurityDirector, Scope::Global)),
+    )
+    .await;
+    let raise = async |reference: &str, summary: &str| {
+        w.store
+            .raise_incident_candidate(
+                mamori_core::incident::CandidateSource::Gateway,
+                reference,
+                summary,
+                &Origin::system("gateway candidates"),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let first = raise("q-0001", "[executable] attacker@example.com: 請求書").await;
+    let second = raise("q-0002", "[encrypted-archive] sender@example.jp: 見積書").await;
+    get("/api/v1/incident-candidates")
+        .token(&w.staff_a.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    let listed = get("/api/v1/incident-candidates")
+        .token(&director.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["state"], "open");
+    assert_eq!(listed[0]["source"], "gateway");
+    let waiting = get("/api/v1/waiting")
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(waiting["incident_candidates"].as_array().unwrap().len(), 2);
+    post(&format!("/api/v1/incident-candidates/{first}/dismiss"))
+        .token(&director.token)
+        .json(json!({"reason": "誤検知"}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
+    for (body, field) in [
+        (json!({"reason": ""}), "reason"),
+        (json!({"reason": "  \n "}), "reason"),
+        (json!({"reason": "a\u{0}"}), "reason"),
+    ] {
+        let reply = post(&format!("/api/v1/incident-candidates/{first}/dismiss"))
+            .token(&csirt.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    post(&format!("/api/v1/incident-candidates/{first}/dismiss"))
+        .token(&csirt.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let dismissed = post(&format!("/api/v1/incident-candidates/{first}/dismiss"))
+        .token(&csirt.token)
+        .json(json!({"reason": "取引先からの正規の実行ファイル"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(dismissed["state"], "dismissed");
+    assert_eq!(dismissed["reason"], "取引先からの正規の実行ファイル");
+    assert_eq!(dismissed["decided_by"], "csirt");
+    post(&format!("/api/v1/incident-candidates/{first}/open"))
+        .token(&csirt.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::CONFLICT, "incident.candidate_decided");
+    for (body, field) in [
+        (json!({"title": "x".repeat(201)}), "title"),
+        (json!({"title": "a\u{202e}b"}), "title"),
+        (json!({"description": "a\u{0}"}), "description"),
+    ] {
+        let reply = post(&format!("/api/v1/incident-candidates/{second}/open"))
+            .token(&csirt.token)
+            .json(body.clone())
+            .send(&w.app)
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+    }
+    post("/api/v1/incident-candidates/999999/open")
+        .token(&csirt.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    // The title and description come from the candidate unless given.
+    let opened = post(&format!("/api/v1/incident-candidates/{second}/open"))
+        .token(&csirt.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(
+        opened["title"],
+        "[encrypted-archive] sender@example.jp: 見積書"
+    );
+    assert!(
+        opened["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("gateway: q-0002")
+    );
+    assert_eq!(
+        opened["raised_from"],
+        json!({"candidate_id": second, "source": "gateway", "reference": "q-0002"})
+    );
+    let listed = get("/api/v1/incident-candidates")
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let candidate = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == second)
+        .unwrap();
+    assert_eq!(candidate["state"], "opened");
+    assert_eq!(candidate["incident_id"], opened["id"]);
+    let waiting = get("/api/v1/waiting")
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(waiting["incident_candidates"], json!([]));
+}
