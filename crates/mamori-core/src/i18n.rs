@@ -728,6 +728,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Information security audit {year}",
     ),
     (
+        "cli.demo.candidate_dismissed",
+        "取引先の正規の見積書。送信元に電話で確認した。",
+        "A genuine quotation from a partner, confirmed with the sender by phone.",
+    ),
+    (
         "cli.demo.catalogue_missing",
         "組み込みの対策項目集がありません",
         "the built-in catalogue is missing",
@@ -788,6 +793,21 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "An attachment of a targeted mail opened",
     ),
     (
+        "cli.demo.incident_usb",
+        "会議資料を保存したUSBメモリを庁外で紛失した。資料は公開済みのものだけだった。",
+        "A USB memory with meeting papers was lost outside the office. The papers were already public.",
+    ),
+    (
+        "cli.demo.incident_usb_lessons",
+        "持出しは暗号化USBメモリに限り、持出し簿に記録する。",
+        "Only encrypted USB memories leave the office, and each is entered in the take-out log.",
+    ),
+    (
+        "cli.demo.incident_usb_title",
+        "USBメモリの紛失",
+        "A USB memory lost",
+    ),
+    (
         "cli.demo.inspection_gap",
         "手順書が未整備のため、来年度までに整備する。",
         "The procedure is not yet written; it will be by next year.",
@@ -813,6 +833,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "the demo's policy documents cannot be made",
     ),
     (
+        "cli.demo.review_decisions",
+        "記録媒体の持出し手順を対策基準に加える。",
+        "Add the take-out procedure for media to the standards.",
+    ),
+    (
+        "cli.demo.review_title",
+        "情報セキュリティ対策の見直し（上半期）",
+        "Review of the security measures (first half)",
+    ),
+    (
         "cli.demo.risk_accepted",
         "後継システムへの移行（来年度）まで、監視を強化して受容する",
         "borne with closer monitoring until the successor system replaces it next year",
@@ -821,6 +851,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.demo.signed_off",
         "回答内容を確認した。",
         "The answers were checked.",
+    ),
+    (
+        "cli.demo.task_apology",
+        "誤送信の対象となった受給者へのおわびと説明",
+        "Apologise to and inform the recipients whose data was sent",
+    ),
+    (
+        "cli.demo.task_rules",
+        "外部宛てメールの送信前確認の手順を見直す",
+        "Review the check before mail goes to outside addresses",
     ),
     (
         "cli.demo.third_parties",
