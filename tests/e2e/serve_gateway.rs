@@ -4,10 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, Start, free_port, get, modes_under, post_json, run, text};
+use crate::support::{
+    ChildGuard, Server, Start, free_port, get, mamori, modes_under, post_json, run, text,
+    wait_for_port,
+};
 
 const MESSAGE: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.jp\r\n\
     Subject: invoice\r\nMessage-ID: <inv@internet.example>\r\nMIME-Version: 1.0\r\n\
@@ -232,11 +236,21 @@ const PLAIN: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.
     Subject: hello\r\nMessage-ID: <hello@internet.example>\r\nMIME-Version: 1.0\r\n\
     Content-Type: text/plain; charset=UTF-8\r\n\r\nsee you tomorrow\r\n";
 
-/// インシデント候補: the real gateway in `serve` holds an executable; `serve` reads its
-/// quarantine's index and raises one candidate for that message (none for a plain one), which
-/// the API lists and the CSIRT's side opens as an incident that keeps the link.
+/// インシデント候補: the real gateway holds an executable; `serve` reads its quarantine's index
+/// and raises one candidate for that message (none for a plain one), which the API lists and
+/// the CSIRT's side opens as an incident that keeps the link. The gateway runs in `serve`.
 #[test]
 fn a_message_held_for_an_executable_becomes_an_incident_candidate() {
+    candidate_from_the_gateway(false);
+}
+
+/// The same with the gateway as its own `mamori gateway` process on `serve`'s data folder.
+#[test]
+fn a_separate_gateway_on_the_data_folder_raises_its_candidate_too() {
+    candidate_from_the_gateway(true);
+}
+
+fn candidate_from_the_gateway(separate: bool) {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     let (sink_port, got) = sink();
@@ -250,7 +264,27 @@ fn a_message_held_for_an_executable_becomes_an_incident_candidate() {
         ),
     )
     .unwrap();
-    let mut server = Server::start(&data, &["--gateway-config", config.to_str().unwrap()]);
+    let (mut server, _gateway) = if separate {
+        let server = Server::start(&data, &[]);
+        let mut command = mamori();
+        command
+            .arg("gateway")
+            .args(["--listen", &format!("127.0.0.1:{smtp_port}")])
+            .args(["--next-hop", &format!("127.0.0.1:{sink_port}")])
+            .args(["--accept-domain", "city.example.lg.jp"])
+            .arg("--data")
+            .arg(&data)
+            .args(["--min-free-mb", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let mut gateway = ChildGuard::spawn("mamori gateway", command);
+        wait_for_port(smtp_port, &mut gateway);
+        (server, Some(gateway))
+    } else {
+        let args = ["--gateway-config", config.to_str().unwrap()];
+        (Server::start(&data, &args), None)
+    };
     smtp_send(smtp_port, "kacho@city.example.lg.jp", PLAIN);
     smtp_send(smtp_port, "kacho@city.example.lg.jp", MESSAGE);
     let deadline = Instant::now() + Duration::from_secs(120);
