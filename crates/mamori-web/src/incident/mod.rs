@@ -1,7 +1,9 @@
 //! 情報セキュリティインシデント (seed §6(7)): a report anyone signed in may make, reaching the
 //! CSIRT and the unit's 管理者; the CSIRT's triage (severity, category from the threats,
 //! personal data, owner, assets), the typed timeline, and the external notifications with their
-//! deadlines as data, overdue ones flagged.
+//! deadlines as data, overdue ones flagged; its 対応タスク with owners, its 教訓 once closed and
+//! the reviews citing it; and the インシデント候補 the gateway and the monitor raise, opened as
+//! incidents or dismissed with a reason.
 
 mod api;
 mod ops;
