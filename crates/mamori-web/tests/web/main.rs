@@ -1595,7 +1595,43 @@ async fn garbage_input_answers_a_localised_4xx() {
     let long_name = "名".repeat(100_000);
     let person_roles = format!("/people/{person_a2}/roles");
     let disabled = format!("/accounts/{}/disabled", fx.user(Who::NoRole));
+    let tasks = format!("/incidents/{}/tasks", fx.incident);
+    let lessons = format!("/incidents/{}/lessons", fx.incident_closed);
+    let dismiss = format!("/incident-candidates/{}/dismiss", fx.candidate_dismiss[0]);
+    let open = format!("/incident-candidates/{}/open", fx.candidate_open[0]);
+    let cite = format!("/reviews/{}/incidents", fx.review);
+    let person_a1 = fx.person_a1.to_string();
+    let open_incident = fx.incident.to_string();
     let form_cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (&tasks, vec![("title", "作業")]),
+        (&tasks, vec![("title", ""), ("owner", &person_a1)]),
+        (&tasks, vec![("title", "作業"), ("owner", "-1")]),
+        (&tasks, vec![("title", "作業"), ("owner", "abc")]),
+        (&tasks, vec![("title", "作業"), ("owner", "99999999")]),
+        (
+            &tasks,
+            vec![
+                ("title", "作業"),
+                ("owner", &person_a1),
+                ("due_on", "2026-02-30"),
+            ],
+        ),
+        (
+            &tasks,
+            vec![("title", "invoice\u{202E}fdp.exe"), ("owner", &person_a1)],
+        ),
+        (&lessons, vec![("lessons", "")]),
+        (&lessons, vec![("lessons", "教訓\u{0}")]),
+        (&lessons, vec![("lessons", &long_name)]),
+        (&dismiss, vec![("reason", " ")]),
+        (&dismiss, vec![]),
+        (&open, vec![("title", &long_name)]),
+        (&open, vec![("title", "山田\u{1b}[31m")]),
+        (&cite, vec![]),
+        (&cite, vec![("incidents", "x")]),
+        (&cite, vec![("incidents", "-3")]),
+        (&cite, vec![("incident-abc", "1")]),
+        (&cite, vec![("incidents", &open_incident)]),
         ("/people", vec![]),
         ("/people", vec![("name", ""), ("unit_id", &unit_a1)]),
         ("/people", vec![("name", &long_name), ("unit_id", &unit_a1)]),
