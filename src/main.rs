@@ -573,6 +573,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         (worker, purge)
     });
     tokio::spawn(policy_cmd::bring_into_force(state.store.clone()));
+    // インシデント候補 from the quarantine of this data folder, whether the gateway runs here or
+    // as its own process on the folder.
+    let candidates = tokio::spawn(mamori_release::candidate_job(
+        state.store.clone(),
+        args.data.data.clone(),
+        stop_releases.subscribe(),
+    ));
     let mailer = notices.map(|config| {
         tokio::spawn(mamori_notice::mailer(
             state.store.clone(),
@@ -614,6 +621,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         tracing::error!(%error, "monitor");
     }
+    let _ = candidates.await;
     if let Some((gateway, _)) = gateway {
         gateway.stop().await;
     }

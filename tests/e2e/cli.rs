@@ -384,13 +384,52 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
         "SELECT state || ' ' || CAST(emergency AS TEXT) FROM measure_exceptions ORDER BY id",
     );
     assert_eq!(exceptions, ["approved 0", "emergency 1"]);
-    // Two incidents triaged by the CSIRT, one with residents' data.
+    // Three incidents triaged by the CSIRT, one with residents' data.
     let incidents = column(
         &data,
         "SELECT i.severity || ' ' || CAST(i.personal_data AS TEXT) || ' ' || u.username \
          FROM incidents i JOIN users u ON u.person_id = i.owner_id ORDER BY i.id",
     );
-    assert_eq!(incidents, ["medium 1 tanaka", "high 0 tanaka"]);
+    assert_eq!(
+        incidents,
+        ["medium 1 tanaka", "high 0 tanaka", "low 0 tanaka"]
+    );
+    // The mis-sent mail's two tasks, the reporter's overdue; the lost USB memory closed with
+    // its lessons and cited by the CISO's review.
+    let tasks = column(
+        &data,
+        "SELECT p.name || ' ' || CASE WHEN t.due_on < date('now', '+9 hours') THEN 'overdue' \
+         ELSE 'due' END || ' ' || CASE WHEN t.done_at IS NULL THEN 'open' ELSE 'done' END \
+         FROM incident_tasks t JOIN people p ON p.id = t.owner_id ORDER BY t.id",
+    );
+    assert_eq!(tasks, ["山本 大輔 overdue open", "田中 美咲 due open"]);
+    let cited = column(
+        &data,
+        "SELECT i.title || ' ' || CAST(i.closed_at IS NOT NULL AS TEXT) || ' ' || \
+         CAST(i.lessons IS NOT NULL AS TEXT) || ' ' || r.title FROM policy_review_inputs x \
+         JOIN incidents i ON i.id = x.ref_id JOIN policy_reviews r ON r.id = x.review_id \
+         WHERE x.kind = 'incident'",
+    );
+    assert_eq!(
+        cited,
+        [
+            "USBメモリの紛失 (A USB memory lost) 1 1 情報セキュリティ対策の見直し（上半期） \
+             (Review of the security measures (first half))"
+        ]
+    );
+    // The gateway's candidates: one open, one dismissed with its reason.
+    let candidates = column(
+        &data,
+        "SELECT source || ' ' || state || ' ' || reference || ' ' || \
+         CAST(COALESCE(reason, '') != '' AS TEXT) FROM incident_candidates ORDER BY id",
+    );
+    assert_eq!(
+        candidates,
+        [
+            "gateway open q-7c1e9a40d2b35f68 0",
+            "gateway dismissed q-2b8d5f0e91a4c637 1"
+        ]
+    );
     // Three contracts — checked in the spring and ending soon, never checked, and the one of
     // the contractor account `hasegawa` — and two 指定管理 agreements, one never checked.
     let agreements = column(

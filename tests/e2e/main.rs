@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod contracts_walk;
 mod gateway_crash;
+mod incident_candidate_walk;
 mod incident_walk;
 mod inspection_walk;
 mod monitor_walk;

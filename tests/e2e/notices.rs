@@ -264,6 +264,20 @@ fn notices_wait_for_a_relay_that_is_down_then_reach_their_people_in_japanese() {
     assert_eq!(mine.status, 200, "{}", mine.body);
     let mine: serde_json::Value = serde_json::from_str(&mine.body).expect("JSON");
     assert_eq!(mine["digest_opt_out"], true, "{mine}");
+    // The day's sweep reminded them of the demo's overdue incident task they own.
+    assert!(
+        mine["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .any(|n| {
+                n["kind"] == "incident_task_overdue"
+                    && n["link"]
+                        .as_str()
+                        .is_some_and(|l| l.starts_with("/incidents/"))
+            }),
+        "{mine}"
+    );
     let bad = exchange_put(
         server.addr,
         "/api/v1/notices/digest",

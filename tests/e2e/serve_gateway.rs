@@ -4,10 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, Start, free_port, get, modes_under, run, text};
+use crate::support::{
+    ChildGuard, Server, Start, free_port, get, mamori, modes_under, post_json, run, text,
+    wait_for_port,
+};
 
 const MESSAGE: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.jp\r\n\
     Subject: invoice\r\nMessage-ID: <inv@internet.example>\r\nMIME-Version: 1.0\r\n\
@@ -225,6 +229,154 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
         "{}",
         metrics.body
     );
+}
+
+/// A plain message, which the gateway passes with nothing held.
+const PLAIN: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.jp\r\n\
+    Subject: hello\r\nMessage-ID: <hello@internet.example>\r\nMIME-Version: 1.0\r\n\
+    Content-Type: text/plain; charset=UTF-8\r\n\r\nsee you tomorrow\r\n";
+
+/// インシデント候補: the real gateway holds an executable; `serve` reads its quarantine's index
+/// and raises one candidate for that message (none for a plain one), which the API lists and
+/// the CSIRT's side opens as an incident that keeps the link. The gateway runs in `serve`.
+#[test]
+fn a_message_held_for_an_executable_becomes_an_incident_candidate() {
+    candidate_from_the_gateway(false);
+}
+
+/// The same with the gateway as its own `mamori gateway` process on `serve`'s data folder.
+#[test]
+fn a_separate_gateway_on_the_data_folder_raises_its_candidate_too() {
+    candidate_from_the_gateway(true);
+}
+
+fn candidate_from_the_gateway(separate: bool) {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let (sink_port, got) = sink();
+    let smtp_port = free_port();
+    let config = root.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{smtp_port}\"\nnext_hop = \"127.0.0.1:{sink_port}\"\n\
+             accept_domains = [\"city.example.lg.jp\"]\nhostname = \"gw.test\"\n"
+        ),
+    )
+    .unwrap();
+    let (mut server, _gateway) = if separate {
+        let server = Server::start(&data, &[]);
+        let mut command = mamori();
+        command
+            .arg("gateway")
+            .args(["--listen", &format!("127.0.0.1:{smtp_port}")])
+            .args(["--next-hop", &format!("127.0.0.1:{sink_port}")])
+            .args(["--accept-domain", "city.example.lg.jp"])
+            .arg("--data")
+            .arg(&data)
+            .args(["--min-free-mb", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let mut gateway = ChildGuard::spawn("mamori gateway", command);
+        wait_for_port(smtp_port, &mut gateway);
+        (server, Some(gateway))
+    } else {
+        let args = ["--gateway-config", config.to_str().unwrap()];
+        (Server::start(&data, &args), None)
+    };
+    smtp_send(smtp_port, "kacho@city.example.lg.jp", PLAIN);
+    smtp_send(smtp_port, "kacho@city.example.lg.jp", MESSAGE);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let delivered = loop {
+        let got = got.lock().unwrap();
+        if let Some(held) = got.iter().map(|m| text(m)).find(|m| m.contains("invoice"))
+            && got.len() == 2
+        {
+            break held;
+        }
+        drop(got);
+        server.assert_running();
+        assert!(
+            Instant::now() < deadline,
+            "the sink did not get both messages"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let body = delivered.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let notice = text(&base64_decode(body));
+    let part = notice
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("隔離ID (quarantine id): "))
+        .unwrap_or_else(|| panic!("no quarantine id in {notice}"))
+        .to_owned();
+    let entry = part
+        .rsplit_once("-p")
+        .map(|(m, _)| m)
+        .unwrap_or(&part)
+        .to_owned();
+
+    server.change_admin_password();
+    let token = run(
+        &[
+            "token",
+            "create",
+            "--data",
+            data.to_str().unwrap(),
+            "--username",
+            "admin",
+        ],
+        "",
+    );
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let bearer = format!("Bearer {}", text(&token.stdout).trim());
+    let auth = [("Authorization", bearer.as_str())];
+    // `serve` reads the index every few seconds.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let candidates: serde_json::Value = loop {
+        let list = get(server.addr, "/api/v1/incident-candidates", &auth);
+        assert_eq!(list.status, 200, "{}", list.body);
+        let list: serde_json::Value = serde_json::from_str(&list.body).expect("JSON");
+        if !list.as_array().expect("a list").is_empty() {
+            break list;
+        }
+        server.assert_running();
+        assert!(Instant::now() < deadline, "no candidate was raised");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    // One for the executable, none for the plain message, however often the index is read.
+    std::thread::sleep(Duration::from_secs(12));
+    let again = get(server.addr, "/api/v1/incident-candidates", &auth);
+    let again: serde_json::Value = serde_json::from_str(&again.body).expect("JSON");
+    assert_eq!(again, candidates);
+    let list = candidates.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{candidates}");
+    let candidate = &list[0];
+    assert_eq!(candidate["source"], "gateway");
+    assert_eq!(candidate["state"], "open");
+    assert_eq!(candidate["reference"], entry.as_str(), "{candidate}");
+    let summary = candidate["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("executable")
+            && summary.contains("sender@internet.example")
+            && summary.contains("invoice"),
+        "{summary}"
+    );
+    let metrics = get(server.addr, "/metrics", &[]);
+    assert!(
+        metrics.body.contains("mamori_incident_candidates_open 1"),
+        "{}",
+        metrics.body
+    );
+    let opened = post_json(
+        server.addr,
+        &format!("/api/v1/incident-candidates/{}/open", candidate["id"]),
+        &auth,
+        "{}",
+    );
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let opened: serde_json::Value = serde_json::from_str(&opened.body).expect("JSON");
+    assert_eq!(opened["raised_from"]["reference"], entry.as_str());
 }
 
 /// Under umask 022, what the gateway writes is still its owner's alone: the spool's and the

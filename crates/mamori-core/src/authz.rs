@@ -968,16 +968,19 @@ impl Permission for ViewContactChain {
     }
 }
 
-/// Where an incident sits: the unit it was reported from, and who reported it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an incident sits: the unit it was reported from, who reported it, and the owners of
+/// its tasks (対応タスク).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentPlace {
     pub org: Option<OrgId>,
     pub unit: Option<UnitId>,
     pub reporter: PersonId,
+    pub task_owners: Vec<PersonId>,
 }
 
-/// インシデントを読む: the CSIRT and the administrators, the reporter, and the 管理者 and 責任者
-/// over the unit it was reported from (the first in the reporting chain).
+/// インシデントを読む: the CSIRT and the administrators, the reporter, the 管理者 and 責任者
+/// over the unit it was reported from (the first in the reporting chain), and whoever owns one
+/// of its tasks.
 pub struct ViewIncident;
 impl Permission for ViewIncident {
     type Target = IncidentPlace;
@@ -987,6 +990,44 @@ impl Permission for ViewIncident {
             || TriageIncident::allows(actor, place)
             || actor.manager_of(place.unit)
             || actor.officer_of(place.org)
+            || place.task_owners.contains(&actor.person_id)
+    }
+}
+
+/// One task of an incident: where the incident sits and who owns the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentTaskPlace {
+    pub incident: IncidentPlace,
+    pub owner: PersonId,
+}
+
+/// 対応タスクを完了にする: the task's owner, or those who triage incidents.
+pub struct CompleteIncidentTask;
+impl Permission for CompleteIncidentTask {
+    type Target = IncidentTaskPlace;
+    const NAME: &'static str = "incident.task.complete";
+    fn allows(actor: &Actor, place: &IncidentTaskPlace) -> bool {
+        place.owner == actor.person_id || TriageIncident::allows(actor, &place.incident)
+    }
+}
+
+/// インシデント候補を読む (what the gateway and the monitor raised): whoever triages incidents.
+pub struct ViewIncidentCandidates;
+impl Permission for ViewIncidentCandidates {
+    type Target = ();
+    const NAME: &'static str = "incident.candidate.read";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.is_administrator() || actor.has_global(&[Role::Csirt])
+    }
+}
+
+/// インシデント候補を判断する (open an incident from it, or dismiss it): the CSIRT and the CISO.
+pub struct DecideIncidentCandidate;
+impl Permission for DecideIncidentCandidate {
+    type Target = ();
+    const NAME: &'static str = "incident.candidate.decide";
+    fn allows(actor: &Actor, _: &()) -> bool {
+        actor.has_global(&[Role::Csirt, Role::Ciso])
     }
 }
 
@@ -1982,6 +2023,7 @@ mod tests {
             org: Some(OrgId(1)),
             unit: Some(UnitId(11)),
             reporter: PersonId(9),
+            task_owners: vec![PersonId(12)],
         };
         let reporter = actor(9, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
         let colleague = actor(10, Some(11), &[(Role::Staff, Scope::Unit(UnitId(11)))]);
@@ -1998,6 +2040,28 @@ mod tests {
         assert!(authorize::<TriageIncident>(&csirt, &place).is_ok());
         assert!(authorize::<TriageIncident>(&manager, &place).is_err());
         assert!(authorize::<ReportIncident>(&colleague, &()).is_ok());
+        // A task's owner sees the incident and completes their own task, nobody else's.
+        let owner = actor(12, Some(13), &[(Role::Staff, Scope::Unit(UnitId(13)))]);
+        assert!(authorize::<ViewIncident>(&owner, &place).is_ok());
+        let task = |owner: i64| IncidentTaskPlace {
+            incident: place.clone(),
+            owner: PersonId(owner),
+        };
+        assert!(authorize::<CompleteIncidentTask>(&owner, &task(12)).is_ok());
+        assert!(authorize::<CompleteIncidentTask>(&owner, &task(9)).is_err());
+        assert!(authorize::<CompleteIncidentTask>(&manager, &task(12)).is_err());
+        assert!(authorize::<CompleteIncidentTask>(&csirt, &task(12)).is_ok());
+        // Candidates: read by those who triage, decided by the CSIRT and the CISO.
+        let ciso = actor(1, None, &[(Role::Ciso, Scope::Global)]);
+        let director = actor(2, None, &[(Role::SecurityDirector, Scope::Global)]);
+        for reader in [&csirt, &ciso, &director] {
+            assert!(authorize::<ViewIncidentCandidates>(reader, &()).is_ok());
+        }
+        assert!(authorize::<ViewIncidentCandidates>(&manager, &()).is_err());
+        assert!(authorize::<DecideIncidentCandidate>(&csirt, &()).is_ok());
+        assert!(authorize::<DecideIncidentCandidate>(&ciso, &()).is_ok());
+        assert!(authorize::<DecideIncidentCandidate>(&director, &()).is_err());
+        assert!(authorize::<DecideIncidentCandidate>(&manager, &()).is_err());
     }
 
     #[test]

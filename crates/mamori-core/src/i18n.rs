@@ -728,6 +728,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Information security audit {year}",
     ),
     (
+        "cli.demo.candidate_dismissed",
+        "取引先の正規の見積書。送信元に電話で確認した。",
+        "A genuine quotation from a partner, confirmed with the sender by phone.",
+    ),
+    (
         "cli.demo.catalogue_missing",
         "組み込みの対策項目集がありません",
         "the built-in catalogue is missing",
@@ -788,6 +793,21 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "An attachment of a targeted mail opened",
     ),
     (
+        "cli.demo.incident_usb",
+        "会議資料を保存したUSBメモリを庁外で紛失した。資料は公開済みのものだけだった。",
+        "A USB memory with meeting papers was lost outside the office. The papers were already public.",
+    ),
+    (
+        "cli.demo.incident_usb_lessons",
+        "持出しは暗号化USBメモリに限り、持出し簿に記録する。",
+        "Only encrypted USB memories leave the office, and each is entered in the take-out log.",
+    ),
+    (
+        "cli.demo.incident_usb_title",
+        "USBメモリの紛失",
+        "A USB memory lost",
+    ),
+    (
         "cli.demo.inspection_gap",
         "手順書が未整備のため、来年度までに整備する。",
         "The procedure is not yet written; it will be by next year.",
@@ -813,6 +833,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "the demo's policy documents cannot be made",
     ),
     (
+        "cli.demo.review_decisions",
+        "記録媒体の持出し手順を対策基準に加える。",
+        "Add the take-out procedure for media to the standards.",
+    ),
+    (
+        "cli.demo.review_title",
+        "情報セキュリティ対策の見直し（上半期）",
+        "Review of the security measures (first half)",
+    ),
+    (
         "cli.demo.risk_accepted",
         "後継システムへの移行（来年度）まで、監視を強化して受容する",
         "borne with closer monitoring until the successor system replaces it next year",
@@ -821,6 +851,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "cli.demo.signed_off",
         "回答内容を確認した。",
         "The answers were checked.",
+    ),
+    (
+        "cli.demo.task_apology",
+        "誤送信の対象となった受給者へのおわびと説明",
+        "Apologise to and inform the recipients whose data was sent",
+    ),
+    (
+        "cli.demo.task_rules",
+        "外部宛てメールの送信前確認の手順を見直す",
+        "Review the check before mail goes to outside addresses",
     ),
     (
         "cli.demo.third_parties",
@@ -1645,14 +1685,39 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "The finding names a unit or measure that does not exist.",
     ),
     (
+        "conflict.incident.candidate_decided",
+        "このインシデント候補は判断済みです。",
+        "The incident candidate was decided already.",
+    ),
+    (
+        "conflict.incident.candidate_reason_missing",
+        "見送る理由を入力してください。",
+        "Give the reason for dismissing it.",
+    ),
+    (
         "conflict.incident.closed",
         "このインシデントは終結しています。記録のみ追加できます。",
         "This incident is closed; only notes may be added.",
     ),
     (
+        "conflict.incident.open",
+        "教訓は、インシデントを終結してから記録します。",
+        "Lessons learned are recorded once the incident is closed.",
+    ),
+    (
         "conflict.incident.scope_missing",
         "インシデントの資産・脅威・担当者が存在しません。",
         "The incident names an asset, threat or owner that does not exist.",
+    ),
+    (
+        "conflict.incident.task_done",
+        "この対応タスクは完了しています。",
+        "The task is done already.",
+    ),
+    (
+        "conflict.incident.task_not_theirs",
+        "対応タスクを完了にできるのは、担当者とインシデント対応者だけです。",
+        "Only the task's owner, or those who handle incidents, can mark it done.",
     ),
     (
         "conflict.inspection.incomplete",
@@ -1788,6 +1853,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "conflict.release.self_approval",
         "自分が申請した解除を自分で承認することはできません。",
         "You cannot approve a release you asked for yourself.",
+    ),
+    (
+        "conflict.review.incident_open",
+        "見直しで取り上げられるのは、終結したインシデントだけです。",
+        "A review cites incidents once they are closed.",
     ),
     (
         "conflict.review.input_missing",
@@ -2346,6 +2416,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.kind", "種別", "Kind"),
     ("field.language", "言語", "Language"),
     ("field.last_reviewed_on", "前回の点検日", "Last reviewed"),
+    ("field.lessons", "教訓", "Lessons learned"),
     ("field.level", "リスクレベル", "Level"),
     ("field.level_name", "段階の名称", "Level name"),
     ("field.levels", "分類の段階", "Levels"),
@@ -2559,6 +2630,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Exceptions to decide",
     ),
     (
+        "home.incident_candidates",
+        "判断を待っているインシデント候補",
+        "Incident candidates to decide on",
+    ),
+    (
+        "home.incident_tasks",
+        "担当しているインシデントの対応タスク",
+        "Incident tasks you own",
+    ),
+    (
         "home.incidents",
         "判断待ちのインシデント報告",
         "Incident reports to triage",
@@ -2585,8 +2666,51 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("home.training", "期限の近い研修", "Training due"),
     ("home.waiting", "あなたの対応待ち", "Waiting for you"),
     ("home.welcome", "ようこそ", "Welcome"),
+    (
+        "incident.candidate.source.gateway",
+        "無害化ゲートウェイ",
+        "Sanitising gateway",
+    ),
+    ("incident.candidate.source.monitor", "監視", "Monitor"),
+    ("incident.candidate.state.dismissed", "見送り", "Dismissed"),
+    ("incident.candidate.state.open", "未判断", "Open"),
+    (
+        "incident.candidate.state.opened",
+        "インシデント化",
+        "Opened as an incident",
+    ),
+    ("incident.candidate_dismiss", "見送る", "Dismiss"),
+    (
+        "incident.candidate_open",
+        "インシデントとして開く",
+        "Open an incident",
+    ),
+    ("incident.candidate_raised", "検知日時", "Raised"),
+    ("incident.candidate_source", "検知元", "Source"),
+    ("incident.candidate_state", "状態", "State"),
+    ("incident.candidate_summary", "概要", "Summary"),
+    (
+        "incident.candidates",
+        "インシデント候補",
+        "Incident candidates",
+    ),
+    (
+        "incident.candidates_about",
+        "ゲートウェイと監視が検知した、インシデントの可能性がある事象です。インシデントとして開くか、理由を付けて見送ります。",
+        "What the gateway and the monitor detected that may be an incident: open an incident from it, or dismiss it with a reason.",
+    ),
+    (
+        "incident.candidates_none",
+        "インシデント候補はありません。",
+        "No incident candidates.",
+    ),
     ("incident.category", "分類(脅威)", "Category (threat)"),
     ("incident.chain", "報告経路", "Reporting chain"),
+    (
+        "incident.cited_by",
+        "このインシデントを取り上げた見直し",
+        "Reviews citing this incident",
+    ),
     ("incident.closed", "終結", "Closed"),
     ("incident.contacts", "緊急連絡網", "Emergency contacts"),
     ("incident.contacts_global", "全体", "Whole organisation"),
@@ -2612,6 +2736,17 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Give it if you noticed before this report: the deadlines of the external notifications count from it.",
     ),
     ("incident.due", "期限", "Due"),
+    ("incident.lessons", "教訓", "Lessons learned"),
+    (
+        "incident.lessons_after_closing",
+        "教訓は終結後に記録します。",
+        "Lessons are recorded after the incident is closed.",
+    ),
+    (
+        "incident.lessons_none",
+        "教訓はまだ記録されていません。",
+        "No lessons recorded yet.",
+    ),
     ("incident.no", "なし", "No"),
     (
         "incident.none",
@@ -2645,6 +2780,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Personal data involved",
     ),
     (
+        "incident.raised_from",
+        "インシデント候補 #{n} から開かれました",
+        "Raised from incident candidate #{n}",
+    ),
+    (
         "incident.report",
         "インシデントを報告する",
         "Report an incident",
@@ -2665,6 +2805,18 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("incident.step.notified", "外部へ報告", "Notified"),
     ("incident.step.recovered", "復旧", "Recovered"),
     ("incident.step.reported", "報告", "Reported"),
+    ("incident.task", "タスク", "Task"),
+    ("incident.task_done", "完了", "Done"),
+    ("incident.task_due", "期限", "Due"),
+    ("incident.task_mark_done", "完了にする", "Mark done"),
+    ("incident.task_overdue", "期限切れ", "Overdue"),
+    ("incident.task_owner", "担当者", "Owner"),
+    ("incident.tasks", "対応タスク", "Tasks"),
+    (
+        "incident.tasks_none",
+        "対応タスクはありません。",
+        "No tasks.",
+    ),
     ("incident.timeline", "経過", "Timeline"),
     ("incident.title", "インシデント", "Incidents"),
     ("incident.triage", "トリアージ", "Triage"),
@@ -2932,6 +3084,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "notice.kind.incident_reported",
         "インシデントが報告されました: {title}",
         "An incident was reported: {title}",
+    ),
+    (
+        "notice.kind.incident_task_overdue",
+        "インシデントの対応タスクが期限を過ぎています: {title}",
+        "An incident task is overdue: {title}",
     ),
     (
         "notice.kind.notification_overdue",
@@ -3385,6 +3542,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "作業場所・持出しの制限",
         "Work location and taking-out restricted",
     ),
+    (
+        "review.cite_incidents",
+        "終結したインシデントを取り上げる",
+        "Cite closed incidents",
+    ),
     ("review.create", "見直しを記録する", "Record a review"),
     ("review.decisions", "決定事項", "Decisions"),
     (
@@ -3393,6 +3555,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "Changes in the environment",
     ),
     ("review.held_on", "実施日", "Held on"),
+    (
+        "review.incidents",
+        "取り上げたインシデント",
+        "Incidents cited",
+    ),
     ("review.input.audit", "監査", "Audit"),
     ("review.input.incident", "インシデント", "Incident"),
     ("review.input.inspection", "自己点検", "Self-inspection"),

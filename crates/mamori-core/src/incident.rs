@@ -215,6 +215,99 @@ pub fn parse_people(raw: Option<i64>) -> Result<i64, FieldError> {
     }
 }
 
+/// Where an インシデント候補 (incident candidate) came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CandidateSource {
+    /// The 無害化 gateway: a message held for malware-like content; the reference is the
+    /// quarantine entry's id.
+    Gateway,
+    /// The segment monitor: an alert; the reference is the alert's id.
+    Monitor,
+}
+
+impl CandidateSource {
+    pub const ALL: [CandidateSource; 2] = [CandidateSource::Gateway, CandidateSource::Monitor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateSource::Gateway => "gateway",
+            CandidateSource::Monitor => "monitor",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CandidateSource::Gateway => "incident.candidate.source.gateway",
+            CandidateSource::Monitor => "incident.candidate.source.monitor",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+}
+
+/// Where a candidate stands: open until the CSIRT opens an incident from it or dismisses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CandidateState {
+    Open,
+    /// An incident was opened from it.
+    Opened,
+    /// Dismissed, with a reason.
+    Dismissed,
+}
+
+impl CandidateState {
+    pub const ALL: [CandidateState; 3] = [
+        CandidateState::Open,
+        CandidateState::Opened,
+        CandidateState::Dismissed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateState::Open => "open",
+            CandidateState::Opened => "opened",
+            CandidateState::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CandidateState::Open => "incident.candidate.state.open",
+            CandidateState::Opened => "incident.candidate.state.opened",
+            CandidateState::Dismissed => "incident.candidate.state.dismissed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+}
+
+/// A source's reference as kept: trimmed, 1 to 200 characters, no control characters.
+pub fn parse_reference(raw: &str) -> Result<String, FieldError> {
+    Name::parse("reference", raw).map(|n| n.as_str().to_owned())
+}
+
+/// Why a candidate is dismissed: required, a note's rules otherwise.
+pub fn parse_dismissal(raw: &str) -> Result<String, FieldError> {
+    let reason = parse_note("reason", raw)?;
+    if reason.is_empty() {
+        return Err(FieldError::new("reason", FieldErrorKind::Required));
+    }
+    Ok(reason)
+}
+
+/// 教訓 (lessons learned) as typed: required, a note's rules otherwise.
+pub fn parse_lessons(raw: &str) -> Result<String, FieldError> {
+    let lessons = parse_note("lessons", raw)?;
+    if lessons.is_empty() {
+        return Err(FieldError::new("lessons", FieldErrorKind::Required));
+    }
+    Ok(lessons)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +375,31 @@ mod tests {
         for step in Step::ALL {
             assert_eq!(Step::parse(step.as_str()), Some(step));
         }
+    }
+
+    #[test]
+    fn candidates_name_their_source_and_state_and_a_dismissal_says_why() {
+        for source in CandidateSource::ALL {
+            assert_eq!(CandidateSource::parse(source.as_str()), Some(source));
+        }
+        for state in CandidateState::ALL {
+            assert_eq!(CandidateState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(CandidateSource::parse("mail"), None);
+        assert_eq!(parse_reference(" q-1 ").unwrap(), "q-1");
+        assert!(parse_reference("").is_err());
+        assert!(parse_reference("a\nb").is_err());
+        assert!(parse_reference(&"x".repeat(201)).is_err());
+        assert_eq!(
+            parse_dismissal("  ").unwrap_err().kind,
+            FieldErrorKind::Required
+        );
+        assert_eq!(
+            parse_dismissal("a\u{0}").unwrap_err().kind,
+            FieldErrorKind::ControlCharacter
+        );
+        assert_eq!(parse_dismissal(" 誤検知 ").unwrap(), "誤検知");
+        assert_eq!(parse_lessons("").unwrap_err().field, "lessons");
+        assert_eq!(parse_lessons("手順を見直す").unwrap(), "手順を見直す");
     }
 }

@@ -25,10 +25,12 @@ pub enum NoticeKind {
     VersionInReview,
     /// 研修の受講期限: an assignment due within two weeks or overdue, to the person assigned.
     TrainingDue,
+    /// 対応タスクの期限切れ: an open incident's task past its due date, to its owner.
+    IncidentTaskOverdue,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 8] = [
         NoticeKind::IncidentReported,
         NoticeKind::NotificationOverdue,
         NoticeKind::ExceptionRequested,
@@ -36,6 +38,7 @@ impl NoticeKind {
         NoticeKind::ActionOverdue,
         NoticeKind::VersionInReview,
         NoticeKind::TrainingDue,
+        NoticeKind::IncidentTaskOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl NoticeKind {
             NoticeKind::ActionOverdue => "action_overdue",
             NoticeKind::VersionInReview => "version_in_review",
             NoticeKind::TrainingDue => "training_due",
+            NoticeKind::IncidentTaskOverdue => "incident_task_overdue",
         }
     }
 

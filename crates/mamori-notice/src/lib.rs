@@ -264,6 +264,18 @@ pub async fn sweep(
             format!("/incidents/{}", incident.id.0),
         );
     }
+    for task in store.open_incident_tasks().await? {
+        if task.overdue(today) {
+            let due = task.due_on.map(|d| d.to_string()).unwrap_or_default();
+            tell(
+                vec![task.owner],
+                NoticeKind::IncidentTaskOverdue,
+                task.id,
+                format!("{} ({due}) — {}", task.title, task.incident_title),
+                format!("/incidents/{}", task.incident.0),
+            );
+        }
+    }
     for exception in store.measure_exceptions().await? {
         if expired(exception.state, exception.until, today) {
             let people = store

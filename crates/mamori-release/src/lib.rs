@@ -8,6 +8,10 @@
 //! is the one place where the store and the SMTP side meet, so the web crate needs neither the
 //! gateway nor its mail stack.
 
+pub mod candidates;
+
+pub use candidates::{CANDIDATE_EVERY, MALWARE_LIKE_REASONS, candidate_job};
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

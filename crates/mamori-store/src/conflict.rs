@@ -187,10 +187,22 @@ conflicts! {
     ReviewInputMissing => "review.input_missing",
     /// A review names a policy version that does not exist.
     ReviewVersionMissing => "review.version_missing",
+    /// A review cites incidents once they are closed.
+    ReviewIncidentOpen => "review.incident_open",
     /// An incident names an asset, threat or owner that does not exist.
     IncidentScopeMissing => "incident.scope_missing",
     /// The incident is closed: it takes notes only.
     IncidentClosed => "incident.closed",
+    /// The task is done already.
+    IncidentTaskDone => "incident.task_done",
+    /// Only the task's owner, or those who triage incidents, mark a task done.
+    IncidentTaskNotTheirs => "incident.task_not_theirs",
+    /// Lessons learned are recorded once the incident is closed.
+    IncidentOpen => "incident.open",
+    /// The candidate was decided already (an incident opened from it, or dismissed).
+    IncidentCandidateDecided => "incident.candidate_decided",
+    /// A candidate is dismissed with a reason.
+    IncidentCandidateReasonMissing => "incident.candidate_reason_missing",
 
     // Third parties
     /// An agreement names a unit, contractor, asset, policy document or person that does not

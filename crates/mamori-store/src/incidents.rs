@@ -1,8 +1,10 @@
 //! 情報セキュリティインシデント: reports, the CSIRT's triage, the assets concerned and the typed
 //! timeline.
 
-use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
-use mamori_core::incident::Step;
+use mamori_core::authz::{
+    CompleteIncidentTask, DecideIncidentCandidate, Granted, ReportIncident, TriageIncident,
+};
+use mamori_core::incident::{CandidateSource, CandidateState, Step};
 use mamori_core::risk::{Level, ThreatCategory};
 use mamori_core::{OrgId, PersonId, Role, UnitId};
 
@@ -62,6 +64,65 @@ pub struct IncidentAsset {
     pub class: String,
 }
 
+/// 対応タスク: a task of an incident with its owner and optional due date; done once, by whom
+/// and when kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentTask {
+    pub id: i64,
+    pub incident: IncidentId,
+    pub incident_title: String,
+    pub title: String,
+    pub owner: PersonId,
+    pub owner_name: String,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub created_at: i64,
+    pub done_at: Option<i64>,
+    pub done_by_name: Option<String>,
+}
+
+impl IncidentTask {
+    /// Not done and its due date has passed.
+    pub fn overdue(&self, today: chrono::NaiveDate) -> bool {
+        self.done_at.is_none() && self.due_on.is_some_and(|d| d < today)
+    }
+}
+
+/// A task as given: its title checked by core, an owner from the people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncidentTask {
+    pub title: String,
+    pub owner: PersonId,
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// インシデント候補: something the gateway or the monitor raised for the CSIRT to decide on,
+/// kept once per (source, reference), with the incident it opened or why it was dismissed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentCandidate {
+    pub id: i64,
+    pub source: CandidateSource,
+    /// The quarantine entry's id (gateway), or the alert's id (monitor).
+    pub reference: String,
+    pub summary: String,
+    pub raised_at: i64,
+    pub state: CandidateState,
+    /// The incident it opened.
+    pub incident: Option<IncidentId>,
+    pub incident_title: Option<String>,
+    /// Why it was dismissed.
+    pub reason: Option<String>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+/// The candidate an incident was opened from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedFrom {
+    pub candidate: i64,
+    pub source: CandidateSource,
+    pub reference: String,
+}
+
 /// An incident as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
@@ -86,14 +147,34 @@ pub struct Incident {
     pub closed_at: Option<i64>,
     pub assets: Vec<IncidentAsset>,
     pub events: Vec<IncidentEvent>,
+    /// 対応タスク, in the order they were added.
+    pub tasks: Vec<IncidentTask>,
+    /// 教訓: recorded once it is closed, editable; when and by whom last.
+    pub lessons: Option<String>,
+    pub lessons_at: Option<i64>,
+    pub lessons_by_name: Option<String>,
+    /// The candidate it was opened from, if it was.
+    pub raised_from: Option<RaisedFrom>,
 }
 
 impl Incident {
     pub fn place(&self) -> mamori_core::authz::IncidentPlace {
+        let mut task_owners: Vec<PersonId> = self.tasks.iter().map(|t| t.owner).collect();
+        task_owners.sort_unstable();
+        task_owners.dedup();
         mamori_core::authz::IncidentPlace {
             org: self.org,
             unit: self.unit,
             reporter: self.reporter,
+            task_owners,
+        }
+    }
+
+    /// Where one of its tasks sits, for [`CompleteIncidentTask`].
+    pub fn task_place(&self, task: &IncidentTask) -> mamori_core::authz::IncidentTaskPlace {
+        mamori_core::authz::IncidentTaskPlace {
+            incident: self.place(),
+            owner: task.owner,
         }
     }
 
@@ -172,4 +253,68 @@ pub trait IncidentStore: Send + Sync {
         note: &str,
         origin: &Origin,
     ) -> Result<Incident>;
+    /// Adds a task (対応タスク) to an open or closed incident; an owner who does not exist is
+    /// [`Conflict::IncidentScopeMissing`](crate::Conflict).
+    async fn add_incident_task(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        task: NewIncidentTask,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Marks a task done, keeping who and when. Checked again inside the write whatever the
+    /// grant: the account's person owns the task or the account triages incidents
+    /// ([`Conflict::IncidentTaskNotTheirs`](crate::Conflict)); a task is done once
+    /// ([`Conflict::IncidentTaskDone`](crate::Conflict)). A task of another incident is not found.
+    async fn complete_incident_task(
+        &self,
+        grant: &Granted<CompleteIncidentTask>,
+        id: IncidentId,
+        task: i64,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Records (or rewrites) the lessons learned of a closed incident; an open one is
+    /// [`Conflict::IncidentOpen`](crate::Conflict).
+    async fn record_incident_lessons(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        lessons: &str,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Raises a candidate from a source (the gateway, the monitor), audited as the system's.
+    /// Raising the same (source, reference) again changes nothing and answers `None`, so a
+    /// source may raise what it finds as often as it looks.
+    async fn raise_incident_candidate(
+        &self,
+        source: CandidateSource,
+        reference: &str,
+        summary: &str,
+        origin: &Origin,
+    ) -> Result<Option<IncidentCandidate>>;
+    /// Every candidate: the open ones first, then the newest.
+    async fn incident_candidates(&self) -> Result<Vec<IncidentCandidate>>;
+    async fn incident_candidate(&self, id: i64) -> Result<Option<IncidentCandidate>>;
+    /// Opens an incident from an open candidate in one write: reported by the person of the
+    /// grant's account, detected when the candidate was raised, the candidate marked opened
+    /// with the incident's id. A decided one is [`Conflict::IncidentCandidateDecided`](crate::Conflict).
+    async fn open_incident_from_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        incident: NewIncident,
+        origin: &Origin,
+    ) -> Result<Incident>;
+    /// Dismisses an open candidate with its reason, required
+    /// ([`Conflict::IncidentCandidateReasonMissing`](crate::Conflict)).
+    async fn dismiss_incident_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<IncidentCandidate>;
+    /// The tasks not done of the incidents not closed, by due date (none last), for the home
+    /// page and the daily sweep.
+    async fn open_incident_tasks(&self) -> Result<Vec<IncidentTask>>;
 }

@@ -576,6 +576,15 @@ pub struct NewReview {
     pub inputs: Vec<(ReviewInputKind, i64)>,
 }
 
+/// A closed incident a review cites, with what was learned from it (教訓).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitedIncident {
+    pub id: i64,
+    pub title: String,
+    pub severity: Option<mamori_core::risk::Level>,
+    pub lessons: Option<String>,
+}
+
 /// A 見直し as kept, with its inputs and outcomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyReview {
@@ -585,6 +594,8 @@ pub struct PolicyReview {
     pub environment: String,
     pub decisions: String,
     pub inputs: Vec<ReviewInput>,
+    /// The incidents among its inputs, with their severity and lessons.
+    pub incidents: Vec<CitedIncident>,
     pub versions: Vec<ReviewVersion>,
     pub created_by_name: Option<String>,
     pub created_at: i64,
@@ -620,4 +631,16 @@ pub trait ReviewStore: Send + Sync {
         policy: i64,
         version: i64,
     ) -> Result<Vec<(ReviewId, String)>>;
+    /// Cites closed incidents as inputs of a review (citing one again changes nothing); an
+    /// incident that does not exist is [`Conflict::ReviewInputMissing`](crate::Conflict), one
+    /// not closed [`Conflict::ReviewIncidentOpen`](crate::Conflict).
+    async fn cite_review_incidents(
+        &self,
+        grant: &Granted<ManageReviews>,
+        id: ReviewId,
+        incidents: &[i64],
+        origin: &Origin,
+    ) -> Result<PolicyReview>;
+    /// The reviews that cite an incident, by the day they were held.
+    async fn reviews_citing_incident(&self, incident: i64) -> Result<Vec<(ReviewId, String)>>;
 }

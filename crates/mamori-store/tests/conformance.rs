@@ -386,6 +386,9 @@ conformance!(
     an_exception_is_decided_once_and_never_by_whoever_asked_for_it,
     a_review_keeps_its_inputs_and_refuses_what_does_not_exist,
     an_incident_keeps_its_triage_and_timeline_and_closes_to_notes,
+    an_incidents_tasks_have_owners_and_are_done_once_by_their_owner_or_the_csirt,
+    lessons_follow_closing_and_a_review_cites_closed_incidents_both_ways,
+    a_candidate_is_raised_once_and_opened_or_dismissed_with_its_link_kept,
     agreements_are_checked_verified_and_grant_their_contractors_while_in_force,
     notices_follow_their_cause_and_mails_leave_the_outbox_once,
     a_course_is_assigned_to_its_audience_and_completed_once,
@@ -407,6 +410,10 @@ use assets::*;
 #[path = "conformance/controls.rs"]
 mod controls;
 use controls::*;
+
+#[path = "conformance/incidents.rs"]
+mod incidents;
+use incidents::*;
 
 #[path = "conformance/inspections.rs"]
 mod inspections;

@@ -2,26 +2,77 @@
 
 use std::collections::HashMap;
 
-use mamori_core::authz::{Granted, ReportIncident, TriageIncident};
-use mamori_core::incident::Step;
+use mamori_core::authz::{
+    CompleteIncidentTask, DecideIncidentCandidate, Granted, ReportIncident, TriageIncident,
+};
+use mamori_core::incident::{CandidateSource, CandidateState, Step};
 use mamori_core::notice::NoticeKind;
 use mamori_core::risk::{Level, ThreatCategory};
 use mamori_core::{OrgId, PersonId, Role, UnitId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{SqlStore, Write, opt_id};
+use super::{SqlStore, Write, day, day_of, opt_id};
 use crate::{
-    Audience, Conflict, Contact, Incident, IncidentAsset, IncidentEvent, IncidentId, IncidentStore,
-    NewIncident, Origin, Result, StoreError, Triage,
+    Audience, Conflict, Contact, Incident, IncidentAsset, IncidentCandidate, IncidentEvent,
+    IncidentId, IncidentStore, IncidentTask, NewIncident, NewIncidentTask, Origin, RaisedFrom,
+    Result, StoreError, Triage,
 };
+
+const CANDIDATE_SELECT: &str = "SELECT c.id, c.source, c.reference, c.summary, c.raised_at, \
+     c.state, c.incident_id, i.title AS incident_title, c.reason, u.username AS decided_by_name, \
+     c.decided_at FROM incident_candidates c LEFT JOIN incidents i ON i.id = c.incident_id \
+     LEFT JOIN users u ON u.id = c.decided_by";
+
+fn candidate_from(row: &AnyRow) -> Result<IncidentCandidate> {
+    let source: String = row.try_get("source")?;
+    let state: String = row.try_get("state")?;
+    Ok(IncidentCandidate {
+        id: row.try_get("id")?,
+        source: CandidateSource::parse(&source).ok_or_else(|| decode("candidate source"))?,
+        reference: row.try_get("reference")?,
+        summary: row.try_get("summary")?,
+        raised_at: row.try_get("raised_at")?,
+        state: CandidateState::parse(&state).ok_or_else(|| decode("candidate state"))?,
+        incident: opt_id(row, "incident_id")?.map(IncidentId),
+        incident_title: row.try_get("incident_title")?,
+        reason: row.try_get("reason")?,
+        decided_by_name: row.try_get("decided_by_name")?,
+        decided_at: opt_id(row, "decided_at")?,
+    })
+}
+
+const TASK_SELECT: &str = "SELECT t.id, t.incident_id, i.title AS incident_title, t.title, \
+     t.owner_id, p.name AS owner_name, t.due_on, t.created_at, t.done_at, \
+     u.username AS done_by_name FROM incident_tasks t JOIN incidents i ON i.id = t.incident_id \
+     JOIN people p ON p.id = t.owner_id LEFT JOIN users u ON u.id = t.done_by";
+
+fn task_from(row: &AnyRow) -> Result<IncidentTask> {
+    let due_on: Option<String> = row.try_get("due_on")?;
+    Ok(IncidentTask {
+        id: row.try_get("id")?,
+        incident: IncidentId(row.try_get("incident_id")?),
+        incident_title: row.try_get("incident_title")?,
+        title: row.try_get("title")?,
+        owner: PersonId(row.try_get("owner_id")?),
+        owner_name: row.try_get("owner_name")?,
+        due_on: due_on.map(|d| day_of(&d, "due_on")).transpose()?,
+        created_at: row.try_get("created_at")?,
+        done_at: opt_id(row, "done_at")?,
+        done_by_name: row.try_get("done_by_name")?,
+    })
+}
 
 const INCIDENT_SELECT: &str = "SELECT i.id, i.title, i.description, i.occurred_at, \
      i.detected_at, i.reporter_id, rp.name AS reporter_name, i.unit_id, un.name AS unit_name, \
      un.org_id, i.severity, i.category, i.threat_code, i.personal_data, i.people_count, \
-     i.unauthorised_purpose, i.owner_id, op.name AS owner_name, i.closed_at \
+     i.unauthorised_purpose, i.owner_id, op.name AS owner_name, i.closed_at, i.lessons, \
+     i.lessons_at, lu.username AS lessons_by_name, ic.id AS candidate_id, \
+     ic.source AS candidate_source, ic.reference AS candidate_reference \
      FROM incidents i JOIN people rp ON rp.id = i.reporter_id \
-     LEFT JOIN units un ON un.id = i.unit_id LEFT JOIN people op ON op.id = i.owner_id";
+     LEFT JOIN units un ON un.id = i.unit_id LEFT JOIN people op ON op.id = i.owner_id \
+     LEFT JOIN users lu ON lu.id = i.lessons_by \
+     LEFT JOIN incident_candidates ic ON ic.incident_id = i.id";
 
 fn decode(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(
@@ -58,6 +109,22 @@ fn incident_from(row: &AnyRow) -> Result<Incident> {
         closed_at: opt_id(row, "closed_at")?,
         assets: Vec::new(),
         events: Vec::new(),
+        tasks: Vec::new(),
+        lessons: row.try_get("lessons")?,
+        lessons_at: opt_id(row, "lessons_at")?,
+        lessons_by_name: row.try_get("lessons_by_name")?,
+        raised_from: match opt_id(row, "candidate_id")? {
+            Some(candidate) => {
+                let source: String = row.try_get("candidate_source")?;
+                Some(RaisedFrom {
+                    candidate,
+                    source: CandidateSource::parse(&source)
+                        .ok_or_else(|| decode("candidate source"))?,
+                    reference: row.try_get("candidate_reference")?,
+                })
+            }
+            None => None,
+        },
     })
 }
 
@@ -115,6 +182,15 @@ impl SqlStore {
                 });
             }
         }
+        for row in sqlx::query(&format!("{TASK_SELECT} ORDER BY t.incident_id, t.id"))
+            .fetch_all(&mut *db)
+            .await?
+        {
+            let task = task_from(&row)?;
+            if let Some(&i) = index.get(&task.incident.0) {
+                incidents[i].tasks.push(task);
+            }
+        }
         Ok(incidents)
     }
 
@@ -159,6 +235,52 @@ impl SqlStore {
                 .await?;
         }
         Ok(())
+    }
+
+    /// A new incident reported by the person of account `user`, from their unit, with its
+    /// assets and the first step of its timeline.
+    async fn insert_incident(
+        &self,
+        write: &mut Write,
+        user: i64,
+        incident: &NewIncident,
+    ) -> Result<IncidentId> {
+        let reporter = sqlx::query(
+            "SELECT p.id, p.unit_id FROM users u JOIN people p ON p.id = u.person_id \
+             WHERE u.id = $1",
+        )
+        .bind(user)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO incidents (title, description, occurred_at, detected_at, reporter_id, \
+             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             RETURNING id",
+        )
+        .bind(&incident.title)
+        .bind(&incident.description)
+        .bind(incident.occurred_at)
+        .bind(incident.detected_at.unwrap_or(write.at_ms).min(write.at_ms))
+        .bind(reporter.try_get::<i64, _>("id")?)
+        .bind(opt_id(&reporter, "unit_id")?)
+        .bind(write.at_ms)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let id = IncidentId(row.try_get("id")?);
+        self.set_incident_assets(write, id, &incident.assets)
+            .await?;
+        self.insert_event(write, id, Step::Reported, None, "", user)
+            .await?;
+        Ok(id)
+    }
+
+    async fn candidate_in(&self, write: &mut Write, id: i64) -> Result<IncidentCandidate> {
+        let row = sqlx::query(&format!("{CANDIDATE_SELECT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *write.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        candidate_from(&row)
     }
 
     async fn insert_event(
@@ -267,31 +389,8 @@ impl IncidentStore for SqlStore {
         origin: &Origin,
     ) -> Result<Incident> {
         let mut write = self.begin_write().await?;
-        let reporter = sqlx::query(
-            "SELECT p.id, p.unit_id FROM users u JOIN people p ON p.id = u.person_id \
-             WHERE u.id = $1",
-        )
-        .bind(grant.actor().0)
-        .fetch_one(&mut *write.tx)
-        .await?;
-        let row = sqlx::query(
-            "INSERT INTO incidents (title, description, occurred_at, detected_at, reporter_id, \
-             unit_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-             RETURNING id",
-        )
-        .bind(&incident.title)
-        .bind(&incident.description)
-        .bind(incident.occurred_at)
-        .bind(incident.detected_at.unwrap_or(write.at_ms).min(write.at_ms))
-        .bind(reporter.try_get::<i64, _>("id")?)
-        .bind(opt_id(&reporter, "unit_id")?)
-        .bind(write.at_ms)
-        .fetch_one(&mut *write.tx)
-        .await?;
-        let id = IncidentId(row.try_get("id")?);
-        self.set_incident_assets(&mut write, id, &incident.assets)
-            .await?;
-        self.insert_event(&mut write, id, Step::Reported, None, "", grant.actor().0)
+        let id = self
+            .insert_incident(&mut write, grant.actor().0, &incident)
             .await?;
         let stored = self.incident_in(&mut write, id).await?;
         let audience = Audience {
@@ -408,5 +507,306 @@ impl IncidentStore for SqlStore {
             .with_detail(serde_json::json!({"step": step.as_str(), "rule": rule, "note": note}));
         self.commit(write, event).await?;
         Ok(stored)
+    }
+
+    async fn add_incident_task(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        task: NewIncidentTask,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        let owner = sqlx::query("SELECT id FROM people WHERE id = $1")
+            .bind(task.owner.0)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+        if owner.is_none() {
+            return Err(StoreError::Conflict(Conflict::IncidentScopeMissing));
+        }
+        let row = sqlx::query(
+            "INSERT INTO incident_tasks (incident_id, title, owner_id, due_on, created_by, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(&task.title)
+        .bind(task.owner.0)
+        .bind(task.due_on.map(day))
+        .bind(grant.actor().0)
+        .bind(write.at_ms)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let task_id: i64 = row.try_get("id")?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.task.add", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({
+                "task": task_id,
+                "title": task.title,
+                "owner": task.owner.0,
+                "due_on": task.due_on.map(day),
+            }));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn complete_incident_task(
+        &self,
+        grant: &Granted<CompleteIncidentTask>,
+        id: IncidentId,
+        task: i64,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        // Those who triage incidents, as core's `TriageIncident` names them.
+        const TRIAGERS: [Role; 3] = [Role::Csirt, Role::Ciso, Role::SecurityDirector];
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        let current = before
+            .tasks
+            .iter()
+            .find(|t| t.id == task)
+            .ok_or(StoreError::NotFound)?;
+        if current.done_at.is_some() {
+            return Err(StoreError::Conflict(Conflict::IncidentTaskDone));
+        }
+        let person: Option<i64> =
+            sqlx::query("SELECT person_id FROM users WHERE id = $1 AND disabled = 0")
+                .bind(grant.actor().0)
+                .fetch_optional(&mut *write.tx)
+                .await?
+                .map(|r| r.try_get("person_id"))
+                .transpose()?;
+        let owns = person == Some(current.owner.0);
+        let triages = match person {
+            Some(person) => {
+                let mut found = false;
+                for role in TRIAGERS {
+                    found |= sqlx::query(
+                        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 \
+                         AND scope_kind = 'global'",
+                    )
+                    .bind(person)
+                    .bind(role.as_str())
+                    .fetch_optional(&mut *write.tx)
+                    .await?
+                    .is_some();
+                }
+                found
+            }
+            None => false,
+        };
+        if !owns && !triages {
+            return Err(StoreError::Conflict(Conflict::IncidentTaskNotTheirs));
+        }
+        sqlx::query("UPDATE incident_tasks SET done_at = $1, done_by = $2 WHERE id = $3")
+            .bind(write.at_ms)
+            .bind(grant.actor().0)
+            .bind(task)
+            .execute(&mut *write.tx)
+            .await?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.task.done", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({"task": task, "title": current.title}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn record_incident_lessons(
+        &self,
+        grant: &Granted<TriageIncident>,
+        id: IncidentId,
+        lessons: &str,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let before = self.incident_in(&mut write, id).await?;
+        if before.closed_at.is_none() {
+            return Err(StoreError::Conflict(Conflict::IncidentOpen));
+        }
+        sqlx::query(
+            "UPDATE incidents SET lessons = $1, lessons_at = $2, lessons_by = $3, updated_at = $2 \
+             WHERE id = $4",
+        )
+        .bind(lessons)
+        .bind(write.at_ms)
+        .bind(grant.actor().0)
+        .bind(id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        let stored = self.incident_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.lessons", "incident", id)
+            .in_unit(before.unit)
+            .with_detail(serde_json::json!({"before": before.lessons, "after": lessons}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn raise_incident_candidate(
+        &self,
+        source: CandidateSource,
+        reference: &str,
+        summary: &str,
+        origin: &Origin,
+    ) -> Result<Option<IncidentCandidate>> {
+        // Most raises are of what was raised before: a read, not a write, tells.
+        let known =
+            sqlx::query("SELECT id FROM incident_candidates WHERE source = $1 AND reference = $2")
+                .bind(source.as_str())
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await?;
+        if known.is_some() {
+            return Ok(None);
+        }
+        let mut write = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO incident_candidates (source, reference, summary, raised_at, state) \
+             VALUES ($1, $2, $3, $4, 'open') ON CONFLICT (source, reference) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(source.as_str())
+        .bind(reference)
+        .bind(summary)
+        .bind(write.at_ms)
+        .fetch_optional(&mut *write.tx)
+        .await?;
+        // Raised by another writer in the meantime: nothing to record (the write rolls back).
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let stored = self.candidate_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.candidate.raise", "incident_candidate", id)
+            .with_detail(serde_json::json!({
+                "source": source.as_str(),
+                "reference": reference,
+                "summary": summary,
+            }));
+        self.commit(write, event).await?;
+        Ok(Some(stored))
+    }
+
+    async fn incident_candidates(&self) -> Result<Vec<IncidentCandidate>> {
+        sqlx::query(&format!(
+            "{CANDIDATE_SELECT} ORDER BY CASE WHEN c.state = 'open' THEN 0 ELSE 1 END, \
+             c.raised_at DESC, c.id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(candidate_from)
+        .collect()
+    }
+
+    async fn incident_candidate(&self, id: i64) -> Result<Option<IncidentCandidate>> {
+        sqlx::query(&format!("{CANDIDATE_SELECT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(candidate_from)
+            .transpose()
+    }
+
+    async fn open_incident_from_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        incident: NewIncident,
+        origin: &Origin,
+    ) -> Result<Incident> {
+        let mut write = self.begin_write().await?;
+        let candidate = self.candidate_in(&mut write, id).await?;
+        if candidate.state != CandidateState::Open {
+            return Err(StoreError::Conflict(Conflict::IncidentCandidateDecided));
+        }
+        let incident = NewIncident {
+            detected_at: Some(incident.detected_at.unwrap_or(candidate.raised_at)),
+            ..incident
+        };
+        let opened = self
+            .insert_incident(&mut write, grant.actor().0, &incident)
+            .await?;
+        sqlx::query(
+            "UPDATE incident_candidates SET state = 'opened', incident_id = $1, decided_by = $2, \
+             decided_at = $3 WHERE id = $4 AND state = 'open'",
+        )
+        .bind(opened.0)
+        .bind(grant.actor().0)
+        .bind(write.at_ms)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+        let stored = self.incident_in(&mut write, opened).await?;
+        let event = origin
+            .event("incident.candidate.open", "incident_candidate", id)
+            .in_unit(stored.unit)
+            .with_detail(serde_json::json!({
+                "incident": opened.0,
+                "title": incident.title,
+                "source": candidate.source.as_str(),
+                "reference": candidate.reference,
+            }));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn dismiss_incident_candidate(
+        &self,
+        grant: &Granted<DecideIncidentCandidate>,
+        id: i64,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<IncidentCandidate> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Conflict(
+                Conflict::IncidentCandidateReasonMissing,
+            ));
+        }
+        let mut write = self.begin_write().await?;
+        let candidate = self.candidate_in(&mut write, id).await?;
+        if candidate.state != CandidateState::Open {
+            return Err(StoreError::Conflict(Conflict::IncidentCandidateDecided));
+        }
+        sqlx::query(
+            "UPDATE incident_candidates SET state = 'dismissed', reason = $1, decided_by = $2, \
+             decided_at = $3 WHERE id = $4",
+        )
+        .bind(reason)
+        .bind(grant.actor().0)
+        .bind(write.at_ms)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+        let stored = self.candidate_in(&mut write, id).await?;
+        let event = origin
+            .event("incident.candidate.dismiss", "incident_candidate", id)
+            .with_detail(serde_json::json!({
+                "reason": reason,
+                "source": candidate.source.as_str(),
+                "reference": candidate.reference,
+            }));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn open_incident_tasks(&self) -> Result<Vec<IncidentTask>> {
+        let mut tasks = sqlx::query(&format!(
+            "{TASK_SELECT} WHERE t.done_at IS NULL AND i.closed_at IS NULL ORDER BY t.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(task_from)
+        .collect::<Result<Vec<_>>>()?;
+        tasks.sort_by_key(|t| (t.due_on.is_none(), t.due_on, t.id));
+        Ok(tasks)
     }
 }

@@ -167,6 +167,11 @@ impl Backend {
                     include_str!("../../migrations/sqlite/0020_notices.sql"),
                 ),
                 (
+                    21,
+                    "incident_followup",
+                    include_str!("../../migrations/sqlite/0021_incident_followup.sql"),
+                ),
+                (
                     16,
                     "contracts",
                     include_str!("../../migrations/sqlite/0016_contracts.sql"),
@@ -267,6 +272,11 @@ impl Backend {
                     20,
                     "notices",
                     include_str!("../../migrations/postgres/0020_notices.sql"),
+                ),
+                (
+                    21,
+                    "incident_followup",
+                    include_str!("../../migrations/postgres/0021_incident_followup.sql"),
                 ),
                 (
                     16,

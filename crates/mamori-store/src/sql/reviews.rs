@@ -9,8 +9,8 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, Write, date_column, day};
 use crate::{
-    Conflict, NewReview, Origin, PolicyReview, Result, ReviewId, ReviewInput, ReviewInputKind,
-    ReviewStore, ReviewVersion, StoreError,
+    CitedIncident, Conflict, NewReview, Origin, PolicyReview, Result, ReviewId, ReviewInput,
+    ReviewInputKind, ReviewStore, ReviewVersion, StoreError,
 };
 
 const REVIEW_SELECT: &str = "SELECT r.id, r.title, r.held_on, r.environment, r.decisions, \
@@ -35,6 +35,7 @@ fn review_from(row: &AnyRow) -> Result<PolicyReview> {
         environment: row.try_get("environment")?,
         decisions: row.try_get("decisions")?,
         inputs: Vec::new(),
+        incidents: Vec::new(),
         versions: Vec::new(),
         created_by_name: row.try_get("created_name")?,
         created_at: row.try_get("created_at")?,
@@ -74,6 +75,24 @@ impl SqlStore {
             }
         }
         for row in sqlx::query(
+            "SELECT i.review_id, t.id, t.title, t.severity, t.lessons FROM policy_review_inputs i \
+             JOIN incidents t ON t.id = i.ref_id WHERE i.kind = 'incident' \
+             ORDER BY i.review_id, i.ref_id",
+        )
+        .fetch_all(&mut *db)
+        .await?
+        {
+            if let Some(&i) = index.get(&row.try_get::<i64, _>("review_id")?) {
+                let severity: Option<String> = row.try_get("severity")?;
+                reviews[i].incidents.push(CitedIncident {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    severity: severity.and_then(|s| mamori_core::risk::Level::parse(&s)),
+                    lessons: row.try_get("lessons")?,
+                });
+            }
+        }
+        for row in sqlx::query(
             "SELECT v.review_id, v.policy_id, p.title, v.version FROM policy_review_versions v \
              JOIN policies p ON p.id = v.policy_id ORDER BY v.review_id, v.policy_id, v.version",
         )
@@ -89,6 +108,19 @@ impl SqlStore {
             }
         }
         Ok(reviews)
+    }
+
+    /// A review cites an incident once it is closed.
+    async fn check_closed(&self, write: &mut Write, incident: i64) -> Result<()> {
+        let row = sqlx::query("SELECT closed_at FROM incidents WHERE id = $1")
+            .bind(incident)
+            .fetch_optional(&mut *write.tx)
+            .await?
+            .ok_or(StoreError::Conflict(Conflict::ReviewInputMissing))?;
+        if row.try_get::<Option<i64>, _>("closed_at")?.is_none() {
+            return Err(StoreError::Conflict(Conflict::ReviewIncidentOpen));
+        }
+        Ok(())
     }
 
     async fn review_in(&self, write: &mut Write, id: ReviewId) -> Result<PolicyReview> {
@@ -153,6 +185,9 @@ impl ReviewStore for SqlStore {
                 .await?;
             if found.is_none() {
                 return Err(StoreError::Conflict(Conflict::ReviewInputMissing));
+            }
+            if *kind == ReviewInputKind::Incident {
+                self.check_closed(&mut write, *id).await?;
             }
         }
         let row = sqlx::query(
@@ -240,6 +275,51 @@ impl ReviewStore for SqlStore {
         )
         .bind(policy)
         .bind(version)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((ReviewId(row.try_get("id")?), row.try_get("title")?)))
+        .collect()
+    }
+
+    async fn cite_review_incidents(
+        &self,
+        _: &Granted<ManageReviews>,
+        id: ReviewId,
+        incidents: &[i64],
+        origin: &Origin,
+    ) -> Result<PolicyReview> {
+        let mut write = self.begin_write().await?;
+        self.review_in(&mut write, id).await?;
+        let mut incidents = incidents.to_vec();
+        incidents.sort_unstable();
+        incidents.dedup();
+        for incident in &incidents {
+            self.check_closed(&mut write, *incident).await?;
+            sqlx::query(
+                "INSERT INTO policy_review_inputs (review_id, kind, ref_id) \
+                 VALUES ($1, 'incident', $2) ON CONFLICT (review_id, kind, ref_id) DO NOTHING",
+            )
+            .bind(id.0)
+            .bind(incident)
+            .execute(&mut *write.tx)
+            .await?;
+        }
+        let stored = self.review_in(&mut write, id).await?;
+        let event = origin
+            .event("review.incidents", "review", id)
+            .with_detail(serde_json::json!({"incidents": incidents}));
+        self.commit(write, event).await?;
+        Ok(stored)
+    }
+
+    async fn reviews_citing_incident(&self, incident: i64) -> Result<Vec<(ReviewId, String)>> {
+        sqlx::query(
+            "SELECT r.id, r.title FROM policy_review_inputs i \
+             JOIN policy_reviews r ON r.id = i.review_id \
+             WHERE i.kind = 'incident' AND i.ref_id = $1 ORDER BY r.held_on, r.id",
+        )
+        .bind(incident)
         .fetch_all(&self.pool)
         .await?
         .iter()

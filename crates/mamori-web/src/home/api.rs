@@ -36,6 +36,10 @@ mod json {
         pub incidents: Vec<IncidentDue>,
         /// Open monitor alerts, for the CSIRT (0 for everyone else).
         pub open_alerts: i64,
+        /// 対応タスク the caller owns that are not done, of incidents not closed.
+        pub incident_tasks: Vec<IncidentTaskDue>,
+        /// Open インシデント候補, for the CSIRT and the CISO.
+        pub incident_candidates: Vec<CandidateDue>,
         /// The caller's training overdue or due within 14 days.
         pub training: Vec<TrainingDue>,
         /// Flagged contracts and 指定管理 agreements the caller checks.
@@ -63,6 +67,25 @@ mod json {
         pub due_on: String,
         /// `overdue` or `due_soon`.
         pub standing: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct CandidateDue {
+        pub id: i64,
+        /// `gateway` or `monitor`.
+        pub source: String,
+        pub summary: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct IncidentTaskDue {
+        pub incident_id: i64,
+        pub incident_title: String,
+        pub task_id: i64,
+        pub title: String,
+        /// `YYYY-MM-DD`.
+        pub due_on: Option<String>,
+        pub overdue: bool,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -216,6 +239,27 @@ async fn waiting(
                 id: i.id.0,
                 title: i.title.clone(),
                 reporter: i.reporter_name.clone(),
+            })
+            .collect(),
+        incident_candidates: waiting
+            .incident_candidates
+            .iter()
+            .map(|c| json::CandidateDue {
+                id: c.id,
+                source: c.source.as_str().to_owned(),
+                summary: c.summary.clone(),
+            })
+            .collect(),
+        incident_tasks: waiting
+            .incident_tasks
+            .iter()
+            .map(|(t, overdue)| json::IncidentTaskDue {
+                incident_id: t.incident.0,
+                incident_title: t.incident_title.clone(),
+                task_id: t.id,
+                title: t.title.clone(),
+                due_on: t.due_on.map(|d| d.to_string()),
+                overdue: *overdue,
             })
             .collect(),
         training: waiting

@@ -2,15 +2,18 @@
 //! `mamori_core::authz`): this module decides nothing of its own.
 
 use mamori_core::authz::{
-    AcknowledgePolicy, ApprovePolicy, DecideException, RecordMeasureStatus, SignOffInspection,
-    TriageIncident, VerifyAgreement, VerifyCorrectiveAction, authorize,
+    AcknowledgePolicy, ApprovePolicy, DecideException, DecideIncidentCandidate,
+    RecordMeasureStatus, SignOffInspection, TriageIncident, VerifyAgreement,
+    VerifyCorrectiveAction, authorize,
 };
 use mamori_core::finding::ActionState;
+use mamori_core::incident::CandidateState;
 use mamori_core::policy::VersionState;
 use mamori_core::{Role, Scope};
 
 use mamori_store::{
-    CorrectiveAction, Incident, MeasureException, PendingUnit, Risk, TrainingAssignment,
+    CorrectiveAction, Incident, IncidentCandidate, IncidentTask, MeasureException, PendingUnit,
+    Risk, TrainingAssignment,
 };
 
 use crate::http::agreements::{Flagged, flag};
@@ -61,6 +64,11 @@ pub struct Waiting {
     pub exceptions: Vec<MeasureException>,
     /// Open incidents the person triages that are not triaged yet.
     pub incidents: Vec<Incident>,
+    /// 対応タスク the person owns that are not done, of incidents not closed, with whether each
+    /// is overdue.
+    pub incident_tasks: Vec<(IncidentTask, bool)>,
+    /// Open インシデント候補, for those who decide on them.
+    pub incident_candidates: Vec<IncidentCandidate>,
     /// Contracts and 指定管理 agreements the person checks that are flagged (ending soon, a
     /// requirement unchecked too long, a mandatory one missing).
     pub agreements: Vec<Flagged>,
@@ -193,7 +201,27 @@ pub async fn waiting(state: &AppState, user: &User) -> Result<Waiting, AppError>
         };
         waiting.open_alerts = state.store.alerts(&view, &filter).await?.total;
     }
+    if authorize::<DecideIncidentCandidate>(&user.actor, &()).is_ok() {
+        waiting.incident_candidates = state
+            .store
+            .incident_candidates()
+            .await?
+            .into_iter()
+            .filter(|c| c.state == CandidateState::Open)
+            .collect();
+    }
     let today = state.today();
+    waiting.incident_tasks = state
+        .store
+        .open_incident_tasks()
+        .await?
+        .into_iter()
+        .filter(|t| t.owner == user.actor.person_id)
+        .map(|t| {
+            let overdue = t.overdue(today);
+            (t, overdue)
+        })
+        .collect();
     waiting.training = state
         .store
         .person_assignments(user.actor.person_id)

@@ -40,6 +40,16 @@ pub async fn metrics(State(state): State<AppState>, ctx: Ctx) -> Result<Response
          mamori_notice_mails{{state=\"sent\"}} {}\n",
         outbox.queued, outbox.retrying, outbox.failed, outbox.sent
     ));
+    let candidates = state.store.incident_candidates().await?;
+    let open = candidates
+        .iter()
+        .filter(|c| c.state == mamori_core::incident::CandidateState::Open)
+        .count();
+    text.push_str(&format!(
+        "# HELP mamori_incident_candidates_open Incident candidates waiting for a decision.\n\
+         # TYPE mamori_incident_candidates_open gauge\n\
+         mamori_incident_candidates_open {open}\n"
+    ));
     if let Some(extra) = state.config.extra_metrics.clone() {
         // A gateway counts its spool depth from its folders: off the async threads.
         text.push_str(

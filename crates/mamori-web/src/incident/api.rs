@@ -6,13 +6,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use mamori_core::time::rfc3339_jst;
-use mamori_store::Incident;
+use mamori_store::{Incident, IncidentCandidate};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ops::{self, ReportDraft, TriageDraft};
+use super::ops::{self, ReportDraft, TaskDraft, TriageDraft};
 use crate::http::api::{PREFIX, created};
 use crate::http::{ApiJson, AppError, AppState, PathParams, User};
 
@@ -52,6 +52,21 @@ mod json {
         pub class: String,
     }
 
+    /// 対応タスク.
+    #[derive(Serialize, ToSchema)]
+    pub struct Task {
+        pub id: i64,
+        pub title: String,
+        pub owner_id: i64,
+        pub owner_name: String,
+        /// `YYYY-MM-DD`.
+        pub due_on: Option<String>,
+        pub done_at: Option<String>,
+        pub done_by: Option<String>,
+        /// Not done and past its due date.
+        pub overdue: bool,
+    }
+
     /// 情報セキュリティインシデント.
     #[derive(Serialize, ToSchema)]
     pub struct Incident {
@@ -75,6 +90,81 @@ mod json {
         pub assets: Vec<Asset>,
         pub notifications: Vec<Notification>,
         pub timeline: Vec<Event>,
+        /// 対応タスク, done ones included.
+        pub tasks: Vec<Task>,
+        /// How many tasks are not done, and how many of those are past their due date.
+        pub open_tasks: usize,
+        pub overdue_tasks: usize,
+        /// 教訓, recorded once it is closed.
+        pub lessons: Option<String>,
+        pub lessons_at: Option<String>,
+        pub lessons_by: Option<String>,
+        /// The reviews (見直し) that cite it, in the answer for one incident to a caller who may
+        /// read reviews; absent from the list.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub cited_by: Option<Vec<CitingReview>>,
+        /// The candidate it was opened from, if it was.
+        pub raised_from: Option<RaisedFrom>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct CitingReview {
+        pub id: i64,
+        pub title: String,
+    }
+
+    /// The candidate an incident was opened from.
+    #[derive(Serialize, ToSchema)]
+    pub struct RaisedFrom {
+        pub candidate_id: i64,
+        /// `gateway` or `monitor`.
+        pub source: String,
+        pub reference: String,
+    }
+
+    /// インシデント候補: raised by the gateway (a message held for malware-like content; the
+    /// reference is its quarantine id) or the monitor (an alert's id).
+    #[derive(Serialize, ToSchema)]
+    pub struct Candidate {
+        pub id: i64,
+        /// `gateway` or `monitor`.
+        pub source: String,
+        pub reference: String,
+        pub summary: String,
+        pub raised_at: String,
+        /// `open`, `opened` or `dismissed`.
+        pub state: String,
+        /// The incident opened from it.
+        pub incident_id: Option<i64>,
+        /// Why it was dismissed.
+        pub reason: Option<String>,
+        pub decided_by: Option<String>,
+        pub decided_at: Option<String>,
+    }
+
+    /// An incident opened from a candidate: an absent or empty title or description takes the
+    /// candidate's summary.
+    #[derive(Deserialize, ToSchema, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct OpenBody {
+        #[serde(default)]
+        pub title: String,
+        #[serde(default)]
+        pub description: String,
+    }
+
+    /// Why a candidate is dismissed.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DismissBody {
+        pub reason: String,
+    }
+
+    /// 教訓.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct LessonsBody {
+        pub lessons: String,
     }
 
     /// A report, open to every person signed in.
@@ -114,6 +204,16 @@ mod json {
 
     #[derive(Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
+    pub struct TaskBody {
+        pub title: String,
+        pub owner_id: Option<i64>,
+        /// `YYYY-MM-DD`.
+        #[serde(default)]
+        pub due_on: Option<String>,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
     pub struct EventBody {
         pub step: String,
         /// The notification's code, for `notified`.
@@ -125,7 +225,34 @@ mod json {
 }
 
 fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
+    let today = state.today();
+    let tasks: Vec<json::Task> = i
+        .tasks
+        .iter()
+        .map(|t| json::Task {
+            id: t.id,
+            title: t.title.clone(),
+            owner_id: t.owner.0,
+            owner_name: t.owner_name.clone(),
+            due_on: t.due_on.map(|d| d.to_string()),
+            done_at: t.done_at.map(rfc3339_jst),
+            done_by: t.done_by_name.clone(),
+            overdue: t.overdue(today),
+        })
+        .collect();
     json::Incident {
+        lessons: i.lessons.clone(),
+        lessons_at: i.lessons_at.map(rfc3339_jst),
+        lessons_by: i.lessons_by_name.clone(),
+        cited_by: None,
+        raised_from: i.raised_from.as_ref().map(|r| json::RaisedFrom {
+            candidate_id: r.candidate,
+            source: r.source.as_str().to_owned(),
+            reference: r.reference.clone(),
+        }),
+        open_tasks: tasks.iter().filter(|t| t.done_at.is_none()).count(),
+        overdue_tasks: tasks.iter().filter(|t| t.overdue).count(),
+        tasks,
         id: i.id.0,
         title: i.title.clone(),
         description: i.description.clone(),
@@ -177,7 +304,20 @@ fn incident_json(state: &AppState, i: &Incident) -> json::Incident {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_incidents, report_incident, get_incident, triage_incident, add_event, contacts),
+    paths(
+        list_incidents,
+        report_incident,
+        get_incident,
+        triage_incident,
+        add_event,
+        add_task,
+        complete_task,
+        record_lessons,
+        list_candidates,
+        open_candidate,
+        dismiss_candidate,
+        contacts
+    ),
     components(schemas(Contact)),
     tags((name = "incidents", description = "インシデント: reports, triage, timeline, notifications")),
 )]
@@ -256,7 +396,15 @@ async fn get_incident(
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<json::Incident>, AppError> {
     let incident = ops::incident(&state, &user, id).await?;
-    Ok(Json(incident_json(&state, &incident)))
+    let mut json = incident_json(&state, &incident);
+    json.cited_by = Some(
+        ops::citing_reviews(&state, &user, &incident)
+            .await?
+            .into_iter()
+            .map(|(id, title)| json::CitingReview { id, title })
+            .collect(),
+    );
+    Ok(Json(json))
 }
 
 /// Records the triage (the CSIRT, administrators).
@@ -323,6 +471,183 @@ async fn add_event(
     Ok(Json(incident_json(&state, &incident)))
 }
 
+/// Adds a task (対応タスク) with its owner (the CSIRT, administrators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/tasks",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = json::TaskBody,
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn add_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::TaskBody>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::add_task(
+        &state,
+        &user,
+        id,
+        TaskDraft {
+            title: body.title,
+            owner: body.owner_id,
+            due_on: body.due_on.unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+/// Marks a task done, keeping who and when (its owner, the CSIRT, administrators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/tasks/{task}/done",
+    tag = "incidents",
+    params(
+        ("id" = i64, Path, description = "Incident id"),
+        ("task" = i64, Path, description = "Task id"),
+    ),
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn complete_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams((id, task)): PathParams<(i64, i64)>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::complete_task(&state, &user, id, task).await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+/// Records or rewrites the lessons learned (教訓) of a closed incident (the CSIRT,
+/// administrators); 409 `incident.open` while it is open.
+#[utoipa::path(
+    put,
+    path = "/api/v1/incidents/{id}/lessons",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = json::LessonsBody,
+    responses(
+        (status = 200, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn record_lessons(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::LessonsBody>,
+) -> Result<Json<json::Incident>, AppError> {
+    let incident = ops::record_lessons(&state, &user, id, &body.lessons).await?;
+    Ok(Json(incident_json(&state, &incident)))
+}
+
+fn candidate_json(c: &IncidentCandidate) -> json::Candidate {
+    json::Candidate {
+        id: c.id,
+        source: c.source.as_str().to_owned(),
+        reference: c.reference.clone(),
+        summary: c.summary.clone(),
+        raised_at: rfc3339_jst(c.raised_at),
+        state: c.state.as_str().to_owned(),
+        incident_id: c.incident.map(|i| i.0),
+        reason: c.reason.clone(),
+        decided_by: c.decided_by_name.clone(),
+        decided_at: c.decided_at.map(rfc3339_jst),
+    }
+}
+
+/// インシデント候補, the open ones first (the CSIRT and the administrators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/incident-candidates",
+    tag = "incidents",
+    responses(
+        (status = 200, body = Vec<json::Candidate>),
+        (status = 403, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn list_candidates(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<Vec<json::Candidate>>, AppError> {
+    Ok(Json(
+        ops::candidates(&state, &user)
+            .await?
+            .iter()
+            .map(candidate_json)
+            .collect(),
+    ))
+}
+
+/// Opens an incident from an open candidate (the CSIRT, the CISO); the incident keeps the link.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incident-candidates/{id}/open",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Candidate id")),
+    request_body = json::OpenBody,
+    responses(
+        (status = 201, body = json::Incident),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn open_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::OpenBody>,
+) -> Result<Response, AppError> {
+    let opened = ops::open_candidate(&state, &user, id, &body.title, &body.description).await?;
+    Ok(created(
+        format!("{PREFIX}/incidents/{}", opened.id.0),
+        incident_json(&state, &opened),
+    ))
+}
+
+/// Dismisses an open candidate with its reason (the CSIRT, the CISO).
+#[utoipa::path(
+    post,
+    path = "/api/v1/incident-candidates/{id}/dismiss",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "Candidate id")),
+    request_body = json::DismissBody,
+    responses(
+        (status = 200, body = json::Candidate),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn dismiss_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::DismissBody>,
+) -> Result<Json<json::Candidate>, AppError> {
+    let dismissed = ops::dismiss_candidate(&state, &user, id, &body.reason).await?;
+    Ok(Json(candidate_json(&dismissed)))
+}
+
 /// One holder of the reporting chain (緊急連絡網).
 #[derive(Serialize, ToSchema)]
 pub struct Contact {
@@ -381,4 +706,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_incident))
         .routes(routes!(triage_incident))
         .routes(routes!(add_event))
+        .routes(routes!(add_task))
+        .routes(routes!(complete_task))
+        .routes(routes!(record_lessons))
+        .routes(routes!(list_candidates))
+        .routes(routes!(open_candidate))
+        .routes(routes!(dismiss_candidate))
 }

@@ -3,13 +3,20 @@
 //! their deadlines. Each one authorises, validates and stores here and nowhere else.
 
 use mamori_core::authz::{
-    ReportIncident, TriageIncident, ViewContactChain, ViewIncident, authorize,
+    CompleteIncidentTask, DecideIncidentCandidate, ReportIncident, TriageIncident,
+    ViewContactChain, ViewIncident, ViewIncidentCandidates, ViewReviews, authorize,
 };
-use mamori_core::incident::{Due, Step, builtin_rules, notifications, parse_people, parse_report};
+use mamori_core::incident::{
+    Due, Step, builtin_rules, notifications, parse_dismissal, parse_lessons, parse_people,
+    parse_report,
+};
 use mamori_core::risk::Level;
+use mamori_core::text::Name;
 use mamori_core::text::parse_note;
 use mamori_core::{FieldError, FieldErrorKind, PersonId, Role};
-use mamori_store::{Contact, Incident, IncidentId, NewIncident, Triage};
+use mamori_store::{
+    Contact, Incident, IncidentCandidate, IncidentId, NewIncident, NewIncidentTask, Triage,
+};
 
 use crate::http::{AppError, AppState, User};
 
@@ -249,6 +256,209 @@ pub async fn add_event(
         .await?)
 }
 
+/// A task as typed or sent.
+#[derive(Default)]
+pub struct TaskDraft {
+    pub title: String,
+    pub owner: Option<i64>,
+    /// `YYYY-MM-DD`, or empty for none.
+    pub due_on: String,
+}
+
+/// Adds a task with its owner (those who triage).
+pub async fn add_task(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    draft: TaskDraft,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let grant = authorize::<TriageIncident>(&user.actor, &incident.place())?;
+    let mut errors = Vec::new();
+    let title = Name::parse("title", &draft.title)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let owner = match draft.owner {
+        Some(o) if o > 0 => Some(PersonId(o)),
+        Some(_) => {
+            errors.push(FieldError::new("owner", FieldErrorKind::InvalidFormat));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("owner", FieldErrorKind::Required));
+            None
+        }
+    };
+    let due_on = match draft.due_on.trim() {
+        "" => None,
+        raw => mamori_core::inspection::parse_date("due_on", raw)
+            .map_err(|e| errors.push(e))
+            .ok(),
+    };
+    let (Some(title), Some(owner)) = (title, owner) else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(state
+        .store
+        .add_incident_task(
+            &grant,
+            incident.id,
+            NewIncidentTask {
+                title: title.as_str().to_owned(),
+                owner,
+                due_on,
+            },
+            &user.ctx.origin(),
+        )
+        .await?)
+}
+
+/// Marks a task done: its owner, or those who triage. A task of another incident is 404.
+pub async fn complete_task(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    task: i64,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let found = incident
+        .tasks
+        .iter()
+        .find(|t| t.id == task)
+        .ok_or(AppError::NotFound)?;
+    let grant = authorize::<CompleteIncidentTask>(&user.actor, &incident.task_place(found))?;
+    Ok(state
+        .store
+        .complete_incident_task(&grant, incident.id, task, &user.ctx.origin())
+        .await?)
+}
+
+/// Records or rewrites the lessons learned (教訓) of a closed incident (those who triage).
+pub async fn record_lessons(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    lessons: &str,
+) -> Result<Incident, AppError> {
+    let incident = incident(state, user, id).await?;
+    let grant = authorize::<TriageIncident>(&user.actor, &incident.place())?;
+    let lessons = parse_lessons(lessons).map_err(AppError::invalid)?;
+    Ok(state
+        .store
+        .record_incident_lessons(&grant, incident.id, &lessons, &user.ctx.origin())
+        .await?)
+}
+
+/// The reviews (見直し) that cite an incident, for a viewer who may read reviews; none otherwise.
+pub async fn citing_reviews(
+    state: &AppState,
+    user: &User,
+    incident: &Incident,
+) -> Result<Vec<(i64, String)>, AppError> {
+    if authorize::<ViewReviews>(&user.actor, &()).is_err() {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .store
+        .reviews_citing_incident(incident.id.0)
+        .await?
+        .into_iter()
+        .map(|(id, title)| (id.0, title))
+        .collect())
+}
+
+/// The incident candidates (インシデント候補), open ones first (those who triage).
+pub async fn candidates(state: &AppState, user: &User) -> Result<Vec<IncidentCandidate>, AppError> {
+    authorize::<ViewIncidentCandidates>(&user.actor, &())?;
+    Ok(state.store.incident_candidates().await?)
+}
+
+/// One candidate; 404 for one that does not exist.
+pub async fn candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<IncidentCandidate, AppError> {
+    authorize::<ViewIncidentCandidates>(&user.actor, &())?;
+    state
+        .store
+        .incident_candidate(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What an incident opened from a candidate is first called and said to be, until the CSIRT
+/// types otherwise: the candidate's summary, and its source and reference below it.
+pub fn prefill(candidate: &IncidentCandidate) -> (String, String) {
+    let title: String = candidate.summary.chars().take(Name::MAX_CHARS).collect();
+    let description = format!(
+        "{}\n{}: {}",
+        candidate.summary,
+        candidate.source.as_str(),
+        candidate.reference
+    );
+    (title, description)
+}
+
+/// Opens an incident from an open candidate (the CSIRT, the CISO); an empty title or
+/// description takes the candidate's.
+pub async fn open_candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    title: &str,
+    description: &str,
+) -> Result<Incident, AppError> {
+    let found = candidate(state, user, id).await?;
+    let grant = authorize::<DecideIncidentCandidate>(&user.actor, &())?;
+    let (default_title, default_description) = prefill(&found);
+    let title = if title.trim().is_empty() {
+        default_title.as_str()
+    } else {
+        title
+    };
+    let description = if description.trim().is_empty() {
+        default_description.as_str()
+    } else {
+        description
+    };
+    let (title, description) = parse_report(title, description).map_err(AppError::Invalid)?;
+    Ok(state
+        .store
+        .open_incident_from_candidate(
+            &grant,
+            found.id,
+            NewIncident {
+                title: title.as_str().to_owned(),
+                description,
+                occurred_at: None,
+                detected_at: None,
+                assets: Vec::new(),
+            },
+            &user.ctx.origin(),
+        )
+        .await?)
+}
+
+/// Dismisses an open candidate with its reason, required (the CSIRT, the CISO).
+pub async fn dismiss_candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    reason: &str,
+) -> Result<IncidentCandidate, AppError> {
+    let found = candidate(state, user, id).await?;
+    let grant = authorize::<DecideIncidentCandidate>(&user.actor, &())?;
+    let reason = parse_dismissal(reason).map_err(AppError::invalid)?;
+    Ok(state
+        .store
+        .dismiss_incident_candidate(&grant, found.id, &reason, &user.ctx.origin())
+        .await?)
+}
+
 /// The holders of the reporting chain, for the 緊急連絡網.
 pub async fn contacts(state: &AppState, user: &User) -> Result<Vec<Contact>, AppError> {
     authorize::<ViewContactChain>(&user.actor, &())?;
@@ -340,6 +550,11 @@ mod tests {
             closed_at: None,
             assets: Vec::new(),
             events: Vec::new(),
+            tasks: Vec::new(),
+            lessons: None,
+            lessons_at: None,
+            lessons_by_name: None,
+            raised_from: None,
         }
     }
 

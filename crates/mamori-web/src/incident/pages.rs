@@ -4,7 +4,11 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_core::authz::{TriageIncident, authorize};
+use mamori_core::authz::{
+    CompleteIncidentTask, DecideIncidentCandidate, TriageIncident, ViewIncidentCandidates,
+    authorize,
+};
+use mamori_core::incident::{CandidateSource, CandidateState};
 use mamori_core::incident::{Step, builtin_rules};
 use mamori_core::risk::Level;
 use mamori_core::text::list_items;
@@ -12,7 +16,7 @@ use mamori_core::time::format_jst;
 use mamori_store::Incident;
 use serde::Deserialize;
 
-use super::ops::{self, ReportDraft, TriageDraft};
+use super::ops::{self, ReportDraft, TaskDraft, TriageDraft};
 use crate::http::{AppError, AppState, Form, Frame, PathParams, User, parse_opt_id, render};
 
 pub struct Row {
@@ -44,6 +48,8 @@ fn row(state: &AppState, i: &Incident) -> Row {
 struct ListPage {
     frame: Frame,
     rows: Vec<Row>,
+    /// The viewer may see the incident candidates.
+    can_candidates: bool,
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
@@ -55,6 +61,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
     Ok(Html(render(&ListPage {
         frame: Frame::new(&user, "incident.title"),
         rows,
+        can_candidates: authorize::<ViewIncidentCandidates>(&user.actor, &()).is_ok(),
     }))
     .into_response())
 }
@@ -124,6 +131,25 @@ struct IncidentPage {
     occurred: String,
     people: Vec<(i64, String)>,
     chain: Vec<ContactRow>,
+    tasks: Vec<TaskRow>,
+    lessons_at: String,
+    /// The candidate it was opened from: its id, source key, reference and the reference's link.
+    raised_from: Option<(i64, &'static str, String, String)>,
+    /// The reviews that cite it, for a viewer who may read reviews.
+    reviews: Vec<(i64, String)>,
+}
+
+/// One 対応タスク as the incident's page shows it.
+pub struct TaskRow {
+    pub id: i64,
+    pub title: String,
+    pub owner: String,
+    pub due: String,
+    pub done: String,
+    pub done_by: String,
+    pub overdue: bool,
+    /// The viewer may mark it done (its owner, those who triage), and it is not done yet.
+    pub can_done: bool,
 }
 
 /// One holder of the reporting chain as the pages show them.
@@ -241,7 +267,35 @@ pub async fn incident(
         .iter()
         .map(|c| contact_row(frame.lang, c))
         .collect();
+    let today = state.today();
+    let tasks = incident
+        .tasks
+        .iter()
+        .map(|t| TaskRow {
+            id: t.id,
+            title: t.title.clone(),
+            owner: t.owner_name.clone(),
+            due: t.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            done: t.done_at.map(format_jst).unwrap_or_default(),
+            done_by: t.done_by_name.clone().unwrap_or_default(),
+            overdue: t.overdue(today),
+            can_done: t.done_at.is_none()
+                && authorize::<CompleteIncidentTask>(&user.actor, &incident.task_place(t)).is_ok(),
+        })
+        .collect();
+    let reviews = ops::citing_reviews(&state, &user, &incident).await?;
     Ok(Html(render(&IncidentPage {
+        lessons_at: incident.lessons_at.map(format_jst).unwrap_or_default(),
+        raised_from: incident.raised_from.as_ref().map(|r| {
+            (
+                r.candidate,
+                r.source.key(),
+                r.reference.clone(),
+                reference_link(r.source, &r.reference),
+            )
+        }),
+        reviews,
+        tasks,
         chain,
         row: row(&state, &incident),
         owed,
@@ -352,4 +406,164 @@ pub async fn add_event(
 ) -> Result<Response, AppError> {
     ops::add_event(&state, &user, id, &form.step, &form.rule, &form.note).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TaskForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn add_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<TaskForm>,
+) -> Result<Response, AppError> {
+    ops::add_task(
+        &state,
+        &user,
+        id,
+        TaskDraft {
+            owner: parse_opt_id("owner", &form.owner)?,
+            title: form.title,
+            due_on: form.due_on,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/incidents/{id}#incident-tasks")).into_response())
+}
+
+pub async fn complete_task(
+    State(state): State<AppState>,
+    user: User,
+    PathParams((id, task)): PathParams<(i64, i64)>,
+) -> Result<Response, AppError> {
+    ops::complete_task(&state, &user, id, task).await?;
+    Ok(Redirect::to(&format!("/incidents/{id}#incident-tasks")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LessonsForm {
+    #[serde(default)]
+    lessons: String,
+}
+
+pub async fn record_lessons(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<LessonsForm>,
+) -> Result<Response, AppError> {
+    ops::record_lessons(&state, &user, id, &form.lessons).await?;
+    Ok(Redirect::to(&format!("/incidents/{id}#incident-lessons")).into_response())
+}
+
+/// Where a candidate's reference leads: a gateway's to its quarantine entry.
+fn reference_link(source: CandidateSource, reference: &str) -> String {
+    match source {
+        CandidateSource::Gateway => format!("/quarantine/{reference}"),
+        CandidateSource::Monitor => String::new(),
+    }
+}
+
+/// One インシデント候補 as the list shows it.
+pub struct CandidateRow {
+    pub id: i64,
+    pub source: &'static str,
+    pub reference: String,
+    pub link: String,
+    pub summary: String,
+    pub raised: String,
+    pub state: &'static str,
+    pub open: bool,
+    pub incident: Option<(i64, String)>,
+    pub reason: String,
+    pub decided: String,
+    pub decided_by: String,
+    /// What the form to open an incident from it starts with.
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident_candidates.html")]
+struct CandidatesPage {
+    frame: Frame,
+    rows: Vec<CandidateRow>,
+    can_decide: bool,
+}
+
+/// インシデント候補: open ones first, each with its source and the forms to open an incident
+/// from it or dismiss it.
+pub async fn candidates(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
+    let rows = ops::candidates(&state, &user)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (title, description) = ops::prefill(&c);
+            CandidateRow {
+                id: c.id,
+                source: c.source.key(),
+                link: reference_link(c.source, &c.reference),
+                reference: c.reference,
+                summary: c.summary,
+                raised: format_jst(c.raised_at),
+                state: c.state.key(),
+                open: c.state == CandidateState::Open,
+                incident: c
+                    .incident
+                    .map(|i| (i.0, c.incident_title.unwrap_or_default())),
+                reason: c.reason.unwrap_or_default(),
+                decided: c.decided_at.map(format_jst).unwrap_or_default(),
+                decided_by: c.decided_by_name.unwrap_or_default(),
+                title,
+                description,
+            }
+        })
+        .collect();
+    Ok(Html(render(&CandidatesPage {
+        frame: Frame::new(&user, "incident.candidates"),
+        rows,
+        can_decide: authorize::<DecideIncidentCandidate>(&user.actor, &()).is_ok(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn open_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<OpenForm>,
+) -> Result<Response, AppError> {
+    let opened = ops::open_candidate(&state, &user, id, &form.title, &form.description).await?;
+    Ok(Redirect::to(&format!("/incidents/{}", opened.id.0)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn dismiss_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<DismissForm>,
+) -> Result<Response, AppError> {
+    ops::dismiss_candidate(&state, &user, id, &form.reason).await?;
+    Ok(Redirect::to("/incident-candidates").into_response())
 }

@@ -22,7 +22,8 @@ mod json {
     pub struct Notice {
         pub id: i64,
         /// `incident_reported`, `notification_overdue`, `exception_requested`,
-        /// `exception_expired`, `action_overdue`, `version_in_review` or `training_due`.
+        /// `exception_expired`, `action_overdue`, `version_in_review`, `training_due` or
+        /// `incident_task_overdue`.
         pub kind: String,
         /// What it is about.
         pub title: String,

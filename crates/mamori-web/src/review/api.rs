@@ -33,6 +33,16 @@ mod json {
         pub version: i64,
     }
 
+    /// A closed incident the review cites, with its lessons (教訓).
+    #[derive(Serialize, ToSchema)]
+    pub struct CitedIncident {
+        pub id: i64,
+        pub title: String,
+        /// `low`, `medium`, `high` or `critical`.
+        pub severity: Option<String>,
+        pub lessons: Option<String>,
+    }
+
     /// 見直し.
     #[derive(Serialize, ToSchema)]
     pub struct Review {
@@ -42,6 +52,8 @@ mod json {
         pub environment: String,
         pub decisions: String,
         pub inputs: Vec<Input>,
+        /// The incidents among its inputs, with their severity and lessons.
+        pub incidents: Vec<CitedIncident>,
         /// The policy versions it led to.
         pub versions: Vec<Version>,
         pub created_by: Option<String>,
@@ -65,6 +77,13 @@ mod json {
         #[serde(default)]
         pub risk_ids: Vec<i64>,
         #[serde(default)]
+        pub incident_ids: Vec<i64>,
+    }
+
+    /// Closed incidents to cite.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CiteBody {
         pub incident_ids: Vec<i64>,
     }
 
@@ -92,6 +111,16 @@ fn review_json(r: &PolicyReview) -> json::Review {
                 title: i.title.clone(),
             })
             .collect(),
+        incidents: r
+            .incidents
+            .iter()
+            .map(|i| json::CitedIncident {
+                id: i.id,
+                title: i.title.clone(),
+                severity: i.severity.map(|s| s.as_str().to_owned()),
+                lessons: i.lessons.clone(),
+            })
+            .collect(),
         versions: r
             .versions
             .iter()
@@ -108,7 +137,7 @@ fn review_json(r: &PolicyReview) -> json::Review {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_reviews, create_review, get_review, link_version),
+    paths(list_reviews, create_review, get_review, link_version, cite_incidents),
     tags((name = "reviews", description = "見直し: reviews of the policy")),
 )]
 pub struct ReviewApiDoc;
@@ -221,9 +250,37 @@ async fn link_version(
     )))
 }
 
+/// Cites closed incidents as inputs of the review (administrators); 409 `review.incident_open`
+/// for one not closed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reviews/{id}/incidents",
+    tag = "reviews",
+    params(("id" = i64, Path, description = "Review id")),
+    request_body = json::CiteBody,
+    responses(
+        (status = 200, body = json::Review),
+        (status = 403, body = crate::http::api::ErrorBody),
+        (status = 404, body = crate::http::api::ErrorBody),
+        (status = 409, body = crate::http::api::ErrorBody),
+        (status = 422, body = crate::http::api::ErrorBody),
+    )
+)]
+async fn cite_incidents(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    ApiJson(body): ApiJson<json::CiteBody>,
+) -> Result<Json<json::Review>, AppError> {
+    Ok(Json(review_json(
+        &ops::cite_incidents(&state, &user, id, body.incident_ids).await?,
+    )))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ReviewApiDoc::openapi())
         .routes(routes!(list_reviews, create_review))
         .routes(routes!(get_review))
         .routes(routes!(link_version))
+        .routes(routes!(cite_incidents))
 }

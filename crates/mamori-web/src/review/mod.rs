@@ -18,4 +18,5 @@ pub fn pages() -> Router<AppState> {
         .route("/reviews", get(pages::list).post(pages::create))
         .route("/reviews/{id}", get(pages::review))
         .route("/reviews/{id}/versions", post(pages::link_version))
+        .route("/reviews/{id}/incidents", post(pages::cite_incidents))
 }

@@ -124,3 +124,30 @@ pub async fn link_version(
         .link_review_version(&grant, current.id, policy, version, &user.ctx.origin())
         .await?)
 }
+
+/// Cites closed incidents as inputs of a review (administrators).
+pub async fn cite_incidents(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    incidents: Vec<i64>,
+) -> Result<PolicyReview, AppError> {
+    let current = review(state, user, id).await?;
+    let grant = authorize::<ManageReviews>(&user.actor, &())?;
+    if incidents.is_empty() {
+        return Err(AppError::invalid(FieldError::new(
+            "incidents",
+            FieldErrorKind::Required,
+        )));
+    }
+    if incidents.iter().any(|i| *i <= 0) || incidents.len() > 1000 {
+        return Err(AppError::invalid(FieldError::new(
+            "incidents",
+            FieldErrorKind::InvalidFormat,
+        )));
+    }
+    Ok(state
+        .store
+        .cite_review_incidents(&grant, current.id, &incidents, &user.ctx.origin())
+        .await?)
+}

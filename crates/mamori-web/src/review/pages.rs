@@ -50,13 +50,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
                 .into_iter()
                 .map(|r| (r.id.0, r.title))
                 .collect(),
-            state
-                .store
-                .incidents()
-                .await?
-                .into_iter()
-                .map(|i| (i.id.0, i.title))
-                .collect(),
+            closed_incidents(&state).await?,
         )
     } else {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new())
@@ -71,6 +65,18 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response,
         incidents,
     }))
     .into_response())
+}
+
+/// The closed incidents, which a review may cite.
+async fn closed_incidents(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(state
+        .store
+        .incidents()
+        .await?
+        .into_iter()
+        .filter(|i| i.closed_at.is_some())
+        .map(|i| (i.id.0, i.title))
+        .collect())
 }
 
 /// A review as typed: its inputs are ids typed in `audits`, `inspections`, `risks` and
@@ -137,6 +143,8 @@ struct ReviewPage {
     review: PolicyReview,
     can_record: bool,
     policies: Vec<(i64, String)>,
+    /// Closed incidents it does not cite yet, for the form that cites them.
+    incidents: Vec<(i64, String)>,
 }
 
 impl ReviewPage {
@@ -147,6 +155,10 @@ impl ReviewPage {
             mamori_store::ReviewInputKind::Risk => format!("/risks/{id}"),
             mamori_store::ReviewInputKind::Incident => format!("/incidents/{id}"),
         }
+    }
+
+    fn severity_key(&self, severity: &Option<mamori_core::risk::Level>) -> &'static str {
+        severity.map_or("incident.untriaged", mamori_core::risk::Level::key)
     }
 
     fn input_key(&self, kind: &mamori_store::ReviewInputKind) -> &'static str {
@@ -177,11 +189,21 @@ pub async fn review(
     } else {
         Vec::new()
     };
+    let incidents = if can_record {
+        closed_incidents(&state)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| !review.incidents.iter().any(|c| c.id == *id))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Html(render(&ReviewPage {
         frame: Frame::new(&user, "review.one"),
         review,
         can_record,
         policies,
+        incidents,
     }))
     .into_response())
 }
@@ -204,4 +226,29 @@ pub async fn link_version(
     let version = parse_opt_id("version", &form.version)?;
     ops::link_version(&state, &user, id, policy, version).await?;
     Ok(Redirect::to(&format!("/reviews/{id}")).into_response())
+}
+
+/// Incidents to cite, as typed in `incidents` or ticked (`incident-{id}`).
+#[derive(Deserialize)]
+pub struct CiteForm {
+    #[serde(default)]
+    incidents: String,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+pub async fn cite_incidents(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+    Form(form): Form<CiteForm>,
+) -> Result<Response, AppError> {
+    let ticked: Vec<&str> = form
+        .rest
+        .keys()
+        .filter_map(|k| k.strip_prefix("incident-"))
+        .collect();
+    let incidents = ids("incidents", &form.incidents, &ticked)?;
+    ops::cite_incidents(&state, &user, id, incidents).await?;
+    Ok(Redirect::to(&format!("/reviews/{id}#review-incidents")).into_response())
 }

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 151] = [
+const MATRIX: [(&str, &str); 158] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1668,11 +1668,21 @@ const MATRIX: [(&str, &str); 151] = [
     ("POST /reviews", "AAFFFFFF"),
     ("GET /reviews/{id}", "AAAAAAFF"),
     ("POST /reviews/{id}/versions", "AAFFFFFF"),
+    ("POST /reviews/{id}/incidents", "AAFFFFFF"),
     ("GET /incidents", "AAAAAAAA"),
     ("POST /incidents", "AAAAAAAA"),
     ("GET /incidents/{id}", "AAANANAN"),
     ("POST /incidents/{id}/triage", "AAFNANFN"),
     ("POST /incidents/{id}/events", "AAFNANFN"),
+    // 対応タスク of staff A's: added by those who triage, done by its owner or them.
+    ("POST /incidents/{id}/tasks", "AAFNANFN"),
+    ("POST /incidents/{id}/tasks/{task}/done", "AAFNANAN"),
+    // インシデント候補: read by those who triage, decided by the CSIRT and the CISO.
+    ("GET /incident-candidates", "AAFFAFFF"),
+    ("POST /incident-candidates/{id}/open", "AFFFAFFF"),
+    ("POST /incident-candidates/{id}/dismiss", "AFFFAFFF"),
+    // 教訓 of a closed incident of staff A's.
+    ("PUT /incidents/{id}/lessons", "AAFNANFN"),
     ("GET /emergency-contacts", "AAAAAAAF"),
     // 委託事業者 and 指定管理者: a contract of unit B that lists the contractor's account, and an
     // agreement of unit B; managed by the administrators, read by the roles over third parties
@@ -1971,6 +1981,33 @@ async fn every_role_meets_every_route_as_the_rules_say() {
         .await
         .expect(StatusCode::CREATED)["id"]
         .clone();
+    let fresh_candidate = async |n: usize, kind: &str| {
+        use mamori_store::IncidentStore as _;
+        w.store
+            .raise_incident_candidate(
+                mamori_core::incident::CandidateSource::Gateway,
+                &format!("q-{n}-{kind}"),
+                "[executable] attacker@example.com: 請求書",
+                &Origin::system("test"),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let closed_of_a = post("/api/v1/incidents")
+        .token(&w.staff_a.token)
+        .json(json!({"title": "誤送信"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .clone();
+    post(&format!("/api/v1/incidents/{closed_of_a}/events"))
+        .token(&w.ciso.token)
+        .json(json!({"step": "closed"}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
     // 外部サービス of unit B and an SNS account whose responsible person is in unit B.
     let service_body = |n: usize| {
         json!({"provider": "クラウド株式会社", "name": format!("共有{n}"), "classes": ["2", "1"],
@@ -2376,6 +2413,37 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "/api/v1/incidents/{incident_of_a}/events"
                 ))
                 .json(json!({"step": "note", "note": format!("記録{n}")})),
+                "GET /incident-candidates" => get("/api/v1/incident-candidates"),
+                "POST /incident-candidates/{id}/open" => {
+                    let raised = fresh_candidate(n, "open").await;
+                    post(&format!("/api/v1/incident-candidates/{raised}/open")).json(json!({}))
+                }
+                "POST /incident-candidates/{id}/dismiss" => {
+                    let raised = fresh_candidate(n, "dismiss").await;
+                    post(&format!("/api/v1/incident-candidates/{raised}/dismiss"))
+                        .json(json!({"reason": format!("誤検知{n}")}))
+                }
+                "PUT /incidents/{id}/lessons" => Call::new(
+                    Method::PUT,
+                    &format!("/api/v1/incidents/{closed_of_a}/lessons"),
+                )
+                .json(json!({"lessons": format!("教訓{n}")})),
+                "POST /incidents/{id}/tasks" => post(&format!(
+                    "/api/v1/incidents/{incident_of_a}/tasks"
+                ))
+                .json(json!({"title": format!("作業{n}"), "owner_id": w.staff_a.person})),
+                "POST /incidents/{id}/tasks/{task}/done" => {
+                    let incident = post(&format!("/api/v1/incidents/{incident_of_a}/tasks"))
+                        .token(&w.ciso.token)
+                        .json(json!({"title": format!("作業{n}"), "owner_id": w.staff_a.person}))
+                        .send(&w.app)
+                        .await
+                        .expect(StatusCode::OK);
+                    let task = incident["tasks"].as_array().unwrap().last().unwrap()["id"].clone();
+                    post(&format!(
+                        "/api/v1/incidents/{incident_of_a}/tasks/{task}/done"
+                    ))
+                }
                 "GET /notices" => get("/api/v1/notices"),
                 "PUT /notices/digest" => Call::new(Method::PUT, "/api/v1/notices/digest")
                     .json(json!({"opt_out": n % 2 == 0})),
@@ -2474,6 +2542,10 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                 "GET /reviews/{id}" => get(&format!("/api/v1/reviews/{review}")),
                 "POST /reviews/{id}/versions" => post(&format!("/api/v1/reviews/{review}/versions"))
                     .json(json!({"policy_id": basic, "version": 1})),
+                "POST /reviews/{id}/incidents" => {
+                    post(&format!("/api/v1/reviews/{review}/incidents"))
+                        .json(json!({"incident_ids": [closed_of_a]}))
+                }
                 "GET /contractors" => get("/api/v1/contractors"),
                 "POST /contractors" => {
                     post("/api/v1/contractors").json(json!({"name": format!("委託先{n}")}))

@@ -176,6 +176,13 @@ pub struct Fixture {
     pub review: i64,
     /// An incident reported by the member of staff of unit A1.
     pub incident: i64,
+    /// Per user, a task of that incident owned by the member of staff.
+    pub incident_task: Vec<i64>,
+    /// A closed incident reported by the member of staff of unit A1.
+    pub incident_closed: i64,
+    /// Per user, two open incident candidates of the gateway's: one to open, one to dismiss.
+    pub candidate_open: Vec<i64>,
+    pub candidate_dismiss: Vec<i64>,
     /// 委託事業者 with a contract of unit A1 in force (2026-04-01 to 2027-03-31) that lists the
     /// contractor account's person and names the open asset of unit A1 and the first 対策基準 in
     /// review; and a 指定管理 agreement of unit A1.
@@ -602,6 +609,10 @@ impl App {
             ("{exception}", fx.exception_open[0].to_string()),
             ("{review}", fx.review.to_string()),
             ("{incident}", fx.incident.to_string()),
+            ("{incident_task}", fx.incident_task[i].to_string()),
+            ("{incident_closed}", fx.incident_closed.to_string()),
+            ("{candidate_open}", fx.candidate_open[i].to_string()),
+            ("{candidate_dismiss}", fx.candidate_dismiss[i].to_string()),
             ("{course}", fx.course.to_string()),
             ("{assignment_own}", fx.assignment_own[i].to_string()),
             ("{assignment_spare}", fx.assignment_spare[i].to_string()),
@@ -1048,6 +1059,97 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
             .id
             .0
     };
+    let incident_closed = {
+        use mamori_core::authz::{ReportIncident, TriageIncident};
+        use mamori_store::{IncidentStore as _, NewIncident};
+        let staff_user = users.iter().find(|(w, _, _)| *w == Who::Staff).unwrap().1;
+        let staff = store.actor(staff_user).await.unwrap().unwrap();
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        let reported = store
+            .report_incident(
+                &authorize::<ReportIncident>(&staff, &()).unwrap(),
+                NewIncident {
+                    title: "誤送信".into(),
+                    description: String::new(),
+                    occurred_at: None,
+                    detected_at: None,
+                    assets: Vec::new(),
+                },
+                &origin,
+            )
+            .await
+            .unwrap();
+        store
+            .add_incident_event(
+                &authorize::<TriageIncident>(&ciso, &reported.place()).unwrap(),
+                reported.id,
+                mamori_core::incident::Step::Closed,
+                None,
+                "",
+                &origin,
+            )
+            .await
+            .unwrap()
+            .id
+            .0
+    };
+    // Per user, two open candidates raised by the gateway: one to open, one to dismiss.
+    let (candidate_open, candidate_dismiss) = {
+        use mamori_core::incident::CandidateSource;
+        use mamori_store::IncidentStore as _;
+        let system = Origin::system("gateway candidates");
+        let mut open = Vec::new();
+        let mut dismiss = Vec::new();
+        for who in EVERYONE {
+            for (list, kind) in [(&mut open, "open"), (&mut dismiss, "dismiss")] {
+                let made = store
+                    .raise_incident_candidate(
+                        CandidateSource::Gateway,
+                        &format!("q-{}-{kind}", who.name()),
+                        "[executable] attacker@example.com: 請求書",
+                        &system,
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                list.push(made.id);
+            }
+        }
+        (open, dismiss)
+    };
+    let incident_task = {
+        use mamori_core::authz::TriageIncident;
+        use mamori_store::{IncidentId, IncidentStore as _, NewIncidentTask};
+        let ciso_user = users.iter().find(|(w, _, _)| *w == Who::Ciso).unwrap().1;
+        let ciso = store.actor(ciso_user).await.unwrap().unwrap();
+        let staff_person = users.iter().find(|(w, _, _)| *w == Who::Staff).unwrap().2;
+        let place = store
+            .incident(IncidentId(incident))
+            .await
+            .unwrap()
+            .unwrap()
+            .place();
+        let grant = authorize::<TriageIncident>(&ciso, &place).unwrap();
+        let mut made = Vec::new();
+        for who in EVERYONE {
+            let stored = store
+                .add_incident_task(
+                    &grant,
+                    IncidentId(incident),
+                    NewIncidentTask {
+                        title: format!("再発防止 ({})", who.name()),
+                        owner: staff_person,
+                        due_on: None,
+                    },
+                    &origin,
+                )
+                .await
+                .unwrap();
+            made.push(stored.tasks.last().unwrap().id);
+        }
+        made
+    };
 
     let (course, assignment_own, assignment_spare) = {
         use mamori_core::authz::ManageTraining;
@@ -1295,6 +1397,10 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         assignment_own,
         assignment_spare,
         incident,
+        incident_task,
+        incident_closed,
+        candidate_open,
+        candidate_dismiss,
         review,
         exception_open,
         security_audit,

@@ -248,6 +248,10 @@ const MATRIX: &[Row] = &[
     row("GET",  "/reviews/{id}", "/reviews/99999999", &[],                                    [404, 404, 404, 404, 403, 404, 404, 403, 403, 403, L  ]),
     row("POST", "/reviews/{id}/versions", "/reviews/{review}/versions", &[("policy", "{policy_basic}"), ("version", "1")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/reviews/{id}/incidents", "/reviews/{review}/incidents", &[("incidents", "{incident_closed}")],
+                                                                                               [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),
+    row("POST", "/reviews/{id}/incidents", "/reviews/{review}/incidents", &[("incidents", "{incident}")],
+                                                                                               [409, 409, 403, 403, 403, 403, 403, 403, 403, 403, L  ]),
     // インシデント: reported by anyone signed in; seen by the reporter, the unit's 管理者 and
     // 責任者, the CSIRT and the administrators (the fixture's: the staff of unit A1's); triaged
     // by the CSIRT and the administrators.
@@ -298,6 +302,24 @@ const MATRIX: &[Row] = &[
     row("POST", "/incidents/{id}/triage", "/incidents/{incident}/triage", &[("severity", "high")],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     row("POST", "/incidents/{id}/events", "/incidents/{incident}/events", &[("step", "note"), ("note", "記録{who}")],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    // 対応タスク: added by those who triage; done by its owner (the member of staff) or them.
+    row("POST", "/incidents/{id}/tasks", "/incidents/{incident}/tasks", &[("title", "作業{who}"), ("owner", "{person_a1}"), ("due_on", "2030-01-31")],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
+    row("POST", "/incidents/{id}/tasks/{task}/done", "/incidents/{incident}/tasks/{incident_task}/done", &[],
+                                                                                               [GO,  GO,  403, 403, 404, GO,  404, GO,  404, 404, L  ]),
+    // インシデント候補: read by those who triage, decided by the CSIRT and the CISO.
+    row("GET",  "/incident-candidates", "/incident-candidates", &[],                          [200, 200, 403, 403, 403, 200, 403, 403, 403, 403, L  ]),
+    row("POST", "/incident-candidates/{id}/open", "/incident-candidates/{candidate_open}/open", &[("title", "不審メール{who}")],
+                                                                                               [GO,  403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("POST", "/incident-candidates/{id}/dismiss", "/incident-candidates/{candidate_dismiss}/dismiss", &[("reason", "誤検知{who}")],
+                                                                                               [GO,  403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("POST", "/incident-candidates/{id}/dismiss", "/incident-candidates/99999999/dismiss", &[("reason", "誤検知")],
+                                                                                               [404, 404, 403, 403, 403, 404, 403, 403, 403, 403, L  ]),
+    // 教訓: once closed, by those who triage.
+    row("POST", "/incidents/{id}/lessons", "/incidents/{incident}/lessons", &[("lessons", "教訓{who}")],
+                                                                                               [409, 409, 403, 403, 404, 409, 404, 403, 404, 404, L  ]),
+    row("POST", "/incidents/{id}/lessons", "/incidents/{incident_closed}/lessons", &[("lessons", "教訓{who}")],
                                                                                                [GO,  GO,  403, 403, 404, GO,  404, 403, 404, 404, L  ]),
     // 研修: everyone's own list; the courses read by the staff and managed by the
     // administrators; a unit's members read by whoever oversees it (unit A1: the officer of
@@ -1593,7 +1615,43 @@ async fn garbage_input_answers_a_localised_4xx() {
     let long_name = "名".repeat(100_000);
     let person_roles = format!("/people/{person_a2}/roles");
     let disabled = format!("/accounts/{}/disabled", fx.user(Who::NoRole));
+    let tasks = format!("/incidents/{}/tasks", fx.incident);
+    let lessons = format!("/incidents/{}/lessons", fx.incident_closed);
+    let dismiss = format!("/incident-candidates/{}/dismiss", fx.candidate_dismiss[0]);
+    let open = format!("/incident-candidates/{}/open", fx.candidate_open[0]);
+    let cite = format!("/reviews/{}/incidents", fx.review);
+    let person_a1 = fx.person_a1.to_string();
+    let open_incident = fx.incident.to_string();
     let form_cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (&tasks, vec![("title", "作業")]),
+        (&tasks, vec![("title", ""), ("owner", &person_a1)]),
+        (&tasks, vec![("title", "作業"), ("owner", "-1")]),
+        (&tasks, vec![("title", "作業"), ("owner", "abc")]),
+        (&tasks, vec![("title", "作業"), ("owner", "99999999")]),
+        (
+            &tasks,
+            vec![
+                ("title", "作業"),
+                ("owner", &person_a1),
+                ("due_on", "2026-02-30"),
+            ],
+        ),
+        (
+            &tasks,
+            vec![("title", "invoice\u{202E}fdp.exe"), ("owner", &person_a1)],
+        ),
+        (&lessons, vec![("lessons", "")]),
+        (&lessons, vec![("lessons", "教訓\u{0}")]),
+        (&lessons, vec![("lessons", &long_name)]),
+        (&dismiss, vec![("reason", " ")]),
+        (&dismiss, vec![]),
+        (&open, vec![("title", &long_name)]),
+        (&open, vec![("title", "山田\u{1b}[31m")]),
+        (&cite, vec![]),
+        (&cite, vec![("incidents", "x")]),
+        (&cite, vec![("incidents", "-3")]),
+        (&cite, vec![("incident-abc", "1")]),
+        (&cite, vec![("incidents", &open_incident)]),
         ("/people", vec![]),
         ("/people", vec![("name", ""), ("unit_id", &unit_a1)]),
         ("/people", vec![("name", &long_name), ("unit_id", &unit_a1)]),
@@ -2908,4 +2966,23 @@ async fn training_completions_are_imported_on_the_page_and_a_bad_file_names_its_
     // Not the staff's to upload.
     let refused = upload_completions(&app, &staff, b"login,course,completed_on\n").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// The open incident candidates are a gauge of `/metrics`: the fixture's two per user.
+#[tokio::test]
+async fn metrics_count_the_open_incident_candidates() {
+    let app = App::new().await;
+    let response = app
+        .send(
+            Request::get("/metrics").body(Body::empty()).unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], 5000)),
+        )
+        .await;
+    let open: usize = response
+        .text()
+        .lines()
+        .find_map(|l| l.strip_prefix("mamori_incident_candidates_open "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the candidates gauge");
+    assert_eq!(open, 2 * EVERYONE.len());
 }

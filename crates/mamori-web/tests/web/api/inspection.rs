@@ -637,6 +637,13 @@ async fn a_review_names_its_inputs_and_the_versions_it_led_to_both_ways() {
         .send(&a.w.app)
         .await
         .expect(StatusCode::CREATED);
+    // A review cites an incident once it is closed.
+    post(&format!("/api/v1/incidents/{}/events", incident["id"]))
+        .token(&a.w.ciso.token)
+        .json(json!({"step": "closed"}))
+        .send(&a.w.app)
+        .await
+        .expect(StatusCode::OK);
     let review = post("/api/v1/reviews")
         .token(&a.w.ciso.token)
         .json(json!({"title": "令和8年度 見直し", "held_on": "2027-02-15",
