@@ -1,8 +1,9 @@
 //! The monitor in a real headless Chromium, on the demonstration organisation: the CISO applies
 //! the β model from the segments page (after confirming it replaces the matrix) and allows DNS
 //! from the LGWAN-connected segment to one named resolver; the CSIRT finds the open alerts
-//! waiting on the home page, opens the LGWAN host's query to 8.8.8.8, reads its Suricata lines
-//! and acknowledges it.
+//! waiting on the home page, opens the LGWAN host's query to 8.8.8.8, reads its Suricata lines,
+//! acknowledges it and follows it to the インシデント候補 the monitor raised from it, then raises
+//! a scan alert as a candidate by hand.
 
 use std::path::Path;
 
@@ -132,6 +133,37 @@ async fn walk(client: Client, base: String, _data: &Path) {
     assert!(steps.contains("端末の DNS 設定を確認する"), "{steps}");
     assert!(client.find(Locator::Id("alert-acknowledge")).await.is_err());
     element(client, "#alert-close").await;
+
+    // The forbidden crossing was raised as an インシデント候補 on its own; the candidate's row
+    // leads back to the alert.
+    let link = element(client, "#alert-candidate a").await;
+    let href = link.attr("href").await.expect("href").expect("a link");
+    let candidate = href
+        .strip_prefix("/incident-candidates#candidate-")
+        .expect("a candidate's anchor")
+        .to_owned();
+    assert!(client.find(Locator::Id("alert-raise")).await.is_err());
+    click(client, "#alert-candidate a").await;
+    let row = format!("#candidate-{candidate}");
+    let listed = text_of(client, &row).await;
+    assert!(
+        listed.contains("監視") && listed.contains("[crossing]") && listed.contains("8.8.8.8"),
+        "{listed}"
+    );
+    click(client, &format!("{row} a[href^='/monitor/alerts/']")).await;
+    wait_for_text(client, "#alert-state", "対応中").await;
+
+    // A scan is not raised on its own: the CSIRT raises it by hand.
+    client
+        .goto(&format!("{base}/monitor/alerts?rule=scan"))
+        .await
+        .expect("scan alerts");
+    click(client, "#alerts tbody tr[data-rule='scan'] a").await;
+    assert!(client.find(Locator::Id("alert-candidate")).await.is_err());
+    click(client, "#alert-raise button[type='submit']").await;
+    let raised = text_of(client, "#alert-candidate").await;
+    assert!(raised.starts_with('#'), "{raised}");
+    assert!(client.find(Locator::Id("alert-raise")).await.is_err());
     log_out(client).await;
 }
 

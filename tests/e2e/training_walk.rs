@@ -59,7 +59,11 @@ async fn walk(client: Client, addr: SocketAddr, admin_password: String, data: &P
         "情報セキュリティ研修",
     )
     .await;
-    let due = (chrono::Local::now().date_naive() + chrono::Days::new(7)).to_string();
+    let due = (chrono::Utc::now()
+        .with_timezone(&mamori_core::time::JST)
+        .date_naive()
+        + chrono::Days::new(7))
+    .to_string();
     client
         .execute(
             &format!(

@@ -2333,6 +2333,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.before", "番号", "Before"),
     ("field.body", "送信内容", "Request body"),
     ("field.by", "実施者", "Done by"),
+    (
+        "field.candidate_rules",
+        "インシデント候補にするアラート",
+        "Alerts raised as incident candidates",
+    ),
     ("field.catalogue", "対策項目集", "Catalogue"),
     ("field.category", "分類", "Category"),
     ("field.cells", "許可表の各組", "Matrix cells"),
@@ -2939,6 +2944,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
         "インシデント候補",
         "Incident candidate",
     ),
+    (
+        "monitor.candidate_rules_help",
+        "選んだ種類の新しいアラートは、監視がそのままインシデント候補にします（1回の書込みにつき20件まで）。ほかのアラートはCSIRTがアラートの画面から候補にできます。",
+        "New alerts of the chosen kinds become incident candidates on their own (at most 20 per write). The CSIRT can raise any other alert from its page.",
+    ),
     ("monitor.close", "完了にする", "Close"),
     ("monitor.closed", "完了", "Closed"),
     ("monitor.count", "件数", "Count"),
@@ -2971,6 +2981,16 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("monitor.per_rule", "規則ごとの件数", "By rule"),
     ("monitor.port", "ポート", "Port"),
     ("monitor.proto", "プロトコル", "Protocol"),
+    (
+        "monitor.raise",
+        "インシデント候補にする",
+        "Raise as incident candidate",
+    ),
+    (
+        "monitor.raise_help",
+        "CSIRTがインシデントとして扱うかを判断できるよう、このアラートをインシデント候補に加えます。",
+        "Adds this alert to the incident candidates, for the CSIRT to decide whether it is an incident.",
+    ),
     ("monitor.rule.cleartext", "平文通信", "Cleartext protocol"),
     (
         "monitor.rule.crossing",

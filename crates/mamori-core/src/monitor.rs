@@ -114,7 +114,46 @@ impl Alert {
             self.evidence.push(line);
         }
     }
+
+    /// The one line an インシデント候補 raised from this alert shows: the rule, the ends (with
+    /// their segments) and what the rule saw, without control characters and at most
+    /// [`CANDIDATE_SUMMARY_CHARS`] long.
+    pub fn candidate_summary(&self) -> String {
+        let end = |ip: IpAddr, segment: &Option<String>| match segment {
+            Some(code) => format!("{ip} ({code})"),
+            None => ip.to_string(),
+        };
+        let mut text = format!(
+            "[{}] {}",
+            self.rule.as_str(),
+            end(self.src, &self.src_segment)
+        );
+        if let Some(dst) = self.dst {
+            text.push_str(" → ");
+            text.push_str(&end(dst, &self.dst_segment));
+        }
+        match (self.proto, self.dst_port) {
+            (Some(proto), Some(port)) => text.push_str(&format!(" {}/{port}", proto.as_str())),
+            (Some(proto), None) => text.push_str(&format!(" {}", proto.as_str())),
+            _ => {}
+        }
+        if !self.detail.is_empty() {
+            text.push_str(": ");
+            text.push_str(&self.detail);
+        }
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(CANDIDATE_SUMMARY_CHARS)
+            .collect()
+    }
 }
+
+/// The longest summary of a candidate raised from an alert.
+pub const CANDIDATE_SUMMARY_CHARS: usize = 300;
+
+/// Candidates the monitor raises on its own in one batch at most; the rest of a flood stay
+/// alerts, each of which the CSIRT may still raise by hand.
+pub const CANDIDATES_PER_BATCH: usize = 20;
 
 /// How many flows went from one zone to another on a day, to a protocol and port: the
 /// per-segment view ("who talks to whom") is drawn from these. `forbidden` counts the
@@ -155,6 +194,9 @@ pub struct MonitorSettings {
     /// Internal ranges outside every segment whose addresses should still be registered
     /// (e.g. a management network); addresses in a segment always are.
     pub internal: Vec<IpNet>,
+    /// Rules whose new alerts the monitor raises as インシデント候補 on its own (at most
+    /// [`CANDIDATES_PER_BATCH`] a batch); the CSIRT may raise any other alert by hand.
+    pub candidate_rules: Vec<AlertRule>,
 }
 
 impl Default for MonitorSettings {
@@ -169,6 +211,9 @@ impl Default for MonitorSettings {
             unregistered_window_secs: 3600,
             evidence_samples: 5,
             internal: Vec::new(),
+            // A flow across the separation the matrix forbids, and what the IDS saw: the two
+            // that speak of an incident rather than of housekeeping.
+            candidate_rules: vec![AlertRule::Crossing, AlertRule::Ids],
         }
     }
 }
@@ -321,6 +366,26 @@ mod tests {
         let s: MonitorSettings = serde_json::from_str(r#"{"resolvers":["10.20.0.53"]}"#).unwrap();
         assert_eq!(s.scan, MonitorSettings::default().scan);
         assert!(serde_json::from_str::<MonitorSettings>(r#"{"resolvers":["x"]}"#).is_err());
+    }
+
+    #[test]
+    fn a_candidate_summary_names_the_rule_the_ends_and_the_detail_on_one_bounded_line() {
+        let mut a = alert(1, "2026-12-01T10:00:00Z", "2026-12-01T10:00:00Z", &[]);
+        a.detail = "LGWAN → *INTERNET\r\nforged: line".into();
+        assert_eq!(
+            a.candidate_summary(),
+            "[crossing] 10.20.0.5 (LGWAN) → 8.8.8.8 udp/53: LGWAN → *INTERNET  forged: line"
+        );
+        a.rule = AlertRule::Scan;
+        a.dst = None;
+        a.proto = None;
+        a.detail = "x".repeat(1000);
+        let summary = a.candidate_summary();
+        assert!(summary.starts_with("[scan] 10.20.0.5 (LGWAN): xxx"));
+        assert_eq!(summary.chars().count(), CANDIDATE_SUMMARY_CHARS);
+        // Stored settings from before the rules were a setting read as the default ones.
+        let s: MonitorSettings = serde_json::from_str("{}").unwrap();
+        assert_eq!(s.candidate_rules, [AlertRule::Crossing, AlertRule::Ids]);
     }
 
     #[test]

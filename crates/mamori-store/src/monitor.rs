@@ -72,8 +72,8 @@ pub struct StoredAlert {
     pub alert: Alert,
     pub acknowledged: Option<AlertStep>,
     pub closed: Option<AlertStep>,
-    /// The incident candidate this alert opened, when one was linked.
-    pub incident_candidate: Option<String>,
+    /// The インシデント候補 raised from this alert, by the monitor on its own or by the CSIRT.
+    pub incident_candidate: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -122,7 +122,7 @@ pub struct AlertPage {
 }
 
 /// What one call of [`MonitorStore::record_monitor`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RecordOutcome {
     /// Alerts written as new rows.
     pub opened: usize,
@@ -130,6 +130,8 @@ pub struct RecordOutcome {
     pub merged: usize,
     /// Tally rows written or added to.
     pub tallies: usize,
+    /// インシデント候補 raised from new alerts of the settings' `candidate_rules`.
+    pub candidates: Vec<i64>,
 }
 
 /// Flows between two zones over a span of days, to a protocol and port.
@@ -205,7 +207,9 @@ pub trait MonitorStore: Send + Sync {
     /// (`monitor.record`, by `system:monitor`): each alert is added to the open alert of its
     /// rule and key (count added, first and last seen widened, evidence appended up to the
     /// settings' `evidence_samples`) or written as a new one; tallies are added to their day's
-    /// rows. For the monitor process alone.
+    /// rows. A new alert of one of the settings' `candidate_rules` is raised as an インシデント候補
+    /// in the same write (at most [`CANDIDATES_PER_BATCH`](mamori_core::monitor::CANDIDATES_PER_BATCH)).
+    /// For the monitor process alone.
     async fn record_monitor(&self, alerts: &[Alert], tallies: &[Tally]) -> Result<RecordOutcome>;
 
     /// A page of alerts.
@@ -232,13 +236,13 @@ pub trait MonitorStore: Send + Sync {
         note: &str,
         origin: &Origin,
     ) -> Result<StoredAlert>;
-    /// Links the alert to the incident candidate it opened (`monitor.alert.link`), replacing
-    /// an earlier link.
-    async fn link_alert_candidate(
+    /// Raises the alert as an インシデント候補 (source `monitor`, the alert's id as reference) and
+    /// links the two, in one write (`incident.candidate.raise`); an alert raised before
+    /// answers as it is, and one raised elsewhere is linked to the candidate already there.
+    async fn raise_alert_candidate(
         &self,
         grant: &Granted<HandleAlerts>,
         id: AlertId,
-        reference: &str,
         origin: &Origin,
     ) -> Result<StoredAlert>;
 

@@ -51,8 +51,8 @@ CREATE TABLE monitor_alerts (
     closed_by TEXT,
     closed_at BIGINT,
     close_note TEXT NOT NULL DEFAULT '',
-    -- The incident candidate the alert opened (a reference such as `/incident-candidates/7`).
-    incident_candidate TEXT,
+    -- The インシデント候補 raised from the alert (by the monitor on its own or by the CSIRT).
+    incident_candidate BIGINT REFERENCES incident_candidates(id),
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -13,8 +13,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use mamori_core::asset::AssetId;
 use mamori_core::authz::{Granted, HandleAlerts, ManageMonitor, ViewMonitor};
 use mamori_core::crossing::{Crossing, CrossingMatrix, CrossingRule, Proto, Zone};
+use mamori_core::incident::CandidateSource;
 use mamori_core::monitor::{
-    Alert, AlertRule, AssetRef, MonitorSettings, Site, SiteAsset, SiteSegment, Tally,
+    Alert, AlertRule, AssetRef, CANDIDATES_PER_BATCH, MonitorSettings, Site, SiteAsset,
+    SiteSegment, Tally,
 };
 use mamori_core::segment::parse_ranges;
 use sqlx::any::AnyRow;
@@ -536,6 +538,83 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Raises an alert as an インシデント候補 inside a write: the candidate made (or the one of
+    /// its reference found) and the alert linked to it. Answers the candidate's id and whether
+    /// it was made now.
+    async fn candidate_for(&self, write: &mut Write, alert: &StoredAlert) -> Result<(i64, bool)> {
+        let reference = alert.id.0.to_string();
+        let made = sqlx::query(
+            "INSERT INTO incident_candidates (source, reference, summary, raised_at, state) \
+             VALUES ($1, $2, $3, $4, 'open') ON CONFLICT (source, reference) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(CandidateSource::Monitor.as_str())
+        .bind(&reference)
+        .bind(alert.alert.candidate_summary())
+        .bind(write.at_ms)
+        .fetch_optional(&mut *write.tx)
+        .await?;
+        let (candidate, made) = match made {
+            Some(row) => (row.try_get::<i64, _>("id")?, true),
+            None => (
+                sqlx::query(
+                    "SELECT id FROM incident_candidates WHERE source = $1 AND reference = $2",
+                )
+                .bind(CandidateSource::Monitor.as_str())
+                .bind(&reference)
+                .fetch_one(&mut *write.tx)
+                .await?
+                .try_get::<i64, _>("id")?,
+                false,
+            ),
+        };
+        sqlx::query(
+            "UPDATE monitor_alerts SET incident_candidate = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(candidate)
+        .bind(write.at_ms)
+        .bind(alert.id.0)
+        .execute(&mut *write.tx)
+        .await?;
+        Ok((candidate, made))
+    }
+
+    /// Raises the alerts this write opened of the given rules, the oldest first, at most
+    /// [`CANDIDATES_PER_BATCH`]; answers the candidates' ids.
+    async fn raise_new_candidates(
+        &self,
+        write: &mut Write,
+        rules: &[AlertRule],
+    ) -> Result<Vec<i64>> {
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let listed = (0..rules.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM monitor_alerts WHERE created_at = $1 \
+             AND state = 'open' AND incident_candidate IS NULL AND rule IN ({listed}) \
+             ORDER BY id LIMIT {CANDIDATES_PER_BATCH}"
+        );
+        let mut query = sqlx::query(&sql).bind(write.at_ms);
+        for rule in rules {
+            query = query.bind(rule.as_str());
+        }
+        let alerts = query
+            .fetch_all(&mut *write.tx)
+            .await?
+            .iter()
+            .map(alert_from)
+            .collect::<Result<Vec<_>>>()?;
+        let mut raised = Vec::with_capacity(alerts.len());
+        for alert in &alerts {
+            raised.push(self.candidate_for(write, alert).await?.0);
+        }
+        Ok(raised)
+    }
+
     /// Moves an alert on in its handling, checked against its state inside the write.
     async fn alert_step(
         &self,
@@ -763,7 +842,8 @@ impl MonitorStore for SqlStore {
         }
         let origin = Origin::system("monitor");
         let mut write = self.begin_write().await?;
-        let samples = settings_in(&mut write.tx).await?.evidence_samples;
+        let settings = settings_in(&mut write.tx).await?;
+        let samples = settings.evidence_samples;
         let folded = fold_alerts(alerts, samples);
         let open = self.open_alerts(&mut write, &folded).await?;
         let mut fresh: Vec<&Alert> = Vec::new();
@@ -797,12 +877,28 @@ impl MonitorStore for SqlStore {
             merged += 1;
         }
         self.insert_alerts(&mut write, &fresh).await?;
+        let candidates = self
+            .raise_new_candidates(&mut write, &settings.candidate_rules)
+            .await?;
+        // New alerts of those rules beyond the batch's cap stay alerts, to be raised by hand.
+        let not_raised = fresh
+            .iter()
+            .filter(|a| settings.candidate_rules.contains(&a.rule))
+            .count()
+            .saturating_sub(candidates.len());
+        if not_raised > 0 {
+            tracing::warn!(
+                not_raised,
+                "monitor: more new alerts than candidates raised in one batch"
+            );
+        }
         let tallies = fold_tallies(tallies);
         self.add_tallies(&mut write, &tallies).await?;
         let outcome = RecordOutcome {
             opened: fresh.len(),
             merged,
             tallies: tallies.len(),
+            candidates,
         };
         let event = origin
             .event("monitor.record", "monitor", "alerts")
@@ -811,6 +907,8 @@ impl MonitorStore for SqlStore {
                 "merged": outcome.merged,
                 "tallies": outcome.tallies,
                 "rules": by_rule,
+                "candidates": outcome.candidates,
+                "candidates_not_raised": not_raised,
             }));
         self.commit(write, event).await?;
         Ok(outcome)
@@ -899,29 +997,26 @@ impl MonitorStore for SqlStore {
         self.alert_step(id, AlertState::Closed, note, origin).await
     }
 
-    async fn link_alert_candidate(
+    async fn raise_alert_candidate(
         &self,
         _: &Granted<HandleAlerts>,
         id: AlertId,
-        reference: &str,
         origin: &Origin,
     ) -> Result<StoredAlert> {
         let mut write = self.begin_write().await?;
         let before = self.alert_in(&mut write, id).await?;
-        sqlx::query(
-            "UPDATE monitor_alerts SET incident_candidate = $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(reference)
-        .bind(write.at_ms)
-        .bind(id.0)
-        .execute(&mut *write.tx)
-        .await?;
+        if before.incident_candidate.is_some() {
+            return Ok(before);
+        }
+        let (candidate, made) = self.candidate_for(&mut write, &before).await?;
         let stored = self.alert_in(&mut write, id).await?;
         let event = origin
-            .event("monitor.alert.link", "monitor_alert", id.0)
+            .event("incident.candidate.raise", "incident_candidate", candidate)
             .with_detail(serde_json::json!({
-                "before": before.incident_candidate,
-                "after": reference,
+                "source": CandidateSource::Monitor.as_str(),
+                "reference": id.0.to_string(),
+                "summary": before.alert.candidate_summary(),
+                "made": made,
             }));
         self.commit(write, event).await?;
         Ok(stored)

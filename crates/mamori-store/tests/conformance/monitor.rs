@@ -11,7 +11,10 @@ use mamori_core::classification::{Classification, segment_codes};
 use mamori_core::crossing::{
     Crossing, CrossingMatrix, CrossingRule, Model, PresetServers, Proto, Zone,
 };
-use mamori_core::monitor::{Alert, AlertRule, AssetRef, MonitorSettings, Tally};
+use mamori_core::incident::CandidateSource;
+use mamori_core::monitor::{
+    Alert, AlertRule, AssetRef, CANDIDATES_PER_BATCH, MonitorSettings, Tally,
+};
 use mamori_core::segment::{Segment, parse_ranges};
 use mamori_core::{Granted, OrgId, UnitId};
 use mamori_store::{
@@ -470,6 +473,9 @@ pub async fn alerts_merge_while_open_and_a_handled_alert_is_not_merged_into(fx: 
         .unwrap();
     fx.assert_one_record(before, "monitor.record").await;
     assert_eq!((first.opened, first.merged), (2, 0));
+    // The new crossing alert is raised as an インシデント候補 in the same write; the DNS one is
+    // not of the default candidate rules.
+    assert_eq!(first.candidates.len(), 1);
     let crossing = |page: &mamori_store::AlertPage| {
         page.alerts
             .iter()
@@ -570,20 +576,54 @@ pub async fn alerts_merge_while_open_and_a_handled_alert_is_not_merged_into(fx: 
     let page = s.alerts(&view(), &AlertFilter::default()).await.unwrap();
     let newer = crossing(&page);
     assert_ne!(newer.id, one.id);
-    // An open alert closes at once too, and the incident candidate link is kept.
-    let linked = s
-        .link_alert_candidate(&csirt(), newer.id, "/incident-candidates/7", &origin())
+    // The later crossing alert was raised on its own, once; the CSIRT raises the DNS one by
+    // hand, and raising it again changes nothing.
+    assert_eq!(third.candidates.len(), 1);
+    assert_eq!(newer.incident_candidate, Some(third.candidates[0]));
+    let dns = page
+        .alerts
+        .iter()
+        .find(|a| a.alert.rule == AlertRule::Dns)
+        .cloned()
+        .unwrap();
+    assert_eq!(dns.incident_candidate, None);
+    let before = fx.audit_len().await;
+    let raised = s
+        .raise_alert_candidate(&csirt(), dns.id, &origin())
         .await
         .unwrap();
-    assert_eq!(
-        linked.incident_candidate.as_deref(),
-        Some("/incident-candidates/7")
+    fx.assert_one_record(before, "incident.candidate.raise")
+        .await;
+    let candidate_id = raised.incident_candidate.expect("linked");
+    let candidate = s.incident_candidate(candidate_id).await.unwrap().unwrap();
+    assert_eq!(candidate.source, CandidateSource::Monitor);
+    assert_eq!(candidate.reference, dns.id.0.to_string());
+    assert!(
+        candidate
+            .summary
+            .starts_with("[dns] 10.20.0.5 (LGWAN) → 8.8.8.8 udp/53"),
+        "{}",
+        candidate.summary
     );
+    let before = fx.audit_len().await;
+    let again = s
+        .raise_alert_candidate(&csirt(), dns.id, &origin())
+        .await
+        .unwrap();
+    assert_eq!(again.incident_candidate, Some(candidate_id));
+    fx.assert_no_record(before, "raised twice").await;
+    assert!(matches!(
+        s.raise_alert_candidate(&csirt(), AlertId(999_999), &origin())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // An open alert closes at once too, and the candidate link is kept.
     let closed = s
         .close_alert(&csirt(), newer.id, "", &origin())
         .await
         .unwrap();
     assert_eq!(closed.state, AlertState::Closed);
+    assert_eq!(closed.incident_candidate, newer.incident_candidate);
     assert!(s.alert(&view(), AlertId(999_999)).await.unwrap().is_none());
     assert!(matches!(
         s.close_alert(&csirt(), AlertId(999_999), "", &origin())
@@ -826,6 +866,13 @@ pub async fn a_batch_of_ten_thousand_alerts_is_one_transaction(fx: Fx) {
         s.backend()
     );
     assert_eq!((fresh.opened, fresh.merged), (10_000, 0));
+    // A flood raises a bounded number of candidates; the rest stay alerts.
+    assert_eq!(fresh.candidates.len(), CANDIDATES_PER_BATCH);
+    assert!(merged.candidates.is_empty());
+    assert_eq!(
+        s.incident_candidates().await.unwrap().len(),
+        CANDIDATES_PER_BATCH
+    );
     assert_eq!((merged.opened, merged.merged), (0, 10_000));
     assert_eq!(fx.audit_len().await, before + 2, "one record per call");
     let page = s.alerts(&view(), &AlertFilter::default()).await.unwrap();

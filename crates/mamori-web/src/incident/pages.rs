@@ -463,11 +463,12 @@ pub async fn record_lessons(
     Ok(Redirect::to(&format!("/incidents/{id}#incident-lessons")).into_response())
 }
 
-/// Where a candidate's reference leads: a gateway's to its quarantine entry.
+/// Where a candidate's reference leads: a gateway's to its quarantine entry, a monitor's to
+/// its alert.
 fn reference_link(source: CandidateSource, reference: &str) -> String {
     match source {
         CandidateSource::Gateway => format!("/quarantine/{reference}"),
-        CandidateSource::Monitor => String::new(),
+        CandidateSource::Monitor => format!("/monitor/alerts/{reference}"),
     }
 }
 

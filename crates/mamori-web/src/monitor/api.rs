@@ -65,8 +65,8 @@ mod json {
         pub evidence: Vec<String>,
         pub acknowledged: Option<Step>,
         pub closed: Option<Step>,
-        /// The incident candidate the alert opened.
-        pub incident_candidate: Option<String>,
+        /// The インシデント候補 raised from the alert (see `/api/v1/incident-candidates`).
+        pub incident_candidate: Option<i64>,
     }
 
     /// How many alerts of a rule the filter matches (the rule filter left out).
@@ -207,6 +207,9 @@ mod json {
         /// Internal ranges outside every segment.
         #[serde(default)]
         pub internal: Vec<String>,
+        /// Rules whose new alerts the monitor raises as インシデント候補 on its own (`crossing`,
+        /// `unregistered`, `ids`, `cleartext`, `scan`, `dns`); absent, `crossing` and `ids`.
+        pub candidate_rules: Option<Vec<String>>,
     }
 
     #[derive(Deserialize, IntoParams)]
@@ -280,7 +283,7 @@ fn alert_json(stored: &StoredAlert) -> json::Alert {
         evidence: a.evidence.clone(),
         acknowledged: step(&stored.acknowledged),
         closed: step(&stored.closed),
-        incident_candidate: stored.incident_candidate.clone(),
+        incident_candidate: stored.incident_candidate,
     }
 }
 
@@ -327,6 +330,12 @@ fn settings_json(s: &MonitorSettings) -> json::Settings {
         unregistered_window_secs: Some(i64::from(s.unregistered_window_secs)),
         evidence_samples: i64::try_from(s.evidence_samples).ok(),
         internal: s.internal.iter().map(ToString::to_string).collect(),
+        candidate_rules: Some(
+            s.candidate_rules
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+        ),
     }
 }
 
@@ -337,6 +346,7 @@ fn settings_json(s: &MonitorSettings) -> json::Settings {
         get_alert,
         acknowledge_alert,
         close_alert,
+        raise_candidate,
         get_matrix,
         put_matrix,
         apply_preset,
@@ -436,6 +446,29 @@ async fn acknowledge_alert(
 ) -> Result<Json<json::Alert>, AppError> {
     Ok(Json(alert_json(
         &ops::acknowledge(&state, &user, id, &body.note).await?,
+    )))
+}
+
+/// Raises the alert as an インシデント候補 for the CSIRT's decision (the CSIRT); an alert raised
+/// before answers as it is, with its candidate.
+#[utoipa::path(
+    post,
+    path = "/api/v1/monitor/alerts/{id}/candidate",
+    tag = "monitor",
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, body = json::Alert),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+async fn raise_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+) -> Result<Json<json::Alert>, AppError> {
+    Ok(Json(alert_json(
+        &ops::raise_candidate(&state, &user, id).await?,
     )))
 }
 
@@ -596,6 +629,7 @@ async fn put_settings(
         unregistered_window_secs: body.unregistered_window_secs,
         evidence_samples: body.evidence_samples,
         internal: body.internal,
+        candidate_rules: body.candidate_rules,
     })?;
     Ok(Json(settings_json(
         &ops::set_settings(&state, &user, &settings).await?,
@@ -647,6 +681,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_alert))
         .routes(routes!(acknowledge_alert))
         .routes(routes!(close_alert))
+        .routes(routes!(raise_candidate))
         .routes(routes!(get_matrix, put_matrix))
         .routes(routes!(apply_preset))
         .routes(routes!(get_settings, put_settings))

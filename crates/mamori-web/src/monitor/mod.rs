@@ -1,6 +1,7 @@
 //! 不正通信の監視 (seed §6(3), §6(7)): the alerts the monitor raised, with their filters and
 //! counts per rule; an alert with its evidence, both ends placed on segments and assets, and the
-//! CSIRT's acknowledgement and closing; the crossing matrix editor on the segments page
+//! CSIRT's acknowledgement and closing, and the インシデント候補 raised from it (by the monitor
+//! for the settings' candidate rules, or by the CSIRT by hand); the crossing matrix editor on the segments page
 //! (`/segments/crossing`: a cell edited, a model of the 総務省 guidelines applied, cells naming
 //! deleted segments removed); the monitor's settings; and each segment's flows.
 
@@ -21,6 +22,10 @@ pub fn pages() -> Router<AppState> {
         .route("/monitor/alerts/{id}", get(pages::alert))
         .route("/monitor/alerts/{id}/acknowledge", post(pages::acknowledge))
         .route("/monitor/alerts/{id}/close", post(pages::close))
+        .route(
+            "/monitor/alerts/{id}/candidate",
+            post(pages::raise_candidate),
+        )
         .route(
             "/monitor/settings",
             get(pages::settings).post(pages::save_settings),

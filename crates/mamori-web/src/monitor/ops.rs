@@ -1,5 +1,5 @@
 //! 不正通信の監視's operations: the alerts (read by the CSIRT, the administrators and the
-//! auditors; acknowledged and closed by the CSIRT), the crossing matrix and the monitor's
+//! auditors; acknowledged, closed and raised as インシデント候補 by the CSIRT), the crossing matrix and the monitor's
 //! settings (edited by the administrators), and the flows of a segment. Each one authorises,
 //! validates and stores here and nowhere else.
 
@@ -184,6 +184,22 @@ pub async fn close(
     Ok(state
         .store
         .close_alert(&grant, current.id, &note, &user.ctx.origin())
+        .await?)
+}
+
+/// インシデント候補にする: the CSIRT raises an alert for a decision on an incident; the alert
+/// and the candidate stay linked. An alert raised before (by the monitor on its own or by hand)
+/// answers as it is.
+pub async fn raise_candidate(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<StoredAlert, AppError> {
+    let current = alert(state, user, id).await?;
+    let grant = authorize::<HandleAlerts>(&user.actor, &())?;
+    Ok(state
+        .store
+        .raise_alert_candidate(&grant, current.id, &user.ctx.origin())
         .await?)
 }
 
@@ -405,6 +421,8 @@ pub struct SettingsDraft {
     pub unregistered_window_secs: Option<i64>,
     pub evidence_samples: Option<i64>,
     pub internal: Vec<String>,
+    /// Rule names; absent, the default rules.
+    pub candidate_rules: Option<Vec<String>>,
 }
 
 /// Reads the settings; every refusal at once (the ranges of each number are core's, checked
@@ -452,6 +470,26 @@ pub fn settings_of(draft: &SettingsDraft) -> Result<MonitorSettings, AppError> {
         }
     }
     let internal = ranges("internal", &draft.internal, &mut check);
+    let mut candidate_rules = Vec::new();
+    match &draft.candidate_rules {
+        None => candidate_rules = MonitorSettings::default().candidate_rules,
+        Some(names) => {
+            for name in names {
+                match AlertRule::parse(name.trim()) {
+                    Some(rule) if !candidate_rules.contains(&rule) => candidate_rules.push(rule),
+                    Some(_) => {}
+                    None => {
+                        check.0.push(FieldError::new(
+                            "candidate_rules",
+                            FieldErrorKind::InvalidFormat,
+                        ));
+                        break;
+                    }
+                }
+            }
+            candidate_rules.sort();
+        }
+    }
     check.done()?;
     Ok(MonitorSettings {
         resolvers,
@@ -463,6 +501,7 @@ pub fn settings_of(draft: &SettingsDraft) -> Result<MonitorSettings, AppError> {
         unregistered_window_secs,
         evidence_samples: evidence_samples as usize,
         internal,
+        candidate_rules,
     })
 }
 

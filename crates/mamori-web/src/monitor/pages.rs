@@ -166,9 +166,9 @@ struct AlertPage {
     evidence: Vec<String>,
     /// (label key, by, at, note).
     steps: Vec<(&'static str, String, String, String)>,
-    /// The incident candidate's reference, and the address to link it by when it is a path of
-    /// this application.
-    candidate: Option<(String, Option<String>)>,
+    /// The インシデント候補 raised from the alert.
+    candidate: Option<i64>,
+    can_raise: bool,
     can_acknowledge: bool,
     can_close: bool,
 }
@@ -200,13 +200,8 @@ pub async fn alert(
         key: stored.alert.key.clone(),
         evidence: stored.alert.evidence.clone(),
         steps,
-        candidate: stored.incident_candidate.clone().map(|reference| {
-            let local = reference.starts_with('/')
-                && !reference.starts_with("//")
-                && !reference.contains('\\');
-            let href = local.then(|| reference.clone());
-            (reference, href)
-        }),
+        candidate: stored.incident_candidate,
+        can_raise: handle && stored.incident_candidate.is_none(),
         can_acknowledge: handle && stored.state == AlertState::Open,
         can_close: handle && stored.state != AlertState::Closed,
     }))
@@ -237,6 +232,15 @@ pub async fn close(
 ) -> Result<Response, AppError> {
     ops::close(&state, &user, id, &form.note).await?;
     Ok(Redirect::to(&format!("/monitor/alerts/{id}")).into_response())
+}
+
+pub async fn raise_candidate(
+    State(state): State<AppState>,
+    user: User,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    ops::raise_candidate(&state, &user, id).await?;
+    Ok(Redirect::to(&format!("/monitor/alerts/{id}#alert-candidate")).into_response())
 }
 
 /// A zone as the grid shows it.
@@ -451,6 +455,8 @@ struct SettingsPage {
     unregistered_window_secs: u32,
     evidence_samples: usize,
     internal: String,
+    /// (rule code, catalogue key of its name, raised on its own).
+    candidate_rules: Vec<(&'static str, &'static str, bool)>,
     can_manage: bool,
 }
 
@@ -466,6 +472,10 @@ pub async fn settings(State(state): State<AppState>, user: User) -> Result<Respo
         unregistered_window_secs: s.unregistered_window_secs,
         evidence_samples: s.evidence_samples,
         internal: lines(s.internal.iter().map(ToString::to_string).collect()),
+        candidate_rules: AlertRule::ALL
+            .into_iter()
+            .map(|r| (r.as_str(), r.key(), s.candidate_rules.contains(&r)))
+            .collect(),
         can_manage: ops::may_manage(&user),
     }))
     .into_response())
@@ -487,6 +497,9 @@ pub struct SettingsForm {
     evidence_samples: String,
     #[serde(default)]
     internal: String,
+    /// The candidate rules' boxes, `candidate-{rule}`.
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
 }
 
 pub async fn save_settings(
@@ -515,6 +528,13 @@ pub async fn save_settings(
         evidence_samples: number("evidence_samples", &form.evidence_samples),
         resolvers: items(&form.resolvers),
         internal: items(&form.internal),
+        candidate_rules: Some(
+            form.rest
+                .keys()
+                .filter_map(|k| k.strip_prefix("candidate-"))
+                .map(str::to_owned)
+                .collect(),
+        ),
     };
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));

@@ -1556,7 +1556,7 @@ const MATRIX_ROLES: [&str; 8] = [
 
 /// Per route, the outcome for each role of [`MATRIX_ROLES`] in order: `A` allowed (2xx),
 /// `F` forbidden (403), `N` hidden (404).
-const MATRIX: [(&str, &str); 158] = [
+const MATRIX: [(&str, &str); 159] = [
     ("GET /me", "AAAAAAAA"),
     ("GET /waiting", "AAAAAAAA"),
     ("GET /organisations", "AAAAAAAF"),
@@ -1731,6 +1731,7 @@ const MATRIX: [(&str, &str); 158] = [
     ("GET /monitor/alerts/{id}", "AAFFAAFF"),
     ("POST /monitor/alerts/{id}/acknowledge", "FFFFAFFF"),
     ("POST /monitor/alerts/{id}/close", "FFFFAFFF"),
+    ("POST /monitor/alerts/{id}/candidate", "FFFFAFFF"),
     ("GET /monitor/crossing-matrix", "AAFFAAFF"),
     ("PUT /monitor/crossing-matrix", "AAFFFFFF"),
     ("POST /monitor/crossing-matrix/preset", "AAFFFFFF"),
@@ -2514,6 +2515,9 @@ async fn every_role_meets_every_route_as_the_rules_say() {
                     "/api/v1/monitor/alerts/{alert_ack}/acknowledge"
                 ))
                 .json(json!({"note": format!("調査{n}")})),
+                "POST /monitor/alerts/{id}/candidate" => post(&format!(
+                    "/api/v1/monitor/alerts/{alert_ack}/candidate"
+                )),
                 "POST /monitor/alerts/{id}/close" => {
                     post(&format!("/api/v1/monitor/alerts/{alert_close}/close"))
                         .json(json!({"note": format!("完了{n}")}))

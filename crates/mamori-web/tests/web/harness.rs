@@ -1266,8 +1266,10 @@ pub async fn seed(store: &SqlStore, clock: &TestClock) -> Fixture {
         use mamori_core::authz::ViewMonitor;
         use mamori_core::monitor::{Alert, AlertRule};
         use mamori_store::{AlertFilter, MonitorStore as _};
+        // A rule the monitor does not raise as an incident candidate on its own, so that the
+        // CSIRT's raising by hand is a change.
         let sighting = |key: &str| Alert {
-            rule: AlertRule::Crossing,
+            rule: AlertRule::Scan,
             key: key.into(),
             src: "10.10.0.5".parse().unwrap(),
             dst: Some("8.8.8.8".parse().unwrap()),

@@ -374,6 +374,8 @@ const MATRIX: &[Row] = &[
                                                                                                [403, 403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
     row("POST", "/monitor/alerts/{id}/close", "/monitor/alerts/{alert_close}/close", &[("note", "完了{who}")],
                                                                                                [403, 403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
+    row("POST", "/monitor/alerts/{id}/candidate", "/monitor/alerts/{alert_ack}/candidate", &[],
+                                                                                               [403, 403, 403, 403, 403, GO,  403, 403, 403, 403, L  ]),
     row("GET",  "/monitor/settings", "/monitor/settings", &[],                                [200, 200, 403, 403, 403, 200, 200, 403, 403, 403, L  ]),
     row("POST", "/monitor/settings", "/monitor/settings", &[("resolvers", "10.10.0.53"), ("window_secs", "60"), ("hosts", "100"), ("ports", "100"), ("unregistered_window_secs", "3600"), ("evidence_samples", "5")],
                                                                                                [GO,  GO,  403, 403, 403, 403, 403, 403, 403, 403, L  ]),

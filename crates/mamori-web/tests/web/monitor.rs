@@ -238,6 +238,8 @@ async fn the_settings_form_refuses_what_core_refuses() {
         ("unregistered_window_secs", "3600"),
         ("evidence_samples", "5"),
         ("internal", "192.168.10.0/24"),
+        ("candidate-ids", "1"),
+        ("candidate-scan", "1"),
     ];
     for (field, value) in [
         ("resolvers", "10.10.0.x"),
@@ -261,9 +263,17 @@ async fn the_settings_form_refuses_what_core_refuses() {
             "{field}={value}"
         );
     }
+    // A box for a rule that does not exist is refused, not ignored.
+    let mut forged = good.to_vec();
+    forged.push(("candidate-exfiltration", "1"));
+    let refused = app.post("/monitor/settings", &ciso, &forged).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let saved = app.post("/monitor/settings", &ciso, &good).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     let html = app.get("/monitor/settings", Some(&ciso)).await.text();
+    assert!(html.contains(r#"name="candidate-ids" value="1" checked"#));
+    assert!(html.contains(r#"name="candidate-scan" value="1" checked"#));
+    assert!(html.contains(r#"name="candidate-crossing" value="1">"#));
     assert!(html.contains("10.10.0.53\n10.10.0.54"));
     assert!(html.contains("192.168.10.0/24"));
     let auditor = app.login(Who::Auditor).await;

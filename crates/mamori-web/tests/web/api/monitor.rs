@@ -247,6 +247,128 @@ async fn the_matrix_is_replaced_whole_or_from_a_model_and_checked() {
 }
 
 #[tokio::test]
+async fn alerts_become_incident_candidates_on_their_own_or_by_the_csirt_and_stay_linked() {
+    let w = world().await;
+    let csirt = provision(
+        &w.store,
+        "csirt",
+        "対応 一郎",
+        None,
+        Some((Role::Csirt, Scope::Global)),
+    )
+    .await;
+    // With the default rules a new crossing alert is raised on its own; a DNS one is not.
+    let outcome = w
+        .store
+        .record_monitor(
+            &[
+                sighting(AlertRule::Crossing, "c1", "2026-12-01T00:00:00Z"),
+                sighting(AlertRule::Dns, "d1", "2026-12-01T00:00:00Z"),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.candidates.len(), 1);
+    let page = get("/api/v1/monitor/alerts")
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let alert = |key: &str| {
+        page["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let crossing = alert("c1");
+    assert_eq!(crossing["incident_candidate"], outcome.candidates[0]);
+    let dns = alert("d1");
+    assert_eq!(dns["incident_candidate"], Value::Null);
+    let dns_id = dns["id"].clone();
+
+    // Only the CSIRT raises by hand; raising again answers the same candidate.
+    for who in [&w.ciso, &w.staff_a] {
+        post(&format!("/api/v1/monitor/alerts/{dns_id}/candidate"))
+            .token(&who.token)
+            .send(&w.app)
+            .await
+            .error(StatusCode::FORBIDDEN, "forbidden");
+    }
+    post("/api/v1/monitor/alerts/99999999/candidate")
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    let raised = post(&format!("/api/v1/monitor/alerts/{dns_id}/candidate"))
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let candidate = raised["incident_candidate"].clone();
+    assert!(candidate.is_i64(), "{raised}");
+    let again = post(&format!("/api/v1/monitor/alerts/{dns_id}/candidate"))
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(again["incident_candidate"], candidate);
+
+    let listed = get("/api/v1/incident-candidates")
+        .token(&csirt.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let of_dns = listed.iter().find(|c| c["id"] == candidate).unwrap();
+    assert_eq!(of_dns["source"], "monitor");
+    assert_eq!(of_dns["reference"], dns_id.to_string());
+    assert_eq!(
+        of_dns["summary"],
+        "[dns] 10.20.0.5 (LGWAN) → 8.8.8.8 udp/53: LGWAN → インターネット"
+    );
+
+    // An incident opened from it keeps the link back to the alert.
+    let opened = post(&format!("/api/v1/incident-candidates/{candidate}/open"))
+        .token(&csirt.token)
+        .json(json!({}))
+        .send(&w.app)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(
+        opened["raised_from"],
+        json!({"candidate_id": candidate, "source": "monitor", "reference": dns_id.to_string()})
+    );
+
+    // With no rules chosen the monitor raises nothing on its own.
+    let mut settings = get("/api/v1/monitor/settings")
+        .token(&w.ciso.token)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    settings["candidate_rules"] = json!([]);
+    Call::new(Method::PUT, "/api/v1/monitor/settings")
+        .token(&w.ciso.token)
+        .json(settings)
+        .send(&w.app)
+        .await
+        .expect(StatusCode::OK);
+    let quiet = w
+        .store
+        .record_monitor(
+            &[sighting(AlertRule::Crossing, "c2", "2026-12-02T00:00:00Z")],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((quiet.opened, quiet.candidates.len()), (1, 0));
+}
+
+#[tokio::test]
 async fn settings_and_flows_are_read_and_checked() {
     let w = world().await;
     let settings = get("/api/v1/monitor/settings")
@@ -257,7 +379,8 @@ async fn settings_and_flows_are_read_and_checked() {
     assert_eq!(settings["evidence_samples"], 5);
     let good = json!({"resolvers": ["10.20.0.53"], "window_secs": 120, "scan_hosts": 50,
         "scan_ports": 50, "unregistered_window_secs": 7200, "evidence_samples": 3,
-        "internal": ["192.168.0.0/16"]});
+        "internal": ["192.168.0.0/16"], "candidate_rules": ["ids", "scan"]});
+    assert_eq!(settings["candidate_rules"], json!(["crossing", "ids"]));
     for (field, value) in [
         ("resolvers", json!(["dns.example"])),
         ("window_secs", json!(0)),
@@ -267,6 +390,8 @@ async fn settings_and_flows_are_read_and_checked() {
         ("scan_ports", json!(4_294_967_296_i64)),
         ("evidence_samples", json!(51)),
         ("internal", json!(["10.0.0.0/40"])),
+        ("candidate_rules", json!(["IDS"])),
+        ("candidate_rules", json!("ids")),
         ("unknown", json!(1)),
     ] {
         let mut body = good.clone();

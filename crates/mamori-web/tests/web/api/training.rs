@@ -82,7 +82,11 @@ async fn a_course_reaches_its_audience_and_its_progress_counts_per_unit() {
     .send(&w.app)
     .await
     .error(StatusCode::NOT_FOUND, "not_found");
-    let tomorrow = (chrono::Local::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (chrono::Utc::now()
+        .with_timezone(&mamori_core::time::JST)
+        .date_naive()
+        + chrono::Duration::days(1))
+    .to_string();
     post(&format!("/api/v1/training/assignments/{sec}/complete"))
         .token(&w.staff_a.token)
         .json(json!({"completed_on": tomorrow}))
@@ -170,7 +174,7 @@ async fn a_course_reaches_its_audience_and_its_progress_counts_per_unit() {
     open_course(
         &w,
         json!({"code": "SOON", "title": "標的型メール訓練",
-        "due_on": (chrono::Local::now().date_naive() + chrono::Duration::days(3)).to_string()}),
+        "due_on": (chrono::Utc::now().with_timezone(&mamori_core::time::JST).date_naive() + chrono::Duration::days(3)).to_string()}),
     )
     .await;
     let waiting = get("/api/v1/waiting")
