@@ -417,17 +417,24 @@ fn serve_demo_publishes_the_seed_basic_policy_in_force_with_a_standard_in_review
              (Review of the security measures (first half))"
         ]
     );
-    // The gateway's candidates: one open, one dismissed with its reason.
+    // The gateway's candidates: one open, one dismissed with its reason; and the monitor's,
+    // raised on their own from the forbidden crossings and the IDS alert, each linked back from
+    // its alert.
     let candidates = column(
         &data,
-        "SELECT source || ' ' || state || ' ' || reference || ' ' || \
-         CAST(COALESCE(reason, '') != '' AS TEXT) FROM incident_candidates ORDER BY id",
+        "SELECT c.source || ' ' || c.state || ' ' || COALESCE(a.rule, c.reference) || ' ' || \
+         CAST(COALESCE(c.reason, '') != '' AS TEXT) FROM incident_candidates c \
+         LEFT JOIN monitor_alerts a ON a.incident_candidate = c.id \
+         AND CAST(a.id AS TEXT) = c.reference ORDER BY c.id",
     );
     assert_eq!(
         candidates,
         [
             "gateway open q-7c1e9a40d2b35f68 0",
-            "gateway dismissed q-2b8d5f0e91a4c637 1"
+            "gateway dismissed q-2b8d5f0e91a4c637 1",
+            "monitor open crossing 0",
+            "monitor open crossing 0",
+            "monitor open ids 0",
         ]
     );
     // Three contracts — checked in the spring and ending soon, never checked, and the one of

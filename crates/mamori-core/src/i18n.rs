@@ -2129,6 +2129,11 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("corrective.verify_note", "確認の所見", "Verification note"),
     ("crossing.any", "可", "Any"),
     (
+        "crossing.assumed",
+        "許可表はまだ保存されていません。監視は総務省のガイドラインのβモデル（下の表）で通信を判定しています。モデルを適用するか、セルを1つ編集すると、この表が保存されます。",
+        "No matrix has been saved yet: the monitor checks flows against the β model of the MIC guidelines (below). Applying a model or editing a cell saves it.",
+    ),
+    (
         "crossing.confirm",
         "許可表を置き換えることを確認しました",
         "I confirm that the matrix is replaced",

@@ -154,6 +154,9 @@ pub struct StoredMatrix {
     /// The segments there are now, as (code, name) by code: the matrix's zones with the
     /// Internet.
     pub segments: Vec<(String, String)>,
+    /// Not saved yet: the matrix is the β model over the segments there are, which the monitor
+    /// applies and the first write stores (a cell edited is edited in it).
+    pub assumed: bool,
 }
 
 /// The monitor's storage.

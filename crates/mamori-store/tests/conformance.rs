@@ -395,6 +395,7 @@ conformance!(
     a_cloud_service_keeps_its_levels_and_flags_an_asset_placed_against_its_class,
     a_social_media_account_has_an_owner_in_post_and_keeps_its_reviews,
     the_crossing_matrix_round_trips_and_outlives_a_deleted_segment,
+    a_new_site_follows_the_beta_model_until_a_cell_is_written_into_it,
     monitor_settings_are_validated_at_the_store_boundary_and_the_site_is_read_whole,
     alerts_merge_while_open_and_a_handled_alert_is_not_merged_into,
     tallies_add_up_per_day_pair_and_port,

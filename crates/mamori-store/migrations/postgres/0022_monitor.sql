@@ -15,6 +15,13 @@ CREATE TABLE crossing_rules (
     PRIMARY KEY (from_zone, to_zone)
 );
 
+-- Set by the first write of the matrix. Until then the matrix is the β model of the 総務省
+-- guidelines over the segments there are, read but not stored, so that a new site follows it.
+CREATE TABLE crossing_matrix_saved (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    saved_at BIGINT NOT NULL
+);
+
 -- The monitor's settings as one JSON document.
 CREATE TABLE monitor_settings (
     id BIGINT PRIMARY KEY CHECK (id = 1),

@@ -12,7 +12,9 @@ use std::net::IpAddr;
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_core::asset::AssetId;
 use mamori_core::authz::{Granted, HandleAlerts, ManageMonitor, ViewMonitor};
-use mamori_core::crossing::{Crossing, CrossingMatrix, CrossingRule, Proto, Zone};
+use mamori_core::crossing::{
+    Crossing, CrossingMatrix, CrossingRule, Model, PresetServers, Proto, Zone,
+};
 use mamori_core::incident::CandidateSource;
 use mamori_core::monitor::{
     Alert, AlertRule, AssetRef, CANDIDATES_PER_BATCH, MonitorSettings, Site, SiteAsset,
@@ -90,6 +92,23 @@ async fn segment_codes(db: &mut AnyConnection) -> Result<Vec<String>> {
 }
 
 async fn matrix_in(db: &mut AnyConnection) -> Result<StoredMatrix> {
+    let saved = sqlx::query("SELECT saved_at FROM crossing_matrix_saved WHERE id = 1")
+        .fetch_optional(&mut *db)
+        .await?
+        .is_some();
+    if !saved {
+        let segments = segments_of(db).await?;
+        let codes: Vec<&str> = segments.iter().map(|(code, _)| code.as_str()).collect();
+        let mut rules =
+            CrossingMatrix::preset(Model::Beta, &codes, &PresetServers::default()).rules;
+        rules.sort_by(|a, b| (a.from.code(), a.to.code()).cmp(&(b.from.code(), b.to.code())));
+        return Ok(StoredMatrix {
+            matrix: CrossingMatrix { rules },
+            missing: Vec::new(),
+            segments,
+            assumed: true,
+        });
+    }
     let rules = sqlx::query(
         "SELECT from_zone, to_zone, allow, services, note FROM crossing_rules \
          ORDER BY from_zone, to_zone",
@@ -115,7 +134,31 @@ async fn matrix_in(db: &mut AnyConnection) -> Result<StoredMatrix> {
         matrix: CrossingMatrix { rules },
         missing,
         segments,
+        assumed: false,
     })
+}
+
+/// Makes the matrix saved within a write: an assumed one is stored as it was read, so that the
+/// write changes it rather than replacing it. Answers whether it was assumed.
+async fn keep_matrix(
+    tx: &mut Transaction<'static, Any>,
+    read: &StoredMatrix,
+    at: i64,
+) -> Result<bool> {
+    if !read.assumed {
+        return Ok(false);
+    }
+    for rule in &read.matrix.rules {
+        insert_rule(tx, rule, at).await?;
+    }
+    sqlx::query(
+        "INSERT INTO crossing_matrix_saved (id, saved_at) VALUES (1, $1) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
 }
 
 /// Checks cells against the segments there are now: an unknown zone, then the matrix's own rules.
@@ -579,38 +622,31 @@ impl SqlStore {
         Ok((candidate, made))
     }
 
-    /// Raises the alerts this write opened of the given rules, the oldest first, at most
+    /// Raises the alerts this write opened of the given rules, in the batch's order, at most
     /// [`CANDIDATES_PER_BATCH`]; answers the candidates' ids.
     async fn raise_new_candidates(
         &self,
         write: &mut Write,
+        fresh: &[&Alert],
         rules: &[AlertRule],
     ) -> Result<Vec<i64>> {
-        if rules.is_empty() {
-            return Ok(Vec::new());
-        }
-        let listed = (0..rules.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {ALERT_COLUMNS} FROM monitor_alerts WHERE created_at = $1 \
-             AND state = 'open' AND incident_candidate IS NULL AND rule IN ({listed}) \
-             ORDER BY id LIMIT {CANDIDATES_PER_BATCH}"
-        );
-        let mut query = sqlx::query(&sql).bind(write.at_ms);
-        for rule in rules {
-            query = query.bind(rule.as_str());
-        }
-        let alerts = query
-            .fetch_all(&mut *write.tx)
-            .await?
+        let mut raised = Vec::new();
+        for alert in fresh
             .iter()
-            .map(alert_from)
-            .collect::<Result<Vec<_>>>()?;
-        let mut raised = Vec::with_capacity(alerts.len());
-        for alert in &alerts {
-            raised.push(self.candidate_for(write, alert).await?.0);
+            .filter(|a| rules.contains(&a.rule))
+            .take(CANDIDATES_PER_BATCH)
+        {
+            // The open alert of a rule and key is one (a partial unique index keeps it so).
+            let row = sqlx::query(&format!(
+                "SELECT {ALERT_COLUMNS} FROM monitor_alerts \
+                 WHERE rule = $1 AND alert_key = $2 AND state = 'open'"
+            ))
+            .bind(alert.rule.as_str())
+            .bind(&alert.key)
+            .fetch_one(&mut *write.tx)
+            .await?;
+            let stored = alert_from(&row)?;
+            raised.push(self.candidate_for(write, &stored).await?.0);
         }
         Ok(raised)
     }
@@ -685,6 +721,7 @@ impl MonitorStore for SqlStore {
         let codes = segment_codes(&mut write.tx).await?;
         check_rules(&matrix.rules, &codes)?;
         let before = matrix_in(&mut write.tx).await?;
+        keep_matrix(&mut write.tx, &before, write.at_ms).await?;
         sqlx::query("DELETE FROM crossing_rules")
             .execute(&mut *write.tx)
             .await?;
@@ -696,6 +733,7 @@ impl MonitorStore for SqlStore {
             .event("monitor.matrix.replace", "crossing_matrix", "site")
             .with_detail(serde_json::json!({
                 "before": matrix_detail(&before.matrix),
+                "before_assumed": before.assumed,
                 "after": matrix_detail(&stored.matrix),
             }));
         self.commit(write, event).await?;
@@ -713,6 +751,7 @@ impl MonitorStore for SqlStore {
         check_rules(std::slice::from_ref(rule), &codes)?;
         let before = matrix_in(&mut write.tx).await?;
         let replaced = before.matrix.rule(&rule.from, &rule.to).cloned();
+        let assumed = keep_matrix(&mut write.tx, &before, write.at_ms).await?;
         insert_rule(&mut write.tx, rule, write.at_ms).await?;
         let stored = matrix_in(&mut write.tx).await?;
         let event = origin
@@ -721,7 +760,11 @@ impl MonitorStore for SqlStore {
                 "crossing_matrix",
                 format!("{}>{}", rule.from, rule.to),
             )
-            .with_detail(serde_json::json!({"before": replaced, "after": rule}));
+            .with_detail(serde_json::json!({
+                "before": replaced,
+                "after": rule,
+                "stored_the_assumed_matrix": assumed,
+            }));
         self.commit(write, event).await?;
         Ok(stored)
     }
@@ -740,6 +783,7 @@ impl MonitorStore for SqlStore {
             .rule(from, to)
             .cloned()
             .ok_or(StoreError::NotFound)?;
+        keep_matrix(&mut write.tx, &before, write.at_ms).await?;
         sqlx::query("DELETE FROM crossing_rules WHERE from_zone = $1 AND to_zone = $2")
             .bind(from.code())
             .bind(to.code())
@@ -878,7 +922,7 @@ impl MonitorStore for SqlStore {
         }
         self.insert_alerts(&mut write, &fresh).await?;
         let candidates = self
-            .raise_new_candidates(&mut write, &settings.candidate_rules)
+            .raise_new_candidates(&mut write, &fresh, &settings.candidate_rules)
             .await?;
         // New alerts of those rules beyond the batch's cap stay alerts, to be raised by hand.
         let not_raised = fresh

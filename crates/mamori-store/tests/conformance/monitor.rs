@@ -147,14 +147,11 @@ fn tally(day: &str, from: Zone, to: Zone, port: Option<u16>, flows: u64, forbidd
 pub async fn the_crossing_matrix_round_trips_and_outlives_a_deleted_segment(fx: Fx) {
     let s = fx.store();
     site(&fx).await;
-    assert!(
-        s.crossing_matrix(&view())
-            .await
-            .unwrap()
-            .matrix
-            .rules
-            .is_empty()
-    );
+    // Never written: the β model over the segments there are, which the monitor reads too.
+    let assumed = s.crossing_matrix(&view()).await.unwrap();
+    assert!(assumed.assumed);
+    assert_eq!(assumed.matrix.rules.len(), 12);
+    assert_eq!(s.monitor_site().await.unwrap().matrix, assumed.matrix);
 
     let before = fx.audit_len().await;
     let stored = s
@@ -162,6 +159,7 @@ pub async fn the_crossing_matrix_round_trips_and_outlives_a_deleted_segment(fx: 
         .await
         .unwrap();
     fx.assert_one_record(before, "monitor.matrix.replace").await;
+    assert!(!stored.assumed);
     assert_eq!(stored.matrix.rules.len(), 12);
     assert!(stored.missing.is_empty());
     let read = s.crossing_matrix(&view()).await.unwrap();
@@ -303,6 +301,67 @@ pub async fn the_crossing_matrix_round_trips_and_outlives_a_deleted_segment(fx: 
             .is_none()
     );
     assert_eq!(fx.verify().await.result, Ok(()));
+}
+
+pub async fn a_new_site_follows_the_beta_model_until_a_cell_is_written_into_it(fx: Fx) {
+    let s = fx.store();
+    let empty = s.crossing_matrix(&view()).await.unwrap();
+    assert!(
+        empty.assumed && empty.matrix.rules.is_empty(),
+        "no segments, no pairs"
+    );
+    site(&fx).await;
+    let assumed = s.crossing_matrix(&view()).await.unwrap();
+    let codes = [
+        segment_codes::INTERNET,
+        segment_codes::LGWAN,
+        segment_codes::MYNUMBER,
+    ];
+    let preset = CrossingMatrix::preset(Model::Beta, &codes, &PresetServers::default());
+    assert!(assumed.assumed);
+    assert_eq!(assumed.matrix.rules.len(), preset.rules.len());
+    for rule in &preset.rules {
+        assert_eq!(assumed.matrix.rule(&rule.from, &rule.to), Some(rule));
+    }
+    // The LGWAN-connected segment never reaches the Internet under β: the monitor of a new
+    // site says so without anyone writing a matrix.
+    let site_read = s.monitor_site().await.unwrap();
+    assert_eq!(
+        site_read
+            .matrix
+            .rule(&seg(segment_codes::LGWAN), &Zone::Internet)
+            .map(|r| &r.crossing),
+        Some(&Crossing::Never)
+    );
+    // A cell written is written into the β model, which is stored whole with it.
+    let cell = CrossingRule {
+        from: seg(segment_codes::LGWAN),
+        to: Zone::Internet,
+        crossing: Crossing::parse("only", "udp/53@192.0.2.53").unwrap(),
+        note: String::new(),
+    };
+    let before = fx.audit_len().await;
+    let stored = s
+        .set_crossing_rule(&manage(), &cell, &origin())
+        .await
+        .unwrap();
+    fx.assert_one_record(before, "monitor.matrix.cell").await;
+    assert!(!stored.assumed);
+    assert_eq!(stored.matrix.rules.len(), preset.rules.len());
+    for rule in &preset.rules {
+        let kept = stored.matrix.rule(&rule.from, &rule.to).unwrap();
+        if rule.from == cell.from && rule.to == cell.to {
+            assert_eq!(kept, &cell);
+        } else {
+            assert_eq!(kept, rule);
+        }
+    }
+    // Saved now: a segment added later is not given β cells of its own.
+    segment(&fx, "LAB", "検証環境", "192.168.50.0/24").await;
+    let read = s.crossing_matrix(&view()).await.unwrap();
+    assert!(!read.assumed);
+    assert_eq!(read.matrix.rules.len(), preset.rules.len());
+    assert_eq!(s.monitor_site().await.unwrap().matrix, read.matrix);
 }
 
 pub async fn monitor_settings_are_validated_at_the_store_boundary_and_the_site_is_read_whole(

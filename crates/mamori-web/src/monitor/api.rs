@@ -164,6 +164,10 @@ mod json {
         pub zones: Vec<Zone>,
         /// Zones named by cells whose segment was deleted: remove those cells.
         pub missing: Vec<String>,
+        /// Not saved yet: the β model of the 総務省 guidelines over the segments there are,
+        /// which the monitor applies until the matrix is first written (a cell written is
+        /// written into it).
+        pub assumed: bool,
     }
 
     /// The whole matrix, replacing the one in force.
@@ -318,6 +322,7 @@ fn matrix_json(stored: &StoredMatrix) -> json::Matrix {
             })
             .collect(),
         missing: stored.missing.iter().map(|z| z.code().to_owned()).collect(),
+        assumed: stored.assumed,
     }
 }
 

@@ -270,6 +270,8 @@ struct MatrixPage {
     /// Cells naming deleted segments.
     orphans: Vec<Cell>,
     empty: bool,
+    /// Not saved yet: the β model the monitor applies until the first edit.
+    assumed: bool,
     can_manage: bool,
     models: Vec<(&'static str, &'static str)>,
 }
@@ -347,6 +349,7 @@ pub async fn matrix(State(state): State<AppState>, user: User) -> Result<Respons
         .collect();
     Ok(Html(render(&MatrixPage {
         empty: stored.matrix.rules.is_empty(),
+        assumed: stored.assumed,
         zones: zones.into_iter().map(|(_, col)| col).collect(),
         grid,
         orphans,
