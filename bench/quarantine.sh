@@ -11,6 +11,7 @@
 #   COUNT=100000 bench/quarantine.sh     # a smaller quarantine
 #   KEEP=1 bench/quarantine.sh           # keep the data folder (several GB at 1,000,000)
 #   SKIP_BUILD=1 bench/quarantine.sh     # use the release binaries as they are
+#   PURGE_DAYS=335 bench/quarantine.sh   # purge only the oldest month (default: half, 182)
 #
 # DURATION, CONNECTIONS and THREADS change the wrk runs. The data folder goes under WORK
 # (default: a new folder in /tmp); at 1,000,000 entries it takes about 9 GB of disk.
@@ -104,10 +105,11 @@ kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
 before=$(du -sb "$data/quarantine" | cut -f1)
 start=$(date +%s.%N)
-purged=$("$BIN" quarantine purge --data "$data" --older-than 182 | tail -1)
+purge_days=${PURGE_DAYS:-182}
+purged=$("$BIN" quarantine purge --data "$data" --older-than "$purge_days" | tail -1)
 end=$(date +%s.%N)
 after=$(du -sb "$data/quarantine" | cut -f1)
 left=$("$BIN" quarantine list --data "$data" --json --limit 1 | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
 echo
-echo "- \`mamori quarantine purge --older-than 182\`: $(seconds "$start" "$end") s ($purged; the index reconciled with the folder first); quarantine folder $before bytes before, $after after ($(python3 -c "print(f'{$after/$before:.3f}')")×)"
+echo "- \`mamori quarantine purge --older-than $purge_days\`: $(seconds "$start" "$end") s ($purged; the index reconciled with the folder first); quarantine folder $before bytes before, $after after ($(python3 -c "print(f'{$after/$before:.3f}')")×)"
 [ "$left" = 1 ] || echo "- (the list after the purge is empty?)"

@@ -536,6 +536,8 @@ pub struct ZoneFlows {
     pub from: NaiveDate,
     pub until: NaiveDate,
     pub rows: Vec<TallyRow>,
+    /// The segments there are, as (code, name), to name the peers by.
+    pub segments: Vec<(String, String)>,
 }
 
 pub async fn zone_flows(
@@ -569,10 +571,12 @@ pub async fn zone_flows(
     }
     check.done()?;
     let rows = state.store.zone_tallies(&grant, &zone, from, until).await?;
+    let segments = state.store.crossing_matrix(&grant).await?.segments;
     Ok(ZoneFlows {
         zone,
         from,
         until,
         rows,
+        segments,
     })
 }

@@ -557,7 +557,9 @@ pub struct SpanQuery {
 
 /// A row of a segment's flows.
 pub struct FlowRow {
+    /// The peer's name: the segment's (its code when it was deleted since), or インターネット.
     pub peer: String,
+    pub peer_code: String,
     pub service: String,
     pub flows: i64,
     pub forbidden: i64,
@@ -568,6 +570,7 @@ pub struct FlowRow {
 struct SegmentPage {
     frame: Frame,
     code: String,
+    name: String,
     from: String,
     until: String,
     outgoing: Vec<FlowRow>,
@@ -586,7 +589,11 @@ pub async fn segment(
     let frame = Frame::new(&user, "monitor.segment_view");
     let name = |zone: &Zone| match zone {
         Zone::Internet => frame.t("monitor.internet").to_owned(),
-        Zone::Segment(code) => code.clone(),
+        Zone::Segment(code) => flows
+            .segments
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.clone(), |(_, name)| name.clone()),
     };
     let service = |r: &mamori_store::TallyRow| match r.dst_port {
         Some(port) => format!("{}/{port}", r.proto),
@@ -598,6 +605,7 @@ pub async fn segment(
         if r.from == flows.zone {
             outgoing.push(FlowRow {
                 peer: name(&r.to),
+                peer_code: r.to.code().into(),
                 service: service(r),
                 flows: r.flows,
                 forbidden: r.forbidden,
@@ -605,6 +613,7 @@ pub async fn segment(
         } else {
             incoming.push(FlowRow {
                 peer: name(&r.from),
+                peer_code: r.from.code().into(),
                 service: service(r),
                 flows: r.flows,
                 forbidden: r.forbidden,
@@ -621,7 +630,8 @@ pub async fn segment(
         )
     });
     Ok(Html(render(&SegmentPage {
-        code: name(&flows.zone),
+        code: flows.zone.code().into(),
+        name: name(&flows.zone),
         from: flows.from.to_string(),
         until: flows.until.to_string(),
         outgoing,

@@ -230,6 +230,56 @@ async fn the_matrix_editor_applies_a_model_only_when_confirmed_and_reads_cells_s
 }
 
 #[tokio::test]
+async fn a_segments_flows_name_their_peers_and_link_to_their_views() {
+    use mamori_core::crossing::{Proto, Zone};
+    use mamori_core::monitor::Tally;
+    let app = App::new().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    let lgwan = Zone::Segment("LGWAN".into());
+    let tally = |from: &Zone, to: &Zone, flows| Tally {
+        day,
+        from: from.clone(),
+        to: to.clone(),
+        proto: Proto::Tcp,
+        dst_port: Some(443),
+        flows,
+        forbidden: flows,
+    };
+    let gone = Zone::Segment("OLD".into());
+    app.store
+        .record_monitor(
+            &[],
+            &[tally(&lgwan, &Zone::Internet, 3), tally(&gone, &lgwan, 2)],
+        )
+        .await
+        .unwrap();
+    let csirt = app.login(Who::Csirt).await;
+    let page = app
+        .get(
+            "/monitor/segments/LGWAN?from=2026-12-01&until=2026-12-07",
+            Some(&csirt),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains(r#"data-zone="LGWAN">LGWAN接続系 <small>LGWAN</small></h2>"#),
+        "{html}"
+    );
+    let out = &html[html.find("id=\"flows-out\"").unwrap()..html.find("id=\"flows-in\"").unwrap()];
+    assert!(
+        out.contains(r#"data-zone="*INTERNET">インターネット</a>"#) && out.contains("tcp/443"),
+        "{out}"
+    );
+    // A segment deleted since is named by its code.
+    let incoming = &html[html.find("id=\"flows-in\"").unwrap()..];
+    assert!(
+        incoming.contains(r#"data-zone="OLD">OLD</a>"#),
+        "{incoming}"
+    );
+}
+
+#[tokio::test]
 async fn the_settings_form_refuses_what_core_refuses() {
     let app = App::new().await;
     let ciso = app.login(Who::Ciso).await;
