@@ -341,6 +341,7 @@ conformance!(
     list_audit_pages_backwards,
     list_audit_excludes_auditors_own_unit,
     verify_audit_intact_chain,
+    concurrent_records_are_committed_together_and_chain_as_one_by_one,
     verify_audit_names_altered_record,
     verify_audit_names_deleted_middle_record,
     verify_audit_names_inserted_record,
@@ -3090,6 +3091,67 @@ async fn verify_audit_intact_chain(fx: Fx) {
     make_trail(&fx, 6).await;
     let v = fx.verify().await;
     assert_eq!((v.checked, v.result), (6, Ok(())));
+}
+
+/// Records of their own written at once (audited reads under load) are committed in groups:
+/// every caller is answered with its own record, each is stored as answered, with its own
+/// place in the chain, and the chain verifies; a record written between groups follows them.
+async fn concurrent_records_are_committed_together_and_chain_as_one_by_one(fx: Fx) {
+    make_trail(&fx, 2).await;
+    let mut readers = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let store = fx.store.clone();
+        readers.spawn(async move {
+            let event = AuditEvent {
+                actor_id: None,
+                actor_name: format!("reader{i}"),
+                action: "asset.read".into(),
+                target_kind: "asset".into(),
+                target_id: i.to_string(),
+                unit_id: None,
+                address: "127.0.0.1".into(),
+                detail: serde_json::json!({"i": i}),
+            };
+            let record = store.record(event.clone()).await.expect("recorded");
+            assert_eq!(record.event, event);
+            record
+        });
+    }
+    let mut answered = Vec::new();
+    while let Some(record) = readers.join_next().await {
+        answered.push(record.expect("a reader"));
+    }
+    answered.sort_by_key(|r| r.seq);
+    let seqs: Vec<i64> = answered.iter().map(|r| r.seq).collect();
+    assert_eq!(
+        seqs,
+        (3..203).collect::<Vec<_>>(),
+        "one place each, none shared"
+    );
+    for pair in answered.windows(2) {
+        assert_eq!(pair[1].prev_mac, pair[0].mac, "chained in order");
+    }
+    let stored = fx
+        .store()
+        .list_audit(
+            &grant::<ViewAudit>(&()),
+            &AuditFilter {
+                limit: 1000,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    for record in &answered {
+        assert!(
+            stored.contains(record),
+            "record {} stored as answered",
+            record.seq
+        );
+    }
+    new_org(&fx, "SOMU", "総務").await;
+    let v = fx.verify().await;
+    assert_eq!((v.checked, v.result), (203, Ok(())));
 }
 
 async fn verify_audit_names_altered_record(fx: Fx) {

@@ -36,8 +36,7 @@ fn audit_from(row: &AnyRow) -> Result<AuditRecord> {
 #[async_trait::async_trait]
 impl AuditStore for SqlStore {
     async fn record(&self, event: AuditEvent) -> Result<AuditRecord> {
-        let write = self.begin_write().await?;
-        self.commit(write, event).await
+        self.record_queued(event).await
     }
 
     async fn list_audit(

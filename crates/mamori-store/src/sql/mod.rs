@@ -333,7 +333,25 @@ pub struct SqlStore {
     clock: Arc<dyn Clock>,
     /// Where every commit of the chain is also written, when the store has one.
     anchor: Option<Anchor>,
+    /// Records of their own (an audited read, a login) waiting to be committed together.
+    audit_queue: AuditQueue,
 }
+
+/// 監査記録のグループコミット: records written on their own ([`AuditStore::record`]) are queued,
+/// and whoever finds the chain's writer free takes every record waiting and appends them in one
+/// transaction, each sealed and chained exactly as it would be alone; the others are answered
+/// from that write. Under load that is one transaction and one sync for many audited reads rather
+/// than one each, so a read waits for the trail's lock no longer than one append takes.
+#[derive(Default)]
+struct AuditQueue {
+    waiting: std::sync::Mutex<Vec<Queued>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+type Queued = (
+    AuditEvent,
+    tokio::sync::oneshot::Sender<Result<AuditRecord>>,
+);
 
 /// A write transaction that has taken the next place in the audit chain. Taking the chain's head
 /// row first serialises writers on both databases (a row lock on PostgreSQL, the write lock on
@@ -502,6 +520,7 @@ impl SqlStore {
             key,
             clock,
             anchor: None,
+            audit_queue: AuditQueue::default(),
         };
         store.initialise_scales().await?;
         store.initialise_threats().await?;
@@ -586,23 +605,82 @@ impl SqlStore {
     /// as [`AuditStore::record`] would seal it: for a writer of many records at once (the asset
     /// benchmark fills a trail of a million). Returns how many were appended.
     pub async fn record_all(&self, events: Vec<AuditEvent>) -> Result<usize> {
+        Ok(self.append_all(events).await?.len())
+    }
+
+    /// Appends `events` in one transaction, in order, and answers their records.
+    async fn append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>> {
         let mut events = events.into_iter();
         let Some(last) = events.next_back() else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let mut write = self.begin_write().await?;
-        let mut count = 1;
+        let mut records = Vec::with_capacity(events.len() + 1);
         for event in events {
-            write.prev_mac = self.append(&mut write, &event).await?;
+            let mac = self.append(&mut write, &event).await?;
+            records.push(AuditRecord {
+                seq: write.seq,
+                at_ms: write.at_ms,
+                event,
+                prev_mac: std::mem::replace(&mut write.prev_mac, mac.clone()),
+                mac,
+            });
             write.seq += 1;
-            count += 1;
         }
-        sqlx::query("UPDATE audit_head SET seq = $1 WHERE id = 1")
-            .bind(write.seq)
-            .execute(&mut *write.tx)
-            .await?;
-        self.commit(write, last).await?;
-        Ok(count)
+        if !records.is_empty() {
+            sqlx::query("UPDATE audit_head SET seq = $1 WHERE id = 1")
+                .bind(write.seq)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        records.push(self.commit(write, last).await?);
+        Ok(records)
+    }
+
+    /// Appends a record of its own through the queue (see [`AuditQueue`]).
+    async fn record_queued(&self, event: AuditEvent) -> Result<AuditRecord> {
+        let (answer, mut answered) = tokio::sync::oneshot::channel();
+        self.queue().push((event, answer));
+        let _writer = self.audit_queue.writer.lock().await;
+        match answered.try_recv() {
+            Ok(record) => return record,
+            // The writer that took it was cancelled before its write ended: nothing of its
+            // batch was committed, and the read it records must not go on unrecorded.
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
+                return Err(StoreError::Unavailable(
+                    "the audit record was not written".into(),
+                ));
+            }
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        }
+        let batch = std::mem::take(&mut *self.queue());
+        let (events, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        match self.append_all(events).await {
+            Ok(records) => {
+                for (answer, record) in answers.into_iter().zip(records) {
+                    let _ = answer.send(Ok(record));
+                }
+            }
+            Err(error) => {
+                let text = error.to_string();
+                for answer in answers {
+                    let _ = answer.send(Err(StoreError::Unavailable(text.clone())));
+                }
+            }
+        }
+        answered.await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the audit record was not written".into(),
+            ))
+        })
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Queued>> {
+        // A panic while the lock was held cannot leave the list half-changed (a push or a take).
+        self.audit_queue
+            .waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Seals the event into the chain and commits the transaction with it.
