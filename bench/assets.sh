@@ -153,6 +153,7 @@ run_backend() {
   echo
   echo "| page (CISO, $name) | requests/s | p50 | p99 | non-2xx/3xx |"
   echo "|---|---:|---:|---:|---:|"
+  measure "\`/healthz\` (no work: for the ratio)" "/healthz"
   measure "\`/assets\` (first page of 50, by name, with the total)" "/assets"
   measure "\`/assets?confidentiality=3&sort=class\` (level filter, class order)" "/assets?confidentiality=3&sort=class"
   measure "\`/assets?kind=equipment&confidentiality=2&sort=class\` (two filters)" "/assets?kind=equipment&confidentiality=2&sort=class"
