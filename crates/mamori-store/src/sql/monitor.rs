@@ -151,6 +151,12 @@ async fn keep_matrix(
     for rule in &read.matrix.rules {
         insert_rule(tx, rule, at).await?;
     }
+    mark_saved(tx, at).await?;
+    Ok(true)
+}
+
+/// Records that the matrix has been written (the first time only).
+async fn mark_saved(tx: &mut Transaction<'static, Any>, at: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO crossing_matrix_saved (id, saved_at) VALUES (1, $1) \
          ON CONFLICT (id) DO NOTHING",
@@ -158,7 +164,7 @@ async fn keep_matrix(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Checks cells against the segments there are now: an unknown zone, then the matrix's own rules.
@@ -721,7 +727,7 @@ impl MonitorStore for SqlStore {
         let codes = segment_codes(&mut write.tx).await?;
         check_rules(&matrix.rules, &codes)?;
         let before = matrix_in(&mut write.tx).await?;
-        keep_matrix(&mut write.tx, &before, write.at_ms).await?;
+        mark_saved(&mut write.tx, write.at_ms).await?;
         sqlx::query("DELETE FROM crossing_rules")
             .execute(&mut *write.tx)
             .await?;
