@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{ChildGuard, Server, free_port, get, post_json, run, text};
+use crate::support::{ChildGuard, Server, bearer_token, free_port, get, post_json};
 
 const SMTP_SINK: &str = "/usr/sbin/smtp-sink";
 
@@ -74,22 +74,6 @@ fn wait_until<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<
     }
 }
 
-fn token(data: &Path, username: &str) -> String {
-    let output = run(
-        &[
-            "token",
-            "create",
-            "--data",
-            data.to_str().expect("UTF-8 path"),
-            "--username",
-            username,
-        ],
-        "",
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    format!("Bearer {}", text(&output.stdout).trim())
-}
-
 /// A person's mail address, looked up by name through the API (reading one is audited).
 fn address_of(server: &Server, bearer: &str, name: &str) -> String {
     let q: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
@@ -151,7 +135,7 @@ fn notices_wait_for_a_relay_that_is_down_then_reach_their_people_in_japanese() {
         &["--demo", "--notice-config", config.to_str().expect("UTF-8")],
     );
     server.change_admin_password();
-    let admin = token(&data, "admin");
+    let admin = bearer_token(&data, "admin");
     let admin = admin.as_str();
 
     // The relay is down: the demo's notices (its incidents, the 対策基準 in review, the day's
@@ -184,7 +168,7 @@ fn notices_wait_for_a_relay_that_is_down_then_reach_their_people_in_japanese() {
     );
 
     // A member of staff reports an incident while the relay is still down.
-    let staff = token(&data, "yamamoto");
+    let staff = bearer_token(&data, "yamamoto");
     let reported = post_json(
         server.addr,
         "/api/v1/incidents",

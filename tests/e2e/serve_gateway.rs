@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    ChildGuard, Server, Start, free_port, get, mamori, modes_under, post_json, run, text,
-    wait_for_port,
+    ChildGuard, Server, Start, bearer_token, free_port, get, mamori, modes_under, post_json, run,
+    text, wait_for_port,
 };
 
 const MESSAGE: &str = "From: sender@internet.example\r\nTo: kacho@city.example.lg.jp\r\n\
@@ -108,6 +108,17 @@ fn smtp_send(port: u16, rcpt: &str, message: &str) {
 }
 
 /// Standard base64, ignoring line breaks (the sanitized body is base64 in 76-column lines).
+/// The quarantine id the notice of a delivered message names (its body is base64).
+fn quarantine_id_in_notice(delivered: &str) -> String {
+    let body = delivered.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let notice = text(&base64_decode(body));
+    notice
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("隔離ID (quarantine id): "))
+        .unwrap_or_else(|| panic!("no quarantine id in {notice}"))
+        .to_owned()
+}
+
 fn base64_decode(encoded: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = Vec::new();
@@ -161,29 +172,11 @@ fn serve_with_a_gateway_accepts_mail_and_shows_the_original_in_quarantine() {
     assert!(!delivered.contains("TVqQ"), "{delivered}");
     assert!(delivered.contains("X-Mamori-Sanitized:"), "{delivered}");
     // The notice names the removed part by its quarantine id (base64 body: decode the text).
-    let body = delivered.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let notice = text(&base64_decode(body));
-    let part = notice
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("隔離ID (quarantine id): "))
-        .unwrap_or_else(|| panic!("no quarantine id in {notice}"))
-        .to_owned();
+    let part = quarantine_id_in_notice(&delivered);
 
     // The printed password is changed first, as the server asks before anything else.
     server.change_admin_password();
-    let token = run(
-        &[
-            "token",
-            "create",
-            "--data",
-            data.to_str().unwrap(),
-            "--username",
-            "admin",
-        ],
-        "",
-    );
-    assert!(token.status.success(), "{}", text(&token.stderr));
-    let bearer = format!("Bearer {}", text(&token.stdout).trim());
+    let bearer = bearer_token(&data, "admin");
     let auth = [("Authorization", bearer.as_str())];
     // A token opens the API only; the pages are for a browser's session.
     assert_eq!(get(server.addr, "/quarantine", &auth).status, 303);
@@ -303,13 +296,7 @@ fn candidate_from_the_gateway(separate: bool) {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let body = delivered.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let notice = text(&base64_decode(body));
-    let part = notice
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("隔離ID (quarantine id): "))
-        .unwrap_or_else(|| panic!("no quarantine id in {notice}"))
-        .to_owned();
+    let part = quarantine_id_in_notice(&delivered);
     let entry = part
         .rsplit_once("-p")
         .map(|(m, _)| m)
@@ -317,19 +304,7 @@ fn candidate_from_the_gateway(separate: bool) {
         .to_owned();
 
     server.change_admin_password();
-    let token = run(
-        &[
-            "token",
-            "create",
-            "--data",
-            data.to_str().unwrap(),
-            "--username",
-            "admin",
-        ],
-        "",
-    );
-    assert!(token.status.success(), "{}", text(&token.stderr));
-    let bearer = format!("Bearer {}", text(&token.stdout).trim());
+    let bearer = bearer_token(&data, "admin");
     let auth = [("Authorization", bearer.as_str())];
     // `serve` reads the index every few seconds.
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -66,6 +66,23 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// An API token issued to `username` by `mamori token create`, as an `Authorization` value.
+pub fn bearer_token(data: &Path, username: &str) -> String {
+    let output = run(
+        &[
+            "token",
+            "create",
+            "--data",
+            data.to_str().expect("UTF-8 path"),
+            "--username",
+            username,
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    format!("Bearer {}", text(&output.stdout).trim())
+}
+
 /// A child process that is killed, with everything it started, when the value goes away: on
 /// success, on a failed assertion and on a panic alike.
 pub struct ChildGuard {

@@ -1,9 +1,9 @@
 //! 不正通信の監視 (seed §6(3), §6(7)): the alerts the monitor raised, with their filters and
 //! counts per rule; an alert with its evidence, both ends placed on segments and assets, and the
 //! CSIRT's acknowledgement and closing, and the インシデント候補 raised from it (by the monitor
-//! for the settings' candidate rules, or by the CSIRT by hand); the crossing matrix editor on the segments page
-//! (`/segments/crossing`: a cell edited, a model of the 総務省 guidelines applied, cells naming
-//! deleted segments removed); the monitor's settings; and each segment's flows.
+//! for the settings' candidate rules, or by the CSIRT by hand); the crossing matrix editor on the
+//! segments page (`/segments/crossing`: a cell edited, a model of the 総務省 guidelines applied,
+//! cells naming deleted segments removed); the monitor's settings; and each segment's flows.
 
 mod api;
 mod ops;
