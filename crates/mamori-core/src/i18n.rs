@@ -363,6 +363,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("assets.title", "情報資産台帳", "Asset register"),
     ("assets.total", "件数", "Assets"),
+    ("assets.total_more", "以上", "or more"),
     ("audit.action", "操作", "Action"),
     ("audit.actor", "実行者", "Actor"),
     ("audit.address", "接続元", "Address"),

@@ -158,6 +158,19 @@ pub struct AssetFilter {
     pub limit: i64,
 }
 
+/// How many assets a listing matched. Counting stops [`COUNT_AHEAD`] matches past the page's
+/// start, so that a broad search or filter costs about a page, not the whole register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchCount {
+    /// Every match, or as many as were counted when `more` is set.
+    pub n: i64,
+    /// More assets match than `n`: the count stopped there.
+    pub more: bool,
+}
+
+/// How far past the start of a page a listing's matches are counted (twenty pages of 50).
+pub const COUNT_AHEAD: i64 = 1000;
+
 /// One bar of the summary.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SummaryCount {
@@ -190,14 +203,15 @@ pub struct AssetSummary {
 /// 情報資産台帳: assets, segments and classification scales.
 #[async_trait::async_trait]
 pub trait AssetStore: Send + Sync {
-    /// A page of the register and the number of assets that match. Restricted assets outside
-    /// `visibility` are left out, or listed as hidden where their level lets others know of them.
+    /// A page of the register and how many assets match, counted up to [`COUNT_AHEAD`] past
+    /// the page's start. Restricted assets outside `visibility` are left out, or listed as
+    /// hidden where their level lets others know of them.
     async fn list_assets(
         &self,
         grant: &Granted<ViewAssets>,
         visibility: &AssetVisibility,
         filter: &AssetFilter,
-    ) -> Result<(Vec<AssetRow>, i64)>;
+    ) -> Result<(Vec<AssetRow>, MatchCount)>;
     /// Where an asset sits and how its class restricts it, for authorisation decisions.
     async fn asset_place(&self, id: AssetId) -> Result<Option<AssetPlace>>;
     /// One asset. A read of a restricted asset is written to the audit trail.

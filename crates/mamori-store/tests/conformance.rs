@@ -354,6 +354,7 @@ conformance!(
     assets_crud_and_flags,
     asset_references_and_levels_are_checked,
     asset_list_filters_sorts_and_pages,
+    broad_listings_count_a_thousand_ahead_of_the_page,
     restricted_assets_are_hidden_and_their_reads_audited,
     search_and_filters_match_only_readable_fields,
     segments_crud_and_reflagging,

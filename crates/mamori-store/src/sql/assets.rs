@@ -23,8 +23,8 @@ use super::{
 };
 use crate::{
     Asset, AssetFilter, AssetInput, AssetRow, AssetSort, AssetStore, AssetSummary, AuditStore,
-    Conflict, ImportOutcome, ImportRow, NewAsset, Origin, Result, SegmentEntry, SplitOutcome,
-    StoreError, SummaryCount,
+    COUNT_AHEAD, Conflict, ImportOutcome, ImportRow, MatchCount, NewAsset, Origin, Result,
+    SegmentEntry, SplitOutcome, StoreError, SummaryCount,
 };
 
 const ASSET_SELECT: &str = "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
@@ -433,15 +433,35 @@ fn tallied(visibility: &AssetVisibility, filter: &AssetFilter) -> Option<(&'stat
 /// The columns the free-text search looks in.
 const SEARCHED: [&str; 5] = ["name", "location", "hosts", "addresses", "note"];
 
+/// How a listing's query finds the rows of a free-text search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextPlan {
+    /// Every row the query reads is tested: for a page read in its order's index, which finds
+    /// its rows early when many assets match, and for a text with no trigram to look up.
+    Test,
+    /// Only the trigram index's candidates are read, all of them: for a text few assets hold
+    /// (SQLite), for every text with a trigram (PostgreSQL).
+    Candidates,
+    /// SQLite: the candidates one by one, straight from the index (the query reads
+    /// `assets_search` joined to `a`), so that a count that stops at its cap stops reading too.
+    Stream,
+}
+
+/// Whether `text` has a trigram for the indexes to look up.
+fn has_trigram(text: &str) -> bool {
+    text.chars().nth(2).is_some() && !text.contains('\0')
+}
+
 /// The condition of a free-text search: `text` anywhere in one of the searched columns, ASCII
 /// letters in either case (what SQLite's `LIKE` has always matched, and now PostgreSQL's too),
 /// every other character as it is; `%`, `_` and `\` are literal.
 ///
 /// SQLite finds candidates through the FTS5 trigram index `assets_search` and checks each with
 /// `LIKE`; a text shorter than a trigram (one or two characters) has no trigram to look up, so it
-/// is matched by `LIKE` over the register (a scan). PostgreSQL matches by `LIKE` on an
-/// expression that folds ASCII letters, which its trigram (GIN) indexes cover; short texts scan
-/// there too.
+/// is matched by `LIKE` over the rows read. PostgreSQL matches by `LIKE` on
+/// `lower(column COLLATE "C")`, which folds ASCII letters only, and which its trigram (GIN)
+/// indexes cover. `plan` says which rows the query reads (see [`TextPlan`]); what matches is
+/// the same whichever it is.
 ///
 /// `covered` is the condition under which the caller may read an asset's details: where it does
 /// not hold, only the name (which the listing shows) is searched, so a search never tells what a
@@ -451,6 +471,7 @@ fn text_condition(
     text: &str,
     covered: Option<&str>,
     args: &mut Vec<Arg>,
+    plan: TextPlan,
 ) -> String {
     // No stored text can hold NUL (PostgreSQL refuses it), so nothing matches.
     if text.contains('\0') {
@@ -489,35 +510,40 @@ fn text_condition(
                 let n = args.len();
                 join(&|column| format!("instr(LOWER(a.{column}), ${n}) > 0"))
             };
-            if text.chars().count() < 3 {
+            if plan == TextPlan::Test || !has_trigram(text) {
                 return format!("({check})");
             }
             // The index is asked for the text's first characters only (a row holding the whole
             // text holds them too), as one FTS5 string: every character literal, `"` doubled.
             let probe: String = text.chars().take(64).collect();
             args.push(Arg::Text(format!("\"{}\"", probe.replace('"', "\"\""))));
-            format!(
-                "a.id IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ${}) AND ({check})",
-                args.len()
-            )
+            let n = args.len();
+            match plan {
+                TextPlan::Stream => format!("assets_search MATCH ${n} AND ({check})"),
+                _ => format!(
+                    "a.id IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ${n}) \
+                     AND ({check})"
+                ),
+            }
         }
         Backend::Postgres => {
             args.push(Arg::Text(contains_pattern(&text.to_ascii_lowercase())));
             let n = args.len();
             let folded = |table: &str, column: &str| {
-                format!(
-                    "translate({table}.{column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
-                     'abcdefghijklmnopqrstuvwxyz') LIKE ${n}"
-                )
+                format!("lower({table}.{column} COLLATE \"C\") LIKE ${n}")
             };
+            if plan == TextPlan::Test || !has_trigram(text) {
+                return format!("({})", join(&|column| folded("a", column)));
+            }
+            // The matching ids are collected first, through the indexes, and the query reads
+            // those: with the test in the outer query, the planner may walk the page's order
+            // expecting matches spread through the register, and test most of it when they
+            // are not (10,000 matches at its end: a second a page).
             let like = SEARCHED
                 .iter()
                 .map(|column| folded("t", column))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            // The matching ids are collected first (through the indexes) and the page is made
-            // of them: with the condition in the outer query, a generic plan may walk the name
-            // index and test every row of the register instead.
             let candidates = format!("a.id = ANY(ARRAY(SELECT t.id FROM assets t WHERE {like}))");
             match covered {
                 None => candidates,
@@ -830,7 +856,7 @@ impl AssetStore for SqlStore {
         _: &Granted<ViewAssets>,
         visibility: &AssetVisibility,
         filter: &AssetFilter,
-    ) -> Result<(Vec<AssetRow>, i64)> {
+    ) -> Result<(Vec<AssetRow>, MatchCount)> {
         let mut clauses = Vec::new();
         let mut args = Vec::new();
         // `covered`: the caller may read the asset's details. A filter or search on a field the
@@ -886,48 +912,91 @@ impl AssetStore for SqlStore {
             args.push(Arg::Text(lifecycle.as_str().to_owned()));
             clauses.push(format!("a.lifecycle = ${}", args.len()));
         }
-        if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            clauses.push(text_condition(
-                self.backend,
-                text.trim(),
-                covered.as_deref(),
-                &mut args,
-            ));
-        }
         if filter.flagged_only {
             clauses.push(only_covered("a.flagged = 1".to_owned()));
         }
-        let where_sql = format!("WHERE {}", clauses.join(" AND "));
-        let from = format!(
-            "FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN} \
-             LEFT JOIN segments s ON s.id = a.segment_id"
-        );
-        // The count joins only what its conditions name: for someone who sees everything, the
-        // register alone.
-        let count_from = match visibility {
-            AssetVisibility::All => "FROM assets a".to_owned(),
-            AssetVisibility::Some { .. } => {
-                format!("FROM assets a JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN}")
+        let text = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        // The filters' conditions and the search's, read as `plan` says, with their arguments.
+        let conditions = |plan: TextPlan| {
+            let mut args: Vec<Arg> = args.iter().map(clone_arg).collect();
+            let search = text.map(|text| {
+                text_condition(self.backend, text, covered.as_deref(), &mut args, plan)
+            });
+            (clauses.join(" AND "), search, args)
+        };
+        let where_sql = |plan: TextPlan| {
+            let (filters, search, args) = conditions(plan);
+            match search {
+                Some(search) => (format!("WHERE {filters} AND {search}"), args),
+                None => (format!("WHERE {filters}"), args),
             }
         };
-        let total: i64 = match tallied(visibility, filter) {
+        // The count joins only what its conditions name: for someone who sees everything, the
+        // register alone.
+        let count_joins = match visibility {
+            AssetVisibility::All => String::new(),
+            AssetVisibility::Some { .. } => {
+                format!("JOIN units u ON u.id = a.owner_unit_id {LEVEL_JOIN}")
+            }
+        };
+        let offset = filter.offset.max(0);
+        let limit = filter.limit.clamp(1, 500);
+        // Matches are counted up to `cap`, one past it saying that more match.
+        let cap = offset.saturating_add(COUNT_AHEAD);
+        let count = async |plan: TextPlan| -> Result<MatchCount> {
+            let from = if plan == TextPlan::Stream && self.backend == Backend::Sqlite {
+                format!(
+                    "FROM assets_search JOIN assets a ON a.id = assets_search.rowid {count_joins}"
+                )
+            } else {
+                format!("FROM assets a {count_joins}")
+            };
+            let (where_sql, args) = where_sql(plan);
+            let n: i64 = bind_all(
+                sqlx::query(&format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 {from} {where_sql} LIMIT {}) c",
+                    cap + 1
+                )),
+                args,
+            )
+            .persistent(text.is_none() || self.backend == Backend::Sqlite)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+            Ok(MatchCount {
+                n: n.min(cap),
+                more: n > cap,
+            })
+        };
+        // What is known of the count before the page is read. On SQLite a text with a trigram is
+        // counted first, streaming from its index, because the count tells how to read the
+        // page; anything else is read page first, and counted only when the page is full.
+        let sqlite_text = self.backend == Backend::Sqlite && text.is_some_and(has_trigram);
+        // How a listing is read where no count chose: a text with a trigram through its
+        // indexes' candidates (PostgreSQL), anything else as its filters say.
+        let plan = if text.is_some_and(has_trigram) {
+            TextPlan::Candidates
+        } else {
+            TextPlan::Test
+        };
+        let known = match tallied(visibility, filter) {
             Some((facet, code)) => {
-                sqlx::query("SELECT n FROM asset_tallies WHERE facet = $1 AND code = $2")
+                let n = sqlx::query("SELECT n FROM asset_tallies WHERE facet = $1 AND code = $2")
                     .bind(facet)
                     .bind(code)
                     .fetch_optional(&self.pool)
                     .await?
                     .map(|row| row.try_get("n"))
                     .transpose()?
-                    .unwrap_or(0)
+                    .unwrap_or(0);
+                Some(MatchCount { n, more: false })
             }
-            None => bind_all(
-                sqlx::query(&format!("SELECT COUNT(*) AS n {count_from} {where_sql}")),
-                args.iter().map(clone_arg).collect(),
-            )
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?,
+            None if sqlite_text => Some(count(TextPlan::Stream).await?),
+            None => None,
         };
         let order = match filter.sort {
             // Within one confidentiality level every row has the same rank: ordering by name lets
@@ -938,17 +1007,77 @@ impl AssetStore for SqlStore {
             AssetSort::Class => "a.class_rank DESC, a.name, a.id",
             AssetSort::Updated => "a.updated_at DESC, a.id DESC",
         };
-        let limit = filter.limit.clamp(1, 500);
-        let offset = filter.offset.max(0);
-        let sql = format!(
-            "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
-             s.code AS segment_code, s.name AS segment_name, a.lifecycle, a.confidentiality, \
-             a.integrity, a.availability, a.flagged, a.updated_at, {hidden} AS hidden \
-             {from} {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-        );
-        let rows = bind_all(sqlx::query(&sql), args)
-            .fetch_all(&self.pool)
-            .await?;
+        // The page's ids are chosen reading the register alone, then its rows are read with
+        // their names: a sort of many matches carries ids, not the joined rows.
+        let page = async |ids: String, args: Vec<Arg>| -> Result<Vec<AnyRow>> {
+            let sql = format!(
+                "SELECT a.id, a.kind, a.name, a.owner_unit_id, u.name AS owner_unit_name, \
+                 s.code AS segment_code, s.name AS segment_name, a.lifecycle, \
+                 a.confidentiality, a.integrity, a.availability, a.flagged, a.updated_at, \
+                 {hidden} AS hidden FROM assets a JOIN units u ON u.id = a.owner_unit_id \
+                 {LEVEL_JOIN} LEFT JOIN segments s ON s.id = a.segment_id \
+                 WHERE a.id IN ({ids}) ORDER BY {order}"
+            );
+            Ok(bind_all(sqlx::query(&sql), args)
+                .persistent(text.is_none() || self.backend == Backend::Sqlite)
+                .fetch_all(&self.pool)
+                .await?)
+        };
+        let ordered = |plan: TextPlan| {
+            let (where_sql, args) = where_sql(plan);
+            (
+                format!(
+                    "SELECT a.id FROM assets a {count_joins} {where_sql} ORDER BY {order} \
+                     LIMIT {limit} OFFSET {offset}"
+                ),
+                args,
+            )
+        };
+        let rows = match known {
+            // Nothing to read past the last match.
+            Some(total) if !total.more && total.n <= offset => Vec::new(),
+            // Few matches of a text with a trigram: the index's candidates, sorted.
+            Some(total) if sqlite_text && !total.more => {
+                let (ids, args) = ordered(TextPlan::Candidates);
+                page(ids, args).await?
+            }
+            // Many: first a stretch of the order's index, each row tested, which holds the page
+            // when the matches are spread through the register; where they are not, the
+            // candidates after all.
+            Some(_) if sqlite_text => {
+                let window = offset.saturating_add(limit).saturating_mul(20);
+                let (filters, search, args) = conditions(TextPlan::Test);
+                let search = search.expect("a search");
+                let walked = format!(
+                    "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
+                     {search} AS hit FROM assets a {count_joins} WHERE {filters} \
+                     ORDER BY {order} LIMIT {window}) a \
+                     WHERE hit ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                );
+                let rows = page(walked, args).await?;
+                if rows.len() as i64 == limit {
+                    rows
+                } else {
+                    let (ids, args) = ordered(TextPlan::Candidates);
+                    page(ids, args).await?
+                }
+            }
+            _ => {
+                let (ids, args) = ordered(plan);
+                page(ids, args).await?
+            }
+        };
+        // A page that is not full holds the last match, unless it is an empty page past the
+        // first: then where the matches end is not known, and they are counted.
+        let read = rows.len() as i64;
+        let total = match known {
+            Some(total) => total,
+            None if read < limit && (read > 0 || offset == 0) => MatchCount {
+                n: offset + read,
+                more: false,
+            },
+            None => count(plan).await?,
+        };
         let list = rows
             .iter()
             .map(|row| {

@@ -288,6 +288,11 @@ impl Backend {
                     "monitor",
                     include_str!("../../migrations/postgres/0022_monitor.sql"),
                 ),
+                (
+                    23,
+                    "asset_search_fold",
+                    include_str!("../../migrations/postgres/0023_asset_search_fold.sql"),
+                ),
             ],
         }
     }

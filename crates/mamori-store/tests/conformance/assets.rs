@@ -8,8 +8,8 @@ use mamori_core::classification::{Classification, Dimension, Scales, segment_cod
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
 use mamori_core::{OrgId, UnitId};
 use mamori_store::{
-    AssetFilter, AssetInput, AssetRow, AssetSort, Conflict, ImportRow, NewAsset, SegmentEntry,
-    StoreError,
+    AssetFilter, AssetInput, AssetRow, AssetSort, COUNT_AHEAD, Conflict, ImportRow, NewAsset,
+    SegmentEntry, StoreError,
 };
 
 use crate::{
@@ -358,7 +358,8 @@ async fn listed(fx: &Fx, filter: AssetFilter) -> (Vec<String>, i64) {
         .list_assets(&view(), &AssetVisibility::All, &filter)
         .await
         .unwrap();
-    (rows.into_iter().map(|r| r.name).collect(), total)
+    assert!(!total.more, "a few assets are counted whole");
+    (rows.into_iter().map(|r| r.name).collect(), total.n)
 }
 
 pub async fn asset_list_filters_sorts_and_pages(fx: Fx) {
@@ -569,6 +570,110 @@ pub async fn asset_list_filters_sorts_and_pages(fx: Fx) {
     assert_eq!(seen, sorted);
 }
 
+/// A listing that the tallies do not count (a search, two filters) counts its matches only up
+/// to [`COUNT_AHEAD`] past the page's start, and says when more match.
+pub async fn broad_listings_count_a_thousand_ahead_of_the_page(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let many = COUNT_AHEAD + 100;
+    let rows: Vec<NewAsset> = (0..many)
+        .map(|i| {
+            new_asset(
+                input(
+                    &format!("端末 {i:05}"),
+                    AssetKind::Equipment,
+                    r.unit_a,
+                    Some(r.lgwan.id),
+                ),
+                "2",
+            )
+        })
+        .collect();
+    s.import_assets(&register(), rows, &origin()).await.unwrap();
+    let list = |text: Option<&str>, kind: Option<AssetKind>, offset: i64| AssetFilter {
+        text: text.map(str::to_owned),
+        kind,
+        confidentiality: kind.map(|_| "2".to_owned()),
+        offset,
+        limit: 50,
+        ..AssetFilter::default()
+    };
+    let all = AssetVisibility::All;
+    // Each page is the matches in name order from its offset, whichever way it was read.
+    let listed = async |filter: AssetFilter, matches: std::ops::Range<i64>| {
+        let (rows, total) = s
+            .list_assets(&view(), &AssetVisibility::All, &filter)
+            .await
+            .unwrap();
+        let expected: Vec<String> = matches
+            .skip(filter.offset as usize)
+            .take(50)
+            .map(|i| format!("端末 {i:05}"))
+            .collect();
+        let names: Vec<String> = rows.into_iter().map(|r| r.name.to_string()).collect();
+        assert_eq!(names, expected, "{filter:?}");
+        (names.len(), total)
+    };
+    let count = async |filter: AssetFilter| listed(filter, 0..many).await;
+    // The register as a whole is counted exactly, from its tallies.
+    let (_, total) = s
+        .list_assets(&view(), &all, &list(None, None, 0))
+        .await
+        .unwrap();
+    assert_eq!((total.n, total.more), (many, false));
+    // A text with no trigram (read by a scan), one with a trigram (counted from the index),
+    // and two filters.
+    for (text, kind) in [
+        (Some("端末"), None),
+        (Some("端末 0"), None),
+        (None, Some(AssetKind::Equipment)),
+    ] {
+        let what = format!("{text:?} {kind:?}");
+        // The first page: counted to a thousand, and more said to match.
+        let (shown, total) = count(list(text, kind, 0)).await;
+        assert_eq!(
+            (shown, total.n, total.more),
+            (50, COUNT_AHEAD, true),
+            "{what}"
+        );
+        // Within a thousand of the end, the count is whole again.
+        let (shown, total) = count(list(text, kind, 200)).await;
+        assert_eq!((shown, total.n, total.more), (50, many, false), "{what}");
+        let (shown, total) = count(list(text, kind, many - 10)).await;
+        assert_eq!((shown, total.n, total.more), (10, many, false), "{what}");
+        // Past the end: no rows, and the count still whole.
+        let (shown, total) = count(list(text, kind, many + 50)).await;
+        assert_eq!((shown, total.n, total.more), (0, many, false), "{what}");
+    }
+    // Exactly a thousand matches past the page's start is still counted whole.
+    for text in ["端末", "端末 0"] {
+        let (_, total) = count(list(Some(text), None, 100)).await;
+        assert_eq!((total.n, total.more), (many, false));
+        let (_, total) = count(list(Some(text), None, 99)).await;
+        assert_eq!((total.n, total.more), (99 + COUNT_AHEAD, true));
+    }
+    // A few matches among many candidates of the index: read from the index, counted whole.
+    let (shown, total) = listed(list(Some("端末 0105"), None, 0), 1050..1060).await;
+    assert_eq!((shown, total.n, total.more), (10, 10, false));
+    // Many matches, all of them past a long stretch of the register in name order: the page
+    // is still the first matches in order.
+    let before: Vec<NewAsset> = (0..many)
+        .map(|i| {
+            new_asset(
+                input(&format!("a-{i:05}"), AssetKind::Equipment, r.unit_b, None),
+                "2",
+            )
+        })
+        .collect();
+    s.import_assets(&register(), before, &origin())
+        .await
+        .unwrap();
+    let (shown, total) = count(list(Some("端末 0"), None, 0)).await;
+    assert_eq!((shown, total.n, total.more), (50, COUNT_AHEAD, true));
+    let (shown, total) = count(list(Some("端末 0"), None, 500)).await;
+    assert_eq!((shown, total.n, total.more), (50, many, false));
+}
+
 pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
     let r = register_fixture(&fx).await;
     let s = fx.store();
@@ -614,13 +719,16 @@ pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
         orgs: vec![],
     };
     let (rows, total) = s.list_assets(&view(), &outsider, &filter).await.unwrap();
-    assert_eq!(total, 1);
+    assert_eq!(total.n, 1);
     assert_eq!(rows[0].id, open.id);
     let member = AssetVisibility::Some {
         units: vec![r.unit_a],
         orgs: vec![],
     };
-    assert_eq!(s.list_assets(&view(), &member, &filter).await.unwrap().1, 2);
+    assert_eq!(
+        s.list_assets(&view(), &member, &filter).await.unwrap().1.n,
+        2
+    );
     let officer = AssetVisibility::Some {
         units: vec![],
         orgs: vec![r.org],
@@ -659,7 +767,7 @@ pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
         .await
         .unwrap();
     let (rows, total) = s.list_assets(&view(), &outsider, &filter).await.unwrap();
-    assert_eq!(total, 2, "the open asset and the 3C one");
+    assert_eq!(total.n, 2, "the open asset and the 3C one");
     let listed = rows.iter().find(|row| row.id == c.id).unwrap();
     assert!(listed.detail_hidden);
     assert!(listed.segment_code.is_none());
@@ -1251,7 +1359,8 @@ async fn searched(fx: &Fx, query: &str) -> (Vec<AssetId>, i64) {
         .unwrap_or_else(|e| panic!("search for {query:?}: {e}"));
     let mut ids: Vec<AssetId> = rows.into_iter().map(|r| r.id).collect();
     ids.sort_by_key(|id| id.0);
-    (ids, total)
+    assert!(!total.more, "a few assets are counted whole");
+    (ids, total.n)
 }
 
 /// Every query finds exactly what the old `LIKE` over the whole register found.
@@ -1652,7 +1761,7 @@ async fn assert_summary_is_a_recount(fx: &Fx, when: &str) {
             )
             .await
             .unwrap();
-        assert_eq!(total, rows.len() as i64, "{filter:?} {when}");
+        assert_eq!(total.n, rows.len() as i64, "{filter:?} {when}");
     }
 }
 
@@ -1927,7 +2036,7 @@ pub async fn search_and_filters_match_only_readable_fields(fx: Fx) {
         .list_assets(&view(), &outsider, &search("議事録"))
         .await
         .unwrap();
-    assert_eq!((ids(rows), total), (vec![hidden.id], 1));
+    assert_eq!((ids(rows), total.n), (vec![hidden.id], 1));
     // By a hidden field, only who may read it; short texts (a scan) and long ones (the index).
     for text in [
         "10.20.",
@@ -1948,7 +2057,7 @@ pub async fn search_and_filters_match_only_readable_fields(fx: Fx) {
             !ids(rows).contains(&hidden.id),
             "{text:?} must not find the hidden asset"
         );
-        assert_eq!(total, 0, "{text:?} counts nothing");
+        assert_eq!(total.n, 0, "{text:?} counts nothing");
         let (rows, _) = s
             .list_assets(&view(), &member, &search(text))
             .await
@@ -1975,7 +2084,7 @@ pub async fn search_and_filters_match_only_readable_fields(fx: Fx) {
     ] {
         let (rows, total) = s.list_assets(&view(), &outsider, &filter).await.unwrap();
         assert!(!ids(rows).contains(&hidden.id), "{filter:?}");
-        assert_eq!(total, 0, "{filter:?}");
+        assert_eq!(total.n, 0, "{filter:?}");
         let (rows, _) = s.list_assets(&view(), &member, &filter).await.unwrap();
         assert!(
             ids(rows).contains(&hidden.id),

@@ -208,7 +208,7 @@ pub async fn the_split_moves_level_3_assets_for_review_and_back(fx: Fx) {
         )
         .await
         .unwrap();
-    assert_eq!(total, 3);
+    assert_eq!(total.n, 3);
     assert_eq!(rows.last().map(|r| r.id), Some(portal));
 
     // Everything but a reclassification keeps the review: a details edit, a segment change.

@@ -93,7 +93,10 @@ mod json {
     #[derive(Serialize, ToSchema)]
     pub struct AssetPage {
         pub assets: Vec<AssetRow>,
+        /// How many assets match, counted up to 1,000 past the page's start.
         pub total: i64,
+        /// More assets match than `total`: counting stopped there.
+        pub total_more: bool,
         pub page: i64,
     }
 
@@ -439,7 +442,8 @@ async fn list_assets(
         .await?;
     Ok(Json(json::AssetPage {
         assets: rows.into_iter().map(Into::into).collect(),
-        total,
+        total: total.n,
+        total_more: total.more,
         page,
     }))
 }

@@ -162,7 +162,7 @@ fn take_out_key(take_out: &TakeOut) -> &'static str {
 struct AssetsPage {
     frame: Frame,
     rows: Vec<AssetRow>,
-    total: i64,
+    total: mamori_store::MatchCount,
     page: i64,
     pages: i64,
     query: AssetQuery,
@@ -258,7 +258,7 @@ pub async fn assets(
         rows,
         total,
         page,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        pages: ((total.n + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         filter_qs: query_string(&query),
         query,
         kinds: AssetKind::ALL,

@@ -400,7 +400,10 @@ async fn another_units_staff_gets_404_for_a_confidential_asset_and_reads_are_aud
         .api(&w.staff_b, Method::GET, "/api/v1/assets", None)
         .await
         .json(StatusCode::OK);
-    assert_eq!(list["total"], 1);
+    assert_eq!(
+        (&list["total"], &list["total_more"]),
+        (&json!(1), &json!(false))
+    );
     assert_eq!(list["assets"][0]["id"], open);
     let page = w.page(&w.staff_b, "/assets").await;
     assert!(!page.page(StatusCode::OK).contains("住民記録システム"));
@@ -566,6 +569,77 @@ async fn filters_sort_and_page_the_register() {
         .await;
     let html = html.page(StatusCode::OK);
     assert!(html.contains("広報素材") && !html.contains("例規集"));
+}
+
+/// A search that matches more than a thousand assets past the page says "or more" and keeps
+/// the next page's link, rather than counting the register.
+#[tokio::test]
+async fn a_broad_search_counts_a_thousand_ahead_and_pages_on() {
+    let w = world().await;
+    let admin = w.store.actor(UserId(1)).await.unwrap().unwrap();
+    let many = mamori_store::COUNT_AHEAD + 60;
+    let rows = (0..many)
+        .map(|i| mamori_store::NewAsset {
+            input: mamori_store::AssetInput {
+                kind: mamori_core::asset::AssetKind::Equipment,
+                name: Name::parse("name", &format!("端末 {i:05}")).unwrap(),
+                owner_unit: UnitId(w.unit_a),
+                administrator: None,
+                location: String::new(),
+                segment: None,
+                hosts: vec![],
+                addresses: vec![],
+                lifecycle: mamori_core::asset::Lifecycle::InUse,
+                note: String::new(),
+            },
+            classification: mamori_core::classification::Classification {
+                confidentiality: "2".into(),
+                integrity: "2".into(),
+                availability: "2".into(),
+            },
+            disposal: None,
+        })
+        .collect();
+    w.store
+        .import_assets(
+            &authorize::<ManageRegister>(&admin, &()).unwrap(),
+            rows,
+            &Origin::default(),
+        )
+        .await
+        .unwrap();
+    let list = w
+        .api(
+            &w.ciso,
+            Method::GET,
+            "/api/v1/assets?q=%E7%AB%AF%E6%9C%AB",
+            None,
+        )
+        .await
+        .json(StatusCode::OK);
+    assert_eq!(
+        (&list["total"], &list["total_more"]),
+        (&json!(1000), &json!(true))
+    );
+    let html = w.page(&w.ciso, "/assets?q=%E7%AB%AF%E6%9C%AB").await;
+    let html = html.page(StatusCode::OK);
+    assert!(html.contains("件数: 1000 以上"), "{html}");
+    assert!(html.contains("1 / 20+"), "{html}");
+    assert!(html.contains("page=2\">次へ"), "{html}");
+    // Near the end the count is whole, and the last page has no next link.
+    let html = w
+        .page(&w.ciso, "/assets?q=%E7%AB%AF%E6%9C%AB&page=21")
+        .await;
+    let html = html.page(StatusCode::OK);
+    assert!(html.contains("件数: 1060</p>"), "{html}");
+    assert!(
+        html.contains("21 / 22</span>") && html.contains("page=22\">次へ"),
+        "{html}"
+    );
+    let html = w
+        .page(&w.ciso, "/assets?q=%E7%AB%AF%E6%9C%AB&page=22")
+        .await;
+    assert!(!html.page(StatusCode::OK).contains("次へ"));
 }
 
 #[tokio::test]
