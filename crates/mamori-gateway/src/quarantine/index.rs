@@ -29,7 +29,7 @@ use mamori_core::release::{
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
-use super::{Entry, QuarantineError, QuarantineId, QuarantineReader};
+use super::{Entry, QuarantineError, QuarantineId, QuarantineReader, StoredRecord};
 
 /// The index's file name inside the quarantine folder (not a valid quarantine id: it has a dot).
 pub const FILE: &str = "index.sqlite3";
@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS entry_keys (
     PRIMARY KEY (kind, value, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entry_keys_seq ON entry_keys (seq);
+-- The first and the last record of an entry in the order its row is made from (receipt time,
+-- queue id): a new delivery is merged into the row without reading the entry's records again.
+-- An entry without one is read from the folder.
+CREATE TABLE IF NOT EXISTS entry_span (
+    id TEXT PRIMARY KEY,
+    first_ms INTEGER NOT NULL,
+    first_queue TEXT NOT NULL,
+    last_ms INTEGER NOT NULL,
+    last_queue TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// One entry as the index keeps it.
@@ -110,6 +120,41 @@ impl IndexRow {
             release_state: None,
             release_pending: false,
         }
+    }
+
+    /// The row with one more record: what [`Self::of`] makes of the entry with that record
+    /// added, when it sorts `first` or after every other record; between them, its new
+    /// recipients and reasons come last.
+    fn with(mut self, record: &StoredRecord, first: bool) -> Self {
+        let merge = |old: &mut Vec<String>, new: Vec<String>| {
+            let (before, after) = if first {
+                (new, std::mem::take(old))
+            } else {
+                (std::mem::take(old), new)
+            };
+            for item in before.into_iter().chain(after) {
+                if !old.contains(&item) {
+                    old.push(item);
+                }
+            }
+        };
+        merge(&mut self.recipients, record.recipients.clone());
+        merge(&mut self.reasons, record.reasons());
+        if first {
+            self.received_ms = record.received_ms;
+            self.sender.clone_from(&record.from);
+            if record.hold_reason.is_some() {
+                self.hold_reason.clone_from(&record.hold_reason);
+            }
+        } else if self.hold_reason.is_none() {
+            self.hold_reason.clone_from(&record.hold_reason);
+        }
+        self.retain_until_ms = self.retain_until_ms.max(record.retain_until_ms);
+        self.verdict = Entry::verdict_of([self.verdict.as_str(), record.verdict.as_str()]).into();
+        if record.direction == Direction::Outbound {
+            self.direction = Direction::Outbound;
+        }
+        self
     }
 
     /// The addresses that may ask for the entry: its recipients inbound, its sender outbound.
@@ -328,6 +373,68 @@ impl QuarantineIndex {
         QuarantineReader::at(self.root.clone())
     }
 
+    /// Writes the row of entry `id` after `record` was stored in it (at `record_path`), merging
+    /// the record into the row, so that a message delivered many times over costs one record per
+    /// delivery, not all of them. The row is made from the folder instead for the first record
+    /// of an entry, for a record stored again (a retry), and where the merge could not tell
+    /// which hold reason comes first. A record received between the first and the last may
+    /// place its new recipients and reasons after those of later records, where the folder's
+    /// order would put them before. `Ok(false)` when the entry or the record is gone (a purge).
+    pub fn index_stored(
+        &self,
+        id: &QuarantineId,
+        record: &StoredRecord,
+        record_path: &Path,
+    ) -> Result<bool, QuarantineError> {
+        let merged = {
+            let mut conn = self.lock();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db(&self.path))?;
+            let row = tx
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM entries WHERE id = ?1"),
+                    [id.as_str()],
+                    row_of,
+                )
+                .optional()
+                .map_err(db(&self.path))?;
+            let span = read_span(&tx, id.as_str()).map_err(db(&self.path))?;
+            let key = (record.received_ms, record.queue_id.clone());
+            match (row, span) {
+                // Checked inside the write: a purge removes the folder before its row.
+                (Some(row), Some(span)) if record_path.exists() => {
+                    let first = key < span.first;
+                    let last = key > span.last;
+                    let ambiguous = key == span.first
+                        || key == span.last
+                        || (!first
+                            && !last
+                            && row.hold_reason.is_some()
+                            && record.hold_reason.is_some());
+                    if ambiguous {
+                        false
+                    } else {
+                        write_row(&tx, &row.with(record, first)).map_err(db(&self.path))?;
+                        let span = Span {
+                            first: if first { key.clone() } else { span.first },
+                            last: if last { key } else { span.last },
+                        };
+                        write_span(&tx, id.as_str(), &span).map_err(db(&self.path))?;
+                        tx.commit().map_err(db(&self.path))?;
+                        true
+                    }
+                }
+                _ => false,
+            }
+        };
+        if merged {
+            Ok(true)
+        } else {
+            self.index_from_disk(id)
+        }
+    }
+
     /// Writes the row of entry `id` from what is on disk now. `Ok(false)` when the entry has no
     /// folder or no record (its row, if any, is dropped).
     pub fn index_from_disk(&self, id: &QuarantineId) -> Result<bool, QuarantineError> {
@@ -340,6 +447,7 @@ impl QuarantineIndex {
             Ok(entry) => {
                 let subject = reader.subject(&entry);
                 write_row(&tx, &IndexRow::of(&entry, subject)).map_err(db(&self.path))?;
+                write_span(&tx, &entry.id, &Span::of(&entry)).map_err(db(&self.path))?;
                 true
             }
             Err(QuarantineError::NotFound(_) | QuarantineError::NoRecord(_)) => {
@@ -718,6 +826,7 @@ impl QuarantineIndex {
             let conn = self.lock();
             conn.execute_batch(
                 "BEGIN IMMEDIATE; DELETE FROM entry_keys; DELETE FROM entries; \
+                 DELETE FROM entry_span; \
                  DELETE FROM meta WHERE key = 'layout'; COMMIT;",
             )
             .map_err(db(&self.path))?;
@@ -747,6 +856,7 @@ impl QuarantineIndex {
                     Ok(entry) => {
                         let subject = reader.subject(&entry);
                         write_row(&tx, &IndexRow::of(&entry, subject)).map_err(db(&self.path))?;
+                        write_span(&tx, &entry.id, &Span::of(&entry)).map_err(db(&self.path))?;
                         done.added += 1;
                     }
                     // Gone meanwhile, or still being stored: its store writes the row.
@@ -822,6 +932,46 @@ fn delete_row(conn: &Connection, id: &str) -> rusqlite::Result<()> {
         [id],
     )?;
     conn.execute("DELETE FROM entries WHERE id = ?1", [id])?;
+    conn.execute("DELETE FROM entry_span WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// The first and the last record of an entry, as (receipt time, queue id).
+struct Span {
+    first: (i64, String),
+    last: (i64, String),
+}
+
+impl Span {
+    fn of(entry: &Entry) -> Self {
+        let key = |r: &StoredRecord| (r.received_ms, r.queue_id.clone());
+        Self {
+            first: key(entry.first()),
+            last: key(entry.last()),
+        }
+    }
+}
+
+fn read_span(conn: &Connection, id: &str) -> rusqlite::Result<Option<Span>> {
+    conn.query_row(
+        "SELECT first_ms, first_queue, last_ms, last_queue FROM entry_span WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Span {
+                first: (r.get(0)?, r.get(1)?),
+                last: (r.get(2)?, r.get(3)?),
+            })
+        },
+    )
+    .optional()
+}
+
+fn write_span(conn: &Connection, id: &str, span: &Span) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO entry_span (id, first_ms, first_queue, last_ms, last_queue) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, span.first.0, span.first.1, span.last.0, span.last.1],
+    )?;
     Ok(())
 }
 
@@ -952,6 +1102,16 @@ mod tests {
             })
             .collect();
         indexed.sort_by(|a, b| a.id.cmp(&b.id));
+        // A delivery merged between the first and the last may list its new recipients and
+        // reasons after those of later ones.
+        let sets = |rows: &mut Vec<IndexRow>| {
+            for row in rows.iter_mut() {
+                row.recipients.sort();
+                row.reasons.sort();
+            }
+        };
+        sets(&mut indexed);
+        sets(&mut on_disk);
         assert_eq!(indexed, on_disk);
     }
 
@@ -982,6 +1142,62 @@ mod tests {
         assert_eq!(row.reasons, ["macro", "executable"]);
         assert_eq!(row.recipients.len(), 2);
         assert_eq!(q.index().count().unwrap(), 120);
+        agrees_with_folder(&q);
+    }
+
+    /// Deliveries of one original merged into its row one by one (each later than the last)
+    /// give the row the folder gives; earlier ones, ties and retries make it from the folder.
+    #[test]
+    fn a_row_merged_delivery_by_delivery_is_the_row_of_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = Quarantine::open(dir.path()).unwrap();
+        let deliveries: [(i64, &str, &str, Direction); 11] = [
+            (5_000, "sanitized", "macro", Direction::Inbound),
+            (6_000, "sanitized", "macro", Direction::Inbound),
+            (7_000, "held", "my-number", Direction::Outbound),
+            // Received between the first and the last.
+            (5_500, "sanitized", "executable", Direction::Inbound),
+            // Held too, between them: which hold reason is first is read from the folder.
+            (6_500, "held", "my-number", Direction::Outbound),
+            // Received before the first.
+            (4_000, "sanitized", "conflicting-file-name", Direction::Inbound),
+            (8_000, "quarantined", "executable", Direction::Inbound),
+            // At the same time as the last, with a queue id that sorts after it.
+            (8_000, "sanitized", "macro", Direction::Inbound),
+            (9_000, "sanitized", "encrypted-archive", Direction::Inbound),
+            // A retry of a stored delivery: the same record again.
+            (9_000, "sanitized", "encrypted-archive", Direction::Inbound),
+            (10_000, "sanitized", "macro", Direction::Inbound),
+        ];
+        for (i, (received_ms, verdict, reason, direction)) in deliveries.into_iter().enumerate() {
+            let record = QuarantineRecord {
+                quarantine_id: "q-same".into(),
+                queue_id: format!("queue-{received_ms}-{}", i.min(8)),
+                from: format!("sender{}@example.com", i % 2),
+                recipients: vec![format!("user{}@city.example.lg.jp", i % 4)],
+                received_ms,
+                stored_ms: received_ms + 1,
+                retain_until_ms: 100_000 - received_ms,
+                verdict,
+                report: serde_json::json!({"removed": [{"reason": reason}]}),
+                direction,
+                hold_reason: (verdict == "held").then(|| format!("hold {i}")),
+            };
+            q.store(
+                &record,
+                b"From: a@example.com\r\nSubject: same\r\n\r\nbody\r\n",
+            )
+            .unwrap();
+            agrees_with_folder(&q);
+        }
+        let row = q.index().row("q-same").unwrap().unwrap();
+        assert_eq!(row.verdict, "quarantined");
+        assert_eq!(row.direction, Direction::Outbound);
+        assert_eq!(row.received_ms, 4_000);
+        assert_eq!(row.recipients.len(), 4);
+        assert!(row.reasons.iter().any(|r| r == "encrypted-archive"));
+        // A rebuild gives the same row.
+        q.index().rebuild().unwrap();
         agrees_with_folder(&q);
     }
 

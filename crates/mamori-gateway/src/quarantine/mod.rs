@@ -247,7 +247,15 @@ impl Quarantine {
             path: dir.clone(),
             source: std::io::Error::other(e),
         })?;
-        match self.index.index_from_disk(&id).map_err(spool_error)? {
+        let stored: StoredRecord = serde_json::from_slice(&json).map_err(|e| SpoolError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        match self
+            .index
+            .index_stored(&id, &stored, &path)
+            .map_err(spool_error)?
+        {
             true => Ok(()),
             false => Err(SpoolError::Io {
                 path: dir,
@@ -423,6 +431,11 @@ impl Entry {
         &self.records[0]
     }
 
+    /// The record received last (the latest queue id among those received at once).
+    pub fn last(&self) -> &StoredRecord {
+        &self.records[self.records.len() - 1]
+    }
+
     /// The original may be purged after the latest retention of any delivery that carried it.
     pub fn retain_until_ms(&self) -> i64 {
         self.records
@@ -473,10 +486,15 @@ impl Entry {
     /// `quarantined` when any delivery was held whole (or carries a verdict this code does not
     /// know), `held` when outbound mail was held for approval, `sanitized` otherwise.
     pub fn verdict(&self) -> &str {
+        Self::verdict_of(self.records.iter().map(|r| r.verdict.as_str()))
+    }
+
+    /// The verdict of an entry whose deliveries had `verdicts` (see [`Self::verdict`]).
+    pub fn verdict_of<'a>(verdicts: impl IntoIterator<Item = &'a str> + Clone) -> &'static str {
         let known = |v: &str| matches!(v, "sanitized" | "held");
-        if self.records.iter().any(|r| !known(&r.verdict)) {
+        if verdicts.clone().into_iter().any(|v| !known(v)) {
             "quarantined"
-        } else if self.records.iter().any(|r| r.verdict == "held") {
+        } else if verdicts.into_iter().any(|v| v == "held") {
             "held"
         } else {
             "sanitized"
