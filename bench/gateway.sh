@@ -3,10 +3,12 @@
 #
 #   bench/gateway.sh            # needs Postfix (postfix, smtp-source, smtp-sink), python3, root
 #   N=5000 SESSIONS=20 CONCURRENT=500 bench/gateway.sh
+#   SIZES="64k" bench/gateway.sh    # one size only; N_1M messages for the 1m size
 #
 # Load: smtp-source, SESSIONS parallel sessions sending N copies of one realistic Japanese
-# message (multipart/alternative ISO-2022-JP text + UTF-8 HTML, a PDF and an xlsx attachment,
-# about 65 kB). Next hop: smtp-sink. "End to end" is from the first connection until the relay's
+# message (multipart/alternative ISO-2022-JP text + UTF-8 HTML, a PDF and an xlsx attachment),
+# in each of SIZES: 4k (a short mail with small attachments), 64k and 1m (about 1 MiB, N_1M
+# copies). Next hop: smtp-sink. "End to end" is from the first connection until the relay's
 # log shows N deliveries accepted by the sink (polled every 0.1 s).
 # Gateway: `mamori gateway` in release, delivering with DELIVERY parallel workers, JSON logs;
 # accept→delivery latency is the `latency_ms` of each `message delivered` log line.
@@ -18,6 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-5000}
+N_1M=${N_1M:-1000}
+SIZES=${SIZES:-4k 64k 1m}
 SESSIONS=${SESSIONS:-20}
 CONCURRENT=${CONCURRENT:-500}
 DELIVERY=${DELIVERY:-20}
@@ -39,18 +43,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 - "$work/message.eml" <<'PY'
+# message SIZE: text lines, HTML table rows, PDF and xlsx bytes of each size.
+message() {
+  local text html pdf xlsx
+  case $1 in
+    4k) text=5 html=8 pdf=600 xlsx=300 ;;
+    64k) text=20 html=60 pdf=24000 xlsx=16000 ;;
+    1m) text=20 html=60 pdf=600000 xlsx=150000 ;;
+    *) echo "unknown size $1 (4k, 64k or 1m)" >&2; exit 1 ;;
+  esac
+  python3 - "$work/message-$1.eml" "$text" "$html" "$pdf" "$xlsx" <<'PY'
 import base64, random, sys
 from email.header import Header
 random.seed(5)
+text_lines, html_rows, pdf_len, xlsx_len = (int(a) for a in sys.argv[2:6])
 text = ("いつもお世話になっております。\n令和7年度の予算要求資料をお送りします。\n"
-        "ご確認のほど、よろしくお願いいたします。\n") * 20
+        "ご確認のほど、よろしくお願いいたします。\n") * text_lines
 html = ("<html><body><p>いつもお世話になっております。</p><table>"
         + "".join(f"<tr><td>項目{i}</td><td>{i * 1234}円</td>"
-                  f"<td><a href=\"https://example.jp/doc/{i}\">資料{i}</a></td></tr>" for i in range(60))
+                  f"<td><a href=\"https://example.jp/doc/{i}\">資料{i}</a></td></tr>" for i in range(html_rows))
         + "</table><p style=\"color:#333\">総務課</p></body></html>")
-pdf = b"%PDF-1.4\n" + bytes(random.getrandbits(8) for _ in range(24000)) + b"\n%%EOF\n"
-xlsx = b"PK\x03\x04" + bytes(random.getrandbits(8) for _ in range(16000))
+pdf = b"%PDF-1.4\n" + random.randbytes(pdf_len) + b"\n%%EOF\n"
+xlsx = b"PK\x03\x04" + random.randbytes(xlsx_len)
 def b64(data):
     s = base64.b64encode(data).decode()
     return "\n".join(s[i:i + 76] for i in range(0, len(s), 76))
@@ -94,7 +108,7 @@ Content-Transfer-Encoding: base64
 """
 open(sys.argv[1], "w").write(msg)
 PY
-size=$(wc -c <"$work/message.eml")
+}
 
 sink_pid=""
 # smtp-sink as the next hop; arguments go to smtp-sink.
@@ -116,13 +130,14 @@ wait_port() {
 
 now() { date +%s.%N; }
 
-# smtp-source the load to port $1; prints the seconds until file $2 has N lines matching $3.
+# smtp-source COUNT copies of MESSAGE to PORT; prints the seconds until file LOG has COUNT lines
+# matching PATTERN.
 load() {
-  local port=$1 log=$2 pattern=$3 t0 t1
+  local port=$1 log=$2 pattern=$3 count=$4 message=$5 t0 t1
   t0=$(now)
-  smtp-source -s "$SESSIONS" -m "$N" -F "$work/message.eml" -f sender@example.jp \
+  smtp-source -s "$SESSIONS" -m "$count" -F "$message" -f sender@example.jp \
     -t "kacho@$DOMAIN" -M bench.example.jp "127.0.0.1:$port"
-  until [ "$(grep -c -- "$pattern" "$log" 2>/dev/null)" -ge "$N" ]; do sleep 0.1; done
+  until [ "$(grep -c -- "$pattern" "$log" 2>/dev/null)" -ge "$count" ]; do sleep 0.1; done
   t1=$(now)
   echo "$t1 - $t0" | bc -l
 }
@@ -135,27 +150,11 @@ percentiles() {
     printf "%d %d %d\n", p50, p99, NR }'
 }
 
-# --- the gateway ---------------------------------------------------------------------------
-start_sink
-MAMORI_LOG_FORMAT=json RUST_LOG=info "$BIN" gateway --listen "127.0.0.1:$GW_PORT" \
-  --next-hop "127.0.0.1:$SINK_PORT" --accept-domain "$DOMAIN" --data "$work/gw" \
-  --min-free-mb 0 --delivery-concurrency "$DELIVERY" --max-connections-per-address 1000 \
-  --max-connections 1000 2>"$work/gw.log" &
-gw_pid=$!
-pids+=("$gw_pid")
-wait_port "$GW_PORT"
-gw_secs=$(load "$GW_PORT" "$work/gw.log" '"message delivered"')
-read -r gw_p50 gw_p99 gw_n < <(grep '"message delivered"' "$work/gw.log" \
-  | sed -n 's/.*"latency_ms":\([0-9]*\).*/\1/p' | percentiles)
-gw_rss=$(awk '/VmHWM/ {print $2}' "/proc/$gw_pid/status")
-kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true
-stop_sink
-
-# --- Postfix alone ---------------------------------------------------------------------------
+# --- Postfix's configuration -----------------------------------------------------------------
 pf="$work/postfix"
 mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
 chown postfix "$pf/data"
-cat >"$pf/conf/main.cf" <<EOF
+cat >"$pf/conf/main.cf" <<MAINCF
 compatibility_level = 3.6
 queue_directory = $pf/queue
 data_directory = $pf/data
@@ -177,10 +176,12 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 default_process_limit = 200
+default_destination_concurrency_limit = $DELIVERY
+message_size_limit = 20000000
 smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 syslog_name = postfix-bench
-EOF
+MAINCF
 # Debian's master.cf with the SMTP listener on a high port and no chroot (the queue is elsewhere).
 awk -v port="127.0.0.1:$PF_PORT" '
   /^#/ || /^[ \t]/ || NF < 8 { print; next }
@@ -189,18 +190,55 @@ awk -v port="127.0.0.1:$PF_PORT" '
 grep -q '^postlog' "$pf/conf/master.cf" ||
   echo "postlog   unix-dgram n  -       n       -       1       postlogd" >>"$pf/conf/master.cf"
 postfix -c "$pf/conf" check >/dev/null 2>&1 || true
-start_sink
-postfix -c "$pf/conf" start >/dev/null 2>&1
-wait_port "$PF_PORT"
-pf_secs=$(load "$PF_PORT" "$pf/maillog" 'status=sent')
-read -r pf_p50 pf_p99 pf_n < <(grep 'status=sent' "$pf/maillog" \
-  | sed -n 's/.* delay=\([0-9.]*\),.*/\1/p' | awk '{printf "%d\n", $1 * 1000}' | percentiles)
-postfix -c "$pf/conf" stop >/dev/null 2>&1 || true
-stop_sink
+
+rate() { echo "scale=0; $1 / $2" | bc -l; }
+rows=()
+for SIZE in $SIZES; do
+  message "$SIZE"
+  msg="$work/message-$SIZE.eml"
+  bytes=$(wc -c <"$msg")
+  count=$N
+  [ "$SIZE" = 1m ] && count=$N_1M
+
+  # --- the gateway ---------------------------------------------------------------------------
+  start_sink
+  MAMORI_LOG_FORMAT=json RUST_LOG=info "$BIN" gateway --listen "127.0.0.1:$GW_PORT" \
+    --next-hop "127.0.0.1:$SINK_PORT" --accept-domain "$DOMAIN" --data "$work/gw-$SIZE" \
+    --min-free-mb 0 --delivery-concurrency "$DELIVERY" --max-connections-per-address 1000 \
+    --max-connections 1000 2>"$work/gw-$SIZE.log" &
+  gw_pid=$!
+  pids+=("$gw_pid")
+  wait_port "$GW_PORT"
+  gw_secs=$(load "$GW_PORT" "$work/gw-$SIZE.log" '"message delivered"' "$count" "$msg")
+  read -r gw_p50 gw_p99 gw_n < <(grep '"message delivered"' "$work/gw-$SIZE.log" \
+    | sed -n 's/.*"latency_ms":\([0-9]*\).*/\1/p' | percentiles)
+  gw_rss=$(awk '/VmHWM/ {print $2}' "/proc/$gw_pid/status")
+  kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true
+  stop_sink
+
+  # --- Postfix alone -------------------------------------------------------------------------
+  start_sink
+  : >"$pf/maillog"
+  postfix -c "$pf/conf" start >/dev/null 2>&1
+  wait_port "$PF_PORT"
+  pf_secs=$(load "$PF_PORT" "$pf/maillog" 'status=sent' "$count" "$msg")
+  read -r pf_p50 pf_p99 pf_n < <(grep 'status=sent' "$pf/maillog" \
+    | sed -n 's/.* delay=\([0-9.]*\),.*/\1/p' | awk '{printf "%d\n", $1 * 1000}' | percentiles)
+  postfix -c "$pf/conf" stop >/dev/null 2>&1 || true
+  stop_sink
+
+  rows+=("$(printf '| %s (%d bytes) | mamori gateway (sanitizing) | %d | %.1f | %s | %d ms | %d ms | %d | %d MB |' \
+    "$SIZE" "$bytes" "$count" "$gw_secs" "$(rate "$count" "$gw_secs")" "$gw_p50" "$gw_p99" \
+    "$gw_n" $((gw_rss / 1024)))")
+  rows+=("$(printf '| %s | Postfix relay | %d | %.1f | %s | %d ms | %d ms | %d | |' \
+    "$SIZE" "$count" "$pf_secs" "$(rate "$count" "$pf_secs")" "$pf_p50" "$pf_p99" "$pf_n")")
+  rows+=("| $SIZE | gateway / Postfix throughput **$(echo "scale=2; $pf_secs / $gw_secs" | bc -l)** | | | | | | | |")
+done
 
 # --- the gateway's memory with many sessions open -------------------------------------------
-# Each session sends 3 messages on one connection, 2 s apart; the sink waits 1 s before each
-# DATA reply, so deliveries queue up too.
+# Each session sends 3 messages of 64k on one connection, 2 s apart; the sink waits 1 s before
+# each DATA reply, so deliveries queue up too.
+message 64k
 start_sink -w 1
 "$BIN" gateway --listen "127.0.0.1:$GW_PORT" --next-hop "127.0.0.1:$SINK_PORT" \
   --accept-domain "$DOMAIN" --data "$work/gw-mem" --min-free-mb 0 \
@@ -209,7 +247,7 @@ start_sink -w 1
 gw_pid=$!
 pids+=("$gw_pid")
 wait_port "$GW_PORT"
-smtp-source -s "$CONCURRENT" -m $((CONCURRENT * 3)) -d -w 2 -F "$work/message.eml" \
+smtp-source -s "$CONCURRENT" -m $((CONCURRENT * 3)) -d -w 2 -F "$work/message-64k.eml" \
   -f sender@example.jp -t "kacho@$DOMAIN" -M bench.example.jp "127.0.0.1:$GW_PORT" &
 src_pid=$!
 peak_conns=0
@@ -221,18 +259,9 @@ done
 mem_rss=$(awk '/VmHWM/ {print $2}' "/proc/$gw_pid/status")
 kill "$sink_pid" "$gw_pid" 2>/dev/null || true
 
-rate() { echo "scale=0; $N / $1" | bc -l; }
-gw_rate=$(rate "$gw_secs")
-pf_rate=$(rate "$pf_secs")
-ratio=$(echo "scale=2; $pf_secs / $gw_secs" | bc -l)
-printf '\nmessage: %d bytes; %d messages over %d sessions; gateway delivery concurrency %d\n\n' \
-  "$size" "$N" "$SESSIONS" "$DELIVERY"
-echo "| relay | seconds | messages/s | p50 accept→delivery | p99 | delivered logged | peak RSS |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-printf '| mamori gateway (sanitizing) | %.1f | %s | %d ms | %d ms | %d | %d MB |\n' \
-  "$gw_secs" "$gw_rate" "$gw_p50" "$gw_p99" "$gw_n" $((gw_rss / 1024))
-printf '| Postfix relay | %.1f | %s | %d ms | %d ms | %d | |\n' \
-  "$pf_secs" "$pf_rate" "$pf_p50" "$pf_p99" "$pf_n"
+printf '\n%d sessions; gateway and Postfix delivery concurrency %d\n\n' "$SESSIONS" "$DELIVERY"
+echo "| message | relay | messages | seconds | messages/s | p50 accept→delivery | p99 | delivered logged | peak RSS |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
 echo
-echo "gateway / Postfix throughput: $ratio"
 echo "gateway peak RSS with $CONCURRENT sessions (peak $peak_conns established): $((mem_rss / 1024)) MB"

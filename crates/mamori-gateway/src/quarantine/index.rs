@@ -1160,7 +1160,7 @@ mod tests {
             // Held too, between them: which hold reason is first is read from the folder.
             (6_500, "held", "my-number", Direction::Outbound),
             // Received before the first.
-            (4_000, "sanitized", "conflicting-file-name", Direction::Inbound),
+            (4_000, "sanitized", "executable", Direction::Inbound),
             (8_000, "quarantined", "executable", Direction::Inbound),
             // At the same time as the last, with a queue id that sorts after it.
             (8_000, "sanitized", "macro", Direction::Inbound),
