@@ -6,7 +6,7 @@ use mamori_core::{Actor, OrgId, PersonId, UnitId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::directory::{assignment_from, unit_org_for};
+use super::directory::{assignment_from, role_and_scope, unit_org_for};
 use super::{SqlStore, conflict, opt_id};
 use crate::{
     Account, AccountStore, ApiToken, Conflict, Credentials, DIRECTORY_PASSWORD, DirectoryAccount,
@@ -458,33 +458,35 @@ impl AccountStore for SqlStore {
     }
 
     async fn actor(&self, user: UserId) -> Result<Option<Actor>> {
-        let Some(row) = sqlx::query(
-            "SELECT u.id, u.username, u.person_id, u.disabled, p.org_id, p.unit_id FROM users u \
-             JOIN people p ON p.id = u.person_id WHERE u.id = $1",
+        // The account and its roles in one read: every page asks for it.
+        let rows = sqlx::query(
+            "SELECT u.username, u.person_id, u.disabled, p.org_id, p.unit_id, r.role, \
+             r.scope_kind, r.scope_id FROM users u JOIN people p ON p.id = u.person_id \
+             LEFT JOIN role_assignments r ON r.person_id = u.person_id WHERE u.id = $1 \
+             ORDER BY r.id",
         )
         .bind(user.0)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
         if row.try_get::<i64, _>("disabled")? != 0 {
             return Ok(None);
         }
-        let person_id = PersonId(row.try_get("person_id")?);
-        let roles = sqlx::query("SELECT id, person_id, role, scope_kind, scope_id FROM role_assignments WHERE person_id = $1 ORDER BY id")
-            .bind(person_id.0)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| assignment_from(row).map(|a| (a.role, a.scope)))
-            .collect::<Result<Vec<_>>>()?;
+        let mut roles = Vec::new();
+        for row in &rows {
+            // A person without roles is one row whose role columns are null.
+            if row.try_get::<Option<String>, _>("role")?.is_some() {
+                roles.push(role_and_scope(row)?);
+            }
+        }
         Ok(Some(Actor {
             user_id: user,
-            person_id,
+            person_id: PersonId(row.try_get("person_id")?),
             username: row.try_get("username")?,
-            org_id: opt_id(&row, "org_id")?.map(OrgId),
-            unit_id: opt_id(&row, "unit_id")?.map(UnitId),
+            org_id: opt_id(row, "org_id")?.map(OrgId),
+            unit_id: opt_id(row, "unit_id")?.map(UnitId),
             roles,
             contract: Default::default(),
         }))

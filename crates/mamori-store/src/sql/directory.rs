@@ -49,6 +49,17 @@ fn person_from(row: &AnyRow) -> Result<Person> {
 }
 
 pub(super) fn assignment_from(row: &AnyRow) -> Result<RoleAssignment> {
+    let (role, scope) = role_and_scope(row)?;
+    Ok(RoleAssignment {
+        id: AssignmentId(row.try_get("id")?),
+        person_id: PersonId(row.try_get("person_id")?),
+        role,
+        scope,
+    })
+}
+
+/// The `role`, `scope_kind` and `scope_id` columns of a role assignment.
+pub(super) fn role_and_scope(row: &AnyRow) -> Result<(Role, Scope)> {
     let role: String = row.try_get("role")?;
     let kind: String = row.try_get("scope_kind")?;
     let scope_id: String = row.try_get("scope_id")?;
@@ -57,13 +68,11 @@ pub(super) fn assignment_from(row: &AnyRow) -> Result<RoleAssignment> {
             format!("invalid {what} in role_assignments").into(),
         ))
     };
-    Ok(RoleAssignment {
-        id: AssignmentId(row.try_get("id")?),
-        person_id: PersonId(row.try_get("person_id")?),
-        role: Role::parse(&role).map_err(|_| bad("role"))?,
-        scope: Scope::from_parts(&kind, (!scope_id.is_empty()).then_some(scope_id.as_str()))
+    Ok((
+        Role::parse(&role).map_err(|_| bad("role"))?,
+        Scope::from_parts(&kind, (!scope_id.is_empty()).then_some(scope_id.as_str()))
             .map_err(|_| bad("scope"))?,
-    })
+    ))
 }
 
 /// One organisation, read through the pool or inside a write (`&mut *write.tx`).
