@@ -2,10 +2,11 @@
 //! with retry, backoff and a DSN when the lifetime runs out.
 //!
 //! Architecture invariant: the bytes sent to the next hop are an [`Outbound`], which is only ever
-//! the engine's output or a message this module wrote from scratch (quarantine notice, DSN). No
-//! path, error or panic included, hands the received bytes to the client — with one exception by
+//! the engine's output or a message this module wrote from scratch (quarantine notice, DSN),
+//! after this relay's `Received:` trace field (RFC 5321 §4.4; none on its own DSNs). No path,
+//! error or panic included, hands the received bytes to the client — with one exception by
 //! design: in the outbound direction (LGWAN → Internet) a message that the outbound check passed
-//! goes out unchanged; a failing or panicking check holds it.
+//! goes out unchanged but for the trace field; a failing or panicking check holds it.
 //!
 //! Every message ends in one log event at info level or above (`message delivered`, `message
 //! held`, `delivery deferred`, `next hop refused the message`, `lifetime expired`) carrying
@@ -348,16 +349,23 @@ impl Worker {
         outgoing: &Outgoing,
     ) -> Result<client::Delivered, DeliveryError> {
         let (hop, from, smtputf8) = (&self.next_hop, &envelope.from, envelope.smtputf8);
+        let trace = match envelope.origin {
+            Origin::Dsn => Vec::new(),
+            Origin::Inbound => trace_field(envelope, &self.hostname),
+        };
+        let traced = |m: &Outbound| [trace.as_slice(), &m.0].concat();
         match outgoing {
             Outgoing::Shared(m) => {
-                client::deliver(hop, from, &envelope.recipients, &m.0, smtputf8).await
+                client::deliver(hop, from, &envelope.recipients, &traced(m), smtputf8).await
             }
             Outgoing::Each(each) => {
+                let traced: Vec<Vec<u8>> = each.iter().map(|(_, m)| traced(m)).collect();
                 let messages: Vec<client::Addressed<'_>> = each
                     .iter()
-                    .map(|(rcpt, m)| client::Addressed {
+                    .zip(&traced)
+                    .map(|((rcpt, _), message)| client::Addressed {
                         recipients: std::slice::from_ref(rcpt),
-                        message: &m.0,
+                        message,
                     })
                     .collect();
                 let results = client::deliver_each(hop, from, &messages, smtputf8).await;
@@ -732,6 +740,45 @@ impl Worker {
     }
 }
 
+/// The trace field this relay puts before what it delivers (RFC 5321 §4.4): the client's HELO
+/// name and address, this gateway's name, the protocol, the queue id, the recipient when there is
+/// only one (a list would show Bcc recipients to the others), and the time of arrival in Japan.
+/// What the client said is kept to printable ASCII, so nothing it sent can end the field.
+fn trace_field(envelope: &Envelope, hostname: &str) -> Vec<u8> {
+    let printable =
+        |s: &str| -> String { s.chars().filter(char::is_ascii_graphic).take(255).collect() };
+    let helo = printable(&envelope.helo);
+    let address = match envelope.peer.parse::<std::net::SocketAddr>() {
+        Ok(std::net::SocketAddr::V4(a)) => a.ip().to_string(),
+        Ok(std::net::SocketAddr::V6(a)) => format!("IPv6:{}", a.ip()),
+        Err(_) => printable(&envelope.peer),
+    };
+    let with = match (envelope.smtputf8, envelope.tls) {
+        (true, true) => "UTF8SMTPS",
+        (true, false) => "UTF8SMTP",
+        (false, true) => "ESMTPS",
+        (false, false) => "ESMTP",
+    };
+    let mut field = format!(
+        "Received: from {} ([{address}])\r\n\tby {} (mamori) with {with} id {}",
+        if helo.is_empty() { "unknown" } else { &helo },
+        printable(hostname),
+        printable(&envelope.queue_id),
+    );
+    if let [rcpt] = envelope.recipients.as_slice()
+        && printable(rcpt) == *rcpt
+        && !rcpt.is_empty()
+    {
+        field.push_str(&format!("\r\n\tfor <{rcpt}>"));
+    }
+    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
+    let at = chrono::DateTime::from_timestamp_millis(envelope.received_ms)
+        .unwrap_or_default()
+        .with_timezone(&jst);
+    field.push_str(&format!(";\r\n\t{}\r\n", at.to_rfc2822()));
+    field.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -915,6 +962,34 @@ mod tests {
         let expected = mamori_sanitize::sanitize(&next, &one_second()).message;
         assert_eq!(Some(only(&v.outgoing)), expected.as_deref());
         HUNG.store(false, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn the_trace_field_names_the_client_and_keeps_what_it_sent_on_one_field() {
+        let mut e = envelope();
+        e.helo = "mail.example\r\nX-Injected: yes".into();
+        e.peer = "203.0.113.7:40000".into();
+        e.received_ms = 1_764_900_000_000;
+        let field = String::from_utf8(trace_field(&e, "gw.city.example.lg.jp")).unwrap();
+        assert_eq!(
+            field,
+            "Received: from mail.exampleX-Injected:yes ([203.0.113.7])\r\n\
+             \tby gw.city.example.lg.jp (mamori) with ESMTP id q1\r\n\
+             \tfor <u@city.example.lg.jp>;\r\n\
+             \tFri, 5 Dec 2025 11:00:00 +0900\r\n"
+        );
+        // Several recipients are not listed; IPv6 is an address literal; TLS and SMTPUTF8 name
+        // the protocol; an empty HELO is "unknown".
+        e.recipients.push("v@city.example.lg.jp".into());
+        e.peer = "[2001:db8::1]:25".into();
+        (e.tls, e.smtputf8, e.helo) = (true, true, String::new());
+        let field = String::from_utf8(trace_field(&e, "gw")).unwrap();
+        assert!(
+            field.starts_with("Received: from unknown ([IPv6:2001:db8::1])\r\n\tby gw (mamori) with UTF8SMTPS id q1;\r\n\t"),
+            "{field}"
+        );
+        assert_eq!(field.matches("\r\n").count(), 3, "{field}");
+        assert!(!field.contains("for <"), "{field}");
     }
 
     #[test]

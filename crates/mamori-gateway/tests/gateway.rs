@@ -713,6 +713,20 @@ fn body_text(message: &[u8]) -> String {
     .unwrap()
 }
 
+/// A delivered message without the gateway's trace field, which must come first.
+fn untraced(message: &[u8]) -> &[u8] {
+    assert!(
+        message.starts_with(b"Received: from "),
+        "{}",
+        String::from_utf8_lossy(message)
+    );
+    let end = message
+        .windows(3)
+        .position(|w| w[..2] == *b"\r\n" && w[2] != b' ' && w[2] != b'\t')
+        .expect("the trace field ends");
+    &message[end + 2..]
+}
+
 fn header_block(message: &[u8]) -> String {
     let text = String::from_utf8_lossy(message);
     text.split_once("\r\n\r\n").unwrap().0.to_string()
@@ -736,6 +750,15 @@ async fn smtplib_mail_reaches_the_next_hop_sanitized() {
     assert_eq!(m.from, "sender@internet.example");
     assert_eq!(m.recipients, vec![format!("user@{DOMAIN}")]);
     let head = header_block(&m.data);
+    // The gateway's trace comes first, naming the client, the gateway, the queue id and the
+    // one recipient.
+    assert!(head.starts_with("Received: from "), "{head}");
+    assert!(head.contains("([127.0.0.1])\r\n\tby "), "{head}");
+    assert!(head.contains(" (mamori) with ESMTP id "), "{head}");
+    assert!(head.contains(&format!("\tfor <user@{DOMAIN}>;")), "{head}");
+    assert!(head.contains("+0900"), "{head}");
+    assert_eq!(head.matches("Received:").count(), 1, "{head}");
+    assert!(!header_block(untraced(&m.data)).contains("Received:"));
     assert!(
         head.contains("Content-Type: text/plain; charset=UTF-8"),
         "{head}"
