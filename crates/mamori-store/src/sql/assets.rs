@@ -945,6 +945,9 @@ impl AssetStore for SqlStore {
         };
         let offset = filter.offset.max(0);
         let limit = filter.limit.clamp(1, 500);
+        // PostgreSQL plans a search with its text each time rather than with a kept statement's
+        // generic plan, which knows nothing of how many rows the text matches.
+        let keep_statements = text.is_none() || self.backend == Backend::Sqlite;
         // Matches are counted up to `cap`, one past it saying that more match.
         let cap = offset.saturating_add(COUNT_AHEAD);
         let count = async |plan: TextPlan| -> Result<MatchCount> {
@@ -963,7 +966,7 @@ impl AssetStore for SqlStore {
                 )),
                 args,
             )
-            .persistent(text.is_none() || self.backend == Backend::Sqlite)
+            .persistent(keep_statements)
             .fetch_one(&self.pool)
             .await?
             .try_get("n")?;
@@ -1019,7 +1022,7 @@ impl AssetStore for SqlStore {
                  WHERE a.id IN ({ids}) ORDER BY {order}"
             );
             Ok(bind_all(sqlx::query(&sql), args)
-                .persistent(text.is_none() || self.backend == Backend::Sqlite)
+                .persistent(keep_statements)
                 .fetch_all(&self.pool)
                 .await?)
         };
@@ -1047,7 +1050,8 @@ impl AssetStore for SqlStore {
             Some(_) if sqlite_text => {
                 let window = offset.saturating_add(limit).saturating_mul(20);
                 let (filters, search, args) = conditions(TextPlan::Test);
-                let search = search.expect("a search");
+                // Without a search every row is a match.
+                let search = search.unwrap_or_else(|| "1 = 1".to_owned());
                 let walked = format!(
                     "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
                      {search} AS hit FROM assets a {count_joins} WHERE {filters} \
