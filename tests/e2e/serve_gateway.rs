@@ -394,7 +394,7 @@ fn the_spool_and_the_quarantine_are_private_whatever_the_umask() {
     };
     let deadline = Instant::now() + Duration::from_secs(120);
     while got.lock().unwrap().is_empty()
-        || !has("spool/delivered", ".json")
+        || !has("spool/delivered", ".jsonl")
         || !has("spool/deferred", ".retry")
     {
         server.assert_running();

@@ -21,6 +21,7 @@
 pub mod address;
 pub mod client;
 pub mod codec;
+mod delivered;
 pub mod metrics;
 pub mod outbound;
 pub mod quarantine;
@@ -248,7 +249,10 @@ impl Gateway {
                 });
             }
         };
-        let spool = Arc::new(Spool::open(&config.data_dir, config.min_free_bytes)?);
+        let spool = Arc::new(
+            Spool::open(&config.data_dir, config.min_free_bytes)?
+                .keeping_delivered(config.retention.longest()),
+        );
         let quarantine = quarantine::Quarantine::open(&config.data_dir)?;
         let listener =
             TcpListener::bind(config.listen)

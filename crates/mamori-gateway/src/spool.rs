@@ -4,7 +4,8 @@
 //! DIR/spool/incoming/   being written; anything here at start-up never got 250 and is removed
 //! DIR/spool/queue/      accepted (fsync'd before 250), waiting for the worker
 //! DIR/spool/deferred/   an attempt failed temporarily; ID.retry holds the schedule
-//! DIR/spool/delivered/  ID.json: the record of a finished message (the original is in quarantine)
+//! DIR/spool/delivered/  DAY.jsonl: the records of finished messages, one line each (see
+//!                       [`crate::delivered`]; the original is in quarantine)
 //! DIR/spool/failed/     undeliverable within its lifetime; the sender got a DSN
 //! ```
 //! A message file is `MAMORI-SPOOL 1`, one line of JSON envelope, then the raw message. State
@@ -16,8 +17,8 @@
 //! - `queue/`, after the rename (the name must survive before 250); shared by every message
 //!   renamed before it started ([`DirSync`], group commit), and each 250 waits for the one
 //!   covering its rename;
-//! - the delivered record and `delivered/` (group commit), before the message file is removed,
-//!   so a finished message always leaves its record.
+//! - the delivery log, after its record is appended (group commit of one fdatasync), before the
+//!   message file is removed, so a finished message always leaves its record.
 //!
 //! Not synced: `incoming/` after the rename out of it (a name left there by a crash never got 250
 //! and is removed at start-up), and the directory after a message file is removed (if a crash
@@ -34,7 +35,13 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
+use crate::delivered::DeliveredLog;
+
 const MAGIC: &[u8] = b"MAMORI-SPOOL 1\r\n";
+
+/// How long the delivery log keeps a day unless told otherwise: the quarantine's default
+/// retention, since a record ties a delivery to its quarantine entry.
+pub const DELIVERED_KEPT: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
 /// Spool failure; the session answers it with a 4xx so the client tries again.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +52,7 @@ pub enum SpoolError {
     Damaged(PathBuf),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SpoolError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SpoolError + '_ {
     move |source| SpoolError::Io {
         path: path.to_path_buf(),
         source,
@@ -167,8 +174,8 @@ pub struct Spool {
     min_free_bytes: u64,
     /// Group commit of `queue/` for the messages committed into it.
     queue_sync: Arc<DirSync>,
-    /// Group commit of `delivered/` for the records of finished messages.
-    delivered_sync: Arc<DirSync>,
+    /// The records of finished messages.
+    delivered: Arc<DeliveredLog>,
 }
 
 impl Spool {
@@ -186,7 +193,22 @@ impl Spool {
             let path = entry.map_err(io_err(&incoming))?.path();
             fs::remove_file(&path).map_err(io_err(&path))?;
         }
+        let folded = spool.delivered.fold_legacy()?;
+        if folded > 0 {
+            tracing::info!(records = folded, "delivery records moved into the day logs");
+        }
         Ok(spool)
+    }
+
+    /// The same spool, its delivery log keeping each day for `keep` after it ends.
+    pub fn keeping_delivered(mut self, keep: std::time::Duration) -> Self {
+        self.delivered = Arc::new(DeliveredLog::new(self.dir(State::Delivered), keep));
+        self
+    }
+
+    /// Every record of a finished message in the delivery log, oldest day first.
+    pub fn delivered_records(&self) -> Result<Vec<serde_json::Value>, SpoolError> {
+        self.delivered.records()
     }
 
     /// Opens an existing spool for reading only (for `gateway status`).
@@ -204,7 +226,10 @@ impl Spool {
     fn at(root: PathBuf, min_free_bytes: u64) -> Self {
         Self {
             queue_sync: Arc::new(DirSync::new(root.join(State::Queued.dir()))),
-            delivered_sync: Arc::new(DirSync::new(root.join(State::Delivered.dir()))),
+            delivered: Arc::new(DeliveredLog::new(
+                root.join(State::Delivered.dir()),
+                DELIVERED_KEPT,
+            )),
             root,
             min_free_bytes,
         }
@@ -295,11 +320,7 @@ impl Spool {
     /// Queue ids of the messages in a state, oldest name first.
     pub fn list(&self, state: State) -> Result<Vec<String>, SpoolError> {
         let dir = self.dir(state);
-        let suffix = if state == State::Delivered {
-            ".json"
-        } else {
-            ".msg"
-        };
+        let suffix = ".msg";
         let mut ids = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
             let name = entry.map_err(io_err(&dir))?.file_name();
@@ -316,7 +337,7 @@ impl Spool {
             incoming: self.list(State::Incoming)?.len(),
             queued: self.list(State::Queued)?.len(),
             deferred: self.list(State::Deferred)?.len(),
-            delivered: self.list(State::Delivered)?.len(),
+            delivered: self.delivered.count()?,
             failed: self.list(State::Failed)?.len(),
         })
     }
@@ -346,20 +367,15 @@ impl Spool {
 
     /// Records a finished message and removes it from the spool; `record` is written first so a
     /// crash in between can only cause a second delivery, never a lost message. The record is
-    /// durable before the removal (file fsync, then `delivered/` by group commit); the removal
-    /// itself is not synced: a crash that undoes it means one more delivery, not a loss.
+    /// durable before the removal (the delivery log's group commit); the removal itself is not
+    /// synced: a crash that undoes it means one more delivery, not a loss.
     pub fn finish(
         &self,
         from: State,
         id: &str,
         record: &serde_json::Value,
     ) -> Result<(), SpoolError> {
-        let path = self.dir(State::Delivered).join(format!("{id}.json"));
-        let json = serde_json::to_vec_pretty(record).map_err(|e| SpoolError::Io {
-            path: path.clone(),
-            source: io::Error::other(e),
-        })?;
-        write_atomic_with(&path, &json, &self.delivered_sync)?;
+        self.delivered.append(record, crate::server::now_ms())?;
         let msg = self.message_path(from, id);
         fs::remove_file(&msg).map_err(io_err(&msg))?;
         self.remove_retry(from, id);
@@ -482,26 +498,34 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> 
     Ok(())
 }
 
-/// [`write_atomic`] whose directory fsync is a group commit (`sync` is the file's directory).
-pub(crate) fn write_atomic_with(
-    path: &Path,
-    bytes: &[u8],
-    sync: &DirSync,
-) -> Result<(), SpoolError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".{:016x}.tmp", rand::random::<u64>()));
-    let tmp = PathBuf::from(tmp);
-    write_synced(&tmp, bytes)?;
-    fs::rename(&tmp, path).map_err(io_err(path))?;
-    sync.sync()
-}
-
 /// Group commit of one directory's fsync: a caller that changed a name in the directory calls
-/// [`DirSync::sync`] and returns once an fsync that started after its change has succeeded. While
-/// one fsync runs, the callers that arrive wait and the next single fsync covers all of them.
+/// [`DirSync::sync`] and returns once an fsync that started after its change has succeeded.
 #[derive(Debug)]
 pub(crate) struct DirSync {
     dir: PathBuf,
+    commit: GroupCommit,
+}
+
+impl DirSync {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            commit: GroupCommit::default(),
+        }
+    }
+
+    /// Blocks until the directory is fsync'd after this call began (its caller's change is
+    /// durable). Blocking: call it from a blocking thread.
+    pub(crate) fn sync(&self) -> Result<(), SpoolError> {
+        self.commit.run(|| sync_dir(&self.dir))
+    }
+}
+
+/// Group commit: each caller made a change that one kind of fsync makes durable and returns once
+/// such an fsync that started after its change has succeeded. While one fsync runs, the callers
+/// that arrive wait and the next single fsync covers all of them.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCommit {
     state: Mutex<SyncState>,
     done: Condvar,
 }
@@ -515,18 +539,10 @@ struct SyncState {
     running: bool,
 }
 
-impl DirSync {
-    pub(crate) fn new(dir: PathBuf) -> Self {
-        Self {
-            dir,
-            state: Mutex::new(SyncState::default()),
-            done: Condvar::new(),
-        }
-    }
-
-    /// Blocks until the directory is fsync'd after this call began (its caller's change is
-    /// durable). Blocking: call it from a blocking thread.
-    pub(crate) fn sync(&self) -> Result<(), SpoolError> {
+impl GroupCommit {
+    /// Blocks until `fsync` has run and succeeded after this call began. Blocking: call it from
+    /// a blocking thread.
+    pub(crate) fn run(&self, fsync: impl Fn() -> Result<(), SpoolError>) -> Result<(), SpoolError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.requested += 1;
         let ticket = state.requested;
@@ -539,7 +555,7 @@ impl DirSync {
                 state.running = true;
                 let target = state.requested;
                 drop(state);
-                let result = sync_dir(&self.dir);
+                let result = fsync();
                 state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                 state.running = false;
                 if result.is_ok() {
@@ -580,7 +596,7 @@ mod tests {
         for c in callers {
             assert!(c.join().unwrap().iter().all(Result::is_ok));
         }
-        let state = sync.state.lock().unwrap();
+        let state = sync.commit.state.lock().unwrap();
         assert_eq!((state.requested, state.synced), (320, 320));
         assert!(!state.running);
         drop(state);
@@ -596,7 +612,7 @@ mod tests {
         for c in callers {
             assert!(c.join().unwrap().is_err());
         }
-        assert_eq!(missing.state.lock().unwrap().synced, 0);
+        assert_eq!(missing.commit.state.lock().unwrap().synced, 0);
     }
 
     #[test]

@@ -771,10 +771,9 @@ fn trace_field(envelope: &Envelope, hostname: &str) -> Vec<u8> {
     {
         field.push_str(&format!("\r\n\tfor <{rcpt}>"));
     }
-    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
-    let at = chrono::DateTime::from_timestamp_millis(envelope.received_ms)
-        .unwrap_or_default()
-        .with_timezone(&jst);
+    let at = mamori_core::time::in_jst(envelope.received_ms).unwrap_or_else(|| {
+        chrono::DateTime::<chrono::Utc>::default().with_timezone(&mamori_core::time::JST)
+    });
     field.push_str(&format!(";\r\n\t{}\r\n", at.to_rfc2822()));
     field.into_bytes()
 }

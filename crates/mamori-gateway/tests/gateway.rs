@@ -795,11 +795,11 @@ async fn smtplib_mail_reaches_the_next_hop_sanitized() {
         (counts.queued, counts.deferred, counts.delivered),
         (0, 0, 1)
     );
-    let records: Vec<_> = std::fs::read_dir(data.path().join("spool/delivered"))
+    let records = Spool::existing(data.path())
         .unwrap()
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-        .collect();
-    let record: serde_json::Value = serde_json::from_slice(&records[0]).unwrap();
+        .delivered_records()
+        .unwrap();
+    let record = &records[0];
     assert_eq!(record["verdict"], "sanitized");
     assert_eq!(record["status"], "delivered");
     let actions = record["actions"].as_str().unwrap();

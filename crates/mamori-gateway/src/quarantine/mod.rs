@@ -79,8 +79,13 @@ impl Retention {
             "sanitized" => self.sanitized,
             "quarantined" => self.quarantined,
             "held" => self.held,
-            _ => self.sanitized.max(self.quarantined).max(self.held),
+            _ => self.longest(),
         }
+    }
+
+    /// The longest any entry is kept.
+    pub fn longest(&self) -> std::time::Duration {
+        self.sanitized.max(self.quarantined).max(self.held)
     }
 
     fn ms(keep: std::time::Duration) -> i64 {

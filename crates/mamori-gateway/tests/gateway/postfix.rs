@@ -277,12 +277,11 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
     assert!(original.contains("(Postfix) with ESMTP"), "{original}");
     // Postfix reported the original client with XFORWARD; the spool record keeps it.
     super::wait_until(data.path(), "delivered", |c| c.delivered >= 1).await;
-    let record = std::fs::read_dir(data.path().join("spool/delivered"))
+    let record = mamori_gateway::Spool::existing(data.path())
         .unwrap()
-        .map(|e| {
-            serde_json::from_slice::<serde_json::Value>(&std::fs::read(e.unwrap().path()).unwrap())
-                .unwrap()
-        })
+        .delivered_records()
+        .unwrap()
+        .into_iter()
         .find(|r| r["envelope"]["recipients"][0] == format!("user@{DOMAIN}"))
         .expect("the delivery record");
     let client = &record["envelope"]["client"];
