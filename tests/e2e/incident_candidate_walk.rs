@@ -35,7 +35,7 @@ fn hold(data: &Path, id: &str, subject: &str, reason: &str) {
     };
     let original = format!("From: attacker@example.com\r\nSubject: {subject}\r\n\r\nbody\r\n");
     quarantine
-        .store(&record, original.as_bytes())
+        .store(&record, original.as_bytes(), None)
         .expect("entry stored");
 }
 

@@ -422,7 +422,7 @@ fn the_spool_and_the_quarantine_are_private_whatever_the_umask() {
         "spool/deferred/",
         "spool/delivered/",
         "quarantine/",
-        "original.eml",
+        "original.msg",
         "mamori.db",
         "audit.key",
     ] {

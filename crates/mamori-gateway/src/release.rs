@@ -197,6 +197,7 @@ mod tests {
                 hold_reason: None,
             },
             original,
+            None,
         )
         .unwrap();
         QuarantineReader::existing(dir)

@@ -308,13 +308,17 @@ impl Spool {
         let path = self.message_path(state, id);
         let bytes = fs::read(&path).map_err(io_err(&path))?;
         let damaged = || SpoolError::Damaged(path.clone());
-        let rest = bytes.strip_prefix(MAGIC).ok_or_else(damaged)?;
-        let end = rest
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or_else(damaged)?;
-        let envelope: Envelope = serde_json::from_slice(&rest[..end]).map_err(|_| damaged())?;
-        Ok((envelope, rest[end + 2..].to_vec()))
+        let start = body_offset(&bytes).ok_or_else(damaged)?;
+        let envelope: Envelope =
+            serde_json::from_slice(&bytes[MAGIC.len()..start - 2]).map_err(|_| damaged())?;
+        let mut message = bytes;
+        message.drain(..start);
+        Ok((envelope, message))
+    }
+
+    /// Where `state`'s file of message `id` is.
+    pub(crate) fn path_of(&self, state: State, id: &str) -> PathBuf {
+        self.message_path(state, id)
     }
 
     /// Queue ids of the messages in a state, oldest name first.
@@ -470,6 +474,14 @@ impl Drop for IncomingMessage {
             let _ = fs::remove_file(&self.path);
         }
     }
+}
+
+/// Where the message begins in a spool file that begins with `head`: after the magic line and
+/// the envelope's line; `None` when `head` is not the start of a spool file.
+pub(crate) fn body_offset(head: &[u8]) -> Option<usize> {
+    let rest = head.strip_prefix(MAGIC)?;
+    let end = rest.windows(2).position(|w| w == b"\r\n")?;
+    Some(MAGIC.len() + end + 2)
 }
 
 /// Writes a new file and fsyncs it.

@@ -15,6 +15,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -208,6 +209,7 @@ impl Worker {
                 return;
             }
         };
+        let spooled = self.spool.path_of(state, id);
         // After a partial delivery, only the recipients still owed the message.
         if let Some(pending) = &retry.recipients {
             envelope.recipients = pending.clone();
@@ -220,7 +222,7 @@ impl Worker {
                 quarantine_id: String::new(),
             },
             Origin::Inbound if self.direction == Direction::Outbound => {
-                match self.check_outbound(&envelope, raw).await {
+                match self.check_outbound(&envelope, raw, Some(spooled)).await {
                     Ok(Some(v)) => v,
                     Ok(None) => {
                         let record = serde_json::json!({
@@ -241,7 +243,7 @@ impl Worker {
                     }
                 }
             }
-            Origin::Inbound => match self.sanitize(&envelope, raw).await {
+            Origin::Inbound => match self.sanitize(&envelope, raw, Some(spooled)).await {
                 Ok(v) => v,
                 Err(error) => {
                     // The original could not be kept: do not deliver, try again later.
@@ -445,7 +447,12 @@ impl Worker {
     }
 
     /// Runs the engine where a panic cannot reach the gateway, and keeps the original.
-    async fn sanitize(&self, envelope: &Envelope, raw: Vec<u8>) -> Result<Verdicted, SpoolError> {
+    async fn sanitize(
+        &self,
+        envelope: &Envelope,
+        raw: Vec<u8>,
+        spooled: Option<PathBuf>,
+    ) -> Result<Verdicted, SpoolError> {
         let raw = Arc::new(raw);
         let input = raw.clone();
         let engine = self.engine.clone();
@@ -498,7 +505,7 @@ impl Worker {
             hold_reason: None,
         };
         let quarantine = self.quarantine.clone();
-        tokio::task::spawn_blocking(move || quarantine.store(&record, &raw))
+        tokio::task::spawn_blocking(move || quarantine.store(&record, &raw, spooled.as_deref()))
             .await
             .map_err(|e| SpoolError::Io {
                 path: self.quarantine.dir(&quarantine_id),
@@ -531,6 +538,7 @@ impl Worker {
         &self,
         envelope: &Envelope,
         raw: Vec<u8>,
+        spooled: Option<PathBuf>,
     ) -> Result<Option<Verdicted>, SpoolError> {
         let raw = Arc::new(raw);
         let input = raw.clone();
@@ -582,7 +590,7 @@ impl Worker {
             hold_reason: Some(reasons.clone()),
         };
         let quarantine = self.quarantine.clone();
-        tokio::task::spawn_blocking(move || quarantine.store(&record, &raw))
+        tokio::task::spawn_blocking(move || quarantine.store(&record, &raw, spooled.as_deref()))
             .await
             .map_err(|e| SpoolError::Io {
                 path: self.quarantine.dir(&quarantine_id),
@@ -848,7 +856,7 @@ mod tests {
             "b@city.example.lg.jp".into(),
             "bcc@city.example.lg.jp".into(),
         ];
-        let v = w.sanitize(&env, RAW.to_vec()).await.unwrap();
+        let v = w.sanitize(&env, RAW.to_vec(), None).await.unwrap();
         let Outgoing::Each(each) = &v.outgoing else {
             panic!("one notice for everyone");
         };
@@ -870,7 +878,7 @@ mod tests {
     async fn assert_quarantined_whole(engine: Engine) {
         let dir = tempfile::tempdir().unwrap();
         let w = worker(dir.path(), engine);
-        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        let v = w.sanitize(&envelope(), RAW.to_vec(), None).await.unwrap();
         assert_eq!(v.verdict, "quarantined");
         let out = only(&v.outgoing);
         assert!(!contains(out, b"SECRET-ORIGINAL-BYTES"));
@@ -900,7 +908,7 @@ mod tests {
     async fn a_sanitized_verdict_sends_the_engine_output() {
         let dir = tempfile::tempdir().unwrap();
         let w = worker(dir.path(), mamori_sanitize::sanitize_with_budget);
-        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        let v = w.sanitize(&envelope(), RAW.to_vec(), None).await.unwrap();
         assert_eq!(v.verdict, "sanitized");
         let expected = mamori_sanitize::sanitize(RAW, &Policy::default()).message;
         assert_eq!(Some(only(&v.outgoing)), expected.as_deref());
@@ -926,7 +934,7 @@ mod tests {
             },
             one_second(),
         );
-        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        let v = w.sanitize(&envelope(), RAW.to_vec(), None).await.unwrap();
         assert_eq!(v.verdict, "quarantined");
         assert!(!contains(only(&v.outgoing), b"SECRET-ORIGINAL-BYTES"));
     }
@@ -947,7 +955,7 @@ mod tests {
             },
             one_second(),
         );
-        let v = w.sanitize(&envelope(), RAW.to_vec()).await.unwrap();
+        let v = w.sanitize(&envelope(), RAW.to_vec(), None).await.unwrap();
         assert_eq!(v.verdict, "quarantined");
         assert!(!contains(only(&v.outgoing), b"SECRET-ORIGINAL-BYTES"));
         let kept = std::fs::read(w.quarantine.dir(&v.quarantine_id).join("original.eml"));
@@ -956,7 +964,7 @@ mod tests {
         assert_eq!((stats.threads, stats.abandoned), (1, 1));
         // The pool's only thread is still stuck: its replacement sanitizes the next message.
         let next = b"Subject: y\r\n\r\nnext\r\n".to_vec();
-        let v = w.sanitize(&envelope(), next.clone()).await.unwrap();
+        let v = w.sanitize(&envelope(), next.clone(), None).await.unwrap();
         assert_eq!(v.verdict, "sanitized");
         let expected = mamori_sanitize::sanitize(&next, &one_second()).message;
         assert_eq!(Some(only(&v.outgoing)), expected.as_deref());

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
+use mamori_gateway::quarantine::{QuarantineId, QuarantineReader};
 use mamori_gateway::server::Server;
 use mamori_gateway::spool::State;
 use mamori_gateway::{Gateway, GatewayConfig, RetryPolicy, SessionConfig, Spool};
@@ -778,18 +779,21 @@ async fn smtplib_mail_reaches_the_next_hop_sanitized() {
     assert!(!body.contains("alert(1)"), "{body}");
 
     // The original is in quarantine, byte for byte what smtplib sent.
-    // Each entry is a folder; the index lives beside them.
-    let originals: Vec<_> = std::fs::read_dir(data.path().join("quarantine"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .map(|p| p.join("original.eml"))
-        .collect();
+    let originals = kept_originals(data.path());
     assert_eq!(originals.len(), 1);
-    let original = std::fs::read(&originals[0]).unwrap();
-    assert!(String::from_utf8_lossy(&original).contains("invoice.exe"));
+    assert!(String::from_utf8_lossy(&originals[0]).contains("invoice.exe"));
 
     gw.stop().await;
+    // Kept once on disk: the spool file linked into the entry, whose name alone is left once
+    // the message has left the spool.
+    let entry = std::fs::read_dir(data.path().join("quarantine"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let linked = std::fs::metadata(entry.join("original.msg")).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::nlink(&linked), 1);
+    assert!(!entry.join("original.eml").exists());
     let counts = mamori_gateway::status(data.path()).unwrap();
     assert_eq!(
         (counts.queued, counts.deferred, counts.delivered),
@@ -805,6 +809,17 @@ async fn smtplib_mail_reaches_the_next_hop_sanitized() {
     let actions = record["actions"].as_str().unwrap();
     assert!(actions.contains("attachments-removed"), "{actions}");
     sink.task.abort();
+}
+
+/// The originals kept in the quarantine under `data`, as the release workflow reads them.
+fn kept_originals(data: &Path) -> Vec<Vec<u8>> {
+    let reader = QuarantineReader::existing(data).unwrap();
+    reader
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|entry| reader.original(&entry.unwrap()).unwrap())
+        .collect()
 }
 
 /// Sends one message with the gateway's own client (any SMTP client will do).
@@ -903,14 +918,10 @@ async fn a_message_the_engine_quarantines_is_replaced_by_a_notice() {
         .lines()
         .find_map(|l| l.strip_prefix("隔離ID (quarantine id): "))
         .unwrap();
-    let original = data
-        .path()
-        .join("quarantine")
-        .join(qid)
-        .join("original.eml");
-    assert!(
-        String::from_utf8_lossy(&std::fs::read(original).unwrap()).contains("SMUGGLED-PAYLOAD")
-    );
+    let reader = QuarantineReader::existing(data.path()).unwrap();
+    let entry = reader.get(&QuarantineId::parse(qid).unwrap()).unwrap();
+    let original = reader.original(&entry).unwrap();
+    assert!(String::from_utf8_lossy(&original).contains("SMUGGLED-PAYLOAD"));
     gw.stop().await;
     sink.task.abort();
 }

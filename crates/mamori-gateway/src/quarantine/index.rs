@@ -1024,7 +1024,7 @@ mod tests {
             "From: {}\r\nSubject: =?UTF-8?B?6ZqU6Zui?= {}\r\n\r\nbody\r\n",
             m.from, m.id
         );
-        q.store(&record, original.as_bytes()).unwrap();
+        q.store(&record, original.as_bytes(), None).unwrap();
     }
 
     /// 120 entries of three verdicts, two senders, two reasons and a recipient each.
@@ -1186,6 +1186,7 @@ mod tests {
             q.store(
                 &record,
                 b"From: a@example.com\r\nSubject: same\r\n\r\nbody\r\n",
+                None,
             )
             .unwrap();
             agrees_with_folder(&q);

@@ -2,7 +2,10 @@
 //! retention metadata so that it can be requested and released later.
 //!
 //! ```text
-//! DIR/quarantine/QID/original.eml   the received bytes, written once
+//! DIR/quarantine/QID/original.msg   the spool file of the first delivery, linked (not copied):
+//!                                   its framing line, then the received bytes
+//! DIR/quarantine/QID/original.eml   the received bytes alone, written when no link could be made
+//!                                   (and by earlier versions)
 //! DIR/quarantine/QID/QUEUEID.json   one record per delivery that carried this original
 //! DIR/quarantine/index.sqlite3       one row per entry, derived from the above (see [`index`])
 //! ```
@@ -199,11 +202,21 @@ impl Quarantine {
     /// Stores the original (once per id) and this delivery's record, both durable when this
     /// returns: the worker delivers, and later removes the message from the spool, only after.
     ///
-    /// fsyncs: the original (when new) and the record, each before its rename; the id's
-    /// directory once, after both renames; the store's root only when this call created the id's
-    /// directory (right after creating it, so an error there removes the directory again and the
-    /// next attempt creates and syncs it anew).
-    pub fn store(&self, record: &QuarantineRecord, original: &[u8]) -> Result<(), SpoolError> {
+    /// The original is kept once on disk: `spooled`, the spool file `original` was read from
+    /// (already fsync'd before its 250), is hard-linked into the entry, and the spool's removal
+    /// of its own name later leaves the bytes to the quarantine. Only when no link can be made
+    /// (another file system, a limit on links, no spool file) are the bytes written again.
+    ///
+    /// fsyncs: the linked file (its link count) or the written copy, and the record before its
+    /// rename; the id's directory once, after both names are in place; the store's root only
+    /// when this call created the id's directory (right after creating it, so an error there
+    /// removes the directory again and the next attempt creates and syncs it anew).
+    pub fn store(
+        &self,
+        record: &QuarantineRecord,
+        original: &[u8],
+        spooled: Option<&Path>,
+    ) -> Result<(), SpoolError> {
         let dir = self.dir(&record.quarantine_id);
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -219,11 +232,28 @@ impl Quarantine {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(io(&dir)(e)),
         }
-        let eml = dir.join("original.eml");
-        if !eml.exists() {
-            let tmp = temporary(&eml);
-            write_synced(&tmp, original)?;
-            fs::rename(&tmp, &eml).map_err(io(&eml))?;
+        let linked = dir.join(SPOOLED);
+        let eml = dir.join(COPIED);
+        if !linked.exists() && !eml.exists() {
+            let link = match spooled {
+                Some(from) => match fs::hard_link(from, &linked) {
+                    Ok(()) => fs::File::open(&linked)
+                        .and_then(|f| f.sync_all())
+                        .map(|()| true),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(true),
+                    Err(e) => {
+                        tracing::warn!(error = %e, spooled = %from.display(),
+                            "original not linked from the spool; writing a copy");
+                        Ok(false)
+                    }
+                },
+                None => Ok(false),
+            };
+            if !link.map_err(io(&linked))? {
+                let tmp = temporary(&eml);
+                write_synced(&tmp, original)?;
+                fs::rename(&tmp, &eml).map_err(io(&eml))?;
+            }
         }
         let json = serde_json::to_vec_pretty(record).map_err(|e| SpoolError::Io {
             path: dir.clone(),
@@ -267,6 +297,53 @@ impl Quarantine {
                 source: std::io::Error::other("the quarantine entry vanished while being stored"),
             }),
         }
+    }
+}
+
+/// An entry's original linked from the spool (spool framing, then the message).
+const SPOOLED: &str = "original.msg";
+/// An entry's original as a copy of the message's bytes alone.
+const COPIED: &str = "original.eml";
+
+/// An entry's original: its file and where the message's bytes begin in it.
+struct OriginalFile {
+    file: fs::File,
+    path: PathBuf,
+    size: u64,
+}
+
+impl OriginalFile {
+    /// Opens the original in `dir`, in whichever of its two forms is there.
+    fn open(dir: &Path) -> Result<Self, QuarantineError> {
+        use std::io::{BufRead, BufReader, Seek, SeekFrom};
+        let linked = dir.join(SPOOLED);
+        let (path, framed) = if linked.exists() {
+            (linked, true)
+        } else {
+            (dir.join(COPIED), false)
+        };
+        let mut file = fs::File::open(&path).map_err(qio(&path))?;
+        let len = file.metadata().map_err(qio(&path))?.len();
+        let start = if framed {
+            // The framing is two lines: the spool's magic line, then the envelope's.
+            let mut head = Vec::new();
+            let mut reader = BufReader::new(&mut file);
+            for _ in 0..2 {
+                reader.read_until(b'\n', &mut head).map_err(qio(&path))?;
+            }
+            crate::spool::body_offset(&head).ok_or_else(|| QuarantineError::Damaged {
+                path: path.clone(),
+                detail: "not a spool file".into(),
+            })? as u64
+        } else {
+            0
+        };
+        file.seek(SeekFrom::Start(start)).map_err(qio(&path))?;
+        Ok(Self {
+            file,
+            path,
+            size: len.saturating_sub(start),
+        })
     }
 }
 
@@ -560,9 +637,10 @@ impl QuarantineReader {
         use std::io::Read;
         const HEAD: u64 = 64 * 1024;
         let mut head = Vec::new();
-        let read = fs::File::open(entry.dir.join("original.eml"))
-            .and_then(|f| f.take(HEAD).read_to_end(&mut head));
-        if read.is_err() {
+        let read = OriginalFile::open(&entry.dir)
+            .ok()
+            .and_then(|o| o.file.take(HEAD).read_to_end(&mut head).ok());
+        if read.is_none() {
             return String::new();
         }
         let subject = mail_parser::MessageParser::new()
@@ -665,7 +743,7 @@ impl QuarantineReader {
             return Err(QuarantineError::NoRecord(dir));
         }
         records.sort_by(|a, b| (a.received_ms, &a.queue_id).cmp(&(b.received_ms, &b.queue_id)));
-        let original_size = fs::metadata(dir.join("original.eml")).ok().map(|m| m.len());
+        let original_size = OriginalFile::open(&dir).ok().map(|o| o.size);
         Ok(Entry {
             id: id.to_string(),
             dir,
@@ -676,8 +754,14 @@ impl QuarantineReader {
 
     /// The kept original's bytes.
     pub fn original(&self, entry: &Entry) -> Result<Vec<u8>, QuarantineError> {
-        let path = entry.dir.join("original.eml");
-        fs::read(&path).map_err(qio(&path))
+        use std::io::Read;
+        let mut original = OriginalFile::open(&entry.dir)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(original.size).unwrap_or(0));
+        original
+            .file
+            .read_to_end(&mut bytes)
+            .map_err(qio(&original.path))?;
+        Ok(bytes)
     }
 }
 
@@ -712,6 +796,7 @@ mod tests {
             q.store(
                 &record(qid, &format!("queue{i}"), *until),
                 b"original bytes",
+                None,
             )
             .unwrap();
         }
@@ -744,11 +829,76 @@ mod tests {
     }
 
     #[test]
+    fn the_spool_file_is_linked_once_and_read_as_the_message_alone() {
+        use crate::spool::{Envelope, Origin, Spool, State};
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 0).unwrap();
+        let message = b"From: a@example.com\r\nSubject: =?UTF-8?B?5Lya6K2w?=\r\n\r\nbody\r\n";
+        let envelope = Envelope {
+            queue_id: "queue1".into(),
+            from: "a@example.com".into(),
+            recipients: vec!["u@city.example.lg.jp".into(); 40],
+            helo: "client".into(),
+            peer: "192.0.2.1:25".into(),
+            tls: false,
+            smtputf8: false,
+            received_ms: 1,
+            size: 0,
+            origin: Origin::Inbound,
+            client: None,
+        };
+        spool.store(&envelope, message).unwrap();
+        let spooled = spool.path_of(State::Queued, "queue1");
+        let q = Quarantine::open(dir.path()).unwrap();
+        q.store(&record("q-link", "queue1", 10), message, Some(&spooled))
+            .unwrap();
+        // A second delivery of the same original links nothing more.
+        q.store(&record("q-link", "queue2", 20), message, Some(&spooled))
+            .unwrap();
+        let kept = q.dir("q-link").join("original.msg");
+        assert_eq!(
+            fs::metadata(&kept).unwrap().ino(),
+            fs::metadata(&spooled).unwrap().ino()
+        );
+        assert_eq!(fs::metadata(&kept).unwrap().nlink(), 2);
+        assert!(!q.dir("q-link").join("original.eml").exists());
+
+        // The spool lets go of its name; the quarantine's reads give the message alone.
+        fs::remove_file(&spooled).unwrap();
+        let reader = QuarantineReader::existing(dir.path()).unwrap();
+        let entry = reader.get(&QuarantineId::parse("q-link").unwrap()).unwrap();
+        assert_eq!(reader.original(&entry).unwrap(), message);
+        assert_eq!(entry.original_size, Some(message.len() as u64));
+        assert_eq!(reader.subject(&entry), "会議");
+
+        // No spool file to link (or a link refused): the bytes are written as a copy.
+        q.store(&record("q-copy", "queue3", 10), message, Some(&spooled))
+            .unwrap();
+        assert_eq!(
+            fs::read(q.dir("q-copy").join("original.eml")).unwrap(),
+            message
+        );
+
+        // A linked original that is not a spool file is an error naming it, not a guess.
+        fs::write(&kept, b"not a spool file\r\n").unwrap();
+        let entry = reader.get(&QuarantineId::parse("q-link").unwrap()).unwrap();
+        assert_eq!(entry.original_size, None);
+        assert!(matches!(
+            reader.original(&entry),
+            Err(QuarantineError::Damaged { .. })
+        ));
+        assert_eq!(reader.subject(&entry), "");
+    }
+
+    #[test]
     fn a_second_store_of_one_id_keeps_the_first_original_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let q = Quarantine::open(dir.path()).unwrap();
-        q.store(&record("q-same", "queue1", 10), b"first").unwrap();
-        q.store(&record("q-same", "queue2", 20), b"second").unwrap();
+        q.store(&record("q-same", "queue1", 10), b"first", None)
+            .unwrap();
+        q.store(&record("q-same", "queue2", 20), b"second", None)
+            .unwrap();
         let id_dir = q.dir("q-same");
         assert_eq!(fs::read(id_dir.join("original.eml")).unwrap(), b"first");
         let mut names: Vec<String> = fs::read_dir(&id_dir)
@@ -760,7 +910,7 @@ mod tests {
 
         // A store whose folder is gone is an error the worker defers on, not a success.
         fs::remove_dir_all(dir.path().join("quarantine")).unwrap();
-        assert!(q.store(&record("q-new", "queue3", 30), b"x").is_err());
+        assert!(q.store(&record("q-new", "queue3", 30), b"x", None).is_err());
     }
 
     #[test]
@@ -900,7 +1050,7 @@ mod tests {
         held.direction = Direction::Outbound;
         held.hold_reason = Some("my-number".into());
         held.report = serde_json::json!({});
-        q.store(&held, b"held").unwrap();
+        q.store(&held, b"held", None).unwrap();
         let entry = reader.get(&QuarantineId::parse("q-out").unwrap()).unwrap();
         assert_eq!(entry.direction(), Direction::Outbound);
         assert_eq!(entry.reasons(), ["my-number"]);

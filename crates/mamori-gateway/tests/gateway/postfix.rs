@@ -265,15 +265,9 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
     assert!(!body.contains("alert(1)"), "{body}");
 
     // The gateway got it from Postfix's queue: the original carries the front smtpd's trace.
-    // Each entry is a folder; the index lives beside them.
-    let originals: Vec<_> = std::fs::read_dir(data.path().join("quarantine"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .map(|p| p.join("original.eml"))
-        .collect();
+    let originals = super::kept_originals(data.path());
     assert_eq!(originals.len(), 1);
-    let original = String::from_utf8_lossy(&std::fs::read(&originals[0]).unwrap()).into_owned();
+    let original = String::from_utf8_lossy(&originals[0]).into_owned();
     assert!(original.contains("(Postfix) with ESMTP"), "{original}");
     // Postfix reported the original client with XFORWARD; the spool record keeps it.
     super::wait_until(data.path(), "delivered", |c| c.delivered >= 1).await;

@@ -155,6 +155,7 @@ async fn app_with_quarantine(
             Direction::Inbound,
         ),
         ORIGINAL,
+        None,
     )
     .unwrap();
     q.store(
@@ -165,6 +166,7 @@ async fn app_with_quarantine(
             Direction::Inbound,
         ),
         b"Subject: b\r\n\r\nb\r\n",
+        None,
     )
     .unwrap();
     q.store(
@@ -175,6 +177,7 @@ async fn app_with_quarantine(
             Direction::Inbound,
         ),
         b"Subject: c\r\n\r\nc\r\n",
+        None,
     )
     .unwrap();
     q.store(
@@ -188,6 +191,7 @@ async fn app_with_quarantine(
             Direction::Outbound,
         ),
         b"Subject: d\r\n\r\nmy number\r\n",
+        None,
     )
     .unwrap();
     let mut config = QuarantineConfig::new(
