@@ -197,6 +197,29 @@ pub(crate) fn decode_text(bytes: &[u8], label: Option<&str>) -> Decoded {
     }
 }
 
+/// [`decode_text`], given `theirs`: what mail-parser decoded from the same bytes with its
+/// ISO-2022-JP decoder (encoding_rs's, errors replaced). When `label` names ISO-2022-JP too, that
+/// text is the answer if the bytes are 7-bit (so no byte order mark turned mail-parser's decoder into
+/// another encoding) and it holds no U+FFFD (so the decoder met no error; no ISO-2022-JP
+/// sequence decodes to U+FFFD): then the strict decoding below succeeds with the same text and
+/// trusts the label. Otherwise the bytes are decoded here.
+pub(crate) fn decode_text_reusing(bytes: &[u8], label: Option<&str>, theirs: String) -> Decoded {
+    // Text with an escape sequence but none that designates JIS is read here as plain ASCII
+    // (the escapes kept, and neutralised later), not by the decoder.
+    let read_as_ascii = !has_jis_escape(bytes) && bytes.contains(&0x1b);
+    if label.and_then(encoding_for_label) == Some(ISO_2022_JP)
+        && bytes.is_ascii()
+        && !read_as_ascii
+        && !theirs.contains('\u{FFFD}')
+    {
+        return Decoded {
+            text: theirs,
+            corrected: None,
+        };
+    }
+    decode_text(bytes, label)
+}
+
 /// Rewrites charset labels in RFC 2047 encoded words (`=?cp932?B?…?=`) and RFC 2231 values
 /// (`filename*=cp932''…`) that mail-parser does not know but Japanese mail uses, to the
 /// canonical name of the same encoding. Returns `None` when nothing changed.
@@ -264,9 +287,96 @@ pub(crate) fn decode_header_block(bytes: &[u8]) -> Option<(String, &'static str)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn encode(enc: &'static Encoding, s: &str) -> Vec<u8> {
         enc.encode(s).0.into_owned()
+    }
+
+    /// What mail-parser makes of bytes labelled `iso-2022-jp`.
+    fn mail_parser_text(bytes: &[u8]) -> String {
+        let decode = mail_parser::decoders::charsets::map::charset_decoder(b"iso-2022-jp")
+            .expect("a label mail-parser knows");
+        decode(bytes)
+    }
+
+    fn assert_reuse_agrees(bytes: &[u8], label: &str) {
+        let ours = decode_text(bytes, Some(label));
+        let reused = decode_text_reusing(bytes, Some(label), mail_parser_text(bytes));
+        assert_eq!(
+            (&reused.text, &reused.corrected),
+            (&ours.text, &ours.corrected),
+            "{bytes:02x?} labelled {label}"
+        );
+    }
+
+    /// Pieces of ISO-2022-JP, whole and broken, that text labelled so is made of in the wild.
+    fn jis_piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"\x1b$B".to_vec()),
+            Just(b"\x1b$@".to_vec()),
+            Just(b"\x1b(B".to_vec()),
+            Just(b"\x1b(J".to_vec()),
+            Just(b"\x1b(I".to_vec()),
+            Just(b"\x1b$(D".to_vec()),
+            Just(b"\x1b".to_vec()),
+            Just(b"\x0e".to_vec()),
+            Just(b"\x0f".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\xef\xbb\xbf".to_vec()),
+            Just(b"\xff\xfe".to_vec()),
+            Just("ｱ".as_bytes().to_vec()),
+            (0xa1u8..=0xdf).prop_map(|b| vec![b]),
+            (0x21u8..=0x7e, 0x21u8..=0x7e).prop_map(|(a, b)| vec![a, b]),
+            (0x20u8..=0x7e).prop_map(|b| vec![b]),
+            Just(encode(ISO_2022_JP, "①申請書、㈱山田商事の髙橋様")),
+            Just(encode(ISO_2022_JP, "ﾊﾝｶｸ")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Reusing mail-parser's text changes nothing: every input decodes exactly as the
+        /// engine's own decoding would, mislabel corrections included.
+        #[test]
+        fn reusing_mail_parser_text_is_the_engine_own_decoding(
+            pieces in prop::collection::vec(jis_piece(), 0..24),
+            label in prop_oneof![
+                Just("iso-2022-jp"),
+                Just("ISO-2022-JP"),
+                Just(" \"iso-2022-jp\" "),
+                Just("csISO2022JP"),
+                Just("cp50220"),
+                Just("shift_jis"),
+                Just("utf-8"),
+            ],
+        ) {
+            assert_reuse_agrees(&pieces.concat(), label);
+        }
+    }
+
+    #[test]
+    fn reuse_is_only_for_iso_2022_jp_text_without_errors() {
+        let text = encode(ISO_2022_JP, "いつもお世話になっております。");
+        for (bytes, label) in [
+            (text.clone(), "iso-2022-jp"),
+            (text.clone(), "shift_jis"),
+            (encode(SHIFT_JIS, "いつもお世話に"), "iso-2022-jp"),
+            (
+                [b"\xef\xbb\xbf".as_slice(), "こんにちは".as_bytes()].concat(),
+                "iso-2022-jp",
+            ),
+            (b"\x1b$B$\"\x0e1\x0f$\"\x1b(B".to_vec(), "iso-2022-jp"),
+            (b"plain \x0f ascii".to_vec(), "iso-2022-jp"),
+        ] {
+            assert_reuse_agrees(&bytes, label);
+        }
+        // A text given for other labels is not taken, nor one that carries a decoding error.
+        let other = |label| decode_text_reusing(&text, Some(label), "別の文章".into()).text;
+        assert_eq!(other("iso-2022-jp"), "別の文章");
+        assert_eq!(other("utf-8"), "いつもお世話になっております。");
+        let broken = decode_text_reusing(&text, Some("iso-2022-jp"), "壊\u{FFFD}".into());
+        assert_eq!(broken.text, "いつもお世話になっております。");
     }
 
     #[test]

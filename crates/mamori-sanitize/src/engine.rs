@@ -6,7 +6,7 @@ use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 use crate::build;
-use crate::charset::decode_text;
+use crate::charset::{self, decode_text};
 use crate::crosscheck;
 use crate::detect::{Detected, detect};
 use crate::disarm::{self, Failure};
@@ -47,6 +47,9 @@ struct Walk<'a> {
     ambiguities: Vec<Ambiguity>,
     /// Each entity's disposition, by pre-order index, read once.
     dispositions: Vec<Option<Disposition>>,
+    /// mail-parser's text of a leaf it decoded from the scanner's very bytes, by pre-order index
+    /// ([`parser_texts`]): the engine's own decoding of those bytes need not be done again.
+    parser_texts: Vec<Option<String>>,
 }
 
 pub(crate) fn sha256_hex(b: &[u8]) -> String {
@@ -135,8 +138,9 @@ pub(crate) fn run(
     // parser differential that a reader downstream could exploit.
     let ours = count_entities(&root);
     let mut root_headers = None;
+    let mut texts = Vec::new();
     if tolerable || !ambiguities.iter().any(|a| a.kind.is_structural()) {
-        let parsed = parser.parse(input);
+        let mut parsed = parser.parse(input);
         let theirs = parsed.as_ref().map_or(0, count_parts);
         if ours != theirs && !input.is_empty() {
             ambiguities.push(Ambiguity {
@@ -160,6 +164,12 @@ pub(crate) fn run(
                     tolerated: false,
                 }),
             }
+        }
+        if ours == theirs
+            && let Some(m) = &mut parsed
+        {
+            texts = vec![None; ours];
+            parser_texts(&root, m, 0, input, &mut texts);
         }
         // When both read the same header block, its fields are not parsed again below.
         if let Some(m) = parsed
@@ -191,6 +201,7 @@ pub(crate) fn run(
         disarmed: Vec::new(),
         ambiguities,
         dispositions: vec![None; ours],
+        parser_texts: texts,
     };
     let headers = root_headers.map(|(headers, root_disposition)| {
         walk.dispositions[0] = Some(root_disposition);
@@ -291,6 +302,48 @@ fn header_block_as_received(input: &[u8], header_block: &[u8]) -> bool {
             &input[header_block.len()..],
             [b'\n', ..] | [b'\r', b'\n', ..]
         )
+}
+
+/// Takes from mail-parser's reading the text of each leaf of the message's own tree (not inside
+/// an attached message, whose offsets count from another buffer) that it decoded from exactly
+/// the scanner's bytes (no transfer encoding, the same raw bytes) with its ISO-2022-JP decoder.
+/// The two trees are walked together and the walk stops where they differ;
+/// [`charset::decode_text_reusing`] decides whether a text may stand for the engine's own.
+fn parser_texts(
+    e: &Entity,
+    m: &mut Message<'_>,
+    id: usize,
+    input: &[u8],
+    out: &mut [Option<String>],
+) {
+    let Some(part) = m.parts.get_mut(id) else {
+        return;
+    };
+    // Exactly a label mail-parser decodes with its ISO-2022-JP decoder, found as it finds it.
+    let iso_2022_jp = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .is_some_and(|c| c.eq_ignore_ascii_case("iso-2022-jp"));
+    match (&e.body, &mut part.body) {
+        (Body::Multipart(children), PartType::Multipart(ids)) if children.len() == ids.len() => {
+            let ids = ids.clone();
+            for (child, id) in children.iter().zip(ids) {
+                parser_texts(child, m, id as usize, input, out);
+            }
+        }
+        (Body::Leaf(ours), PartType::Text(theirs) | PartType::Html(theirs))
+            if part.encoding == mail_parser::Encoding::None
+                && !part.is_encoding_problem
+                && iso_2022_jp
+                && input.get(part.offset_body as usize..part.offset_end as usize)
+                    == Some(ours.as_slice()) =>
+        {
+            if let Some(slot) = out.get_mut(e.index) {
+                *slot = Some(std::mem::take(theirs).into_owned());
+            }
+        }
+        _ => {}
+    }
 }
 
 fn count_entities(e: &Entity) -> usize {
@@ -691,7 +744,14 @@ impl Walk<'_> {
         if e.mime_type == "text/html" && label.is_none() {
             label = meta_charset(bytes);
         }
-        let d = decode_text(bytes, label.as_deref());
+        // mail-parser read the bytes as they came, NULs included.
+        let theirs = self.parser_texts.get_mut(e.index).and_then(Option::take);
+        let d = match theirs {
+            Some(theirs) if std::ptr::eq(bytes, content) => {
+                charset::decode_text_reusing(bytes, label.as_deref(), theirs)
+            }
+            _ => decode_text(bytes, label.as_deref()),
+        };
         if let Some(c) = d.corrected {
             self.actions.insert(Action::CharsetCorrected);
             self.note(AmbiguityKind::CharsetMislabelled, e, c);
@@ -996,6 +1056,63 @@ mod tests {
                 text.replace("\r\n", "\n").replace('\r', "\n")
             );
         }
+    }
+
+    /// A multipart/mixed message: an ISO-2022-JP text part sent as `cte`, an HTML part labelled
+    /// Shift_JIS, and an attached message with an ISO-2022-JP text of its own.
+    fn jis_message(cte: &str) -> Vec<u8> {
+        let jis = encoding_rs::ISO_2022_JP
+            .encode("いつもお世話になっております。")
+            .0;
+        let body = if cte == "base64" {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .encode(&jis)
+                .into_bytes()
+        } else {
+            jis.to_vec()
+        };
+        [
+            b"From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+              Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+              Content-Type: text/plain; charset=ISO-2022-JP\r\n"
+                .as_slice(),
+            format!("Content-Transfer-Encoding: {cte}\r\n\r\n").as_bytes(),
+            &body,
+            b"\r\n--b\r\nContent-Type: text/html; charset=Shift_JIS\r\n\r\n<p>x</p>\r\n\
+              --b\r\nContent-Type: message/rfc822\r\n\r\n\
+              Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n",
+            &jis,
+            b"\r\n--b--\r\n",
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn mail_parser_text_is_taken_only_for_top_level_iso_2022_jp_leaves_read_alike() {
+        let limits = crate::policy::Limits::default();
+        for (cte, taken) in [("7bit", vec![1]), ("base64", vec![])] {
+            let raw = jis_message(cte);
+            let root = crate::scan::Scanner::new(&limits)
+                .scan_message(&raw)
+                .unwrap();
+            let mut parsed = MessageParser::new().parse(&raw).unwrap();
+            let mut texts = vec![None; count_entities(&root)];
+            parser_texts(&root, &mut parsed, 0, &raw, &mut texts);
+            let got: Vec<usize> = (0..texts.len()).filter(|&i| texts[i].is_some()).collect();
+            assert_eq!(got, taken, "{cte}");
+            if let Some(text) = &texts[1] {
+                assert_eq!(text.trim_end(), "いつもお世話になっております。");
+            }
+        }
+        // Either way the sanitized message is the same.
+        let out = |cte| {
+            let o = crate::sanitize(&jis_message(cte), &Policy::default());
+            assert_eq!(o.report.verdict, crate::Verdict::Sanitized, "{cte}");
+            let message = String::from_utf8(o.message.unwrap()).unwrap();
+            message.split_once("\r\n\r\n").unwrap().1.to_owned()
+        };
+        assert_eq!(out("7bit"), out("base64"));
     }
 
     #[test]
