@@ -325,9 +325,10 @@ impl OriginalFile {
         let mut file = fs::File::open(&path).map_err(qio(&path))?;
         let len = file.metadata().map_err(qio(&path))?.len();
         let start = if framed {
-            // The framing is two lines: the spool's magic line, then the envelope's.
+            // The framing is two lines: the spool's magic line, then the envelope's (a few
+            // hundred bytes, so small reads).
             let mut head = Vec::new();
-            let mut reader = BufReader::new(&mut file);
+            let mut reader = BufReader::with_capacity(1024, &mut file);
             for _ in 0..2 {
                 reader.read_until(b'\n', &mut head).map_err(qio(&path))?;
             }
