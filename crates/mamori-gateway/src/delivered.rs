@@ -11,22 +11,38 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::spool::{GroupCommit, SpoolError, io_err, sync_dir};
+use crate::spool::{SpoolError, io_err, sync_dir};
 
 const SUFFIX: &str = ".jsonl";
 
-/// The log folder and the day being appended to.
+/// The log folder, the day being appended to and its group commit.
 #[derive(Debug)]
 pub(crate) struct DeliveredLog {
     dir: PathBuf,
     keep: Duration,
-    current: Mutex<Option<Day>>,
-    /// Files appended to since their last fdatasync.
-    dirty: Mutex<Vec<Arc<File>>>,
-    commit: GroupCommit,
+    state: Mutex<State>,
+    synced: Condvar,
+}
+
+/// Appends and their fdatasyncs, under one lock so that which lines an fdatasync covers is
+/// known exactly.
+#[derive(Debug, Default)]
+struct State {
+    current: Option<Day>,
+    /// Lines appended so far, numbered from 1.
+    appended: u64,
+    /// Every line up to this one is durable.
+    synced: u64,
+    /// Every line up to this one was covered by an fdatasync that failed. Such a line is never
+    /// reported durable: after a failed fdatasync the kernel may have dropped the pages and will
+    /// not say so twice, so its caller gets the error (and its message stays in the spool).
+    failed: u64,
+    /// Files appended to since they were last given to an fdatasync.
+    dirty: Vec<Arc<File>>,
+    running: bool,
 }
 
 #[derive(Debug)]
@@ -42,70 +58,92 @@ fn day_name(ms: i64) -> String {
         .unwrap_or_else(|| "0000-00-00".to_owned())
 }
 
+fn json_line(record: &serde_json::Value, dir: &Path) -> Result<Vec<u8>, SpoolError> {
+    let mut line = serde_json::to_vec(record).map_err(|e| SpoolError::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    line.push(b'\n');
+    Ok(line)
+}
+
 impl DeliveredLog {
     /// The log in `dir`, whose days are kept for `keep` after they end.
     pub(crate) fn new(dir: PathBuf, keep: Duration) -> Self {
         Self {
             dir,
             keep,
-            current: Mutex::new(None),
-            dirty: Mutex::new(Vec::new()),
-            commit: GroupCommit::default(),
+            state: Mutex::new(State::default()),
+            synced: Condvar::new(),
         }
     }
 
     /// Appends `record` to the log of `now_ms`'s day and returns once it is durable. Blocking.
     pub(crate) fn append(&self, record: &serde_json::Value, now_ms: i64) -> Result<(), SpoolError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| SpoolError::Io {
-            path: self.dir.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        line.push(b'\n');
+        let line = json_line(record, &self.dir)?;
         let day = day_name(now_ms);
-        {
-            let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-            let file = match &*current {
-                Some(open) if open.name == day => open.file.clone(),
-                _ => {
-                    let file = Arc::new(self.open_day(&day)?);
-                    *current = Some(Day {
-                        name: day.clone(),
-                        file: file.clone(),
-                    });
-                    if let Err(error) = self.prune(now_ms) {
-                        tracing::warn!(%error, "old delivery logs not removed");
-                    }
-                    file
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = match &state.current {
+            Some(open) if open.name == day => open.file.clone(),
+            _ => {
+                let file = Arc::new(self.open_day(&day)?);
+                state.current = Some(Day {
+                    name: day.clone(),
+                    file: file.clone(),
+                });
+                if let Err(error) = self.prune(now_ms) {
+                    tracing::warn!(%error, "old delivery logs not removed");
                 }
-            };
+                file
+            }
+        };
+        if let Err(source) = (&*file).write_all(&line) {
+            // The line may be torn: reopening starts the next one on a new line.
+            state.current = None;
             let path = self.dir.join(format!("{day}{SUFFIX}"));
-            if let Err(source) = (&*file).write_all(&line) {
-                // The line may be torn: reopening starts the next one on a new line.
-                *current = None;
-                return Err(SpoolError::Io { path, source });
-            }
-            let mut dirty = self.dirty.lock().unwrap_or_else(PoisonError::into_inner);
-            if !dirty.iter().any(|f| Arc::ptr_eq(f, &file)) {
-                dirty.push(file);
-            }
+            return Err(SpoolError::Io { path, source });
         }
-        self.commit.run(|| {
-            let files =
-                std::mem::take(&mut *self.dirty.lock().unwrap_or_else(PoisonError::into_inner));
-            for file in &files {
-                if let Err(source) = file.sync_data() {
-                    self.dirty
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .extend(files.iter().cloned());
-                    return Err(SpoolError::Io {
-                        path: self.dir.clone(),
-                        source,
-                    });
-                }
+        state.appended += 1;
+        let mine = state.appended;
+        if !state.dirty.iter().any(|f| Arc::ptr_eq(f, &file)) {
+            state.dirty.push(file);
+        }
+        loop {
+            if mine <= state.failed {
+                return Err(SpoolError::Io {
+                    path: self.dir.clone(),
+                    source: std::io::Error::other("the delivery log could not be synced"),
+                });
             }
-            Ok(())
-        })
+            if mine <= state.synced {
+                return Ok(());
+            }
+            if !state.running {
+                // This fdatasync covers every line appended so far, and only those.
+                state.running = true;
+                let target = state.appended;
+                let files = std::mem::take(&mut state.dirty);
+                drop(state);
+                let result = files.iter().try_for_each(|f| f.sync_data());
+                state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.running = false;
+                match result {
+                    Ok(()) => state.synced = state.synced.max(target),
+                    Err(ref error) => {
+                        tracing::error!(%error, "delivery log not synced");
+                        state.failed = state.failed.max(target);
+                        // Later lines go through a file opened anew.
+                        state.current = None;
+                    }
+                }
+                self.synced.notify_all();
+                continue;
+            }
+            state = self
+                .synced
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// Opens a day's log for appending: a new file's name is made durable at once, and an
@@ -200,38 +238,66 @@ impl DeliveredLog {
     }
 
     /// Moves the one-file-per-message records of earlier versions (`ID.json`) into the day logs
-    /// (the day of their delivery or hold, else of the file), then removes them.
+    /// (the day of their delivery or hold, else of the file), a thousand at a time: appended,
+    /// the day logs fdatasync'd, then those files removed and the folder fsync'd. A crash
+    /// repeats at most one batch. Temporary files those versions left (never renamed, so never
+    /// records) are removed; a record that cannot be read stays where it is. Nothing is pruned
+    /// here: that waits for the first delivery, under the configured retention.
     pub(crate) fn fold_legacy(&self) -> Result<usize, SpoolError> {
+        const BATCH: usize = 1000;
         let mut legacy = Vec::new();
         for entry in fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
             let path = entry.map_err(io_err(&self.dir))?.path();
-            if path.extension().is_some_and(|e| e == "json") {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.ends_with(".json") {
                 legacy.push(path);
+            } else if name.contains(".json.") && name.ends_with(".tmp") {
+                fs::remove_file(&path).map_err(io_err(&path))?;
             }
         }
         legacy.sort();
-        let mut folded = Vec::new();
-        for path in legacy {
-            let Ok(record) = fs::read(&path)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .ok_or(())
-            else {
-                tracing::warn!(record = %path.display(), "unreadable delivery record left in place");
-                continue;
-            };
-            let ms = ["delivered_ms", "held_ms"]
-                .iter()
-                .find_map(|k| record[*k].as_i64())
-                .or_else(|| modified_ms(&path))
-                .unwrap_or(0);
-            self.append(&record, ms)?;
-            folded.push(path);
+        let mut folded = 0;
+        for batch in legacy.chunks(BATCH) {
+            let mut days: std::collections::BTreeMap<String, File> = Default::default();
+            let mut done = Vec::new();
+            for path in batch {
+                let Some(record) = fs::read(path)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                else {
+                    tracing::warn!(record = %path.display(), "unreadable delivery record left in place");
+                    continue;
+                };
+                let ms = ["delivered_ms", "held_ms"]
+                    .iter()
+                    .find_map(|k| record[*k].as_i64())
+                    .or_else(|| modified_ms(path))
+                    .unwrap_or(0);
+                let day = day_name(ms);
+                let file = match days.entry(day) {
+                    std::collections::btree_map::Entry::Occupied(open) => open.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(new) => {
+                        let file = self.open_day(new.key())?;
+                        new.insert(file)
+                    }
+                };
+                file.write_all(&json_line(&record, &self.dir)?)
+                    .map_err(io_err(&self.dir))?;
+                done.push(path);
+            }
+            for file in days.values() {
+                file.sync_data().map_err(io_err(&self.dir))?;
+            }
+            for path in &done {
+                fs::remove_file(path).map_err(io_err(path))?;
+            }
+            sync_dir(&self.dir)?;
+            folded += done.len();
         }
-        for path in &folded {
-            fs::remove_file(path).map_err(io_err(path))?;
-        }
-        Ok(folded.len())
+        Ok(folded)
     }
 }
 
@@ -360,16 +426,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let delivered = serde_json::json!({ "status": "delivered", "delivered_ms": NOON });
         let held = serde_json::json!({ "status": "held", "held_ms": NOON - DAY_MS });
+        // Older than the default retention: folded, not pruned (the retention configured may
+        // be longer, and pruning waits for the first delivery).
+        let old = serde_json::json!({ "status": "delivered", "delivered_ms": NOON - 100 * DAY_MS });
         fs::write(dir.path().join("q1.json"), delivered.to_string()).unwrap();
         fs::write(dir.path().join("q2.json"), held.to_string()).unwrap();
+        fs::write(dir.path().join("q0.json"), old.to_string()).unwrap();
         fs::write(dir.path().join("q3.json"), b"{ damaged").unwrap();
+        fs::write(dir.path().join("q4.json.0123456789abcdef.tmp"), b"{ half").unwrap();
         let log = log(dir.path());
-        assert_eq!(log.fold_legacy().unwrap(), 2);
+        assert_eq!(log.fold_legacy().unwrap(), 3);
         assert_eq!(
             names(dir.path()),
-            ["2026-12-05.jsonl", "2026-12-06.jsonl", "q3.json"],
-            "what cannot be read stays where it is"
+            [
+                "2026-08-28.jsonl",
+                "2026-12-05.jsonl",
+                "2026-12-06.jsonl",
+                "q3.json"
+            ],
+            "what cannot be read stays where it is; a temporary file goes"
         );
-        assert_eq!(log.records().unwrap(), [held, delivered]);
+        assert_eq!(log.records().unwrap(), [old, held, delivered]);
+        // Folding again finds nothing more to fold.
+        assert_eq!(log.fold_legacy().unwrap(), 0);
+        assert_eq!(log.count().unwrap(), 3);
     }
 }

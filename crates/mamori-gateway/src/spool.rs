@@ -511,33 +511,12 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> 
 }
 
 /// Group commit of one directory's fsync: a caller that changed a name in the directory calls
-/// [`DirSync::sync`] and returns once an fsync that started after its change has succeeded.
+/// [`DirSync::sync`] and returns once an fsync that started after its change has succeeded. While
+/// one fsync runs, the callers that arrive wait and the next single fsync covers all of them. A
+/// caller whose change an fsync failed to cover gets an error, never a later success.
 #[derive(Debug)]
 pub(crate) struct DirSync {
     dir: PathBuf,
-    commit: GroupCommit,
-}
-
-impl DirSync {
-    pub(crate) fn new(dir: PathBuf) -> Self {
-        Self {
-            dir,
-            commit: GroupCommit::default(),
-        }
-    }
-
-    /// Blocks until the directory is fsync'd after this call began (its caller's change is
-    /// durable). Blocking: call it from a blocking thread.
-    pub(crate) fn sync(&self) -> Result<(), SpoolError> {
-        self.commit.run(|| sync_dir(&self.dir))
-    }
-}
-
-/// Group commit: each caller made a change that one kind of fsync makes durable and returns once
-/// such an fsync that started after its change has succeeded. While one fsync runs, the callers
-/// that arrive wait and the next single fsync covers all of them.
-#[derive(Debug, Default)]
-pub(crate) struct GroupCommit {
     state: Mutex<SyncState>,
     done: Condvar,
 }
@@ -548,13 +527,24 @@ struct SyncState {
     requested: u64,
     /// Every ticket up to this one is covered by a successful fsync.
     synced: u64,
+    /// Every ticket up to this one was covered by an fsync that failed: never reported durable,
+    /// since a second fsync need not report the error again.
+    failed: u64,
     running: bool,
 }
 
-impl GroupCommit {
-    /// Blocks until `fsync` has run and succeeded after this call began. Blocking: call it from
-    /// a blocking thread.
-    pub(crate) fn run(&self, fsync: impl Fn() -> Result<(), SpoolError>) -> Result<(), SpoolError> {
+impl DirSync {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            state: Mutex::new(SyncState::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Blocks until the directory is fsync'd after this call began (its caller's change is
+    /// durable). Blocking: call it from a blocking thread.
+    pub(crate) fn sync(&self) -> Result<(), SpoolError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.requested += 1;
         let ticket = state.requested;
@@ -562,18 +552,24 @@ impl GroupCommit {
             if state.synced >= ticket {
                 return Ok(());
             }
+            if state.failed >= ticket {
+                return Err(SpoolError::Io {
+                    path: self.dir.clone(),
+                    source: io::Error::other("the folder could not be synced"),
+                });
+            }
             if !state.running {
                 // Every ticket handed out so far belongs to a change made before this fsync.
                 state.running = true;
                 let target = state.requested;
                 drop(state);
-                let result = fsync();
+                let result = sync_dir(&self.dir);
                 state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                 state.running = false;
-                if result.is_ok() {
-                    state.synced = state.synced.max(target);
+                match result {
+                    Ok(()) => state.synced = state.synced.max(target),
+                    Err(_) => state.failed = state.failed.max(target),
                 }
-                // On failure the waiters find their ticket uncovered and try an fsync themselves.
                 self.done.notify_all();
                 return result;
             }
@@ -608,7 +604,7 @@ mod tests {
         for c in callers {
             assert!(c.join().unwrap().iter().all(Result::is_ok));
         }
-        let state = sync.commit.state.lock().unwrap();
+        let state = sync.state.lock().unwrap();
         assert_eq!((state.requested, state.synced), (320, 320));
         assert!(!state.running);
         drop(state);
@@ -624,7 +620,7 @@ mod tests {
         for c in callers {
             assert!(c.join().unwrap().is_err());
         }
-        assert_eq!(missing.commit.state.lock().unwrap().synced, 0);
+        assert_eq!(missing.state.lock().unwrap().synced, 0);
     }
 
     #[test]
