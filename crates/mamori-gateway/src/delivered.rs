@@ -186,22 +186,26 @@ impl DeliveredLog {
         Ok(removed)
     }
 
-    /// The day logs, oldest first.
-    fn days(&self) -> Result<Vec<(String, PathBuf)>, SpoolError> {
-        let mut days = Vec::new();
+    /// Every file of the folder with its name, in name order.
+    fn files(&self) -> Result<Vec<(String, PathBuf)>, SpoolError> {
+        let mut files = Vec::new();
         for entry in fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
-            let path = entry.map_err(io_err(&self.dir))?.path();
-            let day = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_suffix(SUFFIX))
-                .map(str::to_owned);
-            if let Some(day) = day {
-                days.push((day, path));
+            let entry = entry.map_err(io_err(&self.dir))?;
+            if let Some(name) = entry.file_name().to_str() {
+                files.push((name.to_owned(), entry.path()));
             }
         }
-        days.sort();
-        Ok(days)
+        files.sort();
+        Ok(files)
+    }
+
+    /// The day logs, oldest first.
+    fn days(&self) -> Result<Vec<(String, PathBuf)>, SpoolError> {
+        Ok(self
+            .files()?
+            .into_iter()
+            .filter_map(|(name, path)| Some((name.strip_suffix(SUFFIX)?.to_owned(), path)))
+            .collect())
     }
 
     /// Whole records in the logs kept, read a block at a time.
@@ -246,19 +250,13 @@ impl DeliveredLog {
     pub(crate) fn fold_legacy(&self) -> Result<usize, SpoolError> {
         const BATCH: usize = 1000;
         let mut legacy = Vec::new();
-        for entry in fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
-            let path = entry.map_err(io_err(&self.dir))?.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
+        for (name, path) in self.files()? {
             if name.ends_with(".json") {
                 legacy.push(path);
             } else if name.contains(".json.") && name.ends_with(".tmp") {
                 fs::remove_file(&path).map_err(io_err(&path))?;
             }
         }
-        legacy.sort();
         let mut folded = 0;
         for batch in legacy.chunks(BATCH) {
             let mut days: std::collections::BTreeMap<String, File> = Default::default();
