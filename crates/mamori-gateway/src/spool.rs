@@ -41,7 +41,7 @@ const MAGIC: &[u8] = b"MAMORI-SPOOL 1\r\n";
 
 /// How long the delivery log keeps a day unless told otherwise: the quarantine's default
 /// retention, since a record ties a delivery to its quarantine entry.
-pub const DELIVERED_KEPT: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+const DELIVERED_KEPT: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
 /// Spool failure; the session answers it with a 4xx so the client tries again.
 #[derive(Debug, thiserror::Error)]
@@ -324,11 +324,10 @@ impl Spool {
     /// Queue ids of the messages in a state, oldest name first.
     pub fn list(&self, state: State) -> Result<Vec<String>, SpoolError> {
         let dir = self.dir(state);
-        let suffix = ".msg";
         let mut ids = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
             let name = entry.map_err(io_err(&dir))?.file_name();
-            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(suffix)) {
+            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".msg")) {
                 ids.push(id.to_string());
             }
         }
