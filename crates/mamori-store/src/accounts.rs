@@ -223,8 +223,10 @@ pub trait AccountStore: Send + Sync {
     async fn remaining_recovery_codes(&self, user: UserId) -> Result<i64>;
 
     async fn create_session(&self, session: NewSession) -> Result<i64>;
-    /// A live session by token digest; refreshes its last-seen time.
-    async fn session(&self, token_digest: &str) -> Result<Option<Session>>;
+    /// A live session by token digest, with the acting identity of its account as
+    /// [`actor`](Self::actor) gives it (`None` while the second factor is pending, or when the
+    /// account is disabled); refreshes its last-seen time. One read: every page asks for it.
+    async fn session(&self, token_digest: &str) -> Result<Option<(Session, Option<Actor>)>>;
     async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>>;
     /// Ends a session of this user; false when it was not theirs or not live.
     async fn revoke_session(&self, user: UserId, session_id: i64) -> Result<bool>;

@@ -1975,7 +1975,15 @@ async fn password_and_language_changes(fx: Fx) {
 
 async fn sessions_lifecycle(fx: Fx) {
     let s = fx.store();
-    let user = provision(&fx, "tanaka", None, None).await;
+    let org = new_org(&fx, "KANRI", "管理者").await;
+    let unit = new_unit(&fx, org.id, None, "情報政策課").await;
+    let user = provision(
+        &fx,
+        "tanaka",
+        Some(unit.id),
+        Some((Role::SecurityManager, Scope::Unit(unit.id))),
+    )
+    .await;
     let expires = fx.now() + 3_600_000;
     let id = s
         .create_session(NewSession {
@@ -1984,7 +1992,11 @@ async fn sessions_lifecycle(fx: Fx) {
         })
         .await
         .unwrap();
-    let session = s.session("digest-1").await.unwrap().expect("live session");
+    let (session, actor) = s.session("digest-1").await.unwrap().expect("live session");
+    assert_eq!(
+        actor, None,
+        "no one acts while the second factor is pending"
+    );
     assert_eq!(session.id, id);
     assert_eq!(session.user_id, user);
     assert_eq!(session.csrf_token, "csrf-digest-1");
@@ -2009,6 +2021,15 @@ async fn sessions_lifecycle(fx: Fx) {
         .create_session(new_session(user, "digest-2", expires))
         .await
         .unwrap();
+    // A session past its second factor comes with its account's actor, roles and all.
+    let (session, actor) = s.session("digest-2").await.unwrap().unwrap();
+    assert_eq!(session.id, second);
+    let actor = actor.expect("the account acts");
+    assert_eq!(Some(&actor), s.actor(user).await.unwrap().as_ref());
+    assert_eq!(
+        (actor.username.as_str(), actor.unit_id, actor.roles.len()),
+        ("tanaka", Some(unit.id), 1)
+    );
     let listed: Vec<_> = s
         .list_sessions(user)
         .await
@@ -2587,6 +2608,7 @@ async fn a_password_someone_else_knows_must_be_changed(fx: Fx) {
             .await
             .unwrap()
             .unwrap()
+            .0
             .must_change_password
     );
     assert!(s.list_sessions(user).await.unwrap()[0].must_change_password);
@@ -2628,6 +2650,7 @@ async fn a_password_someone_else_knows_must_be_changed(fx: Fx) {
             .await
             .unwrap()
             .unwrap()
+            .0
             .must_change_password
     );
 }

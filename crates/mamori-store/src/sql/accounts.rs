@@ -14,6 +14,33 @@ use crate::{
     PersonInput, Result, Session, StoreError,
 };
 
+/// The acting identity of `user` from the rows of [`ACTOR_COLUMNS`]: `None` when there are none
+/// or the account is disabled.
+fn actor_from(user: UserId, rows: &[AnyRow]) -> Result<Option<Actor>> {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    if row.try_get::<i64, _>("disabled")? != 0 {
+        return Ok(None);
+    }
+    let mut roles = Vec::new();
+    for row in rows {
+        // A person without roles is one row whose role columns are null.
+        if row.try_get::<Option<String>, _>("role")?.is_some() {
+            roles.push(role_and_scope(row)?);
+        }
+    }
+    Ok(Some(Actor {
+        user_id: user,
+        person_id: PersonId(row.try_get("person_id")?),
+        username: row.try_get("username")?,
+        org_id: opt_id(row, "org_id")?.map(OrgId),
+        unit_id: opt_id(row, "unit_id")?.map(UnitId),
+        roles,
+        contract: Default::default(),
+    }))
+}
+
 fn session_from(row: &AnyRow) -> Result<Session> {
     Ok(Session {
         id: row.try_get("id")?,
@@ -71,9 +98,15 @@ fn account_from(row: &AnyRow) -> Result<Account> {
 
 const CREDENTIAL_COLUMNS: &str = "id, username, password_hash, totp_secret, language, disabled, must_change_password, directory_dn";
 /// A session with its account's mark, so that one read tells the web both.
-const SESSION_FROM: &str = "SELECT s.id, s.user_id, s.csrf_token, s.mfa_pending, s.created_at, \
-     s.last_seen_at, s.expires_at, s.address, s.user_agent, u.must_change_password \
-     FROM sessions s JOIN users u ON u.id = s.user_id";
+/// What [`session_from`] reads, of a session (`s`) and its account (`u`).
+const SESSION_COLUMNS: &str = "s.id, s.user_id, s.csrf_token, s.mfa_pending, s.created_at, \
+     s.last_seen_at, s.expires_at, s.address, s.user_agent, u.must_change_password";
+/// What [`actor_from`] reads of an account (`u`), beside [`ACTOR_JOINS`].
+const ACTOR_COLUMNS: &str = "u.username, u.person_id, u.disabled, p.org_id, p.unit_id, r.role, \
+     r.scope_kind, r.scope_id";
+/// The account's person and roles, one row per role (one row of nulls for none).
+const ACTOR_JOINS: &str =
+    "JOIN people p ON p.id = u.person_id LEFT JOIN role_assignments r ON r.person_id = u.person_id";
 const API_TOKEN_FROM: &str = "SELECT t.id, t.user_id, u.username, t.name, t.created_at, \
      t.expires_at, t.last_used_at, t.read_only FROM api_tokens t JOIN users u ON u.id = t.user_id";
 /// A token's use is noted at most this often (milliseconds), so that API calls do not all write.
@@ -458,38 +491,13 @@ impl AccountStore for SqlStore {
     }
 
     async fn actor(&self, user: UserId) -> Result<Option<Actor>> {
-        // The account and its roles in one read: every page asks for it.
-        let rows = sqlx::query(
-            "SELECT u.username, u.person_id, u.disabled, p.org_id, p.unit_id, r.role, \
-             r.scope_kind, r.scope_id FROM users u JOIN people p ON p.id = u.person_id \
-             LEFT JOIN role_assignments r ON r.person_id = u.person_id WHERE u.id = $1 \
-             ORDER BY r.id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {ACTOR_COLUMNS} FROM users u {ACTOR_JOINS} WHERE u.id = $1 ORDER BY r.id"
+        ))
         .bind(user.0)
         .fetch_all(&self.pool)
         .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        if row.try_get::<i64, _>("disabled")? != 0 {
-            return Ok(None);
-        }
-        let mut roles = Vec::new();
-        for row in &rows {
-            // A person without roles is one row whose role columns are null.
-            if row.try_get::<Option<String>, _>("role")?.is_some() {
-                roles.push(role_and_scope(row)?);
-            }
-        }
-        Ok(Some(Actor {
-            user_id: user,
-            person_id: PersonId(row.try_get("person_id")?),
-            username: row.try_get("username")?,
-            org_id: opt_id(row, "org_id")?.map(OrgId),
-            unit_id: opt_id(row, "unit_id")?.map(UnitId),
-            roles,
-            contract: Default::default(),
-        }))
+        actor_from(user, &rows)
     }
 
     async fn set_password(&self, user: UserId, password_hash: &str, origin: &Origin) -> Result<()> {
@@ -627,20 +635,24 @@ impl AccountStore for SqlStore {
         Ok(row.try_get("id")?)
     }
 
-    async fn session(&self, token_digest: &str) -> Result<Option<Session>> {
+    async fn session(&self, token_digest: &str) -> Result<Option<(Session, Option<Actor>)>> {
         let now = self.clock.now_ms();
-        let Some(session) = sqlx::query(&format!(
-            "{SESSION_FROM} WHERE s.token_digest = $1 AND s.expires_at > $2"
+        // The session, its account and the account's roles in one read.
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS}, {ACTOR_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id {ACTOR_JOINS} \
+             WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY r.id"
         ))
         .bind(token_digest)
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(session_from)
-        .transpose()?
-        else {
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(first) = rows.first() else {
             return Ok(None);
+        };
+        let session = session_from(first)?;
+        let actor = match session.mfa_pending {
+            true => None,
+            false => actor_from(session.user_id, &rows)?,
         };
         // Refresh the last-seen time at most once a minute, so that page views do not all write.
         if now - session.last_seen_at > 60_000 {
@@ -650,12 +662,13 @@ impl AccountStore for SqlStore {
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(Some(session))
+        Ok(Some((session, actor)))
     }
 
     async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>> {
         sqlx::query(&format!(
-            "{SESSION_FROM} WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.last_seen_at DESC"
+            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.last_seen_at DESC"
         ))
         .bind(user.0)
         .bind(self.clock.now_ms())

@@ -491,6 +491,9 @@ fn clone_arg(arg: &Arg) -> Arg {
     }
 }
 
+/// How long a pooled connection may sit idle and still be handed out without a test.
+const IDLE_BEFORE_TEST: Duration = Duration::from_secs(1);
+
 impl SqlStore {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.
     pub async fn open(url: &str, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self> {
@@ -503,7 +506,19 @@ impl SqlStore {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            // A connection is tested before it is handed out only when it has sat idle: a test
+            // is a round trip to SQLite's worker thread or to the server, and under load it
+            // would add one to every query for nothing (as HikariCP's bypass window does).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_TEST {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {

@@ -300,16 +300,14 @@ async fn identify(
     }
 
     if let Some(token) = cookie(headers, SESSION_COOKIE)
-        && let Some(session) = state.store.session(&token_digest(token)).await?
+        && let Some((session, actor)) = state.store.session(&token_digest(token)).await?
         && !idle_too_long(state, &session).await?
     {
         ctx.csrf = session.csrf_token.clone();
-        if !session.mfa_pending {
-            ctx.actor = match state.store.actor(session.user_id).await? {
-                Some(actor) => Some(with_contract(state, actor).await?),
-                None => None,
-            };
-        }
+        ctx.actor = match actor {
+            Some(actor) => Some(with_contract(state, actor).await?),
+            None => None,
+        };
         if session.mfa_pending || ctx.actor.is_some() {
             ctx.must_change_password = session.must_change_password && !session.mfa_pending;
             ctx.session = Some(session);
