@@ -4,7 +4,8 @@
 //! Then the disarm path: messages with a real PDF, .xlsm, PNG and JPEG, disarmed against removed.
 //!
 //! The engine runs as the gateway runs it: on a long-lived [`EnginePool`] thread (one, so the
-//! figures are single-threaded), the caller waiting for each message.
+//! figures are single-threaded), the caller waiting for each message, on the allocator of the
+//! `mamori` binary (mimalloc), which parse-only uses too.
 //!
 //! Run: `cargo bench -p mamori-sanitize --bench throughput` (figures go to BENCHMARKS.md);
 //! `MAMORI_BENCH_ONLY=disarm` measures only the disarm table, any other value only the rows of
@@ -18,6 +19,9 @@ use std::io::{Cursor, Write};
 use std::sync::Arc;
 
 use mamori_sanitize::{EnginePool, FileAction, Input, Policy, sanitize};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Small deterministic generator so every run measures the same corpus.
 struct Lcg(u64);

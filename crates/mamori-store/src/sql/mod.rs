@@ -507,9 +507,10 @@ impl SqlStore {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
-            // A connection is tested before it is handed out only when it has sat idle: a test
-            // is a round trip to SQLite's worker thread or to the server, and under load it
-            // would add one to every query for nothing (as HikariCP's bypass window does).
+            // A connection is tested before it is handed out only when it has sat idle (as
+            // HikariCP's bypass window does). The pool already tests every connection as it
+            // comes back; a second test on the way out is another round trip to SQLite's worker
+            // thread or to the server, which under load would double the trips of every query.
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
