@@ -637,9 +637,12 @@ impl AccountStore for SqlStore {
 
     async fn session(&self, token_digest: &str) -> Result<Option<(Session, Option<Actor>)>> {
         let now = self.clock.now_ms();
-        // The session, its account and the account's roles in one read.
+        // The session, its account and the account's roles in one read, with the count of
+        // changes to what the register's pages show beside their rows (`reference`).
         let rows = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS}, {ACTOR_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id {ACTOR_JOINS} \
+            "SELECT {SESSION_COLUMNS}, {ACTOR_COLUMNS}, \
+             (SELECT n FROM reference_version WHERE id = 1) AS reference_version \
+             FROM sessions s JOIN users u ON u.id = s.user_id {ACTOR_JOINS} \
              WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY r.id"
         ))
         .bind(token_digest)
@@ -650,6 +653,8 @@ impl AccountStore for SqlStore {
             return Ok(None);
         };
         let session = session_from(first)?;
+        self.reference
+            .saw(first.try_get::<Option<i64>, _>("reference_version")?, now);
         let actor = match session.mfa_pending {
             true => None,
             false => actor_from(session.user_id, &rows)?,
@@ -733,7 +738,8 @@ impl AccountStore for SqlStore {
     async fn live_api_token(&self, token_digest: &str) -> Result<Option<LiveToken>> {
         let now = self.clock.now_ms();
         let Some(row) = sqlx::query(
-            "SELECT t.id, t.user_id, t.read_only, t.last_used_at, u.must_change_password \
+            "SELECT t.id, t.user_id, t.read_only, t.last_used_at, u.must_change_password, \
+             (SELECT n FROM reference_version WHERE id = 1) AS reference_version \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
         )
@@ -744,6 +750,8 @@ impl AccountStore for SqlStore {
         else {
             return Ok(None);
         };
+        self.reference
+            .saw(row.try_get::<Option<i64>, _>("reference_version")?, now);
         let token = LiveToken {
             id: row.try_get("id")?,
             user_id: UserId(row.try_get("user_id")?),

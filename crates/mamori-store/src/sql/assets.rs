@@ -1591,8 +1591,11 @@ impl AssetStore for SqlStore {
     }
 
     async fn list_segments(&self, _: &Granted<ViewAssets>) -> Result<Vec<SegmentEntry>> {
-        let mut conn = self.pool.acquire().await?;
-        load_segments(&mut conn).await
+        self.reference_read(async {
+            let mut conn = self.pool.acquire().await?;
+            load_segments(&mut conn).await
+        })
+        .await
     }
 
     async fn segment(
@@ -1750,8 +1753,11 @@ impl AssetStore for SqlStore {
     }
 
     async fn scales(&self) -> Result<Scales> {
-        let mut conn = self.pool.acquire().await?;
-        load_scales(&mut conn).await
+        self.reference_read(async {
+            let mut conn = self.pool.acquire().await?;
+            load_scales(&mut conn).await
+        })
+        .await
     }
 
     async fn update_scale(

@@ -360,22 +360,29 @@ impl DirectoryStore for SqlStore {
         _: &Granted<ViewDirectory>,
         org: Option<OrgId>,
     ) -> Result<Vec<Unit>> {
-        let rows = match org {
-            Some(org) => sqlx::query(
-                "SELECT id, org_id, parent_id, name, note FROM units WHERE org_id = $1 ORDER BY id",
-            )
-            .bind(org.0)
-            .fetch_all(&self.pool)
-            .await?,
-            None => {
-                sqlx::query(
-                    "SELECT id, org_id, parent_id, name, note FROM units ORDER BY org_id, id",
-                )
-                .fetch_all(&self.pool)
-                .await?
-            }
+        let Some(org) = org else {
+            return self
+                .reference_read(async {
+                    sqlx::query(
+                        "SELECT id, org_id, parent_id, name, note FROM units ORDER BY org_id, id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(unit_from)
+                    .collect()
+                })
+                .await;
         };
-        rows.iter().map(unit_from).collect()
+        sqlx::query(
+            "SELECT id, org_id, parent_id, name, note FROM units WHERE org_id = $1 ORDER BY id",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(unit_from)
+        .collect()
     }
 
     async fn unit(&self, _: &Granted<ViewDirectory>, id: UnitId) -> Result<Option<Unit>> {

@@ -40,6 +40,7 @@ mod inspections;
 mod monitor;
 mod notices;
 mod policies;
+mod reference;
 mod releases;
 mod reviews;
 mod risks;
@@ -181,6 +182,11 @@ impl Backend {
                     "monitor",
                     include_str!("../../migrations/sqlite/0022_monitor.sql"),
                 ),
+                (
+                    24,
+                    "reference_version",
+                    include_str!("../../migrations/sqlite/0024_reference_version.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -293,6 +299,11 @@ impl Backend {
                     "asset_search_fold",
                     include_str!("../../migrations/postgres/0023_asset_search_fold.sql"),
                 ),
+                (
+                    24,
+                    "reference_version",
+                    include_str!("../../migrations/postgres/0024_reference_version.sql"),
+                ),
             ],
         }
     }
@@ -340,6 +351,8 @@ pub struct SqlStore {
     anchor: Option<Anchor>,
     /// Records of their own (an audited read, a login) waiting to be committed together.
     audit_queue: AuditQueue,
+    /// The scales, segments and units as last read, while the database's count vouches for them.
+    reference: reference::Reference,
 }
 
 /// 監査記録のグループコミット: records written on their own ([`AuditStore::record`]) are queued,
@@ -542,6 +555,7 @@ impl SqlStore {
             clock,
             anchor: None,
             audit_queue: AuditQueue::default(),
+            reference: reference::Reference::default(),
         };
         store.initialise_scales().await?;
         store.initialise_threats().await?;
@@ -704,6 +718,24 @@ impl SqlStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// One of the values every register page shows: as kept, or read by `read` (and kept, when
+    /// a session read has just seen the database's count of their changes).
+    async fn reference_read<T, F>(&self, read: F) -> Result<T>
+    where
+        T: reference::Slot,
+        F: Future<Output = Result<T>>,
+    {
+        match self.reference.lookup::<T>(self.clock.now_ms()) {
+            reference::Lookup::Kept(value) => Ok(value),
+            reference::Lookup::Read(ticket) => {
+                let value = read.await?;
+                self.reference.keep(ticket, &value);
+                Ok(value)
+            }
+            reference::Lookup::Uncounted => read.await,
+        }
+    }
+
     /// Seals the event into the chain and commits the transaction with it.
     async fn commit(&self, mut write: Write, event: AuditEvent) -> Result<AuditRecord> {
         let mac = self.append(&mut write, &event).await?;
@@ -713,6 +745,7 @@ impl SqlStore {
             .execute(&mut *write.tx)
             .await?;
         write.tx.commit().await?;
+        self.reference.forget();
         if let Some(anchor) = self.anchor.clone() {
             let (seq, line_mac) = (write.seq, mac.clone());
             tokio::task::spawn_blocking(move || anchor.append(seq, &line_mac))

@@ -3,6 +3,7 @@
 use mamori_core::asset::{AssetId, AssetKind, Disposal, Flag, Lifecycle};
 use mamori_core::authz::{
     AssetPlace, AssetVisibility, ManageAssets, ManageRegister, ViewAssetDetail, ViewAssets,
+    ViewDirectory,
 };
 use mamori_core::classification::{Classification, Dimension, Scales, segment_codes};
 use mamori_core::segment::{Segment, SegmentId, parse_ranges};
@@ -2091,4 +2092,91 @@ pub async fn search_and_filters_match_only_readable_fields(fx: Fx) {
             "{filter:?} for its own unit"
         );
     }
+}
+
+/// The scales, segments and units every register page shows are kept between requests while a
+/// session read has just seen the database's count of their changes. A change by this store, by
+/// someone else at the database, or a second without a session read, makes them read again.
+pub async fn register_reference_reads_follow_every_change(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let user = crate::provision(&fx, "reader", Some(r.unit_a), None).await;
+    s.create_session(crate::new_session(user, "reader-1", fx.now() + 3_600_000))
+        .await
+        .unwrap();
+    let codes = || async {
+        s.list_segments(&view())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.segment.code)
+            .collect::<Vec<_>>()
+    };
+    let page = || async { s.session("reader-1").await.unwrap().expect("live session") };
+
+    // Someone at the database adds a segment: kept values are served until a session read
+    // sees the count move.
+    page().await;
+    assert_eq!(codes().await, ["INTERNET", "LGWAN", "MYNUMBER"]);
+    fx.raw_execute(
+        "INSERT INTO segments (code, name, ranges, note, created_at, updated_at) \
+         VALUES ('BACKUP', 'バックアップ系', '', '', 0, 0)",
+    )
+    .await;
+    assert_eq!(codes().await, ["INTERNET", "LGWAN", "MYNUMBER"], "kept");
+    page().await;
+    assert_eq!(codes().await, ["BACKUP", "INTERNET", "LGWAN", "MYNUMBER"]);
+
+    // This store's own write is read at once, session read or not.
+    s.create_segment(&register(), segment("DMZ", "公開系", ""), &origin())
+        .await
+        .unwrap();
+    assert_eq!(
+        codes().await,
+        ["BACKUP", "DMZ", "INTERNET", "LGWAN", "MYNUMBER"]
+    );
+
+    // Units: renamed at the database.
+    let directory = grant::<ViewDirectory>(&());
+    let name_of_a = || async {
+        s.list_units(&directory, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.id == r.unit_a)
+            .expect("unit a")
+            .name
+            .to_string()
+    };
+    page().await;
+    let before = name_of_a().await;
+    fx.raw_execute(&format!(
+        "UPDATE units SET name = '改称後の課' WHERE id = {}",
+        r.unit_a.0
+    ))
+    .await;
+    assert_eq!(name_of_a().await, before, "kept");
+    page().await;
+    assert_eq!(name_of_a().await, "改称後の課");
+
+    // Scales: a level renamed by this store.
+    page().await;
+    let mut confidentiality = s.scales().await.unwrap().confidentiality;
+    confidentiality.levels[0].name = "極秘".into();
+    s.update_scale(&register(), confidentiality, &origin())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.scales().await.unwrap().confidentiality.levels[0].name,
+        "極秘"
+    );
+
+    // A second after the last session read, nothing kept is trusted.
+    page().await;
+    assert_eq!(codes().await.len(), 5);
+    fx.raw_execute("DELETE FROM segments WHERE code = 'BACKUP'")
+        .await;
+    assert_eq!(codes().await.len(), 5, "kept");
+    fx.clock.advance(1_001);
+    assert_eq!(codes().await, ["DMZ", "INTERNET", "LGWAN", "MYNUMBER"]);
 }
