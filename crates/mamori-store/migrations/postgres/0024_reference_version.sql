@@ -8,7 +8,9 @@ CREATE TABLE reference_version (
 );
 INSERT INTO reference_version (id, n) VALUES (1, 0);
 
-CREATE FUNCTION reference_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+-- With the schema it was made in, whatever search_path the writer has.
+CREATE FUNCTION reference_version_bump() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     UPDATE reference_version SET n = n + 1 WHERE id = 1;
     RETURN NULL;

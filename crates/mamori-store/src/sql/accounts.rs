@@ -97,8 +97,8 @@ fn account_from(row: &AnyRow) -> Result<Account> {
 }
 
 const CREDENTIAL_COLUMNS: &str = "id, username, password_hash, totp_secret, language, disabled, must_change_password, directory_dn";
-/// A session with its account's mark, so that one read tells the web both.
-/// What [`session_from`] reads, of a session (`s`) and its account (`u`).
+/// What [`session_from`] reads, of a session (`s`) and its account (`u`, whose mark of a password
+/// to change comes with it, so that one read tells the web both).
 const SESSION_COLUMNS: &str = "s.id, s.user_id, s.csrf_token, s.mfa_pending, s.created_at, \
      s.last_seen_at, s.expires_at, s.address, s.user_agent, u.must_change_password";
 /// What [`actor_from`] reads of an account (`u`), beside [`ACTOR_JOINS`].

@@ -744,8 +744,10 @@ impl SqlStore {
             .bind(head_seal(&self.key, write.seq, &mac))
             .execute(&mut *write.tx)
             .await?;
-        write.tx.commit().await?;
+        let committed = write.tx.commit().await;
+        // Even when the commit reports an error: it may have been made all the same.
         self.reference.forget();
+        committed?;
         if let Some(anchor) = self.anchor.clone() {
             let (seq, line_mac) = (write.seq, mac.clone());
             tokio::task::spawn_blocking(move || anchor.append(seq, &line_mac))

@@ -39,7 +39,8 @@ pub(super) struct State {
     units: Option<(i64, Vec<Unit>)>,
 }
 
-/// One kind of value kept.
+/// One kind of value kept, by its type: only the whole of each (every unit, not an
+/// organisation's) may be kept, or another read of the same type would take its place.
 pub(super) trait Slot: Clone {
     fn slot(state: &mut State) -> &mut Option<(i64, Self)>;
 }
@@ -84,16 +85,24 @@ impl Reference {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A session read found the count at `version` at `now_ms`. Without one (its row gone, so
-    /// that nothing would count changes any more), nothing kept is trusted.
+    /// A session read found the count at `version` at `now_ms`.
+    ///
+    /// A count lower than one seen before is a read that began before a change and ended after
+    /// another read saw it, or a count started again (its row made anew, the database restored):
+    /// then the same count may name other values, so nothing kept or being read is kept. Without
+    /// a count (its row gone, so that nothing counts changes any more), nothing is trusted.
     pub(super) fn saw(&self, version: Option<i64>, now_ms: i64) {
         let mut state = self.state();
-        match version {
-            Some(version) if state.seen.is_none_or(|(seen, _)| version >= seen) => {
+        match (version, state.seen) {
+            (Some(version), Some((seen, _))) if version < seen => {
+                state.drop_kept();
                 state.seen = Some((version, now_ms));
             }
-            Some(_) => {}
-            None => state.seen = None,
+            (Some(version), _) => state.seen = Some((version, now_ms)),
+            (None, _) => {
+                state.drop_kept();
+                state.seen = None;
+            }
         }
     }
 
@@ -102,7 +111,8 @@ impl Reference {
         let Some((version, at)) = state.seen else {
             return Lookup::Uncounted;
         };
-        if now_ms.saturating_sub(at) > FRESH_MS {
+        // A clock set back makes the age negative: that vouches for nothing either.
+        if !(0..=FRESH_MS).contains(&now_ms.saturating_sub(at)) {
             return Lookup::Uncounted;
         }
         let epoch = state.epoch;
@@ -123,11 +133,16 @@ impl Reference {
 
     /// After a write of this store: nothing kept is trusted, and nothing read before is kept.
     pub(super) fn forget(&self) {
-        let mut state = self.state();
-        state.epoch += 1;
-        state.scales = None;
-        state.segments = None;
-        state.units = None;
+        self.state().drop_kept();
+    }
+}
+
+impl State {
+    fn drop_kept(&mut self) {
+        self.epoch += 1;
+        self.scales = None;
+        self.segments = None;
+        self.units = None;
     }
 }
 
@@ -172,8 +187,7 @@ mod tests {
         reference.saw(Some(3), 0);
         read_and_keep(&reference, 0, &scales);
         assert!(kept(&reference, 0).is_some());
-        // A count seen earlier, arriving late, does not go back.
-        reference.saw(Some(2), 10);
+        reference.saw(Some(3), 10);
         assert!(kept(&reference, 10).is_some());
         reference.saw(Some(4), 20);
         assert!(kept(&reference, 20).is_none());
@@ -185,6 +199,25 @@ mod tests {
         read_and_keep(&reference, 20, &scales);
         reference.saw(None, 30);
         assert!(matches!(reference.lookup::<Scales>(30), Lookup::Uncounted));
+    }
+
+    #[test]
+    fn a_lower_count_or_a_clock_set_back_trusts_nothing_kept() {
+        let reference = Reference::default();
+        let scales = Scales::mic_default(false);
+        reference.saw(Some(7), 1_000);
+        read_and_keep(&reference, 1_000, &scales);
+        // The count started again and has climbed back to 7: the 7 kept is another 7.
+        reference.saw(Some(2), 1_100);
+        assert!(kept(&reference, 1_100).is_none());
+        reference.saw(Some(7), 1_200);
+        assert!(kept(&reference, 1_200).is_none());
+        read_and_keep(&reference, 1_200, &scales);
+        assert!(kept(&reference, 1_200).is_some());
+        assert!(matches!(
+            reference.lookup::<Scales>(1_199),
+            Lookup::Uncounted
+        ));
     }
 
     #[test]

@@ -2166,10 +2166,35 @@ pub async fn register_reference_reads_follow_every_change(fx: Fx) {
     s.update_scale(&register(), confidentiality, &origin())
         .await
         .unwrap();
-    assert_eq!(
-        s.scales().await.unwrap().confidentiality.levels[0].name,
-        "極秘"
-    );
+    let level_name = || async {
+        s.scales().await.unwrap().confidentiality.levels[0]
+            .name
+            .clone()
+    };
+    assert_eq!(level_name().await, "極秘");
+    // And renamed again at the database; this time an API token's read brings the count.
+    s.create_api_token(
+        crate::new_token(user, "cli", "reader-token", fx.now() + 3_600_000),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let token = || async {
+        s.live_api_token("reader-token")
+            .await
+            .unwrap()
+            .expect("live token")
+    };
+    token().await;
+    assert_eq!(level_name().await, "極秘");
+    fx.raw_execute(
+        "UPDATE classification_scales SET levels = REPLACE(levels, '極秘', '厳秘') \
+         WHERE dimension = 'confidentiality'",
+    )
+    .await;
+    assert_eq!(level_name().await, "極秘", "kept");
+    token().await;
+    assert_eq!(level_name().await, "厳秘");
 
     // A second after the last session read, nothing kept is trusted.
     page().await;
