@@ -37,6 +37,12 @@ const ASSET_FROM: &str = "assets a JOIN units u ON u.id = a.owner_unit_id \
      LEFT JOIN people p ON p.id = a.administrator_id \
      LEFT JOIN segments s ON s.id = a.segment_id";
 
+/// Every asset of the register, in id order: what an import compares against and an export
+/// writes.
+fn all_assets_query() -> String {
+    format!("SELECT {ASSET_COLUMNS} FROM {ASSET_FROM} ORDER BY a.id")
+}
+
 /// The confidentiality level of each asset, for restriction and class order.
 const LEVEL_JOIN: &str = "LEFT JOIN classification_levels cl ON cl.dimension = 'confidentiality' \
      AND cl.code = a.confidentiality";
@@ -1476,14 +1482,12 @@ impl AssetStore for SqlStore {
     }
 
     async fn all_assets(&self, _: &Granted<ManageRegister>) -> Result<Vec<Asset>> {
-        sqlx::query(&format!(
-            "SELECT {ASSET_COLUMNS} FROM {ASSET_FROM} ORDER BY a.id"
-        ))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(asset_from)
-        .collect()
+        sqlx::query(&all_assets_query())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(asset_from)
+            .collect()
     }
 
     async fn export_assets(
@@ -1492,14 +1496,12 @@ impl AssetStore for SqlStore {
         origin: &Origin,
     ) -> Result<Vec<Asset>> {
         let mut write = self.begin_write().await?;
-        let assets = sqlx::query(&format!(
-            "SELECT {ASSET_COLUMNS} FROM {ASSET_FROM} ORDER BY a.id"
-        ))
-        .fetch_all(&mut *write.tx)
-        .await?
-        .iter()
-        .map(asset_from)
-        .collect::<Result<Vec<_>>>()?;
+        let assets = sqlx::query(&all_assets_query())
+            .fetch_all(&mut *write.tx)
+            .await?
+            .iter()
+            .map(asset_from)
+            .collect::<Result<Vec<_>>>()?;
         let event = origin
             .event("asset.export", "asset", "")
             .with_detail(serde_json::json!({"count": assets.len()}));

@@ -82,7 +82,9 @@ pub(super) struct Ticket {
 impl Reference {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         // The state is a few values replaced whole; a panic elsewhere cannot leave it half-made.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A session read found the count at `version` at `now_ms`.
