@@ -3615,3 +3615,35 @@ async fn tokens_and_the_first_administrator_are_brought_under_the_new_rules() {
     );
     store.close().await;
 }
+
+/// A connection the server ended while it sat idle in the pool is replaced, not handed out: the
+/// pool tests a connection idle past a second before giving it to a request, so a database
+/// restart or an administrator ending sessions does not fail the first requests after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_ended_while_idle_are_replaced() {
+    on_postgres(|fx| async move {
+        // Two reads at once, so that the pool holds more than one connection.
+        let (a, b) = tokio::join!(
+            fx.store().verify_audit(&fx.key),
+            fx.store().verify_audit(&fx.key)
+        );
+        a.expect("first read");
+        b.expect("second read");
+        let ended = fx
+            .raw_count(
+                "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND backend_type = 'client backend') t",
+            )
+            .await;
+        assert!(ended >= 1, "the store's connections were ended");
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        for _ in 0..3 {
+            fx.store()
+                .verify_audit(&fx.key)
+                .await
+                .expect("a read after the server ended every pooled connection");
+        }
+    })
+    .await;
+}
