@@ -1,5 +1,7 @@
 //! Text neutralisation: invisible characters, defanged links, inline encodings.
 
+use std::borrow::Cow;
+
 /// Characters that change how text is displayed without being seen: bidi controls, zero-width
 /// characters, and C0/C1 controls other than tab and line feed.
 fn is_invisible(c: char) -> bool {
@@ -62,9 +64,9 @@ const CONTROL_LEAD: [bool; 256] = {
 };
 
 /// Body text: bidi controls become visible, other controls (except tab and line feed) are
-/// dropped. Returns whether anything changed.
-pub fn neutralise_controls(text: &str) -> (String, bool) {
-    let mut out = String::with_capacity(text.len());
+/// dropped. Returns whether anything changed; text that has none is returned as it is.
+pub fn neutralise_controls(text: &str) -> (Cow<'_, str>, bool) {
+    let mut out = String::new();
     let mut changed = false;
     // Unchanged runs are copied whole; only a byte of `CONTROL_LEAD` is looked at.
     let bytes = text.as_bytes();
@@ -78,6 +80,9 @@ pub fn neutralise_controls(text: &str) -> (String, bool) {
         let c = text[i..].chars().next().unwrap_or(' ');
         let bidi = is_bidi_control(c);
         if bidi || (c != '\t' && c != '\n' && (c.is_control() || c == '\u{feff}')) {
+            if !changed {
+                out.reserve(text.len());
+            }
             out.push_str(&text[copied..i]);
             if bidi {
                 out.push_str(&format!("<U+{:04X}>", c as u32));
@@ -87,33 +92,42 @@ pub fn neutralise_controls(text: &str) -> (String, bool) {
         }
         i += c.len_utf8();
     }
+    if !changed {
+        return (Cow::Borrowed(text), false);
+    }
     out.push_str(&text[copied..]);
-    (out, changed)
+    (Cow::Owned(out), true)
 }
 
 /// Some readers turn uuencode, yEnc and BinHex blocks found in plain text into attachments;
 /// their start lines are quoted so that no reader does.
-pub fn neutralise_inline_encodings(text: &str) -> (String, bool) {
-    let mut changed = false;
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if starts_inline_encoding(line) {
+pub fn neutralise_inline_encodings(text: &str) -> (Cow<'_, str>, bool) {
+    // Only the start of each line is looked at, and the text copied once a line needs quoting.
+    let starts =
+        std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    let mut out = String::new();
+    let mut copied = 0;
+    for start in starts {
+        if starts_inline_encoding(&text[start..]) {
+            out.push_str(&text[copied..start]);
             out.push_str("> ");
-            changed = true;
+            copied = start;
         }
-        out.push_str(line);
     }
-    (out, changed)
+    if out.is_empty() {
+        return (Cow::Borrowed(text), false);
+    }
+    out.push_str(&text[copied..]);
+    (Cow::Owned(out), true)
 }
 
-fn starts_inline_encoding(line: &str) -> bool {
+/// Whether the line at the start of `rest` starts an inline encoding.
+fn starts_inline_encoding(rest: &str) -> bool {
     // Every start line begins with `b`, `=` or `(`; other lines are not copied to lower case.
-    if !matches!(line.as_bytes().first(), Some(b'b' | b'B' | b'=' | b'(')) {
+    if !matches!(rest.as_bytes().first(), Some(b'b' | b'B' | b'=' | b'(')) {
         return false;
     }
+    let line = &rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())];
     let lower = line.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("begin") {
         // uuencode: "begin 644 name", also "begin-base64 644 name"
@@ -184,8 +198,8 @@ pub fn defang_url(url: &str) -> String {
 ///
 /// Only a URL's scheme and host are rewritten; the scan then goes on inside its path, so a URL
 /// nested in another's path is defanged in the same pass and a second pass finds nothing new.
-pub fn defang_text(text: &str) -> (String, bool) {
-    let mut out = String::with_capacity(text.len());
+pub fn defang_text(text: &str) -> (Cow<'_, str>, bool) {
+    let mut out = String::new();
     let mut changed = false;
     let mut i = 0;
     // Text between URLs is copied in runs; a URL can only start at `h`, `f` or `w`, which are
@@ -246,8 +260,11 @@ pub fn defang_text(text: &str) -> (String, bool) {
         }
         i += 1;
     }
+    if !changed {
+        return (Cow::Borrowed(text), false);
+    }
     out.push_str(&text[copied..]);
-    (out, changed)
+    (Cow::Owned(out), true)
 }
 
 /// The domain a link label shows, if it shows one (a URL or a bare domain name).
@@ -377,6 +394,24 @@ mod tests {
         (out, changed)
     }
 
+    /// Every line looked at and copied, as the text was quoted before its line starts were
+    /// searched.
+    fn neutralise_inline_encodings_per_line(text: &str) -> (String, bool) {
+        let mut changed = false;
+        let mut out = String::new();
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if starts_inline_encoding(line) {
+                out.push_str("> ");
+                changed = true;
+            }
+            out.push_str(line);
+        }
+        (out, changed)
+    }
+
     fn defang_text_per_char(text: &str) -> (String, bool) {
         let mut out = String::with_capacity(text.len());
         let mut changed = false;
@@ -466,7 +501,9 @@ mod tests {
             ">",
             "\u{1f600}",
             "begin 644 a",
+            "BEGIN-base64 600 b",
             "=ybegin",
+            "(This file must be converted with BinHex",
             "x.http://y.z",
         ]);
         prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
@@ -476,8 +513,13 @@ mod tests {
         #[test]
         fn run_copying_changes_no_output(text in tricky_text(), any in ".{0,40}") {
             for t in [&text, &any] {
-                proptest::prop_assert_eq!(neutralise_controls(t), neutralise_controls_per_char(t));
-                proptest::prop_assert_eq!(defang_text(t), defang_text_per_char(t));
+                let owned = |(text, changed): (Cow<'_, str>, bool)| (text.into_owned(), changed);
+                proptest::prop_assert_eq!(owned(neutralise_controls(t)), neutralise_controls_per_char(t));
+                proptest::prop_assert_eq!(owned(defang_text(t)), defang_text_per_char(t));
+                proptest::prop_assert_eq!(
+                    owned(neutralise_inline_encodings(t)),
+                    neutralise_inline_encodings_per_line(t)
+                );
             }
         }
     }
