@@ -3647,3 +3647,47 @@ async fn postgres_connections_ended_while_idle_are_replaced() {
     })
     .await;
 }
+
+/// The bundled SQLite plans a statement without looking at the values bound to it (the query
+/// planner stability guarantee, set in `.cargo/config.toml`): a kept statement with a LIKE
+/// pattern, or with a value compared with an indexed column of an analysed table, is not
+/// compiled again each time it runs with new values, as it would be without the guarantee.
+#[test]
+fn sqlite_statements_are_not_compiled_again_for_new_values() {
+    use rusqlite::StatementStatus::RePrepare;
+    use rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG;
+    let recompiled = |db: &rusqlite::Connection| {
+        db.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL);
+             CREATE INDEX t_kind ON t (kind, name);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO t (kind, name) SELECT 'k' || (i % 7), 'name' || i FROM n;
+             ANALYZE;",
+        )
+        .expect("table");
+        let mut like = db
+            .prepare("SELECT COUNT(*) FROM t WHERE name LIKE ?1")
+            .expect("prepare");
+        let mut equal = db
+            .prepare("SELECT COUNT(*) FROM t WHERE kind = ?1")
+            .expect("prepare");
+        for value in ["%1%", "k2", "%name3%", "k4"] {
+            let _: i64 = like.query_row([value], |r| r.get(0)).expect("like");
+            let _: i64 = equal.query_row([value], |r| r.get(0)).expect("equal");
+        }
+        (like.get_status(RePrepare), equal.get_status(RePrepare))
+    };
+    let db = rusqlite::Connection::open_in_memory().expect("open");
+    assert!(
+        db.db_config(SQLITE_DBCONFIG_ENABLE_QPSG).expect("config"),
+        "the bundled SQLite is built with SQLITE_ENABLE_QPSG"
+    );
+    assert_eq!(recompiled(&db), (0, 0));
+    // What the guarantee prevents.
+    let without = rusqlite::Connection::open_in_memory().expect("open");
+    without
+        .set_db_config(SQLITE_DBCONFIG_ENABLE_QPSG, false)
+        .expect("config");
+    let (like, equal) = recompiled(&without);
+    assert!(like >= 3 && equal >= 3, "{like} {equal}");
+}
