@@ -148,6 +148,8 @@ pub struct LiveToken {
     pub read_only: bool,
     /// Its account must change its password before anything else.
     pub must_change_password: bool,
+    /// Who the token speaks for, read with it; `None` when its account is disabled.
+    pub actor: Option<Actor>,
 }
 
 /// Accounts, sessions, second factors and API tokens.

@@ -2415,7 +2415,7 @@ async fn recovery_codes_are_single_use(fx: Fx) {
 
 async fn api_tokens(fx: Fx) {
     let s = fx.store();
-    let user = provision(&fx, "robot", None, None).await;
+    let user = provision(&fx, "robot", None, Some((Role::Auditor, Scope::Global))).await;
     let other = provision(&fx, "human", None, None).await;
     let before = fx.audit_len().await;
     let expires = fx.now() + 90 * DAY_MS;
@@ -2431,6 +2431,9 @@ async fn api_tokens(fx: Fx) {
     assert_eq!(record.event.detail["name"], "nightly export");
     assert_eq!(record.event.detail["expires_at"], expires);
     assert_eq!(record.event.detail["read_only"], false);
+    // The token comes with the account's actor, roles and all, in the same read.
+    let actor = s.actor(user).await.unwrap();
+    assert_eq!(actor.as_ref().map(|a| a.roles.len()), Some(1));
     assert_eq!(
         s.live_api_token("tokendigest-1").await.unwrap(),
         Some(LiveToken {
@@ -2438,6 +2441,7 @@ async fn api_tokens(fx: Fx) {
             user_id: user,
             read_only: false,
             must_change_password: false,
+            actor,
         })
     );
     assert_eq!(s.live_api_token("tokendigest-2").await.unwrap(), None);
@@ -2494,6 +2498,22 @@ async fn api_tokens(fx: Fx) {
         token(s.list_api_tokens(None).await.unwrap()).last_used_at,
         Some(fx.now())
     );
+
+    // Disabling an account through the store revokes its tokens. An account disabled at the
+    // database leaves them live, and they speak for nobody.
+    let actor_of = async |digest: &str| s.live_api_token(digest).await.unwrap().unwrap().actor;
+    fx.raw_execute(&format!(
+        "UPDATE users SET disabled = 1 WHERE id = {}",
+        user.0
+    ))
+    .await;
+    assert_eq!(actor_of("tokendigest-1").await, None);
+    fx.raw_execute(&format!(
+        "UPDATE users SET disabled = 0 WHERE id = {}",
+        user.0
+    ))
+    .await;
+    assert!(actor_of("tokendigest-1").await.is_some());
 
     // Expiry follows the clock; an expired token is still listed, as expired.
     fx.clock.advance(DAY_MS);
@@ -3631,9 +3651,10 @@ async fn postgres_connections_ended_while_idle_are_replaced() {
         b.expect("second read");
         let ended = fx
             .raw_count(
-                "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
-                 AND backend_type = 'client backend') t",
+                "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) AS ended \
+                 FROM pg_stat_activity WHERE datname = current_database() \
+                 AND pid <> pg_backend_pid() AND backend_type = 'client backend') t \
+                 WHERE ended",
             )
             .await;
         assert!(ended >= 1, "the store's connections were ended");

@@ -737,26 +737,31 @@ impl AccountStore for SqlStore {
 
     async fn live_api_token(&self, token_digest: &str) -> Result<Option<LiveToken>> {
         let now = self.clock.now_ms();
-        let Some(row) = sqlx::query(
+        // The token, its account and the account's roles in one read, with the count of changes
+        // to what the register's pages show beside their rows (`reference`).
+        let rows = sqlx::query(&format!(
             "SELECT t.id, t.user_id, t.read_only, t.last_used_at, u.must_change_password, \
-             (SELECT n FROM reference_version WHERE id = 1) AS reference_version \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
-        )
+             {ACTOR_COLUMNS}, (SELECT n FROM reference_version WHERE id = 1) AS reference_version \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id {ACTOR_JOINS} \
+             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+             ORDER BY r.id"
+        ))
         .bind(token_digest)
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
         self.reference
             .saw(row.try_get::<Option<i64>, _>("reference_version")?, now);
+        let user_id = UserId(row.try_get("user_id")?);
         let token = LiveToken {
             id: row.try_get("id")?,
-            user_id: UserId(row.try_get("user_id")?),
+            user_id,
             read_only: row.try_get::<i64, _>("read_only")? != 0,
             must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+            actor: actor_from(user_id, &rows)?,
         };
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at > TOKEN_USE_GRANULARITY_MS) {

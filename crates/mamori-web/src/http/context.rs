@@ -287,11 +287,8 @@ async fn identify(
             .live_api_token(&token_digest(token.trim()))
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let actor = state
-            .store
-            .actor(token.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        // A disabled account's tokens speak for nobody.
+        let actor = token.actor.ok_or(AppError::Unauthenticated)?;
         ctx.actor = Some(with_contract(state, actor).await?);
         ctx.via_token = true;
         ctx.read_only = token.read_only;
