@@ -157,6 +157,8 @@ run_backend() {
   measure "\`/assets\` (first page of 50, by name, with the total)" "/assets"
   measure "\`/assets?confidentiality=3&sort=class\` (level filter, class order)" "/assets?confidentiality=3&sort=class"
   measure "\`/assets?kind=equipment&confidentiality=2&sort=class\` (two filters)" "/assets?kind=equipment&confidentiality=2&sort=class"
+  measure "\`/assets?lifecycle=in_use&sort=updated\` (a filter nearly every asset passes, newest first)" "/assets?lifecycle=in_use&sort=updated"
+  measure "\`/assets?confidentiality=2&sort=updated\` (half the register, newest first)" "/assets?confidentiality=2&sort=updated"
   measure "\`/assets?q=host09\` (text search, 10,000 hits)" "/assets?q=host09"
   measure "\`/assets?q=資産09999\` (text search, Japanese, 10 hits)" "/assets?q=%E8%B3%87%E7%94%A309999"
   measure "\`/assets?q=09\` (two characters: no trigram, a scan)" "/assets?q=09"
