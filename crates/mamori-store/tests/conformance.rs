@@ -359,6 +359,7 @@ conformance!(
     search_and_filters_match_only_readable_fields,
     segments_crud_and_reflagging,
     register_reference_reads_follow_every_change,
+    filtered_pages_in_another_order_are_the_order_filtered,
     renaming_a_segment_keeps_the_levels_that_allow_it,
     a_segment_update_records_the_segment_it_replaced,
     scales_are_validated_and_stored,

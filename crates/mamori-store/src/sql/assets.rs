@@ -1079,6 +1079,35 @@ impl AssetStore for SqlStore {
                     page(ids, args).await?
                 }
             }
+            // Filters under an order of another index (newest first, by kind, by class): the
+            // planner reads every match through the filter's index and sorts them, a second a
+            // page when most assets match. A stretch of the order's index, each row tested,
+            // holds the page when the matches are many; where it does not, they are few, and the
+            // planner's way is cheap. (By kind with a kind filter, the kind index serves both;
+            // deep pages are read the planner's way.)
+            _ if text.is_none()
+                && clauses.len() > 1
+                && !order.starts_with("a.name,")
+                && !(filter.kind.is_some() && filter.sort == AssetSort::Kind)
+                && offset.saturating_add(limit) <= 1000 =>
+            {
+                let window = offset.saturating_add(limit).saturating_mul(20);
+                let filters = clauses[1..].join(" AND ");
+                let walked = format!(
+                    "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
+                     CASE WHEN {filters} THEN 1 ELSE 0 END AS hit FROM assets a {count_joins} \
+                     WHERE {} ORDER BY {order} LIMIT {window}) a \
+                     WHERE hit = 1 ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+                    clauses[0]
+                );
+                let rows = page(walked, args.iter().map(clone_arg).collect()).await?;
+                if rows.len() as i64 == limit {
+                    rows
+                } else {
+                    let (ids, args) = ordered(plan);
+                    page(ids, args).await?
+                }
+            }
             _ => {
                 let (ids, args) = ordered(plan);
                 page(ids, args).await?

@@ -2205,3 +2205,122 @@ pub async fn register_reference_reads_follow_every_change(fx: Fx) {
     fx.clock.advance(1_001);
     assert_eq!(codes().await, ["DMZ", "INTERNET", "LGWAN", "MYNUMBER"]);
 }
+
+/// A filtered list in the order of another index (newest first, by kind, by class) is the
+/// unfiltered list in that order with the filter applied, page by page: whether few or many
+/// assets match, and wherever in the order they stand (the rare kind only among the oldest).
+pub async fn filtered_pages_in_another_order_are_the_order_filtered(fx: Fx) {
+    let r = register_fixture(&fx).await;
+    let s = fx.store();
+    let kinds = [
+        AssetKind::Equipment,
+        AssetKind::Equipment,
+        AssetKind::Document,
+        AssetKind::System,
+    ];
+    for i in 0..60usize {
+        let kind = if i < 3 {
+            AssetKind::Media
+        } else {
+            kinds[i % kinds.len()]
+        };
+        let unit = if i % 2 == 0 { r.unit_a } else { r.unit_b };
+        let mut asset = input(&format!("資産{:02}", (i * 37) % 60), kind, unit, None);
+        asset.lifecycle = if i % 7 == 0 {
+            Lifecycle::Retired
+        } else {
+            Lifecycle::InUse
+        };
+        s.create_asset(
+            &manage(),
+            new_asset(asset, ["1", "2", "3"][i % 3]),
+            &origin(),
+        )
+        .await
+        .unwrap();
+        fx.clock.advance(1_000);
+    }
+    let everything = AssetFilter {
+        limit: 500,
+        ..AssetFilter::default()
+    };
+    type Keep = fn(&AssetRow) -> bool;
+    let filters: Vec<(&str, AssetFilter, Keep)> = vec![
+        (
+            "equipment",
+            AssetFilter {
+                kind: Some(AssetKind::Equipment),
+                ..everything.clone()
+            },
+            |row| row.kind == AssetKind::Equipment,
+        ),
+        (
+            "media (the oldest three)",
+            AssetFilter {
+                kind: Some(AssetKind::Media),
+                ..everything.clone()
+            },
+            |row| row.kind == AssetKind::Media,
+        ),
+        (
+            "in use, level 2",
+            AssetFilter {
+                lifecycle: Some(Lifecycle::InUse),
+                confidentiality: Some("2".into()),
+                ..everything.clone()
+            },
+            |row| row.lifecycle == Lifecycle::InUse && row.classification.confidentiality == "2",
+        ),
+        (
+            "retired",
+            AssetFilter {
+                lifecycle: Some(Lifecycle::Retired),
+                ..everything.clone()
+            },
+            |row| row.lifecycle == Lifecycle::Retired,
+        ),
+    ];
+    for sort in [AssetSort::Updated, AssetSort::Kind, AssetSort::Class] {
+        let (all, _) = s
+            .list_assets(
+                &view(),
+                &AssetVisibility::All,
+                &AssetFilter {
+                    sort,
+                    ..everything.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 60);
+        for (what, filter, keep) in &filters {
+            let expected: Vec<AssetId> = all.iter().filter(|row| keep(row)).map(|r| r.id).collect();
+            for limit in [1, 4] {
+                let mut seen = Vec::new();
+                let mut offset = 0;
+                loop {
+                    let (rows, total) = s
+                        .list_assets(
+                            &view(),
+                            &AssetVisibility::All,
+                            &AssetFilter {
+                                sort,
+                                offset,
+                                limit,
+                                ..filter.clone()
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(total.n, expected.len() as i64, "{what}, {sort:?}");
+                    if rows.is_empty() {
+                        break;
+                    }
+                    seen.extend(rows.iter().map(|r| r.id));
+                    offset += limit;
+                }
+                assert_eq!(seen, expected, "{what}, {sort:?}, pages of {limit}");
+            }
+        }
+    }
+}
