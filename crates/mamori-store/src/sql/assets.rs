@@ -1093,11 +1093,18 @@ impl AssetStore for SqlStore {
             {
                 let window = offset.saturating_add(limit).saturating_mul(20);
                 let filters = clauses[1..].join(" AND ");
+                // SQLite reads a subquery that has its own order and limit as a coroutine, in
+                // that order, so the stretch is read only as far as the page's last match; the
+                // page itself is sorted again below. PostgreSQL is told the order again.
+                let reorder = match self.backend {
+                    Backend::Sqlite => String::new(),
+                    Backend::Postgres => format!("ORDER BY {order}"),
+                };
                 let walked = format!(
                     "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
                      CASE WHEN {filters} THEN 1 ELSE 0 END AS hit FROM assets a {count_joins} \
                      WHERE {} ORDER BY {order} LIMIT {window}) a \
-                     WHERE hit = 1 ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+                     WHERE hit = 1 {reorder} LIMIT {limit} OFFSET {offset}",
                     clauses[0]
                 );
                 let rows = page(walked, args.iter().map(clone_arg).collect()).await?;
