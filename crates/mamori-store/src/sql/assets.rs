@@ -1049,6 +1049,24 @@ impl AssetStore for SqlStore {
                 args,
             )
         };
+        // The page's ids from a stretch of the order's index (`where_sql` selects the rows it
+        // walks), each row tested by `hit`: the page when the stretch holds enough matches.
+        // SQLite reads a subquery with its own order and limit as a coroutine, in that order, so
+        // the stretch is read only as far as the page's last match (the page is sorted again
+        // when read); PostgreSQL is told the order again.
+        let window = offset.saturating_add(limit).saturating_mul(20);
+        let stretch = |hit: &str, where_sql: &str| {
+            let reorder = match self.backend {
+                Backend::Sqlite => String::new(),
+                Backend::Postgres => format!("ORDER BY {order}"),
+            };
+            format!(
+                "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
+                 CASE WHEN {hit} THEN 1 ELSE 0 END AS hit FROM assets a {count_joins} \
+                 WHERE {where_sql} ORDER BY {order} LIMIT {window}) a \
+                 WHERE hit = 1 {reorder} LIMIT {limit} OFFSET {offset}"
+            )
+        };
         let rows = match known {
             // Nothing to read past the last match.
             Some(total) if !total.more && total.n <= offset => Vec::new(),
@@ -1061,17 +1079,10 @@ impl AssetStore for SqlStore {
             // when the matches are spread through the register; where they are not, the
             // candidates after all.
             Some(_) if sqlite_text => {
-                let window = offset.saturating_add(limit).saturating_mul(20);
                 let (filters, search, args) = conditions(TextPlan::Test);
                 // Without a search every row is a match.
                 let search = search.unwrap_or_else(|| "1 = 1".to_owned());
-                let walked = format!(
-                    "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
-                     {search} AS hit FROM assets a {count_joins} WHERE {filters} \
-                     ORDER BY {order} LIMIT {window}) a \
-                     WHERE hit ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-                );
-                let rows = page(walked, args).await?;
+                let rows = page(stretch(&search, &filters), args).await?;
                 if rows.len() as i64 == limit {
                     rows
                 } else {
@@ -1091,22 +1102,7 @@ impl AssetStore for SqlStore {
                 && !(filter.kind.is_some() && filter.sort == AssetSort::Kind)
                 && offset.saturating_add(limit) <= 1000 =>
             {
-                let window = offset.saturating_add(limit).saturating_mul(20);
-                let filters = clauses[1..].join(" AND ");
-                // SQLite reads a subquery that has its own order and limit as a coroutine, in
-                // that order, so the stretch is read only as far as the page's last match; the
-                // page itself is sorted again below. PostgreSQL is told the order again.
-                let reorder = match self.backend {
-                    Backend::Sqlite => String::new(),
-                    Backend::Postgres => format!("ORDER BY {order}"),
-                };
-                let walked = format!(
-                    "SELECT id FROM (SELECT a.id, a.name, a.kind, a.class_rank, a.updated_at, \
-                     CASE WHEN {filters} THEN 1 ELSE 0 END AS hit FROM assets a {count_joins} \
-                     WHERE {} ORDER BY {order} LIMIT {window}) a \
-                     WHERE hit = 1 {reorder} LIMIT {limit} OFFSET {offset}",
-                    clauses[0]
-                );
+                let walked = stretch(&clauses[1..].join(" AND "), &clauses[0]);
                 let rows = page(walked, args.iter().map(clone_arg).collect()).await?;
                 if rows.len() as i64 == limit {
                     rows
