@@ -865,6 +865,7 @@ impl AssetStore for SqlStore {
         visibility: &AssetVisibility,
         filter: &AssetFilter,
     ) -> Result<(Vec<AssetRow>, MatchCount)> {
+        // The filters' conditions; `visible` joins them in every query.
         let mut clauses = Vec::new();
         let mut args = Vec::new();
         // `covered`: the caller may read the asset's details. A filter or search on a field the
@@ -893,7 +894,6 @@ impl AssetStore for SqlStore {
             None => clause,
             Some(covered) => format!("{clause} AND ({covered})"),
         };
-        clauses.push(visible);
         // Kind and lifecycle are written into the statement rather than bound: SQLite plans a
         // statement without its bound values (see `.cargo/config.toml`), and these two are where
         // the value decides the plan (nearly every asset is in use, a few are disposed). A
@@ -939,7 +939,10 @@ impl AssetStore for SqlStore {
             let search = text.map(|text| {
                 text_condition(self.backend, text, covered.as_deref(), &mut args, plan)
             });
-            (clauses.join(" AND "), search, args)
+            let all: Vec<&str> = std::iter::once(visible.as_str())
+                .chain(clauses.iter().map(String::as_str))
+                .collect();
+            (all.join(" AND "), search, args)
         };
         let where_sql = |plan: TextPlan| {
             let (filters, search, args) = conditions(plan);
@@ -1067,6 +1070,10 @@ impl AssetStore for SqlStore {
                  WHERE hit = 1 {reorder} LIMIT {limit} OFFSET {offset}"
             )
         };
+        // Whether a filter's index already gives the page's order: by name, each filter's index
+        // holds (column, name, id); by kind with a kind filter, the kind index does.
+        let order_of_a_filter = order.starts_with("a.name,")
+            || (filter.kind.is_some() && filter.sort == AssetSort::Kind);
         let rows = match known {
             // Nothing to read past the last match.
             Some(total) if !total.more && total.n <= offset => Vec::new(),
@@ -1094,15 +1101,13 @@ impl AssetStore for SqlStore {
             // planner reads every match through the filter's index and sorts them, a second a
             // page when most assets match. A stretch of the order's index, each row tested,
             // holds the page when the matches are many; where it does not, they are few, and the
-            // planner's way is cheap. (By kind with a kind filter, the kind index serves both;
-            // deep pages are read the planner's way.)
+            // planner's way is cheap. Deep pages are read the planner's way.
             _ if text.is_none()
-                && clauses.len() > 1
-                && !order.starts_with("a.name,")
-                && !(filter.kind.is_some() && filter.sort == AssetSort::Kind)
+                && !clauses.is_empty()
+                && !order_of_a_filter
                 && offset.saturating_add(limit) <= 1000 =>
             {
-                let walked = stretch(&clauses[1..].join(" AND "), &clauses[0]);
+                let walked = stretch(&clauses.join(" AND "), &visible);
                 let rows = page(walked, args.iter().map(clone_arg).collect()).await?;
                 if rows.len() as i64 == limit {
                     rows
