@@ -355,6 +355,7 @@ conformance!(
     asset_references_and_levels_are_checked,
     asset_list_filters_sorts_and_pages,
     broad_listings_count_a_thousand_ahead_of_the_page,
+    searches_by_a_rare_trigram_page_in_order,
     restricted_assets_are_hidden_and_their_reads_audited,
     search_and_filters_match_only_readable_fields,
     segments_crud_and_reflagging,

@@ -455,12 +455,22 @@ enum TextPlan {
     /// Every row the query reads is tested: for a page read in its order's index, which finds
     /// its rows early when many assets match, and for a text with no trigram to look up.
     Test,
-    /// Only the trigram index's candidates are read, all of them: for a text few assets hold
-    /// (SQLite), for every text with a trigram (PostgreSQL).
+    /// Only the trigram index's candidates are read. SQLite: one by one, straight from the
+    /// index (the query reads `assets_search` joined to `a`, see [`search_from`]), so that a
+    /// count that stops at its cap stops reading too. PostgreSQL: every candidate, collected
+    /// first.
     Candidates,
-    /// SQLite: the candidates one by one, straight from the index (the query reads
-    /// `assets_search` joined to `a`), so that a count that stops at its cap stops reading too.
-    Stream,
+}
+
+/// The `FROM` of a listing's query read as `plan` says: on SQLite, a search by the index reads
+/// the index's candidates joined to the register.
+fn search_from(plan: TextPlan, probe: Option<&str>, joins: &str) -> String {
+    match (plan, probe) {
+        (TextPlan::Candidates, Some(_)) => {
+            format!("FROM assets_search JOIN assets a ON a.id = assets_search.rowid {joins}")
+        }
+        _ => format!("FROM assets a {joins}"),
+    }
 }
 
 /// Whether `text` has a trigram for the indexes to look up.
@@ -472,9 +482,10 @@ fn has_trigram(text: &str) -> bool {
 /// letters in either case (what SQLite's `LIKE` has always matched, and now PostgreSQL's too),
 /// every other character as it is; `%`, `_` and `\` are literal.
 ///
-/// SQLite finds candidates through the FTS5 trigram index `assets_search` and checks each with
-/// `LIKE`; a text shorter than a trigram (one or two characters) has no trigram to look up, so it
-/// is matched by `LIKE` over the rows read. PostgreSQL matches by `LIKE` on
+/// SQLite finds candidates through the FTS5 trigram index `assets_search`, asking it `probe`
+/// (one trigram of the text, or its phrase: see `trigrams`), and checks each with `LIKE`; a text
+/// shorter than a trigram (one or two characters) has no probe, so it is matched by `LIKE` over
+/// the rows read. PostgreSQL matches by `LIKE` on
 /// `lower(column COLLATE "C")`, which folds ASCII letters only, and which its trigram (GIN)
 /// indexes cover. `plan` says which rows the query reads (see [`TextPlan`]); what matches is
 /// the same whichever it is.
@@ -488,6 +499,7 @@ fn text_condition(
     covered: Option<&str>,
     args: &mut Vec<Arg>,
     plan: TextPlan,
+    probe: Option<&str>,
 ) -> String {
     // No stored text can hold NUL (PostgreSQL refuses it), so nothing matches.
     if text.contains('\0') {
@@ -526,20 +538,12 @@ fn text_condition(
                 let n = args.len();
                 join(&|column| format!("instr(LOWER(a.{column}), ${n}) > 0"))
             };
-            if plan == TextPlan::Test || !has_trigram(text) {
-                return format!("({check})");
-            }
-            // The index is asked for the text's first characters only (a row holding the whole
-            // text holds them too), as one FTS5 string: every character literal, `"` doubled.
-            let probe: String = text.chars().take(64).collect();
-            args.push(Arg::Text(format!("\"{}\"", probe.replace('"', "\"\""))));
-            let n = args.len();
-            match plan {
-                TextPlan::Stream => format!("assets_search MATCH ${n} AND ({check})"),
-                _ => format!(
-                    "a.id IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ${n}) \
-                     AND ({check})"
-                ),
+            match (plan, probe) {
+                (TextPlan::Candidates, Some(probe)) => {
+                    args.push(Arg::Text(probe.to_owned()));
+                    format!("assets_search MATCH ${} AND ({check})", args.len())
+                }
+                _ => format!("({check})"),
             }
         }
         Backend::Postgres => {
@@ -933,11 +937,26 @@ impl AssetStore for SqlStore {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
+        // What SQLite's trigram index is asked for a text with a trigram.
+        let probe = match text {
+            Some(text) if self.backend == Backend::Sqlite && has_trigram(text) => {
+                Some(self.search_probe(text).await?)
+            }
+            _ => None,
+        };
+        let probe = probe.as_deref();
         // The filters' conditions and the search's, read as `plan` says, with their arguments.
         let conditions = |plan: TextPlan| {
             let mut args: Vec<Arg> = args.iter().map(clone_arg).collect();
             let search = text.map(|text| {
-                text_condition(self.backend, text, covered.as_deref(), &mut args, plan)
+                text_condition(
+                    self.backend,
+                    text,
+                    covered.as_deref(),
+                    &mut args,
+                    plan,
+                    probe,
+                )
             });
             let all: Vec<&str> = std::iter::once(visible.as_str())
                 .chain(clauses.iter().map(String::as_str))
@@ -967,13 +986,7 @@ impl AssetStore for SqlStore {
         // Matches are counted up to `cap`, one past it saying that more match.
         let cap = offset.saturating_add(COUNT_AHEAD);
         let count = async |plan: TextPlan| -> Result<MatchCount> {
-            let from = if plan == TextPlan::Stream && self.backend == Backend::Sqlite {
-                format!(
-                    "FROM assets_search JOIN assets a ON a.id = assets_search.rowid {count_joins}"
-                )
-            } else {
-                format!("FROM assets a {count_joins}")
-            };
+            let from = search_from(plan, probe, &count_joins);
             let (where_sql, args) = where_sql(plan);
             let n: i64 = bind_all(
                 sqlx::query(&format!(
@@ -994,7 +1007,7 @@ impl AssetStore for SqlStore {
         // What is known of the count before the page is read. On SQLite a text with a trigram is
         // counted first, streaming from its index, because the count tells how to read the
         // page; anything else is read page first, and counted only when the page is full.
-        let sqlite_text = self.backend == Backend::Sqlite && text.is_some_and(has_trigram);
+        let sqlite_text = probe.is_some();
         // How a listing is read where no count chose: a text with a trigram through its
         // indexes' candidates (PostgreSQL), anything else as its filters say.
         let plan = if text.is_some_and(has_trigram) {
@@ -1014,7 +1027,7 @@ impl AssetStore for SqlStore {
                     .unwrap_or(0);
                 Some(MatchCount { n, more: false })
             }
-            None if sqlite_text => Some(count(TextPlan::Stream).await?),
+            None if sqlite_text => Some(count(TextPlan::Candidates).await?),
             None => None,
         };
         let order = match filter.sort {
@@ -1044,10 +1057,10 @@ impl AssetStore for SqlStore {
         };
         let ordered = |plan: TextPlan| {
             let (where_sql, args) = where_sql(plan);
+            let from = search_from(plan, probe, &count_joins);
             (
                 format!(
-                    "SELECT a.id FROM assets a {count_joins} {where_sql} ORDER BY {order} \
-                     LIMIT {limit} OFFSET {offset}"
+                    "SELECT a.id {from} {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
                 ),
                 args,
             )
@@ -1083,19 +1096,33 @@ impl AssetStore for SqlStore {
                 page(ids, args).await?
             }
             // Many: first a stretch of the order's index, each row tested, which holds the page
-            // when the matches are spread through the register; where they are not, the
-            // candidates after all.
+            // when the matches are spread through the register. Where they are not, a stretch
+            // of the index's candidates in the page's order, read with their sort keys alone and
+            // checked after the sort, which holds it when most candidates match; else every
+            // candidate, checked and sorted.
             Some(_) if sqlite_text => {
-                let (filters, search, args) = conditions(TextPlan::Test);
+                let (filters, search, mut args) = conditions(TextPlan::Test);
                 // Without a search every row is a match.
                 let search = search.unwrap_or_else(|| "1 = 1".to_owned());
-                let rows = page(stretch(&search, &filters), args).await?;
-                if rows.len() as i64 == limit {
-                    rows
-                } else {
-                    let (ids, args) = ordered(TextPlan::Candidates);
-                    page(ids, args).await?
+                let walked = stretch(&search, &filters);
+                let mut rows = page(walked, args.iter().map(clone_arg).collect()).await?;
+                if (rows.len() as i64) < limit {
+                    args.push(Arg::Text(probe.unwrap_or_default().to_owned()));
+                    let candidates = format!(
+                        "SELECT a.id FROM (SELECT a.id FROM assets_search JOIN assets a \
+                         ON a.id = assets_search.rowid {count_joins} WHERE {filters} \
+                         AND assets_search MATCH ${} ORDER BY {order} LIMIT {window}) w \
+                         JOIN assets a ON a.id = w.id {count_joins} WHERE {search} \
+                         ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+                        args.len()
+                    );
+                    rows = page(candidates, args).await?;
                 }
+                if (rows.len() as i64) < limit {
+                    let (ids, args) = ordered(TextPlan::Candidates);
+                    rows = page(ids, args).await?;
+                }
+                rows
             }
             // Filters under an order of another index (newest first, by kind, by class): the
             // planner reads every match through the filter's index and sorts them, a second a

@@ -47,6 +47,7 @@ mod risks;
 mod social;
 mod third_parties;
 mod training;
+mod trigrams;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +187,11 @@ impl Backend {
                     24,
                     "reference_version",
                     include_str!("../../migrations/sqlite/0024_reference_version.sql"),
+                ),
+                (
+                    25,
+                    "asset_search_vocab",
+                    include_str!("../../migrations/sqlite/0025_asset_search_vocab.sql"),
                 ),
             ],
             Backend::Postgres => &[
@@ -353,6 +359,8 @@ pub struct SqlStore {
     audit_queue: AuditQueue,
     /// The scales, segments and units as last read, while the database's count vouches for them.
     reference: reference::Reference,
+    /// How many assets hold each trigram of the search index, as last read (SQLite).
+    trigram_counts: trigrams::TrigramCounts,
 }
 
 /// 監査記録のグループコミット: records written on their own ([`AuditStore::record`]) are queued,
@@ -556,6 +564,7 @@ impl SqlStore {
             anchor: None,
             audit_queue: AuditQueue::default(),
             reference: reference::Reference::default(),
+            trigram_counts: trigrams::TrigramCounts::default(),
         };
         store.initialise_scales().await?;
         store.initialise_threats().await?;
