@@ -27,6 +27,10 @@ const KEPT_MAX: usize = 4_096;
 /// How many characters of the text the index is asked about (the check reads the whole text).
 const PROBED_CHARS: usize = 64;
 
+/// At most this many of a text's trigrams are counted, spread through it: reading a count costs
+/// about as much as reading that trigram's list.
+const COUNTED_MAX: usize = 8;
+
 /// A single trigram is asked for when this many times its count is at most the counts of all
 /// the text's trigrams together: a candidate read and checked costs about as much as that many
 /// entries of the index's lists read for a phrase.
@@ -59,29 +63,46 @@ impl TrigramCounts {
     }
 }
 
-/// The distinct trigrams of the first [`PROBED_CHARS`] characters of `text`, as the index keeps
-/// them (letters folded to lower case; where Rust's folding and the index's differ the count read
-/// is 0, which costs time only).
-fn trigrams(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text
-        .chars()
-        .take(PROBED_CHARS)
-        .map(|c| {
-            let mut lower = c.to_lowercase();
-            match (lower.next(), lower.next()) {
-                (Some(l), None) => l,
-                _ => c,
-            }
-        })
-        .collect();
-    let mut seen = Vec::new();
+/// A trigram of the text: as written (what the index is asked, which folds it as it folds what
+/// it keeps) and as the index keeps it, to look its count up by.
+#[derive(Debug, PartialEq, Eq)]
+struct Trigram {
+    written: String,
+    key: String,
+}
+
+/// Distinct trigrams of the first [`PROBED_CHARS`] characters of `text`, at most
+/// [`COUNTED_MAX`] of them, spread through it. The key folds letters to lower case as Rust does;
+/// where the index folds otherwise, the key's count reads 0 and the trigram may be asked for
+/// though common: that costs time only, since it is asked as written.
+fn trigrams(text: &str) -> Vec<Trigram> {
+    let chars: Vec<char> = text.chars().take(PROBED_CHARS).collect();
+    let mut all: Vec<Trigram> = Vec::new();
     for window in chars.windows(3) {
-        let trigram: String = window.iter().collect();
-        if !seen.contains(&trigram) {
-            seen.push(trigram);
+        let written: String = window.iter().collect();
+        let key: String = window
+            .iter()
+            .map(|&c| {
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) => l,
+                    _ => c,
+                }
+            })
+            .collect();
+        if !all.iter().any(|t| t.key == key) {
+            all.push(Trigram { written, key });
         }
     }
-    seen
+    if all.len() <= COUNTED_MAX {
+        return all;
+    }
+    // The first and the last, and six between.
+    let last = all.len() - 1;
+    let mut all: Vec<Option<Trigram>> = all.into_iter().map(Some).collect();
+    (0..COUNTED_MAX)
+        .filter_map(|i| all[i * last / (COUNTED_MAX - 1)].take())
+        .collect()
 }
 
 /// `text` as one FTS5 string: every character literal, `"` doubled.
@@ -89,8 +110,9 @@ fn fts_string(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// The FTS5 query for a text with these trigrams, each with how many assets hold it: the rarest
-/// alone when it is rare beside the others, else the phrase of the text's first characters.
+/// The FTS5 query for a text with these trigrams (as written), each with how many assets hold
+/// it: the rarest alone when it is rare beside the others, else the phrase of the text's first
+/// characters.
 fn probe(text: &str, counted: &[(String, i64)]) -> String {
     let total: i64 = counted.iter().map(|(_, n)| *n).sum();
     match counted.iter().min_by_key(|(_, n)| *n) {
@@ -105,22 +127,22 @@ impl SqlStore {
     pub(super) async fn search_probe(&self, text: &str) -> Result<String> {
         let now = self.clock.now_ms();
         let mut counted = Vec::new();
-        for trigram in trigrams(text) {
-            let n = match self.trigram_counts.get(&trigram, now) {
+        for Trigram { written, key } in trigrams(text) {
+            let n = match self.trigram_counts.get(&key, now) {
                 Some(n) => n,
                 None => {
                     let n: i64 = sqlx::query("SELECT doc FROM assets_search_vocab WHERE term = $1")
-                        .bind(&trigram)
+                        .bind(&key)
                         .fetch_optional(&self.pool)
                         .await?
                         .map(|row| row.try_get("doc"))
                         .transpose()?
                         .unwrap_or(0);
-                    self.trigram_counts.put(trigram.clone(), n, now);
+                    self.trigram_counts.put(key, n, now);
                     n
                 }
             };
-            counted.push((trigram, n));
+            counted.push((written, n));
         }
         Ok(probe(text, &counted))
     }
@@ -134,21 +156,53 @@ mod tests {
         pairs.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect()
     }
 
+    fn keys(text: &str) -> Vec<String> {
+        trigrams(text).into_iter().map(|t| t.key).collect()
+    }
+
     #[test]
     fn trigrams_are_folded_distinct_and_from_the_first_characters() {
-        assert_eq!(trigrams("HoSt09"), ["hos", "ost", "st0", "t09"]);
-        assert_eq!(trigrams("aaaa"), ["aaa"]);
-        assert_eq!(trigrams("資産0"), ["資産0"]);
+        assert_eq!(keys("HoSt09"), ["hos", "ost", "st0", "t09"]);
+        assert_eq!(keys("aaaa"), ["aaa"]);
+        assert_eq!(keys("AaAa"), ["aaa"]);
+        assert_eq!(keys("資産0"), ["資産0"]);
         assert!(trigrams("ab").is_empty());
         // U+0130 folds to two characters: kept as it is.
-        assert_eq!(trigrams("İab"), ["İab"]);
-        let long: String = "abcdefghij".repeat(10);
-        assert_eq!(trigrams(&long).len(), 10);
+        assert_eq!(keys("İab"), ["İab"]);
+        // At most eight, spread through the text's first characters, the first and the last
+        // among them.
+        let long: String = "abcdefghijklmnopqrstuvwxyz".repeat(4);
+        let spread = keys(&long);
+        assert_eq!(spread.len(), COUNTED_MAX);
+        assert_eq!(spread.first().map(String::as_str), Some("abc"));
+        assert_eq!(spread.last().map(String::as_str), Some("zab"));
         assert!(
-            trigrams(&long)
+            spread
                 .iter()
                 .all(|t| long[..PROBED_CHARS].contains(t.as_str()))
         );
+        assert_eq!(keys("abcdefgh-09").last().map(String::as_str), Some("-09"));
+    }
+
+    #[test]
+    fn trigrams_are_asked_for_as_written() {
+        // Where the index folds a letter otherwise than Rust, the key is Rust's, for the count;
+        // what the index is asked is a piece of the text itself.
+        for text in ["ͿAB", "HOST09", "Ᏸxy"] {
+            let found = trigrams(text);
+            assert!(
+                found.iter().all(|t| text.contains(t.written.as_str())),
+                "{text}"
+            );
+            let counted: Vec<(String, i64)> = found
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (t.written, if i == 0 { 0 } else { 1_000 }))
+                .collect();
+            let asked = probe(text, &counted);
+            assert!(text.contains(asked.trim_matches('"')), "{text}: {asked}");
+        }
+        assert_eq!(trigrams("HOST09")[3].written, "T09");
     }
 
     #[test]
