@@ -80,6 +80,28 @@ struct Slot {
     changed: Condvar,
     /// Set with `State::Done`, for a caller that polls before it sleeps.
     done: AtomicBool,
+    /// Set, under `state`'s lock, by a caller about to sleep on `changed`: a change of state is
+    /// announced only then (an announcement is a system call, and a caller that polls needs
+    /// none). Read under the same lock, so that no announcement is missed.
+    sleeping: AtomicBool,
+}
+
+impl Slot {
+    /// Wakes the caller if it sleeps; `state`'s lock is held.
+    fn announce(&self) {
+        if self.sleeping.load(Ordering::Relaxed) {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Sleeps until the state changes or `timeout` passes; `state` is this slot's locked state.
+    fn sleep<'a>(&self, state: MutexGuard<'a, State>, timeout: Duration) -> MutexGuard<'a, State> {
+        self.sleeping.store(true, Ordering::Relaxed);
+        self.changed
+            .wait_timeout(state, timeout)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+    }
 }
 
 enum State {
@@ -166,6 +188,7 @@ impl EnginePool {
             state: Mutex::new(State::Queued),
             changed: Condvar::new(),
             done: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
         });
         let job = Job {
             input: input.clone(),
@@ -183,11 +206,7 @@ impl EnginePool {
         loop {
             match &*state {
                 State::Queued => {
-                    state = slot
-                        .changed
-                        .wait_timeout(state, QUEUED_CHECK)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
+                    state = slot.sleep(state, QUEUED_CHECK);
                     if matches!(*state, State::Queued)
                         && self.shared.threads.load(Ordering::SeqCst) == 0
                         && !self.refill()
@@ -221,11 +240,7 @@ impl EnginePool {
                             }],
                         );
                     }
-                    state = slot
-                        .changed
-                        .wait_timeout(state, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
+                    state = slot.sleep(state, left);
                 }
                 State::Done(_) => {
                     let State::Done(result) = std::mem::replace(&mut *state, State::Taken) else {
@@ -304,7 +319,7 @@ impl Shared {
                     continue;
                 }
                 *state = State::Running(started);
-                job.slot.changed.notify_all();
+                job.slot.announce();
             }
             let deadline = started + Duration::from_secs(self.policy.limits.time_limit_seconds);
             let budget = || Instant::now() >= deadline;
@@ -325,7 +340,7 @@ impl Shared {
             }
             *state = State::Done(result.map_err(|p| panic_text(p.as_ref())));
             job.slot.done.store(true, Ordering::Release);
-            job.slot.changed.notify_all();
+            job.slot.announce();
             drop(state);
             if panicked {
                 return;
