@@ -225,47 +225,57 @@ pub(crate) fn decode_text_reusing(bytes: &[u8], label: Option<&str>, theirs: Str
 /// canonical name of the same encoding. Returns `None` when nothing changed.
 pub(crate) fn normalise_labels(block: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(block).ok()?;
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut changed = false;
-    let mut rest = text;
-    loop {
-        let ew = rest.find("=?").map(|p| (p, 2, '?'));
-        let ext = rest.find("*=").map(|p| (p, 2, '\''));
-        let next = match (ew, ext) {
-            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-            (a, b) => a.or(b),
+    let bytes = text.as_bytes();
+    // The block is copied only once a label is renamed; `copied` is how far.
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    // Every `=` is looked at once: `*=` starts an RFC 2231 value's label (it comes first where
+    // `*=?` could be read either way), `=?` an encoded word's.
+    for eq in memchr::memchr_iter(b'=', bytes) {
+        let (marker, start, end) = if eq > 0 && bytes[eq - 1] == b'*' {
+            (eq - 1, eq + 1, '\'')
+        } else if bytes.get(eq + 1) == Some(&b'?') {
+            (eq, eq + 2, '?')
+        } else {
+            continue;
         };
-        let Some((pos, skip, end)) = next else {
-            break;
-        };
-        out.push_str(&rest[..pos + skip]);
-        rest = &rest[pos + skip..];
+        // Inside a label just renamed.
+        if marker < copied {
+            continue;
+        }
+        let rest = &text[start..];
         let label_end = rest
-            .find(|c: char| c == end || c.is_whitespace() || c == ';' || c == '"')
+            .char_indices()
+            .take(41)
+            .find(|&(_, c)| c == end || c.is_whitespace() || c == ';' || c == '"')
+            .map(|(q, _)| q)
             .filter(|&q| q <= 40 && rest[q..].starts_with(end));
-        if let Some(q) = label_end {
-            let (charset, language) = match rest[..q].split_once('*') {
-                Some((c, l)) => (c, Some(l)),
-                None => (&rest[..q], None),
-            };
-            if !charset.is_empty()
-                && mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes())
-                    .is_none()
-                && let Some(enc) = encoding_for_label(charset)
-                && [SHIFT_JIS, EUC_JP, ISO_2022_JP].contains(&enc)
-            {
-                out.push_str(enc.name());
-                if let Some(l) = language {
-                    out.push('*');
-                    out.push_str(l);
-                }
-                rest = &rest[q..];
-                changed = true;
+        let Some(q) = label_end else {
+            continue;
+        };
+        let (charset, language) = match rest[..q].split_once('*') {
+            Some((c, l)) => (c, Some(l)),
+            None => (&rest[..q], None),
+        };
+        if !charset.is_empty()
+            && mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes()).is_none()
+            && let Some(enc) = encoding_for_label(charset)
+            && [SHIFT_JIS, EUC_JP, ISO_2022_JP].contains(&enc)
+        {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+            out.push_str(&text[copied..start]);
+            out.push_str(enc.name());
+            if let Some(l) = language {
+                out.push('*');
+                out.push_str(l);
             }
+            copied = start + q;
         }
     }
-    out.push_str(rest);
-    changed.then(|| out.into_bytes())
+    out.map(|mut out| {
+        out.push_str(&text[copied..]);
+        out.into_bytes()
+    })
 }
 
 /// Header blocks must be ASCII. When they carry raw 8-bit or raw JIS bytes, returns them decoded
@@ -287,6 +297,69 @@ pub(crate) fn decode_header_block(bytes: &[u8]) -> Option<(String, &'static str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The form this had before every `=` was looked at once: two searches from each marker.
+    fn normalise_labels_per_marker(block: &[u8]) -> Option<Vec<u8>> {
+        let text = std::str::from_utf8(block).ok()?;
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut changed = false;
+        let mut rest = text;
+        loop {
+            let ew = rest.find("=?").map(|p| (p, 2, '?'));
+            let ext = rest.find("*=").map(|p| (p, 2, '\''));
+            let next = match (ew, ext) {
+                (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+                (a, b) => a.or(b),
+            };
+            let Some((pos, skip, end)) = next else {
+                break;
+            };
+            out.push_str(&rest[..pos + skip]);
+            rest = &rest[pos + skip..];
+            let label_end = rest
+                .find(|c: char| c == end || c.is_whitespace() || c == ';' || c == '"')
+                .filter(|&q| q <= 40 && rest[q..].starts_with(end));
+            if let Some(q) = label_end {
+                let (charset, language) = match rest[..q].split_once('*') {
+                    Some((c, l)) => (c, Some(l)),
+                    None => (&rest[..q], None),
+                };
+                if !charset.is_empty()
+                    && mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes())
+                        .is_none()
+                    && let Some(enc) = encoding_for_label(charset)
+                    && [SHIFT_JIS, EUC_JP, ISO_2022_JP].contains(&enc)
+                {
+                    out.push_str(enc.name());
+                    if let Some(l) = language {
+                        out.push('*');
+                        out.push_str(l);
+                    }
+                    rest = &rest[q..];
+                    changed = true;
+                }
+            }
+        }
+        out.push_str(rest);
+        changed.then(|| out.into_bytes())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn labels_are_renamed_as_before(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "=?", "*=", "?", "'", "=", "*", " ", ";", "\"", "\r\n", "cp932", "CP932",
+                "sjis", "x-sjis", "euc-jp", "utf-8", "iso-2022-jp", "shift_jis", "*ja", "B?",
+                "gZA=?=", "%82%A0", "filename", "a", "日本",
+            ]), 0..24),
+        ) {
+            let block = pieces.concat();
+            proptest::prop_assert_eq!(
+                normalise_labels(block.as_bytes()),
+                normalise_labels_per_marker(block.as_bytes())
+            );
+        }
+    }
     use proptest::prelude::*;
 
     fn encode(enc: &'static Encoding, s: &str) -> Vec<u8> {
