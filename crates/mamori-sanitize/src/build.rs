@@ -184,11 +184,12 @@ fn push_base64(out: &mut String, bytes: &[u8]) {
 }
 
 /// Builds the whole new message: one text/plain part, or, when files were disarmed,
-/// multipart/mixed with the text first and only the disarmed files after it.
+/// multipart/mixed with the text first and only the disarmed files after it. `crlf` is the
+/// text, its lines ended by CRLF.
 pub(crate) fn message(
     headers: &[(&'static str, String)],
     sanitized: &str,
-    body: &str,
+    crlf: &str,
     files: &[File<'_>],
 ) -> Vec<u8> {
     let mut out = String::new();
@@ -199,7 +200,6 @@ pub(crate) fn message(
         out.push_str("\r\n");
     }
     out.push_str("MIME-Version: 1.0\r\n");
-    let crlf = body.replace('\n', "\r\n");
     if files.is_empty() {
         out.push_str("Content-Type: text/plain; charset=UTF-8\r\n");
         out.push_str("Content-Transfer-Encoding: base64\r\n");

@@ -10,7 +10,7 @@ use crate::charset::{self, decode_text};
 use crate::crosscheck;
 use crate::detect::{Detected, detect};
 use crate::disarm::{self, Failure};
-use crate::html::{HtmlFailure, MAX_HTML_DEPTH, html_to_text, tidy};
+use crate::html::{HtmlFailure, MAX_HTML_DEPTH, html_to_text, tidy_lines};
 use crate::policy::{OnAmbiguity, OnOddity, Policy, QuarantineUrl};
 use crate::report::{
     Action, Ambiguity, AmbiguityKind, DisarmedPart, RemovalReason, RemovedPart, Report, Verdict,
@@ -263,8 +263,9 @@ pub(crate) fn run(
     if links {
         walk.actions.insert(Action::LinksDefanged);
     }
-    let mut body = tidy(&body);
-    body.push('\n');
+    // In the lines of the message it goes into.
+    let mut body = tidy_lines(&body, "\r\n");
+    body.push_str("\r\n");
 
     let actions: Vec<Action> = walk.actions.into_iter().collect();
     let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();

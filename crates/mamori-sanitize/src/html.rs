@@ -468,7 +468,12 @@ fn exit_element(w: &mut Writer, tag: &str, attrs: &[html5ever::Attribute], mark:
 
 /// Trims line ends and collapses runs of blank lines to one.
 pub(crate) fn tidy(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    tidy_lines(s, "\n")
+}
+
+/// [`tidy`], its lines ended by `eol`.
+pub(crate) fn tidy_lines(s: &str, eol: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
     let mut blank = 0;
     for line in s.lines() {
         let line = line.trim_end();
@@ -477,7 +482,10 @@ pub(crate) fn tidy(s: &str) -> String {
             continue;
         }
         if !out.is_empty() {
-            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
+            out.push_str(eol);
+            if blank > 0 {
+                out.push_str(eol);
+            }
         }
         blank = 0;
         out.push_str(line);
@@ -489,6 +497,13 @@ pub(crate) fn tidy(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::Unlimited;
+
+    proptest::proptest! {
+        #[test]
+        fn tidy_lines_end_as_asked(s in "[a-z \t\r\n日]{0,60}") {
+            proptest::prop_assert_eq!(tidy_lines(&s, "\r\n"), tidy(&s).replace('\n', "\r\n"));
+        }
+    }
 
     #[test]
     fn paragraphs_lists_tables() {
