@@ -1108,9 +1108,9 @@ impl AssetStore for SqlStore {
                 let mut rows = page(walked, args.iter().map(clone_arg).collect()).await?;
                 if (rows.len() as i64) < limit {
                     args.push(Arg::Text(probe.unwrap_or_default().to_owned()));
+                    let from = search_from(TextPlan::Candidates, probe, &count_joins);
                     let candidates = format!(
-                        "SELECT a.id FROM (SELECT a.id FROM assets_search JOIN assets a \
-                         ON a.id = assets_search.rowid {count_joins} WHERE {filters} \
+                        "SELECT a.id FROM (SELECT a.id {from} WHERE {filters} \
                          AND assets_search MATCH ${} ORDER BY {order} LIMIT {window}) w \
                          JOIN assets a ON a.id = w.id {count_joins} WHERE {search} \
                          ORDER BY {order} LIMIT {limit} OFFSET {offset}",

@@ -99,9 +99,13 @@ fn trigrams(text: &str) -> Vec<Trigram> {
     }
     // The first and the last, and six between.
     let last = all.len() - 1;
-    let mut all: Vec<Option<Trigram>> = all.into_iter().map(Some).collect();
-    (0..COUNTED_MAX)
-        .filter_map(|i| all[i * last / (COUNTED_MAX - 1)].take())
+    let picked: Vec<usize> = (0..COUNTED_MAX)
+        .map(|i| i * last / (COUNTED_MAX - 1))
+        .collect();
+    all.into_iter()
+        .enumerate()
+        .filter(|(j, _)| picked.contains(j))
+        .map(|(_, t)| t)
         .collect()
 }
 
