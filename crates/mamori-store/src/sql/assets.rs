@@ -18,6 +18,7 @@ use mamori_core::{OrgId, PersonId, UnitId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::probe::Probe;
 use super::{
     Arg, Backend, SqlStore, bind_all, clone_arg, conflict, contains_pattern, name_of, opt_id,
 };
@@ -455,19 +456,19 @@ enum TextPlan {
     /// Every row the query reads is tested: for a page read in its order's index, which finds
     /// its rows early when many assets match, and for a text with no trigram to look up.
     Test,
-    /// Only the trigram index's candidates are read. SQLite: one by one, straight from the
-    /// index (the query reads `assets_search` joined to `a`, see [`search_from`]), so that a
-    /// count that stops at its cap stops reading too. PostgreSQL: every candidate, collected
-    /// first.
+    /// Only the search index's candidates are read. SQLite: one by one, straight from the
+    /// index the probe names (the query reads it joined to `a`, see [`search_from`]), so that a
+    /// count that stops at its cap stops reading too. PostgreSQL: every candidate of its
+    /// trigram indexes, collected first.
     Candidates,
 }
 
-/// The `FROM` of a listing's query read as `plan` says: on SQLite, a search by the index reads
+/// The `FROM` of a listing's query read as `plan` says: on SQLite, a search by an index reads
 /// the index's candidates joined to the register.
-fn search_from(plan: TextPlan, probe: Option<&str>, joins: &str) -> String {
+fn search_from(plan: TextPlan, probe: Option<&Probe>, joins: &str) -> String {
     match (plan, probe) {
-        (TextPlan::Candidates, Some(_)) => {
-            format!("FROM assets_search JOIN assets a ON a.id = assets_search.rowid {joins}")
+        (TextPlan::Candidates, Some(Probe { index, .. })) => {
+            format!("FROM {index} JOIN assets a ON a.id = {index}.rowid {joins}")
         }
         _ => format!("FROM assets a {joins}"),
     }
@@ -482,10 +483,10 @@ fn has_trigram(text: &str) -> bool {
 /// letters in either case (what SQLite's `LIKE` has always matched, and now PostgreSQL's too),
 /// every other character as it is; `%`, `_` and `\` are literal.
 ///
-/// SQLite finds candidates through the FTS5 trigram index `assets_search`, asking it `probe`
-/// (one trigram of the text, or its phrase: see `trigrams`), and checks each with `LIKE`; a text
-/// shorter than a trigram (one or two characters) has no probe, so it is matched by `LIKE` over
-/// the rows read. PostgreSQL matches by `LIKE` on
+/// SQLite finds candidates through an FTS5 index, asking it `probe` (the trigram index for one
+/// trigram of the text or its phrase, the pair index for a text of one or two characters: see
+/// `probe`), and checks each with `LIKE`; with no probe, the text is matched by `LIKE` over the
+/// rows read. PostgreSQL matches by `LIKE` on
 /// `lower(column COLLATE "C")`, which folds ASCII letters only, and which its trigram (GIN)
 /// indexes cover. `plan` says which rows the query reads (see [`TextPlan`]); what matches is
 /// the same whichever it is.
@@ -499,7 +500,7 @@ fn text_condition(
     covered: Option<&str>,
     args: &mut Vec<Arg>,
     plan: TextPlan,
-    probe: Option<&str>,
+    probe: Option<&Probe>,
 ) -> String {
     // No stored text can hold NUL (PostgreSQL refuses it), so nothing matches.
     if text.contains('\0') {
@@ -539,9 +540,9 @@ fn text_condition(
                 join(&|column| format!("instr(LOWER(a.{column}), ${n}) > 0"))
             };
             match (plan, probe) {
-                (TextPlan::Candidates, Some(probe)) => {
-                    args.push(Arg::Text(probe.to_owned()));
-                    format!("assets_search MATCH ${} AND ({check})", args.len())
+                (TextPlan::Candidates, Some(Probe { index, query })) => {
+                    args.push(Arg::Text(query.clone()));
+                    format!("{index} MATCH ${} AND ({check})", args.len())
                 }
                 _ => format!("({check})"),
             }
@@ -937,14 +938,12 @@ impl AssetStore for SqlStore {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        // What SQLite's trigram index is asked for a text with a trigram.
+        // What SQLite's search indexes are asked for the text.
         let probe = match text {
-            Some(text) if self.backend == Backend::Sqlite && has_trigram(text) => {
-                Some(self.search_probe(text).await?)
-            }
+            Some(text) if self.backend == Backend::Sqlite => self.search_probe(text).await?,
             _ => None,
         };
-        let probe = probe.as_deref();
+        let probe = probe.as_ref();
         // The filters' conditions and the search's, read as `plan` says, with their arguments.
         let conditions = |plan: TextPlan| {
             let mut args: Vec<Arg> = args.iter().map(clone_arg).collect();
@@ -1004,8 +1003,8 @@ impl AssetStore for SqlStore {
                 more: n > cap,
             })
         };
-        // What is known of the count before the page is read. On SQLite a text with a trigram is
-        // counted first, streaming from its index, because the count tells how to read the
+        // What is known of the count before the page is read. On SQLite a text an index answers
+        // is counted first, streaming from the index, because the count tells how to read the
         // page; anything else is read page first, and counted only when the page is full.
         let sqlite_text = probe.is_some();
         // How a listing is read where no count chose: a text with a trigram through its
@@ -1071,7 +1070,7 @@ impl AssetStore for SqlStore {
         // the stretch is read only as far as the page's last match (the page is sorted again
         // when read); PostgreSQL is told the order again.
         let window = offset.saturating_add(limit).saturating_mul(20);
-        let stretch = |hit: &str, where_sql: &str| {
+        let stretch = |hit: &str, where_sql: &str, window: i64| {
             let reorder = match self.backend {
                 Backend::Sqlite => String::new(),
                 Backend::Postgres => format!("ORDER BY {order}"),
@@ -1090,7 +1089,7 @@ impl AssetStore for SqlStore {
         let rows = match known {
             // Nothing to read past the last match.
             Some(total) if !total.more && total.n <= offset => Vec::new(),
-            // Few matches of a text with a trigram: the index's candidates, sorted.
+            // Few matches of a text an index answers: the index's candidates, sorted.
             Some(total) if sqlite_text && !total.more => {
                 let (ids, args) = ordered(TextPlan::Candidates);
                 page(ids, args).await?
@@ -1104,14 +1103,33 @@ impl AssetStore for SqlStore {
                 let (filters, search, mut args) = conditions(TextPlan::Test);
                 // Without a search every row is a match.
                 let search = search.unwrap_or_else(|| "1 = 1".to_owned());
-                let walked = stretch(&search, &filters);
+                let walked = stretch(&search, &filters, window);
                 let mut rows = page(walked, args.iter().map(clone_arg).collect()).await?;
-                if (rows.len() as i64) < limit {
-                    args.push(Arg::Text(probe.unwrap_or_default().to_owned()));
+                // A stretch that held some of the page: if the matches are spread evenly, the
+                // page's last one is about as far on as they say, and a longer stretch that
+                // reaches it costs less than reading every candidate. Twice, four or eight times
+                // as long, so that the kept statements stay few.
+                let held = rows.len() as i64;
+                if held > 0 && held < limit {
+                    let reach = window.saturating_mul(offset + limit).saturating_mul(3)
+                        / (2 * (offset + held));
+                    if let Some(longer) = [2, 4, 8]
+                        .map(|k| window * k)
+                        .into_iter()
+                        .find(|w| *w >= reach)
+                    {
+                        let walked = stretch(&search, &filters, longer);
+                        rows = page(walked, args.iter().map(clone_arg).collect()).await?;
+                    }
+                }
+                if let Some(Probe { index, query }) = probe
+                    && (rows.len() as i64) < limit
+                {
+                    args.push(Arg::Text(query.clone()));
                     let from = search_from(TextPlan::Candidates, probe, &count_joins);
                     let candidates = format!(
                         "SELECT a.id FROM (SELECT a.id {from} WHERE {filters} \
-                         AND assets_search MATCH ${} ORDER BY {order} LIMIT {window}) w \
+                         AND {index} MATCH ${} ORDER BY {order} LIMIT {window}) w \
                          JOIN assets a ON a.id = w.id {count_joins} WHERE {search} \
                          ORDER BY {order} LIMIT {limit} OFFSET {offset}",
                         args.len()
@@ -1134,7 +1152,7 @@ impl AssetStore for SqlStore {
                 && !order_of_a_filter
                 && offset.saturating_add(limit) <= 1000 =>
             {
-                let walked = stretch(&clauses.join(" AND "), &visible);
+                let walked = stretch(&clauses.join(" AND "), &visible, window);
                 let rows = page(walked, args.iter().map(clone_arg).collect()).await?;
                 if rows.len() as i64 == limit {
                     rows

@@ -40,6 +40,7 @@ mod inspections;
 mod monitor;
 mod notices;
 mod policies;
+mod probe;
 mod reference;
 mod releases;
 mod reviews;
@@ -47,7 +48,6 @@ mod risks;
 mod social;
 mod third_parties;
 mod training;
-mod trigrams;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +192,11 @@ impl Backend {
                     25,
                     "asset_search_vocab",
                     include_str!("../../migrations/sqlite/0025_asset_search_vocab.sql"),
+                ),
+                (
+                    26,
+                    "asset_search_pairs",
+                    include_str!("../../migrations/sqlite/0026_asset_search_pairs.sql"),
                 ),
             ],
             Backend::Postgres => &[
@@ -360,7 +365,7 @@ pub struct SqlStore {
     /// The scales, segments and units as last read, while the database's count vouches for them.
     reference: reference::Reference,
     /// How many assets hold each trigram of the search index, as last read (SQLite).
-    trigram_counts: trigrams::TrigramCounts,
+    trigram_counts: probe::TrigramCounts,
 }
 
 /// 監査記録のグループコミット: records written on their own ([`AuditStore::record`]) are queued,
@@ -564,7 +569,7 @@ impl SqlStore {
             anchor: None,
             audit_queue: AuditQueue::default(),
             reference: reference::Reference::default(),
-            trigram_counts: trigrams::TrigramCounts::default(),
+            trigram_counts: probe::TrigramCounts::default(),
         };
         store.initialise_scales().await?;
         store.initialise_threats().await?;

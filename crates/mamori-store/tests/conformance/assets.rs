@@ -775,6 +775,31 @@ pub async fn searches_by_a_rare_trigram_page_in_order(fx: Fx) {
         page(&all, "ͿAB", 0, 50).await,
         (vec!["ͿAB 端末".to_owned()], 1, false)
     );
+    // Texts of one or two characters, through the pair index: the matches come after every
+    // other asset in name order, and only names hold them.
+    for text in ["z-", "Z-", "z"] {
+        for (who, step) in [(&all, 1), (&restricted, 2)] {
+            let seen = many / step as i64;
+            let what = format!("{text} {who:?}");
+            assert_eq!(
+                page(who, text, 0, 60).await,
+                (matches(step, 0, 60), COUNT_AHEAD, true),
+                "{what}"
+            );
+            assert_eq!(
+                page(who, text, 60, 60).await,
+                (matches(step, 60, 60), COUNT_AHEAD + 60, true),
+                "{what}"
+            );
+            assert_eq!(
+                page(who, text, seen - 30, 50).await,
+                (matches(step, seen - 30, 30), seen, false),
+                "{what}"
+            );
+        }
+    }
+    assert_eq!(page(&all, "端末", 0, 50).await.1, 1);
+    assert_eq!(page(&all, "末", 0, 50).await.1, 1);
 }
 
 pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
@@ -1492,6 +1517,8 @@ async fn assert_search_as_before(fx: &Fx, queries: &[String]) {
             "INSERT INTO assets_search (assets_search, rank) VALUES ('integrity-check', 1)",
         )
         .await;
+        fx.raw_execute("INSERT INTO assets_pairs (assets_pairs) VALUES ('integrity-check')")
+            .await;
     }
 }
 
@@ -1557,6 +1584,43 @@ fn search_queries() -> Vec<String> {
         "）",
         "(全角)",
         "🙂",
+        // One or two characters: the pair index, each column's last character included.
+        "ΣΕ",
+        "σε",
+        "ｗｅ",
+        "ＷＥ",
+        "Ｗ",
+        "dB",
+        "Db",
+        "9",
+        "c",
+        "X",
+        "1.",
+        "階",
+        "室",
+        "庁舎",
+        "窓口",
+        "-h",
+        "::",
+        ":",
+        "*",
+        "\"*",
+        "*\"",
+        "𠮷",
+        "尾𠮷",
+        "e\u{301}",
+        "\u{301}",
+        "ǅ",
+        "Ǆ",
+        "İ",
+        "i̇",
+        "ͿA",
+        "Ϳ",
+        "ϳ",
+        "\u{3000}x",
+        "x\u{3000}",
+        "\t",
+        "a\0",
     ]
     .iter()
     .map(|q| (*q).to_owned())
@@ -1579,7 +1643,7 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
         &'static [&'static str],
         &'static str,
     );
-    let specials: [Texts; 8] = [
+    let specials: [Texts; 9] = [
         (
             "住民記録システム DBサーバ",
             "本庁舎3階サーバ室",
@@ -1618,6 +1682,7 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
             "",
         ),
         ("Nul 対策", "", &[], &[], "nul byte"),
+        ("X", "c", &[], &[], "末尾𠮷 ǅ İ ͿA e\u{301} 全角\u{3000}x"),
     ];
     for (title, location, hosts, addresses, note) in specials {
         let mut asset = input(title, AssetKind::Equipment, r.unit_a, None);
@@ -1689,6 +1754,8 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
         .await
         .unwrap();
     assert_eq!(count("jumin").await, 0, "the old host names are gone");
+    assert_eq!(count("住民").await, 0, "and the old name");
+    assert_eq!(count("戸籍").await, 1);
     assert_eq!(count("koseki-db").await, 1);
     s.dispose_asset(
         &manage(),
@@ -1741,9 +1808,13 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
     // A row removed from the table leaves the index too.
     let gone = all.iter().find(|a| a.name == "端末 host090001").unwrap();
     assert_eq!(count("端末 host0900").await, 1);
+    assert_eq!(count("窓口").await, 1);
+    assert_eq!(count("窓").await, 1);
     fx.raw_execute(&format!("DELETE FROM assets WHERE id = {}", gone.id.0))
         .await;
     assert_eq!(count("端末 host0900").await, 0);
+    assert_eq!(count("窓口").await, 0);
+    assert_eq!(count("窓").await, 0);
     assert_search_as_before(&fx, &queries).await;
 }
 

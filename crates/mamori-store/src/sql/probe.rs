@@ -1,15 +1,18 @@
-//! Which trigram a free-text search of the register asks SQLite's index for.
+//! What a free-text search of the register asks SQLite's indexes for.
 //!
-//! The FTS5 trigram index `assets_search` answers a phrase (every trigram of the text, one after
-//! the other) by reading the list of every one of those trigrams, so a text with one rare trigram
-//! among common ones ("host09" in a register where every asset has a host called `host…`) costs
-//! as much as its commonest trigram. Each candidate is checked exactly anyway (see
-//! `text_condition`), so the index may be asked for any one trigram of the text instead: the
-//! rarest, when it is much rarer than the others together.
+//! A text of three characters or more asks the FTS5 trigram index `assets_search`. It answers a
+//! phrase (every trigram of the text, one after the other) by reading the list of every one of
+//! those trigrams, so a text with one rare trigram among common ones ("host09" in a register
+//! where every asset has a host called `host…`) costs as much as its commonest trigram. Each
+//! candidate is checked exactly anyway (see `text_condition`), so the index may be asked for any
+//! one trigram of the text instead: the rarest, when it is much rarer than the others together.
 //!
 //! How many assets hold a trigram is read from the index itself (`assets_search_vocab`) and kept
 //! for [`KEPT_MS`]. It only chooses what to ask the index for; what matches is decided by the
 //! check, so a count gone stale costs time, never a wrong answer.
+//!
+//! A text of one or two characters has no trigram: it asks the index of character pairs
+//! `assets_pairs` (migration 0026) for its pair, or for the pairs its one character begins.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -109,6 +112,41 @@ fn trigrams(text: &str) -> Vec<Trigram> {
         .collect()
 }
 
+/// The FTS5 table of trigrams.
+const TRIGRAMS: &str = "assets_search";
+
+/// The FTS5 table of character pairs.
+const PAIRS: &str = "assets_pairs";
+
+/// Which of SQLite's search indexes a search reads its candidates from, and what it asks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Probe {
+    /// The FTS5 table, which the query reads joined to the register by rowid.
+    pub(super) index: &'static str,
+    /// The FTS5 query.
+    pub(super) query: String,
+}
+
+/// The probe of a text of one or two characters: its pair, or the pairs its character begins
+/// (the pair index keeps each column's last character alone, so these are every place the
+/// character is). None for a longer text, or one the pair index cannot answer: one with a space,
+/// which parts the index's pairs, or NUL.
+fn pair_probe(text: &str) -> Option<Probe> {
+    if text.contains([' ', '\0']) {
+        return None;
+    }
+    let mut chars = text.chars();
+    let query = match (chars.next(), chars.next(), chars.next()) {
+        (Some(_), None, _) => format!("{}*", fts_string(text)),
+        (Some(_), Some(_), None) => fts_string(text),
+        _ => return None,
+    };
+    Some(Probe {
+        index: PAIRS,
+        query,
+    })
+}
+
 /// `text` as one FTS5 string: every character literal, `"` doubled.
 fn fts_string(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -126,9 +164,12 @@ fn probe(text: &str, counted: &[(String, i64)]) -> String {
 }
 
 impl SqlStore {
-    /// The FTS5 query that finds the candidates of a search for `text` (SQLite; `text` has a
-    /// trigram and no NUL).
-    pub(super) async fn search_probe(&self, text: &str) -> Result<String> {
+    /// What finds the candidates of a search for `text` (SQLite): none where no index can
+    /// answer it, and every row read is checked.
+    pub(super) async fn search_probe(&self, text: &str) -> Result<Option<Probe>> {
+        if text.contains('\0') || text.chars().nth(2).is_none() {
+            return Ok(pair_probe(text));
+        }
         let now = self.clock.now_ms();
         let mut counted = Vec::new();
         for Trigram { written, key } in trigrams(text) {
@@ -148,7 +189,10 @@ impl SqlStore {
             };
             counted.push((written, n));
         }
-        Ok(probe(text, &counted))
+        Ok(Some(Probe {
+            index: TRIGRAMS,
+            query: probe(text, &counted),
+        }))
     }
 }
 
@@ -233,6 +277,22 @@ mod tests {
             probe(&"x".repeat(100), &counted(&[("xxx", 7)])),
             fts_string(&"x".repeat(PROBED_CHARS))
         );
+    }
+
+    #[test]
+    fn short_texts_ask_the_pair_index() {
+        let asked = |text: &str| pair_probe(text).map(|p| (p.index, p.query));
+        assert_eq!(asked("課長"), Some((PAIRS, "\"課長\"".to_owned())));
+        assert_eq!(asked("課"), Some((PAIRS, "\"課\"*".to_owned())));
+        assert_eq!(asked("\""), Some((PAIRS, "\"\"\"\"*".to_owned())));
+        assert_eq!(asked("*\""), Some((PAIRS, "\"*\"\"\"".to_owned())));
+        assert_eq!(asked("𠮷x"), Some((PAIRS, "\"𠮷x\"".to_owned())));
+        // What the index cannot answer: a space parts its pairs; no stored text holds NUL.
+        assert_eq!(asked("a "), None);
+        assert_eq!(asked(" "), None);
+        assert_eq!(asked("a\0"), None);
+        assert_eq!(asked(""), None);
+        assert_eq!(asked("abc"), None);
     }
 
     #[test]

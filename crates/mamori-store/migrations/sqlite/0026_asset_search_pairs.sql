@@ -1,0 +1,51 @@
+-- Free-text search of one or two characters through an index of character pairs.
+--
+-- The trigram index (`assets_search`) answers nothing for a text shorter than a trigram, so a
+-- search for two kanji (課長, 庁舎) read the whole register. This index keeps, for each asset,
+-- every pair of consecutive characters of the five searched columns, and the last character of
+-- each column alone, as tokens: a two-character text is one token, a one-character text the
+-- tokens it begins (`prefix = '1'` keeps those in a list of their own).
+--
+-- Every character is a token character but the space, which parts the pairs; the tokenizer folds
+-- case (more widely than LIKE) and nothing else, so the index only narrows the candidates, and
+-- the store checks each with LIKE, as it does the trigram index's. A pair with a space is kept
+-- as its other character: no search of two characters holds a space (the text is trimmed).
+CREATE VIRTUAL TABLE assets_pairs USING fts5(
+    pairs,
+    content = '', contentless_delete = 1, prefix = '1',
+    tokenize = "unicode61 categories 'L* M* N* P* S* Z* C*' separators ' ' remove_diacritics 0"
+);
+
+-- Each asset's pairs, as the index is given them.
+CREATE VIEW assets_pair_text AS
+SELECT a.id, (
+    WITH RECURSIVE c(v, i) AS (
+        SELECT v, 1 FROM (
+            SELECT a.name AS v UNION ALL SELECT a.location UNION ALL SELECT a.hosts
+            UNION ALL SELECT a.addresses UNION ALL SELECT a.note
+        ) WHERE length(v) > 0
+        UNION ALL
+        SELECT v, i + 1 FROM c WHERE i < length(v)
+    )
+    SELECT group_concat(substr(v, i, 2), ' ') FROM c
+) AS pairs
+FROM assets a;
+
+INSERT INTO assets_pairs (rowid, pairs) SELECT id, pairs FROM assets_pair_text;
+INSERT INTO assets_pairs (assets_pairs) VALUES ('optimize');
+
+CREATE TRIGGER assets_pairs_insert AFTER INSERT ON assets BEGIN
+    INSERT INTO assets_pairs (rowid, pairs) SELECT id, pairs FROM assets_pair_text WHERE id = new.id;
+END;
+
+CREATE TRIGGER assets_pairs_delete AFTER DELETE ON assets BEGIN
+    DELETE FROM assets_pairs WHERE rowid = old.id;
+END;
+
+CREATE TRIGGER assets_pairs_update AFTER UPDATE OF name, location, hosts, addresses, note ON assets
+WHEN old.name IS NOT new.name OR old.location IS NOT new.location OR old.hosts IS NOT new.hosts
+    OR old.addresses IS NOT new.addresses OR old.note IS NOT new.note
+BEGIN
+    DELETE FROM assets_pairs WHERE rowid = old.id;
+    INSERT INTO assets_pairs (rowid, pairs) SELECT id, pairs FROM assets_pair_text WHERE id = new.id;
+END;
