@@ -16,18 +16,33 @@ CREATE VIRTUAL TABLE assets_pairs USING fts5(
     tokenize = "unicode61 categories 'L* M* N* P* S* Z* C*' separators ' ' remove_diacritics 0"
 );
 
--- Each asset's pairs, as the index is given them.
+-- The offsets 1 to 256 of a byte in a stretch (see below).
+CREATE TABLE assets_pair_offsets (i INTEGER PRIMARY KEY);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256)
+INSERT INTO assets_pair_offsets (i) SELECT i FROM n;
+
+-- Each asset's pairs, as the index is given them, in time linear in the text's length: the
+-- columns are read as UTF-8 bytes (where `substr` is a slice, not a walk from the start) in
+-- stretches of 256 bytes, each with the 8 that follow for the last pair; a pair begins at every
+-- byte that begins a character (not 0x80–0xBF), and is that byte's first two characters. The
+-- stretches are materialised, so that each byte's row reads its stretch, not the whole column.
 CREATE VIEW assets_pair_text AS
 SELECT a.id, (
-    WITH RECURSIVE c(v, i) AS (
-        SELECT v, 1 FROM (
-            SELECT a.name AS v UNION ALL SELECT a.location UNION ALL SELECT a.hosts
-            UNION ALL SELECT a.addresses UNION ALL SELECT a.note
-        ) WHERE length(v) > 0
-        UNION ALL
-        SELECT v, i + 1 FROM c WHERE i < length(v)
-    )
-    SELECT group_concat(substr(v, i, 2), ' ') FROM c
+    WITH RECURSIVE
+        texts(b) AS (
+            SELECT CAST(v AS BLOB) FROM (
+                SELECT a.name AS v UNION ALL SELECT a.location UNION ALL SELECT a.hosts
+                UNION ALL SELECT a.addresses UNION ALL SELECT a.note
+            ) WHERE length(v) > 0
+        ),
+        starts(b, s) AS (
+            SELECT b, 1 FROM texts
+            UNION ALL SELECT b, s + 256 FROM starts WHERE s + 256 <= length(b)
+        ),
+        stretches(c) AS MATERIALIZED (SELECT substr(b, s, 264) FROM starts)
+    SELECT group_concat(substr(CAST(substr(c, i, 8) AS TEXT), 1, 2), ' ')
+    FROM stretches JOIN assets_pair_offsets ON i <= min(256, length(c))
+    WHERE NOT (substr(c, i, 1) BETWEEN x'80' AND x'BF')
 ) AS pairs
 FROM assets a;
 

@@ -447,6 +447,10 @@ fn code_literal(code: &'static str) -> String {
     format!("'{code}'")
 }
 
+/// The most rows a second, longer stretch of an order's index walks before a search reads every
+/// candidate of its index instead (about 10 ms of checks).
+const LONGEST_STRETCH: i64 = 16_000;
+
 /// The columns the free-text search looks in.
 const SEARCHED: [&str; 5] = ["name", "location", "hosts", "addresses", "note"];
 
@@ -454,7 +458,7 @@ const SEARCHED: [&str; 5] = ["name", "location", "hosts", "addresses", "note"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TextPlan {
     /// Every row the query reads is tested: for a page read in its order's index, which finds
-    /// its rows early when many assets match, and for a text with no trigram to look up.
+    /// its rows early when many assets match, and for a text no index answers.
     Test,
     /// Only the search index's candidates are read. SQLite: one by one, straight from the
     /// index the probe names (the query reads it joined to `a`, see [`search_from`]), so that a
@@ -1106,17 +1110,18 @@ impl AssetStore for SqlStore {
                 let walked = stretch(&search, &filters, window);
                 let mut rows = page(walked, args.iter().map(clone_arg).collect()).await?;
                 // A stretch that held some of the page: if the matches are spread evenly, the
-                // page's last one is about as far on as they say, and a longer stretch that
-                // reaches it costs less than reading every candidate. Twice, four or eight times
-                // as long, so that the kept statements stay few.
+                // page's last one is about as far on as they say (half as far again, to be
+                // safe), and a longer stretch that reaches it costs less than reading every
+                // candidate. Twice, four or eight times as long, so that the kept statements stay
+                // few, and never past `LONGEST_STRETCH` rows.
                 let held = rows.len() as i64;
                 if held > 0 && held < limit {
                     let reach = window.saturating_mul(offset + limit).saturating_mul(3)
                         / (2 * (offset + held));
                     if let Some(longer) = [2, 4, 8]
-                        .map(|k| window * k)
+                        .map(|k| window.saturating_mul(k))
                         .into_iter()
-                        .find(|w| *w >= reach)
+                        .find(|w| *w >= reach && *w <= LONGEST_STRETCH)
                     {
                         let walked = stretch(&search, &filters, longer);
                         rows = page(walked, args.iter().map(clone_arg).collect()).await?;

@@ -696,15 +696,16 @@ pub async fn searches_by_a_rare_trigram_page_in_order(fx: Fx) {
         .rev()
         .map(|i| {
             let class = if i % 2 == 0 { "2" } else { "3" };
-            asset(format!("z-{i:05}"), format!("abcdefgh-x9{i:05}"), "", class)
+            asset(
+                format!("z-{i:05}"),
+                format!("abcdefgh-x9{i:05}"),
+                "ŋŋ",
+                class,
+            )
         })
         .chain((0..COUNT_AHEAD).map(|i| {
-            asset(
-                format!("b-{i:05}"),
-                format!("abcdefgh-1{i:05}"),
-                "h-x9",
-                "2",
-            )
+            let note = if i % 40 == 0 { "h-x9 ŋŋ" } else { "h-x9" };
+            asset(format!("b-{i:05}"), format!("abcdefgh-1{i:05}"), note, "2")
         }))
         .chain(
             (0..2_500).map(|i| asset(format!("m-{i:05}"), format!("abcdefgh-0x{i:05}"), "", "2")),
@@ -775,8 +776,8 @@ pub async fn searches_by_a_rare_trigram_page_in_order(fx: Fx) {
         page(&all, "ͿAB", 0, 50).await,
         (vec!["ͿAB 端末".to_owned()], 1, false)
     );
-    // Texts of one or two characters, through the pair index: the matches come after every
-    // other asset in name order, and only names hold them.
+    // Texts of one or two characters, through the pair index: the matches come after the "b-…"
+    // and "m-…" assets in name order, and only names hold them.
     for text in ["z-", "Z-", "z"] {
         for (who, step) in [(&all, 1), (&restricted, 2)] {
             let seen = many / step as i64;
@@ -800,6 +801,24 @@ pub async fn searches_by_a_rare_trigram_page_in_order(fx: Fx) {
     }
     assert_eq!(page(&all, "端末", 0, 50).await.1, 1);
     assert_eq!(page(&all, "末", 0, 50).await.1, 1);
+    // Matches spread thinly through the first stretch of the name index (every fortieth "b-…")
+    // and then many ("z-…", by their notes): a longer stretch holds the first page.
+    let thin: Vec<String> = (0..COUNT_AHEAD)
+        .step_by(40)
+        .map(|i| format!("b-{i:05}"))
+        .collect();
+    for (who, step) in [(&all, 1), (&restricted, 2)] {
+        let expected: Vec<String> = thin
+            .iter()
+            .cloned()
+            .chain(matches(step, 0, 60 - thin.len() as i64))
+            .collect();
+        assert_eq!(
+            page(who, "ŋŋ", 0, 60).await,
+            (expected, COUNT_AHEAD, true),
+            "{who:?}"
+        );
+    }
 }
 
 pub async fn restricted_assets_are_hidden_and_their_reads_audited(fx: Fx) {
@@ -1643,7 +1662,7 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
         &'static [&'static str],
         &'static str,
     );
-    let specials: [Texts; 9] = [
+    let specials: [Texts; 10] = [
         (
             "住民記録システム DBサーバ",
             "本庁舎3階サーバ室",
@@ -1682,7 +1701,14 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
             "",
         ),
         ("Nul 対策", "", &[], &[], "nul byte"),
-        ("X", "c", &[], &[], "末尾𠮷 ǅ İ ͿA e\u{301} 全角\u{3000}x"),
+        (
+            "X",
+            "c",
+            &[],
+            &[],
+            "末尾𠮷 ǅ İ ͿA e\u{301} 全角\u{3000}x \u{212A}elvin ſ",
+        ),
+        ("長い備考", "", &[], &[], LONG_NOTE),
     ];
     for (title, location, hosts, addresses, note) in specials {
         let mut asset = input(title, AssetKind::Equipment, r.unit_a, None);
@@ -1712,6 +1738,10 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
         .unwrap();
     let queries = search_queries();
     assert_search_as_before(&fx, &queries).await;
+    // Every piece of one or two characters of the register's text, the long note's included.
+    let pieces = short_pieces(&s.all_assets(&register()).await.unwrap());
+    assert!(pieces.len() > 500, "{}", pieces.len());
+    assert_search_as_before(&fx, &pieces).await;
 
     // The cases that show what matching is, on both databases alike.
     let count = |q: &'static str| {
@@ -1732,6 +1762,10 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
         "full-width letters are not folded"
     );
     assert_eq!(count("σερβερ").await, 0, "only ASCII letters are folded");
+    // The pair index folds the Kelvin sign and the long s to "k" and "s"; LIKE does not.
+    assert_eq!(count("\u{212A}").await, 2);
+    assert_eq!(count("ſ").await, 2);
+    assert_eq!(count("\u{212A}e").await, 1);
     assert_eq!(count("100%_").await, 1, "wildcards are literal");
     assert_eq!(count("%").await, 2);
     assert_eq!(count("NEAR(A, B)").await, 1, "FTS syntax is literal");
@@ -1750,12 +1784,25 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
     let mut renamed = input("戸籍システム DBサーバ", AssetKind::System, r.unit_b, None);
     renamed.hosts = vec!["KOSEKI-DB01".into()];
     renamed.note = "移行済み".into();
-    s.update_asset(&manage(), first.id, renamed, &origin())
+    s.update_asset(&manage(), first.id, renamed.clone(), &origin())
         .await
         .unwrap();
     assert_eq!(count("jumin").await, 0, "the old host names are gone");
     assert_eq!(count("住民").await, 0, "and the old name");
     assert_eq!(count("戸籍").await, 1);
+    // The location alone, then the addresses alone.
+    let before = count("別館").await;
+    renamed.location = "別館1階".into();
+    s.update_asset(&manage(), first.id, renamed.clone(), &origin())
+        .await
+        .unwrap();
+    assert_eq!(count("別館").await, before + 1);
+    assert_eq!(count("1階").await, 1);
+    renamed.addresses = vec!["192.0.2.77".parse().unwrap()];
+    s.update_asset(&manage(), first.id, renamed, &origin())
+        .await
+        .unwrap();
+    assert_eq!(count("77").await, 1);
     assert_eq!(count("koseki-db").await, 1);
     s.dispose_asset(
         &manage(),
@@ -1816,6 +1863,42 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
     assert_eq!(count("窓口").await, 0);
     assert_eq!(count("窓").await, 0);
     assert_search_as_before(&fx, &queries).await;
+}
+
+/// A note longer than the pair index's stretches of 256 bytes, with characters of one to four
+/// bytes falling across their ends.
+const LONG_NOTE: &str = "移行計画: 2026年度に基幹システムを更改。𠮷野家 ab é 課長承認済み。\
+    データ移行は 3 段階: 抽出 → 変換 → 投入。各段階の検証は情報政策課が行う。\
+    ｗｅ画面の確認は受付担当、帳票は総務課。🙂 終了後に旧機器をデータ消去して廃棄する。\
+    ΣΕΡ σερ ΚΕΛΒΙΝ \u{212A} ſ ǆ Ǆ 最後の一文字は鷗";
+
+/// Every distinct text of one or two characters in the searched fields of `assets`.
+fn short_pieces(assets: &[mamori_store::Asset]) -> Vec<String> {
+    let mut pieces = std::collections::BTreeSet::new();
+    for asset in assets {
+        let fields = [
+            asset.name.to_string(),
+            asset.location.clone(),
+            asset.hosts.join("\n"),
+            asset
+                .addresses
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            asset.note.clone(),
+        ];
+        for field in fields {
+            let chars: Vec<char> = field.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                pieces.insert(c.to_string());
+                if let Some(next) = chars.get(i + 1) {
+                    pieces.insert(format!("{c}{next}"));
+                }
+            }
+        }
+    }
+    pieces.into_iter().collect()
 }
 
 /// `(key, count)` rows of a counting query.
