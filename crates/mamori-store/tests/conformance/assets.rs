@@ -622,8 +622,8 @@ pub async fn broad_listings_count_a_thousand_ahead_of_the_page(fx: Fx) {
         .await
         .unwrap();
     assert_eq!((total.n, total.more), (many, false));
-    // A text with no trigram (read by a scan), one with a trigram (counted from the index),
-    // and two filters.
+    // A text of two characters (the pair index on SQLite, a scan on PostgreSQL), one with a
+    // trigram (counted from the index), and two filters.
     for (text, kind) in [
         (Some("端末"), None),
         (Some("端末 0"), None),
@@ -2294,7 +2294,8 @@ pub async fn search_and_filters_match_only_readable_fields(fx: Fx) {
         .await
         .unwrap();
     assert_eq!((ids(rows), total.n), (vec![hidden.id], 1));
-    // By a hidden field, only who may read it; short texts (a scan) and long ones (the index).
+    // By a hidden field, only who may read it; short texts (the pair index) and long ones
+    // (the trigram index).
     for text in [
         "10.20.",
         "10",
