@@ -1736,11 +1736,25 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
     s.import_assets(&register(), generated, &origin())
         .await
         .unwrap();
+    // Notes of distinct characters of one to four bytes, longer than the pair index's stretches
+    // of 256 bytes, whose ends fall inside characters of two, three and four bytes.
+    for shift in 0..2 {
+        let mut asset = input(
+            &format!("長い備考 {shift}"),
+            AssetKind::Information,
+            r.unit_a,
+            None,
+        );
+        asset.note = stretched_note(shift);
+        s.create_asset(&manage(), new_asset(asset, "2"), &origin())
+            .await
+            .unwrap();
+    }
     let queries = search_queries();
     assert_search_as_before(&fx, &queries).await;
-    // Every piece of one or two characters of the register's text, the long note's included.
+    // Every piece of one or two characters of the register's text, the long notes' included.
     let pieces = short_pieces(&s.all_assets(&register()).await.unwrap());
-    assert!(pieces.len() > 500, "{}", pieces.len());
+    assert!(pieces.len() > 1_300, "{}", pieces.len());
     assert_search_as_before(&fx, &pieces).await;
 
     // The cases that show what matching is, on both databases alike.
@@ -1863,10 +1877,30 @@ pub async fn text_search_finds_what_like_found(fx: Fx) {
     assert_eq!(count("窓口").await, 0);
     assert_eq!(count("窓").await, 0);
     assert_search_as_before(&fx, &queries).await;
+    let pieces = short_pieces(&s.all_assets(&register()).await.unwrap());
+    assert_search_as_before(&fx, &pieces).await;
 }
 
-/// A note longer than the pair index's stretches of 256 bytes, with characters of one to four
-/// bytes falling across their ends.
+/// 400 characters (after `shift` tildes) cycling through one, two, three and four bytes of UTF-8,
+/// every pair of them in no other asset's text but the other such note's: the ends of the pair index's stretches (bytes 256, 512
+/// and 768) fall inside a two-byte and a four-byte character with no shift, and inside a
+/// three-byte one with a shift of one.
+fn stretched_note(shift: usize) -> String {
+    let ascii = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut note = "~".repeat(shift);
+    for k in 0..400u32 {
+        let c = match k % 4 {
+            0 => char::from(ascii[(k / 4) as usize % ascii.len()]),
+            1 => char::from_u32(0xC0 + k / 4).unwrap(),
+            2 => char::from_u32(0x3400 + k).unwrap(),
+            _ => char::from_u32(0x2_0000 + k).unwrap(),
+        };
+        note.push(c);
+    }
+    note
+}
+
+/// A note longer than the pair index's stretches of 256 bytes.
 const LONG_NOTE: &str = "移行計画: 2026年度に基幹システムを更改。𠮷野家 ab é 課長承認済み。\
     データ移行は 3 段階: 抽出 → 変換 → 投入。各段階の検証は情報政策課が行う。\
     ｗｅ画面の確認は受付担当、帳票は総務課。🙂 終了後に旧機器をデータ消去して廃棄する。\
