@@ -1116,8 +1116,10 @@ impl AssetStore for SqlStore {
                 // few, and never past `LONGEST_STRETCH` rows.
                 let held = rows.len() as i64;
                 if held > 0 && held < limit {
-                    let reach = window.saturating_mul(offset + limit).saturating_mul(3)
-                        / (2 * (offset + held));
+                    let reach = window
+                        .saturating_mul(offset.saturating_add(limit))
+                        .saturating_mul(3)
+                        / offset.saturating_add(held).saturating_mul(2);
                     if let Some(longer) = [2, 4, 8]
                         .map(|k| window.saturating_mul(k))
                         .into_iter()
