@@ -21,11 +21,12 @@ CREATE TABLE assets_pair_offsets (i INTEGER PRIMARY KEY);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256)
 INSERT INTO assets_pair_offsets (i) SELECT i FROM n;
 
--- Each asset's pairs, as the index is given them, in time linear in the text's length: the
--- columns are read as UTF-8 bytes (where `substr` is a slice, not a walk from the start) in
--- stretches of 256 bytes, each with the 8 that follow for the last pair; a pair begins at every
--- byte that begins a character (not 0x80–0xBF), and is that byte's first two characters. The
--- stretches are materialised, so that each byte's row reads its stretch, not the whole column.
+-- Each asset's pairs, as the index is given them: the columns are read as UTF-8 bytes (where
+-- `substr` is a slice, not a walk from the start) in stretches of 256 bytes, each with the 8 that
+-- follow for the last pair; a pair begins at every byte that begins a character (not 0x80–0xBF),
+-- and is that byte's first two characters. The stretches are materialised, so that each byte's
+-- row reads its stretch, not the whole column; the rows listing the stretches' starts carry the
+-- column, so the cost is linear up to about 100 KB a column (beyond what any field may hold).
 CREATE VIEW assets_pair_text AS
 SELECT a.id, (
     WITH RECURSIVE

@@ -18,7 +18,7 @@ use mamori_core::{OrgId, PersonId, UnitId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::probe::Probe;
+use super::probe::{Probe, has_trigram};
 use super::{
     Arg, Backend, SqlStore, bind_all, clone_arg, conflict, contains_pattern, name_of, opt_id,
 };
@@ -476,11 +476,6 @@ fn search_from(plan: TextPlan, probe: Option<&Probe>, joins: &str) -> String {
         }
         _ => format!("FROM assets a {joins}"),
     }
-}
-
-/// Whether `text` has a trigram for the indexes to look up.
-fn has_trigram(text: &str) -> bool {
-    text.chars().nth(2).is_some() && !text.contains('\0')
 }
 
 /// The condition of a free-text search: `text` anywhere in one of the searched columns, ASCII

@@ -112,6 +112,12 @@ fn trigrams(text: &str) -> Vec<Trigram> {
         .collect()
 }
 
+/// Whether `text` has a trigram for the indexes to look up (and no NUL, which no stored text
+/// holds).
+pub(super) fn has_trigram(text: &str) -> bool {
+    text.chars().nth(2).is_some() && !text.contains('\0')
+}
+
 /// The FTS5 table of trigrams.
 const TRIGRAMS: &str = "assets_search";
 
@@ -155,7 +161,7 @@ fn fts_string(text: &str) -> String {
 /// The FTS5 query for a text with these trigrams (as written), each with how many assets hold
 /// it: the rarest alone when it is rare beside the others, else the phrase of the text's first
 /// characters.
-fn probe(text: &str, counted: &[(String, i64)]) -> String {
+fn trigram_query(text: &str, counted: &[(String, i64)]) -> String {
     let total: i64 = counted.iter().map(|(_, n)| *n).sum();
     match counted.iter().min_by_key(|(_, n)| *n) {
         Some((rarest, n)) if n.saturating_mul(SINGLE_FACTOR) <= total => fts_string(rarest),
@@ -167,7 +173,7 @@ impl SqlStore {
     /// What finds the candidates of a search for `text` (SQLite): none where no index can
     /// answer it, and every row read is checked.
     pub(super) async fn search_probe(&self, text: &str) -> Result<Option<Probe>> {
-        if text.contains('\0') || text.chars().nth(2).is_none() {
+        if !has_trigram(text) {
             return Ok(pair_probe(text));
         }
         let now = self.clock.now_ms();
@@ -191,7 +197,7 @@ impl SqlStore {
         }
         Ok(Some(Probe {
             index: TRIGRAMS,
-            query: probe(text, &counted),
+            query: trigram_query(text, &counted),
         }))
     }
 }
@@ -247,7 +253,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, t)| (t.written, if i == 0 { 0 } else { 1_000 }))
                 .collect();
-            let asked = probe(text, &counted);
+            let asked = trigram_query(text, &counted);
             assert!(text.contains(asked.trim_matches('"')), "{text}: {asked}");
         }
         assert_eq!(trigrams("HOST09")[3].written, "T09");
@@ -261,20 +267,20 @@ mod tests {
             ("st0", 100_000),
             ("t09", 10_000),
         ]);
-        assert_eq!(probe("host09", &host), "\"t09\"");
+        assert_eq!(trigram_query("host09", &host), "\"t09\"");
         // One no asset holds: nothing to read.
         let none = counted(&[("abc", 5), ("bcd", 0)]);
-        assert_eq!(probe("abcd", &none), "\"bcd\"");
+        assert_eq!(trigram_query("abcd", &none), "\"bcd\"");
     }
 
     #[test]
     fn trigrams_alike_are_asked_for_as_the_phrase() {
         let alike = counted(&[("hos", 100_000), ("ost", 99_000)]);
-        assert_eq!(probe("host", &alike), "\"host\"");
+        assert_eq!(trigram_query("host", &alike), "\"host\"");
         let quoted = counted(&[("a\"b", 3), ("\"bc", 3)]);
-        assert_eq!(probe("a\"bc", &quoted), "\"a\"\"bc\"");
+        assert_eq!(trigram_query("a\"bc", &quoted), "\"a\"\"bc\"");
         assert_eq!(
-            probe(&"x".repeat(100), &counted(&[("xxx", 7)])),
+            trigram_query(&"x".repeat(100), &counted(&[("xxx", 7)])),
             fts_string(&"x".repeat(PROBED_CHARS))
         );
     }
