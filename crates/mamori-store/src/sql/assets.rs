@@ -329,10 +329,12 @@ fn flags_text(flags: &[Flag]) -> String {
     serde_json::to_string(flags).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// What the summary counts of one asset.
+/// What the tallies count of one asset: the facets a list filters on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Counted {
-    confidentiality: String,
+    kind: AssetKind,
+    lifecycle: Lifecycle,
+    classification: Classification,
     segment: Option<i64>,
     unit: i64,
     flagged: bool,
@@ -341,38 +343,82 @@ struct Counted {
 impl Counted {
     fn of(asset: &Asset) -> Self {
         Self {
-            confidentiality: asset.classification.confidentiality.clone(),
+            kind: asset.kind,
+            lifecycle: asset.lifecycle,
+            classification: asset.classification.clone(),
             segment: asset.segment_id.map(|s| s.0),
             unit: asset.owner_unit_id.0,
             flagged: !asset.flags.is_empty(),
         }
     }
+
+    /// From a row with the asset's `kind`, `lifecycle`, levels, `segment_id` and
+    /// `owner_unit_id`, flagged as said.
+    fn from_row(row: &AnyRow, flagged: bool) -> Result<Self> {
+        Ok(Self {
+            kind: kind_of(row)?,
+            lifecycle: lifecycle_of(row)?,
+            classification: classification_from(row)?,
+            segment: opt_id(row, "segment_id")?,
+            unit: row.try_get("owner_unit_id")?,
+            flagged,
+        })
+    }
+
+    /// Each facet the asset counts under and its code there, in the facets' order.
+    fn facets(&self) -> Vec<(&'static str, String)> {
+        let c = &self.classification;
+        let mut facets = vec![
+            ("availability", c.availability.clone()),
+            ("confidentiality", c.confidentiality.clone()),
+        ];
+        if self.flagged {
+            facets.push(("flagged", String::new()));
+        }
+        facets.extend([
+            ("integrity", c.integrity.clone()),
+            ("kind", self.kind.as_str().to_owned()),
+            ("lifecycle", self.lifecycle.as_str().to_owned()),
+            (
+                "segment",
+                self.segment.map(|s| s.to_string()).unwrap_or_default(),
+            ),
+            ("unit", self.unit.to_string()),
+        ]);
+        facets
+    }
 }
 
-/// The changes one write makes to the summary's counts (`asset_tallies`), written just before
-/// the write commits. Every statement that adds, removes or changes an asset's level, segment,
-/// unit or flags goes with a change here; the conformance suite recounts the register to hold
-/// this.
+/// The tally of the assets under two facets at once (`facets` in the facets' order): its
+/// facet `a+b` and code `x/y`. Codes are level codes (ASCII letters and digits), the codes of
+/// kinds and lifecycles, and ids, so neither separator can occur inside one.
+fn pair_tally(a: &(&str, String), b: &(&str, String)) -> (String, String) {
+    (format!("{}+{}", a.0, b.0), format!("{}/{}", a.1, b.1))
+}
+
+/// The changes one write makes to the counts (`asset_tallies`), written just before the write
+/// commits: the whole register, each facet a list filters on, and each pair of them, so that
+/// the total of a list with one filter or two is read rather than counted. Every statement that
+/// adds, removes or changes an asset's kind, lifecycle, level, segment, unit or flags goes with a
+/// change here; the conformance suite recounts the register to hold this.
 #[derive(Default)]
-struct Tally(std::collections::BTreeMap<(&'static str, String), i64>);
+struct Tally(std::collections::BTreeMap<(String, String), i64>);
 
 impl Tally {
-    fn bump(&mut self, facet: &'static str, code: String, by: i64) {
+    fn bump(&mut self, facet: String, code: String, by: i64) {
         *self.0.entry((facet, code)).or_default() += by;
     }
 
     fn count(&mut self, asset: &Counted, by: i64) {
-        self.bump("total", String::new(), by);
-        if asset.flagged {
-            self.bump("flagged", String::new(), by);
+        self.bump("total".to_owned(), String::new(), by);
+        let facets = asset.facets();
+        for (i, a) in facets.iter().enumerate() {
+            self.bump(a.0.to_owned(), a.1.clone(), by);
+            for b in &facets[i + 1..] {
+                let (facet, code) = pair_tally(a, b);
+                self.bump(facet, code, by);
+            }
         }
-        self.bump("confidentiality", asset.confidentiality.clone(), by);
-        self.bump(
-            "segment",
-            asset.segment.map(|s| s.to_string()).unwrap_or_default(),
-            by,
-        );
-        self.bump("unit", asset.unit.to_string(), by);
     }
 
     fn add(&mut self, asset: &Counted) {
@@ -386,54 +432,55 @@ impl Tally {
         }
     }
 
+    /// Up to `TALLIES_AT_ONCE` changed counts a statement: one asset's write changes up to 74.
     async fn write(self, conn: &mut AnyConnection) -> Result<()> {
-        for ((facet, code), by) in self.0 {
-            if by == 0 {
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO asset_tallies (facet, code, n) VALUES ($1, $2, $3) \
+        const TALLIES_AT_ONCE: usize = 100;
+        let changed: Vec<_> = self.0.into_iter().filter(|(_, by)| *by != 0).collect();
+        for chunk in changed.chunks(TALLIES_AT_ONCE) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO asset_tallies (facet, code, n) VALUES {} \
                  ON CONFLICT (facet, code) DO UPDATE SET n = asset_tallies.n + excluded.n",
-            )
-            .bind(facet)
-            .bind(code)
-            .bind(by)
-            .execute(&mut *conn)
-            .await?;
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for ((facet, code), by) in chunk {
+                query = query.bind(facet.as_str()).bind(code.as_str()).bind(*by);
+            }
+            // Written whole, not kept: its text varies with how many counts changed.
+            query.persistent(false).execute(&mut *conn).await?;
         }
         Ok(())
     }
 }
 
 /// The tally that counts the assets `filter` selects, when it is one: for someone who sees the
-/// whole register, no filter or one on a counted facet alone.
-fn tallied(visibility: &AssetVisibility, filter: &AssetFilter) -> Option<(&'static str, String)> {
+/// whole register, no filter, or one or two filters without a text.
+fn tallied(visibility: &AssetVisibility, filter: &AssetFilter) -> Option<(String, String)> {
     let text = filter.text.as_deref().is_some_and(|t| !t.trim().is_empty());
-    if !matches!(visibility, AssetVisibility::All)
-        || filter.kind.is_some()
-        || filter.integrity.is_some()
-        || filter.availability.is_some()
-        || filter.lifecycle.is_some()
-        || text
-    {
+    if !matches!(visibility, AssetVisibility::All) || text {
         return None;
     }
-    let mut facets = Vec::new();
-    if let Some(code) = &filter.confidentiality {
-        facets.push(("confidentiality", code.clone()));
-    }
-    if let Some(segment) = filter.segment {
-        facets.push(("segment", segment.0.to_string()));
-    }
-    if let Some(unit) = filter.owner_unit {
-        facets.push(("unit", unit.0.to_string()));
-    }
-    if filter.flagged_only {
-        facets.push(("flagged", String::new()));
-    }
-    match facets.len() {
-        0 => Some(("total", String::new())),
-        1 => facets.pop(),
+    // In the facets' order, as `Counted::facets` gives them.
+    let facets: Vec<(&str, String)> = [
+        ("availability", filter.availability.clone()),
+        ("confidentiality", filter.confidentiality.clone()),
+        ("flagged", filter.flagged_only.then(String::new)),
+        ("integrity", filter.integrity.clone()),
+        ("kind", filter.kind.map(|k| k.as_str().to_owned())),
+        ("lifecycle", filter.lifecycle.map(|l| l.as_str().to_owned())),
+        ("segment", filter.segment.map(|s| s.0.to_string())),
+        ("unit", filter.owner_unit.map(|u| u.0.to_string())),
+    ]
+    .into_iter()
+    .filter_map(|(facet, code)| Some((facet, code?)))
+    .collect();
+    match facets.as_slice() {
+        [] => Some(("total".to_owned(), String::new())),
+        [(facet, code)] => Some(((*facet).to_owned(), code.clone())),
+        [a, b] => Some(pair_tally(a, b)),
         _ => None,
     }
 }
@@ -629,7 +676,9 @@ async fn insert_asset(
         .fetch_one(&mut *conn)
         .await?;
     tally.add(&Counted {
-        confidentiality: classification.confidentiality,
+        kind: input.kind,
+        lifecycle,
+        classification,
         segment: input.segment.map(|s| s.0),
         unit: input.owner_unit.0,
         flagged: !flags.is_empty(),
@@ -694,7 +743,9 @@ async fn rewrite_asset(
     tally.change(
         &Counted::of(before),
         &Counted {
-            confidentiality: classification.confidentiality,
+            kind: input.kind,
+            lifecycle,
+            classification,
             segment: input.segment.map(|s| s.0),
             unit: input.owner_unit.0,
             flagged: !flags.is_empty(),
@@ -719,9 +770,9 @@ async fn reflag(
     tally: &mut Tally,
     which: Reflag<'_>,
 ) -> Result<()> {
-    let base = "SELECT id, segment_id, addresses, lifecycle, disposal_method, disposal_by, \
-                disposal_at, confidentiality, integrity, availability, flags, flagged, class_rank \
-                FROM assets";
+    let base = "SELECT id, kind, owner_unit_id, segment_id, addresses, lifecycle, \
+                disposal_method, disposal_by, disposal_at, confidentiality, integrity, \
+                availability, flags, flagged, class_rank FROM assets";
     let rows = match which {
         Reflag::Segment(id) => {
             sqlx::query(&format!("{base} WHERE segment_id = $1"))
@@ -764,10 +815,10 @@ async fn reflag(
             .execute(&mut *conn)
             .await?;
             let was = row.try_get::<i64, _>("flagged")? != 0;
-            let flagged = !flags.is_empty();
-            if was != flagged {
-                tally.bump("flagged", String::new(), if was { -1 } else { 1 });
-            }
+            tally.change(
+                &Counted::from_row(&row, was)?,
+                &Counted::from_row(&row, !flags.is_empty())?,
+            );
         }
     }
     Ok(())
@@ -1976,7 +2027,7 @@ impl AssetStore for SqlStore {
             .collect::<Vec<_>>()
             .join(", ");
         let rows = sqlx::query(&format!(
-            "SELECT id, owner_unit_id, segment_id, addresses, lifecycle, disposal_method, \
+            "SELECT id, kind, owner_unit_id, segment_id, addresses, lifecycle, disposal_method, \
              disposal_by, disposal_at, confidentiality, integrity, availability, flags \
              FROM assets WHERE confidentiality IN ({list}) ORDER BY id"
         ))
@@ -2019,21 +2070,13 @@ impl AssetStore for SqlStore {
             .await?;
             let previous: Vec<Flag> = serde_json::from_str(&row.try_get::<String, _>("flags")?)
                 .map_err(|_| decode("flags"))?;
-            let unit: i64 = row.try_get("owner_unit_id")?;
-            tally.change(
-                &Counted {
-                    confidentiality: was.confidentiality,
-                    segment: segment.map(|s| s.0),
-                    unit,
-                    flagged: !previous.is_empty(),
-                },
-                &Counted {
-                    confidentiality: to.clone(),
-                    segment: segment.map(|s| s.0),
-                    unit,
-                    flagged: !flags.is_empty(),
-                },
-            );
+            let before = Counted::from_row(row, !previous.is_empty())?;
+            let after = Counted {
+                classification: now,
+                flagged: !flags.is_empty(),
+                ..before.clone()
+            };
+            tally.change(&before, &after);
             moved += 1;
         }
         // Nothing else changed level, but an asset left on a level of the other form (by an

@@ -198,6 +198,11 @@ impl Backend {
                     "asset_search_pairs",
                     include_str!("../../migrations/sqlite/0026_asset_search_pairs.sql"),
                 ),
+                (
+                    27,
+                    "asset_tallies_pairs",
+                    include_str!("../../migrations/sqlite/0027_asset_tallies_pairs.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -314,6 +319,11 @@ impl Backend {
                     24,
                     "reference_version",
                     include_str!("../../migrations/postgres/0024_reference_version.sql"),
+                ),
+                (
+                    27,
+                    "asset_tallies_pairs",
+                    include_str!("../../migrations/postgres/0027_asset_tallies_pairs.sql"),
                 ),
             ],
         }

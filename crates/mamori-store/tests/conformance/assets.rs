@@ -571,7 +571,7 @@ pub async fn asset_list_filters_sorts_and_pages(fx: Fx) {
     assert_eq!(seen, sorted);
 }
 
-/// A listing that the tallies do not count (a search, two filters) counts its matches only up
+/// A listing that the tallies do not count (a search, three filters) counts its matches only up
 /// to [`COUNT_AHEAD`] past the page's start, and says when more match.
 pub async fn broad_listings_count_a_thousand_ahead_of_the_page(fx: Fx) {
     let r = register_fixture(&fx).await;
@@ -595,6 +595,7 @@ pub async fn broad_listings_count_a_thousand_ahead_of_the_page(fx: Fx) {
         text: text.map(str::to_owned),
         kind,
         confidentiality: kind.map(|_| "2".to_owned()),
+        owner_unit: kind.map(|_| r.unit_a),
         offset,
         limit: 50,
         ..AssetFilter::default()
@@ -623,7 +624,7 @@ pub async fn broad_listings_count_a_thousand_ahead_of_the_page(fx: Fx) {
         .unwrap();
     assert_eq!((total.n, total.more), (many, false));
     // A text of two characters (the pair index on SQLite, a scan on PostgreSQL), one with a
-    // trigram (counted from the index), and two filters.
+    // trigram (counted from the index), and three filters.
     for (text, kind) in [
         (Some("端末"), None),
         (Some("端末 0"), None),
@@ -1933,7 +1934,8 @@ async fn grouped(
         .collect()
 }
 
-/// The summary and the counts of single-facet lists, against a count of the register itself.
+/// The summary, every tally and the totals of lists with one filter or two, against a count of
+/// the register itself.
 async fn assert_summary_is_a_recount(fx: &Fx, when: &str) {
     use std::collections::BTreeMap;
     let s = fx.store();
@@ -1961,6 +1963,32 @@ async fn assert_summary_is_a_recount(fx: &Fx, when: &str) {
         "SELECT CAST(owner_unit_id AS TEXT), COUNT(*) FROM assets GROUP BY owner_unit_id",
     )
     .await;
+    // Every tally, single facets and pairs, against the register grouped afresh.
+    let recounted = grouped(
+        &mut conn,
+        "WITH f (id, facet, code) AS ( \
+             SELECT id, 'availability', availability FROM assets \
+             UNION ALL SELECT id, 'confidentiality', confidentiality FROM assets \
+             UNION ALL SELECT id, 'flagged', '' FROM assets WHERE flagged = 1 \
+             UNION ALL SELECT id, 'integrity', integrity FROM assets \
+             UNION ALL SELECT id, 'kind', kind FROM assets \
+             UNION ALL SELECT id, 'lifecycle', lifecycle FROM assets \
+             UNION ALL SELECT id, 'segment', COALESCE(CAST(segment_id AS TEXT), '') FROM assets \
+             UNION ALL SELECT id, 'unit', CAST(owner_unit_id AS TEXT) FROM assets) \
+         SELECT 'total ', COUNT(*) FROM assets HAVING COUNT(*) > 0 \
+         UNION ALL SELECT facet || ' ' || code, COUNT(*) FROM f GROUP BY facet, code \
+         UNION ALL SELECT a.facet || '+' || b.facet || ' ' || a.code || '/' || b.code, COUNT(*) \
+         FROM f a JOIN f b ON b.id = a.id AND b.facet > a.facet \
+         GROUP BY a.facet, b.facet, a.code, b.code",
+    )
+    .await;
+    let tallies = grouped(
+        &mut conn,
+        "SELECT facet || ' ' || code, n FROM asset_tallies WHERE n <> 0",
+    )
+    .await;
+    assert_eq!(tallies, recounted, "tallies {when}");
+    let kinds = grouped(&mut conn, "SELECT kind, COUNT(*) FROM assets GROUP BY kind").await;
     sqlx::Connection::close(conn).await.unwrap();
     let map = |counts: &[mamori_store::SummaryCount]| {
         counts
@@ -2018,6 +2046,35 @@ async fn assert_summary_is_a_recount(fx: &Fx, when: &str) {
             owner_unit: Some(UnitId(unit.parse().unwrap())),
             ..AssetFilter::default()
         });
+    }
+    // One filter or two on any facet, read from the tallies.
+    for kind in kinds.keys().map(|k| AssetKind::parse(k).unwrap()) {
+        for lifecycle in [Lifecycle::InUse, Lifecycle::Disposed] {
+            filters.push(AssetFilter {
+                kind: Some(kind),
+                lifecycle: Some(lifecycle),
+                ..AssetFilter::default()
+            });
+        }
+        for code in levels.keys() {
+            filters.push(AssetFilter {
+                kind: Some(kind),
+                confidentiality: Some(code.clone()),
+                ..AssetFilter::default()
+            });
+            filters.push(AssetFilter {
+                integrity: Some(code.clone()),
+                flagged_only: true,
+                ..AssetFilter::default()
+            });
+        }
+        for unit in units.keys() {
+            filters.push(AssetFilter {
+                kind: Some(kind),
+                owner_unit: Some(UnitId(unit.parse().unwrap())),
+                ..AssetFilter::default()
+            });
+        }
     }
     for filter in filters {
         let (rows, total) = s
@@ -2210,6 +2267,32 @@ pub async fn summary_counts_follow_every_change(fx: Fx) {
         .unwrap();
     }
     assert_summary_is_a_recount(&fx, "after reclassifying to 3B").await;
+    // Migration 27, on this register with only the tallies kept before it (the whole register,
+    // flagged, confidentiality, segment, unit), counts every facet and pair as the writes did.
+    let migration = match s.backend() {
+        mamori_store::Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/0027_asset_tallies_pairs.sql")
+        }
+        mamori_store::Backend::Postgres => {
+            include_str!("../../migrations/postgres/0027_asset_tallies_pairs.sql")
+        }
+    };
+    let mut conn = fx.raw().await;
+    sqlx::query(
+        "DELETE FROM asset_tallies WHERE facet NOT IN \
+         ('total', 'flagged', 'confidentiality', 'segment', 'unit')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for statement in migration.split(";\n").filter(|s| !s.trim().is_empty()) {
+        sqlx::query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    sqlx::Connection::close(conn).await.unwrap();
+    assert_summary_is_a_recount(&fx, "after migration 27").await;
 }
 
 /// Records appended many at a time are chained and sealed as records appended one by one.
