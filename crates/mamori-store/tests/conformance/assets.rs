@@ -2267,6 +2267,41 @@ pub async fn summary_counts_follow_every_change(fx: Fx) {
         .unwrap();
     }
     assert_summary_is_a_recount(&fx, "after reclassifying to 3B").await;
+    // The split merged back into 3 and made again, and a level's segments narrowed: each moves
+    // or re-flags assets.
+    s.switch_split(&register(), false, "", &origin())
+        .await
+        .unwrap();
+    assert_summary_is_a_recount(&fx, "after merging the split").await;
+    s.switch_split(&register(), true, "3A", &origin())
+        .await
+        .unwrap();
+    assert_summary_is_a_recount(&fx, "after splitting again").await;
+    let level = s
+        .scales()
+        .await
+        .unwrap()
+        .confidentiality
+        .level("2")
+        .unwrap()
+        .clone();
+    s.update_level(
+        &register(),
+        Dimension::Confidentiality,
+        "2",
+        mamori_core::classification::LevelEdit {
+            name: level.name.clone(),
+            definition: level.definition.clone(),
+            rules: mamori_core::classification::HandlingRules {
+                allowed_segments: vec![segment_codes::LGWAN.to_owned()],
+                ..level.rules.clone()
+            },
+        },
+        &origin(),
+    )
+    .await
+    .unwrap();
+    assert_summary_is_a_recount(&fx, "after narrowing a level's segments").await;
     // Migration 27, on this register with only the tallies kept before it (the whole register,
     // flagged, confidentiality, segment, unit), counts every facet and pair as the writes did.
     let migration = match s.backend() {
