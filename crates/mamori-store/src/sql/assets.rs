@@ -432,7 +432,8 @@ impl Tally {
         }
     }
 
-    /// Up to `TALLIES_AT_ONCE` changed counts a statement: one asset's write changes up to 74.
+    /// Up to `TALLIES_AT_ONCE` changed counts a statement: one asset's write changes up to 72
+    /// (the 36 tallies it leaves and the 36 it joins; the total cancels out).
     async fn write(self, conn: &mut AnyConnection) -> Result<()> {
         const TALLIES_AT_ONCE: usize = 100;
         let changed: Vec<_> = self.0.into_iter().filter(|(_, by)| *by != 0).collect();
