@@ -30,6 +30,7 @@ pub mod reply;
 pub mod server;
 pub mod session;
 pub mod spool;
+mod stalled;
 pub mod verify;
 pub mod worker;
 
@@ -338,6 +339,7 @@ impl Gateway {
             direction: config.direction,
             outbound: Arc::new(config.outbound.clone()),
             metrics: counters,
+            stalled: Default::default(),
         };
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = vec![

@@ -13,7 +13,7 @@
 //! `queue_id`, `from`, `recipients`, `verdict`, `actions` and `status`; with `MAMORI_LOG_FORMAT=json`
 //! these are JSON lines.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +29,7 @@ use crate::outbound::{self, Finding, OutboundPolicy};
 use crate::quarantine::{Direction, Quarantine, QuarantineRecord};
 use crate::server::{new_queue_id, now_ms};
 use crate::spool::{Envelope, Origin, Retry, Spool, SpoolError, State};
+use crate::stalled::{Dsn, Owed, Pending, Stalled};
 
 /// When to try again and when to give up.
 #[derive(Debug, Clone)]
@@ -105,6 +106,8 @@ pub struct Worker {
     pub direction: Direction,
     pub outbound: Arc<OutboundPolicy>,
     pub metrics: Arc<Metrics>,
+    /// Messages whose next state could not be written, and what they still have to write.
+    pub(crate) stalled: Stalled,
 }
 
 impl Worker {
@@ -161,50 +164,64 @@ impl Worker {
         self.next_due()
     }
 
-    /// Queued messages, then deferred ones whose next attempt is due.
+    /// Queued messages, then deferred ones whose next attempt is due; a stalled message when its
+    /// own next attempt is.
     fn due(&self) -> Vec<(State, String, Retry)> {
-        let mut due: Vec<(State, String, Retry)> = self
-            .spool
-            .list(State::Queued)
-            .unwrap_or_default()
+        let now = now_ms();
+        let (queued, deferred, stalled) = self.listed();
+        let mut due: Vec<(State, String, Retry)> = queued
             .into_iter()
+            .filter(|id| stalled.get(id).is_none_or(|&at| at <= now))
             .map(|id| (State::Queued, id, Retry::default()))
             .collect();
-        let now = now_ms();
-        for id in self.spool.list(State::Deferred).unwrap_or_default() {
+        for id in deferred {
             let retry = self.spool.retry(&id);
-            if retry.next_attempt_ms <= now {
+            let at = stalled.get(&id).copied().unwrap_or(retry.next_attempt_ms);
+            if at <= now {
                 due.push((State::Deferred, id, retry));
             }
         }
         due
     }
 
-    /// Time until the earliest deferred message is due (including those deferred just now).
+    /// Time until the earliest deferred or stalled message is due (including those deferred just
+    /// now).
     fn next_due(&self) -> Option<Duration> {
         let now = now_ms();
-        self.spool
-            .list(State::Deferred)
-            .unwrap_or_default()
+        let (_, deferred, stalled) = self.listed();
+        deferred
             .iter()
-            .map(|id| {
-                self.spool
-                    .retry(id)
-                    .next_attempt_ms
-                    .saturating_sub(now)
-                    .max(0)
-            })
+            .filter(|id| !stalled.contains_key(*id))
+            .map(|id| self.spool.retry(id).next_attempt_ms)
+            .chain(stalled.values().copied())
+            .map(|at| at.saturating_sub(now).max(0))
             .min()
             .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
     }
 
+    /// The queued and the deferred messages, and the next attempt of those stalled among them.
+    fn listed(&self) -> (Vec<String>, Vec<String>, HashMap<String, i64>) {
+        let queued = self.spool.list(State::Queued).unwrap_or_default();
+        let deferred = self.spool.list(State::Deferred).unwrap_or_default();
+        let stalled = self.stalled.next_attempts(queued.iter().chain(&deferred));
+        (queued, deferred, stalled)
+    }
+
     async fn process(&self, state: State, id: &str, retry: Retry) {
+        if let Some(owed) = self.stalled.owed(id) {
+            // What happened to it stands; only what it left unwritten is still to be written.
+            self.settle(state, id, owed.dsns, owed.next).await;
+            return;
+        }
         let (mut envelope, raw) = match self.spool.load(state, id) {
             Ok(m) => m,
             Err(error) => {
                 tracing::error!(queue_id = id, %error, "cannot read spooled message");
                 if matches!(error, SpoolError::Damaged(_)) {
-                    let _ = self.spool.fail(state, id);
+                    self.settle(state, id, Vec::new(), Pending::Fail).await;
+                } else {
+                    self.metrics.spool_refused();
+                    self.stalled.hold(id, None, &self.retry, now_ms());
                 }
                 return;
             }
@@ -231,14 +248,21 @@ impl Worker {
                             "status": "held",
                             "held_ms": now_ms(),
                         });
-                        if let Err(error) = self.finish(state, id, record).await {
-                            tracing::error!(queue_id = id, %error, "cannot record the hold");
-                        }
+                        self.settle(state, id, Vec::new(), Pending::Record(record))
+                            .await;
                         return;
                     }
                     Err(error) => {
                         tracing::error!(queue_id = id, %error, "cannot store the held message");
-                        self.temporary(state, &envelope, retry, "unknown", &error.to_string());
+                        self.temporary(
+                            state,
+                            &envelope,
+                            retry,
+                            "unknown",
+                            &error.to_string(),
+                            Vec::new(),
+                        )
+                        .await;
                         return;
                     }
                 }
@@ -248,7 +272,15 @@ impl Worker {
                 Err(error) => {
                     // The original could not be kept: do not deliver, try again later.
                     tracing::error!(queue_id = id, %error, "cannot store the original in quarantine");
-                    self.temporary(state, &envelope, retry, "unknown", &error.to_string());
+                    self.temporary(
+                        state,
+                        &envelope,
+                        retry,
+                        "unknown",
+                        &error.to_string(),
+                        Vec::new(),
+                    )
+                    .await;
                     return;
                 }
             },
@@ -257,9 +289,7 @@ impl Worker {
         match result {
             Ok(delivered) if !delivered.deferred.is_empty() => {
                 // Some recipients took it: only the temporarily refused ones are tried again.
-                if !delivered.rejected.is_empty() {
-                    self.bounce(&envelope, &delivered.rejected, "5.0.0");
-                }
+                let dsns = self.bounce(&envelope, &delivered.rejected, "5.0.0");
                 tracing::info!(queue_id = id, accepted = ?delivered.accepted,
                     rejected = ?delivered.rejected, deferred = ?delivered.deferred,
                     "delivered to some recipients");
@@ -270,7 +300,8 @@ impl Worker {
                     .collect();
                 envelope.recipients = delivered.deferred.into_iter().map(|(r, _)| r).collect();
                 let reason = reason.join("; ");
-                self.temporary(state, &envelope, retry, verdicted.verdict, &reason);
+                self.temporary(state, &envelope, retry, verdicted.verdict, &reason, dsns)
+                    .await;
             }
             Ok(delivered) => {
                 let latency_ms = now_ms().saturating_sub(envelope.received_ms).max(0);
@@ -304,15 +335,13 @@ impl Worker {
                     "rejected": delivered.rejected,
                     "reply": delivered.reply,
                 });
-                if !delivered.rejected.is_empty() {
-                    self.bounce(&envelope, &delivered.rejected, "5.0.0");
-                }
-                if let Err(error) = self.finish(state, id, record).await {
-                    tracing::error!(queue_id = id, %error, "cannot record delivery");
-                }
+                let dsns = self.bounce(&envelope, &delivered.rejected, "5.0.0");
+                self.settle(state, id, dsns, Pending::Record(record)).await;
             }
             Err(DeliveryError::Temporary(reason)) => {
-                self.temporary(state, &envelope, retry, verdicted.verdict, &reason);
+                let verdict = verdicted.verdict;
+                self.temporary(state, &envelope, retry, verdict, &reason, Vec::new())
+                    .await;
             }
             Err(DeliveryError::Permanent { reply, rejected }) => {
                 self.metrics.failed();
@@ -335,10 +364,8 @@ impl Worker {
                 } else {
                     rejected
                 };
-                self.bounce(&envelope, &rejected, "5.0.0");
-                if let Err(error) = self.spool.fail(state, id) {
-                    tracing::error!(queue_id = id, %error, "cannot move message to failed");
-                }
+                let dsns = self.bounce(&envelope, &rejected, "5.0.0");
+                self.settle(state, id, dsns, Pending::Fail).await;
             }
         }
     }
@@ -395,14 +422,57 @@ impl Worker {
             })?
     }
 
+    /// Writes what a message leaves behind: the DSNs it caused, then its next state. When the
+    /// disk refuses, the message stays where it is and is held back with what is still unwritten
+    /// ([`crate::stalled`]).
+    async fn settle(&self, state: State, id: &str, mut dsns: Vec<Dsn>, next: Pending) {
+        while let Some(dsn) = dsns.first() {
+            if let Err(error) = self.spool.store(&dsn.envelope, &dsn.bytes) {
+                let dsn_id = dsn.envelope.queue_id.clone();
+                let owed = Owed { dsns, next };
+                self.metrics.spool_refused();
+                let at = self.stalled.hold(id, Some(owed), &self.retry, now_ms());
+                tracing::error!(queue_id = id, dsn_queue_id = %dsn_id, %error,
+                    next_attempt_ms = at, "cannot queue DSN; held back");
+                return;
+            }
+            let dsn = dsns.remove(0);
+            self.metrics.bounced();
+            tracing::info!(queue_id = %dsn.envelope.queue_id, for_queue_id = id,
+                to = ?dsn.envelope.recipients, "DSN queued");
+            self.wake.notify_one();
+        }
+        let written = match &next {
+            Pending::Record(record) => self.finish(state, id, record.clone()).await,
+            Pending::Defer(retry) => self.spool.defer(state, id, retry),
+            Pending::Fail => self.spool.fail(state, id),
+        };
+        match written {
+            Ok(()) => self.stalled.release(id),
+            Err(error) => {
+                let what = match next {
+                    Pending::Record(_) => "cannot record the message's outcome",
+                    Pending::Defer(_) => "cannot defer message",
+                    Pending::Fail => "cannot move message to failed",
+                };
+                let owed = Owed { dsns, next };
+                self.metrics.spool_refused();
+                let at = self.stalled.hold(id, Some(owed), &self.retry, now_ms());
+                tracing::error!(queue_id = id, %error, next_attempt_ms = at, "{what}; held back");
+            }
+        }
+    }
+
     /// A temporary failure: defer with backoff, or give up once the lifetime is over.
-    fn temporary(
+    /// `dsns` are those the attempt already caused (recipients it refused for good).
+    async fn temporary(
         &self,
         state: State,
         envelope: &Envelope,
         retry: Retry,
         verdict: &str,
         reason: &str,
+        mut dsns: Vec<Dsn>,
     ) {
         let id = envelope.queue_id.as_str();
         let age = now_ms().saturating_sub(envelope.received_ms);
@@ -417,10 +487,8 @@ impl Worker {
                 .iter()
                 .map(|r| (r.clone(), reason.to_string()))
                 .collect();
-            self.bounce(envelope, &rejected, "4.4.7");
-            if let Err(error) = self.spool.fail(state, id) {
-                tracing::error!(queue_id = id, %error, "cannot move message to failed");
-            }
+            dsns.extend(self.bounce(envelope, &rejected, "4.4.7"));
+            self.settle(state, id, dsns, Pending::Fail).await;
             return;
         }
         let attempts = retry.attempts + 1;
@@ -436,9 +504,7 @@ impl Worker {
             verdict, actions = "", status = "deferred", attempts,
             delay_ms = delay.as_millis() as u64, reason,
             "delivery deferred");
-        if let Err(error) = self.spool.defer(state, id, &next) {
-            tracing::error!(queue_id = id, %error, "cannot defer message");
-        }
+        self.settle(state, id, dsns, Pending::Defer(next)).await;
     }
 
     /// The policy's prefix of quarantine ids.
@@ -663,15 +729,17 @@ impl Worker {
         )
     }
 
-    /// Queues a DSN (RFC 3464) to the envelope sender. Never for the null sender or for a DSN.
-    fn bounce(&self, envelope: &Envelope, failed: &[(String, String)], status: &str) {
-        if envelope.from.is_empty() || envelope.origin == Origin::Dsn {
-            return;
+    /// The DSN (RFC 3464) to the envelope sender for the `failed` recipients, spooled by
+    /// [`Worker::settle`] ahead of the message's own state. None for the null sender, for a DSN,
+    /// or when no recipient failed.
+    fn bounce(&self, envelope: &Envelope, failed: &[(String, String)], status: &str) -> Vec<Dsn> {
+        if failed.is_empty() || envelope.from.is_empty() || envelope.origin == Origin::Dsn {
+            return Vec::new();
         }
         let queue_id = new_queue_id();
         let bytes = self.dsn(envelope, failed, status, &queue_id);
         let dsn = Envelope {
-            queue_id: queue_id.clone(),
+            queue_id,
             from: String::new(),
             recipients: vec![envelope.from.clone()],
             helo: self.hostname.clone(),
@@ -683,17 +751,10 @@ impl Worker {
             origin: Origin::Dsn,
             client: None,
         };
-        match self.spool.store(&dsn, &bytes) {
-            Ok(()) => {
-                self.metrics.bounced();
-                tracing::info!(queue_id = %queue_id, for_queue_id = %envelope.queue_id,
-                    to = %envelope.from, "DSN queued");
-                self.wake.notify_one();
-            }
-            Err(error) => {
-                tracing::error!(for_queue_id = %envelope.queue_id, %error, "cannot queue DSN");
-            }
-        }
+        vec![Dsn {
+            envelope: dsn,
+            bytes,
+        }]
     }
 
     /// The DSN itself: multipart/report with a human-readable part and message/delivery-status.
@@ -814,6 +875,7 @@ mod tests {
             direction: Direction::Inbound,
             outbound: Arc::new(OutboundPolicy::default()),
             metrics: Arc::new(Metrics::default()),
+            stalled: Default::default(),
         }
     }
 

@@ -15,6 +15,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+#[path = "gateway/full_disk.rs"]
+mod full_disk;
 #[path = "gateway/next_hop.rs"]
 mod next_hop;
 #[path = "gateway/postfix.rs"]
