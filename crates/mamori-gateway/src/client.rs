@@ -477,6 +477,25 @@ impl Client {
         result
     }
 
+    /// Writes a message's pieces, one after the other, as DATA content, [`DATA_CHUNK`] at a
+    /// time.
+    async fn send_data(&mut self, message: &[&[u8]]) -> Result<(), DeliveryError> {
+        let mut stuffing = Stuffing::new();
+        let mut out = Vec::with_capacity(DATA_CHUNK + 2);
+        for piece in message {
+            let mut rest = *piece;
+            while !rest.is_empty() {
+                stuffing.fill(&mut rest, &mut out, DATA_CHUNK);
+                if out.len() >= DATA_CHUNK {
+                    self.send(&out).await?;
+                    out.clear();
+                }
+            }
+        }
+        stuffing.finish(&mut out);
+        self.send(&out).await
+    }
+
     async fn command(&mut self, line: &str) -> Result<Reply, DeliveryError> {
         self.send(format!("{line}\r\n").as_bytes()).await?;
         self.reply().await
@@ -686,7 +705,7 @@ impl Connection {
         protocol: Protocol,
         from: &str,
         recipients: &[String],
-        message: &[u8],
+        message: &[&[u8]],
         smtputf8: bool,
     ) -> Result<Delivered, DeliveryError> {
         self.content_sent = false;
@@ -711,7 +730,7 @@ impl Connection {
             }
             self.content_sent = true;
             self.uses += 1;
-            c.send(&dot_stuff(message)).await?;
+            c.send_data(message).await?;
             match protocol {
                 Protocol::Smtp => {
                     let r = c.reply().await?;
@@ -859,14 +878,15 @@ fn broke_before_content(conn: &Connection) -> bool {
     conn.c.lost.is_some() && !conn.content_sent
 }
 
-/// Delivers one message and says what became of each recipient. A recipient is never both
+/// Delivers one message, given as pieces sent one after the other (a trace field, then the
+/// body), and says what became of each recipient. A recipient is never both
 /// accepted and deferred, so retrying only [`Delivered::deferred`] never duplicates a delivery.
 /// The connection is taken from, and given back to, the hop's [`ConnectionCache`].
 pub async fn deliver(
     hop: &NextHop,
     from: &str,
     recipients: &[String],
-    message: &[u8],
+    message: &[&[u8]],
     smtputf8: bool,
 ) -> Result<Delivered, DeliveryError> {
     let (mut conn, cached) = checkout(hop).await?;
@@ -884,10 +904,11 @@ pub async fn deliver(
     result
 }
 
-/// One message of an envelope: the recipients it is for and its bytes.
+/// One message of an envelope: the recipients it is for and its bytes, in pieces sent one after
+/// the other.
 pub struct Addressed<'a> {
     pub recipients: &'a [String],
-    pub message: &'a [u8],
+    pub message: &'a [&'a [u8]],
 }
 
 /// Delivers several messages from one sender over one connection, one transaction each (a
@@ -973,21 +994,77 @@ pub async fn probe(hop: &NextHop, recipient: &str) -> Probe {
     probe
 }
 
-/// The message as DATA content: every line ending made CRLF, lone CRs dropped, leading dots
-/// doubled, then the end-of-data line.
-pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + message.len() / 50 + 5);
-    let body = message.strip_suffix(b"\n").unwrap_or(message);
-    if !message.is_empty() {
-        for line in body.split(|&b| b == b'\n') {
-            if line.first() == Some(&b'.') {
-                out.push(b'.');
-            }
-            out.extend(line.iter().copied().filter(|&b| b != b'\r'));
-            out.extend_from_slice(b"\r\n");
+/// How much DATA content is made before it is written: a message goes out in pieces of this
+/// size, never copied whole.
+const DATA_CHUNK: usize = 64 * 1024;
+
+/// DATA content made as it is written (RFC 5321 4.5.2): every line ending made CRLF, CRs
+/// dropped, a dot that begins a line doubled, then the end-of-data line. The message may come in
+/// several pieces (a trace field, then the body); a line may run across them.
+#[derive(Debug)]
+struct Stuffing {
+    /// Nothing but CRs since the last LF (or the start): a dot now begins a line.
+    line_start: bool,
+    /// Some byte of the message has been read.
+    begun: bool,
+    /// The last byte read was LF.
+    ended_line: bool,
+}
+
+impl Stuffing {
+    fn new() -> Self {
+        Self {
+            line_start: true,
+            begun: false,
+            ended_line: false,
         }
     }
-    out.extend_from_slice(b".\r\n");
+
+    /// Stuffs bytes of `input` into `out` until `out` holds `cap` bytes or `input` is used up;
+    /// `input` is left with what was not read.
+    fn fill(&mut self, input: &mut &[u8], out: &mut Vec<u8>, cap: usize) {
+        let mut read = 0;
+        for &b in input.iter() {
+            if out.len() >= cap {
+                break;
+            }
+            read += 1;
+            self.begun = true;
+            self.ended_line = b == b'\n';
+            match b {
+                b'\r' => {}
+                b'\n' => {
+                    out.extend_from_slice(b"\r\n");
+                    self.line_start = true;
+                }
+                _ => {
+                    if self.line_start && b == b'.' {
+                        out.push(b'.');
+                    }
+                    out.push(b);
+                    self.line_start = false;
+                }
+            }
+        }
+        *input = &input[read..];
+    }
+
+    /// The end of the message: the last line's CRLF if it lacked one, then the end-of-data line.
+    fn finish(self, out: &mut Vec<u8>) {
+        if self.begun && !self.ended_line {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+    }
+}
+
+/// The message as DATA content, whole (see [`Stuffing`]); delivery writes it in pieces.
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 50 + 5);
+    let mut stuffing = Stuffing::new();
+    let mut rest = message;
+    stuffing.fill(&mut rest, &mut out, usize::MAX);
+    stuffing.finish(&mut out);
     out
 }
 
@@ -1048,5 +1125,87 @@ mod tests {
             b"no final newline\r\n.\r\n".to_vec()
         );
         assert_eq!(dot_stuff(b""), b".\r\n".to_vec());
+        // A CR in front of a line's dot is dropped, so the dot begins the line and is doubled:
+        // left single, `\r.\n` would end the data early.
+        assert_eq!(dot_stuff(b"a\n\r.\nb"), b"a\r\n..\r\nb\r\n.\r\n".to_vec());
+        assert_eq!(dot_stuff(b"\r"), b"\r\n.\r\n".to_vec());
+        assert_eq!(dot_stuff(b"\n"), b"\r\n.\r\n".to_vec());
+    }
+
+    /// DATA made from `pieces`, `cap` bytes at a time, as [`Client::send_data`] makes it.
+    fn stuffed_in_pieces(pieces: &[&[u8]], cap: usize) -> Vec<u8> {
+        let mut stuffing = Stuffing::new();
+        let (mut sent, mut out) = (Vec::new(), Vec::new());
+        for piece in pieces {
+            let mut rest = *piece;
+            while !rest.is_empty() {
+                stuffing.fill(&mut rest, &mut out, cap);
+                if out.len() >= cap {
+                    assert!(out.len() <= cap + 1, "a piece of {} bytes", out.len());
+                    sent.append(&mut out);
+                }
+            }
+        }
+        stuffing.finish(&mut out);
+        sent.append(&mut out);
+        sent
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn data_made_in_pieces_ends_only_at_its_end_and_reads_back_as_the_message(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b'\r'),
+                    proptest::strategy::Just(b'\n'),
+                    proptest::strategy::Just(b'.'),
+                    proptest::prelude::any::<u8>(),
+                ],
+                0..300,
+            ),
+            cuts in proptest::collection::vec(0usize..300, 0..4),
+            cap in 1usize..40,
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let mut pieces: Vec<&[u8]> = Vec::new();
+            let mut at = 0;
+            for cut in cuts.into_iter().chain([bytes.len()]) {
+                pieces.push(&bytes[at..cut]);
+                at = cut;
+            }
+            let data = stuffed_in_pieces(&pieces, cap);
+            proptest::prop_assert_eq!(&data, &dot_stuff(&bytes));
+
+            // Lines end in CRLF only, and the only line that is a lone dot is the last.
+            let body = data.strip_suffix(b".\r\n").expect("the end-of-data line");
+            for (i, &b) in body.iter().enumerate() {
+                match b {
+                    b'\r' => proptest::prop_assert_eq!(body.get(i + 1), Some(&b'\n')),
+                    b'\n' => proptest::prop_assert!(i > 0 && body[i - 1] == b'\r'),
+                    _ => {}
+                }
+            }
+            let lines: Vec<&[u8]> = match body.strip_suffix(b"\r\n") {
+                Some(body) => body.split(|&b| b == b'\n').collect(),
+                None => Vec::new(),
+            };
+            let mut read = Vec::new();
+            for line in &lines {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.first() == Some(&b'.') {
+                    proptest::prop_assert!(line.starts_with(b".."));
+                }
+                read.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+                read.push(b'\n');
+            }
+            // What the next hop reads back: the message with its CRs dropped and every line
+            // ended, the last one too.
+            let mut expected: Vec<u8> = bytes.iter().copied().filter(|&b| b != b'\r').collect();
+            if !bytes.is_empty() && bytes.last() != Some(&b'\n') {
+                expected.push(b'\n');
+            }
+            proptest::prop_assert_eq!(read, expected);
+        }
     }
 }

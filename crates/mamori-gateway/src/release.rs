@@ -106,7 +106,8 @@ impl ReleaseMailer {
         } else {
             &self.inbound
         };
-        let delivered = client::deliver(hop, &from, &order.recipients, &message, smtputf8).await?;
+        let delivered =
+            client::deliver(hop, &from, &order.recipients, &[&message], smtputf8).await?;
         // A recipient deferred beside accepted ones: the release is tried again as a whole (an
         // accepted recipient may get it twice, a deferred one never goes without).
         if !delivered.deferred.is_empty() {

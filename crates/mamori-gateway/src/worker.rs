@@ -382,13 +382,14 @@ impl Worker {
             Origin::Dsn => Vec::new(),
             Origin::Inbound => trace_field(envelope, &self.hostname),
         };
-        let traced = |m: &Outbound| [trace.as_slice(), &m.0].concat();
+        // The trace field and the message go out one after the other, neither copied.
+        let trace = trace.as_slice();
         match outgoing {
             Outgoing::Shared(m) => {
-                client::deliver(hop, from, &envelope.recipients, &traced(m), smtputf8).await
+                client::deliver(hop, from, &envelope.recipients, &[trace, &m.0], smtputf8).await
             }
             Outgoing::Each(each) => {
-                let traced: Vec<Vec<u8>> = each.iter().map(|(_, m)| traced(m)).collect();
+                let traced: Vec<[&[u8]; 2]> = each.iter().map(|(_, m)| [trace, &m.0]).collect();
                 let messages: Vec<client::Addressed<'_>> = each
                     .iter()
                     .zip(&traced)

@@ -833,7 +833,7 @@ async fn send(gw: SocketAddr, rcpts: &[&str], message: &str) {
         &hop,
         "sender@internet.example",
         &rcpts,
-        message.as_bytes(),
+        &[message.as_bytes()],
         false,
     )
     .await

@@ -333,7 +333,7 @@ pub async fn send_due(
         let bytes = message(&mail, &config.from, now_ms);
         let recipients = [mail.recipient.clone()];
         let outcome =
-            client::deliver(&config.relay, &config.from, &recipients, &bytes, false).await;
+            client::deliver(&config.relay, &config.from, &recipients, &[&bytes], false).await;
         let first = i64::try_from(config.retry_first.as_millis()).unwrap_or(60_000);
         match outcome {
             Ok(delivered) if !delivered.accepted.is_empty() => {

@@ -262,7 +262,7 @@ async fn send(hop: &NextHop, rcpts: &[&str]) -> Result<client::Delivered, Delive
         hop,
         "gw@city.example.lg.jp",
         &rcpts,
-        b"Subject: t\r\n\r\nbody\r\n",
+        &[b"Subject: t\r\n\r\nbody\r\n"],
         false,
     )
     .await
@@ -435,12 +435,13 @@ async fn several_messages_share_one_connection_with_a_transaction_each() {
         .iter()
         .map(|r| format!("Subject: t\r\nTo: <{}>\r\n\r\nbody\r\n", r[0]))
         .collect();
+    let pieces: Vec<[&[u8]; 1]> = bodies.iter().map(|b| [b.as_bytes()]).collect();
     let messages: Vec<client::Addressed<'_>> = rcpts
         .iter()
-        .zip(&bodies)
-        .map(|(r, b)| client::Addressed {
+        .zip(&pieces)
+        .map(|(r, message)| client::Addressed {
             recipients: r,
-            message: b.as_bytes(),
+            message,
         })
         .collect();
     let hop_config = hop_to(hop.addr, Protocol::Lmtp, None);

@@ -53,7 +53,7 @@ async fn only_a_relay_network_client_sends_outbound_mail_to_any_domain() {
         &hop,
         "kacho@city.example.lg.jp",
         &outside,
-        message.as_bytes(),
+        &[message.as_bytes()],
         false,
     )
     .await;

@@ -306,7 +306,7 @@ async fn mail_through_postfix_as_content_filter_arrives_sanitized() {
         &hop,
         "sender@internet.example",
         &[outside.to_string(), format!("second@{DOMAIN}")],
-        b"Subject: two recipients\r\n\r\nhello\r\n",
+        &[b"Subject: two recipients\r\n\r\nhello\r\n"],
         false,
     )
     .await
@@ -364,7 +364,7 @@ async fn deliveries_share_a_connection_and_a_dropped_one_is_replaced() {
                 &hop,
                 "sender@internet.example",
                 &[format!("user{n}@{DOMAIN}")],
-                format!("Subject: message {n}\r\n\r\nhello {n}\r\n").as_bytes(),
+                &[format!("Subject: message {n}\r\n\r\nhello {n}\r\n").as_bytes()],
                 false,
             )
             .await
