@@ -48,8 +48,9 @@ pub struct Metrics {
     failed: AtomicU64,
     /// DSNs written.
     bounced: AtomicU64,
-    /// A message's state or DSN the spool refused to write: the message was held back.
-    spool_refusals: AtomicU64,
+    /// A message the spool could not read, or whose state or DSN it refused to write: the
+    /// message was held back.
+    spool_failures: AtomicU64,
     latency: Histogram,
 }
 
@@ -122,8 +123,8 @@ impl Metrics {
         bump(&self.bounced);
     }
 
-    pub fn spool_refused(&self) {
-        bump(&self.spool_refusals);
+    pub fn spool_failed(&self) {
+        bump(&self.spool_failures);
     }
 
     /// The text exposition format; `depth` is the number of messages per spool state.
@@ -216,10 +217,10 @@ impl Metrics {
         );
         counter(
             &mut out,
-            "mamori_gateway_spool_write_failures_total",
-            "Writes of a message's next state or DSN that the spool refused (a full or failing \
-             disk); the message stays in the spool and is tried again later.",
-            [(NO_LABELS, load(&self.spool_refusals))],
+            "mamori_gateway_spool_failures_total",
+            "Messages the spool could not read, or whose next state or DSN it refused to write \
+             (a full or failing disk); each stays in the spool and is tried again later.",
+            [(NO_LABELS, load(&self.spool_failures))],
         );
         exposition::gauge(
             &mut out,
@@ -354,7 +355,7 @@ mod tests {
         m.verdict(Verdict::Held);
         m.delivered(10, Duration::from_millis(30));
         m.delivered(10, Duration::from_secs(7200));
-        m.spool_refused();
+        m.spool_failed();
         let text = m.render(&[("queued", 3), ("deferred", 1)]);
         for line in [
             "mamori_gateway_smtp_replies_total{class=\"2xx\"} 1",
@@ -368,7 +369,7 @@ mod tests {
             "mamori_gateway_messages_checked_total{verdict=\"held\"} 1",
             "mamori_gateway_deliveries_total{status=\"delivered\"} 2",
             "mamori_gateway_spool_messages{state=\"queued\"} 3",
-            "mamori_gateway_spool_write_failures_total 1",
+            "mamori_gateway_spool_failures_total 1",
             "mamori_gateway_delivery_latency_seconds_bucket{le=\"0.025\"} 0",
             "mamori_gateway_delivery_latency_seconds_bucket{le=\"0.05\"} 1",
             "mamori_gateway_delivery_latency_seconds_bucket{le=\"3600\"} 1",

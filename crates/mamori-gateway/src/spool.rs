@@ -50,6 +50,10 @@ pub enum SpoolError {
     Io { path: PathBuf, source: io::Error },
     #[error("spool file {0} is damaged")]
     Damaged(PathBuf),
+    /// The message reached the queue, and the worker will take it, but the fsync that makes its
+    /// name durable failed: a crash may still lose it, so the session answers 4xx all the same.
+    #[error("queued, but its name was not made durable: {0}")]
+    Unsynced(Box<SpoolError>),
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SpoolError + '_ {
@@ -368,19 +372,23 @@ impl Spool {
         Ok(())
     }
 
-    /// Records a finished message and removes it from the spool; `record` is written first so a
-    /// crash in between can only cause a second delivery, never a lost message. The record is
-    /// durable before the removal (the delivery log's group commit); the removal itself is not
-    /// synced: a crash that undoes it means one more delivery, not a loss.
-    pub fn finish(
-        &self,
-        from: State,
-        id: &str,
-        record: &serde_json::Value,
-    ) -> Result<(), SpoolError> {
-        self.delivered.append(record, crate::server::now_ms())?;
+    /// Records a finished message in the delivery log; durable when this returns (the log's
+    /// group commit). Call [`Spool::remove`] only after, so that a crash in between can only
+    /// cause a second delivery, never a lost message.
+    pub fn record(&self, record: &serde_json::Value) -> Result<(), SpoolError> {
+        self.delivered.append(record, crate::server::now_ms())
+    }
+
+    /// Removes a finished message, once recorded, from the spool. The removal is not synced: a
+    /// crash that undoes it means one more delivery, not a loss.
+    pub fn remove(&self, from: State, id: &str) -> Result<(), SpoolError> {
         let msg = self.message_path(from, id);
-        fs::remove_file(&msg).map_err(io_err(&msg))?;
+        match fs::remove_file(&msg) {
+            Ok(()) => {}
+            // Gone already: an earlier removal whose error came after it.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&msg)(e)),
+        }
         self.remove_retry(from, id);
         Ok(())
     }
@@ -462,7 +470,9 @@ impl IncomingMessage {
         self.committed = true;
         // `incoming/` is not synced: if a crash brings the old name back, start-up removes it,
         // and the name in `queue/` is durable once this returns.
-        self.queue_sync.sync()?;
+        self.queue_sync
+            .sync()
+            .map_err(|e| SpoolError::Unsynced(Box::new(e)))?;
         Ok(self.envelope.clone())
     }
 }
@@ -501,8 +511,13 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> 
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".{:016x}.tmp", rand::random::<u64>()));
     let tmp = PathBuf::from(tmp);
-    write_synced(&tmp, bytes)?;
-    fs::rename(&tmp, path).map_err(io_err(path))?;
+    if let Err(error) =
+        write_synced(&tmp, bytes).and_then(|()| fs::rename(&tmp, path).map_err(io_err(path)))
+    {
+        // Not left behind for every retry on a full disk.
+        let _ = fs::remove_file(&tmp);
+        return Err(error);
+    }
     if let Some(dir) = path.parent() {
         sync_dir(dir)?;
     }
@@ -684,9 +699,8 @@ mod tests {
         };
         spool.defer(State::Queued, "m1", &retry).unwrap();
         assert_eq!(spool.retry("m1"), retry);
-        spool
-            .finish(State::Deferred, "m1", &serde_json::json!({"ok": true}))
-            .unwrap();
+        spool.record(&serde_json::json!({"ok": true})).unwrap();
+        spool.remove(State::Deferred, "m1").unwrap();
         let counts = spool.counts().unwrap();
         assert_eq!(
             (counts.queued, counts.deferred, counts.delivered),

@@ -12,14 +12,23 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use std::time::Duration;
+
 use crate::spool::{Envelope, Retry};
 use crate::worker::RetryPolicy;
+
+/// The longest a stalled message waits between attempts, however long the retry policy's
+/// backoff grows: a write costs little, and a delivered message waiting for its record is sent
+/// again if the gateway restarts meanwhile.
+const LONGEST_WAIT: Duration = Duration::from_secs(300);
 
 /// What a message still has to write to the spool.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Pending {
     /// Delivered or held: its record, then the message's removal from the spool.
     Record(serde_json::Value),
+    /// Recorded: the message's removal from the spool.
+    Remove,
     /// Deferred: its retry schedule, then the move to `deferred/`.
     Defer(Retry),
     /// Undeliverable, its DSN spooled: the move to `failed/`.
@@ -74,7 +83,8 @@ impl Stalled {
             owed: None,
         });
         stall.attempts = stall.attempts.saturating_add(1);
-        let delay = i64::try_from(policy.delay(stall.attempts).as_millis()).unwrap_or(i64::MAX);
+        let delay = policy.delay(stall.attempts).min(LONGEST_WAIT);
+        let delay = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
         stall.until_ms = now_ms.saturating_add(delay);
         stall.owed = owed;
         stall.until_ms
@@ -90,28 +100,29 @@ impl Stalled {
         self.map().get(id).and_then(|s| s.owed.clone())
     }
 
-    /// The next attempt of each stalled message, keeping only those among `present` (the ones
-    /// still in the spool).
+    /// The next attempt of each stalled message. Given `present` (every message still in the
+    /// spool, as read just now), the stalls of the others are forgotten; without it (the spool
+    /// could not be read), every stall is kept.
     pub(crate) fn next_attempts<'a>(
         &self,
-        present: impl IntoIterator<Item = &'a String>,
+        present: Option<impl IntoIterator<Item = &'a String>>,
     ) -> HashMap<String, i64> {
         let mut map = self.map();
-        let mut kept = HashMap::new();
-        for id in present {
-            if let Some(stall) = map.remove(id) {
-                kept.insert(id.clone(), stall);
+        if let Some(present) = present {
+            let mut kept = HashMap::new();
+            for id in present {
+                if let Some(stall) = map.remove(id) {
+                    kept.insert(id.clone(), stall);
+                }
             }
+            *map = kept;
         }
-        *map = kept;
         map.iter().map(|(id, s)| (id.clone(), s.until_ms)).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn policy() -> RetryPolicy {
@@ -136,6 +147,12 @@ mod tests {
             .map(|_| stalled.hold("a", owed(Pending::Fail), &policy(), 10_000) - 10_000)
             .collect();
         assert_eq!(waits, vec![1_000, 2_000, 4_000, 4_000, 4_000]);
+        let long = RetryPolicy {
+            max_delay: Duration::from_secs(3_600),
+            ..policy()
+        };
+        let waits: Vec<i64> = (0..12).map(|_| stalled.hold("b", None, &long, 0)).collect();
+        assert_eq!(waits.last(), Some(&300_000), "{waits:?}");
         assert_eq!(stalled.owed("a"), owed(Pending::Fail));
         stalled.release("a");
         assert_eq!(stalled.owed("a"), None);
@@ -156,9 +173,16 @@ mod tests {
         assert_eq!(stalled.owed("a"), record);
         assert_eq!(stalled.owed("b"), None);
 
+        // A spool that could not be read forgets nothing.
+        let none = None::<&[String]>;
+        assert_eq!(stalled.next_attempts(none).len(), 2);
         let present = vec!["a".to_string(), "c".to_string()];
-        let next = stalled.next_attempts(&present);
+        let next = stalled.next_attempts(Some(&present));
         assert_eq!(next, HashMap::from([("a".to_string(), 2_000)]));
-        assert_eq!(stalled.next_attempts(&["b".to_string()]), HashMap::new());
+        assert_eq!(stalled.next_attempts(none).len(), 1);
+        assert_eq!(
+            stalled.next_attempts(Some(&["b".to_string()])),
+            HashMap::new()
+        );
     }
 }

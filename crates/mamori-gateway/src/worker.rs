@@ -176,7 +176,11 @@ impl Worker {
             .collect();
         for id in deferred {
             let retry = self.spool.retry(&id);
-            let at = stalled.get(&id).copied().unwrap_or(retry.next_attempt_ms);
+            // What a stalled message owes is written when the stall says; a message whose own
+            // schedule is later (one that could not be read) waits for that too.
+            let at = stalled
+                .get(&id)
+                .map_or(retry.next_attempt_ms, |&at| at.max(retry.next_attempt_ms));
             if at <= now {
                 due.push((State::Deferred, id, retry));
             }
@@ -199,12 +203,26 @@ impl Worker {
             .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
     }
 
-    /// The queued and the deferred messages, and the next attempt of those stalled among them.
+    /// The queued and the deferred messages, and the next attempt of those stalled. Stalls of
+    /// messages gone from the spool are forgotten, but only after both folders were read.
     fn listed(&self) -> (Vec<String>, Vec<String>, HashMap<String, i64>) {
-        let queued = self.spool.list(State::Queued).unwrap_or_default();
-        let deferred = self.spool.list(State::Deferred).unwrap_or_default();
-        let stalled = self.stalled.next_attempts(queued.iter().chain(&deferred));
-        (queued, deferred, stalled)
+        let (queued, deferred) = (
+            self.spool.list(State::Queued),
+            self.spool.list(State::Deferred),
+        );
+        let stalled = match (&queued, &deferred) {
+            (Ok(queued), Ok(deferred)) => self
+                .stalled
+                .next_attempts(Some(queued.iter().chain(deferred))),
+            _ => self
+                .stalled
+                .next_attempts(None::<std::iter::Empty<&String>>),
+        };
+        (
+            queued.unwrap_or_default(),
+            deferred.unwrap_or_default(),
+            stalled,
+        )
     }
 
     async fn process(&self, state: State, id: &str, retry: Retry) {
@@ -220,8 +238,7 @@ impl Worker {
                 if matches!(error, SpoolError::Damaged(_)) {
                     self.settle(state, id, Vec::new(), Pending::Fail).await;
                 } else {
-                    self.metrics.spool_refused();
-                    self.stalled.hold(id, None, &self.retry, now_ms());
+                    self.hold(id, None);
                 }
                 return;
             }
@@ -405,20 +422,14 @@ impl Worker {
         }
     }
 
-    /// Records a finished message and removes it from the spool, on a blocking thread: the
-    /// record's directory fsync waits for a group commit shared with the other workers.
-    async fn finish(
-        &self,
-        state: State,
-        id: &str,
-        record: serde_json::Value,
-    ) -> Result<(), SpoolError> {
+    /// Records a finished message in the delivery log, on a blocking thread: the record's
+    /// fdatasync waits for a group commit shared with the other workers.
+    async fn record(&self, record: serde_json::Value) -> Result<(), SpoolError> {
         let spool = self.spool.clone();
-        let owned = id.to_string();
-        tokio::task::spawn_blocking(move || spool.finish(state, &owned, &record))
+        tokio::task::spawn_blocking(move || spool.record(&record))
             .await
             .map_err(|e| SpoolError::Io {
-                path: id.into(),
+                path: "delivery log".into(),
                 source: std::io::Error::other(e),
             })?
     }
@@ -426,16 +437,22 @@ impl Worker {
     /// Writes what a message leaves behind: the DSNs it caused, then its next state. When the
     /// disk refuses, the message stays where it is and is held back with what is still unwritten
     /// ([`crate::stalled`]).
-    async fn settle(&self, state: State, id: &str, mut dsns: Vec<Dsn>, next: Pending) {
+    async fn settle(&self, state: State, id: &str, mut dsns: Vec<Dsn>, mut next: Pending) {
         while let Some(dsn) = dsns.first() {
-            if let Err(error) = self.spool.store(&dsn.envelope, &dsn.bytes) {
-                let dsn_id = dsn.envelope.queue_id.clone();
-                let owed = Owed { dsns, next };
-                self.metrics.spool_refused();
-                let at = self.stalled.hold(id, Some(owed), &self.retry, now_ms());
-                tracing::error!(queue_id = id, dsn_queue_id = %dsn_id, %error,
-                    next_attempt_ms = at, "cannot queue DSN; held back");
-                return;
+            match self.spool.store(&dsn.envelope, &dsn.bytes) {
+                Ok(()) => {}
+                // In the queue, so taken by this worker; stored again, it would go out twice.
+                Err(SpoolError::Unsynced(error)) => {
+                    tracing::warn!(queue_id = %dsn.envelope.queue_id, %error,
+                        "DSN queued, but its name not made durable");
+                }
+                Err(error) => {
+                    let dsn_id = dsn.envelope.queue_id.clone();
+                    let at = self.hold(id, Some(Owed { dsns, next }));
+                    tracing::error!(queue_id = id, dsn_queue_id = %dsn_id, %error,
+                        next_attempt_ms = at, "cannot queue DSN; held back");
+                    return;
+                }
             }
             let dsn = dsns.remove(0);
             self.metrics.bounced();
@@ -444,7 +461,14 @@ impl Worker {
             self.wake.notify_one();
         }
         let written = match &next {
-            Pending::Record(record) => self.finish(state, id, record.clone()).await,
+            Pending::Record(record) => match self.record(record.clone()).await {
+                Ok(()) => {
+                    next = Pending::Remove;
+                    self.spool.remove(state, id)
+                }
+                Err(error) => Err(error),
+            },
+            Pending::Remove => self.spool.remove(state, id),
             Pending::Defer(retry) => self.spool.defer(state, id, retry),
             Pending::Fail => self.spool.fail(state, id),
         };
@@ -453,15 +477,21 @@ impl Worker {
             Err(error) => {
                 let what = match next {
                     Pending::Record(_) => "cannot record the message's outcome",
+                    Pending::Remove => "cannot remove the recorded message from the spool",
                     Pending::Defer(_) => "cannot defer message",
                     Pending::Fail => "cannot move message to failed",
                 };
-                let owed = Owed { dsns, next };
-                self.metrics.spool_refused();
-                let at = self.stalled.hold(id, Some(owed), &self.retry, now_ms());
+                let at = self.hold(id, Some(Owed { dsns, next }));
                 tracing::error!(queue_id = id, %error, next_attempt_ms = at, "{what}; held back");
             }
         }
+    }
+
+    /// Holds a message back after the spool refused it ([`crate::stalled`]); returns when it is
+    /// tried again.
+    fn hold(&self, id: &str, owed: Option<Owed>) -> i64 {
+        self.metrics.spool_failed();
+        self.stalled.hold(id, owed, &self.retry, now_ms())
     }
 
     /// A temporary failure: defer with backoff, or give up once the lifetime is over.

@@ -665,6 +665,10 @@ impl QuarantineReader {
         crate::spool::sync_dir(&self.root).map_err(|e| match e {
             SpoolError::Io { path, source } => QuarantineError::Io { path, source },
             SpoolError::Damaged(p) => QuarantineError::NoRecord(p),
+            unsynced @ SpoolError::Unsynced(_) => QuarantineError::Io {
+                path: self.root.clone(),
+                source: std::io::Error::other(unsynced.to_string()),
+            },
         })
     }
 
