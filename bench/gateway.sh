@@ -5,6 +5,8 @@
 #   N=5000 SESSIONS=20 CONCURRENT=500 bench/gateway.sh
 #   SIZES="64k" bench/gateway.sh    # one size only; N_1M messages for the 1m size
 #   BENCH_DIR=/mnt/benchfs bench/gateway.sh   # queues on another file system (default /tmp)
+#   BIN=/tmp/mamori-before bench/gateway.sh    # a binary built earlier, not this tree
+#   SIZES= MEM_SIZE=1m CONCURRENT=40 bench/gateway.sh   # only the memory run, with 1 MiB messages
 #
 # Load: smtp-source, SESSIONS parallel sessions sending N copies of one realistic Japanese
 # message (multipart/alternative ISO-2022-JP text + UTF-8 HTML, a PDF and an xlsx attachment),
@@ -36,8 +38,11 @@ DOMAIN=city.example.lg.jp
 # last minute when it allocates new ones, so there file creation slows with the deletions of the
 # run (and of the run before); on a journaled ext4 or XFS, as a server has, it does not.
 BENCH_DIR=${BENCH_DIR:-/tmp}
-cargo build --release --locked -q --bin mamori
-BIN="$TARGET/release/mamori"
+# BIN=path/to/mamori runs a binary built before (to compare two builds in turn).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -q --bin mamori
+  BIN="$TARGET/release/mamori"
+fi
 work=$(mktemp -d "$BENCH_DIR/mamori-bench.XXXXXX")
 chmod 755 "$work"
 pids=()
@@ -55,7 +60,8 @@ message() {
     4k) text=5 html=8 pdf=600 xlsx=300 ;;
     64k) text=20 html=60 pdf=24000 xlsx=16000 ;;
     1m) text=20 html=60 pdf=600000 xlsx=150000 ;;
-    *) echo "unknown size $1 (4k, 64k or 1m)" >&2; exit 1 ;;
+    10m) text=20 html=60 pdf=6000000 xlsx=1500000 ;;
+    *) echo "unknown size $1 (4k, 64k, 1m or 10m)" >&2; exit 1 ;;
   esac
   python3 - "$work/message-$1.eml" "$text" "$html" "$pdf" "$xlsx" <<'PY'
 import base64, random, sys
@@ -241,9 +247,10 @@ for SIZE in $SIZES; do
 done
 
 # --- the gateway's memory with many sessions open -------------------------------------------
-# Each session sends 3 messages of 64k on one connection, 2 s apart; the sink waits 1 s before
-# each DATA reply, so deliveries queue up too.
-message 64k
+# Each session sends 3 messages of MEM_SIZE (64k unless told) on one connection, 2 s apart; the
+# sink waits 1 s before each DATA reply, so deliveries queue up too.
+MEM_SIZE=${MEM_SIZE:-64k}
+message "$MEM_SIZE"
 start_sink -w 1
 "$BIN" gateway --listen "127.0.0.1:$GW_PORT" --next-hop "127.0.0.1:$SINK_PORT" \
   --accept-domain "$DOMAIN" --data "$work/gw-mem" --min-free-mb 0 \
@@ -252,7 +259,7 @@ start_sink -w 1
 gw_pid=$!
 pids+=("$gw_pid")
 wait_port "$GW_PORT"
-smtp-source -s "$CONCURRENT" -m $((CONCURRENT * 3)) -d -w 2 -F "$work/message-64k.eml" \
+smtp-source -s "$CONCURRENT" -m $((CONCURRENT * 3)) -d -w 2 -F "$work/message-$MEM_SIZE.eml" \
   -f sender@example.jp -t "kacho@$DOMAIN" -M bench.example.jp "127.0.0.1:$GW_PORT" &
 src_pid=$!
 peak_conns=0
@@ -269,4 +276,4 @@ echo "| message | relay | messages | seconds | messages/s | p50 accept→deliver
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "gateway peak RSS with $CONCURRENT sessions (peak $peak_conns established): $((mem_rss / 1024)) MB"
+echo "gateway peak RSS with $CONCURRENT sessions of $MEM_SIZE messages (peak $peak_conns established): $((mem_rss / 1024)) MB"

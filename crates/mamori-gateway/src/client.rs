@@ -679,6 +679,12 @@ impl Connection {
 
     /// `MAIL FROM`, with BODY=8BITMIME when offered and SMTPUTF8 when the envelope needs it.
     async fn mail(&mut self, from: &str, smtputf8: bool) -> Result<(), DeliveryError> {
+        if !sendable(from) {
+            return Err(DeliveryError::Permanent {
+                reply: "5.1.7 the sender address holds a control character; not sent".into(),
+                rejected: Vec::new(),
+            });
+        }
         let mut mail = format!("MAIL FROM:<{from}>");
         if has(&self.extensions, "8BITMIME") {
             mail.push_str(" BODY=8BITMIME");
@@ -715,6 +721,11 @@ impl Connection {
         let mut deferred = Vec::new();
         let mut rejected = Vec::new();
         for rcpt in recipients {
+            if !sendable(rcpt) {
+                let why = "5.1.3 the recipient address holds a control character; not sent";
+                rejected.push((rcpt.clone(), why.to_string()));
+                continue;
+            }
             let r = c.command(&format!("RCPT TO:<{rcpt}>")).await?;
             match r.code {
                 250 | 251 => accepted.push(rcpt.clone()),
@@ -786,6 +797,14 @@ impl Connection {
             self.c.lost = Some(format!("RSET refused: {}", r.text));
         }
     }
+}
+
+/// Whether an address can go into an SMTP command: no control character, which no address
+/// holds (RFC 5321 4.1.2) and which could end the command line early (a CR or LF would let the
+/// rest of the address be read as a command of its own). Addresses from the SMTP session are
+/// checked when received; this holds for those from anywhere else (the directory, the outbox).
+fn sendable(address: &str) -> bool {
+    !address.chars().any(char::is_control)
 }
 
 fn has(extensions: &[String], ext: &str) -> bool {

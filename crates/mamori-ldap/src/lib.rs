@@ -590,7 +590,20 @@ impl Directory {
         let name = first(&self.config.name_attribute)
             .or_else(|| first("cn"))
             .unwrap_or_else(|| user.to_owned());
-        let email = first(&self.config.mail_attribute);
+        // The first value that is an address: it goes into mail headers and SMTP commands, so
+        // a value with a line break or a space in it is passed over, never used.
+        let email = attribute(&entry, &self.config.mail_attribute).and_then(|values| {
+            values
+                .iter()
+                .find_map(|v| match mamori_core::text::parse_email("mail", v) {
+                    Ok(email) => email,
+                    Err(_) => {
+                        tracing::warn!(dn = %entry.dn, attribute = %self.config.mail_attribute,
+                        "a mail value of the directory entry is not an address; not used");
+                        None
+                    }
+                })
+        });
         let unit = roles.iter().find_map(|(_, s)| match s {
             Scope::Unit(unit) => Some(*unit),
             _ => None,
@@ -828,6 +841,21 @@ mod tests {
         };
         assert_eq!(p.name, "山田 太郎");
         assert_eq!(p.email.as_deref(), Some("a@x.jp"));
+
+        // A value that is not an address (a line break in it would reach mail headers and SMTP
+        // commands) is passed over for the next one.
+        let staff = ["cn=staff,ou=groups,dc=example,dc=jp".to_string()];
+        for (values, expected) in [
+            (&["a\rb@x.jp", " ok@x.jp "][..], Some("ok@x.jp")),
+            (&["a@x.jp\r\nRCPT TO:<b@y.jp>"][..], None),
+            (&["山田@x.jp", "a b@x.jp", "  "][..], None),
+        ] {
+            let e = entry("uid=a,dc=jp", &[("mail", values)]);
+            let Verdict::Accepted(p) = d.decide("a", e, &staff) else {
+                panic!("accepted")
+            };
+            assert_eq!(p.email.as_deref(), expected, "{values:?}");
+        }
         assert_eq!(
             p.roles,
             vec![

@@ -552,3 +552,29 @@ async fn the_gateway_retries_only_deferred_lmtp_recipients() {
     gw.stop().await;
     hop.task.abort();
 }
+
+#[tokio::test]
+async fn an_address_with_a_line_break_is_refused_before_it_reaches_the_next_hop() {
+    let hop = Hop::start(false, TlsOffer::None, None).await;
+    let config = hop_to(hop.addr, Protocol::Smtp, None);
+    let good = format!("u@{DOMAIN}");
+    let smuggled = format!("x@{DOMAIN}>\r\nRCPT TO:<victim@{DOMAIN}");
+    let delivered = send(&config, &[&good, &smuggled]).await.unwrap();
+    assert_eq!(delivered.accepted, vec![good.clone()]);
+    assert_eq!(delivered.rejected.len(), 1);
+    assert_eq!(delivered.rejected[0].0, smuggled);
+    let seen = hop.transactions();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].recipients, vec![good]);
+
+    let rcpts = vec![format!("u@{DOMAIN}")];
+    let refused = client::deliver(&config, "a@b.example\r\nRSET", &rcpts, &[b"x\r\n"], false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, DeliveryError::Permanent { .. }),
+        "{refused}"
+    );
+    assert_eq!(hop.transactions().len(), 1);
+    hop.task.abort();
+}
