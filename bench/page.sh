@@ -9,6 +9,8 @@
 #
 # DURATION (default 8s), CONNECTIONS (32) and PORT (18183) change the run. The data folder is
 # copied first, so that every build starts from the same bytes; the copy is removed at the end.
+# DATABASE=postgres://… serves the PostgreSQL database kept with it (its `PostgreSQL` folder;
+# `mamori_bench_assets` under the bench's PG_URL), which is used as it is, not copied.
 set -euo pipefail
 [ $# -eq 3 ] || { sed -n '2,10p' "$0"; exit 2; }
 BIN=$1 DATA=$2 PAGE=$3
@@ -17,7 +19,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18183}
 work=$(mktemp -d)
 cp -r "$DATA" "$work/data"
-"$BIN" serve --data "$work/data" --listen "127.0.0.1:$PORT" --demo >"$work/serve.log" 2>&1 &
+"$BIN" serve --data "$work/data" --listen "127.0.0.1:$PORT" --demo \
+  ${DATABASE:+--database "$DATABASE"} >"$work/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$PORT"

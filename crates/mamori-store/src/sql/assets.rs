@@ -502,6 +502,18 @@ const LONGEST_STRETCH: i64 = 16_000;
 /// The columns the free-text search looks in.
 const SEARCHED: [&str; 5] = ["name", "location", "hosts", "addresses", "note"];
 
+/// The characters of an asset's searched columns in `table`, ASCII letters folded as a search
+/// folds them: the expression of PostgreSQL's index `assets_search_chars` (migration 28),
+/// written out again as it must be for the index to answer a query.
+fn pg_characters(table: &str) -> String {
+    let joined = SEARCHED
+        .iter()
+        .map(|column| format!("{table}.{column}"))
+        .collect::<Vec<_>>()
+        .join(" || ' ' || ");
+    format!("string_to_array(lower(({joined}) COLLATE \"C\"), NULL)")
+}
+
 /// How a listing's query finds the rows of a free-text search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TextPlan {
@@ -600,7 +612,29 @@ fn text_condition(
             let folded = |table: &str, column: &str| {
                 format!("lower({table}.{column} COLLATE \"C\") LIKE ${n}")
             };
-            if plan == TextPlan::Test || !has_trigram(text) {
+            // A text of one or two characters has no trigram: the index of every asset's
+            // characters (migration 28) gives the assets that hold each of its characters, in
+            // the same query, so that the planner weighs how many do (a rare character: those
+            // few, sorted; a common one: the page's order walked, each row tested).
+            if !has_trigram(text) {
+                let mut chars: Vec<char> = text.to_ascii_lowercase().chars().collect();
+                chars.sort_unstable();
+                chars.dedup();
+                let each: Vec<String> = chars
+                    .into_iter()
+                    .map(|c| {
+                        args.push(Arg::Text(c.to_string()));
+                        format!("${}", args.len())
+                    })
+                    .collect();
+                return format!(
+                    "({} @> ARRAY[{}]::text[] AND ({}))",
+                    pg_characters("a"),
+                    each.join(", "),
+                    join(&|column| folded("a", column))
+                );
+            }
+            if plan == TextPlan::Test {
                 return format!("({})", join(&|column| folded("a", column)));
             }
             // The matching ids are collected first, through the indexes, and the query reads
@@ -2120,6 +2154,16 @@ impl AssetStore for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// PostgreSQL answers a query from an expression index only when the query repeats the
+    /// index's expression: the one searches write is migration 28's.
+    #[test]
+    fn the_index_of_characters_is_asked_with_its_own_expression() {
+        let migration = include_str!("../../migrations/postgres/0028_asset_search_chars.sql");
+        let squeezed = |s: &str| s.split_whitespace().collect::<String>();
+        let asked = squeezed(&pg_characters("t").replace("t.", ""));
+        assert!(squeezed(migration).contains(&asked), "{asked}");
+    }
 
     /// Every filter of one facet or two, set to an asset's values, reads a tally that the
     /// asset's own writes keep: the two lists of facets agree on names, order and codes.

@@ -325,6 +325,11 @@ impl Backend {
                     "asset_tallies_pairs",
                     include_str!("../../migrations/postgres/0027_asset_tallies_pairs.sql"),
                 ),
+                (
+                    28,
+                    "asset_search_chars",
+                    include_str!("../../migrations/postgres/0028_asset_search_chars.sql"),
+                ),
             ],
         }
     }
@@ -814,5 +819,33 @@ impl Store for SqlStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    /// Every file of a database's migrations folder is one of its numbered migrations, under its
+    /// own number and name, so that a file added there is never left out of the list.
+    #[test]
+    fn every_migration_file_is_listed() {
+        for (backend, folder) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(folder);
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let mut listed: Vec<String> = backend
+                .migrations()
+                .iter()
+                .map(|(n, name, _)| format!("{n:04}_{name}.sql"))
+                .collect();
+            listed.sort();
+            assert_eq!(files, listed, "{folder}");
+        }
     }
 }
