@@ -547,7 +547,8 @@ fn search_from(plan: TextPlan, probe: Option<&Probe>, joins: &str) -> String {
 /// `probe`), and checks each with `LIKE`; with no probe, the text is matched by `LIKE` over the
 /// rows read. PostgreSQL matches by `LIKE` on
 /// `lower(column COLLATE "C")`, which folds ASCII letters only, and which its trigram (GIN)
-/// indexes cover. `plan` says which rows the query reads (see [`TextPlan`]); what matches is
+/// indexes cover; a text of one or two characters with a rare one among them (`narrow`) by its
+/// index of characters. `plan` says which rows the query reads (see [`TextPlan`]); what matches is
 /// the same whichever it is.
 ///
 /// `covered` is the condition under which the caller may read an asset's details: where it does
@@ -560,6 +561,7 @@ fn text_condition(
     args: &mut Vec<Arg>,
     plan: TextPlan,
     probe: Option<&Probe>,
+    narrow: bool,
 ) -> String {
     // No stored text can hold NUL (PostgreSQL refuses it), so nothing matches.
     if text.contains('\0') {
@@ -612,11 +614,11 @@ fn text_condition(
             let folded = |table: &str, column: &str| {
                 format!("lower({table}.{column} COLLATE \"C\") LIKE ${n}")
             };
-            // A text of one or two characters has no trigram: the index of every asset's
-            // characters (migration 28) gives the assets that hold each of its characters, in
-            // the same query, so that the planner weighs how many do (a rare character: those
-            // few, sorted; a common one: the page's order walked, each row tested).
-            if !has_trigram(text) {
+            // A text of one or two characters has no trigram. When one of its characters is
+            // rare (`narrow`, see `probe`), the index of every asset's characters (migration 28)
+            // gives the few assets that hold each of them, in the page's own query; otherwise
+            // each row read is tested.
+            if narrow {
                 let mut chars: Vec<char> = text.to_ascii_lowercase().chars().collect();
                 chars.sort_unstable();
                 chars.dedup();
@@ -1029,6 +1031,13 @@ impl AssetStore for SqlStore {
             _ => None,
         };
         let probe = probe.as_ref();
+        // Whether PostgreSQL's index of characters is asked for the text.
+        let narrow = match text {
+            Some(text) if self.backend == Backend::Postgres => {
+                self.narrows_by_characters(text).await?
+            }
+            _ => false,
+        };
         // The filters' conditions and the search's, read as `plan` says, with their arguments.
         let conditions = |plan: TextPlan| {
             let mut args: Vec<Arg> = args.iter().map(clone_arg).collect();
@@ -1040,6 +1049,7 @@ impl AssetStore for SqlStore {
                     &mut args,
                     plan,
                     probe,
+                    narrow,
                 )
             });
             let all: Vec<&str> = std::iter::once(visible.as_str())

@@ -381,6 +381,7 @@ pub struct SqlStore {
     reference: reference::Reference,
     /// How many assets hold each trigram of the search index, as last read (SQLite).
     trigram_counts: probe::TrigramCounts,
+    character_shares: probe::CharacterShares,
 }
 
 /// 監査記録のグループコミット: records written on their own ([`AuditStore::record`]) are queued,
@@ -585,6 +586,7 @@ impl SqlStore {
             audit_queue: AuditQueue::default(),
             reference: reference::Reference::default(),
             trigram_counts: probe::TrigramCounts::default(),
+            character_shares: probe::CharacterShares::default(),
         };
         store.initialise_scales().await?;
         store.initialise_threats().await?;

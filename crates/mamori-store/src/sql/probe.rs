@@ -13,9 +13,15 @@
 //!
 //! A text of one or two characters has no trigram: it asks the index of character pairs
 //! `assets_pairs` (migration 0026) for its pair, or for the pairs its one character begins.
+//!
+//! On PostgreSQL such a text may ask the index of each asset's characters (migration 28) for the
+//! assets that hold all of its characters. That test costs more per row than the `LIKE` it would
+//! spare, so it is asked only when one of the characters is rare: what share of the assets holds
+//! each character comes from the planner's statistics of the index's expression, kept for
+//! [`KEPT_MS`]. A character they do not name is rare.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::SqlStore;
 use crate::Result;
@@ -38,6 +44,16 @@ const COUNTED_MAX: usize = 8;
 /// the text's trigrams together: a candidate read and checked costs about as much as that many
 /// entries of the index's lists read for a phrase.
 const SINGLE_FACTOR: i64 = 8;
+
+/// A character held by at least this share of the assets is common (PostgreSQL).
+const COMMON_SHARE: f64 = 0.02;
+
+/// The share of the assets holding each common character, as last read from the planner's
+/// statistics, and when (PostgreSQL).
+#[derive(Default)]
+pub(super) struct CharacterShares {
+    kept: Mutex<Option<(i64, Arc<HashMap<String, f64>>)>>,
+}
 
 /// How many assets hold each trigram, as last read, and when.
 #[derive(Default)]
@@ -169,7 +185,58 @@ fn trigram_query(text: &str, counted: &[(String, i64)]) -> String {
     }
 }
 
+/// Whether a text's characters, `shares` being those of the common ones, include a rare one.
+fn has_rare_character(text: &str, shares: &HashMap<String, f64>) -> bool {
+    text.to_ascii_lowercase().chars().any(|c| {
+        shares
+            .get(c.encode_utf8(&mut [0; 4]) as &str)
+            .is_none_or(|&s| s < COMMON_SHARE)
+    })
+}
+
 impl SqlStore {
+    /// Whether a search for `text` asks PostgreSQL's index of characters: a text of one or two
+    /// characters, one of them rare.
+    pub(super) async fn narrows_by_characters(&self, text: &str) -> Result<bool> {
+        if has_trigram(text) || text.contains('\0') {
+            return Ok(false);
+        }
+        let now = self.clock.now_ms();
+        let kept = self
+            .character_shares
+            .kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|(at, _)| now.saturating_sub(*at) < KEPT_MS)
+            .map(|(_, shares)| shares.clone());
+        let shares = match kept {
+            Some(shares) => shares,
+            None => {
+                let rows = sqlx::query(
+                    "SELECT u.e AS e, u.f::float8 AS f FROM pg_stats s, \
+                     unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f) \
+                     WHERE s.schemaname = current_schema() AND s.tablename = 'assets_search_chars' \
+                     AND u.e IS NOT NULL",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut shares = HashMap::new();
+                for row in rows {
+                    shares.insert(row.try_get::<String, _>("e")?, row.try_get::<f64, _>("f")?);
+                }
+                let shares = Arc::new(shares);
+                *self
+                    .character_shares
+                    .kept
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some((now, shares.clone()));
+                shares
+            }
+        };
+        Ok(has_rare_character(text, &shares))
+    }
+
     /// What finds the candidates of a search for `text` (SQLite): none where no index can
     /// answer it, and every row read is checked.
     pub(super) async fn search_probe(&self, text: &str) -> Result<Option<Probe>> {
@@ -208,6 +275,29 @@ mod tests {
 
     fn counted(pairs: &[(&str, i64)]) -> Vec<(String, i64)> {
         pairs.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect()
+    }
+
+    #[test]
+    fn a_text_is_narrowed_by_its_characters_when_one_of_them_is_rare() {
+        let shares: HashMap<String, f64> = [("0", 0.99), ("9", 0.6), ("庁", 0.99), ("x", 0.01)]
+            .iter()
+            .map(|(c, s)| ((*c).to_owned(), *s))
+            .collect();
+        for (text, rare) in [
+            ("09", false),
+            ("0", false),
+            ("庁", false),
+            ("課", true),
+            ("課0", true),
+            ("x", true),
+            ("X9", true),
+        ] {
+            assert_eq!(has_rare_character(text, &shares), rare, "{text}");
+        }
+        assert!(
+            has_rare_character("0", &HashMap::new()),
+            "no statistics yet"
+        );
     }
 
     fn keys(text: &str) -> Vec<String> {
