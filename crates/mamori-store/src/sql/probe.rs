@@ -48,11 +48,14 @@ const SINGLE_FACTOR: i64 = 8;
 /// A character held by at least this share of the assets is common (PostgreSQL).
 const COMMON_SHARE: f64 = 0.02;
 
-/// The share of the assets holding each common character, as last read from the planner's
-/// statistics, and when (PostgreSQL).
+/// The share of the assets holding each common character, by character.
+type Shares = Arc<HashMap<String, f64>>;
+
+/// The shares of the common characters, as last read from the planner's statistics, and when
+/// (PostgreSQL).
 #[derive(Default)]
 pub(super) struct CharacterShares {
-    kept: Mutex<Option<(i64, Arc<HashMap<String, f64>>)>>,
+    kept: Mutex<Option<(i64, Shares)>>,
 }
 
 /// How many assets hold each trigram, as last read, and when.
