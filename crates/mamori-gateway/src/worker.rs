@@ -175,12 +175,7 @@ impl Worker {
             .map(|id| (State::Queued, id, Retry::default()))
             .collect();
         for id in deferred {
-            let retry = self.spool.retry(&id);
-            // What a stalled message owes is written when the stall says; a message whose own
-            // schedule is later (one that could not be read) waits for that too.
-            let at = stalled
-                .get(&id)
-                .map_or(retry.next_attempt_ms, |&at| at.max(retry.next_attempt_ms));
+            let (retry, at) = self.deferred_until(&id, &stalled);
             if at <= now {
                 due.push((State::Deferred, id, retry));
             }
@@ -188,16 +183,28 @@ impl Worker {
         due
     }
 
+    /// A deferred message's retry schedule and its next attempt. What a stalled message owes is
+    /// written when the stall says; one whose own schedule is later (one that could not be read,
+    /// or whose new schedule reached the disk before the write that failed) waits for that too.
+    fn deferred_until(&self, id: &str, stalled: &HashMap<String, i64>) -> (Retry, i64) {
+        let retry = self.spool.retry(id);
+        let at = stalled
+            .get(id)
+            .map_or(retry.next_attempt_ms, |&at| at.max(retry.next_attempt_ms));
+        (retry, at)
+    }
+
     /// Time until the earliest deferred or stalled message is due (including those deferred just
-    /// now).
+    /// now), by the same reckoning as [`Worker::due`].
     fn next_due(&self) -> Option<Duration> {
         let now = now_ms();
-        let (_, deferred, stalled) = self.listed();
-        deferred
+        let (queued, deferred, stalled) = self.listed();
+        let queued = queued.iter().filter_map(|id| stalled.get(id).copied());
+        let deferred = deferred
             .iter()
-            .filter(|id| !stalled.contains_key(*id))
-            .map(|id| self.spool.retry(id).next_attempt_ms)
-            .chain(stalled.values().copied())
+            .map(|id| self.deferred_until(id, &stalled).1);
+        queued
+            .chain(deferred)
             .map(|at| at.saturating_sub(now).max(0))
             .min()
             .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
@@ -249,15 +256,15 @@ impl Worker {
             envelope.recipients = pending.clone();
         }
         let verdicted = match envelope.origin {
-            Origin::Dsn => Verdicted {
+            Origin::Dsn => Ok(Verdicted {
                 outgoing: Outgoing::Shared(Outbound(raw)),
                 verdict: "generated",
                 actions: String::new(),
                 quarantine_id: String::new(),
-            },
+            }),
             Origin::Inbound if self.direction == Direction::Outbound => {
                 match self.check_outbound(&envelope, raw, Some(spooled)).await {
-                    Ok(Some(v)) => v,
+                    Ok(Some(v)) => Ok(v),
                     Ok(None) => {
                         let record = serde_json::json!({
                             "envelope": envelope,
@@ -269,38 +276,24 @@ impl Worker {
                             .await;
                         return;
                     }
-                    Err(error) => {
-                        tracing::error!(queue_id = id, %error, "cannot store the held message");
-                        self.temporary(
-                            state,
-                            &envelope,
-                            retry,
-                            "unknown",
-                            &error.to_string(),
-                            Vec::new(),
-                        )
-                        .await;
-                        return;
-                    }
+                    Err(error) => Err(("cannot store the held message", error)),
                 }
             }
-            Origin::Inbound => match self.sanitize(&envelope, raw, Some(spooled)).await {
-                Ok(v) => v,
-                Err(error) => {
-                    // The original could not be kept: do not deliver, try again later.
-                    tracing::error!(queue_id = id, %error, "cannot store the original in quarantine");
-                    self.temporary(
-                        state,
-                        &envelope,
-                        retry,
-                        "unknown",
-                        &error.to_string(),
-                        Vec::new(),
-                    )
+            Origin::Inbound => self
+                .sanitize(&envelope, raw, Some(spooled))
+                .await
+                .map_err(|error| ("cannot store the original in quarantine", error)),
+        };
+        let verdicted = match verdicted {
+            Ok(v) => v,
+            Err((what, error)) => {
+                // Nothing goes out whose original is not kept: tried again later.
+                tracing::error!(queue_id = id, %error, "{what}");
+                let reason = error.to_string();
+                self.temporary(state, &envelope, retry, "unknown", &reason, Vec::new())
                     .await;
-                    return;
-                }
-            },
+                return;
+            }
         };
         let result = self.deliver(&envelope, &verdicted.outgoing).await;
         match result {
@@ -924,6 +917,43 @@ mod tests {
             origin: Origin::Inbound,
             client: None,
         }
+    }
+
+    /// A stalled message whose own schedule is later than its stall (its new retry record
+    /// reached the disk before the write that failed) waits for the schedule, and the worker
+    /// sleeps until then rather than waking at once, again and again.
+    #[test]
+    fn a_stalled_message_is_due_by_the_later_of_its_stall_and_its_schedule() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = worker(dir.path(), mamori_sanitize::sanitize_with_budget);
+        w.spool.store(&envelope(), RAW).unwrap();
+        let now = now_ms();
+        let later = Retry {
+            attempts: 1,
+            next_attempt_ms: now + 3_600_000,
+            last_error: "down".into(),
+            recipients: None,
+        };
+        w.spool.defer(State::Queued, "q1", &later).unwrap();
+        // Held back a second, its stall long over.
+        w.stalled
+            .hold("q1", None, &RetryPolicy::default(), now - 120_000);
+        assert!(w.due().is_empty());
+        let wait = w.next_due().expect("a deferred message");
+        assert!(wait > Duration::from_secs(3_000), "{wait:?}");
+
+        // A stall later than the schedule is waited for in turn.
+        let soon = Retry {
+            next_attempt_ms: now - 1,
+            ..later
+        };
+        w.spool.defer(State::Deferred, "q1", &soon).unwrap();
+        w.stalled.hold("q1", None, &RetryPolicy::default(), now);
+        assert!(w.due().is_empty());
+        assert!(w.next_due().unwrap() > Duration::from_secs(60));
+        w.stalled.release("q1");
+        assert_eq!(w.due().len(), 1);
+        assert_eq!(w.next_due(), Some(Duration::ZERO));
     }
 
     fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -18,7 +18,8 @@
 //! assets that hold all of its characters. That test costs more per row than the `LIKE` it would
 //! spare, so it is asked only when one of the characters is rare: what share of the assets holds
 //! each character comes from the planner's statistics of the index's expression, kept for
-//! [`KEPT_MS`]. A character they do not name is rare.
+//! [`KEPT_MS`]. A character they do not name is rare. The index splits the text into the
+//! database encoding's characters, so it is asked only on a UTF-8 database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -52,10 +53,10 @@ const COMMON_SHARE: f64 = 0.02;
 type Shares = Arc<HashMap<String, f64>>;
 
 /// The shares of the common characters, as last read from the planner's statistics, and when
-/// (PostgreSQL).
+/// (PostgreSQL); no shares where the index of characters cannot be asked.
 #[derive(Default)]
 pub(super) struct CharacterShares {
-    kept: Mutex<Option<(i64, Shares)>>,
+    kept: Mutex<Option<(i64, Option<Shares>)>>,
 }
 
 /// How many assets hold each trigram, as last read, and when.
@@ -216,6 +217,13 @@ impl SqlStore {
         let shares = match kept {
             Some(shares) => shares,
             None => {
+                // The index splits the text into the database encoding's characters: only in
+                // UTF-8 are they the characters a search asks for (SQL_ASCII splits bytes).
+                let encoding: String =
+                    sqlx::query("SELECT current_setting('server_encoding') AS encoding")
+                        .fetch_one(&self.pool)
+                        .await?
+                        .try_get("encoding")?;
                 let rows = sqlx::query(
                     "SELECT u.e AS e, u.f::float8 AS f FROM pg_stats s, \
                      unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f) \
@@ -228,7 +236,7 @@ impl SqlStore {
                 for row in rows {
                     shares.insert(row.try_get::<String, _>("e")?, row.try_get::<f64, _>("f")?);
                 }
-                let shares = Arc::new(shares);
+                let shares = (encoding == "UTF8").then(|| Arc::new(shares));
                 *self
                     .character_shares
                     .kept
@@ -237,7 +245,7 @@ impl SqlStore {
                 shares
             }
         };
-        Ok(has_rare_character(text, &shares))
+        Ok(shares.is_some_and(|shares| has_rare_character(text, &shares)))
     }
 
     /// What finds the candidates of a search for `text` (SQLite): none where no index can
