@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
-
 use std::time::Duration;
 
 use crate::spool::{Envelope, Retry};
