@@ -1024,18 +1024,15 @@ const DATA_CHUNK: usize = 64 * 1024;
 struct Stuffing {
     /// Nothing but CRs since the last LF (or the start): a dot now begins a line.
     line_start: bool,
-    /// Some byte of the message has been read.
-    begun: bool,
-    /// The last byte read was LF.
-    ended_line: bool,
+    /// The last byte read, if any.
+    last: Option<u8>,
 }
 
 impl Stuffing {
     fn new() -> Self {
         Self {
             line_start: true,
-            begun: false,
-            ended_line: false,
+            last: None,
         }
     }
 
@@ -1048,8 +1045,7 @@ impl Stuffing {
                 break;
             }
             read += 1;
-            self.begun = true;
-            self.ended_line = b == b'\n';
+            self.last = Some(b);
             match b {
                 b'\r' => {}
                 b'\n' => {
@@ -1070,21 +1066,11 @@ impl Stuffing {
 
     /// The end of the message: the last line's CRLF if it lacked one, then the end-of-data line.
     fn finish(self, out: &mut Vec<u8>) {
-        if self.begun && !self.ended_line {
+        if self.last.is_some_and(|b| b != b'\n') {
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b".\r\n");
     }
-}
-
-/// The message as DATA content, whole (see [`Stuffing`]); delivery writes it in pieces.
-pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + message.len() / 50 + 5);
-    let mut stuffing = Stuffing::new();
-    let mut rest = message;
-    stuffing.fill(&mut rest, &mut out, usize::MAX);
-    stuffing.finish(&mut out);
-    out
 }
 
 #[cfg(test)]
@@ -1151,6 +1137,11 @@ mod tests {
         assert_eq!(dot_stuff(b"\n"), b"\r\n.\r\n".to_vec());
     }
 
+    /// The message as DATA content, made whole.
+    fn dot_stuff(message: &[u8]) -> Vec<u8> {
+        stuffed_in_pieces(&[message], usize::MAX)
+    }
+
     /// DATA made from `pieces`, `cap` bytes at a time, as [`Client::send_data`] makes it.
     fn stuffed_in_pieces(pieces: &[&[u8]], cap: usize) -> Vec<u8> {
         let mut stuffing = Stuffing::new();
@@ -1160,7 +1151,11 @@ mod tests {
             while !rest.is_empty() {
                 stuffing.fill(&mut rest, &mut out, cap);
                 if out.len() >= cap {
-                    assert!(out.len() <= cap + 1, "a piece of {} bytes", out.len());
+                    assert!(
+                        out.len() <= cap.saturating_add(1),
+                        "a piece of {} bytes",
+                        out.len()
+                    );
                     sent.append(&mut out);
                 }
             }
